@@ -1,0 +1,21 @@
+/* Logging in logfmt to stderr, which journald keeps. */
+#ifndef PPGD_LOG_H
+#define PPGD_LOG_H
+
+#include <stdarg.h>
+
+#define PRINTFLIKE(a, b) __attribute__((format(printf, a, b)))
+
+/* Set the verbosity: 0 info, 1 debug. */
+void log_init(int verbose);
+int log_verbose(void);
+/* Log a warning with strerror(errno) appended. */
+void log_warn(const char *, ...) PRINTFLIKE(1, 2);
+void log_warnx(const char *, ...) PRINTFLIKE(1, 2);
+void log_info(const char *, ...) PRINTFLIKE(1, 2);
+/* Debug level: the only level that may carry personal data. */
+void log_debug(const char *, ...) PRINTFLIKE(1, 2);
+__attribute__((noreturn)) void fatal(const char *, ...) PRINTFLIKE(1, 2);
+__attribute__((noreturn)) void fatalx(const char *, ...) PRINTFLIKE(1, 2);
+
+#endif
