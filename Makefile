@@ -56,7 +56,7 @@ ppgd: $(B)/main.o $(B)/libppgd.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(PKG_LIBS)
 
 # A test may wrap our own seams: tests/test_x.wrap lists symbols, one a line.
-$(B)/test_%: tests/test_%.c $(B)/libppgd.a tests/*.h
+$(B)/test_%: tests/test_%.c $(B)/libppgd.a $(wildcard tests/*.h)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Idaemon -Itests -o $@ $< $(B)/libppgd.a \
 	  $(LDFLAGS) $(if $(wildcard tests/test_$*.wrap),$(foreach s,$(shell cat tests/test_$*.wrap),-Wl,--wrap=$(s))) \
 	  $(PKG_LIBS) $(CMOCKA_LIBS)
@@ -76,6 +76,11 @@ bench: all
 
 demo: all
 	@scripts/demo.sh
+
+# Fuzz targets (libFuzzer, clang): FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@fuzz/build.sh run $(FUZZ_SECONDS)
 
 format:
 	clang-format -i daemon/*.c daemon/*.h tests/*.c $(wildcard tests/*.h bench/*.c fuzz/*.c)

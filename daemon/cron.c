@@ -618,6 +618,19 @@ cron_next(const struct cron *c, time_t after, const char *tz)
 	return t;
 }
 
+int
+cron_localtime(time_t t, const char *tz, struct tm *out)
+{
+	char *saved;
+	int ok;
+
+	if (tz_enter(tz, &saved, NULL) == -1)
+		return -1;
+	ok = localtime_r(&t, out) != NULL;
+	tz_leave(saved);
+	return ok ? 0 : -1;
+}
+
 /* ISO 8601. */
 
 int

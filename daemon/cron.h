@@ -23,4 +23,7 @@ int cron_format_iso(time_t t, const char *tz, char *buf, size_t len);
  * Caller frees *cause. */
 int cron_parse_iso(const char *s, const char *tz, time_t *out, char **cause);
 
+/* Local broken-down time of t in zone tz (NULL: Europe/London). */
+int cron_localtime(time_t t, const char *tz, struct tm *out);
+
 #endif

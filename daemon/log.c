@@ -46,8 +46,8 @@ log_vwrite(const char *level, const char *err, const char *fmt, va_list ap)
 	}
 	out[o] = '\0';
 	if (err != NULL)
-		fprintf(stderr, "level=%s msg=\"%s\" error=\"%s\"\n", level, out,
-			err);
+		fprintf(stderr, "level=%s msg=\"%s\" error=\"%s\"\n", level,
+		        out, err);
 	else
 		fprintf(stderr, "level=%s msg=\"%s\"\n", level, out);
 	fflush(stderr);

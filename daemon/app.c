@@ -1,0 +1,71 @@
+/* What the daemon runs: routes and services. */
+#include <stddef.h>
+
+#include "app.h"
+#include "dispatch.h"
+#include "http.h"
+#include "status.h"
+
+/* The services on the loop; one daemon per process. */
+static struct dispatcher *dispatcher;
+
+static const struct http_route public_routes[] = {
+    {EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", "healthz", status_healthz},
+    {EVHTTP_REQ_GET, "/metrics", "metrics", status_metrics},
+    {0, NULL, NULL, NULL},
+};
+
+const struct http_route *
+app_routes(void)
+{
+	return public_routes;
+}
+
+int
+app_start(struct server *s, char **cause)
+{
+	if ((dispatcher = dispatcher_new(s, cause)) == NULL)
+		return -1;
+	return 0;
+}
+
+void
+app_stop(struct server *s)
+{
+	if (dispatcher != NULL)
+		dispatcher_stop(dispatcher);
+}
+
+int
+app_busy(struct server *s)
+{
+	return dispatcher != NULL ? dispatcher_inflight(dispatcher) : 0;
+}
+
+void
+app_reload(struct server *s)
+{
+	if (dispatcher != NULL)
+		dispatcher_reload(dispatcher);
+}
+
+void
+app_free(struct server *s)
+{
+	dispatcher_free(dispatcher);
+	dispatcher = NULL;
+}
+
+void
+app_metrics(struct evbuffer *b)
+{
+	if (dispatcher != NULL)
+		dispatcher_metrics(dispatcher, b);
+}
+
+void
+app_kick(void)
+{
+	if (dispatcher != NULL)
+		dispatcher_kick(dispatcher);
+}

@@ -1,0 +1,98 @@
+/* Helpers shared by the CLI commands. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+#include "schema.h"
+#include "xmalloc.h"
+
+void
+cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ppgd: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+struct db *
+cli_db(struct ctx *ctx)
+{
+	char *cause = NULL;
+	int v;
+
+	if (ctx->db != NULL)
+		return ctx->db;
+	if (db_open(config_str(ctx->cfg, CFG_DATABASE), &ctx->db, &cause) ==
+	    -1) {
+		cli_error("cannot open database %s", cause);
+		exit(EXIT_FAIL);
+	}
+	v = db_version(ctx->db);
+	if (v < schema_latest()) {
+		cli_error("database %s is at schema %d, this ppgd needs %d; "
+		          "run: ppgd init",
+		          config_str(ctx->cfg, CFG_DATABASE), v,
+		          schema_latest());
+		exit(EXIT_FAIL);
+	}
+	if (v > schema_latest()) {
+		cli_error("database schema %d is newer than this ppgd", v);
+		exit(EXIT_FAIL);
+	}
+	return ctx->db;
+}
+
+void
+cli_json(json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+	                            JSON_ENCODE_ANY);
+
+	if (s != NULL) {
+		puts(s);
+		free(s);
+	}
+	json_decref(j);
+}
+
+void
+cli_getopt_reset(void)
+{
+	optind = 0; /* GNU: full reinitialisation */
+	opterr = 1;
+}
+
+int
+cli_usage(const char *u)
+{
+	fprintf(stderr, "usage: ppgd %s\n", u);
+	return EXIT_USAGE;
+}
+
+int
+cli_dispatch(struct ctx *ctx, const char *group, const struct cmd *cmds,
+             int argc, char **argv)
+{
+	const struct cmd *c;
+
+	if (argc >= 2) {
+		for (c = cmds; c->name != NULL; c++) {
+			if (strcmp(c->name, argv[1]) == 0) {
+				cli_getopt_reset();
+				return c->fn(ctx, argc - 1, argv + 1);
+			}
+		}
+		cli_error("unknown %s command %s", group, argv[1]);
+	}
+	fprintf(stderr, "usage:\n");
+	for (c = cmds; c->name != NULL; c++)
+		fprintf(stderr, "  ppgd %s\n", c->usage);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,49 @@
+/* The admin CLI: shared context and helpers for cmd_*.c. */
+#ifndef PPGD_CLI_H
+#define PPGD_CLI_H
+
+#include <getopt.h>
+#include <jansson.h>
+
+#include "config.h"
+#include "db.h"
+
+#define EXIT_OK    0
+#define EXIT_FAIL  1
+#define EXIT_USAGE 2
+
+struct ctx {
+	const char *config_file;
+	struct config *cfg;
+	struct db *db;
+	const char *actor; /* who, for the audit log */
+};
+
+struct cmd {
+	const char *name;
+	int (*fn)(struct ctx *, int, char **);
+	const char *usage;
+};
+
+/* Print "ppgd: message" to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Open the database, requiring the newest schema. Exits on failure. */
+struct db *cli_db(struct ctx *);
+/* Print JSON (indented) to stdout and free it. */
+void cli_json(json_t *);
+/* Dispatch argv[0] among subcommands; usage on unknown. */
+int cli_dispatch(struct ctx *, const char *group, const struct cmd *cmds,
+                 int argc, char **argv);
+/* Reset getopt for a new argument vector. */
+void cli_getopt_reset(void);
+/* Print a command's usage line and return EXIT_USAGE. */
+int cli_usage(const char *usage);
+
+int cmd_init(struct ctx *, int, char **);
+int cmd_check_config(struct ctx *, int, char **);
+int cmd_serve(struct ctx *, int, char **);
+int cmd_backup(struct ctx *, int, char **);
+int cmd_practice(struct ctx *, int, char **);
+int cmd_member(struct ctx *, int, char **);
+
+#endif

@@ -1,0 +1,494 @@
+/* ppgd member add|update|show|list|import|export|erase. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "member.h"
+#include "member_io.h"
+#include "practice.h"
+#include "xmalloc.h"
+
+/* Long options: one per member field (first_name -> --first-name). */
+struct field_opts {
+	struct option *opts;
+	char **names;
+	size_t n;
+};
+
+enum { OPT_PRACTICE = 1000, OPT_JSON, OPT_FIELD_BASE = 2000 };
+
+static void
+field_opts_build(struct field_opts *fo, const struct option *extra)
+{
+	const struct member_field *f;
+	size_t nf, nx = 0, i, j;
+
+	f = member_fields(&nf);
+	while (extra[nx].name != NULL)
+		nx++;
+	fo->n = nf;
+	fo->names = xcalloc(nf, sizeof *fo->names);
+	fo->opts = xcalloc(nf + nx + 1, sizeof *fo->opts);
+	for (i = 0; i < nf; i++) {
+		fo->names[i] = xstrdup(f[i].name);
+		for (j = 0; fo->names[i][j] != '\0'; j++)
+			if (fo->names[i][j] == '_')
+				fo->names[i][j] = '-';
+		fo->opts[i] = (struct option){fo->names[i], required_argument,
+		                              NULL, OPT_FIELD_BASE + (int)i};
+	}
+	for (j = 0; j < nx; j++)
+		fo->opts[nf + j] = extra[j];
+}
+
+static void
+field_opts_free(struct field_opts *fo)
+{
+	size_t i;
+
+	for (i = 0; i < fo->n; i++)
+		free(fo->names[i]);
+	free(fo->names);
+	free(fo->opts);
+}
+
+static int
+member_print(struct member *m, int json)
+{
+	json_t *o = member_to_json(m);
+	const char *k;
+	json_t *v;
+
+	if (json) {
+		cli_json(o);
+		return EXIT_OK;
+	}
+	json_object_foreach(o, k, v)
+	{
+		char *s = json_is_string(v) ? xstrdup(json_string_value(v))
+		                            : json_dumps(v, JSON_ENCODE_ANY);
+		printf("%-24s %s\n", k, json_is_null(v) ? "" : s);
+		free(s);
+	}
+	json_decref(o);
+	return EXIT_OK;
+}
+
+#define MEMBER_ADD_USAGE                                                       \
+	"member add --practice CODE [--first-name X] [--email X] [--mobile X]" \
+	" [--FIELD VALUE ...] [--json]"
+#define MEMBER_UPDATE_USAGE "member update ID [--FIELD VALUE ...] [--json]"
+
+/* add (id 0) or update: parse field options onto m and save. */
+static int
+member_edit(struct ctx *ctx, int argc, char **argv, int64_t id)
+{
+	static const struct option extra[] = {
+	    {"practice", required_argument, NULL, OPT_PRACTICE},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {NULL, 0, NULL, 0}};
+	const struct member_field *f;
+	struct field_opts fo;
+	struct member *m = NULL;
+	struct practice *p = NULL;
+	const char *practice = NULL, *usage;
+	char *cause = NULL;
+	int ch, json = 0, rc = EXIT_FAIL;
+	size_t nf;
+	struct db *db = cli_db(ctx);
+
+	usage = id ? MEMBER_UPDATE_USAGE : MEMBER_ADD_USAGE;
+	f = member_fields(&nf);
+	field_opts_build(&fo, extra);
+	if (id != 0 && (m = member_load(db, id)) == NULL) {
+		cli_error("no member %lld", (long long)id);
+		goto out;
+	}
+	if (id != 0 && m->erased_at != 0) {
+		cli_error("member %lld was erased", (long long)id);
+		goto out;
+	}
+	/* First pass: the practice, so a new member can be made. */
+	while ((ch = getopt_long(argc, argv, "", fo.opts, NULL)) != -1) {
+		if (ch == OPT_PRACTICE)
+			practice = optarg;
+		else if (ch == OPT_JSON)
+			json = 1;
+		else if (ch < OPT_FIELD_BASE) {
+			rc = cli_usage(usage);
+			goto out;
+		}
+	}
+	if (optind != argc - (id ? 1 : 0)) {
+		rc = cli_usage(usage);
+		goto out;
+	}
+	if (practice != NULL && (p = practice_find(db, practice)) == NULL) {
+		cli_error("no practice %s", practice);
+		goto out;
+	}
+	if (m == NULL) {
+		if (p == NULL) {
+			rc = cli_usage(usage);
+			goto out;
+		}
+		m = member_new(p->id, p->code);
+	} else if (p != NULL) {
+		m->practice_id = p->id;
+		free(m->practice_code);
+		m->practice_code = xstrdup(p->code);
+	}
+	cli_getopt_reset();
+	while ((ch = getopt_long(argc, argv, "", fo.opts, NULL)) != -1) {
+		if (ch < OPT_FIELD_BASE)
+			continue;
+		if (member_set(m, f[ch - OPT_FIELD_BASE].name, optarg,
+		               &cause) == -1) {
+			cli_error("%s", cause);
+			goto out;
+		}
+	}
+	member_defaults(m, (int)config_int(ctx->cfg, CFG_TERM_MONTHS));
+	if (member_save(db, m, &cause) == -1) {
+		cli_error("%s", cause);
+		goto out;
+	}
+	db_audit(db, ctx->actor, id ? "member.update" : "member.add", "member",
+	         NULL);
+	if (json)
+		member_print(m, 1);
+	else
+		printf("%s member %lld\n", id ? "updated" : "added",
+		       (long long)m->id);
+	rc = EXIT_OK;
+out:
+	free(cause);
+	member_free(m);
+	practice_free(p);
+	field_opts_free(&fo);
+	return rc;
+}
+
+static int64_t
+parse_id(const char *s)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+
+	return (*s == '\0' || *end != '\0' || v <= 0) ? 0 : v;
+}
+
+static int
+member_add_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	return member_edit(ctx, argc, argv, 0);
+}
+
+static int
+member_update_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	int64_t id = argc >= 2 ? parse_id(argv[argc - 1]) : 0;
+	int i;
+
+	/* The id may come first or last; find it among the arguments. */
+	for (i = 1; id == 0 && i < argc; i++)
+		if (argv[i][0] != '-' && (i == 1 || argv[i - 1][0] != '-'))
+			id = parse_id(argv[i]);
+	if (id == 0)
+		return cli_usage(MEMBER_UPDATE_USAGE);
+	return member_edit(ctx, argc, argv, id);
+}
+
+static int
+member_show_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	struct member *m;
+	int json = argc == 3 && strcmp(argv[2], "--json") == 0;
+	int64_t id = argc >= 2 ? parse_id(argv[1]) : 0;
+	int rc;
+
+	if ((argc != 2 && !json) || id == 0)
+		return cli_usage("member show ID [--json]");
+	if ((m = member_load(cli_db(ctx), id)) == NULL) {
+		cli_error("no member %lld", (long long)id);
+		return EXIT_FAIL;
+	}
+	rc = member_print(m, json);
+	member_free(m);
+	return rc;
+}
+
+struct list_state {
+	json_t *arr;
+	size_t n;
+};
+
+static int
+list_one(struct member *m, void *arg)
+{
+	struct list_state *ls = arg;
+	char *name;
+
+	ls->n++;
+	if (ls->arr != NULL) {
+		json_array_append_new(ls->arr, member_to_json(m));
+		return 0;
+	}
+	name = xasprintf("%s %s", m->first_name ? m->first_name : "",
+	                 m->last_name ? m->last_name : "");
+	printf("%6lld %-8s %-22.22s %-26.26s %-14s %-5s %s\n", (long long)m->id,
+	       m->practice_code, name, m->email ? m->email : "",
+	       m->mobile ? m->mobile : "", m->preferred_channel,
+	       m->age_band ? m->age_band : "");
+	free(name);
+	return 0;
+}
+
+#define MEMBER_LIST_USAGE                                                      \
+	"member list [--practice CODE] [--age-band B] [--sex S]"               \
+	" [--ethnicity E] [--tag T] [--channel email|sms] [--search TEXT]"     \
+	" [--active] [--include-erased] [--json]"
+
+static int
+member_list_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"practice", required_argument, NULL, 'p'},
+	    {"age-band", required_argument, NULL, 'a'},
+	    {"sex", required_argument, NULL, 's'},
+	    {"ethnicity", required_argument, NULL, 'e'},
+	    {"tag", required_argument, NULL, 't'},
+	    {"channel", required_argument, NULL, 'c'},
+	    {"search", required_argument, NULL, 'q'},
+	    {"active", no_argument, NULL, 'A'},
+	    {"include-erased", no_argument, NULL, 'E'},
+	    {"json", no_argument, NULL, 'j'},
+	    {NULL, 0, NULL, 0}};
+	struct member_filter f = {0};
+	struct list_state ls = {0};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'p':
+			f.practice = optarg;
+			break;
+		case 'a':
+			f.age_band = optarg;
+			break;
+		case 's':
+			f.sex = optarg;
+			break;
+		case 'e':
+			f.ethnicity = optarg;
+			break;
+		case 't':
+			f.tag = optarg;
+			break;
+		case 'c':
+			f.channel = optarg;
+			break;
+		case 'q':
+			f.search = optarg;
+			break;
+		case 'A':
+			f.active_only = 1;
+			break;
+		case 'E':
+			f.include_erased = 1;
+			break;
+		case 'j':
+			ls.arr = json_array();
+			break;
+		default:
+			return cli_usage(MEMBER_LIST_USAGE);
+		}
+	}
+	if (optind != argc)
+		return cli_usage(MEMBER_LIST_USAGE);
+	member_list(cli_db(ctx), &f, list_one, &ls);
+	if (ls.arr != NULL)
+		cli_json(ls.arr);
+	else
+		printf("%zu members\n", ls.n);
+	return EXIT_OK;
+}
+
+#define MEMBER_IMPORT_USAGE                                                    \
+	"member import FILE.csv --practice CODE [--dry-run | --strict]"        \
+	" [--json]"
+
+static void
+import_print(const struct import_report *r, const char *file, int json)
+{
+	size_t i;
+	json_t *e;
+
+	if (json) {
+		cli_json(json_pack(
+		    "{s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:O, s:s?}", "file",
+		    file, "rows", (json_int_t)r->rows, "added",
+		    (json_int_t)r->added, "updated", (json_int_t)r->updated,
+		    "unchanged", (json_int_t)r->unchanged, "bad",
+		    (json_int_t)r->bad, "written", r->written, "errors",
+		    r->errors, "warning", r->warning));
+		return;
+	}
+	json_array_foreach(r->errors, i, e)
+	{
+		fprintf(
+		    stderr, "%s:%lld: %s\n", file,
+		    (long long)json_integer_value(json_object_get(e, "line")),
+		    json_string_value(json_object_get(e, "error")));
+	}
+	if (r->bad > json_array_size(r->errors))
+		fprintf(stderr, "%s: ... and %zu more bad rows\n", file,
+		        r->bad - json_array_size(r->errors));
+	if (r->warning != NULL)
+		fprintf(stderr, "%s: %s\n", file, r->warning);
+	printf("%zu rows: %zu added, %zu updated, %zu unchanged, %zu bad%s\n",
+	       r->rows, r->added, r->updated, r->unchanged, r->bad,
+	       r->written ? "" : " (nothing written)");
+}
+
+static int
+member_import_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"practice", required_argument, NULL, 'p'},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"strict", no_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},
+	    {NULL, 0, NULL, 0}};
+	enum import_mode mode = IMPORT_KEEP_GOOD;
+	struct import_report r;
+	const char *practice = NULL;
+	char *cause = NULL;
+	int ch, json = 0, rc;
+	FILE *fp;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'p':
+			practice = optarg;
+			break;
+		case 'n':
+			mode = IMPORT_DRY_RUN;
+			break;
+		case 's':
+			mode = IMPORT_STRICT;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		default:
+			return cli_usage(MEMBER_IMPORT_USAGE);
+		}
+	}
+	if (optind != argc - 1 || practice == NULL)
+		return cli_usage(MEMBER_IMPORT_USAGE);
+	if ((fp = fopen(argv[optind], "rb")) == NULL) {
+		cli_error("cannot open %s: %m", argv[optind]);
+		return EXIT_FAIL;
+	}
+	rc = member_import(cli_db(ctx), fp, argv[optind], practice, mode,
+	                   (int)config_int(ctx->cfg, CFG_TERM_MONTHS),
+	                   !json && isatty(STDERR_FILENO), &r, &cause);
+	fclose(fp);
+	if (rc == -1) {
+		cli_error("%s: %s", argv[optind], cause);
+		free(cause);
+		import_report_clear(&r);
+		return EXIT_FAIL;
+	}
+	import_print(&r, argv[optind], json);
+	if (mode == IMPORT_STRICT && r.bad > 0 && !json)
+		cli_error("--strict: the file has %zu bad rows; nothing was "
+		          "imported",
+		          r.bad);
+	rc = r.bad > 0 ? EXIT_FAIL : EXIT_OK;
+	import_report_clear(&r);
+	return rc;
+}
+
+static int
+member_export_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"practice", required_argument, NULL, 'p'},
+	    {"output", required_argument, NULL, 'o'},
+	    {NULL, 0, NULL, 0}};
+	const char *practice = NULL, *out = NULL;
+	char *cause = NULL;
+	FILE *fp = stdout;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'p':
+			practice = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		default:
+			return cli_usage(
+			    "member export [--practice CODE] [-o FILE]");
+		}
+	}
+	if (optind == argc - 1 && out == NULL)
+		out = argv[optind++];
+	if (optind != argc)
+		return cli_usage("member export [--practice CODE] [-o FILE]");
+	if (out != NULL && (fp = fopen(out, "w")) == NULL) {
+		cli_error("cannot write %s: %m", out);
+		return EXIT_FAIL;
+	}
+	rc = member_export(cli_db(ctx), fp, practice, &cause);
+	if (fp != stdout && fclose(fp) != 0)
+		rc = -1;
+	if (rc == -1) {
+		cli_error("export failed: %s", cause ? cause : "write error");
+		free(cause);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static int
+member_erase_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	int64_t id = argc == 2 ? parse_id(argv[1]) : 0;
+	char *cause = NULL;
+
+	if (id == 0)
+		return cli_usage("member erase ID");
+	if (member_erase(cli_db(ctx), id, ctx->actor, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		return EXIT_FAIL;
+	}
+	printf("erased member %lld: personal data removed, anonymised "
+	       "answers kept\n",
+	       (long long)id);
+	return EXIT_OK;
+}
+
+int
+cmd_member(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct cmd cmds[] = {
+	    {"add", member_add_cmd, MEMBER_ADD_USAGE},
+	    {"update", member_update_cmd, MEMBER_UPDATE_USAGE},
+	    {"show", member_show_cmd, "member show ID [--json]"},
+	    {"list", member_list_cmd, MEMBER_LIST_USAGE},
+	    {"import", member_import_cmd, MEMBER_IMPORT_USAGE},
+	    {"export", member_export_cmd,
+	     "member export [--practice CODE] [-o FILE]"},
+	    {"erase", member_erase_cmd, "member erase ID"},
+	    {NULL, NULL, NULL}};
+
+	return cli_dispatch(ctx, "member", cmds, argc, argv);
+}

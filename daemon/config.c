@@ -1,0 +1,571 @@
+/* The configuration: an INI file (inih) checked against config_keys.def. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <ini.h>
+
+#include "config.h"
+#include "log.h"
+#include "xmalloc.h"
+
+static const struct cfg_info cfg_table[CFG__COUNT] = {
+#define K(id, sec, key, type, def, min, max, choices, help)                    \
+	[CFG_##id] = {sec, key, type, def, min, max, choices, help},
+#include "config_keys.def"
+#undef K
+};
+
+struct config {
+	char *path;
+	char *dir;
+	char *str[CFG__COUNT];
+	long long num[CFG__COUNT];
+	int line[CFG__COUNT];
+	struct cfg_practice *practices;
+	size_t npractices;
+};
+
+struct parse_state {
+	struct config *cfg;
+	FILE *fp;
+	int lineno;
+	char *errors;
+	size_t nerrors;
+};
+
+static void add_error(struct parse_state *ps, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+add_error(struct parse_state *ps, int line, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg, *prev = ps->errors;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		fatal("vasprintf");
+	va_end(ap);
+	if (line > 0)
+		ps->errors = xasprintf("%s%s:%d: %s\n", prev ? prev : "",
+		                       ps->cfg->path, line, msg);
+	else
+		ps->errors =
+		    xasprintf("%s%s: %s\n", prev ? prev : "",
+		              ps->cfg->path ? ps->cfg->path : "config", msg);
+	free(prev);
+	free(msg);
+	ps->nerrors++;
+}
+
+const struct cfg_info *
+config_info(enum cfg_key k)
+{
+	return &cfg_table[k];
+}
+
+int
+config_parse_duration(const char *s, long long *out)
+{
+	char *end;
+	long long v, mult = 1;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || errno != 0 || v < 0)
+		return -1;
+	switch (*end) {
+	case '\0':
+	case 's':
+		break;
+	case 'm':
+		mult = 60;
+		break;
+	case 'h':
+		mult = 3600;
+		break;
+	case 'd':
+		mult = 86400;
+		break;
+	default:
+		return -1;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	if (v > LLONG_MAX / mult)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+static int
+parse_bool(const char *s, long long *out)
+{
+	static const char *yes[] = {"yes", "true", "on", "1"};
+	static const char *no[] = {"no", "false", "off", "0"};
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0)
+			return (*out = 1, 0);
+		if (strcasecmp(s, no[i]) == 0)
+			return (*out = 0, 0);
+	}
+	return -1;
+}
+
+static int
+enum_allows(const char *choices, const char *v)
+{
+	size_t n = strlen(v);
+	const char *p = choices;
+
+	while (*p != '\0') {
+		const char *bar = strchr(p, '|');
+		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+		if (len == n && strncmp(p, v, n) == 0)
+			return 1;
+		p += len + (bar ? 1 : 0);
+	}
+	return 0;
+}
+
+int
+config_read_secret(const char *path, char **out, char **cause)
+{
+	struct stat st;
+	FILE *fp;
+	char buf[4096];
+	size_t n;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		*cause = xasprintf("cannot read secret file %s: %s", path,
+		                   strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(fp), &st) == -1 || (st.st_mode & 077) != 0) {
+		*cause = xasprintf("secret file %s is readable by group or "
+		                   "others; run: chmod 600 %s",
+		                   path, path);
+		fclose(fp);
+		return -1;
+	}
+	n = fread(buf, 1, sizeof buf - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	while (n > 0 && isspace((unsigned char)buf[n - 1]))
+		buf[--n] = '\0';
+	if (n == 0) {
+		*cause = xasprintf("secret file %s is empty", path);
+		return -1;
+	}
+	*out = xstrdup(buf);
+	return 0;
+}
+
+static char *
+resolve_path(const struct config *cfg, const char *v)
+{
+	if (v[0] == '/' || v[0] == '\0' || cfg->dir == NULL)
+		return xstrdup(v);
+	return xasprintf("%s/%s", cfg->dir, v);
+}
+
+static int
+parse_hhmm(const char *s, long long *out)
+{
+	int h, m;
+	char extra;
+
+	if (sscanf(s, "%d:%d%c", &h, &m, &extra) != 2 || h < 0 || h > 23 ||
+	    m < 0 || m > 59 || strlen(s) != 5)
+		return -1;
+	*out = h * 60 + m;
+	return 0;
+}
+
+static int
+parse_addr(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	char *end;
+	long port;
+
+	if (*s == '\0')
+		return 0;
+	if (colon == NULL || colon == s)
+		return -1;
+	port = strtol(colon + 1, &end, 10);
+	return (*end != '\0' || port < 1 || port > 65535) ? -1 : 0;
+}
+
+/* Check and store one value; the message says what is wrong. */
+static int
+set_value(struct config *cfg, enum cfg_key k, const char *v, char **cause)
+{
+	const struct cfg_info *ci = &cfg_table[k];
+	long long n = 0;
+	char *end;
+
+	switch (ci->type) {
+	case CT_INT:
+		errno = 0;
+		n = strtoll(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || errno != 0)
+			return (*cause = xasprintf("%s: not a number: %s",
+			                           ci->key, v),
+			        -1);
+		if (n < ci->min || n > ci->max)
+			return (*cause =
+			            xasprintf("%s: %lld is out of range "
+			                      "%lld-%lld",
+			                      ci->key, n, ci->min, ci->max),
+			        -1);
+		break;
+	case CT_DURATION:
+		if (config_parse_duration(v, &n) == -1)
+			return (*cause = xasprintf("%s: not a duration (like "
+			                           "30s, 5m, 12h, 3d): %s",
+			                           ci->key, v),
+			        -1);
+		if (n < ci->min || n > ci->max)
+			return (*cause =
+			            xasprintf("%s: %s is out of range "
+			                      "%llds-%llds",
+			                      ci->key, v, ci->min, ci->max),
+			        -1);
+		break;
+	case CT_BOOL:
+		if (parse_bool(v, &n) == -1)
+			return (*cause = xasprintf("%s: expected yes or no, "
+			                           "not %s",
+			                           ci->key, v),
+			        -1);
+		break;
+	case CT_ENUM:
+		if (!enum_allows(ci->choices, v))
+			return (*cause = xasprintf("%s: %s is not one of %s",
+			                           ci->key, v, ci->choices),
+			        -1);
+		break;
+	case CT_HHMM:
+		if (parse_hhmm(v, &n) == -1)
+			return (*cause = xasprintf("%s: expected HH:MM, not %s",
+			                           ci->key, v),
+			        -1);
+		break;
+	case CT_ADDR:
+		if (parse_addr(v) == -1)
+			return (*cause = xasprintf("%s: expected address:port, "
+			                           "not %s",
+			                           ci->key, v),
+			        -1);
+		break;
+	case CT_URL:
+		if (strncmp(v, "http://", 7) != 0 &&
+		    strncmp(v, "https://", 8) != 0)
+			return (*cause = xasprintf("%s: expected an http:// or "
+			                           "https:// URL, not %s",
+			                           ci->key, v),
+			        -1);
+		break;
+	case CT_SECRET:
+		if (*v != '\0') {
+			char *path = resolve_path(cfg, v), *secret;
+			int rc = config_read_secret(path, &secret, cause);
+			free(path);
+			if (rc == -1)
+				return -1;
+			free(cfg->str[k]);
+			cfg->str[k] = secret;
+			return 0;
+		}
+		break;
+	case CT_PATH:
+		free(cfg->str[k]);
+		cfg->str[k] = resolve_path(cfg, v);
+		return 0;
+	case CT_STR:
+		break;
+	}
+	free(cfg->str[k]);
+	cfg->str[k] = xstrdup(v);
+	/* A URL is used as a prefix: keep it without its trailing slash. */
+	if (ci->type == CT_URL) {
+		size_t len = strlen(cfg->str[k]);
+		while (len > 8 && cfg->str[k][len - 1] == '/')
+			cfg->str[k][--len] = '\0';
+	}
+	cfg->num[k] = n;
+	return 0;
+}
+
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev, cur, tmp;
+	size_t *row;
+
+	row = xcalloc(lb + 1, sizeof *row);
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			cur = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < cur)
+				cur = row[j] + 1;
+			if (row[j - 1] + 1 < cur)
+				cur = row[j - 1] + 1;
+			row[j] = cur;
+			prev = tmp;
+		}
+	}
+	cur = row[lb];
+	free(row);
+	return cur;
+}
+
+/* The known key nearest to section.key, as "section.key", or NULL. */
+static char *
+nearest_key(const char *section, const char *key)
+{
+	char *want = xasprintf("%s.%s", section, key), *best = NULL;
+	size_t i, d, bestd = (size_t)-1;
+
+	for (i = 0; i < CFG__COUNT; i++) {
+		char *cand =
+		    xasprintf("%s.%s", cfg_table[i].section, cfg_table[i].key);
+		d = edit_distance(want, cand);
+		if (d < bestd) {
+			bestd = d;
+			free(best);
+			best = cand;
+		} else
+			free(cand);
+	}
+	if (bestd > strlen(want) / 2) {
+		free(best);
+		best = NULL;
+	}
+	free(want);
+	return best;
+}
+
+static struct cfg_practice *
+practice_section(struct config *cfg, const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->npractices; i++)
+		if (strcmp(cfg->practices[i].code, code) == 0)
+			return &cfg->practices[i];
+	cfg->practices = xreallocarray(cfg->practices, cfg->npractices + 1,
+	                               sizeof *cfg->practices);
+	memset(&cfg->practices[cfg->npractices], 0, sizeof *cfg->practices);
+	cfg->practices[cfg->npractices].code = xstrdup(code);
+	return &cfg->practices[cfg->npractices++];
+}
+
+static void
+practice_value(struct parse_state *ps, const char *code, const char *name,
+               const char *value)
+{
+	struct cfg_practice *p = practice_section(ps->cfg, code);
+
+	if (strcmp(name, "email_transport") == 0) {
+		if (!enum_allows(cfg_table[CFG_EMAIL_TRANSPORT].choices, value))
+			add_error(ps, ps->lineno,
+			          "email_transport: %s is not one of %s", value,
+			          cfg_table[CFG_EMAIL_TRANSPORT].choices);
+		free(p->email_transport);
+		p->email_transport = xstrdup(value);
+	} else if (strcmp(name, "sms_transport") == 0) {
+		if (!enum_allows(cfg_table[CFG_SMS_TRANSPORT].choices, value))
+			add_error(ps, ps->lineno,
+			          "sms_transport: %s is not one of %s", value,
+			          cfg_table[CFG_SMS_TRANSPORT].choices);
+		free(p->sms_transport);
+		p->sms_transport = xstrdup(value);
+	} else if (strcmp(name, "twilio_from") == 0) {
+		free(p->twilio_from);
+		p->twilio_from = xstrdup(value);
+	} else
+		add_error(ps, ps->lineno,
+		          "unknown key %s in [practice.%s] (known: "
+		          "email_transport, sms_transport, twilio_from)",
+		          name, code);
+}
+
+static int
+cfg_ini_handler(void *user, const char *section, const char *name,
+                const char *value)
+{
+	struct parse_state *ps = user;
+	char *cause = NULL, *near;
+	size_t i;
+
+	if (strncmp(section, "practice.", 9) == 0 && section[9] != '\0') {
+		practice_value(ps, section + 9, name, value);
+		return 1;
+	}
+	for (i = 0; i < CFG__COUNT; i++) {
+		if (strcmp(cfg_table[i].section, section) != 0 ||
+		    strcmp(cfg_table[i].key, name) != 0)
+			continue;
+		if (ps->cfg->line[i] != 0)
+			add_error(ps, ps->lineno,
+			          "%s is set twice (first on line %d)", name,
+			          ps->cfg->line[i]);
+		ps->cfg->line[i] = ps->lineno;
+		if (set_value(ps->cfg, i, value, &cause) == -1) {
+			add_error(ps, ps->lineno, "%s", cause);
+			free(cause);
+		}
+		return 1;
+	}
+	near = nearest_key(section, name);
+	if (near != NULL)
+		add_error(ps, ps->lineno,
+		          "unknown key %s in [%s]; did you mean %s?", name,
+		          section, near);
+	else
+		add_error(ps, ps->lineno, "unknown key %s in [%s]", name,
+		          section);
+	free(near);
+	return 1;
+}
+
+/* inih's reader, counting lines so handlers know where they are. */
+static char *
+cfg_ini_reader(char *str, int num, void *stream)
+{
+	struct parse_state *ps = stream;
+	char *s = fgets(str, num, ps->fp);
+
+	if (s != NULL && strchr(s, '\n') != NULL)
+		ps->lineno++;
+	else if (s != NULL && feof(ps->fp))
+		ps->lineno++;
+	return s;
+}
+
+static void
+set_defaults(struct config *cfg)
+{
+	size_t i;
+	char *cause = NULL;
+
+	for (i = 0; i < CFG__COUNT; i++) {
+		/* Secrets are empty by default; nothing to read. */
+		if (set_value(cfg, i, cfg_table[i].def, &cause) == -1)
+			fatalx("bad default for %s: %s", cfg_table[i].key,
+			       cause);
+	}
+}
+
+static char *
+dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		return NULL;
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, slash - path);
+}
+
+int
+config_load(const char *path, struct config **out, char **errors)
+{
+	struct config *cfg = xcalloc(1, sizeof *cfg);
+	struct parse_state ps = {.cfg = cfg};
+	int rc;
+
+	*errors = NULL;
+	if (path != NULL) {
+		cfg->path = xstrdup(path);
+		cfg->dir = dir_of(path);
+	}
+	set_defaults(cfg);
+	if (path != NULL) {
+		if ((ps.fp = fopen(path, "r")) == NULL) {
+			*errors = xasprintf("%s: %s\n", path, strerror(errno));
+			config_free(cfg);
+			return -1;
+		}
+		rc =
+		    ini_parse_stream(cfg_ini_reader, &ps, cfg_ini_handler, &ps);
+		fclose(ps.fp);
+		if (rc > 0)
+			add_error(&ps, rc,
+			          "syntax error (expected [section] "
+			          "or key = value)");
+	}
+	if (ps.nerrors > 0) {
+		*errors = ps.errors;
+		config_free(cfg);
+		return -1;
+	}
+	*out = cfg;
+	return 0;
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < CFG__COUNT; i++)
+		free(cfg->str[i]);
+	for (i = 0; i < cfg->npractices; i++) {
+		free(cfg->practices[i].code);
+		free(cfg->practices[i].email_transport);
+		free(cfg->practices[i].sms_transport);
+		free(cfg->practices[i].twilio_from);
+	}
+	free(cfg->practices);
+	free(cfg->path);
+	free(cfg->dir);
+	free(cfg);
+}
+
+const char *
+config_str(const struct config *cfg, enum cfg_key k)
+{
+	return cfg->str[k] != NULL ? cfg->str[k] : "";
+}
+
+long long
+config_int(const struct config *cfg, enum cfg_key k)
+{
+	return cfg->num[k];
+}
+
+const char *
+config_path(const struct config *cfg)
+{
+	return cfg->path;
+}
+
+const struct cfg_practice *
+config_practice(const struct config *cfg, const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->npractices; i++)
+		if (strcmp(cfg->practices[i].code, code) == 0)
+			return &cfg->practices[i];
+	return NULL;
+}

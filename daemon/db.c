@@ -1,0 +1,330 @@
+/* SQLite storage: WAL, foreign keys, a busy timeout, cached statements. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "log.h"
+#include "schema.h"
+#include "xmalloc.h"
+
+#define STMT_BUCKETS 256
+
+struct stmt_entry {
+	char *sql;
+	sqlite3_stmt *stmt;
+	struct stmt_entry *next;
+};
+
+struct db {
+	sqlite3 *h;
+	struct stmt_entry *buckets[STMT_BUCKETS];
+};
+
+static unsigned
+sql_hash(const char *s)
+{
+	unsigned h = 5381;
+
+	while (*s != '\0')
+		h = h * 33 + (unsigned char)*s++;
+	return h % STMT_BUCKETS;
+}
+
+int
+db_open(const char *path, struct db **out, char **cause)
+{
+	struct db *db = xcalloc(1, sizeof *db);
+	static const char *pragmas = "PRAGMA journal_mode=WAL;"
+	                             "PRAGMA synchronous=NORMAL;"
+	                             "PRAGMA foreign_keys=ON;";
+
+	if (sqlite3_open_v2(path, &db->h,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                        SQLITE_OPEN_NOMUTEX,
+	                    NULL) != SQLITE_OK) {
+		*cause = xasprintf("%s: %s", path,
+		                   db->h ? sqlite3_errmsg(db->h) : "no memory");
+		db_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db->h, 5000);
+	sqlite3_extended_result_codes(db->h, 1);
+	if (db_exec(db, pragmas, cause) == -1) {
+		char *c = *cause;
+		*cause = xasprintf("%s: %s", path, c);
+		free(c);
+		db_close(db);
+		return -1;
+	}
+	*out = db;
+	return 0;
+}
+
+void
+db_close(struct db *db)
+{
+	struct stmt_entry *e, *next;
+	size_t i;
+
+	if (db == NULL)
+		return;
+	for (i = 0; i < STMT_BUCKETS; i++) {
+		for (e = db->buckets[i]; e != NULL; e = next) {
+			next = e->next;
+			sqlite3_finalize(e->stmt);
+			free(e->sql);
+			free(e);
+		}
+	}
+	if (db->h != NULL)
+		sqlite3_close(db->h);
+	free(db);
+}
+
+sqlite3 *
+db_handle(struct db *db)
+{
+	return db->h;
+}
+
+sqlite3_stmt *
+db_stmt(struct db *db, const char *sql)
+{
+	unsigned b = sql_hash(sql);
+	struct stmt_entry *e;
+
+	for (e = db->buckets[b]; e != NULL; e = e->next) {
+		if (strcmp(e->sql, sql) == 0) {
+			sqlite3_reset(e->stmt);
+			sqlite3_clear_bindings(e->stmt);
+			return e->stmt;
+		}
+	}
+	e = xcalloc(1, sizeof *e);
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	                       &e->stmt, NULL) != SQLITE_OK)
+		fatalx("prepare: %s: %s", sqlite3_errmsg(db->h), sql);
+	e->sql = xstrdup(sql);
+	e->next = db->buckets[b];
+	db->buckets[b] = e;
+	return e->stmt;
+}
+
+int
+db_exec(struct db *db, const char *sql, char **cause)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &err) != SQLITE_OK) {
+		*cause = xstrdup(err ? err : sqlite3_errmsg(db->h));
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+db_simple(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("database: %s: %s", sql, sqlite3_errmsg(db->h));
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_begin(struct db *db)
+{
+	/* IMMEDIATE: take the write lock now, so busy_timeout applies here. */
+	return db_simple(db, "BEGIN IMMEDIATE");
+}
+
+int
+db_commit(struct db *db)
+{
+	return db_simple(db, "COMMIT");
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		db_simple(db, "ROLLBACK");
+}
+
+int
+db_done(struct db *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		log_debug("database: %s", sqlite3_errmsg(db->h));
+		return -1;
+	}
+	return 0;
+}
+
+int64_t
+db_last_id(struct db *db)
+{
+	return sqlite3_last_insert_rowid(db->h);
+}
+
+int
+db_changes(struct db *db)
+{
+	return sqlite3_changes(db->h);
+}
+
+const char *
+db_errmsg(struct db *db)
+{
+	return sqlite3_errmsg(db->h);
+}
+
+void
+db_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+void
+db_bind_int(sqlite3_stmt *st, int i, int64_t v)
+{
+	sqlite3_bind_int64(st, i, v);
+}
+
+const char *
+db_col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+int
+db_version(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, "PRAGMA user_version");
+	int v = 0;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+/* One migration and its version bump in one transaction. */
+static int
+db_migrate_one(struct db *db, int v, char **cause)
+{
+	char *sql, *err = NULL;
+
+	sql = xasprintf("BEGIN IMMEDIATE; %s PRAGMA user_version=%d; COMMIT;",
+	                schema_migration(v), v);
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &err) != SQLITE_OK) {
+		*cause = xasprintf("migration %d: %s", v,
+		                   err ? err : sqlite3_errmsg(db->h));
+		sqlite3_free(err);
+		db_rollback(db);
+		free(sql);
+		return -1;
+	}
+	free(sql);
+	log_info("event=migrate version=%d", v);
+	return 0;
+}
+
+int
+db_migrate(struct db *db, int to, char **cause)
+{
+	int v = db_version(db);
+
+	if (to <= 0)
+		to = schema_latest();
+	if (v > schema_latest()) {
+		*cause = xasprintf("database schema %d is newer than this ppgd "
+		                   "(%d); upgrade ppgd",
+		                   v, schema_latest());
+		return -1;
+	}
+	for (v = v + 1; v <= to; v++)
+		if (db_migrate_one(db, v, cause) == -1)
+			return -1;
+	return 0;
+}
+
+int
+db_backup(struct db *db, const char *file, char **cause)
+{
+	sqlite3 *dst;
+	sqlite3_backup *b;
+	int rc;
+
+	if (sqlite3_open(file, &dst) != SQLITE_OK) {
+		*cause = xasprintf("%s: %s", file, sqlite3_errmsg(dst));
+		sqlite3_close(dst);
+		return -1;
+	}
+	b = sqlite3_backup_init(dst, "main", db->h, "main");
+	if (b == NULL) {
+		*cause = xasprintf("%s: %s", file, sqlite3_errmsg(dst));
+		sqlite3_close(dst);
+		return -1;
+	}
+	/* Copy in steps so a running daemon's writers are not starved. */
+	do {
+		rc = sqlite3_backup_step(b, 256);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(20);
+	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		*cause = xasprintf("%s: %s", file, sqlite3_errstr(rc));
+		sqlite3_close(dst);
+		return -1;
+	}
+	rc = sqlite3_close(dst);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+int64_t
+db_bytes(struct db *db)
+{
+	sqlite3_stmt *st;
+	int64_t pages = 0, size = 0;
+
+	st = db_stmt(db, "PRAGMA page_count");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		pages = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	st = db_stmt(db, "PRAGMA page_size");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		size = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return pages * size;
+}
+
+int
+db_audit(struct db *db, const char *actor, const char *action,
+         const char *object, const char *detail)
+{
+	sqlite3_stmt *st = db_stmt(db, "INSERT INTO audit (at, actor, action,"
+	                               " object, detail) VALUES (?,?,?,?,?)");
+
+	db_bind_int(st, 1, time(NULL));
+	db_bind_text(st, 2, actor);
+	db_bind_text(st, 3, action);
+	db_bind_text(st, 4, object);
+	db_bind_text(st, 5, detail);
+	return db_done(db, st);
+}

@@ -1,0 +1,47 @@
+/* SQLite storage: one connection, WAL, cached prepared statements. */
+#ifndef PPGD_DB_H
+#define PPGD_DB_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+struct db;
+
+/* Open (and create) path; ":memory:" works. Does not migrate. */
+int db_open(const char *path, struct db **out, char **cause);
+void db_close(struct db *);
+sqlite3 *db_handle(struct db *);
+/* The schema version of the open database. */
+int db_version(struct db *);
+/* Migrate to the newest schema, or to version `to` if it is > 0. */
+int db_migrate(struct db *, int to, char **cause);
+/*
+ * A prepared statement for sql, kept for the connection's life and reset
+ * before it is returned. A statement that does not compile is a bug: fatal.
+ */
+sqlite3_stmt *db_stmt(struct db *, const char *sql);
+/* Run SQL without results. */
+int db_exec(struct db *, const char *sql, char **cause);
+int db_begin(struct db *);
+int db_commit(struct db *);
+void db_rollback(struct db *);
+/* Step a statement expected to finish (INSERT/UPDATE/DELETE); 0 or -1. */
+int db_done(struct db *, sqlite3_stmt *);
+int64_t db_last_id(struct db *);
+int db_changes(struct db *);
+/* The last error message of the connection. */
+const char *db_errmsg(struct db *);
+/* Bind helpers: NULL text binds SQL NULL. */
+void db_bind_text(sqlite3_stmt *, int, const char *);
+void db_bind_int(sqlite3_stmt *, int, int64_t);
+/* A column as text, or NULL. */
+const char *db_col_text(sqlite3_stmt *, int);
+/* Online backup to file. */
+int db_backup(struct db *, const char *file, char **cause);
+/* Database size in bytes (page_count * page_size). */
+int64_t db_bytes(struct db *);
+/* Record an audit row (no personal data in detail). */
+int db_audit(struct db *, const char *actor, const char *action,
+             const char *object, const char *detail);
+
+#endif

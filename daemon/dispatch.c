@@ -1,0 +1,645 @@
+/*
+ * The dispatcher. One timer, armed for the earliest due row, claims a batch
+ * of pending rows in one transaction (pending -> sending), hands each to its
+ * transport lane within the lane's concurrency and token bucket, and settles
+ * outcomes in batches (sending -> sent | pending with backoff | failed).
+ * A crash leaves rows in `sending`; they are re-queued at start, so at most
+ * the messages in flight can be sent twice, and none is lost.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "dispatch.h"
+#include "log.h"
+#include "outbox.h"
+#include "quiet.h"
+#include "server.h"
+#include "transport.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define NLANES       4
+#define IDLE_RECHECK 60.0 /* seconds: the timer's longest sleep */
+
+struct lane {
+	const struct transport_ops *ops;
+	void *state;
+	int ready;
+	int inflight;
+	int concurrency;
+	double rate, burst, tokens, refilled;
+	unsigned long long ok, tempfail, permfail;
+	double latency_sum;
+	unsigned long long latency_n;
+	unsigned long long latency_bucket[6];
+};
+
+static const double latency_bounds[6] = {0.01, 0.05, 0.25, 1, 5, 30};
+
+/* One message in flight: its strings live here until done. */
+struct flight {
+	struct dispatcher *d;
+	struct lane *lane;
+	double started;
+	struct outmsg m;
+	char *strs[12];
+};
+
+struct settled {
+	struct send_outcome out;
+	char lane[16];
+	int attempts;
+	struct settled *next;
+};
+
+struct dispatcher {
+	struct server *srv;
+	struct lane lanes[NLANES];
+	struct event *timer;
+	struct event *flush_ev;
+	struct settled *settled;
+	int inflight;
+	int stopping;
+};
+
+static const struct transport_ops *const all_ops[NLANES] = {
+    &transport_file_ops, &transport_smtp_ops, &transport_twilio_ops,
+    &transport_notify_ops};
+
+const struct transport_ops *
+transport_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NLANES; i++)
+		if (strcmp(all_ops[i]->name, name) == 0)
+			return all_ops[i];
+	return NULL;
+}
+
+static void
+lane_limits(struct lane *l, const struct config *cfg)
+{
+	const char *n = l->ops->name;
+
+	if (strcmp(n, "smtp") == 0) {
+		l->concurrency = (int)(config_int(cfg, CFG_SMTP_SESSIONS) *
+		                       config_int(cfg, CFG_SMTP_PER_SESSION));
+		l->rate = (double)config_int(cfg, CFG_SMTP_RATE);
+		l->burst = (double)config_int(cfg, CFG_SMTP_BURST);
+	} else if (strcmp(n, "twilio") == 0) {
+		l->concurrency = (int)config_int(cfg, CFG_TWILIO_CONCURRENCY);
+		l->rate = (double)config_int(cfg, CFG_TWILIO_RATE);
+		l->burst = (double)config_int(cfg, CFG_TWILIO_BURST);
+	} else if (strcmp(n, "notify") == 0) {
+		l->concurrency = (int)config_int(cfg, CFG_NOTIFY_CONCURRENCY);
+		l->rate = (double)config_int(cfg, CFG_NOTIFY_RATE);
+		l->burst = (double)config_int(cfg, CFG_NOTIFY_BURST);
+	} else {
+		l->concurrency = 256;
+		l->rate = 1e9;
+		l->burst = 1e9;
+	}
+}
+
+static struct lane *
+lane_get(struct dispatcher *d, const char *name, char **cause)
+{
+	struct lane *l;
+	size_t i;
+
+	for (i = 0; i < NLANES; i++) {
+		l = &d->lanes[i];
+		if (strcmp(l->ops->name, name) != 0)
+			continue;
+		if (!l->ready) {
+			if (l->ops->init(server_base(d->srv),
+			                 server_config(d->srv), &l->state,
+			                 cause) == -1)
+				return NULL;
+			l->ready = 1;
+			l->tokens = l->burst;
+			l->refilled = util_monotonic();
+		}
+		return l;
+	}
+	*cause = xasprintf("unknown transport %s", name);
+	return NULL;
+}
+
+/* Take a token from the lane's bucket; 0 if none is left now. */
+static int
+lane_take(struct lane *l)
+{
+	double now = util_monotonic();
+
+	l->tokens += (now - l->refilled) * l->rate;
+	if (l->tokens > l->burst)
+		l->tokens = l->burst;
+	l->refilled = now;
+	if (l->inflight >= l->concurrency || l->tokens < 1.0)
+		return 0;
+	l->tokens -= 1.0;
+	return 1;
+}
+
+static const char *
+transport_for(const struct config *cfg, const char *practice,
+              const char *channel)
+{
+	const struct cfg_practice *p = config_practice(cfg, practice);
+	int sms = strcmp(channel, "sms") == 0;
+
+	if (p != NULL && sms && p->sms_transport != NULL)
+		return p->sms_transport;
+	if (p != NULL && !sms && p->email_transport != NULL)
+		return p->email_transport;
+	return config_str(cfg, sms ? CFG_SMS_TRANSPORT : CFG_EMAIL_TRANSPORT);
+}
+
+static void dispatcher_arm(struct dispatcher *, double delay);
+
+/* Exponential backoff with jitter: base * 2^(attempt-1) * [0.5, 1.5). */
+static int64_t
+backoff(const struct config *cfg, int attempts, int retry_after)
+{
+	double base = (double)config_int(cfg, CFG_DISPATCH_BACKOFF);
+	double max = (double)config_int(cfg, CFG_DISPATCH_BACKOFF_MAX);
+	double d = base * pow(2, attempts > 1 ? attempts - 1 : 0);
+
+	d *= 0.5 + (double)random() / RAND_MAX;
+	if (d > max)
+		d = max;
+	if (retry_after > d)
+		d = retry_after;
+	return (int64_t)ceil(d);
+}
+
+/* Apply one outcome; the caller holds the transaction. */
+static void
+settle_one(struct dispatcher *d, const struct settled *s)
+{
+	struct db *db = server_db(d->srv);
+	const struct config *cfg = server_config(d->srv);
+	const struct send_outcome *o = &s->out;
+	int64_t now = time(NULL);
+	enum outbox_state to;
+	sqlite3_stmt *st;
+
+	if (o->result == SEND_OK)
+		to = OB_SENT;
+	else if (o->result == SEND_TEMPFAIL &&
+	         s->attempts < config_int(cfg, CFG_DISPATCH_MAX_ATTEMPTS))
+		to = OB_PENDING;
+	else
+		to = OB_FAILED;
+	if (outbox_enter(db, o->id, OB_SENDING, to) == -1) {
+		log_warnx("event=settle id=%lld msg_detail=\"row was not in "
+		          "sending\"",
+		          (long long)o->id);
+		return;
+	}
+	st = db_stmt(db,
+	             "UPDATE outbox SET provider_id=nullif(?2,''),"
+	             " error_code=nullif(?3,''), error_text=nullif(?4,''),"
+	             " sent_at=CASE WHEN ?5='sent' THEN ?6 ELSE sent_at END,"
+	             " settled_at=CASE WHEN ?5='failed' THEN ?6 ELSE NULL END,"
+	             " next_attempt_at=?7 WHERE id=?1");
+	db_bind_int(st, 1, o->id);
+	db_bind_text(st, 2, o->provider_id);
+	db_bind_text(st, 3, o->code);
+	db_bind_text(st, 4, o->text);
+	db_bind_text(st, 5, outbox_strstate(to));
+	db_bind_int(st, 6, now);
+	db_bind_int(st, 7,
+	            to == OB_PENDING
+	                ? now + backoff(cfg, s->attempts, o->retry_after)
+	                : now);
+	if (db_done(db, st) == -1)
+		log_warnx("event=settle id=%lld error=\"%s\"", (long long)o->id,
+		          db_errmsg(db));
+	if (o->opted_out) {
+		st =
+		    db_stmt(db, "UPDATE members SET optout_sms_at=?2 WHERE"
+		                " id=(SELECT member_id FROM outbox WHERE id=?1)"
+		                " AND optout_sms_at IS NULL");
+		db_bind_int(st, 1, o->id);
+		db_bind_int(st, 2, now);
+		db_done(db, st);
+	}
+	if (to != OB_SENT)
+		log_info("event=send_%s id=%lld transport=%s code=\"%s\"",
+		         to == OB_PENDING ? "retry" : "failed",
+		         (long long)o->id, s->lane, o->code);
+}
+
+/* Settle every reported outcome in one transaction. */
+static void
+dispatcher_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct dispatcher *d = arg;
+	struct db *db = server_db(d->srv);
+	struct settled *s, *next, *list = d->settled;
+
+	if (list == NULL)
+		return;
+	if (db_begin(db) == -1) {
+		/* Busy or full: keep the outcomes and try again shortly. */
+		struct timeval tv = {1, 0};
+		event_add(d->flush_ev, &tv);
+		return;
+	}
+	for (s = list; s != NULL; s = s->next)
+		settle_one(d, s);
+	if (db_commit(db) == -1) {
+		struct timeval tv = {1, 0};
+		db_rollback(db);
+		event_add(d->flush_ev, &tv);
+		return;
+	}
+	d->settled = NULL;
+	for (s = list; s != NULL; s = next) {
+		next = s->next;
+		free(s);
+	}
+	dispatcher_arm(d, 0);
+}
+
+static void
+flight_free(struct flight *f)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof f->strs / sizeof f->strs[0]; i++)
+		free(f->strs[i]);
+	free(f);
+}
+
+static void
+dispatcher_done(const struct send_outcome *o, void *arg)
+{
+	struct flight *f = arg;
+	struct dispatcher *d = f->d;
+	struct lane *l = f->lane;
+	struct settled *s = xcalloc(1, sizeof *s);
+	double lat = util_monotonic() - f->started;
+	size_t i;
+
+	s->out = *o;
+	s->attempts = (int)(intptr_t)f->strs[11];
+	snprintf(s->lane, sizeof s->lane, "%s", l->ops->name);
+	s->next = d->settled;
+	d->settled = s;
+	l->inflight--;
+	d->inflight--;
+	if (o->result == SEND_OK)
+		l->ok++;
+	else if (o->result == SEND_TEMPFAIL)
+		l->tempfail++;
+	else
+		l->permfail++;
+	l->latency_sum += lat;
+	l->latency_n++;
+	for (i = 0; i < 6; i++)
+		if (lat <= latency_bounds[i])
+			l->latency_bucket[i]++;
+	f->strs[11] = NULL;
+	flight_free(f);
+	event_active(d->flush_ev, EV_TIMEOUT, 0);
+}
+
+static char *
+col_dup(sqlite3_stmt *st, int i)
+{
+	const char *s = db_col_text(st, i);
+
+	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
+}
+
+/* Build the message of a claimed row. */
+static struct flight *
+flight_new(struct dispatcher *d, sqlite3_stmt *st)
+{
+	const struct config *cfg = server_config(d->srv);
+	const char *pub = config_str(cfg, CFG_PUBLIC_URL);
+	const char *rdom = config_str(cfg, CFG_EMAIL_REPLY_DOMAIN);
+	struct flight *f = xcalloc(1, sizeof *f);
+	char *unsub, *reply;
+
+	f->d = d;
+	f->m.id = sqlite3_column_int64(st, 0);
+	f->m.channel = f->strs[0] = col_dup(st, 1);
+	f->m.to = f->strs[1] = col_dup(st, 2);
+	f->m.subject = f->strs[2] = col_dup(st, 3);
+	f->m.text = f->strs[3] = col_dup(st, 4);
+	f->m.html = f->strs[4] = col_dup(st, 5);
+	reply = col_dup(st, 6);
+	unsub = col_dup(st, 7);
+	f->m.practice = f->strs[5] = col_dup(st, 8);
+	f->m.from_name = f->strs[6] = col_dup(st, 9);
+	f->m.from = f->strs[7] = col_dup(st, 10);
+	if (f->m.from == NULL && strcmp(f->m.channel, "email") == 0)
+		f->m.from = f->strs[7] =
+		    xstrdup(config_str(cfg, CFG_EMAIL_FROM));
+	if (reply != NULL && *rdom != '\0')
+		f->m.reply_to = f->strs[8] =
+		    xasprintf("reply+%s@%s", reply, rdom);
+	if (unsub != NULL) {
+		f->m.unsub_url = f->strs[9] = xasprintf("%s/u/%s", pub, unsub);
+		if (*rdom != '\0')
+			f->m.unsub_mailto = f->strs[10] =
+			    xasprintf("mailto:unsubscribe+%s@%s", unsub, rdom);
+	}
+	f->strs[11] = (char *)(intptr_t)sqlite3_column_int(st, 11);
+	free(reply);
+	free(unsub);
+	return f;
+}
+
+/*
+ * Claim due rows and start them. Returns the number started; *full is set
+ * when a lane had no room, so the timer comes back soon.
+ */
+static int
+dispatcher_claim(struct dispatcher *d, int *full)
+{
+	struct db *db = server_db(d->srv);
+	const struct config *cfg = server_config(d->srv);
+	struct flight *batch[1024];
+	sqlite3_stmt *st, *up;
+	int n = 0, i, limit = (int)config_int(cfg, CFG_DISPATCH_BATCH);
+	int64_t now = time(NULL), until;
+	char *cause = NULL;
+	struct lane *l;
+
+	if (limit > 1024)
+		limit = 1024;
+	if (db_begin(db) == -1)
+		return 0;
+	st = db_stmt(
+	    db, "SELECT o.id, o.channel, o.to_addr, o.subject, o.body,"
+	        " o.body_html, o.reply_token, o.unsubscribe_token, p.code,"
+	        " p.name, CASE o.channel WHEN 'email' THEN p.email_from ELSE"
+	        " p.sms_from END, o.attempts + 1, p.timezone,"
+	        " (o.channel = 'sms' AND m.optout_sms_at IS NOT NULL) OR"
+	        " (o.channel = 'email' AND m.optout_email_at IS NOT NULL)"
+	        " FROM outbox o JOIN practices p ON p.id = o.practice_id"
+	        " LEFT JOIN members m ON m.id = o.member_id"
+	        " WHERE o.state = 'pending' AND o.next_attempt_at <= ?1"
+	        " ORDER BY o.next_attempt_at, o.id LIMIT ?2");
+	up = NULL;
+	db_bind_int(st, 1, now);
+	db_bind_int(st, 2, limit);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		const char *channel = db_col_text(st, 1);
+		const char *purpose_optout = NULL;
+		/* Opted out since the row was made: never send campaign mail.
+		 */
+		if (sqlite3_column_int(st, 13)) {
+			purpose_optout = "opted out";
+			up = db_stmt(db, "UPDATE outbox SET state='cancelled',"
+			                 " held_reason=?2, settled_at=?3"
+			                 " WHERE id=?1 AND purpose='campaign'");
+			db_bind_int(up, 1, id);
+			db_bind_text(up, 2, purpose_optout);
+			db_bind_int(up, 3, now);
+			db_done(db, up);
+			if (db_changes(db) == 1)
+				continue;
+		}
+		if (strcmp(channel, "sms") == 0 &&
+		    (until = quiet_until(cfg, db_col_text(st, 12), now)) > 0) {
+			if (outbox_enter(db, id, OB_PENDING, OB_HELD) == 0) {
+				up = db_stmt(db,
+				             "UPDATE outbox SET"
+				             " held_reason='quiet hours',"
+				             " next_attempt_at=?2 WHERE id=?1");
+				db_bind_int(up, 1, id);
+				db_bind_int(up, 2, until);
+				db_done(db, up);
+			}
+			continue;
+		}
+		l = lane_get(d, transport_for(cfg, db_col_text(st, 8), channel),
+		             &cause);
+		if (l == NULL) {
+			log_warnx("event=transport error=\"%s\"", cause);
+			free(cause);
+			cause = NULL;
+			*full = 1;
+			continue;
+		}
+		if (!lane_take(l)) {
+			*full = 1;
+			continue;
+		}
+		if (outbox_enter(db, id, OB_PENDING, OB_SENDING) == -1)
+			continue;
+		up = db_stmt(db, "UPDATE outbox SET attempts=attempts+1,"
+		                 " transport=?2 WHERE id=?1");
+		db_bind_int(up, 1, id);
+		db_bind_text(up, 2, l->ops->name);
+		db_done(db, up);
+		batch[n] = flight_new(d, st);
+		batch[n]->lane = l;
+		l->inflight++;
+		n++;
+	}
+	sqlite3_reset(st);
+	if (db_commit(db) == -1) {
+		/* Nothing was claimed: put the lanes back. */
+		db_rollback(db);
+		for (i = 0; i < n; i++) {
+			batch[i]->lane->inflight--;
+			flight_free(batch[i]);
+		}
+		return 0;
+	}
+	/* Only once the claim is durable do the messages leave. */
+	for (i = 0; i < n; i++) {
+		batch[i]->started = util_monotonic();
+		d->inflight++;
+		batch[i]->lane->ops->send(batch[i]->lane->state, &batch[i]->m,
+		                          dispatcher_done, batch[i]);
+	}
+	return n;
+}
+
+/* Seconds until the earliest pending or held row is due. */
+static double
+dispatcher_next_due(struct dispatcher *d)
+{
+	struct db *db = server_db(d->srv);
+	sqlite3_stmt *st;
+	double delay = IDLE_RECHECK;
+	int64_t now = time(NULL), t;
+
+	/* Held rows whose time has come go back to pending. */
+	st = db_stmt(db, "UPDATE outbox SET state='pending', held_reason=NULL"
+	                 " WHERE state='held' AND next_attempt_at <= ?1"
+	                 " AND held_reason='quiet hours'");
+	db_bind_int(st, 1, now);
+	db_done(db, st);
+	st = db_stmt(db, "SELECT min(next_attempt_at) FROM outbox WHERE"
+	                 " state IN ('pending','held')"
+	                 " AND (state='pending' OR held_reason='quiet hours')");
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		t = sqlite3_column_int64(st, 0);
+		delay = t <= now ? 0 : (double)(t - now);
+	}
+	sqlite3_reset(st);
+	return delay < IDLE_RECHECK ? delay : IDLE_RECHECK;
+}
+
+static void
+dispatcher_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct dispatcher *d = arg;
+	int full = 0, n;
+	double delay;
+
+	if (d->stopping)
+		return;
+	n = dispatcher_claim(d, &full);
+	if (full)
+		delay = n > 0 ? 0.005 : 0.05;
+	else if (n > 0)
+		delay = 0;
+	else
+		delay = dispatcher_next_due(d);
+	dispatcher_arm(d, delay);
+}
+
+static void
+dispatcher_arm(struct dispatcher *d, double delay)
+{
+	struct timeval tv;
+
+	if (d->stopping)
+		return;
+	tv.tv_sec = (long)delay;
+	tv.tv_usec = (long)((delay - (double)tv.tv_sec) * 1e6);
+	event_add(d->timer, &tv);
+}
+
+struct dispatcher *
+dispatcher_new(struct server *srv, char **cause)
+{
+	struct dispatcher *d = xcalloc(1, sizeof *d);
+	int n, i;
+
+	d->srv = srv;
+	for (i = 0; i < NLANES; i++) {
+		d->lanes[i].ops = all_ops[i];
+		lane_limits(&d->lanes[i], server_config(srv));
+	}
+	if ((n = outbox_requeue_sending(server_db(srv))) > 0)
+		log_info("event=requeue rows=%d msg_detail=\"left in sending "
+		         "by an earlier stop\"",
+		         n);
+	d->timer = evtimer_new(server_base(srv), dispatcher_tick, d);
+	d->flush_ev = event_new(server_base(srv), -1, 0, dispatcher_flush, d);
+	srandom((unsigned)time(NULL) ^ (unsigned)(uintptr_t)d);
+	dispatcher_arm(d, 0);
+	return d;
+}
+
+void
+dispatcher_kick(struct dispatcher *d)
+{
+	dispatcher_arm(d, 0);
+}
+
+void
+dispatcher_stop(struct dispatcher *d)
+{
+	d->stopping = 1;
+	event_del(d->timer);
+}
+
+int
+dispatcher_inflight(struct dispatcher *d)
+{
+	return d->inflight + (d->settled != NULL);
+}
+
+void
+dispatcher_reload(struct dispatcher *d)
+{
+	const struct config *cfg = server_config(d->srv);
+	int i;
+
+	for (i = 0; i < NLANES; i++) {
+		lane_limits(&d->lanes[i], cfg);
+		if (d->lanes[i].ready && d->lanes[i].ops->reload != NULL)
+			d->lanes[i].ops->reload(d->lanes[i].state, cfg);
+	}
+	dispatcher_arm(d, 0);
+}
+
+void
+dispatcher_free(struct dispatcher *d)
+{
+	int i;
+
+	if (d == NULL)
+		return;
+	dispatcher_flush(-1, 0, d);
+	for (i = 0; i < NLANES; i++)
+		if (d->lanes[i].ready)
+			d->lanes[i].ops->free(d->lanes[i].state);
+	event_free(d->timer);
+	event_free(d->flush_ev);
+	free(d);
+}
+
+void
+dispatcher_metrics(struct dispatcher *d, struct evbuffer *b)
+{
+	struct lane *l;
+	int i, k;
+
+	evbuffer_add_printf(b, "# HELP ppgd_sends_total Send attempts by "
+	                       "transport and result.\n"
+	                       "# TYPE ppgd_sends_total counter\n");
+	for (i = 0; i < NLANES; i++) {
+		l = &d->lanes[i];
+		evbuffer_add_printf(
+		    b,
+		    "ppgd_sends_total{transport=\"%s\",result=\"ok\"} %llu\n"
+		    "ppgd_sends_total{transport=\"%s\",result=\"tempfail\"} "
+		    "%llu\n"
+		    "ppgd_sends_total{transport=\"%s\",result=\"permfail\"} "
+		    "%llu\n",
+		    l->ops->name, l->ok, l->ops->name, l->tempfail,
+		    l->ops->name, l->permfail);
+	}
+	evbuffer_add_printf(b, "# HELP ppgd_send_latency_seconds Time from "
+	                       "hand-over to the transport's answer.\n"
+	                       "# TYPE ppgd_send_latency_seconds histogram\n");
+	for (i = 0; i < NLANES; i++) {
+		l = &d->lanes[i];
+		for (k = 0; k < 6; k++)
+			evbuffer_add_printf(
+			    b,
+			    "ppgd_send_latency_seconds_bucket{"
+			    "transport=\"%s\",le=\"%g\"} %llu\n",
+			    l->ops->name, latency_bounds[k],
+			    l->latency_bucket[k]);
+		evbuffer_add_printf(
+		    b,
+		    "ppgd_send_latency_seconds_bucket{transport=\"%s\","
+		    "le=\"+Inf\"} %llu\n"
+		    "ppgd_send_latency_seconds_sum{transport=\"%s\"} %.6f\n"
+		    "ppgd_send_latency_seconds_count{transport=\"%s\"} %llu\n",
+		    l->ops->name, l->latency_n, l->ops->name, l->latency_sum,
+		    l->ops->name, l->latency_n);
+	}
+}

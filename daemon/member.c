@@ -1,0 +1,868 @@
+/* The member register. */
+#include <ctype.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "member.h"
+#include "phone.h"
+#include "util.h"
+#include "xmalloc.h"
+
+const char *const member_age_bands[] = {
+    "16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+", NULL};
+const char *const member_sexes[] = {"female", "male", "other",
+                                    "prefer-not-to-say", NULL};
+const char *const member_ethnicities[] = {
+    "white", "mixed", "asian", "black", "other", "prefer-not-to-say", NULL};
+static const char *const member_channels[] = {"email", "sms", NULL};
+
+enum mf_type {
+	MF_TEXT,
+	MF_EMAIL,
+	MF_MOBILE,
+	MF_TIME,
+	MF_CONSENT,
+	MF_BOOL,
+	MF_ENUM,
+	MF_TAGS,
+};
+
+struct mf_def {
+	struct member_field pub;
+	enum mf_type type;
+	size_t off;
+	const char *const *choices;
+};
+
+#define OFF(f) offsetof(struct member, f)
+static const struct mf_def mf_table[] = {
+    {{"external_ref", "ref,nhs_ref,patient_id,id,emis_id,systmone_id",
+      "the practice system's id"},
+     MF_TEXT,
+     OFF(external_ref),
+     NULL},
+    {{"first_name", "first,forename,given_name,firstname", "first name"},
+     MF_TEXT,
+     OFF(first_name),
+     NULL},
+    {{"last_name", "last,surname,family_name,lastname", "last name"},
+     MF_TEXT,
+     OFF(last_name),
+     NULL},
+    {{"email", "email_address,e-mail,mail", "email address"},
+     MF_EMAIL,
+     OFF(email),
+     NULL},
+    {{"mobile", "phone,mobile_number,mobile_phone,telephone,tel,sms",
+      "mobile number (stored as E.164)"},
+     MF_MOBILE,
+     OFF(mobile),
+     NULL},
+    {{"preferred_channel", "channel,preferred,contact_by", "email or sms"},
+     MF_ENUM,
+     OFF(preferred_channel),
+     member_channels},
+    {{"consent_email", "email_consent", "yes/no or when consent was given"},
+     MF_CONSENT,
+     OFF(consent_email_at),
+     NULL},
+    {{"consent_email_how", "", "how email consent was given"},
+     MF_TEXT,
+     OFF(consent_email_how),
+     NULL},
+    {{"consent_sms", "sms_consent,text_consent", "yes/no or when"},
+     MF_CONSENT,
+     OFF(consent_sms_at),
+     NULL},
+    {{"consent_sms_how", "", "how SMS consent was given"},
+     MF_TEXT,
+     OFF(consent_sms_how),
+     NULL},
+    {{"optout_email", "email_optout", "when the member opted out of email"},
+     MF_TIME,
+     OFF(optout_email_at),
+     NULL},
+    {{"optout_sms", "sms_optout", "when the member opted out of SMS"},
+     MF_TIME,
+     OFF(optout_sms_at),
+     NULL},
+    {{"confidentiality_signed", "confidentiality,agreement_signed",
+      "date the confidentiality agreement was signed"},
+     MF_TIME,
+     OFF(confidentiality_at),
+     NULL},
+    {{"confidentiality_version", "agreement_version",
+      "version of the agreement"},
+     MF_TEXT,
+     OFF(confidentiality_version),
+     NULL},
+    {{"joined", "joined_at,join_date,joined_on", "date joined"},
+     MF_TIME,
+     OFF(joined_at),
+     NULL},
+    {{"term_ends", "term_end,term_ends_at,membership_ends",
+      "end of the membership term"},
+     MF_TIME,
+     OFF(term_ends_at),
+     NULL},
+    {{"age_band", "age,age_group", "16-24 ... 85+"},
+     MF_ENUM,
+     OFF(age_band),
+     member_age_bands},
+    {{"sex", "gender", "female, male, other, prefer-not-to-say"},
+     MF_ENUM,
+     OFF(sex),
+     member_sexes},
+    {{"ethnicity", "ethnic_group,ethnicity_group",
+      "white, mixed, asian, black, other, prefer-not-to-say"},
+     MF_ENUM,
+     OFF(ethnicity),
+     member_ethnicities},
+    {{"disability", "disabled", "yes/no"}, MF_BOOL, OFF(disability), NULL},
+    {{"carer", "is_carer", "yes/no"}, MF_BOOL, OFF(carer), NULL},
+    {{"tags", "seldom_heard,groups", "seldom-heard tags, ; separated"},
+     MF_TAGS,
+     OFF(tags),
+     NULL},
+};
+#undef OFF
+#define NFIELDS (sizeof mf_table / sizeof mf_table[0])
+
+const struct member_field *
+member_fields(size_t *n)
+{
+	static struct member_field pub[NFIELDS];
+	size_t i;
+
+	for (i = 0; i < NFIELDS; i++)
+		pub[i] = mf_table[i].pub;
+	*n = NFIELDS;
+	return pub;
+}
+
+struct member *
+member_new(int64_t practice_id, const char *practice_code)
+{
+	struct member *m = xcalloc(1, sizeof *m);
+
+	m->practice_id = practice_id;
+	m->practice_code = xstrdup(practice_code ? practice_code : "");
+	m->preferred_channel = xstrdup("email");
+	m->disability = m->carer = -1;
+	return m;
+}
+
+void
+member_free(struct member *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < NFIELDS; i++) {
+		enum mf_type t = mf_table[i].type;
+		if (t == MF_TEXT || t == MF_EMAIL || t == MF_MOBILE ||
+		    t == MF_ENUM || t == MF_TAGS)
+			free(*(char **)((char *)m + mf_table[i].off));
+	}
+	free(m->practice_code);
+	free(m);
+}
+
+static const struct mf_def *
+mf_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NFIELDS; i++)
+		if (strcmp(mf_table[i].pub.name, name) == 0)
+			return &mf_table[i];
+	return NULL;
+}
+
+static int
+parse_yesno(const char *v, int *out)
+{
+	if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "y") == 0 ||
+	    strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0)
+		*out = 1;
+	else if (strcasecmp(v, "no") == 0 || strcasecmp(v, "n") == 0 ||
+	         strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0)
+		*out = 0;
+	else if (*v == '\0' || strcasecmp(v, "unknown") == 0)
+		*out = -1;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+email_ok(const char *e)
+{
+	const char *at = strchr(e, '@');
+	const char *p;
+
+	if (at == NULL || at == e || strchr(at + 1, '@') != NULL ||
+	    strchr(at, '.') == NULL || strlen(e) > 254)
+		return 0;
+	for (p = e; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || strchr("<>()[],;:\\\"", *p))
+			return 0;
+	return at[strlen(at) - 1] != '.';
+}
+
+/* Normalise tags: lower case, '-' for spaces, sorted, unique. */
+static char *
+tags_normalise(const char *v)
+{
+	char *copy = xstrdup(v), *tok, *save = NULL, **list = NULL, *out;
+	size_t n = 0, i, j, len = 1;
+
+	for (tok = strtok_r(copy, ";,|", &save); tok != NULL;
+	     tok = strtok_r(NULL, ";,|", &save)) {
+		util_lower(util_trim(tok));
+		for (i = 0; tok[i] != '\0'; i++)
+			if (tok[i] == ' ')
+				tok[i] = '-';
+		if (*tok == '\0')
+			continue;
+		for (i = 0; i < n && strcmp(list[i], tok) < 0; i++)
+			;
+		if (i < n && strcmp(list[i], tok) == 0)
+			continue;
+		list = xreallocarray(list, n + 1, sizeof *list);
+		for (j = n; j > i; j--)
+			list[j] = list[j - 1];
+		list[i] = tok;
+		n++;
+		len += strlen(tok) + 1;
+	}
+	out = xcalloc(1, len);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(out, ",");
+		strcat(out, list[i]);
+	}
+	free(list);
+	free(copy);
+	return out;
+}
+
+static int
+enum_value(const struct mf_def *d, const char *v, char **out, char **cause)
+{
+	char *low = util_lower(xstrdup(v)), *p;
+	size_t i;
+
+	for (p = low; *p != '\0'; p++)
+		if (*p == ' ' || *p == '_')
+			*p = '-';
+	/* Common spellings people type. */
+	if (strcmp(low, "f") == 0 || strcmp(low, "woman") == 0)
+		strcpy(low, "female");
+	else if (strcmp(low, "m") == 0 || strcmp(low, "man") == 0)
+		strcpy(low, "male");
+	else if (strcmp(low, "85 +") == 0 || strcmp(low, "85 and over") == 0)
+		strcpy(low, "85+");
+	for (i = 0; d->choices[i] != NULL; i++) {
+		if (strcmp(d->choices[i], low) == 0) {
+			*out = low;
+			return 0;
+		}
+	}
+	free(low);
+	*cause = xasprintf("%s: '%s' is not one of", d->pub.name, v);
+	for (i = 0; d->choices[i] != NULL; i++) {
+		char *c = *cause;
+		*cause = xasprintf("%s%s %s", c, i ? "," : "", d->choices[i]);
+		free(c);
+	}
+	return -1;
+}
+
+static int
+set_time(const struct mf_def *d, const char *v, int64_t *slot, char **cause)
+{
+	int64_t t;
+
+	if (*v == '\0' || strcasecmp(v, "no") == 0) {
+		*slot = 0;
+		return 0;
+	}
+	if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "now") == 0) {
+		/* Keep an earlier date: re-importing "yes" changes nothing. */
+		if (*slot == 0)
+			*slot = time(NULL);
+		return 0;
+	}
+	if (util_parse_time(v, &t) == -1) {
+		*cause = xasprintf("%s: '%s' is not a date (YYYY-MM-DD)%s",
+		                   d->pub.name, v,
+		                   d->type == MF_CONSENT ? " or yes/no" : "");
+		return -1;
+	}
+	*slot = t;
+	return 0;
+}
+
+int
+member_set(struct member *m, const char *field, const char *value, char **cause)
+{
+	const struct mf_def *d = mf_find(field);
+	char *v, **slot, norm[17], *nv = NULL;
+	int b, rc = 0;
+
+	if (d == NULL) {
+		*cause = xasprintf("unknown member field %s", field);
+		return -1;
+	}
+	v = util_trim(xstrdup(value ? value : ""));
+	if (util_has_crlf(v) || !util_utf8_valid(v, strlen(v))) {
+		*cause =
+		    xasprintf("%s: line breaks or invalid UTF-8", d->pub.name);
+		free(v);
+		return -1;
+	}
+	slot = (char **)((char *)m + d->off);
+	switch (d->type) {
+	case MF_TEXT:
+		nv = *v ? xstrdup(v) : NULL;
+		break;
+	case MF_EMAIL:
+		if (*v != '\0' && !email_ok(v)) {
+			*cause = xasprintf("email: '%s' is not an email "
+			                   "address",
+			                   v);
+			rc = -1;
+		} else
+			nv = *v ? util_lower(xstrdup(v)) : NULL;
+		break;
+	case MF_MOBILE:
+		if (*v != '\0' && phone_normalise(v, norm, cause) == -1) {
+			char *c = *cause;
+			*cause = xasprintf("mobile: '%s': %s", v, c);
+			free(c);
+			rc = -1;
+		} else
+			nv = *v ? xstrdup(norm) : NULL;
+		break;
+	case MF_ENUM:
+		if (*v != '\0')
+			rc = enum_value(d, v, &nv, cause);
+		if (rc == 0 && nv == NULL && d->choices == member_channels)
+			nv = xstrdup("email");
+		break;
+	case MF_TAGS:
+		nv = tags_normalise(v);
+		break;
+	case MF_TIME:
+	case MF_CONSENT:
+		rc = set_time(d, v, (int64_t *)((char *)m + d->off), cause);
+		free(v);
+		return rc;
+	case MF_BOOL:
+		if (parse_yesno(v, &b) == -1) {
+			*cause = xasprintf("%s: expected yes or no, not '%s'",
+			                   d->pub.name, v);
+			rc = -1;
+		} else
+			*(int *)((char *)m + d->off) = b;
+		free(v);
+		return rc;
+	}
+	free(v);
+	if (rc == 0) {
+		free(*slot);
+		*slot = nv;
+	}
+	return rc;
+}
+
+char *
+member_get_text(const struct member *m, const char *field)
+{
+	const struct mf_def *d = mf_find(field);
+	const char *s;
+	char buf[21];
+	int b;
+
+	if (d == NULL)
+		return NULL;
+	switch (d->type) {
+	case MF_TIME:
+	case MF_CONSENT:
+		return xstrdup(util_format_time(
+		    *(const int64_t *)((const char *)m + d->off), buf));
+	case MF_BOOL:
+		b = *(const int *)((const char *)m + d->off);
+		return xstrdup(b < 0 ? "" : b ? "yes" : "no");
+	default:
+		s = *(char *const *)((const char *)m + d->off);
+		return xstrdup(s ? s : "");
+	}
+}
+
+int
+member_validate(const struct member *m, char **cause)
+{
+	if (m->email == NULL && m->mobile == NULL) {
+		*cause = xstrdup("a member needs an email or a mobile number");
+		return -1;
+	}
+	if (strcmp(m->preferred_channel, "sms") == 0 && m->mobile == NULL) {
+		*cause = xstrdup("preferred channel is sms but there is no "
+		                 "mobile number");
+		return -1;
+	}
+	if (strcmp(m->preferred_channel, "email") == 0 && m->email == NULL &&
+	    m->mobile == NULL) {
+		*cause = xstrdup("preferred channel is email but there is no "
+		                 "email address");
+		return -1;
+	}
+	return 0;
+}
+
+void
+member_defaults(struct member *m, int term_months)
+{
+	struct tm tm;
+	time_t t;
+
+	if (m->joined_at == 0)
+		m->joined_at = time(NULL);
+	if (m->term_ends_at == 0 && term_months > 0) {
+		t = (time_t)m->joined_at;
+		gmtime_r(&t, &tm);
+		tm.tm_mon += term_months;
+		m->term_ends_at = timegm(&tm);
+	}
+	/* A member whose only contact is a mobile prefers SMS. */
+	if (m->email == NULL && m->mobile != NULL) {
+		free(m->preferred_channel);
+		m->preferred_channel = xstrdup("sms");
+	}
+}
+
+#define MEMBER_COLS                                                            \
+	"m.id, m.practice_id, p.code, m.external_ref, m.first_name,"           \
+	" m.last_name, m.email, m.mobile, m.preferred_channel,"                \
+	" m.consent_email_at, m.consent_email_how, m.consent_sms_at,"          \
+	" m.consent_sms_how, m.optout_email_at, m.optout_sms_at,"              \
+	" m.confidentiality_at, m.confidentiality_version, m.joined_at,"       \
+	" m.term_ends_at, m.age_band, m.sex, m.ethnicity, m.disability,"       \
+	" m.carer, (SELECT group_concat(tag, ',') FROM (SELECT tag FROM"       \
+	" member_tags t WHERE t.member_id = m.id ORDER BY tag)), m.erased_at"
+
+static char *
+col_dup(sqlite3_stmt *st, int i)
+{
+	const char *s = db_col_text(st, i);
+
+	return s ? xstrdup(s) : NULL;
+}
+
+static int
+col_bool(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return -1;
+	return sqlite3_column_int(st, i) != 0;
+}
+
+static struct member *
+member_row(sqlite3_stmt *st)
+{
+	struct member *m = xcalloc(1, sizeof *m);
+
+	m->id = sqlite3_column_int64(st, 0);
+	m->practice_id = sqlite3_column_int64(st, 1);
+	m->practice_code = col_dup(st, 2);
+	m->external_ref = col_dup(st, 3);
+	m->first_name = col_dup(st, 4);
+	m->last_name = col_dup(st, 5);
+	m->email = col_dup(st, 6);
+	m->mobile = col_dup(st, 7);
+	m->preferred_channel = col_dup(st, 8);
+	m->consent_email_at = sqlite3_column_int64(st, 9);
+	m->consent_email_how = col_dup(st, 10);
+	m->consent_sms_at = sqlite3_column_int64(st, 11);
+	m->consent_sms_how = col_dup(st, 12);
+	m->optout_email_at = sqlite3_column_int64(st, 13);
+	m->optout_sms_at = sqlite3_column_int64(st, 14);
+	m->confidentiality_at = sqlite3_column_int64(st, 15);
+	m->confidentiality_version = col_dup(st, 16);
+	m->joined_at = sqlite3_column_int64(st, 17);
+	m->term_ends_at = sqlite3_column_int64(st, 18);
+	m->age_band = col_dup(st, 19);
+	m->sex = col_dup(st, 20);
+	m->ethnicity = col_dup(st, 21);
+	m->disability = col_bool(st, 22);
+	m->carer = col_bool(st, 23);
+	m->tags = col_dup(st, 24);
+	if (m->tags == NULL)
+		m->tags = xstrdup("");
+	m->erased_at = sqlite3_column_int64(st, 25);
+	if (m->preferred_channel == NULL)
+		m->preferred_channel = xstrdup("email");
+	return m;
+}
+
+struct member *
+member_load(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT " MEMBER_COLS
+	                               " FROM members m JOIN practices p ON"
+	                               " p.id = m.practice_id WHERE m.id = ?");
+	struct member *m = NULL;
+
+	db_bind_int(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		m = member_row(st);
+	sqlite3_reset(st);
+	return m;
+}
+
+static void
+bind_time(sqlite3_stmt *st, int i, int64_t t)
+{
+	if (t == 0)
+		sqlite3_bind_null(st, i);
+	else
+		db_bind_int(st, i, t);
+}
+
+static void
+bind_bool(sqlite3_stmt *st, int i, int b)
+{
+	if (b < 0)
+		sqlite3_bind_null(st, i);
+	else
+		db_bind_int(st, i, b);
+}
+
+static int
+member_save_tags(struct db *db, const struct member *m)
+{
+	sqlite3_stmt *st;
+	char *copy, *tok, *save = NULL;
+	int rc = 0;
+
+	st = db_stmt(db, "DELETE FROM member_tags WHERE member_id = ?");
+	db_bind_int(st, 1, m->id);
+	if (db_done(db, st) == -1)
+		return -1;
+	if (m->tags == NULL || *m->tags == '\0')
+		return 0;
+	copy = xstrdup(m->tags);
+	st = db_stmt(db, "INSERT OR IGNORE INTO member_tags (member_id, tag)"
+	                 " VALUES (?, ?)");
+	for (tok = strtok_r(copy, ",", &save); tok != NULL && rc == 0;
+	     tok = strtok_r(NULL, ",", &save)) {
+		sqlite3_reset(st);
+		db_bind_int(st, 1, m->id);
+		db_bind_text(st, 2, tok);
+		rc = db_done(db, st);
+	}
+	free(copy);
+	return rc;
+}
+
+int
+member_save(struct db *db, struct member *m, char **cause)
+{
+	sqlite3_stmt *st;
+	int64_t now = time(NULL);
+
+	if (member_validate(m, cause) == -1)
+		return -1;
+	if (m->id == 0)
+		st = db_stmt(
+		    db,
+		    "INSERT INTO members (practice_id, external_ref, "
+		    "first_name,"
+		    " last_name, email, mobile, preferred_channel,"
+		    " consent_email_at, consent_email_how, consent_sms_at,"
+		    " consent_sms_how, optout_email_at, optout_sms_at,"
+		    " confidentiality_at, confidentiality_version, joined_at,"
+		    " term_ends_at, age_band, sex, ethnicity, disability, "
+		    "carer,"
+		    " created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
+		    "?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,"
+		    "?23,?23)");
+	else
+		st = db_stmt(
+		    db, "UPDATE members SET practice_id=?1, external_ref=?2,"
+		        " first_name=?3, last_name=?4, email=?5, mobile=?6,"
+		        " preferred_channel=?7, consent_email_at=?8,"
+		        " consent_email_how=?9, consent_sms_at=?10,"
+		        " consent_sms_how=?11, optout_email_at=?12,"
+		        " optout_sms_at=?13, confidentiality_at=?14,"
+		        " confidentiality_version=?15, joined_at=?16,"
+		        " term_ends_at=?17, age_band=?18, sex=?19,"
+		        " ethnicity=?20, disability=?21, carer=?22,"
+		        " updated_at=?23 WHERE id=?24");
+	db_bind_int(st, 1, m->practice_id);
+	db_bind_text(st, 2, m->external_ref);
+	db_bind_text(st, 3, m->first_name);
+	db_bind_text(st, 4, m->last_name);
+	db_bind_text(st, 5, m->email);
+	db_bind_text(st, 6, m->mobile);
+	db_bind_text(st, 7, m->preferred_channel);
+	bind_time(st, 8, m->consent_email_at);
+	db_bind_text(st, 9, m->consent_email_how);
+	bind_time(st, 10, m->consent_sms_at);
+	db_bind_text(st, 11, m->consent_sms_how);
+	bind_time(st, 12, m->optout_email_at);
+	bind_time(st, 13, m->optout_sms_at);
+	bind_time(st, 14, m->confidentiality_at);
+	db_bind_text(st, 15, m->confidentiality_version);
+	db_bind_int(st, 16, m->joined_at ? m->joined_at : now);
+	bind_time(st, 17, m->term_ends_at);
+	db_bind_text(st, 18, m->age_band);
+	db_bind_text(st, 19, m->sex);
+	db_bind_text(st, 20, m->ethnicity);
+	bind_bool(st, 21, m->disability);
+	bind_bool(st, 22, m->carer);
+	db_bind_int(st, 23, now);
+	if (m->id != 0)
+		db_bind_int(st, 24, m->id);
+	if (db_done(db, st) == -1) {
+		*cause = xasprintf("cannot save member: %s", db_errmsg(db));
+		return -1;
+	}
+	if (m->id == 0)
+		m->id = db_last_id(db);
+	if (member_save_tags(db, m) == -1) {
+		*cause = xasprintf("cannot save tags: %s", db_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+static int64_t
+match_one(struct db *db, const char *sql, int64_t practice_id, const char *v)
+{
+	sqlite3_stmt *st;
+	int64_t id = 0;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	st = db_stmt(db, sql);
+	db_bind_int(st, 1, practice_id);
+	db_bind_text(st, 2, v);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return id;
+}
+
+int64_t
+member_match(struct db *db, int64_t practice_id, const char *ref,
+             const char *email, const char *mobile)
+{
+	int64_t id;
+
+	if (ref != NULL && *ref != '\0')
+		return match_one(db,
+		                 "SELECT id FROM members WHERE practice_id=?"
+		                 " AND external_ref=?",
+		                 practice_id, ref);
+	id = match_one(db,
+	               "SELECT id FROM members WHERE practice_id=? AND"
+	               " email=? AND erased_at IS NULL ORDER BY id LIMIT 1",
+	               practice_id, email);
+	if (id == 0)
+		id = match_one(db,
+		               "SELECT id FROM members WHERE practice_id=? AND"
+		               " mobile=? AND erased_at IS NULL ORDER BY id"
+		               " LIMIT 1",
+		               practice_id, mobile);
+	return id;
+}
+
+static int64_t
+lookup_one(struct db *db, const char *sql, const char *v)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	int64_t id = 0;
+
+	db_bind_text(st, 1, v);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return id;
+}
+
+int64_t
+member_by_mobile(struct db *db, const char *e164)
+{
+	return lookup_one(db,
+	                  "SELECT id FROM members WHERE mobile=? AND"
+	                  " erased_at IS NULL ORDER BY id DESC LIMIT 1",
+	                  e164);
+}
+
+int64_t
+member_by_email(struct db *db, const char *email)
+{
+	return lookup_one(db,
+	                  "SELECT id FROM members WHERE email=lower(?) AND"
+	                  " erased_at IS NULL ORDER BY id DESC LIMIT 1",
+	                  email);
+}
+
+/*
+ * Erasure keeps rows (so counts and anonymised answers survive) but removes
+ * every value that identifies the person, including copies in the outbox
+ * and the inbound log.
+ */
+int
+member_erase(struct db *db, int64_t id, const char *actor, char **cause)
+{
+	static const char *const sql[] = {
+	    "UPDATE members SET external_ref=NULL, first_name=NULL,"
+	    " last_name=NULL, email=NULL, mobile=NULL, consent_email_how=NULL,"
+	    " consent_sms_how=NULL, age_band=NULL, sex=NULL, ethnicity=NULL,"
+	    " disability=NULL, carer=NULL, erased_at=?2, updated_at=?2"
+	    " WHERE id=?1",
+	    "DELETE FROM member_tags WHERE member_id=?1",
+	    "UPDATE outbox SET state='cancelled', held_reason='erased'"
+	    " WHERE member_id=?1 AND state IN ('pending','held')",
+	    "UPDATE outbox SET to_addr='', subject=NULL, body='', "
+	    "body_html=NULL"
+	    " WHERE member_id=?1",
+	    "UPDATE inbound SET from_addr=NULL, body=NULL, raw=NULL,"
+	    " member_id=NULL WHERE member_id=?1",
+	    "UPDATE responses SET member_id=NULL WHERE member_id=?1",
+	    "UPDATE sms_sessions SET state='closed' WHERE member_id=?1",
+	    "UPDATE tokens SET used_at=coalesce(used_at, ?2) WHERE "
+	    "member_id=?1",
+	};
+	struct member *m = member_load(db, id);
+	char obj[32];
+	size_t i;
+
+	if (m == NULL || m->erased_at != 0) {
+		*cause = xasprintf(m ? "member %lld is already erased"
+		                     : "no member %lld",
+		                   (long long)id);
+		member_free(m);
+		return -1;
+	}
+	member_free(m);
+	if (db_begin(db) == -1)
+		goto fail;
+	for (i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+		sqlite3_stmt *st = db_stmt(db, sql[i]);
+		db_bind_int(st, 1, id);
+		if (sqlite3_bind_parameter_count(st) >= 2)
+			db_bind_int(st, 2, time(NULL));
+		if (db_done(db, st) == -1)
+			goto fail;
+	}
+	snprintf(obj, sizeof obj, "member:%lld", (long long)id);
+	if (db_audit(db, actor, "member.erase", obj, NULL) == -1 ||
+	    db_commit(db) == -1)
+		goto fail;
+	return 0;
+fail:
+	*cause = xasprintf("cannot erase member: %s", db_errmsg(db));
+	db_rollback(db);
+	return -1;
+}
+
+json_t *
+member_to_json(const struct member *m)
+{
+	json_t *o = json_object();
+	size_t i;
+	char *v;
+
+	json_object_set_new(o, "id", json_integer(m->id));
+	json_object_set_new(o, "practice", json_string(m->practice_code));
+	for (i = 0; i < NFIELDS; i++) {
+		v = member_get_text(m, mf_table[i].pub.name);
+		if (mf_table[i].type == MF_TAGS) {
+			json_t *arr = json_array();
+			char *tok, *save = NULL;
+			for (tok = strtok_r(v, ",", &save); tok != NULL;
+			     tok = strtok_r(NULL, ",", &save))
+				json_array_append_new(arr, json_string(tok));
+			json_object_set_new(o, "tags", arr);
+		} else
+			json_object_set_new(o, mf_table[i].pub.name,
+			                    *v ? json_string(v) : json_null());
+		free(v);
+	}
+	if (m->erased_at != 0) {
+		char buf[21];
+		json_object_set_new(
+		    o, "erased",
+		    json_string(util_format_time(m->erased_at, buf)));
+	}
+	return o;
+}
+
+int
+member_equal(const struct member *a, const struct member *b)
+{
+	json_t *ja = member_to_json(a), *jb = member_to_json(b);
+	int eq;
+
+	json_object_del(ja, "id");
+	json_object_del(jb, "id");
+	eq = json_equal(ja, jb);
+	json_decref(ja);
+	json_decref(jb);
+	return eq;
+}
+
+int
+member_list(struct db *db, const struct member_filter *f,
+            int (*fn)(struct member *, void *), void *arg)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db,
+	    "SELECT " MEMBER_COLS " FROM members m JOIN practices p ON"
+	    " p.id = m.practice_id WHERE (?1 IS NULL OR p.code = ?1)"
+	    " AND (?2 IS NULL OR m.age_band = ?2) AND (?3 IS NULL OR m.sex = "
+	    "?3)"
+	    " AND (?4 IS NULL OR m.ethnicity = ?4)"
+	    " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM member_tags t WHERE"
+	    "  t.member_id = m.id AND t.tag = ?5))"
+	    " AND (?6 IS NULL OR (?6 = 'email' AND m.email IS NOT NULL AND"
+	    "  m.optout_email_at IS NULL) OR (?6 = 'sms' AND m.mobile IS NOT"
+	    "  NULL AND m.optout_sms_at IS NULL))"
+	    " AND (?7 IS NULL OR instr(lower(coalesce(m.first_name,'') || ' ' "
+	    "||"
+	    "  coalesce(m.last_name,'') || ' ' || coalesce(m.email,'') || ' ' "
+	    "||"
+	    "  coalesce(m.mobile,'')), lower(?7)) > 0)"
+	    " AND (?8 OR m.erased_at IS NULL)"
+	    " AND (NOT ?9 OR (m.erased_at IS NULL AND (m.term_ends_at IS NULL"
+	    "  OR m.term_ends_at > unixepoch())))"
+	    " ORDER BY m.id");
+	struct member *m;
+	int rc = 0, step;
+
+	db_bind_text(st, 1, f->practice);
+	db_bind_text(st, 2, f->age_band);
+	db_bind_text(st, 3, f->sex);
+	db_bind_text(st, 4, f->ethnicity);
+	db_bind_text(st, 5, f->tag);
+	db_bind_text(st, 6, f->channel);
+	db_bind_text(st, 7, f->search);
+	db_bind_int(st, 8, f->include_erased);
+	db_bind_int(st, 9, f->active_only);
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		m = member_row(st);
+		rc = fn(m, arg);
+		member_free(m);
+	}
+	sqlite3_reset(st);
+	return rc;
+}

@@ -1,0 +1,268 @@
+/* Internet messages (RFC 5322, MIME) built from an outmsg. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "mime.h"
+#include "util.h"
+#include "xmalloc.h"
+
+struct sbuf {
+	char *s;
+	size_t len, cap;
+};
+
+static void
+sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->s = xrealloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void
+sb_str(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+static int
+is_ascii_plain(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x7f || (unsigned char)*s < 0x20)
+			return 0;
+	return 1;
+}
+
+/*
+ * B-encoded words of at most 75 characters, split on UTF-8 character
+ * boundaries, folded onto continuation lines.
+ */
+char *
+mime_encode_header(const char *v)
+{
+	struct sbuf b = {0};
+	size_t len = strlen(v), i = 0, n;
+	char *enc;
+
+	if (is_ascii_plain(v))
+		return xstrdup(v);
+	while (i < len) {
+		/* 45 bytes encode to 60 base64 chars: 12 + 60 < 75. */
+		n = len - i > 45 ? 45 : len - i;
+		while (i + n < len && ((unsigned char)v[i + n] & 0xc0) == 0x80)
+			n--;
+		enc = crypto_base64((const unsigned char *)v + i, n);
+		if (b.len > 0)
+			sb_str(&b, "\r\n ");
+		sb_str(&b, "=?UTF-8?B?");
+		sb_str(&b, enc);
+		sb_str(&b, "?=");
+		free(enc);
+		i += n;
+	}
+	return b.s;
+}
+
+char *
+mime_qp(const char *text)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct sbuf b = {0};
+	const unsigned char *p;
+	size_t col = 0;
+	char esc[4];
+
+	sb_add(&b, "", 0);
+	for (p = (const unsigned char *)text; *p != '\0'; p++) {
+		if (*p == '\r')
+			continue;
+		if (*p == '\n') {
+			sb_str(&b, "\r\n");
+			col = 0;
+			continue;
+		}
+		int trailing_ws =
+		    (*p == ' ' || *p == '\t') &&
+		    (p[1] == '\n' || p[1] == '\r' || p[1] == '\0');
+		int plain = (*p >= 33 && *p <= 126 && *p != '=') ||
+		            ((*p == ' ' || *p == '\t') && !trailing_ws);
+		/* A leading dot is encoded so SMTP dot-stuffing never bites. */
+		if (*p == '.' && col == 0)
+			plain = 0;
+		size_t need = plain ? 1 : 3;
+		if (col + need > 75) {
+			sb_str(&b, "=\r\n");
+			col = 0;
+		}
+		if (plain)
+			sb_add(&b, (const char *)p, 1);
+		else {
+			esc[0] = '=';
+			esc[1] = hex[*p >> 4];
+			esc[2] = hex[*p & 15];
+			sb_add(&b, esc, 3);
+		}
+		col += need;
+	}
+	return b.s;
+}
+
+char *
+mime_addr(const char *from)
+{
+	const char *lt = strrchr(from, '<'), *gt;
+
+	if (lt != NULL && (gt = strchr(lt, '>')) != NULL)
+		return xstrndup(lt + 1, gt - lt - 1);
+	return xstrdup(from);
+}
+
+static void
+header(struct sbuf *b, const char *name, const char *value)
+{
+	sb_str(b, name);
+	sb_str(b, ": ");
+	sb_str(b, value);
+	sb_str(b, "\r\n");
+}
+
+/* From: an encoded display name and the address. */
+static char *
+from_header(const struct outmsg *m)
+{
+	char *addr = mime_addr(m->from), *name, *out;
+
+	if (m->from_name == NULL || *m->from_name == '\0')
+		return addr;
+	if (is_ascii_plain(m->from_name) &&
+	    strpbrk(m->from_name, "\"\\()<>,;:@[]") == NULL)
+		name = xasprintf("\"%s\"", m->from_name);
+	else
+		name = mime_encode_header(m->from_name);
+	out = xasprintf("%s <%s>", name, addr);
+	free(name);
+	free(addr);
+	return out;
+}
+
+static int
+headers_safe(const struct outmsg *m, char **cause)
+{
+	const char *vals[] = {m->from,         m->from_name, m->to,
+	                      m->reply_to,     m->subject,   m->unsub_url,
+	                      m->unsub_mailto, m->practice};
+	size_t i;
+
+	for (i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+		if (util_has_crlf(vals[i])) {
+			*cause = xstrdup("a header value contains CR or LF");
+			return -1;
+		}
+	}
+	if (m->to == NULL || strchr(m->to, '@') == NULL || m->from == NULL ||
+	    strchr(m->from, '@') == NULL) {
+		*cause = xstrdup("missing or unusable From or To address");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+part(struct sbuf *b, const char *boundary, const char *type, const char *body)
+{
+	char *qp = mime_qp(body);
+
+	sb_str(b, "--");
+	sb_str(b, boundary);
+	sb_str(b, "\r\nContent-Type: ");
+	sb_str(b, type);
+	sb_str(b, "; charset=UTF-8\r\nContent-Transfer-Encoding: "
+	          "quoted-printable\r\n\r\n");
+	sb_str(b, qp);
+	sb_str(b, "\r\n");
+	free(qp);
+}
+
+int
+mime_build(const struct outmsg *m, char **out, char **cause)
+{
+	struct sbuf b = {0};
+	char date[64], *v, *domain, *addr, boundary[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (headers_safe(m, cause) == -1)
+		return -1;
+	addr = mime_addr(m->from);
+	domain = strchr(addr, '@') + 1;
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	header(&b, "Date", date);
+	v = from_header(m);
+	header(&b, "From", v);
+	free(v);
+	header(&b, "To", m->to);
+	if (m->reply_to != NULL)
+		header(&b, "Reply-To", m->reply_to);
+	v = mime_encode_header(m->subject ? m->subject : "");
+	header(&b, "Subject", v);
+	free(v);
+	v = xasprintf("<ppgd.%lld.%lld@%s>", (long long)m->id, (long long)now,
+	              domain);
+	header(&b, "Message-ID", v);
+	free(v);
+	if (m->unsub_url != NULL || m->unsub_mailto != NULL) {
+		v = xasprintf("%s%s%s%s%s%s", m->unsub_url ? "<" : "",
+		              m->unsub_url ? m->unsub_url : "",
+		              m->unsub_url ? ">" : "",
+		              m->unsub_url && m->unsub_mailto ? ", " : "",
+		              m->unsub_mailto ? "<" : "",
+		              m->unsub_mailto ? m->unsub_mailto : "");
+		if (m->unsub_mailto != NULL) {
+			char *w = xasprintf("%s>", v);
+			free(v);
+			v = w;
+		}
+		header(&b, "List-Unsubscribe", v);
+		free(v);
+		if (m->unsub_url != NULL)
+			header(&b, "List-Unsubscribe-Post",
+			       "List-Unsubscribe=One-Click");
+	}
+	header(&b, "Auto-Submitted", "auto-generated");
+	header(&b, "MIME-Version", "1.0");
+	if (m->html == NULL) {
+		char *qp = mime_qp(m->text ? m->text : "");
+		header(&b, "Content-Type", "text/plain; charset=UTF-8");
+		header(&b, "Content-Transfer-Encoding", "quoted-printable");
+		sb_str(&b, "\r\n");
+		sb_str(&b, qp);
+		sb_str(&b, "\r\n");
+		free(qp);
+	} else {
+		snprintf(boundary, sizeof boundary, "=_ppgd_%lld_%lld",
+		         (long long)m->id, (long long)now);
+		v = xasprintf("multipart/alternative; boundary=\"%s\"",
+		              boundary);
+		header(&b, "Content-Type", v);
+		free(v);
+		sb_str(&b, "\r\nThis is a message in MIME format.\r\n");
+		part(&b, boundary, "text/plain", m->text ? m->text : "");
+		part(&b, boundary, "text/html", m->html);
+		sb_str(&b, "--");
+		sb_str(&b, boundary);
+		sb_str(&b, "--\r\n");
+	}
+	free(addr);
+	*out = b.s;
+	return 0;
+}

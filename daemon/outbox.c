@@ -1,0 +1,214 @@
+/* The outbox state machine and its queries. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "outbox.h"
+#include "xmalloc.h"
+
+static const char *const state_names[] = {
+    [OB_PENDING] = "pending",     [OB_HELD] = "held",
+    [OB_SENDING] = "sending",     [OB_SENT] = "sent",
+    [OB_DELIVERED] = "delivered", [OB_FAILED] = "failed",
+    [OB_CANCELLED] = "cancelled",
+};
+#define NSTATES (sizeof state_names / sizeof state_names[0])
+
+const char *
+outbox_strstate(enum outbox_state s)
+{
+	return (size_t)s < NSTATES ? state_names[s] : "unknown";
+}
+
+int
+outbox_state_parse(const char *s, enum outbox_state *out)
+{
+	size_t i;
+
+	for (i = 0; i < NSTATES; i++) {
+		if (strcmp(state_names[i], s) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * pending -> sending -> sent -> delivered|failed; pending <-> held;
+ * sending -> pending (temporary failure) | failed (permanent); an operator
+ * may retry failed/cancelled/held rows and cancel pending/held ones. A late
+ * receipt may move sent -> failed or failed -> delivered is not allowed.
+ */
+int
+outbox_legal(enum outbox_state from, enum outbox_state to)
+{
+	switch (from) {
+	case OB_PENDING:
+		return to == OB_SENDING || to == OB_HELD || to == OB_CANCELLED;
+	case OB_HELD:
+		return to == OB_PENDING || to == OB_CANCELLED;
+	case OB_SENDING:
+		return to == OB_SENT || to == OB_PENDING || to == OB_FAILED;
+	case OB_SENT:
+		return to == OB_DELIVERED || to == OB_FAILED;
+	case OB_FAILED:
+	case OB_CANCELLED:
+		return to == OB_PENDING;
+	case OB_DELIVERED:
+		return 0;
+	}
+	return 0;
+}
+
+int
+outbox_enter(struct db *db, int64_t id, enum outbox_state from,
+             enum outbox_state to)
+{
+	sqlite3_stmt *st;
+
+	if (!outbox_legal(from, to))
+		fatalx("outbox %lld: illegal transition %s -> %s",
+		       (long long)id, outbox_strstate(from),
+		       outbox_strstate(to));
+	st = db_stmt(db, "UPDATE outbox SET state=?3 WHERE id=?1 AND state=?2");
+	db_bind_int(st, 1, id);
+	db_bind_text(st, 2, outbox_strstate(from));
+	db_bind_text(st, 3, outbox_strstate(to));
+	if (db_done(db, st) == -1 || db_changes(db) != 1)
+		return -1;
+	log_debug("event=outbox id=%lld %s -> %s", (long long)id,
+	          outbox_strstate(from), outbox_strstate(to));
+	return 0;
+}
+
+int
+outbox_requeue_sending(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, "UPDATE outbox SET state='pending'"
+	                               " WHERE state='sending'");
+
+	if (db_done(db, st) == -1)
+		return -1;
+	return db_changes(db);
+}
+
+int64_t
+outbox_queue(struct db *db, int64_t practice_id, int64_t member_id,
+             const char *channel, const char *purpose, const char *to,
+             const char *subject, const char *body, const char *html)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "INSERT INTO outbox (practice_id, member_id, channel, purpose,"
+	        " to_addr, subject, body, body_html, next_attempt_at,"
+	        " created_at) VALUES (?,?,?,?,?,?,?,?,?1+0*?9,?9)");
+
+	db_bind_int(st, 1, practice_id);
+	if (member_id != 0)
+		db_bind_int(st, 2, member_id);
+	db_bind_text(st, 3, channel);
+	db_bind_text(st, 4, purpose);
+	db_bind_text(st, 5, to);
+	db_bind_text(st, 6, subject);
+	db_bind_text(st, 7, body);
+	db_bind_text(st, 8, html);
+	db_bind_int(st, 9, time(NULL));
+	if (db_done(db, st) == -1)
+		return -1;
+	return db_last_id(db);
+}
+
+#define CAMPAIGN_FILTER                                                        \
+	" (?1 IS NULL OR run_id IN (SELECT r.id FROM runs r JOIN campaigns c"  \
+	" ON c.id = r.campaign_id WHERE c.name = ?1))"
+
+json_t *
+outbox_counts(struct db *db, const char *campaign)
+{
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT state, count(*) FROM outbox"
+	                " WHERE" CAMPAIGN_FILTER " GROUP BY state");
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; i < NSTATES; i++)
+		json_object_set_new(o, state_names[i], json_integer(0));
+	db_bind_text(st, 1, campaign);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_object_set_new(o, db_col_text(st, 0),
+		                    json_integer(sqlite3_column_int64(st, 1)));
+	sqlite3_reset(st);
+	return o;
+}
+
+json_t *
+outbox_failures(struct db *db, const char *campaign)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT id, channel, coalesce(transport,''), attempts,"
+	        " coalesce(error_code,''), coalesce(error_text,''),"
+	        " coalesce(settled_at, 0), member_id FROM outbox"
+	        " WHERE state='failed' AND" CAMPAIGN_FILTER " ORDER BY id");
+	json_t *arr = json_array();
+
+	db_bind_text(st, 1, campaign);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(
+		    arr,
+		    json_pack(
+		        "{s:I, s:s, s:s, s:i, s:s, s:s, s:I, s:I}", "id",
+		        (json_int_t)sqlite3_column_int64(st, 0), "channel",
+		        db_col_text(st, 1), "transport", db_col_text(st, 2),
+		        "attempts", sqlite3_column_int(st, 3), "code",
+		        db_col_text(st, 4), "reason", db_col_text(st, 5),
+		        "failed_at", (json_int_t)sqlite3_column_int64(st, 6),
+		        "member", (json_int_t)sqlite3_column_int64(st, 7)));
+	sqlite3_reset(st);
+	return arr;
+}
+
+static int
+outbox_bulk(struct db *db, const char *sql, int64_t id, const char *campaign,
+            int *n, char **cause)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+
+	if (id != 0)
+		db_bind_int(st, 2, id);
+	db_bind_text(st, 1, campaign);
+	db_bind_int(st, 3, time(NULL));
+	if (db_done(db, st) == -1) {
+		*cause = xasprintf("database: %s", db_errmsg(db));
+		return -1;
+	}
+	*n = db_changes(db);
+	return 0;
+}
+
+int
+outbox_retry(struct db *db, int64_t id, const char *campaign, int *n,
+             char **cause)
+{
+	return outbox_bulk(
+	    db,
+	    "UPDATE outbox SET state='pending', attempts=0, next_attempt_at=?3,"
+	    " error_code=NULL, error_text=NULL, held_reason=NULL WHERE"
+	    " (?2 IS NULL OR id=?2) AND" CAMPAIGN_FILTER " AND (state='failed'"
+	    " OR (?2 IS NOT NULL AND state IN ('held','cancelled')))"
+	    " AND (?1 IS NOT NULL OR ?2 IS NOT NULL)",
+	    id, campaign, n, cause);
+}
+
+int
+outbox_cancel(struct db *db, int64_t id, const char *campaign, int *n,
+              char **cause)
+{
+	return outbox_bulk(
+	    db,
+	    "UPDATE outbox SET state='cancelled', settled_at=?3,"
+	    " held_reason='cancelled by operator' WHERE (?2 IS NULL OR id=?2)"
+	    " AND" CAMPAIGN_FILTER " AND state IN ('pending','held')"
+	    " AND (?1 IS NOT NULL OR ?2 IS NOT NULL)",
+	    id, campaign, n, cause);
+}

@@ -1,0 +1,49 @@
+/* The outbox: durable messages and their state machine. */
+#ifndef PPGD_OUTBOX_H
+#define PPGD_OUTBOX_H
+
+#include <stdint.h>
+#include <jansson.h>
+
+#include "db.h"
+
+enum outbox_state {
+	OB_PENDING,
+	OB_HELD,
+	OB_SENDING,
+	OB_SENT,
+	OB_DELIVERED,
+	OB_FAILED,
+	OB_CANCELLED,
+};
+
+const char *outbox_strstate(enum outbox_state);
+int outbox_state_parse(const char *, enum outbox_state *);
+/* 1 if old -> new is a legal transition. */
+int outbox_legal(enum outbox_state from, enum outbox_state to);
+/*
+ * Move row id from one state to another, setting the listed columns.
+ * Logs old -> new; an illegal transition is a bug (fatalx). Returns 0, or -1
+ * if the row was not in `from` (someone else moved it).
+ */
+int outbox_enter(struct db *, int64_t id, enum outbox_state from,
+                 enum outbox_state to);
+/* Rows left in `sending` by a crash go back to `pending`. Returns how many. */
+int outbox_requeue_sending(struct db *);
+/* Queue a message outside a campaign (replies, confirmations). */
+int64_t outbox_queue(struct db *, int64_t practice_id, int64_t member_id,
+                     const char *channel, const char *purpose, const char *to,
+                     const char *subject, const char *body, const char *html);
+/* Counts by state (optionally of one campaign) as {"pending": n, ...}. */
+json_t *outbox_counts(struct db *, const char *campaign);
+/* Failed rows with their reason. */
+json_t *outbox_failures(struct db *, const char *campaign);
+/* failed/held/cancelled -> pending; by id, or every failed row of a campaign.
+ */
+int outbox_retry(struct db *, int64_t id, const char *campaign, int *n,
+                 char **cause);
+/* pending/held -> cancelled; by id or campaign. */
+int outbox_cancel(struct db *, int64_t id, const char *campaign, int *n,
+                  char **cause);
+
+#endif

@@ -1,0 +1,212 @@
+/* The daemon: one libevent loop with signals, sd_notify and HTTP. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "http.h"
+#include "log.h"
+#include "app.h"
+#include "sdnotify.h"
+#include "server.h"
+#include "util.h"
+#include "xmalloc.h"
+
+struct server {
+	struct event_base *base;
+	char *config_file;
+	struct config *cfg;
+	struct db *db;
+	struct http *http;
+	struct event *ev_term, *ev_int, *ev_hup, *ev_watchdog, *ev_stop;
+	double started;
+	double stop_deadline;
+	int stopping;
+};
+
+struct event_base *
+server_base(struct server *s)
+{
+	return s->base;
+}
+
+struct db *
+server_db(struct server *s)
+{
+	return s->db;
+}
+
+const struct config *
+server_config(struct server *s)
+{
+	return s->cfg;
+}
+
+double
+server_uptime(struct server *s)
+{
+	return util_monotonic() - s->started;
+}
+
+int
+server_stopping(struct server *s)
+{
+	return s->stopping;
+}
+
+/* Work still in flight that a stop should wait for. */
+static int
+server_busy(struct server *s)
+{
+	return app_busy(s);
+}
+
+static void
+server_stop_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *s = arg;
+	struct timeval tv = {0, 50 * 1000};
+
+	if (server_busy(s) > 0 && util_monotonic() < s->stop_deadline) {
+		evtimer_add(s->ev_stop, &tv);
+		return;
+	}
+	if (server_busy(s) > 0)
+		log_warnx("event=stop in_flight=%d msg_detail=\"timed out "
+		          "waiting\"",
+		          server_busy(s));
+	event_base_loopexit(s->base, NULL);
+}
+
+static void
+server_on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *s = arg;
+
+	if (s->stopping)
+		return;
+	s->stopping = 1;
+	log_info("event=stopping signal=%s", strsignal((int)sig));
+	sdnotify_send("STOPPING=1");
+	http_stop_accepting(s->http);
+	app_stop(s);
+	s->stop_deadline =
+	    util_monotonic() + (double)config_int(s->cfg, CFG_SHUTDOWN_TIMEOUT);
+	server_stop_check(-1, 0, s);
+}
+
+static void
+server_on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *s = arg;
+	struct config *cfg;
+	char *errors = NULL, *line, *save = NULL;
+
+	sdnotify_send("RELOADING=1");
+	if (config_load(s->config_file, &cfg, &errors) == -1) {
+		for (line = strtok_r(errors, "\n", &save); line != NULL;
+		     line = strtok_r(NULL, "\n", &save))
+			log_warnx("event=reload_refused error=\"%s\"", line);
+		log_warnx("event=reload_refused msg_detail=\"keeping the "
+		          "running configuration\"");
+		free(errors);
+		sdnotify_send("READY=1");
+		return;
+	}
+	if (strcmp(config_str(cfg, CFG_DATABASE),
+	           config_str(s->cfg, CFG_DATABASE)) != 0 ||
+	    strcmp(config_str(cfg, CFG_LISTEN),
+	           config_str(s->cfg, CFG_LISTEN)) != 0)
+		log_warnx("event=reload msg_detail=\"database and listen "
+		          "take effect at the next restart\"");
+	config_free(s->cfg);
+	s->cfg = cfg;
+	log_init(config_int(cfg, CFG_VERBOSE));
+	http_apply_limits(s->http);
+	app_reload(s);
+	log_info("event=reloaded");
+	sdnotify_send("READY=1");
+}
+
+static void
+server_on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	sdnotify_send("WATCHDOG=1");
+}
+
+static void
+server_signals(struct server *s)
+{
+	long usec;
+	struct timeval tv;
+
+	signal(SIGPIPE, SIG_IGN);
+	s->ev_term = evsignal_new(s->base, SIGTERM, server_on_stop, s);
+	s->ev_int = evsignal_new(s->base, SIGINT, server_on_stop, s);
+	s->ev_hup = evsignal_new(s->base, SIGHUP, server_on_hup, s);
+	evsignal_add(s->ev_term, NULL);
+	evsignal_add(s->ev_int, NULL);
+	evsignal_add(s->ev_hup, NULL);
+	s->ev_stop = evtimer_new(s->base, server_stop_check, s);
+	if ((usec = sdnotify_watchdog_usec()) > 0) {
+		tv.tv_sec = usec / 1000000;
+		tv.tv_usec = usec % 1000000;
+		s->ev_watchdog =
+		    event_new(s->base, -1, EV_PERSIST, server_on_watchdog, s);
+		event_add(s->ev_watchdog, &tv);
+	}
+}
+
+static void
+server_free(struct server *s)
+{
+	app_free(s);
+	http_free(s->http);
+	if (s->ev_watchdog != NULL)
+		event_free(s->ev_watchdog);
+	event_free(s->ev_term);
+	event_free(s->ev_int);
+	event_free(s->ev_hup);
+	event_free(s->ev_stop);
+	event_base_free(s->base);
+	free(s->config_file);
+}
+
+int
+server_run(const char *config_file, struct config **cfgp, struct db *db)
+{
+	struct config *cfg = *cfgp;
+	struct server s = {0};
+	char *cause = NULL;
+	int rc = 0;
+
+	s.config_file = config_file ? xstrdup(config_file) : NULL;
+	s.cfg = cfg;
+	s.db = db;
+	s.started = util_monotonic();
+	if ((s.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	server_signals(&s);
+	s.http =
+	    http_new(&s, config_str(cfg, CFG_LISTEN), app_routes(), &cause);
+	if (s.http == NULL || app_start(&s, &cause) == -1) {
+		log_warnx("event=start_failed error=\"%s\"", cause);
+		free(cause);
+		server_free(&s);
+		return 1;
+	}
+	log_info("event=ready version=%s listen=%s", PPGD_VERSION,
+	         config_str(cfg, CFG_LISTEN));
+	sdnotify_send("READY=1");
+	if (event_base_dispatch(s.base) == -1)
+		rc = 1;
+	log_info("event=stopped");
+	server_free(&s);
+	/* A reload may have replaced the configuration. */
+	*cfgp = s.cfg;
+	return rc;
+}

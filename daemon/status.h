@@ -1,0 +1,14 @@
+/* /healthz and /metrics. */
+#ifndef PPGD_STATUS_H
+#define PPGD_STATUS_H
+
+#include <event2/http.h>
+
+struct server;
+
+/* 200 with version, database state and uptime; 503 if the database fails. */
+void status_healthz(struct evhttp_request *, struct server *, const char *);
+/* Prometheus text format. */
+void status_metrics(struct evhttp_request *, struct server *, const char *);
+
+#endif
