@@ -240,7 +240,7 @@ db_migrate_one(struct db *db, int v, char **cause)
 		return -1;
 	}
 	free(sql);
-	log_info("event=migrate version=%d", v);
+	log_debug("event=migrate version=%d", v);
 	return 0;
 }
 

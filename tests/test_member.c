@@ -1,0 +1,316 @@
+/* The member register: fields, matching, import/export, erasure. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "db.h"
+#include "member.h"
+#include "member_io.h"
+#include "practice.h"
+
+static struct db *
+setup_db(void)
+{
+	struct db *db;
+	char *cause = NULL;
+	struct practice p = {.code = "A81001", .name = "Riverside"};
+
+	assert_int_equal(db_open(":memory:", &db, &cause), 0);
+	assert_int_equal(db_migrate(db, 0, &cause), 0);
+	assert_int_equal(practice_add(db, &p, &cause), 0);
+	return db;
+}
+
+static void
+test_set_and_normalise(void **state)
+{
+	struct member *m = member_new(1, "A81001");
+	char *cause = NULL, *v;
+
+	assert_int_equal(member_set(m, "mobile", "+44 (0)7700 900123", &cause),
+	                 0);
+	assert_string_equal(m->mobile, "+447700900123");
+	assert_int_equal(member_set(m, "email", " Ann@Example.ORG ", &cause),
+	                 0);
+	assert_string_equal(m->email, "ann@example.org");
+	assert_int_equal(member_set(m, "sex", "F", &cause), 0);
+	assert_string_equal(m->sex, "female");
+	assert_int_equal(member_set(m, "sex", "Prefer not to say", &cause), 0);
+	assert_string_equal(m->sex, "prefer-not-to-say");
+	assert_int_equal(
+	    member_set(m, "tags", "Young Parent; carer;carer", &cause), 0);
+	assert_string_equal(m->tags, "carer,young-parent");
+	assert_int_equal(member_set(m, "joined", "2025-04-01", &cause), 0);
+	v = member_get_text(m, "joined");
+	assert_string_equal(v, "2025-04-01T00:00:00Z");
+	free(v);
+	assert_int_equal(member_set(m, "carer", "yes", &cause), 0);
+	assert_int_equal(m->carer, 1);
+	member_free(m);
+}
+
+static void
+test_set_errors(void **state)
+{
+	struct member *m = member_new(1, "A81001");
+	char *cause = NULL;
+
+	assert_int_equal(member_set(m, "mobile", "07700 9001", &cause), -1);
+	assert_non_null(strstr(cause, "mobile: '07700 9001'"));
+	free(cause);
+	assert_int_equal(member_set(m, "email", "not-an-email", &cause), -1);
+	free(cause);
+	assert_int_equal(member_set(m, "age_band", "12-15", &cause), -1);
+	assert_non_null(strstr(cause, "16-24"));
+	free(cause);
+	assert_int_equal(member_set(m, "first_name", "Ann\r\nBcc: x", &cause),
+	                 -1);
+	free(cause);
+	assert_int_equal(member_set(m, "joined", "2025-02-30", &cause), -1);
+	free(cause);
+	assert_int_equal(member_set(m, "nope", "x", &cause), -1);
+	free(cause);
+	/* No contact at all is not a member. */
+	assert_int_equal(member_validate(m, &cause), -1);
+	free(cause);
+	member_free(m);
+}
+
+static void
+test_save_load_match(void **state)
+{
+	struct db *db = setup_db();
+	struct member *m = member_new(1, "A81001"), *l;
+	char *cause = NULL;
+
+	member_set(m, "external_ref", "EMIS-1", &cause);
+	member_set(m, "email", "ann@example.org", &cause);
+	member_set(m, "mobile", "07700900123", &cause);
+	member_set(m, "tags", "carer", &cause);
+	member_defaults(m, 36);
+	assert_int_equal(member_save(db, m, &cause), 0);
+	assert_true(m->id > 0);
+	assert_true(m->term_ends_at > m->joined_at + 3 * 360 * 86400LL);
+	l = member_load(db, m->id);
+	assert_non_null(l);
+	assert_true(member_equal(l, m));
+	assert_string_equal(l->tags, "carer");
+	assert_int_equal(member_match(db, 1, "EMIS-1", NULL, NULL), m->id);
+	assert_int_equal(member_match(db, 1, NULL, "ann@example.org", NULL),
+	                 m->id);
+	assert_int_equal(member_match(db, 1, NULL, NULL, "+447700900123"),
+	                 m->id);
+	/* A different external reference is a different person. */
+	assert_int_equal(member_match(db, 1, "EMIS-2", "ann@example.org", NULL),
+	                 0);
+	assert_int_equal(member_by_mobile(db, "+447700900123"), m->id);
+	member_free(l);
+	member_free(m);
+	db_close(db);
+}
+
+static void
+test_erase(void **state)
+{
+	struct db *db = setup_db();
+	struct member *m = member_new(1, "A81001"), *l;
+	char *cause = NULL;
+	sqlite3_stmt *st;
+
+	member_set(m, "first_name", "Ann", &cause);
+	member_set(m, "email", "ann@example.org", &cause);
+	member_set(m, "age_band", "25-34", &cause);
+	assert_int_equal(member_save(db, m, &cause), 0);
+	assert_int_equal(
+	    db_exec(
+	        db,
+	        "INSERT INTO surveys (slug, version, title, anonymous,"
+	        " definition, hash, loaded_at) VALUES ('s',1,'S',0,'{}',"
+	        "'h',1);"
+	        "INSERT INTO responses (survey_id, practice_id, member_id,"
+	        " channel, started_at, completed_at) VALUES (1,1,1,'web',1,1);"
+	        "INSERT INTO answers (response_id, question, value)"
+	        " VALUES (1, 'q', 'Good')",
+	        &cause),
+	    0);
+	assert_int_equal(member_erase(db, m->id, "test", &cause), 0);
+	l = member_load(db, m->id);
+	assert_null(l->first_name);
+	assert_null(l->email);
+	assert_null(l->age_band);
+	assert_true(l->erased_at > 0);
+	/* The answer stays, without the member. */
+	st = db_stmt(db, "SELECT r.member_id, a.value FROM responses r JOIN"
+	                 " answers a ON a.response_id = r.id");
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_type(st, 0), SQLITE_NULL);
+	assert_string_equal(db_col_text(st, 1), "Good");
+	sqlite3_reset(st);
+	/* The audit row names the member id only. */
+	st = db_stmt(db, "SELECT object, detail FROM audit WHERE"
+	                 " action='member.erase'");
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal(db_col_text(st, 0), "member:1");
+	assert_null(db_col_text(st, 1));
+	sqlite3_reset(st);
+	assert_int_equal(member_erase(db, m->id, "test", &cause), -1);
+	free(cause);
+	member_free(l);
+	member_free(m);
+	db_close(db);
+}
+
+static FILE *
+csv_file(const char *text)
+{
+	FILE *fp = tmpfile();
+
+	fputs(text, fp);
+	rewind(fp);
+	return fp;
+}
+
+static const char *import_csv =
+    "\xef\xbb\xbfRef,First Name,Surname,Phone,E-mail,Age,Gender\r\n"
+    "R1,Ann,\"O'Brien, Jr\",07700 900001,ann@example.org,25-34,F\r\n"
+    "R2,Bob,Smith,0044 7700900002,,35-44,m\r\n"
+    "R3,Cat,Jones,12345,cat@example.org,45-54,female\r\n"
+    "R4,Dan,\"Multi\nLine\",+44 (0)7700 900004,,99-100,male\r\n"
+    "R5,Eve,Ng,,eve@example.org,16-24,female\r\n";
+
+static void
+test_import_keep_good(void **state)
+{
+	struct db *db = setup_db();
+	struct import_report r;
+	char *cause = NULL;
+	FILE *fp = csv_file(import_csv);
+	json_t *e;
+
+	assert_int_equal(member_import(db, fp, "t.csv", "A81001",
+	                               IMPORT_KEEP_GOOD, 36, 0, &r, &cause),
+	                 0);
+	assert_int_equal(r.rows, 5);
+	assert_int_equal(r.added, 3);
+	assert_int_equal(r.bad, 2);
+	assert_true(r.written);
+	/* Bad rows carry their physical line numbers. */
+	e = json_array_get(r.errors, 0);
+	assert_int_equal(json_integer_value(json_object_get(e, "line")), 4);
+	assert_non_null(
+	    strstr(json_string_value(json_object_get(e, "error")), "mobile"));
+	e = json_array_get(r.errors, 1);
+	assert_int_equal(json_integer_value(json_object_get(e, "line")), 5);
+	import_report_clear(&r);
+	/* The same file again changes nothing. */
+	rewind(fp);
+	assert_int_equal(member_import(db, fp, "t.csv", "A81001",
+	                               IMPORT_KEEP_GOOD, 36, 0, &r, &cause),
+	                 0);
+	assert_int_equal(r.added, 0);
+	assert_int_equal(r.updated, 0);
+	assert_int_equal(r.unchanged, 3);
+	import_report_clear(&r);
+	fclose(fp);
+	db_close(db);
+}
+
+static int
+count_members(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM members");
+	int n;
+
+	sqlite3_step(st);
+	n = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+static void
+test_import_strict_and_dry_run(void **state)
+{
+	struct db *db = setup_db();
+	struct import_report r;
+	char *cause = NULL;
+	FILE *fp = csv_file(import_csv);
+
+	assert_int_equal(member_import(db, fp, "t.csv", "A81001", IMPORT_STRICT,
+	                               36, 0, &r, &cause),
+	                 0);
+	assert_int_equal(r.bad, 2);
+	assert_false(r.written);
+	assert_int_equal(count_members(db), 0);
+	import_report_clear(&r);
+	rewind(fp);
+	assert_int_equal(member_import(db, fp, "t.csv", "A81001",
+	                               IMPORT_DRY_RUN, 36, 0, &r, &cause),
+	                 0);
+	assert_int_equal(r.added, 3);
+	assert_false(r.written);
+	assert_int_equal(count_members(db), 0);
+	import_report_clear(&r);
+	fclose(fp);
+	db_close(db);
+}
+
+/* Export then import into a fresh database round-trips exactly. */
+static void
+test_export_round_trip(void **state)
+{
+	struct db *a = setup_db(), *b = setup_db();
+	struct import_report r;
+	char *cause = NULL;
+	FILE *fp = csv_file(import_csv), *out = tmpfile(), *out2 = tmpfile();
+	char buf1[8192], buf2[8192];
+	size_t n1, n2;
+
+	assert_int_equal(member_import(a, fp, "t.csv", "A81001",
+	                               IMPORT_KEEP_GOOD, 36, 0, &r, &cause),
+	                 0);
+	import_report_clear(&r);
+	assert_int_equal(member_export(a, out, "A81001", &cause), 0);
+	rewind(out);
+	assert_int_equal(member_import(b, out, "e.csv", "A81001", IMPORT_STRICT,
+	                               36, 0, &r, &cause),
+	                 0);
+	assert_int_equal(r.added, 3);
+	assert_int_equal(r.bad, 0);
+	import_report_clear(&r);
+	assert_int_equal(member_export(b, out2, "A81001", &cause), 0);
+	rewind(out);
+	rewind(out2);
+	n1 = fread(buf1, 1, sizeof buf1, out);
+	n2 = fread(buf2, 1, sizeof buf2, out2);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(buf1, buf2, n1);
+	/* And the names with commas and quotes survived. */
+	buf1[n1] = '\0';
+	assert_non_null(strstr(buf1, "\"O'Brien, Jr\""));
+	fclose(fp);
+	fclose(out);
+	fclose(out2);
+	db_close(a);
+	db_close(b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_set_and_normalise),
+	    cmocka_unit_test(test_set_errors),
+	    cmocka_unit_test(test_save_load_match),
+	    cmocka_unit_test(test_erase),
+	    cmocka_unit_test(test_import_keep_good),
+	    cmocka_unit_test(test_import_strict_and_dry_run),
+	    cmocka_unit_test(test_export_round_trip),
+	};
+	return cmocka_run_group_tests_name("member", tests, NULL, NULL);
+}
