@@ -153,7 +153,7 @@ twilio_answer(long status, const char *body, const char *retry_after,
 		o->result = SEND_TEMPFAIL;
 		snprintf(o->code, sizeof o->code, "network");
 		snprintf(o->text, sizeof o->text, "%s", curl_error);
-	} else if (status == 200 || status == 201) {
+	} else if (status / 100 == 2) {
 		o->result = SEND_OK;
 		j = json_loads(body, 0, NULL);
 		if (json_is_string(sid = json_object_get(j, "sid")))
