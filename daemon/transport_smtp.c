@@ -52,6 +52,7 @@ struct smtp_job {
 	char *eml;
 	char *rcpt;
 	char *sender; /* the address of the From header */
+	char msgid[128];
 	smtp_message_t msg;
 	smtp_recipient_t rcpt_h;
 	struct send_outcome out;
@@ -176,12 +177,19 @@ smtp_outcome_status(struct smtp_job *j, const smtp_status_t *st)
 	char code[16];
 
 	if (st->code / 100 == 2) {
-		/* Accepted: no error to record. */
+		/* Accepted: no error to record; the Message-ID identifies it.
+		 */
 		smtp_outcome(j, SEND_OK, "", "");
+		snprintf(j->out.provider_id, sizeof j->out.provider_id, "%s",
+		         j->msgid);
 		return;
 	}
 	snprintf(code, sizeof code, "%d", st->code);
-	smtp_outcome(j, st->code / 100 == 5 ? SEND_PERMFAIL : SEND_TEMPFAIL,
+	/* 530 "authenticate first" is about our session (a wrong password,
+	 * AUTH not offered), not the message: it is worth waiting for. */
+	smtp_outcome(j,
+	             st->code / 100 == 5 && st->code != 530 ? SEND_PERMFAIL
+	                                                    : SEND_TEMPFAIL,
 	             code, st->text);
 }
 
@@ -487,7 +495,7 @@ smtp_refuse(struct smtp_state *s, struct smtp_job *j, const char *code,
 	pthread_mutex_unlock(&s->mu);
 }
 
-/* The Message-ID of a built message, as the provider id. */
+/* The Message-ID of a built message, the provider id once accepted. */
 static void
 smtp_message_id(struct smtp_job *j)
 {
@@ -496,8 +504,7 @@ smtp_message_id(struct smtp_job *j)
 	if (p == NULL || (e = strchr(p + 15, '>')) == NULL)
 		return;
 	p += 15;
-	snprintf(j->out.provider_id, sizeof j->out.provider_id, "%.*s",
-	         (int)(e - p), p);
+	snprintf(j->msgid, sizeof j->msgid, "%.*s", (int)(e - p), p);
 }
 
 static void
