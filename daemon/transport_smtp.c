@@ -177,8 +177,7 @@ smtp_outcome_status(struct smtp_job *j, const smtp_status_t *st)
 	char code[16];
 
 	if (st->code / 100 == 2) {
-		/* Accepted: no error to record; the Message-ID identifies it.
-		 */
+		/* Accepted: the Message-ID is the provider's reference. */
 		smtp_outcome(j, SEND_OK, "", "");
 		snprintf(j->out.provider_id, sizeof j->out.provider_id, "%s",
 		         j->msgid);
