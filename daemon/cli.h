@@ -45,5 +45,9 @@ int cmd_serve(struct ctx *, int, char **);
 int cmd_backup(struct ctx *, int, char **);
 int cmd_practice(struct ctx *, int, char **);
 int cmd_member(struct ctx *, int, char **);
+int cmd_results(struct ctx *, int, char **);
+int cmd_report(struct ctx *, int, char **);
+int cmd_action(struct ctx *, int, char **);
+int cmd_practice_profile(struct ctx *, int, char **);
 
 #endif
