@@ -3,8 +3,11 @@
 # same file into a bare table, in the same run. Prints rows/s, peak RSS and
 # the ratio.
 set -eu
-out=${1:-/tmp}
-n=${BENCH_N:-100000}
+n=${1:-$(python3 -c "print(int(100000 * float('${BENCH_SCALE:-1}')))")}
+top=$(cd "$(dirname "$0")/.." && pwd)
+PPGD=${PPGD:-$top/ppgd} PPGD_TOP=${PPGD_TOP:-$top}
+out="$top/build/bench"
+mkdir -p "$out"
 dir=$(mktemp -d "$out/import.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 python3 "$PPGD_TOP/bench/gen_members.py" "$n" > "$dir/members.csv"

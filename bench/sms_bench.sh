@@ -8,7 +8,7 @@
 # usage: bench/sms_bench.sh [N] [CONCURRENCY]     (defaults 100000, 16)
 # SMS_BENCH_BATCH=K sets ppgd's [dispatch] batch (default: ppgd's own).
 set -eu
-N=${1:-100000}
+N=${1:-$(python3 -c "print(int(100000 * float('${BENCH_SCALE:-1}')))")}
 CONC=${2:-16}
 top=$(cd "$(dirname "$0")/.." && pwd)
 out="$top/build/bench"

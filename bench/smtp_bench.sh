@@ -9,7 +9,7 @@
 # env:   PPGD (default ./ppgd), SMTP_SESSIONS (4), SMTP_PER_SESSION (100),
 #        KEEP=1 keeps the work directory.
 set -eu
-N=${1:-100000}
+N=${1:-$(python3 -c "print(int(100000 * float('${BENCH_SCALE:-1}')))")}
 top=$(cd "$(dirname "$0")/.." && pwd)
 PPGD=${PPGD:-$top/ppgd}
 SESSIONS=${SMTP_SESSIONS:-4}

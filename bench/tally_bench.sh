@@ -6,7 +6,7 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 ppgd=${PPGD:-$top/ppgd}
-answers=${1:-1000000}
+answers=${1:-$(python3 -c "print(int(1000000 * float('${BENCH_SCALE:-1}')))")}
 responses=$((answers / 4))
 work=$(mktemp -d "${TMPDIR:-/tmp}/ppgd-tally-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
