@@ -18,6 +18,13 @@ static const struct cmd commands[] = {
     {"practice", cmd_practice, "practice add|update|list|show ..."},
     {"member", cmd_member,
      "member add|update|show|list|import|export|erase ..."},
+    {"survey", cmd_survey, "survey load|list|show ..."},
+    {"sms-info", cmd_sms_info, "sms-info TEXT [--json]"},
+    {"schedule", cmd_schedule, "schedule next EXPR [--from ISO8601] ..."},
+    {"campaign", cmd_campaign,
+     "campaign add|list|show|preview|send|pause|resume|delete ..."},
+    {"meeting", cmd_meeting, "meeting add|minutes|list|show ..."},
+    {"broadcast", cmd_broadcast, "broadcast --practice CODE --template T ..."},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
