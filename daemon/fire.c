@@ -29,6 +29,7 @@
 #define SAMPLE_TOKEN  "AbCdEfGhIjKlMnOpQrStUv"
 #define NAME_FALLBACK "member"
 #define DAY           86400
+#define TOKEN_BATCH   8192
 
 struct fire {
 	struct db *db;
@@ -45,6 +46,15 @@ struct fire {
 	int reminder;
 	int64_t now, quiet_end, run_id;
 	struct fire_result *r;
+	struct pending_token *pending; /* tokens not inserted yet */
+	size_t npending;
+};
+
+/* A token to insert: its hash and what it is for. */
+struct pending_token {
+	char hash[65];
+	const char *kind;
+	int64_t member_id, expires;
 };
 
 /* One member's tokens: raw values, stored hashed. */
@@ -213,6 +223,7 @@ fire_close(struct fire *f)
 	template_free(f->tmpl[1]);
 	tvars_free(f->vars);
 	free(f->prompt);
+	free(f->pending);
 }
 
 static int
@@ -349,24 +360,64 @@ fire_check(struct db *db, const struct config *cfg, const struct campaign *c,
 }
 
 static int
+token_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct pending_token *)a)->hash,
+	              ((const struct pending_token *)b)->hash);
+}
+
+/*
+ * Insert the queued tokens in hash order: the hash index is random, and
+ * sorted inserts touch each of its pages once per batch instead of once per
+ * token (most of the cost of a large fire otherwise).
+ */
+static int
+tokens_flush(struct fire *f)
+{
+	sqlite3_stmt *st;
+	struct pending_token *p;
+	size_t i;
+
+	qsort(f->pending, f->npending, sizeof *f->pending, token_cmp);
+	for (i = 0; i < f->npending; i++) {
+		p = &f->pending[i];
+		st = db_stmt(f->db,
+		             "INSERT INTO tokens (hash, kind, member_id,"
+		             " campaign_id, survey_id, created_at, expires_at)"
+		             " VALUES (?, ?, ?, ?, nullif(?, 0), ?,"
+		             " nullif(?, 0))");
+		db_bind_text(st, 1, p->hash);
+		db_bind_text(st, 2, p->kind);
+		db_bind_int(st, 3, p->member_id);
+		db_bind_int(st, 4, f->c->id);
+		db_bind_int(st, 5,
+		            strcmp(p->kind, "survey") == 0 ? f->survey_id : 0);
+		db_bind_int(st, 6, f->now);
+		db_bind_int(st, 7, p->expires);
+		if (db_done(f->db, st) == -1)
+			return -1;
+	}
+	f->npending = 0;
+	return 0;
+}
+
+/* Queue a token (hashed) for tokens_flush. kind is a literal. */
+static int
 token_store(struct fire *f, const char *raw, const char *kind,
             int64_t member_id, int64_t expires)
 {
-	sqlite3_stmt *st = db_stmt(
-	    f->db, "INSERT INTO tokens (hash, kind, member_id, campaign_id,"
-	           " survey_id, created_at, expires_at) VALUES"
-	           " (?, ?, ?, ?, nullif(?, 0), ?, nullif(?, 0))");
-	char hash[65];
+	struct pending_token *p;
 
-	crypto_token_hash(raw, hash);
-	db_bind_text(st, 1, hash);
-	db_bind_text(st, 2, kind);
-	db_bind_int(st, 3, member_id);
-	db_bind_int(st, 4, f->c->id);
-	db_bind_int(st, 5, strcmp(kind, "survey") == 0 ? f->survey_id : 0);
-	db_bind_int(st, 6, f->now);
-	db_bind_int(st, 7, expires);
-	return db_done(f->db, st);
+	if (f->pending == NULL)
+		f->pending = xcalloc(TOKEN_BATCH, sizeof *f->pending);
+	if (f->npending == TOKEN_BATCH && tokens_flush(f) == -1)
+		return -1;
+	p = &f->pending[f->npending++];
+	crypto_token_hash(raw, p->hash);
+	p->kind = kind;
+	p->member_id = member_id;
+	p->expires = expires;
+	return 0;
 }
 
 static int
@@ -685,6 +736,8 @@ fire_txn(struct fire *f, int64_t scheduled_for, char **cause)
 		return -1;
 	rc = fire_members(f, q, cause);
 	audience_query_free(q);
+	if (rc == 0 && (rc = tokens_flush(f)) == -1)
+		*cause = xasprintf("tokens: %s", db_errmsg(f->db));
 	if (rc == -1)
 		return -1;
 	st = db_stmt(f->db, "UPDATE runs SET messages = ? WHERE id = ?");
