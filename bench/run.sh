@@ -1,13 +1,16 @@
 #!/bin/sh
-# make bench: build and run each benchmark from the top of the tree; each
-# prints its own figures beside its baseline.
-set -eu
+# make bench: run every benchmark; each prints its figures beside a baseline
+# measured in the same run. BENCH_N scales them down (e.g. BENCH_N=10000).
+set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
-pkgs="libevent libevent_pthreads sqlite3 inih libfyaml jansson libcurl libcrypto libesmtp-1.0"
-cflags="-O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -pthread -Idaemon $(pkg-config --cflags $pkgs)"
-libs="$(pkg-config --libs $pkgs) -lcsv -lm"
-# shellcheck disable=SC2086
-bench_build() { cc $cflags -o "build/$1" "bench/$1.c" build/libppgd.a $libs; }
-
-bench_build fire_bench && ./build/fire_bench 100000
+export PPGD="$top/ppgd" PPGD_TOP="$top"
+out="$top/build/bench"
+mkdir -p "$out"
+status=0
+for b in "$top"/bench/*_bench.sh; do
+	[ -x "$b" ] || continue
+	echo "== $(basename "$b" .sh)"
+	"$b" "$out" || status=1
+	echo
+done
+exit $status
