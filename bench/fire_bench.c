@@ -285,13 +285,13 @@ phase_bare(struct phase *ph)
 		db_bind_int(st, 1, rows[i].run_id);
 		db_bind_int(st, 2, rows[i].member_id);
 		db_bind_int(st, 3, rows[i].practice_id);
-		db_bind_text(st, 4, rows[i].channel);
-		db_bind_text(st, 5, rows[i].state);
-		db_bind_text(st, 6, rows[i].to_addr);
-		db_bind_text(st, 7, rows[i].subject);
-		db_bind_text(st, 8, rows[i].body);
-		db_bind_text(st, 9, rows[i].body_html);
-		db_bind_text(st, 10, rows[i].unsubscribe_token);
+		db_bind_static(st, 4, rows[i].channel);
+		db_bind_static(st, 5, rows[i].state);
+		db_bind_static(st, 6, rows[i].to_addr);
+		db_bind_static(st, 7, rows[i].subject);
+		db_bind_static(st, 8, rows[i].body);
+		db_bind_static(st, 9, rows[i].body_html);
+		db_bind_static(st, 10, rows[i].unsubscribe_token);
 		db_bind_int(st, 11, rows[i].next_attempt_at);
 		db_bind_int(st, 12, rows[i].created_at);
 		if (sqlite3_step(st) != SQLITE_DONE)

@@ -469,8 +469,8 @@ outbox_insert(struct fire *f, const struct aud_member *m, int ch,
 	db_bind_text(st, 6, held ? "quiet hours" : NULL);
 	db_bind_text(st, 7, ch == CH_SMS ? m->mobile : m->email);
 	db_bind_text(st, 8, out->subject);
-	db_bind_text(st, 9, out->text);
-	db_bind_text(st, 10, out->html);
+	db_bind_static(st, 9, out->text);
+	db_bind_static(st, 10, out->html);
 	db_bind_text(st, 11,
 	             ch == CH_EMAIL && f->reply_tokens ? t->reply : NULL);
 	db_bind_text(st, 12, t->unsub);
