@@ -6,6 +6,7 @@
 #include "http.h"
 #include "scheduler.h"
 #include "status.h"
+#include "action.h"
 
 /* The services on the loop; one daemon per process. */
 static struct dispatcher *dispatcher;
@@ -14,6 +15,7 @@ static struct scheduler *scheduler;
 static const struct http_route public_routes[] = {
     {EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", "healthz", status_healthz},
     {EVHTTP_REQ_GET, "/metrics", "metrics", status_metrics},
+    {EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/practice/", "actions", action_http},
     {0, NULL, NULL, NULL},
 };
 

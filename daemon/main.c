@@ -15,7 +15,7 @@ static const struct cmd commands[] = {
     {"serve", cmd_serve, "serve"},
     {"check-config", cmd_check_config, "check-config [--json]"},
     {"backup", cmd_backup, "backup FILE"},
-    {"practice", cmd_practice, "practice add|update|list|show ..."},
+    {"practice", cmd_practice, "practice add|update|list|show|profile ..."},
     {"member", cmd_member,
      "member add|update|show|list|import|export|erase ..."},
     {"survey", cmd_survey, "survey load|list|show ..."},
@@ -25,6 +25,9 @@ static const struct cmd commands[] = {
      "campaign add|list|show|preview|send|pause|resume|delete ..."},
     {"meeting", cmd_meeting, "meeting add|minutes|list|show ..."},
     {"broadcast", cmd_broadcast, "broadcast --practice CODE --template T ..."},
+    {"results", cmd_results, "results SURVEY|CAMPAIGN [--by FIELD] ..."},
+    {"report", cmd_report, "report representation|annual ..."},
+    {"action", cmd_action, "action add|update|list ..."},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
