@@ -4,11 +4,13 @@
 #include "app.h"
 #include "dispatch.h"
 #include "http.h"
+#include "scheduler.h"
 #include "status.h"
 #include "action.h"
 
 /* The services on the loop; one daemon per process. */
 static struct dispatcher *dispatcher;
+static struct scheduler *scheduler;
 
 static const struct http_route public_routes[] = {
     {EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", "healthz", status_healthz},
@@ -28,6 +30,8 @@ app_start(struct server *s, char **cause)
 {
 	if ((dispatcher = dispatcher_new(s, cause)) == NULL)
 		return -1;
+	if ((scheduler = scheduler_new(s, cause)) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -36,6 +40,8 @@ app_stop(struct server *s)
 {
 	if (dispatcher != NULL)
 		dispatcher_stop(dispatcher);
+	if (scheduler != NULL)
+		scheduler_stop(scheduler);
 }
 
 int
@@ -49,6 +55,8 @@ app_reload(struct server *s)
 {
 	if (dispatcher != NULL)
 		dispatcher_reload(dispatcher);
+	if (scheduler != NULL)
+		scheduler_reload(scheduler);
 }
 
 void
@@ -56,6 +64,8 @@ app_free(struct server *s)
 {
 	dispatcher_free(dispatcher);
 	dispatcher = NULL;
+	scheduler_free(scheduler);
+	scheduler = NULL;
 }
 
 void

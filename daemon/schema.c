@@ -162,6 +162,9 @@ static const char *const migrations[] = {
     " practice_id INTEGER NOT NULL REFERENCES practices(id),"
     " field TEXT NOT NULL, value TEXT NOT NULL, patients INTEGER NOT NULL,"
     " PRIMARY KEY (practice_id, field, value)) WITHOUT ROWID;",
+
+    /* 5: campaigns: the actions a "you said, we did" update lists. */
+    "ALTER TABLE campaigns ADD COLUMN action_ids TEXT;",
 };
 
 int
