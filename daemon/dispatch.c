@@ -25,11 +25,10 @@
 
 #define NLANES 4
 /*
- * The timer's longest sleep. Rows are also queued by the CLI in another
- * process, which cannot wake this one: a cheap indexed look every couple of
- * seconds finds them.
+ * The timer's longest sleep. Rows queued by the CLI in another process are
+ * noticed by the scheduler (PRAGMA data_version), which kicks us.
  */
-#define IDLE_RECHECK    2.0
+#define IDLE_RECHECK    30.0
 #define BLOCKED_RECHECK 10.0
 
 struct lane {
