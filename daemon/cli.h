@@ -51,6 +51,7 @@ int cmd_schedule(struct ctx *, int, char **);
 int cmd_campaign(struct ctx *, int, char **);
 int cmd_meeting(struct ctx *, int, char **);
 int cmd_broadcast(struct ctx *, int, char **);
+int cmd_outbox(struct ctx *, int, char **);
 int cmd_results(struct ctx *, int, char **);
 int cmd_report(struct ctx *, int, char **);
 int cmd_action(struct ctx *, int, char **);

@@ -25,6 +25,8 @@ static const struct cmd commands[] = {
      "campaign add|list|show|preview|send|pause|resume|delete ..."},
     {"meeting", cmd_meeting, "meeting add|minutes|list|show ..."},
     {"broadcast", cmd_broadcast, "broadcast --practice CODE --template T ..."},
+    {"outbox", cmd_outbox,
+     "outbox [--campaign NAME] [--failed] [--json] | retry | cancel ..."},
     {"results", cmd_results, "results SURVEY|CAMPAIGN [--by FIELD] ..."},
     {"report", cmd_report, "report representation|annual ..."},
     {"action", cmd_action, "action add|update|list ..."},
