@@ -162,6 +162,12 @@ static const char *const migrations[] = {
     " practice_id INTEGER NOT NULL REFERENCES practices(id),"
     " field TEXT NOT NULL, value TEXT NOT NULL, patients INTEGER NOT NULL,"
     " PRIMARY KEY (practice_id, field, value)) WITHOUT ROWID;",
+
+    /* 5: the replay cache of signed webhooks (Mailgun's token). */
+    "CREATE TABLE webhook_nonces ("
+    " provider TEXT NOT NULL, nonce TEXT NOT NULL, seen_at INTEGER NOT NULL,"
+    " PRIMARY KEY (provider, nonce)) WITHOUT ROWID;"
+    "CREATE INDEX webhook_nonces_seen ON webhook_nonces(seen_at);",
 };
 
 int
