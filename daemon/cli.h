@@ -45,5 +45,6 @@ int cmd_serve(struct ctx *, int, char **);
 int cmd_backup(struct ctx *, int, char **);
 int cmd_practice(struct ctx *, int, char **);
 int cmd_member(struct ctx *, int, char **);
+int cmd_inbox(struct ctx *, int, char **);
 
 #endif

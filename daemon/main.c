@@ -18,6 +18,8 @@ static const struct cmd commands[] = {
     {"practice", cmd_practice, "practice add|update|list|show ..."},
     {"member", cmd_member,
      "member add|update|show|list|import|export|erase ..."},
+    {"inbox", cmd_inbox,
+     "inbox [--unmatched] [--flagged] [--practice CODE] [--limit N] [--json]"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
