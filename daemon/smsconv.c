@@ -11,7 +11,6 @@
 #include <strings.h>
 
 #include "log.h"
-#include "member.h"
 #include "outbox.h"
 #include "response.h"
 #include "smsconv.h"
@@ -28,6 +27,9 @@ struct who {
 	char *practice_name;
 	char *practice_phone;
 };
+
+/* Members sharing one number that a message can reach. */
+#define MAX_SHARED 8
 
 /* An open survey session. */
 struct session {
@@ -253,42 +255,127 @@ optout_text(const struct config *cfg, const struct who *w)
 	return text;
 }
 
-/* Opt every member with this number out of (or back into) SMS. */
-static int
-optout_set(struct db *db, const char *mobile, int out, int64_t now)
+/*
+ * The members with this number, newest first. Queries below go member by
+ * member: "IN (SELECT ...)" or a join ordered across tables would make
+ * SQLite build a temporary b-tree for every message.
+ */
+static size_t
+members_by_mobile(struct db *db, const char *mobile, int64_t ids[MAX_SHARED])
 {
-	sqlite3_stmt *st = db_stmt(
-	    db, out ? "UPDATE members SET optout_sms_at=?2, updated_at=?2"
-	              " WHERE mobile=?1 AND erased_at IS NULL"
-	              " AND optout_sms_at IS NULL"
-	            : "UPDATE members SET optout_sms_at=NULL, updated_at=?2"
-	              " WHERE mobile=?1 AND erased_at IS NULL"
-	              " AND optout_sms_at IS NOT NULL");
-	int n;
+	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM members WHERE mobile=?1"
+	                               " AND erased_at IS NULL"
+	                               " ORDER BY id DESC LIMIT ?2");
+	size_t n = 0;
 
 	db_bind_text(st, 1, mobile);
+	db_bind_int(st, 2, MAX_SHARED);
+	while (n < MAX_SHARED && sqlite3_step(st) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+/* Close a member's sessions that are out of time (expired) or all of them
+ * (stopped). */
+static int
+sessions_close(struct db *db, int64_t member, const char *state, int64_t now)
+{
+	sqlite3_stmt *st =
+	    db_stmt(db, "UPDATE sms_sessions SET state=?3, updated_at=?2"
+	                " WHERE member_id=?1 AND state='open'"
+	                " AND (?3 != 'expired' OR expires_at <= ?2)");
+
+	db_bind_int(st, 1, member);
 	db_bind_int(st, 2, now);
-	if (db_done(db, st) == -1)
-		return -1;
-	if ((n = db_changes(db)) == 0)
-		return 0;
-	st = db_stmt(db, "UPDATE sms_sessions SET state='stopped',"
-	                 " updated_at=?2 WHERE state='open' AND member_id IN"
-	                 " (SELECT id FROM members WHERE mobile=?1) AND ?3");
-	db_bind_text(st, 1, mobile);
-	db_bind_int(st, 2, now);
-	db_bind_int(st, 3, out);
-	if (db_done(db, st) == -1)
-		return -1;
+	db_bind_text(st, 3, state);
+	return db_done(db, st);
+}
+
+/* The member's newest open session; 1 found, 0 none. */
+static int
+session_find(struct db *db, int64_t member, struct session *ss)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT s.id, s.response_id, r.survey_id, s.question_index,"
+	        " s.reprompts FROM sms_sessions s"
+	        " JOIN responses r ON r.id = s.response_id"
+	        " WHERE s.member_id=?1 AND s.state='open'"
+	        " ORDER BY s.id DESC LIMIT 1");
+	int found = 0;
+
+	db_bind_int(st, 1, member);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		ss->id = sqlite3_column_int64(st, 0);
+		ss->member_id = member;
+		ss->response_id = sqlite3_column_int64(st, 1);
+		ss->survey_id = sqlite3_column_int64(st, 2);
+		ss->qindex = sqlite3_column_int(st, 3);
+		ss->reprompts = sqlite3_column_int(st, 4);
+		found = 1;
+	}
+	sqlite3_reset(st);
+	return found;
+}
+
+/*
+ * Expire old sessions of these members and find the newest open one.
+ * Returns 1 found, 0 none, -1 error.
+ */
+static int
+session_lookup(struct db *db, const int64_t *ids, size_t n, int64_t now,
+               struct session *ss)
+{
+	struct session one;
+	size_t i;
+	int found = 0;
+
+	for (i = 0; i < n; i++) {
+		if (sessions_close(db, ids[i], "expired", now) == -1)
+			return -1;
+		if (session_find(db, ids[i], &one) &&
+		    (!found || one.id > ss->id)) {
+			*ss = one;
+			found = 1;
+		}
+	}
+	return found;
+}
+
+/* Opt every member with this number out of (or back into) SMS; how many
+ * changed. */
+static int
+optout_set(struct db *db, const int64_t *ids, size_t nids, int out, int64_t now)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < nids; i++) {
+		st = db_stmt(db, out ? "UPDATE members SET optout_sms_at=?2,"
+		                       " updated_at=?2 WHERE id=?1"
+		                       " AND optout_sms_at IS NULL"
+		                     : "UPDATE members SET optout_sms_at=NULL,"
+		                       " updated_at=?2 WHERE id=?1"
+		                       " AND optout_sms_at IS NOT NULL");
+		db_bind_int(st, 1, ids[i]);
+		db_bind_int(st, 2, now);
+		if (db_done(db, st) == -1)
+			return -1;
+		n += db_changes(db);
+		if (out && sessions_close(db, ids[i], "stopped", now) == -1)
+			return -1;
+	}
 	return n;
 }
 
 static int
 keyword_stop(struct db *db, const struct config *cfg, const struct who *w,
-             int64_t now, struct smsconv_result *r)
+             const int64_t *ids, size_t nids, int64_t now,
+             struct smsconv_result *r)
 {
 	char *text, obj[32];
-	int n = optout_set(db, w->mobile, 1, now);
+	int n = optout_set(db, ids, nids, 1, now);
 
 	r->disposition = "optout";
 	if (n <= 0)
@@ -302,11 +389,11 @@ keyword_stop(struct db *db, const struct config *cfg, const struct who *w,
 }
 
 static int
-keyword_start(struct db *db, const struct who *w, int64_t now,
-              struct smsconv_result *r)
+keyword_start(struct db *db, const struct who *w, const int64_t *ids,
+              size_t nids, int64_t now, struct smsconv_result *r)
 {
 	char *text, obj[32];
-	int n = optout_set(db, w->mobile, 0, now);
+	int n = optout_set(db, ids, nids, 0, now);
 
 	r->disposition = "optin";
 	if (n <= 0)
@@ -319,47 +406,6 @@ keyword_start(struct db *db, const struct who *w, int64_t now,
 	n = say(db, w, "transactional", text, r);
 	free(text);
 	return n;
-}
-
-/* Close this number's sessions that have run out of time. */
-static int
-sessions_expire(struct db *db, const char *mobile, int64_t now)
-{
-	sqlite3_stmt *st = db_stmt(
-	    db, "UPDATE sms_sessions SET state='expired', updated_at=?2"
-	        " WHERE state='open' AND expires_at <= ?2 AND member_id IN"
-	        " (SELECT id FROM members WHERE mobile=?1)");
-
-	db_bind_text(st, 1, mobile);
-	db_bind_int(st, 2, now);
-	return db_done(db, st);
-}
-
-/* The newest open session of this number; 1 found, 0 none. */
-static int
-session_find(struct db *db, const char *mobile, struct session *ss)
-{
-	sqlite3_stmt *st =
-	    db_stmt(db, "SELECT s.id, s.member_id, s.response_id, r.survey_id,"
-	                " s.question_index, s.reprompts FROM sms_sessions s"
-	                " JOIN members m ON m.id = s.member_id"
-	                " JOIN responses r ON r.id = s.response_id"
-	                " WHERE m.mobile=?1 AND m.erased_at IS NULL"
-	                " AND s.state='open' ORDER BY s.id DESC LIMIT 1");
-	int found = 0;
-
-	db_bind_text(st, 1, mobile);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		ss->id = sqlite3_column_int64(st, 0);
-		ss->member_id = sqlite3_column_int64(st, 1);
-		ss->response_id = sqlite3_column_int64(st, 2);
-		ss->survey_id = sqlite3_column_int64(st, 3);
-		ss->qindex = sqlite3_column_int(st, 4);
-		ss->reprompts = sqlite3_column_int(st, 5);
-		found = 1;
-	}
-	sqlite3_reset(st);
-	return found;
 }
 
 static int
@@ -494,13 +540,14 @@ handle_message(struct db *db, const struct smsconv_msg *m, struct session *ss,
 
 static int
 handle_keyword(struct db *db, const struct config *cfg, enum smsconv_keyword kw,
-               const struct who *w, int64_t now, struct smsconv_result *r)
+               const struct who *w, const int64_t *ids, size_t nids,
+               int64_t now, struct smsconv_result *r)
 {
 	switch (kw) {
 	case KW_STOP:
-		return keyword_stop(db, cfg, w, now, r);
+		return keyword_stop(db, cfg, w, ids, nids, now, r);
 	case KW_START:
-		return keyword_start(db, w, now, r);
+		return keyword_start(db, w, ids, nids, now, r);
 	case KW_HELP:
 		r->disposition = "help";
 		return say_help(db, w, r);
@@ -519,21 +566,21 @@ smsconv_handle(struct db *db, const struct config *cfg,
 	           smsconv_care(m->text, config_str(cfg, CFG_SMS_CARE_WORDS));
 	struct session ss = {0};
 	struct who w = {0};
-	int64_t member;
+	int64_t ids[MAX_SHARED];
+	size_t nids;
 	int found, rv;
 
 	memset(r, 0, sizeof *r);
 	r->care_flag = care;
-	if (sessions_expire(db, m->from, m->now) == -1)
+	nids = members_by_mobile(db, m->from, ids);
+	if ((found = session_lookup(db, ids, nids, m->now, &ss)) == -1)
 		return -1;
-	found = session_find(db, m->from, &ss);
-	member = found ? ss.member_id : member_by_mobile(db, m->from);
-	if (member == 0 || who_load(db, member, &w) == -1)
+	if (nids == 0 || who_load(db, found ? ss.member_id : ids[0], &w) == -1)
 		return handle_unmatched(db, m, care, r);
 	r->member_id = w.member_id;
 	r->practice_id = w.practice_id;
 	if (kw != KW_NONE)
-		rv = handle_keyword(db, cfg, kw, &w, m->now, r);
+		rv = handle_keyword(db, cfg, kw, &w, ids, nids, m->now, r);
 	else
 		rv = handle_message(db, m, &ss, found, &w, care, r);
 	who_clear(&w);
