@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -175,11 +176,18 @@ webhook_http(struct evhttp_request *req, struct server *srv, const char *rest)
 	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
 	int kind = webhook_kind_of(evhttp_uri_get_path(u));
 	struct job *j;
+	const char *ctype;
 	char *body, *cause = NULL;
 	size_t len;
 
 	if (kind == -1) {
 		http_reply_text(req, 404, "not found");
+		return;
+	}
+	ctype = header(req, "Content-Type");
+	if (ctype != NULL && strncasecmp(ctype, "multipart/", 10) == 0) {
+		/* Mailgun posts multipart for attachments: not handled. */
+		http_reply_text(req, 415, "multipart bodies are not supported");
 		return;
 	}
 	j = xcalloc(1, sizeof *j);
