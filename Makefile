@@ -87,10 +87,11 @@ format:
 
 install: ppgd
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 \
-	  $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR) $(DESTDIR)$(UNITDIR) \
+	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR) $(DESTDIR)$(UNITDIR) \
 	  $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
 	install -m 755 ppgd $(DESTDIR)$(BINDIR)/ppgd
 	install -m 644 $(wildcard docs/*.5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 $(wildcard docs/*.7) $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 $(wildcard docs/*.8) $(DESTDIR)$(MANDIR)/man8/
 	cp -R surveys templates $(DESTDIR)$(DATADIR)/
 	install -m 644 config/ppgd.conf $(DESTDIR)$(DATADIR)/ppgd.conf.example
@@ -102,6 +103,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ppgd $(DESTDIR)$(UNITDIR)/ppgd.service \
 	  $(DESTDIR)$(SYSUSERSDIR)/ppgd.conf $(DESTDIR)$(TMPFILESDIR)/ppgd.conf
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard docs/*.5)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard docs/*.7)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard docs/*.8)))
 	rm -rf $(DESTDIR)$(DATADIR)
 

@@ -6,16 +6,17 @@
 # requests. Prints requests/s and p99 latency of each and the ratio.
 # Requests are signed ahead of time (wrk's Lua cannot compute HMAC-SHA1);
 # the daemon has no signature bypass.
-# Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_THREADS (2),
-# BENCH_REQUESTS (signed requests made ahead; 300000), BENCH_WRAP (a command
+# Usage: webhook_bench.sh [SECONDS] (default 10, scaled by BENCH_SCALE).
+# Environment: BENCH_CONNECTIONS (32), BENCH_THREADS (2), BENCH_REQUESTS
+# (signed requests made ahead; 30000 a second), BENCH_WRAP (a command
 # put before `ppgd serve`, e.g. "perf record -g -o /tmp/perf.data").
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-secs=${BENCH_SECONDS:-10}
+secs=${1:-$(python3 -c "print(max(1, round(10 * float('${BENCH_SCALE:-1}'))))")}
 conns=${BENCH_CONNECTIONS:-32}
 threads=${BENCH_THREADS:-2}
-nreq=${BENCH_REQUESTS:-300000}
+nreq=${BENCH_REQUESTS:-$((secs * 30000))}
 
 PPGD_DEPS_BENCH=1 scripts/deps.sh
 [ -x ppgd ] || make -s ppgd

@@ -4,17 +4,21 @@
 #include "app.h"
 #include "dispatch.h"
 #include "http.h"
+#include "scheduler.h"
 #include "status.h"
+#include "action.h"
 #include "webhook_http.h"
 #include "unsubscribe.h"
 #include "websurvey.h"
 
 /* The services on the loop; one daemon per process. */
 static struct dispatcher *dispatcher;
+static struct scheduler *scheduler;
 
 static const struct http_route public_routes[] = {
     {EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", "healthz", status_healthz},
     {EVHTTP_REQ_GET, "/metrics", "metrics", status_metrics},
+    {EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/practice/", "actions", action_http},
     {EVHTTP_REQ_POST, "/webhooks/twilio/sms", "twilio_sms", webhook_http},
     {EVHTTP_REQ_POST, "/webhooks/twilio/status", "twilio_status", webhook_http},
     {EVHTTP_REQ_POST, "/webhooks/notify/sms", "notify_sms", webhook_http},
@@ -36,6 +40,8 @@ app_start(struct server *s, char **cause)
 {
 	if ((dispatcher = dispatcher_new(s, cause)) == NULL)
 		return -1;
+	if ((scheduler = scheduler_new(s, cause)) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -44,6 +50,8 @@ app_stop(struct server *s)
 {
 	if (dispatcher != NULL)
 		dispatcher_stop(dispatcher);
+	if (scheduler != NULL)
+		scheduler_stop(scheduler);
 }
 
 int
@@ -58,6 +66,8 @@ app_reload(struct server *s)
 {
 	if (dispatcher != NULL)
 		dispatcher_reload(dispatcher);
+	if (scheduler != NULL)
+		scheduler_reload(scheduler);
 }
 
 void
@@ -65,6 +75,8 @@ app_free(struct server *s)
 {
 	dispatcher_free(dispatcher);
 	dispatcher = NULL;
+	scheduler_free(scheduler);
+	scheduler = NULL;
 	webhook_http_free();
 }
 

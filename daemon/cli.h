@@ -45,6 +45,17 @@ int cmd_serve(struct ctx *, int, char **);
 int cmd_backup(struct ctx *, int, char **);
 int cmd_practice(struct ctx *, int, char **);
 int cmd_member(struct ctx *, int, char **);
+int cmd_survey(struct ctx *, int, char **);
+int cmd_sms_info(struct ctx *, int, char **);
+int cmd_schedule(struct ctx *, int, char **);
+int cmd_campaign(struct ctx *, int, char **);
+int cmd_meeting(struct ctx *, int, char **);
+int cmd_broadcast(struct ctx *, int, char **);
+int cmd_outbox(struct ctx *, int, char **);
+int cmd_results(struct ctx *, int, char **);
+int cmd_report(struct ctx *, int, char **);
+int cmd_action(struct ctx *, int, char **);
+int cmd_practice_profile(struct ctx *, int, char **);
 int cmd_inbox(struct ctx *, int, char **);
 
 #endif

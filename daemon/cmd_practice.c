@@ -178,6 +178,7 @@ cmd_practice(struct ctx *ctx, int argc, char **argv)
 	    {"update", practice_update_cmd, PRACTICE_UPDATE_USAGE},
 	    {"list", practice_list_cmd, "practice list [--json]"},
 	    {"show", practice_show_cmd, "practice show CODE [--json]"},
+	    {"profile", cmd_practice_profile, "practice profile CODE FILE.csv"},
 	    {NULL, NULL, NULL}};
 
 	return cli_dispatch(ctx, "practice", cmds, argc, argv);

@@ -20,6 +20,11 @@ struct stmt_entry {
 struct db {
 	sqlite3 *h;
 	struct stmt_entry *buckets[STMT_BUCKETS];
+	/* Callers pass string literals: look up by address first. */
+	struct {
+		const char *sql;
+		sqlite3_stmt *stmt;
+	} fast[STMT_BUCKETS];
 };
 
 static unsigned
@@ -89,19 +94,30 @@ db_handle(struct db *db)
 	return db->h;
 }
 
+static sqlite3_stmt *
+stmt_ready(struct db *db, const char *sql, sqlite3_stmt *stmt)
+{
+	unsigned f = (unsigned)(((uintptr_t)sql >> 3) % STMT_BUCKETS);
+
+	db->fast[f].sql = sql;
+	db->fast[f].stmt = stmt;
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return stmt;
+}
+
 sqlite3_stmt *
 db_stmt(struct db *db, const char *sql)
 {
-	unsigned b = sql_hash(sql);
+	unsigned f = (unsigned)(((uintptr_t)sql >> 3) % STMT_BUCKETS), b;
 	struct stmt_entry *e;
 
-	for (e = db->buckets[b]; e != NULL; e = e->next) {
-		if (strcmp(e->sql, sql) == 0) {
-			sqlite3_reset(e->stmt);
-			sqlite3_clear_bindings(e->stmt);
-			return e->stmt;
-		}
-	}
+	if (db->fast[f].sql == sql)
+		return stmt_ready(db, sql, db->fast[f].stmt);
+	b = sql_hash(sql);
+	for (e = db->buckets[b]; e != NULL; e = e->next)
+		if (strcmp(e->sql, sql) == 0)
+			return stmt_ready(db, sql, e->stmt);
 	e = xcalloc(1, sizeof *e);
 	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT,
 	                       &e->stmt, NULL) != SQLITE_OK)
@@ -109,7 +125,7 @@ db_stmt(struct db *db, const char *sql)
 	e->sql = xstrdup(sql);
 	e->next = db->buckets[b];
 	db->buckets[b] = e;
-	return e->stmt;
+	return stmt_ready(db, sql, e->stmt);
 }
 
 int
@@ -197,6 +213,15 @@ db_bind_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 	else
 		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+void
+db_bind_static(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 }
 
 void

@@ -33,6 +33,8 @@ int db_changes(struct db *);
 const char *db_errmsg(struct db *);
 /* Bind helpers: NULL text binds SQL NULL. */
 void db_bind_text(sqlite3_stmt *, int, const char *);
+/* Bind without a copy: s must outlive the statement's next step. */
+void db_bind_static(sqlite3_stmt *, int, const char *);
 void db_bind_int(sqlite3_stmt *, int, int64_t);
 /* A column as text, or NULL. */
 const char *db_col_text(sqlite3_stmt *, int);

@@ -23,8 +23,13 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#define NLANES       4
-#define IDLE_RECHECK 60.0 /* seconds: the timer's longest sleep */
+#define NLANES 4
+/*
+ * The timer's longest sleep. Rows queued by the CLI in another process are
+ * noticed by the scheduler (PRAGMA data_version), which kicks us.
+ */
+#define IDLE_RECHECK    30.0
+#define BLOCKED_RECHECK 10.0
 
 struct lane {
 	const struct transport_ops *ops;
@@ -65,6 +70,7 @@ struct dispatcher {
 	struct settled *settled;
 	int inflight;
 	int stopping;
+	int blocked; /* a transport could not start: wait before retrying */
 };
 
 static const struct transport_ops *const all_ops[NLANES] = {
@@ -361,6 +367,44 @@ flight_new(struct dispatcher *d, sqlite3_stmt *st)
 	return f;
 }
 
+static int
+claim_cancel_optout(struct db *db, int64_t id, int64_t now)
+{
+	sqlite3_stmt *up = db_stmt(db, "UPDATE outbox SET state='cancelled',"
+	                               " held_reason='opted out', settled_at=?2"
+	                               " WHERE id=?1 AND purpose='campaign'");
+
+	db_bind_int(up, 1, id);
+	db_bind_int(up, 2, now);
+	return db_done(db, up) == 0 && db_changes(db) == 1;
+}
+
+static void
+claim_hold_quiet(struct db *db, int64_t id, int64_t until)
+{
+	sqlite3_stmt *up;
+
+	if (outbox_enter(db, id, OB_PENDING, OB_HELD) == -1)
+		return;
+	up = db_stmt(db, "UPDATE outbox SET held_reason='quiet hours',"
+	                 " next_attempt_at=?2 WHERE id=?1");
+	db_bind_int(up, 1, id);
+	db_bind_int(up, 2, until);
+	db_done(db, up);
+}
+
+/* Rows worth scanning now: the free places in every lane. */
+static int
+claim_room(struct dispatcher *d, int limit)
+{
+	int room = 0, i;
+
+	for (i = 0; i < NLANES; i++)
+		if (d->lanes[i].inflight < d->lanes[i].concurrency)
+			room += d->lanes[i].concurrency - d->lanes[i].inflight;
+	return room < limit ? room : limit;
+}
+
 /*
  * Claim due rows and start them. Returns the number started; *full is set
  * when a lane had no room, so the timer comes back soon.
@@ -379,6 +423,10 @@ dispatcher_claim(struct dispatcher *d, int *full)
 
 	if (limit > 1024)
 		limit = 1024;
+	if ((limit = claim_room(d, limit)) == 0) {
+		*full = 1;
+		return 0;
+	}
 	if (db_begin(db) == -1)
 		return 0;
 	st = db_stmt(
@@ -392,47 +440,33 @@ dispatcher_claim(struct dispatcher *d, int *full)
 	        " LEFT JOIN members m ON m.id = o.member_id"
 	        " WHERE o.state = 'pending' AND o.next_attempt_at <= ?1"
 	        " ORDER BY o.next_attempt_at, o.id LIMIT ?2");
-	up = NULL;
 	db_bind_int(st, 1, now);
 	db_bind_int(st, 2, limit);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		const char *channel = db_col_text(st, 1);
-		const char *purpose_optout = NULL;
+
 		/* Opted out since the row was made: never send campaign mail.
 		 */
-		if (sqlite3_column_int(st, 13)) {
-			purpose_optout = "opted out";
-			up = db_stmt(db, "UPDATE outbox SET state='cancelled',"
-			                 " held_reason=?2, settled_at=?3"
-			                 " WHERE id=?1 AND purpose='campaign'");
-			db_bind_int(up, 1, id);
-			db_bind_text(up, 2, purpose_optout);
-			db_bind_int(up, 3, now);
-			db_done(db, up);
-			if (db_changes(db) == 1)
-				continue;
-		}
-		if (strcmp(channel, "sms") == 0 &&
-		    (until = quiet_until(cfg, db_col_text(st, 12), now)) > 0) {
-			if (outbox_enter(db, id, OB_PENDING, OB_HELD) == 0) {
-				up = db_stmt(db,
-				             "UPDATE outbox SET"
-				             " held_reason='quiet hours',"
-				             " next_attempt_at=?2 WHERE id=?1");
-				db_bind_int(up, 1, id);
-				db_bind_int(up, 2, until);
-				db_done(db, up);
-			}
+		if (sqlite3_column_int(st, 13) &&
+		    claim_cancel_optout(db, id, now))
 			continue;
-		}
 		l = lane_get(d, transport_for(cfg, db_col_text(st, 8), channel),
 		             &cause);
 		if (l == NULL) {
 			log_warnx("event=transport error=\"%s\"", cause);
 			free(cause);
 			cause = NULL;
+			d->blocked = 1;
+			continue;
+		}
+		if (l->inflight >= l->concurrency) {
 			*full = 1;
+			continue;
+		}
+		if (strcmp(channel, "sms") == 0 &&
+		    (until = quiet_until(cfg, db_col_text(st, 12), now)) > 0) {
+			claim_hold_quiet(db, id, until);
 			continue;
 		}
 		if (!lane_take(l)) {
@@ -507,9 +541,12 @@ dispatcher_tick(evutil_socket_t fd, short what, void *arg)
 
 	if (d->stopping)
 		return;
+	d->blocked = 0;
 	n = dispatcher_claim(d, &full);
-	if (full)
-		delay = n > 0 ? 0.005 : 0.05;
+	if (d->blocked && n == 0)
+		delay = BLOCKED_RECHECK;
+	else if (full)
+		delay = n > 0 ? 0.005 : 0.25;
 	else if (n > 0)
 		delay = 0;
 	else

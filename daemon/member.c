@@ -312,13 +312,21 @@ int
 member_set(struct member *m, const char *field, const char *value, char **cause)
 {
 	const struct mf_def *d = mf_find(field);
-	char *v, **slot, norm[17], *nv = NULL;
-	int b, rc = 0;
 
 	if (d == NULL) {
 		*cause = xasprintf("unknown member field %s", field);
 		return -1;
 	}
+	return member_set_index(m, (size_t)(d - mf_table), value, cause);
+}
+
+int
+member_set_index(struct member *m, size_t i, const char *value, char **cause)
+{
+	const struct mf_def *d = &mf_table[i];
+	char *v, **slot, norm[17], *nv = NULL;
+	int b, rc = 0;
+
 	v = util_trim(xstrdup(value ? value : ""));
 	if (util_has_crlf(v) || !util_utf8_valid(v, strlen(v))) {
 		*cause =
@@ -545,16 +553,18 @@ bind_bool(sqlite3_stmt *st, int i, int b)
 }
 
 static int
-member_save_tags(struct db *db, const struct member *m)
+member_save_tags(struct db *db, const struct member *m, int is_new)
 {
 	sqlite3_stmt *st;
 	char *copy, *tok, *save = NULL;
 	int rc = 0;
 
-	st = db_stmt(db, "DELETE FROM member_tags WHERE member_id = ?");
-	db_bind_int(st, 1, m->id);
-	if (db_done(db, st) == -1)
-		return -1;
+	if (!is_new) {
+		st = db_stmt(db, "DELETE FROM member_tags WHERE member_id = ?");
+		db_bind_int(st, 1, m->id);
+		if (db_done(db, st) == -1)
+			return -1;
+	}
 	if (m->tags == NULL || *m->tags == '\0')
 		return 0;
 	copy = xstrdup(m->tags);
@@ -576,6 +586,7 @@ member_save(struct db *db, struct member *m, char **cause)
 {
 	sqlite3_stmt *st;
 	int64_t now = time(NULL);
+	int is_new = m->id == 0;
 
 	if (member_validate(m, cause) == -1)
 		return -1;
@@ -606,25 +617,25 @@ member_save(struct db *db, struct member *m, char **cause)
 		        " ethnicity=?20, disability=?21, carer=?22,"
 		        " updated_at=?23 WHERE id=?24");
 	db_bind_int(st, 1, m->practice_id);
-	db_bind_text(st, 2, m->external_ref);
-	db_bind_text(st, 3, m->first_name);
-	db_bind_text(st, 4, m->last_name);
-	db_bind_text(st, 5, m->email);
-	db_bind_text(st, 6, m->mobile);
-	db_bind_text(st, 7, m->preferred_channel);
+	db_bind_static(st, 2, m->external_ref);
+	db_bind_static(st, 3, m->first_name);
+	db_bind_static(st, 4, m->last_name);
+	db_bind_static(st, 5, m->email);
+	db_bind_static(st, 6, m->mobile);
+	db_bind_static(st, 7, m->preferred_channel);
 	bind_time(st, 8, m->consent_email_at);
-	db_bind_text(st, 9, m->consent_email_how);
+	db_bind_static(st, 9, m->consent_email_how);
 	bind_time(st, 10, m->consent_sms_at);
-	db_bind_text(st, 11, m->consent_sms_how);
+	db_bind_static(st, 11, m->consent_sms_how);
 	bind_time(st, 12, m->optout_email_at);
 	bind_time(st, 13, m->optout_sms_at);
 	bind_time(st, 14, m->confidentiality_at);
-	db_bind_text(st, 15, m->confidentiality_version);
+	db_bind_static(st, 15, m->confidentiality_version);
 	db_bind_int(st, 16, m->joined_at ? m->joined_at : now);
 	bind_time(st, 17, m->term_ends_at);
-	db_bind_text(st, 18, m->age_band);
-	db_bind_text(st, 19, m->sex);
-	db_bind_text(st, 20, m->ethnicity);
+	db_bind_static(st, 18, m->age_band);
+	db_bind_static(st, 19, m->sex);
+	db_bind_static(st, 20, m->ethnicity);
 	bind_bool(st, 21, m->disability);
 	bind_bool(st, 22, m->carer);
 	db_bind_int(st, 23, now);
@@ -636,7 +647,7 @@ member_save(struct db *db, struct member *m, char **cause)
 	}
 	if (m->id == 0)
 		m->id = db_last_id(db);
-	if (member_save_tags(db, m) == -1) {
+	if (member_save_tags(db, m, is_new) == -1) {
 		*cause = xasprintf("cannot save tags: %s", db_errmsg(db));
 		return -1;
 	}

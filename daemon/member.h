@@ -51,6 +51,9 @@ void member_free(struct member *);
 /* Set a field by name from text (validated, normalised). */
 int member_set(struct member *, const char *field, const char *value,
                char **cause);
+/* Set the i-th field of member_fields(). */
+int member_set_index(struct member *, size_t i, const char *value,
+		     char **cause);
 /* A field as text, as export writes it. Caller frees. */
 char *member_get_text(const struct member *, const char *field);
 /* Check the whole record (contact for the preferred channel...). */

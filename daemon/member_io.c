@@ -43,8 +43,7 @@ apply_fields(struct member *m, const struct csv_record *rec, const int *idx,
 	for (i = 0; i < nfields; i++) {
 		if (idx[i] < 0 || (size_t)idx[i] >= rec->nfields)
 			continue;
-		if (member_set(m, fields[i].name, rec->fields[idx[i]], cause) ==
-		    -1)
+		if (member_set_index(m, i, rec->fields[idx[i]], cause) == -1)
 			return -1;
 	}
 	return 0;

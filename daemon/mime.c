@@ -42,9 +42,18 @@ is_ascii_plain(const char *s)
 	return 1;
 }
 
+/* Plain ASCII that no reader could take for an encoded word. */
+static int
+needs_encoding(const char *s)
+{
+	return !is_ascii_plain(s) || strstr(s, "=?") != NULL;
+}
+
 /*
- * B-encoded words of at most 75 characters, split on UTF-8 character
- * boundaries, folded onto continuation lines.
+ * B-encoded words split on UTF-8 character boundaries, folded onto
+ * continuation lines. 39 bytes encode to 52 base64 characters, so a word is
+ * 64 characters and a line holding one and a header name stays within the
+ * 76 that RFC 2047 allows.
  */
 char *
 mime_encode_header(const char *v)
@@ -53,13 +62,17 @@ mime_encode_header(const char *v)
 	size_t len = strlen(v), i = 0, n;
 	char *enc;
 
-	if (is_ascii_plain(v))
+	if (!needs_encoding(v))
 		return xstrdup(v);
 	while (i < len) {
-		/* 45 bytes encode to 60 base64 chars: 12 + 60 < 75. */
-		n = len - i > 45 ? 45 : len - i;
-		while (i + n < len && ((unsigned char)v[i + n] & 0xc0) == 0x80)
+		n = len - i > 39 ? 39 : len - i;
+		while (n > 1 && i + n < len &&
+		       ((unsigned char)v[i + n] & 0xc0) == 0x80)
 			n--;
+		/* Not UTF-8 at all: split anywhere rather than loop. */
+		if (n == 1 && i + n < len &&
+		    ((unsigned char)v[i + n] & 0xc0) == 0x80)
+			n = len - i > 39 ? 39 : len - i;
 		enc = crypto_base64((const unsigned char *)v + i, n);
 		if (b.len > 0)
 			sb_str(&b, "\r\n ");
@@ -95,13 +108,16 @@ mime_qp(const char *text)
 		    (p[1] == '\n' || p[1] == '\r' || p[1] == '\0');
 		int plain = (*p >= 33 && *p <= 126 && *p != '=') ||
 		            ((*p == ' ' || *p == '\t') && !trailing_ws);
-		/* A leading dot is encoded so SMTP dot-stuffing never bites. */
-		if (*p == '.' && col == 0)
-			plain = 0;
 		size_t need = plain ? 1 : 3;
 		if (col + need > 75) {
 			sb_str(&b, "=\r\n");
 			col = 0;
+		}
+		/* A leading dot is encoded so SMTP dot-stuffing never bites;
+		 * checked after a soft break, which starts a line too. */
+		if (*p == '.' && col == 0) {
+			plain = 0;
+			need = 3;
 		}
 		if (plain)
 			sb_add(&b, (const char *)p, 1);
@@ -135,20 +151,43 @@ header(struct sbuf *b, const char *name, const char *value)
 	sb_str(b, "\r\n");
 }
 
-/* From: an encoded display name and the address. */
+/* A display name as an RFC 5322 quoted-string. Caller frees. */
+static char *
+quote_name(const char *name)
+{
+	struct sbuf b = {0};
+
+	sb_str(&b, "\"");
+	for (; *name != '\0'; name++) {
+		if (*name == '"' || *name == '\\')
+			sb_str(&b, "\\");
+		sb_add(&b, name, 1);
+	}
+	sb_str(&b, "\"");
+	return b.s;
+}
+
+/* From: an encoded or quoted display name and the address. */
 static char *
 from_header(const struct outmsg *m)
 {
 	char *addr = mime_addr(m->from), *name, *out;
+	const char *last;
 
 	if (m->from_name == NULL || *m->from_name == '\0')
 		return addr;
-	if (is_ascii_plain(m->from_name) &&
-	    strpbrk(m->from_name, "\"\\()<>,;:@[]") == NULL)
-		name = xasprintf("\"%s\"", m->from_name);
+	if (!needs_encoding(m->from_name))
+		name = quote_name(m->from_name);
 	else
 		name = mime_encode_header(m->from_name);
-	out = xasprintf("%s <%s>", name, addr);
+	/* Fold before the address if the last line would pass 76. */
+	last = strrchr(name, '\n');
+	last = last != NULL ? last + 1 : name;
+	out = xasprintf("%s%s<%s>", name,
+	                strlen("From: ") + strlen(last) + strlen(addr) + 3 > 76
+	                    ? "\r\n "
+	                    : " ",
+	                addr);
 	free(name);
 	free(addr);
 	return out;

@@ -163,7 +163,10 @@ static const char *const migrations[] = {
     " field TEXT NOT NULL, value TEXT NOT NULL, patients INTEGER NOT NULL,"
     " PRIMARY KEY (practice_id, field, value)) WITHOUT ROWID;",
 
-    /* 5: the replay cache of signed webhooks (Mailgun's token). */
+    /* 5: campaigns: the actions a "you said, we did" update lists. */
+    "ALTER TABLE campaigns ADD COLUMN action_ids TEXT;",
+
+    /* 6: the replay cache of signed webhooks (Mailgun's token). */
     "CREATE TABLE webhook_nonces ("
     " provider TEXT NOT NULL, nonce TEXT NOT NULL, seen_at INTEGER NOT NULL,"
     " PRIMARY KEY (provider, nonce)) WITHOUT ROWID;"

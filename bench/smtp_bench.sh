@@ -1,0 +1,155 @@
+#!/bin/sh
+# SMTP throughput: Postfix's smtp-sink on loopback receives
+#   (a) N messages from bench/smtp_bench (bare libESMTP, one session), and
+#   (b) N outbox rows sent by `ppgd serve` through the smtp transport
+#       (rows inserted before start; timed from start until all are sent).
+# Prints messages/s for both, the ratio (b)/(a) and ppgd's peak RSS (VmHWM).
+#
+# usage: bench/smtp_bench.sh [N]          (default 100000)
+# env:   PPGD (default ./ppgd), SMTP_SESSIONS (4), SMTP_PER_SESSION (100),
+#        KEEP=1 keeps the work directory.
+set -eu
+N=${1:-$(python3 -c "print(int(100000 * float('${BENCH_SCALE:-1}')))")}
+top=$(cd "$(dirname "$0")/.." && pwd)
+PPGD=${PPGD:-$top/ppgd}
+SESSIONS=${SMTP_SESSIONS:-4}
+PER_SESSION=${SMTP_PER_SESSION:-100}
+SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+
+[ -x "$SINK" ] || { echo "smtp_bench: smtp-sink not found (package postfix)" >&2; exit 1; }
+[ -x "$PPGD" ] || { echo "smtp_bench: no ppgd at $PPGD (run make)" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "smtp_bench: python3 needed" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/ppgd-smtp-bench.XXXXXX)
+sink_pid=
+ppgd_pid=
+cleanup() {
+	[ -n "$ppgd_pid" ] && kill "$ppgd_pid" 2>/dev/null || true
+	[ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null || true
+	wait 2>/dev/null || true
+	if [ "${KEEP:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT INT TERM
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Build the baseline program (the Makefile does not build bench/*.c).
+cc -O2 -Wall -o "$work/smtp_bench" "$top/bench/smtp_bench.c" \
+	$(pkg-config --cflags --libs libesmtp-1.0)
+
+# smtp-sink: -a no AUTH offered; as root it needs -u; backlog 1000.
+port=$(free_port)
+user_opt=
+[ "$(id -u)" = 0 ] && user_opt="-u root"
+# shellcheck disable=SC2086
+"$SINK" -a $user_opt -m 1000 "127.0.0.1:$port" 1000 >"$work/sink.log" 2>&1 &
+sink_pid=$!
+i=0
+until python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),1)" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "smtp_bench: smtp-sink did not start" >&2; cat "$work/sink.log" >&2; exit 1; }
+	sleep 0.05
+done
+
+echo "== N=$N messages to smtp-sink on 127.0.0.1:$port"
+
+# (a) bare libESMTP, one session.
+bare=$("$work/smtp_bench" "127.0.0.1:$port" "$N")
+echo "bare libESMTP (1 session): $bare"
+bare_rate=$(echo "$bare" | sed -n 's/.*rate=\([0-9.]*\).*/\1/p')
+
+# (b) ppgd serve with the smtp transport.
+cat >"$work/ppgd.conf" <<EOF
+[daemon]
+database = $work/ppgd.db
+listen = 127.0.0.1:$(free_port)
+shutdown_timeout = 30s
+
+[api]
+listen =
+
+[email]
+transport = smtp
+reply_domain = reply.test.example
+
+[dispatch]
+batch = 1000
+
+[smtp]
+host = 127.0.0.1
+port = $port
+starttls = off
+from = bounces@test.example
+sessions = $SESSIONS
+per_session = $PER_SESSION
+rate = 100000
+burst = 100000
+EOF
+"$PPGD" -c "$work/ppgd.conf" init >/dev/null 2>&1
+"$PPGD" -c "$work/ppgd.conf" practice add A1 --name "Test Practice" \
+	--email-from ppg@test.example >/dev/null
+"$PPGD" -c "$work/ppgd.conf" member add --practice A1 --first-name Bench \
+	--email member@example.org --consent-email yes >/dev/null
+python3 - "$work/ppgd.db" "$N" <<'EOF'
+import sqlite3, sys, time
+db, n = sys.argv[1], int(sys.argv[2])
+c = sqlite3.connect(db)
+pid = c.execute("SELECT id FROM practices WHERE code='A1'").fetchone()[0]
+mid = c.execute("SELECT id FROM members").fetchone()[0]
+now = int(time.time())
+text = ("Dear member,\n\nPlease tell us what you think of the practice: the "
+        "survey takes five\nminutes and every answer is read by the group.\n"
+        "\nThank you.\n")
+html = ("<p>Dear member,</p><p>Please tell us what you think of the "
+        "practice: the survey takes five minutes.</p><p>Thank you.</p>")
+c.executemany(
+    "INSERT INTO outbox (practice_id, member_id, channel, to_addr, subject,"
+    " body, body_html, next_attempt_at, created_at, unsubscribe_token,"
+    " reply_token) VALUES (?, ?, 'email', 'member@example.org',"
+    " 'Your views on the practice, please', ?, ?, ?, ?, ?, ?)",
+    ((pid, mid, text, html, now, now, "u%016d" % i, "r%016d" % i)
+     for i in range(n)))
+c.commit()
+EOF
+
+start=$(python3 -c 'import time; print(time.time())')
+"$PPGD" -c "$work/ppgd.conf" serve >"$work/serve.log" 2>&1 &
+ppgd_pid=$!
+# Poll the database (read-only) until every row is sent, then read VmHWM.
+result=$(python3 - "$work/ppgd.db" "$N" "$ppgd_pid" "$start" <<'EOF'
+import sqlite3, sys, time
+db, n, pid, start = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+c = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=30)
+deadline = time.time() + 3600
+sent = 0
+while time.time() < deadline:
+    try:
+        sent, bad = c.execute(
+            "SELECT sum(state='sent'), sum(state IN ('failed','cancelled'))"
+            " FROM outbox").fetchone()
+    except sqlite3.OperationalError:
+        time.sleep(0.05)
+        continue
+    if sent == n or bad:
+        break
+    time.sleep(0.05)
+end = time.time()
+hwm = "?"
+with open("/proc/%s/status" % pid) as f:
+    for line in f:
+        if line.startswith("VmHWM:"):
+            hwm = line.split(":", 1)[1].strip()
+print("%d %.3f %s" % (sent or 0, end - start, hwm.replace(" ", "")))
+EOF
+)
+kill -TERM "$ppgd_pid"
+wait "$ppgd_pid" || true
+ppgd_pid=
+set -- $result
+sent=$1 secs=$2 hwm=$3
+[ "$sent" = "$N" ] || { echo "smtp_bench: only $sent of $N sent" >&2; tail -20 "$work/serve.log" >&2; exit 1; }
+ppgd_rate=$(python3 -c "print('%.1f' % ($N / $secs))")
+echo "ppgd serve (smtp transport, sessions=$SESSIONS per_session=$PER_SESSION): messages=$N seconds=$secs rate=$ppgd_rate peak_rss=$hwm"
+python3 -c "print('ratio ppgd/bare: %.2f' % ($ppgd_rate / $bare_rate))"

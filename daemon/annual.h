@@ -1,0 +1,21 @@
+/*
+ * The annual report and evidence pack of a practice's PPG: membership,
+ * representation, meetings, surveys, FFT trend, the action plan, messages,
+ * and the bronze/silver/gold self-assessment of the commissioning framework
+ * pre-filled from the data.
+ */
+#ifndef PPGD_ANNUAL_H
+#define PPGD_ANNUAL_H
+
+#include <jansson.h>
+
+#include "db.h"
+
+/* Build the report of practice code for a calendar year, or for the
+ * financial year starting 1 April of year. Caller decrefs *out. */
+int annual_report(struct db *, const char *code, int year, int financial,
+                  json_t **out, char **cause);
+/* The report as one self-contained HTML page. Caller frees. */
+char *annual_html(const json_t *report, size_t *len);
+
+#endif

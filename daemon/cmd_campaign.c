@@ -1,0 +1,543 @@
+/* ppgd campaign add|list|show|preview|send|pause|resume|delete. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audience.h"
+#include "campaign.h"
+#include "cli.h"
+#include "cron.h"
+#include "fire.h"
+#include "outbox.h"
+#include "practice.h"
+#include "survey_store.h"
+#include "xmalloc.h"
+
+#define CAMPAIGN_ADD_USAGE                                                     \
+	"campaign add NAME --practice CODE --kind KIND [--survey SLUG]"        \
+	" [--template NAME] [--channels email,sms] [--audience EXPR]"          \
+	" [--schedule CRON | --at TIME | --meeting ID [--offset -14d]]"        \
+	" [--remind-after 3d [--max-reminders N]] [--message TEXT]"            \
+	" [--action ID ...] [--json]"
+#define CAMPAIGN_PREVIEW_USAGE "campaign preview NAME [--member ID] [--json]"
+#define NEXT_FIRES             5
+
+/* What add's options say before they become a campaign. */
+struct add_args {
+	const char *practice, *survey, *at, *offset, *remind_after;
+	char *actions;
+	int json;
+};
+
+enum {
+	OPT_PRACTICE = 1000,
+	OPT_KIND,
+	OPT_SURVEY,
+	OPT_TEMPLATE,
+	OPT_CHANNELS,
+	OPT_AUDIENCE,
+	OPT_SCHEDULE,
+	OPT_AT,
+	OPT_MEETING,
+	OPT_OFFSET,
+	OPT_REMIND_AFTER,
+	OPT_MAX_REMINDERS,
+	OPT_MESSAGE,
+	OPT_ACTION,
+	OPT_MEMBER,
+	OPT_JSON,
+};
+
+static const struct option add_opts[] = {
+    {"practice", required_argument, NULL, OPT_PRACTICE},
+    {"kind", required_argument, NULL, OPT_KIND},
+    {"survey", required_argument, NULL, OPT_SURVEY},
+    {"template", required_argument, NULL, OPT_TEMPLATE},
+    {"channels", required_argument, NULL, OPT_CHANNELS},
+    {"audience", required_argument, NULL, OPT_AUDIENCE},
+    {"schedule", required_argument, NULL, OPT_SCHEDULE},
+    {"at", required_argument, NULL, OPT_AT},
+    {"meeting", required_argument, NULL, OPT_MEETING},
+    {"offset", required_argument, NULL, OPT_OFFSET},
+    {"remind-after", required_argument, NULL, OPT_REMIND_AFTER},
+    {"max-reminders", required_argument, NULL, OPT_MAX_REMINDERS},
+    {"message", required_argument, NULL, OPT_MESSAGE},
+    {"action", required_argument, NULL, OPT_ACTION},
+    {"json", no_argument, NULL, OPT_JSON},
+    {NULL, 0, NULL, 0}};
+
+static void
+replace(char **slot, const char *v)
+{
+	free(*slot);
+	*slot = xstrdup(v);
+}
+
+/* Append a positive integer id to a "3,7" list; -1 if v is not one. */
+static int
+ids_append(char **list, const char *v)
+{
+	char *end, *n;
+	long long id = strtoll(v, &end, 10);
+
+	if (*v == '\0' || *end != '\0' || id <= 0)
+		return -1;
+	n = *list ? xasprintf("%s,%lld", *list, id) : xasprintf("%lld", id);
+	free(*list);
+	*list = n;
+	return 0;
+}
+
+static int
+add_option(int ch, struct campaign *c, struct add_args *a)
+{
+	switch (ch) {
+	case OPT_PRACTICE:
+		a->practice = optarg;
+		break;
+	case OPT_KIND:
+		replace(&c->kind, optarg);
+		break;
+	case OPT_SURVEY:
+		a->survey = optarg;
+		break;
+	case OPT_TEMPLATE:
+		replace(&c->template, optarg);
+		break;
+	case OPT_CHANNELS:
+		replace(&c->channels, optarg);
+		break;
+	case OPT_AUDIENCE:
+		replace(&c->audience, optarg);
+		break;
+	case OPT_SCHEDULE:
+		replace(&c->schedule, optarg);
+		break;
+	case OPT_AT:
+		a->at = optarg;
+		break;
+	case OPT_MEETING:
+		c->meeting_id = strtoll(optarg, NULL, 10);
+		return c->meeting_id > 0 ? 0 : -1;
+	case OPT_OFFSET:
+		a->offset = optarg;
+		break;
+	case OPT_REMIND_AFTER:
+		a->remind_after = optarg;
+		break;
+	case OPT_MAX_REMINDERS:
+		c->max_reminders = atoi(optarg);
+		return c->max_reminders > 0 ? 0 : -1;
+	case OPT_MESSAGE:
+		replace(&c->message, optarg);
+		break;
+	case OPT_ACTION:
+		return ids_append(&c->action_ids, optarg);
+	case OPT_JSON:
+		a->json = 1;
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+/* Resolve practice, survey and times; -1 with *cause. */
+static int
+add_resolve(struct db *db, struct campaign *c, const struct add_args *a,
+            char **cause)
+{
+	struct practice *p = practice_find(db, a->practice);
+	time_t t;
+	int rc = 0;
+
+	if (p == NULL) {
+		*cause = xasprintf("no practice %s", a->practice);
+		return -1;
+	}
+	c->practice_id = p->id;
+	if (a->survey != NULL &&
+	    (c->survey_id = survey_store_latest(db, a->survey, NULL)) == 0) {
+		*cause = xasprintf("survey %s is not loaded (ppgd survey load)",
+		                   a->survey);
+		rc = -1;
+	} else if (a->at != NULL &&
+	           cron_parse_iso(a->at, p->timezone, &t, cause) == 0)
+		c->at = t;
+	else if (a->at != NULL)
+		rc = -1;
+	practice_free(p);
+	return rc;
+}
+
+static int
+add_durations(struct campaign *c, const struct add_args *a, char **cause)
+{
+	if (a->offset != NULL && c->meeting_id == 0) {
+		*cause = xstrdup("--offset needs --meeting");
+		return -1;
+	}
+	if (a->offset != NULL &&
+	    campaign_parse_offset(a->offset, &c->offset_s) == -1) {
+		*cause = xasprintf("--offset: '%s' is not a duration such as "
+		                   "-14d",
+		                   a->offset);
+		return -1;
+	}
+	if (a->remind_after != NULL &&
+	    (campaign_parse_offset(a->remind_after, &c->remind_after_s) == -1 ||
+	     c->remind_after_s <= 0)) {
+		*cause =
+		    xasprintf("--remind-after: '%s' is not a duration such "
+		              "as 3d",
+		              a->remind_after);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+add_print(struct db *db, const struct campaign *c, int json)
+{
+	struct campaign *stored = campaign_get(db, c->id);
+	char buf[32];
+
+	if (json)
+		cli_json(campaign_to_json(stored));
+	else if (stored->next_fire_at != 0)
+		printf("added campaign %s (%s); next fire %s\n", stored->name,
+		       stored->kind,
+		       campaign_iso(stored, stored->next_fire_at, buf));
+	else
+		printf("added campaign %s (%s); it fires on campaign send\n",
+		       stored->name, stored->kind);
+	campaign_free(stored);
+}
+
+static int
+campaign_add_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	struct campaign *c = campaign_new();
+	struct add_args a = {0};
+	char *cause = NULL;
+	int ch, rc = EXIT_FAIL;
+
+	while ((ch = getopt_long(argc, argv, "", add_opts, NULL)) != -1)
+		if (add_option(ch, c, &a) == -1)
+			goto usage;
+	if (optind != argc - 1 || a.practice == NULL || c->kind == NULL)
+		goto usage;
+	c->name = xstrdup(argv[optind]);
+	if (add_resolve(cli_db(ctx), c, &a, &cause) == -1 ||
+	    add_durations(c, &a, &cause) == -1 ||
+	    campaign_add(ctx->db, ctx->cfg, c, time(NULL), &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+	} else {
+		add_print(ctx->db, c, a.json);
+		rc = EXIT_OK;
+	}
+	campaign_free(c);
+	return rc;
+usage:
+	campaign_free(c);
+	return cli_usage(CAMPAIGN_ADD_USAGE);
+}
+
+/* NAME [--json]: the campaign, or NULL after an error (*rc set). */
+static struct campaign *
+name_arg(struct ctx *ctx, int argc, char **argv, const char *usage, int *json,
+         int *rc)
+{
+	struct campaign *c;
+	const char *name = NULL;
+	int i;
+
+	*json = 0;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			*json = 1;
+		else if (name == NULL)
+			name = argv[i];
+		else
+			name = "";
+	}
+	if (name == NULL || *name == '\0') {
+		*rc = cli_usage(usage);
+		return NULL;
+	}
+	if ((c = campaign_find(cli_db(ctx), name)) == NULL) {
+		cli_error("no campaign %s", name);
+		*rc = EXIT_FAIL;
+	}
+	return c;
+}
+
+static int
+campaign_list_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	json_t *arr, *o;
+	size_t i;
+	int json = argc == 2 && strcmp(argv[1], "--json") == 0;
+
+	if (argc != 1 && !json)
+		return cli_usage("campaign list [--json]");
+	arr = campaign_list_json(cli_db(ctx), NULL);
+	if (json) {
+		cli_json(arr);
+		return EXIT_OK;
+	}
+	printf("%-28s %-10s %-8s %-10s %s\n", "NAME", "KIND", "PRACTICE",
+	       "STATE", "NEXT FIRE");
+	json_array_foreach(arr, i, o)
+	{
+		json_t *next = json_object_get(o, "next_fire_at");
+		printf("%-28s %-10s %-8s %-10s %s\n",
+		       json_string_value(json_object_get(o, "name")),
+		       json_string_value(json_object_get(o, "kind")),
+		       json_string_value(json_object_get(o, "practice")),
+		       json_string_value(json_object_get(o, "state")),
+		       json_is_string(next) ? json_string_value(next) : "-");
+	}
+	json_decref(arr);
+	return EXIT_OK;
+}
+
+static json_t *
+show_json(struct db *db, const struct campaign *c)
+{
+	json_t *o = campaign_to_json(c), *fires = json_array();
+	int64_t t[NEXT_FIRES];
+	char buf[32];
+	int n, i;
+
+	n = campaign_fire_times(db, c, time(NULL), t, NEXT_FIRES);
+	for (i = 0; i < n; i++)
+		json_array_append_new(fires,
+		                      json_string(campaign_iso(c, t[i], buf)));
+	json_object_set_new(o, "next_fires", fires);
+	json_object_set_new(o, "runs", campaign_runs_json(db, c));
+	json_object_set_new(o, "outbox", outbox_counts(db, c->name));
+	return o;
+}
+
+static void
+print_value(const char *k, json_t *v)
+{
+	char *s;
+
+	if (json_is_string(v))
+		printf("%-16s %s\n", k, json_string_value(v));
+	else if (json_is_null(v))
+		printf("%-16s -\n", k);
+	else {
+		s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		printf("%-16s %s\n", k, s);
+		free(s);
+	}
+}
+
+static int
+campaign_show_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	int json, rc = EXIT_OK;
+	struct campaign *c = name_arg(
+	    ctx, argc, argv, "campaign show NAME [--json]", &json, &rc);
+	const char *k;
+	json_t *o, *v;
+
+	if (c == NULL)
+		return rc;
+	o = show_json(ctx->db, c);
+	if (json)
+		cli_json(o);
+	else {
+		json_object_foreach(o, k, v) print_value(k, v);
+		json_decref(o);
+	}
+	campaign_free(c);
+	return EXIT_OK;
+}
+
+static void
+preview_text(json_t *o)
+{
+	json_t *msgs = json_object_get(o, "messages"), *m;
+
+	print_value("audience", json_object_get(o, "audience"));
+	print_value("member", json_object_get(o, "member"));
+	if ((m = json_object_get(msgs, "email")) != NULL)
+		printf("\n== email\nSubject: %s\n\n%s\n",
+		       json_string_value(json_object_get(m, "subject")),
+		       json_string_value(json_object_get(m, "text")));
+	if ((m = json_object_get(msgs, "sms")) != NULL)
+		printf("\n== sms (%s, %lld characters, %lld segments)\n%s\n",
+		       json_string_value(json_object_get(m, "encoding")),
+		       json_integer_value(json_object_get(m, "characters")),
+		       json_integer_value(json_object_get(m, "segments")),
+		       json_string_value(json_object_get(m, "text")));
+}
+
+static int
+campaign_preview_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"member", required_argument, NULL, OPT_MEMBER},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {NULL, 0, NULL, 0}};
+	struct campaign *c;
+	long long member = 0;
+	char *cause = NULL;
+	int ch, json = 0;
+	json_t *o;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == OPT_JSON)
+			json = 1;
+		else if (ch != OPT_MEMBER || (member = atoll(optarg)) <= 0)
+			return cli_usage(CAMPAIGN_PREVIEW_USAGE);
+	}
+	if (optind != argc - 1)
+		return cli_usage(CAMPAIGN_PREVIEW_USAGE);
+	if ((c = campaign_find(cli_db(ctx), argv[optind])) == NULL) {
+		cli_error("no campaign %s", argv[optind]);
+		return EXIT_FAIL;
+	}
+	o = fire_preview(ctx->db, ctx->cfg, c, member, time(NULL), &cause);
+	campaign_free(c);
+	if (o == NULL) {
+		cli_error("%s", cause);
+		free(cause);
+		return EXIT_FAIL;
+	}
+	if (json)
+		cli_json(o);
+	else {
+		preview_text(o);
+		json_decref(o);
+	}
+	return EXIT_OK;
+}
+
+static void
+send_text(const struct fire_result *r, const struct campaign *c)
+{
+	int i;
+
+	if (!r->created) {
+		printf("campaign %s: run %lld had fired already; nothing "
+		       "new\n",
+		       c->name, (long long)r->run_id);
+		return;
+	}
+	printf("campaign %s: run %lld: %d messages (%d email, %d sms, %d held "
+	       "for quiet hours) to %d matched members\n",
+	       c->name, (long long)r->run_id, r->messages, r->email, r->sms,
+	       r->held, r->matched);
+	for (i = AUD_OK + 1; i < AUD_NSKIP; i++)
+		if (r->skipped[i] > 0)
+			printf("  skipped %s: %d\n", audience_skip_name(i),
+			       r->skipped[i]);
+	if (r->render_failed > 0)
+		printf("  not rendered: %d (see the log)\n", r->render_failed);
+}
+
+static int
+campaign_send_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	int json, rc = EXIT_OK;
+	struct campaign *c = name_arg(
+	    ctx, argc, argv, "campaign send NAME [--json]", &json, &rc);
+	struct fire_result r;
+	char *cause = NULL;
+	int64_t now = time(NULL);
+
+	if (c == NULL)
+		return rc;
+	if (fire_run(ctx->db, ctx->cfg, c, now, 0, now, &r, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_FAIL;
+	} else if (json)
+		cli_json(fire_result_json(&r, c));
+	else
+		send_text(&r, c);
+	campaign_free(c);
+	return rc;
+}
+
+static int
+campaign_state_cmd(struct ctx *ctx, int argc, char **argv, const char *state,
+                   const char *usage)
+{
+	int json, rc = EXIT_OK;
+	struct campaign *c = name_arg(ctx, argc, argv, usage, &json, &rc);
+	char *cause = NULL;
+
+	if (c == NULL)
+		return rc;
+	if (campaign_set_state(ctx->db, c, state, time(NULL), &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_FAIL;
+	} else if (json)
+		cli_json(campaign_to_json(c));
+	else
+		printf("campaign %s is %s\n", c->name, c->state);
+	campaign_free(c);
+	return rc;
+}
+
+static int
+campaign_pause_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	return campaign_state_cmd(ctx, argc, argv, "paused",
+	                          "campaign pause NAME [--json]");
+}
+
+static int
+campaign_resume_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	return campaign_state_cmd(ctx, argc, argv, "active",
+	                          "campaign resume NAME [--json]");
+}
+
+static int
+campaign_delete_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	int json, rc = EXIT_OK;
+	struct campaign *c = name_arg(
+	    ctx, argc, argv, "campaign delete NAME [--json]", &json, &rc);
+	char *cause = NULL;
+
+	if (c == NULL)
+		return rc;
+	if (campaign_delete(ctx->db, c, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_FAIL;
+	} else if (json)
+		cli_json(json_pack("{s:s}", "deleted", c->name));
+	else
+		printf("deleted campaign %s\n", c->name);
+	campaign_free(c);
+	return rc;
+}
+
+int
+cmd_campaign(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct cmd cmds[] = {
+	    {"add", campaign_add_cmd, CAMPAIGN_ADD_USAGE},
+	    {"list", campaign_list_cmd, "campaign list [--json]"},
+	    {"show", campaign_show_cmd, "campaign show NAME [--json]"},
+	    {"preview", campaign_preview_cmd, CAMPAIGN_PREVIEW_USAGE},
+	    {"send", campaign_send_cmd, "campaign send NAME [--json]"},
+	    {"pause", campaign_pause_cmd, "campaign pause NAME [--json]"},
+	    {"resume", campaign_resume_cmd, "campaign resume NAME [--json]"},
+	    {"delete", campaign_delete_cmd, "campaign delete NAME [--json]"},
+	    {NULL, NULL, NULL}};
+
+	return cli_dispatch(ctx, "campaign", cmds, argc, argv);
+}

@@ -1,0 +1,450 @@
+/* ppgd meeting add|minutes|list|show, and ppgd broadcast. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "campaign.h"
+#include "cli.h"
+#include "cron.h"
+#include "fire.h"
+#include "meeting.h"
+#include "practice.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define MEETING_ADD_USAGE                                                      \
+	"meeting add --practice CODE --at TIME --where PLACE [--agenda FILE]"  \
+	" [--with-campaigns [--channels email,sms] [--audience EXPR]]"         \
+	" [--json]"
+#define BROADCAST_USAGE                                                        \
+	"broadcast --practice CODE --template you-said-we-did|broadcast"       \
+	" [--message TEXT] [--action ID ...] [--channels email,sms]"           \
+	" [--audience EXPR] [--name NAME] [--json]"
+#define TEXT_FILE_MAX (256 * 1024)
+
+enum {
+	OPT_PRACTICE = 1000,
+	OPT_AT,
+	OPT_WHERE,
+	OPT_AGENDA,
+	OPT_WITH_CAMPAIGNS,
+	OPT_CHANNELS,
+	OPT_AUDIENCE,
+	OPT_TEMPLATE,
+	OPT_MESSAGE,
+	OPT_ACTION,
+	OPT_NAME,
+	OPT_JSON,
+};
+
+struct meeting_args {
+	const char *practice, *at, *where, *agenda, *channels, *audience;
+	int with_campaigns, json;
+};
+
+/* A UTF-8 text file (agenda, minutes). Caller frees. */
+static char *
+text_file(const char *path, char **cause)
+{
+	char *text;
+	size_t len;
+
+	if (util_read_file(path, TEXT_FILE_MAX, &text, &len, cause) == -1)
+		return NULL;
+	if (!util_utf8_valid(text, len) || strlen(text) != len) {
+		*cause = xasprintf("%s: not UTF-8 text", path);
+		free(text);
+		return NULL;
+	}
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		text[--len] = '\0';
+	return text;
+}
+
+static int
+meeting_parse(int argc, char **argv, struct meeting_args *a)
+{
+	static const struct option opts[] = {
+	    {"practice", required_argument, NULL, OPT_PRACTICE},
+	    {"at", required_argument, NULL, OPT_AT},
+	    {"where", required_argument, NULL, OPT_WHERE},
+	    {"agenda", required_argument, NULL, OPT_AGENDA},
+	    {"with-campaigns", no_argument, NULL, OPT_WITH_CAMPAIGNS},
+	    {"channels", required_argument, NULL, OPT_CHANNELS},
+	    {"audience", required_argument, NULL, OPT_AUDIENCE},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {NULL, 0, NULL, 0}};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_PRACTICE:
+			a->practice = optarg;
+			break;
+		case OPT_AT:
+			a->at = optarg;
+			break;
+		case OPT_WHERE:
+			a->where = optarg;
+			break;
+		case OPT_AGENDA:
+			a->agenda = optarg;
+			break;
+		case OPT_WITH_CAMPAIGNS:
+			a->with_campaigns = 1;
+			break;
+		case OPT_CHANNELS:
+			a->channels = optarg;
+			break;
+		case OPT_AUDIENCE:
+			a->audience = optarg;
+			break;
+		case OPT_JSON:
+			a->json = 1;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return optind == argc && a->practice && a->at && a->where ? 0 : -1;
+}
+
+/* Build the meeting from the arguments. */
+static int
+meeting_from_args(struct db *db, const struct meeting_args *a,
+                  struct meeting *m, char **cause)
+{
+	struct practice *p = practice_find(db, a->practice);
+	time_t t;
+	int rc;
+
+	if (p == NULL) {
+		*cause = xasprintf("no practice %s", a->practice);
+		return -1;
+	}
+	m->practice_id = p->id;
+	rc = cron_parse_iso(a->at, p->timezone, &t, cause);
+	practice_free(p);
+	if (rc == -1)
+		return -1;
+	m->at = t;
+	m->place = xstrdup(a->where);
+	if (a->agenda != NULL &&
+	    (m->agenda = text_file(a->agenda, cause)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* The meeting and its campaigns, in one transaction. */
+static int
+meeting_store(struct ctx *ctx, const struct meeting_args *a, struct meeting *m,
+              char **cause)
+{
+	if (db_begin(ctx->db) == -1) {
+		*cause = xasprintf("database busy: %s", db_errmsg(ctx->db));
+		return -1;
+	}
+	if (meeting_add(ctx->db, m, cause) == -1 ||
+	    (a->with_campaigns &&
+	     meeting_add_campaigns(ctx->db, ctx->cfg, m, a->channels,
+	                           a->audience, cause) == -1) ||
+	    db_commit(ctx->db) == -1) {
+		if (*cause == NULL)
+			*cause = xasprintf("commit: %s", db_errmsg(ctx->db));
+		db_rollback(ctx->db);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+meeting_add_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	struct meeting_args a = {0};
+	struct meeting m = {0};
+	char *cause = NULL;
+	int rc = EXIT_OK;
+
+	if (meeting_parse(argc, argv, &a) == -1 ||
+	    (!a.with_campaigns && (a.channels || a.audience)))
+		return cli_usage(MEETING_ADD_USAGE);
+	if (meeting_from_args(cli_db(ctx), &a, &m, &cause) == -1 ||
+	    meeting_store(ctx, &a, &m, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_FAIL;
+	} else if (a.json)
+		cli_json(meeting_to_json(ctx->db, &m));
+	else
+		printf("added meeting %lld%s\n", (long long)m.id,
+		       a.with_campaigns ? " with its invitation, reminder and "
+		                          "feedback campaigns"
+		                        : "");
+	free(m.place);
+	free(m.agenda);
+	return rc;
+}
+
+static int
+meeting_minutes_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	int json = argc == 4 && strcmp(argv[3], "--json") == 0;
+	struct meeting *m;
+	char *text, *cause = NULL;
+
+	if (argc != 3 && !json)
+		return cli_usage("meeting minutes ID FILE [--json]");
+	if ((text = text_file(argv[2], &cause)) == NULL ||
+	    meeting_set_minutes(cli_db(ctx), atoll(argv[1]), text, &cause) ==
+	        -1) {
+		cli_error("%s", cause);
+		free(cause);
+		free(text);
+		return EXIT_FAIL;
+	}
+	free(text);
+	if (json && (m = meeting_get(ctx->db, atoll(argv[1]))) != NULL) {
+		cli_json(meeting_to_json(ctx->db, m));
+		meeting_free(m);
+	} else
+		printf("stored the minutes of meeting %s\n", argv[1]);
+	return EXIT_OK;
+}
+
+static int
+meeting_list_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"practice", required_argument, NULL, OPT_PRACTICE},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {NULL, 0, NULL, 0}};
+	const char *practice = NULL;
+	json_t *arr, *o;
+	int ch, json = 0;
+	size_t i;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == OPT_JSON)
+			json = 1;
+		else if (ch == OPT_PRACTICE)
+			practice = optarg;
+		else
+			return cli_usage(
+			    "meeting list [--practice CODE] [--json]");
+	}
+	arr = meeting_list_json(cli_db(ctx), practice);
+	if (json) {
+		cli_json(arr);
+		return EXIT_OK;
+	}
+	printf("%5s %-8s %-26s %5s  %s\n", "ID", "PRACTICE", "AT", "ITEMS",
+	       "WHERE");
+	json_array_foreach(arr, i, o)
+	{
+		printf("%5lld %-8s %-26s %5lld  %s\n",
+		       json_integer_value(json_object_get(o, "id")),
+		       json_string_value(json_object_get(o, "practice")),
+		       json_string_value(json_object_get(o, "at")),
+		       json_integer_value(json_object_get(o, "agenda_items")),
+		       json_string_value(json_object_get(o, "where")));
+	}
+	json_decref(arr);
+	return EXIT_OK;
+}
+
+static void
+show_text(json_t *o)
+{
+	json_t *v;
+	size_t i;
+
+	printf("meeting %lld at %s\nwhen:  %s\nwhere: %s\n",
+	       json_integer_value(json_object_get(o, "id")),
+	       json_string_value(json_object_get(o, "practice")),
+	       json_string_value(json_object_get(o, "when")),
+	       json_string_value(json_object_get(o, "where")));
+	if ((v = json_object_get(o, "agenda")) && json_is_string(v))
+		printf("agenda:\n%s\n", json_string_value(v));
+	if ((v = json_object_get(o, "minutes")) && json_is_string(v))
+		printf("minutes:\n%s\n", json_string_value(v));
+	json_array_foreach(json_object_get(o, "campaigns"), i, v)
+	    printf("campaign: %s (%s)\n",
+	           json_string_value(json_object_get(v, "name")),
+	           json_string_value(json_object_get(v, "state")));
+	json_array_foreach(json_object_get(o, "agenda_items"), i, v)
+	    printf("agenda item from member %lld: %s\n",
+	           json_integer_value(json_object_get(v, "member_id")),
+	           json_string_value(json_object_get(v, "body")));
+}
+
+static int
+meeting_show_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	int json = argc == 3 && strcmp(argv[2], "--json") == 0;
+	struct meeting *m;
+	json_t *o;
+
+	if (argc != 2 && !json)
+		return cli_usage("meeting show ID [--json]");
+	if ((m = meeting_get(cli_db(ctx), atoll(argv[1]))) == NULL) {
+		cli_error("no meeting %s", argv[1]);
+		return EXIT_FAIL;
+	}
+	o = meeting_to_json(ctx->db, m);
+	meeting_free(m);
+	if (json)
+		cli_json(o);
+	else {
+		show_text(o);
+		json_decref(o);
+	}
+	return EXIT_OK;
+}
+
+int
+cmd_meeting(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct cmd cmds[] = {
+	    {"add", meeting_add_cmd, MEETING_ADD_USAGE},
+	    {"minutes", meeting_minutes_cmd,
+	     "meeting minutes ID FILE [--json]"},
+	    {"list", meeting_list_cmd,
+	     "meeting list [--practice CODE] [--json]"},
+	    {"show", meeting_show_cmd, "meeting show ID [--json]"},
+	    {NULL, NULL, NULL}};
+
+	return cli_dispatch(ctx, "meeting", cmds, argc, argv);
+}
+
+/* broadcast: a campaign of kind broadcast, fired at once. */
+static int
+broadcast_option(int ch, struct campaign *c, const char **practice, int *json)
+{
+	char *n;
+
+	switch (ch) {
+	case OPT_PRACTICE:
+		*practice = optarg;
+		return 0;
+	case OPT_TEMPLATE:
+		free(c->template);
+		c->template = xstrdup(optarg);
+		return 0;
+	case OPT_MESSAGE:
+		free(c->message);
+		c->message = xstrdup(optarg);
+		return 0;
+	case OPT_CHANNELS:
+		free(c->channels);
+		c->channels = xstrdup(optarg);
+		return 0;
+	case OPT_AUDIENCE:
+		free(c->audience);
+		c->audience = xstrdup(optarg);
+		return 0;
+	case OPT_NAME:
+		free(c->name);
+		c->name = xstrdup(optarg);
+		return 0;
+	case OPT_JSON:
+		*json = 1;
+		return 0;
+	case OPT_ACTION:
+		if (atoll(optarg) <= 0)
+			return -1;
+		n = c->action_ids
+		        ? xasprintf("%s,%lld", c->action_ids, atoll(optarg))
+		        : xasprintf("%lld", atoll(optarg));
+		free(c->action_ids);
+		c->action_ids = n;
+		return 0;
+	}
+	return -1;
+}
+
+/* "News from the patient group, 5 March 2026", made unique. */
+static char *
+broadcast_name(struct db *db, const char *tz)
+{
+	struct campaign *old;
+	struct tm tm;
+	char day[40], *name;
+	int n = 1;
+
+	cron_localtime(time(NULL), tz, &tm);
+	strftime(day, sizeof day, "%-d %B %Y", &tm);
+	name = xasprintf("News from the patient group, %s", day);
+	while ((old = campaign_find(db, name)) != NULL) {
+		campaign_free(old);
+		free(name);
+		name =
+		    xasprintf("News from the patient group, %s (%d)", day, ++n);
+	}
+	return name;
+}
+
+static int
+broadcast_fire(struct ctx *ctx, struct campaign *c, int json, char **cause)
+{
+	struct fire_result r;
+	int64_t now = time(NULL);
+
+	if (campaign_add(ctx->db, ctx->cfg, c, now, cause) == -1 ||
+	    fire_run(ctx->db, ctx->cfg, c, now, 0, now, &r, cause) == -1)
+		return -1;
+	campaign_advance(ctx->db, c, now, now);
+	if (json)
+		cli_json(fire_result_json(&r, c));
+	else
+		printf("broadcast %s: %d messages (%d email, %d sms, %d held "
+		       "for quiet hours)\n",
+		       c->name, r.messages, r.email, r.sms, r.held);
+	return 0;
+}
+
+int
+cmd_broadcast(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"practice", required_argument, NULL, OPT_PRACTICE},
+	    {"template", required_argument, NULL, OPT_TEMPLATE},
+	    {"message", required_argument, NULL, OPT_MESSAGE},
+	    {"action", required_argument, NULL, OPT_ACTION},
+	    {"channels", required_argument, NULL, OPT_CHANNELS},
+	    {"audience", required_argument, NULL, OPT_AUDIENCE},
+	    {"name", required_argument, NULL, OPT_NAME},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {NULL, 0, NULL, 0}};
+	struct campaign *c = campaign_new();
+	struct practice *p = NULL;
+	const char *practice = NULL;
+	char *cause = NULL;
+	int ch, json = 0, rc = EXIT_FAIL;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if (broadcast_option(ch, c, &practice, &json) == -1)
+			goto usage;
+	if (optind != argc || practice == NULL || c->template == NULL)
+		goto usage;
+	if ((p = practice_find(cli_db(ctx), practice)) == NULL) {
+		cli_error("no practice %s", practice);
+		goto out;
+	}
+	c->practice_id = p->id;
+	c->kind = xstrdup("broadcast");
+	if (c->name == NULL)
+		c->name = broadcast_name(ctx->db, p->timezone);
+	if (broadcast_fire(ctx, c, json, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+	} else
+		rc = EXIT_OK;
+out:
+	practice_free(p);
+	campaign_free(c);
+	return rc;
+usage:
+	campaign_free(c);
+	return cli_usage(BROADCAST_USAGE);
+}

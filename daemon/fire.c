@@ -1,0 +1,944 @@
+/*
+ * Firing a campaign. One transaction inserts the run, then walks the
+ * audience query once: each member gets one outbox row on the channel chosen
+ * for them, rendered with their own tokens (stored only as SHA-256). The
+ * runs and outbox UNIQUE constraints make a second fire of the same run a
+ * no-op. An SMS survey starts its conversation here: a responses row and an
+ * sms_sessions row that the replies module carries on.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "crypto.h"
+#include "fire.h"
+#include "log.h"
+#include "meeting.h"
+#include "practice.h"
+#include "quiet.h"
+#include "sms.h"
+#include "survey_store.h"
+#include "template.h"
+#include "xmalloc.h"
+
+#define CH_EMAIL      0
+#define CH_SMS        1
+#define REMINDER_TMPL "survey-reminder"
+#define SAMPLE_TOKEN  "AbCdEfGhIjKlMnOpQrStUv"
+#define NAME_FALLBACK "member"
+#define DAY           86400
+#define TOKEN_BATCH   8192
+
+struct fire {
+	struct db *db;
+	const struct config *cfg;
+	const struct campaign *c;
+	struct practice *p;
+	struct survey *sv; /* the latest version, or NULL */
+	int64_t survey_id; /* its row */
+	struct template *tmpl[2];
+	struct tvars *vars;
+	char *prompt; /* the first question as an SMS prompt */
+	const char *pub;
+	int reply_tokens; /* [email] reply_domain is set */
+	int reminder;
+	int64_t now, quiet_end, run_id;
+	struct fire_result *r;
+	struct pending_token *pending; /* tokens not inserted yet */
+	size_t npending;
+};
+
+/* A token to insert: its hash and what it is for. */
+struct pending_token {
+	char hash[65];
+	const char *kind;
+	int64_t member_id, expires;
+};
+
+/* One member's tokens: raw values, stored hashed. */
+struct member_tokens {
+	char unsub[23], survey[23], reply[23];
+};
+
+/* An SMS conversation to start or carry on. */
+struct sms_conv {
+	int64_t session_id; /* an open one of this campaign, or 0 */
+	int question;
+};
+
+static int
+channel_index(const char *ch)
+{
+	return strcmp(ch, "sms") == 0 ? CH_SMS : CH_EMAIL;
+}
+
+static void
+set_if(struct tvars *v, const char *name, const char *value)
+{
+	if (value != NULL && *value != '\0')
+		tvars_set(v, name, value);
+}
+
+/* "- Title (status): latest note" per action. */
+static void
+action_line(struct db *db, sqlite3_stmt *a, FILE *fp)
+{
+	sqlite3_stmt *n = db_stmt(db, "SELECT note FROM action_notes WHERE"
+	                              " action_id = ? AND note IS NOT NULL"
+	                              " AND note <> '' ORDER BY at DESC,"
+	                              " id DESC LIMIT 1");
+	const char *status = db_col_text(a, 2);
+
+	db_bind_int(n, 1, sqlite3_column_int64(a, 0));
+	fprintf(fp, "%s- %s (%s)", ftell(fp) > 0 ? "\n" : "", db_col_text(a, 1),
+	        strcmp(status, "in-progress") == 0 ? "in progress" : status);
+	if (sqlite3_step(n) == SQLITE_ROW)
+		fprintf(fp, ": %s", db_col_text(n, 0));
+	sqlite3_reset(n);
+}
+
+char *
+fire_actions_text(struct db *db, int64_t practice_id, const char *ids)
+{
+	sqlite3_stmt *a = db_stmt(
+	    db, "SELECT id, title, status FROM actions WHERE practice_id = ?1"
+	        " AND (?2 IS NULL AND status IN ('agreed','in-progress','done')"
+	        " OR ?2 IS NOT NULL AND instr(',' || ?2 || ',',"
+	        " ',' || id || ',') > 0) ORDER BY id");
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+
+	if (fp == NULL)
+		fatal("open_memstream");
+	db_bind_int(a, 1, practice_id);
+	db_bind_text(a, 2, ids);
+	while (sqlite3_step(a) == SQLITE_ROW)
+		action_line(db, a, fp);
+	sqlite3_reset(a);
+	fclose(fp);
+	if (len == 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static void
+meeting_vars(struct fire *f)
+{
+	struct meeting *m = meeting_get(f->db, f->c->meeting_id);
+	char *when;
+
+	if (m == NULL)
+		return;
+	when = meeting_when(m->at, f->p->timezone);
+	set_if(f->vars, "meeting.when", when);
+	set_if(f->vars, "meeting.where", m->place);
+	set_if(f->vars, "meeting.agenda", m->agenda);
+	free(when);
+	meeting_free(m);
+}
+
+static int
+uses(const struct fire *f, const char *name)
+{
+	return (f->tmpl[0] != NULL && template_uses(f->tmpl[0], name)) ||
+	       (f->tmpl[1] != NULL && template_uses(f->tmpl[1], name));
+}
+
+/* The values every member's message shares. */
+static void
+campaign_vars(struct fire *f)
+{
+	char *actions;
+
+	f->vars = tvars_new();
+	set_if(f->vars, "practice.name", f->p->name);
+	set_if(f->vars, "practice.code", f->p->code);
+	set_if(f->vars, "practice.phone", f->p->phone);
+	set_if(f->vars, "practice.website", f->p->website);
+	set_if(f->vars, "campaign.name", f->c->name);
+	set_if(f->vars, "message.text", f->c->message);
+	if (f->sv != NULL) {
+		set_if(f->vars, "survey.title", f->sv->title);
+		set_if(f->vars, "survey.question", f->prompt);
+	}
+	if (f->c->meeting_id != 0)
+		meeting_vars(f);
+	if (uses(f, "actions.list")) {
+		actions = fire_actions_text(f->db, f->p->id, f->c->action_ids);
+		set_if(f->vars, "actions.list", actions);
+		free(actions);
+	}
+}
+
+static int
+load_survey(struct fire *f, char **cause)
+{
+	if (f->c->survey_slug == NULL)
+		return 0;
+	f->survey_id = survey_store_latest(f->db, f->c->survey_slug, NULL);
+	if (f->survey_id == 0 ||
+	    (f->sv = survey_store_get(f->db, f->survey_id, cause)) == NULL) {
+		if (f->survey_id == 0)
+			*cause = xasprintf("survey %s is not loaded",
+			                   f->c->survey_slug);
+		return -1;
+	}
+	if (f->sv->nquestions > 0)
+		f->prompt = survey_sms_prompt(&f->sv->questions[0]);
+	return 0;
+}
+
+static int
+load_templates(struct fire *f, char **cause)
+{
+	const char *dir = config_str(f->cfg, CFG_TEMPLATES);
+	const char *name = f->reminder ? REMINDER_TMPL : f->c->template;
+	int max = (int)config_int(f->cfg, CFG_SMS_MAX_SEGMENTS);
+	struct aud_scope sc;
+	int i, ch;
+
+	if (audience_channels(f->c->channels, &sc, cause) == -1)
+		return -1;
+	for (i = 0; i < sc.nchannels; i++) {
+		ch = channel_index(sc.channels[i]);
+		if (template_load(dir, name,
+		                  ch == CH_SMS ? TMPL_SMS : TMPL_EMAIL, max,
+		                  &f->tmpl[ch], cause) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+fire_close(struct fire *f)
+{
+	practice_free(f->p);
+	survey_free(f->sv);
+	template_free(f->tmpl[0]);
+	template_free(f->tmpl[1]);
+	tvars_free(f->vars);
+	free(f->prompt);
+	free(f->pending);
+}
+
+static int
+fire_open(struct fire *f, struct db *db, const struct config *cfg,
+          const struct campaign *c, int reminder, int64_t now, char **cause)
+{
+	memset(f, 0, sizeof *f);
+	f->db = db;
+	f->cfg = cfg;
+	f->c = c;
+	f->reminder = reminder;
+	f->now = now;
+	f->pub = config_str(cfg, CFG_PUBLIC_URL);
+	f->reply_tokens = *config_str(cfg, CFG_EMAIL_REPLY_DOMAIN) != '\0';
+	if ((f->p = practice_get(db, c->practice_id)) == NULL) {
+		*cause = xasprintf("campaign %s: no practice", c->name);
+		return -1;
+	}
+	if (load_survey(f, cause) == -1 || load_templates(f, cause) == -1) {
+		fire_close(f);
+		return -1;
+	}
+	campaign_vars(f);
+	f->quiet_end = quiet_until(cfg, f->p->timezone, now);
+	return 0;
+}
+
+/* Set the per-member values; links from tokens (NULL: sample links). */
+static void
+member_vars(struct fire *f, const char *first, const char *last,
+            const struct member_tokens *t)
+{
+	char *link;
+
+	tvars_set(f->vars, "member.first_name",
+	          first != NULL && *first != '\0' ? first : NAME_FALLBACK);
+	tvars_set(f->vars, "member.last_name",
+	          last != NULL && *last != '\0' ? last : "");
+	link = xasprintf("%s/u/%s", f->pub, t ? t->unsub : SAMPLE_TOKEN);
+	tvars_set(f->vars, "unsubscribe.link", link);
+	free(link);
+	if (f->sv != NULL) {
+		link =
+		    xasprintf("%s/s/%s", f->pub, t ? t->survey : SAMPLE_TOKEN);
+		tvars_set(f->vars, "survey.link", link);
+		free(link);
+	}
+}
+
+/* Render for channel ch; an SMS survey gets its question appended. */
+static int
+render(struct fire *f, int ch, const char *prompt, struct rendered *out,
+       char **cause)
+{
+	char *text;
+
+	if (template_render(f->tmpl[ch], f->vars, out, cause) == -1)
+		return -1;
+	if (ch == CH_SMS && f->sv != NULL && prompt != NULL) {
+		text = xasprintf("%s\n\n%s", out->text, prompt);
+		free(out->text);
+		out->text = text;
+	}
+	return 0;
+}
+
+static int
+check_actions(struct fire *f, char **cause)
+{
+	sqlite3_stmt *st;
+	char *copy, *id, *save = NULL;
+	int rc = 0;
+
+	if (f->c->action_ids == NULL)
+		return 0;
+	copy = xstrdup(f->c->action_ids);
+	for (id = strtok_r(copy, ",", &save); id != NULL && rc == 0;
+	     id = strtok_r(NULL, ",", &save)) {
+		st = db_stmt(f->db, "SELECT 1 FROM actions WHERE id = ?"
+		                    " AND practice_id = ?");
+		db_bind_int(st, 1, strtoll(id, NULL, 10));
+		db_bind_int(st, 2, f->p->id);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			*cause = xasprintf("no action %s at practice %s", id,
+			                   f->p->code);
+			rc = -1;
+		}
+		sqlite3_reset(st);
+	}
+	free(copy);
+	return rc;
+}
+
+static int
+check_render(struct fire *f, char **cause)
+{
+	struct rendered out;
+	char *c = NULL;
+	int ch;
+
+	member_vars(f, "Christabelle", "Montgomery-Smith", NULL);
+	for (ch = 0; ch < 2; ch++) {
+		if (f->tmpl[ch] == NULL)
+			continue;
+		if (render(f, ch, f->prompt, &out, &c) == -1) {
+			*cause = xasprintf("campaign %s: %s", f->c->name, c);
+			free(c);
+			return -1;
+		}
+		rendered_clear(&out);
+	}
+	return 0;
+}
+
+int
+fire_check(struct db *db, const struct config *cfg, const struct campaign *c,
+           char **cause)
+{
+	struct fire f;
+	int rc, reminder;
+
+	for (reminder = 0; reminder <= (c->remind_after_s > 0); reminder++) {
+		if (fire_open(&f, db, cfg, c, reminder, time(NULL), cause) ==
+		    -1)
+			return -1;
+		rc = check_actions(&f, cause);
+		if (rc == 0)
+			rc = check_render(&f, cause);
+		fire_close(&f);
+		if (rc == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+token_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct pending_token *)a)->hash,
+	              ((const struct pending_token *)b)->hash);
+}
+
+/*
+ * Insert the queued tokens in hash order: the hash index is random, and
+ * sorted inserts touch each of its pages once per batch instead of once per
+ * token (most of the cost of a large fire otherwise).
+ */
+static int
+tokens_flush(struct fire *f)
+{
+	sqlite3_stmt *st;
+	struct pending_token *p;
+	size_t i;
+
+	qsort(f->pending, f->npending, sizeof *f->pending, token_cmp);
+	for (i = 0; i < f->npending; i++) {
+		p = &f->pending[i];
+		st = db_stmt(f->db,
+		             "INSERT INTO tokens (hash, kind, member_id,"
+		             " campaign_id, survey_id, created_at, expires_at)"
+		             " VALUES (?, ?, ?, ?, nullif(?, 0), ?,"
+		             " nullif(?, 0))");
+		db_bind_text(st, 1, p->hash);
+		db_bind_text(st, 2, p->kind);
+		db_bind_int(st, 3, p->member_id);
+		db_bind_int(st, 4, f->c->id);
+		db_bind_int(st, 5,
+		            strcmp(p->kind, "survey") == 0 ? f->survey_id : 0);
+		db_bind_int(st, 6, f->now);
+		db_bind_int(st, 7, p->expires);
+		if (db_done(f->db, st) == -1)
+			return -1;
+	}
+	f->npending = 0;
+	return 0;
+}
+
+/* Queue a token (hashed) for tokens_flush. kind is a literal. */
+static int
+token_store(struct fire *f, const char *raw, const char *kind,
+            int64_t member_id, int64_t expires)
+{
+	struct pending_token *p;
+
+	if (f->pending == NULL)
+		f->pending = xcalloc(TOKEN_BATCH, sizeof *f->pending);
+	if (f->npending == TOKEN_BATCH && tokens_flush(f) == -1)
+		return -1;
+	p = &f->pending[f->npending++];
+	crypto_token_hash(raw, p->hash);
+	p->kind = kind;
+	p->member_id = member_id;
+	p->expires = expires;
+	return 0;
+}
+
+static int
+tokens_new(struct member_tokens *t)
+{
+	return crypto_token_new(t->unsub) == -1 ||
+	               crypto_token_new(t->survey) == -1 ||
+	               crypto_token_new(t->reply) == -1
+	           ? -1
+	           : 0;
+}
+
+static int
+tokens_store(struct fire *f, const struct member_tokens *t, int ch,
+             int64_t member_id)
+{
+	if (token_store(f, t->unsub, "unsubscribe", member_id, 0) == -1)
+		return -1;
+	if (f->sv != NULL &&
+	    token_store(f, t->survey, "survey", member_id,
+	                f->now + FIRE_SURVEY_TOKEN_DAYS * DAY) == -1)
+		return -1;
+	if (ch == CH_EMAIL && f->reply_tokens &&
+	    token_store(f, t->reply, "reply", member_id, 0) == -1)
+		return -1;
+	return 0;
+}
+
+/* Insert the row; 1 if made, 0 if this run had it already, -1 on error. */
+static int
+outbox_insert(struct fire *f, const struct aud_member *m, int ch,
+              const struct rendered *out, const struct member_tokens *t)
+{
+	sqlite3_stmt *st = db_stmt(
+	    f->db,
+	    "INSERT INTO outbox (run_id, member_id, practice_id, channel,"
+	    " purpose, state, held_reason, to_addr, subject, body, body_html,"
+	    " reply_token, unsubscribe_token, next_attempt_at, created_at)"
+	    " VALUES (?1, ?2, ?3, ?4, 'campaign', ?5, ?6, ?7, ?8, ?9, ?10,"
+	    " ?11, ?12, ?13, ?14)"
+	    " ON CONFLICT (run_id, member_id, channel) DO NOTHING");
+	int held = ch == CH_SMS && f->quiet_end > 0;
+
+	db_bind_int(st, 1, f->run_id);
+	db_bind_int(st, 2, m->id);
+	db_bind_int(st, 3, f->p->id);
+	db_bind_text(st, 4, m->channel);
+	db_bind_text(st, 5, held ? "held" : "pending");
+	db_bind_text(st, 6, held ? "quiet hours" : NULL);
+	db_bind_text(st, 7, ch == CH_SMS ? m->mobile : m->email);
+	db_bind_text(st, 8, out->subject);
+	db_bind_static(st, 9, out->text);
+	db_bind_static(st, 10, out->html);
+	db_bind_text(st, 11,
+	             ch == CH_EMAIL && f->reply_tokens ? t->reply : NULL);
+	db_bind_text(st, 12, t->unsub);
+	db_bind_int(st, 13, held ? f->quiet_end : f->now);
+	db_bind_int(st, 14, f->now);
+	if (db_done(f->db, st) == -1)
+		return -1;
+	return db_changes(f->db) == 1;
+}
+
+/* An open, unexpired session of this campaign for the member. */
+static void
+sms_conv_find(struct fire *f, int64_t member_id, struct sms_conv *cv)
+{
+	sqlite3_stmt *st = db_stmt(
+	    f->db, "SELECT s.id, s.question_index FROM sms_sessions s JOIN"
+	           " responses r ON r.id = s.response_id WHERE s.member_id = ?"
+	           " AND s.state = 'open' AND s.expires_at > ?"
+	           " AND r.campaign_id = ? ORDER BY s.id DESC LIMIT 1");
+
+	cv->session_id = 0;
+	cv->question = 0;
+	db_bind_int(st, 1, member_id);
+	db_bind_int(st, 2, f->now);
+	db_bind_int(st, 3, f->c->id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		cv->session_id = sqlite3_column_int64(st, 0);
+		cv->question = sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+	if (cv->question < 0 || (size_t)cv->question >= f->sv->nquestions)
+		cv->question = 0;
+}
+
+static int64_t
+response_insert(struct fire *f, const struct aud_member *m)
+{
+	sqlite3_stmt *st = db_stmt(
+	    f->db, "INSERT INTO responses (survey_id, campaign_id, practice_id,"
+	           " member_id, channel, started_at, age_band, sex, ethnicity)"
+	           " VALUES (?, ?, ?, nullif(?, 0), 'sms', ?, ?, ?, ?)");
+
+	db_bind_int(st, 1, f->survey_id);
+	db_bind_int(st, 2, f->c->id);
+	db_bind_int(st, 3, f->p->id);
+	db_bind_int(st, 4, f->sv->anonymous ? 0 : m->id);
+	db_bind_int(st, 5, f->now);
+	db_bind_text(st, 6, m->age_band);
+	db_bind_text(st, 7, m->sex);
+	db_bind_text(st, 8, m->ethnicity);
+	return db_done(f->db, st) == -1 ? -1 : db_last_id(f->db);
+}
+
+/* Start the conversation (closing older ones) or extend the open one. */
+static int
+sms_conv_start(struct fire *f, const struct aud_member *m,
+               const struct sms_conv *cv)
+{
+	int64_t expires = f->now + config_int(f->cfg, CFG_SMS_SESSION_EXPIRY);
+	sqlite3_stmt *st;
+	int64_t rid;
+
+	if (cv->session_id != 0) {
+		st = db_stmt(f->db, "UPDATE sms_sessions SET expires_at = ?,"
+		                    " updated_at = ? WHERE id = ?");
+		db_bind_int(st, 1, expires);
+		db_bind_int(st, 2, f->now);
+		db_bind_int(st, 3, cv->session_id);
+		return db_done(f->db, st);
+	}
+	st = db_stmt(f->db, "UPDATE sms_sessions SET state = 'superseded',"
+	                    " updated_at = ? WHERE member_id = ?"
+	                    " AND state = 'open'");
+	db_bind_int(st, 1, f->now);
+	db_bind_int(st, 2, m->id);
+	if (db_done(f->db, st) == -1 || (rid = response_insert(f, m)) == -1)
+		return -1;
+	st = db_stmt(f->db, "INSERT INTO sms_sessions (member_id, response_id,"
+	                    " question_index, state, expires_at, updated_at)"
+	                    " VALUES (?, ?, 0, 'open', ?, ?)");
+	db_bind_int(st, 1, m->id);
+	db_bind_int(st, 2, rid);
+	db_bind_int(st, 3, expires);
+	db_bind_int(st, 4, f->now);
+	return db_done(f->db, st);
+}
+
+static void
+count_row(struct fire *f, int ch)
+{
+	f->r->messages++;
+	if (ch == CH_SMS) {
+		f->r->sms++;
+		if (f->quiet_end > 0)
+			f->r->held++;
+	} else
+		f->r->email++;
+}
+
+/* Store the row and what goes with it; -1 only on a database error. */
+static int
+member_store(struct fire *f, const struct aud_member *m, int ch,
+             const struct rendered *out, const struct member_tokens *t,
+             const struct sms_conv *cv)
+{
+	int made = outbox_insert(f, m, ch, out, t);
+
+	if (made <= 0)
+		return made;
+	if (tokens_store(f, t, ch, m->id) == -1)
+		return -1;
+	if (ch == CH_SMS && f->sv != NULL && sms_conv_start(f, m, cv) == -1)
+		return -1;
+	count_row(f, ch);
+	return 0;
+}
+
+static int
+fire_member(struct fire *f, const struct aud_member *m)
+{
+	int ch = channel_index(m->channel), rc;
+	struct member_tokens t;
+	struct sms_conv cv = {0, 0};
+	struct rendered out;
+	char *cause = NULL, *prompt = NULL;
+
+	if (tokens_new(&t) == -1)
+		return -1;
+	member_vars(f, m->first_name, m->last_name, &t);
+	if (ch == CH_SMS && f->sv != NULL && f->sv->nquestions > 0) {
+		sms_conv_find(f, m->id, &cv);
+		prompt = survey_sms_prompt(&f->sv->questions[cv.question]);
+	}
+	if (render(f, ch, prompt, &out, &cause) == -1) {
+		log_warnx("event=render campaign=\"%s\" error=\"%s\"",
+		          f->c->name, cause);
+		log_debug("event=render member=%lld", (long long)m->id);
+		free(cause);
+		free(prompt);
+		f->r->render_failed++;
+		return 0;
+	}
+	free(prompt);
+	rc = member_store(f, m, ch, &out, &t, &cv);
+	rendered_clear(&out);
+	return rc;
+}
+
+/* Insert the run; 0 and f->run_id if new, 1 if it exists, -1 on error. */
+static int
+run_insert(struct fire *f, int64_t scheduled_for)
+{
+	sqlite3_stmt *st = db_stmt(
+	    f->db, "INSERT INTO runs (campaign_id, scheduled_for, reminder,"
+	           " fired_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
+
+	db_bind_int(st, 1, f->c->id);
+	db_bind_int(st, 2, scheduled_for);
+	db_bind_int(st, 3, f->reminder);
+	db_bind_int(st, 4, f->now);
+	if (db_done(f->db, st) == -1)
+		return -1;
+	if (db_changes(f->db) == 0)
+		return 1;
+	f->run_id = db_last_id(f->db);
+	return 0;
+}
+
+static int64_t
+run_find(struct fire *f, int64_t scheduled_for, int reminder)
+{
+	sqlite3_stmt *st =
+	    db_stmt(f->db, "SELECT id FROM runs WHERE"
+	                   " campaign_id = ? AND"
+	                   " scheduled_for = ? AND reminder = ?");
+	int64_t id = 0;
+
+	db_bind_int(st, 1, f->c->id);
+	db_bind_int(st, 2, scheduled_for);
+	db_bind_int(st, 3, reminder);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return id;
+}
+
+static int
+scope_init(struct fire *f, struct aud_scope *sc, int64_t scheduled_for,
+           char **cause)
+{
+	memset(sc, 0, sizeof *sc);
+	if (audience_channels(f->c->channels, sc, cause) == -1)
+		return -1;
+	sc->practice_id = f->p->id;
+	sc->now = f->now;
+	sc->frequency_cap = (int)config_int(f->cfg, CFG_CAMPAIGN_FREQUENCY_CAP);
+	if (f->reminder == 0)
+		return 0;
+	sc->campaign_id = f->c->id;
+	if ((sc->invited_run = run_find(f, scheduled_for, 0)) == 0) {
+		*cause = xasprintf("campaign %s: no first run to remind about",
+		                   f->c->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Open the member query: the audience, or for a reminder those invited. */
+static int
+members_open(struct fire *f, const struct aud_scope *sc, struct aud_query **q,
+             char **cause)
+{
+	struct audience *a;
+	int rc;
+
+	if (audience_parse(f->reminder ? "everyone" : f->c->audience, &a,
+	                   cause) == -1)
+		return -1;
+	rc = audience_query_new(f->db, a, sc, q, cause);
+	audience_free(a);
+	return rc;
+}
+
+static int
+fire_members(struct fire *f, struct aud_query *q, char **cause)
+{
+	struct aud_member m;
+	int rc;
+
+	while ((rc = audience_next(q, &m)) == 1) {
+		f->r->matched++;
+		if (m.skip != AUD_OK)
+			f->r->skipped[m.skip]++;
+		else if (fire_member(f, &m) == -1)
+			break;
+	}
+	if (rc != 0) {
+		*cause =
+		    xasprintf("campaign %s: %s", f->c->name, db_errmsg(f->db));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+fire_txn(struct fire *f, int64_t scheduled_for, char **cause)
+{
+	struct aud_query *q;
+	struct aud_scope sc;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = run_insert(f, scheduled_for)) != 0) {
+		if (rc == -1)
+			*cause = xasprintf("run: %s", db_errmsg(f->db));
+		f->r->run_id = run_find(f, scheduled_for, f->reminder);
+		return rc == 1 ? 0 : -1;
+	}
+	f->r->created = 1;
+	f->r->run_id = f->run_id;
+	if (scope_init(f, &sc, scheduled_for, cause) == -1 ||
+	    members_open(f, &sc, &q, cause) == -1)
+		return -1;
+	rc = fire_members(f, q, cause);
+	audience_query_free(q);
+	if (rc == 0 && (rc = tokens_flush(f)) == -1)
+		*cause = xasprintf("tokens: %s", db_errmsg(f->db));
+	if (rc == -1)
+		return -1;
+	st = db_stmt(f->db, "UPDATE runs SET messages = ? WHERE id = ?");
+	db_bind_int(st, 1, f->r->messages);
+	db_bind_int(st, 2, f->run_id);
+	return db_done(f->db, st);
+}
+
+int
+fire_run(struct db *db, const struct config *cfg, const struct campaign *c,
+         int64_t scheduled_for, int reminder, int64_t now,
+         struct fire_result *r, char **cause)
+{
+	struct fire f;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	r->scheduled_for = scheduled_for;
+	r->reminder = reminder;
+	if (fire_open(&f, db, cfg, c, reminder, now, cause) == -1)
+		return -1;
+	f.r = r;
+	if (db_begin(db) == -1) {
+		*cause = xasprintf("database busy: %s", db_errmsg(db));
+		fire_close(&f);
+		return -1;
+	}
+	rc = fire_txn(&f, scheduled_for, cause);
+	if (rc == 0 && db_commit(db) == -1) {
+		*cause = xasprintf("commit: %s", db_errmsg(db));
+		rc = -1;
+	}
+	if (rc == -1) {
+		db_rollback(db);
+		memset(r, 0, sizeof *r);
+	}
+	fire_close(&f);
+	if (rc == 0 && r->messages > 0)
+		app_kick();
+	return rc;
+}
+
+static json_t *
+skipped_json(const int *skipped, int render_failed)
+{
+	json_t *o = json_object();
+	int i;
+
+	for (i = AUD_OK + 1; i < AUD_NSKIP; i++)
+		json_object_set_new(o, audience_skip_name(i),
+		                    json_integer(skipped[i]));
+	json_object_set_new(o, "render_failed", json_integer(render_failed));
+	return o;
+}
+
+json_t *
+fire_result_json(const struct fire_result *r, const struct campaign *c)
+{
+	char buf[32];
+
+	return json_pack(
+	    "{s:s, s:I, s:s, s:i, s:b, s:i, s:i, s:i, s:i, s:i,"
+	    " s:o}",
+	    "campaign", c->name, "run_id", (json_int_t)r->run_id,
+	    "scheduled_for", campaign_iso(c, r->scheduled_for, buf), "reminder",
+	    r->reminder, "created", r->created, "matched", r->matched,
+	    "messages", r->messages, "email", r->email, "sms", r->sms, "held",
+	    r->held, "skipped", skipped_json(r->skipped, r->render_failed));
+}
+
+/* Audience counts for a preview, without writing anything. */
+static json_t *
+preview_counts(struct fire *f, char **cause)
+{
+	struct fire_result r;
+	struct aud_member m;
+	struct aud_query *q;
+	struct aud_scope sc;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	if (scope_init(f, &sc, 0, cause) == -1 ||
+	    members_open(f, &sc, &q, cause) == -1)
+		return NULL;
+	while ((rc = audience_next(q, &m)) == 1) {
+		r.matched++;
+		r.skipped[m.skip]++;
+		if (m.skip == AUD_OK && channel_index(m.channel) == CH_SMS)
+			r.sms++;
+		else if (m.skip == AUD_OK)
+			r.email++;
+	}
+	audience_query_free(q);
+	return json_pack("{s:i, s:i, s:i, s:i, s:o}", "matched", r.matched,
+	                 "recipients", r.email + r.sms, "email", r.email, "sms",
+	                 r.sms, "skipped", skipped_json(r.skipped, 0));
+}
+
+static json_t *
+str_json(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+static json_t *
+preview_message(struct fire *f, int ch, char **cause)
+{
+	struct rendered out;
+	struct sms_info info;
+	json_t *o;
+
+	if (render(f, ch, f->prompt, &out, cause) == -1)
+		return NULL;
+	if (ch == CH_EMAIL)
+		o = json_pack("{s:o, s:s, s:o}", "subject",
+		              str_json(out.subject), "text", out.text, "html",
+		              str_json(out.html));
+	else {
+		sms_analyse(out.text, &info);
+		o = json_pack("{s:s, s:s, s:I, s:I, s:b}", "text", out.text,
+		              "encoding", sms_encoding_name(info.encoding),
+		              "characters", (json_int_t)info.characters,
+		              "segments", (json_int_t)info.segments,
+		              "held_for_quiet_hours", f->quiet_end > 0);
+	}
+	rendered_clear(&out);
+	return o;
+}
+
+/* The member's row and channel; *found 0 if not in the audience. */
+static int
+preview_member(struct fire *f, int64_t id, json_t **out, char **cause)
+{
+	struct aud_member m;
+	struct aud_query *q;
+	struct aud_scope sc;
+	int rc;
+
+	*out = json_null();
+	if (id == 0) {
+		member_vars(f, "Christabelle", "Montgomery-Smith", NULL);
+		return 0;
+	}
+	if (scope_init(f, &sc, 0, cause) == -1)
+		return -1;
+	sc.member_id = id;
+	if (members_open(f, &sc, &q, cause) == -1)
+		return -1;
+	if ((rc = audience_next(q, &m)) == 1) {
+		member_vars(f, m.first_name, m.last_name, NULL);
+		*out = json_pack("{s:I, s:o, s:o}", "id", (json_int_t)id,
+		                 "channel", str_json(m.channel), "skipped",
+		                 m.skip == AUD_OK
+		                     ? json_null()
+		                     : json_string(audience_skip_name(m.skip)));
+	} else
+		*cause = xasprintf("member %lld is not in the audience of %s",
+		                   (long long)id, f->c->name);
+	audience_query_free(q);
+	return rc == 1 ? 0 : -1;
+}
+
+static json_t *
+preview_build(struct fire *f, int64_t member_id, char **cause)
+{
+	json_t *o, *msgs, *counts, *member, *m;
+	int ch;
+
+	if ((counts = preview_counts(f, cause)) == NULL)
+		return NULL;
+	if (preview_member(f, member_id, &member, cause) == -1) {
+		json_decref(counts);
+		return NULL;
+	}
+	o = json_pack("{s:s, s:o, s:o}", "campaign", f->c->name, "member",
+	              member, "audience", counts);
+	msgs = json_object();
+	for (ch = 0; ch < 2; ch++) {
+		if (f->tmpl[ch] == NULL)
+			continue;
+		if ((m = preview_message(f, ch, cause)) == NULL) {
+			json_decref(msgs);
+			json_decref(o);
+			return NULL;
+		}
+		json_object_set_new(msgs, ch == CH_SMS ? "sms" : "email", m);
+	}
+	json_object_set_new(o, "messages", msgs);
+	return o;
+}
+
+json_t *
+fire_preview(struct db *db, const struct config *cfg, const struct campaign *c,
+             int64_t member_id, int64_t now, char **cause)
+{
+	struct fire f;
+	json_t *o;
+
+	if (fire_open(&f, db, cfg, c, 0, now, cause) == -1)
+		return NULL;
+	o = preview_build(&f, member_id, cause);
+	fire_close(&f);
+	return o;
+}

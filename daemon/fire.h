@@ -1,0 +1,58 @@
+/* Firing a campaign: one transaction makes the run and its outbox rows. */
+#ifndef PPGD_FIRE_H
+#define PPGD_FIRE_H
+
+#include <stdint.h>
+#include <jansson.h>
+
+#include "audience.h"
+#include "campaign.h"
+#include "config.h"
+#include "db.h"
+
+#define FIRE_SURVEY_TOKEN_DAYS 30
+
+struct fire_result {
+	int64_t run_id;
+	int64_t scheduled_for;
+	int reminder;
+	int created;  /* 0: this run had fired before; nothing was made */
+	int matched;  /* members the audience matched */
+	int messages; /* outbox rows made */
+	int email, sms;
+	int held; /* SMS held for quiet hours */
+	int skipped[AUD_NSKIP];
+	int render_failed; /* members whose message could not be rendered */
+};
+
+/*
+ * Check that c can be sent: its templates load for its channels (unknown
+ * placeholders, SMS over [sms] max_segments) and render with the campaign's
+ * values (survey, meeting, message, practice details).
+ */
+int fire_check(struct db *, const struct config *, const struct campaign *,
+               char **cause);
+/*
+ * Fire run (c, scheduled_for, reminder) at now in ONE transaction: the run,
+ * an outbox row per member on one channel, tokens, SMS survey sessions.
+ * A run that exists already makes nothing (r->created = 0). Reminder runs
+ * (1..max) go to members invited by the run of the same scheduled_for who
+ * have not completed, with the survey-reminder template.
+ */
+int fire_run(struct db *, const struct config *, const struct campaign *,
+             int64_t scheduled_for, int reminder, int64_t now,
+             struct fire_result *r, char **cause);
+json_t *fire_result_json(const struct fire_result *, const struct campaign *);
+/*
+ * What a fire would send: the message per channel rendered for member_id
+ * (0: sample values), SMS encoding and segments, and the audience counts
+ * after opt-outs and the frequency cap. Nothing is written.
+ */
+json_t *fire_preview(struct db *, const struct config *,
+                     const struct campaign *, int64_t member_id, int64_t now,
+                     char **cause);
+/* The actions.list text for the given "3,7" ids (NULL: the practice's
+ * agreed, in-progress and done actions). Caller frees; NULL if none. */
+char *fire_actions_text(struct db *, int64_t practice_id, const char *ids);
+
+#endif

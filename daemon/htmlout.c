@@ -1,0 +1,298 @@
+/* Self-contained HTML report pages: shell, tables, inline SVG charts. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "htmlout.h"
+#include "log.h"
+#include "template.h"
+#include "xmalloc.h"
+
+struct html {
+	FILE *fp;
+	char *buf;
+	size_t len;
+	int ids; /* for unique element ids */
+};
+
+/* Print on A4 without the phone layout; bars and tables never split. */
+static const char style[] =
+    "body{font-family:system-ui,-apple-system,'Segoe UI',Arial,sans-serif;"
+    "color:#212b32;background:#fff;line-height:1.45;margin:0 auto;"
+    "padding:1rem;max-width:60rem}"
+    "h1{font-size:1.7rem;margin:0 0 .5rem}h2{font-size:1.3rem;"
+    "margin:1.8rem 0 .4rem;border-bottom:2px solid #005eb8}"
+    "h3{font-size:1.1rem;margin:1.2rem 0 .3rem}"
+    "section,figure{margin:0 0 1.2rem;break-inside:avoid}"
+    "svg{display:block;width:100%;height:auto;max-width:44rem}"
+    ".scroll{overflow-x:auto}"
+    "table{border-collapse:collapse;margin:.4rem 0 1rem;font-size:.95rem}"
+    "caption{text-align:left;font-weight:600;padding:.2rem 0}"
+    "th,td{border:1px solid #aeb7bd;padding:.25rem .5rem;text-align:left;"
+    "vertical-align:top}td.n{text-align:right}thead th{background:#e8edee}"
+    ".flag{color:#d5281b;font-weight:600}.note{color:#4c6272;"
+    "font-size:.9rem}"
+    "@media (max-width:40rem){body{padding:.5rem;font-size:.95rem}"
+    "h1{font-size:1.35rem}th,td{padding:.2rem .3rem}}"
+    "@media print{@page{size:A4;margin:15mm}body{max-width:none;"
+    "padding:0;font-size:10.5pt}h2{break-after:avoid}"
+    "table,figure,svg{break-inside:avoid}.scroll{overflow:visible}}";
+
+struct html *
+html_new(const char *title)
+{
+	struct html *h = xcalloc(1, sizeof *h);
+
+	if ((h->fp = open_memstream(&h->buf, &h->len)) == NULL)
+		fatal("open_memstream");
+	fputs("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" "
+	      "lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\"/>\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, "
+	      "initial-scale=1\"/>\n",
+	      h->fp);
+	html_elem(h, "title", title);
+	fprintf(h->fp, "\n<style>%s</style>\n</head>\n<body>\n", style);
+	html_elem(h, "h1", title);
+	fputc('\n', h->fp);
+	return h;
+}
+
+void
+html_free(struct html *h)
+{
+	if (h == NULL)
+		return;
+	fclose(h->fp);
+	free(h->buf);
+	free(h);
+}
+
+void
+html_raw(struct html *h, const char *markup)
+{
+	fputs(markup, h->fp);
+}
+
+void
+html_text(struct html *h, const char *text)
+{
+	char *e = html_escape(text != NULL ? text : "");
+
+	fputs(e, h->fp);
+	free(e);
+}
+
+void
+html_elem(struct html *h, const char *tag, const char *text)
+{
+	size_t n = strcspn(tag, " ");
+
+	fprintf(h->fp, "<%s>", tag);
+	html_text(h, text);
+	fprintf(h->fp, "</%.*s>", (int)n, tag);
+}
+
+/* A cell that looks like a figure ("12", "40.0%", "<5") aligns right. */
+static int
+numeric(const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return 0;
+	if (*s == '<' || *s == '-' || *s == '*')
+		s++;
+	return strspn(s, "0123456789.%") == strlen(s) && *s != '\0';
+}
+
+void
+html_table_begin(struct html *h, const char *caption, const char *const *heads,
+                 size_t n)
+{
+	size_t i;
+
+	html_raw(h, "<div class=\"scroll\"><table>");
+	html_elem(h, "caption", caption);
+	html_raw(h, "<thead><tr>");
+	for (i = 0; i < n; i++)
+		html_elem(h, "th scope=\"col\"", heads[i]);
+	html_raw(h, "</tr></thead>\n<tbody>\n");
+}
+
+void
+html_table_row(struct html *h, const char *const *cells, size_t n)
+{
+	size_t i;
+
+	html_raw(h, "<tr>");
+	for (i = 0; i < n; i++) {
+		if (i == 0)
+			html_elem(h, "th scope=\"row\"", cells[i]);
+		else
+			html_elem(h,
+			          numeric(cells[i]) ? "td class=\"n\"" : "td",
+			          cells[i]);
+	}
+	html_raw(h, "</tr>\n");
+}
+
+void
+html_table_end(struct html *h)
+{
+	html_raw(h, "</tbody></table></div>\n");
+}
+
+/* Open an <svg> labelled by its <title> and <desc>. */
+static void
+svg_begin(struct html *h, int width, int height, const char *title,
+          const char *desc)
+{
+	int id = ++h->ids;
+
+	fprintf(h->fp,
+	        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" "
+	        "viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
+	        "aria-labelledby=\"c%d-t c%d-d\" font-size=\"13\">",
+	        width, height, width, height, id, id);
+	fprintf(h->fp, "<title id=\"c%d-t\">", id);
+	html_text(h, title);
+	fprintf(h->fp, "</title><desc id=\"c%d-d\">", id);
+	html_text(h, desc);
+	fputs("</desc>", h->fp);
+}
+
+/* A label cut to fit the chart's label column, on a UTF-8 boundary. */
+static char *
+short_label(const char *s)
+{
+	size_t max = 30, n = 0, chars = 0;
+
+	while (s[n] != '\0' && chars < max) {
+		n++;
+		while ((s[n] & 0xC0) == 0x80)
+			n++;
+		chars++;
+	}
+	if (s[n] == '\0')
+		return xstrdup(s);
+	return xasprintf("%.*s\xE2\x80\xA6", (int)n, s);
+}
+
+/* An SVG <text> element; text escaped. */
+static void
+svg_text(struct html *h, double x, double y, const char *anchor,
+         const char *text)
+{
+	fprintf(h->fp, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">", x, y,
+	        anchor);
+	html_text(h, text);
+	fputs("</text>", h->fp);
+}
+
+void
+html_bar_chart(struct html *h, const char *title, const char *desc,
+               const struct html_bar *bars, size_t n, double max)
+{
+	const int row = 26, left = 215, span = 300;
+	char *label, *value;
+	double w;
+	size_t i;
+
+	for (i = 0; max <= 0 && i < n; i++)
+		max = bars[i].value > max ? bars[i].value : max;
+	if (max <= 0)
+		max = 1;
+	svg_begin(h, 600, (int)n * row + 8, title, desc);
+	for (i = 0; i < n; i++) {
+		w = bars[i].value > 0 ? bars[i].value / max * span : 0;
+		label = short_label(bars[i].label);
+		svg_text(h, left - 8, (double)i * row + 21, "end", label);
+		fprintf(h->fp,
+		        "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"18\" "
+		        "fill=\"#005eb8\"/>",
+		        left, (int)i * row + 6, w);
+		value = bars[i].shown != NULL ? xstrdup(bars[i].shown)
+		                              : xasprintf("%g", bars[i].value);
+		svg_text(h, left + w + 6, (double)i * row + 21, "start", value);
+		free(label);
+		free(value);
+	}
+	fputs("</svg>\n", h->fp);
+}
+
+/* The polyline segments between gaps, and a dot per point. */
+static void
+line_points(struct html *h, const double *values, size_t n, double x0,
+            double dx, double y0, double scale)
+{
+	size_t i;
+	int open = 0;
+
+	for (i = 0; i <= n; i++) {
+		if (i == n || isnan(values[i])) {
+			if (open)
+				fputs("\" fill=\"none\" stroke=\"#005eb8\" "
+				      "stroke-width=\"2\"/>",
+				      h->fp);
+			open = 0;
+			continue;
+		}
+		if (!open)
+			fputs("<polyline points=\"", h->fp);
+		fprintf(h->fp, "%s%.1f,%.1f", open ? " " : "", x0 + dx * i,
+		        y0 - values[i] * scale);
+		open = 1;
+	}
+	for (i = 0; i < n; i++)
+		if (!isnan(values[i]))
+			fprintf(h->fp,
+			        "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" "
+			        "fill=\"#005eb8\"/>",
+			        x0 + dx * i, y0 - values[i] * scale);
+}
+
+void
+html_line_chart(struct html *h, const char *title, const char *desc,
+                const char *const *labels, const double *values, size_t n,
+                double ymax, const char *unit)
+{
+	const double x0 = 50, y0 = 210, height = 190, width = 530;
+	double dx = n > 1 ? width / (double)(n - 1) : 0, scale;
+	char *tick;
+	int g;
+	size_t i;
+
+	if (ymax <= 0)
+		ymax = 1;
+	scale = height / ymax;
+	svg_begin(h, 600, 240, title, desc);
+	for (g = 0; g <= 4; g++) {
+		double y = y0 - height * g / 4;
+
+		fprintf(h->fp,
+		        "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" "
+		        "stroke=\"#d8dde0\"/>",
+		        x0, y, x0 + width, y);
+		tick = xasprintf("%g%s", ymax * g / 4, unit);
+		svg_text(h, x0 - 6, y + 4, "end", tick);
+		free(tick);
+	}
+	for (i = 0; i < n; i++)
+		svg_text(h, x0 + dx * i, y0 + 20, "middle", labels[i]);
+	line_points(h, values, n, x0, dx, y0, scale);
+	fputs("</svg>\n", h->fp);
+}
+
+char *
+html_finish(struct html *h, size_t *len)
+{
+	char *out;
+
+	fputs("</body>\n</html>\n", h->fp);
+	if (fclose(h->fp) != 0)
+		fatal("html: memstream");
+	out = h->buf;
+	if (len != NULL)
+		*len = h->len;
+	free(h);
+	return out;
+}

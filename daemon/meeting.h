@@ -1,0 +1,44 @@
+/* PPG meetings: when and where, agenda, minutes, and their campaigns. */
+#ifndef PPGD_MEETING_H
+#define PPGD_MEETING_H
+
+#include <stdint.h>
+#include <jansson.h>
+
+#include "config.h"
+#include "db.h"
+
+struct meeting {
+	int64_t id;
+	int64_t practice_id;
+	int64_t at;
+	char *place;
+	char *agenda;  /* or NULL */
+	char *minutes; /* or NULL */
+	int64_t created_at;
+};
+
+/* Insert m (place required, no line breaks); sets m->id. */
+int meeting_add(struct db *, struct meeting *, char **cause);
+/* Load by id. Caller frees. NULL if none. */
+struct meeting *meeting_get(struct db *, int64_t id);
+void meeting_free(struct meeting *);
+/* Store the minutes of meeting id. */
+int meeting_set_minutes(struct db *, int64_t id, const char *minutes,
+                        char **cause);
+/* "Wednesday 24 September 2025 at 6:30pm" in zone tz. Caller frees. */
+char *meeting_when(int64_t at, const char *tz);
+/*
+ * Make the meeting's campaigns: meeting-ID-invitation (-14 days),
+ * meeting-ID-reminder (-1 day) and meeting-ID-feedback (+1 day, the
+ * post-meeting survey). channels and audience as for campaign add.
+ */
+int meeting_add_campaigns(struct db *, const struct config *,
+                          const struct meeting *, const char *channels,
+                          const char *audience, char **cause);
+/* One meeting with its campaigns and the agenda items members sent. */
+json_t *meeting_to_json(struct db *, const struct meeting *);
+/* Meetings (of one practice, or all), soonest last. */
+json_t *meeting_list_json(struct db *, const char *practice_code);
+
+#endif

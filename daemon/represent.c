@@ -1,0 +1,532 @@
+/* Representation: the practice population profile against the membership. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csvio.h"
+#include "htmlout.h"
+#include "log.h"
+#include "member.h"
+#include "practice.h"
+#include "represent.h"
+#include "xmalloc.h"
+
+#define MAX_FIELD    256
+#define MAX_PATIENTS 100000000L
+#define MAX_ROWS     200
+/* Members must be 16 or over: children are not in the population base. */
+#define CHILD_BAND "0-15"
+
+#define ACTIVE                                                                 \
+	" FROM members WHERE practice_id = ?1 AND erased_at IS NULL"           \
+	" AND joined_at <= ?2 AND (term_ends_at IS NULL OR term_ends_at > ?2)"
+
+/* The profile fields; SQL chosen from constants, never built from input. */
+static const struct rfield {
+	const char *name;
+	const char *const *values;
+	const char *sql_members;
+} rfields[] = {
+    {"age_band", member_age_bands,
+     "SELECT age_band, count(*)" ACTIVE " GROUP BY 1"},
+    {"sex", member_sexes, "SELECT sex, count(*)" ACTIVE " GROUP BY 1"},
+    {"ethnicity", member_ethnicities,
+     "SELECT ethnicity, count(*)" ACTIVE " GROUP BY 1"},
+};
+#define NRFIELDS (sizeof rfields / sizeof rfields[0])
+
+struct prow {
+	const struct rfield *f;
+	char *value;
+	long patients;
+};
+
+static void
+jset(json_t *o, const char *k, json_t *v)
+{
+	if (v == NULL || json_object_set_new(o, k, v) == -1)
+		fatalx("represent: cannot build JSON");
+}
+
+static void
+jpush(json_t *a, json_t *v)
+{
+	if (v == NULL || json_array_append_new(a, v) == -1)
+		fatalx("represent: cannot build JSON");
+}
+
+static const struct rfield *
+rfield_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NRFIELDS; i++)
+		if (strcmp(rfields[i].name, name) == 0)
+			return &rfields[i];
+	return NULL;
+}
+
+static int
+value_allowed(const struct rfield *f, const char *v)
+{
+	size_t i;
+
+	if (f->values == member_age_bands && strcmp(v, CHILD_BAND) == 0)
+		return 1;
+	for (i = 0; f->values[i] != NULL; i++)
+		if (strcmp(f->values[i], v) == 0)
+			return 1;
+	return 0;
+}
+
+/* Append "origin:line: message\n" to *errs. */
+static void
+add_error(char **errs, const char *origin, size_t line, const char *msg)
+{
+	char *old = *errs;
+
+	*errs = xasprintf("%s%s:%zu: %s\n", old ? old : "", origin, line, msg);
+	free(old);
+}
+
+/* Check one record; NULL if good, else why (static text or allocated in
+ * *owned). */
+static const char *
+check_row(const struct csv_record *rec, const int *idx, struct prow *rows,
+          size_t n, struct prow *out, char **owned)
+{
+	const char *field, *value, *num;
+	char *end;
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		if ((size_t)idx[i] >= rec->nfields)
+			return *owned = xstrdup("too few fields");
+	field = rec->fields[idx[0]];
+	value = rec->fields[idx[1]];
+	num = rec->fields[idx[2]];
+	if ((out->f = rfield_find(field)) == NULL)
+		return *owned = xasprintf("unknown field '%s' (age_band, sex "
+		                          "or ethnicity)",
+		                          field);
+	if (!value_allowed(out->f, value))
+		return *owned =
+		           xasprintf("%s: unknown value '%s'", field, value);
+	out->patients = strtol(num, &end, 10);
+	if (*num == '\0' || *end != '\0' || out->patients < 0 ||
+	    out->patients > MAX_PATIENTS)
+		return *owned = xasprintf("patients '%s' is not a whole number "
+		                          "from 0 to %ld",
+		                          num, MAX_PATIENTS);
+	for (i = 0; i < n; i++)
+		if (rows[i].f == out->f && strcmp(rows[i].value, value) == 0)
+			return *owned =
+			           xasprintf("%s=%s given twice", field, value);
+	out->value = xstrdup(value);
+	return NULL;
+}
+
+/* Read every row; -1 with *errs if any is bad. */
+static int
+read_rows(FILE *fp, const char *origin, struct prow **rows, size_t *n,
+          char **errs)
+{
+	static const struct csv_column cols[] = {
+	    {"field", NULL}, {"value", NULL}, {"patients", "count,population"}};
+	struct csv_reader *cr = csvr_new(fp, MAX_FIELD);
+	struct csv_record *rec;
+	char *cause = NULL, *owned;
+	int idx[3], rc;
+
+	if ((rc = csvr_next(cr, &rec, &cause)) != 1 || rec->error != NULL ||
+	    csv_map_header(rec, cols, 3, idx, NULL, &cause) == -1 ||
+	    idx[0] < 0 || idx[1] < 0 || idx[2] < 0) {
+		add_error(errs, origin, 1,
+		          cause ? cause
+		                : "the header must be field,value,patients");
+		free(cause);
+		csvr_free(cr);
+		return -1;
+	}
+	while ((rc = csvr_next(cr, &rec, &cause)) == 1) {
+		owned = NULL;
+		if (rec->error != NULL)
+			add_error(errs, origin, rec->line, rec->error);
+		else if (*n == MAX_ROWS)
+			add_error(errs, origin, rec->line, "too many rows");
+		else if (check_row(rec, idx, *rows, *n, &(*rows)[*n], &owned) !=
+		         NULL)
+			add_error(errs, origin, rec->line, owned);
+		else
+			(*n)++;
+		free(owned);
+	}
+	if (rc == -1) {
+		add_error(errs, origin, 0, cause);
+		free(cause);
+	}
+	csvr_free(cr);
+	return *errs != NULL ? -1 : 0;
+}
+
+static int
+store_rows(struct db *db, int64_t practice_id, const struct prow *rows,
+           size_t n, char **cause)
+{
+	sqlite3_stmt *st;
+	size_t i;
+
+	if (db_begin(db) == -1) {
+		*cause = xasprintf("database busy: %s", db_errmsg(db));
+		return -1;
+	}
+	st = db_stmt(db, "DELETE FROM population WHERE practice_id = ?");
+	db_bind_int(st, 1, practice_id);
+	if (db_done(db, st) == -1)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		st = db_stmt(db, "INSERT INTO population (practice_id, field,"
+		                 " value, patients) VALUES (?, ?, ?, ?)");
+		db_bind_int(st, 1, practice_id);
+		db_bind_text(st, 2, rows[i].f->name);
+		db_bind_text(st, 3, rows[i].value);
+		db_bind_int(st, 4, rows[i].patients);
+		if (db_done(db, st) == -1)
+			goto fail;
+	}
+	if (db_audit(db, "cli", "practice.profile", "population", NULL) == -1 ||
+	    db_commit(db) == -1)
+		goto fail;
+	return 0;
+fail:
+	*cause = xasprintf("cannot store the profile: %s", db_errmsg(db));
+	db_rollback(db);
+	return -1;
+}
+
+int
+represent_load_profile(struct db *db, const char *code, FILE *fp,
+                       const char *origin, int *nrows, char **cause)
+{
+	struct practice *p;
+	struct prow *rows = xcalloc(MAX_ROWS, sizeof *rows);
+	size_t n = 0, i;
+	int rv = -1;
+
+	*cause = NULL;
+	*nrows = 0;
+	if ((p = practice_find(db, code)) == NULL) {
+		*cause = xasprintf("no practice %s", code);
+		free(rows);
+		return -1;
+	}
+	if (read_rows(fp, origin, &rows, &n, cause) == 0 && n == 0)
+		*cause = xasprintf("%s: no rows", origin);
+	else if (*cause == NULL &&
+	         (rv = store_rows(db, p->id, rows, n, cause)) == 0)
+		*nrows = (int)n;
+	for (i = 0; i < n; i++)
+		free(rows[i].value);
+	free(rows);
+	practice_free(p);
+	return rv;
+}
+
+/* ---- the report --------------------------------------------------------- */
+
+double
+represent_ratio(long members, long members_base, long patients,
+                long patients_base)
+{
+	double ms, ps;
+
+	if (patients_base <= 0 || patients <= 0)
+		return -1;
+	ms = members_base > 0 ? (double)members / (double)members_base : 0;
+	ps = (double)patients / (double)patients_base;
+	return ms / ps;
+}
+
+static json_t *
+share_json(long part, long whole)
+{
+	if (whole <= 0)
+		return json_real(0);
+	return json_real(round((double)part * 1000.0 / (double)whole) / 10.0);
+}
+
+/* Counts of a field's canonical values: population and members. */
+struct counts {
+	long *patients, *members, pbase, mbase, unknown;
+	int *profiled;
+};
+
+static void
+counts_load(struct db *db, int64_t pid, int64_t at, const struct rfield *f,
+            struct counts *c, size_t nv)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	const char *v;
+
+	st = db_stmt(db, "SELECT value, patients FROM population WHERE"
+	                 " practice_id = ? AND field = ?");
+	db_bind_int(st, 1, pid);
+	db_bind_text(st, 2, f->name);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		for (i = 0; i < nv; i++)
+			if (strcmp(f->values[i], db_col_text(st, 0)) == 0) {
+				c->patients[i] = sqlite3_column_int64(st, 1);
+				c->profiled[i] = 1;
+				c->pbase += c->patients[i];
+			}
+	st = db_stmt(db, f->sql_members);
+	db_bind_int(st, 1, pid);
+	db_bind_int(st, 2, at);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		v = db_col_text(st, 0);
+		for (i = 0; v != NULL && i < nv; i++)
+			if (c->profiled[i] && strcmp(f->values[i], v) == 0)
+				break;
+		if (v != NULL && i < nv) {
+			c->members[i] = sqlite3_column_int64(st, 1);
+			c->mbase += c->members[i];
+		} else
+			c->unknown += sqlite3_column_int64(st, 1);
+	}
+}
+
+static json_t *
+group_json(const char *code, const struct rfield *f, const char *value,
+           long members, long patients, const struct counts *c)
+{
+	json_t *g = json_object();
+	double r = represent_ratio(members, c->mbase, patients, c->pbase);
+	char *aud = xasprintf("%s=%s", f->name, value);
+
+	jset(g, "value", json_string(value));
+	jset(g, "members", json_integer(members));
+	jset(g, "member_share", share_json(members, c->mbase));
+	jset(g, "patients", json_integer(patients));
+	jset(g, "population_share", share_json(patients, c->pbase));
+	jset(g, "ratio", r < 0 ? json_null() : json_real(round(r * 100) / 100));
+	jset(g, "under_represented",
+	     json_boolean(r >= 0 && r < REPRESENT_THRESHOLD));
+	jset(g, "audience", json_string(aud));
+	jset(g, "command",
+	     json_sprintf("ppgd campaign add recruit-%s-%s --practice %s "
+	                  "--kind broadcast --template broadcast "
+	                  "--channels email,sms --audience %s --at TIME",
+	                  f->name, value, code, aud));
+	free(aud);
+	return g;
+}
+
+static json_t *
+field_json(struct db *db, const char *code, int64_t pid, int64_t at,
+           const struct rfield *f)
+{
+	size_t nv = 0, i;
+	struct counts c = {0};
+	json_t *o = json_object(), *groups = json_array();
+
+	while (f->values[nv] != NULL)
+		nv++;
+	c.patients = xcalloc(nv, sizeof *c.patients);
+	c.members = xcalloc(nv, sizeof *c.members);
+	c.profiled = xcalloc(nv, sizeof *c.profiled);
+	counts_load(db, pid, at, f, &c, nv);
+	for (i = 0; i < nv; i++)
+		if (c.profiled[i])
+			jpush(groups,
+			      group_json(code, f, f->values[i], c.members[i],
+			                 c.patients[i], &c));
+	jset(o, "field", json_string(f->name));
+	jset(o, "patients", json_integer(c.pbase));
+	jset(o, "members", json_integer(c.mbase));
+	jset(o, "members_not_comparable", json_integer(c.unknown));
+	if (f->values == member_age_bands)
+		jset(o, "excluded", json_string(CHILD_BAND));
+	jset(o, "groups", groups);
+	free(c.patients);
+	free(c.members);
+	free(c.profiled);
+	return o;
+}
+
+static json_t *
+tags_json(struct db *db, int64_t pid, int64_t at)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT t.tag, count(*) FROM member_tags t JOIN members m ON"
+	        " m.id = t.member_id WHERE m.practice_id = ?1 AND"
+	        " m.erased_at IS NULL AND m.joined_at <= ?2 AND"
+	        " (m.term_ends_at IS NULL OR m.term_ends_at > ?2)"
+	        " GROUP BY t.tag ORDER BY 2 DESC, 1");
+	json_t *arr = json_array(), *o;
+
+	db_bind_int(st, 1, pid);
+	db_bind_int(st, 2, at);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		o = json_object();
+		jset(o, "tag", json_string(db_col_text(st, 0)));
+		jset(o, "members", json_integer(sqlite3_column_int64(st, 1)));
+		jpush(arr, o);
+	}
+	return arr;
+}
+
+static long
+active_members(struct db *db, int64_t pid, int64_t at, const char *extra)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db,
+	    "SELECT count(*), total(carer = 1), total(disability = 1)" ACTIVE);
+	long v;
+
+	db_bind_int(st, 1, pid);
+	db_bind_int(st, 2, at);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return 0;
+	if (extra == NULL)
+		v = sqlite3_column_int64(st, 0);
+	else
+		v = (long)sqlite3_column_double(
+		    st, strcmp(extra, "carer") == 0 ? 1 : 2);
+	return v;
+}
+
+int
+represent_report(struct db *db, const char *code, int64_t at, json_t **out,
+                 char **cause)
+{
+	struct practice *p = practice_find(db, code);
+	json_t *o, *fields;
+	size_t i;
+
+	*out = NULL;
+	if (p == NULL) {
+		*cause = xasprintf("no practice %s", code);
+		return -1;
+	}
+	o = json_object();
+	jset(o, "practice", json_string(p->code));
+	jset(o, "members", json_integer(active_members(db, p->id, at, NULL)));
+	jset(o, "carers", json_integer(active_members(db, p->id, at, "carer")));
+	jset(o, "disabled",
+	     json_integer(active_members(db, p->id, at, "disability")));
+	jset(o, "threshold", json_real(REPRESENT_THRESHOLD));
+	fields = json_array();
+	for (i = 0; i < NRFIELDS; i++)
+		jpush(fields, field_json(db, p->code, p->id, at, &rfields[i]));
+	jset(o, "fields", fields);
+	jset(o, "seldom_heard", tags_json(db, p->id, at));
+	*out = o;
+	practice_free(p);
+	return 0;
+}
+
+/* ---- HTML --------------------------------------------------------------- */
+
+static void
+field_html(struct html *h, const json_t *f)
+{
+	static const char *const heads[] = {"Group",
+	                                    "Members",
+	                                    "Member share",
+	                                    "Patients",
+	                                    "Population share",
+	                                    "Ratio",
+	                                    "Under-represented",
+	                                    "Audience"};
+	const json_t *groups = json_object_get(f, "groups"), *g;
+	size_t n = json_array_size(groups), i, k;
+	struct html_bar *bars = xcalloc(n + 1, sizeof *bars);
+	char *cells[8], *title, **shown = xcalloc(n + 1, sizeof *shown);
+	const char *name = json_string_value(json_object_get(f, "field"));
+
+	json_array_foreach(groups, i, g)
+	{
+		double r = json_number_value(json_object_get(g, "ratio"));
+
+		shown[i] = xasprintf(
+		    "%.2f%s", r,
+		    json_is_true(json_object_get(g, "under_represented"))
+		        ? " under"
+		        : "");
+		bars[i] = (struct html_bar){
+		    json_string_value(json_object_get(g, "value")), r,
+		    shown[i]};
+	}
+	title = xasprintf("Representation by %s", name);
+	html_raw(h, "<figure>");
+	html_bar_chart(h, title,
+	               "Bar chart: member share divided by population share "
+	               "per group; 1 is a fair share, below 0.8 is "
+	               "under-represented. The table below holds the figures.",
+	               bars, n, 0);
+	html_table_begin(h, title, heads, 8);
+	json_array_foreach(groups, i, g)
+	{
+		cells[0] =
+		    xstrdup(json_string_value(json_object_get(g, "value")));
+		cells[1] = xasprintf(
+		    "%lld", json_integer_value(json_object_get(g, "members")));
+		cells[2] = xasprintf("%g%%", json_number_value(json_object_get(
+		                                 g, "member_share")));
+		cells[3] = xasprintf(
+		    "%lld", json_integer_value(json_object_get(g, "patients")));
+		cells[4] = xasprintf("%g%%", json_number_value(json_object_get(
+		                                 g, "population_share")));
+		cells[5] = xasprintf(
+		    "%.2f", json_number_value(json_object_get(g, "ratio")));
+		cells[6] = xstrdup(
+		    json_is_true(json_object_get(g, "under_represented"))
+		        ? "yes"
+		        : "no");
+		cells[7] =
+		    xstrdup(json_string_value(json_object_get(g, "audience")));
+		html_table_row(h, (const char *const *)cells, 8);
+		for (k = 0; k < 8; k++)
+			free(cells[k]);
+	}
+	html_table_end(h);
+	html_raw(h, "</figure>\n");
+	for (i = 0; i < n; i++)
+		free(shown[i]);
+	free(shown);
+	free(bars);
+	free(title);
+}
+
+void
+represent_html(struct html *h, const json_t *r)
+{
+	static const char *const heads[] = {"Tag", "Members"};
+	const json_t *f, *t;
+	size_t i;
+	char *cells[2], *line;
+
+	line = xasprintf("%lld active members. Age bands compare members with "
+	                 "patients aged 16 and over only (members must be 16 "
+	                 "or over).",
+	                 json_integer_value(json_object_get(r, "members")));
+	html_elem(h, "p", line);
+	free(line);
+	json_array_foreach(
+	    json_object_get(r, "fields"), i,
+	    f) if (json_array_size(json_object_get(f, "groups")) > 0)
+	    field_html(h, f);
+	html_table_begin(h, "Seldom-heard groups (member tags)", heads, 2);
+	json_array_foreach(json_object_get(r, "seldom_heard"), i, t)
+	{
+		cells[0] =
+		    xstrdup(json_string_value(json_object_get(t, "tag")));
+		cells[1] = xasprintf(
+		    "%lld", json_integer_value(json_object_get(t, "members")));
+		html_table_row(h, (const char *const *)cells, 2);
+		free(cells[0]);
+		free(cells[1]);
+	}
+	html_table_end(h);
+}

@@ -1,0 +1,357 @@
+/*
+ * The scheduler. campaigns.next_fire_at holds each campaign's next fire; a
+ * reminder is due remind_after after its first run. One libevent timer is
+ * armed for the earliest of these (at most 60 s away, a safety net). The
+ * CLI changes campaigns from another process: a cheap check of SQLite's
+ * data_version each second notices another connection's commit, re-reads
+ * the schedule and wakes the dispatcher for rows the CLI queued.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "app.h"
+#include "campaign.h"
+#include "fire.h"
+#include "log.h"
+#include "scheduler.h"
+#include "server.h"
+#include "xmalloc.h"
+
+#define SAFETY_RECHECK 60 /* seconds: the timer's longest sleep */
+#define WATCH_INTERVAL 1  /* seconds between data_version checks */
+
+struct scheduler {
+	struct server *srv;
+	struct event *timer;
+	struct event *watch;
+	int64_t data_version;
+	int starting;
+	int stopping;
+};
+
+/* A first run whose reminders are not all made. */
+struct base_run {
+	int64_t campaign_id, scheduled_for, fired_at, remind_after;
+	int max, last;
+};
+
+static int
+catch_up_skip(const struct config *cfg, int starting)
+{
+	return starting && strcmp(config_str(cfg, CFG_CATCH_UP), "skip") == 0;
+}
+
+static void
+log_fire(const struct campaign *c, const struct fire_result *r)
+{
+	log_info("event=fire campaign=\"%s\" run=%lld reminder=%d created=%d"
+	         " messages=%d email=%d sms=%d held=%d matched=%d",
+	         c->name, (long long)r->run_id, r->reminder, r->created,
+	         r->messages, r->email, r->sms, r->held, r->matched);
+}
+
+/* Fire (or skip) one due campaign; -1 if it failed and stays due. */
+static int
+campaign_due(struct db *db, const struct config *cfg, int64_t id, int64_t now,
+             int starting, int *fired)
+{
+	struct campaign *c = campaign_get(db, id);
+	struct fire_result r;
+	char *cause = NULL;
+	int rc = 0;
+
+	if (c == NULL)
+		return 0;
+	if (catch_up_skip(cfg, starting))
+		log_info("event=catch_up_skip campaign=\"%s\"", c->name);
+	else if (fire_run(db, cfg, c, c->next_fire_at, 0, now, &r, &cause) ==
+	         -1) {
+		log_warnx("event=fire campaign=\"%s\" error=\"%s\"", c->name,
+		          cause);
+		free(cause);
+		rc = -1;
+	} else {
+		log_fire(c, &r);
+		*fired += r.created;
+	}
+	if (rc == 0 && campaign_advance(db, c, c->next_fire_at, now) == -1)
+		log_warnx("event=advance campaign=\"%s\" error=\"%s\"", c->name,
+		          db_errmsg(db));
+	campaign_free(c);
+	return rc;
+}
+
+/* Ids of active campaigns due by now, at most n. */
+static int
+due_campaigns(struct db *db, int64_t now, int64_t *ids, int n)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM campaigns WHERE"
+	                               " state = 'active' AND next_fire_at"
+	                               " <= ? ORDER BY next_fire_at, id"
+	                               " LIMIT ?");
+	int k = 0;
+
+	db_bind_int(st, 1, now);
+	db_bind_int(st, 2, n);
+	while (k < n && sqlite3_step(st) == SQLITE_ROW)
+		ids[k++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return k;
+}
+
+static int64_t
+next_campaign(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT min(next_fire_at) FROM campaigns"
+	                               " WHERE state = 'active'");
+	int64_t t = 0;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		t = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return t;
+}
+
+/* First runs of campaigns with reminders still to make, at most n. */
+static int
+base_runs(struct db *db, struct base_run *b, int n)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT * FROM (SELECT r.campaign_id, r.scheduled_for,"
+	        " r.fired_at, c.remind_after_s, c.max_reminders,"
+	        " (SELECT max(x.reminder) FROM runs x WHERE"
+	        " x.campaign_id = r.campaign_id AND x.scheduled_for ="
+	        " r.scheduled_for) AS last FROM runs r JOIN campaigns c ON"
+	        " c.id = r.campaign_id WHERE r.reminder = 0 AND"
+	        " c.remind_after_s > 0 AND c.state <> 'paused')"
+	        " WHERE last < max_reminders ORDER BY fired_at LIMIT ?");
+	int k = 0;
+
+	db_bind_int(st, 1, n);
+	while (k < n && sqlite3_step(st) == SQLITE_ROW) {
+		b[k].campaign_id = sqlite3_column_int64(st, 0);
+		b[k].scheduled_for = sqlite3_column_int64(st, 1);
+		b[k].fired_at = sqlite3_column_int64(st, 2);
+		b[k].remind_after = sqlite3_column_int64(st, 3);
+		b[k].max = sqlite3_column_int(st, 4);
+		b[k].last = sqlite3_column_int(st, 5);
+		k++;
+	}
+	sqlite3_reset(st);
+	return k;
+}
+
+/* Record a reminder run that is skipped (catch_up = skip). */
+static void
+reminder_skip(struct db *db, const struct base_run *b, int k, int64_t now)
+{
+	sqlite3_stmt *st = db_stmt(db, "INSERT INTO runs (campaign_id,"
+	                               " scheduled_for, reminder, fired_at)"
+	                               " VALUES (?, ?, ?, ?) ON CONFLICT DO"
+	                               " NOTHING");
+
+	db_bind_int(st, 1, b->campaign_id);
+	db_bind_int(st, 2, b->scheduled_for);
+	db_bind_int(st, 3, k);
+	db_bind_int(st, 4, now);
+	db_done(db, st);
+	log_info("event=catch_up_skip campaign_id=%lld reminder=%d",
+	         (long long)b->campaign_id, k);
+}
+
+/* Make the latest reminder now due (earlier missed ones are not sent);
+ * returns its number, or -1 if it failed and stays due. */
+static int
+reminder_due(struct db *db, const struct config *cfg, const struct base_run *b,
+             int64_t now, int starting, int *fired)
+{
+	int k = (int)((now - b->fired_at) / b->remind_after);
+	struct campaign *c;
+	struct fire_result r;
+	char *cause = NULL;
+
+	if (k > b->max)
+		k = b->max;
+	if (catch_up_skip(cfg, starting)) {
+		reminder_skip(db, b, k, now);
+		return k;
+	}
+	if ((c = campaign_get(db, b->campaign_id)) == NULL)
+		return k;
+	if (fire_run(db, cfg, c, b->scheduled_for, k, now, &r, &cause) == -1) {
+		log_warnx("event=fire campaign=\"%s\" reminder=%d error=\"%s\"",
+		          c->name, k, cause);
+		free(cause);
+		k = -1;
+	} else {
+		log_fire(c, &r);
+		*fired += r.created;
+	}
+	campaign_free(c);
+	return k;
+}
+
+#define BATCH 64
+
+static void
+earliest(int64_t *next, int64_t t)
+{
+	if (*next == 0 || t < *next)
+		*next = t;
+}
+
+/* Fire due reminders; returns the next reminder time (0: none). */
+static int64_t
+reminders_run(struct db *db, const struct config *cfg, int64_t now,
+              int starting, int *fired, int *failed)
+{
+	struct base_run b[BATCH];
+	int64_t next = 0, due;
+	int n = base_runs(db, b, BATCH), i, k;
+
+	for (i = 0; i < n; i++) {
+		due = b[i].fired_at +
+		      (int64_t)(b[i].last + 1) * b[i].remind_after;
+		if (due > now) {
+			earliest(&next, due);
+			continue;
+		}
+		if ((k = reminder_due(db, cfg, &b[i], now, starting, fired)) ==
+		    -1)
+			*failed = 1;
+		else if (k < b[i].max)
+			earliest(&next, b[i].fired_at + (int64_t)(k + 1) *
+			                                    b[i].remind_after);
+	}
+	return next;
+}
+
+int64_t
+scheduler_run_due(struct db *db, const struct config *cfg, int64_t now,
+                  int starting, int *fired)
+{
+	int64_t ids[BATCH], next, rnext;
+	int n, i, failed = 0;
+
+	*fired = 0;
+	n = due_campaigns(db, now, ids, BATCH);
+	for (i = 0; i < n; i++)
+		if (campaign_due(db, cfg, ids[i], now, starting, fired) == -1)
+			failed = 1;
+	rnext = reminders_run(db, cfg, now, starting, fired, &failed);
+	next = next_campaign(db);
+	if (rnext != 0 && (next == 0 || rnext < next))
+		next = rnext;
+	/* Something failed and is still due, or more than a batch was due. */
+	if (failed || n == BATCH)
+		return failed ? now + SAFETY_RECHECK : now;
+	return next;
+}
+
+static void
+scheduler_arm(struct scheduler *s, int64_t next, int64_t now)
+{
+	struct timeval tv = {SAFETY_RECHECK, 0};
+
+	if (s->stopping)
+		return;
+	if (next != 0 && next - now < SAFETY_RECHECK)
+		tv.tv_sec = next > now ? (long)(next - now) : 0;
+	evtimer_add(s->timer, &tv);
+}
+
+static void
+scheduler_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct scheduler *s = arg;
+	int64_t now = time(NULL), next;
+	int fired;
+
+	if (s->stopping || server_stopping(s->srv))
+		return;
+	next = scheduler_run_due(server_db(s->srv), server_config(s->srv), now,
+	                         s->starting, &fired);
+	s->starting = 0;
+	scheduler_arm(s, next, now);
+}
+
+static int64_t
+data_version(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, "PRAGMA data_version");
+	int64_t v = -1;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+/* Another process (the CLI) committed: re-read the schedule, and wake the
+ * dispatcher for any rows it queued. */
+static void
+scheduler_watch(evutil_socket_t fd, short what, void *arg)
+{
+	struct scheduler *s = arg;
+	int64_t v = data_version(server_db(s->srv));
+
+	if (s->stopping || v == s->data_version)
+		return;
+	s->data_version = v;
+	if (!s->starting) {
+		event_active(s->timer, EV_TIMEOUT, 0);
+		app_kick();
+	}
+}
+
+struct scheduler *
+scheduler_new(struct server *srv, char **cause)
+{
+	struct scheduler *s = xcalloc(1, sizeof *s);
+	struct timeval tv = {WATCH_INTERVAL, 0};
+
+	s->srv = srv;
+	s->starting = 1;
+	s->data_version = data_version(server_db(srv));
+	s->timer = evtimer_new(server_base(srv), scheduler_tick, s);
+	s->watch =
+	    event_new(server_base(srv), -1, EV_PERSIST, scheduler_watch, s);
+	if (s->timer == NULL || s->watch == NULL) {
+		*cause = xstrdup("scheduler: cannot make its events");
+		scheduler_free(s);
+		return NULL;
+	}
+	event_add(s->watch, &tv);
+	scheduler_arm(s, time(NULL), time(NULL));
+	return s;
+}
+
+void
+scheduler_stop(struct scheduler *s)
+{
+	s->stopping = 1;
+	event_del(s->timer);
+	event_del(s->watch);
+}
+
+void
+scheduler_reload(struct scheduler *s)
+{
+	if (!s->stopping && !s->starting)
+		event_active(s->timer, EV_TIMEOUT, 0);
+}
+
+void
+scheduler_free(struct scheduler *s)
+{
+	if (s == NULL)
+		return;
+	if (s->timer != NULL)
+		event_free(s->timer);
+	if (s->watch != NULL)
+		event_free(s->watch);
+	free(s);
+}

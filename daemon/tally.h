@@ -1,0 +1,54 @@
+/*
+ * Survey results: per-question counts, percentages, FFT scores, mean and
+ * median, free text, completion and response rates, and breakdowns by a
+ * demographic field with small-number suppression. Figures come from SQL
+ * aggregates (GROUP BY), never from loading every answer.
+ */
+#ifndef PPGD_TALLY_H
+#define PPGD_TALLY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "db.h"
+
+/* Cells under this many people are published as "<5". */
+#define TALLY_SMALL 5
+
+/* What to tally. target: a survey slug (its newest version), "slug@N", a
+ * campaign name, or either with a "survey:" / "campaign:" prefix. */
+struct tally_query {
+	const char *target;
+	const char *practice; /* practice code, or NULL for all */
+	int64_t from, to;     /* responses started in [from, to); 0: open */
+	const char *by;       /* age_band, sex, ethnicity, or NULL */
+};
+
+/* A cell's fate in a published breakdown. */
+enum tally_cell { TALLY_SHOWN, TALLY_PRIMARY, TALLY_SECONDARY };
+
+/* Tally q into *out (the JSON of `ppgd results --json`). Caller decrefs. */
+int tally_run(struct db *, const struct tally_query *, json_t **out,
+              char **cause);
+/*
+ * Small-number suppression of a rows x cols table whose rows and columns
+ * have published totals (the last column holds the row totals). Cells under
+ * TALLY_SMALL (0 included) are TALLY_PRIMARY; then, until nothing changes,
+ * any row or column with exactly one suppressed cell has its smallest shown
+ * cell made TALLY_SECONDARY, so no hidden figure can be worked out by
+ * subtraction. flags has rows * cols entries.
+ */
+void tally_suppress(const long *cells, size_t rows, size_t cols,
+                    unsigned char *flags);
+/* NHS England FFT scores in percent over all six answers (Don't know and
+ * Neither included); counts in option order. -1 when there are none. */
+void tally_fft(const long counts[6], double *positive, double *negative);
+/* The median of a distribution sorted by value (counts > 0). */
+double tally_median(const double *values, const long *counts, size_t n);
+/* A percentage rounded to one decimal place. */
+double tally_percent(long part, long whole);
+/* Valid --by fields: 1 if field is one. */
+int tally_by_valid(const char *field);
+
+#endif

@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""Results, representation, the action plan and the annual report through the
+CLI and the daemon: JSON shapes, CSV, and the HTML pages parsed as XML
+(well-formed, one <svg> and one <table> per chart figure, no scripts, no
+external references, every value escaped)."""
+
+import csv
+import io
+import json
+import os
+import sqlite3
+import sys
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ppgdtest as t  # noqa: E402
+
+XHTML = "{http://www.w3.org/1999/xhtml}"
+SVG = "{http://www.w3.org/2000/svg}"
+EVIL = "<script>alert(1)</script> & \"quoted\""
+T0 = 1741000000  # 2025-03-03
+
+SURVEY = {
+    "slug": "fft", "title": "Friends and Family Test", "version": 1,
+    "anonymous": True, "closing": "Thank you.",
+    "questions": [
+        {"key": "experience", "type": "fft", "required": True},
+        {"key": "ease", "type": "scale", "text": "How easy was it?",
+         "required": False, "min": 1, "max": 5},
+        {"key": "good", "type": "text", "text": "What was good?",
+         "required": False, "max_length": 500},
+    ],
+}
+
+
+def seed(db):
+    """One survey, one campaign with 20 email + 10 SMS delivered, 30
+    responses: ages 16-24 x 12, 25-34 x 15, 85+ x 3."""
+    c = sqlite3.connect(db)
+    c.execute("INSERT INTO surveys (slug, version, title, anonymous,"
+              " definition, hash, loaded_at) VALUES ('fft', 1, 'FFT', 1, ?,"
+              " 'x', 0)", (json.dumps(SURVEY),))
+    c.execute("INSERT INTO campaigns (id, name, practice_id, kind, survey_id,"
+              " template, channels, created_at) VALUES (1, 'march-fft', 1,"
+              " 'survey', 1, 'survey-invitation', 'email,sms', 0)")
+    c.execute("INSERT INTO runs (id, campaign_id, scheduled_for, fired_at)"
+              " VALUES (1, 1, ?, ?)", (T0, T0))
+    for i in range(30):
+        c.execute("INSERT INTO outbox (run_id, practice_id, channel, state,"
+                  " to_addr, body, next_attempt_at, created_at, sent_at)"
+                  " VALUES (1, 1, ?, 'delivered', 'x', 'x', 0, ?, ?)",
+                  ("email" if i < 20 else "sms", T0, T0))
+    ages = ["16-24"] * 12 + ["25-34"] * 15 + ["85+"] * 3
+    fft = ["1"] * 14 + ["2"] * 6 + ["3"] * 4 + ["4"] * 3 + ["6"] * 3
+    for i in range(30):
+        cur = c.execute("INSERT INTO responses (survey_id, campaign_id,"
+                        " practice_id, channel, started_at, completed_at,"
+                        " age_band) VALUES (1, 1, 1, ?, ?, ?, ?)",
+                        ("web" if i % 2 else "sms", T0 + i, T0 + i + 60,
+                         ages[i]))
+        rid = cur.lastrowid
+        c.execute("INSERT INTO answers VALUES (?, 'experience', ?, NULL)",
+                  (rid, fft[i]))
+        c.execute("INSERT INTO answers VALUES (?, 'ease', ?, ?)",
+                  (rid, str(i % 5 + 1), i % 5 + 1))
+    c.execute("INSERT INTO answers VALUES (1, 'good', ?, NULL)", (EVIL,))
+    for i, (age, sex) in enumerate([("16-24", "male")] + [("65-74", "female")] * 9):
+        c.execute("INSERT INTO members (practice_id, first_name, joined_at,"
+                  " age_band, sex, ethnicity, created_at, updated_at)"
+                  " VALUES (1, ?, 100, ?, ?, 'white', 0, 0)",
+                  ("Member%d" % i, age, sex))
+    c.execute("INSERT INTO member_tags VALUES (1, 'carer')")
+    c.commit()
+    c.close()
+
+
+def parse_page(path, what):
+    """Parse an HTML page as XML; check the rules every page keeps."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    try:
+        root = ET.fromstring(text.split("\n", 1)[1])  # after <!DOCTYPE html>
+    except ET.ParseError as e:
+        t.check(False, "%s is well-formed XML: %s" % (what, e))
+        return None, text
+    t.check(text.startswith("<!DOCTYPE html>"), what + " has a doctype")
+    t.check(not list(root.iter(XHTML + "script")), what + " has no <script>")
+    refs = [el for el in root.iter()
+            for a in ("src", "href") if a in el.attrib]
+    t.check(not refs, what + " references no external file")
+    t.check("@media print" in text and "size:A4" in text,
+            what + " has an A4 print style")
+    t.check(root.find(".//" + XHTML + "meta[@name='viewport']") is not None,
+            what + " has a viewport for phones")
+    figures = list(root.iter(XHTML + "figure"))
+    for fig in figures:
+        svgs = list(fig.iter(SVG + "svg"))
+        tables = list(fig.iter(XHTML + "table"))
+        t.check(len(svgs) == 1 and len(tables) == 1,
+                "%s: a chart figure holds one <svg> and one <table>" % what)
+        if svgs:
+            s = svgs[0]
+            t.check(s.get("role") == "img" and s.find(SVG + "title") is not None
+                    and s.find(SVG + "desc") is not None,
+                    what + ": svg has role=img, <title> and <desc>")
+        for tb in tables:
+            t.check(tb.find(XHTML + "caption") is not None,
+                    what + ": table has a caption")
+            t.check(all(th.get("scope") in ("col", "row")
+                        for th in tb.iter(XHTML + "th")),
+                    what + ": every th has a scope")
+    t.check(len(list(root.iter(SVG + "svg"))) == len(figures),
+            what + ": one <svg> per chart")
+    return root, text
+
+
+def test_results(env):
+    rc, r, err = env.ppgd_json("results", "fft", "--practice", "P1")
+    t.check_eq(rc, 0, "results --json exits 0 (%s)" % err)
+    if r is None:
+        return
+    for k in ("survey", "campaign", "filters", "responses", "completed",
+              "completion_rate", "responses_by_channel", "invitations",
+              "response_rate", "response_rate_by_channel", "questions"):
+        t.check(k in r, "results JSON has %s" % k)
+    t.check_eq(r["responses"], 30, "30 responses")
+    t.check_eq(r["invitations"], {"email": 20, "sms": 10, "total": 30},
+               "invitations per channel")
+    t.check_eq(r["response_rate"], 100.0, "response rate 30/30")
+    q = r["questions"][0]
+    t.check_eq([o["count"] for o in q["options"]], [14, 6, 4, 3, 0, 3],
+               "FFT counts")
+    # (14 + 6) / 30 and 3 / 30, Don't know in the denominator.
+    t.check_eq(q["fft"], {"positive": 66.7, "negative": 10.0,
+                          "denominator": 30}, "FFT scores")
+    t.check_eq(r["questions"][1]["mean"], 3.0, "scale mean")
+    t.check_eq(r["questions"][2]["answers"][0]["text"], EVIL,
+               "free text kept as given")
+    t.check("member" not in r["questions"][2]["answers"][0],
+            "anonymous survey: no member")
+
+    rc, r, err = env.ppgd_json("results", "march-fft", "--by", "age_band")
+    t.check_eq(rc, 0, "results CAMPAIGN --by --json exits 0 (%s)" % err)
+    groups = r["questions"][0]["by"]["groups"]
+    t.check_eq([g["group"] for g in groups], ["16-24", "25-34", "85+"],
+               "groups in canonical order")
+    old = groups[2]
+    t.check(old["respondents"]["shown"] == "<5"
+            and old["respondents"].get("suppressed") is True
+            and old["respondents"]["count"] is None,
+            "a group of 3 is shown as <5 with no count")
+    t.check(all(c.get("suppressed") or c["count"] >= 5
+                for g in groups for c in g["cells"]),
+            "no published cell is under 5")
+
+    rc, out, err = env.ppgd("results", "fft", "--csv", "--by", "sex")
+    t.check_eq(rc, 0, "results --csv exits 0 (%s)" % err)
+    rows = list(csv.reader(io.StringIO(out)))
+    t.check_eq(rows[0], ["question", "type", "group", "option", "label",
+                         "count", "percent", "value", "member"], "CSV header")
+    t.check(["experience", "fft", "all", "fft_positive", "", "", "66.7", "",
+             ""] in rows, "CSV holds the FFT score")
+
+    html = env.path("results.html")
+    rc, out, err = env.ppgd("results", "fft", "--by", "age_band", "--html", html)
+    t.check_eq(rc, 0, "results --html exits 0 (%s)" % err)
+    root, text = parse_page(html, "results page")
+    if root is not None:
+        t.check_eq(len(list(root.iter(SVG + "svg"))), 2,
+                   "a chart for the fft and the scale question")
+        t.check(EVIL in "".join(root.itertext()), "free text shown as text")
+        t.check("&lt;5" in text, "suppressed cells published as <5")
+
+    rc, out, err = env.ppgd("results", "nosuch")
+    t.check_eq(rc, 1, "unknown survey exits 1")
+    rc, out, err = env.ppgd("results", "fft", "--by", "height")
+    t.check_eq(rc, 2, "a bad --by is a usage error")
+
+
+def test_representation(env):
+    pop = os.path.join(t.TOP, "config", "demo", "population.csv")
+    rc, out, err = env.ppgd("practice", "profile", "P1", pop)
+    t.check_eq(rc, 0, "practice profile loads the demo CSV (%s)" % err)
+    t.check("loaded 16 population rows" in out, "16 rows loaded")
+    bad = env.path("bad.csv")
+    with open(bad, "w") as f:
+        f.write("field,value,patients\nage_band,16-24,x\n")
+    rc, out, err = env.ppgd("practice", "profile", "P1", bad)
+    t.check(rc == 1 and "bad.csv:2:" in err, "a bad profile names the line")
+
+    rc, r, err = env.ppgd_json("report", "representation", "--practice", "P1")
+    t.check_eq(rc, 0, "report representation --json exits 0 (%s)" % err)
+    ages = r["fields"][0]
+    t.check_eq(ages["field"], "age_band", "age bands first")
+    t.check_eq(ages["patients"], 9000 - 1665, "0-15 left out of the base")
+    g = {x["value"]: x for x in ages["groups"]}
+    # 1 of 10 members vs 945/7335 patients: 0.1 / 0.1288 = 0.78.
+    t.check_eq(g["16-24"]["ratio"], 0.78, "16-24 ratio")
+    t.check(g["16-24"]["under_represented"], "16-24 flagged")
+    t.check_eq(g["16-24"]["audience"], "age_band=16-24", "audience expression")
+    t.check_eq(g["25-34"]["ratio"], 0.0, "no 25-34 members")
+    t.check(not g["65-74"]["under_represented"], "65-74 over-represented")
+    t.check_eq(r["seldom_heard"], [{"tag": "carer", "members": 1}],
+               "seldom-heard tags with counts")
+    html = env.path("rep.html")
+    rc, out, err = env.ppgd("report", "representation", "--practice", "P1",
+                            "--html", html)
+    t.check_eq(rc, 0, "representation --html exits 0")
+    parse_page(html, "representation page")
+
+
+def test_actions(env):
+    rc, a, err = env.ppgd_json("action", "add", "--practice", "P1", "--area",
+                               "Access", "--title", "More phone lines " + EVIL,
+                               "--owner", "Dr Secret Owner", "--due",
+                               "2025-06-30", "--from-survey", "fft")
+    t.check_eq(rc, 0, "action add exits 0 (%s)" % err)
+    t.check(a and a["status"] == "proposed" and a["owner"] == "Dr Secret Owner",
+            "action add --json shape")
+    rc, a, err = env.ppgd_json("action", "update", str(a["id"]), "--status",
+                               "agreed", "--note", "Agreed with the group")
+    t.check(rc == 0 and a["status"] == "agreed" and len(a["notes"]) == 1,
+            "action update adds a note")
+    for area in ("Online", "Waiting room"):
+        rc, b, err = env.ppgd_json("action", "add", "--practice", "P1",
+                                   "--area", area, "--title", "t")
+        env.ppgd("action", "update", str(b["id"]), "--status", "in-progress")
+    env.ppgd("action", "add", "--practice", "P1", "--area", "Hidden",
+             "--title", "still proposed")
+    rc, out, err = env.ppgd("action", "update", "1", "--status", "finished")
+    t.check_eq(rc, 1, "a bad status exits 1")
+    rc, lst, err = env.ppgd_json("action", "list", "--practice", "P1")
+    t.check(rc == 0 and len(lst) == 4, "action list --json lists 4")
+
+    with env.serve() as d:
+        st, hd, body = t.http_get(d.url + "/practice/P1/actions")
+        t.check_eq(st, 200, "GET /practice/P1/actions")
+        t.check(hd.get("Content-Type", "").startswith("text/html"), "HTML")
+        page = env.path("actions.html")
+        with open(page, "wb") as f:
+            f.write(body)
+        root, text = parse_page(page, "public action page")
+        t.check(b"Secret" not in body, "no owner on the public page")
+        t.check(b"still proposed" not in body, "proposed actions not public")
+        if root is not None:
+            t.check(EVIL in "".join(root.itertext()), "title escaped")
+        st, hd, body = t.http_get(d.url + "/practice/P1/actions?format=json")
+        j = json.loads(body)
+        t.check(st == 200 and len(j["actions"]) == 3
+                and "owner" not in j["actions"][0], "?format=json, no owner")
+        st, hd, body = t.http_get(d.url + "/practice/P1/actions",
+                                  headers={"Accept": "application/json"})
+        t.check(st == 200 and body.startswith(b"{"), "Accept: application/json")
+        st, hd, body = t.http_get(d.url + "/practice/NOPE/actions")
+        t.check_eq(st, 404, "unknown practice: 404")
+        st, hd, body = t.http_get(d.url + "/practice/P1/other")
+        t.check_eq(st, 404, "other path: 404")
+
+
+def test_annual(env):
+    rc, r, err = env.ppgd_json("report", "annual", "--practice", "P1",
+                               "--year", "2025")
+    t.check_eq(rc, 0, "report annual --json exits 0 (%s)" % err)
+    if r is None:
+        return
+    for k in ("members", "representation", "meetings", "surveys", "fft_trend",
+              "actions", "messages", "framework"):
+        t.check(k in r, "annual JSON has %s" % k)
+    t.check_eq(len(r["fft_trend"]), 12, "twelve months")
+    t.check_eq(r["fft_trend"][2]["positive"], 66.7, "March FFT positive")
+    t.check_eq(r["surveys"][0]["response_rate"], 100.0, "survey response rate")
+    t.check_eq(r["messages"]["email"], 20, "emails sent")
+    t.check_eq(len(r["framework"]["bronze"]), 4, "four bronze criteria")
+    t.check(all("status" in c and "evidence" in c and "missing" in c
+                for lvl in ("bronze", "silver", "gold")
+                for c in r["framework"][lvl]), "criteria shape")
+    html = env.path("annual.html")
+    rc, out, err = env.ppgd("report", "annual", "--practice", "P1", "--year",
+                            "2025", "--html", html)
+    t.check_eq(rc, 0, "annual --html exits 0 (%s)" % err)
+    root, text = parse_page(html, "annual page")
+    if root is not None:
+        t.check(root.find(".//" + SVG + "polyline") is not None,
+                "FFT trend drawn as a line")
+    rc, out, err = env.ppgd("report", "annual", "--practice", "P1")
+    t.check_eq(rc, 2, "annual without --year is a usage error")
+
+
+def main():
+    env = t.TestEnv("reports")
+    rc, out, err = env.ppgd("init")
+    t.check_eq(rc, 0, "init (%s)" % err)
+    rc, out, err = env.ppgd("practice", "add", "P1", "--name", "Riverside & <Co>")
+    t.check_eq(rc, 0, "practice add (%s)" % err)
+    seed(env.sections["daemon"]["database"])
+    test_results(env)
+    test_representation(env)
+    test_actions(env)
+    test_annual(env)
+    t.finish()
+
+
+if __name__ == "__main__":
+    main()

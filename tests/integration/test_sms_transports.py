@@ -1,0 +1,394 @@
+#!/usr/bin/env python3
+"""The twilio and notify transports against the local stand-in, over real
+HTTP on loopback: what is sent, how each answer settles the outbox row,
+retries that wait as asked (without spinning), time-outs, and keep-alive."""
+
+import base64
+import os
+import sqlite3
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ppgdtest as t  # noqa: E402
+import smsstub  # noqa: E402
+
+# -- instrument the stub: connections opened and the ids it handed out -------
+
+_conns = [0]
+_ids = []
+_ilock = threading.Lock()
+_handle = smsstub.StubHandler.handle
+_twilio_ok = smsstub.StubHandler._twilio_ok
+_notify_ok = smsstub.StubHandler._notify_ok
+
+
+def _counting_handle(self):
+    with _ilock:
+        _conns[0] += 1
+    _handle(self)
+
+
+def _keep_id(fn, key):
+    def wrapper(self, *args):
+        status, obj = fn(self, *args)
+        with _ilock:
+            _ids.append(obj[key])
+        return status, obj
+    return wrapper
+
+
+smsstub.StubHandler.handle = _counting_handle
+smsstub.StubHandler._twilio_ok = _keep_id(_twilio_ok, "sid")
+smsstub.StubHandler._notify_ok = _keep_id(_notify_ok, "id")
+
+
+def connections():
+    with _ilock:
+        return _conns[0]
+
+
+def issued_ids():
+    with _ilock:
+        return list(_ids)
+
+
+# -- the outbox ---------------------------------------------------------------
+
+class Outbox:
+    """The outbox table, written as the campaign code will; each add() kicks
+    the daemon with SIGHUP (a reload re-arms the dispatcher at once)."""
+
+    def __init__(self, env):
+        self.db = env.sections["daemon"]["database"]
+        self.daemon = None
+
+    def _conn(self):
+        c = sqlite3.connect(self.db, timeout=10)
+        c.row_factory = sqlite3.Row
+        return c
+
+    def add(self, member, to, body, channel="sms", subject=None):
+        with self._conn() as c:
+            cur = c.execute(
+                "INSERT INTO outbox (practice_id, member_id, channel, to_addr,"
+                " subject, body, next_attempt_at, created_at) VALUES"
+                " (1, ?, ?, ?, ?, ?, strftime('%s','now'), strftime('%s','now'))",
+                (member, channel, to, subject, body))
+            oid = cur.lastrowid
+        if self.daemon is not None:
+            self.daemon.reload()
+        return oid
+
+    def row(self, oid):
+        with self._conn() as c:
+            return dict(c.execute("SELECT * FROM outbox WHERE id=?", (oid,)).fetchone())
+
+    def member(self, mid):
+        with self._conn() as c:
+            return dict(c.execute("SELECT * FROM members WHERE id=?", (mid,)).fetchone())
+
+    def wait(self, oid, states, timeout=15, seen=None):
+        """Poll until the row is in one of states; the row (or None).
+        seen, a set, collects every state observed on the way."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            r = self.row(oid)
+            if seen is not None:
+                seen.add(r["state"])
+            if r["state"] in states:
+                return r
+            time.sleep(0.05)
+        return None
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process, in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def requests_with(stub, key, value):
+    return [r for r in stub.requests
+            if isinstance(r["body"], dict) and r["body"].get(key) == value]
+
+
+def setup(name, stub, sections, members):
+    env = t.TestEnv(name)
+    env.write_config({
+        "sms": {"quiet_start": "00:00", "quiet_end": "00:00"},
+        "http": {"timeout": "2s"},
+        "dispatch": {"backoff": "1s", "backoff_max": "2s",
+                     "max_attempts": 100},
+    })
+    env.write_config(sections)
+    rc, _, err = env.ppgd("init")
+    t.check(rc == 0, "ppgd init: " + err)
+    rc, _, err = env.ppgd("practice", "add", "A1", "--name", "Test",
+                          "--sms-from", "PPGTEST")
+    t.check(rc == 0, "practice add: " + err)
+    for i in range(members):
+        rc, _, err = env.ppgd("member", "add", "--practice", "A1",
+                              "--first-name", "M%d" % i,
+                              "--email", "m%d@example.org" % i,
+                              "--mobile", "077009001%02d" % i,
+                              "--consent-sms", "yes", "--consent-email", "yes",
+                              "--preferred-channel", "sms")
+        t.check(rc == 0, "member add %d: %s" % (i, err))
+    return env, Outbox(env)
+
+
+# -- twilio ---------------------------------------------------------------------
+
+def twilio_ok(env, stub, ob):
+    oid = ob.add(1, "+447700900100", "Hello ok")
+    r = ob.wait(oid, ("sent", "failed"))
+    t.check(r is not None and r["state"] == "sent", "ok: row sent")
+    reqs = requests_with(stub, "Body", "Hello ok")
+    if not t.check_eq(len(reqs), 1, "ok: one request"):
+        return
+    q = reqs[0]
+    want = "Basic " + base64.b64encode(
+        ("%s:%s" % (stub.twilio_sid, stub.twilio_token)).encode()).decode()
+    t.check_eq(q["headers"].get("authorization"), want, "ok: Basic auth sid:token")
+    t.check_eq(q["path"], "/2010-04-01/Accounts/%s/Messages.json" % stub.twilio_sid,
+               "ok: the Messages resource")
+    t.check_eq(q["body"].get("To"), "+447700900100", "ok: To")
+    t.check_eq(q["body"].get("From"), "PPGTEST", "ok: From is the practice's sms_from")
+    t.check_eq(q["body"].get("StatusCallback"), env.url + "/webhooks/twilio/status",
+               "ok: StatusCallback")
+    t.check(r is not None and r["provider_id"] in issued_ids()
+            and r["provider_id"].startswith("SM"),
+            "ok: provider_id is the sid the stub returned (%r)"
+            % (r and r["provider_id"]))
+
+
+def twilio_429(env, stub, ob):
+    stub.set_mode("ok", retry_after=2)
+    stub.fail_next_requests(1, "429")
+    oid = ob.add(2, "+447700900101", "Hello 429")
+    seen = set()
+    r = ob.wait(oid, ("sent", "failed"), seen=seen)
+    reqs = requests_with(stub, "Body", "Hello 429")
+    t.check(r is not None and r["state"] == "sent", "429: sent in the end")
+    t.check("pending" in seen, "429: pending in between (saw %s)" % sorted(seen))
+    if t.check_eq(len(reqs), 2, "429: two requests"):
+        t.check(reqs[1]["time"] >= int(reqs[0]["time"]) + 2,
+                "429: the retry waited the 2 s of Retry-After (%.2f s)"
+                % (reqs[1]["time"] - reqs[0]["time"]))
+    t.check_eq(r and r["attempts"], 2, "429: two attempts")
+
+
+def twilio_500(env, stub, ob, daemon):
+    stub.set_mode("500")
+    oid = ob.add(3, "+447700900102", "Hello 500")
+    t.check(stub.wait_requests(len(stub.requests) + 1), "500: a request came")
+    t.check(ob.wait(oid, ("pending",)) is not None, "500: row pending")
+    cpu0, n0 = cpu_seconds(daemon.proc.pid), len(requests_with(stub, "Body", "Hello 500"))
+    time.sleep(5)
+    cpu1, n1 = cpu_seconds(daemon.proc.pid), len(requests_with(stub, "Body", "Hello 500"))
+    t.check(cpu1 - cpu0 < 0.5, "500: no busy loop while waiting (%.2f s CPU in 5 s)"
+            % (cpu1 - cpu0))
+    t.check(1 <= n1 - n0 <= 6, "500: retried with backoff (%d tries in 5 s)" % (n1 - n0))
+    t.check_eq(ob.row(oid)["state"], "pending", "500: still pending")
+    stub.set_mode("ok")
+    r = ob.wait(oid, ("sent", "failed"))
+    t.check(r is not None and r["state"] == "sent", "500: sent once the stub is ok")
+
+
+def twilio_400(env, stub, ob):
+    stub.set_mode("400")
+    oid = ob.add(4, "+447700900103", "Hello 400")
+    r = ob.wait(oid, ("sent", "failed"))
+    t.check(r is not None and r["state"] == "failed", "400: row failed")
+    t.check_eq(r and r["error_code"], "21211", "400: Twilio's code")
+    t.check_eq(r and r["error_text"], "The 'To' number is not a valid phone number.",
+               "400: Twilio's message")
+    t.check_eq(r and r["attempts"], 1, "400: not retried")
+    stub.set_mode("ok")
+
+
+def twilio_stall(env, stub, ob):
+    stub.set_mode("stall")
+    oid = ob.add(5, "+447700900104", "Hello stall")
+    t.check(stub.wait_stalled(1), "stall: the request is held")
+    t0 = time.monotonic()
+    r = ob.wait(oid, ("pending",), timeout=10)
+    t.check(r is not None and r["error_code"] == "network",
+            "stall: the request timed out and the row is pending again (%r)"
+            % ((r and (r["state"], r["error_code"], r["error_text"])),))
+    t.check(time.monotonic() - t0 >= 1, "stall: after the [http] timeout")
+    stub.release("ok")
+    r = ob.wait(oid, ("sent", "failed"))
+    t.check(r is not None and r["state"] == "sent", "stall: sent on a later try")
+
+
+def twilio_keepalive(env, stub, ob):
+    stub.set_mode("ok")
+    c0 = connections()
+    daemon, ob.daemon = ob.daemon, None
+    ids = [ob.add(6, "+447700900105", "Hello keep-alive %d" % i) for i in range(20)]
+    ob.daemon = daemon
+    daemon.reload()
+    rows = [ob.wait(i, ("sent", "failed")) for i in ids]
+    t.check(all(r is not None and r["state"] == "sent" for r in rows),
+            "keep-alive: all 20 sent")
+    used = connections() - c0
+    t.check(1 <= used < 20, "keep-alive: 20 messages over %d connections" % used)
+    t.check(used <= 8, "keep-alive: no more connections than the concurrency "
+            "(%d)" % used)
+
+
+def twilio_21610(env, stub, ob):
+    stub.set_mode("21610")
+    oid = ob.add(7, "+447700900106", "Hello 21610")
+    r = ob.wait(oid, ("sent", "failed"))
+    t.check(r is not None and r["state"] == "failed", "21610: row failed")
+    t.check_eq(r and r["error_code"], "21610", "21610: Twilio's code")
+    t.check(ob.member(7)["optout_sms_at"] is not None, "21610: member opted out of SMS")
+    t.check(ob.member(6)["optout_sms_at"] is None, "21610: other members are not")
+    stub.set_mode("ok")
+
+
+def test_twilio():
+    stub = smsstub.SmsStub().start()
+    try:
+        env, ob = setup("twilio", stub, {
+            "sms": {"transport": "twilio"},
+            "twilio": {"api_base": stub.url, "account_sid": stub.twilio_sid,
+                       "auth_token_file": None},
+        }, members=8)
+        env.write_config({"twilio": {"auth_token_file": env.write_secret(
+            "twilio", stub.twilio_token)}})
+        with env.serve() as d:
+            ob.daemon = d
+            twilio_ok(env, stub, ob)
+            twilio_429(env, stub, ob)
+            twilio_500(env, stub, ob, d)
+            twilio_400(env, stub, ob)
+            twilio_stall(env, stub, ob)
+            twilio_keepalive(env, stub, ob)
+            twilio_21610(env, stub, ob)
+            t.check_eq(d.stop(), 0, "twilio: ppgd stops cleanly")
+    finally:
+        stub.stop()
+
+
+# -- notify ---------------------------------------------------------------------
+
+SMS_TPL = "f33517ff-2a88-4f6e-b855-c550268ce08a"
+EMAIL_TPL = "0ea2dbe3-7d53-4cba-a8ee-29a1b2f0bd0c"
+
+
+def notify_sms(env, stub, ob):
+    oid = ob.add(1, "+447700900100", "Hello notify")
+    r = ob.wait(oid, ("sent", "failed"))
+    t.check(r is not None and r["state"] == "sent", "notify sms: sent (%r)"
+            % ((r and (r["error_code"], r["error_text"])),))
+    reqs = requests_with(stub, "reference", str(oid))
+    if not t.check_eq(len(reqs), 1, "notify sms: one request with reference = id"):
+        return
+    q = reqs[0]
+    t.check_eq(q["path"], "/v2/notifications/sms", "notify sms: the sms endpoint")
+    auth = q["headers"].get("authorization", "")
+    t.check(auth.startswith("Bearer ") and smsstub.notify_jwt_check(
+        auth[7:], stub.notify_service_id, stub.notify_secret) is None,
+        "notify sms: the JWT verifies")
+    t.check_eq(q["body"].get("phone_number"), "+447700900100", "notify sms: phone_number")
+    t.check_eq(q["body"].get("template_id"), SMS_TPL, "notify sms: template_id")
+    t.check_eq(q["body"].get("personalisation"), {"body": "Hello notify"},
+               "notify sms: personalisation carries the body")
+    t.check(r is not None and r["provider_id"] in issued_ids(),
+            "notify sms: provider_id is Notify's id")
+
+
+def notify_email(env, stub, ob):
+    oid = ob.add(2, "m1@example.org", "Email body", channel="email",
+                 subject="A subject")
+    r = ob.wait(oid, ("sent", "failed"))
+    t.check(r is not None and r["state"] == "sent", "notify email: sent")
+    reqs = requests_with(stub, "reference", str(oid))
+    if not t.check_eq(len(reqs), 1, "notify email: one request"):
+        return
+    q = reqs[0]
+    t.check_eq(q["path"], "/v2/notifications/email", "notify email: the email endpoint")
+    t.check_eq(q["body"].get("email_address"), "m1@example.org", "notify email: address")
+    t.check_eq(q["body"].get("template_id"), EMAIL_TPL, "notify email: template_id")
+    t.check_eq(q["body"].get("personalisation"),
+               {"subject": "A subject", "body": "Email body"},
+               "notify email: personalisation subject and body")
+
+
+def notify_400(env, stub, ob):
+    stub.set_mode("400")
+    oid = ob.add(3, "+447700900102", "Hello notify 400")
+    r = ob.wait(oid, ("sent", "failed"))
+    t.check(r is not None and r["state"] == "failed", "notify 400: failed")
+    t.check_eq(r and r["error_code"], "ValidationError", "notify 400: Notify's error")
+    t.check_eq(r and r["error_text"], "phone_number Not a UK mobile number",
+               "notify 400: Notify's message")
+    stub.set_mode("ok")
+
+
+def notify_429(env, stub, ob):
+    stub.set_mode("ok", retry_after=2)
+    stub.fail_next_requests(1, "429")
+    oid = ob.add(4, "+447700900103", "Hello notify 429")
+    r = ob.wait(oid, ("sent", "failed"))
+    reqs = requests_with(stub, "reference", str(oid))
+    t.check(r is not None and r["state"] == "sent", "notify 429: sent in the end")
+    if t.check_eq(len(reqs), 2, "notify 429: two requests"):
+        t.check(reqs[1]["time"] >= int(reqs[0]["time"]) + 2,
+                "notify 429: the retry waited for Retry-After")
+
+
+def test_notify():
+    stub = smsstub.SmsStub().start()
+    try:
+        env, ob = setup("notify", stub, {
+            "sms": {"transport": "notify"},
+            "email": {"transport": "notify"},
+            "notify": {"api_base": stub.url, "sms_template_id": SMS_TPL,
+                       "email_template_id": EMAIL_TPL},
+        }, members=4)
+        env.write_config({"notify": {"api_key_file": env.write_secret(
+            "notify", stub.notify_api_key)}})
+        with env.serve() as d:
+            ob.daemon = d
+            notify_sms(env, stub, ob)
+            notify_email(env, stub, ob)
+            notify_400(env, stub, ob)
+            notify_429(env, stub, ob)
+            t.check_eq(d.stop(), 0, "notify: ppgd stops cleanly")
+    finally:
+        stub.stop()
+
+
+def test_bad_credentials():
+    """A wrong auth token is refused by the provider: the row fails with its
+    code rather than being retried for ever."""
+    stub = smsstub.SmsStub().start()
+    try:
+        env, ob = setup("twilio-auth", stub, {
+            "sms": {"transport": "twilio"},
+            "twilio": {"api_base": stub.url, "account_sid": stub.twilio_sid},
+        }, members=1)
+        env.write_config({"twilio": {"auth_token_file": env.write_secret(
+            "twilio", "wrong")}})
+        with env.serve() as d:
+            ob.daemon = d
+            oid = ob.add(1, "+447700900100", "Hello auth")
+            r = ob.wait(oid, ("sent", "failed"))
+            t.check(r is not None and r["state"] == "failed", "bad auth: failed")
+            t.check_eq(r and r["error_code"], "20003", "bad auth: Twilio's code")
+    finally:
+        stub.stop()
+
+
+if __name__ == "__main__":
+    test_twilio()
+    test_notify()
+    test_bad_credentials()
+    t.finish()
