@@ -7,6 +7,9 @@
 #include "scheduler.h"
 #include "status.h"
 #include "action.h"
+#include "webhook_http.h"
+#include "unsubscribe.h"
+#include "websurvey.h"
 
 /* The services on the loop; one daemon per process. */
 static struct dispatcher *dispatcher;
@@ -16,6 +19,13 @@ static const struct http_route public_routes[] = {
     {EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", "healthz", status_healthz},
     {EVHTTP_REQ_GET, "/metrics", "metrics", status_metrics},
     {EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/practice/", "actions", action_http},
+    {EVHTTP_REQ_POST, "/webhooks/twilio/sms", "twilio_sms", webhook_http},
+    {EVHTTP_REQ_POST, "/webhooks/twilio/status", "twilio_status", webhook_http},
+    {EVHTTP_REQ_POST, "/webhooks/notify/sms", "notify_sms", webhook_http},
+    {EVHTTP_REQ_POST, "/webhooks/notify/status", "notify_status", webhook_http},
+    {EVHTTP_REQ_POST, "/webhooks/mailgun/email", "mailgun_email", webhook_http},
+    {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/s/", "survey", websurvey_http},
+    {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/u/", "unsubscribe", unsubscribe_http},
     {0, NULL, NULL, NULL},
 };
 
@@ -47,7 +57,8 @@ app_stop(struct server *s)
 int
 app_busy(struct server *s)
 {
-	return dispatcher != NULL ? dispatcher_inflight(dispatcher) : 0;
+	return (dispatcher != NULL ? dispatcher_inflight(dispatcher) : 0) +
+	       webhook_http_pending();
 }
 
 void
@@ -66,6 +77,7 @@ app_free(struct server *s)
 	dispatcher = NULL;
 	scheduler_free(scheduler);
 	scheduler = NULL;
+	webhook_http_free();
 }
 
 void
