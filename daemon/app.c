@@ -2,18 +2,20 @@
 #include <stddef.h>
 
 #include "app.h"
+#include "action.h"
 #include "dispatch.h"
 #include "http.h"
+#include "retention.h"
 #include "scheduler.h"
 #include "status.h"
-#include "action.h"
-#include "webhook_http.h"
 #include "unsubscribe.h"
+#include "webhook_http.h"
 #include "websurvey.h"
 
 /* The services on the loop; one daemon per process. */
 static struct dispatcher *dispatcher;
 static struct scheduler *scheduler;
+static struct retention *retention;
 
 static const struct http_route public_routes[] = {
     {EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", "healthz", status_healthz},
@@ -42,6 +44,7 @@ app_start(struct server *s, char **cause)
 		return -1;
 	if ((scheduler = scheduler_new(s, cause)) == NULL)
 		return -1;
+	retention = retention_new(s);
 	return 0;
 }
 
@@ -77,6 +80,8 @@ app_free(struct server *s)
 	dispatcher = NULL;
 	scheduler_free(scheduler);
 	scheduler = NULL;
+	retention_free(retention);
+	retention = NULL;
 	webhook_http_free();
 }
 
