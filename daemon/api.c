@@ -45,7 +45,6 @@
 #define API_TOKENS_FILE_MAX (64 * 1024)
 #define API_LIMIT_DEFAULT   100
 #define API_LIMIT_MAX       1000
-#define API_NEXT_FIRES      5
 #define API_ALL_METHODS                                                        \
 	(EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT | \
 	 EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE)
@@ -994,28 +993,6 @@ member_delete(struct api_req *ar)
 
 /* ---- broadcasts --------------------------------------------------------- */
 
-/* "News from the patient group, 5 March 2026", made unique: the name
- * `ppgd broadcast` gives. Caller frees. */
-static char *
-broadcast_name(struct db *db, const char *tz)
-{
-	struct campaign *old;
-	struct tm tm;
-	char day[40], *name;
-	int n = 1;
-
-	cron_localtime(time(NULL), tz, &tm);
-	strftime(day, sizeof day, "%-d %B %Y", &tm);
-	name = xasprintf("News from the patient group, %s", day);
-	while ((old = campaign_find(db, name)) != NULL) {
-		campaign_free(old);
-		free(name);
-		name =
-		    xasprintf("News from the patient group, %s (%d)", day, ++n);
-	}
-	return name;
-}
-
 /* A string, or an array of strings or positive integers, joined by ",". */
 static char *
 json_list_text(const json_t *v, int numbers)
@@ -1158,7 +1135,7 @@ broadcasts_create(struct api_req *ar)
 		c->practice_id = p->id;
 		c->kind = xstrdup("broadcast");
 		if (c->name == NULL)
-			c->name = broadcast_name(ar->db, p->timezone);
+			c->name = campaign_broadcast_name(ar->db, p->timezone);
 		if ((code = broadcast_fire(ar, c, &r, &cause)) != 0)
 			api_error_take(ar, code, cause);
 		else
@@ -1192,25 +1169,6 @@ campaigns_list(struct api_req *ar)
 	api_reply(ar, 200, json_pack("{s:o}", "campaigns", arr));
 }
 
-/* What `ppgd campaign show --json` prints. */
-static json_t *
-campaign_detail(struct db *db, const struct campaign *c)
-{
-	json_t *o = campaign_to_json(c), *fires = json_array();
-	int64_t t[API_NEXT_FIRES];
-	char buf[32];
-	int n, i;
-
-	n = campaign_fire_times(db, c, time(NULL), t, API_NEXT_FIRES);
-	for (i = 0; i < n; i++)
-		json_array_append_new(fires,
-		                      json_string(campaign_iso(c, t[i], buf)));
-	json_object_set_new(o, "next_fires", fires);
-	json_object_set_new(o, "runs", campaign_runs_json(db, c));
-	json_object_set_new(o, "outbox", outbox_counts(db, c->name));
-	return o;
-}
-
 static void
 campaign_show(struct api_req *ar)
 {
@@ -1224,7 +1182,7 @@ campaign_show(struct api_req *ar)
 	if (name == NULL || (c = campaign_find(ar->db, name)) == NULL)
 		api_error(ar, 404, "no campaign %s", name ? name : "there");
 	else
-		api_reply(ar, 200, campaign_detail(ar->db, c));
+		api_reply(ar, 200, campaign_show_json(ar->db, c));
 	campaign_free(c);
 	free(name);
 }

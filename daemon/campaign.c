@@ -9,6 +9,7 @@
 #include "cron.h"
 #include "fire.h"
 #include "meeting.h"
+#include "outbox.h"
 #include "survey_store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -674,4 +675,42 @@ campaign_parse_offset(const char *s, int64_t *out)
 		return -1;
 	*out = neg ? -(int64_t)v : (int64_t)v;
 	return 0;
+}
+
+char *
+campaign_broadcast_name(struct db *db, const char *tz)
+{
+	struct campaign *old;
+	struct tm tm;
+	char day[40], *name;
+	int n = 1;
+
+	cron_localtime(time(NULL), tz, &tm);
+	strftime(day, sizeof day, "%-d %B %Y", &tm);
+	name = xasprintf("News from the patient group, %s", day);
+	while ((old = campaign_find(db, name)) != NULL) {
+		campaign_free(old);
+		free(name);
+		name =
+		    xasprintf("News from the patient group, %s (%d)", day, ++n);
+	}
+	return name;
+}
+
+json_t *
+campaign_show_json(struct db *db, const struct campaign *c)
+{
+	json_t *o = campaign_to_json(c), *fires = json_array();
+	int64_t t[CAMPAIGN_NEXT_FIRES];
+	char buf[32];
+	int n, i;
+
+	n = campaign_fire_times(db, c, time(NULL), t, CAMPAIGN_NEXT_FIRES);
+	for (i = 0; i < n; i++)
+		json_array_append_new(fires,
+		                      json_string(campaign_iso(c, t[i], buf)));
+	json_object_set_new(o, "next_fires", fires);
+	json_object_set_new(o, "runs", campaign_runs_json(db, c));
+	json_object_set_new(o, "outbox", outbox_counts(db, c->name));
+	return o;
 }

@@ -265,6 +265,11 @@ http_new(struct server *srv, const char *addr, const struct http_route *routes,
 	h->srv = srv;
 	h->routes = routes;
 	*colon = '\0';
+	/* "[::1]:8081": the address without its brackets. */
+	if (host[0] == '[' && colon > host + 1 && colon[-1] == ']') {
+		colon[-1] = '\0';
+		memmove(host, host + 1, strlen(host));
+	}
 	h->evh = evhttp_new(server_base(srv));
 	evhttp_set_gencb(h->evh, http_gencb, h);
 	http_apply_limits(h);

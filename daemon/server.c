@@ -124,9 +124,11 @@ server_on_hup(evutil_socket_t sig, short what, void *arg)
 	if (strcmp(config_str(cfg, CFG_DATABASE),
 	           config_str(s->cfg, CFG_DATABASE)) != 0 ||
 	    strcmp(config_str(cfg, CFG_LISTEN),
-	           config_str(s->cfg, CFG_LISTEN)) != 0)
-		log_warnx("event=reload msg_detail=\"database and listen "
-		          "take effect at the next restart\"");
+	           config_str(s->cfg, CFG_LISTEN)) != 0 ||
+	    strcmp(config_str(cfg, CFG_API_LISTEN),
+	           config_str(s->cfg, CFG_API_LISTEN)) != 0)
+		log_warnx("event=reload msg_detail=\"database, listen and "
+		          "[api] listen take effect at the next restart\"");
 	config_free(s->cfg);
 	s->cfg = cfg;
 	log_init(config_int(cfg, CFG_VERBOSE));
