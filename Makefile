@@ -46,7 +46,7 @@ deps:
 $(B):
 	@mkdir -p $(B)
 
-$(B)/%.o: daemon/%.c daemon/*.h | $(B) deps
+$(B)/%.o: daemon/%.c daemon/*.h daemon/*.def | $(B) deps
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Idaemon -c -o $@ $<
 
 $(B)/libppgd.a: $(OBJS)

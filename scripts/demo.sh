@@ -87,6 +87,20 @@ echo "spool: $(ls "$demo/spool/email" | wc -l) emails (.eml), $(ls "$demo/spool/
 if [ -x "$top/scripts/demo-replies.py" ]; then
 	step "6. Members answer: texts, web forms and an email, over real HTTP"
 	python3 "$top/scripts/demo-replies.py" "$demo" "http://127.0.0.1:$port"
+	echo "Flagged as a request for care (answered with the practice, NHS 111 and 999):"
+	P inbox --flagged | sed 's/^/  /'
+	echo "From a number we do not know (kept, not dropped):"
+	P inbox --unmatched | sed 's/^/  /'
+	echo "Agenda items sent by replying to the meeting invitation:"
+	P meeting show 1 | grep 'agenda item' | sed 's/^/  /'
+	echo "Opted out by texting STOP: $(P member list --json | python3 -c '
+import json, sys
+print(sum(1 for m in json.load(sys.stdin) if m["optout_sms"]))') member(s)"
+	i=0
+	while [ "$(P outbox --json | python3 -c 'import json,sys; o=json.load(sys.stdin); print(o["pending"]+o["sending"])')" != 0 ]; do
+		i=$((i + 1)); [ $i -lt 300 ] || break; sleep 0.1
+	done
+	echo "Messages now: $(P outbox --json | python3 -c 'import json,sys; o=json.load(sys.stdin); print(", ".join("%s %d" % kv for kv in o.items() if kv[1]))')"
 fi
 
 step "7. Results and reports"

@@ -419,7 +419,7 @@ test_unmatched(void **state)
 	assert_int_equal(r.queued, 0);
 	assert_int_equal(outbox_count(f), 0);
 	/* Asking for care: the practice is known by the number texted. */
-	r = recv_from(f, "+447700900999", "I need a doctor");
+	r = recv_from(f, "+447700900999", "I need a prescription today");
 	assert_string_equal(r.disposition, "unmatched");
 	assert_int_equal(r.care_flag, 1);
 	assert_int_equal(r.practice_id, 1);
