@@ -435,7 +435,8 @@ dispatcher_claim(struct dispatcher *d, int *full)
 	        " p.name, CASE o.channel WHEN 'email' THEN p.email_from ELSE"
 	        " p.sms_from END, o.attempts + 1, p.timezone,"
 	        " (o.channel = 'sms' AND m.optout_sms_at IS NOT NULL) OR"
-	        " (o.channel = 'email' AND m.optout_email_at IS NOT NULL)"
+	        " (o.channel = 'email' AND m.optout_email_at IS NOT NULL),"
+	        " o.purpose = 'campaign'"
 	        " FROM outbox o JOIN practices p ON p.id = o.practice_id"
 	        " LEFT JOIN members m ON m.id = o.member_id"
 	        " WHERE o.state = 'pending' AND o.next_attempt_at <= ?1"
@@ -464,7 +465,12 @@ dispatcher_claim(struct dispatcher *d, int *full)
 			*full = 1;
 			continue;
 		}
-		if (strcmp(channel, "sms") == 0 &&
+		/*
+		 * Quiet hours are for messages we start; an answer to a text
+		 * the member just sent (the next question, a STOP
+		 * confirmation, the care reply) goes at once.
+		 */
+		if (strcmp(channel, "sms") == 0 && sqlite3_column_int(st, 14) &&
 		    (until = quiet_until(cfg, db_col_text(st, 12), now)) > 0) {
 			claim_hold_quiet(db, id, until);
 			continue;

@@ -30,6 +30,8 @@ static const struct cmd commands[] = {
     {"results", cmd_results, "results SURVEY|CAMPAIGN [--by FIELD] ..."},
     {"report", cmd_report, "report representation|annual ..."},
     {"action", cmd_action, "action add|update|list ..."},
+    {"inbox", cmd_inbox,
+     "inbox [--unmatched] [--flagged] [--practice CODE] [--limit N] [--json]"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -8,6 +8,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "api.h"
 #include "http.h"
 #include "log.h"
 #include "app.h"
@@ -22,6 +23,7 @@ struct server {
 	struct config *cfg;
 	struct db *db;
 	struct http *http;
+	struct http *api; /* NULL when the admin API is off */
 	struct event *ev_term, *ev_int, *ev_hup, *ev_watchdog, *ev_stop;
 	double started;
 	double stop_deadline;
@@ -93,6 +95,8 @@ server_on_stop(evutil_socket_t sig, short what, void *arg)
 	log_info("event=stopping signal=%s", strsignal((int)sig));
 	sdnotify_send("STOPPING=1");
 	http_stop_accepting(s->http);
+	if (s->api != NULL)
+		http_stop_accepting(s->api);
 	app_stop(s);
 	s->stop_deadline =
 	    util_monotonic() + (double)config_int(s->cfg, CFG_SHUTDOWN_TIMEOUT);
@@ -127,6 +131,9 @@ server_on_hup(evutil_socket_t sig, short what, void *arg)
 	s->cfg = cfg;
 	log_init(config_int(cfg, CFG_VERBOSE));
 	http_apply_limits(s->http);
+	if (s->api != NULL)
+		http_apply_limits(s->api);
+	api_reload(cfg);
 	app_reload(s);
 	log_info("event=reloaded");
 	sdnotify_send("READY=1");
@@ -166,6 +173,8 @@ server_free(struct server *s)
 {
 	app_free(s);
 	http_free(s->http);
+	http_free(s->api);
+	api_free();
 	if (s->ev_watchdog != NULL)
 		event_free(s->ev_watchdog);
 	event_free(s->ev_term);
@@ -174,6 +183,22 @@ server_free(struct server *s)
 	event_free(s->ev_stop);
 	event_base_free(s->base);
 	free(s->config_file);
+}
+
+/* The admin API's listener, if [api] turns it on. */
+static int
+server_api_start(struct server *s, char **cause)
+{
+	const char *addr;
+
+	if (api_configure(s->cfg, &addr, cause) == -1)
+		return -1;
+	if (addr != NULL &&
+	    (s->api = http_new(s, addr, api_routes(), cause)) == NULL)
+		return -1;
+	if (addr != NULL)
+		log_info("event=api_listening listen=%s", addr);
+	return 0;
 }
 
 int
@@ -193,7 +218,8 @@ server_run(const char *config_file, struct config **cfgp, struct db *db)
 	server_signals(&s);
 	s.http =
 	    http_new(&s, config_str(cfg, CFG_LISTEN), app_routes(), &cause);
-	if (s.http == NULL || app_start(&s, &cause) == -1) {
+	if (s.http == NULL || server_api_start(&s, &cause) == -1 ||
+	    app_start(&s, &cause) == -1) {
 		log_warnx("event=start_failed error=\"%s\"", cause);
 		free(cause);
 		server_free(&s);
