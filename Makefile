@@ -94,7 +94,13 @@ install: ppgd
 	install -m 644 $(wildcard docs/*.7) $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 $(wildcard docs/*.8) $(DESTDIR)$(MANDIR)/man8/
 	cp -R surveys templates $(DESTDIR)$(DATADIR)/
-	install -m 644 config/ppgd.conf $(DESTDIR)$(DATADIR)/ppgd.conf.example
+	# The example for /etc/ppgd: state under /var/lib/ppgd (the unit's
+	# StateDirectory), templates where they were installed.
+	sed -e 's|^database = ppgd.db|database = /var/lib/ppgd/ppgd.db|' \
+	    -e 's|^spool = spool|spool = /var/lib/ppgd/spool|' \
+	    -e 's|^templates = templates|templates = $(DATADIR)/templates|' \
+	    config/ppgd.conf > $(DESTDIR)$(DATADIR)/ppgd.conf.example
+	chmod 644 $(DESTDIR)$(DATADIR)/ppgd.conf.example
 	install -m 644 systemd/ppgd.service $(DESTDIR)$(UNITDIR)/ppgd.service
 	install -m 644 systemd/ppgd.sysusers $(DESTDIR)$(SYSUSERSDIR)/ppgd.conf
 	install -m 644 systemd/ppgd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/ppgd.conf

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "campaign.h"
 #include "cli.h"
 #include "outbox.h"
 #include "xmalloc.h"
@@ -52,6 +53,7 @@ outbox_change(struct ctx *ctx, int argc, char **argv, int retry)
 	    {"json", no_argument, NULL, 'j'},
 	    {NULL, 0, NULL, 0}};
 	const char *campaign = NULL;
+	struct campaign *c = NULL;
 	int64_t id = 0;
 	char *cause = NULL, *end;
 	int ch, n = 0, json = 0, rc;
@@ -70,6 +72,11 @@ outbox_change(struct ctx *ctx, int argc, char **argv, int retry)
 			return cli_usage(OUTBOX_USAGE);
 	} else if (optind != argc || campaign == NULL)
 		return cli_usage(OUTBOX_USAGE);
+	if (campaign != NULL && (c = campaign_find(cli_db(ctx), campaign)) == NULL) {
+		cli_error("no campaign %s", campaign);
+		return EXIT_FAIL;
+	}
+	campaign_free(c);
 	rc = retry ? outbox_retry(cli_db(ctx), id, campaign, &n, &cause)
 	           : outbox_cancel(cli_db(ctx), id, campaign, &n, &cause);
 	if (rc == -1) {

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "cron.h"
 #include "practice.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -49,6 +50,8 @@ practice_check(const struct practice *p, char **cause)
 			return -1;
 		}
 	}
+	if (p->timezone != NULL && cron_check_tz(p->timezone, cause) == -1)
+		return -1;
 	if (p->email_from != NULL && *p->email_from != '\0' &&
 	    strchr(p->email_from, '@') == NULL) {
 		*cause = xasprintf("--email-from is not an email address");
