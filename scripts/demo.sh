@@ -49,7 +49,7 @@ P practice profile A81001 "$top/config/demo/population.csv"
 
 step "2. The virtual network: 200 synthetic members from CSV"
 P member import "$top/config/demo/members.csv" --practice A81001
-P member stats --practice A81001 | sed -n '1,5p'
+P member stats --practice A81001 | sed -n '1,4p'
 
 step "3. The shipped surveys"
 for s in fft practice-experience post-meeting priorities; do
@@ -114,6 +114,9 @@ q = next(q for q in r["questions"] if q["type"] == "fft")
 f = q["fft"]
 print("Friends and Family Test: %s responses, %s%% positive, %s%% negative"
       % (q["respondents"], f["positive"], f["negative"]))'
+echo "Groups the network under-represents, with the audience to recruit them:"
+P report representation --practice A81001 | grep under-represented |
+	awk '{ printf "  %-8s ratio %s  %s %s\n", $1, $6, $8, $9 }'
 P report representation --practice A81001 --html "$demo/representation.html" > /dev/null
 P report annual --practice A81001 --year "$(date -u +%Y)" --html "$demo/annual-report.html" > /dev/null
 echo "HTML results:        $demo/fft-results.html"
