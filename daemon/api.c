@@ -614,8 +614,12 @@ api_call(struct evhttp_request *req, struct server *s, const char *rest,
 	else if ((cmd == EVHTTP_REQ_POST || cmd == EVHTTP_REQ_PATCH) &&
 	         api_parse_body(&ar) == -1)
 		;
-	else
+	else {
+		/* Audit rows written by the modules name this client too. */
+		db_set_actor(ar.db, ar.actor);
 		m[i].fn(&ar);
+		db_set_actor(ar.db, "daemon");
+	}
 	evhttp_clear_headers(&ar.query);
 	json_decref(ar.body);
 }

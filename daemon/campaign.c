@@ -462,7 +462,7 @@ campaign_add(struct db *db, const struct config *cfg, struct campaign *c,
 	    c->next_fire_at == 0 && c->meeting_id != 0 ? "done" : "active");
 	if (campaign_insert(db, c, cause) == -1)
 		return -1;
-	db_audit(db, "cli", "campaign.add", c->name, c->kind);
+	db_audit(db, NULL, "campaign.add", c->name, c->kind);
 	return 0;
 }
 
@@ -520,7 +520,7 @@ campaign_set_state(struct db *db, struct campaign *c, const char *state,
 		*cause = xasprintf("cannot update campaign: %s", db_errmsg(db));
 		return -1;
 	}
-	db_audit(db, "cli", resume ? "campaign.resume" : "campaign.pause",
+	db_audit(db, NULL, resume ? "campaign.resume" : "campaign.pause",
 	         c->name, NULL);
 	return 0;
 }
@@ -537,7 +537,7 @@ campaign_delete(struct db *db, struct campaign *c, char **cause)
 	st = db_stmt(db, "DELETE FROM campaigns WHERE id = ?");
 	db_bind_int(st, 1, c->id);
 	if (db_done(db, st) == -1 ||
-	    db_audit(db, "cli", "campaign.delete", c->name, NULL) == -1 ||
+	    db_audit(db, NULL, "campaign.delete", c->name, NULL) == -1 ||
 	    db_commit(db) == -1) {
 		*cause = xasprintf("cannot delete campaign: %s", db_errmsg(db));
 		db_rollback(db);

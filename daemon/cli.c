@@ -35,6 +35,7 @@ cli_db(struct ctx *ctx)
 		cli_error("cannot open database %s", cause);
 		exit(EXIT_FAIL);
 	}
+	db_set_actor(ctx->db, ctx->actor);
 	v = db_version(ctx->db);
 	if (v < schema_latest()) {
 		cli_error("database %s is at schema %d, this ppgd needs %d; "
@@ -53,8 +54,8 @@ cli_db(struct ctx *ctx)
 void
 cli_json(json_t *j)
 {
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10) |
-	                            JSON_ENCODE_ANY);
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+	                            JSON_REAL_PRECISION(10) | JSON_ENCODE_ANY);
 
 	if (s != NULL) {
 		puts(s);

@@ -72,7 +72,8 @@ outbox_change(struct ctx *ctx, int argc, char **argv, int retry)
 			return cli_usage(OUTBOX_USAGE);
 	} else if (optind != argc || campaign == NULL)
 		return cli_usage(OUTBOX_USAGE);
-	if (campaign != NULL && (c = campaign_find(cli_db(ctx), campaign)) == NULL) {
+	if (campaign != NULL &&
+	    (c = campaign_find(cli_db(ctx), campaign)) == NULL) {
 		cli_error("no campaign %s", campaign);
 		return EXIT_FAIL;
 	}

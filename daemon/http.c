@@ -140,7 +140,8 @@ http_reply_text(struct evhttp_request *req, int code, const char *text)
 void
 http_reply_json(struct evhttp_request *req, int code, json_t *j)
 {
-	char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER |
+	                            JSON_REAL_PRECISION(10));
 
 	http_reply(req, code, "application/json", s, s ? strlen(s) : 0);
 	free(s);

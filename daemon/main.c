@@ -45,7 +45,7 @@ usage(FILE *fp)
 	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(fp, "  %s\n", commands[i].usage);
 	fprintf(fp, "  version\n  help\noptions: -c FILE (configuration), -v "
-		    "(debug log), -V (version), -h (help)\nSee ppgd(8).\n");
+	            "(debug log), -V (version), -h (help)\nSee ppgd(8).\n");
 	return fp == stdout ? EXIT_OK : EXIT_USAGE;
 }
 

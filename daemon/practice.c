@@ -88,7 +88,7 @@ practice_add(struct db *db, const struct practice *p, char **cause)
 		*cause = xasprintf("cannot add practice: %s", db_errmsg(db));
 		return -1;
 	}
-	db_audit(db, "cli", "practice.add", p->code, NULL);
+	db_audit(db, NULL, "practice.add", p->code, NULL);
 	return 0;
 }
 

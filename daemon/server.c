@@ -215,6 +215,7 @@ server_run(const char *config_file, struct config **cfgp, struct db *db)
 	s.cfg = cfg;
 	s.db = db;
 	s.started = util_monotonic();
+	db_set_actor(db, "daemon");
 	if ((s.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	server_signals(&s);

@@ -319,6 +319,8 @@ def test_broadcast(env):
     t.check_eq(len(emls), 1, "the dispatcher sends the broadcast into the spool")
     t.check_eq(audit(env, "broadcast.send"), [("api:records", "Flu clinics 2026")],
                "the broadcast is audited as api:records")
+    t.check_eq([a for a, o in audit(env, "campaign.add") if o == "Flu clinics 2026"],
+               ["api:records"], "the campaign it made is audited as api:records too")
     expect(env, "POST", "/api/v1/broadcasts", 409, "a taken name", body=body)
     doc, _ = expect(env, "POST", "/api/v1/broadcasts", 202, "a broadcast with a default name",
                     body={"practice": "B82002", "template": "broadcast",
