@@ -74,6 +74,9 @@ bench: all
 	@PPGD_DEPS_BENCH=1 scripts/deps.sh
 	@bench/run.sh
 
+check-browser: all
+	@tests/browser/run.sh
+
 demo: all
 	@scripts/demo.sh
 
