@@ -29,6 +29,9 @@ need_file /usr/sbin/smtp-sink postfix
 if [ "${PPGD_DEPS_BENCH:-0}" = 1 ]; then
 	need_cmd wrk wrk
 fi
+if [ "${PPGD_DEPS_VALGRIND:-0}" = 1 ]; then
+	need_cmd valgrind valgrind
+fi
 
 [ -n "$missing" ] || exit 0
 
