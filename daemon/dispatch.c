@@ -514,6 +514,10 @@ dispatcher_claim(struct dispatcher *d, int *full)
 	for (i = 0; i < n; i++) {
 		batch[i]->started = util_monotonic();
 		d->inflight++;
+		/* Personal data: at debug only. */
+		log_debug("event=send id=%lld channel=%s to=%s",
+		          (long long)batch[i]->m.id, batch[i]->m.channel,
+		          batch[i]->m.to);
 		batch[i]->lane->ops->send(batch[i]->lane->state, &batch[i]->m,
 		                          dispatcher_done, batch[i]);
 	}

@@ -278,6 +278,10 @@ log_inbound(const struct inrow *r, const char *disposition, int care)
 {
 	log_info("event=inbound provider=%s id=%lld disposition=%s care=%d",
 	         r->provider, (long long)r->id, disposition, care);
+	/* Personal data: at debug only. */
+	log_debug("event=inbound id=%lld from=\"%s\" body=\"%s\"",
+	          (long long)r->id, r->from != NULL ? r->from : "",
+	          r->body != NULL ? r->body : "");
 }
 
 /* ---- SMS ---------------------------------------------------------------- */

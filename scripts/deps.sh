@@ -36,6 +36,9 @@ if [ "${PPGD_DEPS_BROWSER:-0}" = 1 ]; then
 	need_cmd node nodejs
 	need_cmd npm npm
 fi
+if [ "${PPGD_DEPS_VALGRIND:-0}" = 1 ]; then
+	need_cmd valgrind valgrind
+fi
 
 [ -n "$missing" ] || exit 0
 
