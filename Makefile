@@ -98,6 +98,9 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	@fuzz/build.sh run $(FUZZ_SECONDS)
 
+print-pkgs:
+	@echo $(PKGS)
+
 format:
 	clang-format -i daemon/*.c daemon/*.h tests/*.c $(wildcard tests/*.h bench/*.c fuzz/*.c)
 
