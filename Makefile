@@ -46,7 +46,7 @@ deps:
 $(B):
 	@mkdir -p $(B)
 
-$(B)/%.o: daemon/%.c daemon/*.h | $(B) deps
+$(B)/%.o: daemon/%.c daemon/*.h daemon/*.def | $(B) deps
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Idaemon -c -o $@ $<
 
 $(B)/libppgd.a: $(OBJS)
@@ -87,13 +87,20 @@ format:
 
 install: ppgd
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 \
-	  $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR) $(DESTDIR)$(UNITDIR) \
+	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR) $(DESTDIR)$(UNITDIR) \
 	  $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
 	install -m 755 ppgd $(DESTDIR)$(BINDIR)/ppgd
 	install -m 644 $(wildcard docs/*.5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 $(wildcard docs/*.7) $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 $(wildcard docs/*.8) $(DESTDIR)$(MANDIR)/man8/
 	cp -R surveys templates $(DESTDIR)$(DATADIR)/
-	install -m 644 config/ppgd.conf $(DESTDIR)$(DATADIR)/ppgd.conf.example
+	# The example for /etc/ppgd: state under /var/lib/ppgd (the unit's
+	# StateDirectory), templates where they were installed.
+	sed -e 's|^database = ppgd.db|database = /var/lib/ppgd/ppgd.db|' \
+	    -e 's|^spool = spool|spool = /var/lib/ppgd/spool|' \
+	    -e 's|^templates = templates|templates = $(DATADIR)/templates|' \
+	    config/ppgd.conf > $(DESTDIR)$(DATADIR)/ppgd.conf.example
+	chmod 644 $(DESTDIR)$(DATADIR)/ppgd.conf.example
 	install -m 644 systemd/ppgd.service $(DESTDIR)$(UNITDIR)/ppgd.service
 	install -m 644 systemd/ppgd.sysusers $(DESTDIR)$(SYSUSERSDIR)/ppgd.conf
 	install -m 644 systemd/ppgd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/ppgd.conf
@@ -102,6 +109,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ppgd $(DESTDIR)$(UNITDIR)/ppgd.service \
 	  $(DESTDIR)$(SYSUSERSDIR)/ppgd.conf $(DESTDIR)$(TMPFILESDIR)/ppgd.conf
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard docs/*.5)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard docs/*.7)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard docs/*.8)))
 	rm -rf $(DESTDIR)$(DATADIR)
 

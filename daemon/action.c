@@ -112,7 +112,7 @@ action_add(struct db *db, const struct action_new *a, int64_t *id, char **cause)
 		return -1;
 	}
 	*id = db_last_id(db);
-	db_audit(db, "cli", "action.add", "action", NULL);
+	db_audit(db, NULL, "action.add", "action", NULL);
 	return 0;
 }
 
@@ -153,7 +153,7 @@ action_update(struct db *db, int64_t id, const char *status, const char *note,
 	db_bind_text(st, 3, status);
 	db_bind_text(st, 4, note);
 	if (db_done(db, st) == -1 ||
-	    db_audit(db, "cli", "action.update", "action", status) == -1 ||
+	    db_audit(db, NULL, "action.update", "action", status) == -1 ||
 	    db_commit(db) == -1) {
 		*cause = xasprintf("cannot update: %s", db_errmsg(db));
 		db_rollback(db);

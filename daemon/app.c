@@ -2,20 +2,32 @@
 #include <stddef.h>
 
 #include "app.h"
+#include "action.h"
 #include "dispatch.h"
 #include "http.h"
+#include "retention.h"
 #include "scheduler.h"
 #include "status.h"
-#include "action.h"
+#include "unsubscribe.h"
+#include "webhook_http.h"
+#include "websurvey.h"
 
 /* The services on the loop; one daemon per process. */
 static struct dispatcher *dispatcher;
 static struct scheduler *scheduler;
+static struct retention *retention;
 
 static const struct http_route public_routes[] = {
     {EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", "healthz", status_healthz},
     {EVHTTP_REQ_GET, "/metrics", "metrics", status_metrics},
     {EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/practice/", "actions", action_http},
+    {EVHTTP_REQ_POST, "/webhooks/twilio/sms", "twilio_sms", webhook_http},
+    {EVHTTP_REQ_POST, "/webhooks/twilio/status", "twilio_status", webhook_http},
+    {EVHTTP_REQ_POST, "/webhooks/notify/sms", "notify_sms", webhook_http},
+    {EVHTTP_REQ_POST, "/webhooks/notify/status", "notify_status", webhook_http},
+    {EVHTTP_REQ_POST, "/webhooks/mailgun/email", "mailgun_email", webhook_http},
+    {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/s/", "survey", websurvey_http},
+    {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/u/", "unsubscribe", unsubscribe_http},
     {0, NULL, NULL, NULL},
 };
 
@@ -32,6 +44,7 @@ app_start(struct server *s, char **cause)
 		return -1;
 	if ((scheduler = scheduler_new(s, cause)) == NULL)
 		return -1;
+	retention = retention_new(s);
 	return 0;
 }
 
@@ -47,7 +60,8 @@ app_stop(struct server *s)
 int
 app_busy(struct server *s)
 {
-	return dispatcher != NULL ? dispatcher_inflight(dispatcher) : 0;
+	return (dispatcher != NULL ? dispatcher_inflight(dispatcher) : 0) +
+	       webhook_http_pending();
 }
 
 void
@@ -66,6 +80,9 @@ app_free(struct server *s)
 	dispatcher = NULL;
 	scheduler_free(scheduler);
 	scheduler = NULL;
+	retention_free(retention);
+	retention = NULL;
+	webhook_http_free();
 }
 
 void

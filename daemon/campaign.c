@@ -9,6 +9,7 @@
 #include "cron.h"
 #include "fire.h"
 #include "meeting.h"
+#include "outbox.h"
 #include "survey_store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -461,7 +462,7 @@ campaign_add(struct db *db, const struct config *cfg, struct campaign *c,
 	    c->next_fire_at == 0 && c->meeting_id != 0 ? "done" : "active");
 	if (campaign_insert(db, c, cause) == -1)
 		return -1;
-	db_audit(db, "cli", "campaign.add", c->name, c->kind);
+	db_audit(db, NULL, "campaign.add", c->name, c->kind);
 	return 0;
 }
 
@@ -519,7 +520,7 @@ campaign_set_state(struct db *db, struct campaign *c, const char *state,
 		*cause = xasprintf("cannot update campaign: %s", db_errmsg(db));
 		return -1;
 	}
-	db_audit(db, "cli", resume ? "campaign.resume" : "campaign.pause",
+	db_audit(db, NULL, resume ? "campaign.resume" : "campaign.pause",
 	         c->name, NULL);
 	return 0;
 }
@@ -536,7 +537,7 @@ campaign_delete(struct db *db, struct campaign *c, char **cause)
 	st = db_stmt(db, "DELETE FROM campaigns WHERE id = ?");
 	db_bind_int(st, 1, c->id);
 	if (db_done(db, st) == -1 ||
-	    db_audit(db, "cli", "campaign.delete", c->name, NULL) == -1 ||
+	    db_audit(db, NULL, "campaign.delete", c->name, NULL) == -1 ||
 	    db_commit(db) == -1) {
 		*cause = xasprintf("cannot delete campaign: %s", db_errmsg(db));
 		db_rollback(db);
@@ -674,4 +675,42 @@ campaign_parse_offset(const char *s, int64_t *out)
 		return -1;
 	*out = neg ? -(int64_t)v : (int64_t)v;
 	return 0;
+}
+
+char *
+campaign_broadcast_name(struct db *db, const char *tz)
+{
+	struct campaign *old;
+	struct tm tm;
+	char day[40], *name;
+	int n = 1;
+
+	cron_localtime(time(NULL), tz, &tm);
+	strftime(day, sizeof day, "%-d %B %Y", &tm);
+	name = xasprintf("News from the patient group, %s", day);
+	while ((old = campaign_find(db, name)) != NULL) {
+		campaign_free(old);
+		free(name);
+		name =
+		    xasprintf("News from the patient group, %s (%d)", day, ++n);
+	}
+	return name;
+}
+
+json_t *
+campaign_show_json(struct db *db, const struct campaign *c)
+{
+	json_t *o = campaign_to_json(c), *fires = json_array();
+	int64_t t[CAMPAIGN_NEXT_FIRES];
+	char buf[32];
+	int n, i;
+
+	n = campaign_fire_times(db, c, time(NULL), t, CAMPAIGN_NEXT_FIRES);
+	for (i = 0; i < n; i++)
+		json_array_append_new(fires,
+		                      json_string(campaign_iso(c, t[i], buf)));
+	json_object_set_new(o, "next_fires", fires);
+	json_object_set_new(o, "runs", campaign_runs_json(db, c));
+	json_object_set_new(o, "outbox", outbox_counts(db, c->name));
+	return o;
 }

@@ -76,4 +76,12 @@ int campaign_parse_offset(const char *, int64_t *);
 /* Format t in the campaign's zone as ISO 8601 with offset into buf[32]. */
 const char *campaign_iso(const struct campaign *, int64_t t, char buf[32]);
 
+/* How many fire times `campaign show` lists. */
+#define CAMPAIGN_NEXT_FIRES 5
+/* "News from the patient group, 5 March 2026", made unique. Caller frees. */
+char *campaign_broadcast_name(struct db *, const char *tz);
+/* What `campaign show --json` and the API print: the campaign, its next
+ * fire times, runs and outbox counts. */
+json_t *campaign_show_json(struct db *, const struct campaign *);
+
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "util.h"
 #include "log.h"
 #include "schema.h"
 #include "xmalloc.h"
@@ -34,6 +35,7 @@ cli_db(struct ctx *ctx)
 		cli_error("cannot open database %s", cause);
 		exit(EXIT_FAIL);
 	}
+	db_set_actor(ctx->db, ctx->actor);
 	v = db_version(ctx->db);
 	if (v < schema_latest()) {
 		cli_error("database %s is at schema %d, this ppgd needs %d; "
@@ -53,7 +55,7 @@ void
 cli_json(json_t *j)
 {
 	char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-	                            JSON_ENCODE_ANY);
+	                            JSON_REAL_PRECISION(10) | JSON_ENCODE_ANY);
 
 	if (s != NULL) {
 		puts(s);
@@ -95,4 +97,20 @@ cli_dispatch(struct ctx *ctx, const char *group, const struct cmd *cmds,
 	for (c = cmds; c->name != NULL; c++)
 		fprintf(stderr, "  ppgd %s\n", c->usage);
 	return EXIT_USAGE;
+}
+
+int
+cli_write_page(const char *file, char *doc, size_t len)
+{
+	char *cause = NULL;
+	int rc = EXIT_OK;
+
+	if (util_write_atomic(file, doc, len, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		rc = EXIT_FAIL;
+	} else
+		printf("wrote %s\n", file);
+	free(doc);
+	return rc;
 }

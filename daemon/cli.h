@@ -34,6 +34,8 @@ void cli_json(json_t *);
 /* Dispatch argv[0] among subcommands; usage on unknown. */
 int cli_dispatch(struct ctx *, const char *group, const struct cmd *cmds,
                  int argc, char **argv);
+/* Write an HTML page atomically and say so; takes doc. */
+int cli_write_page(const char *file, char *doc, size_t len);
 /* Reset getopt for a new argument vector. */
 void cli_getopt_reset(void);
 /* Print a command's usage line and return EXIT_USAGE. */
@@ -51,9 +53,11 @@ int cmd_schedule(struct ctx *, int, char **);
 int cmd_campaign(struct ctx *, int, char **);
 int cmd_meeting(struct ctx *, int, char **);
 int cmd_broadcast(struct ctx *, int, char **);
+int cmd_outbox(struct ctx *, int, char **);
 int cmd_results(struct ctx *, int, char **);
 int cmd_report(struct ctx *, int, char **);
 int cmd_action(struct ctx *, int, char **);
 int cmd_practice_profile(struct ctx *, int, char **);
+int cmd_inbox(struct ctx *, int, char **);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
 #include "cli.h"
 #include "log.h"
 #include "schema.h"
@@ -68,6 +69,25 @@ print_defaults(void)
 	}
 }
 
+/* Print every error (one a line); takes errors. */
+static int
+check_config_failed(char *errors, int json)
+{
+	json_t *arr;
+	char *line, *save = NULL;
+
+	if (json) {
+		arr = json_array();
+		for (line = strtok_r(errors, "\n", &save); line != NULL;
+		     line = strtok_r(NULL, "\n", &save))
+			json_array_append_new(arr, json_string(line));
+		cli_json(json_pack("{s:b, s:o}", "ok", 0, "errors", arr));
+	} else
+		fputs(errors, stdout);
+	free(errors);
+	return EXIT_FAIL;
+}
+
 int
 cmd_check_config(struct ctx *ctx, int argc, char **argv)
 {
@@ -76,7 +96,8 @@ cmd_check_config(struct ctx *ctx, int argc, char **argv)
 	    {"defaults", no_argument, NULL, 'd'},
 	    {NULL, 0, NULL, 0}};
 	struct config *cfg;
-	char *errors = NULL;
+	char *errors = NULL, *cause = NULL;
+	const char *api_addr;
 	int json = 0, ch;
 
 	cli_getopt_reset();
@@ -89,20 +110,18 @@ cmd_check_config(struct ctx *ctx, int argc, char **argv)
 			return cli_usage("check-config [--json] [--defaults]");
 		json = 1;
 	}
-	if (config_load(ctx->config_file, &cfg, &errors) == -1) {
-		if (json) {
-			json_t *arr = json_array();
-			char *line, *save = NULL;
-			for (line = strtok_r(errors, "\n", &save); line;
-			     line = strtok_r(NULL, "\n", &save))
-				json_array_append_new(arr, json_string(line));
-			cli_json(
-			    json_pack("{s:b, s:o}", "ok", 0, "errors", arr));
-		} else
-			fputs(errors, stdout);
-		free(errors);
-		return EXIT_FAIL;
+	if (config_load(ctx->config_file, &cfg, &errors) == -1)
+		return check_config_failed(errors, json);
+	/* What only start-up would otherwise find: the API's tokens. */
+	if (api_configure(cfg, &api_addr, &cause) == -1) {
+		errors = xasprintf(
+		    "%s: %s\n", ctx->config_file ? ctx->config_file : "config",
+		    cause);
+		free(cause);
+		config_free(cfg);
+		return check_config_failed(errors, json);
 	}
+	api_free();
 	config_free(cfg);
 	if (json)
 		cli_json(json_pack("{s:b, s:s?}", "ok", 1, "file",

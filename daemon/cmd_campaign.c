@@ -21,7 +21,6 @@
 	" [--remind-after 3d [--max-reminders N]] [--message TEXT]"            \
 	" [--action ID ...] [--json]"
 #define CAMPAIGN_PREVIEW_USAGE "campaign preview NAME [--member ID] [--json]"
-#define NEXT_FIRES             5
 
 /* What add's options say before they become a campaign. */
 struct add_args {
@@ -304,24 +303,6 @@ campaign_list_cmd(struct ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static json_t *
-show_json(struct db *db, const struct campaign *c)
-{
-	json_t *o = campaign_to_json(c), *fires = json_array();
-	int64_t t[NEXT_FIRES];
-	char buf[32];
-	int n, i;
-
-	n = campaign_fire_times(db, c, time(NULL), t, NEXT_FIRES);
-	for (i = 0; i < n; i++)
-		json_array_append_new(fires,
-		                      json_string(campaign_iso(c, t[i], buf)));
-	json_object_set_new(o, "next_fires", fires);
-	json_object_set_new(o, "runs", campaign_runs_json(db, c));
-	json_object_set_new(o, "outbox", outbox_counts(db, c->name));
-	return o;
-}
-
 static void
 print_value(const char *k, json_t *v)
 {
@@ -349,7 +330,7 @@ campaign_show_cmd(struct ctx *ctx, int argc, char **argv)
 
 	if (c == NULL)
 		return rc;
-	o = show_json(ctx->db, c);
+	o = campaign_show_json(ctx->db, c);
 	if (json)
 		cli_json(o);
 	else {

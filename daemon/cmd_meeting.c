@@ -363,27 +363,6 @@ broadcast_option(int ch, struct campaign *c, const char **practice, int *json)
 	return -1;
 }
 
-/* "News from the patient group, 5 March 2026", made unique. */
-static char *
-broadcast_name(struct db *db, const char *tz)
-{
-	struct campaign *old;
-	struct tm tm;
-	char day[40], *name;
-	int n = 1;
-
-	cron_localtime(time(NULL), tz, &tm);
-	strftime(day, sizeof day, "%-d %B %Y", &tm);
-	name = xasprintf("News from the patient group, %s", day);
-	while ((old = campaign_find(db, name)) != NULL) {
-		campaign_free(old);
-		free(name);
-		name =
-		    xasprintf("News from the patient group, %s (%d)", day, ++n);
-	}
-	return name;
-}
-
 static int
 broadcast_fire(struct ctx *ctx, struct campaign *c, int json, char **cause)
 {
@@ -434,7 +413,7 @@ cmd_broadcast(struct ctx *ctx, int argc, char **argv)
 	c->practice_id = p->id;
 	c->kind = xstrdup("broadcast");
 	if (c->name == NULL)
-		c->name = broadcast_name(ctx->db, p->timezone);
+		c->name = campaign_broadcast_name(ctx->db, p->timezone);
 	if (broadcast_fire(ctx, c, json, &cause) == -1) {
 		cli_error("%s", cause);
 		free(cause);

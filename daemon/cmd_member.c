@@ -486,7 +486,7 @@ stats_by(struct db *db, const char *sql, const char *practice)
 	db_bind_text(st, 1, practice);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_object_set_new(o, db_col_text(st, 0),
-				    json_integer(sqlite3_column_int64(st, 1)));
+		                    json_integer(sqlite3_column_int64(st, 1)));
 	sqlite3_reset(st);
 	return o;
 }
@@ -504,14 +504,14 @@ member_stats_cmd(struct ctx *ctx, int argc, char **argv)
 	    {"json", no_argument, NULL, 'j'},
 	    {NULL, 0, NULL, 0}};
 	static const char *const names[] = {"reachable", "age_band", "sex",
-					    "ethnicity", "tags"};
+	                                    "ethnicity", "tags"};
 	const char *sql[] = {
 	    STATS_SQL("CASE WHEN m.email IS NOT NULL AND m.optout_email_at IS"
-		      " NULL AND m.mobile IS NOT NULL AND m.optout_sms_at IS"
-		      " NULL THEN 'email and sms' WHEN m.email IS NOT NULL AND"
-		      " m.optout_email_at IS NULL THEN 'email only' WHEN"
-		      " m.mobile IS NOT NULL AND m.optout_sms_at IS NULL THEN"
-		      " 'sms only' ELSE 'unreachable' END"),
+	              " NULL AND m.mobile IS NOT NULL AND m.optout_sms_at IS"
+	              " NULL THEN 'email and sms' WHEN m.email IS NOT NULL AND"
+	              " m.optout_email_at IS NULL THEN 'email only' WHEN"
+	              " m.mobile IS NOT NULL AND m.optout_sms_at IS NULL THEN"
+	              " 'sms only' ELSE 'unreachable' END"),
 	    STATS_SQL("m.age_band"), STATS_SQL("m.sex"),
 	    STATS_SQL("m.ethnicity"),
 	    "SELECT t.tag, count(*) FROM member_tags t JOIN members m ON"
@@ -529,11 +529,12 @@ member_stats_cmd(struct ctx *ctx, int argc, char **argv)
 		else if (ch == 'j')
 			json = 1;
 		else
-			return cli_usage("member stats [--practice CODE] [--json]");
+			return cli_usage(
+			    "member stats [--practice CODE] [--json]");
 	}
 	for (i = 0; i < sizeof names / sizeof names[0]; i++)
 		json_object_set_new(o, names[i],
-				    stats_by(cli_db(ctx), sql[i], practice));
+		                    stats_by(cli_db(ctx), sql[i], practice));
 	if (json) {
 		cli_json(o);
 		return EXIT_OK;
@@ -541,9 +542,8 @@ member_stats_cmd(struct ctx *ctx, int argc, char **argv)
 	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
 		printf("%s:\n", names[i]);
 		g = json_object_get(o, names[i]);
-		json_object_foreach(g, k, v)
-			printf("  %-22s %6lld\n", k,
-			       (long long)json_integer_value(v));
+		json_object_foreach(g, k, v) printf(
+		    "  %-22s %6lld\n", k, (long long)json_integer_value(v));
 	}
 	json_decref(o);
 	return EXIT_OK;
@@ -561,7 +561,8 @@ cmd_member(struct ctx *ctx, int argc, char **argv)
 	    {"export", member_export_cmd,
 	     "member export [--practice CODE] [-o FILE]"},
 	    {"erase", member_erase_cmd, "member erase ID"},
-	    {"stats", member_stats_cmd, "member stats [--practice CODE] [--json]"},
+	    {"stats", member_stats_cmd,
+	     "member stats [--practice CODE] [--json]"},
 	    {NULL, NULL, NULL}};
 
 	return cli_dispatch(ctx, "member", cmds, argc, argv);

@@ -75,6 +75,8 @@ practice_add_cmd(struct ctx *ctx, int argc, char **argv)
 		return cli_usage(PRACTICE_ADD_USAGE);
 	}
 	p->code = xstrdup(argv[optind]);
+	if (p->timezone == NULL)
+		p->timezone = xstrdup(config_str(ctx->cfg, CFG_TIMEZONE));
 	if (practice_add(cli_db(ctx), p, &cause) == -1) {
 		cli_error("%s", cause);
 		free(cause);

@@ -92,21 +92,6 @@ report_parse(int argc, char **argv, struct report_opts *o, int annual)
 	return 0;
 }
 
-static int
-write_page(const char *file, char *doc, size_t len)
-{
-	char *cause = NULL;
-	int rc = EXIT_OK;
-
-	if (util_write_atomic(file, doc, len, &cause) == -1) {
-		cli_error("%s", cause);
-		free(cause);
-		rc = EXIT_FAIL;
-	}
-	free(doc);
-	return rc;
-}
-
 static void
 representation_text(const json_t *r)
 {
@@ -181,7 +166,7 @@ report_representation(struct ctx *ctx, int argc, char **argv)
 	doc = html_finish(h, &len);
 	free(title);
 	json_decref(r);
-	return write_page(o.html, doc, len);
+	return cli_write_page(o.html, doc, len);
 }
 
 static void
@@ -252,7 +237,7 @@ report_annual(struct ctx *ctx, int argc, char **argv)
 	}
 	doc = annual_html(r, &len);
 	json_decref(r);
-	return write_page(o.html, doc, len);
+	return cli_write_page(o.html, doc, len);
 }
 
 int

@@ -448,9 +448,8 @@ results_html(const json_t *r, const char *file)
 {
 	const json_t *s = json_object_get(r, "survey"), *q;
 	struct html *h;
-	char *title, *doc, *cause = NULL;
+	char *title, *doc;
 	size_t i, len;
-	int rv;
 
 	title = xasprintf("Results: %s", js(s, "title"));
 	h = html_new(title);
@@ -458,13 +457,8 @@ results_html(const json_t *r, const char *file)
 	json_array_foreach(json_object_get(r, "questions"), i, q)
 	    html_question(h, q);
 	doc = html_finish(h, &len);
-	if ((rv = util_write_atomic(file, doc, len, &cause)) == -1) {
-		cli_error("%s", cause);
-		free(cause);
-	}
-	free(doc);
 	free(title);
-	return rv;
+	return cli_write_page(file, doc, len) == EXIT_OK ? 0 : -1;
 }
 
 /* ---- the command -------------------------------------------------------- */

@@ -11,6 +11,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "cron.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -261,6 +262,11 @@ set_value(struct config *cfg, enum cfg_key k, const char *v, char **cause)
 			        -1);
 		break;
 	case CT_ADDR:
+		if (*v == '\0' && k == CFG_LISTEN)
+			return (*cause = xasprintf("%s: the daemon needs an "
+			                           "address:port",
+			                           ci->key),
+			        -1);
 		if (parse_addr(v) == -1)
 			return (*cause = xasprintf("%s: expected address:port, "
 			                           "not %s",
@@ -292,6 +298,12 @@ set_value(struct config *cfg, enum cfg_key k, const char *v, char **cause)
 		cfg->str[k] = resolve_path(cfg, v);
 		return 0;
 	case CT_STR:
+		if (k == CFG_TIMEZONE && cron_check_tz(v, cause) == -1) {
+			char *c = *cause;
+			*cause = xasprintf("%s: %s", ci->key, c);
+			free(c);
+			return -1;
+		}
 		break;
 	}
 	free(cfg->str[k]);

@@ -19,6 +19,7 @@ struct stmt_entry {
 
 struct db {
 	sqlite3 *h;
+	char actor[64]; /* who acts, for audit rows that do not say */
 	struct stmt_entry *buckets[STMT_BUCKETS];
 	/* Callers pass string literals: look up by address first. */
 	struct {
@@ -54,6 +55,7 @@ db_open(const char *path, struct db **out, char **cause)
 		db_close(db);
 		return -1;
 	}
+	snprintf(db->actor, sizeof db->actor, "ppgd");
 	sqlite3_busy_timeout(db->h, 5000);
 	sqlite3_extended_result_codes(db->h, 1);
 	if (db_exec(db, pragmas, cause) == -1) {
@@ -347,9 +349,15 @@ db_audit(struct db *db, const char *actor, const char *action,
 	                               " object, detail) VALUES (?,?,?,?,?)");
 
 	db_bind_int(st, 1, time(NULL));
-	db_bind_text(st, 2, actor);
+	db_bind_text(st, 2, actor != NULL ? actor : db->actor);
 	db_bind_text(st, 3, action);
 	db_bind_text(st, 4, object);
 	db_bind_text(st, 5, detail);
 	return db_done(db, st);
+}
+
+void
+db_set_actor(struct db *db, const char *actor)
+{
+	snprintf(db->actor, sizeof db->actor, "%s", actor);
 }

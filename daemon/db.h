@@ -42,7 +42,10 @@ const char *db_col_text(sqlite3_stmt *, int);
 int db_backup(struct db *, const char *file, char **cause);
 /* Database size in bytes (page_count * page_size). */
 int64_t db_bytes(struct db *);
-/* Record an audit row (no personal data in detail). */
+/* Who acts on this connection from now on ("cli", "api:NAME"...). */
+void db_set_actor(struct db *, const char *actor);
+/* Record an audit row (no personal data in detail); actor NULL: the
+ * connection's. */
 int db_audit(struct db *, const char *actor, const char *action,
              const char *object, const char *detail);
 

@@ -25,11 +25,10 @@
 
 #define NLANES 4
 /*
- * The timer's longest sleep. Rows are also queued by the CLI in another
- * process, which cannot wake this one: a cheap indexed look every couple of
- * seconds finds them.
+ * The timer's longest sleep. Rows queued by the CLI in another process are
+ * noticed by the scheduler (PRAGMA data_version), which kicks us.
  */
-#define IDLE_RECHECK    2.0
+#define IDLE_RECHECK    30.0
 #define BLOCKED_RECHECK 10.0
 /* A lane at its concurrency: outcomes re-arm the timer; this is a net. */
 #define FULL_RECHECK 0.25
@@ -454,7 +453,8 @@ dispatcher_claim(struct dispatcher *d, int *full)
 	        " p.name, CASE o.channel WHEN 'email' THEN p.email_from ELSE"
 	        " p.sms_from END, o.attempts + 1, p.timezone,"
 	        " (o.channel = 'sms' AND m.optout_sms_at IS NOT NULL) OR"
-	        " (o.channel = 'email' AND m.optout_email_at IS NOT NULL)"
+	        " (o.channel = 'email' AND m.optout_email_at IS NOT NULL),"
+	        " o.purpose = 'campaign'"
 	        " FROM outbox o JOIN practices p ON p.id = o.practice_id"
 	        " LEFT JOIN members m ON m.id = o.member_id"
 	        " WHERE o.state = 'pending' AND o.next_attempt_at <= ?1"
@@ -483,7 +483,12 @@ dispatcher_claim(struct dispatcher *d, int *full)
 			*full = 1;
 			continue;
 		}
-		if (strcmp(channel, "sms") == 0 &&
+		/*
+		 * Quiet hours are for messages we start; an answer to a text
+		 * the member just sent (the next question, a STOP
+		 * confirmation, the care reply) goes at once.
+		 */
+		if (strcmp(channel, "sms") == 0 && sqlite3_column_int(st, 14) &&
 		    (until = quiet_until(cfg, db_col_text(st, 12), now)) > 0) {
 			claim_hold_quiet(db, id, until);
 			continue;

@@ -378,7 +378,8 @@ tokens_flush(struct fire *f)
 	struct pending_token *p;
 	size_t i;
 
-	qsort(f->pending, f->npending, sizeof *f->pending, token_cmp);
+	if (f->npending > 0)
+		qsort(f->pending, f->npending, sizeof *f->pending, token_cmp);
 	for (i = 0; i < f->npending; i++) {
 		p = &f->pending[i];
 		st = db_stmt(f->db,

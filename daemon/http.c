@@ -140,7 +140,8 @@ http_reply_text(struct evhttp_request *req, int code, const char *text)
 void
 http_reply_json(struct evhttp_request *req, int code, json_t *j)
 {
-	char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER |
+	                            JSON_REAL_PRECISION(10));
 
 	http_reply(req, code, "application/json", s, s ? strlen(s) : 0);
 	free(s);
@@ -210,6 +211,30 @@ http_track(struct http *h, struct evhttp_request *req)
 	}
 }
 
+/* The Allow header of a 405: every method the route takes. */
+static void
+http_allow(struct evhttp_request *req, int methods)
+{
+	static const struct {
+		int bit;
+		const char *name;
+	} m[] = {{EVHTTP_REQ_GET, "GET"},     {EVHTTP_REQ_HEAD, "HEAD"},
+	         {EVHTTP_REQ_POST, "POST"},   {EVHTTP_REQ_PUT, "PUT"},
+	         {EVHTTP_REQ_PATCH, "PATCH"}, {EVHTTP_REQ_DELETE, "DELETE"}};
+	char allow[64] = "";
+	size_t i;
+
+	for (i = 0; i < sizeof m / sizeof m[0]; i++) {
+		if ((methods & m[i].bit) == 0)
+			continue;
+		if (*allow != '\0')
+			strcat(allow, ", ");
+		strcat(allow, m[i].name);
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+	                  allow);
+}
+
 static void
 http_gencb(struct evhttp_request *req, void *arg)
 {
@@ -228,11 +253,7 @@ http_gencb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if ((evhttp_request_get_command(req) & r->methods) == 0) {
-		evhttp_add_header(
-		    evhttp_request_get_output_headers(req), "Allow",
-		    r->methods & EVHTTP_REQ_POST
-		        ? (r->methods & EVHTTP_REQ_GET ? "GET, POST" : "POST")
-		        : "GET");
+		http_allow(req, r->methods);
 		http_reply_text(req, 405, "method not allowed");
 		return;
 	}
@@ -258,13 +279,28 @@ struct http *
 http_new(struct server *srv, const char *addr, const struct http_route *routes,
          char **cause)
 {
-	struct http *h = xcalloc(1, sizeof *h);
-	char *host = xstrdup(addr), *colon = strrchr(host, ':');
+	struct http *h;
+	char *host, *colon;
 	size_t i;
 
+	if (addr == NULL || (colon = strrchr(addr, ':')) == NULL ||
+	    colon == addr) {
+		*cause = xasprintf("cannot listen on '%s': expected "
+		                   "address:port",
+		                   addr ? addr : "");
+		return NULL;
+	}
+	h = xcalloc(1, sizeof *h);
+	host = xstrdup(addr);
+	colon = strrchr(host, ':');
 	h->srv = srv;
 	h->routes = routes;
 	*colon = '\0';
+	/* "[::1]:8081": the address without its brackets. */
+	if (host[0] == '[' && colon > host + 1 && colon[-1] == ']') {
+		colon[-1] = '\0';
+		memmove(host, host + 1, strlen(host));
+	}
 	h->evh = evhttp_new(server_base(srv));
 	evhttp_set_gencb(h->evh, http_gencb, h);
 	http_apply_limits(h);

@@ -13,11 +13,11 @@
 static const struct cmd commands[] = {
     {"init", cmd_init, "init"},
     {"serve", cmd_serve, "serve"},
-    {"check-config", cmd_check_config, "check-config [--json]"},
+    {"check-config", cmd_check_config, "check-config [--json] [--defaults]"},
     {"backup", cmd_backup, "backup FILE"},
     {"practice", cmd_practice, "practice add|update|list|show|profile ..."},
     {"member", cmd_member,
-     "member add|update|show|list|import|export|erase ..."},
+     "member add|update|show|list|import|export|erase|stats ..."},
     {"survey", cmd_survey, "survey load|list|show ..."},
     {"sms-info", cmd_sms_info, "sms-info TEXT [--json]"},
     {"schedule", cmd_schedule, "schedule next EXPR [--from ISO8601] ..."},
@@ -25,9 +25,13 @@ static const struct cmd commands[] = {
      "campaign add|list|show|preview|send|pause|resume|delete ..."},
     {"meeting", cmd_meeting, "meeting add|minutes|list|show ..."},
     {"broadcast", cmd_broadcast, "broadcast --practice CODE --template T ..."},
+    {"outbox", cmd_outbox,
+     "outbox [--campaign NAME] [--failed] [--json] | retry | cancel ..."},
     {"results", cmd_results, "results SURVEY|CAMPAIGN [--by FIELD] ..."},
     {"report", cmd_report, "report representation|annual ..."},
     {"action", cmd_action, "action add|update|list ..."},
+    {"inbox", cmd_inbox,
+     "inbox [--unmatched] [--flagged] [--practice CODE] [--limit N] [--json]"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -40,7 +44,8 @@ usage(FILE *fp)
 	            "commands:\n");
 	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(fp, "  %s\n", commands[i].usage);
-	fprintf(fp, "See ppgd(8).\n");
+	fprintf(fp, "  version\n  help\noptions: -c FILE (configuration), -v "
+	            "(debug log), -V (version), -h (help)\nSee ppgd(8).\n");
 	return fp == stdout ? EXIT_OK : EXIT_USAGE;
 }
 
@@ -65,6 +70,8 @@ main(int argc, char **argv)
 	int ch, verbose = 0, rc;
 	size_t i;
 
+	/* getopt's messages name the program "ppgd", however it was run. */
+	argv[0] = "ppgd";
 	/* '+': stop at the command; its options are its own. */
 	while ((ch = getopt(argc, argv, "+c:vhV")) != -1) {
 		switch (ch) {

@@ -48,7 +48,7 @@ meeting_add(struct db *db, struct meeting *m, char **cause)
 		return -1;
 	}
 	m->id = db_last_id(db);
-	db_audit(db, "cli", "meeting.add", "meeting", NULL);
+	db_audit(db, NULL, "meeting.add", "meeting", NULL);
 	return 0;
 }
 
@@ -107,7 +107,7 @@ meeting_set_minutes(struct db *db, int64_t id, const char *minutes,
 		*cause = xasprintf("no meeting %lld", (long long)id);
 		return -1;
 	}
-	db_audit(db, "cli", "meeting.minutes", "meeting", NULL);
+	db_audit(db, NULL, "meeting.minutes", "meeting", NULL);
 	return 0;
 }
 

@@ -53,7 +53,7 @@ int member_set(struct member *, const char *field, const char *value,
                char **cause);
 /* Set the i-th field of member_fields(). */
 int member_set_index(struct member *, size_t i, const char *value,
-		     char **cause);
+                     char **cause);
 /* A field as text, as export writes it. Caller frees. */
 char *member_get_text(const struct member *, const char *field);
 /* Check the whole record (contact for the preferred channel...). */

@@ -194,7 +194,7 @@ member_import(struct db *db, FILE *fp, const char *origin, const char *practice,
 	if (mode == IMPORT_DRY_RUN || (mode == IMPORT_STRICT && r->bad > 0))
 		db_rollback(db);
 	else {
-		db_audit(db, "cli", "member.import", origin, NULL);
+		db_audit(db, NULL, "member.import", origin, NULL);
 		if (db_commit(db) == -1) {
 			*cause = xasprintf("cannot commit: %s", db_errmsg(db));
 			db_rollback(db);

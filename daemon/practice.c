@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "cron.h"
 #include "practice.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -49,6 +50,8 @@ practice_check(const struct practice *p, char **cause)
 			return -1;
 		}
 	}
+	if (p->timezone != NULL && cron_check_tz(p->timezone, cause) == -1)
+		return -1;
 	if (p->email_from != NULL && *p->email_from != '\0' &&
 	    strchr(p->email_from, '@') == NULL) {
 		*cause = xasprintf("--email-from is not an email address");
@@ -85,7 +88,7 @@ practice_add(struct db *db, const struct practice *p, char **cause)
 		*cause = xasprintf("cannot add practice: %s", db_errmsg(db));
 		return -1;
 	}
-	db_audit(db, "cli", "practice.add", p->code, NULL);
+	db_audit(db, NULL, "practice.add", p->code, NULL);
 	return 0;
 }
 

@@ -194,7 +194,7 @@ store_rows(struct db *db, int64_t practice_id, const struct prow *rows,
 		if (db_done(db, st) == -1)
 			goto fail;
 	}
-	if (db_audit(db, "cli", "practice.profile", "population", NULL) == -1 ||
+	if (db_audit(db, NULL, "practice.profile", "population", NULL) == -1 ||
 	    db_commit(db) == -1)
 		goto fail;
 	return 0;

@@ -165,6 +165,12 @@ static const char *const migrations[] = {
 
     /* 5: campaigns: the actions a "you said, we did" update lists. */
     "ALTER TABLE campaigns ADD COLUMN action_ids TEXT;",
+
+    /* 6: the replay cache of signed webhooks (Mailgun's token). */
+    "CREATE TABLE webhook_nonces ("
+    " provider TEXT NOT NULL, nonce TEXT NOT NULL, seen_at INTEGER NOT NULL,"
+    " PRIMARY KEY (provider, nonce)) WITHOUT ROWID;"
+    "CREATE INDEX webhook_nonces_seen ON webhook_nonces(seen_at);",
 };
 
 int

@@ -8,6 +8,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "api.h"
 #include "http.h"
 #include "log.h"
 #include "app.h"
@@ -29,6 +30,7 @@ struct server {
 	struct config *cfg;
 	struct db *db;
 	struct http *http;
+	struct http *api; /* NULL when the admin API is off */
 	struct event *ev_term, *ev_int, *ev_hup, *ev_watchdog, *ev_stop;
 	double started;
 	double stop_deadline;
@@ -100,6 +102,8 @@ server_on_stop(evutil_socket_t sig, short what, void *arg)
 	log_info("event=stopping signal=%s", strsignal((int)sig));
 	sdnotify_send("STOPPING=1");
 	http_stop_accepting(s->http);
+	if (s->api != NULL)
+		http_stop_accepting(s->api);
 	app_stop(s);
 	s->stop_deadline =
 	    util_monotonic() + (double)config_int(s->cfg, CFG_SHUTDOWN_TIMEOUT);
@@ -127,13 +131,18 @@ server_on_hup(evutil_socket_t sig, short what, void *arg)
 	if (strcmp(config_str(cfg, CFG_DATABASE),
 	           config_str(s->cfg, CFG_DATABASE)) != 0 ||
 	    strcmp(config_str(cfg, CFG_LISTEN),
-	           config_str(s->cfg, CFG_LISTEN)) != 0)
-		log_warnx("event=reload msg_detail=\"database and listen "
-		          "take effect at the next restart\"");
+	           config_str(s->cfg, CFG_LISTEN)) != 0 ||
+	    strcmp(config_str(cfg, CFG_API_LISTEN),
+	           config_str(s->cfg, CFG_API_LISTEN)) != 0)
+		log_warnx("event=reload msg_detail=\"database, listen and "
+		          "[api] listen take effect at the next restart\"");
 	config_free(s->cfg);
 	s->cfg = cfg;
 	log_init(config_int(cfg, CFG_VERBOSE));
 	http_apply_limits(s->http);
+	if (s->api != NULL)
+		http_apply_limits(s->api);
+	api_reload(cfg);
 	app_reload(s);
 	log_info("event=reloaded");
 	sdnotify_send("READY=1");
@@ -173,6 +182,8 @@ server_free(struct server *s)
 {
 	app_free(s);
 	http_free(s->http);
+	http_free(s->api);
+	api_free();
 	if (s->ev_watchdog != NULL)
 		event_free(s->ev_watchdog);
 	event_free(s->ev_term);
@@ -181,6 +192,22 @@ server_free(struct server *s)
 	event_free(s->ev_stop);
 	event_base_free(s->base);
 	free(s->config_file);
+}
+
+/* The admin API's listener, if [api] turns it on. */
+static int
+server_api_start(struct server *s, char **cause)
+{
+	const char *addr;
+
+	if (api_configure(s->cfg, &addr, cause) == -1)
+		return -1;
+	if (addr != NULL &&
+	    (s->api = http_new(s, addr, api_routes(), cause)) == NULL)
+		return -1;
+	if (addr != NULL)
+		log_info("event=api_listening listen=%s", addr);
+	return 0;
 }
 
 int
@@ -196,12 +223,14 @@ server_run(const char *config_file, struct config **cfgp, struct db *db)
 	s.db = db;
 	s.started = util_monotonic();
 	sqlite3_busy_timeout(db_handle(db), SERVER_BUSY_MS);
+	db_set_actor(db, "daemon");
 	if ((s.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	server_signals(&s);
 	s.http =
 	    http_new(&s, config_str(cfg, CFG_LISTEN), app_routes(), &cause);
-	if (s.http == NULL || app_start(&s, &cause) == -1) {
+	if (s.http == NULL || server_api_start(&s, &cause) == -1 ||
+	    app_start(&s, &cause) == -1) {
 		log_warnx("event=start_failed error=\"%s\"", cause);
 		free(cause);
 		server_free(&s);

@@ -1459,7 +1459,10 @@ number_answer(const struct question *q, const char *v, enum channel ch,
 	return 0;
 }
 
-/* Text answers: valid UTF-8, CRLF made LF, at most max_length characters. */
+/*
+ * Text answers: valid UTF-8, line ends made LF (CRLF and a lone CR alike, so
+ * normalising twice changes nothing), at most max_length characters.
+ */
 static int
 text_answer(const struct question *q, const char *v, enum channel ch,
             char **normalised, char **cause)
@@ -1467,9 +1470,11 @@ text_answer(const struct question *q, const char *v, enum channel ch,
 	char *t = xstrdup(v), *r, *w;
 	long len;
 
-	for (r = w = t; *r != '\0'; r++)
-		if (!(r[0] == '\r' && r[1] == '\n'))
-			*w++ = *r;
+	for (r = w = t; *r != '\0'; r++) {
+		if (r[0] == '\r' && r[1] == '\n')
+			continue;
+		*w++ = *r == '\r' ? '\n' : *r;
+	}
 	*w = '\0';
 	if ((len = utf8_count(t, 0)) < 0) {
 		free(t);

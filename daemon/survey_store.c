@@ -108,7 +108,7 @@ survey_store_save(struct db *db, const struct survey *s, int64_t now,
 	if (survey_insert(db, s, *version + 1, now, id, cause) == -1)
 		return -1;
 	(*version)++;
-	db_audit(db, "cli", "survey.load", s->slug, s->hash);
+	db_audit(db, NULL, "survey.load", s->slug, s->hash);
 	return 0;
 }
 

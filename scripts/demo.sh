@@ -6,6 +6,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 demo="$top/demo"
 ppgd="$top/ppgd"
 port=${PPGD_DEMO_PORT:-18089}
+pid=
 
 rm -rf "$demo"
 mkdir -p "$demo"
@@ -19,27 +20,54 @@ templates = $top/templates
 [email]
 transport = file
 spool = spool
+reply_domain = reply.riverside.example.org
 [sms]
 transport = file
 spool = spool
+; The demo sends at any hour; a real practice keeps quiet hours.
+quiet_start = 00:00
+quiet_end = 00:00
+[twilio]
+auth_token_file = twilio-token
+[mailgun]
+signing_key_file = mailgun-key
 CONF
+# Demo secrets (a real practice's come from its providers).
+(umask 077 && echo demo-twilio-auth-token > "$demo/twilio-token" &&
+	echo demo-mailgun-signing-key > "$demo/mailgun-key")
 P() { "$ppgd" -c "$demo/ppgd.conf" "$@"; }
+step() { printf '\n== %s\n' "$*"; }
+stop() { [ -z "$pid" ] || { kill -TERM "$pid" 2>/dev/null; wait "$pid" || true; }; }
+trap stop EXIT
 
-echo "== 1. The database and the practice"
+step "1. The database, the practice and its population profile"
 P init
 P practice add A81001 --name "Riverside Medical Practice" \
 	--email-from ppg@riverside.example.org --sms-from Riverside \
 	--phone "01632 960000" --website https://riverside.example.org
+P practice profile A81001 "$top/config/demo/population.csv"
 
-echo
-echo "== 2. The virtual network: 200 synthetic members from CSV"
+step "2. The virtual network: 200 synthetic members from CSV"
 P member import "$top/config/demo/members.csv" --practice A81001
+P member stats --practice A81001 | sed -n '1,4p'
 
-echo
-echo "== 3. The daemon"
-P serve 2> "$demo/serve.log" &
+step "3. The shipped surveys"
+for s in fft practice-experience post-meeting priorities; do
+	P survey load "$top/surveys/$s.yaml"
+done
+
+step "4. A meeting with its campaigns, and a Friends and Family Test survey"
+when=$(date -u -d '+15 days' +%Y-%m-%dT18:30)
+P meeting add --practice A81001 --at "$when" \
+	--where "Riverside Medical Practice, Community Room" --with-campaigns
+P campaign add fft-demo --practice A81001 --kind survey --survey fft \
+	--channels sms,email --remind-after 3d --max-reminders 1
+P campaign send meeting-1-invitation
+P campaign send fft-demo
+
+step "5. The daemon delivers into the spool"
+"$ppgd" -c "$demo/ppgd.conf" serve 2> "$demo/serve.log" &
 pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
 i=0
 until curl -fsS "http://127.0.0.1:$port/healthz" > "$demo/healthz.json" 2>/dev/null; do
 	i=$((i + 1))
@@ -47,13 +75,51 @@ until curl -fsS "http://127.0.0.1:$port/healthz" > "$demo/healthz.json" 2>/dev/n
 	sleep 0.1
 done
 echo "GET /healthz -> $(cat "$demo/healthz.json")"
+i=0
+while [ "$(P outbox --json | python3 -c 'import json,sys; o=json.load(sys.stdin); print(o["pending"]+o["sending"])')" != 0 ]; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || { echo "messages did not go out; see $demo/serve.log"; exit 1; }
+	sleep 0.1
+done
+P outbox | grep -E 'sent|failed'
+echo "spool: $(ls "$demo/spool/email" | wc -l) emails (.eml), $(ls "$demo/spool/sms" | wc -l) texts (.json)"
 
-echo
-echo "== 4. Who is in the network"
-P member stats --practice A81001
+if [ -x "$top/scripts/demo-replies.py" ]; then
+	step "6. Members answer: texts, web forms and an email, over real HTTP"
+	python3 "$top/scripts/demo-replies.py" "$demo" "http://127.0.0.1:$port"
+	echo "Flagged as a request for care (answered with the practice, NHS 111 and 999):"
+	P inbox --flagged | sed 's/^/  /'
+	echo "From a number we do not know (kept, not dropped):"
+	P inbox --unmatched | sed 's/^/  /'
+	echo "Agenda items sent by replying to the meeting invitation:"
+	P meeting show 1 | grep 'agenda item' | sed 's/^/  /'
+	echo "Opted out by texting STOP: $(P member list --json | python3 -c '
+import json, sys
+print(sum(1 for m in json.load(sys.stdin) if m["optout_sms"]))') member(s)"
+	i=0
+	while [ "$(P outbox --json | python3 -c 'import json,sys; o=json.load(sys.stdin); print(o["pending"]+o["sending"])')" != 0 ]; do
+		i=$((i + 1)); [ $i -lt 300 ] || break; sleep 0.1
+	done
+	echo "Messages now: $(P outbox --json | python3 -c 'import json,sys; o=json.load(sys.stdin); print(", ".join("%s %d" % kv for kv in o.items() if kv[1]))')"
+fi
 
-kill -TERM $pid
-wait $pid || true
-trap - EXIT
-echo
-echo "Demo files are in $demo (database ppgd.db, spool/, serve.log)."
+step "7. Results and reports"
+stop
+pid=
+P results fft --html "$demo/fft-results.html" > /dev/null
+P results fft --json | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+q = next(q for q in r["questions"] if q["type"] == "fft")
+f = q["fft"]
+print("Friends and Family Test: %s responses, %s%% positive, %s%% negative"
+      % (q["respondents"], f["positive"], f["negative"]))'
+echo "Groups the network under-represents, with the audience to recruit them:"
+P report representation --practice A81001 | grep under-represented |
+	awk '{ printf "  %-8s ratio %s  %s %s\n", $1, $6, $8, $9 }'
+P report representation --practice A81001 --html "$demo/representation.html" > /dev/null
+P report annual --practice A81001 --year "$(date -u +%Y)" --html "$demo/annual-report.html" > /dev/null
+echo "HTML results:        $demo/fft-results.html"
+echo "Representation:      $demo/representation.html"
+echo "Annual report:       $demo/annual-report.html"
+echo "Everything else (database, spool, logs) is in $demo."

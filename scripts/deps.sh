@@ -24,6 +24,7 @@ need_pc libesmtp-1.0 libesmtp-dev
 need_file /usr/include/csv.h libcsv-dev
 need_cmd sqlite3 sqlite3
 need_cmd curl curl
+need_cmd groff groff-base
 need_file /usr/bin/python3 python3
 need_file /usr/sbin/smtp-sink postfix
 if [ "${PPGD_DEPS_BENCH:-0}" = 1 ]; then

@@ -208,8 +208,8 @@ def make_member(rng, i, name, mobile_no, has_email, used_emails):
         channel = "email" if email else "sms"
     p_disabled = 0.35 if age in ("75-84", "85+") else 0.18
     disability = yes_no(rng, p_disabled)
-    joined = datetime.date(2018, 1, 1) + \
-        datetime.timedelta(days=rng.randrange(7 * 365 + 180))
+    joined = datetime.date(2023, 4, 1) + \
+        datetime.timedelta(days=rng.randrange(1300))
     return [
         "PPG-%04d" % i, first, last, email, mobile, channel,
         consent(rng, bool(email)), consent(rng, bool(mobile)), age, sex,

@@ -1,0 +1,154 @@
+/* ppgd inbox: inbound messages (not delivery receipts), newest first. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define INBOX_USAGE                                                            \
+	"inbox [--unmatched] [--flagged] [--practice CODE] [--limit N] "       \
+	"[--json]"
+
+static const struct option inbox_opts[] = {
+    {"unmatched", no_argument, NULL, 'u'},
+    {"flagged", no_argument, NULL, 'f'},
+    {"practice", required_argument, NULL, 'p'},
+    {"limit", required_argument, NULL, 'l'},
+    {"json", no_argument, NULL, 'j'},
+    {NULL, 0, NULL, 0}};
+
+struct inbox_args {
+	int unmatched, flagged, json;
+	const char *practice;
+	long limit;
+};
+
+static int
+inbox_parse(int argc, char **argv, struct inbox_args *a)
+{
+	char *end;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", inbox_opts, NULL)) != -1) {
+		switch (ch) {
+		case 'u':
+			a->unmatched = 1;
+			break;
+		case 'f':
+			a->flagged = 1;
+			break;
+		case 'p':
+			a->practice = optarg;
+			break;
+		case 'l':
+			a->limit = strtol(optarg, &end, 10);
+			if (*end != '\0' || a->limit < 1)
+				return -1;
+			break;
+		case 'j':
+			a->json = 1;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return optind == argc ? 0 : -1;
+}
+
+static json_t *
+row_json(sqlite3_stmt *st)
+{
+	char when[21];
+	const char *s;
+	json_t *o = json_object();
+	int i;
+	static const char *const names[] = {
+	    "provider", "channel", "disposition", "practice",
+	    "from",     "to",      "body"};
+
+	json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
+	json_object_set_new(
+	    o, "received_at",
+	    json_string(util_format_time(sqlite3_column_int64(st, 1), when)));
+	for (i = 0; i < 7; i++) {
+		s = db_col_text(st, i + 2);
+		json_object_set_new(o, names[i],
+		                    s ? json_string(s) : json_null());
+	}
+	json_object_set_new(o, "member",
+	                    sqlite3_column_type(st, 9) == SQLITE_NULL
+	                        ? json_null()
+	                        : json_integer(sqlite3_column_int64(st, 9)));
+	json_object_set_new(o, "care_flag",
+	                    json_boolean(sqlite3_column_int(st, 10)));
+	json_object_set_new(o, "meeting",
+	                    sqlite3_column_type(st, 11) == SQLITE_NULL
+	                        ? json_null()
+	                        : json_integer(sqlite3_column_int64(st, 11)));
+	return o;
+}
+
+/* One line: the body on one line, cut at 70 bytes. */
+static void
+row_print(json_t *o)
+{
+	char *body =
+	         xstrdup(json_string_value(json_object_get(o, "body")) ?: ""),
+	     *p;
+	const char *from = json_string_value(json_object_get(o, "from"));
+	const char *pr = json_string_value(json_object_get(o, "practice"));
+
+	for (p = body; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	if (strlen(body) > 70)
+		strcpy(body + 67, "...");
+	printf("%-6lld %s %-8s %-11s %s%-8s %-16s %s\n",
+	       (long long)json_integer_value(json_object_get(o, "id")),
+	       json_string_value(json_object_get(o, "received_at")),
+	       json_string_value(json_object_get(o, "provider")),
+	       json_string_value(json_object_get(o, "disposition")),
+	       json_is_true(json_object_get(o, "care_flag")) ? "!" : " ",
+	       pr ? pr : "-", from ? from : "-", body);
+	free(body);
+}
+
+int
+cmd_inbox(struct ctx *ctx, int argc, char **argv)
+{
+	struct inbox_args a = {.limit = 100};
+	sqlite3_stmt *st;
+	json_t *arr = json_array(), *o;
+	size_t i;
+
+	if (inbox_parse(argc, argv, &a) == -1)
+		return cli_usage(INBOX_USAGE);
+	st = db_stmt(
+	    cli_db(ctx),
+	    "SELECT i.id, i.received_at, i.provider, i.channel, i.disposition,"
+	    " p.code, i.from_addr, i.to_addr, i.body, i.member_id,"
+	    " i.care_flag, i.meeting_id FROM inbound i"
+	    " LEFT JOIN practices p ON p.id = i.practice_id"
+	    " WHERE i.provider NOT LIKE '%-status'"
+	    " AND (?1 = 0 OR i.disposition = 'unmatched')"
+	    " AND (?2 = 0 OR i.care_flag = 1) AND (?3 IS NULL OR p.code = ?3)"
+	    " ORDER BY i.id DESC LIMIT ?4");
+	db_bind_int(st, 1, a.unmatched);
+	db_bind_int(st, 2, a.flagged);
+	db_bind_text(st, 3, a.practice);
+	db_bind_int(st, 4, a.limit);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(arr, row_json(st));
+	sqlite3_reset(st);
+	if (a.json) {
+		cli_json(arr);
+		return EXIT_OK;
+	}
+	json_array_foreach(arr, i, o) row_print(o);
+	if (json_array_size(arr) == 0)
+		printf("no messages\n");
+	json_decref(arr);
+	return EXIT_OK;
+}

@@ -1,0 +1,236 @@
+/*
+ * Unsubscribe links. An opt-out must always work, so an unsubscribe token
+ * does not expire; it can be used any number of times (each use is
+ * idempotent) and its used_at records the first.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto.h"
+#include "form.h"
+#include "http.h"
+#include "log.h"
+#include "server.h"
+#include "template.h"
+#include "unsubscribe.h"
+#include "web.h"
+#include "xmalloc.h"
+
+struct utoken {
+	int64_t id, member_id;
+	char *practice;
+};
+
+static int
+utoken_find(struct db *db, const char *token, struct utoken *t)
+{
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT t.id, t.member_id, p.name FROM tokens t"
+	                " JOIN members m ON m.id = t.member_id"
+	                " JOIN practices p ON p.id = m.practice_id"
+	                " WHERE t.hash=?1 AND t.kind='unsubscribe'");
+	char hash[65];
+	int found = 0;
+
+	crypto_token_hash(token, hash);
+	db_bind_text(st, 1, hash);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		t->id = sqlite3_column_int64(st, 0);
+		t->member_id = sqlite3_column_int64(st, 1);
+		t->practice = xstrdup(db_col_text(st, 2));
+		found = 1;
+	}
+	sqlite3_reset(st);
+	return found;
+}
+
+/* The channel of the newest message that carried this link; "email". */
+static char *
+utoken_channel(struct db *db, const char *token)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT channel FROM outbox WHERE"
+	                               " unsubscribe_token=?1"
+	                               " ORDER BY id DESC LIMIT 1");
+	char *ch = NULL;
+
+	db_bind_text(st, 1, token);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		ch = xstrdup(db_col_text(st, 0));
+	sqlite3_reset(st);
+	return ch != NULL ? ch : xstrdup("email");
+}
+
+/* Opt out of email and/or SMS in one transaction. */
+static int
+optout(struct db *db, const struct utoken *t, int email, int sms,
+       const char *how)
+{
+	sqlite3_stmt *st;
+	int64_t now = time(NULL);
+	char obj[32];
+
+	if (db_begin(db) == -1)
+		return -1;
+	st = db_stmt(
+	    db, "UPDATE members SET"
+	        " optout_email_at=CASE WHEN ?2 THEN coalesce(optout_email_at,"
+	        " ?4) ELSE optout_email_at END,"
+	        " optout_sms_at=CASE WHEN ?3 THEN coalesce(optout_sms_at, ?4)"
+	        " ELSE optout_sms_at END, updated_at=?4 WHERE id=?1");
+	db_bind_int(st, 1, t->member_id);
+	db_bind_int(st, 2, email);
+	db_bind_int(st, 3, sms);
+	db_bind_int(st, 4, now);
+	if (db_done(db, st) == -1)
+		goto fail;
+	st = db_stmt(db, "UPDATE sms_sessions SET state='stopped',"
+	                 " updated_at=?2 WHERE member_id=?1 AND state='open'"
+	                 " AND ?3");
+	db_bind_int(st, 1, t->member_id);
+	db_bind_int(st, 2, now);
+	db_bind_int(st, 3, sms);
+	if (db_done(db, st) == -1)
+		goto fail;
+	st = db_stmt(db, "UPDATE tokens SET used_at=coalesce(used_at, ?2)"
+	                 " WHERE id=?1");
+	db_bind_int(st, 1, t->id);
+	db_bind_int(st, 2, now);
+	snprintf(obj, sizeof obj, "member:%lld", (long long)t->member_id);
+	if (db_done(db, st) == -1 ||
+	    db_audit(db, "member",
+	             email && sms ? "optout-all"
+	             : email      ? "optout-email"
+	                          : "optout-sms",
+	             obj, how) == -1 ||
+	    db_commit(db) == -1)
+		goto fail;
+	log_info("event=unsubscribe member=%lld email=%d sms=%d how=%s",
+	         (long long)t->member_id, email, sms, how);
+	return 0;
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+static void
+choose_page(struct evhttp_request *req, const struct config *cfg,
+            const struct utoken *t, const char *token, const char *channel)
+{
+	char *practice = html_escape(t->practice), *tok = html_escape(token);
+	const char *vars[] = {"practice",
+	                      practice,
+	                      "token",
+	                      tok,
+	                      "checked_email",
+	                      strcmp(channel, "email") == 0 ? " checked" : "",
+	                      "checked_sms",
+	                      strcmp(channel, "sms") == 0 ? " checked" : "",
+	                      "checked_both",
+	                      strcmp(channel, "both") == 0 ? " checked" : "",
+	                      NULL};
+	char *main = web_render(cfg, "unsubscribe", vars);
+
+	if (main == NULL)
+		web_message(req, cfg, 500, "Sorry, there is a problem",
+		            "Please try again later.");
+	else
+		web_reply(req, cfg, 200, "Stop messages from the patient group",
+		          main);
+	free(main);
+	free(practice);
+	free(tok);
+}
+
+static void
+done_page(struct evhttp_request *req, const struct config *cfg,
+          const struct utoken *t, int email, int sms)
+{
+	char *text = xasprintf(
+	    "You will get no more %s from the patient group at %s. This does "
+	    "not affect your care. If you change your mind, please contact the "
+	    "practice.",
+	    email && sms ? "emails or text messages"
+	    : email      ? "emails"
+	                 : "text messages",
+	    t->practice);
+
+	web_message(req, cfg, 200, "You have been unsubscribed", text);
+	free(text);
+}
+
+static void
+unsubscribe_post(struct evhttp_request *req, struct server *srv,
+                 const struct utoken *t)
+{
+	const struct config *cfg = server_config(srv);
+	struct form *f = NULL;
+	char *body, *cause = NULL;
+	const char *one, *ch;
+	size_t len;
+	int email, sms;
+
+	body = http_body(req, &len);
+	if (form_parse(body, len, 16, &f, &cause) == -1) {
+		free(cause);
+		free(body);
+		web_message(req, cfg, 400, "Sorry, we could not read that",
+		            "Please go back and try again.");
+		return;
+	}
+	free(body);
+	one = form_get(f, "List-Unsubscribe");
+	if (one != NULL && strcmp(one, "One-Click") == 0) {
+		/* RFC 8058: the mail provider's POST, answered directly. */
+		if (optout(server_db(srv), t, 1, 0, "one-click") == -1)
+			http_reply_text(req, 503, "try again later");
+		else
+			http_reply_text(req, 200, "unsubscribed");
+		form_free(f);
+		return;
+	}
+	ch = form_get(f, "channel");
+	email =
+	    ch != NULL && (strcmp(ch, "email") == 0 || strcmp(ch, "both") == 0);
+	sms = ch != NULL && (strcmp(ch, "sms") == 0 || strcmp(ch, "both") == 0);
+	form_free(f);
+	if (!email && !sms)
+		web_message(req, cfg, 400, "Sorry, we could not read that",
+		            "Please go back and choose email, text messages or "
+		            "both.");
+	else if (web_same_origin(req, cfg) == -1)
+		web_message(req, cfg, 403, "Sorry, we could not accept that",
+		            "Please open the unsubscribe link again.");
+	else if (optout(server_db(srv), t, email, sms, "link") == -1)
+		web_message(req, cfg, 503, "Sorry, there is a problem",
+		            "Please try again in a few minutes.");
+	else
+		done_page(req, cfg, t, email, sms);
+}
+
+void
+unsubscribe_http(struct evhttp_request *req, struct server *srv,
+                 const char *rest)
+{
+	const struct config *cfg = server_config(srv);
+	const char *token = web_token(rest);
+	struct utoken t = {0};
+	char *channel;
+
+	if (token == NULL || !utoken_find(server_db(srv), token, &t)) {
+		web_message(
+		    req, cfg, 404, "This link does not work",
+		    "Part of the link may be missing. Please check that "
+		    "you used the whole link, or contact your GP practice "
+		    "to stop messages from the patient group.");
+		return;
+	}
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_POST)
+		unsubscribe_post(req, srv, &t);
+	else {
+		channel = utoken_channel(server_db(srv), token);
+		choose_page(req, cfg, &t, token, channel);
+		free(channel);
+	}
+	free(t.practice);
+}
