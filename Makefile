@@ -36,7 +36,7 @@ OBJS     := $(SRCS:daemon/%.c=$(B)/%.o)
 TESTS    := $(patsubst tests/%.c,$(B)/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps check unit integration bench demo install uninstall clean \
-	format fuzz soak check-browser
+	format fuzz soak check-browser check-valgrind
 
 all: deps ppgd
 
@@ -70,9 +70,25 @@ unit: all $(TESTS)
 integration: all
 	@tests/run.sh --integration-only
 
+# The daemon and CLI under valgrind through a representative subset of the
+# integration tests; each process's report is in build/valgrind.
+VALGRIND_TESTS := test_lifecycle.py test_webhooks.py test_campaigns.py \
+		  test_privacy.py
+check-valgrind: all
+	@PPGD_DEPS_VALGRIND=1 scripts/deps.sh
+	@rm -rf $(B)/valgrind; fail=0; for t in $(VALGRIND_TESTS); do \
+	  echo "== valgrind: $$t"; PPGD=$(CURDIR)/tests/valgrind-ppgd.sh \
+	  PPGD_TOP=$(CURDIR) PPGD_SLOW=10 PPGD_VALGRIND_LOGS=$(CURDIR)/$(B)/valgrind \
+	  tests/integration/$$t || fail=1; done; \
+	for f in $(B)/valgrind/*.log; do [ -s $$f ] && { cat $$f; fail=1; }; done; \
+	[ $$fail = 0 ] && echo "== valgrind clean"
+
 bench: all
 	@PPGD_DEPS_BENCH=1 scripts/deps.sh
 	@bench/run.sh
+
+check-browser: all
+	@tests/browser/run.sh
 
 demo: all
 	@scripts/demo.sh

@@ -14,7 +14,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 out="$top/build/bench"
 work=$(mktemp -d "${TMPDIR:-/tmp}/sms_bench.XXXXXX")
 sink_pid=
-trap '[ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null; rm -rf "$work"' EXIT INT TERM
+trap '{ [ -z "$sink_pid" ] || kill "$sink_pid" 2>/dev/null; rm -rf "$work"; } || true' EXIT INT TERM
 
 mkdir -p "$out"
 [ -x "$top/ppgd" ] || make -C "$top" ppgd >/dev/null

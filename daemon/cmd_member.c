@@ -1,4 +1,5 @@
 /* ppgd member add|update|show|list|import|export|erase. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -413,6 +414,20 @@ member_import_cmd(struct ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
+/* The register is personal data: a new file is 0600 whatever the umask. */
+static FILE *
+open_private(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *fp;
+
+	if (fd == -1)
+		return NULL;
+	if ((fp = fdopen(fd, "w")) == NULL)
+		close(fd);
+	return fp;
+}
+
 static int
 member_export_cmd(struct ctx *ctx, int argc, char **argv)
 {
@@ -442,7 +457,7 @@ member_export_cmd(struct ctx *ctx, int argc, char **argv)
 		out = argv[optind++];
 	if (optind != argc)
 		return cli_usage("member export [--practice CODE] [-o FILE]");
-	if (out != NULL && (fp = fopen(out, "w")) == NULL) {
+	if (out != NULL && (fp = open_private(out)) == NULL) {
 		cli_error("cannot write %s: %m", out);
 		return EXIT_FAIL;
 	}
@@ -470,6 +485,10 @@ member_erase_cmd(struct ctx *ctx, int argc, char **argv)
 		free(cause);
 		return EXIT_FAIL;
 	}
+	/* The WAL still holds the pages as they were: checkpoint and empty it
+	 * (best effort; a running daemon's next checkpoint reuses it). */
+	sqlite3_wal_checkpoint_v2(db_handle(cli_db(ctx)), NULL,
+	                          SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	printf("erased member %lld: personal data removed, anonymised "
 	       "answers kept\n",
 	       (long long)id);

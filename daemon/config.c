@@ -167,6 +167,7 @@ config_read_secret(const char *path, char **out, char **cause)
 		return -1;
 	}
 	*out = xstrdup(buf);
+	explicit_bzero(buf, sizeof buf);
 	return 0;
 }
 

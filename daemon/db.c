@@ -1,8 +1,10 @@
 /* SQLite storage: WAL, foreign keys, a busy timeout, cached statements. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "log.h"
@@ -38,14 +40,34 @@ sql_hash(const char *s)
 	return h % STMT_BUCKETS;
 }
 
+/*
+ * The database holds personal data: create a new file 0600 whatever the
+ * umask (SQLite would make it 0644); its -wal and -shm files follow it.
+ */
+static void
+db_precreate(const char *path)
+{
+	int fd;
+
+	if (*path == '\0' || strcmp(path, ":memory:") == 0 ||
+	    strncmp(path, "file:", 5) == 0)
+		return;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) != -1)
+		close(fd);
+}
+
 int
 db_open(const char *path, struct db **out, char **cause)
 {
 	struct db *db = xcalloc(1, sizeof *db);
+	/* secure_delete: erased personal data is overwritten, not left in
+	 * free space for a later VACUUM. */
 	static const char *pragmas = "PRAGMA journal_mode=WAL;"
 	                             "PRAGMA synchronous=NORMAL;"
-	                             "PRAGMA foreign_keys=ON;";
+	                             "PRAGMA foreign_keys=ON;"
+	                             "PRAGMA secure_delete=ON;";
 
+	db_precreate(path);
 	if (sqlite3_open_v2(path, &db->h,
 	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	                        SQLITE_OPEN_NOMUTEX,
@@ -297,6 +319,7 @@ db_backup(struct db *db, const char *file, char **cause)
 	sqlite3_backup *b;
 	int rc;
 
+	db_precreate(file);
 	if (sqlite3_open(file, &dst) != SQLITE_OK) {
 		*cause = xasprintf("%s: %s", file, sqlite3_errmsg(dst));
 		sqlite3_close(dst);

@@ -409,15 +409,24 @@ claim_hold_quiet(struct db *db, int64_t id, int64_t until)
 	db_done(db, up);
 }
 
-/* Rows worth scanning now: the free places in every lane. */
+/*
+ * Rows worth scanning now: the free places in every lane that has started,
+ * and one for each lane not yet started (so its first row is found). A lane
+ * that is not used does not make every claim scan a whole batch.
+ */
 static int
 claim_room(struct dispatcher *d, int limit)
 {
+	const struct lane *l;
 	int room = 0, i;
 
-	for (i = 0; i < NLANES; i++)
-		if (d->lanes[i].inflight < d->lanes[i].concurrency)
-			room += d->lanes[i].concurrency - d->lanes[i].inflight;
+	for (i = 0; i < NLANES; i++) {
+		l = &d->lanes[i];
+		if (!l->ready)
+			room++;
+		else if (l->inflight < l->concurrency)
+			room += l->concurrency - l->inflight;
+	}
 	return room < limit ? room : limit;
 }
 
@@ -524,6 +533,10 @@ dispatcher_claim(struct dispatcher *d, int *full)
 	for (i = 0; i < n; i++) {
 		batch[i]->started = util_monotonic();
 		d->inflight++;
+		/* Personal data: at debug only. */
+		log_debug("event=send id=%lld channel=%s to=%s",
+		          (long long)batch[i]->m.id, batch[i]->m.channel,
+		          batch[i]->m.to);
 		batch[i]->lane->ops->send(batch[i]->lane->state, &batch[i]->m,
 		                          dispatcher_done, batch[i]);
 	}

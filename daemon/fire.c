@@ -378,7 +378,7 @@ tokens_flush(struct fire *f)
 	struct pending_token *p;
 	size_t i;
 
-	if (f->npending > 0)
+	if (f->npending > 1) /* pending is NULL when empty */
 		qsort(f->pending, f->npending, sizeof *f->pending, token_cmp);
 	for (i = 0; i < f->npending; i++) {
 		p = &f->pending[i];

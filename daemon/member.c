@@ -255,18 +255,23 @@ static int
 enum_value(const struct mf_def *d, const char *v, char **out, char **cause)
 {
 	char *low = util_lower(xstrdup(v)), *p;
+	const char *alias = NULL;
 	size_t i;
 
 	for (p = low; *p != '\0'; p++)
 		if (*p == ' ' || *p == '_')
 			*p = '-';
-	/* Common spellings people type. */
+	/* Common spellings people type (spaces are '-' by now). */
 	if (strcmp(low, "f") == 0 || strcmp(low, "woman") == 0)
-		strcpy(low, "female");
+		alias = "female";
 	else if (strcmp(low, "m") == 0 || strcmp(low, "man") == 0)
-		strcpy(low, "male");
-	else if (strcmp(low, "85 +") == 0 || strcmp(low, "85 and over") == 0)
-		strcpy(low, "85+");
+		alias = "male";
+	else if (strcmp(low, "85-+") == 0 || strcmp(low, "85-and-over") == 0)
+		alias = "85+";
+	if (alias != NULL) {
+		free(low);
+		low = xstrdup(alias);
+	}
 	for (i = 0; d->choices[i] != NULL; i++) {
 		if (strcmp(d->choices[i], low) == 0) {
 			*out = low;
@@ -729,12 +734,20 @@ member_by_email(struct db *db, const char *email)
 /*
  * Erasure keeps rows (so counts and anonymised answers survive) but removes
  * every value that identifies the person, including copies in the outbox
- * and the inbound log.
+ * and the inbound log. Inbound rows not matched to the member (delivery
+ * receipts, texts before they joined) are found by address, first, while
+ * the address is still known.
  */
 int
 member_erase(struct db *db, int64_t id, const char *actor, char **cause)
 {
 	static const char *const sql[] = {
+	    "UPDATE inbound SET from_addr=NULL, to_addr=NULL, body=NULL,"
+	    " raw=NULL WHERE id IN (SELECT i.id FROM inbound i JOIN members m"
+	    " ON m.id=?1 WHERE i.from_addr=m.mobile OR i.to_addr=m.mobile"
+	    " OR lower(i.from_addr)=m.email OR lower(i.to_addr)=m.email"
+	    " OR substr(lower(i.from_addr), -length(m.email) - 2)"
+	    " = '<' || m.email || '>')",
 	    "UPDATE members SET external_ref=NULL, first_name=NULL,"
 	    " last_name=NULL, email=NULL, mobile=NULL, consent_email_how=NULL,"
 	    " consent_sms_how=NULL, age_band=NULL, sex=NULL, ethnicity=NULL,"
@@ -744,7 +757,7 @@ member_erase(struct db *db, int64_t id, const char *actor, char **cause)
 	    "UPDATE outbox SET state='cancelled', held_reason='erased'"
 	    " WHERE member_id=?1 AND state IN ('pending','held')",
 	    "UPDATE outbox SET to_addr='', subject=NULL, body='', "
-	    "body_html=NULL"
+	    "body_html=NULL, error_text=NULL"
 	    " WHERE member_id=?1",
 	    "UPDATE inbound SET from_addr=NULL, body=NULL, raw=NULL,"
 	    " member_id=NULL WHERE member_id=?1",

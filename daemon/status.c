@@ -58,6 +58,7 @@ void
 status_metrics(struct evhttp_request *req, struct server *s, const char *rest)
 {
 	struct evbuffer *b = evbuffer_new();
+	sqlite3_stmt *st;
 	struct db *db = server_db(s);
 	size_t len;
 	char *body;
@@ -84,6 +85,19 @@ status_metrics(struct evhttp_request *req, struct server *s, const char *rest)
 	            " SELECT 'sent' UNION ALL SELECT 'delivered' UNION ALL"
 	            " SELECT 'failed' UNION ALL SELECT 'cancelled') s",
 	            "ppgd_messages", "state");
+	metric_header(b, "ppgd_messages_by_transport", "gauge",
+	              "Outbox messages by the transport that took them and "
+	              "state (never tried: transport \"none\").");
+	st = db_stmt(db, "SELECT coalesce(transport, 'none'), state, count(*)"
+	                 " FROM outbox GROUP BY 1, 2 ORDER BY 1, 2");
+	while (sqlite3_step(st) == SQLITE_ROW)
+		evbuffer_add_printf(
+		    b,
+		    "ppgd_messages_by_transport{transport=\"%s\",state=\"%s\"} "
+		    "%lld\n",
+		    db_col_text(st, 0), db_col_text(st, 1),
+		    (long long)sqlite3_column_int64(st, 2));
+	sqlite3_reset(st);
 	http_metrics(b);
 	app_metrics(b);
 	len = evbuffer_get_length(b);

@@ -4,6 +4,7 @@
  * effect. A retry finds its row already there and changes nothing.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,6 +13,7 @@
 #include "form.h"
 #include "log.h"
 #include "member.h"
+#include "multipart.h"
 #include "outbox.h"
 #include "phone.h"
 #include "smsconv.h"
@@ -19,6 +21,7 @@
 #include "xmalloc.h"
 
 #define MAX_FIELDS 64
+#define MAX_VALUE  65536 /* a multipart text field; the default body limit */
 
 static const struct {
 	const char *path;
@@ -75,13 +78,50 @@ parse_json(const char *body, size_t len, struct webhook_in *in, char **cause)
 }
 
 int
-webhook_parse(enum webhook_kind k, const char *body, size_t len,
-              struct webhook_in *in, char **cause)
+webhook_accepts(enum webhook_kind k, const char *ctype)
+{
+	if (ctype == NULL || strncasecmp(ctype, "multipart/", 10) != 0)
+		return 1;
+	return k == WH_MAILGUN_EMAIL && multipart_is_form_data(ctype);
+}
+
+/* Text fields into in->form, attachments counted; raw is the fields. */
+static int
+parse_multipart(const char *ctype, const char *body, size_t len,
+                struct webhook_in *in, char **cause)
+{
+	struct multipart_limits lim = {MAX_FIELDS, MAX_VALUE};
+	char *c = NULL, n[32];
+
+	if (multipart_parse(ctype, body, len, &lim, &in->form, &in->attachments,
+	                    &c) == -1) {
+		*cause = xasprintf("malformed multipart body: %s", c);
+		free(c);
+		return -1;
+	}
+	if (in->attachments > 0 &&
+	    form_get(in->form, "attachment-count") == NULL) {
+		snprintf(n, sizeof n, "%zu", in->attachments);
+		form_add(in->form, "attachment-count", n);
+	}
+	in->raw = form_encode(in->form);
+	return 0;
+}
+
+int
+webhook_parse_as(enum webhook_kind k, const char *ctype, const char *body,
+                 size_t len, struct webhook_in *in, char **cause)
 {
 	char *c = NULL;
 
 	memset(in, 0, sizeof *in);
 	in->kind = k;
+	if (!webhook_accepts(k, ctype)) {
+		*cause = xstrdup("unsupported content type");
+		return -1;
+	}
+	if (ctype != NULL && multipart_is_form_data(ctype))
+		return parse_multipart(ctype, body, len, in, cause);
 	if (kinds[k].json) {
 		if (parse_json(body, len, in, cause) == -1)
 			return -1;
@@ -92,6 +132,13 @@ webhook_parse(enum webhook_kind k, const char *body, size_t len,
 	}
 	in->raw = xstrndup(body, len);
 	return 0;
+}
+
+int
+webhook_parse(enum webhook_kind k, const char *body, size_t len,
+              struct webhook_in *in, char **cause)
+{
+	return webhook_parse_as(k, NULL, body, len, in, cause);
 }
 
 void
@@ -231,6 +278,10 @@ log_inbound(const struct inrow *r, const char *disposition, int care)
 {
 	log_info("event=inbound provider=%s id=%lld disposition=%s care=%d",
 	         r->provider, (long long)r->id, disposition, care);
+	/* Personal data: at debug only. */
+	log_debug("event=inbound id=%lld from=\"%s\" body=\"%s\"",
+	          (long long)r->id, r->from != NULL ? r->from : "",
+	          r->body != NULL ? r->body : "");
 }
 
 /* ---- SMS ---------------------------------------------------------------- */

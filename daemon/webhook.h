@@ -26,9 +26,11 @@ struct form;
 /* A parsed webhook request. */
 struct webhook_in {
 	enum webhook_kind kind;
-	struct form *form; /* Twilio and Mailgun */
-	json_t *json;      /* Notify */
-	char *raw;         /* the body as received */
+	struct form *form;  /* Twilio and Mailgun */
+	json_t *json;       /* Notify */
+	char *raw;          /* the body as received; for multipart, the text
+	                       fields form-encoded (no attachments) */
+	size_t attachments; /* file parts of a multipart body (not kept) */
 	int64_t now;
 };
 
@@ -50,6 +52,20 @@ const char *webhook_provider(enum webhook_kind);
  */
 int webhook_parse(enum webhook_kind, const char *body, size_t len,
                   struct webhook_in *in, char **cause);
+/*
+ * 1 if the kind takes a body of Content-Type ctype (NULL: none given):
+ * multipart bodies only on the Mailgun route and only multipart/form-data;
+ * other types are left to the parser. 0 means 415.
+ */
+int webhook_accepts(enum webhook_kind, const char *ctype);
+/*
+ * As webhook_parse, choosing the parser by ctype (NULL: the kind's own):
+ * multipart/form-data for Mailgun, whose file parts are counted in
+ * in->attachments and dropped. -1 with *cause also for a type the kind does
+ * not accept.
+ */
+int webhook_parse_as(enum webhook_kind, const char *ctype, const char *body,
+                     size_t len, struct webhook_in *in, char **cause);
 /* Free what webhook_parse allocated. */
 void webhook_in_clear(struct webhook_in *);
 /*

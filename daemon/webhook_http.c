@@ -8,7 +8,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -185,15 +184,14 @@ webhook_http(struct evhttp_request *req, struct server *srv, const char *rest)
 		return;
 	}
 	ctype = header(req, "Content-Type");
-	if (ctype != NULL && strncasecmp(ctype, "multipart/", 10) == 0) {
-		/* Mailgun posts multipart for attachments: not handled. */
-		http_reply_text(req, 415, "multipart bodies are not supported");
+	if (!webhook_accepts(kind, ctype)) {
+		http_reply_text(req, 415, "unsupported content type");
 		return;
 	}
 	j = xcalloc(1, sizeof *j);
 	j->req = req;
 	body = http_body(req, &len);
-	if (webhook_parse(kind, body, len, &j->in, &cause) == -1) {
+	if (webhook_parse_as(kind, ctype, body, len, &j->in, &cause) == -1) {
 		http_reply_text(req, 400, cause);
 		free(cause);
 		free(body);

@@ -307,7 +307,8 @@ error_summary(FILE *fp, const struct survey *s, const struct field *fs)
 		first_input(fp, &s->questions[i]);
 		fputs("\">", fp);
 		web_esc(fp, s->questions[i].text);
-		fputs(": ", fp);
+		fputs(" \xe2\x80\x93 ",
+		      fp); /* an en dash: "...service? – Please..." */
 		web_esc(fp, fs[i].error);
 		fputs("</a></li>", fp);
 	}

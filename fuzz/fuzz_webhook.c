@@ -6,7 +6,7 @@
  * never hit a database error or answer other than 200 or 400. Each input
  * is rolled back, so runs are independent. Signatures are not fuzzed here
  * (see fuzz_signature.c): webhook_apply is what runs after they pass.
- * FUZZ_SOURCES: daemon/webhook.c daemon/smsconv.c daemon/response.c daemon/survey.c daemon/template.c daemon/sms.c daemon/outbox.c daemon/member.c daemon/db.c daemon/schema.c daemon/config.c daemon/phone.c daemon/crypto.c daemon/form.c daemon/util.c daemon/log.c daemon/xmalloc.c daemon/practice.c
+ * FUZZ_SOURCES: daemon/webhook.c daemon/multipart.c daemon/smsconv.c daemon/response.c daemon/survey.c daemon/template.c daemon/sms.c daemon/outbox.c daemon/member.c daemon/db.c daemon/schema.c daemon/config.c daemon/phone.c daemon/crypto.c daemon/form.c daemon/util.c daemon/log.c daemon/xmalloc.c daemon/practice.c
  * FUZZ_PKGS: sqlite3 libfyaml jansson libcrypto inih
  */
 #include <stdint.h>

@@ -30,6 +30,15 @@ need_file /usr/sbin/smtp-sink postfix
 if [ "${PPGD_DEPS_BENCH:-0}" = 1 ]; then
 	need_cmd wrk wrk
 fi
+if [ "${PPGD_DEPS_BROWSER:-0}" = 1 ]; then
+	need_cmd chromium chromium
+	need_file /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf fonts-dejavu-core
+	need_cmd node nodejs
+	need_cmd npm npm
+fi
+if [ "${PPGD_DEPS_VALGRIND:-0}" = 1 ]; then
+	need_cmd valgrind valgrind
+fi
 
 [ -n "$missing" ] || exit 0
 

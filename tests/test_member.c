@@ -41,6 +41,10 @@ test_set_and_normalise(void **state)
 	assert_string_equal(m->email, "ann@example.org");
 	assert_int_equal(member_set(m, "sex", "F", &cause), 0);
 	assert_string_equal(m->sex, "female");
+	assert_int_equal(member_set(m, "sex", "Man", &cause), 0);
+	assert_string_equal(m->sex, "male");
+	assert_int_equal(member_set(m, "age_band", "85 and over", &cause), 0);
+	assert_string_equal(m->age_band, "85+");
 	assert_int_equal(member_set(m, "sex", "Prefer not to say", &cause), 0);
 	assert_string_equal(m->sex, "prefer-not-to-say");
 	assert_int_equal(

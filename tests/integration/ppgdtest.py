@@ -36,6 +36,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.environ.get("PPGD_TOP") or os.path.normpath(os.path.join(HERE, "..", ".."))
 PPGD = os.environ.get("PPGD") or os.path.normpath(os.path.join(HERE, "..", "..", "ppgd"))
 ARTIFACTS = os.environ.get("PPGD_ARTIFACTS") or os.path.join(TOP, "tests", "artifacts")
+# $PPGD_SLOW multiplies every timeout here (e.g. 10 under valgrind); tests
+# scale their own waits with slow(seconds).
+SLOW = float(os.environ.get("PPGD_SLOW") or 1)
+
+
+def slow(seconds):
+    """seconds scaled by $PPGD_SLOW."""
+    return seconds * SLOW
 
 # -- checks and the summary ------------------------------------------------
 
@@ -91,7 +99,7 @@ def free_port(host="127.0.0.1"):
 def run(args, input=None, env=None, timeout=30, cwd=None):
     """Run a command; (rc, stdout, stderr) as text."""
     p = subprocess.run(args, input=input, capture_output=True, text=True,
-                       env=env, timeout=timeout, cwd=cwd)
+                       env=env, timeout=slow(timeout), cwd=cwd)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -130,7 +138,7 @@ def http_request(method, url, data=None, headers=None, timeout=10):
         data = data.encode()
     req = urllib.request.Request(url, data=data, headers=headers, method=method)
     try:
-        with _opener.open(req, timeout=timeout) as r:
+        with _opener.open(req, timeout=slow(timeout)) as r:
             return r.status, r.headers, r.read()
     except urllib.error.HTTPError as e:
         with e:
@@ -235,11 +243,11 @@ class TestEnv:
     def ppgd_json(self, *args, **kw):
         return ppgd_json(*args, conf=self.conf, cwd=kw.pop("cwd", self.dir), **kw)
 
-    def serve(self, env=None, args=(), wait=True):
-        """Start `ppgd -c conf serve`; see Daemon."""
+    def serve(self, env=None, args=(), wait=True, opts=()):
+        """Start `ppgd [opts] -c conf serve [args]`; see Daemon."""
         self._serves = getattr(self, "_serves", 0) + 1
         d = Daemon(self.conf, self.url, log=self.path("serve.%d.log" % self._serves),
-                   env=env, args=args, cwd=self.dir)
+                   env=env, args=args, cwd=self.dir, opts=opts)
         return d.start(wait=wait)
 
     def _cleanup(self, passed):
@@ -256,11 +264,13 @@ def _ini_value(v):
 
 
 class Daemon:
-    """`ppgd -c conf serve` as a subprocess, stderr to a log file."""
+    """`ppgd [opts] -c conf serve [args]` as a subprocess, stderr to a log
+    file; opts are global options such as -v."""
 
-    def __init__(self, conf, url, log, env=None, args=(), cwd=None):
+    def __init__(self, conf, url, log, env=None, args=(), cwd=None, opts=()):
         self.conf, self.url, self.log = conf, url, log
         self.env, self.args, self.cwd = env, list(args), cwd
+        self.opts = list(opts)
         self.proc = None
         self.returncode = None
 
@@ -268,17 +278,18 @@ class Daemon:
         """Start; with wait, until GET /healthz answers 200 (check fails if not)."""
         env = dict(os.environ, **(self.env or {}))
         self._logf = open(self.log, "wb")
-        self.proc = subprocess.Popen([PPGD, "-c", self.conf, "serve"] + self.args,
+        self.proc = subprocess.Popen([PPGD] + self.opts + ["-c", self.conf, "serve"]
+                                     + self.args,
                                      stdin=subprocess.DEVNULL, stdout=self._logf,
                                      stderr=self._logf, env=env, cwd=self.cwd)
         if wait:
             check(self.wait_healthy(timeout),
                   "ppgd serve answers /healthz within %ds (log: %s)%s"
-                  % (timeout, self.log, self._tail()))
+                  % (slow(timeout), self.log, self._tail()))
         return self
 
     def wait_healthy(self, timeout=10):
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + slow(timeout)
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 return False
@@ -304,6 +315,7 @@ class Daemon:
         Returns the exit status (negative: killed by that signal)."""
         if self.proc is None:
             return None
+        timeout = slow(timeout)
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -350,7 +362,7 @@ class NotifySocket:
 
     def expect(self, state, timeout=10):
         """Wait for a datagram holding the line state (e.g. "READY=1")."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + slow(timeout)
         while state not in [l for d in self.received for l in d.split("\n")]:
             left = deadline - time.monotonic()
             if left <= 0:

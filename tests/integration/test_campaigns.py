@@ -187,6 +187,9 @@ def test_serve(env):
             with open(smss[0]) as f:
                 sms = json.loads(f.readline())
             t.check_eq(sms["to"], "+447700900123", "the SMS spool line")
+        metrics = wait_for(lambda: 'transport="file",state="sent"} 2' in
+                           t.http_get(env.url + "/metrics")[2].decode() and True)
+        t.check(metrics, "metrics count messages by transport and state")
         # The CLI queues while the daemon runs: it is sent within seconds.
         rc, j, err = env.ppgd_json("broadcast", "--practice", "A81001", "--template",
                                    "broadcast", "--message", "Flu clinics start Saturday.",

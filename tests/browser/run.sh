@@ -1,0 +1,12 @@
+#!/bin/sh
+# make check-browser: ppgd's pages in Debian's chromium, driven by
+# playwright-core (no browser download), checked with axe-core. Installs what
+# it needs: chromium, fonts, node and npm from Debian (scripts/deps.sh), the
+# npm packages from package-lock.json. Screenshots: tests/artifacts/browser/.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+PPGD_DEPS_BROWSER=1 "$top/scripts/deps.sh"
+cd "$here"
+npm ci --no-audit --no-fund --loglevel=error
+PPGD=${PPGD:-$top/ppgd} PPGD_TOP=$top exec node browser.test.js
