@@ -50,8 +50,9 @@ def outbox_id(data):
 
 
 def wait_for(fn, timeout=20.0, step=0.05):
-    """Call fn until it returns a true value or timeout passes; its last value."""
-    deadline = time.monotonic() + timeout
+    """Call fn until it returns a true value or timeout (times $PPGD_SLOW)
+    passes; its last value."""
+    deadline = time.monotonic() + timeout * getattr(t, "SLOW", 1)
     while time.monotonic() < deadline:
         v = fn()
         if v:

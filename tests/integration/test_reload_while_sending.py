@@ -12,7 +12,6 @@ sent exactly once: nothing lost, nothing doubled.
 import os
 import signal
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import faultlib as f  # noqa: E402
