@@ -714,3 +714,18 @@ campaign_show_json(struct db *db, const struct campaign *c)
 	json_object_set_new(o, "outbox", outbox_counts(db, c->name));
 	return o;
 }
+
+int
+campaign_add_action(struct campaign *c, const char *v)
+{
+	char *end, *n;
+	long long id = strtoll(v, &end, 10);
+
+	if (*v == '\0' || *end != '\0' || id <= 0)
+		return -1;
+	n = c->action_ids ? xasprintf("%s,%lld", c->action_ids, id)
+	                  : xasprintf("%lld", id);
+	free(c->action_ids);
+	c->action_ids = n;
+	return 0;
+}

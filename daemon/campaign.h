@@ -84,4 +84,8 @@ char *campaign_broadcast_name(struct db *, const char *tz);
  * fire times, runs and outbox counts. */
 json_t *campaign_show_json(struct db *, const struct campaign *);
 
+/* Add an action id (a positive integer) to the actions a broadcast lists;
+ * -1 if v is not one. */
+int campaign_add_action(struct campaign *, const char *v);
+
 #endif

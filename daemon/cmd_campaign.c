@@ -73,21 +73,6 @@ replace(char **slot, const char *v)
 	*slot = xstrdup(v);
 }
 
-/* Append a positive integer id to a "3,7" list; -1 if v is not one. */
-static int
-ids_append(char **list, const char *v)
-{
-	char *end, *n;
-	long long id = strtoll(v, &end, 10);
-
-	if (*v == '\0' || *end != '\0' || id <= 0)
-		return -1;
-	n = *list ? xasprintf("%s,%lld", *list, id) : xasprintf("%lld", id);
-	free(*list);
-	*list = n;
-	return 0;
-}
-
 static int
 add_option(int ch, struct campaign *c, struct add_args *a)
 {
@@ -132,7 +117,7 @@ add_option(int ch, struct campaign *c, struct add_args *a)
 		replace(&c->message, optarg);
 		break;
 	case OPT_ACTION:
-		return ids_append(&c->action_ids, optarg);
+		return campaign_add_action(c, optarg);
 	case OPT_JSON:
 		a->json = 1;
 		break;

@@ -321,8 +321,6 @@ cmd_meeting(struct ctx *ctx, int argc, char **argv)
 static int
 broadcast_option(int ch, struct campaign *c, const char **practice, int *json)
 {
-	char *n;
-
 	switch (ch) {
 	case OPT_PRACTICE:
 		*practice = optarg;
@@ -351,14 +349,7 @@ broadcast_option(int ch, struct campaign *c, const char **practice, int *json)
 		*json = 1;
 		return 0;
 	case OPT_ACTION:
-		if (atoll(optarg) <= 0)
-			return -1;
-		n = c->action_ids
-		        ? xasprintf("%s,%lld", c->action_ids, atoll(optarg))
-		        : xasprintf("%lld", atoll(optarg));
-		free(c->action_ids);
-		c->action_ids = n;
-		return 0;
+		return campaign_add_action(c, optarg);
 	}
 	return -1;
 }

@@ -247,6 +247,24 @@ list_one(struct member *m, void *arg)
 	return 0;
 }
 
+/* 1 if a filter value is one a member can have; else say which are. */
+static int
+filter_ok(const char *flag, const char *v, const char *const *allowed)
+{
+	size_t i;
+
+	if (v == NULL)
+		return 1;
+	for (i = 0; allowed[i] != NULL; i++)
+		if (strcmp(allowed[i], v) == 0)
+			return 1;
+	fprintf(stderr, "ppgd: %s: '%s' is not one of", flag, v);
+	for (i = 0; allowed[i] != NULL; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", allowed[i]);
+	fputc('\n', stderr);
+	return 0;
+}
+
 #define MEMBER_LIST_USAGE                                                      \
 	"member list [--practice CODE] [--age-band B] [--sex S]"               \
 	" [--ethnicity E] [--tag T] [--channel email|sms] [--search TEXT]"     \
@@ -267,6 +285,7 @@ member_list_cmd(struct ctx *ctx, int argc, char **argv)
 	    {"include-erased", no_argument, NULL, 'E'},
 	    {"json", no_argument, NULL, 'j'},
 	    {NULL, 0, NULL, 0}};
+	static const char *const channels[] = {"email", "sms", NULL};
 	struct member_filter f = {0};
 	struct list_state ls = {0};
 	int ch;
@@ -309,6 +328,13 @@ member_list_cmd(struct ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage(MEMBER_LIST_USAGE);
+	if (!filter_ok("--age-band", f.age_band, member_age_bands) ||
+	    !filter_ok("--sex", f.sex, member_sexes) ||
+	    !filter_ok("--ethnicity", f.ethnicity, member_ethnicities) ||
+	    !filter_ok("--channel", f.channel, channels)) {
+		json_decref(ls.arr);
+		return EXIT_USAGE;
+	}
 	member_list(cli_db(ctx), &f, list_one, &ls);
 	if (ls.arr != NULL)
 		cli_json(ls.arr);
