@@ -93,6 +93,10 @@ check-browser: all
 demo: all
 	@scripts/demo.sh
 
+# Mixed load against one daemon for SOAK_SECONDS (600): RSS and fds must not grow.
+soak: all
+	@tests/soak/soak.py
+
 # Fuzz targets (libFuzzer, clang): FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60
 fuzz:

@@ -30,6 +30,10 @@
  */
 #define IDLE_RECHECK    30.0
 #define BLOCKED_RECHECK 10.0
+/* A lane at its concurrency: outcomes re-arm the timer; this is a net. */
+#define FULL_RECHECK 0.25
+/* The database was busy or full: try again soon, but not at once. */
+#define DB_RECHECK 1.0
 
 struct lane {
 	const struct transport_ops *ops;
@@ -52,7 +56,8 @@ struct flight {
 	struct lane *lane;
 	double started;
 	struct outmsg m;
-	char *strs[12];
+	int attempts; /* this try's number, counting it */
+	char *strs[11];
 };
 
 struct settled {
@@ -70,7 +75,10 @@ struct dispatcher {
 	struct settled *settled;
 	int inflight;
 	int stopping;
-	int blocked; /* a transport could not start: wait before retrying */
+	int blocked;   /* a transport could not start: wait before retrying */
+	int db_failed; /* the last claim could not begin or commit */
+	int requeued;  /* rows left in sending by an earlier run are back */
+	double full_wait; /* when lanes are full: how long to wait */
 };
 
 static const struct transport_ops *const all_ops[NLANES] = {
@@ -138,9 +146,13 @@ lane_get(struct dispatcher *d, const char *name, char **cause)
 	return NULL;
 }
 
-/* Take a token from the lane's bucket; 0 if none is left now. */
+/*
+ * Take a token from the lane's bucket; 0 if none is left now. Then *wait is
+ * lowered to the time the bucket takes to fill: a claim sooner would find
+ * few tokens, a claim later would have let some go to waste.
+ */
 static int
-lane_take(struct lane *l)
+lane_take(struct lane *l, double *wait)
 {
 	double now = util_monotonic();
 
@@ -148,8 +160,13 @@ lane_take(struct lane *l)
 	if (l->tokens > l->burst)
 		l->tokens = l->burst;
 	l->refilled = now;
-	if (l->inflight >= l->concurrency || l->tokens < 1.0)
+	if (l->inflight >= l->concurrency)
 		return 0;
+	if (l->tokens < 1.0) {
+		if ((l->burst - l->tokens) / l->rate < *wait)
+			*wait = (l->burst - l->tokens) / l->rate;
+		return 0;
+	}
 	l->tokens -= 1.0;
 	return 1;
 }
@@ -297,7 +314,7 @@ dispatcher_done(const struct send_outcome *o, void *arg)
 	size_t i;
 
 	s->out = *o;
-	s->attempts = (int)(intptr_t)f->strs[11];
+	s->attempts = f->attempts;
 	snprintf(s->lane, sizeof s->lane, "%s", l->ops->name);
 	s->next = d->settled;
 	d->settled = s;
@@ -314,7 +331,6 @@ dispatcher_done(const struct send_outcome *o, void *arg)
 	for (i = 0; i < 6; i++)
 		if (lat <= latency_bounds[i])
 			l->latency_bucket[i]++;
-	f->strs[11] = NULL;
 	flight_free(f);
 	event_active(d->flush_ev, EV_TIMEOUT, 0);
 }
@@ -361,7 +377,7 @@ flight_new(struct dispatcher *d, sqlite3_stmt *st)
 			f->m.unsub_mailto = f->strs[10] =
 			    xasprintf("mailto:unsubscribe+%s@%s", unsub, rdom);
 	}
-	f->strs[11] = (char *)(intptr_t)sqlite3_column_int(st, 11);
+	f->attempts = sqlite3_column_int(st, 11);
 	free(reply);
 	free(unsub);
 	return f;
@@ -436,8 +452,10 @@ dispatcher_claim(struct dispatcher *d, int *full)
 		*full = 1;
 		return 0;
 	}
-	if (db_begin(db) == -1)
+	if (db_begin(db) == -1) {
+		d->db_failed = 1;
 		return 0;
+	}
 	st = db_stmt(
 	    db, "SELECT o.id, o.channel, o.to_addr, o.subject, o.body,"
 	        " o.body_html, o.reply_token, o.unsubscribe_token, p.code,"
@@ -484,7 +502,7 @@ dispatcher_claim(struct dispatcher *d, int *full)
 			claim_hold_quiet(db, id, until);
 			continue;
 		}
-		if (!lane_take(l)) {
+		if (!lane_take(l, &d->full_wait)) {
 			*full = 1;
 			continue;
 		}
@@ -504,6 +522,7 @@ dispatcher_claim(struct dispatcher *d, int *full)
 	if (db_commit(db) == -1) {
 		/* Nothing was claimed: put the lanes back. */
 		db_rollback(db);
+		d->db_failed = 1;
 		for (i = 0; i < n; i++) {
 			batch[i]->lane->inflight--;
 			flight_free(batch[i]);
@@ -551,6 +570,30 @@ dispatcher_next_due(struct dispatcher *d)
 	return delay < IDLE_RECHECK ? delay : IDLE_RECHECK;
 }
 
+/*
+ * Put rows left in `sending` by an earlier run back to pending, once, before
+ * the first claim (later, it would also take back this run's own rows).
+ */
+static int
+dispatcher_requeue(struct dispatcher *d)
+{
+	struct db *db = server_db(d->srv);
+	int n;
+
+	if (d->requeued)
+		return 0;
+	if ((n = outbox_requeue_sending(db)) == -1) {
+		log_warnx("event=requeue error=\"%s\"", db_errmsg(db));
+		return -1;
+	}
+	if (n > 0)
+		log_info("event=requeue rows=%d msg_detail=\"left in sending "
+		         "by an earlier stop\"",
+		         n);
+	d->requeued = 1;
+	return 0;
+}
+
 static void
 dispatcher_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -560,12 +603,20 @@ dispatcher_tick(evutil_socket_t fd, short what, void *arg)
 
 	if (d->stopping)
 		return;
+	if (dispatcher_requeue(d) == -1) {
+		dispatcher_arm(d, DB_RECHECK);
+		return;
+	}
 	d->blocked = 0;
+	d->db_failed = 0;
+	d->full_wait = FULL_RECHECK;
 	n = dispatcher_claim(d, &full);
-	if (d->blocked && n == 0)
+	if (d->db_failed)
+		delay = DB_RECHECK;
+	else if (d->blocked && n == 0)
 		delay = BLOCKED_RECHECK;
 	else if (full)
-		delay = n > 0 ? 0.005 : 0.25;
+		delay = n > 0 ? 0.005 : d->full_wait;
 	else if (n > 0)
 		delay = 0;
 	else
@@ -589,17 +640,14 @@ struct dispatcher *
 dispatcher_new(struct server *srv, char **cause)
 {
 	struct dispatcher *d = xcalloc(1, sizeof *d);
-	int n, i;
+	int i;
 
 	d->srv = srv;
 	for (i = 0; i < NLANES; i++) {
 		d->lanes[i].ops = all_ops[i];
 		lane_limits(&d->lanes[i], server_config(srv));
 	}
-	if ((n = outbox_requeue_sending(server_db(srv))) > 0)
-		log_info("event=requeue rows=%d msg_detail=\"left in sending "
-		         "by an earlier stop\"",
-		         n);
+	dispatcher_requeue(d);
 	d->timer = evtimer_new(server_base(srv), dispatcher_tick, d);
 	d->flush_ev = event_new(server_base(srv), -1, 0, dispatcher_flush, d);
 	srandom((unsigned)time(NULL) ^ (unsigned)(uintptr_t)d);

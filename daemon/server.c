@@ -17,6 +17,13 @@
 #include "util.h"
 #include "xmalloc.h"
 
+/*
+ * How long the loop waits for another process's write lock (db_open's 5 s
+ * suits the CLI). Longer would stall every request behind it; a statement
+ * that gives up is retried (dispatcher, scheduler) or answered 503.
+ */
+#define SERVER_BUSY_MS 250
+
 struct server {
 	struct event_base *base;
 	char *config_file;
@@ -215,6 +222,7 @@ server_run(const char *config_file, struct config **cfgp, struct db *db)
 	s.cfg = cfg;
 	s.db = db;
 	s.started = util_monotonic();
+	sqlite3_busy_timeout(db_handle(db), SERVER_BUSY_MS);
 	db_set_actor(db, "daemon");
 	if ((s.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");

@@ -3,10 +3,13 @@
  * SPOOL/email/, each SMS one JSON line in SPOOL/sms/, named by outbox id and
  * written atomically, so a repeat after a crash replaces rather than doubles.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -49,6 +52,35 @@ make_dir(const char *path, char **cause)
 	return 0;
 }
 
+/*
+ * A process killed inside util_write_atomic leaves NAME.tmp.PID behind, never
+ * a partial NAME. Remove those of processes that are gone, so the spool holds
+ * only whole messages.
+ */
+static void
+file_sweep(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	const char *p;
+	char *path;
+	long pid;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if ((p = strstr(de->d_name, ".tmp.")) == NULL ||
+		    (pid = strtol(p + 5, NULL, 10)) <= 0 ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		if (unlink(path) == 0)
+			log_info("event=spool_sweep file=%s", de->d_name);
+		free(path);
+	}
+	closedir(d);
+}
+
 static void
 file_paths(struct file_state *fs, const struct config *cfg)
 {
@@ -73,6 +105,8 @@ file_init(struct event_base *base, const struct config *cfg, void **state,
 		free(fs);
 		return -1;
 	}
+	file_sweep(fs->email_dir);
+	file_sweep(fs->sms_dir);
 	*state = fs;
 	return 0;
 }
