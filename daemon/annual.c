@@ -660,6 +660,16 @@ js(const json_t *o, const char *k)
 	return s != NULL ? s : "";
 }
 
+/* The number at k as a percentage, or "-" if there is none. Caller frees. */
+static char *
+jpct(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+
+	return json_is_number(v) ? xasprintf("%g%%", json_number_value(v))
+	                         : xstrdup("-");
+}
+
 /* A row of a two-column table: label, integer. */
 static void
 row_int(struct html *h, const char *label, long v)
@@ -711,11 +721,7 @@ html_meetings_surveys(struct html *h, const json_t *r)
 	{
 		inv = xasprintf("%ld", jint(s, "invitations"));
 		resp = xasprintf("%ld", jint(s, "responses"));
-		rate = json_is_number(json_object_get(s, "response_rate"))
-		           ? xasprintf("%g%%",
-		                       json_number_value(
-		                           json_object_get(s, "response_rate")))
-		           : xstrdup("-");
+		rate = jpct(s, "response_rate");
 		cells[0] = js(s, "campaign");
 		cells[1] = js(s, "title");
 		cells[2] = inv;
@@ -765,14 +771,8 @@ html_fft(struct html *h, const json_t *r)
 
 		n = small ? xstrdup("<5")
 		          : xasprintf("%ld", jint(m, "answers"));
-		p = json_is_number(json_object_get(m, "positive"))
-		        ? xasprintf("%g%%", json_number_value(
-		                                json_object_get(m, "positive")))
-		        : xstrdup("-");
-		q = json_is_number(json_object_get(m, "negative"))
-		        ? xasprintf("%g%%", json_number_value(
-		                                json_object_get(m, "negative")))
-		        : xstrdup("-");
+		p = jpct(m, "positive");
+		q = jpct(m, "negative");
 		cells[0] = labels[i];
 		cells[1] = n;
 		cells[2] = p;

@@ -65,6 +65,17 @@ cli_json(json_t *j)
 }
 
 void
+cli_show(json_t *j, int json, void (*text)(const json_t *))
+{
+	if (json)
+		cli_json(j);
+	else {
+		text(j);
+		json_decref(j);
+	}
+}
+
+void
 cli_getopt_reset(void)
 {
 	optind = 0; /* GNU: full reinitialisation */

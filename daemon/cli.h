@@ -31,6 +31,8 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct db *cli_db(struct ctx *);
 /* Print JSON (indented) to stdout and free it. */
 void cli_json(json_t *);
+/* Print j as JSON (cli_json) if json is set, else through text; frees j. */
+void cli_show(json_t *j, int json, void (*text)(const json_t *));
 /* Dispatch argv[0] among subcommands; usage on unknown. */
 int cli_dispatch(struct ctx *, const char *group, const struct cmd *cmds,
                  int argc, char **argv);

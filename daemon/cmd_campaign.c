@@ -327,7 +327,7 @@ campaign_show_cmd(struct ctx *ctx, int argc, char **argv)
 }
 
 static void
-preview_text(json_t *o)
+preview_text(const json_t *o)
 {
 	json_t *msgs = json_object_get(o, "messages"), *m;
 
@@ -377,12 +377,7 @@ campaign_preview_cmd(struct ctx *ctx, int argc, char **argv)
 		free(cause);
 		return EXIT_FAIL;
 	}
-	if (json)
-		cli_json(o);
-	else {
-		preview_text(o);
-		json_decref(o);
-	}
+	cli_show(o, json, preview_text);
 	return EXIT_OK;
 }
 

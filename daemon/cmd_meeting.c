@@ -254,7 +254,7 @@ meeting_list_cmd(struct ctx *ctx, int argc, char **argv)
 }
 
 static void
-show_text(json_t *o)
+show_text(const json_t *o)
 {
 	json_t *v;
 	size_t i;
@@ -293,12 +293,7 @@ meeting_show_cmd(struct ctx *ctx, int argc, char **argv)
 	}
 	o = meeting_to_json(ctx->db, m);
 	meeting_free(m);
-	if (json)
-		cli_json(o);
-	else {
-		show_text(o);
-		json_decref(o);
-	}
+	cli_show(o, json, show_text);
 	return EXIT_OK;
 }
 

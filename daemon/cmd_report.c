@@ -151,13 +151,8 @@ report_representation(struct ctx *ctx, int argc, char **argv)
 		free(cause);
 		return EXIT_FAIL;
 	}
-	if (o.json) {
-		cli_json(r);
-		return EXIT_OK;
-	}
-	if (o.html == NULL) {
-		representation_text(r);
-		json_decref(r);
+	if (o.json || o.html == NULL) {
+		cli_show(r, o.json, representation_text);
 		return EXIT_OK;
 	}
 	title = xasprintf("Representation: practice %s", o.practice);
@@ -226,13 +221,8 @@ report_annual(struct ctx *ctx, int argc, char **argv)
 		free(cause);
 		return EXIT_FAIL;
 	}
-	if (o.json) {
-		cli_json(r);
-		return EXIT_OK;
-	}
-	if (o.html == NULL) {
-		annual_text(r);
-		json_decref(r);
+	if (o.json || o.html == NULL) {
+		cli_show(r, o.json, annual_text);
 		return EXIT_OK;
 	}
 	doc = annual_html(r, &len);

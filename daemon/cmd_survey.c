@@ -133,7 +133,7 @@ survey_list_cmd(struct ctx *ctx, int argc, char **argv)
 }
 
 static void
-show_text(json_t *o)
+show_text(const json_t *o)
 {
 	json_t *def = json_object_get(o, "definition"), *q;
 	size_t i;
@@ -184,12 +184,7 @@ survey_show_cmd(struct ctx *ctx, int argc, char **argv)
 		          version ? " of that version" : "");
 		return EXIT_FAIL;
 	}
-	if (json)
-		cli_json(o);
-	else {
-		show_text(o);
-		json_decref(o);
-	}
+	cli_show(o, json, show_text);
 	return EXIT_OK;
 }
 

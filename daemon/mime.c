@@ -5,33 +5,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "crypto.h"
 #include "mime.h"
 #include "util.h"
 #include "xmalloc.h"
-
-struct sbuf {
-	char *s;
-	size_t len, cap;
-};
-
-static void
-sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
 
 static int
 is_ascii_plain(const char *s)
@@ -58,7 +36,7 @@ needs_encoding(const char *s)
 char *
 mime_encode_header(const char *v)
 {
-	struct sbuf b = {0};
+	struct buf b = {0};
 	size_t len = strlen(v), i = 0, n;
 	char *enc;
 
@@ -75,10 +53,10 @@ mime_encode_header(const char *v)
 			n = len - i > 39 ? 39 : len - i;
 		enc = crypto_base64((const unsigned char *)v + i, n);
 		if (b.len > 0)
-			sb_str(&b, "\r\n ");
-		sb_str(&b, "=?UTF-8?B?");
-		sb_str(&b, enc);
-		sb_str(&b, "?=");
+			buf_add(&b, "\r\n ");
+		buf_add(&b, "=?UTF-8?B?");
+		buf_add(&b, enc);
+		buf_add(&b, "?=");
 		free(enc);
 		i += n;
 	}
@@ -89,17 +67,17 @@ char *
 mime_qp(const char *text)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	struct sbuf b = {0};
+	struct buf b = {0};
 	const unsigned char *p;
 	size_t col = 0;
 	char esc[4];
 
-	sb_add(&b, "", 0);
+	buf_addn(&b, "", 0);
 	for (p = (const unsigned char *)text; *p != '\0'; p++) {
 		if (*p == '\r')
 			continue;
 		if (*p == '\n') {
-			sb_str(&b, "\r\n");
+			buf_add(&b, "\r\n");
 			col = 0;
 			continue;
 		}
@@ -110,7 +88,7 @@ mime_qp(const char *text)
 		            ((*p == ' ' || *p == '\t') && !trailing_ws);
 		size_t need = plain ? 1 : 3;
 		if (col + need > 75) {
-			sb_str(&b, "=\r\n");
+			buf_add(&b, "=\r\n");
 			col = 0;
 		}
 		/* A leading dot is encoded so SMTP dot-stuffing never bites;
@@ -120,12 +98,12 @@ mime_qp(const char *text)
 			need = 3;
 		}
 		if (plain)
-			sb_add(&b, (const char *)p, 1);
+			buf_addn(&b, (const char *)p, 1);
 		else {
 			esc[0] = '=';
 			esc[1] = hex[*p >> 4];
 			esc[2] = hex[*p & 15];
-			sb_add(&b, esc, 3);
+			buf_addn(&b, esc, 3);
 		}
 		col += need;
 	}
@@ -143,27 +121,27 @@ mime_addr(const char *from)
 }
 
 static void
-header(struct sbuf *b, const char *name, const char *value)
+header(struct buf *b, const char *name, const char *value)
 {
-	sb_str(b, name);
-	sb_str(b, ": ");
-	sb_str(b, value);
-	sb_str(b, "\r\n");
+	buf_add(b, name);
+	buf_add(b, ": ");
+	buf_add(b, value);
+	buf_add(b, "\r\n");
 }
 
 /* A display name as an RFC 5322 quoted-string. Caller frees. */
 static char *
 quote_name(const char *name)
 {
-	struct sbuf b = {0};
+	struct buf b = {0};
 
-	sb_str(&b, "\"");
+	buf_add(&b, "\"");
 	for (; *name != '\0'; name++) {
 		if (*name == '"' || *name == '\\')
-			sb_str(&b, "\\");
-		sb_add(&b, name, 1);
+			buf_add(&b, "\\");
+		buf_addn(&b, name, 1);
 	}
-	sb_str(&b, "\"");
+	buf_add(&b, "\"");
 	return b.s;
 }
 
@@ -216,25 +194,25 @@ headers_safe(const struct outmsg *m, char **cause)
 }
 
 static void
-part(struct sbuf *b, const char *boundary, const char *type, const char *body)
+part(struct buf *b, const char *boundary, const char *type, const char *body)
 {
 	char *qp = mime_qp(body);
 
-	sb_str(b, "--");
-	sb_str(b, boundary);
-	sb_str(b, "\r\nContent-Type: ");
-	sb_str(b, type);
-	sb_str(b, "; charset=UTF-8\r\nContent-Transfer-Encoding: "
-	          "quoted-printable\r\n\r\n");
-	sb_str(b, qp);
-	sb_str(b, "\r\n");
+	buf_add(b, "--");
+	buf_add(b, boundary);
+	buf_add(b, "\r\nContent-Type: ");
+	buf_add(b, type);
+	buf_add(b, "; charset=UTF-8\r\nContent-Transfer-Encoding: "
+	           "quoted-printable\r\n\r\n");
+	buf_add(b, qp);
+	buf_add(b, "\r\n");
 	free(qp);
 }
 
 int
 mime_build(const struct outmsg *m, char **out, char **cause)
 {
-	struct sbuf b = {0};
+	struct buf b = {0};
 	char date[64], *v, *domain, *addr, boundary[64];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -283,9 +261,9 @@ mime_build(const struct outmsg *m, char **out, char **cause)
 		char *qp = mime_qp(m->text ? m->text : "");
 		header(&b, "Content-Type", "text/plain; charset=UTF-8");
 		header(&b, "Content-Transfer-Encoding", "quoted-printable");
-		sb_str(&b, "\r\n");
-		sb_str(&b, qp);
-		sb_str(&b, "\r\n");
+		buf_add(&b, "\r\n");
+		buf_add(&b, qp);
+		buf_add(&b, "\r\n");
 		free(qp);
 	} else {
 		snprintf(boundary, sizeof boundary, "=_ppgd_%lld_%lld",
@@ -294,12 +272,12 @@ mime_build(const struct outmsg *m, char **out, char **cause)
 		              boundary);
 		header(&b, "Content-Type", v);
 		free(v);
-		sb_str(&b, "\r\nThis is a message in MIME format.\r\n");
+		buf_add(&b, "\r\nThis is a message in MIME format.\r\n");
 		part(&b, boundary, "text/plain", m->text ? m->text : "");
 		part(&b, boundary, "text/html", m->html);
-		sb_str(&b, "--");
-		sb_str(&b, boundary);
-		sb_str(&b, "--\r\n");
+		buf_add(&b, "--");
+		buf_add(&b, boundary);
+		buf_add(&b, "--\r\n");
 	}
 	free(addr);
 	*out = b.s;

@@ -16,6 +16,7 @@
 #include <libfyaml.h>
 #include <openssl/evp.h>
 
+#include "buf.h"
 #include "log.h"
 #include "survey.h"
 #include "xmalloc.h"
@@ -44,51 +45,6 @@ static const char *const no_words[] = {"no", "n", "nope", "nah"};
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define T(x)     (1u << (x))
 #define T_ALL    0x3fu
-
-/* ---- small strings ---------------------------------------------------- */
-
-struct sbuf {
-	char *s;
-	size_t len, cap;
-};
-
-static void
-sb_vadd(struct sbuf *b, const char *fmt, va_list ap)
-{
-	va_list cp;
-	int n;
-
-	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
-	va_end(cp);
-	if (n < 0)
-		fatalx("sb_vadd: bad format");
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	vsnprintf(b->s + b->len, n + 1, fmt, ap);
-	b->len += n;
-}
-
-static void sb_add(struct sbuf *, const char *, ...) PRINTFLIKE(2, 3);
-
-static void
-sb_add(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	sb_vadd(b, fmt, ap);
-	va_end(ap);
-}
-
-/* The built string. Caller frees. */
-static char *
-sb_take(struct sbuf *b)
-{
-	return b->s != NULL ? b->s : xstrdup("");
-}
 
 static int
 is_space(int c)
@@ -349,7 +305,7 @@ struct qaux {
 
 struct loader {
 	const char *origin;
-	struct sbuf errs;
+	struct buf errs;
 	int nerrs;
 	struct survey *s;
 	struct qaux *aux;
@@ -416,11 +372,11 @@ lerr(struct loader *l, int line, const char *fmt, ...)
 {
 	va_list ap;
 
-	sb_add(&l->errs, "%s:%d: ", l->origin, line);
+	buf_printf(&l->errs, "%s:%d: ", l->origin, line);
 	va_start(ap, fmt);
-	sb_vadd(&l->errs, fmt, ap);
+	buf_vprintf(&l->errs, fmt, ap);
 	va_end(ap);
-	sb_add(&l->errs, "\n");
+	buf_printf(&l->errs, "\n");
 	l->nerrs++;
 }
 
@@ -1152,7 +1108,7 @@ survey_load_string(const char *yaml, size_t len, const char *origin,
 	free(l.aux);
 	if (l.nerrs > 0) {
 		survey_free(l.s);
-		*errors = sb_take(&l.errs);
+		*errors = buf_take(&l.errs);
 		return -1;
 	}
 	survey_rehash(l.s);
@@ -1382,13 +1338,13 @@ answer_empty(const struct question *q, enum channel ch, char **cause)
 static char *
 picks_string(const int *picked, size_t n)
 {
-	struct sbuf b = {0};
+	struct buf b = {0};
 	size_t i;
 
 	for (i = 1; i <= n; i++)
 		if (picked[i])
-			sb_add(&b, "%s%zu", b.len > 0 ? "," : "", i);
-	return sb_take(&b);
+			buf_printf(&b, "%s%zu", b.len > 0 ? "," : "", i);
+	return buf_take(&b);
 }
 
 static int
@@ -1698,52 +1654,53 @@ survey_shown(const struct survey *s, const struct question *q,
 }
 
 static void
-prompt_options(struct sbuf *b, const struct question *q)
+prompt_options(struct buf *b, const struct question *q)
 {
 	const char *eg = q->noptions >= 3 ? "1,3" : "1,2";
 	size_t i;
 
 	if (q->multiple && q->max_picks != 0)
-		sb_add(b, "Reply up to %d numbers, e.g. %s: ", q->max_picks,
-		       eg);
+		buf_printf(b, "Reply up to %d numbers, e.g. %s: ", q->max_picks,
+		           eg);
 	else if (q->multiple)
-		sb_add(b, "Reply one or more numbers, e.g. %s: ", eg);
+		buf_printf(b, "Reply one or more numbers, e.g. %s: ", eg);
 	else
-		sb_add(b, "Reply ");
+		buf_printf(b, "Reply ");
 	for (i = 0; i < q->noptions; i++)
-		sb_add(b, "%s%zu %s", i > 0 ? ", " : "", i + 1, q->options[i]);
+		buf_printf(b, "%s%zu %s", i > 0 ? ", " : "", i + 1,
+		           q->options[i]);
 }
 
 char *
 survey_sms_prompt(const struct question *q)
 {
-	struct sbuf b = {0};
+	struct buf b = {0};
 
-	sb_add(&b, "%s ", q->sms != NULL ? q->sms : q->text);
+	buf_printf(&b, "%s ", q->sms != NULL ? q->sms : q->text);
 	switch (q->type) {
 	case Q_FFT:
 	case Q_CHOICE:
 		prompt_options(&b, q);
 		break;
 	case Q_YESNO:
-		sb_add(&b, "Reply YES or NO");
+		buf_printf(&b, "Reply YES or NO");
 		break;
 	case Q_SCALE:
-		sb_add(&b, "Reply %ld", q->min);
+		buf_printf(&b, "Reply %ld", q->min);
 		if (q->min_label != NULL)
-			sb_add(&b, " (%s)", q->min_label);
-		sb_add(&b, " to %ld", q->max);
+			buf_printf(&b, " (%s)", q->min_label);
+		buf_printf(&b, " to %ld", q->max);
 		if (q->max_label != NULL)
-			sb_add(&b, " (%s)", q->max_label);
+			buf_printf(&b, " (%s)", q->max_label);
 		break;
 	case Q_NUMBER:
-		sb_add(&b, "Reply with a number");
+		buf_printf(&b, "Reply with a number");
 		break;
 	case Q_TEXT:
-		sb_add(&b, "Reply in your own words");
+		buf_printf(&b, "Reply in your own words");
 		break;
 	}
 	if (!q->required)
-		sb_add(&b, ", or SKIP");
-	return sb_take(&b);
+		buf_printf(&b, ", or SKIP");
+	return buf_take(&b);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "sms.h"
 #include "template.h"
 #include "xmalloc.h"
@@ -85,30 +86,7 @@ struct tvars {
 	size_t n;
 };
 
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
 enum render_mode { RENDER_RAW, RENDER_HTML, RENDER_SUBJECT };
-
-static void
-buf_addn(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-buf_add(struct buf *b, const char *s)
-{
-	buf_addn(b, s, strlen(s));
-}
 
 /* Escape for HTML; with nl2br, line breaks become <br>. */
 static void
@@ -144,7 +122,7 @@ buf_add_html(struct buf *b, const char *s, int nl2br)
 char *
 html_escape(const char *s)
 {
-	struct buf b = {NULL, 0, 0};
+	struct buf b = {0};
 
 	buf_add(&b, "");
 	buf_add_html(&b, s, 0);
@@ -709,7 +687,7 @@ static int
 render_part(const struct part *p, const struct tvars *v, enum render_mode mode,
             char **out, char **cause)
 {
-	struct buf b = {NULL, 0, 0};
+	struct buf b = {0};
 	const struct node *nd;
 	const char *value;
 	size_t i;

@@ -15,6 +15,7 @@
 #include "curlev.h"
 #include "log.h"
 #include "transport.h"
+#include "transport_http.h"
 #include "xmalloc.h"
 
 struct notify {
@@ -24,13 +25,6 @@ struct notify {
 	char *service_id, *secret;
 	char *sms_template, *email_template;
 	long timeout;
-};
-
-/* One message in flight. */
-struct notify_req {
-	transport_done_fn done;
-	void *arg;
-	struct send_outcome out;
 };
 
 static void
@@ -85,79 +79,23 @@ notify_init(struct event_base *base, const struct config *cfg, void **state,
 	return 0;
 }
 
-static void
-notify_report(evutil_socket_t fd, short what, void *arg)
-{
-	struct notify_req *r = arg;
-
-	r->done(&r->out, r->arg);
-	free(r);
-}
-
-/* Fail a message from the loop, never from inside send. */
-static void
-notify_fail_later(struct notify *n, struct notify_req *r, enum send_result res,
-                  const char *code, const char *text)
-{
-	r->out.result = res;
-	snprintf(r->out.code, sizeof r->out.code, "%s", code);
-	snprintf(r->out.text, sizeof r->out.text, "%s", text);
-	event_base_once(n->base, -1, EV_TIMEOUT, notify_report, r, NULL);
-}
-
 /* Notify's errors[0].error and .message into the outcome. */
 static void
-notify_error(struct send_outcome *o, long status, const char *body)
+notify_error(struct send_outcome *o, const json_t *j)
 {
-	json_t *j = json_loads(body, 0, NULL), *e, *c, *m;
+	json_t *e = json_array_get(json_object_get(j, "errors"), 0), *c, *m;
 
-	e = json_array_get(json_object_get(j, "errors"), 0);
 	if (json_is_string(c = json_object_get(e, "error")))
 		snprintf(o->code, sizeof o->code, "%s", json_string_value(c));
-	else
-		snprintf(o->code, sizeof o->code, "http_%ld", status);
 	if (json_is_string(m = json_object_get(e, "message")))
 		snprintf(o->text, sizeof o->text, "%s", json_string_value(m));
-	else
-		snprintf(o->text, sizeof o->text, "HTTP %ld from notify",
-		         status);
-	json_decref(j);
 }
 
-static void
-notify_answer(long status, const char *body, const char *retry_after,
-              const char *curl_error, void *arg)
-{
-	struct notify_req *r = arg;
-	struct send_outcome *o = &r->out;
-	json_t *j, *id;
-
-	if (status == 0) {
-		o->result = SEND_TEMPFAIL;
-		snprintf(o->code, sizeof o->code, "network");
-		snprintf(o->text, sizeof o->text, "%s", curl_error);
-	} else if (status / 100 == 2) {
-		o->result = SEND_OK;
-		j = json_loads(body, 0, NULL);
-		if (json_is_string(id = json_object_get(j, "id")))
-			snprintf(o->provider_id, sizeof o->provider_id, "%s",
-			         json_string_value(id));
-		else
-			log_warnx("event=notify_answer id=%lld msg_detail="
-			          "\"accepted without an id\"",
-			          (long long)o->id);
-		json_decref(j);
-	} else if (status == 429 || status >= 500) {
-		o->result = SEND_TEMPFAIL;
-		o->retry_after = curlev_retry_after(retry_after);
-		notify_error(o, status, body);
-	} else {
-		o->result = SEND_PERMFAIL;
-		notify_error(o, status, body);
-	}
-	r->done(o, r->arg);
-	free(r);
-}
+static const struct transport_http_provider notify_provider = {
+    .name = "notify",
+    .id_key = "id",
+    .error = notify_error,
+};
 
 /* The JSON body of m, or NULL with *cause if it cannot be sent. */
 static char *
@@ -214,25 +152,25 @@ notify_send(void *state, const struct outmsg *m, transport_done_fn done,
             void *arg)
 {
 	struct notify *n = state;
-	struct notify_req *r = xcalloc(1, sizeof *r);
+	struct transport_http_req *r =
+	    transport_http_req_new(&notify_provider, m->id, done, arg);
 	const char *cause = NULL;
 	char *body;
 	int rc;
 
-	r->done = done;
-	r->arg = arg;
-	r->out.id = m->id;
 	if ((body = notify_body(n, m, &cause)) == NULL) {
-		notify_fail_later(n, r, SEND_PERMFAIL, "message", cause);
+		transport_http_fail_later(r, n->base, SEND_PERMFAIL, "message",
+		                          cause);
 		return;
 	}
 	rc = curlev_post(
 	    n->cv, strcmp(m->channel, "sms") == 0 ? n->sms_url : n->email_url,
-	    notify_headers(n), body, NULL, n->timeout, notify_answer, r);
+	    notify_headers(n), body, NULL, n->timeout, transport_http_answer,
+	    r);
 	free(body);
 	if (rc == -1)
-		notify_fail_later(n, r, SEND_TEMPFAIL, "local",
-		                  "cannot start the HTTP request");
+		transport_http_fail_later(r, n->base, SEND_TEMPFAIL, "local",
+		                          "cannot start the HTTP request");
 }
 
 static void

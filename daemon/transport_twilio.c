@@ -16,6 +16,7 @@
 #include "form.h"
 #include "log.h"
 #include "transport.h"
+#include "transport_http.h"
 #include "xmalloc.h"
 
 #define TWILIO_UNSUBSCRIBED 21610
@@ -30,13 +31,6 @@ struct twilio {
 	char *msid;
 	char *status_url;
 	long timeout;
-};
-
-/* One message in flight. */
-struct twilio_req {
-	transport_done_fn done;
-	void *arg;
-	struct send_outcome out;
 };
 
 /* Copy the settings; -1 with *cause if they cannot work. */
@@ -96,34 +90,16 @@ twilio_init(struct event_base *base, const struct config *cfg, void **state,
 	return 0;
 }
 
-static void
-twilio_report(evutil_socket_t fd, short what, void *arg)
-{
-	struct twilio_req *r = arg;
-
-	r->done(&r->out, r->arg);
-	free(r);
-}
-
-/* Fail a message from the loop, never from inside send. */
-static void
-twilio_fail_later(struct twilio *tw, struct twilio_req *r, enum send_result res,
-                  const char *code, const char *text)
-{
-	r->out.result = res;
-	snprintf(r->out.code, sizeof r->out.code, "%s", code);
-	snprintf(r->out.text, sizeof r->out.text, "%s", text);
-	event_base_once(tw->base, -1, EV_TIMEOUT, twilio_report, r, NULL);
-}
-
 /* Twilio's error "code" and "message" into the outcome. */
 static void
-twilio_error(struct send_outcome *o, long status, const char *body)
+twilio_error(struct send_outcome *o, const json_t *j)
 {
-	json_t *j = json_loads(body, 0, NULL), *c, *m;
+	json_t *c, *m;
 
-	snprintf(o->code, sizeof o->code, "http_%ld", status);
-	if (j != NULL && (c = json_object_get(j, "code")) != NULL) {
+	/* On 429 and 5xx the outcome keeps http_STATUS, as it always has. */
+	if (o->result != SEND_PERMFAIL)
+		return;
+	if ((c = json_object_get(j, "code")) != NULL) {
 		if (json_is_integer(c))
 			snprintf(o->code, sizeof o->code, "%lld",
 			         (long long)json_integer_value(c));
@@ -133,50 +109,15 @@ twilio_error(struct send_outcome *o, long status, const char *body)
 		o->opted_out = json_is_integer(c) &&
 		               json_integer_value(c) == TWILIO_UNSUBSCRIBED;
 	}
-	if (j != NULL && json_is_string(m = json_object_get(j, "message")))
+	if (json_is_string(m = json_object_get(j, "message")))
 		snprintf(o->text, sizeof o->text, "%s", json_string_value(m));
-	else
-		snprintf(o->text, sizeof o->text, "HTTP %ld from twilio",
-		         status);
-	json_decref(j);
 }
 
-static void
-twilio_answer(long status, const char *body, const char *retry_after,
-              const char *curl_error, void *arg)
-{
-	struct twilio_req *r = arg;
-	struct send_outcome *o = &r->out;
-	json_t *j, *sid;
-
-	if (status == 0) {
-		o->result = SEND_TEMPFAIL;
-		snprintf(o->code, sizeof o->code, "network");
-		snprintf(o->text, sizeof o->text, "%s", curl_error);
-	} else if (status / 100 == 2) {
-		o->result = SEND_OK;
-		j = json_loads(body, 0, NULL);
-		if (json_is_string(sid = json_object_get(j, "sid")))
-			snprintf(o->provider_id, sizeof o->provider_id, "%s",
-			         json_string_value(sid));
-		else
-			log_warnx("event=twilio_answer id=%lld msg_detail="
-			          "\"accepted without a sid\"",
-			          (long long)o->id);
-		json_decref(j);
-	} else if (status == 429 || status >= 500) {
-		o->result = SEND_TEMPFAIL;
-		o->retry_after = curlev_retry_after(retry_after);
-		snprintf(o->code, sizeof o->code, "http_%ld", status);
-		snprintf(o->text, sizeof o->text, "HTTP %ld from twilio",
-		         status);
-	} else {
-		o->result = SEND_PERMFAIL;
-		twilio_error(o, status, body);
-	}
-	r->done(o, r->arg);
-	free(r);
-}
+static const struct transport_http_provider twilio_provider = {
+    .name = "twilio",
+    .id_key = "sid",
+    .error = twilio_error,
+};
 
 /* The sender: the practice's, its [practice.CODE] override, or ours. */
 static const char *
@@ -217,23 +158,21 @@ twilio_send(void *state, const struct outmsg *m, transport_done_fn done,
             void *arg)
 {
 	struct twilio *tw = state;
-	struct twilio_req *r = xcalloc(1, sizeof *r);
+	struct transport_http_req *r =
+	    transport_http_req_new(&twilio_provider, m->id, done, arg);
 	struct curl_slist *h;
 	char *body;
 	int rc;
 
-	r->done = done;
-	r->arg = arg;
-	r->out.id = m->id;
 	if (strcmp(m->channel, "sms") != 0) {
-		twilio_fail_later(tw, r, SEND_PERMFAIL, "channel",
-		                  "twilio sends SMS only");
+		transport_http_fail_later(r, tw->base, SEND_PERMFAIL, "channel",
+		                          "twilio sends SMS only");
 		return;
 	}
 	if (*tw->msid == '\0' && *twilio_from(tw, m) == '\0') {
-		twilio_fail_later(tw, r, SEND_PERMFAIL, "config",
-		                  "no sender: set [twilio] from or "
-		                  "messaging_service_sid");
+		transport_http_fail_later(r, tw->base, SEND_PERMFAIL, "config",
+		                          "no sender: set [twilio] from or "
+		                          "messaging_service_sid");
 		return;
 	}
 	body = twilio_body(tw, m);
@@ -241,11 +180,11 @@ twilio_send(void *state, const struct outmsg *m, transport_done_fn done,
 	                            "application/x-www-form-urlencoded");
 	h = curl_slist_append(h, "Accept: application/json");
 	rc = curlev_post(tw->cv, tw->url, h, body, tw->userpwd, tw->timeout,
-	                 twilio_answer, r);
+	                 transport_http_answer, r);
 	free(body);
 	if (rc == -1)
-		twilio_fail_later(tw, r, SEND_TEMPFAIL, "local",
-		                  "cannot start the HTTP request");
+		transport_http_fail_later(r, tw->base, SEND_TEMPFAIL, "local",
+		                          "cannot start the HTTP request");
 }
 
 static void

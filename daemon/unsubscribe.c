@@ -7,7 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "crypto.h"
 #include "form.h"
 #include "http.h"
 #include "log.h"
@@ -26,23 +25,19 @@ static int
 utoken_find(struct db *db, const char *token, struct utoken *t)
 {
 	sqlite3_stmt *st =
-	    db_stmt(db, "SELECT t.id, t.member_id, p.name FROM tokens t"
-	                " JOIN members m ON m.id = t.member_id"
-	                " JOIN practices p ON p.id = m.practice_id"
-	                " WHERE t.hash=?1 AND t.kind='unsubscribe'");
-	char hash[65];
-	int found = 0;
+	    web_token_row(db, token,
+	                  "SELECT t.id, t.member_id, p.name FROM tokens t"
+	                  " JOIN members m ON m.id = t.member_id"
+	                  " JOIN practices p ON p.id = m.practice_id"
+	                  " WHERE t.hash=?1 AND t.kind='unsubscribe'");
 
-	crypto_token_hash(token, hash);
-	db_bind_text(st, 1, hash);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		t->id = sqlite3_column_int64(st, 0);
-		t->member_id = sqlite3_column_int64(st, 1);
-		t->practice = xstrdup(db_col_text(st, 2));
-		found = 1;
-	}
+	if (st == NULL)
+		return 0;
+	t->id = sqlite3_column_int64(st, 0);
+	t->member_id = sqlite3_column_int64(st, 1);
+	t->practice = xstrdup(db_col_text(st, 2));
 	sqlite3_reset(st);
-	return found;
+	return 1;
 }
 
 /* The channel of the newest message that carried this link; "email". */

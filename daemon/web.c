@@ -4,6 +4,7 @@
 
 #include <event2/keyvalq_struct.h>
 
+#include "crypto.h"
 #include "http.h"
 #include "log.h"
 #include "template.h"
@@ -151,4 +152,18 @@ web_token(const char *rest)
 	if (rest[n] != '\0' || n < 8 || n > 64)
 		return NULL;
 	return rest;
+}
+
+sqlite3_stmt *
+web_token_row(struct db *db, const char *token, const char *sql)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	char hash[65];
+
+	crypto_token_hash(token, hash);
+	db_bind_text(st, 1, hash);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		return st;
+	sqlite3_reset(st);
+	return NULL;
 }

@@ -6,6 +6,7 @@
 #include <event2/http.h>
 
 #include "config.h"
+#include "db.h"
 
 /*
  * Render templates/web/NAME.html, replacing each {{key}} with its value from
@@ -31,5 +32,10 @@ void web_esc(FILE *fp, const char *s);
 int web_same_origin(struct evhttp_request *, const struct config *);
 /* The token in a path rest ("TOKEN"): base64url, 8..64 chars; else NULL. */
 const char *web_token(const char *rest);
+/*
+ * Run sql, a db_stmt whose ?1 is a token's hash, for token: the statement on
+ * its first row, or NULL if none. The caller reads the row, then resets it.
+ */
+sqlite3_stmt *web_token_row(struct db *, const char *token, const char *sql);
 
 #endif

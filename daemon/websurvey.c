@@ -14,7 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "crypto.h"
 #include "form.h"
 #include "http.h"
 #include "log.h"
@@ -43,32 +42,28 @@ struct field {
 static int
 token_find(struct db *db, const char *token, struct stoken *t)
 {
-	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT t.id, coalesce(t.member_id, 0),"
-	        " coalesce(t.campaign_id, 0),"
-	        " coalesce(t.survey_id, c.survey_id, 0),"
-	        " coalesce(m.practice_id, c.practice_id, 0),"
-	        " coalesce(t.expires_at, 0), coalesce(t.used_at, 0)"
-	        " FROM tokens t LEFT JOIN campaigns c ON c.id = t.campaign_id"
-	        " LEFT JOIN members m ON m.id = t.member_id"
-	        " WHERE t.hash=?1 AND t.kind='survey'");
-	char hash[65];
-	int found = 0;
+	sqlite3_stmt *st = web_token_row(
+	    db, token,
+	    "SELECT t.id, coalesce(t.member_id, 0),"
+	    " coalesce(t.campaign_id, 0),"
+	    " coalesce(t.survey_id, c.survey_id, 0),"
+	    " coalesce(m.practice_id, c.practice_id, 0),"
+	    " coalesce(t.expires_at, 0), coalesce(t.used_at, 0)"
+	    " FROM tokens t LEFT JOIN campaigns c ON c.id = t.campaign_id"
+	    " LEFT JOIN members m ON m.id = t.member_id"
+	    " WHERE t.hash=?1 AND t.kind='survey'");
 
-	crypto_token_hash(token, hash);
-	db_bind_text(st, 1, hash);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		t->id = sqlite3_column_int64(st, 0);
-		t->member_id = sqlite3_column_int64(st, 1);
-		t->campaign_id = sqlite3_column_int64(st, 2);
-		t->survey_id = sqlite3_column_int64(st, 3);
-		t->practice_id = sqlite3_column_int64(st, 4);
-		t->expires_at = sqlite3_column_int64(st, 5);
-		t->used_at = sqlite3_column_int64(st, 6);
-		found = 1;
-	}
+	if (st == NULL)
+		return 0;
+	t->id = sqlite3_column_int64(st, 0);
+	t->member_id = sqlite3_column_int64(st, 1);
+	t->campaign_id = sqlite3_column_int64(st, 2);
+	t->survey_id = sqlite3_column_int64(st, 3);
+	t->practice_id = sqlite3_column_int64(st, 4);
+	t->expires_at = sqlite3_column_int64(st, 5);
+	t->used_at = sqlite3_column_int64(st, 6);
 	sqlite3_reset(st);
-	return found;
+	return 1;
 }
 
 static void

@@ -1,0 +1,111 @@
+/*
+ * The shared half of the HTTP transports: each keeps only its request body,
+ * its headers and how its provider spells an error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "curlev.h"
+#include "log.h"
+#include "transport_http.h"
+#include "xmalloc.h"
+
+struct transport_http_req {
+	const struct transport_http_provider *p;
+	transport_done_fn done;
+	void *arg;
+	struct send_outcome out;
+};
+
+struct transport_http_req *
+transport_http_req_new(const struct transport_http_provider *p, int64_t id,
+                       transport_done_fn done, void *arg)
+{
+	struct transport_http_req *r = xcalloc(1, sizeof *r);
+
+	r->p = p;
+	r->done = done;
+	r->arg = arg;
+	r->out.id = id;
+	return r;
+}
+
+static void
+transport_http_report(struct transport_http_req *r)
+{
+	r->done(&r->out, r->arg);
+	free(r);
+}
+
+static void
+transport_http_report_cb(evutil_socket_t fd, short what, void *arg)
+{
+	transport_http_report(arg);
+}
+
+void
+transport_http_fail_later(struct transport_http_req *r, struct event_base *base,
+                          enum send_result res, const char *code,
+                          const char *text)
+{
+	r->out.result = res;
+	snprintf(r->out.code, sizeof r->out.code, "%s", code);
+	snprintf(r->out.text, sizeof r->out.text, "%s", text);
+	event_base_once(base, -1, EV_TIMEOUT, transport_http_report_cb, r,
+	                NULL);
+}
+
+/* A 2xx: keep the provider's message id for delivery receipts. */
+static void
+transport_http_accepted(struct transport_http_req *r, const char *body)
+{
+	struct send_outcome *o = &r->out;
+	json_t *j = json_loads(body, 0, NULL), *id;
+
+	o->result = SEND_OK;
+	if (json_is_string(id = json_object_get(j, r->p->id_key)))
+		snprintf(o->provider_id, sizeof o->provider_id, "%s",
+		         json_string_value(id));
+	else
+		log_warnx("event=%s_answer id=%lld key=%s msg_detail="
+		          "\"accepted without a message id\"",
+		          r->p->name, (long long)o->id, r->p->id_key);
+	json_decref(j);
+}
+
+/* Not sent: the provider's error, if it gave one, else the status. */
+static void
+transport_http_refused(struct transport_http_req *r, enum send_result res,
+                       long status, const char *body)
+{
+	struct send_outcome *o = &r->out;
+	json_t *j = json_loads(body, 0, NULL);
+
+	o->result = res;
+	snprintf(o->code, sizeof o->code, "http_%ld", status);
+	snprintf(o->text, sizeof o->text, "HTTP %ld from %s", status,
+	         r->p->name);
+	r->p->error(o, j);
+	json_decref(j);
+}
+
+void
+transport_http_answer(long status, const char *body, const char *retry_after,
+                      const char *curl_error, void *arg)
+{
+	struct transport_http_req *r = arg;
+
+	if (status == 0) {
+		r->out.result = SEND_TEMPFAIL;
+		snprintf(r->out.code, sizeof r->out.code, "network");
+		snprintf(r->out.text, sizeof r->out.text, "%s", curl_error);
+	} else if (status / 100 == 2) {
+		transport_http_accepted(r, body);
+	} else if (status == 429 || status >= 500) {
+		r->out.retry_after = curlev_retry_after(retry_after);
+		transport_http_refused(r, SEND_TEMPFAIL, status, body);
+	} else {
+		transport_http_refused(r, SEND_PERMFAIL, status, body);
+	}
+	transport_http_report(r);
+}
