@@ -16,7 +16,8 @@ CC=${FUZZ_CC:-clang}
 out=build/fuzz
 CFLAGS="-g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-	-fno-omit-frame-pointer -Idaemon"
+	-fno-omit-frame-pointer -Idaemon -DPPGD_VERSION=\"fuzz\"
+	-DPPGD_DATADIR=\".\""
 
 # The value of "KEY:" in the target's header comment.
 field() {
@@ -28,6 +29,7 @@ build_one() {
 	name=$(basename "$src" .c)
 	sources=$(field FUZZ_SOURCES "$src")
 	pkgs=$(field FUZZ_PKGS "$src")
+	extra=""
 	# "all": every daemon source but main.c, for targets that reach most of
 	# the daemon (a hand-kept list rots as dependencies change).
 	if [ "$sources" = all ]; then
@@ -35,7 +37,7 @@ build_one() {
 		pkgs=$(make -s --no-print-directory print-pkgs)
 		extra="-lcsv -lm"
 	fi
-	pcflags="" pclibs="" extra=""
+	pcflags="" pclibs=""
 	if [ -n "$pkgs" ]; then
 		# shellcheck disable=SC2086
 		pcflags=$(pkg-config --cflags $pkgs)

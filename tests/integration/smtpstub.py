@@ -229,6 +229,9 @@ class _Session(socketserver.StreamRequestHandler):
     timeout = 60
 
     def setup(self):
+        # Each reply is its own send(): with Nagle on, the second reply to
+        # pipelined commands waits for the client's delayed ACK (40 ms).
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().setup()
         self.stub = self.server.stub
         self.num = self.stub._session_begin(self.connection)
