@@ -30,8 +30,7 @@ load(void)
 	for (i = 0; i < NFILES; i++) {
 		if (survey_load_file(files[i], &surveys[i], &errors) == -1)
 			abort(); /* run from the top of the tree */
-		for (j = 0; j < surveys[i]->nquestions && nquestions < 256;
-		     j++)
+		for (j = 0; j < surveys[i]->nquestions && nquestions < 256; j++)
 			questions[nquestions++] = &surveys[i]->questions[j];
 	}
 }

@@ -83,14 +83,17 @@ setup(void)
 	    " '+447700900123', 0, 0, 0);"
 	    "INSERT INTO meetings (practice_id, at, place, created_at)"
 	    " VALUES (1, 0, 'Library', 0);"
-	    "INSERT INTO campaigns (name, practice_id, kind, template, channels,"
+	    "INSERT INTO campaigns (name, practice_id, kind, template, "
+	    "channels,"
 	    " meeting_id, created_at) VALUES ('c', 1, 'k', 't', 'sms', 1, 0);");
 	add_survey();
-	run("INSERT INTO responses (survey_id, practice_id, channel, started_at)"
+	run("INSERT INTO responses (survey_id, practice_id, channel, "
+	    "started_at)"
 	    " VALUES (1, 1, 'sms', 0);"
 	    "INSERT INTO sms_sessions (member_id, response_id, expires_at,"
 	    " updated_at) VALUES (1, 1, 9999999999, 0);"
-	    "INSERT INTO outbox (practice_id, member_id, channel, state, to_addr,"
+	    "INSERT INTO outbox (practice_id, member_id, channel, state, "
+	    "to_addr,"
 	    " body, next_attempt_at, created_at, provider_id) VALUES (1, 1,"
 	    " 'sms', 'sent', '+447700900123', 'hi', 0, 0, 'SM1');");
 	add_token("replytoken1", "reply");
