@@ -210,6 +210,23 @@ server_api_start(struct server *s, char **cause)
 	return 0;
 }
 
+/*
+ * The loop. With epoll, libcurl's socket callbacks change interest on the
+ * same sockets many times a turn: the changelist folds those into one
+ * epoll_ctl per socket and turn.
+ */
+static struct event_base *
+server_base_new(void)
+{
+	struct event_config *ec = event_config_new();
+	struct event_base *base;
+
+	event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	base = event_base_new_with_config(ec);
+	event_config_free(ec);
+	return base;
+}
+
 int
 server_run(const char *config_file, struct config **cfgp, struct db *db)
 {
@@ -224,7 +241,7 @@ server_run(const char *config_file, struct config **cfgp, struct db *db)
 	s.started = util_monotonic();
 	sqlite3_busy_timeout(db_handle(db), SERVER_BUSY_MS);
 	db_set_actor(db, "daemon");
-	if ((s.base = event_base_new()) == NULL)
+	if ((s.base = server_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	server_signals(&s);
 	s.http =
