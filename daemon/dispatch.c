@@ -261,36 +261,60 @@ settle_one(struct dispatcher *d, const struct settled *s)
 		         (long long)o->id, s->lane, o->code);
 }
 
-/* Settle every reported outcome in one transaction. */
+/* Apply every reported outcome; the caller holds the transaction. */
+static void
+settle_all(struct dispatcher *d)
+{
+	struct settled *s;
+
+	for (s = d->settled; s != NULL; s = s->next)
+		settle_one(d, s);
+}
+
+/* The outcomes are committed: forget them. */
+static void
+settled_clear(struct dispatcher *d)
+{
+	struct settled *s, *next;
+
+	for (s = d->settled; s != NULL; s = next) {
+		next = s->next;
+		free(s);
+	}
+	d->settled = NULL;
+}
+
+/*
+ * Outcomes arrived. While running, the next claim settles them in its own
+ * transaction (one commit for both); when stopping, settle them alone.
+ */
 static void
 dispatcher_flush(evutil_socket_t fd, short what, void *arg)
 {
 	struct dispatcher *d = arg;
 	struct db *db = server_db(d->srv);
-	struct settled *s, *next, *list = d->settled;
 
-	if (list == NULL)
+	if (d->settled == NULL)
 		return;
+	if (!d->stopping) {
+		/* Through the timer, so the loop polls sockets in between. */
+		dispatcher_arm(d, 0);
+		return;
+	}
 	if (db_begin(db) == -1) {
 		/* Busy or full: keep the outcomes and try again shortly. */
 		struct timeval tv = {1, 0};
 		event_add(d->flush_ev, &tv);
 		return;
 	}
-	for (s = list; s != NULL; s = s->next)
-		settle_one(d, s);
+	settle_all(d);
 	if (db_commit(db) == -1) {
 		struct timeval tv = {1, 0};
 		db_rollback(db);
 		event_add(d->flush_ev, &tv);
 		return;
 	}
-	d->settled = NULL;
-	for (s = list; s != NULL; s = next) {
-		next = s->next;
-		free(s);
-	}
-	dispatcher_arm(d, 0);
+	settled_clear(d);
 }
 
 static void
@@ -448,14 +472,16 @@ dispatcher_claim(struct dispatcher *d, int *full)
 
 	if (limit > 1024)
 		limit = 1024;
-	if ((limit = claim_room(d, limit)) == 0) {
+	if ((limit = claim_room(d, limit)) == 0)
 		*full = 1;
+	if (limit == 0 && d->settled == NULL)
 		return 0;
-	}
 	if (db_begin(db) == -1) {
 		d->db_failed = 1;
 		return 0;
 	}
+	/* Outcomes reported since the last claim share its commit. */
+	settle_all(d);
 	st = db_stmt(
 	    db, "SELECT o.id, o.channel, o.to_addr, o.subject, o.body,"
 	        " o.body_html, o.reply_token, o.unsubscribe_token, p.code,"
@@ -470,7 +496,7 @@ dispatcher_claim(struct dispatcher *d, int *full)
 	        " ORDER BY o.next_attempt_at, o.id LIMIT ?2");
 	db_bind_int(st, 1, now);
 	db_bind_int(st, 2, limit);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (limit > 0 && sqlite3_step(st) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		const char *channel = db_col_text(st, 1);
 
@@ -529,6 +555,7 @@ dispatcher_claim(struct dispatcher *d, int *full)
 		}
 		return 0;
 	}
+	settled_clear(d);
 	/* Only once the claim is durable do the messages leave. */
 	for (i = 0; i < n; i++) {
 		batch[i]->started = util_monotonic();
@@ -695,6 +722,7 @@ dispatcher_free(struct dispatcher *d)
 
 	if (d == NULL)
 		return;
+	d->stopping = 1; /* settle what is left, claim nothing */
 	dispatcher_flush(-1, 0, d);
 	for (i = 0; i < NLANES; i++)
 		if (d->lanes[i].ready)

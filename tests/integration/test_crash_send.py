@@ -33,7 +33,9 @@ FILE_MEMBERS = int(os.environ.get("CRASH_FILE_MEMBERS", "5000"))
 def kill_midway(env, d, n, at_least):
     """Wait until at least `at_least` rows are sent, SIGKILL the daemon and
     return the outbox states at that moment."""
-    t.check(f.wait_for(lambda: f.states(env).get("sent", 0) >= at_least, 60),
+    # A short step: the file transport sends thousands a second.
+    t.check(f.wait_for(lambda: f.states(env).get("sent", 0) >= at_least, 60,
+                       step=0.005),
             "some rows are sent before the kill")
     d.signal(signal.SIGKILL)
     d.proc.wait()
