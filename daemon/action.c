@@ -6,6 +6,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "jsonx.h"
 #include "action.h"
 #include "htmlout.h"
 #include "http.h"
@@ -162,13 +163,6 @@ action_update(struct db *db, int64_t id, const char *status, const char *note,
 	return 0;
 }
 
-static void
-jset(json_t *o, const char *k, json_t *v)
-{
-	if (v == NULL || json_object_set_new(o, k, v) == -1)
-		fatalx("action: cannot build JSON");
-}
-
 static json_t *
 jtext(sqlite3_stmt *st, int col)
 {
@@ -197,9 +191,9 @@ notes_json(struct db *db, int64_t id)
 	db_bind_int(st, 1, id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		n = json_object();
-		jset(n, "at", jtime(sqlite3_column_int64(st, 0)));
-		jset(n, "status", jtext(st, 1));
-		jset(n, "note", jtext(st, 2));
+		jsonx_set(n, "at", jtime(sqlite3_column_int64(st, 0)));
+		jsonx_set(n, "status", jtext(st, 1));
+		jsonx_set(n, "note", jtext(st, 2));
 		json_array_append_new(arr, n);
 	}
 	sqlite3_reset(st);
@@ -220,24 +214,24 @@ action_list_json(struct db *db, const char *practice, int public)
 	db_bind_text(st, 1, practice);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		o = json_object();
-		jset(o, "id", json_integer(sqlite3_column_int64(st, 0)));
-		jset(o, "practice", jtext(st, 1));
-		jset(o, "area", jtext(st, 2));
-		jset(o, "title", jtext(st, 3));
+		jsonx_set(o, "id", json_integer(sqlite3_column_int64(st, 0)));
+		jsonx_set(o, "practice", jtext(st, 1));
+		jsonx_set(o, "area", jtext(st, 2));
+		jsonx_set(o, "title", jtext(st, 3));
 		if (!public)
-			jset(o, "owner", jtext(st, 4));
-		jset(o, "due", jtext(st, 5));
-		jset(o, "status", jtext(st, 6));
-		jset(o, "from_survey", jtext(st, 7));
-		jset(o, "created_at", jtime(sqlite3_column_int64(st, 8)));
-		jset(o, "updated_at", jtime(sqlite3_column_int64(st, 9)));
+			jsonx_set(o, "owner", jtext(st, 4));
+		jsonx_set(o, "due", jtext(st, 5));
+		jsonx_set(o, "status", jtext(st, 6));
+		jsonx_set(o, "from_survey", jtext(st, 7));
+		jsonx_set(o, "created_at", jtime(sqlite3_column_int64(st, 8)));
+		jsonx_set(o, "updated_at", jtime(sqlite3_column_int64(st, 9)));
 		json_array_append_new(arr, o);
 	}
 	sqlite3_reset(st);
 	/* Notes after the list: db_stmt would reset the outer statement. */
-	json_array_foreach(arr, i, o)
-	    jset(o, "notes",
-	         notes_json(db, json_integer_value(json_object_get(o, "id"))));
+	json_array_foreach(arr, i, o) jsonx_set(
+	    o, "notes",
+	    notes_json(db, json_integer_value(json_object_get(o, "id"))));
 	return arr;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "jsonx.h"
 #include "annual.h"
 #include "htmlout.h"
 #include "log.h"
@@ -23,20 +24,6 @@ struct year {
 	int64_t start, end;    /* [start, end) */
 	int year, first_month; /* first_month: 1 or 4 */
 };
-
-static void
-jset(json_t *o, const char *k, json_t *v)
-{
-	if (v == NULL || json_object_set_new(o, k, v) == -1)
-		fatalx("annual: cannot build JSON");
-}
-
-static void
-jpush(json_t *a, json_t *v)
-{
-	if (v == NULL || json_array_append_new(a, v) == -1)
-		fatalx("annual: cannot build JSON");
-}
 
 static long
 jint(const json_t *o, const char *k)
@@ -90,12 +77,14 @@ members_json(struct year *y)
 
 	if (sqlite3_step(st) != SQLITE_ROW)
 		fatalx("annual: members: %s", db_errmsg(y->db));
-	jset(o, "start",
-	     json_integer((json_int_t)sqlite3_column_double(st, 0)));
-	jset(o, "end", json_integer((json_int_t)sqlite3_column_double(st, 1)));
-	jset(o, "joined",
-	     json_integer((json_int_t)sqlite3_column_double(st, 2)));
-	jset(o, "left", json_integer((json_int_t)sqlite3_column_double(st, 3)));
+	jsonx_set(o, "start",
+	          json_integer((json_int_t)sqlite3_column_double(st, 0)));
+	jsonx_set(o, "end",
+	          json_integer((json_int_t)sqlite3_column_double(st, 1)));
+	jsonx_set(o, "joined",
+	          json_integer((json_int_t)sqlite3_column_double(st, 2)));
+	jsonx_set(o, "left",
+	          json_integer((json_int_t)sqlite3_column_double(st, 3)));
 	return o;
 }
 
@@ -113,17 +102,17 @@ meetings_json(struct year *y)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		n++;
 		minutes += sqlite3_column_int(st, 1);
-		jpush(dates, json_string(util_format_date(
-		                 sqlite3_column_int64(st, 0), day)));
+		jsonx_push(dates, json_string(util_format_date(
+		                      sqlite3_column_int64(st, 0), day)));
 		q = (int)((sqlite3_column_int64(st, 0) - y->start) /
 		          (92 * 86400));
 		if (q >= 0 && q < 4 && !seen[q]++)
 			quarters++;
 	}
-	jset(o, "held", json_integer(n));
-	jset(o, "with_minutes", json_integer(minutes));
-	jset(o, "quarters_with_a_meeting", json_integer(quarters));
-	jset(o, "dates", dates);
+	jsonx_set(o, "held", json_integer(n));
+	jsonx_set(o, "with_minutes", json_integer(minutes));
+	jsonx_set(o, "quarters_with_a_meeting", json_integer(quarters));
+	jsonx_set(o, "dates", dates);
 	return o;
 }
 
@@ -151,14 +140,15 @@ surveys_json(struct year *y)
 		o = json_object();
 		inv = sqlite3_column_int64(st, 3);
 		resp = sqlite3_column_int64(st, 4);
-		jset(o, "campaign", json_string(db_col_text(st, 0)));
-		jset(o, "survey", json_string(db_col_text(st, 1)));
-		jset(o, "title", json_string(db_col_text(st, 2)));
-		jset(o, "invitations", json_integer(inv));
-		jset(o, "responses", json_integer(resp));
-		jset(o, "response_rate",
-		     inv ? json_real(tally_percent(resp, inv)) : json_null());
-		jpush(arr, o);
+		jsonx_set(o, "campaign", json_string(db_col_text(st, 0)));
+		jsonx_set(o, "survey", json_string(db_col_text(st, 1)));
+		jsonx_set(o, "title", json_string(db_col_text(st, 2)));
+		jsonx_set(o, "invitations", json_integer(inv));
+		jsonx_set(o, "responses", json_integer(resp));
+		jsonx_set(o, "response_rate",
+		          inv ? json_real(tally_percent(resp, inv))
+		              : json_null());
+		jsonx_push(arr, o);
 	}
 	return arr;
 }
@@ -245,22 +235,22 @@ fft_json(struct year *y)
 		int mon = (y->first_month - 1 + m) % 12 + 1;
 
 		o = json_object();
-		jset(o, "month",
-		     json_sprintf("%04d-%02d", y->year + (mon < y->first_month),
-		                  mon));
-		jset(o, "answers", json_integer(n[m]));
+		jsonx_set(o, "month",
+		          json_sprintf("%04d-%02d",
+		                       y->year + (mon < y->first_month), mon));
+		jsonx_set(o, "answers", json_integer(n[m]));
 		/* Fewer than 5 answers: published as "<5", no percentages. */
-		jset(o, "suppressed",
-		     json_boolean(n[m] > 0 && n[m] < TALLY_SMALL));
-		jset(o, "positive",
-		     n[m] >= TALLY_SMALL
-		         ? json_real(tally_percent(pos[m], n[m]))
-		         : json_null());
-		jset(o, "negative",
-		     n[m] >= TALLY_SMALL
-		         ? json_real(tally_percent(neg[m], n[m]))
-		         : json_null());
-		jpush(arr, o);
+		jsonx_set(o, "suppressed",
+		          json_boolean(n[m] > 0 && n[m] < TALLY_SMALL));
+		jsonx_set(o, "positive",
+		          n[m] >= TALLY_SMALL
+		              ? json_real(tally_percent(pos[m], n[m]))
+		              : json_null());
+		jsonx_set(o, "negative",
+		          n[m] >= TALLY_SMALL
+		              ? json_real(tally_percent(neg[m], n[m]))
+		              : json_null());
+		jsonx_push(arr, o);
 	}
 	return arr;
 }
@@ -292,12 +282,12 @@ actions_json(struct year *y)
 	done = sqlite3_column_int64(st, 1);
 	st = ystmt(y, "SELECT DISTINCT a.area" LIVE_ACTION " ORDER BY 1");
 	while (sqlite3_step(st) == SQLITE_ROW)
-		jpush(areas, json_string(db_col_text(st, 0)));
-	jset(o, "agreed", json_integer(agreed));
-	jset(o, "done", json_integer(done));
-	jset(o, "priority_areas", areas);
-	jset(o, "three_priority_areas",
-	     json_boolean(json_array_size(areas) >= 3));
+		jsonx_push(areas, json_string(db_col_text(st, 0)));
+	jsonx_set(o, "agreed", json_integer(agreed));
+	jsonx_set(o, "done", json_integer(done));
+	jsonx_set(o, "priority_areas", areas);
+	jsonx_set(o, "three_priority_areas",
+	          json_boolean(json_array_size(areas) >= 3));
 	return o;
 }
 
@@ -313,16 +303,16 @@ messages_json(struct year *y)
 	json_t *o = json_object();
 	long halves = 0, h;
 
-	jset(o, "email", json_integer(0));
-	jset(o, "sms", json_integer(0));
+	jsonx_set(o, "email", json_integer(0));
+	jsonx_set(o, "sms", json_integer(0));
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		jset(o, db_col_text(st, 0),
-		     json_integer(sqlite3_column_int64(st, 1)));
+		jsonx_set(o, db_col_text(st, 0),
+		          json_integer(sqlite3_column_int64(st, 1)));
 		h = sqlite3_column_int64(st, 2);
 		halves = h > halves ? h : halves;
 	}
 	/* Half-years with a message: for "at least 6-monthly". */
-	jset(o, "half_years_with_messages", json_integer(halves));
+	jsonx_set(o, "half_years_with_messages", json_integer(halves));
 	return o;
 }
 
@@ -335,11 +325,11 @@ criterion(int n, const char *text, const char *status, char *evidence,
 {
 	json_t *c = json_object();
 
-	jset(c, "criterion", json_integer(n));
-	jset(c, "text", json_string(text));
-	jset(c, "status", json_string(status));
-	jset(c, "evidence", json_string(evidence ? evidence : ""));
-	jset(c, "missing", json_string(missing ? missing : ""));
+	jsonx_set(c, "criterion", json_integer(n));
+	jsonx_set(c, "text", json_string(text));
+	jsonx_set(c, "status", json_string(status));
+	jsonx_set(c, "evidence", json_string(evidence ? evidence : ""));
+	jsonx_set(c, "missing", json_string(missing ? missing : ""));
 	free(evidence);
 	return c;
 }
@@ -358,23 +348,24 @@ bronze(const struct facts *f)
 	int ok;
 
 	ok = f->members > 0 && f->profiled;
-	jpush(a, criterion(1,
-	                   "A patient group of registered patients (face to "
-	                   "face, virtual or both); reasonable efforts to "
-	                   "make it representative.",
-	                   ok               ? "met"
-	                   : f->members > 0 ? "partly"
-	                                    : "not-met",
-	                   xasprintf("%ld active members; population profile "
-	                             "%s; %ld groups under-represented",
-	                             f->members,
-	                             f->profiled ? "loaded" : "not loaded",
-	                             f->under),
-	                   f->profiled ? ""
-	                               : "load the practice population "
-	                                 "profile (ppgd practice profile)"));
+	jsonx_push(a,
+	           criterion(1,
+	                     "A patient group of registered patients (face to "
+	                     "face, virtual or both); reasonable efforts to "
+	                     "make it representative.",
+	                     ok               ? "met"
+	                     : f->members > 0 ? "partly"
+	                                      : "not-met",
+	                     xasprintf("%ld active members; population profile "
+	                               "%s; %ld groups under-represented",
+	                               f->members,
+	                               f->profiled ? "loaded" : "not loaded",
+	                               f->under),
+	                     f->profiled ? ""
+	                                 : "load the practice population "
+	                                   "profile (ppgd practice profile)"));
 	ok = f->meetings >= 2 || f->halves >= 2;
-	jpush(
+	jsonx_push(
 	    a,
 	    criterion(
 	        2,
@@ -387,28 +378,29 @@ bronze(const struct facts *f)
 	                  f->meetings, f->halves),
 	        "agreed ways of working / terms of reference: " NOT_RECORDED));
 	ok = (f->email > 0) + (f->sms > 0) + (f->minutes > 0) + f->website >= 2;
-	jpush(a, criterion(
-	             3,
-	             "Various methods to communicate with registered "
-	             "patients (minutes, posters, email, website, "
-	             "social media); website kept up to date.",
-	             ok ? "partly" : "not-met",
-	             xasprintf("%ld emails, %ld SMS sent; %ld meetings "
-	                       "with minutes; practice website %s",
-	                       f->email, f->sms, f->minutes,
-	                       f->website ? "recorded" : "not recorded"),
-	             "posters, website updates, social media: " NOT_RECORDED));
+	jsonx_push(
+	    a,
+	    criterion(3,
+	              "Various methods to communicate with registered "
+	              "patients (minutes, posters, email, website, "
+	              "social media); website kept up to date.",
+	              ok ? "partly" : "not-met",
+	              xasprintf("%ld emails, %ld SMS sent; %ld meetings "
+	                        "with minutes; practice website %s",
+	                        f->email, f->sms, f->minutes,
+	                        f->website ? "recorded" : "not recorded"),
+	              "posters, website updates, social media: " NOT_RECORDED));
 	ok = f->responses > 0 && f->agreed > 0;
-	jpush(a,
-	      criterion(4,
-	                "Obtain feedback from registered patients, review "
-	                "it with the group, agree improvements and make "
-	                "reasonable efforts to implement them.",
-	                ok ? "met" : "not-met",
-	                xasprintf("%ld survey responses; %ld actions agreed, "
-	                          "%ld done",
-	                          f->responses, f->agreed, f->done),
-	                ok ? "" : "survey responses and agreed actions"));
+	jsonx_push(
+	    a, criterion(4,
+	                 "Obtain feedback from registered patients, review "
+	                 "it with the group, agree improvements and make "
+	                 "reasonable efforts to implement them.",
+	                 ok ? "met" : "not-met",
+	                 xasprintf("%ld survey responses; %ld actions agreed, "
+	                           "%ld done",
+	                           f->responses, f->agreed, f->done),
+	                 ok ? "" : "survey responses and agreed actions"));
 	return a;
 }
 
@@ -418,48 +410,50 @@ silver(const struct facts *f)
 	json_t *a = json_array();
 	int ok;
 
-	jpush(a, criterion(1,
-	                   "A named patient group lead in the practice, with "
-	                   "an email contact for locality and patient "
-	                   "networks.",
-	                   "not-recorded", NULL, NOT_RECORDED));
+	jsonx_push(a,
+	           criterion(1,
+	                     "A named patient group lead in the practice, with "
+	                     "an email contact for locality and patient "
+	                     "networks.",
+	                     "not-recorded", NULL, NOT_RECORDED));
 	ok = f->meetings > 0 && f->members > 0 && f->profiled;
-	jpush(a, criterion(2,
-	                   "An active group alongside a virtual network, "
-	                   "with reasonable efforts to make both "
-	                   "representative.",
-	                   ok ? "met" : "not-met",
-	                   xasprintf("%ld meetings held; %ld members in the "
-	                             "virtual network; population profile %s",
-	                             f->meetings, f->members,
-	                             f->profiled ? "loaded" : "not loaded"),
-	                   ok ? ""
-	                      : "meetings, members and a population "
-	                        "profile"));
+	jsonx_push(a,
+	           criterion(2,
+	                     "An active group alongside a virtual network, "
+	                     "with reasonable efforts to make both "
+	                     "representative.",
+	                     ok ? "met" : "not-met",
+	                     xasprintf("%ld meetings held; %ld members in the "
+	                               "virtual network; population profile %s",
+	                               f->meetings, f->members,
+	                               f->profiled ? "loaded" : "not loaded"),
+	                     ok ? ""
+	                        : "meetings, members and a population "
+	                          "profile"));
 	ok = f->quarters >= 4 && f->email + f->sms > 0;
-	jpush(a, criterion(3,
-	                   "Practice staff meet the active group at least "
-	                   "quarterly and communicate with the virtual "
-	                   "membership in between.",
-	                   ok ? "met" : "not-met",
-	                   xasprintf("meetings in %ld of 4 quarters; %ld "
-	                             "messages sent",
-	                             f->quarters, f->email + f->sms),
-	                   ok ? "" : "a meeting in every quarter"));
-	jpush(a, criterion(4,
-	                   "Health information sessions and other health "
-	                   "activities with the group and network.",
-	                   "not-recorded", NULL, NOT_RECORDED));
-	jpush(a, criterion(5,
-	                   "Other methods to communicate and involve "
-	                   "patients (community groups, local "
-	                   "publications).",
-	                   "not-recorded", NULL, NOT_RECORDED));
-	jpush(a, criterion(6,
-	                   "Encourage members to take part in national, "
-	                   "regional or local patient participation "
-	                   "networks (for example NAPP).",
-	                   "not-recorded", NULL, NOT_RECORDED));
+	jsonx_push(a, criterion(3,
+	                        "Practice staff meet the active group at least "
+	                        "quarterly and communicate with the virtual "
+	                        "membership in between.",
+	                        ok ? "met" : "not-met",
+	                        xasprintf("meetings in %ld of 4 quarters; %ld "
+	                                  "messages sent",
+	                                  f->quarters, f->email + f->sms),
+	                        ok ? "" : "a meeting in every quarter"));
+	jsonx_push(a, criterion(4,
+	                        "Health information sessions and other health "
+	                        "activities with the group and network.",
+	                        "not-recorded", NULL, NOT_RECORDED));
+	jsonx_push(a, criterion(5,
+	                        "Other methods to communicate and involve "
+	                        "patients (community groups, local "
+	                        "publications).",
+	                        "not-recorded", NULL, NOT_RECORDED));
+	jsonx_push(a, criterion(6,
+	                        "Encourage members to take part in national, "
+	                        "regional or local patient participation "
+	                        "networks (for example NAPP).",
+	                        "not-recorded", NULL, NOT_RECORDED));
 	return a;
 }
 
@@ -487,12 +481,12 @@ gold(const struct facts *f)
 
 	for (i = 0; i < 8; i++) {
 		if (i == 2 && f->meetings > 0)
-			jpush(a, criterion(3, texts[i], "partly",
-			                   xasprintf("%ld meetings held",
-			                             f->meetings),
-			                   "who attended: " NOT_RECORDED));
+			jsonx_push(a, criterion(3, texts[i], "partly",
+			                        xasprintf("%ld meetings held",
+			                                  f->meetings),
+			                        "who attended: " NOT_RECORDED));
 		else if (i == 3 && f->broadcasts > 0)
-			jpush(
+			jsonx_push(
 			    a,
 			    criterion(
 			        4, texts[i], "partly",
@@ -501,8 +495,9 @@ gold(const struct facts *f)
 			                  f->broadcasts),
 			        "the publication and website: " NOT_RECORDED));
 		else
-			jpush(a, criterion((int)i + 1, texts[i], "not-recorded",
-			                   NULL, NOT_RECORDED));
+			jsonx_push(a, criterion((int)i + 1, texts[i],
+			                        "not-recorded", NULL,
+			                        NOT_RECORDED));
 	}
 	return a;
 }
@@ -533,15 +528,15 @@ framework_json(const struct facts *f)
 				level = "gold";
 		}
 	}
-	jset(o, "bronze", b);
-	jset(o, "silver", s);
-	jset(o, "gold", g);
-	jset(o, "level_from_data", json_string(level));
-	jset(o, "note",
-	     json_string("Bronze needs all 4 criteria, silver 4 of 6 "
-	                 "more, gold 4 of 8 more. 'partly' and "
-	                 "'not-recorded' criteria count as not met "
-	                 "until evidence is added by hand."));
+	jsonx_set(o, "bronze", b);
+	jsonx_set(o, "silver", s);
+	jsonx_set(o, "gold", g);
+	jsonx_set(o, "level_from_data", json_string(level));
+	jsonx_set(o, "note",
+	          json_string("Bronze needs all 4 criteria, silver 4 of 6 "
+	                      "more, gold 4 of 8 more. 'partly' and "
+	                      "'not-recorded' criteria count as not met "
+	                      "until evidence is added by hand."));
 	return o;
 }
 
@@ -627,24 +622,24 @@ annual_report(struct db *db, const char *code, int year, int financial,
 	util_parse_time(s, &y.end);
 	free(s);
 	o = json_object();
-	jset(o, "practice", json_string(y.p->code));
-	jset(o, "name", json_string(y.p->name));
-	jset(o, "year", json_integer(year));
-	jset(o, "financial_year", json_boolean(financial));
-	jset(o, "from", json_string(util_format_date(y.start, day)));
-	jset(o, "to", json_string(util_format_date(y.end - 1, day)));
-	jset(o, "members", members_json(&y));
+	jsonx_set(o, "practice", json_string(y.p->code));
+	jsonx_set(o, "name", json_string(y.p->name));
+	jsonx_set(o, "year", json_integer(year));
+	jsonx_set(o, "financial_year", json_boolean(financial));
+	jsonx_set(o, "from", json_string(util_format_date(y.start, day)));
+	jsonx_set(o, "to", json_string(util_format_date(y.end - 1, day)));
+	jsonx_set(o, "members", members_json(&y));
 	if (represent_report(db, code, y.end < now ? y.end - 1 : now, &rep,
 	                     cause) == -1)
 		fatalx("annual: representation: %s", *cause);
-	jset(o, "representation", rep);
-	jset(o, "meetings", meetings_json(&y));
-	jset(o, "surveys", surveys_json(&y));
-	jset(o, "fft_trend", fft_json(&y));
-	jset(o, "actions", actions_json(&y));
-	jset(o, "messages", messages_json(&y));
+	jsonx_set(o, "representation", rep);
+	jsonx_set(o, "meetings", meetings_json(&y));
+	jsonx_set(o, "surveys", surveys_json(&y));
+	jsonx_set(o, "fft_trend", fft_json(&y));
+	jsonx_set(o, "actions", actions_json(&y));
+	jsonx_set(o, "messages", messages_json(&y));
 	facts_fill(&y, o, &f);
-	jset(o, "framework", framework_json(&f));
+	jsonx_set(o, "framework", framework_json(&f));
 	practice_free(y.p);
 	*out = o;
 	return 0;

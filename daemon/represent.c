@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonx.h"
 #include "csvio.h"
 #include "htmlout.h"
 #include "log.h"
@@ -40,20 +41,6 @@ struct prow {
 	char *value;
 	long patients;
 };
-
-static void
-jset(json_t *o, const char *k, json_t *v)
-{
-	if (v == NULL || json_object_set_new(o, k, v) == -1)
-		fatalx("represent: cannot build JSON");
-}
-
-static void
-jpush(json_t *a, json_t *v)
-{
-	if (v == NULL || json_array_append_new(a, v) == -1)
-		fatalx("represent: cannot build JSON");
-}
 
 static const struct rfield *
 rfield_find(const char *name)
@@ -304,20 +291,21 @@ group_json(const char *code, const struct rfield *f, const char *value,
 	double r = represent_ratio(members, c->mbase, patients, c->pbase);
 	char *aud = xasprintf("%s=%s", f->name, value);
 
-	jset(g, "value", json_string(value));
-	jset(g, "members", json_integer(members));
-	jset(g, "member_share", share_json(members, c->mbase));
-	jset(g, "patients", json_integer(patients));
-	jset(g, "population_share", share_json(patients, c->pbase));
-	jset(g, "ratio", r < 0 ? json_null() : json_real(round(r * 100) / 100));
-	jset(g, "under_represented",
-	     json_boolean(r >= 0 && r < REPRESENT_THRESHOLD));
-	jset(g, "audience", json_string(aud));
-	jset(g, "command",
-	     json_sprintf("ppgd campaign add recruit-%s-%s --practice %s "
-	                  "--kind broadcast --template broadcast "
-	                  "--channels email,sms --audience %s --at TIME",
-	                  f->name, value, code, aud));
+	jsonx_set(g, "value", json_string(value));
+	jsonx_set(g, "members", json_integer(members));
+	jsonx_set(g, "member_share", share_json(members, c->mbase));
+	jsonx_set(g, "patients", json_integer(patients));
+	jsonx_set(g, "population_share", share_json(patients, c->pbase));
+	jsonx_set(g, "ratio",
+	          r < 0 ? json_null() : json_real(round(r * 100) / 100));
+	jsonx_set(g, "under_represented",
+	          json_boolean(r >= 0 && r < REPRESENT_THRESHOLD));
+	jsonx_set(g, "audience", json_string(aud));
+	jsonx_set(g, "command",
+	          json_sprintf("ppgd campaign add recruit-%s-%s --practice %s "
+	                       "--kind broadcast --template broadcast "
+	                       "--channels email,sms --audience %s --at TIME",
+	                       f->name, value, code, aud));
 	free(aud);
 	return g;
 }
@@ -338,16 +326,16 @@ field_json(struct db *db, const char *code, int64_t pid, int64_t at,
 	counts_load(db, pid, at, f, &c, nv);
 	for (i = 0; i < nv; i++)
 		if (c.profiled[i])
-			jpush(groups,
-			      group_json(code, f, f->values[i], c.members[i],
-			                 c.patients[i], &c));
-	jset(o, "field", json_string(f->name));
-	jset(o, "patients", json_integer(c.pbase));
-	jset(o, "members", json_integer(c.mbase));
-	jset(o, "members_not_comparable", json_integer(c.unknown));
+			jsonx_push(groups,
+			           group_json(code, f, f->values[i],
+			                      c.members[i], c.patients[i], &c));
+	jsonx_set(o, "field", json_string(f->name));
+	jsonx_set(o, "patients", json_integer(c.pbase));
+	jsonx_set(o, "members", json_integer(c.mbase));
+	jsonx_set(o, "members_not_comparable", json_integer(c.unknown));
 	if (f->values == member_age_bands)
-		jset(o, "excluded", json_string(CHILD_BAND));
-	jset(o, "groups", groups);
+		jsonx_set(o, "excluded", json_string(CHILD_BAND));
+	jsonx_set(o, "groups", groups);
 	free(c.patients);
 	free(c.members);
 	free(c.profiled);
@@ -369,9 +357,10 @@ tags_json(struct db *db, int64_t pid, int64_t at)
 	db_bind_int(st, 2, at);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		o = json_object();
-		jset(o, "tag", json_string(db_col_text(st, 0)));
-		jset(o, "members", json_integer(sqlite3_column_int64(st, 1)));
-		jpush(arr, o);
+		jsonx_set(o, "tag", json_string(db_col_text(st, 0)));
+		jsonx_set(o, "members",
+		          json_integer(sqlite3_column_int64(st, 1)));
+		jsonx_push(arr, o);
 	}
 	return arr;
 }
@@ -410,17 +399,20 @@ represent_report(struct db *db, const char *code, int64_t at, json_t **out,
 		return -1;
 	}
 	o = json_object();
-	jset(o, "practice", json_string(p->code));
-	jset(o, "members", json_integer(active_members(db, p->id, at, NULL)));
-	jset(o, "carers", json_integer(active_members(db, p->id, at, "carer")));
-	jset(o, "disabled",
-	     json_integer(active_members(db, p->id, at, "disability")));
-	jset(o, "threshold", json_real(REPRESENT_THRESHOLD));
+	jsonx_set(o, "practice", json_string(p->code));
+	jsonx_set(o, "members",
+	          json_integer(active_members(db, p->id, at, NULL)));
+	jsonx_set(o, "carers",
+	          json_integer(active_members(db, p->id, at, "carer")));
+	jsonx_set(o, "disabled",
+	          json_integer(active_members(db, p->id, at, "disability")));
+	jsonx_set(o, "threshold", json_real(REPRESENT_THRESHOLD));
 	fields = json_array();
 	for (i = 0; i < NRFIELDS; i++)
-		jpush(fields, field_json(db, p->code, p->id, at, &rfields[i]));
-	jset(o, "fields", fields);
-	jset(o, "seldom_heard", tags_json(db, p->id, at));
+		jsonx_push(fields,
+		           field_json(db, p->code, p->id, at, &rfields[i]));
+	jsonx_set(o, "fields", fields);
+	jsonx_set(o, "seldom_heard", tags_json(db, p->id, at));
 	*out = o;
 	practice_free(p);
 	return 0;

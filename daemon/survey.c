@@ -16,6 +16,7 @@
 #include <libfyaml.h>
 #include <openssl/evp.h>
 
+#include "jsonx.h"
 #include "buf.h"
 #include "log.h"
 #include "survey.h"
@@ -1145,13 +1146,6 @@ survey_load_file(const char *path, struct survey **out, char **errors)
 
 /* ---- JSON --------------------------------------------------------------- */
 
-static void
-jset(json_t *o, const char *name, json_t *v)
-{
-	if (v == NULL || json_object_set_new(o, name, v) == -1)
-		fatalx("survey: cannot build JSON for '%s'", name);
-}
-
 static json_t *
 jstrv(char *const *v, size_t n)
 {
@@ -1170,26 +1164,26 @@ question_type_json(json_t *o, const struct question *q)
 	switch (q->type) {
 	case Q_FFT:
 		if (q->service != NULL)
-			jset(o, "service", json_string(q->service));
+			jsonx_set(o, "service", json_string(q->service));
 		break;
 	case Q_SCALE:
 		if (q->min_label != NULL)
-			jset(o, "min_label", json_string(q->min_label));
+			jsonx_set(o, "min_label", json_string(q->min_label));
 		if (q->max_label != NULL)
-			jset(o, "max_label", json_string(q->max_label));
+			jsonx_set(o, "max_label", json_string(q->max_label));
 		/* FALLTHROUGH */
 	case Q_NUMBER:
-		jset(o, "min", json_integer(q->min));
-		jset(o, "max", json_integer(q->max));
+		jsonx_set(o, "min", json_integer(q->min));
+		jsonx_set(o, "max", json_integer(q->max));
 		break;
 	case Q_CHOICE:
-		jset(o, "options", jstrv(q->options, q->noptions));
-		jset(o, "multiple", json_boolean(q->multiple));
+		jsonx_set(o, "options", jstrv(q->options, q->noptions));
+		jsonx_set(o, "multiple", json_boolean(q->multiple));
 		if (q->max_picks != 0)
-			jset(o, "max_picks", json_integer(q->max_picks));
+			jsonx_set(o, "max_picks", json_integer(q->max_picks));
 		break;
 	case Q_TEXT:
-		jset(o, "max_length", json_integer(q->max_length));
+		jsonx_set(o, "max_length", json_integer(q->max_length));
 		break;
 	case Q_YESNO:
 		break;
@@ -1201,19 +1195,20 @@ question_json(const struct question *q)
 {
 	json_t *o = json_object(), *si;
 
-	jset(o, "key", json_string(q->key));
-	jset(o, "type", json_string(survey_qtype_name(q->type)));
-	jset(o, "required", json_boolean(q->required));
+	jsonx_set(o, "key", json_string(q->key));
+	jsonx_set(o, "type", json_string(survey_qtype_name(q->type)));
+	jsonx_set(o, "required", json_boolean(q->required));
 	if (q->type != Q_FFT)
-		jset(o, "text", json_string(q->text));
+		jsonx_set(o, "text", json_string(q->text));
 	if (q->sms != NULL)
-		jset(o, "sms", json_string(q->sms));
+		jsonx_set(o, "sms", json_string(q->sms));
 	question_type_json(o, q);
 	if (q->show_if_key != NULL) {
 		si = json_object();
-		jset(si, "question", json_string(q->show_if_key));
-		jset(si, "in", jstrv(q->show_if_values, q->nshow_if_values));
-		jset(o, "show_if", si);
+		jsonx_set(si, "question", json_string(q->show_if_key));
+		jsonx_set(si, "in",
+		          jstrv(q->show_if_values, q->nshow_if_values));
+		jsonx_set(o, "show_if", si);
 	}
 	return o;
 }
@@ -1224,17 +1219,17 @@ survey_to_json(const struct survey *s)
 	json_t *o = json_object(), *qs = json_array();
 	size_t i;
 
-	jset(o, "slug", json_string(s->slug));
-	jset(o, "title", json_string(s->title));
-	jset(o, "version", json_integer(s->version));
-	jset(o, "anonymous", json_boolean(s->anonymous));
+	jsonx_set(o, "slug", json_string(s->slug));
+	jsonx_set(o, "title", json_string(s->title));
+	jsonx_set(o, "version", json_integer(s->version));
+	jsonx_set(o, "anonymous", json_boolean(s->anonymous));
 	if (s->introduction != NULL)
-		jset(o, "introduction", json_string(s->introduction));
-	jset(o, "closing", json_string(s->closing));
+		jsonx_set(o, "introduction", json_string(s->introduction));
+	jsonx_set(o, "closing", json_string(s->closing));
 	for (i = 0; i < s->nquestions; i++)
 		if (json_array_append_new(qs, question_json(&s->questions[i])))
 			fatalx("survey: cannot build JSON");
-	jset(o, "questions", qs);
+	jsonx_set(o, "questions", qs);
 	return o;
 }
 

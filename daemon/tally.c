@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonx.h"
 #include "log.h"
 #include "member.h"
 #include "practice.h"
@@ -312,20 +313,6 @@ question_stmt(struct tq *t, const char *sql, const struct question *q)
 
 /* ---- JSON helpers ------------------------------------------------------- */
 
-static void
-jset(json_t *o, const char *k, json_t *v)
-{
-	if (v == NULL || json_object_set_new(o, k, v) == -1)
-		fatalx("tally: cannot build JSON");
-}
-
-static void
-jpush(json_t *a, json_t *v)
-{
-	if (v == NULL || json_array_append_new(a, v) == -1)
-		fatalx("tally: cannot build JSON");
-}
-
 /* A percentage, or null when there is nothing to divide by. */
 static json_t *
 jpct(long part, long whole)
@@ -358,24 +345,24 @@ add_rates(struct tq *t, json_t *o)
 	while (sqlite3_step(st) == SQLITE_ROW)
 		inv[strcmp(db_col_text(st, 0), "sms") == 0] =
 		    sqlite3_column_int64(st, 1);
-	jset(o, "responses", json_integer(n));
-	jset(o, "completed", json_integer(done));
-	jset(o, "completion_rate", jpct(done, n));
+	jsonx_set(o, "responses", json_integer(n));
+	jsonx_set(o, "completed", json_integer(done));
+	jsonx_set(o, "completion_rate", jpct(done, n));
 	by = json_object();
-	jset(by, "email", json_integer(ch[0]));
-	jset(by, "sms", json_integer(ch[1]));
-	jset(by, "web", json_integer(ch[2]));
-	jset(o, "responses_by_channel", by);
+	jsonx_set(by, "email", json_integer(ch[0]));
+	jsonx_set(by, "sms", json_integer(ch[1]));
+	jsonx_set(by, "web", json_integer(ch[2]));
+	jsonx_set(o, "responses_by_channel", by);
 	by = json_object();
-	jset(by, "email", json_integer(inv[0]));
-	jset(by, "sms", json_integer(inv[1]));
-	jset(by, "total", json_integer(inv[0] + inv[1]));
-	jset(o, "invitations", by);
-	jset(o, "response_rate", jpct(camp, inv[0] + inv[1]));
+	jsonx_set(by, "email", json_integer(inv[0]));
+	jsonx_set(by, "sms", json_integer(inv[1]));
+	jsonx_set(by, "total", json_integer(inv[0] + inv[1]));
+	jsonx_set(o, "invitations", by);
+	jsonx_set(o, "response_rate", jpct(camp, inv[0] + inv[1]));
 	rate = json_object();
-	jset(rate, "email", jpct(camp_ch[0], inv[0]));
-	jset(rate, "sms", jpct(camp_ch[1], inv[1]));
-	jset(o, "response_rate_by_channel", rate);
+	jsonx_set(rate, "email", jpct(camp_ch[0], inv[0]));
+	jsonx_set(rate, "sms", jpct(camp_ch[1], inv[1]));
+	jsonx_set(o, "response_rate_by_channel", rate);
 }
 
 /* ---- one question ------------------------------------------------------- */
@@ -461,10 +448,10 @@ add_scale_stats(const struct question *q, const long *counts, long n, json_t *o)
 		vals[i] = (double)(q->min + (long)i);
 		sum += vals[i] * (double)counts[i];
 	}
-	jset(o, "mean",
-	     n ? json_real(round(sum / n * 100) / 100) : json_null());
-	jset(o, "median",
-	     n ? json_real(tally_median(vals, counts, k)) : json_null());
+	jsonx_set(o, "mean",
+	          n ? json_real(round(sum / n * 100) / 100) : json_null());
+	jsonx_set(o, "median",
+	          n ? json_real(tally_median(vals, counts, k)) : json_null());
 	free(vals);
 }
 
@@ -489,26 +476,26 @@ add_options(struct tq *t, const struct question *q, json_t *o)
 	for (i = 0; i < k; i++) {
 		e = json_object();
 		label = column_label(q, i);
-		jset(e, "option",
-		     json_integer(q->type == Q_SCALE ? q->min + (long)i
-		                                     : (long)i + 1));
-		jset(e, "label", json_string(label));
-		jset(e, "count", json_integer(counts[i]));
-		jset(e, "percent", jpct(counts[i], n));
-		jpush(arr, e);
+		jsonx_set(e, "option",
+		          json_integer(q->type == Q_SCALE ? q->min + (long)i
+		                                          : (long)i + 1));
+		jsonx_set(e, "label", json_string(label));
+		jsonx_set(e, "count", json_integer(counts[i]));
+		jsonx_set(e, "percent", jpct(counts[i], n));
+		jsonx_push(arr, e);
 		free(label);
 	}
-	jset(o, "respondents", json_integer(n));
-	jset(o, "options", arr);
+	jsonx_set(o, "respondents", json_integer(n));
+	jsonx_set(o, "options", arr);
 	if (q->type == Q_SCALE)
 		add_scale_stats(q, counts, n, o);
 	if (q->type == Q_FFT && k == 6) {
 		tally_fft(counts, &pos, &neg);
 		fft = json_object();
-		jset(fft, "positive", n ? json_real(pos) : json_null());
-		jset(fft, "negative", n ? json_real(neg) : json_null());
-		jset(fft, "denominator", json_integer(n));
-		jset(o, "fft", fft);
+		jsonx_set(fft, "positive", n ? json_real(pos) : json_null());
+		jsonx_set(fft, "negative", n ? json_real(neg) : json_null());
+		jsonx_set(fft, "denominator", json_integer(n));
+		jsonx_set(o, "fft", fft);
 	}
 	free(counts);
 }
@@ -537,13 +524,13 @@ add_numbers(struct tq *t, const struct question *q, json_t *o)
 		n += counts[i];
 		k++;
 	}
-	jset(o, "respondents", json_integer(n));
-	jset(o, "mean",
-	     n ? json_real(round(sum / n * 100) / 100) : json_null());
-	jset(o, "median",
-	     n ? json_real(tally_median(vals, counts, k)) : json_null());
-	jset(o, "min", n ? json_real(vals[0]) : json_null());
-	jset(o, "max", n ? json_real(vals[k - 1]) : json_null());
+	jsonx_set(o, "respondents", json_integer(n));
+	jsonx_set(o, "mean",
+	          n ? json_real(round(sum / n * 100) / 100) : json_null());
+	jsonx_set(o, "median",
+	          n ? json_real(tally_median(vals, counts, k)) : json_null());
+	jsonx_set(o, "min", n ? json_real(vals[0]) : json_null());
+	jsonx_set(o, "max", n ? json_real(vals[k - 1]) : json_null());
 	free(vals);
 	free(counts);
 }
@@ -575,16 +562,17 @@ add_texts(struct tq *t, const struct question *q, json_t *o)
 
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		e = json_object();
-		jset(e, "text", json_string(db_col_text(st, 0)));
-		jset(e, "date",
-		     json_string(
-		         util_format_date(sqlite3_column_int64(st, 1), day)));
+		jsonx_set(e, "text", json_string(db_col_text(st, 0)));
+		jsonx_set(e, "date",
+		          json_string(util_format_date(
+		              sqlite3_column_int64(st, 1), day)));
 		if (!t->survey->anonymous)
-			jset(e, "member", answer_member(t, st));
-		jpush(arr, e);
+			jsonx_set(e, "member", answer_member(t, st));
+		jsonx_push(arr, e);
 	}
-	jset(o, "respondents", json_integer((json_int_t)json_array_size(arr)));
-	jset(o, "answers", arr);
+	jsonx_set(o, "respondents",
+	          json_integer((json_int_t)json_array_size(arr)));
+	jsonx_set(o, "answers", arr);
 }
 
 /* ---- the breakdown ------------------------------------------------------ */
@@ -596,17 +584,17 @@ cell_json(long count, unsigned char flag, long whole, unsigned char wflag)
 	json_t *c = json_object();
 
 	if (flag != TALLY_SHOWN) {
-		jset(c, "count", json_null());
-		jset(c, "shown",
-		     json_string(flag == TALLY_PRIMARY ? "<5" : "*"));
-		jset(c, "percent", json_null());
-		jset(c, "suppressed", json_true());
+		jsonx_set(c, "count", json_null());
+		jsonx_set(c, "shown",
+		          json_string(flag == TALLY_PRIMARY ? "<5" : "*"));
+		jsonx_set(c, "percent", json_null());
+		jsonx_set(c, "suppressed", json_true());
 		return c;
 	}
-	jset(c, "count", json_integer(count));
-	jset(c, "shown", json_sprintf("%ld", count));
-	jset(c, "percent",
-	     wflag == TALLY_SHOWN ? jpct(count, whole) : json_null());
+	jsonx_set(c, "count", json_integer(count));
+	jsonx_set(c, "shown", json_sprintf("%ld", count));
+	jsonx_set(c, "percent",
+	          wflag == TALLY_SHOWN ? jpct(count, whole) : json_null());
 	return c;
 }
 
@@ -650,8 +638,8 @@ by_fft(const long *row, const unsigned char *fl, json_t *g)
 	    hidden_n = fl[3] || fl[4] || fl[6];
 
 	tally_fft(row, &pos, &neg);
-	jset(g, "fft_positive", hidden_p ? json_null() : json_real(pos));
-	jset(g, "fft_negative", hidden_n ? json_null() : json_real(neg));
+	jsonx_set(g, "fft_positive", hidden_p ? json_null() : json_real(pos));
+	jsonx_set(g, "fft_negative", hidden_n ? json_null() : json_real(neg));
 }
 
 static json_t *
@@ -661,11 +649,11 @@ by_group_json(const struct question *q, const char *name, const long *row,
 	json_t *g = json_object(), *cells = json_array();
 	size_t i;
 
-	jset(g, "group", json_string(name));
-	jset(g, "respondents", cell_json(row[k], fl[k], 0, 1));
+	jsonx_set(g, "group", json_string(name));
+	jsonx_set(g, "respondents", cell_json(row[k], fl[k], 0, 1));
 	for (i = 0; i < k; i++)
-		jpush(cells, cell_json(row[i], fl[i], row[k], fl[k]));
-	jset(g, "cells", cells);
+		jsonx_push(cells, cell_json(row[i], fl[i], row[k], fl[k]));
+	jsonx_set(g, "cells", cells);
 	if (q->type == Q_FFT && k == 6)
 		by_fft(row, fl, g);
 	return g;
@@ -699,11 +687,12 @@ add_by(struct tq *t, const struct question *q, json_t *o)
 	flags = xcalloc(nrows * (k + 1) + 1, 1);
 	tally_suppress(rows, nrows, k + 1, flags);
 	for (i = 0; i < nrows; i++)
-		jpush(groups, by_group_json(q, names[i], rows + i * (k + 1),
-		                            flags + i * (k + 1), k));
-	jset(by, "field", json_string(t->by->name));
-	jset(by, "groups", groups);
-	jset(o, "by", by);
+		jsonx_push(groups,
+		           by_group_json(q, names[i], rows + i * (k + 1),
+		                         flags + i * (k + 1), k));
+	jsonx_set(by, "field", json_string(t->by->name));
+	jsonx_set(by, "groups", groups);
+	jsonx_set(o, "by", by);
 	free(cells);
 	free(rows);
 	free(names);
@@ -715,11 +704,11 @@ question_json(struct tq *t, const struct question *q)
 {
 	json_t *o = json_object();
 
-	jset(o, "key", json_string(q->key));
-	jset(o, "type", json_string(survey_qtype_name(q->type)));
-	jset(o, "text", json_string(q->text));
+	jsonx_set(o, "key", json_string(q->key));
+	jsonx_set(o, "type", json_string(survey_qtype_name(q->type)));
+	jsonx_set(o, "text", json_string(q->text));
 	if (q->type == Q_CHOICE)
-		jset(o, "multiple", json_boolean(q->multiple));
+		jsonx_set(o, "multiple", json_boolean(q->multiple));
 	switch (q->type) {
 	case Q_NUMBER:
 		add_numbers(t, q, o);
@@ -744,16 +733,16 @@ filters_json(const struct tally_query *q)
 	json_t *f = json_object();
 	char day[11];
 
-	jset(f, "practice",
-	     q->practice ? json_string(q->practice) : json_null());
-	jset(f, "from",
-	     q->from ? json_string(util_format_date(q->from, day))
-	             : json_null());
+	jsonx_set(f, "practice",
+	          q->practice ? json_string(q->practice) : json_null());
+	jsonx_set(f, "from",
+	          q->from ? json_string(util_format_date(q->from, day))
+	                  : json_null());
 	/* to is exclusive: show the last day included. */
-	jset(f, "to",
-	     q->to ? json_string(util_format_date(q->to - 1, day))
-	           : json_null());
-	jset(f, "by", q->by ? json_string(q->by) : json_null());
+	jsonx_set(f, "to",
+	          q->to ? json_string(util_format_date(q->to - 1, day))
+	                : json_null());
+	jsonx_set(f, "by", q->by ? json_string(q->by) : json_null());
 	return f;
 }
 
@@ -762,10 +751,10 @@ survey_json(const struct survey *s)
 {
 	json_t *o = json_object();
 
-	jset(o, "slug", json_string(s->slug));
-	jset(o, "version", json_integer(s->version));
-	jset(o, "title", json_string(s->title));
-	jset(o, "anonymous", json_boolean(s->anonymous));
+	jsonx_set(o, "slug", json_string(s->slug));
+	jsonx_set(o, "version", json_integer(s->version));
+	jsonx_set(o, "title", json_string(s->title));
+	jsonx_set(o, "anonymous", json_boolean(s->anonymous));
 	return o;
 }
 
@@ -812,14 +801,15 @@ tally_run(struct db *db, const struct tally_query *q, json_t **out,
 	if (tq_init(&t, db, q, cause) == -1)
 		goto out;
 	o = json_object();
-	jset(o, "survey", survey_json(t.survey));
-	jset(o, "campaign", t.campaign ? json_string(t.campaign) : json_null());
-	jset(o, "filters", filters_json(q));
+	jsonx_set(o, "survey", survey_json(t.survey));
+	jsonx_set(o, "campaign",
+	          t.campaign ? json_string(t.campaign) : json_null());
+	jsonx_set(o, "filters", filters_json(q));
 	add_rates(&t, o);
 	qs = json_array();
 	for (i = 0; i < t.survey->nquestions; i++)
-		jpush(qs, question_json(&t, &t.survey->questions[i]));
-	jset(o, "questions", qs);
+		jsonx_push(qs, question_json(&t, &t.survey->questions[i]));
+	jsonx_set(o, "questions", qs);
 	*out = o;
 	rv = 0;
 out:
