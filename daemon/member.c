@@ -832,20 +832,6 @@ member_to_json(const struct member *m)
 }
 
 int
-member_equal(const struct member *a, const struct member *b)
-{
-	json_t *ja = member_to_json(a), *jb = member_to_json(b);
-	int eq;
-
-	json_object_del(ja, "id");
-	json_object_del(jb, "id");
-	eq = json_equal(ja, jb);
-	json_decref(ja);
-	json_decref(jb);
-	return eq;
-}
-
-int
 member_list(struct db *db, const struct member_filter *f,
             int (*fn)(struct member *, void *), void *arg)
 {

@@ -73,8 +73,6 @@ int64_t member_by_email(struct db *, const char *email);
 /* Erase every personal field; keep anonymised answers; audit it. */
 int member_erase(struct db *, int64_t id, const char *actor, char **cause);
 json_t *member_to_json(const struct member *);
-/* 1 if the two records hold the same values. */
-int member_equal(const struct member *, const struct member *);
 
 /* Filters for member_list: NULL means any. */
 struct member_filter {

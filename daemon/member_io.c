@@ -59,26 +59,36 @@ import_row(struct db *db, const struct practice *p,
            const struct member_field *fields, int term_months,
            struct import_report *r, char **cause)
 {
-	struct member *m, *before = NULL;
+	struct member *m;
+	json_t *before = NULL, *after;
 	int64_t id;
-	int rc = -1;
+	int rc = -1, same;
 
 	m = member_new(p->id, p->code);
 	if (apply_fields(m, rec, idx, fields, nfields, cause) == -1)
 		goto out;
 	id = member_match(db, p->id, m->external_ref, m->email, m->mobile);
 	if (id != 0) {
+		/* Apply the row onto the stored member, remembering it as was.
+		 */
 		member_free(m);
-		before = member_load(db, id);
 		m = member_load(db, id);
+		before = member_to_json(m);
 		if (apply_fields(m, rec, idx, fields, nfields, cause) == -1)
 			goto out;
 	}
 	member_defaults(m, term_months);
-	if (before != NULL && member_equal(before, m)) {
-		r->unchanged++;
-		rc = 0;
-	} else if (member_save(db, m, cause) == 0) {
+	if (before != NULL) {
+		after = member_to_json(m);
+		same = json_equal(before, after);
+		json_decref(after);
+		if (same) {
+			r->unchanged++;
+			rc = 0;
+			goto out;
+		}
+	}
+	if (member_save(db, m, cause) == 0) {
 		if (before != NULL)
 			r->updated++;
 		else
@@ -86,7 +96,7 @@ import_row(struct db *db, const struct practice *p,
 		rc = 0;
 	}
 out:
-	member_free(before);
+	json_decref(before);
 	member_free(m);
 	return rc;
 }
