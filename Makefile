@@ -10,7 +10,7 @@ DESTDIR ?=
 
 CC      ?= cc
 PKGS    := libevent libevent_pthreads sqlite3 inih libfyaml jansson libcurl \
-	   libcrypto libesmtp-1.0
+	   libcrypto libesmtp-1.0 libutf8proc libqrencode libsodium
 VERSION := 0.1.0
 
 CFLAGS  ?= -O2 -g

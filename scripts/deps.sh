@@ -21,6 +21,9 @@ need_pc jansson libjansson-dev
 need_pc libcurl libcurl4-openssl-dev
 need_pc libcrypto libssl-dev
 need_pc libesmtp-1.0 libesmtp-dev
+need_pc libutf8proc libutf8proc-dev
+need_pc libqrencode libqrencode-dev
+need_pc libsodium libsodium-dev
 need_file /usr/include/csv.h libcsv-dev
 need_cmd sqlite3 sqlite3
 need_cmd curl curl
