@@ -85,6 +85,7 @@ members_json(struct year *y)
 	          json_integer((json_int_t)sqlite3_column_double(st, 2)));
 	jsonx_set(o, "left",
 	          json_integer((json_int_t)sqlite3_column_double(st, 3)));
+	db_reset(st);
 	return o;
 }
 
@@ -280,6 +281,7 @@ actions_json(struct year *y)
 		fatalx("annual: actions: %s", db_errmsg(y->db));
 	agreed = sqlite3_column_int64(st, 0);
 	done = sqlite3_column_int64(st, 1);
+	db_reset(st);
 	st = ystmt(y, "SELECT DISTINCT a.area" LIVE_ACTION " ORDER BY 1");
 	while (sqlite3_step(st) == SQLITE_ROW)
 		jsonx_push(areas, json_string(db_col_text(st, 0)));
@@ -567,7 +569,7 @@ broadcasts(struct year *y)
 	    " o.practice_id = ?1 AND c.kind = 'broadcast' AND o.state IN"
 	    " ('sent', 'delivered') AND u.fired_at >= ?2 AND u.fired_at < ?3");
 
-	return sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	return db_int(y->db, st, 0);
 }
 
 static void

@@ -21,6 +21,7 @@ struct stmt_entry {
 
 struct db {
 	sqlite3 *h;
+	int strict; /* a busy statement at db_idle is fatal */
 	char actor[64]; /* who acts, for audit rows that do not say */
 	struct stmt_entry *buckets[STMT_BUCKETS];
 	/* Callers pass string literals: look up by address first. */
@@ -61,9 +62,12 @@ db_open(const char *path, struct db **out, char **cause)
 {
 	struct db *db = xcalloc(1, sizeof *db);
 	/* secure_delete: erased personal data is overwritten, not left in
-	 * free space for a later VACUUM. */
+	 * free space for a later VACUUM. synchronous=FULL: a commit is on
+	 * disk (the WAL synced) before it returns, so a 200 or an "ok" that
+	 * follows it survives a power loss; batching commits keeps the cost
+	 * of the fsync low. */
 	static const char *pragmas = "PRAGMA journal_mode=WAL;"
-	                             "PRAGMA synchronous=NORMAL;"
+	                             "PRAGMA synchronous=FULL;"
 	                             "PRAGMA foreign_keys=ON;"
 	                             "PRAGMA secure_delete=ON;";
 
@@ -78,6 +82,8 @@ db_open(const char *path, struct db **out, char **cause)
 		return -1;
 	}
 	snprintf(db->actor, sizeof db->actor, "ppgd");
+	db->strict = getenv("PPGD_STRICT_DB") != NULL &&
+	             *getenv("PPGD_STRICT_DB") != '\0';
 	sqlite3_busy_timeout(db->h, 5000);
 	sqlite3_extended_result_codes(db->h, 1);
 	if (db_exec(db, pragmas, cause) == -1) {
@@ -182,6 +188,7 @@ db_simple(struct db *db, const char *sql)
 int
 db_begin(struct db *db)
 {
+	db_idle(db, "begin");
 	/* IMMEDIATE: take the write lock now, so busy_timeout applies here. */
 	return db_simple(db, "BEGIN IMMEDIATE");
 }
@@ -210,6 +217,98 @@ db_done(struct db *db, sqlite3_stmt *st)
 		return -1;
 	}
 	return 0;
+}
+
+static int
+db_row_step(struct db *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	log_warnx("database: %s", sqlite3_errmsg(db->h));
+	return -1;
+}
+
+int
+db_row(struct db *db, sqlite3_stmt *st, db_row_fn fn, void *arg)
+{
+	int rc = db_row_step(db, st);
+
+	if (rc == 1 && fn != NULL)
+		fn(st, arg);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int
+db_row_int(struct db *db, sqlite3_stmt *st, int64_t *out)
+{
+	int rc = db_row_step(db, st);
+
+	if (rc == 1)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int64_t
+db_int(struct db *db, sqlite3_stmt *st, int64_t dflt)
+{
+	db_row_int(db, st, &dflt);
+	return dflt;
+}
+
+char *
+db_row_text(struct db *db, sqlite3_stmt *st)
+{
+	const char *s;
+	char *copy = NULL;
+
+	if (db_row_step(db, st) == 1 && (s = db_col_text(st, 0)) != NULL)
+		copy = xstrdup(s);
+	sqlite3_reset(st);
+	return copy;
+}
+
+int
+db_exists(struct db *db, sqlite3_stmt *st)
+{
+	return db_row(db, st, NULL, NULL) == 1;
+}
+
+void
+db_reset(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+}
+
+int
+db_idle(struct db *db, const char *where)
+{
+	sqlite3_stmt *st = NULL;
+	int n = 0;
+
+	while ((st = sqlite3_next_stmt(db->h, st)) != NULL) {
+		if (!sqlite3_stmt_busy(st))
+			continue;
+		n++;
+		if (db->strict)
+			fatalx("database: statement left stepped at %s: %s",
+			       where, sqlite3_sql(st));
+		log_warnx("event=stmt_leak where=%s sql=\"%.60s\"", where,
+		          sqlite3_sql(st));
+		sqlite3_reset(st);
+	}
+	return n;
+}
+
+void
+db_set_strict(struct db *db, int on)
+{
+	db->strict = on;
 }
 
 int64_t

@@ -27,6 +27,33 @@ int db_commit(struct db *);
 void db_rollback(struct db *);
 /* Step a statement expected to finish (INSERT/UPDATE/DELETE); 0 or -1. */
 int db_done(struct db *, sqlite3_stmt *);
+/*
+ * Single-row reads. Each steps st once and resets it whatever happens, so
+ * a read never keeps the connection on an old snapshot. They return 1 for
+ * a row, 0 for none, -1 on an error (logged).
+ */
+typedef void (*db_row_fn)(sqlite3_stmt *, void *arg);
+/* Call fn on the row, if there is one, before the reset. */
+int db_row(struct db *, sqlite3_stmt *, db_row_fn fn, void *arg);
+/* Column 0 of the row as an integer in *out (untouched if no row). */
+int db_row_int(struct db *, sqlite3_stmt *, int64_t *out);
+/* Column 0 of the row, or dflt if there is no row. */
+int64_t db_int(struct db *, sqlite3_stmt *, int64_t dflt);
+/* Column 0 of the row as a copy, or NULL. Caller frees. */
+char *db_row_text(struct db *, sqlite3_stmt *);
+/* 1 if st returns a row. */
+int db_exists(struct db *, sqlite3_stmt *);
+/* Reset a statement stepped by hand (a loop that stops early). */
+void db_reset(sqlite3_stmt *);
+/*
+ * No statement may be left stepped between events: called at the start of
+ * a transaction and after each HTTP handler and timer callback. A busy
+ * statement is a bug: fatal in strict mode (tests), else logged and reset.
+ * Returns the number found.
+ */
+int db_idle(struct db *, const char *where);
+/* Strict statement checks; on by default when $PPGD_STRICT_DB is set. */
+void db_set_strict(struct db *, int on);
 int64_t db_last_id(struct db *);
 int db_changes(struct db *);
 /* The last error message of the connection. */

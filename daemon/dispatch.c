@@ -289,7 +289,7 @@ settled_clear(struct dispatcher *d)
  * transaction (one commit for both); when stopping, settle them alone.
  */
 static void
-dispatcher_flush(evutil_socket_t fd, short what, void *arg)
+dispatcher_flush_run(evutil_socket_t fd, short what, void *arg)
 {
 	struct dispatcher *d = arg;
 	struct db *db = server_db(d->srv);
@@ -315,6 +315,16 @@ dispatcher_flush(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	settled_clear(d);
+}
+
+/* The timer's callback: no statement may outlive it. */
+static void
+dispatcher_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct dispatcher *d = arg;
+
+	dispatcher_flush_run(fd, what, arg);
+	db_idle(server_db(d->srv), "dispatcher_flush");
 }
 
 static void
@@ -622,7 +632,7 @@ dispatcher_requeue(struct dispatcher *d)
 }
 
 static void
-dispatcher_tick(evutil_socket_t fd, short what, void *arg)
+dispatcher_tick_run(evutil_socket_t fd, short what, void *arg)
 {
 	struct dispatcher *d = arg;
 	int full = 0, n;
@@ -649,6 +659,16 @@ dispatcher_tick(evutil_socket_t fd, short what, void *arg)
 	else
 		delay = dispatcher_next_due(d);
 	dispatcher_arm(d, delay);
+}
+
+/* The timer's callback: no statement may outlive it. */
+static void
+dispatcher_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct dispatcher *d = arg;
+
+	dispatcher_tick_run(fd, what, arg);
+	db_idle(server_db(d->srv), "dispatcher_tick");
 }
 
 static void

@@ -258,6 +258,9 @@ http_gencb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	r->fn(req, h->srv, path + strlen(r->path));
+	/* A handler must leave no statement stepped (a stale snapshot would
+	 * block every later write). */
+	db_idle(server_db(h->srv), r->name);
 }
 
 void

@@ -102,7 +102,7 @@ outbox_queue(struct db *db, int64_t practice_id, int64_t member_id,
 	sqlite3_stmt *st = db_stmt(
 	    db, "INSERT INTO outbox (practice_id, member_id, channel, purpose,"
 	        " to_addr, subject, body, body_html, next_attempt_at,"
-	        " created_at) VALUES (?,?,?,?,?,?,?,?,?1+0*?9,?9)");
+	        " created_at) VALUES (?,?,?,?,?,?,?,?,?9,?9)");
 
 	db_bind_int(st, 1, practice_id);
 	if (member_id != 0)

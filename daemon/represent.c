@@ -376,12 +376,13 @@ active_members(struct db *db, int64_t pid, int64_t at, const char *extra)
 	db_bind_int(st, 1, pid);
 	db_bind_int(st, 2, at);
 	if (sqlite3_step(st) != SQLITE_ROW)
-		return 0;
-	if (extra == NULL)
+		v = 0;
+	else if (extra == NULL)
 		v = sqlite3_column_int64(st, 0);
 	else
 		v = (long)sqlite3_column_double(
 		    st, strcmp(extra, "carer") == 0 ? 1 : 2);
+	db_reset(st);
 	return v;
 }
 

@@ -33,7 +33,7 @@ retention_purge(struct db *db, int days, int64_t now)
 }
 
 static void
-retention_tick(evutil_socket_t fd, short what, void *arg)
+retention_tick_run(evutil_socket_t fd, short what, void *arg)
 {
 	struct retention *r = arg;
 	struct timeval tv = {RETENTION_INTERVAL, 0};
@@ -50,6 +50,16 @@ retention_tick(evutil_socket_t fd, short what, void *arg)
 			          db_errmsg(server_db(r->srv)));
 	}
 	evtimer_add(r->timer, &tv);
+}
+
+/* The timer's callback: no statement may outlive it. */
+static void
+retention_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct retention *r = arg;
+
+	retention_tick_run(fd, what, arg);
+	db_idle(server_db(r->srv), "retention_tick");
 }
 
 struct retention *

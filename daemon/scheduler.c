@@ -264,7 +264,7 @@ scheduler_arm(struct scheduler *s, int64_t next, int64_t now)
 }
 
 static void
-scheduler_tick(evutil_socket_t fd, short what, void *arg)
+scheduler_tick_run(evutil_socket_t fd, short what, void *arg)
 {
 	struct scheduler *s = arg;
 	int64_t now = time(NULL), next;
@@ -276,6 +276,16 @@ scheduler_tick(evutil_socket_t fd, short what, void *arg)
 	                         s->starting, &fired);
 	s->starting = 0;
 	scheduler_arm(s, next, now);
+}
+
+/* The timer's callback: no statement may outlive it. */
+static void
+scheduler_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct scheduler *s = arg;
+
+	scheduler_tick_run(fd, what, arg);
+	db_idle(server_db(s->srv), "scheduler_tick");
 }
 
 static int64_t
@@ -293,7 +303,7 @@ data_version(struct db *db)
 /* Another process (the CLI) committed: re-read the schedule, and wake the
  * dispatcher for any rows it queued. */
 static void
-scheduler_watch(evutil_socket_t fd, short what, void *arg)
+scheduler_watch_run(evutil_socket_t fd, short what, void *arg)
 {
 	struct scheduler *s = arg;
 	int64_t v = data_version(server_db(s->srv));
@@ -305,6 +315,16 @@ scheduler_watch(evutil_socket_t fd, short what, void *arg)
 		event_active(s->timer, EV_TIMEOUT, 0);
 		app_kick();
 	}
+}
+
+/* The timer's callback: no statement may outlive it. */
+static void
+scheduler_watch(evutil_socket_t fd, short what, void *arg)
+{
+	struct scheduler *s = arg;
+
+	scheduler_watch_run(fd, what, arg);
+	db_idle(server_db(s->srv), "scheduler_watch");
 }
 
 struct scheduler *

@@ -189,14 +189,17 @@ load_survey(struct tq *t, int64_t id, char **cause)
 	    db_stmt(t->db, "SELECT definition FROM surveys WHERE id = ?");
 	json_t *j;
 	json_error_t err;
+	char *def;
 	int rv;
 
 	db_bind_int(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if ((def = db_row_text(t->db, st)) == NULL) {
 		*cause = xasprintf("no survey with id %lld", (long long)id);
 		return -1;
 	}
-	if ((j = json_loads(db_col_text(st, 0), 0, &err)) == NULL) {
+	j = json_loads(def, 0, &err);
+	free(def);
+	if (j == NULL) {
 		*cause = xasprintf("stored survey %lld: %s", (long long)id,
 		                   err.text);
 		return -1;
@@ -217,7 +220,16 @@ find_survey(struct db *db, const char *slug, int v)
 
 	db_bind_text(st, 1, slug);
 	db_bind_int(st, 2, v);
-	return sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	return db_int(db, st, 0);
+}
+
+static void
+read_ids(sqlite3_stmt *st, void *arg)
+{
+	int64_t *ids = arg;
+
+	ids[0] = sqlite3_column_int64(st, 0);
+	ids[1] = sqlite3_column_int64(st, 1);
 }
 
 /* A campaign by name: its id, and its survey in *survey_id (0 if none). */
@@ -228,11 +240,12 @@ find_campaign(struct db *db, const char *name, int64_t *survey_id)
 	    db,
 	    "SELECT id, coalesce(survey_id, 0) FROM campaigns WHERE name = ?");
 
+	int64_t ids[2] = {0, 0};
+
 	db_bind_text(st, 1, name);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		return 0;
-	*survey_id = sqlite3_column_int64(st, 1);
-	return sqlite3_column_int64(st, 0);
+	db_row(db, st, read_ids, ids);
+	*survey_id = ids[1];
+	return ids[0];
 }
 
 /* Split "slug@N" into slug and version (0 if none). Caller frees. */
@@ -340,6 +353,7 @@ add_rates(struct tq *t, json_t *o)
 		ch[i] = (long)sqlite3_column_double(st, 3 + i);
 	for (i = 0; i < 2; i++)
 		camp_ch[i] = (long)sqlite3_column_double(st, 6 + i);
+	db_reset(st);
 	st = db_stmt(t->db, sql_invited);
 	bind_where(t, st);
 	while (sqlite3_step(st) == SQLITE_ROW)
@@ -434,7 +448,7 @@ respondents(struct tq *t, const struct question *q)
 {
 	sqlite3_stmt *st = question_stmt(t, sql_respondents, q);
 
-	return sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	return db_int(t->db, st, 0);
 }
 
 /* Mean and median of the scale points in counts. */

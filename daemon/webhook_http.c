@@ -130,6 +130,7 @@ batch_run(evutil_socket_t fd, short what, void *arg)
 		log_warnx("event=webhook error=\"batch did not commit\"");
 	if (queued > 0)
 		app_kick();
+	db_idle(server_db(batch.srv), "webhook_batch");
 }
 
 static void

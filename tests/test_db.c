@@ -172,6 +172,208 @@ test_backup(void **state)
 	rmdir(dir);
 }
 
+/* The single-row helpers leave nothing stepped, row or not. */
+static void
+test_row_helpers_reset(void **state)
+{
+	struct db *db = open_mem();
+	sqlite3_stmt *st;
+	char *cause = NULL, *s;
+	int64_t v = -1;
+
+	assert_int_equal(db_exec(db, "CREATE TABLE t (a INTEGER, b TEXT);"
+	                             "INSERT INTO t VALUES (1, 'x'), (2, 'y');",
+	                         &cause),
+	                 0);
+	st = db_stmt(db, "SELECT a FROM t WHERE a >= ? ORDER BY a");
+	db_bind_int(st, 1, 1);
+	assert_int_equal(db_row_int(db, st, &v), 1);
+	assert_int_equal(v, 1);
+	assert_false(sqlite3_stmt_busy(st));
+	db_bind_int(st, 1, 9);
+	v = -1;
+	assert_int_equal(db_row_int(db, st, &v), 0);
+	assert_int_equal(v, -1);
+	st = db_stmt(db, "SELECT b FROM t ORDER BY a");
+	s = db_row_text(db, st);
+	assert_string_equal(s, "x");
+	free(s);
+	assert_false(sqlite3_stmt_busy(st));
+	assert_int_equal(db_exists(db, db_stmt(db, "SELECT 1 FROM t")), 1);
+	assert_int_equal(db_int(db, db_stmt(db, "SELECT count(*) FROM t"), 0),
+	                 2);
+	assert_int_equal(db_idle(db, "test"), 0);
+	db_close(db);
+}
+
+/*
+ * Issue 10 fault 1: a read left stepped keeps the connection on its old
+ * snapshot, so once another process writes, BEGIN IMMEDIATE fails until the
+ * statement is reset; db_idle finds and resets it (outside strict mode).
+ */
+static void
+test_idle_resets_stale_read(void **state)
+{
+	char dir[] = "/tmp/ppgd-test-XXXXXX", path[128];
+	struct db *a, *b;
+	sqlite3_stmt *st;
+	char *cause = NULL;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/t.db", dir);
+	assert_int_equal(db_open(path, &a, &cause), 0);
+	assert_int_equal(db_open(path, &b, &cause), 0);
+	db_set_strict(a, 0);
+	sqlite3_busy_timeout(db_handle(a), 0);
+	assert_int_equal(db_exec(a, "CREATE TABLE t (a INTEGER);"
+	                            "INSERT INTO t VALUES (1), (2);",
+	                         &cause),
+	                 0);
+	st = db_stmt(a, "SELECT a FROM t");
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(db_exec(b, "INSERT INTO t VALUES (3)", &cause), 0);
+	assert_int_equal(sqlite3_exec(db_handle(a), "BEGIN IMMEDIATE", NULL,
+	                              NULL, NULL),
+	                 SQLITE_BUSY_SNAPSHOT);
+	assert_int_equal(db_idle(a, "test"), 1);
+	assert_false(sqlite3_stmt_busy(st));
+	assert_int_equal(db_begin(a), 0);
+	assert_int_equal(db_commit(a), 0);
+	assert_int_equal(db_idle(a, "test"), 0);
+	db_close(a);
+	db_close(b);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/t.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/t.db-shm", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+/*
+ * A VFS over the default one that counts syncs of WAL files: enough to see
+ * whether a commit reaches the disk before it returns.
+ */
+static sqlite3_vfs *real_vfs;
+static int wal_syncs;
+
+struct shim_file {
+	sqlite3_file base;
+	int wal;
+	sqlite3_file *real; /* follows this struct in the same allocation */
+};
+
+static sqlite3_io_methods shim_io;
+
+static int
+shim_sync(sqlite3_file *f, int flags)
+{
+	struct shim_file *s = (struct shim_file *)f;
+
+	if (s->wal)
+		wal_syncs++;
+	return s->real->pMethods->xSync(s->real, flags);
+}
+
+#define SHIM_FWD(name, args, call)                                             \
+	static int shim_##name args                                            \
+	{                                                                      \
+		sqlite3_file *r = ((struct shim_file *)f)->real;               \
+		return r->pMethods->x##call;                                   \
+	}
+SHIM_FWD(close, (sqlite3_file * f), Close(r))
+SHIM_FWD(read, (sqlite3_file * f, void *b, int n, sqlite3_int64 o),
+         Read(r, b, n, o))
+SHIM_FWD(write, (sqlite3_file * f, const void *b, int n, sqlite3_int64 o),
+         Write(r, b, n, o))
+SHIM_FWD(truncate, (sqlite3_file * f, sqlite3_int64 n), Truncate(r, n))
+SHIM_FWD(size, (sqlite3_file * f, sqlite3_int64 * n), FileSize(r, n))
+SHIM_FWD(lock, (sqlite3_file * f, int l), Lock(r, l))
+SHIM_FWD(unlock, (sqlite3_file * f, int l), Unlock(r, l))
+SHIM_FWD(reserved, (sqlite3_file * f, int *o), CheckReservedLock(r, o))
+SHIM_FWD(fcntl, (sqlite3_file * f, int op, void *a), FileControl(r, op, a))
+SHIM_FWD(sector, (sqlite3_file * f), SectorSize(r))
+SHIM_FWD(devchar, (sqlite3_file * f), DeviceCharacteristics(r))
+SHIM_FWD(shmmap, (sqlite3_file * f, int i, int n, int e, void volatile **p),
+         ShmMap(r, i, n, e, p))
+SHIM_FWD(shmlock, (sqlite3_file * f, int o, int n, int fl),
+         ShmLock(r, o, n, fl))
+SHIM_FWD(shmunmap, (sqlite3_file * f, int d), ShmUnmap(r, d))
+
+static void
+shim_barrier(sqlite3_file *f)
+{
+	sqlite3_file *r = ((struct shim_file *)f)->real;
+
+	r->pMethods->xShmBarrier(r);
+}
+
+static int
+shim_open(sqlite3_vfs *v, const char *name, sqlite3_file *f, int flags,
+          int *out)
+{
+	struct shim_file *s = (struct shim_file *)f;
+	int rc;
+
+	s->real = (sqlite3_file *)(s + 1);
+	s->wal = (flags & SQLITE_OPEN_WAL) != 0;
+	rc = real_vfs->xOpen(real_vfs, name, s->real, flags, out);
+	s->base.pMethods = rc == SQLITE_OK ? &shim_io : NULL;
+	return rc;
+}
+
+static sqlite3_vfs shim_vfs;
+
+static void
+shim_install(void)
+{
+	real_vfs = sqlite3_vfs_find(NULL);
+	shim_vfs = *real_vfs;
+	shim_vfs.zName = "ppgd-test-shim";
+	shim_vfs.szOsFile = (int)sizeof(struct shim_file) + real_vfs->szOsFile;
+	shim_vfs.xOpen = shim_open;
+	shim_io = (sqlite3_io_methods){
+	    3,          shim_close,  shim_read,     shim_write,   shim_truncate,
+	    shim_sync,  shim_size,   shim_lock,     shim_unlock,  shim_reserved,
+	    shim_fcntl, shim_sector, shim_devchar,  shim_shmmap,  shim_shmlock,
+	    shim_barrier, shim_shmunmap, NULL, NULL};
+	assert_int_equal(sqlite3_vfs_register(&shim_vfs, 1), SQLITE_OK);
+}
+
+/*
+ * Issue 10 fault 3: a commit (what a webhook's 200 waits for) is on disk
+ * when it returns: the WAL is synced by the commit itself, not only at a
+ * later checkpoint as with synchronous=NORMAL.
+ */
+static void
+test_commit_syncs_wal(void **state)
+{
+	char dir[] = "/tmp/ppgd-test-XXXXXX", path[128];
+	struct db *db;
+	char *cause = NULL;
+	int before;
+
+	shim_install();
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/t.db", dir);
+	assert_int_equal(db_open(path, &db, &cause), 0);
+	assert_int_equal(db_exec(db, "CREATE TABLE t (a INTEGER)", &cause), 0);
+	before = wal_syncs;
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(
+	    db_done(db, db_stmt(db, "INSERT INTO t VALUES (1)")), 0);
+	assert_int_equal(db_commit(db), 0);
+	assert_true(wal_syncs > before);
+	db_close(db);
+	sqlite3_vfs_unregister(&shim_vfs);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/t.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/t.db-shm", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -181,6 +383,9 @@ main(void)
 	    cmocka_unit_test(test_newer_schema_refused),
 	    cmocka_unit_test(test_stmt_cache_and_fk),
 	    cmocka_unit_test(test_backup),
+	    cmocka_unit_test(test_row_helpers_reset),
+	    cmocka_unit_test(test_idle_resets_stale_read),
+	    cmocka_unit_test(test_commit_syncs_wal),
 	};
 	return cmocka_run_group_tests_name("db", tests, NULL, NULL);
 }

@@ -215,7 +215,7 @@ check_commands() {
 	echo "checked: $n commands, $(wc -l <"$tmp/subs") subcommands," \
 		"$(wc -l <"$tmp/options") options against docs/ppgd.8"
 	if [ ! -f "$top/README.md" ]; then
-		echo "SKIP: README.md not found; commands not checked against it"
+		bad "README.md not found; commands not checked against it"
 		return
 	fi
 	while read -r cmd; do

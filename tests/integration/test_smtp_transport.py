@@ -416,6 +416,6 @@ class SmtpTransportTest(unittest.TestCase):
 
 if __name__ == "__main__":
     if not os.access(PPGD, os.X_OK):
-        print("skip: no ppgd binary at %s" % PPGD)
-        sys.exit(0)
+        print("FAIL: no ppgd binary at %s (run make first)" % PPGD)
+        sys.exit(1)
     unittest.main(verbosity=2)
