@@ -1,8 +1,10 @@
 /*
  * The baseline for bench/webhook_bench.sh: a bare libevent evhttp server
- * that inserts each request body into SQLite (WAL, synchronous=NORMAL, one
- * transaction per request) before answering 200 with empty TwiML.
- * Usage: bare_webhook PORT DBFILE
+ * that inserts each request body into SQLite (WAL, one transaction per
+ * request) before answering 200 with empty TwiML. SYNC is SQLite's
+ * synchronous mode: FULL (the default, as ppgd: the commit is on disk
+ * before the answer) or NORMAL.
+ * Usage: bare_webhook PORT DBFILE [SYNC]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,14 +52,20 @@ main(int argc, char **argv)
 {
 	struct event_base *base;
 	struct evhttp *http;
+	const char *sync;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: bare_webhook PORT DBFILE\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: bare_webhook PORT DBFILE [FULL|NORMAL]\n");
 		return 2;
 	}
+	sync = argc == 4 && strcmp(argv[3], "NORMAL") == 0
+	           ? "PRAGMA synchronous=NORMAL;"
+	           : "PRAGMA synchronous=FULL;";
 	if (sqlite3_open(argv[2], &db) != SQLITE_OK ||
+	    sqlite3_exec(db, "PRAGMA journal_mode=WAL;", NULL, NULL, NULL) !=
+	        SQLITE_OK ||
+	    sqlite3_exec(db, sync, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db,
-	                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 	                 "CREATE TABLE IF NOT EXISTS inbound (id INTEGER"
 	                 " PRIMARY KEY, raw TEXT NOT NULL);",
 	                 NULL, NULL, NULL) != SQLITE_OK ||

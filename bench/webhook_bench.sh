@@ -9,7 +9,10 @@
 # Usage: webhook_bench.sh [SECONDS] (default 10, scaled by BENCH_SCALE).
 # Environment: BENCH_CONNECTIONS (32), BENCH_THREADS (2), BENCH_REQUESTS
 # (signed requests made ahead; 30000 a second), BENCH_WRAP (a command
-# put before `ppgd serve`, e.g. "perf record -g -o /tmp/perf.data").
+# put before `ppgd serve`, e.g. "perf record -g -o /tmp/perf.data"),
+# BENCH_PPGD (the binary to measure, ./ppgd), BENCH_BARE_SYNC (FULL, as
+# ppgd: a 200 after the commit is on disk; NORMAL to compare with the
+# weaker promise).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -126,7 +129,7 @@ run_wrk() {
 
 field() { echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
-${BENCH_WRAP:-} ./ppgd -c "$work/ppgd.conf" serve 2>"$work/serve.log" &
+${BENCH_WRAP:-} ${BENCH_PPGD:-./ppgd} -c "$work/ppgd.conf" serve 2>"$work/serve.log" &
 ppid=$!
 pids="$ppid"
 wait_port "$port"
@@ -135,7 +138,7 @@ stored=$(sqlite3 "$work/ppgd.db" "SELECT count(*) FROM inbound")
 kill "$ppid"
 wait "$ppid" 2>/dev/null || true
 
-build/bare_webhook "$bport" "$work/bare.db" &
+build/bare_webhook "$bport" "$work/bare.db" "${BENCH_BARE_SYNC:-FULL}" &
 bpid=$!
 pids="$pids $bpid"
 wait_port "$bport"
@@ -145,7 +148,7 @@ wait "$bpid" 2>/dev/null || true
 
 prps=$(field rps "$ppgd_res")
 brps=$(field rps "$bare_res")
-echo "webhook bench: wrk -t$threads -c$conns -d${secs}s POST /webhooks/twilio/sms"
+echo "webhook bench: wrk -t$threads -c$conns -d${secs}s POST /webhooks/twilio/sms (bare handler synchronous=${BENCH_BARE_SYNC:-FULL})"
 printf '  ppgd serve    %10.1f req/s  p99 %7.2f ms  (%s requests, %s errors, %s stored)\n' \
 	"$prps" "$(field p99_ms "$ppgd_res")" "$(field requests "$ppgd_res")" \
 	"$(field errors "$ppgd_res")" "$stored"

@@ -404,19 +404,29 @@ send_text(const struct fire_result *r, const struct campaign *c)
 		printf("  not rendered: %d (see the log)\n", r->render_failed);
 }
 
+#define SEND_USAGE "campaign send NAME [--again] [--json]"
+
 static int
 campaign_send_cmd(struct ctx *ctx, int argc, char **argv)
 {
-	int json, rc = EXIT_OK;
-	struct campaign *c = name_arg(
-	    ctx, argc, argv, "campaign send NAME [--json]", &json, &rc);
+	int json, rc = EXIT_OK, again = 0, i, n = 0;
+	char **args = xcalloc((size_t)argc + 1, sizeof *args);
+	struct campaign *c;
 	struct fire_result r;
 	char *cause = NULL;
 	int64_t now = time(NULL);
 
+	for (i = 0; i < argc; i++) {
+		if (i > 0 && strcmp(argv[i], "--again") == 0)
+			again = 1;
+		else
+			args[n++] = argv[i];
+	}
+	c = name_arg(ctx, n, args, SEND_USAGE, &json, &rc);
+	free(args);
 	if (c == NULL)
 		return rc;
-	if (fire_run(ctx->db, ctx->cfg, c, now, 0, now, &r, &cause) == -1) {
+	if (fire_send(ctx->db, ctx->cfg, c, again, now, &r, &cause) == -1) {
 		cli_error("%s", cause);
 		free(cause);
 		rc = EXIT_FAIL;
@@ -494,7 +504,7 @@ cmd_campaign(struct ctx *ctx, int argc, char **argv)
 	    {"list", campaign_list_cmd, "campaign list [--json]"},
 	    {"show", campaign_show_cmd, "campaign show NAME [--json]"},
 	    {"preview", campaign_preview_cmd, CAMPAIGN_PREVIEW_USAGE},
-	    {"send", campaign_send_cmd, "campaign send NAME [--json]"},
+	    {"send", campaign_send_cmd, SEND_USAGE},
 	    {"pause", campaign_pause_cmd, "campaign pause NAME [--json]"},
 	    {"resume", campaign_resume_cmd, "campaign resume NAME [--json]"},
 	    {"delete", campaign_delete_cmd, "campaign delete NAME [--json]"},

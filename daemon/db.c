@@ -9,6 +9,7 @@
 #include "db.h"
 #include "log.h"
 #include "schema.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define STMT_BUCKETS 256
@@ -22,6 +23,7 @@ struct stmt_entry {
 struct db {
 	sqlite3 *h;
 	int strict; /* a busy statement at db_idle is fatal */
+	double last_commit, failing_since; /* db_write_health */
 	char actor[64]; /* who acts, for audit rows that do not say */
 	struct stmt_entry *buckets[STMT_BUCKETS];
 	/* Callers pass string literals: look up by address first. */
@@ -82,6 +84,7 @@ db_open(const char *path, struct db **out, char **cause)
 		return -1;
 	}
 	snprintf(db->actor, sizeof db->actor, "ppgd");
+	db->last_commit = util_monotonic();
 	db->strict = getenv("PPGD_STRICT_DB") != NULL &&
 	             *getenv("PPGD_STRICT_DB") != '\0';
 	sqlite3_busy_timeout(db->h, 5000);
@@ -185,18 +188,40 @@ db_simple(struct db *db, const char *sql)
 	return 0;
 }
 
+/* A write that failed or committed, for db_write_health. */
+static int
+db_write_outcome(struct db *db, int rc, int committed)
+{
+	double now = util_monotonic();
+
+	if (rc == -1 && db->failing_since == 0)
+		db->failing_since = now;
+	else if (rc == 0 && committed) {
+		db->last_commit = now;
+		db->failing_since = 0;
+	}
+	return rc;
+}
+
 int
 db_begin(struct db *db)
 {
 	db_idle(db, "begin");
 	/* IMMEDIATE: take the write lock now, so busy_timeout applies here. */
-	return db_simple(db, "BEGIN IMMEDIATE");
+	return db_write_outcome(db, db_simple(db, "BEGIN IMMEDIATE"), 0);
 }
 
 int
 db_commit(struct db *db)
 {
-	return db_simple(db, "COMMIT");
+	return db_write_outcome(db, db_simple(db, "COMMIT"), 1);
+}
+
+void
+db_write_health(struct db *db, double *last_commit, double *failing_since)
+{
+	*last_commit = db->last_commit;
+	*failing_since = db->failing_since;
 }
 
 void

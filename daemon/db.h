@@ -52,6 +52,12 @@ void db_reset(sqlite3_stmt *);
  * Returns the number found.
  */
 int db_idle(struct db *, const char *where);
+/*
+ * The write path's health: when a transaction last committed (monotonic
+ * seconds; the open counts as one) and since when every BEGIN or COMMIT
+ * has failed (0: the last one worked).
+ */
+void db_write_health(struct db *, double *last_commit, double *failing_since);
 /* Strict statement checks; on by default when $PPGD_STRICT_DB is set. */
 void db_set_strict(struct db *, int on);
 int64_t db_last_id(struct db *);

@@ -13,6 +13,7 @@
 
 #include "app.h"
 #include "crypto.h"
+#include "util.h"
 #include "fire.h"
 #include "log.h"
 #include "meeting.h"
@@ -779,6 +780,45 @@ fire_run(struct db *db, const struct config *cfg, const struct campaign *c,
 	if (rc == 0 && r->messages > 0)
 		app_kick();
 	return rc;
+}
+
+/* The newest first run of campaign id fired at or after since; 0 if none. */
+static int64_t
+fire_recent(struct db *db, int64_t id, int64_t since, int64_t *fired_at)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, fired_at FROM runs WHERE"
+	                               " campaign_id = ? AND reminder = 0 AND"
+	                               " fired_at >= ? ORDER BY fired_at DESC,"
+	                               " id DESC LIMIT 1");
+	int64_t run = 0;
+
+	db_bind_int(st, 1, id);
+	db_bind_int(st, 2, since);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		run = sqlite3_column_int64(st, 0);
+		*fired_at = sqlite3_column_int64(st, 1);
+	}
+	db_reset(st);
+	return run;
+}
+
+int
+fire_send(struct db *db, const struct config *cfg, const struct campaign *c,
+          int again, int64_t now, struct fire_result *r, char **cause)
+{
+	int64_t run, at = 0;
+	char when[21];
+
+	run = fire_recent(db, c->id, now - FIRE_AGAIN_WINDOW, &at);
+	if (run != 0 && !again) {
+		util_format_time(at, when);
+		*cause = xasprintf("campaign %s: run %lld was sent at %s, less "
+		                   "than a day ago; nothing sent (--again sends "
+		                   "it again)",
+		                   c->name, (long long)run, when);
+		return -1;
+	}
+	return fire_run(db, cfg, c, now, 0, now, r, cause);
 }
 
 static json_t *

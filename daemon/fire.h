@@ -42,6 +42,15 @@ int fire_check(struct db *, const struct config *, const struct campaign *,
 int fire_run(struct db *, const struct config *, const struct campaign *,
              int64_t scheduled_for, int reminder, int64_t now,
              struct fire_result *r, char **cause);
+/* Less than this after a first run, a manual send asks for --again. */
+#define FIRE_AGAIN_WINDOW 86400
+/*
+ * A manual send of c now (`campaign send`). Refused with *cause when a
+ * first run of c (manual or scheduled) fired less than FIRE_AGAIN_WINDOW
+ * ago, unless again is set: sending twice is never an accident.
+ */
+int fire_send(struct db *, const struct config *, const struct campaign *,
+              int again, int64_t now, struct fire_result *r, char **cause);
 json_t *fire_result_json(const struct fire_result *, const struct campaign *);
 /*
  * What a fire would send: the message per channel rendered for member_id

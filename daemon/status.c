@@ -1,6 +1,7 @@
 /* /healthz and /metrics. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 
@@ -8,6 +9,7 @@
 #include "http.h"
 #include "server.h"
 #include "status.h"
+#include "util.h"
 #include "xmalloc.h"
 
 static int
@@ -20,15 +22,54 @@ db_ok(struct db *db)
 	return rc;
 }
 
+/* The oldest due time of a pending message; 0 if none. */
+static int64_t
+oldest_due(struct db *db)
+{
+	return db_int(db,
+	              db_stmt(db, "SELECT coalesce(min(next_attempt_at), 0)"
+	                          " FROM outbox WHERE state = 'pending'"),
+	              0);
+}
+
+/*
+ * The write path: "failing" when every write has failed for write_stall,
+ * "stalled" when nothing has committed for write_stall while a message has
+ * been due that long (e.g. a connection stuck on an old snapshot).
+ */
+static const char *
+writes_state(struct server *s, double *idle)
+{
+	struct db *db = server_db(s);
+	double last, failing, now = util_monotonic();
+	double limit = (double)config_int(server_config(s), CFG_WRITE_STALL);
+	int64_t due;
+
+	db_write_health(db, &last, &failing);
+	*idle = now - last;
+	if (failing != 0 && now - failing >= limit)
+		return "failing";
+	if (*idle < limit)
+		return "ok";
+	due = oldest_due(db);
+	if (due != 0 && due <= (int64_t)time(NULL) - (int64_t)limit)
+		return "stalled";
+	return "ok";
+}
+
 void
 status_healthz(struct evhttp_request *req, struct server *s, const char *rest)
 {
 	int ok = db_ok(server_db(s));
+	double idle;
+	const char *writes = writes_state(s, &idle);
+	int healthy = ok && strcmp(writes, "ok") == 0;
 
-	http_reply_json(req, ok ? 200 : 503,
-	                json_pack("{s:s, s:s, s:s, s:f}", "status",
-	                          ok ? "ok" : "degraded", "version",
+	http_reply_json(req, healthy ? 200 : 503,
+	                json_pack("{s:s, s:s, s:s, s:s, s:f, s:f}", "status",
+	                          healthy ? "ok" : "degraded", "version",
 	                          PPGD_VERSION, "database", ok ? "ok" : "error",
+	                          "writes", writes, "last_commit_seconds", idle,
 	                          "uptime_seconds", server_uptime(s)));
 }
 
