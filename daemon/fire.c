@@ -45,6 +45,7 @@ struct fire {
 	int reply_tokens; /* [email] reply_domain is set */
 	int reminder;
 	int64_t now, quiet_end, run_id;
+	int64_t token_run; /* the invitation's run: its reminders share it */
 	struct fire_result *r;
 	struct pending_token *pending; /* tokens not inserted yet */
 	size_t npending;
@@ -384,9 +385,9 @@ tokens_flush(struct fire *f)
 		p = &f->pending[i];
 		st = db_stmt(f->db,
 		             "INSERT INTO tokens (hash, kind, member_id,"
-		             " campaign_id, survey_id, created_at, expires_at)"
-		             " VALUES (?, ?, ?, ?, nullif(?, 0), ?,"
-		             " nullif(?, 0))");
+		             " campaign_id, survey_id, created_at, expires_at,"
+		             " run_id) VALUES (?, ?, ?, ?, nullif(?, 0), ?,"
+		             " nullif(?, 0), nullif(?, 0))");
 		db_bind_text(st, 1, p->hash);
 		db_bind_text(st, 2, p->kind);
 		db_bind_int(st, 3, p->member_id);
@@ -395,6 +396,7 @@ tokens_flush(struct fire *f)
 		            strcmp(p->kind, "survey") == 0 ? f->survey_id : 0);
 		db_bind_int(st, 6, f->now);
 		db_bind_int(st, 7, p->expires);
+		db_bind_int(st, 8, f->token_run);
 		if (db_done(f->db, st) == -1)
 			return -1;
 	}
@@ -735,6 +737,7 @@ fire_txn(struct fire *f, int64_t scheduled_for, char **cause)
 	if (scope_init(f, &sc, scheduled_for, cause) == -1 ||
 	    members_open(f, &sc, &q, cause) == -1)
 		return -1;
+	f->token_run = f->reminder ? sc.invited_run : f->run_id;
 	rc = fire_members(f, q, cause);
 	audience_query_free(q);
 	if (rc == 0 && (rc = tokens_flush(f)) == -1)
