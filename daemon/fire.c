@@ -19,6 +19,7 @@
 #include "practice.h"
 #include "quiet.h"
 #include "sms.h"
+#include "sms_session.h"
 #include "survey_store.h"
 #include "template.h"
 #include "xmalloc.h"
@@ -544,12 +545,8 @@ sms_conv_start(struct fire *f, const struct aud_member *m,
 		db_bind_int(st, 3, cv->session_id);
 		return db_done(f->db, st);
 	}
-	st = db_stmt(f->db, "UPDATE sms_sessions SET state = 'superseded',"
-	                    " updated_at = ? WHERE member_id = ?"
-	                    " AND state = 'open'");
-	db_bind_int(st, 1, f->now);
-	db_bind_int(st, 2, m->id);
-	if (db_done(f->db, st) == -1 || (rid = response_insert(f, m)) == -1)
+	if (sms_session_close(f->db, m->id, SS_SUPERSEDED, f->now) == -1 ||
+	    (rid = response_insert(f, m)) == -1)
 		return -1;
 	st = db_stmt(f->db, "INSERT INTO sms_sessions (member_id, response_id,"
 	                    " question_index, state, expires_at, updated_at)"

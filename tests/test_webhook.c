@@ -19,6 +19,7 @@
 #include "form.h"
 #include "practice.h"
 #include "receipt.h"
+#include "sms_session.h"
 #include "smsconv.h"
 #include "survey.h"
 #include "webhook.h"
@@ -586,6 +587,56 @@ test_early_receipt_interim_after_final(void **state)
 	free(s);
 }
 
+/* ---- SMS session states ----------------------------------------------- */
+
+/* Migration 7 keeps sessions (an old 'closed' becomes 'stopped') and the
+ * CHECK constraint refuses a state the enum does not know. */
+static void
+test_session_states_checked(void **state)
+{
+	struct db *db;
+	char *cause = NULL;
+	sqlite3_stmt *st;
+	enum sms_session_state ss;
+
+	(void)state;
+	assert_int_equal(db_open(":memory:", &db, &cause), 0);
+	assert_int_equal(db_migrate(db, 6, &cause), 0);
+	assert_int_equal(
+	    db_exec(db,
+	            "INSERT INTO practices (code, name, created_at)"
+	            " VALUES ('A', 'A', 0);"
+	            "INSERT INTO members (practice_id, joined_at, created_at,"
+	            " updated_at) VALUES (1, 0, 0, 0);"
+	            "INSERT INTO surveys (slug, version, title, anonymous,"
+	            " definition, hash, loaded_at) VALUES ('s', 1, 's', 0,"
+	            " '{}', 'h', 0);"
+	            "INSERT INTO responses (survey_id, practice_id, channel,"
+	            " started_at) VALUES (1, 1, 'sms', 0);"
+	            "INSERT INTO sms_sessions (member_id, response_id, state,"
+	            " expires_at, updated_at) VALUES (1, 1, 'closed', 0, 0),"
+	            " (1, 1, 'open', 0, 0), (1, 1, 'weird', 0, 0);",
+	            &cause),
+	    0);
+	assert_int_equal(db_migrate(db, 0, &cause), 0);
+	st = db_stmt(db, "SELECT group_concat(state, ',') FROM (SELECT state"
+	                 " FROM sms_sessions ORDER BY id)");
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal(db_col_text(st, 0), "stopped,open,broken");
+	sqlite3_reset(st);
+	assert_int_equal(db_exec(db,
+	                         "UPDATE sms_sessions SET state='paused'"
+	                         " WHERE id=2",
+	                         &cause),
+	                 -1);
+	free(cause);
+	assert_int_equal(sms_session_state_parse("superseded", &ss), 0);
+	assert_int_equal(ss, SS_SUPERSEDED);
+	assert_string_equal(sms_session_strstate(SS_STOPPED), "stopped");
+	assert_int_equal(sms_session_state_parse("closed", &ss), -1);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -602,6 +653,7 @@ main(void)
 	    T(test_early_receipt_kept),
 	    T(test_early_receipt_21610),
 	    T(test_early_receipt_interim_after_final),
+	    cmocka_unit_test(test_session_states_checked),
 #undef T
 	};
 
