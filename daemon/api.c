@@ -27,6 +27,7 @@
 #include "api.h"
 #include "app.h"
 #include "campaign.h"
+#include "consent.h"
 #include "crypto.h"
 #include "cron.h"
 #include "fire.h"
@@ -839,21 +840,54 @@ member_apply(struct db *db, json_t *body, struct member *m, char **cause)
 	return member_validate(m, cause) == -1 ? 422 : 0;
 }
 
-/* Save m and audit it in one transaction. */
+/*
+ * An opt-out set or cleared by a PATCH goes through the consent module (its
+ * audit row, sessions closed): member_save keeps the old values, then each
+ * change is applied. 0 or -1.
+ */
 static int
-member_store(struct api_req *ar, struct member *m, const char *action,
-             char **cause)
+member_consent(struct api_req *ar, const struct member *before,
+               const int64_t want[2], struct member *m)
 {
+	static const int ch[2] = {CONSENT_EMAIL, CONSENT_SMS};
+	const int64_t had[2] = {before->optout_email_at, before->optout_sms_at};
+	int i, rv = 0;
+
+	for (i = 0; i < 2 && rv != -1; i++) {
+		if ((had[i] != 0) == (want[i] != 0))
+			continue;
+		rv = want[i] != 0 ? member_optout(ar->db, m->id, ch[i], want[i],
+		                                  ar->actor, "api")
+		                  : member_optin(ar->db, m->id, ch[i],
+		                                 time(NULL), ar->actor, "api");
+	}
+	m->optout_email_at = want[0];
+	m->optout_sms_at = want[1];
+	return rv == -1 ? -1 : 0;
+}
+
+/* Save m and audit it in one transaction; before: the member as it was
+ * (NULL for a new one). */
+static int
+member_store(struct api_req *ar, struct member *m, const struct member *before,
+             const char *action, char **cause)
+{
+	int64_t want[2] = {m->optout_email_at, m->optout_sms_at};
 	char obj[32];
 
 	if (db_begin(ar->db) == -1)
 		goto fail;
+	if (before != NULL) {
+		m->optout_email_at = before->optout_email_at;
+		m->optout_sms_at = before->optout_sms_at;
+	}
 	if (member_save(ar->db, m, cause) == -1) {
 		db_rollback(ar->db);
 		return -1;
 	}
 	snprintf(obj, sizeof obj, "member:%lld", (long long)m->id);
-	if (db_audit(ar->db, ar->actor, action, obj, NULL) == -1 ||
+	if ((before != NULL && member_consent(ar, before, want, m) == -1) ||
+	    db_audit(ar->db, ar->actor, action, obj, NULL) == -1 ||
 	    db_commit(ar->db) == -1)
 		goto fail;
 	api_logwrite(ar, action, obj);
@@ -912,7 +946,7 @@ members_create(struct api_req *ar)
 	else if (member_conflict(ar, m) == 0) {
 		member_defaults(m, (int)config_int(server_config(ar->srv),
 		                                   CFG_TERM_MONTHS));
-		if (member_store(ar, m, "member.add", &cause) == -1)
+		if (member_store(ar, m, NULL, "member.add", &cause) == -1)
 			api_error_take(ar, 500, cause);
 		else
 			member_reply(ar, 201, m);
@@ -949,12 +983,13 @@ member_get(struct api_req *ar)
 static void
 member_patch(struct api_req *ar)
 {
-	struct member *m;
+	struct member *m, *before;
 	char *cause = NULL;
 	int code;
 
 	if ((m = member_of_path(ar)) == NULL)
 		return;
+	before = member_load(ar->db, m->id);
 	if (m->erased_at != 0)
 		api_error(ar, 409, "member %lld was erased", (long long)m->id);
 	else if ((code = member_apply(ar->db, ar->body, m, &cause)) != 0)
@@ -962,11 +997,12 @@ member_patch(struct api_req *ar)
 	else if (member_conflict(ar, m) == 0) {
 		member_defaults(m, (int)config_int(server_config(ar->srv),
 		                                   CFG_TERM_MONTHS));
-		if (member_store(ar, m, "member.update", &cause) == -1)
+		if (member_store(ar, m, before, "member.update", &cause) == -1)
 			api_error_take(ar, 500, cause);
 		else
 			member_reply(ar, 200, m);
 	}
+	member_free(before);
 	member_free(m);
 }
 

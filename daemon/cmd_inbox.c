@@ -133,7 +133,8 @@ cmd_inbox(struct ctx *ctx, int argc, char **argv)
 	    " LEFT JOIN practices p ON p.id = i.practice_id"
 	    " WHERE i.provider NOT LIKE '%-status'"
 	    " AND (?1 = 0 OR i.disposition = 'unmatched')"
-	    " AND (?2 = 0 OR i.care_flag = 1) AND (?3 IS NULL OR p.code = ?3)"
+	    " AND (?2 = 0 OR i.care_flag = 1 OR i.disposition = 'stop-request')"
+	    " AND (?3 IS NULL OR p.code = ?3)"
 	    " ORDER BY i.id DESC LIMIT ?4");
 	db_bind_int(st, 1, a.unmatched);
 	db_bind_int(st, 2, a.flagged);

@@ -14,10 +14,12 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "consent.h"
 #include "dispatch.h"
 #include "log.h"
 #include "outbox.h"
 #include "quiet.h"
+#include "receipt.h"
 #include "server.h"
 #include "transport.h"
 #include "util.h"
@@ -246,15 +248,14 @@ settle_one(struct dispatcher *d, const struct settled *s)
 	if (db_done(db, st) == -1)
 		log_warnx("event=settle id=%lld error=\"%s\"", (long long)o->id,
 		          db_errmsg(db));
-	if (o->opted_out) {
-		st =
-		    db_stmt(db, "UPDATE members SET optout_sms_at=?2 WHERE"
-		                " id=(SELECT member_id FROM outbox WHERE id=?1)"
-		                " AND optout_sms_at IS NULL");
-		db_bind_int(st, 1, o->id);
-		db_bind_int(st, 2, now);
-		db_done(db, st);
-	}
+	if (o->opted_out &&
+	    member_optout_outbox(db, o->id, now, "sms", "provider") == -1)
+		log_warnx("event=settle id=%lld error=\"%s\"", (long long)o->id,
+		          db_errmsg(db));
+	/* A delivery receipt may have come before this outcome. */
+	if (to == OB_SENT && receipt_apply_parked(db, o->id, now) == -1)
+		log_warnx("event=settle id=%lld error=\"%s\"", (long long)o->id,
+		          db_errmsg(db));
 	if (to != OB_SENT)
 		log_info("event=send_%s id=%lld transport=%s code=\"%s\"",
 		         to == OB_PENDING ? "retry" : "failed",

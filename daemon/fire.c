@@ -20,6 +20,7 @@
 #include "practice.h"
 #include "quiet.h"
 #include "sms.h"
+#include "sms_session.h"
 #include "survey_store.h"
 #include "template.h"
 #include "xmalloc.h"
@@ -46,6 +47,7 @@ struct fire {
 	int reply_tokens; /* [email] reply_domain is set */
 	int reminder;
 	int64_t now, quiet_end, run_id;
+	int64_t token_run; /* the invitation's run: its reminders share it */
 	struct fire_result *r;
 	struct pending_token *pending; /* tokens not inserted yet */
 	size_t npending;
@@ -385,9 +387,9 @@ tokens_flush(struct fire *f)
 		p = &f->pending[i];
 		st = db_stmt(f->db,
 		             "INSERT INTO tokens (hash, kind, member_id,"
-		             " campaign_id, survey_id, created_at, expires_at)"
-		             " VALUES (?, ?, ?, ?, nullif(?, 0), ?,"
-		             " nullif(?, 0))");
+		             " campaign_id, survey_id, created_at, expires_at,"
+		             " run_id) VALUES (?, ?, ?, ?, nullif(?, 0), ?,"
+		             " nullif(?, 0), nullif(?, 0))");
 		db_bind_text(st, 1, p->hash);
 		db_bind_text(st, 2, p->kind);
 		db_bind_int(st, 3, p->member_id);
@@ -396,6 +398,7 @@ tokens_flush(struct fire *f)
 		            strcmp(p->kind, "survey") == 0 ? f->survey_id : 0);
 		db_bind_int(st, 6, f->now);
 		db_bind_int(st, 7, p->expires);
+		db_bind_int(st, 8, f->token_run);
 		if (db_done(f->db, st) == -1)
 			return -1;
 	}
@@ -543,12 +546,8 @@ sms_conv_start(struct fire *f, const struct aud_member *m,
 		db_bind_int(st, 3, cv->session_id);
 		return db_done(f->db, st);
 	}
-	st = db_stmt(f->db, "UPDATE sms_sessions SET state = 'superseded',"
-	                    " updated_at = ? WHERE member_id = ?"
-	                    " AND state = 'open'");
-	db_bind_int(st, 1, f->now);
-	db_bind_int(st, 2, m->id);
-	if (db_done(f->db, st) == -1 || (rid = response_insert(f, m)) == -1)
+	if (sms_session_close(f->db, m->id, SS_SUPERSEDED, f->now) == -1 ||
+	    (rid = response_insert(f, m)) == -1)
 		return -1;
 	st = db_stmt(f->db, "INSERT INTO sms_sessions (member_id, response_id,"
 	                    " question_index, state, expires_at, updated_at)"
@@ -736,6 +735,7 @@ fire_txn(struct fire *f, int64_t scheduled_for, char **cause)
 	if (scope_init(f, &sc, scheduled_for, cause) == -1 ||
 	    members_open(f, &sc, &q, cause) == -1)
 		return -1;
+	f->token_run = f->reminder ? sc.invited_run : f->run_id;
 	rc = fire_members(f, q, cause);
 	audience_query_free(q);
 	if (rc == 0 && (rc = tokens_flush(f)) == -1)

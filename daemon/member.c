@@ -762,7 +762,7 @@ member_erase(struct db *db, int64_t id, const char *actor, char **cause)
 	    "UPDATE inbound SET from_addr=NULL, body=NULL, raw=NULL,"
 	    " member_id=NULL WHERE member_id=?1",
 	    "UPDATE responses SET member_id=NULL WHERE member_id=?1",
-	    "UPDATE sms_sessions SET state='closed' WHERE member_id=?1",
+	    "UPDATE sms_sessions SET state='stopped' WHERE member_id=?1",
 	    "UPDATE tokens SET used_at=coalesce(used_at, ?2) WHERE "
 	    "member_id=?1",
 	};

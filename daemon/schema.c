@@ -171,6 +171,38 @@ static const char *const migrations[] = {
     " provider TEXT NOT NULL, nonce TEXT NOT NULL, seen_at INTEGER NOT NULL,"
     " PRIMARY KEY (provider, nonce)) WITHOUT ROWID;"
     "CREATE INDEX webhook_nonces_seen ON webhook_nonces(seen_at);",
+
+    /* 7: SMS session states checked; survey tokens tied to the run they
+     * answer (one response per member per run); early delivery receipts
+     * kept until their send is recorded. */
+    "CREATE TABLE sms_sessions_new ("
+    " id INTEGER PRIMARY KEY,"
+    " member_id INTEGER NOT NULL REFERENCES members(id),"
+    " response_id INTEGER NOT NULL REFERENCES responses(id),"
+    " question_index INTEGER NOT NULL DEFAULT 0,"
+    " reprompts INTEGER NOT NULL DEFAULT 0,"
+    " state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open','done',"
+    "  'expired','stopped','superseded','broken')),"
+    " expires_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+    "INSERT INTO sms_sessions_new SELECT id, member_id, response_id,"
+    " question_index, reprompts, CASE WHEN state IN ('open','done',"
+    " 'expired','stopped','superseded','broken') THEN state"
+    " WHEN state = 'closed' THEN 'stopped' ELSE 'broken' END,"
+    " expires_at, updated_at FROM sms_sessions;"
+    "DROP TABLE sms_sessions;"
+    "ALTER TABLE sms_sessions_new RENAME TO sms_sessions;"
+    "CREATE INDEX sms_sessions_member ON sms_sessions(member_id, state);"
+    "ALTER TABLE tokens ADD COLUMN run_id INTEGER"
+    " REFERENCES runs(id) ON DELETE SET NULL;"
+    "CREATE INDEX tokens_run ON tokens(run_id, member_id)"
+    " WHERE run_id IS NOT NULL;"
+    "CREATE TABLE receipts_parked ("
+    " provider_id TEXT PRIMARY KEY, outbox_id INTEGER,"
+    " state TEXT NOT NULL CHECK (state IN ('delivered','failed')),"
+    " code TEXT, text TEXT, received_at INTEGER NOT NULL);"
+    "CREATE INDEX receipts_parked_outbox ON receipts_parked(outbox_id)"
+    " WHERE outbox_id IS NOT NULL;"
+    "CREATE INDEX receipts_parked_age ON receipts_parked(received_at);",
 };
 
 int

@@ -10,12 +10,16 @@
 #include <string.h>
 #include <strings.h>
 
+#include "consent.h"
 #include "log.h"
 #include "outbox.h"
+#include "phone.h"
 #include "response.h"
 #include "smsconv.h"
+#include "sms_session.h"
 #include "survey.h"
 #include "template.h"
+#include "textnorm.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -28,8 +32,12 @@ struct who {
 	char *practice_phone;
 };
 
-/* Members sharing one number that a message can reach. */
-#define MAX_SHARED 8
+/* The members a text can speak for: every one with the sender's number (at
+ * the practice it was sent to, when that is known). */
+struct ids {
+	int64_t *v;
+	size_t n;
+};
 
 /* An open survey session. */
 struct session {
@@ -41,28 +49,86 @@ struct session {
 	int reprompts;
 };
 
+/* Whole messages, as textnorm_words() leaves them. */
 static const struct {
 	const char *word;
 	enum smsconv_keyword kw;
 } keywords[] = {
-    {"stop", KW_STOP},   {"stopall", KW_STOP}, {"unsubscribe", KW_STOP},
-    {"cancel", KW_STOP}, {"end", KW_STOP},     {"quit", KW_STOP},
-    {"optout", KW_STOP}, {"start", KW_START},  {"unstop", KW_START},
+    {"stop", KW_STOP},     {"stopall", KW_STOP}, {"stop all", KW_STOP},
+    {"unsubscribe", KW_STOP}, {"cancel", KW_STOP}, {"end", KW_STOP},
+    {"quit", KW_STOP},     {"optout", KW_STOP},  {"opt out", KW_STOP},
+    {"revoke", KW_STOP},   {"start", KW_START},  {"unstop", KW_START},
     {"help", KW_HELP},
 };
 
 enum smsconv_keyword
 smsconv_keyword(const char *text)
 {
-	char *t = util_trim(xstrdup(text != NULL ? text : ""));
+	char *t = textnorm_words(text != NULL ? text : "");
 	enum smsconv_keyword kw = KW_NONE;
 	size_t i;
 
 	for (i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
-		if (strcasecmp(t, keywords[i].word) == 0)
+		if (strcmp(t, keywords[i].word) == 0)
 			kw = keywords[i].kw;
 	free(t);
 	return kw;
+}
+
+/* Phrases that ask to stop wherever they stand in a message (the words
+ * padded with spaces, as in stop_words below). */
+static const char *const stop_phrases[] = {
+    " unsubscribe ",   " opt out ",       " optout ",
+    " opt me out ",    " stop texting ",  " stop sending ",
+    " stop messaging ", " stop contacting ", " stop texts ",
+    " stop these texts ", " stop the texts ", " stop text ",
+    " no more texts ", " no more text ",  " no more messages ",
+    " take me off ",   " remove me from ", " remove my number ",
+    " dont text me ",  " do not text me ", " dont contact me ",
+    " do not contact me ", " dont message me ", " do not message me ",
+    " revoke ",
+};
+
+/* Words that may follow a leading STOP and leave it a request to stop. */
+static const char *const stop_fillers =
+    " please pls plz now thanks thank you thx it me all this that them"
+    " texting texts text messages messaging sending ";
+
+/* 1 if the first word is a stop keyword and every other word a filler. */
+static int
+stop_words(const char *words)
+{
+	char *copy = xstrdup(words), *w, *save = NULL, pad[64];
+	int first = 1, ok = 1, n = 0;
+
+	for (w = strtok_r(copy, " ", &save); w != NULL && ok;
+	     w = strtok_r(NULL, " ", &save), first = 0, n++) {
+		if (first)
+			ok = smsconv_keyword(w) == KW_STOP;
+		else {
+			snprintf(pad, sizeof pad, " %s ", w);
+			ok = strlen(w) < sizeof pad - 2 &&
+			     strstr(stop_fillers, pad) != NULL;
+		}
+	}
+	free(copy);
+	return ok && n > 1;
+}
+
+int
+smsconv_stop_request(const char *text)
+{
+	char *w = textnorm_words(text != NULL ? text : "");
+	char *padded = xasprintf(" %s ", w);
+	size_t i;
+	int found = stop_words(w);
+
+	for (i = 0; !found && i < sizeof stop_phrases / sizeof *stop_phrases;
+	     i++)
+		found = strstr(padded, stop_phrases[i]) != NULL;
+	free(padded);
+	free(w);
+	return found;
 }
 
 /* Lower-case ASCII words of s, each followed by one space, after a space.
@@ -147,21 +213,61 @@ who_load(struct db *db, int64_t member_id, struct who *w)
 	return rv;
 }
 
-/* The practice whose SMS sender is `to`, for a number we do not know. */
+/* Load a practice's name and phone into w. */
 static void
-who_practice_by_number(struct db *db, const char *to, struct who *w)
+who_practice(struct db *db, int64_t practice, struct who *w)
 {
 	sqlite3_stmt *st =
-	    db_stmt(db, "SELECT id, name, phone FROM practices"
-	                " WHERE sms_from=?1 AND sms_from != '' LIMIT 1");
+	    db_stmt(db, "SELECT name, phone FROM practices WHERE id=?1");
 
-	db_bind_text(st, 1, to);
+	db_bind_int(st, 1, practice);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		w->practice_id = sqlite3_column_int64(st, 0);
-		w->practice_name = col_dup(st, 1);
-		w->practice_phone = col_dup(st, 2);
+		w->practice_id = practice;
+		w->practice_name = col_dup(st, 0);
+		w->practice_phone = col_dup(st, 1);
 	}
 	sqlite3_reset(st);
+}
+
+/* 1 if number a (as configured) is the E.164 number b. */
+static int
+same_number(const char *a, const char *b)
+{
+	char e164[17];
+
+	if (a == NULL || *a == '\0')
+		return 0;
+	if (strcmp(a, b) == 0)
+		return 1;
+	return phone_normalise(a, e164, NULL) == 0 && strcmp(e164, b) == 0;
+}
+
+/*
+ * The practice a text was sent to: the one whose SMS sender (the practice's
+ * sms_from, or its [practice.CODE] twilio_from) is `to`. 0 when no practice,
+ * or more than one, sends from that number.
+ */
+static int64_t
+practice_by_number(struct db *db, const struct config *cfg, const char *to)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, code, sms_from FROM"
+	                               " practices ORDER BY id");
+	const struct cfg_practice *cp;
+	int64_t found = 0;
+	int n = 0;
+
+	if (to == NULL || *to == '\0')
+		return 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cp = config_practice(cfg, db_col_text(st, 1));
+		if (same_number(db_col_text(st, 2), to) ||
+		    (cp != NULL && same_number(cp->twilio_from, to))) {
+			found = sqlite3_column_int64(st, 0);
+			n++;
+		}
+	}
+	sqlite3_reset(st);
+	return n == 1 ? found : 0;
 }
 
 /* Queue a text to w; 0 or -1. */
@@ -256,40 +362,34 @@ optout_text(const struct config *cfg, const struct who *w)
 }
 
 /*
- * The members with this number, newest first. Queries below go member by
- * member: "IN (SELECT ...)" or a join ordered across tables would make
- * SQLite build a temporary b-tree for every message.
+ * The members with this number (at practice, unless 0), newest first; no
+ * cap: an opt-out must reach every one. Queries below go member by member:
+ * "IN (SELECT ...)" or a join ordered across tables would make SQLite build
+ * a temporary b-tree for every message. 0 or -1.
  */
-static size_t
-members_by_mobile(struct db *db, const char *mobile, int64_t ids[MAX_SHARED])
-{
-	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM members WHERE mobile=?1"
-	                               " AND erased_at IS NULL"
-	                               " ORDER BY id DESC LIMIT ?2");
-	size_t n = 0;
-
-	db_bind_text(st, 1, mobile);
-	db_bind_int(st, 2, MAX_SHARED);
-	while (n < MAX_SHARED && sqlite3_step(st) == SQLITE_ROW)
-		ids[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return n;
-}
-
-/* Close a member's sessions that are out of time (expired) or all of them
- * (stopped). */
 static int
-sessions_close(struct db *db, int64_t member, const char *state, int64_t now)
+members_by_mobile(struct db *db, const char *mobile, int64_t practice,
+                  struct ids *ids)
 {
-	sqlite3_stmt *st =
-	    db_stmt(db, "UPDATE sms_sessions SET state=?3, updated_at=?2"
-	                " WHERE member_id=?1 AND state='open'"
-	                " AND (?3 != 'expired' OR expires_at <= ?2)");
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, practice_id FROM members"
+	                               " WHERE mobile=?1 AND erased_at IS NULL"
+	                               " ORDER BY id DESC");
+	size_t cap = 0;
+	int rc;
 
-	db_bind_int(st, 1, member);
-	db_bind_int(st, 2, now);
-	db_bind_text(st, 3, state);
-	return db_done(db, st);
+	memset(ids, 0, sizeof *ids);
+	db_bind_text(st, 1, mobile);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (practice != 0 && sqlite3_column_int64(st, 1) != practice)
+			continue;
+		if (ids->n == cap) {
+			cap = cap == 0 ? 4 : cap * 2;
+			ids->v = xreallocarray(ids->v, cap, sizeof *ids->v);
+		}
+		ids->v[ids->n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* The member's newest open session; 1 found, 0 none. */
@@ -331,7 +431,7 @@ session_lookup(struct db *db, const int64_t *ids, size_t n, int64_t now,
 	int found = 0;
 
 	for (i = 0; i < n; i++) {
-		if (sessions_close(db, ids[i], "expired", now) == -1)
+		if (sms_session_close(db, ids[i], SS_EXPIRED, now) == -1)
 			return -1;
 		if (session_find(db, ids[i], &one) &&
 		    (!found || one.id > ss->id)) {
@@ -342,46 +442,36 @@ session_lookup(struct db *db, const int64_t *ids, size_t n, int64_t now,
 	return found;
 }
 
-/* Opt every member with this number out of (or back into) SMS; how many
- * changed. */
+/* Opt every member in ids out of (or back into) SMS, each through the
+ * consent module (its own audit row); how many changed, or -1. */
 static int
-optout_set(struct db *db, const int64_t *ids, size_t nids, int out, int64_t now)
+optout_set(struct db *db, const struct ids *ids, int out, int64_t now)
 {
-	sqlite3_stmt *st;
 	size_t i;
-	int n = 0;
+	int n = 0, rv;
 
-	for (i = 0; i < nids; i++) {
-		st = db_stmt(db, out ? "UPDATE members SET optout_sms_at=?2,"
-		                       " updated_at=?2 WHERE id=?1"
-		                       " AND optout_sms_at IS NULL"
-		                     : "UPDATE members SET optout_sms_at=NULL,"
-		                       " updated_at=?2 WHERE id=?1"
-		                       " AND optout_sms_at IS NOT NULL");
-		db_bind_int(st, 1, ids[i]);
-		db_bind_int(st, 2, now);
-		if (db_done(db, st) == -1)
+	for (i = 0; i < ids->n; i++) {
+		rv = out ? member_optout(db, ids->v[i], CONSENT_SMS, now, "sms",
+		                         "keyword")
+		         : member_optin(db, ids->v[i], CONSENT_SMS, now, "sms",
+		                        "keyword");
+		if (rv == -1)
 			return -1;
-		n += db_changes(db);
-		if (out && sessions_close(db, ids[i], "stopped", now) == -1)
-			return -1;
+		n += rv;
 	}
 	return n;
 }
 
 static int
 keyword_stop(struct db *db, const struct config *cfg, const struct who *w,
-             const int64_t *ids, size_t nids, int64_t now,
-             struct smsconv_result *r)
+             const struct ids *ids, int64_t now, struct smsconv_result *r)
 {
-	char *text, obj[32];
-	int n = optout_set(db, ids, nids, 1, now);
+	char *text;
+	int n = optout_set(db, ids, 1, now);
 
 	r->disposition = "optout";
 	if (n <= 0)
 		return n;
-	snprintf(obj, sizeof obj, "member:%lld", (long long)w->member_id);
-	db_audit(db, "sms", "optout-sms", obj, "keyword");
 	text = optout_text(cfg, w);
 	n = say(db, w, "transactional", text, r);
 	free(text);
@@ -389,17 +479,15 @@ keyword_stop(struct db *db, const struct config *cfg, const struct who *w,
 }
 
 static int
-keyword_start(struct db *db, const struct who *w, const int64_t *ids,
-              size_t nids, int64_t now, struct smsconv_result *r)
+keyword_start(struct db *db, const struct who *w, const struct ids *ids,
+              int64_t now, struct smsconv_result *r)
 {
-	char *text, obj[32];
-	int n = optout_set(db, ids, nids, 0, now);
+	char *text;
+	int n = optout_set(db, ids, 0, now);
 
 	r->disposition = "optin";
 	if (n <= 0)
 		return n;
-	snprintf(obj, sizeof obj, "member:%lld", (long long)w->member_id);
-	db_audit(db, "sms", "optin-sms", obj, "keyword");
 	text = xasprintf("You will get texts from the patient group at %s "
 	                 "again. Reply STOP to stop them.",
 	                 w->practice_name);
@@ -408,16 +496,31 @@ keyword_start(struct db *db, const struct who *w, const int64_t *ids,
 	return n;
 }
 
+/* A message that asks to stop in words: flagged, and told how. */
 static int
-session_update(struct db *db, const struct session *ss, const char *state,
-               int64_t now)
+stop_request(struct db *db, const struct who *w, struct smsconv_result *r)
+{
+	char *text = xasprintf("Reply STOP (just that word) to stop texts "
+	                       "from the patient group at %s. Someone from the "
+	                       "practice will also see your message.",
+	                       w->practice_name);
+	int rv = say(db, w, "transactional", text, r);
+
+	r->disposition = "stop-request";
+	free(text);
+	return rv;
+}
+
+static int
+session_update(struct db *db, const struct session *ss,
+               enum sms_session_state state, int64_t now)
 {
 	sqlite3_stmt *st =
 	    db_stmt(db, "UPDATE sms_sessions SET state=?2, question_index=?3,"
 	                " reprompts=?4, updated_at=?5 WHERE id=?1");
 
 	db_bind_int(st, 1, ss->id);
-	db_bind_text(st, 2, state);
+	db_bind_text(st, 2, sms_session_strstate(state));
 	db_bind_int(st, 3, ss->qindex);
 	db_bind_int(st, 4, ss->reprompts);
 	db_bind_int(st, 5, now);
@@ -434,7 +537,8 @@ session_finish(struct db *db, const struct survey *s, struct session *ss,
 
 	db_bind_int(st, 1, ss->response_id);
 	db_bind_int(st, 2, now);
-	if (db_done(db, st) == -1 || session_update(db, ss, "done", now) == -1)
+	if (db_done(db, st) == -1 ||
+	    session_update(db, ss, SS_DONE, now) == -1)
 		return -1;
 	return say(db, w, "conversation", s->closing, r);
 }
@@ -457,7 +561,7 @@ session_advance(struct db *db, const struct survey *s, struct session *ss,
 		return session_finish(db, s, ss, w, now, r);
 	ss->qindex = (int)i;
 	ss->reprompts = 0;
-	if (session_update(db, ss, "open", now) == -1)
+	if (session_update(db, ss, SS_OPEN, now) == -1)
 		return -1;
 	prompt = survey_sms_prompt(&s->questions[i]);
 	rv = say(db, w, "conversation", prompt, r);
@@ -479,7 +583,7 @@ session_reply(struct db *db, struct session *ss, const struct who *w,
 	    (size_t)ss->qindex >= s->nquestions) {
 		survey_free(s);
 		r->disposition = "feedback";
-		return session_update(db, ss, "broken", now);
+		return session_update(db, ss, SS_BROKEN, now);
 	}
 	q = &s->questions[ss->qindex];
 	if (survey_answer_sms(q, text, &norm, &cause) == 0) {
@@ -490,7 +594,7 @@ session_reply(struct db *db, struct session *ss, const struct who *w,
 	} else if (ss->reprompts < SMSCONV_MAX_REPROMPTS) {
 		r->disposition = "reprompt";
 		ss->reprompts++;
-		rv = session_update(db, ss, "open", now);
+		rv = session_update(db, ss, SS_OPEN, now);
 		if (rv == 0)
 			rv = say(db, w, "conversation", cause, r);
 	} else {
@@ -503,17 +607,18 @@ session_reply(struct db *db, struct session *ss, const struct who *w,
 	return rv;
 }
 
-/* Neither keyword nor known number: unmatched, maybe a care reply. */
+/* Neither keyword nor known number: unmatched, maybe a care reply from
+ * the practice the text was sent to. */
 static int
-handle_unmatched(struct db *db, const struct smsconv_msg *m, int care,
-                 struct smsconv_result *r)
+handle_unmatched(struct db *db, const struct smsconv_msg *m, int64_t practice,
+                 int care, struct smsconv_result *r)
 {
 	struct who w = {0};
 	int rv = 0;
 
 	r->disposition = "unmatched";
-	if (m->to != NULL)
-		who_practice_by_number(db, m->to, &w);
+	if (practice != 0)
+		who_practice(db, practice, &w);
 	r->practice_id = w.practice_id;
 	if (care) {
 		w.mobile = xstrdup(m->from);
@@ -531,6 +636,8 @@ handle_message(struct db *db, const struct smsconv_msg *m, struct session *ss,
 {
 	if (care && say_care(db, w, r) == -1)
 		return -1;
+	if (smsconv_stop_request(m->text))
+		return stop_request(db, w, r);
 	if (!found) {
 		r->disposition = "feedback";
 		return 0;
@@ -540,14 +647,14 @@ handle_message(struct db *db, const struct smsconv_msg *m, struct session *ss,
 
 static int
 handle_keyword(struct db *db, const struct config *cfg, enum smsconv_keyword kw,
-               const struct who *w, const int64_t *ids, size_t nids,
-               int64_t now, struct smsconv_result *r)
+               const struct who *w, const struct ids *ids, int64_t now,
+               struct smsconv_result *r)
 {
 	switch (kw) {
 	case KW_STOP:
-		return keyword_stop(db, cfg, w, ids, nids, now, r);
+		return keyword_stop(db, cfg, w, ids, now, r);
 	case KW_START:
-		return keyword_start(db, w, ids, nids, now, r);
+		return keyword_start(db, w, ids, now, r);
 	case KW_HELP:
 		r->disposition = "help";
 		return say_help(db, w, r);
@@ -557,6 +664,11 @@ handle_keyword(struct db *db, const struct config *cfg, enum smsconv_keyword kw,
 	return 0;
 }
 
+/*
+ * The practice comes first from the number the text was sent to; only then
+ * the sender's number picks the members (at that practice). With a number
+ * no practice owns alone, every member with the sender's number is in play.
+ */
 int
 smsconv_handle(struct db *db, const struct config *cfg,
                const struct smsconv_msg *m, struct smsconv_result *r)
@@ -564,25 +676,32 @@ smsconv_handle(struct db *db, const struct config *cfg,
 	enum smsconv_keyword kw = smsconv_keyword(m->text);
 	int care = kw == KW_NONE &&
 	           smsconv_care(m->text, config_str(cfg, CFG_SMS_CARE_WORDS));
+	int64_t practice = practice_by_number(db, cfg, m->to);
 	struct session ss = {0};
 	struct who w = {0};
-	int64_t ids[MAX_SHARED];
-	size_t nids;
+	struct ids ids;
 	int found, rv;
 
 	memset(r, 0, sizeof *r);
 	r->care_flag = care;
-	nids = members_by_mobile(db, m->from, ids);
-	if ((found = session_lookup(db, ids, nids, m->now, &ss)) == -1)
+	if (members_by_mobile(db, m->from, practice, &ids) == -1)
 		return -1;
-	if (nids == 0 || who_load(db, found ? ss.member_id : ids[0], &w) == -1)
-		return handle_unmatched(db, m, care, r);
+	if ((found = session_lookup(db, ids.v, ids.n, m->now, &ss)) == -1) {
+		free(ids.v);
+		return -1;
+	}
+	if (ids.n == 0 ||
+	    who_load(db, found ? ss.member_id : ids.v[0], &w) == -1) {
+		free(ids.v);
+		return handle_unmatched(db, m, practice, care, r);
+	}
 	r->member_id = w.member_id;
 	r->practice_id = w.practice_id;
 	if (kw != KW_NONE)
-		rv = handle_keyword(db, cfg, kw, &w, ids, nids, m->now, r);
+		rv = handle_keyword(db, cfg, kw, &w, &ids, m->now, r);
 	else
 		rv = handle_message(db, m, &ss, found, &w, care, r);
 	who_clear(&w);
+	free(ids.v);
 	return rv;
 }

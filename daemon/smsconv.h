@@ -28,19 +28,29 @@ struct smsconv_result {
 	int64_t member_id;       /* 0: no member */
 	int64_t practice_id;     /* 0: unknown */
 	const char *disposition; /* static: optout, optin, help, answer,
-	                            reprompt, skipped, feedback, unmatched */
+	                            reprompt, skipped, feedback, unmatched,
+	                            stop-request */
 	int care_flag;
 	int queued; /* outbox rows queued (kick the dispatcher) */
 };
 
-/* The keyword a whole message is (any case, surrounding space ignored). */
+/*
+ * The keyword a whole message is, after textnorm_words(): any case, width
+ * or accents, zero-width characters and surrounding punctuation ignored
+ * (" Stop.", "STOP!", fullwidth STOP are all KW_STOP).
+ */
 enum smsconv_keyword smsconv_keyword(const char *text);
+/* 1 if a message of several words clearly asks to stop ("please stop
+ * texting me", "unsubscribe me"). */
+int smsconv_stop_request(const char *text);
 /* 1 if text holds one of the comma-separated words (whole words, any case).
  */
 int smsconv_care(const char *text, const char *words);
 /*
- * Handle one inbound SMS inside the caller's transaction: keywords first,
- * then the sender's open survey session, else feedback (or unmatched).
+ * Handle one inbound SMS inside the caller's transaction: the practice by
+ * the number it was sent to, then the sender's members there; keywords
+ * first, then a request to stop in words, then the sender's open survey
+ * session, else feedback (or unmatched).
  * Replies are queued in the outbox. 0, or -1 on a database error.
  */
 int smsconv_handle(struct db *, const struct config *,

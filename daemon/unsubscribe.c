@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "consent.h"
 #include "form.h"
 #include "http.h"
 #include "log.h"
@@ -63,42 +64,18 @@ optout(struct db *db, const struct utoken *t, int email, int sms,
 {
 	sqlite3_stmt *st;
 	int64_t now = time(NULL);
-	char obj[32];
 
 	if (db_begin(db) == -1)
 		return -1;
-	st = db_stmt(
-	    db, "UPDATE members SET"
-	        " optout_email_at=CASE WHEN ?2 THEN coalesce(optout_email_at,"
-	        " ?4) ELSE optout_email_at END,"
-	        " optout_sms_at=CASE WHEN ?3 THEN coalesce(optout_sms_at, ?4)"
-	        " ELSE optout_sms_at END, updated_at=?4 WHERE id=?1");
-	db_bind_int(st, 1, t->member_id);
-	db_bind_int(st, 2, email);
-	db_bind_int(st, 3, sms);
-	db_bind_int(st, 4, now);
-	if (db_done(db, st) == -1)
-		goto fail;
-	st = db_stmt(db, "UPDATE sms_sessions SET state='stopped',"
-	                 " updated_at=?2 WHERE member_id=?1 AND state='open'"
-	                 " AND ?3");
-	db_bind_int(st, 1, t->member_id);
-	db_bind_int(st, 2, now);
-	db_bind_int(st, 3, sms);
-	if (db_done(db, st) == -1)
+	if (member_optout(db, t->member_id,
+	                  (email ? CONSENT_EMAIL : 0) | (sms ? CONSENT_SMS : 0),
+	                  now, "member", how) == -1)
 		goto fail;
 	st = db_stmt(db, "UPDATE tokens SET used_at=coalesce(used_at, ?2)"
 	                 " WHERE id=?1");
 	db_bind_int(st, 1, t->id);
 	db_bind_int(st, 2, now);
-	snprintf(obj, sizeof obj, "member:%lld", (long long)t->member_id);
-	if (db_done(db, st) == -1 ||
-	    db_audit(db, "member",
-	             email && sms ? "optout-all"
-	             : email      ? "optout-email"
-	                          : "optout-sms",
-	             obj, how) == -1 ||
-	    db_commit(db) == -1)
+	if (db_done(db, st) == -1 || db_commit(db) == -1)
 		goto fail;
 	log_info("event=unsubscribe member=%lld email=%d sms=%d how=%s",
 	         (long long)t->member_id, email, sms, how);

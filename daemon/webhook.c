@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "consent.h"
 #include "crypto.h"
 #include "form.h"
 #include "log.h"
@@ -16,7 +17,9 @@
 #include "multipart.h"
 #include "outbox.h"
 #include "phone.h"
+#include "receipt.h"
 #include "smsconv.h"
+#include "util.h"
 #include "webhook.h"
 #include "xmalloc.h"
 
@@ -369,89 +372,17 @@ notify_sms(struct db *db, const struct config *cfg, const struct webhook_in *in,
 
 /* ---- delivery receipts -------------------------------------------------- */
 
-/* A receipt's verdict on one outbox row. */
-struct receipt {
-	int64_t outbox_id;       /* by our id (Notify's reference), or 0 */
-	const char *provider_id; /* by the provider's id */
-	enum outbox_state to; /* OB_DELIVERED or OB_FAILED; OB_SENT: interim */
-	const char *code, *text;
-};
-
-/* The outbox row the receipt is about: id, state; 0 if none. */
-static int64_t
-receipt_row(struct db *db, const struct receipt *rc, enum outbox_state *state)
-{
-	sqlite3_stmt *st =
-	    db_stmt(db, "SELECT id, state FROM outbox WHERE (?1 != 0 AND id=?1)"
-	                " OR (?1 = 0 AND provider_id=?2) LIMIT 1");
-	int64_t id = 0;
-
-	db_bind_int(st, 1, rc->outbox_id);
-	db_bind_text(st, 2, rc->provider_id);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    outbox_state_parse(db_col_text(st, 1), state) == 0)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return id;
-}
-
+/* Apply a receipt; a duplicate (same id and status) changes nothing. */
 static int
-receipt_settle(struct db *db, int64_t id, const struct receipt *rc, int64_t now)
+receipt_in(struct db *db, const struct webhook_in *in, struct inrow *r,
+           const struct receipt *rc, struct webhook_out *out)
 {
-	sqlite3_stmt *st;
-
-	if (outbox_enter(db, id, OB_SENT, rc->to) == -1)
-		return 0;
-	st = db_stmt(db, "UPDATE outbox SET settled_at=?2,"
-	                 " error_code=coalesce(nullif(?3,''), error_code),"
-	                 " error_text=coalesce(nullif(?4,''), error_text)"
-	                 " WHERE id=?1");
-	db_bind_int(st, 1, id);
-	db_bind_int(st, 2, now);
-	db_bind_text(st, 3, rc->to == OB_FAILED ? rc->code : NULL);
-	db_bind_text(st, 4, rc->to == OB_FAILED ? rc->text : NULL);
-	if (db_done(db, st) == -1)
-		return -1;
-	/* Twilio 21610: the recipient has unsubscribed (replied STOP). */
-	if (rc->to == OB_FAILED && rc->code != NULL &&
-	    strcmp(rc->code, "21610") == 0) {
-		st =
-		    db_stmt(db, "UPDATE members SET optout_sms_at=?2 WHERE"
-		                " id=(SELECT member_id FROM outbox WHERE id=?1)"
-		                " AND optout_sms_at IS NULL");
-		db_bind_int(st, 1, id);
-		db_bind_int(st, 2, now);
-		return db_done(db, st);
-	}
-	return 0;
-}
-
-/* Move the row sent -> delivered|failed; anything else changes nothing. */
-static int
-receipt_apply(struct db *db, const struct webhook_in *in, struct inrow *r,
-              const struct receipt *rc, struct webhook_out *out)
-{
-	enum outbox_state state;
-	int64_t id;
 	int rv;
 
 	if ((rv = claim_or_ack(db, in, r, out)) <= 0)
 		return rv;
-	id = receipt_row(db, rc, &state);
-	if (id == 0)
-		out->disposition = "receipt-unknown";
-	else if (rc->to == OB_SENT)
-		out->disposition = "receipt-interim";
-	else if (state != OB_SENT)
-		out->disposition = "receipt-ignored";
-	else {
-		if (receipt_settle(db, id, rc, in->now) == -1)
-			return -1;
-		out->disposition =
-		    rc->to == OB_DELIVERED ? "delivered" : "failed";
-	}
-	log_info("event=receipt provider=%s outbox=%lld result=%s", r->provider,
-	         (long long)id, out->disposition);
+	if (receipt_apply(db, rc, in->now, &out->disposition) == -1)
+		return -1;
 	return inbound_settle(db, r, 0, 0, out->disposition, 0, 0);
 }
 
@@ -476,7 +407,7 @@ twilio_status(struct db *db, const struct webhook_in *in,
 	         strcmp(status, "failed") == 0)
 		rc.to = OB_FAILED;
 	r.msg_id = xasprintf("%s:%s", sid, status);
-	rv = receipt_apply(db, in, &r, &rc, out);
+	rv = receipt_in(db, in, &r, &rc, out);
 	free(r.msg_id);
 	return rv;
 }
@@ -519,7 +450,7 @@ notify_status(struct db *db, const struct webhook_in *in,
 	         strcmp(status, "technical-failure") == 0)
 		rc.to = OB_FAILED;
 	r.msg_id = xasprintf("%s:%s", id, status);
-	rv = receipt_apply(db, in, &r, &rc, out);
+	rv = receipt_in(db, in, &r, &rc, out);
 	free(r.msg_id);
 	return rv;
 }
@@ -628,12 +559,140 @@ member_practice(struct db *db, int64_t member)
 	return p;
 }
 
-/* Match by reply token, then unsubscribe token, then sender. */
+/* A header of the message: a field of its own (Mailgun posts each header
+ * as one), else from the "message-headers" JSON list. Caller frees. */
+static char *
+email_header(const struct webhook_in *in, const char *name)
+{
+	const char *v = field(in, name), *list = field(in, "message-headers");
+	const char *k, *val;
+	json_t *j, *pair;
+	size_t i;
+	char *out = NULL;
+
+	if (v != NULL)
+		return xstrdup(v);
+	if (list == NULL || (j = json_loads(list, 0, NULL)) == NULL)
+		return NULL;
+	json_array_foreach(j, i, pair) {
+		k = json_string_value(json_array_get(pair, 0));
+		val = json_string_value(json_array_get(pair, 1));
+		if (k != NULL && val != NULL && strcasecmp(k, name) == 0) {
+			out = xstrdup(val);
+			break;
+		}
+	}
+	json_decref(j);
+	return out;
+}
+
+/* 1 if the header's value starts with one of the comma-separated words
+ * ("*": if it is there at all). */
+static int
+header_is(const struct webhook_in *in, const char *name, const char *words)
+{
+	char *v = email_header(in, name), *list, *w, *save = NULL, *t;
+	int yes = 0;
+
+	if (v == NULL)
+		return 0;
+	t = util_trim(v);
+	list = xstrdup(words);
+	for (w = strtok_r(list, ",", &save); w != NULL && !yes;
+	     w = strtok_r(NULL, ",", &save))
+		yes = *w == '*' ? *t != '\0' : strncasecmp(t, w, strlen(w)) == 0;
+	free(list);
+	free(v);
+	return yes;
+}
+
+/*
+ * 1 if the message was sent by a machine: an auto-reply, a list, a bounce
+ * (RFC 3834 section 2: never answer those automatically).
+ */
+static int
+email_automatic(const struct webhook_in *in)
+{
+	char *sender = bare_address(field(in, "sender"));
+	int yes = *sender == '\0' ||
+	          strncmp(sender, "mailer-daemon@", 14) == 0 ||
+	          strncmp(sender, "postmaster@", 11) == 0;
+
+	free(sender);
+	if (header_is(in, "Auto-Submitted", "*") &&
+	    !header_is(in, "Auto-Submitted", "no"))
+		return 1;
+	return yes || header_is(in, "Precedence", "bulk,list,junk") ||
+	       header_is(in, "List-Id", "*") ||
+	       header_is(in, "List-Unsubscribe", "*") ||
+	       header_is(in, "X-Autoreply", "*") ||
+	       header_is(in, "X-Autorespond", "*");
+}
+
+/* 1 if Mailgun found the sender's SPF or the message's DKIM to pass. */
+static int
+email_authenticated(const struct webhook_in *in)
+{
+	return header_is(in, "X-Mailgun-Spf", "pass") ||
+	       header_is(in, "X-Mailgun-Dkim-Check-Result", "pass");
+}
+
+/* The practice whose From address is the bare address rcpt; 0 if none. */
+static int64_t
+practice_by_address(struct db *db, const char *rcpt)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, email_from FROM practices"
+	                               " WHERE email_from != ''");
+	int64_t found = 0;
+	char *a;
+
+	while (found == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		a = bare_address(db_col_text(st, 1));
+		if (strcmp(a, rcpt) == 0)
+			found = sqlite3_column_int64(st, 0);
+		free(a);
+	}
+	sqlite3_reset(st);
+	return found;
+}
+
+/* The newest member with this address (at practice, unless 0); 0 if none,
+ * or if members of two practices have it and nothing says which. */
+static int64_t
+member_by_sender(struct db *db, const char *email, int64_t practice)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT id, practice_id FROM members WHERE email=?1 AND"
+	        " erased_at IS NULL AND (?2 = 0 OR practice_id=?2)"
+	        " ORDER BY id DESC");
+	int64_t member = 0, first_practice = 0;
+
+	db_bind_text(st, 1, email);
+	db_bind_int(st, 2, practice);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (member == 0) {
+			member = sqlite3_column_int64(st, 0);
+			first_practice = sqlite3_column_int64(st, 1);
+		} else if (sqlite3_column_int64(st, 1) != first_practice) {
+			member = 0;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	return member;
+}
+
+/*
+ * Match by reply token, then unsubscribe token (each a capability that
+ * only the member was sent), then by sender: only when Mailgun says SPF or
+ * DKIM passed (a From line is anyone's to write), and at the practice the
+ * message was sent to when the recipient is a practice's address.
+ */
 static void
 email_match(struct db *db, const struct webhook_in *in, struct email_match *m)
 {
 	const char *rcpt = field(in, "recipient");
-	char *tok, *sender;
+	char *tok, *sender, *to;
 
 	memset(m, 0, sizeof *m);
 	if ((tok = address_token(rcpt, "reply+")) != NULL) {
@@ -647,11 +706,14 @@ email_match(struct db *db, const struct webhook_in *in, struct email_match *m)
 		m->unsubscribe = m->member != 0;
 		free(tok);
 	}
-	if (m->member == 0) {
+	if (m->member == 0 && email_authenticated(in)) {
 		m->meeting = 0;
+		to = bare_address(rcpt);
 		sender = bare_address(field(in, "sender"));
-		m->member = member_by_email(db, sender);
+		m->member =
+		    member_by_sender(db, sender, practice_by_address(db, to));
 		free(sender);
+		free(to);
 	}
 	if (m->member != 0)
 		m->practice = member_practice(db, m->member);
@@ -663,20 +725,21 @@ email_match(struct db *db, const struct webhook_in *in, struct email_match *m)
 		m->disposition = m->meeting != 0 ? "agenda" : "feedback";
 }
 
+/* 1 if the member had an automatic reply by email within the last day. */
 static int
-email_optout(struct db *db, int64_t member, int64_t now)
+autoreplied_recently(struct db *db, int64_t member, int64_t now)
 {
-	sqlite3_stmt *st =
-	    db_stmt(db, "UPDATE members SET optout_email_at=?2, updated_at=?2"
-	                " WHERE id=?1 AND optout_email_at IS NULL");
-	char obj[32];
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT 1 FROM outbox WHERE member_id=?1 AND"
+	        " purpose='autoreply' AND channel='email' AND created_at > ?2"
+	        " LIMIT 1");
+	int yes;
 
 	db_bind_int(st, 1, member);
-	db_bind_int(st, 2, now);
-	if (db_done(db, st) == -1)
-		return -1;
-	snprintf(obj, sizeof obj, "member:%lld", (long long)member);
-	return db_audit(db, "email", "optout-email", obj, "mailto");
+	db_bind_int(st, 2, now - 86400);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return yes;
 }
 
 /* A care word by email: point them elsewhere, by email. */
@@ -701,7 +764,7 @@ email_care_reply(struct db *db, const struct email_match *m,
 	    "emergency.\n",
 	    db_col_text(st, 1), *db_col_text(st, 2) ? " on " : "",
 	    db_col_text(st, 2));
-	if (outbox_queue(db, m->practice, m->member, "email", "transactional",
+	if (outbox_queue(db, m->practice, m->member, "email", "autoreply",
 	                 db_col_text(st, 0),
 	                 "Your message to the patient group", text, NULL) == -1)
 		rv = -1;
@@ -749,9 +812,14 @@ mailgun_email(struct db *db, const struct config *cfg,
 		return rv;
 	email_match(db, in, &m);
 	care = smsconv_care(r.body, config_str(cfg, CFG_SMS_CARE_WORDS));
-	if ((m.unsubscribe && email_optout(db, m.member, in->now) == -1) ||
-	    (care && !m.unsubscribe && m.member != 0 &&
-	     email_care_reply(db, &m, out) == -1))
+	if (m.unsubscribe &&
+	    member_optout(db, m.member, CONSENT_EMAIL, in->now, "email",
+	                  "mailto") == -1)
+		return -1;
+	/* RFC 3834: never answer a machine, and a person once a day. */
+	if (care && !m.unsubscribe && m.member != 0 && !email_automatic(in) &&
+	    !autoreplied_recently(db, m.member, in->now) &&
+	    email_care_reply(db, &m, out) == -1)
 		return -1;
 	out->disposition = m.disposition;
 	log_inbound(&r, m.disposition, care);

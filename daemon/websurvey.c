@@ -31,6 +31,7 @@
 struct stoken {
 	int64_t id, member_id, campaign_id, survey_id, practice_id;
 	int64_t expires_at, used_at;
+	int64_t run_id; /* the invitation's run: its reminders' tokens share it */
 };
 
 /* One question's submitted value and error, for re-rendering. */
@@ -48,7 +49,11 @@ token_find(struct db *db, const char *token, struct stoken *t)
 	    " coalesce(t.campaign_id, 0),"
 	    " coalesce(t.survey_id, c.survey_id, 0),"
 	    " coalesce(m.practice_id, c.practice_id, 0),"
-	    " coalesce(t.expires_at, 0), coalesce(t.used_at, 0)"
+	    " coalesce(t.expires_at, 0),"
+	    " coalesce((SELECT max(u.used_at) FROM tokens u WHERE"
+	    "  u.kind='survey' AND (u.id = t.id OR (t.run_id IS NOT NULL"
+	    "  AND u.run_id = t.run_id AND u.member_id = t.member_id))), 0),"
+	    " coalesce(t.run_id, 0)"
 	    " FROM tokens t LEFT JOIN campaigns c ON c.id = t.campaign_id"
 	    " LEFT JOIN members m ON m.id = t.member_id"
 	    " WHERE t.hash=?1 AND t.kind='survey'");
@@ -62,6 +67,7 @@ token_find(struct db *db, const char *token, struct stoken *t)
 	t->practice_id = sqlite3_column_int64(st, 4);
 	t->expires_at = sqlite3_column_int64(st, 5);
 	t->used_at = sqlite3_column_int64(st, 6);
+	t->run_id = sqlite3_column_int64(st, 7);
 	sqlite3_reset(st);
 	return 1;
 }
@@ -426,25 +432,56 @@ store_response(struct db *db, const struct survey *s, const struct stoken *t,
 	return 0;
 }
 
-/* One transaction: the token is used, the response and answers stored.
- * 1 stored, 0 the token was used meanwhile, -1 error. */
+/*
+ * Use the token and every other survey token of the member for the same
+ * campaign run (the invitation's and each reminder's): one member, one
+ * response per run. 1 if this use was the first, 0 if one was used
+ * already, -1 on error.
+ */
+static int
+tokens_use(struct db *db, const struct stoken *t, int64_t now)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT count(*) FROM tokens WHERE kind='survey' AND"
+	        " used_at IS NOT NULL AND (id=?1 OR (?2 != 0 AND run_id=?2"
+	        " AND member_id=?3))");
+	int used;
+
+	db_bind_int(st, 1, t->id);
+	db_bind_int(st, 2, t->run_id);
+	db_bind_int(st, 3, t->member_id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return -1;
+	}
+	used = sqlite3_column_int(st, 0) > 0;
+	sqlite3_reset(st);
+	if (used)
+		return 0;
+	st = db_stmt(db, "UPDATE tokens SET used_at=?2 WHERE kind='survey' AND"
+	                 " used_at IS NULL AND (id=?1 OR (?3 != 0 AND"
+	                 " run_id=?3 AND member_id=?4))");
+	db_bind_int(st, 1, t->id);
+	db_bind_int(st, 2, now);
+	db_bind_int(st, 3, t->run_id);
+	db_bind_int(st, 4, t->member_id);
+	return db_done(db, st) == -1 ? -1 : 1;
+}
+
+/* One transaction: the tokens are used, the response and answers stored.
+ * 1 stored, 0 the run was answered meanwhile, -1 error. */
 static int
 submit(struct db *db, const struct survey *s, const struct stoken *t,
        struct answer_set *a)
 {
 	int64_t now = time(NULL);
-	sqlite3_stmt *st;
 	int used;
 
 	if (db_begin(db) == -1)
 		return -1;
-	st = db_stmt(db, "UPDATE tokens SET used_at=?2 WHERE id=?1"
-	                 " AND used_at IS NULL");
-	db_bind_int(st, 1, t->id);
-	db_bind_int(st, 2, now);
-	if (db_done(db, st) == -1)
+	if ((used = tokens_use(db, t, now)) == -1)
 		goto fail;
-	used = db_changes(db) == 0;
+	used = !used;
 	if (!used && store_response(db, s, t, a, now) == -1)
 		goto fail;
 	if (db_commit(db) == -1)

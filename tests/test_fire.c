@@ -494,6 +494,49 @@ test_reminders(void **state)
 	db_close(db);
 }
 
+/* A reminder's survey link belongs to the invitation's run: the member's
+ * tokens of both share it, so one answer closes them all. */
+static void
+test_reminder_tokens_share_run(void **state)
+{
+	struct db *db = fx_db();
+	struct config *cfg = fx_config("[campaign]\nfrequency_cap = 0\n");
+	int64_t sid = fx_survey(db, NULL, named_yaml);
+	struct fx_member e = {
+	    .first = "E", .email = "e@example.org", .consent_email = 1};
+	struct campaign *c = campaign_new();
+	struct fire_result r;
+	char *cause = NULL;
+	int64_t first;
+
+	fx_member_add(db, &e);
+	c->name = xstrdup("named");
+	c->practice_id = 1;
+	c->kind = xstrdup("survey");
+	c->survey_id = sid;
+	c->remind_after_s = 3 * FX_DAY;
+	c->max_reminders = 1;
+	assert_int_equal(campaign_add(db, cfg, c, FX_NOON - 60, &cause), 0);
+	fire_ok(db, cfg, c, FX_NOON, 0, &r);
+	first = r.run_id;
+	fire_ok(db, cfg, c, FX_NOON, 1, &r);
+	assert_true(r.created);
+	assert_true(r.run_id != first);
+	assert_int_equal(fx_count(db, "SELECT count(*) FROM tokens WHERE"
+	                              " kind = 'survey' AND member_id = 1"),
+	                 2);
+	assert_int_equal(fx_count(db, "SELECT count(DISTINCT run_id) FROM"
+	                              " tokens WHERE kind = 'survey'"
+	                              " AND member_id = 1"),
+	                 1);
+	assert_int_equal(fx_count(db, "SELECT min(run_id) FROM tokens WHERE"
+	                              " kind = 'survey'"),
+	                 first);
+	campaign_free(c);
+	config_free(cfg);
+	db_close(db);
+}
+
 static void
 test_preview_writes_nothing(void **state)
 {
@@ -575,6 +618,7 @@ main(void)
 	    cmocka_unit_test(test_quiet_hours),
 	    cmocka_unit_test(test_frequency_cap),
 	    cmocka_unit_test(test_reminders),
+	    cmocka_unit_test(test_reminder_tokens_share_run),
 	    cmocka_unit_test(test_preview_writes_nothing),
 	    cmocka_unit_test(test_add_refuses),
 	};

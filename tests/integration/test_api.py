@@ -265,6 +265,20 @@ def test_member_one(env):
     t.check_eq((row["last_name"], row["age_band"]), (None, "55-64"), "the change is stored")
     t.check_eq(audit(env, "member.update"), [("api:records", "member:%d" % env.zeb)],
                "the update is audited")
+    # An opt-out by PATCH goes through the one consent path: its own audit row.
+    doc, _ = expect(env, "PATCH", "/api/v1/members/%d" % env.zeb, 200, "patch opt-out",
+                    body={"optout_sms": "2026-03-01"})
+    t.check(doc and doc.get("optout_sms"), "the opt-out is returned (%r)" % doc)
+    t.check(query(env, "SELECT optout_sms_at FROM members WHERE id = ?",
+                  env.zeb)[0]["optout_sms_at"], "the opt-out is stored")
+    t.check_eq(audit(env, "optout-sms"), [("api:records", "member:%d" % env.zeb)],
+               "the API's opt-out is audited as optout-sms by the client")
+    expect(env, "PATCH", "/api/v1/members/%d" % env.zeb, 200, "patch opt-in",
+           body={"optout_sms": None})
+    t.check_eq(query(env, "SELECT optout_sms_at FROM members WHERE id = ?",
+                     env.zeb)[0]["optout_sms_at"], None, "the opt-in is stored")
+    t.check_eq(audit(env, "optin-sms"), [("api:records", "member:%d" % env.zeb)],
+               "the API's opt-in is audited as optin-sms")
     expect(env, "PATCH", "/api/v1/members/%d" % env.more[0], 409,
            "taking another member's email", body={"email": "zeb@example.org"})
     expect(env, "PATCH", "/api/v1/members/%d" % env.zeb, 422, "a bad value",

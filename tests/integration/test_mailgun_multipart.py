@@ -160,6 +160,7 @@ with env.serve() as d:
     b2 = b"------------------------" + secrets.token_hex(8).encode()
     fields, _ = signed([("recipient", "ppg@reply.example.org"),
                         ("sender", "Bob <BOB@example.org>"),
+                        ("X-Mailgun-Dkim-Check-Result", "Pass"),
                         ("body-plain", "Minutes attached \u2013 thanks")])
     body = encode(fields, [("attachment-1", "minutes.pdf", "application/pdf",
                             b"%PDF-1.4\x00\x01\x02\r\n--\r\n" * 50)], b2)

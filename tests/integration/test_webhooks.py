@@ -96,12 +96,13 @@ def token_hash(tok):
     return hashlib.sha256(tok.encode()).hexdigest()
 
 
-def new_token(kind, member=None, campaign=None, survey=None, expires=None):
+def new_token(kind, member=None, campaign=None, survey=None, expires=None,
+              run=None):
     tok = secrets.token_urlsafe(16)
     execute("INSERT INTO tokens (hash, kind, member_id, campaign_id, survey_id,"
-            " created_at, expires_at) VALUES (?,?,?,?,?,?,?)",
+            " created_at, expires_at, run_id) VALUES (?,?,?,?,?,?,?,?)",
             token_hash(tok), kind, member, campaign, survey, int(time.time()),
-            expires)
+            expires, run)
     return tok
 
 
@@ -353,9 +354,21 @@ with env.serve() as d:
     t.check_eq(inbound_count("mailgun"), 1, "mailgun: rejected requests store nothing")
     (st, _, _), _ = mailgun({"sender": "Bob <BOB@example.org>",
                              "recipient": "ppg@reply.example.org",
+                             "X-Mailgun-Spf": "Fail",
+                             "X-Mailgun-Dkim-Check-Result": "Fail",
+                             "body-plain": "Hello, urgent"})
+    t.check_eq(one("SELECT disposition FROM inbound WHERE provider='mailgun'"
+                   " ORDER BY id DESC LIMIT 1"), "unmatched",
+               "mailgun: a sender failing SPF and DKIM is not the member")
+    t.check_eq(one("SELECT count(*) FROM outbox WHERE to_addr='bob@example.org'"), 0,
+               "mailgun: no automatic reply to a forged sender")
+    (st, _, _), _ = mailgun({"sender": "Bob <BOB@example.org>",
+                             "recipient": "ppg@reply.example.org",
+                             "X-Mailgun-Spf": "Pass",
                              "body-plain": "Hello"})
     t.check_eq(one("SELECT member_id FROM inbound WHERE provider='mailgun'"
-                   " ORDER BY id DESC LIMIT 1"), bob, "mailgun: matched by sender")
+                   " ORDER BY id DESC LIMIT 1"), bob,
+               "mailgun: matched by sender when SPF passes")
     (st, _, _), _ = mailgun({"sender": "who@example.com",
                              "recipient": "ppg@reply.example.org",
                              "body-plain": "Hello"})
@@ -441,6 +454,27 @@ with env.serve() as d:
     t.check(b"already answered" in body, "web survey: a second POST is refused")
     t.check_eq(one("SELECT count(*) FROM responses WHERE channel='web'"), 1,
                "web survey: counted once")
+
+    # The invitation's and the reminder's links: one answer per member per run.
+    run = execute("INSERT INTO runs (campaign_id, scheduled_for, reminder,"
+                  " fired_at) VALUES (?, ?, 0, ?)", camp, now, now)
+    invite = new_token("survey", member=bob, campaign=camp, survey=pm, run=run)
+    remind = new_token("survey", member=bob, campaign=camp, survey=pm, run=run)
+    other = new_token("survey", member=ann, campaign=camp, survey=pm, run=run)
+    st, _, body = t.http_post(env.url + "/s/" + remind, {"useful": "3"})
+    t.check(st == 200 and b"We will look at every reply" in body,
+            "web survey: the reminder's link answers")
+    st, _, body = t.http_get(env.url + "/s/" + invite)
+    t.check(st == 200 and b"already answered" in body,
+            "web survey: the invitation's link then says already answered")
+    st, _, body = t.http_post(env.url + "/s/" + invite, {"useful": "1"})
+    t.check(b"already answered" in body,
+            "web survey: a second answer by the other link is refused")
+    t.check_eq(one("SELECT count(*) FROM responses WHERE channel='web'"), 2,
+               "web survey: one response for the run, by either link")
+    st, _, body = t.http_get(env.url + "/s/" + other)
+    t.check(st == 200 and b"already answered" not in body,
+            "web survey: another member's link of the run is still open")
 
     # -- unsubscribe -------------------------------------------------------------
     utok = new_token("unsubscribe", member=bob)
