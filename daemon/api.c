@@ -33,6 +33,7 @@
 #include "fire.h"
 #include "http.h"
 #include "log.h"
+#include "ratelog.h"
 #include "member.h"
 #include "outbox.h"
 #include "practice.h"
@@ -546,7 +547,8 @@ api_auth(struct api_req *ar)
 	}
 	if (evcon != NULL)
 		evhttp_connection_get_peer(evcon, &peer, &port);
-	log_warnx("event=api_unauthorized remote=%s reason=%s",
+	ratelog_warnx("api_unauthorized",
+	              "event=api_unauthorized remote=%s reason=%s",
 	          peer ? peer : "-", h == NULL ? "no_token" : "bad_token");
 	api_header(ar, "WWW-Authenticate",
 	           h == NULL

@@ -116,7 +116,7 @@ cli_write_page(const char *file, char *doc, size_t len)
 	char *cause = NULL;
 	int rc = EXIT_OK;
 
-	if (util_write_atomic(file, doc, len, &cause) == -1) {
+	if (util_write_private(file, doc, len, &cause) == -1) {
 		cli_error("%s", cause);
 		free(cause);
 		rc = EXIT_FAIL;

@@ -1,4 +1,5 @@
 /* ppgd member add|update|show|list|import|export|erase. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "member.h"
 #include "member_io.h"
 #include "practice.h"
+#include "util.h"
 #include "xmalloc.h"
 
 /* Long options: one per member field (first_name -> --first-name). */
@@ -345,7 +347,7 @@ member_list_cmd(struct ctx *ctx, int argc, char **argv)
 
 #define MEMBER_IMPORT_USAGE                                                    \
 	"member import FILE.csv --practice CODE [--dry-run | --strict]"        \
-	" [--json]"
+	" [--raw] [--json]"
 
 static void
 import_print(const struct import_report *r, const char *file, int json)
@@ -387,19 +389,23 @@ member_import_cmd(struct ctx *ctx, int argc, char **argv)
 	    {"practice", required_argument, NULL, 'p'},
 	    {"dry-run", no_argument, NULL, 'n'},
 	    {"strict", no_argument, NULL, 's'},
+	    {"raw", no_argument, NULL, 'r'},
 	    {"json", no_argument, NULL, 'j'},
 	    {NULL, 0, NULL, 0}};
 	enum import_mode mode = IMPORT_KEEP_GOOD;
 	struct import_report r;
 	const char *practice = NULL;
 	char *cause = NULL;
-	int ch, json = 0, rc;
+	int ch, json = 0, rc, flags = 0;
 	FILE *fp;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
 			practice = optarg;
+			break;
+		case 'r':
+			flags |= IMPORT_RAW;
 			break;
 		case 'n':
 			mode = IMPORT_DRY_RUN;
@@ -422,7 +428,10 @@ member_import_cmd(struct ctx *ctx, int argc, char **argv)
 	}
 	rc = member_import(cli_db(ctx), fp, argv[optind], practice, mode,
 	                   (int)config_int(ctx->cfg, CFG_TERM_MONTHS),
-	                   !json && isatty(STDERR_FILENO), &r, &cause);
+	                   flags | (!json && isatty(STDERR_FILENO)
+	                                ? IMPORT_PROGRESS
+	                                : 0),
+	                   &r, &cause);
 	fclose(fp);
 	if (rc == -1) {
 		cli_error("%s: %s", argv[optind], cause);
@@ -440,18 +449,37 @@ member_import_cmd(struct ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
-/* The register is personal data: a new file is 0600 whatever the umask. */
-static FILE *
-open_private(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	FILE *fp;
+#define MEMBER_EXPORT_USAGE "member export [--practice CODE] [--raw] [-o FILE]"
 
-	if (fd == -1)
-		return NULL;
-	if ((fp = fdopen(fd, "w")) == NULL)
+/*
+ * The register is personal data: written to a new 0600 file, never into an
+ * existing one (which would keep its permissions) nor through a symbolic
+ * link, and renamed into place when complete.
+ */
+static int
+member_export_file(struct ctx *ctx, const char *out, const char *practice,
+                   int raw, char **cause)
+{
+	char *tmp;
+	FILE *fp;
+	int fd, rc;
+
+	if ((fd = util_private_open(out, &tmp, cause)) == -1)
+		return -1;
+	if ((fp = fdopen(dup(fd), "w")) == NULL) {
+		*cause = xasprintf("%s: %s", out, strerror(errno));
+		util_private_commit(fd, tmp, out, 0, cause);
 		close(fd);
-	return fp;
+		return -1;
+	}
+	rc = member_export(cli_db(ctx), fp, practice, raw, cause);
+	if (fclose(fp) != 0 && rc == 0) {
+		*cause = xasprintf("%s: %s", out, strerror(errno));
+		rc = -1;
+	}
+	rc = util_private_commit(fd, tmp, out, rc == 0, cause) == 0 ? rc : -1;
+	close(fd);
+	return rc;
 }
 
 static int
@@ -460,11 +488,11 @@ member_export_cmd(struct ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {
 	    {"practice", required_argument, NULL, 'p'},
 	    {"output", required_argument, NULL, 'o'},
+	    {"raw", no_argument, NULL, 'r'},
 	    {NULL, 0, NULL, 0}};
 	const char *practice = NULL, *out = NULL;
 	char *cause = NULL;
-	FILE *fp = stdout;
-	int ch, rc;
+	int ch, rc, raw = 0;
 
 	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
 		switch (ch) {
@@ -474,22 +502,21 @@ member_export_cmd(struct ctx *ctx, int argc, char **argv)
 		case 'o':
 			out = optarg;
 			break;
+		case 'r':
+			raw = 1;
+			break;
 		default:
-			return cli_usage(
-			    "member export [--practice CODE] [-o FILE]");
+			return cli_usage(MEMBER_EXPORT_USAGE);
 		}
 	}
 	if (optind == argc - 1 && out == NULL)
 		out = argv[optind++];
 	if (optind != argc)
-		return cli_usage("member export [--practice CODE] [-o FILE]");
-	if (out != NULL && (fp = open_private(out)) == NULL) {
-		cli_error("cannot write %s: %m", out);
-		return EXIT_FAIL;
-	}
-	rc = member_export(cli_db(ctx), fp, practice, &cause);
-	if (fp != stdout && fclose(fp) != 0)
-		rc = -1;
+		return cli_usage(MEMBER_EXPORT_USAGE);
+	if (out != NULL)
+		rc = member_export_file(ctx, out, practice, raw, &cause);
+	else
+		rc = member_export(cli_db(ctx), stdout, practice, raw, &cause);
 	if (rc == -1) {
 		cli_error("export failed: %s", cause ? cause : "write error");
 		free(cause);
@@ -603,8 +630,7 @@ cmd_member(struct ctx *ctx, int argc, char **argv)
 	    {"show", member_show_cmd, "member show ID [--json]"},
 	    {"list", member_list_cmd, MEMBER_LIST_USAGE},
 	    {"import", member_import_cmd, MEMBER_IMPORT_USAGE},
-	    {"export", member_export_cmd,
-	     "member export [--practice CODE] [-o FILE]"},
+	    {"export", member_export_cmd, MEMBER_EXPORT_USAGE},
 	    {"erase", member_erase_cmd, "member erase ID"},
 	    {"stats", member_stats_cmd,
 	     "member stats [--practice CODE] [--json]"},

@@ -13,9 +13,12 @@
 
 #define RESULTS_USAGE                                                          \
 	"results SURVEY|CAMPAIGN [--practice CODE] [--from DATE] [--to DATE]"  \
-	" [--by age_band|sex|ethnicity] [--json|--csv|--html FILE]"
+	" [--by age_band|sex|ethnicity] [--json|--csv [--raw]|--html FILE]"
 
 enum { OUT_TEXT, OUT_JSON, OUT_CSV, OUT_HTML };
+
+/* --raw: CSV cells exactly as answered, formulas unguarded. */
+static int csv_raw;
 
 /* ---- reading the tally JSON --------------------------------------------- */
 
@@ -157,7 +160,7 @@ csv_row(FILE *fp, const json_t *q, const char *group, const char *option,
 	const char *f[9] = {js(q, "key"), js(q, "type"), group, option, label,
 	                    count,        percent,       value, member};
 
-	return csvw_record(fp, f, 9);
+	return (csv_raw ? csvw_record_raw : csvw_record)(fp, f, 9);
 }
 
 static int
@@ -485,6 +488,7 @@ cmd_results(struct ctx *ctx, int argc, char **argv)
 	    {"json", no_argument, NULL, 'j'},
 	    {"csv", no_argument, NULL, 'c'},
 	    {"html", required_argument, NULL, 'h'},
+	    {"raw", no_argument, NULL, 'r'},
 	    {NULL, 0, NULL, 0}};
 	struct tally_query q = {0};
 	const char *html = NULL;
@@ -513,6 +517,9 @@ cmd_results(struct ctx *ctx, int argc, char **argv)
 			break;
 		case 'c':
 			out = OUT_CSV;
+			break;
+		case 'r':
+			csv_raw = 1;
 			break;
 		case 'h':
 			out = OUT_HTML;

@@ -1,5 +1,6 @@
 /* Streaming RFC 4180 CSV reading and writing (libcsv), for member import. */
 #include <csv.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -459,10 +460,63 @@ csvw_needs_quotes(const char *s)
 	       s[len - 1] == '\t';
 }
 
+/* A plain number such as -5, 2.5 or +447700900123: no formula. */
+static int
+csv_is_number(const char *s)
+{
+	int digits = 0;
+
+	if (*s == '+' || *s == '-')
+		s++;
+	for (; isdigit((unsigned char)*s); s++)
+		digits++;
+	if (*s == '.' && digits > 0)
+		for (s++; isdigit((unsigned char)*s); s++)
+			;
+	return digits > 0 && *s == '\0';
+}
+
 int
-csvw_record(FILE *fp, const char *const *fields, size_t n)
+csv_is_formula(const char *s)
+{
+	return *s != '\0' && strchr("=+-@\t\r", *s) != NULL &&
+	       !csv_is_number(s);
+}
+
+/*
+ * A cell that gets a leading ': a formula, or a formula behind quotes
+ * ("'=x" is written "''=x"), so that reading back is exact.
+ */
+static int
+csv_needs_guard(const char *s)
+{
+	while (*s == '\'')
+		s++;
+	return csv_is_formula(s);
+}
+
+char *
+csv_unneutralise(char *s)
+{
+	if (s[0] == '\'' && csv_needs_guard(s + 1))
+		memmove(s, s + 1, strlen(s));
+	return s;
+}
+
+static int
+csvw_field(FILE *fp, const char *s, size_t n)
+{
+	/* a lone empty field unquoted would read back as a blank line */
+	if (csvw_needs_quotes(s) || (n == 1 && *s == '\0'))
+		return csv_fwrite(fp, s, strlen(s)) == 0 ? 0 : -1;
+	return fputs(s, fp) == EOF ? -1 : 0;
+}
+
+static int
+csvw_write(FILE *fp, const char *const *fields, size_t n, int raw)
 {
 	const char *s;
+	char *safe;
 	size_t i;
 	int rc = 0;
 
@@ -470,16 +524,28 @@ csvw_record(FILE *fp, const char *const *fields, size_t n)
 		s = fields[i] != NULL ? fields[i] : "";
 		if (i > 0 && fputc(',', fp) == EOF)
 			return -1;
-		/* a lone empty field unquoted would read back as a blank line
-		 */
-		if (csvw_needs_quotes(s) || (n == 1 && *s == '\0'))
-			rc = csv_fwrite(fp, s, strlen(s)) == 0 ? 0 : -1;
-		else
-			rc = fputs(s, fp) == EOF ? -1 : 0;
+		if (!raw && csv_needs_guard(s)) {
+			safe = xasprintf("'%s", s);
+			rc = csvw_field(fp, safe, n);
+			free(safe);
+		} else
+			rc = csvw_field(fp, s, n);
 	}
 	if (rc == 0 && fputs("\r\n", fp) == EOF)
 		rc = -1;
 	return rc;
+}
+
+int
+csvw_record(FILE *fp, const char *const *fields, size_t n)
+{
+	return csvw_write(fp, fields, n, 0);
+}
+
+int
+csvw_record_raw(FILE *fp, const char *const *fields, size_t n)
+{
+	return csvw_write(fp, fields, n, 1);
 }
 
 /* s without surrounding spaces and tabs: *len bytes from the result. */

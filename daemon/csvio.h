@@ -48,11 +48,20 @@ int csvr_next(struct csv_reader *, struct csv_record **rec, char **cause);
 /*
  * Write one RFC 4180 record ending in CRLF, quoting a field that holds a
  * comma, quote, CR or LF or starts or ends with a space or tab (and a lone
- * empty field, as ""). A NULL field is written empty. No guard against
- * spreadsheet formulas ("=..."): that is the exporter's choice. Returns 0,
- * or -1 on a write error.
+ * empty field, as ""). A NULL field is written empty. A field a spreadsheet
+ * would run as a formula (one starting with = + - @ TAB or CR, unless it is
+ * a plain number) is written with a leading ' (OWASP "CSV injection"), and
+ * so is one that would read back as such a cell ("'=x" as "''=x").
+ * Returns 0, or -1 on a write error.
  */
 int csvw_record(FILE *fp, const char *const *fields, size_t n);
+/* csvw_record without the formula guard: exact round trips (--raw). */
+int csvw_record_raw(FILE *fp, const char *const *fields, size_t n);
+/* 1 if a spreadsheet would read s as a formula (see csvw_record). */
+int csv_is_formula(const char *s);
+/* Undo csvw_record's guard in place: "'=x" becomes "=x", "''=x" "'=x".
+ * Returns s. */
+char *csv_unneutralise(char *s);
 
 /*
  * Map a header record to cols: index_out[i] is the header column of cols[i]

@@ -436,15 +436,17 @@ db_migrate(struct db *db, int to, char **cause)
 	return 0;
 }
 
-int
-db_backup(struct db *db, const char *file, char **cause)
+/* Copy the database into dst, a new empty file. */
+static int
+db_backup_into(struct db *db, const char *tmp, const char *file, char **cause)
 {
 	sqlite3 *dst;
 	sqlite3_backup *b;
 	int rc;
 
-	db_precreate(file);
-	if (sqlite3_open(file, &dst) != SQLITE_OK) {
+	if (sqlite3_open_v2(tmp, &dst,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
+	                    NULL) != SQLITE_OK) {
 		*cause = xasprintf("%s: %s", file, sqlite3_errmsg(dst));
 		sqlite3_close(dst);
 		return -1;
@@ -468,7 +470,28 @@ db_backup(struct db *db, const char *file, char **cause)
 		return -1;
 	}
 	rc = sqlite3_close(dst);
+	if (rc != SQLITE_OK)
+		*cause = xasprintf("%s: %s", file, sqlite3_errstr(rc));
 	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/*
+ * A backup is the whole register: it goes to a new 0600 file, never into an
+ * existing one (which would keep its permissions) nor through a symbolic
+ * link, and is renamed into place only when complete.
+ */
+int
+db_backup(struct db *db, const char *file, char **cause)
+{
+	char *tmp;
+	int fd, rc;
+
+	if ((fd = util_private_open(file, &tmp, cause)) == -1)
+		return -1;
+	rc = db_backup_into(db, tmp, file, cause);
+	rc = util_private_commit(fd, tmp, file, rc == 0, cause) == 0 ? rc : -1;
+	close(fd);
+	return rc;
 }
 
 int64_t

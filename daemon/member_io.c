@@ -143,7 +143,7 @@ import_header(struct csv_reader *cr, const struct csv_column *cols,
 
 int
 member_import(struct db *db, FILE *fp, const char *origin, const char *practice,
-              enum import_mode mode, int term_months, int progress,
+              enum import_mode mode, int term_months, int flags,
               struct import_report *r, char **cause)
 {
 	const struct member_field *fields;
@@ -153,7 +153,7 @@ member_import(struct db *db, FILE *fp, const char *origin, const char *practice,
 	struct practice *p;
 	struct stat st;
 	size_t nfields, i;
-	int *idx, rc, result = -1;
+	int *idx, rc, result = -1, progress;
 	char *err;
 
 	memset(r, 0, sizeof *r);
@@ -169,6 +169,7 @@ member_import(struct db *db, FILE *fp, const char *origin, const char *practice,
 		cols[i].name = fields[i].name;
 		cols[i].aliases = fields[i].aliases;
 	}
+	progress = (flags & IMPORT_PROGRESS) != 0;
 	if (fstat(fileno(fp), &st) == -1 || st.st_size < PROGRESS_MIN_BYTES)
 		progress = 0;
 	cr = csvr_new(fp, MAX_FIELD);
@@ -186,6 +187,8 @@ member_import(struct db *db, FILE *fp, const char *origin, const char *practice,
 			report_error(r, rec->line, rec->error);
 			continue;
 		}
+		for (i = 0; !(flags & IMPORT_RAW) && i < rec->nfields; i++)
+			csv_unneutralise(rec->fields[i]);
 		err = NULL;
 		if (import_row(db, p, rec, idx, nfields, fields, term_months, r,
 		               &err) == -1) {
@@ -223,6 +226,7 @@ out:
 
 struct export_state {
 	FILE *fp;
+	int raw;
 	const struct member_field *fields;
 	size_t nfields;
 	char **vals;
@@ -237,17 +241,19 @@ export_one(struct member *m, void *arg)
 
 	for (i = 0; i < es->nfields; i++)
 		es->vals[i] = member_get_text(m, es->fields[i].name);
-	rc = csvw_record(es->fp, (const char *const *)es->vals, es->nfields);
+	rc = (es->raw ? csvw_record_raw : csvw_record)(
+	    es->fp, (const char *const *)es->vals, es->nfields);
 	for (i = 0; i < es->nfields; i++)
 		free(es->vals[i]);
 	return rc;
 }
 
 int
-member_export(struct db *db, FILE *fp, const char *practice, char **cause)
+member_export(struct db *db, FILE *fp, const char *practice, int raw,
+              char **cause)
 {
 	struct member_filter f = {.practice = practice};
-	struct export_state es = {.fp = fp};
+	struct export_state es = {.fp = fp, .raw = raw};
 	const char **names;
 	size_t i;
 	int rc;

@@ -24,13 +24,20 @@ struct import_report {
 	char *warning;  /* e.g. unknown columns ignored */
 };
 
-/* Import fp (named origin) into a practice. -1 only if the file could not be
- * read at all (*cause). */
+/* member_import flags. */
+#define IMPORT_PROGRESS 0x1 /* a progress bar on stderr */
+#define IMPORT_RAW 0x2      /* cells as they are: keep a leading ' */
+
+/* Import fp (named origin) into a practice. Unless IMPORT_RAW, a cell that
+ * member_export guarded against spreadsheet formulas ("'=x") reads back as
+ * it was ("=x"). -1 only if the file could not be read at all (*cause). */
 int member_import(struct db *, FILE *fp, const char *origin,
                   const char *practice, enum import_mode, int term_months,
-                  int progress, struct import_report *, char **cause);
+                  int flags, struct import_report *, char **cause);
 void import_report_clear(struct import_report *);
-/* Export a practice's members (all practices if NULL) as CSV. */
-int member_export(struct db *, FILE *fp, const char *practice, char **cause);
+/* Export a practice's members (all practices if NULL) as CSV; cells that
+ * look like formulas get a leading ' unless raw. */
+int member_export(struct db *, FILE *fp, const char *practice, int raw,
+                  char **cause);
 
 #endif

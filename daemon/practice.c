@@ -27,6 +27,67 @@ practice_code_ok(const char *code)
 	return 1;
 }
 
+/* local@domain: one @, both sides present, no space, comma or bracket. */
+static int
+practice_addr_ok(const char *a, size_t n)
+{
+	const char *at = memchr(a, '@', n);
+	size_t i;
+
+	if (at == NULL || at == a || at == a + n - 1 ||
+	    memchr(at + 1, '@', n - (size_t)(at + 1 - a)) != NULL)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (strchr(" \t,;:<>()[]\"", a[i]) != NULL)
+			return 0;
+	return 1;
+}
+
+/*
+ * One mailbox (RFC 5322 3.4): "addr" or "Name <addr>", the name quoted if
+ * it holds specials. Two mailboxes ("a@x, b@y", "A <a@x> <b@y>") would put
+ * two authors in a From header, and some mail servers would send to both.
+ */
+static int
+practice_mailbox_ok(const char *s)
+{
+	const char *lt = NULL, *gt = NULL, *p;
+	int quoted = 0, at = 0;
+	size_t n;
+
+	for (p = s; *p != '\0'; p++) {
+		if (quoted && *p == '\\' && p[1] != '\0')
+			p++;
+		else if (*p == '"')
+			quoted = !quoted;
+		else if (quoted)
+			continue;
+		else if (*p == ',' || *p == ';' || (*p == '<' && lt != NULL) ||
+		         (*p == '>' && (lt == NULL || gt != NULL)))
+			return 0;
+		else if (*p == '<')
+			lt = p;
+		else if (*p == '>')
+			gt = p;
+		else if (*p == '@' && lt == NULL)
+			at++;
+	}
+	if (quoted)
+		return 0;
+	if (lt == NULL) {
+		n = strlen(s);
+		while (n > 0 && s[n - 1] == ' ')
+			n--;
+		while (*s == ' ')
+			s++, n--;
+		return practice_addr_ok(s, n);
+	}
+	/* Name <addr>: no @ in an unquoted name, nothing after the >. */
+	if (at > 0 || gt == NULL || gt[1 + strspn(gt + 1, " ")] != '\0')
+		return 0;
+	return practice_addr_ok(lt + 1, (size_t)(gt - lt - 1));
+}
+
 static int
 practice_check(const struct practice *p, char **cause)
 {
@@ -53,8 +114,10 @@ practice_check(const struct practice *p, char **cause)
 	if (p->timezone != NULL && cron_check_tz(p->timezone, cause) == -1)
 		return -1;
 	if (p->email_from != NULL && *p->email_from != '\0' &&
-	    strchr(p->email_from, '@') == NULL) {
-		*cause = xasprintf("--email-from is not an email address");
+	    practice_mailbox_ok(p->email_from) != 1) {
+		*cause = xasprintf("--email-from must be one email address, "
+		                   "as addr@example.org or "
+		                   "\"Name\" <addr@example.org>");
 		return -1;
 	}
 	return 0;

@@ -11,6 +11,7 @@
 #include "api.h"
 #include "http.h"
 #include "log.h"
+#include "ratelog.h"
 #include "app.h"
 #include "sdnotify.h"
 #include "server.h"
@@ -32,6 +33,7 @@ struct server {
 	struct http *http;
 	struct http *api; /* NULL when the admin API is off */
 	struct event *ev_term, *ev_int, *ev_hup, *ev_watchdog, *ev_stop;
+	struct event *ev_tick; /* once a second: counts of refusals */
 	double started;
 	double stop_deadline;
 	int stopping;
@@ -149,6 +151,12 @@ server_on_hup(evutil_socket_t sig, short what, void *arg)
 }
 
 static void
+server_on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	ratelog_flush(util_monotonic());
+}
+
+static void
 server_on_watchdog(evutil_socket_t fd, short what, void *arg)
 {
 	sdnotify_send("WATCHDOG=1");
@@ -168,6 +176,10 @@ server_signals(struct server *s)
 	evsignal_add(s->ev_int, NULL);
 	evsignal_add(s->ev_hup, NULL);
 	s->ev_stop = evtimer_new(s->base, server_stop_check, s);
+	tv.tv_sec = 1;
+	tv.tv_usec = 0;
+	s->ev_tick = event_new(s->base, -1, EV_PERSIST, server_on_tick, s);
+	event_add(s->ev_tick, &tv);
 	if ((usec = sdnotify_watchdog_usec()) > 0) {
 		tv.tv_sec = usec / 1000000;
 		tv.tv_usec = usec % 1000000;
@@ -190,6 +202,7 @@ server_free(struct server *s)
 	event_free(s->ev_int);
 	event_free(s->ev_hup);
 	event_free(s->ev_stop);
+	event_free(s->ev_tick);
 	event_base_free(s->base);
 	free(s->config_file);
 }
@@ -224,6 +237,9 @@ server_base_new(void)
 	event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
 	base = event_base_new_with_config(ec);
 	event_config_free(ec);
+	/* Priority 0 is http.c's step right after accept; the rest run at 1. */
+	if (base != NULL && event_base_priority_init(base, 2) == -1)
+		fatalx("event_base_priority_init failed");
 	return base;
 }
 

@@ -11,6 +11,7 @@
 #include "form.h"
 #include "http.h"
 #include "log.h"
+#include "multipart.h"
 #include "server.h"
 #include "template.h"
 #include "unsubscribe.h"
@@ -131,6 +132,25 @@ done_page(struct evhttp_request *req, const struct config *cfg,
 	free(text);
 }
 
+/*
+ * The POSTed form: urlencoded (the unsubscribe page), or multipart/form-data,
+ * which RFC 8058 section 3.1 recommends for the one-click POST.
+ */
+static int
+unsubscribe_form(struct evhttp_request *req, const char *body, size_t len,
+                 struct form **f, char **cause)
+{
+	static const struct multipart_limits lim = {16, 1024};
+	const char *ctype = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Content-Type");
+	size_t files = 0;
+
+	if (ctype != NULL && multipart_is_form_data(ctype))
+		return multipart_parse(ctype, body, len, &lim, f, &files,
+		                       cause);
+	return form_parse(body, len, 16, f, cause);
+}
+
 static void
 unsubscribe_post(struct evhttp_request *req, struct server *srv,
                  const struct utoken *t)
@@ -143,7 +163,7 @@ unsubscribe_post(struct evhttp_request *req, struct server *srv,
 	int email, sms;
 
 	body = http_body(req, &len);
-	if (form_parse(body, len, 16, &f, &cause) == -1) {
+	if (unsubscribe_form(req, body, len, &f, &cause) == -1) {
 		free(cause);
 		free(body);
 		web_message(req, cfg, 400, "Sorry, we could not read that",

@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "crypto.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -193,6 +195,85 @@ util_read_file(const char *path, size_t max, char **out, size_t *lenp,
 	return 0;
 }
 
+/* fsync the folder holding path, so a rename in it is durable. */
+static void
+util_sync_dir(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int dfd;
+
+	if (slash != NULL)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		fsync(dfd);
+		close(dfd);
+	}
+	free(dir);
+}
+
+int
+util_private_open(const char *path, char **tmp, char **cause)
+{
+	unsigned char rnd[6];
+	int fd, tries;
+
+	for (tries = 0; tries < 8; tries++) {
+		if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+			memset(rnd, tries, sizeof rnd);
+		*tmp = xasprintf("%s.tmp.%ld.%02x%02x%02x%02x%02x%02x", path,
+		                 (long)getpid(), rnd[0], rnd[1], rnd[2], rnd[3],
+		                 rnd[4], rnd[5]);
+		fd = open(*tmp,
+		          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		          0600);
+		if (fd != -1)
+			return fd;
+		free(*tmp);
+		*tmp = NULL;
+		if (errno != EEXIST)
+			break;
+	}
+	*cause = xasprintf("%s: %s", path, strerror(errno));
+	return -1;
+}
+
+int
+util_private_commit(int fd, char *tmp, const char *path, int ok, char **cause)
+{
+	if (ok && fsync(fd) == 0 && rename(tmp, path) == 0) {
+		util_sync_dir(path);
+		free(tmp);
+		return 0;
+	}
+	if (ok)
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+	unlink(tmp);
+	free(tmp);
+	return -1;
+}
+
+int
+util_write_private(const char *path, const void *data, size_t len,
+                   char **cause)
+{
+	char *tmp;
+	int fd, ok, rc;
+
+	if ((fd = util_private_open(path, &tmp, cause)) == -1)
+		return -1;
+	ok = write(fd, data, len) == (ssize_t)len;
+	if (!ok)
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+	rc = util_private_commit(fd, tmp, path, ok, cause);
+	if (close(fd) != 0 && rc == 0) {
+		*cause = xasprintf("%s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	return rc;
+}
+
 int
 util_write_atomic(const char *path, const void *data, size_t len, char **cause)
 {
@@ -200,7 +281,10 @@ util_write_atomic(const char *path, const void *data, size_t len, char **cause)
 	char *dir = xstrdup(path), *slash;
 	int fd, dfd, ok;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	/* A stale temporary of a dead process with our pid, or a link. */
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	          0640);
 	ok = fd != -1 && write(fd, data, len) == (ssize_t)len && fsync(fd) == 0;
 	if (fd != -1 && close(fd) != 0)
 		ok = 0;

@@ -27,6 +27,23 @@ double util_monotonic(void);
 int util_read_file(const char *path, size_t max, char **out, size_t *len,
                    char **cause);
 /* Write a file atomically: temporary file, fsync, rename, fsync dir. */
+/*
+ * A new private file to fill then put in place: opens a fresh temporary
+ * name beside path, mode 0600, O_EXCL|O_NOFOLLOW (never an existing file
+ * or a symbolic link's target). Returns the descriptor, and *tmp (caller
+ * frees); -1 with *cause.
+ */
+int util_private_open(const char *path, char **tmp, char **cause);
+/*
+ * Finish a util_private_open file: if ok, fsync it and rename it onto path
+ * (a symbolic link at path is replaced, not followed); otherwise, or on
+ * failure (-1, *cause), remove it. Frees tmp; does not close fd.
+ */
+int util_private_commit(int fd, char *tmp, const char *path, int ok,
+                        char **cause);
+/* util_write_atomic, for a private file (0600). */
+int util_write_private(const char *path, const void *data, size_t len,
+                       char **cause);
 int util_write_atomic(const char *path, const void *data, size_t len,
                       char **cause);
 

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "ratelog.h"
 #include "server.h"
 #include "webhook.h"
 #include "webhook_http.h"
@@ -202,8 +203,9 @@ webhook_http(struct evhttp_request *req, struct server *srv, const char *rest)
 	free(body);
 	j->in.now = time(NULL);
 	if (!authentic(req, srv, &j->in)) {
-		log_warnx("event=webhook provider=%s error=forbidden",
-		          webhook_provider(kind));
+		ratelog_warnx("webhook_forbidden",
+		              "event=webhook provider=%s error=forbidden",
+		              webhook_provider(kind));
 		http_reply_text(req, 403, "forbidden");
 		webhook_in_clear(&j->in);
 		free(j);

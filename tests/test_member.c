@@ -284,7 +284,7 @@ test_export_round_trip(void **state)
 	                               IMPORT_KEEP_GOOD, 36, 0, &r, &cause),
 	                 0);
 	import_report_clear(&r);
-	assert_int_equal(member_export(a, out, "A81001", &cause), 0);
+	assert_int_equal(member_export(a, out, "A81001", 1, &cause), 0);
 	rewind(out);
 	assert_int_equal(member_import(b, out, "e.csv", "A81001", IMPORT_STRICT,
 	                               36, 0, &r, &cause),
@@ -292,7 +292,7 @@ test_export_round_trip(void **state)
 	assert_int_equal(r.added, 3);
 	assert_int_equal(r.bad, 0);
 	import_report_clear(&r);
-	assert_int_equal(member_export(b, out2, "A81001", &cause), 0);
+	assert_int_equal(member_export(b, out2, "A81001", 1, &cause), 0);
 	rewind(out);
 	rewind(out2);
 	n1 = fread(buf1, 1, sizeof buf1, out);

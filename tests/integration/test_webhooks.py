@@ -497,6 +497,15 @@ with env.serve() as d:
             "unsubscribe: one-click opts out of email")
     st, _, _ = t.http_get(env.url + "/u/" + "B" * 22)
     t.check_eq(st, 404, "unsubscribe: unknown token 404")
+    # RFC 8058 3.1 recommends multipart/form-data for the one-click POST.
+    execute("UPDATE members SET optout_email_at = NULL WHERE id=?", bob)
+    mp = (b"--XyZ\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\""
+          b"\r\n\r\nOne-Click\r\n--XyZ--\r\n")
+    st, _, body = t.http_post(env.url + "/u/" + utok, mp, headers={
+        "Content-Type": "multipart/form-data; boundary=XyZ"})
+    t.check_eq(st, 200, "unsubscribe: one-click as multipart/form-data 200")
+    t.check(one("SELECT optout_email_at FROM members WHERE id=?", bob) is not None,
+            "unsubscribe: multipart one-click opts out of email")
 
     # -- group commit: requests that arrive together ---------------------------
     results = []
