@@ -33,6 +33,7 @@
 #include "http.h"
 #include "log.h"
 #include "member.h"
+#include "member_edit.h"
 #include "outbox.h"
 #include "practice.h"
 #include "server.h"
@@ -826,6 +827,13 @@ member_apply(struct db *db, json_t *body, struct member *m, char **cause)
 			practice_free(p);
 			continue;
 		}
+		if (strcmp(k, "shared_number") == 0) {
+			if (!json_is_boolean(v))
+				return (*cause = xstrdup("shared_number: "
+				                         "expected true or false")),
+				       400;
+			continue;
+		}
 		if (!member_field_known(k))
 			return (*cause = xasprintf("unknown field %s", k)), 400;
 		if ((text = json_field_text(v)) == NULL)
@@ -839,45 +847,39 @@ member_apply(struct db *db, json_t *body, struct member *m, char **cause)
 	return member_validate(m, cause) == -1 ? 422 : 0;
 }
 
-/* Save m and audit it in one transaction. */
+/* Save m through the shared use case; reply with the error if it fails.
+ * 0 if saved. */
 static int
-member_store(struct api_req *ar, struct member *m, const char *action,
-             char **cause)
+member_store(struct api_req *ar, struct member *m)
 {
-	char obj[32];
+	struct member_edit_opts eo = {
+	    .actor = ar->actor,
+	    .term_months =
+	        (int)config_int(server_config(ar->srv), CFG_TERM_MONTHS),
+	    .shared_number =
+	        json_is_true(json_object_get(ar->body, "shared_number"))};
+	int was_new = m->id == 0;
+	char *cause = NULL, obj[32];
+	int64_t other;
 
-	if (db_begin(ar->db) == -1)
-		goto fail;
-	if (member_save(ar->db, m, cause) == -1) {
-		db_rollback(ar->db);
-		return -1;
-	}
-	snprintf(obj, sizeof obj, "member:%lld", (long long)m->id);
-	if (db_audit(ar->db, ar->actor, action, obj, NULL) == -1 ||
-	    db_commit(ar->db) == -1)
-		goto fail;
-	api_logwrite(ar, action, obj);
-	return 0;
-fail:
-	*cause = xasprintf("cannot save member: %s", db_errmsg(ar->db));
-	db_rollback(ar->db);
-	return -1;
-}
-
-/* 409 if another member of m's practice has its ref, email or mobile. */
-static int
-member_conflict(struct api_req *ar, const struct member *m)
-{
-	int64_t other = member_match(ar->db, m->practice_id, m->external_ref,
-	                             m->email, m->mobile);
-
-	if (other == 0 || other == m->id)
+	switch (member_edit_save(ar->db, m, &eo, &other, &cause)) {
+	case MEMBER_EDIT_OK:
+		snprintf(obj, sizeof obj, "member:%lld", (long long)m->id);
+		api_logwrite(ar, was_new ? "member.add" : "member.update", obj);
 		return 0;
-	api_reply(ar, 409,
-	          json_pack("{s:s, s:I}", "error",
-	                    "a member of this practice has this external_ref, "
-	                    "email or mobile",
-	                    "id", (json_int_t)other));
+	case MEMBER_EDIT_INVALID:
+		api_error_take(ar, 422, cause);
+		break;
+	case MEMBER_EDIT_CONFLICT:
+		api_reply(ar, 409,
+		          json_pack("{s:s, s:I}", "error", cause, "id",
+		                    (json_int_t)other));
+		free(cause);
+		break;
+	case MEMBER_EDIT_FAILED:
+		api_error_take(ar, 500, cause);
+		break;
+	}
 	return -1;
 }
 
@@ -909,14 +911,8 @@ members_create(struct api_req *ar)
 	m = member_new(0, NULL);
 	if ((code = member_apply(ar->db, ar->body, m, &cause)) != 0)
 		api_error_take(ar, code, cause);
-	else if (member_conflict(ar, m) == 0) {
-		member_defaults(m, (int)config_int(server_config(ar->srv),
-		                                   CFG_TERM_MONTHS));
-		if (member_store(ar, m, "member.add", &cause) == -1)
-			api_error_take(ar, 500, cause);
-		else
-			member_reply(ar, 201, m);
-	}
+	else if (member_store(ar, m) == 0)
+		member_reply(ar, 201, m);
 	member_free(m);
 }
 
@@ -959,14 +955,8 @@ member_patch(struct api_req *ar)
 		api_error(ar, 409, "member %lld was erased", (long long)m->id);
 	else if ((code = member_apply(ar->db, ar->body, m, &cause)) != 0)
 		api_error_take(ar, code, cause);
-	else if (member_conflict(ar, m) == 0) {
-		member_defaults(m, (int)config_int(server_config(ar->srv),
-		                                   CFG_TERM_MONTHS));
-		if (member_store(ar, m, "member.update", &cause) == -1)
-			api_error_take(ar, 500, cause);
-		else
-			member_reply(ar, 200, m);
-	}
+	else if (member_store(ar, m) == 0)
+		member_reply(ar, 200, m);
 	member_free(m);
 }
 

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "member.h"
+#include "member_edit.h"
 #include "member_io.h"
 #include "practice.h"
 #include "xmalloc.h"
@@ -18,7 +19,7 @@ struct field_opts {
 	size_t n;
 };
 
-enum { OPT_PRACTICE = 1000, OPT_JSON, OPT_FIELD_BASE = 2000 };
+enum { OPT_PRACTICE = 1000, OPT_JSON, OPT_SHARED, OPT_FIELD_BASE = 2000 };
 
 static void
 field_opts_build(struct field_opts *fo, const struct option *extra)
@@ -79,8 +80,9 @@ member_print(struct member *m, int json)
 
 #define MEMBER_ADD_USAGE                                                       \
 	"member add --practice CODE [--first-name X] [--email X] [--mobile X]" \
-	" [--FIELD VALUE ...] [--json]"
-#define MEMBER_UPDATE_USAGE "member update ID [--FIELD VALUE ...] [--json]"
+	" [--FIELD VALUE ...] [--shared-number] [--json]"
+#define MEMBER_UPDATE_USAGE                                                    \
+	"member update ID [--FIELD VALUE ...] [--shared-number] [--json]"
 
 /* add (id 0) or update: parse field options onto m and save. */
 static int
@@ -89,7 +91,9 @@ member_edit(struct ctx *ctx, int argc, char **argv, int64_t id)
 	static const struct option extra[] = {
 	    {"practice", required_argument, NULL, OPT_PRACTICE},
 	    {"json", no_argument, NULL, OPT_JSON},
+	    {"shared-number", no_argument, NULL, OPT_SHARED},
 	    {NULL, 0, NULL, 0}};
+	struct member_edit_opts eo = {.actor = ctx->actor};
 	const struct member_field *f;
 	struct field_opts fo;
 	struct member *m = NULL;
@@ -97,6 +101,7 @@ member_edit(struct ctx *ctx, int argc, char **argv, int64_t id)
 	const char *practice = NULL, *usage;
 	char *cause = NULL;
 	int ch, json = 0, rc = EXIT_FAIL;
+	int64_t other;
 	size_t nf;
 	struct db *db = cli_db(ctx);
 
@@ -117,6 +122,8 @@ member_edit(struct ctx *ctx, int argc, char **argv, int64_t id)
 			practice = optarg;
 		else if (ch == OPT_JSON)
 			json = 1;
+		else if (ch == OPT_SHARED)
+			eo.shared_number = 1;
 		else if (ch < OPT_FIELD_BASE) {
 			rc = cli_usage(usage);
 			goto out;
@@ -151,13 +158,11 @@ member_edit(struct ctx *ctx, int argc, char **argv, int64_t id)
 			goto out;
 		}
 	}
-	member_defaults(m, (int)config_int(ctx->cfg, CFG_TERM_MONTHS));
-	if (member_save(db, m, &cause) == -1) {
+	eo.term_months = (int)config_int(ctx->cfg, CFG_TERM_MONTHS);
+	if (member_edit_save(db, m, &eo, &other, &cause) != MEMBER_EDIT_OK) {
 		cli_error("%s", cause);
 		goto out;
 	}
-	db_audit(db, ctx->actor, id ? "member.update" : "member.add", "member",
-	         NULL);
 	if (json)
 		member_print(m, 1);
 	else

@@ -10,6 +10,7 @@
 #include "member.h"
 #include "member_io.h"
 #include "practice.h"
+#include "textnorm.h"
 #include "xmalloc.h"
 
 #define MAX_FIELD           (64 * 1024)
@@ -49,6 +50,57 @@ apply_fields(struct member *m, const struct csv_record *rec, const int *idx,
 	return 0;
 }
 
+/* Two names the same, ignoring case, accents and punctuation; or either
+ * empty. */
+static int
+import_same_name(const char *a, const char *b)
+{
+	char *fa, *fb;
+	int same;
+
+	if (a == NULL || b == NULL || *a == '\0' || *b == '\0')
+		return 1;
+	fa = textnorm_words(a);
+	fb = textnorm_words(b);
+	same = strcmp(fa, fb) == 0;
+	free(fa);
+	free(fb);
+	return same;
+}
+
+/*
+ * A row matched by email or mobile (not by the practice system's id) that
+ * names someone else, or gives another email, is another person sharing a
+ * household address or number: say so rather than merge them. NULL if the
+ * row agrees with the member. Caller frees.
+ */
+static char *
+import_conflict(const struct member *row, const struct member *have)
+{
+	const char *what = NULL;
+
+	if (row->external_ref != NULL)
+		return NULL;
+	if (row->email != NULL && have->email != NULL &&
+	    strcmp(row->email, have->email) != 0)
+		what = "the email differs";
+	else if (!import_same_name(row->first_name, have->first_name))
+		what = "the first name differs";
+	else if (!import_same_name(row->last_name, have->last_name))
+		what = "the last name differs";
+	if (what == NULL)
+		return NULL;
+	return xasprintf("conflicts with member %lld, who has this %s but %s;"
+	                 " row not imported (add a shared household number"
+	                 " with member add --shared-number)",
+	                 (long long)have->id,
+	                 row->email != NULL && have->email != NULL &&
+	                         strcmp(row->email, have->email) == 0
+	                     ? "email"
+	                     : "mobile",
+	                 what);
+}
+
 /*
  * Apply one record onto the member it matches (or a new one). The record is
  * parsed first on its own so matching uses normalised values.
@@ -71,8 +123,13 @@ import_row(struct db *db, const struct practice *p,
 	if (id != 0) {
 		/* Apply the row onto the stored member, remembering it as was.
 		 */
+		struct member *have = member_load(db, id);
+		if ((*cause = import_conflict(m, have)) != NULL) {
+			member_free(have);
+			goto out;
+		}
 		member_free(m);
-		m = member_load(db, id);
+		m = have;
 		before = member_to_json(m);
 		if (apply_fields(m, rec, idx, fields, nfields, cause) == -1)
 			goto out;
