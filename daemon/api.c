@@ -798,6 +798,39 @@ json_field_text(const json_t *v)
 	return s;
 }
 
+/* Custom fields from {"extra": {"NAME": "text" or null}}. */
+static int
+member_apply_extra(struct member *m, json_t *extra, char **cause)
+{
+	const char *k;
+	json_t *v;
+	char *field, *text;
+	int rc;
+
+	if (!json_is_object(extra))
+		return (*cause = xstrdup("extra: expected an object")), 400;
+	json_object_foreach(extra, k, v)
+	{
+		field = xasprintf(MEMBER_EXTRA_PREFIX "%s", k);
+		text = json_is_string(v) || json_is_null(v) ? json_field_text(v)
+		                                            : NULL;
+		if (!member_extra_name_ok(field) || text == NULL) {
+			*cause = xasprintf("extra.%s: a name of letters, "
+			                   "digits, _ and - with a string value",
+			                   k);
+			free(field);
+			free(text);
+			return 400;
+		}
+		rc = member_set(m, field, text, cause);
+		free(field);
+		free(text);
+		if (rc == -1)
+			return 422;
+	}
+	return 0;
+}
+
 /* Set the body's fields on m: 0, or the status to reply with and *cause. */
 static int
 member_apply(struct db *db, json_t *body, struct member *m, char **cause)
@@ -825,6 +858,11 @@ member_apply(struct db *db, json_t *body, struct member *m, char **cause)
 			free(m->practice_code);
 			m->practice_code = xstrdup(p->code);
 			practice_free(p);
+			continue;
+		}
+		if (strcmp(k, "extra") == 0) {
+			if ((rc = member_apply_extra(m, v, cause)) != 0)
+				return rc;
 			continue;
 		}
 		if (strcmp(k, "shared_number") == 0) {
@@ -857,7 +895,10 @@ member_store(struct api_req *ar, struct member *m)
 	    .term_months =
 	        (int)config_int(server_config(ar->srv), CFG_TERM_MONTHS),
 	    .shared_number =
-	        json_is_true(json_object_get(ar->body, "shared_number"))};
+	        json_is_true(json_object_get(ar->body, "shared_number")),
+	    .postcode_outward = strcmp(config_str(server_config(ar->srv),
+	                                          CFG_POSTCODE),
+	                               "outward") == 0};
 	int was_new = m->id == 0;
 	char *cause = NULL, obj[32];
 	int64_t other;

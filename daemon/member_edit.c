@@ -67,6 +67,8 @@ member_edit_save(struct db *db, struct member *m,
 
 	*other = 0;
 	member_defaults(m, o->term_months);
+	if (o->postcode_outward)
+		member_postcode_outward(m);
 	if (member_validate(m, cause) == -1)
 		return MEMBER_EDIT_INVALID;
 	if ((dup = member_edit_duplicate(db, m, o->shared_number, other)) !=

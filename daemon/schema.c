@@ -171,6 +171,19 @@ static const char *const migrations[] = {
     " provider TEXT NOT NULL, nonce TEXT NOT NULL, seen_at INTEGER NOT NULL,"
     " PRIMARY KEY (provider, nonce)) WITHOUT ROWID;"
     "CREATE INDEX webhook_nonces_seen ON webhook_nonces(seen_at);",
+
+    /* 7: members: birth month, ethnic category, postcode, language,
+     * communication needs, custom fields. */
+    "ALTER TABLE members ADD COLUMN birth_ym INTEGER;"
+    "ALTER TABLE members ADD COLUMN ethnicity_detail TEXT;"
+    "ALTER TABLE members ADD COLUMN postcode TEXT;"
+    "ALTER TABLE members ADD COLUMN language TEXT;"
+    "ALTER TABLE members ADD COLUMN communication_needs TEXT;"
+    "CREATE TABLE member_extra ("
+    " member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+    " name TEXT NOT NULL, value TEXT NOT NULL,"
+    " PRIMARY KEY (member_id, name)) WITHOUT ROWID;"
+    "CREATE INDEX member_extra_name ON member_extra(name, value);",
 };
 
 int

@@ -192,7 +192,8 @@ static const char *import_csv =
     "R2,Bob,Smith,0044 7700900002,,35-44,m\r\n"
     "R3,Cat,Jones,12345,cat@example.org,45-54,female\r\n"
     "R4,Dan,\"Multi\nLine\",+44 (0)7700 900004,,99-100,male\r\n"
-    "R5,Eve,Ng,,eve@example.org,16-24,female\r\n";
+    "R5,Eve,Ng,,eve@example.org,16-24,female\r\n"
+    "R6,Fay,Ali,07700 900006,,about 40,robot\r\n";
 
 static void
 test_import_keep_good(void **state)
@@ -206,8 +207,8 @@ test_import_keep_good(void **state)
 	assert_int_equal(member_import(db, fp, "t.csv", "A81001",
 	                               IMPORT_KEEP_GOOD, 36, 0, &r, &cause),
 	                 0);
-	assert_int_equal(r.rows, 5);
-	assert_int_equal(r.added, 3);
+	assert_int_equal(r.rows, 6);
+	assert_int_equal(r.added, 4);
 	assert_int_equal(r.bad, 2);
 	assert_true(r.written);
 	/* Bad rows carry their physical line numbers. */
@@ -217,6 +218,15 @@ test_import_keep_good(void **state)
 	    strstr(json_string_value(json_object_get(e, "error")), "mobile"));
 	e = json_array_get(r.errors, 1);
 	assert_int_equal(json_integer_value(json_object_get(e, "line")), 5);
+	/* Unreadable demographics keep the member, with a warning each. */
+	assert_int_equal(r.warned, 2);
+	e = json_array_get(r.warnings, 0);
+	assert_int_equal(json_integer_value(json_object_get(e, "line")), 8);
+	assert_non_null(strstr(json_string_value(json_object_get(e, "warning")),
+	                       "age_band: 'about 40'"));
+	e = json_array_get(r.warnings, 1);
+	assert_non_null(strstr(json_string_value(json_object_get(e, "warning")),
+	                       "sex: 'robot'"));
 	import_report_clear(&r);
 	/* The same file again changes nothing. */
 	rewind(fp);
@@ -225,7 +235,7 @@ test_import_keep_good(void **state)
 	                 0);
 	assert_int_equal(r.added, 0);
 	assert_int_equal(r.updated, 0);
-	assert_int_equal(r.unchanged, 3);
+	assert_int_equal(r.unchanged, 4);
 	import_report_clear(&r);
 	fclose(fp);
 	db_close(db);
@@ -262,7 +272,7 @@ test_import_strict_and_dry_run(void **state)
 	assert_int_equal(member_import(db, fp, "t.csv", "A81001",
 	                               IMPORT_DRY_RUN, 36, 0, &r, &cause),
 	                 0);
-	assert_int_equal(r.added, 3);
+	assert_int_equal(r.added, 4);
 	assert_false(r.written);
 	assert_int_equal(count_members(db), 0);
 	import_report_clear(&r);
@@ -407,7 +417,7 @@ test_export_round_trip(void **state)
 	assert_int_equal(member_import(b, out, "e.csv", "A81001", IMPORT_STRICT,
 	                               36, 0, &r, &cause),
 	                 0);
-	assert_int_equal(r.added, 3);
+	assert_int_equal(r.added, 4);
 	assert_int_equal(r.bad, 0);
 	import_report_clear(&r);
 	assert_int_equal(member_export(b, out2, "A81001", &cause), 0);
