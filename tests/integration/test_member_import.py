@@ -97,11 +97,129 @@ def test_api_duplicate(env):
                [("api:records", "member:3")], "the API add has the same audit shape")
 
 
+FIXTURES = (("emis-web.csv", "EMIS Web"), ("systmone.csv", "SystmOne"),
+            ("vision.csv", "Vision"))
+
+
+def test_gp_exports(env):
+    for name, system in FIXTURES:
+        path = os.path.join(DATA, name)
+        _, doc, _ = env.ppgd_json("member", "import", path, "--practice", "B82002")
+        t.check(doc and doc["rows"] == 10 and doc["added"] == 10 and doc["bad"] == 0
+                and doc["warned"] == 0,
+                "%s export: all 10 rows added, no warnings (%r)" % (system, doc))
+        rc, out, err = env.ppgd("member", "import", path, "--practice", "B82002")
+        t.check(rc == 0 and "10 rows: 0 added, 0 updated, 10 unchanged, 0 bad" in out,
+                "%s export imported again changes nothing (%r %r)" % (system, out, err))
+    t.check_eq(count(env, "practice_id = 2"), 30, "30 members from the three systems")
+    row = query(env, "SELECT * FROM members WHERE external_ref = 'E1005'")[0]
+    t.check_eq((row["sex"], row["ethnicity"], row["ethnicity_detail"], row["birth_ym"]),
+               ("indeterminate", "prefer-not-to-say", "Not stated", 2001 * 12 + 10),
+               "EMIS: Indeterminate, Not stated, 30-Nov-2001 read")
+    row = query(env, "SELECT * FROM members WHERE external_ref = 'E1007'")[0]
+    t.check_eq((row["ethnicity"], row["ethnicity_detail"]), ("asian", "Asian: Chinese"),
+               "EMIS: Other Ethnic Groups - Chinese is Asian: Chinese")
+    row = query(env, "SELECT * FROM members WHERE external_ref = 'S2005'")[0]
+    t.check_eq((row["ethnicity_detail"], row["postcode"], row["language"],
+                row["communication_needs"], row["birth_ym"]),
+               ("Asian: Bangladeshi", "LS9 7DF", "Bengali", "bsl-interpreter,easy-read",
+                1969 * 12 + 6), "SystmOne: category, postcode, language, needs, birth month")
+    extra = query(env, "SELECT e.value FROM member_extra e JOIN members m ON"
+                       " m.id = e.member_id WHERE m.external_ref = 'S2002'")
+    t.check_eq([r["value"] for r in extra], ["Hillcrest Primary"], "extra.school is kept")
+    row = query(env, "SELECT * FROM members WHERE external_ref = 'V3002'")[0]
+    t.check_eq((row["sex"], row["ethnicity_detail"], row["carer"], row["mobile"]),
+               ("female", "Black: Caribbean", 1, "+447700900302"),
+               "Vision: F, code M, carer Y, mobile")
+    n = query(env, "SELECT count(*) AS n FROM members WHERE practice_id = 2 AND"
+                   " (first_name IS NULL OR last_name IS NULL)")[0]["n"]
+    t.check_eq(n, 0, "every member has the names from Forename(s)/First name and Surname")
+
+
+def test_problems(env):
+    path = os.path.join(DATA, "emis-problems.csv")
+    rc, out, err = env.ppgd("member", "import", path, "--practice", "B82002")
+    t.check_eq(rc, 1, "a file with bad rows exits 1")
+    lines = err.splitlines()
+    t.check(lines and lines[0] == path + ": columns ignored: Usual GP",
+            "the ignored columns come first (%r)" % lines[:1])
+    want = [path + ":2: warning: birth_month: '31/02/1950' is not a date of birth",
+            path + ":3: mobile: '0113 496 0123' is a landline",
+            path + ":4: email: 'tina@example' is not an email address",
+            path + ":5: warning: sex: 'X-ray'",
+            path + ":5: warning: ethnicity: 'Martian'",
+            path + ":6: mobile: '0870 010 0123' is an 08"]
+    for w in want:
+        t.check(any(line.startswith(w) for line in lines), "stderr has %r (%r)" % (w, err))
+    t.check("6 rows: 3 added, 0 updated, 0 unchanged, 3 bad, 3 warnings" in out,
+            "the summary counts warnings (%r)" % out)
+    t.check("3 members have no consent for email or SMS and will not be contacted" in out,
+            "the summary says who cannot be contacted (%r)" % out)
+    row = query(env, "SELECT birth_ym, sex, ethnicity FROM members WHERE"
+                     " external_ref = 'P4'")[0]
+    t.check_eq((row["birth_ym"], row["sex"], row["ethnicity"]), (1966 * 12 + 8, None, None),
+               "unreadable sex and ethnicity are left unknown, the member kept")
+
+
+def test_header(env):
+    bad = env.path("bad.csv")
+    with open(bad, "w") as f:
+        f.write("Report title\nName,Shoe size,Favourite colour\nAnn,5,red\n")
+    rc, out, err = env.ppgd("member", "import", bad, "--practice", "A81001")
+    t.check(rc == 1 and err.startswith(
+        bad + ":1: no known column in the header (found: Report title"),
+        "no known column stops at once with FILE:1 (%r)" % err)
+    t.check("Shoe size" in err, "the columns found are listed (%r)" % err)
+
+
+def test_stdio_and_consent(env):
+    csv = ("First Name,Surname,E-mail Address,Mobile\n"
+           "Olu,Bello,olu@example.org,07700 900501\n"
+           "Pat,Quinn,,07700900502\n")
+    rc, out, err = env.ppgd("member", "import", "-", "--practice", "A81001",
+                            "--consent", "email,sms", "--consent-how",
+                            "signed-up list, Flu clinic 2026", input=csv)
+    t.check(rc == 0 and "2 rows: 2 added" in out and "no consent" not in out,
+            "import from stdin with --consent (%r %r)" % (out, err))
+    rows = query(env, "SELECT consent_email_how, consent_sms_how FROM members WHERE"
+                      " last_name IN ('Bello', 'Quinn') ORDER BY last_name")
+    t.check_eq([(r["consent_email_how"], r["consent_sms_how"]) for r in rows],
+               [("signed-up list, Flu clinic 2026", "signed-up list, Flu clinic 2026"),
+                (None, "signed-up list, Flu clinic 2026")],
+               "consent recorded for the channels each member has")
+    rc, out, err = env.ppgd("member", "import", "-", "--practice", "A81001",
+                            "--consent", "email", input=csv)
+    t.check_eq(rc, 2, "--consent without --consent-how is a usage error")
+    _, doc, _ = env.ppgd_json("member", "stats", "--practice", "A81001")
+    reach = doc["reachable"] if doc else {}
+    t.check_eq((reach.get("email and sms"), reach.get("sms only"), reach.get("no consent")),
+               (1, 1, 3), "stats: only members with consent are reachable (%r)" % reach)
+
+
+def test_round_trip(env):
+    rc, out, err = env.ppgd("member", "export", "--practice", "B82002", "-o", "-")
+    t.check(rc == 0 and out.startswith("external_ref,first_name,"),
+            "member export -o - writes to stdout (%r)" % err)
+    t.check("extra.school" in out.splitlines()[0], "the custom field is a column")
+    other = t.TestEnv("member-import-copy")
+    setup(other)
+    rc, out2, err = other.ppgd("member", "import", "-", "--practice", "B82002",
+                               "--strict", input=out)
+    t.check(rc == 0 and "33 rows: 33 added" in out2, "the export imports (%r %r)" % (out2, err))
+    rc, again, err = other.ppgd("member", "export", "--practice", "B82002", "-o", "-")
+    t.check(rc == 0 and again == out, "export -> import -> export is the same file")
+
+
 def main():
     env = t.TestEnv("member-import")
     setup(env)
     test_add_duplicate(env)
     test_api_duplicate(env)
+    test_gp_exports(env)
+    test_problems(env)
+    test_header(env)
+    test_stdio_and_consent(env)
+    test_round_trip(env)
     t.finish()
 
 
