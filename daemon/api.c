@@ -27,7 +27,6 @@
 #include "api.h"
 #include "app.h"
 #include "campaign.h"
-#include "consent.h"
 #include "crypto.h"
 #include "cron.h"
 #include "fire.h"
@@ -35,6 +34,7 @@
 #include "log.h"
 #include "ratelog.h"
 #include "member.h"
+#include "member_edit.h"
 #include "outbox.h"
 #include "practice.h"
 #include "server.h"
@@ -800,6 +800,39 @@ json_field_text(const json_t *v)
 	return s;
 }
 
+/* Custom fields from {"extra": {"NAME": "text" or null}}. */
+static int
+member_apply_extra(struct member *m, json_t *extra, char **cause)
+{
+	const char *k;
+	json_t *v;
+	char *field, *text;
+	int rc;
+
+	if (!json_is_object(extra))
+		return (*cause = xstrdup("extra: expected an object")), 400;
+	json_object_foreach(extra, k, v)
+	{
+		field = xasprintf(MEMBER_EXTRA_PREFIX "%s", k);
+		text = json_is_string(v) || json_is_null(v) ? json_field_text(v)
+		                                            : NULL;
+		if (!member_extra_name_ok(field) || text == NULL) {
+			*cause = xasprintf("extra.%s: a name of letters, "
+			                   "digits, _ and - with a string value",
+			                   k);
+			free(field);
+			free(text);
+			return 400;
+		}
+		rc = member_set(m, field, text, cause);
+		free(field);
+		free(text);
+		if (rc == -1)
+			return 422;
+	}
+	return 0;
+}
+
 /* Set the body's fields on m: 0, or the status to reply with and *cause. */
 static int
 member_apply(struct db *db, json_t *body, struct member *m, char **cause)
@@ -829,6 +862,18 @@ member_apply(struct db *db, json_t *body, struct member *m, char **cause)
 			practice_free(p);
 			continue;
 		}
+		if (strcmp(k, "extra") == 0) {
+			if ((rc = member_apply_extra(m, v, cause)) != 0)
+				return rc;
+			continue;
+		}
+		if (strcmp(k, "shared_number") == 0) {
+			if (!json_is_boolean(v))
+				return (*cause = xstrdup("shared_number: "
+				                         "expected true or false")),
+				       400;
+			continue;
+		}
 		if (!member_field_known(k))
 			return (*cause = xasprintf("unknown field %s", k)), 400;
 		if ((text = json_field_text(v)) == NULL)
@@ -842,78 +887,42 @@ member_apply(struct db *db, json_t *body, struct member *m, char **cause)
 	return member_validate(m, cause) == -1 ? 422 : 0;
 }
 
-/*
- * An opt-out set or cleared by a PATCH goes through the consent module (its
- * audit row, sessions closed): member_save keeps the old values, then each
- * change is applied. 0 or -1.
- */
+/* Save m through the shared use case; reply with the error if it fails.
+ * 0 if saved. */
 static int
-member_consent(struct api_req *ar, const struct member *before,
-               const int64_t want[2], struct member *m)
+member_store(struct api_req *ar, struct member *m)
 {
-	static const int ch[2] = {CONSENT_EMAIL, CONSENT_SMS};
-	const int64_t had[2] = {before->optout_email_at, before->optout_sms_at};
-	int i, rv = 0;
+	struct member_edit_opts eo = {
+	    .actor = ar->actor,
+	    .term_months =
+	        (int)config_int(server_config(ar->srv), CFG_TERM_MONTHS),
+	    .shared_number =
+	        json_is_true(json_object_get(ar->body, "shared_number")),
+	    .postcode_outward = strcmp(config_str(server_config(ar->srv),
+	                                          CFG_POSTCODE),
+	                               "outward") == 0};
+	int was_new = m->id == 0;
+	char *cause = NULL, obj[32];
+	int64_t other;
 
-	for (i = 0; i < 2 && rv != -1; i++) {
-		if ((had[i] != 0) == (want[i] != 0))
-			continue;
-		rv = want[i] != 0 ? member_optout(ar->db, m->id, ch[i], want[i],
-		                                  ar->actor, "api")
-		                  : member_optin(ar->db, m->id, ch[i],
-		                                 time(NULL), ar->actor, "api");
-	}
-	m->optout_email_at = want[0];
-	m->optout_sms_at = want[1];
-	return rv == -1 ? -1 : 0;
-}
-
-/* Save m and audit it in one transaction; before: the member as it was
- * (NULL for a new one). */
-static int
-member_store(struct api_req *ar, struct member *m, const struct member *before,
-             const char *action, char **cause)
-{
-	int64_t want[2] = {m->optout_email_at, m->optout_sms_at};
-	char obj[32];
-
-	if (db_begin(ar->db) == -1)
-		goto fail;
-	if (before != NULL) {
-		m->optout_email_at = before->optout_email_at;
-		m->optout_sms_at = before->optout_sms_at;
-	}
-	if (member_save(ar->db, m, cause) == -1) {
-		db_rollback(ar->db);
-		return -1;
-	}
-	snprintf(obj, sizeof obj, "member:%lld", (long long)m->id);
-	if ((before != NULL && member_consent(ar, before, want, m) == -1) ||
-	    db_audit(ar->db, ar->actor, action, obj, NULL) == -1 ||
-	    db_commit(ar->db) == -1)
-		goto fail;
-	api_logwrite(ar, action, obj);
-	return 0;
-fail:
-	*cause = xasprintf("cannot save member: %s", db_errmsg(ar->db));
-	db_rollback(ar->db);
-	return -1;
-}
-
-/* 409 if another member of m's practice has its ref, email or mobile. */
-static int
-member_conflict(struct api_req *ar, const struct member *m)
-{
-	int64_t other = member_match(ar->db, m->practice_id, m->external_ref,
-	                             m->email, m->mobile);
-
-	if (other == 0 || other == m->id)
+	switch (member_edit_save(ar->db, m, &eo, &other, &cause)) {
+	case MEMBER_EDIT_OK:
+		snprintf(obj, sizeof obj, "member:%lld", (long long)m->id);
+		api_logwrite(ar, was_new ? "member.add" : "member.update", obj);
 		return 0;
-	api_reply(ar, 409,
-	          json_pack("{s:s, s:I}", "error",
-	                    "a member of this practice has this external_ref, "
-	                    "email or mobile",
-	                    "id", (json_int_t)other));
+	case MEMBER_EDIT_INVALID:
+		api_error_take(ar, 422, cause);
+		break;
+	case MEMBER_EDIT_CONFLICT:
+		api_reply(ar, 409,
+		          json_pack("{s:s, s:I}", "error", cause, "id",
+		                    (json_int_t)other));
+		free(cause);
+		break;
+	case MEMBER_EDIT_FAILED:
+		api_error_take(ar, 500, cause);
+		break;
+	}
 	return -1;
 }
 
@@ -945,14 +954,8 @@ members_create(struct api_req *ar)
 	m = member_new(0, NULL);
 	if ((code = member_apply(ar->db, ar->body, m, &cause)) != 0)
 		api_error_take(ar, code, cause);
-	else if (member_conflict(ar, m) == 0) {
-		member_defaults(m, (int)config_int(server_config(ar->srv),
-		                                   CFG_TERM_MONTHS));
-		if (member_store(ar, m, NULL, "member.add", &cause) == -1)
-			api_error_take(ar, 500, cause);
-		else
-			member_reply(ar, 201, m);
-	}
+	else if (member_store(ar, m) == 0)
+		member_reply(ar, 201, m);
 	member_free(m);
 }
 
@@ -985,26 +988,18 @@ member_get(struct api_req *ar)
 static void
 member_patch(struct api_req *ar)
 {
-	struct member *m, *before;
+	struct member *m;
 	char *cause = NULL;
 	int code;
 
 	if ((m = member_of_path(ar)) == NULL)
 		return;
-	before = member_load(ar->db, m->id);
 	if (m->erased_at != 0)
 		api_error(ar, 409, "member %lld was erased", (long long)m->id);
 	else if ((code = member_apply(ar->db, ar->body, m, &cause)) != 0)
 		api_error_take(ar, code, cause);
-	else if (member_conflict(ar, m) == 0) {
-		member_defaults(m, (int)config_int(server_config(ar->srv),
-		                                   CFG_TERM_MONTHS));
-		if (member_store(ar, m, before, "member.update", &cause) == -1)
-			api_error_take(ar, 500, cause);
-		else
-			member_reply(ar, 200, m);
-	}
-	member_free(before);
+	else if (member_store(ar, m) == 0)
+		member_reply(ar, 200, m);
 	member_free(m);
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "audience.h"
+#include "demog.h"
 #include "log.h"
 #include "member.h"
 #include "util.h"
@@ -18,12 +19,22 @@
 #define AUD_MAX_TERMS  16
 #define AUD_MAX_VALUES 16
 #define WEEK           (7 * 86400)
+/* The age band now (?3 is a week before now), from the birth month. */
+#define AGE_BAND_SQL                                                           \
+	DEMOG_AGE_BAND_SQL("m.birth_ym", "m.age_band", "(?3 + 604800)")
 
-enum term_kind { TERM_FIELD, TERM_BOOL, TERM_TAG, TERM_NOT_RESPONDED };
+enum term_kind {
+	TERM_FIELD,
+	TERM_BOOL,
+	TERM_TAG,
+	TERM_NOT_RESPONDED,
+	TERM_EXTRA,
+};
 
 struct term {
 	enum term_kind kind;
 	const char *column; /* from fields[], never from the expression */
+	char *name;         /* TERM_EXTRA: the custom field, bound */
 	char *values[AUD_MAX_VALUES];
 	int nvalues;
 };
@@ -48,7 +59,7 @@ static const struct field {
 	enum term_kind kind;
 	const char *const *allowed;
 } fields[] = {
-    {"age_band", "m.age_band", TERM_FIELD, member_age_bands},
+    {"age_band", AGE_BAND_SQL, TERM_FIELD, member_age_bands},
     {"sex", "m.sex", TERM_FIELD, member_sexes},
     {"ethnicity", "m.ethnicity", TERM_FIELD, member_ethnicities},
     {"preferred_channel", "m.preferred_channel", TERM_FIELD, channel_names},
@@ -82,7 +93,7 @@ static const char select_head[] =
     "SELECT m.id, m.first_name, m.last_name, m.email, m.mobile, "
     "m.preferred_channel,"
     " m.consent_email_at, m.consent_sms_at, m.optout_email_at,"
-    " m.optout_sms_at, m.term_ends_at, m.erased_at, m.age_band, m.sex,"
+    " m.optout_sms_at, m.term_ends_at, m.erased_at, " AGE_BAND_SQL ", m.sex,"
     " m.ethnicity, CASE WHEN ?2 > 0 THEN (SELECT count(*) FROM outbox o"
     " WHERE o.member_id = m.id AND o.purpose = 'campaign'"
     " AND o.created_at > ?3 AND o.state NOT IN ('cancelled','failed'))"
@@ -124,6 +135,8 @@ audience_free(struct audience *a)
 	for (i = 0; i < a->nterms; i++)
 		for (k = 0; k < a->terms[i].nvalues; k++)
 			free(a->terms[i].values[k]);
+	for (i = 0; i < a->nterms; i++)
+		free(a->terms[i].name);
 	free(a);
 }
 
@@ -208,6 +221,15 @@ term_parse(struct term *t, char *s, char **cause)
 	}
 	*eq = '\0';
 	util_lower(util_trim(s));
+	if (strncmp(s, MEMBER_EXTRA_PREFIX, strlen(MEMBER_EXTRA_PREFIX)) == 0) {
+		if (!member_extra_name_ok(s)) {
+			*cause = xasprintf("'%s' is not a custom field name", s);
+			return -1;
+		}
+		t->kind = TERM_EXTRA;
+		t->name = xstrdup(s + strlen(MEMBER_EXTRA_PREFIX));
+		return term_values(t, eq + 1, s, cause);
+	}
 	return term_field(t, s, eq + 1, cause);
 }
 
@@ -308,6 +330,15 @@ sql_term(FILE *fp, const struct term *t, int *param)
 		sql_params(fp, t->nvalues, param);
 		fputs("))", fp);
 		break;
+	case TERM_EXTRA:
+		fprintf(fp,
+		        " AND EXISTS (SELECT 1 FROM member_extra e WHERE"
+		        " e.member_id = m.id AND e.name = ?%d AND"
+		        " lower(e.value) IN (",
+		        (*param)++);
+		sql_params(fp, t->nvalues, param);
+		fputs("))", fp);
+		break;
 	case TERM_NOT_RESPONDED:
 		snprintf(c, sizeof c,
 		         "(SELECT id FROM campaigns WHERE name = ?%d)",
@@ -349,6 +380,8 @@ bind_terms(sqlite3_stmt *st, const struct audience *a)
 
 	for (i = 0; i < a->nterms; i++) {
 		t = &a->terms[i];
+		if (t->kind == TERM_EXTRA)
+			db_bind_text(st, param++, t->name);
 		for (k = 0; k < t->nvalues; k++, param++) {
 			if (t->kind == TERM_BOOL)
 				db_bind_int(st, param,

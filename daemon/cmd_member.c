@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "demog.h"
 #include "member.h"
+#include "member_edit.h"
 #include "member_io.h"
 #include "practice.h"
 #include "util.h"
@@ -20,7 +22,7 @@ struct field_opts {
 	size_t n;
 };
 
-enum { OPT_PRACTICE = 1000, OPT_JSON, OPT_FIELD_BASE = 2000 };
+enum { OPT_PRACTICE = 1000, OPT_JSON, OPT_SHARED, OPT_FIELD_BASE = 2000 };
 
 static void
 field_opts_build(struct field_opts *fo, const struct option *extra)
@@ -81,8 +83,9 @@ member_print(struct member *m, int json)
 
 #define MEMBER_ADD_USAGE                                                       \
 	"member add --practice CODE [--first-name X] [--email X] [--mobile X]" \
-	" [--FIELD VALUE ...] [--json]"
-#define MEMBER_UPDATE_USAGE "member update ID [--FIELD VALUE ...] [--json]"
+	" [--FIELD VALUE ...] [--shared-number] [--json]"
+#define MEMBER_UPDATE_USAGE                                                    \
+	"member update ID [--FIELD VALUE ...] [--shared-number] [--json]"
 
 /* add (id 0) or update: parse field options onto m and save. */
 static int
@@ -91,7 +94,9 @@ member_edit(struct ctx *ctx, int argc, char **argv, int64_t id)
 	static const struct option extra[] = {
 	    {"practice", required_argument, NULL, OPT_PRACTICE},
 	    {"json", no_argument, NULL, OPT_JSON},
+	    {"shared-number", no_argument, NULL, OPT_SHARED},
 	    {NULL, 0, NULL, 0}};
+	struct member_edit_opts eo = {.actor = ctx->actor};
 	const struct member_field *f;
 	struct field_opts fo;
 	struct member *m = NULL;
@@ -99,6 +104,7 @@ member_edit(struct ctx *ctx, int argc, char **argv, int64_t id)
 	const char *practice = NULL, *usage;
 	char *cause = NULL;
 	int ch, json = 0, rc = EXIT_FAIL;
+	int64_t other;
 	size_t nf;
 	struct db *db = cli_db(ctx);
 
@@ -119,6 +125,8 @@ member_edit(struct ctx *ctx, int argc, char **argv, int64_t id)
 			practice = optarg;
 		else if (ch == OPT_JSON)
 			json = 1;
+		else if (ch == OPT_SHARED)
+			eo.shared_number = 1;
 		else if (ch < OPT_FIELD_BASE) {
 			rc = cli_usage(usage);
 			goto out;
@@ -153,13 +161,13 @@ member_edit(struct ctx *ctx, int argc, char **argv, int64_t id)
 			goto out;
 		}
 	}
-	member_defaults(m, (int)config_int(ctx->cfg, CFG_TERM_MONTHS));
-	if (member_save(db, m, &cause) == -1) {
+	eo.term_months = (int)config_int(ctx->cfg, CFG_TERM_MONTHS);
+	eo.postcode_outward =
+	    strcmp(config_str(ctx->cfg, CFG_POSTCODE), "outward") == 0;
+	if (member_edit_save(db, m, &eo, &other, &cause) != MEMBER_EDIT_OK) {
 		cli_error("%s", cause);
 		goto out;
 	}
-	db_audit(db, ctx->actor, id ? "member.update" : "member.add", "member",
-	         NULL);
 	if (json)
 		member_print(m, 1);
 	else
@@ -346,40 +354,80 @@ member_list_cmd(struct ctx *ctx, int argc, char **argv)
 }
 
 #define MEMBER_IMPORT_USAGE                                                    \
-	"member import FILE.csv --practice CODE [--dry-run | --strict]"        \
-	" [--raw] [--json]"
+	"member import FILE.csv|- --practice CODE [--dry-run | --strict]"      \
+	" [--consent email,sms --consent-how TEXT] [--raw] [--json]"
 
 static void
-import_print(const struct import_report *r, const char *file, int json)
+import_print_list(const json_t *list, const char *file, const char *key,
+                  const char *prefix)
 {
 	size_t i;
 	json_t *e;
 
-	if (json) {
-		cli_json(json_pack(
-		    "{s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:O, s:s?}", "file",
-		    file, "rows", (json_int_t)r->rows, "added",
-		    (json_int_t)r->added, "updated", (json_int_t)r->updated,
-		    "unchanged", (json_int_t)r->unchanged, "bad",
-		    (json_int_t)r->bad, "written", r->written, "errors",
-		    r->errors, "warning", r->warning));
-		return;
-	}
-	json_array_foreach(r->errors, i, e)
+	json_array_foreach(list, i, e)
 	{
 		fprintf(
-		    stderr, "%s:%lld: %s\n", file,
+		    stderr, "%s:%lld: %s%s\n", file,
 		    (long long)json_integer_value(json_object_get(e, "line")),
-		    json_string_value(json_object_get(e, "error")));
+		    prefix, json_string_value(json_object_get(e, key)));
 	}
+}
+
+static void
+import_print(const struct import_report *r, const char *file, int json)
+{
+	if (json) {
+		cli_json(json_pack(
+		    "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:O, s:O, "
+		    "s:s?}",
+		    "file", file, "rows", (json_int_t)r->rows, "added",
+		    (json_int_t)r->added, "updated", (json_int_t)r->updated,
+		    "unchanged", (json_int_t)r->unchanged, "bad",
+		    (json_int_t)r->bad, "warned", (json_int_t)r->warned,
+		    "no_consent", (json_int_t)r->no_consent, "written",
+		    r->written, "errors", r->errors, "warnings", r->warnings,
+		    "warning", r->warning));
+		return;
+	}
+	/* Columns ignored first: they explain the rows that follow. */
+	if (r->warning != NULL)
+		fprintf(stderr, "%s: %s\n", file, r->warning);
+	import_print_list(r->warnings, file, "warning", "warning: ");
+	if (r->warned > json_array_size(r->warnings))
+		fprintf(stderr, "%s: ... and %zu more warnings\n", file,
+		        r->warned - json_array_size(r->warnings));
+	import_print_list(r->errors, file, "error", "");
 	if (r->bad > json_array_size(r->errors))
 		fprintf(stderr, "%s: ... and %zu more bad rows\n", file,
 		        r->bad - json_array_size(r->errors));
-	if (r->warning != NULL)
-		fprintf(stderr, "%s: %s\n", file, r->warning);
-	printf("%zu rows: %zu added, %zu updated, %zu unchanged, %zu bad%s\n",
-	       r->rows, r->added, r->updated, r->unchanged, r->bad,
+	printf("%zu rows: %zu added, %zu updated, %zu unchanged, %zu bad, "
+	       "%zu warnings%s\n",
+	       r->rows, r->added, r->updated, r->unchanged, r->bad, r->warned,
 	       r->written ? "" : " (nothing written)");
+	if (r->no_consent > 0)
+		printf("%zu members have no consent for email or SMS and will "
+		       "not be contacted\n",
+		       r->no_consent);
+}
+
+/* --consent email,sms: which channels; -1 if a word is neither. */
+static int
+import_consent(const char *v, struct import_opts *o)
+{
+	char *copy = xstrdup(v), *tok, *save = NULL;
+	int rc = 0;
+
+	for (tok = strtok_r(copy, ", ", &save); tok != NULL && rc == 0;
+	     tok = strtok_r(NULL, ", ", &save)) {
+		if (strcmp(tok, "email") == 0)
+			o->consent_email = 1;
+		else if (strcmp(tok, "sms") == 0)
+			o->consent_sms = 1;
+		else
+			rc = -1;
+	}
+	free(copy);
+	return rc;
 }
 
 static int
@@ -390,13 +438,15 @@ member_import_cmd(struct ctx *ctx, int argc, char **argv)
 	    {"dry-run", no_argument, NULL, 'n'},
 	    {"strict", no_argument, NULL, 's'},
 	    {"raw", no_argument, NULL, 'r'},
+	    {"consent", required_argument, NULL, 'c'},
+	    {"consent-how", required_argument, NULL, 'h'},
 	    {"json", no_argument, NULL, 'j'},
 	    {NULL, 0, NULL, 0}};
-	enum import_mode mode = IMPORT_KEEP_GOOD;
+	struct import_opts o = {.mode = IMPORT_KEEP_GOOD};
 	struct import_report r;
-	const char *practice = NULL;
+	const char *practice = NULL, *file, *consent = NULL;
 	char *cause = NULL;
-	int ch, json = 0, rc, flags = 0;
+	int ch, json = 0, rc;
 	FILE *fp;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -405,13 +455,19 @@ member_import_cmd(struct ctx *ctx, int argc, char **argv)
 			practice = optarg;
 			break;
 		case 'r':
-			flags |= IMPORT_RAW;
+			o.raw = 1;
 			break;
 		case 'n':
-			mode = IMPORT_DRY_RUN;
+			o.mode = IMPORT_DRY_RUN;
 			break;
 		case 's':
-			mode = IMPORT_STRICT;
+			o.mode = IMPORT_STRICT;
+			break;
+		case 'c':
+			consent = optarg;
+			break;
+		case 'h':
+			o.consent_how = optarg;
 			break;
 		case 'j':
 			json = 1;
@@ -422,25 +478,44 @@ member_import_cmd(struct ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc - 1 || practice == NULL)
 		return cli_usage(MEMBER_IMPORT_USAGE);
-	if ((fp = fopen(argv[optind], "rb")) == NULL) {
-		cli_error("cannot open %s: %m", argv[optind]);
+	if (consent != NULL && import_consent(consent, &o) == -1) {
+		cli_error("--consent: '%s': give email, sms or email,sms",
+		          consent);
+		return EXIT_USAGE;
+	}
+	if ((consent != NULL) != (o.consent_how != NULL) ||
+	    (o.consent_how != NULL && *o.consent_how == '\0')) {
+		cli_error("--consent and --consent-how go together: say which "
+		          "channels and how the consent was collected");
+		return EXIT_USAGE;
+	}
+	file = argv[optind];
+	if (strcmp(file, "-") == 0) {
+		fp = stdin;
+		file = "(stdin)";
+	} else if ((fp = fopen(file, "rb")) == NULL) {
+		cli_error("cannot open %s: %m", file);
 		return EXIT_FAIL;
 	}
-	rc = member_import(cli_db(ctx), fp, argv[optind], practice, mode,
-	                   (int)config_int(ctx->cfg, CFG_TERM_MONTHS),
-	                   flags | (!json && isatty(STDERR_FILENO)
-	                                ? IMPORT_PROGRESS
-	                                : 0),
-	                   &r, &cause);
-	fclose(fp);
+	o.term_months = (int)config_int(ctx->cfg, CFG_TERM_MONTHS);
+	o.progress = !json && isatty(STDERR_FILENO);
+	o.postcode_outward =
+	    strcmp(config_str(ctx->cfg, CFG_POSTCODE), "outward") == 0;
+	rc = member_import_opts(cli_db(ctx), fp, file, practice, &o, &r,
+	                        &cause);
+	if (fp != stdin)
+		fclose(fp);
 	if (rc == -1) {
-		cli_error("%s: %s", argv[optind], cause);
+		if (r.line > 0)
+			fprintf(stderr, "%s:%zu: %s\n", file, r.line, cause);
+		else
+			cli_error("%s: %s", file, cause);
 		free(cause);
 		import_report_clear(&r);
 		return EXIT_FAIL;
 	}
-	import_print(&r, argv[optind], json);
-	if (mode == IMPORT_STRICT && r.bad > 0 && !json)
+	import_print(&r, file, json);
+	if (o.mode == IMPORT_STRICT && r.bad > 0 && !json)
 		cli_error("--strict: the file has %zu bad rows; nothing was "
 		          "imported",
 		          r.bad);
@@ -449,7 +524,8 @@ member_import_cmd(struct ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
-#define MEMBER_EXPORT_USAGE "member export [--practice CODE] [--raw] [-o FILE]"
+#define MEMBER_EXPORT_USAGE                                                    \
+	"member export [--practice CODE] [--raw] [-o FILE|-]"
 
 /*
  * The register is personal data: written to a new 0600 file, never into an
@@ -513,6 +589,8 @@ member_export_cmd(struct ctx *ctx, int argc, char **argv)
 		out = argv[optind++];
 	if (optind != argc)
 		return cli_usage(MEMBER_EXPORT_USAGE);
+	if (out != NULL && strcmp(out, "-") == 0)
+		out = NULL;
 	if (out != NULL)
 		rc = member_export_file(ctx, out, practice, raw, &cause);
 	else
@@ -568,6 +646,14 @@ stats_by(struct db *db, const char *sql, const char *practice)
 	" JOIN practices p ON p.id = m.practice_id WHERE m.erased_at IS NULL"  \
 	" AND (?1 IS NULL OR p.code = ?1) GROUP BY 1 ORDER BY 1"
 
+/* A channel that can carry messages: contact, consent, no opt-out. */
+#define CAN_EMAIL                                                              \
+	"(m.email IS NOT NULL AND m.consent_email_at IS NOT NULL AND"          \
+	" m.optout_email_at IS NULL)"
+#define CAN_SMS                                                                \
+	"(m.mobile IS NOT NULL AND m.consent_sms_at IS NOT NULL AND"           \
+	" m.optout_sms_at IS NULL)"
+
 static int
 member_stats_cmd(struct ctx *ctx, int argc, char **argv)
 {
@@ -578,13 +664,16 @@ member_stats_cmd(struct ctx *ctx, int argc, char **argv)
 	static const char *const names[] = {"reachable", "age_band", "sex",
 	                                    "ethnicity", "tags"};
 	const char *sql[] = {
-	    STATS_SQL("CASE WHEN m.email IS NOT NULL AND m.optout_email_at IS"
-	              " NULL AND m.mobile IS NOT NULL AND m.optout_sms_at IS"
-	              " NULL THEN 'email and sms' WHEN m.email IS NOT NULL AND"
-	              " m.optout_email_at IS NULL THEN 'email only' WHEN"
-	              " m.mobile IS NOT NULL AND m.optout_sms_at IS NULL THEN"
-	              " 'sms only' ELSE 'unreachable' END"),
-	    STATS_SQL("m.age_band"), STATS_SQL("m.sex"),
+	    STATS_SQL("CASE WHEN m.term_ends_at IS NOT NULL AND m.term_ends_at"
+	              " <= unixepoch() THEN 'term ended' WHEN " CAN_EMAIL
+	              " AND " CAN_SMS " THEN 'email and sms' WHEN " CAN_EMAIL
+	              " THEN 'email only' WHEN " CAN_SMS " THEN 'sms only'"
+	              " WHEN (m.email IS NOT NULL AND m.optout_email_at IS"
+	              " NULL) OR (m.mobile IS NOT NULL AND m.optout_sms_at IS"
+	              " NULL) THEN 'no consent' ELSE 'unreachable' END"),
+	    STATS_SQL(DEMOG_AGE_BAND_SQL("m.birth_ym", "m.age_band",
+	                                 "unixepoch()")),
+	    STATS_SQL("m.sex"),
 	    STATS_SQL("m.ethnicity"),
 	    "SELECT t.tag, count(*) FROM member_tags t JOIN members m ON"
 	    " m.id = t.member_id JOIN practices p ON p.id = m.practice_id"

@@ -276,6 +276,24 @@ member_vars(struct fire *f, const char *first, const char *last,
 	}
 }
 
+/* The member's custom fields as {{member.extra.NAME}}. */
+static void
+member_extra_vars(struct fire *f, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(f->db, "SELECT name, value FROM member_extra"
+	                                  " WHERE member_id = ?");
+	char *name;
+
+	tvars_clear_prefix(f->vars, "member.extra.");
+	db_bind_int(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		name = xasprintf("member.extra.%s", db_col_text(st, 0));
+		tvars_set(f->vars, name, db_col_text(st, 1));
+		free(name);
+	}
+	sqlite3_reset(st);
+}
+
 /* Render for channel ch; an SMS survey gets its question appended. */
 static int
 render(struct fire *f, int ch, const char *prompt, struct rendered *out,
@@ -601,6 +619,7 @@ fire_member(struct fire *f, const struct aud_member *m)
 	if (tokens_new(&t) == -1)
 		return -1;
 	member_vars(f, m->first_name, m->last_name, &t);
+	member_extra_vars(f, m->id);
 	if (ch == CH_SMS && f->sv != NULL && f->sv->nquestions > 0) {
 		sms_conv_find(f, m->id, &cv);
 		prompt = survey_sms_prompt(&f->sv->questions[cv.question]);
@@ -929,6 +948,7 @@ preview_member(struct fire *f, int64_t id, json_t **out, char **cause)
 		return -1;
 	if ((rc = audience_next(q, &m)) == 1) {
 		member_vars(f, m.first_name, m.last_name, NULL);
+		member_extra_vars(f, id);
 		*out = json_pack("{s:I, s:o, s:o}", "id", (json_int_t)id,
 		                 "channel", str_json(m.channel), "skipped",
 		                 m.skip == AUD_OK

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "demog.h"
 #include "log.h"
 #include "member.h"
 #include "phone.h"
@@ -13,8 +14,8 @@
 
 const char *const member_age_bands[] = {
     "16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+", NULL};
-const char *const member_sexes[] = {"female", "male", "other",
-                                    "prefer-not-to-say", NULL};
+const char *const member_sexes[] = {"female", "male", "indeterminate",
+                                    "other", "prefer-not-to-say", NULL};
 const char *const member_ethnicities[] = {
     "white", "mixed", "asian", "black", "other", "prefer-not-to-say", NULL};
 static const char *const member_channels[] = {"email", "sms", NULL};
@@ -28,6 +29,12 @@ enum mf_type {
 	MF_BOOL,
 	MF_ENUM,
 	MF_TAGS,
+	MF_SEX,
+	MF_ETHNICITY,        /* the broad group; sets the detail too */
+	MF_ETHNICITY_DETAIL, /* the category; sets the broad group too */
+	MF_BIRTH,
+	MF_POSTCODE,
+	MF_NEEDS,
 };
 
 struct mf_def {
@@ -39,93 +46,155 @@ struct mf_def {
 
 #define OFF(f) offsetof(struct member, f)
 static const struct mf_def mf_table[] = {
-    {{"external_ref", "ref,nhs_ref,patient_id,id,emis_id,systmone_id",
-      "the practice system's id"},
+    {{"external_ref",
+      "ref,nhs_ref,patient_id,id,emis_id,systmone_id,emis_number,emis_no,"
+      "patient_number,patient_no,patient_reference,patient_ref,"
+      "systmone_number,vision_id,vision_number,registration_number,"
+      "internal_id,record_number",
+      "the practice system's id (not the NHS number)", 0},
      MF_TEXT,
      OFF(external_ref),
      NULL},
-    {{"first_name", "first,forename,given_name,firstname", "first name"},
+    {{"first_name",
+      "first,forename,forenames,given_name,given_names,firstname,"
+      "first_names,forename_s,preferred_name,known_as,calling_name",
+      "first name", 0},
      MF_TEXT,
      OFF(first_name),
      NULL},
-    {{"last_name", "last,surname,family_name,lastname", "last name"},
+    {{"last_name", "last,surname,family_name,lastname,last_names",
+      "last name", 0},
      MF_TEXT,
      OFF(last_name),
      NULL},
-    {{"email", "email_address,e-mail,mail", "email address"},
+    {{"email",
+      "email_address,e-mail,mail,e_mail_address,email_addr,"
+      "patient_email,patient_email_address,contact_email,"
+      "preferred_email,home_email,email_address_home",
+      "email address", 0},
      MF_EMAIL,
      OFF(email),
      NULL},
-    {{"mobile", "phone,mobile_number,mobile_phone,telephone,tel,sms",
-      "mobile number (stored as E.164)"},
+    {{"mobile",
+      "mobile_number,mobile_phone,mobile_telephone,mobile_tel,"
+      "mobile_telephone_number,mobile_phone_number,mobile_no,tel_mobile,"
+      "telephone_mobile,mobile_telephone_no,patient_mobile,contact_mobile,"
+      "mobile_sms_number,sms_number,preferred_mobile,cell,sms,phone,"
+      "telephone,tel",
+      "UK mobile or international number (stored as E.164)", 0},
      MF_MOBILE,
      OFF(mobile),
      NULL},
-    {{"preferred_channel", "channel,preferred,contact_by", "email or sms"},
+    {{"preferred_channel", "channel,preferred,contact_by", "email or sms", 0},
      MF_ENUM,
      OFF(preferred_channel),
      member_channels},
-    {{"consent_email", "email_consent", "yes/no or when consent was given"},
+    {{"consent_email", "email_consent", "yes/no or when consent was given", 0},
      MF_CONSENT,
      OFF(consent_email_at),
      NULL},
-    {{"consent_email_how", "", "how email consent was given"},
+    {{"consent_email_how", "", "how email consent was given", 0},
      MF_TEXT,
      OFF(consent_email_how),
      NULL},
-    {{"consent_sms", "sms_consent,text_consent", "yes/no or when"},
+    {{"consent_sms", "sms_consent,text_consent", "yes/no or when", 0},
      MF_CONSENT,
      OFF(consent_sms_at),
      NULL},
-    {{"consent_sms_how", "", "how SMS consent was given"},
+    {{"consent_sms_how", "", "how SMS consent was given", 0},
      MF_TEXT,
      OFF(consent_sms_how),
      NULL},
-    {{"optout_email", "email_optout", "when the member opted out of email"},
+    {{"optout_email", "email_optout", "when the member opted out of email", 0},
      MF_TIME,
      OFF(optout_email_at),
      NULL},
-    {{"optout_sms", "sms_optout", "when the member opted out of SMS"},
+    {{"optout_sms", "sms_optout", "when the member opted out of SMS", 0},
      MF_TIME,
      OFF(optout_sms_at),
      NULL},
     {{"confidentiality_signed", "confidentiality,agreement_signed",
-      "date the confidentiality agreement was signed"},
+      "date the confidentiality agreement was signed", 0},
      MF_TIME,
      OFF(confidentiality_at),
      NULL},
     {{"confidentiality_version", "agreement_version",
-      "version of the agreement"},
+      "version of the agreement", 0},
      MF_TEXT,
      OFF(confidentiality_version),
      NULL},
-    {{"joined", "joined_at,join_date,joined_on", "date joined"},
+    {{"joined", "joined_at,join_date,joined_on", "date joined", 0},
      MF_TIME,
      OFF(joined_at),
      NULL},
     {{"term_ends", "term_end,term_ends_at,membership_ends",
-      "end of the membership term"},
+      "end of the membership term", 0},
      MF_TIME,
      OFF(term_ends_at),
      NULL},
-    {{"age_band", "age,age_group", "16-24 ... 85+"},
+    {{"age_band", "age,age_group", "16-24 ... 85+", 1},
      MF_ENUM,
      OFF(age_band),
      member_age_bands},
-    {{"sex", "gender", "female, male, other, prefer-not-to-say"},
-     MF_ENUM,
+    {{"sex", "gender,sex_gender,gender_identity,stated_gender",
+      "female, male, indeterminate, other, prefer-not-to-say (NHS codes "
+      "1, 2, 9, 0 too)",
+      1},
+     MF_SEX,
      OFF(sex),
      member_sexes},
-    {{"ethnicity", "ethnic_group,ethnicity_group",
-      "white, mixed, asian, black, other, prefer-not-to-say"},
-     MF_ENUM,
+    {{"ethnicity",
+      "ethnic_group,ethnicity_group,ethnic_origin,ethnic_category,"
+      "ethnicity_description,ethnic_category_code,ethnicity_code",
+      "white, mixed, asian, black, other, prefer-not-to-say; or an NHS "
+      "ethnic category or 2021 census group",
+      1},
+     MF_ETHNICITY,
      OFF(ethnicity),
      member_ethnicities},
-    {{"disability", "disabled", "yes/no"}, MF_BOOL, OFF(disability), NULL},
-    {{"carer", "is_carer", "yes/no"}, MF_BOOL, OFF(carer), NULL},
-    {{"tags", "seldom_heard,groups", "seldom-heard tags, ; separated"},
+    {{"disability", "disabled,has_disability", "yes/no", 1},
+     MF_BOOL,
+     OFF(disability),
+     NULL},
+    {{"carer", "is_carer,carer_status", "yes/no", 1},
+     MF_BOOL,
+     OFF(carer),
+     NULL},
+    {{"tags", "seldom_heard,groups", "seldom-heard tags, ; separated", 0},
      MF_TAGS,
      OFF(tags),
+     NULL},
+    {{"birth_month",
+      "date_of_birth,dob,birth_date,birthdate,d_o_b,date_of_birth_dob,"
+      "born",
+      "date of birth; only the year and month are kept (YYYY-MM)", 1},
+     MF_BIRTH,
+     OFF(birth_ym),
+     NULL},
+    {{"ethnicity_detail", "ethnic_category_detail",
+      "the NHS or census ethnic category", 1},
+     MF_ETHNICITY_DETAIL,
+     OFF(ethnicity_detail),
+     NULL},
+    {{"postcode", "post_code,postal_code,zip,home_postcode,address_postcode",
+      "postcode (or only its outward code, see [daemon] postcode)", 1},
+     MF_POSTCODE,
+     OFF(postcode),
+     NULL},
+    {{"language",
+      "preferred_language,main_language,main_spoken_language,"
+      "first_language,spoken_language,language_spoken",
+      "preferred language", 1},
+     MF_TEXT,
+     OFF(language),
+     NULL},
+    {{"communication_needs",
+      "accessible_information,accessible_information_needs,ais,"
+      "ais_needs,information_needs,communication_need,"
+      "communication_support",
+      "Accessible Information Standard needs, ; separated", 1},
+     MF_NEEDS,
+     OFF(communication_needs),
      NULL},
 };
 #undef OFF
@@ -152,6 +221,7 @@ member_new(int64_t practice_id, const char *practice_code)
 	m->practice_code = xstrdup(practice_code ? practice_code : "");
 	m->preferred_channel = xstrdup("email");
 	m->disability = m->carer = -1;
+	m->extra = json_object();
 	return m;
 }
 
@@ -164,10 +234,12 @@ member_free(struct member *m)
 		return;
 	for (i = 0; i < NFIELDS; i++) {
 		enum mf_type t = mf_table[i].type;
-		if (t == MF_TEXT || t == MF_EMAIL || t == MF_MOBILE ||
-		    t == MF_ENUM || t == MF_TAGS)
+		if (t != MF_TIME && t != MF_CONSENT && t != MF_BOOL &&
+		    t != MF_BIRTH && t != MF_ETHNICITY)
 			free(*(char **)((char *)m + mf_table[i].off));
 	}
+	free(m->ethnicity);
+	json_decref(m->extra);
 	free(m->practice_code);
 	free(m);
 }
@@ -314,10 +386,179 @@ set_time(const struct mf_def *d, const char *v, int64_t *slot, char **cause)
 }
 
 int
+member_extra_name_ok(const char *field)
+{
+	size_t n = strlen(MEMBER_EXTRA_PREFIX), i;
+
+	if (strncmp(field, MEMBER_EXTRA_PREFIX, n) != 0 || field[n] == '\0' ||
+	    strlen(field + n) > 40)
+		return 0;
+	for (i = n; field[i] != '\0'; i++)
+		if (!isalnum((unsigned char)field[i]) && field[i] != '_' &&
+		    field[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* Set (or, when empty, remove) a custom field. */
+static int
+member_set_extra(struct member *m, const char *name, const char *value,
+                 char **cause)
+{
+	char *v = util_trim(xstrdup(value ? value : ""));
+	char *low = util_lower(xstrdup(name));
+
+	if (util_has_crlf(v) || !util_utf8_valid(v, strlen(v)) ||
+	    strlen(v) > 1000) {
+		*cause = xasprintf("extra.%s: line breaks, invalid UTF-8 or "
+		                   "over 1000 bytes",
+		                   name);
+		free(v);
+		free(low);
+		return -1;
+	}
+	if (*v == '\0')
+		json_object_del(m->extra, low);
+	else if (json_object_get(m->extra, low) == NULL &&
+	         json_object_size(m->extra) >= MEMBER_EXTRA_MAX) {
+		*cause = xasprintf("extra.%s: a member has at most %d custom "
+		                   "fields",
+		                   name, MEMBER_EXTRA_MAX);
+		free(v);
+		free(low);
+		return -1;
+	} else
+		json_object_set_new(m->extra, low, json_string(v));
+	free(v);
+	free(low);
+	return 0;
+}
+
+/* The broad group and category of an ethnicity. */
+static int
+set_ethnicity(struct member *m, const struct mf_def *d, const char *v,
+              char **cause)
+{
+	const char *broad, *detail;
+
+	if (*v == '\0') {
+		if (d->type == MF_ETHNICITY) {
+			free(m->ethnicity);
+			m->ethnicity = NULL;
+		}
+		free(m->ethnicity_detail);
+		m->ethnicity_detail = NULL;
+		return 0;
+	}
+	if (demog_ethnicity(v, &broad, &detail) == -1) {
+		*cause = xasprintf("%s: '%s' is not an ethnic category (NHS "
+		                   "code A-Z or 99, its description, a 2021 "
+		                   "census group, or white, mixed, asian, "
+		                   "black, other, not stated)",
+		                   d->pub.name, v);
+		return -1;
+	}
+	/* A broad group alone keeps a category of the same group. */
+	if (detail == NULL && broad != NULL && m->ethnicity != NULL &&
+	    strcmp(m->ethnicity, broad) == 0)
+		return 0;
+	free(m->ethnicity);
+	m->ethnicity = broad ? xstrdup(broad) : NULL;
+	free(m->ethnicity_detail);
+	m->ethnicity_detail = detail ? xstrdup(detail) : NULL;
+	return 0;
+}
+
+/* A demographic type other than an enum; -1 with *cause if unreadable. */
+static int
+set_demog(struct member *m, const struct mf_def *d, const char *v,
+          char **nv, char **cause)
+{
+	const char *sex;
+	int ym;
+
+	switch (d->type) {
+	case MF_SEX:
+		if (*v != '\0' && demog_sex(v, &sex) == -1) {
+			*cause = xasprintf("sex: '%s' is not one of female, "
+			                   "male, indeterminate, not known, "
+			                   "not stated, other (or 1, 2, 9, 0)",
+			                   v);
+			return -1;
+		}
+		*nv = *v != '\0' && sex != NULL ? xstrdup(sex) : NULL;
+		return 0;
+	case MF_BIRTH:
+		if (*v == '\0')
+			ym = 0;
+		else if (demog_birth(v, &ym) == -1) {
+			*cause = xasprintf("%s: '%s' is not a date of birth "
+			                   "(YYYY-MM-DD, DD/MM/YYYY, DD-Mon-YYYY)",
+			                   d->pub.name, v);
+			return -1;
+		}
+		m->birth_ym = ym;
+		return 0;
+	case MF_POSTCODE:
+		if (*v != '\0' && (*nv = demog_postcode(v, 0)) == NULL) {
+			*cause = xasprintf("postcode: '%s' is not a UK "
+			                   "postcode",
+			                   v);
+			return -1;
+		}
+		return 0;
+	case MF_NEEDS:
+		*nv = demog_needs(v);
+		if (**nv == '\0') {
+			free(*nv);
+			*nv = NULL;
+		}
+		return 0;
+	default:
+		return set_ethnicity(m, d, v, cause);
+	}
+}
+
+/* A mobile: a UK mobile number or an international one, as E.164. */
+static int
+set_mobile(const char *v, char **nv, char **cause)
+{
+	char norm[17], *c = NULL;
+
+	if (*v == '\0')
+		return 0;
+	if (phone_normalise(v, norm, &c) == -1) {
+		*cause = xasprintf("mobile: '%s': %s", v, c);
+		free(c);
+		return -1;
+	}
+	if (strncmp(norm, "+44", 3) == 0 && !phone_is_uk_mobile(norm)) {
+		*cause = xasprintf(
+		    "mobile: '%s' is %s, not a mobile (a text to it would "
+		    "not arrive, or become a voice call)",
+		    v,
+		    norm[3] == '1' || norm[3] == '2' ? "a landline"
+		    : norm[3] == '3'                 ? "a non-geographic 03 number"
+		    : norm[3] == '8' ? "an 08 freephone or special-rate number"
+		    : norm[3] == '9' ? "an 09 premium-rate number"
+		    : norm[3] == '7' && norm[4] == '0'
+		        ? "a 070 personal number"
+		    : norm[3] == '7' && norm[4] == '6' ? "a 076 pager number"
+		                                       : "not a UK mobile range");
+		return -1;
+	}
+	*nv = xstrdup(norm);
+	return 0;
+}
+
+int
 member_set(struct member *m, const char *field, const char *value, char **cause)
 {
 	const struct mf_def *d = mf_find(field);
 
+	if (d == NULL && member_extra_name_ok(field))
+		return member_set_extra(m, field + strlen(MEMBER_EXTRA_PREFIX),
+		                        value, cause);
 	if (d == NULL) {
 		*cause = xasprintf("unknown member field %s", field);
 		return -1;
@@ -329,7 +570,7 @@ int
 member_set_index(struct member *m, size_t i, const char *value, char **cause)
 {
 	const struct mf_def *d = &mf_table[i];
-	char *v, **slot, norm[17], *nv = NULL;
+	char *v, **slot, *nv = NULL;
 	int b, rc = 0;
 
 	v = util_trim(xstrdup(value ? value : ""));
@@ -354,13 +595,18 @@ member_set_index(struct member *m, size_t i, const char *value, char **cause)
 			nv = *v ? util_lower(xstrdup(v)) : NULL;
 		break;
 	case MF_MOBILE:
-		if (*v != '\0' && phone_normalise(v, norm, cause) == -1) {
-			char *c = *cause;
-			*cause = xasprintf("mobile: '%s': %s", v, c);
-			free(c);
-			rc = -1;
-		} else
-			nv = *v ? xstrdup(norm) : NULL;
+		rc = set_mobile(v, &nv, cause);
+		break;
+	case MF_ETHNICITY:
+	case MF_ETHNICITY_DETAIL:
+	case MF_BIRTH:
+		rc = set_demog(m, d, v, &nv, cause);
+		free(v);
+		return rc;
+	case MF_SEX:
+	case MF_POSTCODE:
+	case MF_NEEDS:
+		rc = set_demog(m, d, v, &nv, cause);
 		break;
 	case MF_ENUM:
 		if (*v != '\0')
@@ -402,9 +648,18 @@ member_get_text(const struct member *m, const char *field)
 	char buf[21];
 	int b;
 
+	if (d == NULL && member_extra_name_ok(field)) {
+		s = json_string_value(json_object_get(
+		    m->extra, field + strlen(MEMBER_EXTRA_PREFIX)));
+		return xstrdup(s ? s : "");
+	}
 	if (d == NULL)
 		return NULL;
 	switch (d->type) {
+	case MF_BIRTH:
+		return xstrdup(demog_birth_text(m->birth_ym, buf));
+	case MF_ETHNICITY:
+		return xstrdup(m->ethnicity ? m->ethnicity : "");
 	case MF_TIME:
 	case MF_CONSENT:
 		return xstrdup(util_format_time(
@@ -460,6 +715,23 @@ member_defaults(struct member *m, int term_months)
 	}
 }
 
+void
+member_postcode_outward(struct member *m)
+{
+	char *sp;
+
+	if (m->postcode != NULL && (sp = strchr(m->postcode, ' ')) != NULL)
+		*sp = '\0';
+}
+
+const char *
+member_age_band(const struct member *m, int64_t now)
+{
+	const char *b = demog_age_band(m->birth_ym, now);
+
+	return b != NULL ? b : m->age_band;
+}
+
 #define MEMBER_COLS                                                            \
 	"m.id, m.practice_id, p.code, m.external_ref, m.first_name,"           \
 	" m.last_name, m.email, m.mobile, m.preferred_channel,"                \
@@ -468,7 +740,10 @@ member_defaults(struct member *m, int term_months)
 	" m.confidentiality_at, m.confidentiality_version, m.joined_at,"       \
 	" m.term_ends_at, m.age_band, m.sex, m.ethnicity, m.disability,"       \
 	" m.carer, (SELECT group_concat(tag, ',') FROM (SELECT tag FROM"       \
-	" member_tags t WHERE t.member_id = m.id ORDER BY tag)), m.erased_at"
+	" member_tags t WHERE t.member_id = m.id ORDER BY tag)), m.erased_at," \
+	" m.birth_ym, m.ethnicity_detail, m.postcode, m.language,"             \
+	" m.communication_needs, (SELECT json_group_object(name, value) FROM"  \
+	" member_extra e WHERE e.member_id = m.id)"
 
 static char *
 col_dup(sqlite3_stmt *st, int i)
@@ -519,6 +794,18 @@ member_row(sqlite3_stmt *st)
 	if (m->tags == NULL)
 		m->tags = xstrdup("");
 	m->erased_at = sqlite3_column_int64(st, 25);
+	m->birth_ym = sqlite3_column_int(st, 26);
+	m->ethnicity_detail = col_dup(st, 27);
+	m->postcode = col_dup(st, 28);
+	m->language = col_dup(st, 29);
+	m->communication_needs = col_dup(st, 30);
+	m->extra = NULL;
+	if (db_col_text(st, 31) != NULL)
+		m->extra = json_loads(db_col_text(st, 31), 0, NULL);
+	if (!json_is_object(m->extra)) {
+		json_decref(m->extra);
+		m->extra = json_object();
+	}
 	if (m->preferred_channel == NULL)
 		m->preferred_channel = xstrdup("email");
 	return m;
@@ -586,6 +873,33 @@ member_save_tags(struct db *db, const struct member *m, int is_new)
 	return rc;
 }
 
+static int
+member_save_extra(struct db *db, const struct member *m, int is_new)
+{
+	sqlite3_stmt *st;
+	const char *k;
+	json_t *v;
+
+	if (!is_new) {
+		st = db_stmt(db, "DELETE FROM member_extra WHERE member_id = ?");
+		db_bind_int(st, 1, m->id);
+		if (db_done(db, st) == -1)
+			return -1;
+	}
+	st = db_stmt(db, "INSERT OR REPLACE INTO member_extra (member_id,"
+	                 " name, value) VALUES (?, ?, ?)");
+	json_object_foreach(m->extra, k, v)
+	{
+		sqlite3_reset(st);
+		db_bind_int(st, 1, m->id);
+		db_bind_text(st, 2, k);
+		db_bind_text(st, 3, json_string_value(v));
+		if (db_done(db, st) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 int
 member_save(struct db *db, struct member *m, char **cause)
 {
@@ -606,9 +920,11 @@ member_save(struct db *db, struct member *m, char **cause)
 		    " confidentiality_at, confidentiality_version, joined_at,"
 		    " term_ends_at, age_band, sex, ethnicity, disability, "
 		    "carer,"
-		    " created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
+		    " created_at, updated_at, birth_ym, ethnicity_detail,"
+		    " postcode, language, communication_needs)"
+		    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
 		    "?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,"
-		    "?23,?23)");
+		    "?23,?23,?25,?26,?27,?28,?29)");
 	else
 		st = db_stmt(
 		    db, "UPDATE members SET practice_id=?1, external_ref=?2,"
@@ -620,7 +936,9 @@ member_save(struct db *db, struct member *m, char **cause)
 		        " confidentiality_version=?15, joined_at=?16,"
 		        " term_ends_at=?17, age_band=?18, sex=?19,"
 		        " ethnicity=?20, disability=?21, carer=?22,"
-		        " updated_at=?23 WHERE id=?24");
+		        " updated_at=?23, birth_ym=?25, ethnicity_detail=?26,"
+		        " postcode=?27, language=?28, communication_needs=?29"
+		        " WHERE id=?24");
 	db_bind_int(st, 1, m->practice_id);
 	db_bind_static(st, 2, m->external_ref);
 	db_bind_static(st, 3, m->first_name);
@@ -646,13 +964,22 @@ member_save(struct db *db, struct member *m, char **cause)
 	db_bind_int(st, 23, now);
 	if (m->id != 0)
 		db_bind_int(st, 24, m->id);
+	if (m->birth_ym > 0)
+		db_bind_int(st, 25, m->birth_ym);
+	else
+		sqlite3_bind_null(st, 25);
+	db_bind_static(st, 26, m->ethnicity_detail);
+	db_bind_static(st, 27, m->postcode);
+	db_bind_static(st, 28, m->language);
+	db_bind_static(st, 29, m->communication_needs);
 	if (db_done(db, st) == -1) {
 		*cause = xasprintf("cannot save member: %s", db_errmsg(db));
 		return -1;
 	}
 	if (m->id == 0)
 		m->id = db_last_id(db);
-	if (member_save_tags(db, m, is_new) == -1) {
+	if (member_save_tags(db, m, is_new) == -1 ||
+	    member_save_extra(db, m, is_new) == -1) {
 		*cause = xasprintf("cannot save tags: %s", db_errmsg(db));
 		return -1;
 	}
@@ -751,9 +1078,12 @@ member_erase(struct db *db, int64_t id, const char *actor, char **cause)
 	    "UPDATE members SET external_ref=NULL, first_name=NULL,"
 	    " last_name=NULL, email=NULL, mobile=NULL, consent_email_how=NULL,"
 	    " consent_sms_how=NULL, age_band=NULL, sex=NULL, ethnicity=NULL,"
-	    " disability=NULL, carer=NULL, erased_at=?2, updated_at=?2"
+	    " disability=NULL, carer=NULL, erased_at=?2, updated_at=?2,"
+	    " birth_ym=NULL, ethnicity_detail=NULL, postcode=NULL,"
+	    " language=NULL, communication_needs=NULL"
 	    " WHERE id=?1",
 	    "DELETE FROM member_tags WHERE member_id=?1",
+	    "DELETE FROM member_extra WHERE member_id=?1",
 	    "UPDATE outbox SET state='cancelled', held_reason='erased'"
 	    " WHERE member_id=?1 AND state IN ('pending','held')",
 	    "UPDATE outbox SET to_addr='', subject=NULL, body='', "
@@ -822,6 +1152,7 @@ member_to_json(const struct member *m)
 			                    *v ? json_string(v) : json_null());
 		free(v);
 	}
+	json_object_set(o, "extra", m->extra);
 	if (m->erased_at != 0) {
 		char buf[21];
 		json_object_set_new(
@@ -829,6 +1160,22 @@ member_to_json(const struct member *m)
 		    json_string(util_format_time(m->erased_at, buf)));
 	}
 	return o;
+}
+
+json_t *
+member_extra_names(struct db *db, const char *practice)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT DISTINCT e.name FROM member_extra e JOIN members m ON"
+	        " m.id = e.member_id JOIN practices p ON p.id = m.practice_id"
+	        " WHERE ?1 IS NULL OR p.code = ?1 ORDER BY 1");
+	json_t *a = json_array();
+
+	db_bind_text(st, 1, practice);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(a, json_string(db_col_text(st, 0)));
+	sqlite3_reset(st);
+	return a;
 }
 
 int
@@ -839,8 +1186,9 @@ member_list(struct db *db, const struct member_filter *f,
 	    db,
 	    "SELECT " MEMBER_COLS " FROM members m JOIN practices p ON"
 	    " p.id = m.practice_id WHERE (?1 IS NULL OR p.code = ?1)"
-	    " AND (?2 IS NULL OR m.age_band = ?2) AND (?3 IS NULL OR m.sex = "
-	    "?3)"
+	    " AND (?2 IS NULL OR " DEMOG_AGE_BAND_SQL("m.birth_ym", "m.age_band",
+	                                             "unixepoch()") " = ?2)"
+	    " AND (?3 IS NULL OR m.sex = ?3)"
 	    " AND (?4 IS NULL OR m.ethnicity = ?4)"
 	    " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM member_tags t WHERE"
 	    "  t.member_id = m.id AND t.tag = ?5))"

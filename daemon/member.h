@@ -35,6 +35,12 @@ struct member {
 	int carer;
 	char *tags; /* sorted, comma-separated */
 	int64_t erased_at;
+	int birth_ym; /* year * 12 + month - 1 of birth; 0 unknown */
+	char *ethnicity_detail; /* category label, see demog_ethnicity */
+	char *postcode;
+	char *language;
+	char *communication_needs; /* sorted, comma-separated */
+	json_t *extra;             /* custom fields {"NAME": "text"} */
 };
 
 /* A member field as it is named in CSV, the CLI and the API. */
@@ -42,7 +48,12 @@ struct member_field {
 	const char *name;
 	const char *aliases; /* comma-separated, for CSV headers */
 	const char *help;
+	int demographic; /* an unreadable value is only a warning on import */
 };
+
+/* Custom fields are named "extra.NAME"; NAME is letters, digits, '_', '-'. */
+#define MEMBER_EXTRA_PREFIX "extra."
+#define MEMBER_EXTRA_MAX    32 /* custom fields a member may have */
 
 /* The fields in export order; n set to their count. */
 const struct member_field *member_fields(size_t *n);
@@ -56,6 +67,13 @@ int member_set_index(struct member *, size_t i, const char *value,
                      char **cause);
 /* A field as text, as export writes it. Caller frees. */
 char *member_get_text(const struct member *, const char *field);
+/* 1 if field names a custom field ("extra.NAME" with a good NAME). */
+int member_extra_name_ok(const char *field);
+/* Keep only the outward code of the postcode ("LS1 4AP" -> "LS1"). */
+void member_postcode_outward(struct member *);
+/* The age band at time now: from the birth month if known, else as
+ * recorded; NULL if neither. */
+const char *member_age_band(const struct member *, int64_t now);
 /* Check the whole record (contact for the preferred channel...). */
 int member_validate(const struct member *, char **cause);
 /* Fill in defaults for a new member: joined now, term end from months. */
@@ -73,6 +91,10 @@ int64_t member_by_email(struct db *, const char *email);
 /* Erase every personal field; keep anonymised answers; audit it. */
 int member_erase(struct db *, int64_t id, const char *actor, char **cause);
 json_t *member_to_json(const struct member *);
+
+/* The custom field names used in a practice (all if NULL), sorted, as a
+ * JSON array of strings. */
+json_t *member_extra_names(struct db *, const char *practice);
 
 /* Filters for member_list: NULL means any. */
 struct member_filter {

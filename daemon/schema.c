@@ -203,6 +203,18 @@ static const char *const migrations[] = {
     "CREATE INDEX receipts_parked_outbox ON receipts_parked(outbox_id)"
     " WHERE outbox_id IS NOT NULL;"
     "CREATE INDEX receipts_parked_age ON receipts_parked(received_at);",
+    /* 8: members: birth month, ethnic category, postcode, language,
+     * communication needs, custom fields. */
+    "ALTER TABLE members ADD COLUMN birth_ym INTEGER;"
+    "ALTER TABLE members ADD COLUMN ethnicity_detail TEXT;"
+    "ALTER TABLE members ADD COLUMN postcode TEXT;"
+    "ALTER TABLE members ADD COLUMN language TEXT;"
+    "ALTER TABLE members ADD COLUMN communication_needs TEXT;"
+    "CREATE TABLE member_extra ("
+    " member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+    " name TEXT NOT NULL, value TEXT NOT NULL,"
+    " PRIMARY KEY (member_id, name)) WITHOUT ROWID;"
+    "CREATE INDEX member_extra_name ON member_extra(name, value);",
 };
 
 int

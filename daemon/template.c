@@ -52,6 +52,23 @@ static const struct placeholder {
 };
 #define NPLACEHOLDERS (sizeof placeholders / sizeof *placeholders)
 
+/*
+ * Custom member fields, {{member.extra.NAME}}: any NAME may be used, so
+ * their names are interned here as met (placeholder numbers from
+ * NPLACEHOLDERS on). A member without the field renders it empty.
+ */
+#define EXTRA_PREFIX "member.extra."
+#define EXTRA_SAMPLE "a custom field value" /* 20 characters */
+static char **extra_names;
+static size_t nextra_names;
+
+static const char *
+var_name(size_t var)
+{
+	return var < NPLACEHOLDERS ? placeholders[var].name
+	                           : extra_names[var - NPLACEHOLDERS];
+}
+
 enum node_kind { NODE_TEXT, NODE_VAR, NODE_IF, NODE_UNLESS, NODE_END };
 
 struct node {
@@ -179,6 +196,17 @@ tvars_get(const struct tvars *v, const char *name)
 	return NULL;
 }
 
+/* Empty every value whose name starts with prefix. */
+void
+tvars_clear_prefix(struct tvars *v, const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		if (strncmp(v->v[i].name, prefix, strlen(prefix)) == 0)
+			v->v[i].value[0] = '\0';
+}
+
 void
 tvars_free(struct tvars *v)
 {
@@ -199,14 +227,23 @@ placeholder_find(const char *name, size_t len, size_t *idx)
 {
 	size_t i;
 
-	for (i = 0; i < NPLACEHOLDERS; i++) {
-		if (strlen(placeholders[i].name) == len &&
-		    strncmp(placeholders[i].name, name, len) == 0) {
+	for (i = 0; i < NPLACEHOLDERS + nextra_names; i++) {
+		if (strlen(var_name(i)) == len &&
+		    strncmp(var_name(i), name, len) == 0) {
 			*idx = i;
 			return 0;
 		}
 	}
-	return -1;
+	if (len <= strlen(EXTRA_PREFIX) || len > strlen(EXTRA_PREFIX) + 40 ||
+	    strncmp(name, EXTRA_PREFIX, strlen(EXTRA_PREFIX)) != 0 ||
+	    memchr(name + strlen(EXTRA_PREFIX), '.',
+	           len - strlen(EXTRA_PREFIX)) != NULL)
+		return -1;
+	extra_names = xreallocarray(extra_names, nextra_names + 1,
+	                            sizeof *extra_names);
+	extra_names[nextra_names] = xstrndup(name, len);
+	*idx = NPLACEHOLDERS + nextra_names++;
+	return 0;
 }
 
 static struct node *
@@ -356,8 +393,8 @@ parse_part(const char *s, const char *origin, int line, struct part *part,
 		nd = &part->nodes[ps.open[ps.depth - 1]];
 		*cause = xasprintf(
 		    "%s:%d: section {{%c%s}} has no {{/%s}}", origin, nd->line,
-		    nd->kind == NODE_IF ? '#' : '^', placeholders[nd->var].name,
-		    placeholders[nd->var].name);
+		    nd->kind == NODE_IF ? '#' : '^', var_name(nd->var),
+		    var_name(nd->var));
 		return -1;
 	}
 	return 0;
@@ -470,11 +507,14 @@ check_segments(const struct template *t, int max, char **cause)
 	struct tvars *v;
 	struct rendered r;
 	struct sms_info info;
+	size_t i;
 	int rc = 0;
 
 	if (t->channel != TMPL_SMS || max <= 0)
 		return 0;
 	v = tvars_sample();
+	for (i = 0; i < nextra_names; i++)
+		tvars_set(v, extra_names[i], EXTRA_SAMPLE);
 	if (template_render(t, v, &r, cause) == -1) {
 		tvars_free(v);
 		return -1;
@@ -661,9 +701,11 @@ static int
 render_var(const struct part *p, const struct node *nd, const struct tvars *v,
            enum render_mode mode, struct buf *b, char **cause)
 {
-	const char *name = placeholders[nd->var].name;
+	const char *name = var_name(nd->var);
 	const char *value = tvars_get(v, name);
 
+	if ((value == NULL || *value == '\0') && nd->var >= NPLACEHOLDERS)
+		return 0;
 	if (value == NULL || *value == '\0') {
 		*cause = xasprintf("%s:%d: no value for {{%s}}", p->origin,
 		                   nd->line, name);
@@ -708,7 +750,7 @@ render_part(const struct part *p, const struct tvars *v, enum render_mode mode,
 			break;
 		case NODE_IF:
 		case NODE_UNLESS:
-			value = tvars_get(v, placeholders[nd->var].name);
+			value = tvars_get(v, var_name(nd->var));
 			empty = value == NULL || *value == '\0';
 			if (empty == (nd->kind == NODE_IF))
 				i = nd->end;

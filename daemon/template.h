@@ -23,6 +23,8 @@ struct tvars *tvars_sample(void);
 void tvars_set(struct tvars *, const char *name, const char *value);
 /* The value of name, or NULL when unset. */
 const char *tvars_get(const struct tvars *, const char *name);
+/* Empty every value whose name starts with prefix ("member.extra."). */
+void tvars_clear_prefix(struct tvars *, const char *prefix);
 void tvars_free(struct tvars *);
 
 /* Load dir/email/NAME.txt (+ NAME.html) or dir/sms/NAME.txt; an SMS longer

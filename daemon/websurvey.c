@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "demog.h"
 #include "form.h"
 #include "http.h"
 #include "log.h"
@@ -410,7 +411,8 @@ store_response(struct db *db, const struct survey *s, const struct stoken *t,
 	        " member_id, channel, started_at, completed_at, age_band, sex,"
 	        " ethnicity) SELECT ?1, nullif(?2, 0), ?3,"
 	        " CASE WHEN ?5 THEN NULL ELSE nullif(?4, 0) END, 'web', ?6, ?6,"
-	        " m.age_band, m.sex, m.ethnicity FROM (SELECT 1)"
+	        " " DEMOG_AGE_BAND_SQL("m.birth_ym", "m.age_band", "?6")
+	        ", m.sex, m.ethnicity FROM (SELECT 1)"
 	        " LEFT JOIN members m ON m.id = ?4");
 	int64_t rid;
 	const char *v;

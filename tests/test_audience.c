@@ -147,6 +147,34 @@ filter_db(void)
 	return db;
 }
 
+/* The age band comes from the birth month at evaluation time; custom
+ * fields filter as extra.NAME=V, ignoring case. */
+static void
+test_birth_month_and_extra(void **state)
+{
+	struct db *db = filter_db();
+	char *cause = NULL;
+
+	assert_int_equal(
+	    db_exec(db,
+	            "UPDATE members SET birth_ym = 1956 * 12 WHERE id = 2;"
+	            "INSERT INTO member_extra VALUES (1, 'school', 'Yes');"
+	            "INSERT INTO member_extra VALUES (4, 'school', 'no');"
+	            "INSERT INTO member_extra VALUES (4, 'ward', 'yes');",
+	            &cause),
+	    0);
+	/* Member 2 is recorded 16-24 but was born in January 1956. */
+	assert_walk(db, "age_band=16-24", "1:email");
+	assert_walk(db, "age_band=65-74", "2:email,3:email");
+	assert_walk(db, "extra.school=yes", "1:email");
+	assert_walk(db, "Extra.School=YES|no", "1:email,4:email");
+	assert_walk(db, "extra.school=yes,age_band=16-24", "1:email");
+	assert_walk(db, "extra.ward=no", "");
+	parse_fails("extra.bad name=x", "not a custom field name");
+	parse_fails("extra.school=", "no value");
+	db_close(db);
+}
+
 static void
 test_filters(void **state)
 {
@@ -370,6 +398,7 @@ main(void)
 	    cmocka_unit_test(test_parse_errors),
 	    cmocka_unit_test(test_sql_has_no_values),
 	    cmocka_unit_test(test_filters),
+	    cmocka_unit_test(test_birth_month_and_extra),
 	    cmocka_unit_test(test_not_responded),
 	    cmocka_unit_test(test_channel_choice),
 	    cmocka_unit_test(test_frequency_cap),

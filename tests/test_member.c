@@ -11,6 +11,7 @@
 
 #include "db.h"
 #include "member.h"
+#include "member_edit.h"
 #include "member_io.h"
 #include "practice.h"
 
@@ -191,7 +192,8 @@ static const char *import_csv =
     "R2,Bob,Smith,0044 7700900002,,35-44,m\r\n"
     "R3,Cat,Jones,12345,cat@example.org,45-54,female\r\n"
     "R4,Dan,\"Multi\nLine\",+44 (0)7700 900004,,99-100,male\r\n"
-    "R5,Eve,Ng,,eve@example.org,16-24,female\r\n";
+    "R5,Eve,Ng,,eve@example.org,16-24,female\r\n"
+    "R6,Fay,Ali,07700 900006,,about 40,robot\r\n";
 
 static void
 test_import_keep_good(void **state)
@@ -205,8 +207,8 @@ test_import_keep_good(void **state)
 	assert_int_equal(member_import(db, fp, "t.csv", "A81001",
 	                               IMPORT_KEEP_GOOD, 36, 0, &r, &cause),
 	                 0);
-	assert_int_equal(r.rows, 5);
-	assert_int_equal(r.added, 3);
+	assert_int_equal(r.rows, 6);
+	assert_int_equal(r.added, 4);
 	assert_int_equal(r.bad, 2);
 	assert_true(r.written);
 	/* Bad rows carry their physical line numbers. */
@@ -216,6 +218,15 @@ test_import_keep_good(void **state)
 	    strstr(json_string_value(json_object_get(e, "error")), "mobile"));
 	e = json_array_get(r.errors, 1);
 	assert_int_equal(json_integer_value(json_object_get(e, "line")), 5);
+	/* Unreadable demographics keep the member, with a warning each. */
+	assert_int_equal(r.warned, 2);
+	e = json_array_get(r.warnings, 0);
+	assert_int_equal(json_integer_value(json_object_get(e, "line")), 8);
+	assert_non_null(strstr(json_string_value(json_object_get(e, "warning")),
+	                       "age_band: 'about 40'"));
+	e = json_array_get(r.warnings, 1);
+	assert_non_null(strstr(json_string_value(json_object_get(e, "warning")),
+	                       "sex: 'robot'"));
 	import_report_clear(&r);
 	/* The same file again changes nothing. */
 	rewind(fp);
@@ -224,7 +235,7 @@ test_import_keep_good(void **state)
 	                 0);
 	assert_int_equal(r.added, 0);
 	assert_int_equal(r.updated, 0);
-	assert_int_equal(r.unchanged, 3);
+	assert_int_equal(r.unchanged, 4);
 	import_report_clear(&r);
 	fclose(fp);
 	db_close(db);
@@ -261,11 +272,128 @@ test_import_strict_and_dry_run(void **state)
 	assert_int_equal(member_import(db, fp, "t.csv", "A81001",
 	                               IMPORT_DRY_RUN, 36, 0, &r, &cause),
 	                 0);
-	assert_int_equal(r.added, 3);
+	assert_int_equal(r.added, 4);
 	assert_false(r.written);
 	assert_int_equal(count_members(db), 0);
 	import_report_clear(&r);
 	fclose(fp);
+	db_close(db);
+}
+
+static int64_t
+add_member(struct db *db, const char *first, const char *last,
+           const char *email, const char *mobile)
+{
+	struct member *m = member_new(1, "A81001");
+	char *cause = NULL;
+	int64_t id;
+
+	member_set(m, "first_name", first, &cause);
+	member_set(m, "last_name", last, &cause);
+	member_set(m, "email", email, &cause);
+	member_set(m, "mobile", mobile, &cause);
+	member_set(m, "consent_sms", "2025-01-01", &cause);
+	member_defaults(m, 36);
+	assert_int_equal(member_save(db, m, &cause), 0);
+	id = m->id;
+	member_free(m);
+	return id;
+}
+
+/*
+ * Issue 10 fault 6: a household mobile shared by Margaret (registered) and
+ * David (in the file) must not turn Margaret into David.
+ */
+static void
+test_import_shared_mobile_conflict(void **state)
+{
+	struct db *db = setup_db();
+	struct import_report r;
+	char *cause = NULL;
+	struct member *l;
+	int64_t id = add_member(db, "Margaret", "Hill", "margaret@example.org",
+	                        "07700 900111");
+	FILE *fp = csv_file("first_name,last_name,email,mobile,consent_sms\n"
+	                    "David,Hill,david@example.org,07700900111,no\n"
+	                    "David,Hill,,07700900111,no\n"
+	                    "Margaret,Hill,margaret@example.org,07700900111,"
+	                    "2025-01-01\n");
+	json_t *e;
+
+	assert_int_equal(member_import(db, fp, "t.csv", "A81001",
+	                               IMPORT_KEEP_GOOD, 36, 0, &r, &cause),
+	                 0);
+	assert_int_equal(r.rows, 3);
+	assert_int_equal(r.bad, 2);
+	assert_int_equal(r.updated, 0);
+	assert_int_equal(r.unchanged, 1);
+	e = json_array_get(r.errors, 0);
+	assert_int_equal(json_integer_value(json_object_get(e, "line")), 2);
+	assert_non_null(strstr(json_string_value(json_object_get(e, "error")),
+	                       "conflicts with member 1"));
+	e = json_array_get(r.errors, 1);
+	assert_int_equal(json_integer_value(json_object_get(e, "line")), 3);
+	import_report_clear(&r);
+	l = member_load(db, id);
+	assert_string_equal(l->first_name, "Margaret");
+	assert_string_equal(l->email, "margaret@example.org");
+	assert_true(l->consent_sms_at > 0);
+	assert_int_equal(count_members(db), 1);
+	member_free(l);
+	fclose(fp);
+	db_close(db);
+}
+
+/* The use case both faces call: a duplicate is refused unless the number
+ * is deliberately shared; one audit row per save, on member:ID. */
+static void
+test_member_edit_duplicate(void **state)
+{
+	struct db *db = setup_db();
+	struct member_edit_opts o = {.actor = "test", .term_months = 36};
+	struct member *m;
+	char *cause = NULL;
+	int64_t other = 0;
+	sqlite3_stmt *st;
+
+	add_member(db, "Margaret", "Hill", "margaret@example.org",
+	           "07700900111");
+	m = member_new(1, "A81001");
+	member_set(m, "first_name", "David", &cause);
+	member_set(m, "mobile", "07700900111", &cause);
+	assert_int_equal(member_edit_save(db, m, &o, &other, &cause),
+	                 MEMBER_EDIT_CONFLICT);
+	assert_int_equal(other, 1);
+	assert_non_null(strstr(cause, "mobile"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(count_members(db), 1);
+	o.shared_number = 1;
+	assert_int_equal(member_edit_save(db, m, &o, &other, &cause),
+	                 MEMBER_EDIT_OK);
+	assert_int_equal(m->id, 2);
+	/* A shared number does not share an email. */
+	member_set(m, "email", "MARGARET@example.org", &cause);
+	assert_int_equal(member_edit_save(db, m, &o, &other, &cause),
+	                 MEMBER_EDIT_CONFLICT);
+	free(cause);
+	cause = NULL;
+	member_set(m, "email", "", &cause);
+	member_set(m, "last_name", "Hill", &cause);
+	assert_int_equal(member_edit_save(db, m, &o, &other, &cause),
+	                 MEMBER_EDIT_OK);
+	st = db_stmt(db, "SELECT group_concat(action || ' ' || object, ';')"
+	                 " FROM audit WHERE action LIKE 'member.%'");
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal(db_col_text(st, 0),
+	                    "member.add member:2;member.update member:2");
+	sqlite3_reset(st);
+	/* An invalid record is refused before anything is written. */
+	member_set(m, "mobile", "", &cause);
+	assert_int_equal(member_edit_save(db, m, &o, &other, &cause),
+	                 MEMBER_EDIT_INVALID);
+	free(cause);
+	member_free(m);
 	db_close(db);
 }
 
@@ -289,7 +417,7 @@ test_export_round_trip(void **state)
 	assert_int_equal(member_import(b, out, "e.csv", "A81001", IMPORT_STRICT,
 	                               36, 0, &r, &cause),
 	                 0);
-	assert_int_equal(r.added, 3);
+	assert_int_equal(r.added, 4);
 	assert_int_equal(r.bad, 0);
 	import_report_clear(&r);
 	assert_int_equal(member_export(b, out2, "A81001", 1, &cause), 0);
@@ -320,6 +448,8 @@ main(void)
 	    cmocka_unit_test(test_import_keep_good),
 	    cmocka_unit_test(test_import_strict_and_dry_run),
 	    cmocka_unit_test(test_export_round_trip),
+	    cmocka_unit_test(test_import_shared_mobile_conflict),
+	    cmocka_unit_test(test_member_edit_duplicate),
 	};
 	return cmocka_run_group_tests_name("member", tests, NULL, NULL);
 }

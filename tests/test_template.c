@@ -263,6 +263,39 @@ test_missing_value(void **state)
 	tvars_free(v);
 }
 
+/* {{member.extra.NAME}}: any custom field; empty when the member has
+ * none; a section can test for it. */
+static void
+test_extra_fields(void **state)
+{
+	struct template *t = parse_ok(
+	    "Hi {{member.first_name}}.{{#member.extra.school}} Parents at "
+	    "{{member.extra.school}}: join us.{{/member.extra.school}}",
+	    TMPL_SMS);
+	struct tvars *v = tvars_new();
+	struct rendered r;
+	char *cause = NULL;
+
+	tvars_set(v, "member.first_name", "Ann");
+	assert_int_equal(template_render(t, v, &r, &cause), 0);
+	assert_string_equal(r.text, "Hi Ann.");
+	rendered_clear(&r);
+	tvars_set(v, "member.extra.school", "Hillcrest Primary");
+	assert_int_equal(template_render(t, v, &r, &cause), 0);
+	assert_string_equal(r.text,
+	                    "Hi Ann. Parents at Hillcrest Primary: join us.");
+	rendered_clear(&r);
+	tvars_clear_prefix(v, "member.extra.");
+	assert_int_equal(template_render(t, v, &r, &cause), 0);
+	assert_string_equal(r.text, "Hi Ann.");
+	rendered_clear(&r);
+	assert_true(template_uses(t, "member.extra.school"));
+	template_free(t);
+	tvars_free(v);
+	parse_fails("{{member.extra}}", TMPL_SMS, "unknown placeholder");
+	parse_fails("{{member.extra.a.b}}", TMPL_SMS, "unknown placeholder");
+}
+
 static void
 test_escaping_html_only(void **state)
 {
@@ -720,6 +753,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_load_crlf, setup_dir,
 	                                    teardown_dir),
 	    cmocka_unit_test(test_tvars),
+	    cmocka_unit_test(test_extra_fields),
 	    cmocka_unit_test(test_shipped_templates),
 	    cmocka_unit_test(test_no_untested_templates),
 	};
