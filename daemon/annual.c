@@ -9,6 +9,7 @@
 #include "annual.h"
 #include "htmlout.h"
 #include "log.h"
+#include "meeting.h"
 #include "practice.h"
 #include "represent.h"
 #include "survey.h"
@@ -22,6 +23,7 @@ struct year {
 	struct db *db;
 	struct practice *p;
 	int64_t start, end;    /* [start, end) */
+	int64_t now;
 	int year, first_month; /* first_month: 1 or 4 */
 };
 
@@ -45,61 +47,74 @@ ystmt(struct year *y, const char *sql)
 
 /* ---- sections ----------------------------------------------------------- */
 
-#define IN_AT(t) "(" t " IS NULL OR " t " >= ?2)"
+/* The last moment the report covers: the period's end, or now. */
+static int64_t
+year_last(const struct year *y)
+{
+	return y->end - 1 < y->now ? y->end - 1 : y->now;
+}
+
+/*
+ * One membership figure (represent_members_at: an active term on the
+ * date) at the start and at the end, and the joiners and leavers between,
+ * so that start + joined - left = end.
+ */
 static json_t *
 members_json(struct year *y)
 {
+	int64_t last = year_last(y);
 	sqlite3_stmt *st = ystmt(
-	    y,
-	    "SELECT"
-	    " total(joined_at < ?2 AND" IN_AT(
-	        "erased_at") " AND"
-	                     "  " IN_AT(
-	                         "term_ends_at") "),"
-	                                         " total(joined_at < ?3 AND "
-	                                         "(erased_at IS NULL OR "
-	                                         "erased_at >= ?3)"
-	                                         "  AND (term_ends_at IS NULL "
-	                                         "OR term_ends_at >= ?3)),"
-	                                         " total(joined_at >= ?2 AND "
-	                                         "joined_at < ?3),"
-	                                         " total(min(coalesce(erased_"
-	                                         "at, 9e18), "
-	                                         "coalesce(term_ends_at,"
-	                                         "  9e18)) >= ?2 AND "
-	                                         "min(coalesce(erased_at, "
-	                                         "9e18),"
-	                                         "  coalesce(term_ends_at, "
-	                                         "9e18)) < ?3)"
-	                                         " FROM members WHERE "
-	                                         "practice_id = ?1");
+	    y, "SELECT total(joined_at > ?2 AND joined_at <= ?4),"
+	       " total(min(coalesce(term_ends_at, 9e18),"
+	       "  coalesce(erased_at, 9e18)) > ?2 AND"
+	       "  min(coalesce(term_ends_at, 9e18),"
+	       "  coalesce(erased_at, 9e18)) <= ?4 AND joined_at <= ?4)"
+	       " FROM members WHERE practice_id = ?1");
 	json_t *o = json_object();
+	char day[11];
 
+	db_bind_int(st, 4, last);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		fatalx("annual: members: %s", db_errmsg(y->db));
-	jsonx_set(o, "start",
-	          json_integer((json_int_t)sqlite3_column_double(st, 0)));
+	jsonx_set(o, "definition",
+	          json_string("members with an active term on the date"));
+	jsonx_set(o, "start_date",
+	          json_string(util_format_date(y->start, day)));
+	jsonx_set(o, "end_date", json_string(util_format_date(last, day)));
+	jsonx_set(o, "start", json_integer(represent_members_at(
+	                          y->db, y->p->id, y->start)));
 	jsonx_set(o, "end",
-	          json_integer((json_int_t)sqlite3_column_double(st, 1)));
+	          json_integer(represent_members_at(y->db, y->p->id, last)));
 	jsonx_set(o, "joined",
-	          json_integer((json_int_t)sqlite3_column_double(st, 2)));
+	          json_integer((json_int_t)sqlite3_column_double(st, 0)));
 	jsonx_set(o, "left",
-	          json_integer((json_int_t)sqlite3_column_double(st, 3)));
+	          json_integer((json_int_t)sqlite3_column_double(st, 1)));
 	return o;
 }
 
+/* Meetings of the year: held (marked so, or not cancelled and past),
+ * cancelled and still planned. */
 static json_t *
 meetings_json(struct year *y)
 {
-	sqlite3_stmt *st = ystmt(y, "SELECT at, minutes IS NOT NULL FROM"
-	                            " meetings WHERE practice_id = ?1 AND"
-	                            " at >= ?2 AND at < ?3 ORDER BY at");
+	sqlite3_stmt *st = ystmt(
+	    y, "SELECT m.at, m.minutes IS NOT NULL, m.status FROM meetings m"
+	       " WHERE m.practice_id = ?1 AND m.at >= ?2 AND m.at < ?3"
+	       " ORDER BY m.at");
 	json_t *o = json_object(), *dates = json_array();
-	long n = 0, minutes = 0, quarters = 0;
+	long n = 0, minutes = 0, quarters = 0, cancelled = 0, planned = 0;
 	int seen[4] = {0}, q;
+	const char *status;
 	char day[11];
 
 	while (sqlite3_step(st) == SQLITE_ROW) {
+		status = meeting_status(db_col_text(st, 2),
+		                        sqlite3_column_int64(st, 0), y->now);
+		if (strcmp(status, "held") != 0) {
+			cancelled += strcmp(status, "cancelled") == 0;
+			planned += strcmp(status, "planned") == 0;
+			continue;
+		}
 		n++;
 		minutes += sqlite3_column_int(st, 1);
 		jsonx_push(dates, json_string(util_format_date(
@@ -110,6 +125,8 @@ meetings_json(struct year *y)
 			quarters++;
 	}
 	jsonx_set(o, "held", json_integer(n));
+	jsonx_set(o, "cancelled", json_integer(cancelled));
+	jsonx_set(o, "planned", json_integer(planned));
 	jsonx_set(o, "with_minutes", json_integer(minutes));
 	jsonx_set(o, "quarters_with_a_meeting", json_integer(quarters));
 	jsonx_set(o, "dates", dates);
@@ -599,12 +616,21 @@ int
 annual_report(struct db *db, const char *code, int year, int financial,
               json_t **out, char **cause)
 {
-	struct year y = {
-	    .db = db, .year = year, .first_month = financial ? 4 : 1};
+	return annual_report_at(db, code, year, financial, time(NULL), out,
+	                        cause);
+}
+
+int
+annual_report_at(struct db *db, const char *code, int year, int financial,
+                 int64_t now, json_t **out, char **cause)
+{
+	struct year y = {.db = db,
+	                 .year = year,
+	                 .first_month = financial ? 4 : 1,
+	                 .now = now};
 	char day[11], *s;
 	json_t *o, *rep;
 	struct facts f;
-	int64_t now = time(NULL);
 
 	*out = NULL;
 	if (year < 2000 || year > 2999) {
@@ -629,8 +655,7 @@ annual_report(struct db *db, const char *code, int year, int financial,
 	jsonx_set(o, "from", json_string(util_format_date(y.start, day)));
 	jsonx_set(o, "to", json_string(util_format_date(y.end - 1, day)));
 	jsonx_set(o, "members", members_json(&y));
-	if (represent_report(db, code, y.end < now ? y.end - 1 : now, &rep,
-	                     cause) == -1)
+	if (represent_report(db, code, year_last(&y), &rep, cause) == -1)
 		fatalx("annual: representation: %s", *cause);
 	jsonx_set(o, "representation", rep);
 	jsonx_set(o, "meetings", meetings_json(&y));

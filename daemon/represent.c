@@ -18,9 +18,9 @@
 /* Members must be 16 or over: children are not in the population base. */
 #define CHILD_BAND "0-15"
 
+/* Members with an active term at ?2: the one membership figure. */
 #define ACTIVE                                                                 \
-	" FROM members WHERE practice_id = ?1 AND erased_at IS NULL"           \
-	" AND joined_at <= ?2 AND (term_ends_at IS NULL OR term_ends_at > ?2)"
+	" FROM members WHERE practice_id = ?1 AND " REPRESENT_ACTIVE_SQL
 
 /* The profile fields; SQL chosen from constants, never built from input. */
 static const struct rfield {
@@ -347,10 +347,8 @@ tags_json(struct db *db, int64_t pid, int64_t at)
 {
 	sqlite3_stmt *st = db_stmt(
 	    db, "SELECT t.tag, count(*) FROM member_tags t JOIN members m ON"
-	        " m.id = t.member_id WHERE m.practice_id = ?1 AND"
-	        " m.erased_at IS NULL AND m.joined_at <= ?2 AND"
-	        " (m.term_ends_at IS NULL OR m.term_ends_at > ?2)"
-	        " GROUP BY t.tag ORDER BY 2 DESC, 1");
+	        " m.id = t.member_id WHERE m.practice_id = ?1 AND "
+	    REPRESENT_ACTIVE_SQL " GROUP BY t.tag ORDER BY 2 DESC, 1");
 	json_t *arr = json_array(), *o;
 
 	db_bind_int(st, 1, pid);
@@ -383,6 +381,12 @@ active_members(struct db *db, int64_t pid, int64_t at, const char *extra)
 		v = (long)sqlite3_column_double(
 		    st, strcmp(extra, "carer") == 0 ? 1 : 2);
 	return v;
+}
+
+long
+represent_members_at(struct db *db, int64_t pid, int64_t at)
+{
+	return active_members(db, pid, at, NULL);
 }
 
 int

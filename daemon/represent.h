@@ -18,6 +18,17 @@ struct html;
 #define REPRESENT_THRESHOLD 0.8
 
 /*
+ * A member "with an active term on the date ?2": joined by then, and
+ * neither their term ended nor their record erased by then. Every
+ * membership figure in the reports uses this one definition.
+ */
+#define REPRESENT_ACTIVE_SQL                                                   \
+	"joined_at <= ?2 AND (term_ends_at IS NULL OR term_ends_at > ?2)"      \
+	" AND (erased_at IS NULL OR erased_at > ?2)"
+/* The number of members of practice id pid active at time at. */
+long represent_members_at(struct db *, int64_t pid, int64_t at);
+
+/*
  * Replace the population profile of practice code with the CSV on fp
  * (field,value,patients), in one transaction. On bad input nothing is
  * written and *cause lists every problem, one "origin:line: message" a line.

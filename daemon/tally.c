@@ -22,12 +22,23 @@
 	" FROM answers a JOIN responses r ON r.id = a.response_id "            \
 	"WHERE" RESP_WHERE " AND a.question = ?6"
 
+/*
+ * The channel that invited a response: stored when it came in; for older
+ * responses of a known member, their first invitation of the campaign; a
+ * text reply was invited by text. A web answer from an emailed link is an
+ * email response.
+ */
+#define INVITED                                                                \
+	"coalesce(r.invited_channel, (SELECT o.channel FROM outbox o"          \
+	" JOIN runs u ON u.id = o.run_id WHERE u.campaign_id = r.campaign_id"  \
+	" AND o.member_id = r.member_id ORDER BY u.reminder, o.id LIMIT 1),"   \
+	" nullif(r.channel, 'web'))"
 static const char sql_counts[] =
     "SELECT count(*), count(r.completed_at), count(r.campaign_id),"
     " total(r.channel = 'email'), total(r.channel = 'sms'),"
     " total(r.channel = 'web'),"
-    " total(r.campaign_id IS NOT NULL AND r.channel = 'email'),"
-    " total(r.campaign_id IS NOT NULL AND r.channel = 'sms')"
+    " total(r.campaign_id IS NOT NULL AND " INVITED " = 'email'),"
+    " total(r.campaign_id IS NOT NULL AND " INVITED " = 'sms')"
     " FROM responses r WHERE" RESP_WHERE
     " AND EXISTS (SELECT 1 FROM answers a WHERE a.response_id = r.id)";
 static const char sql_invited[] =
@@ -353,6 +364,12 @@ add_rates(struct tq *t, json_t *o)
 	jsonx_set(by, "sms", json_integer(ch[1]));
 	jsonx_set(by, "web", json_integer(ch[2]));
 	jsonx_set(o, "responses_by_channel", by);
+	by = json_object();
+	jsonx_set(by, "email", json_integer(camp_ch[0]));
+	jsonx_set(by, "sms", json_integer(camp_ch[1]));
+	jsonx_set(by, "unknown",
+	          json_integer(camp - camp_ch[0] - camp_ch[1]));
+	jsonx_set(o, "responses_by_invitation", by);
 	by = json_object();
 	jsonx_set(by, "email", json_integer(inv[0]));
 	jsonx_set(by, "sms", json_integer(inv[1]));
