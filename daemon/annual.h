@@ -19,7 +19,9 @@ int annual_report(struct db *, const char *code, int year, int financial,
 /* The same, as at time now (the clock passed in). */
 int annual_report_at(struct db *, const char *code, int year, int financial,
                      int64_t now, json_t **out, char **cause);
-/* The report as one self-contained HTML page. Caller frees. */
-char *annual_html(const json_t *report, size_t *len);
+/* The report as one self-contained HTML page, following NHS England's
+ * reporting template; small numbers suppressed unless internal. Caller
+ * frees. */
+char *annual_html(const json_t *report, int internal, size_t *len);
 
 #endif

@@ -39,6 +39,8 @@ static const char style[] =
     "vertical-align:top}td.n{text-align:right}thead th{background:#e8edee}"
     ".flag{color:#d5281b;font-weight:600}.note{color:#4c6272;"
     "font-size:.9rem}"
+    ".internal{border:3px solid #d5281b;color:#d5281b;font-weight:700;"
+    "padding:.4rem .6rem;margin:0 0 1rem}"
     "@media (max-width:40rem){body{padding:.5rem;font-size:.95rem}"
     "h1{font-size:1.35rem}th,td{padding:.2rem .3rem}}"
     "@media print{@page{size:A4;margin:15mm}body{max-width:none;"
@@ -353,6 +355,13 @@ html_line_chart(struct html *h, const char *title, const char *desc,
 		svg_text(h, x0 + dx * i, y0 + 20, "middle", labels[i]);
 	line_points(h, values, n, x0, dx, y0, scale);
 	fputs("</svg>\n", h->fp);
+}
+
+void
+html_internal(struct html *h, const char *text)
+{
+	html_elem(h, "p class=\"internal\" role=\"note\"", text);
+	fputc('\n', h->fp);
 }
 
 char *

@@ -48,7 +48,12 @@ int represent_report(struct db *, const char *code, int64_t at, json_t **out,
  * share is 0. */
 double represent_ratio(long members, long members_base, long patients,
                        long patients_base);
-/* Append the report's tables (and a chart per field) to an HTML page. */
-void represent_html(struct html *, const json_t *report);
+/* Append the report's tables (and a chart per field) to an HTML page;
+ * small numbers suppressed unless internal. */
+void represent_html(struct html *, const json_t *report, int internal);
+
+/* The report as one page titled with the practice and its date. Caller
+ * frees. */
+char *represent_page(const json_t *report, int internal, size_t *len);
 
 #endif
