@@ -85,6 +85,8 @@ report_parse(int argc, char **argv, struct report_opts *o, int annual)
 				return -1;
 		} else if (ch == 'f' && annual)
 			o->financial = 1;
+		else if (ch == 'i')
+			o->internal = 1;
 		else
 			return -1;
 	}

@@ -3,17 +3,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
+#include "comments.h"
 #include "csvio.h"
 #include "htmlout.h"
+#include "publish.h"
 #include "tally.h"
 #include "util.h"
 #include "xmalloc.h"
 
 #define RESULTS_USAGE                                                          \
 	"results SURVEY|CAMPAIGN [--practice CODE] [--from DATE] [--to DATE]"  \
-	" [--by age_band|sex|ethnicity] [--json|--csv|--html FILE]"
+	" [--by age_band|sex|ethnicity] [--json|--csv|--html FILE"            \
+	" [--internal]]"
 
 enum { OUT_TEXT, OUT_JSON, OUT_CSV, OUT_HTML };
 
@@ -264,55 +268,160 @@ results_csv(const json_t *r)
 
 /* ---- HTML --------------------------------------------------------------- */
 
-static void
-html_summary(struct html *h, const json_t *r)
+/* A count for the page: as is on the staff view, else "<5" for 1-4. */
+static char *
+hcount(long n, int internal)
 {
-	const json_t *inv = json_object_get(r, "invitations");
-	char *c = jfmt(r, "completion_rate", "%"),
-	     *rate = jfmt(r, "response_rate", "%");
-	char *line;
+	return publish_count(n, internal);
+}
 
-	line =
-	    xasprintf("%ld responses, %ld completed (%s). %ld invitations "
-	              "delivered (email %ld, SMS %ld); response rate %s.",
-	              ji(r, "responses"), ji(r, "completed"), c,
-	              ji(inv, "total"), ji(inv, "email"), ji(inv, "sms"), rate);
+/* Invitations and responses by the channel that invited them. */
+static void
+html_channels(struct html *h, const json_t *r, int internal)
+{
+	static const char *const heads[] = {"Invited by", "Members invited",
+	                                    "Responses", "Response rate"};
+	static const char *const ch[] = {"email", "sms"};
+	const json_t *inv = json_object_get(r, "invitations");
+	const json_t *by = json_object_get(r, "responses_by_invitation");
+	const json_t *rate = json_object_get(r, "response_rate_by_channel");
+	char *cells[4];
+	size_t i, k;
+
+	html_table_begin(h, "Responses by the channel that invited them",
+	                 heads, 4);
+	for (i = 0; i < 2; i++) {
+		long n = ji(inv, ch[i]), m = ji(by, ch[i]);
+
+		cells[0] = publish_value("channel", ch[i]);
+		cells[1] = hcount(n, internal);
+		cells[2] = hcount(m, internal);
+		cells[3] = !internal && (publish_small(n) || publish_small(m))
+		               ? xstrdup("-")
+		               : jfmt(rate, ch[i], "%");
+		html_table_row(h, (const char *const *)cells, 4);
+		for (k = 0; k < 4; k++)
+			free(cells[k]);
+	}
+	html_table_end(h);
+}
+
+/* Title, period, "as at", who was asked. */
+static struct html *
+html_head(const json_t *r, int internal)
+{
+	const json_t *s = json_object_get(r, "survey");
+	const json_t *p = json_object_get(r, "practice");
+	const json_t *per = json_object_get(r, "period");
+	const json_t *inv = json_object_get(r, "invitations");
+	char *from = publish_iso_date(js(per, "from")),
+	     *to = publish_iso_date(js(per, "to")), *title, *line, *n, *m,
+	     *period;
+	char asat[32];
+	struct html *h;
+
+	period = !*from               ? xstrdup("no responses yet")
+	         : strcmp(from, to) == 0 ? xstrdup(from)
+	                                 : xasprintf("%s to %s", from, to);
+	title = xasprintf("%sSurvey results: %s, %s, %s",
+	                  internal ? "NOT FOR PUBLICATION: " : "",
+	                  js(s, "title"),
+	                  *js(p, "name") ? js(p, "name") : "all practices",
+	                  period);
+	h = html_new(title);
+	free(period);
+	if (internal)
+		html_internal(h, PUBLISH_INTERNAL);
+	n = hcount(ji(inv, "total"), internal);
+	m = hcount(ji(r, "responses"), internal);
+	line = xasprintf("Who was asked: members of the practice's Patient "
+	                 "Participation Group and its virtual network, not "
+	                 "all patients. %s invited, %s responded. As at %s.",
+	                 n, m, publish_date(time(NULL), asat));
 	html_elem(h, "p", line);
+	if (!internal)
+		html_elem(h, "p class=\"note\"", PUBLISH_NOTE);
 	free(line);
+	free(n);
+	free(m);
+	free(title);
+	free(from);
+	free(to);
+	return h;
+}
+
+static void
+html_summary(struct html *h, const json_t *r, int internal)
+{
+	char *rate = jfmt(r, "response_rate", "%"), *n, *c, *line;
+	int small = !internal && publish_small(ji(r, "responses"));
+
+	n = hcount(ji(r, "responses"), internal);
+	c = hcount(ji(r, "completed"), internal);
+	line = xasprintf("%s responses, %s completed; overall response rate "
+	                 "%s.",
+	                 n, c, small ? "not shown" : rate);
+	html_elem(h, "p", line);
+	html_channels(h, r, internal);
+	free(line);
+	free(n);
 	free(c);
 	free(rate);
 }
 
+/* The option counts of a question, suppressed unless internal. */
+static void
+option_flags(const json_t *q, int internal, long *counts, unsigned char *fl,
+             size_t n)
+{
+	const json_t *o;
+	size_t i;
+
+	json_array_foreach(json_object_get(q, "options"), i, o) counts[i] =
+	    ji(o, "count");
+	memset(fl, 0, n);
+	if (!internal)
+		publish_suppress(counts, n,
+		                 !json_is_true(json_object_get(q, "multiple")),
+		                 fl);
+}
+
 /* The option chart and its table, as one figure. */
 static void
-html_options(struct html *h, const json_t *q)
+html_options(struct html *h, const json_t *q, int internal)
 {
 	const json_t *opts = json_object_get(q, "options"), *o;
 	size_t n = json_array_size(opts), i;
 	struct html_bar *bars = xcalloc(n, sizeof *bars);
 	char **shown = xcalloc(n, sizeof *shown), *desc, *cells[3];
+	long *counts = xcalloc(n, sizeof *counts);
+	unsigned char *fl = xcalloc(n, 1);
 	static const char *const heads[] = {"Answer", "Count", "Percent"};
 
+	option_flags(q, internal, counts, fl, n);
 	json_array_foreach(opts, i, o)
 	{
-		shown[i] = jfmt(o, "percent", "%");
+		shown[i] = fl[i] ? publish_cell(counts[i], fl[i])
+		                 : jfmt(o, "percent", "%");
 		bars[i] = (struct html_bar){
 		    js(o, "label"),
-		    json_number_value(json_object_get(o, "percent")), shown[i]};
+		    fl[i] ? 0 : json_number_value(json_object_get(o, "percent")),
+		    shown[i]};
 	}
-	desc = xasprintf("Bar chart: percentage of the %ld respondents giving "
-	                 "each answer. The table below holds the same figures.",
-	                 ji(q, "respondents"));
+	desc = xasprintf("Bar chart: percentage of the respondents giving "
+	                 "each answer, on a scale of 0 to 100%%. The table "
+	                 "below holds the same figures.");
 	html_raw(h, "<figure>");
 	html_bar_chart(h, js(q, "text"), desc, bars, n, 100);
 	html_table_begin(h, js(q, "text"), heads, 3);
 	json_array_foreach(opts, i, o)
 	{
 		cells[0] = (char *)js(o, "label");
-		cells[1] = xasprintf("%ld", ji(o, "count"));
-		cells[2] = shown[i];
+		cells[1] = publish_cell(counts[i], fl[i]);
+		cells[2] = fl[i] ? xstrdup("-") : jfmt(o, "percent", "%");
 		html_table_row(h, (const char *const *)cells, 3);
 		free(cells[1]);
+		free(cells[2]);
 	}
 	html_table_end(h);
 	html_raw(h, "</figure>\n");
@@ -321,6 +430,8 @@ html_options(struct html *h, const json_t *q)
 	free(shown);
 	free(bars);
 	free(desc);
+	free(counts);
+	free(fl);
 }
 
 static void
@@ -330,17 +441,18 @@ html_by(struct html *h, const json_t *q, const json_t *by)
 	size_t n = json_array_size(opts), i, j;
 	const char **heads = xcalloc(n + 2, sizeof *heads);
 	char **cells = xcalloc(n + 2, sizeof *cells), *cap, *pct;
+	const char *field = js(by, "field");
 
-	heads[0] = js(by, "field");
+	heads[0] = publish_field(field);
 	heads[1] = "Respondents";
 	for (i = 0; i < n; i++)
 		heads[i + 2] = js(json_array_get(opts, i), "label");
 	cap = xasprintf("%s, by %s: count (percent of the group)",
-	                js(q, "text"), js(by, "field"));
+	                js(q, "text"), publish_field(field));
 	html_table_begin(h, cap, heads, n + 2);
 	json_array_foreach(json_object_get(by, "groups"), i, g)
 	{
-		cells[0] = xstrdup(js(g, "group"));
+		cells[0] = publish_value(field, js(g, "group"));
 		cells[1] =
 		    xstrdup(js(json_object_get(g, "respondents"), "shown"));
 		json_array_foreach(json_object_get(g, "cells"), j, c)
@@ -385,58 +497,105 @@ html_stats(struct html *h, const json_t *q)
 		free(parts[i]);
 }
 
+/* Staff view: every answer, with the member (named surveys) and date. */
 static void
 html_answers(struct html *h, const json_t *q)
 {
 	const json_t *a;
 	size_t i;
-	char *line;
+	char *line, *day;
 
 	html_raw(h, "<ul>");
 	json_array_foreach(json_object_get(q, "answers"), i, a)
 	{
+		day = publish_iso_date(js(a, "date"));
 		if (json_is_string(json_object_get(a, "member")))
 			line = xasprintf("%s (%s, %s)", js(a, "text"),
-			                 js(a, "member"), js(a, "date"));
+			                 js(a, "member"), day);
 		else
-			line =
-			    xasprintf("%s (%s)", js(a, "text"), js(a, "date"));
+			line = xasprintf("%s (%s)", js(a, "text"), day);
 		html_elem(h, "li", line);
 		free(line);
+		free(day);
 	}
 	html_raw(h, "</ul>\n");
 }
 
+/* Published: the approved comments as moderated, and their themes. */
 static void
-html_question(struct html *h, const json_t *q)
+html_comments(struct html *h, const json_t *q)
+{
+	static const char *const heads[] = {"Theme", "Comments"};
+	const json_t *a, *t;
+	size_t i;
+	char *n;
+
+	if (json_array_size(json_object_get(q, "answers")) == 0) {
+		html_elem(h, "p", "No comments have been approved for "
+		                  "publication.");
+		return;
+	}
+	html_elem(h, "p", "Comments approved for publication, with personal "
+	                  "details removed:");
+	html_raw(h, "<ul>");
+	json_array_foreach(json_object_get(q, "answers"), i, a)
+	    html_elem(h, "li", js(a, "text"));
+	html_raw(h, "</ul>\n");
+	if (json_array_size(json_object_get(q, "themes")) == 1 &&
+	    !json_is_string(json_object_get(
+	        json_array_get(json_object_get(q, "themes"), 0), "theme")))
+		return;
+	html_table_begin(h, "Themes of the approved comments", heads, 2);
+	json_array_foreach(json_object_get(q, "themes"), i, t)
+	{
+		const char *cells[2];
+
+		n = publish_count(ji(t, "comments"), 0);
+		cells[0] = json_is_string(json_object_get(t, "theme"))
+		               ? js(t, "theme")
+		               : "No theme";
+		cells[1] = n;
+		html_table_row(h, cells, 2);
+		free(n);
+	}
+	html_table_end(h);
+}
+
+static void
+html_question(struct html *h, const json_t *q, int internal)
 {
 	const json_t *fft = json_object_get(q, "fft");
-	char *line, *a, *b;
+	int small = !internal && publish_small(ji(q, "respondents"));
+	char *line, *a, *b, *n;
 
 	html_raw(h, "<section>");
 	html_elem(h, "h2", js(q, "text"));
-	line = xasprintf("%ld respondents.", ji(q, "respondents"));
+	n = hcount(ji(q, "respondents"), internal);
+	line = xasprintf("%s respondents.", n);
 	html_elem(h, "p", line);
 	free(line);
+	free(n);
 	if (json_array_size(json_object_get(q, "options")) > 0)
-		html_options(h, q);
-	if (fft != NULL) {
+		html_options(h, q, internal);
+	if (fft != NULL && !small) {
 		a = jfmt(fft, "positive", "%");
 		b = jfmt(fft, "negative", "%");
 		line =
 		    xasprintf("Friends and Family Test: %s positive (Very good "
 		              "or Good), %s negative (Poor or Very poor), out "
-		              "of all %ld answers including Neither good nor "
-		              "poor and Don't know.",
-		              a, b, ji(fft, "denominator"));
+		              "of all answers including Neither good nor poor "
+		              "and Don't know.",
+		              a, b);
 		html_elem(h, "p", line);
 		free(line);
 		free(a);
 		free(b);
 	}
-	if (json_object_get(q, "mean") != NULL)
+	if (json_object_get(q, "mean") != NULL && !small)
 		html_stats(h, q);
-	if (json_object_get(q, "answers") != NULL)
+	if (json_object_get(q, "themes") != NULL)
+		html_comments(h, q);
+	else if (json_object_get(q, "answers") != NULL)
 		html_answers(h, q);
 	if (json_object_get(q, "by") != NULL)
 		html_by(h, q, json_object_get(q, "by"));
@@ -444,20 +603,17 @@ html_question(struct html *h, const json_t *q)
 }
 
 static int
-results_html(const json_t *r, const char *file)
+results_html(const json_t *r, const char *file, int internal)
 {
-	const json_t *s = json_object_get(r, "survey"), *q;
-	struct html *h;
-	char *title, *doc;
+	const json_t *q;
+	struct html *h = html_head(r, internal);
+	char *doc;
 	size_t i, len;
 
-	title = xasprintf("Results: %s", js(s, "title"));
-	h = html_new(title);
-	html_summary(h, r);
+	html_summary(h, r, internal);
 	json_array_foreach(json_object_get(r, "questions"), i, q)
-	    html_question(h, q);
+	    html_question(h, q, internal);
 	doc = html_finish(h, &len);
-	free(title);
 	return cli_write_page(file, doc, len) == EXIT_OK ? 0 : -1;
 }
 
@@ -485,8 +641,10 @@ cmd_results(struct ctx *ctx, int argc, char **argv)
 	    {"json", no_argument, NULL, 'j'},
 	    {"csv", no_argument, NULL, 'c'},
 	    {"html", required_argument, NULL, 'h'},
+	    {"internal", no_argument, NULL, 'i'},
 	    {NULL, 0, NULL, 0}};
 	struct tally_query q = {0};
+	int internal = 0;
 	const char *html = NULL;
 	int ch, out = OUT_TEXT, rc = EXIT_OK;
 	json_t *r;
@@ -518,13 +676,24 @@ cmd_results(struct ctx *ctx, int argc, char **argv)
 			out = OUT_HTML;
 			html = optarg;
 			break;
+		case 'i':
+			internal = 1;
+			break;
 		default:
 			return cli_usage(RESULTS_USAGE);
 		}
 	}
-	if (optind != argc - 1)
+	if (optind != argc - 1 || (internal && out != OUT_HTML))
 		return cli_usage(RESULTS_USAGE);
 	q.target = argv[optind];
+	/* A published page shows moderated comments only. */
+	if (out == OUT_HTML && !internal) {
+		if (comments_sync(cli_db(ctx), time(NULL)) == -1) {
+			cli_error("cannot read the comments");
+			return EXIT_FAIL;
+		}
+		q.approved = 1;
+	}
 	if (q.by != NULL && !tally_by_valid(q.by)) {
 		cli_error(
 		    "cannot break down by %s (age_band, sex or ethnicity)",
@@ -544,7 +713,7 @@ cmd_results(struct ctx *ctx, int argc, char **argv)
 		results_text(r);
 	else if (out == OUT_CSV && results_csv(r) == -1)
 		rc = EXIT_FAIL;
-	else if (out == OUT_HTML && results_html(r, html) == -1)
+	else if (out == OUT_HTML && results_html(r, html, internal) == -1)
 		rc = EXIT_FAIL;
 	json_decref(r);
 	return rc;

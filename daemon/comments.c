@@ -7,6 +7,8 @@
 #include "comments.h"
 #include "jsonx.h"
 #include "log.h"
+#include "response.h"
+#include "survey.h"
 #include "textnorm.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -288,29 +290,68 @@ struct newc {
 	char *question, *text;
 };
 
-/* Text answers (num is NULL) without a comment row. */
+/* Append the answers to question key of survey sid without a comment. */
+static void
+unseen_question(struct db *db, int64_t sid, const char *key,
+                struct newc **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT a.response_id, r.practice_id, a.value"
+	        " FROM answers a JOIN responses r ON r.id = a.response_id"
+	        " WHERE r.survey_id = ?1 AND a.question = ?2 AND a.value <> ''"
+	        " AND NOT EXISTS (SELECT 1 FROM comments c WHERE"
+	        " c.response_id = a.response_id AND c.question = a.question)");
+
+	db_bind_int(st, 1, sid);
+	db_bind_text(st, 2, key);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		*out = xreallocarray(*out, *n + 1, sizeof **out);
+		(*out)[*n].rid = sqlite3_column_int64(st, 0);
+		(*out)[*n].pid = sqlite3_column_int64(st, 1);
+		(*out)[*n].question = xstrdup(key);
+		(*out)[*n].text = xstrdup(db_col_text(st, 2));
+		(*n)++;
+	}
+	sqlite3_reset(st);
+}
+
+static int
+newc_cmp(const void *a, const void *b)
+{
+	const struct newc *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* The answers to text questions (by each survey's definition) without a
+ * comment row, grouped by practice. */
 static size_t
 unseen(struct db *db, struct newc **out)
 {
-	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT a.response_id, r.practice_id, a.question, a.value"
-	        " FROM answers a JOIN responses r ON r.id = a.response_id"
-	        " WHERE a.num IS NULL AND a.value <> '' AND NOT EXISTS"
-	        " (SELECT 1 FROM comments c WHERE c.response_id ="
-	        " a.response_id AND c.question = a.question)"
-	        " ORDER BY r.practice_id");
-	size_t n = 0;
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT DISTINCT survey_id FROM responses");
+	int64_t *ids = NULL;
+	size_t nids = 0, n = 0, i, q;
+	struct survey *s;
 
 	*out = NULL;
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		*out = xreallocarray(*out, n + 1, sizeof **out);
-		(*out)[n].rid = sqlite3_column_int64(st, 0);
-		(*out)[n].pid = sqlite3_column_int64(st, 1);
-		(*out)[n].question = xstrdup(db_col_text(st, 2));
-		(*out)[n].text = xstrdup(db_col_text(st, 3));
-		n++;
+		ids = xreallocarray(ids, nids + 1, sizeof *ids);
+		ids[nids++] = sqlite3_column_int64(st, 0);
 	}
 	sqlite3_reset(st);
+	for (i = 0; i < nids; i++) {
+		if ((s = response_survey(db, ids[i])) == NULL)
+			continue;
+		for (q = 0; q < s->nquestions; q++)
+			if (s->questions[q].type == Q_TEXT)
+				unseen_question(db, ids[i],
+				                s->questions[q].key, out, &n);
+		survey_free(s);
+	}
+	free(ids);
+	if (n > 1)
+		qsort(*out, n, sizeof **out, newc_cmp);
 	return n;
 }
 

@@ -107,6 +107,8 @@ numeric(const char *s)
 {
 	if (s == NULL || *s == '\0')
 		return 0;
+	if (strcmp(s, "*") == 0 || strcmp(s, "-") == 0)
+		return 1;
 	if (*s == '<' || *s == '-' || *s == '*')
 		s++;
 	return strspn(s, "0123456789.%") == strlen(s) && *s != '\0';
@@ -185,15 +187,23 @@ short_label(const char *s)
 	return xasprintf("%.*s\xE2\x80\xA6", (int)n, s);
 }
 
-/* An SVG <text> element; text escaped. */
+/* An SVG <text> element of class cls (NULL: none); text escaped. */
+static void
+svg_text_class(struct html *h, double x, double y, const char *anchor,
+               const char *cls, const char *text)
+{
+	fprintf(h->fp, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\"%s%s%s>",
+	        x, y, anchor, cls ? " class=\"" : "", cls ? cls : "",
+	        cls ? "\"" : "");
+	html_text(h, text);
+	fputs("</text>", h->fp);
+}
+
 static void
 svg_text(struct html *h, double x, double y, const char *anchor,
          const char *text)
 {
-	fprintf(h->fp, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">", x, y,
-	        anchor);
-	html_text(h, text);
-	fputs("</text>", h->fp);
+	svg_text_class(h, x, y, anchor, NULL, text);
 }
 
 /* The largest value of the bars, or 1 if none is above 0. */
@@ -242,10 +252,11 @@ bar_draw(struct html *h, const struct html_bar *b, size_t i, double max)
 	        "fill=\"#005eb8\"/>",
 	        BAR_LEFT, y + 6, w);
 	if (BAR_LEFT + w + 6 + tw <= BAR_WIDTH || w < tw + 8)
-		svg_text(h, BAR_LEFT + w + 6, y + 21, "start", value);
+		svg_text_class(h, BAR_LEFT + w + 6, y + 21, "start", "v",
+		               value);
 	else {
 		fprintf(h->fp, "<g fill=\"#fff\">");
-		svg_text(h, BAR_LEFT + w - 4, y + 21, "end", value);
+		svg_text_class(h, BAR_LEFT + w - 4, y + 21, "end", "v", value);
 		fputs("</g>", h->fp);
 	}
 	free(label);

@@ -26,8 +26,11 @@ publish_suppress(const long *v, size_t n, int total_shown,
 	}
 	if (!total_shown || hidden != 1)
 		return;
+	/* The smallest shown cell, a zero only if nothing else is left. */
 	for (i = 0; i < n; i++)
-		if (flags[i] == PUB_SHOWN && (best == n || v[i] < v[best]))
+		if (flags[i] == PUB_SHOWN &&
+		    (best == n || (v[best] == 0 && v[i] > 0) ||
+		     (v[i] > 0 && v[i] < v[best])))
 			best = i;
 	if (best < n)
 		flags[best] = PUB_HIDDEN;

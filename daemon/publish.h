@@ -20,8 +20,8 @@ enum publish_cell { PUB_SHOWN, PUB_SMALL, PUB_HIDDEN };
 /*
  * Suppress counts v[0..n): 1 to 4 become PUB_SMALL; then, if a total of the
  * line is published and exactly one cell is suppressed, the smallest shown
- * cell becomes PUB_HIDDEN so the small one cannot be worked out by
- * subtraction. flags has n entries.
+ * cell above 0 (else a 0) becomes PUB_HIDDEN so the small one cannot be
+ * worked out by subtraction. flags has n entries.
  */
 void publish_suppress(const long *v, size_t n, int total_shown,
                       unsigned char *flags);

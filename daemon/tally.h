@@ -23,6 +23,7 @@ struct tally_query {
 	const char *practice; /* practice code, or NULL for all */
 	int64_t from, to;     /* responses started in [from, to); 0: open */
 	const char *by;       /* age_band, sex, ethnicity, or NULL */
+	int approved;         /* free text: approved comments only, masked */
 };
 
 /* A cell's fate in a published breakdown. */

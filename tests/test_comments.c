@@ -12,6 +12,7 @@
 #include "comments.h"
 #include "db.h"
 #include "practice.h"
+#include "survey.h"
 
 static const char *const names[] = {"patel", "jones", "siân"};
 
@@ -85,6 +86,31 @@ test_mask_names(void **state)
 
 /* ---- the store ---------------------------------------------------------- */
 
+static const char survey_yaml[] =
+    "slug: exp\ntitle: E\nversion: 1\nanonymous: false\nquestions:\n"
+    "  - key: rating\n    type: scale\n    text: Rate\n    min: 1\n"
+    "    max: 5\n"
+    "  - key: comment\n    type: text\n    text: Anything else?\n";
+
+/* The survey's definition, as survey load stores it. */
+static void
+load_definition(struct db *db)
+{
+	struct survey *s;
+	char *errors = NULL, *text;
+	sqlite3_stmt *st;
+
+	if (survey_load_string(survey_yaml, strlen(survey_yaml), "test", &s,
+	                       &errors) != 0)
+		fail_msg("%s", errors);
+	text = survey_dumps(s);
+	st = db_stmt(db, "UPDATE surveys SET definition = ? WHERE id = 1");
+	db_bind_text(st, 1, text);
+	assert_int_equal(db_done(db, st), 0);
+	free(text);
+	survey_free(s);
+}
+
 static int
 setup(void **state)
 {
@@ -105,7 +131,7 @@ setup(void **state)
 	            " 'Sam Okafor', 0, 0);"
 	            "INSERT INTO surveys (id, slug, version, title, anonymous,"
 	            " definition, hash, loaded_at) VALUES (1, 'exp', 1, 'E', 0,"
-	            " '{}', 'x', 0);"
+	            " '', 'x', 0);"
 	            "INSERT INTO campaigns (id, name, practice_id, kind,"
 	            " survey_id, template, channels, created_at) VALUES (1,"
 	            " 'spring', 1, 'survey', 1, 't', 'email', 0);"
@@ -114,10 +140,11 @@ setup(void **state)
 	            " (1, 1, 1, 1, 1, 'web', 1741000000),"
 	            " (2, 1, 1, 1, NULL, 'web', 1741000000);"
 	            "INSERT INTO answers VALUES (1, 'comment', 'Mary Quint here,"
-	            " mary@example.org', NULL), (1, 'rating', '4', 4),"
+	            " mary@example.org', NULL), (1, 'rating', '4', NULL),"
 	            " (2, 'comment', 'Sam was great', NULL);",
 	            &cause),
 	    0);
+	load_definition(db);
 	*state = db;
 	return 0;
 }

@@ -655,6 +655,43 @@ test_representation(void **state)
 	assert_true(represent_ratio(1, 10, 0, 1000) == -1);
 }
 
+/* The published page suppresses the 16-24 group of 1 (and one more, so it
+ * cannot be worked out); the staff view shows it and says so. */
+static void
+test_representation_published(void **state)
+{
+	struct db *db = *state;
+	char *cause = NULL, *pub, *staff, *annual;
+	json_t *r;
+
+	load_profile(db, profile, 0, &cause);
+	assert_int_equal(represent_report(db, "P1", T0, &r, &cause), 0);
+	pub = represent_page(r, 0, NULL);
+	staff = represent_page(r, 1, NULL);
+	json_decref(r);
+	assert_non_null(strstr(pub, "<th scope=\"row\">16 to 24</th>"
+	                            "<td class=\"n\">&lt;5</td>"));
+	assert_null(strstr(pub, "<td class=\"n\">1</td>"));
+	assert_null(strstr(pub, "age_band=16-24"));
+	assert_null(strstr(pub, "not for publication"));
+	assert_non_null(strstr(staff, "<th scope=\"row\">16 to 24</th>"
+	                              "<td class=\"n\">1</td>"));
+	assert_non_null(strstr(staff, "not for publication"));
+	assert_non_null(strstr(staff, "age_band=16-24"));
+	/* The tag of 3 carers. */
+	assert_non_null(strstr(pub, "<th scope=\"row\">carer</th>"
+	                            "<td class=\"n\">&lt;5</td>"));
+	assert_int_equal(annual_report(db, "P1", 2025, 0, &r, &cause), 0);
+	annual = annual_html(r, 0, NULL);
+	json_decref(r);
+	assert_null(strstr(annual, "Smith"));
+	assert_null(strstr(annual, "<td class=\"n\">1</td>"));
+	assert_non_null(strstr(annual, "&lt;5"));
+	free(pub);
+	free(staff);
+	free(annual);
+}
+
 static void
 test_profile_errors(void **state)
 {
@@ -842,6 +879,8 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_representation, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_representation_published,
+	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_profile_errors, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_actions, setup, teardown),
