@@ -11,13 +11,17 @@
 #include "htmlout.h"
 #include "publish.h"
 #include "tally.h"
+#include "trend.h"
 #include "util.h"
 #include "xmalloc.h"
 
 #define RESULTS_USAGE                                                          \
 	"results SURVEY|CAMPAIGN [--practice CODE] [--from DATE] [--to DATE]"  \
-	" [--by age_band|sex|ethnicity] [--json|--csv|--html FILE"            \
-	" [--internal]]"
+	" [--by age_band|sex|ethnicity|month|quarter]"                         \
+	" [--json|--csv|--html FILE [--internal]]"
+#define SUBMISSION_USAGE                                                       \
+	"results SURVEY|CAMPAIGN --submission --month YYYY-MM --practice CODE" \
+	" [--json]"
 
 enum { OUT_TEXT, OUT_JSON, OUT_CSV, OUT_HTML };
 
@@ -617,6 +621,323 @@ results_html(const json_t *r, const char *file, int internal)
 	return cli_write_page(file, doc, len) == EXIT_OK ? 0 : -1;
 }
 
+/* ---- over time ---------------------------------------------------------- */
+
+/* A count and percent of option j of question i in a period; NULL if none. */
+static const json_t *
+period_option(const json_t *per, size_t i, size_t j)
+{
+	if (per == NULL || json_is_null(per))
+		return NULL;
+	return json_array_get(
+	    json_object_get(json_array_get(json_object_get(per, "questions"), i),
+	                    "options"),
+	    j);
+}
+
+static void
+trend_text(const json_t *r)
+{
+	const json_t *p, *prev;
+	size_t i;
+	char *rate;
+
+	printf("%s by %s\n", js(json_object_get(r, "survey"), "title"),
+	       js(r, "by"));
+	printf("%-9s %9s %9s %8s\n", "PERIOD", "RESPONSES", "PREVIOUS", "RATE");
+	json_array_foreach(json_object_get(r, "periods"), i, p)
+	{
+		prev = json_object_get(p, "previous");
+		rate = jfmt(p, "response_rate", "%");
+		printf("%-9s %9ld %9ld %8s\n", js(p, "period"),
+		       ji(p, "responses"), ji(prev, "responses"), rate);
+		free(rate);
+	}
+}
+
+static int
+trend_csv_row(const char *period, const char *question, const char *option,
+              const char *label, const json_t *cur, const json_t *prev,
+              const char *ck, const char *pk)
+{
+	char *c = cur ? jfmt(cur, ck, "") : xstrdup(""),
+	     *pc = cur && pk ? jfmt(cur, pk, "") : xstrdup(""),
+	     *q = prev ? jfmt(prev, ck, "") : xstrdup(""),
+	     *pq = prev && pk ? jfmt(prev, pk, "") : xstrdup("");
+	const char *f[8] = {period, question, option, label, c, pc, q, pq};
+	int rv, i;
+
+	for (i = 4; i < 8; i++)
+		if (strcmp(f[i], "-") == 0)
+			f[i] = "";
+	rv = csvw_record(stdout, f, 8);
+
+	free(c);
+	free(pc);
+	free(q);
+	free(pq);
+	return rv;
+}
+
+/* period,question,option,label,count,percent,previous_count,
+ * previous_percent: the previous period's figures beside each row. */
+static int
+trend_csv(const json_t *r)
+{
+	static const char *const head[] = {
+	    "period", "question", "option", "label", "count", "percent",
+	    "previous_count", "previous_percent"};
+	const json_t *p, *prev, *qd, *cq, *pq;
+	size_t i, k, j;
+	char *num;
+	int rv = csvw_record(stdout, head, 8);
+
+	json_array_foreach(json_object_get(r, "periods"), i, p)
+	{
+		prev = json_object_get(p, "previous");
+		rv |= trend_csv_row(js(p, "period"), "", "responses", "", p,
+		                    prev, "responses", "response_rate");
+		json_array_foreach(json_object_get(r, "questions"), k, qd)
+		{
+			cq = json_array_get(json_object_get(p, "questions"), k);
+			pq = json_array_get(json_object_get(prev, "questions"),
+			                    k);
+			rv |= trend_csv_row(js(p, "period"), js(qd, "key"),
+			                    "respondents", "", cq, pq,
+			                    "respondents", NULL);
+			if (json_object_get(cq, "fft_positive") != NULL)
+				rv |= trend_csv_row(js(p, "period"),
+				                    js(qd, "key"), "fft_positive",
+				                    "", cq, pq, "fft_positive",
+				                    NULL);
+			json_array_foreach(json_object_get(qd, "options"), j,
+			                   cq)
+			{
+				num = xasprintf("%zu", j + 1);
+				rv |= trend_csv_row(
+				    js(p, "period"), js(qd, "key"), num,
+				    json_string_value(cq),
+				    period_option(p, k, j),
+				    period_option(prev, k, j), "count",
+				    "percent");
+				free(num);
+			}
+		}
+	}
+	return rv;
+}
+
+/* "40% (previous 35%)", suppressed as the page asks. */
+static char *
+trend_cell(const json_t *cur, const json_t *prev, int internal)
+{
+	char *a, *b, *out;
+	int hide_a = cur == NULL || (!internal && publish_small(ji(cur, "count"))),
+	    hide_b = prev == NULL ||
+	             (!internal && publish_small(ji(prev, "count")));
+
+	a = hide_a ? xstrdup(cur && ji(cur, "count") ? "<5" : "-")
+	           : jfmt(cur, "percent", "%");
+	b = hide_b ? xstrdup(prev && ji(prev, "count") ? "<5" : "-")
+	           : jfmt(prev, "percent", "%");
+	out = xasprintf("%s (previous %s)", a, b);
+	free(a);
+	free(b);
+	return out;
+}
+
+static void
+trend_html_question(struct html *h, const json_t *r, const json_t *qd,
+                    size_t k, int internal)
+{
+	const json_t *opts = json_object_get(qd, "options"), *p, *prev, *cq,
+	             *pq;
+	size_t n = json_array_size(opts), i, j;
+	const char **heads = xcalloc(n + 3, sizeof *heads);
+	char **cells = xcalloc(n + 3, sizeof *cells), *cap;
+
+	heads[0] = "Period";
+	heads[1] = "Respondents";
+	heads[2] = "Previous period";
+	for (j = 0; j < n; j++)
+		heads[j + 3] = json_string_value(json_array_get(opts, j));
+	cap = xasprintf("%s: percent of respondents per period, with the "
+	                "period before",
+	                js(qd, "text"));
+	html_elem(h, "h2", js(qd, "text"));
+	html_table_begin(h, cap, heads, n + 3);
+	json_array_foreach(json_object_get(r, "periods"), i, p)
+	{
+		prev = json_object_get(p, "previous");
+		cq = json_array_get(json_object_get(p, "questions"), k);
+		pq = json_array_get(json_object_get(prev, "questions"), k);
+		cells[0] = xstrdup(js(p, "period"));
+		cells[1] = publish_count(ji(cq, "respondents"), internal);
+		cells[2] = publish_count(ji(pq, "respondents"), internal);
+		for (j = 0; j < n; j++)
+			cells[j + 3] = trend_cell(period_option(p, k, j),
+			                          period_option(prev, k, j),
+			                          internal);
+		html_table_row(h, (const char *const *)cells, n + 3);
+		for (j = 0; j < n + 3; j++)
+			free(cells[j]);
+	}
+	html_table_end(h);
+	free(cap);
+	free(heads);
+	free(cells);
+}
+
+/* Responses per period: a chart and its table. */
+static void
+trend_html_responses(struct html *h, const json_t *r, int internal)
+{
+	static const char *const heads[] = {"Period", "Responses",
+	                                    "Previous period", "Response rate"};
+	const json_t *periods = json_object_get(r, "periods"), *p;
+	size_t n = json_array_size(periods), i;
+	struct html_bar *bars = xcalloc(n + 1, sizeof *bars);
+	char **shown = xcalloc(n + 1, sizeof *shown), *cells[4];
+
+	json_array_foreach(periods, i, p)
+	{
+		long v = ji(p, "responses");
+		int small = !internal && publish_small(v);
+
+		shown[i] = publish_count(v, internal);
+		bars[i] = (struct html_bar){js(p, "period"),
+		                            small ? 0 : (double)v, shown[i]};
+	}
+	html_raw(h, "<figure>");
+	html_bar_chart(h, "Responses per period",
+	               "Bar chart: the number of responses in each period. "
+	               "The table below holds the figures, with the period "
+	               "before each.",
+	               bars, n, 0);
+	html_table_begin(h, "Responses per period", heads, 4);
+	json_array_foreach(periods, i, p)
+	{
+		const json_t *prev = json_object_get(p, "previous");
+
+		cells[0] = xstrdup(js(p, "period"));
+		cells[1] = publish_count(ji(p, "responses"), internal);
+		cells[2] = publish_count(ji(prev, "responses"), internal);
+		cells[3] = !internal && publish_small(ji(p, "responses"))
+		               ? xstrdup("-")
+		               : jfmt(p, "response_rate", "%");
+		html_table_row(h, (const char *const *)cells, 4);
+		for (size_t k = 0; k < 4; k++)
+			free(cells[k]);
+	}
+	html_table_end(h);
+	html_raw(h, "</figure>\n");
+	for (i = 0; i < n; i++)
+		free(shown[i]);
+	free(shown);
+	free(bars);
+}
+
+static int
+trend_html(const json_t *r, const char *file, int internal)
+{
+	const json_t *qd;
+	char *title, *doc, asat[32], *line;
+	struct html *h;
+	size_t i, len;
+	const json_t *p = json_object_get(r, "practice");
+
+	title = xasprintf("%sSurvey results by %s: %s, %s",
+	                  internal ? "NOT FOR PUBLICATION: " : "",
+	                  js(r, "by"), js(json_object_get(r, "survey"), "title"),
+	                  *js(p, "name") ? js(p, "name") : "all practices");
+	h = html_new(title);
+	free(title);
+	if (internal)
+		html_internal(h, PUBLISH_INTERNAL);
+	line = xasprintf("Who was asked: members of the practice's Patient "
+	                 "Participation Group and its virtual network, not "
+	                 "all patients. Each period is shown with the period "
+	                 "before it. As at %s.",
+	                 publish_date(time(NULL), asat));
+	html_elem(h, "p", line);
+	free(line);
+	if (!internal)
+		html_elem(h, "p class=\"note\"", PUBLISH_NOTE);
+	trend_html_responses(h, r, internal);
+	json_array_foreach(json_object_get(r, "questions"), i, qd)
+	    if (json_array_size(json_object_get(qd, "options")) > 0)
+	        trend_html_question(h, r, qd, i, internal);
+	doc = html_finish(h, &len);
+	return cli_write_page(file, doc, len) == EXIT_OK ? 0 : -1;
+}
+
+static int
+results_trend(struct ctx *ctx, const struct tally_query *q, const char *unit,
+              int out, const char *html, int internal)
+{
+	json_t *r;
+	char *cause = NULL;
+	int rc = EXIT_OK;
+
+	if (trend_run(cli_db(ctx), q, unit, &r, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		return EXIT_FAIL;
+	}
+	if (out == OUT_JSON) {
+		cli_json(r);
+		return EXIT_OK;
+	}
+	if (out == OUT_TEXT)
+		trend_text(r);
+	else if (out == OUT_CSV && trend_csv(r) == -1)
+		rc = EXIT_FAIL;
+	else if (out == OUT_HTML && trend_html(r, html, internal) == -1)
+		rc = EXIT_FAIL;
+	json_decref(r);
+	return rc;
+}
+
+/* results SURVEY --submission --month YYYY-MM: NHS England's FFT counts. */
+static int
+results_submission(struct ctx *ctx, const struct tally_query *q,
+                   const char *month, int json)
+{
+	static const char *const head[] = {
+	    "practice_code", "period", "mode", "very_good", "good",
+	    "neither_good_nor_poor", "poor", "very_poor", "dont_know", "total"};
+	json_t *rows;
+	const json_t *row;
+	char *cause = NULL, *cells[10];
+	size_t i, k;
+	int rv;
+
+	if (trend_fft_submission(cli_db(ctx), q->target, q->practice, month,
+	                         &rows, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		return EXIT_FAIL;
+	}
+	if (json) {
+		cli_json(rows);
+		return EXIT_OK;
+	}
+	rv = csvw_record(stdout, head, 10);
+	json_array_foreach(rows, i, row)
+	{
+		cells[0] = xstrdup(js(row, "practice"));
+		cells[1] = xstrdup(js(row, "period"));
+		cells[2] = xstrdup(js(row, "mode"));
+		for (k = 3; k < 10; k++)
+			cells[k] = xasprintf("%ld", ji(row, head[k]));
+		rv |= csvw_record(stdout, (const char *const *)cells, 10);
+		for (k = 0; k < 10; k++)
+			free(cells[k]);
+	}
+	json_decref(rows);
+	return rv == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
 /* ---- the command -------------------------------------------------------- */
 
 /* A --from/--to date; to a bare date, to adds a day (it is inclusive). */
@@ -642,9 +963,12 @@ cmd_results(struct ctx *ctx, int argc, char **argv)
 	    {"csv", no_argument, NULL, 'c'},
 	    {"html", required_argument, NULL, 'h'},
 	    {"internal", no_argument, NULL, 'i'},
+	    {"submission", no_argument, NULL, 's'},
+	    {"month", required_argument, NULL, 'm'},
 	    {NULL, 0, NULL, 0}};
 	struct tally_query q = {0};
-	int internal = 0;
+	int internal = 0, submission = 0;
+	const char *month = NULL, *unit = NULL;
 	const char *html = NULL;
 	int ch, out = OUT_TEXT, rc = EXIT_OK;
 	json_t *r;
@@ -679,6 +1003,12 @@ cmd_results(struct ctx *ctx, int argc, char **argv)
 		case 'i':
 			internal = 1;
 			break;
+		case 's':
+			submission = 1;
+			break;
+		case 'm':
+			month = optarg;
+			break;
 		default:
 			return cli_usage(RESULTS_USAGE);
 		}
@@ -694,10 +1024,23 @@ cmd_results(struct ctx *ctx, int argc, char **argv)
 		}
 		q.approved = 1;
 	}
+	if (submission) {
+		if (month == NULL || q.practice == NULL || out == OUT_HTML ||
+		    q.by != NULL || q.from != 0 || q.to != 0)
+			return cli_usage(SUBMISSION_USAGE);
+		return results_submission(ctx, &q, month, out == OUT_JSON);
+	}
+	if (month != NULL)
+		return cli_usage(SUBMISSION_USAGE);
+	if (q.by != NULL && trend_unit_valid(q.by)) {
+		unit = q.by;
+		q.by = NULL;
+		return results_trend(ctx, &q, unit, out, html, internal);
+	}
 	if (q.by != NULL && !tally_by_valid(q.by)) {
-		cli_error(
-		    "cannot break down by %s (age_band, sex or ethnicity)",
-		    q.by);
+		cli_error("cannot break down by %s (age_band, sex, ethnicity, "
+		          "month or quarter)",
+		          q.by);
 		return EXIT_USAGE;
 	}
 	if (tally_run(cli_db(ctx), &q, &r, &cause) == -1) {

@@ -917,3 +917,42 @@ out:
 	free(t.campaign);
 	return rv;
 }
+
+int
+tally_fft_modes(struct db *db, const struct tally_query *q,
+                long counts[TALLY_NMODES][6], char **cause)
+{
+	struct tq t;
+	sqlite3_stmt *st;
+	const char *ch;
+	size_t i;
+	long v;
+	int m, rv = -1;
+
+	memset(counts, 0, sizeof(long) * TALLY_NMODES * 6);
+	if (tq_init(&t, db, q, cause) == -1)
+		goto out;
+	for (i = 0; i < t.survey->nquestions; i++) {
+		if (t.survey->questions[i].type != Q_FFT)
+			continue;
+		st = question_stmt(&t,
+		                   "SELECT r.channel, a.value, count(*)"
+		                   ANSWERS_FROM " GROUP BY 1, 2",
+		                   &t.survey->questions[i]);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			ch = db_col_text(st, 0);
+			m = strcmp(ch, "sms") == 0   ? TALLY_MODE_SMS
+			    : strcmp(ch, "web") == 0 ? TALLY_MODE_WEB
+			                             : TALLY_MODE_OTHER;
+			v = strtol(db_col_text(st, 1), NULL, 10);
+			if (v >= 1 && v <= 6)
+				counts[m][v - 1] += sqlite3_column_int64(st, 2);
+		}
+	}
+	rv = 0;
+out:
+	if (t.survey != NULL)
+		survey_free(t.survey);
+	free(t.campaign);
+	return rv;
+}

@@ -272,10 +272,64 @@ def test_results(env):
     rc, out, err = env.ppgd("results", "fft", "--json", "--internal")
     t.check_eq(rc, 2, "--internal is for --html only")
 
+    test_over_time(env, db)
+
     rc, out, err = env.ppgd("results", "nosuch")
     t.check_eq(rc, 1, "unknown survey exits 1")
     rc, out, err = env.ppgd("results", "fft", "--by", "height")
     t.check_eq(rc, 2, "a bad --by is a usage error")
+
+
+def test_over_time(env, db):
+    rc, r, err = env.ppgd_json("results", "fft", "--practice", "P1", "--by",
+                               "month", "--from", "2025-02-01")
+    t.check_eq(rc, 0, "results --by month --json exits 0 (%s)" % err)
+    if r:
+        t.check_eq([p["period"] for p in r["periods"]], ["2025-02", "2025-03"],
+                   "one period a month from --from to the last response")
+        march = r["periods"][1]
+        t.check(march["responses"] == 30
+                and march["previous"]["period"] == "2025-02"
+                and march["previous"]["responses"] == 0,
+                "each period with the one before it")
+        t.check_eq(march["questions"][0]["fft_positive"], 66.7,
+                   "FFT by month")
+        t.check_eq(r["periods"][0]["previous"]["period"], "2025-01",
+                   "the first period has its previous too")
+    rc, out, err = env.ppgd("results", "fft", "--by", "quarter", "--csv")
+    rows = list(csv.reader(io.StringIO(out)))
+    t.check(rc == 0 and rows[0] == ["period", "question", "option", "label",
+                                    "count", "percent", "previous_count",
+                                    "previous_percent"]
+            and ["2025-Q1", "", "responses", "", "30", "100", "0", ""] in rows,
+            "results --by quarter --csv")
+    html = env.path("trend.html")
+    rc, out, err = env.ppgd("results", "fft", "--practice", "P1", "--by",
+                            "month", "--html", html)
+    t.check_eq(rc, 0, "results --by month --html exits 0 (%s)" % err)
+    root, text = check_published(html, "results by month page", db)
+    t.check("Previous period" in text, "the previous period beside")
+    rc, out, err = env.ppgd("results", "fft", "--practice", "P1",
+                            "--submission", "--month", "2025-03")
+    rows = list(csv.reader(io.StringIO(out)))
+    t.check_eq(rc, 0, "results --submission exits 0 (%s)" % err)
+    t.check_eq(rows[0], ["practice_code", "period", "mode", "very_good",
+                         "good", "neither_good_nor_poor", "poor",
+                         "very_poor", "dont_know", "total"],
+               "FFT submission header")
+    t.check(["P1", "2025-03", "SMS/Text message", "7", "3", "2", "2", "0",
+             "1", "15"] in rows, "FFT submission: the SMS answers")
+    t.check(sum(int(x[-1]) for x in rows[1:]) == 30, "every answer once")
+    rc, j, err = env.ppgd_json("results", "fft", "--practice", "P1",
+                               "--submission", "--month", "2025-04")
+    t.check(rc == 0 and all(x["total"] == 0 for x in j),
+            "an empty month is all zeros (--json)")
+    rc, out, err = env.ppgd("results", "fft", "--submission", "--month",
+                            "2025-03")
+    t.check_eq(rc, 2, "--submission needs --practice")
+    rc, out, err = env.ppgd("results", "fft", "--practice", "P1",
+                            "--submission", "--month", "March")
+    t.check_eq(rc, 1, "a bad month exits 1")
 
 
 def test_representation(env):
