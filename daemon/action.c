@@ -163,6 +163,30 @@ action_update(struct db *db, int64_t id, const char *status, const char *note,
 	return 0;
 }
 
+int
+action_set_outcome(struct db *db, int64_t id, const char *outcome,
+                   const char *benefit, char **cause)
+{
+	sqlite3_stmt *st;
+
+	if (text_ok("outcome", outcome, 0, cause) == -1 ||
+	    text_ok("benefit", benefit, 0, cause) == -1)
+		return -1;
+	st = db_stmt(db, "UPDATE actions SET outcome = coalesce(?1, outcome),"
+	                 " benefit = coalesce(?2, benefit), updated_at = ?3"
+	                 " WHERE id = ?4");
+	db_bind_text(st, 1, outcome);
+	db_bind_text(st, 2, benefit);
+	db_bind_int(st, 3, time(NULL));
+	db_bind_int(st, 4, id);
+	if (db_done(db, st) == -1 || db_changes(db) != 1) {
+		*cause = xasprintf("no action %lld", (long long)id);
+		return -1;
+	}
+	db_audit(db, NULL, "action.outcome", "action", NULL);
+	return 0;
+}
+
 static json_t *
 jtext(sqlite3_stmt *st, int col)
 {
@@ -205,7 +229,8 @@ action_list_json(struct db *db, const char *practice, int public)
 {
 	sqlite3_stmt *st = db_stmt(
 	    db, "SELECT a.id, p.code, a.area, a.title, a.owner, a.due,"
-	        " a.status, a.from_survey, a.created_at, a.updated_at"
+	        " a.status, a.from_survey, a.created_at, a.updated_at,"
+	        " a.outcome, a.benefit"
 	        " FROM actions a JOIN practices p ON p.id = a.practice_id"
 	        " WHERE ?1 IS NULL OR p.code = ?1 ORDER BY a.id");
 	json_t *arr = json_array(), *o;
@@ -225,6 +250,8 @@ action_list_json(struct db *db, const char *practice, int public)
 		jsonx_set(o, "from_survey", jtext(st, 7));
 		jsonx_set(o, "created_at", jtime(sqlite3_column_int64(st, 8)));
 		jsonx_set(o, "updated_at", jtime(sqlite3_column_int64(st, 9)));
+		jsonx_set(o, "outcome", jtext(st, 10));
+		jsonx_set(o, "benefit", jtext(st, 11));
 		json_array_append_new(arr, o);
 	}
 	sqlite3_reset(st);

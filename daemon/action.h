@@ -26,6 +26,10 @@ int action_add(struct db *, const struct action_new *, int64_t *id,
 /* Set the status (agreed, in-progress, done, dropped) and record a note. */
 int action_update(struct db *, int64_t id, const char *status, const char *note,
                   char **cause);
+/* Record what an action achieved and how patients benefited; NULL keeps
+ * the stored text. */
+int action_set_outcome(struct db *, int64_t id, const char *outcome,
+                       const char *benefit, char **cause);
 /* 1 if status is one an update may set. */
 int action_status_valid(const char *status);
 /*

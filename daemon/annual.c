@@ -9,7 +9,9 @@
 #include "annual.h"
 #include "htmlout.h"
 #include "log.h"
+#include "meeting.h"
 #include "practice.h"
+#include "publish.h"
 #include "represent.h"
 #include "survey.h"
 #include "tally.h"
@@ -22,6 +24,7 @@ struct year {
 	struct db *db;
 	struct practice *p;
 	int64_t start, end;    /* [start, end) */
+	int64_t now;
 	int year, first_month; /* first_month: 1 or 4 */
 };
 
@@ -45,62 +48,75 @@ ystmt(struct year *y, const char *sql)
 
 /* ---- sections ----------------------------------------------------------- */
 
-#define IN_AT(t) "(" t " IS NULL OR " t " >= ?2)"
+/* The last moment the report covers: the period's end, or now. */
+static int64_t
+year_last(const struct year *y)
+{
+	return y->end - 1 < y->now ? y->end - 1 : y->now;
+}
+
+/*
+ * One membership figure (represent_members_at: an active term on the
+ * date) at the start and at the end, and the joiners and leavers between,
+ * so that start + joined - left = end.
+ */
 static json_t *
 members_json(struct year *y)
 {
+	int64_t last = year_last(y);
 	sqlite3_stmt *st = ystmt(
-	    y,
-	    "SELECT"
-	    " total(joined_at < ?2 AND" IN_AT(
-	        "erased_at") " AND"
-	                     "  " IN_AT(
-	                         "term_ends_at") "),"
-	                                         " total(joined_at < ?3 AND "
-	                                         "(erased_at IS NULL OR "
-	                                         "erased_at >= ?3)"
-	                                         "  AND (term_ends_at IS NULL "
-	                                         "OR term_ends_at >= ?3)),"
-	                                         " total(joined_at >= ?2 AND "
-	                                         "joined_at < ?3),"
-	                                         " total(min(coalesce(erased_"
-	                                         "at, 9e18), "
-	                                         "coalesce(term_ends_at,"
-	                                         "  9e18)) >= ?2 AND "
-	                                         "min(coalesce(erased_at, "
-	                                         "9e18),"
-	                                         "  coalesce(term_ends_at, "
-	                                         "9e18)) < ?3)"
-	                                         " FROM members WHERE "
-	                                         "practice_id = ?1");
+	    y, "SELECT total(joined_at > ?2 AND joined_at <= ?4),"
+	       " total(min(coalesce(term_ends_at, 9e18),"
+	       "  coalesce(erased_at, 9e18)) > ?2 AND"
+	       "  min(coalesce(term_ends_at, 9e18),"
+	       "  coalesce(erased_at, 9e18)) <= ?4 AND joined_at <= ?4)"
+	       " FROM members WHERE practice_id = ?1");
 	json_t *o = json_object();
+	char day[11];
 
+	db_bind_int(st, 4, last);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		fatalx("annual: members: %s", db_errmsg(y->db));
-	jsonx_set(o, "start",
-	          json_integer((json_int_t)sqlite3_column_double(st, 0)));
+	jsonx_set(o, "definition",
+	          json_string("members with an active term on the date"));
+	jsonx_set(o, "start_date",
+	          json_string(util_format_date(y->start, day)));
+	jsonx_set(o, "end_date", json_string(util_format_date(last, day)));
+	jsonx_set(o, "start", json_integer(represent_members_at(
+	                          y->db, y->p->id, y->start)));
 	jsonx_set(o, "end",
-	          json_integer((json_int_t)sqlite3_column_double(st, 1)));
+	          json_integer(represent_members_at(y->db, y->p->id, last)));
 	jsonx_set(o, "joined",
-	          json_integer((json_int_t)sqlite3_column_double(st, 2)));
+	          json_integer((json_int_t)sqlite3_column_double(st, 0)));
 	jsonx_set(o, "left",
-	          json_integer((json_int_t)sqlite3_column_double(st, 3)));
+	          json_integer((json_int_t)sqlite3_column_double(st, 1)));
 	db_reset(st);
 	return o;
 }
 
+/* Meetings of the year: held (marked so, or not cancelled and past),
+ * cancelled and still planned. */
 static json_t *
 meetings_json(struct year *y)
 {
-	sqlite3_stmt *st = ystmt(y, "SELECT at, minutes IS NOT NULL FROM"
-	                            " meetings WHERE practice_id = ?1 AND"
-	                            " at >= ?2 AND at < ?3 ORDER BY at");
+	sqlite3_stmt *st = ystmt(
+	    y, "SELECT m.at, m.minutes IS NOT NULL, m.status FROM meetings m"
+	       " WHERE m.practice_id = ?1 AND m.at >= ?2 AND m.at < ?3"
+	       " ORDER BY m.at");
 	json_t *o = json_object(), *dates = json_array();
-	long n = 0, minutes = 0, quarters = 0;
+	long n = 0, minutes = 0, quarters = 0, cancelled = 0, planned = 0;
 	int seen[4] = {0}, q;
+	const char *status;
 	char day[11];
 
 	while (sqlite3_step(st) == SQLITE_ROW) {
+		status = meeting_status(db_col_text(st, 2),
+		                        sqlite3_column_int64(st, 0), y->now);
+		if (strcmp(status, "held") != 0) {
+			cancelled += strcmp(status, "cancelled") == 0;
+			planned += strcmp(status, "planned") == 0;
+			continue;
+		}
 		n++;
 		minutes += sqlite3_column_int(st, 1);
 		jsonx_push(dates, json_string(util_format_date(
@@ -111,6 +127,8 @@ meetings_json(struct year *y)
 			quarters++;
 	}
 	jsonx_set(o, "held", json_integer(n));
+	jsonx_set(o, "cancelled", json_integer(cancelled));
+	jsonx_set(o, "planned", json_integer(planned));
 	jsonx_set(o, "with_minutes", json_integer(minutes));
 	jsonx_set(o, "quarters_with_a_meeting", json_integer(quarters));
 	jsonx_set(o, "dates", dates);
@@ -263,6 +281,31 @@ fft_json(struct year *y)
 	" (SELECT 1 FROM action_notes n WHERE n.action_id = a.id AND"          \
 	" n.status IN ('done', 'dropped') AND n.at < ?2)"
 
+/* The actions of the year with what they achieved (no owner: staff). */
+static json_t *
+action_items(struct year *y)
+{
+	sqlite3_stmt *st = ystmt(y, "SELECT a.id, a.area, a.title, a.status,"
+	                            " a.outcome, a.benefit" LIVE_ACTION
+	                            " ORDER BY a.area, a.id");
+	json_t *arr = json_array(), *o;
+	const char *v;
+
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		o = json_object();
+		jsonx_set(o, "id", json_integer(sqlite3_column_int64(st, 0)));
+		jsonx_set(o, "area", json_string(db_col_text(st, 1)));
+		jsonx_set(o, "title", json_string(db_col_text(st, 2)));
+		jsonx_set(o, "status", json_string(db_col_text(st, 3)));
+		v = db_col_text(st, 4);
+		jsonx_set(o, "outcome", v ? json_string(v) : json_null());
+		v = db_col_text(st, 5);
+		jsonx_set(o, "benefit", v ? json_string(v) : json_null());
+		jsonx_push(arr, o);
+	}
+	return arr;
+}
+
 static json_t *
 actions_json(struct year *y)
 {
@@ -285,6 +328,7 @@ actions_json(struct year *y)
 	st = ystmt(y, "SELECT DISTINCT a.area" LIVE_ACTION " ORDER BY 1");
 	while (sqlite3_step(st) == SQLITE_ROW)
 		jsonx_push(areas, json_string(db_col_text(st, 0)));
+	jsonx_set(o, "items", action_items(y));
 	jsonx_set(o, "agreed", json_integer(agreed));
 	jsonx_set(o, "done", json_integer(done));
 	jsonx_set(o, "priority_areas", areas);
@@ -601,12 +645,21 @@ int
 annual_report(struct db *db, const char *code, int year, int financial,
               json_t **out, char **cause)
 {
-	struct year y = {
-	    .db = db, .year = year, .first_month = financial ? 4 : 1};
+	return annual_report_at(db, code, year, financial, time(NULL), out,
+	                        cause);
+}
+
+int
+annual_report_at(struct db *db, const char *code, int year, int financial,
+                 int64_t now, json_t **out, char **cause)
+{
+	struct year y = {.db = db,
+	                 .year = year,
+	                 .first_month = financial ? 4 : 1,
+	                 .now = now};
 	char day[11], *s;
 	json_t *o, *rep;
 	struct facts f;
-	int64_t now = time(NULL);
 
 	*out = NULL;
 	if (year < 2000 || year > 2999) {
@@ -631,8 +684,7 @@ annual_report(struct db *db, const char *code, int year, int financial,
 	jsonx_set(o, "from", json_string(util_format_date(y.start, day)));
 	jsonx_set(o, "to", json_string(util_format_date(y.end - 1, day)));
 	jsonx_set(o, "members", members_json(&y));
-	if (represent_report(db, code, y.end < now ? y.end - 1 : now, &rep,
-	                     cause) == -1)
+	if (represent_report(db, code, year_last(&y), &rep, cause) == -1)
 		fatalx("annual: representation: %s", *cause);
 	jsonx_set(o, "representation", rep);
 	jsonx_set(o, "meetings", meetings_json(&y));
@@ -640,6 +692,10 @@ annual_report(struct db *db, const char *code, int year, int financial,
 	jsonx_set(o, "fft_trend", fft_json(&y));
 	jsonx_set(o, "actions", actions_json(&y));
 	jsonx_set(o, "messages", messages_json(&y));
+	jsonx_set(o, "as_at", json_string(util_format_date(y.now, day)));
+	jsonx_set(o, "website", y.p->website[0] != '\0'
+	                            ? json_string(y.p->website)
+	                            : json_null());
 	facts_fill(&y, o, &f);
 	jsonx_set(o, "framework", framework_json(&f));
 	practice_free(y.p);
@@ -667,64 +723,112 @@ jpct(const json_t *o, const char *k)
 	                         : xstrdup("-");
 }
 
-/* A row of a two-column table: label, integer. */
+/* A row of a two-column table: label, figure. */
 static void
-row_int(struct html *h, const char *label, long v)
+row2(struct html *h, const char *label, const char *figure)
 {
-	char *n = xasprintf("%ld", v);
-	const char *cells[2] = {label, n};
+	const char *cells[2] = {label, figure};
 
 	html_table_row(h, cells, 2);
-	free(n);
 }
 
 static void
-html_members(struct html *h, const json_t *r)
+html_members(struct html *h, const json_t *r, int internal)
 {
 	static const char *const heads[] = {"Measure", "Members"};
 	const json_t *m = json_object_get(r, "members");
+	long v[4] = {jint(m, "start"), jint(m, "joined"), jint(m, "left"),
+	             jint(m, "end")};
+	unsigned char fl[4] = {0};
+	char *cell[4], *lab[2], *d0, *d1;
+	size_t i;
 
-	html_elem(h, "h2", "Membership");
+	/* start + joined - left = end: any one follows from the others. */
+	if (!internal)
+		publish_suppress(v, 4, 1, fl);
+	for (i = 0; i < 4; i++)
+		cell[i] = publish_cell(v[i], fl[i]);
+	d0 = publish_iso_date(js(m, "start_date"));
+	d1 = publish_iso_date(js(m, "end_date"));
+	lab[0] = xasprintf("Members on %s", d0);
+	lab[1] = xasprintf("Members on %s", d1);
+	html_elem(h, "h3", "Membership");
+	html_elem(h, "p",
+	          "A member is counted on a date when they have an active term "
+	          "of membership on that date: they had joined, and their term "
+	          "had not ended nor their record been erased.");
 	html_table_begin(h, "Members over the year", heads, 2);
-	row_int(h, "At the start of the year", jint(m, "start"));
-	row_int(h, "Joined", jint(m, "joined"));
-	row_int(h, "Left (term ended or erased)", jint(m, "left"));
-	row_int(h, "At the end of the year", jint(m, "end"));
+	row2(h, lab[0], cell[0]);
+	row2(h, "Joined during the year", cell[1]);
+	row2(h, "Left during the year (term ended or record erased)", cell[2]);
+	row2(h, lab[1], cell[3]);
 	html_table_end(h);
+	for (i = 0; i < 4; i++)
+		free(cell[i]);
+	free(lab[0]);
+	free(lab[1]);
+	free(d0);
+	free(d1);
 }
 
 static void
-html_meetings_surveys(struct html *h, const json_t *r)
+html_meetings(struct html *h, const json_t *r)
 {
-	static const char *const heads[] = {"Campaign", "Survey", "Invitations",
-	                                    "Responses", "Response rate"};
-	const json_t *m = json_object_get(r, "meetings"), *s, *d;
-	const char *cells[5];
-	char *line, *inv, *resp, *rate;
+	const json_t *m = json_object_get(r, "meetings"), *d;
+	char *line, *day;
 	size_t i;
 
-	html_elem(h, "h2", "Meetings");
-	line = xasprintf("%ld meetings held, %ld with minutes recorded.",
-	                 jint(m, "held"), jint(m, "with_minutes"));
+	html_elem(h, "h3", "Meetings");
+	line = xasprintf("%ld meetings held, %ld with minutes recorded; %ld "
+	                 "cancelled and %ld still to come this year.",
+	                 jint(m, "held"), jint(m, "with_minutes"),
+	                 jint(m, "cancelled"), jint(m, "planned"));
 	html_elem(h, "p", line);
 	free(line);
+	if (json_array_size(json_object_get(m, "dates")) == 0)
+		return;
 	html_raw(h, "<ul>");
 	json_array_foreach(json_object_get(m, "dates"), i, d)
-	    html_elem(h, "li", json_string_value(d));
+	{
+		day = publish_iso_date(json_string_value(d));
+		html_elem(h, "li", day);
+		free(day);
+	}
 	html_raw(h, "</ul>\n");
-	html_elem(h, "h2", "Surveys");
-	html_table_begin(h, "Surveys run, with response rates", heads, 5);
+}
+
+static void
+html_surveys(struct html *h, const json_t *r, int internal)
+{
+	static const char *const heads[] = {"Survey", "Members invited",
+	                                    "Responses", "Response rate"};
+	const json_t *s;
+	const char *cells[4];
+	long v[2];
+	unsigned char fl[2] = {0};
+	char *inv, *resp, *rate;
+	size_t i;
+
+	html_elem(h, "h3", "Surveys");
+	html_elem(h, "p",
+	          "The surveys were sent to members of the Patient "
+	          "Participation Group's virtual network, not to all "
+	          "patients.");
+	html_table_begin(h, "Surveys run, with response rates", heads, 4);
 	json_array_foreach(json_object_get(r, "surveys"), i, s)
 	{
-		inv = xasprintf("%ld", jint(s, "invitations"));
-		resp = xasprintf("%ld", jint(s, "responses"));
-		rate = jpct(s, "response_rate");
-		cells[0] = js(s, "campaign");
-		cells[1] = js(s, "title");
-		cells[2] = inv;
-		cells[3] = resp;
-		cells[4] = rate;
-		html_table_row(h, cells, 5);
+		v[0] = jint(s, "invitations");
+		v[1] = jint(s, "responses");
+		fl[0] = !internal && publish_small(v[0]) ? PUB_SMALL : PUB_SHOWN;
+		fl[1] = !internal && publish_small(v[1]) ? PUB_SMALL : PUB_SHOWN;
+		inv = publish_cell(v[0], fl[0]);
+		resp = publish_cell(v[1], fl[1]);
+		rate = fl[0] || fl[1] ? xstrdup("-") : jpct(s, "response_rate");
+		cells[0] = js(s, "title");
+		cells[1] = inv;
+		cells[2] = resp;
+		cells[3] = rate;
+		html_table_row(h, cells, 4);
 		free(inv);
 		free(resp);
 		free(rate);
@@ -733,7 +837,7 @@ html_meetings_surveys(struct html *h, const json_t *r)
 }
 
 static void
-html_fft(struct html *h, const json_t *r)
+html_fft(struct html *h, const json_t *r, int internal)
 {
 	static const char *const names[] = {"Jan", "Feb", "Mar", "Apr",
 	                                    "May", "Jun", "Jul", "Aug",
@@ -754,7 +858,7 @@ html_fft(struct html *h, const json_t *r)
 		        ? json_number_value(json_object_get(m, "positive"))
 		        : NAN;
 	}
-	html_elem(h, "h2", "Friends and Family Test");
+	html_elem(h, "h3", "Friends and Family Test");
 	html_raw(h, "<figure>");
 	html_line_chart(h, "FFT percent positive by month",
 	                "Line chart: percentage of FFT answers that were Very "
@@ -764,10 +868,7 @@ html_fft(struct html *h, const json_t *r)
 	html_table_begin(h, "FFT by month (percent of all answers)", heads, 4);
 	json_array_foreach(trend, i, m)
 	{
-		int small = json_is_true(json_object_get(m, "suppressed"));
-
-		n = small ? xstrdup("<5")
-		          : xasprintf("%ld", jint(m, "answers"));
+		n = publish_count(jint(m, "answers"), internal);
 		p = jpct(m, "positive");
 		q = jpct(m, "negative");
 		cells[0] = labels[i];
@@ -783,45 +884,124 @@ html_fft(struct html *h, const json_t *r)
 	html_raw(h, "</figure>\n");
 }
 
+/* Messages by channel: a chart scaled to the larger, and its table. */
 static void
-html_actions_messages(struct html *h, const json_t *r)
+html_messages(struct html *h, const json_t *r, int internal)
 {
 	static const char *const heads[] = {"Channel", "Messages sent"};
-	const json_t *a = json_object_get(r, "actions"), *ar;
 	const json_t *msg = json_object_get(r, "messages");
-	struct html_bar bars[2] = {{"Email", 0, NULL}, {"SMS", 0, NULL}};
+	long v[2] = {jint(msg, "email"), jint(msg, "sms")};
+	unsigned char fl[2] = {0};
+	char *shown[2];
+	struct html_bar bars[2];
+	size_t i;
+
+	if (!internal)
+		publish_suppress(v, 2, 0, fl);
+	for (i = 0; i < 2; i++) {
+		shown[i] = publish_cell(v[i], fl[i]);
+		bars[i] = (struct html_bar){i == 0 ? "Email" : "Text message",
+		                            fl[i] ? 0 : (double)v[i], shown[i]};
+	}
+	html_elem(h, "h3", "Messages to the virtual network");
+	html_raw(h, "<figure>");
+	html_bar_chart(h, "Messages sent by channel",
+	               "Bar chart: messages sent or delivered by email and by "
+	               "text message this year. The table below holds the "
+	               "figures.",
+	               bars, 2, 0);
+	html_table_begin(h, "Messages sent by channel", heads, 2);
+	row2(h, "Email", shown[0]);
+	row2(h, "Text message", shown[1]);
+	html_table_end(h);
+	html_raw(h, "</figure>\n");
+	free(shown[0]);
+	free(shown[1]);
+}
+
+static void
+html_priorities(struct html *h, const json_t *r)
+{
+	const json_t *a = json_object_get(r, "actions"), *ar;
 	char *line;
 	size_t i;
 
-	html_elem(h, "h2", "Action plan: you said, we did");
-	line =
-	    xasprintf("%ld actions agreed and %ld done this year. Priority "
-	              "areas: %zu (%s).",
-	              jint(a, "agreed"), jint(a, "done"),
-	              json_array_size(json_object_get(a, "priority_areas")),
-	              json_is_true(json_object_get(a, "three_priority_areas"))
-	                  ? "NHS England's three priority areas are agreed"
-	                  : "fewer than the three priority areas NHS "
-	                    "England asks for");
+	html_elem(h, "h2", "3. Priority areas");
+	line = xasprintf(
+	    "%zu priority areas agreed with the group (%s).",
+	    json_array_size(json_object_get(a, "priority_areas")),
+	    json_is_true(json_object_get(a, "three_priority_areas"))
+	        ? "NHS England asks for three, and they are agreed"
+	        : "fewer than the three NHS England asks for");
 	html_elem(h, "p", line);
 	free(line);
 	html_raw(h, "<ul>");
 	json_array_foreach(json_object_get(a, "priority_areas"), i, ar)
 	    html_elem(h, "li", json_string_value(ar));
 	html_raw(h, "</ul>\n");
-	html_elem(h, "h2", "Messages sent");
-	bars[0].value = (double)jint(msg, "email");
-	bars[1].value = (double)jint(msg, "sms");
-	html_raw(h, "<figure>");
-	html_bar_chart(h, "Messages sent by channel",
-	               "Bar chart: messages sent or delivered by email and by "
-	               "SMS this year. The table below holds the figures.",
-	               bars, 2, 0);
-	html_table_begin(h, "Messages sent by channel", heads, 2);
-	row_int(h, "Email", jint(msg, "email"));
-	row_int(h, "SMS", jint(msg, "sms"));
+}
+
+static const char *
+status_label(const char *s)
+{
+	if (strcmp(s, "in-progress") == 0)
+		return "In progress";
+	if (strcmp(s, "done") == 0)
+		return "Done";
+	if (strcmp(s, "agreed") == 0)
+		return "Agreed";
+	if (strcmp(s, "dropped") == 0)
+		return "Dropped";
+	return s;
+}
+
+static void
+html_actions(struct html *h, const json_t *r)
+{
+	static const char *const heads[] = {"Action", "Priority area",
+	                                    "Status", "Outcome",
+	                                    "How patients benefited"};
+	const json_t *a = json_object_get(r, "actions"), *it;
+	const char *cells[5];
+	char *line;
+	size_t i;
+
+	html_elem(h, "h2", "4. Actions, outcomes and how patients benefited");
+	line = xasprintf("%ld actions agreed and %ld done this year.",
+	                 jint(a, "agreed"), jint(a, "done"));
+	html_elem(h, "p", line);
+	free(line);
+	html_table_begin(h, "The action plan: you said, we did", heads, 5);
+	json_array_foreach(json_object_get(a, "items"), i, it)
+	{
+		cells[0] = js(it, "title");
+		cells[1] = js(it, "area");
+		cells[2] = status_label(js(it, "status"));
+		cells[3] = *js(it, "outcome") ? js(it, "outcome")
+		                              : "Not recorded yet";
+		cells[4] = *js(it, "benefit") ? js(it, "benefit")
+		                              : "Not recorded yet";
+		html_table_row(h, cells, 5);
+	}
 	html_table_end(h);
-	html_raw(h, "</figure>\n");
+}
+
+static void
+html_where(struct html *h, const json_t *r)
+{
+	char *line;
+
+	html_elem(h, "h2", "5. Where this report is published");
+	if (json_is_string(json_object_get(r, "website")))
+		line = xasprintf("This report is published on the practice "
+		                 "website (%s) and displayed in the practice.",
+		                 js(r, "website"));
+	else
+		line = xstrdup("This report is displayed in the practice. The "
+		               "practice website is not recorded in ppgd: add "
+		               "it with ppgd practice update --website.");
+	html_elem(h, "p", line);
+	free(line);
 }
 
 static void
@@ -849,25 +1029,12 @@ html_level(struct html *h, const char *caption, const json_t *arr)
 	html_table_end(h);
 }
 
-char *
-annual_html(const json_t *r, size_t *len)
+static void
+html_framework(struct html *h, const json_t *r)
 {
 	const json_t *fw = json_object_get(r, "framework");
-	struct html *h;
-	char *title, *line;
+	char *line;
 
-	title =
-	    xasprintf("%s: Patient Participation Group annual report, %s to "
-	              "%s",
-	              js(r, "name"), js(r, "from"), js(r, "to"));
-	h = html_new(title);
-	free(title);
-	html_members(h, r);
-	html_elem(h, "h2", "Representation");
-	represent_html(h, json_object_get(r, "representation"));
-	html_meetings_surveys(h, r);
-	html_fft(h, r);
-	html_actions_messages(h, r);
 	html_elem(h, "h2",
 	          "Self-assessment (Enhanced Commissioning Framework)");
 	line = xasprintf("Level shown by the data: %s. %s",
@@ -877,5 +1044,57 @@ annual_html(const json_t *r, size_t *len)
 	html_level(h, "Bronze (all four)", json_object_get(fw, "bronze"));
 	html_level(h, "Silver (four of six)", json_object_get(fw, "silver"));
 	html_level(h, "Gold (four of eight)", json_object_get(fw, "gold"));
+}
+
+/* The title, the period, the "as at" date and the staff-view mark. */
+static struct html *
+annual_head(const json_t *r, int internal)
+{
+	char *from = publish_iso_date(js(r, "from")),
+	     *to = publish_iso_date(js(r, "to")),
+	     *asat = publish_iso_date(js(r, "as_at")), *title, *line;
+	struct html *h;
+
+	title = xasprintf("%s%s (%s): Patient Participation Group annual "
+	                  "report, %s to %s",
+	                  internal ? "NOT FOR PUBLICATION: " : "",
+	                  js(r, "name"), js(r, "practice"), from, to);
+	h = html_new(title);
+	if (internal)
+		html_internal(h, PUBLISH_INTERNAL);
+	line = xasprintf("Covering %s to %s, as at %s. It follows NHS "
+	                 "England's reporting template for patient "
+	                 "participation.",
+	                 from, to, asat);
+	html_elem(h, "p", line);
+	if (!internal)
+		html_elem(h, "p class=\"note\"", PUBLISH_NOTE);
+	free(line);
+	free(title);
+	free(from);
+	free(to);
+	free(asat);
+	return h;
+}
+
+char *
+annual_html(const json_t *r, int internal, size_t *len)
+{
+	struct html *h = annual_head(r, internal);
+
+	html_elem(h, "h2", "1. The group's profile and how representative it "
+	                   "is");
+	html_members(h, r, internal);
+	html_elem(h, "h3", "Representation");
+	represent_html(h, json_object_get(r, "representation"), internal);
+	html_elem(h, "h2", "2. How the practice engaged with the group");
+	html_messages(h, r, internal);
+	html_meetings(h, r);
+	html_surveys(h, r, internal);
+	html_fft(h, r, internal);
+	html_priorities(h, r);
+	html_actions(h, r);
+	html_where(h, r);
+	html_framework(h, r);
 	return html_finish(h, len);
 }

@@ -7,6 +7,7 @@
 #ifndef PPGD_ANNUAL_H
 #define PPGD_ANNUAL_H
 
+#include <stdint.h>
 #include <jansson.h>
 
 #include "db.h"
@@ -15,7 +16,12 @@
  * financial year starting 1 April of year. Caller decrefs *out. */
 int annual_report(struct db *, const char *code, int year, int financial,
                   json_t **out, char **cause);
-/* The report as one self-contained HTML page. Caller frees. */
-char *annual_html(const json_t *report, size_t *len);
+/* The same, as at time now (the clock passed in). */
+int annual_report_at(struct db *, const char *code, int year, int financial,
+                     int64_t now, json_t **out, char **cause);
+/* The report as one self-contained HTML page, following NHS England's
+ * reporting template; small numbers suppressed unless internal. Caller
+ * frees. */
+char *annual_html(const json_t *report, int internal, size_t *len);
 
 #endif

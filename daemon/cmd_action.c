@@ -11,8 +11,8 @@
 	"action add --practice CODE --area AREA --title TEXT [--owner NAME]"   \
 	" [--due YYYY-MM-DD] [--from-survey SLUG] [--json]"
 #define ACTION_UPDATE_USAGE                                                    \
-	"action update ID --status agreed|in-progress|done|dropped"            \
-	" [--note TEXT] [--json]"
+	"action update ID [--status agreed|in-progress|done|dropped"           \
+	" [--note TEXT]] [--outcome TEXT] [--benefit TEXT] [--json]"
 #define ACTION_LIST_USAGE "action list [--practice CODE] [--json]"
 
 /* The action id as JSON (for --json after add/update). */
@@ -93,9 +93,12 @@ action_update_cmd(struct ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {
 	    {"status", required_argument, NULL, 's'},
 	    {"note", required_argument, NULL, 'n'},
+	    {"outcome", required_argument, NULL, 'o'},
+	    {"benefit", required_argument, NULL, 'b'},
 	    {"json", no_argument, NULL, 'j'},
 	    {NULL, 0, NULL, 0}};
-	const char *status = NULL, *note = NULL;
+	const char *status = NULL, *note = NULL, *outcome = NULL,
+	           *benefit = NULL;
 	char *cause = NULL, *end;
 	int ch, json = 0;
 	long long id;
@@ -108,6 +111,12 @@ action_update_cmd(struct ctx *ctx, int argc, char **argv)
 		case 'n':
 			note = optarg;
 			break;
+		case 'o':
+			outcome = optarg;
+			break;
+		case 'b':
+			benefit = optarg;
+			break;
 		case 'j':
 			json = 1;
 			break;
@@ -115,12 +124,18 @@ action_update_cmd(struct ctx *ctx, int argc, char **argv)
 			return cli_usage(ACTION_UPDATE_USAGE);
 		}
 	}
-	if (optind != argc - 1 || status == NULL)
+	if (optind != argc - 1 ||
+	    (status == NULL && (note != NULL ||
+	                        (outcome == NULL && benefit == NULL))))
 		return cli_usage(ACTION_UPDATE_USAGE);
 	id = strtoll(argv[optind], &end, 10);
 	if (*end != '\0' || id <= 0)
 		return cli_usage(ACTION_UPDATE_USAGE);
-	if (action_update(cli_db(ctx), id, status, note, &cause) == -1) {
+	if ((status != NULL &&
+	     action_update(cli_db(ctx), id, status, note, &cause) == -1) ||
+	    ((outcome != NULL || benefit != NULL) &&
+	     action_set_outcome(cli_db(ctx), id, outcome, benefit, &cause) ==
+	         -1)) {
 		cli_error("%s", cause);
 		free(cause);
 		return EXIT_FAIL;
@@ -128,7 +143,8 @@ action_update_cmd(struct ctx *ctx, int argc, char **argv)
 	if (json)
 		print_one(ctx, id);
 	else
-		printf("action %lld: %s\n", id, status);
+		printf("action %lld: %s\n", id,
+		       status != NULL ? status : "outcome recorded");
 	return EXIT_OK;
 }
 

@@ -1,4 +1,4 @@
-/* ppgd meeting add|minutes|list|show, and ppgd broadcast. */
+/* ppgd meeting add|minutes|list|show|held|cancel, and ppgd broadcast. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +212,44 @@ meeting_minutes_cmd(struct ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* meeting held|cancel ID: say what happened, whatever the clock says. */
+static int
+meeting_mark(struct ctx *ctx, int argc, char **argv, const char *status)
+{
+	int json = argc == 3 && strcmp(argv[2], "--json") == 0;
+	struct meeting *m;
+	char *cause = NULL;
+
+	if (argc != 2 && !json)
+		return cli_usage(strcmp(status, "held") == 0
+		                     ? "meeting held ID [--json]"
+		                     : "meeting cancel ID [--json]");
+	if (meeting_set_status(cli_db(ctx), atoll(argv[1]), status, &cause) ==
+	    -1) {
+		cli_error("%s", cause);
+		free(cause);
+		return EXIT_FAIL;
+	}
+	if (json && (m = meeting_get(ctx->db, atoll(argv[1]))) != NULL) {
+		cli_json(meeting_to_json(ctx->db, m));
+		meeting_free(m);
+	} else
+		printf("meeting %s marked %s\n", argv[1], status);
+	return EXIT_OK;
+}
+
+static int
+meeting_held_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	return meeting_mark(ctx, argc, argv, "held");
+}
+
+static int
+meeting_cancel_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	return meeting_mark(ctx, argc, argv, "cancelled");
+}
+
 static int
 meeting_list_cmd(struct ctx *ctx, int argc, char **argv)
 {
@@ -259,11 +297,12 @@ show_text(const json_t *o)
 	json_t *v;
 	size_t i;
 
-	printf("meeting %lld at %s\nwhen:  %s\nwhere: %s\n",
+	printf("meeting %lld at %s\nwhen:  %s\nwhere: %s\nstatus: %s\n",
 	       json_integer_value(json_object_get(o, "id")),
 	       json_string_value(json_object_get(o, "practice")),
 	       json_string_value(json_object_get(o, "when")),
-	       json_string_value(json_object_get(o, "where")));
+	       json_string_value(json_object_get(o, "where")),
+	       json_string_value(json_object_get(o, "status")));
 	if ((v = json_object_get(o, "agenda")) && json_is_string(v))
 		printf("agenda:\n%s\n", json_string_value(v));
 	if ((v = json_object_get(o, "minutes")) && json_is_string(v))
@@ -307,6 +346,8 @@ cmd_meeting(struct ctx *ctx, int argc, char **argv)
 	    {"list", meeting_list_cmd,
 	     "meeting list [--practice CODE] [--json]"},
 	    {"show", meeting_show_cmd, "meeting show ID [--json]"},
+	    {"held", meeting_held_cmd, "meeting held ID [--json]"},
+	    {"cancel", meeting_cancel_cmd, "meeting cancel ID [--json]"},
 	    {NULL, NULL, NULL}};
 
 	return cli_dispatch(ctx, "meeting", cmds, argc, argv);

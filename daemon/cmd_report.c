@@ -13,10 +13,11 @@
 
 #define PROFILE_USAGE "practice profile CODE FILE.csv [--json]"
 #define REPRESENTATION_USAGE                                                   \
-	"report representation --practice CODE [--json|--html FILE]"
+	"report representation --practice CODE [--json|--html FILE"           \
+	" [--internal]]"
 #define ANNUAL_USAGE                                                           \
 	"report annual --practice CODE --year YYYY [--financial]"              \
-	" [--json|--html FILE]"
+	" [--json|--html FILE [--internal]]"
 
 int
 cmd_practice_profile(struct ctx *ctx, int argc, char **argv)
@@ -53,7 +54,7 @@ cmd_practice_profile(struct ctx *ctx, int argc, char **argv)
 /* Options shared by the reports. */
 struct report_opts {
 	const char *practice, *html;
-	int json, year, financial;
+	int json, year, financial, internal;
 };
 
 static int
@@ -65,6 +66,7 @@ report_parse(int argc, char **argv, struct report_opts *o, int annual)
 	    {"html", required_argument, NULL, 'h'},
 	    {"year", required_argument, NULL, 'y'},
 	    {"financial", no_argument, NULL, 'f'},
+	    {"internal", no_argument, NULL, 'i'},
 	    {NULL, 0, NULL, 0}};
 	int ch;
 	char *end;
@@ -83,10 +85,13 @@ report_parse(int argc, char **argv, struct report_opts *o, int annual)
 				return -1;
 		} else if (ch == 'f' && annual)
 			o->financial = 1;
+		else if (ch == 'i')
+			o->internal = 1;
 		else
 			return -1;
 	}
 	if (optind != argc || o->practice == NULL || (o->json && o->html) ||
+	    (o->internal && o->html == NULL) ||
 	    (annual && o->year == 0))
 		return -1;
 	return 0;
@@ -139,8 +144,7 @@ report_representation(struct ctx *ctx, int argc, char **argv)
 {
 	struct report_opts o;
 	json_t *r;
-	char *cause = NULL, *doc, *title;
-	struct html *h;
+	char *cause = NULL, *doc;
 	size_t len;
 
 	if (report_parse(argc, argv, &o, 0) == -1)
@@ -155,11 +159,7 @@ report_representation(struct ctx *ctx, int argc, char **argv)
 		cli_show(r, o.json, representation_text);
 		return EXIT_OK;
 	}
-	title = xasprintf("Representation: practice %s", o.practice);
-	h = html_new(title);
-	represent_html(h, r);
-	doc = html_finish(h, &len);
-	free(title);
+	doc = represent_page(r, o.internal, &len);
 	json_decref(r);
 	return cli_write_page(o.html, doc, len);
 }
@@ -225,7 +225,7 @@ report_annual(struct ctx *ctx, int argc, char **argv)
 		cli_show(r, o.json, annual_text);
 		return EXIT_OK;
 	}
-	doc = annual_html(r, &len);
+	doc = annual_html(r, o.internal, &len);
 	json_decref(r);
 	return cli_write_page(o.html, doc, len);
 }

@@ -3,17 +3,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
+#include "comments.h"
 #include "csvio.h"
 #include "htmlout.h"
+#include "publish.h"
 #include "tally.h"
+#include "trend.h"
 #include "util.h"
 #include "xmalloc.h"
 
 #define RESULTS_USAGE                                                          \
 	"results SURVEY|CAMPAIGN [--practice CODE] [--from DATE] [--to DATE]"  \
-	" [--by age_band|sex|ethnicity] [--json|--csv [--raw]|--html FILE]"
+	" [--by age_band|sex|ethnicity|month|quarter]"                         \
+	" [--json|--csv [--raw]|--html FILE [--internal]]"
+#define SUBMISSION_USAGE                                                       \
+	"results SURVEY|CAMPAIGN --submission --month YYYY-MM --practice CODE" \
+	" [--json]"
 
 enum { OUT_TEXT, OUT_JSON, OUT_CSV, OUT_HTML };
 
@@ -267,55 +275,160 @@ results_csv(const json_t *r)
 
 /* ---- HTML --------------------------------------------------------------- */
 
-static void
-html_summary(struct html *h, const json_t *r)
+/* A count for the page: as is on the staff view, else "<5" for 1-4. */
+static char *
+hcount(long n, int internal)
 {
-	const json_t *inv = json_object_get(r, "invitations");
-	char *c = jfmt(r, "completion_rate", "%"),
-	     *rate = jfmt(r, "response_rate", "%");
-	char *line;
+	return publish_count(n, internal);
+}
 
-	line =
-	    xasprintf("%ld responses, %ld completed (%s). %ld invitations "
-	              "delivered (email %ld, SMS %ld); response rate %s.",
-	              ji(r, "responses"), ji(r, "completed"), c,
-	              ji(inv, "total"), ji(inv, "email"), ji(inv, "sms"), rate);
+/* Invitations and responses by the channel that invited them. */
+static void
+html_channels(struct html *h, const json_t *r, int internal)
+{
+	static const char *const heads[] = {"Invited by", "Members invited",
+	                                    "Responses", "Response rate"};
+	static const char *const ch[] = {"email", "sms"};
+	const json_t *inv = json_object_get(r, "invitations");
+	const json_t *by = json_object_get(r, "responses_by_invitation");
+	const json_t *rate = json_object_get(r, "response_rate_by_channel");
+	char *cells[4];
+	size_t i, k;
+
+	html_table_begin(h, "Responses by the channel that invited them",
+	                 heads, 4);
+	for (i = 0; i < 2; i++) {
+		long n = ji(inv, ch[i]), m = ji(by, ch[i]);
+
+		cells[0] = publish_value("channel", ch[i]);
+		cells[1] = hcount(n, internal);
+		cells[2] = hcount(m, internal);
+		cells[3] = !internal && (publish_small(n) || publish_small(m))
+		               ? xstrdup("-")
+		               : jfmt(rate, ch[i], "%");
+		html_table_row(h, (const char *const *)cells, 4);
+		for (k = 0; k < 4; k++)
+			free(cells[k]);
+	}
+	html_table_end(h);
+}
+
+/* Title, period, "as at", who was asked. */
+static struct html *
+html_head(const json_t *r, int internal)
+{
+	const json_t *s = json_object_get(r, "survey");
+	const json_t *p = json_object_get(r, "practice");
+	const json_t *per = json_object_get(r, "period");
+	const json_t *inv = json_object_get(r, "invitations");
+	char *from = publish_iso_date(js(per, "from")),
+	     *to = publish_iso_date(js(per, "to")), *title, *line, *n, *m,
+	     *period;
+	char asat[32];
+	struct html *h;
+
+	period = !*from               ? xstrdup("no responses yet")
+	         : strcmp(from, to) == 0 ? xstrdup(from)
+	                                 : xasprintf("%s to %s", from, to);
+	title = xasprintf("%sSurvey results: %s, %s, %s",
+	                  internal ? "NOT FOR PUBLICATION: " : "",
+	                  js(s, "title"),
+	                  *js(p, "name") ? js(p, "name") : "all practices",
+	                  period);
+	h = html_new(title);
+	free(period);
+	if (internal)
+		html_internal(h, PUBLISH_INTERNAL);
+	n = hcount(ji(inv, "total"), internal);
+	m = hcount(ji(r, "responses"), internal);
+	line = xasprintf("Who was asked: members of the practice's Patient "
+	                 "Participation Group and its virtual network, not "
+	                 "all patients. %s invited, %s responded. As at %s.",
+	                 n, m, publish_date(time(NULL), asat));
 	html_elem(h, "p", line);
+	if (!internal)
+		html_elem(h, "p class=\"note\"", PUBLISH_NOTE);
 	free(line);
+	free(n);
+	free(m);
+	free(title);
+	free(from);
+	free(to);
+	return h;
+}
+
+static void
+html_summary(struct html *h, const json_t *r, int internal)
+{
+	char *rate = jfmt(r, "response_rate", "%"), *n, *c, *line;
+	int small = !internal && publish_small(ji(r, "responses"));
+
+	n = hcount(ji(r, "responses"), internal);
+	c = hcount(ji(r, "completed"), internal);
+	line = xasprintf("%s responses, %s completed; overall response rate "
+	                 "%s.",
+	                 n, c, small ? "not shown" : rate);
+	html_elem(h, "p", line);
+	html_channels(h, r, internal);
+	free(line);
+	free(n);
 	free(c);
 	free(rate);
 }
 
+/* The option counts of a question, suppressed unless internal. */
+static void
+option_flags(const json_t *q, int internal, long *counts, unsigned char *fl,
+             size_t n)
+{
+	const json_t *o;
+	size_t i;
+
+	json_array_foreach(json_object_get(q, "options"), i, o) counts[i] =
+	    ji(o, "count");
+	memset(fl, 0, n);
+	if (!internal)
+		publish_suppress(counts, n,
+		                 !json_is_true(json_object_get(q, "multiple")),
+		                 fl);
+}
+
 /* The option chart and its table, as one figure. */
 static void
-html_options(struct html *h, const json_t *q)
+html_options(struct html *h, const json_t *q, int internal)
 {
 	const json_t *opts = json_object_get(q, "options"), *o;
 	size_t n = json_array_size(opts), i;
 	struct html_bar *bars = xcalloc(n, sizeof *bars);
 	char **shown = xcalloc(n, sizeof *shown), *desc, *cells[3];
+	long *counts = xcalloc(n, sizeof *counts);
+	unsigned char *fl = xcalloc(n, 1);
 	static const char *const heads[] = {"Answer", "Count", "Percent"};
 
+	option_flags(q, internal, counts, fl, n);
 	json_array_foreach(opts, i, o)
 	{
-		shown[i] = jfmt(o, "percent", "%");
+		shown[i] = fl[i] ? publish_cell(counts[i], fl[i])
+		                 : jfmt(o, "percent", "%");
 		bars[i] = (struct html_bar){
 		    js(o, "label"),
-		    json_number_value(json_object_get(o, "percent")), shown[i]};
+		    fl[i] ? 0 : json_number_value(json_object_get(o, "percent")),
+		    shown[i]};
 	}
-	desc = xasprintf("Bar chart: percentage of the %ld respondents giving "
-	                 "each answer. The table below holds the same figures.",
-	                 ji(q, "respondents"));
+	desc = xasprintf("Bar chart: percentage of the respondents giving "
+	                 "each answer, on a scale of 0 to 100%%. The table "
+	                 "below holds the same figures.");
 	html_raw(h, "<figure>");
 	html_bar_chart(h, js(q, "text"), desc, bars, n, 100);
 	html_table_begin(h, js(q, "text"), heads, 3);
 	json_array_foreach(opts, i, o)
 	{
 		cells[0] = (char *)js(o, "label");
-		cells[1] = xasprintf("%ld", ji(o, "count"));
-		cells[2] = shown[i];
+		cells[1] = publish_cell(counts[i], fl[i]);
+		cells[2] = fl[i] ? xstrdup("-") : jfmt(o, "percent", "%");
 		html_table_row(h, (const char *const *)cells, 3);
 		free(cells[1]);
+		free(cells[2]);
 	}
 	html_table_end(h);
 	html_raw(h, "</figure>\n");
@@ -324,6 +437,8 @@ html_options(struct html *h, const json_t *q)
 	free(shown);
 	free(bars);
 	free(desc);
+	free(counts);
+	free(fl);
 }
 
 static void
@@ -333,17 +448,18 @@ html_by(struct html *h, const json_t *q, const json_t *by)
 	size_t n = json_array_size(opts), i, j;
 	const char **heads = xcalloc(n + 2, sizeof *heads);
 	char **cells = xcalloc(n + 2, sizeof *cells), *cap, *pct;
+	const char *field = js(by, "field");
 
-	heads[0] = js(by, "field");
+	heads[0] = publish_field(field);
 	heads[1] = "Respondents";
 	for (i = 0; i < n; i++)
 		heads[i + 2] = js(json_array_get(opts, i), "label");
 	cap = xasprintf("%s, by %s: count (percent of the group)",
-	                js(q, "text"), js(by, "field"));
+	                js(q, "text"), publish_field(field));
 	html_table_begin(h, cap, heads, n + 2);
 	json_array_foreach(json_object_get(by, "groups"), i, g)
 	{
-		cells[0] = xstrdup(js(g, "group"));
+		cells[0] = publish_value(field, js(g, "group"));
 		cells[1] =
 		    xstrdup(js(json_object_get(g, "respondents"), "shown"));
 		json_array_foreach(json_object_get(g, "cells"), j, c)
@@ -388,58 +504,105 @@ html_stats(struct html *h, const json_t *q)
 		free(parts[i]);
 }
 
+/* Staff view: every answer, with the member (named surveys) and date. */
 static void
 html_answers(struct html *h, const json_t *q)
 {
 	const json_t *a;
 	size_t i;
-	char *line;
+	char *line, *day;
 
 	html_raw(h, "<ul>");
 	json_array_foreach(json_object_get(q, "answers"), i, a)
 	{
+		day = publish_iso_date(js(a, "date"));
 		if (json_is_string(json_object_get(a, "member")))
 			line = xasprintf("%s (%s, %s)", js(a, "text"),
-			                 js(a, "member"), js(a, "date"));
+			                 js(a, "member"), day);
 		else
-			line =
-			    xasprintf("%s (%s)", js(a, "text"), js(a, "date"));
+			line = xasprintf("%s (%s)", js(a, "text"), day);
 		html_elem(h, "li", line);
 		free(line);
+		free(day);
 	}
 	html_raw(h, "</ul>\n");
 }
 
+/* Published: the approved comments as moderated, and their themes. */
 static void
-html_question(struct html *h, const json_t *q)
+html_comments(struct html *h, const json_t *q)
+{
+	static const char *const heads[] = {"Theme", "Comments"};
+	const json_t *a, *t;
+	size_t i;
+	char *n;
+
+	if (json_array_size(json_object_get(q, "answers")) == 0) {
+		html_elem(h, "p", "No comments have been approved for "
+		                  "publication.");
+		return;
+	}
+	html_elem(h, "p", "Comments approved for publication, with personal "
+	                  "details removed:");
+	html_raw(h, "<ul>");
+	json_array_foreach(json_object_get(q, "answers"), i, a)
+	    html_elem(h, "li", js(a, "text"));
+	html_raw(h, "</ul>\n");
+	if (json_array_size(json_object_get(q, "themes")) == 1 &&
+	    !json_is_string(json_object_get(
+	        json_array_get(json_object_get(q, "themes"), 0), "theme")))
+		return;
+	html_table_begin(h, "Themes of the approved comments", heads, 2);
+	json_array_foreach(json_object_get(q, "themes"), i, t)
+	{
+		const char *cells[2];
+
+		n = publish_count(ji(t, "comments"), 0);
+		cells[0] = json_is_string(json_object_get(t, "theme"))
+		               ? js(t, "theme")
+		               : "No theme";
+		cells[1] = n;
+		html_table_row(h, cells, 2);
+		free(n);
+	}
+	html_table_end(h);
+}
+
+static void
+html_question(struct html *h, const json_t *q, int internal)
 {
 	const json_t *fft = json_object_get(q, "fft");
-	char *line, *a, *b;
+	int small = !internal && publish_small(ji(q, "respondents"));
+	char *line, *a, *b, *n;
 
 	html_raw(h, "<section>");
 	html_elem(h, "h2", js(q, "text"));
-	line = xasprintf("%ld respondents.", ji(q, "respondents"));
+	n = hcount(ji(q, "respondents"), internal);
+	line = xasprintf("%s respondents.", n);
 	html_elem(h, "p", line);
 	free(line);
+	free(n);
 	if (json_array_size(json_object_get(q, "options")) > 0)
-		html_options(h, q);
-	if (fft != NULL) {
+		html_options(h, q, internal);
+	if (fft != NULL && !small) {
 		a = jfmt(fft, "positive", "%");
 		b = jfmt(fft, "negative", "%");
 		line =
 		    xasprintf("Friends and Family Test: %s positive (Very good "
 		              "or Good), %s negative (Poor or Very poor), out "
-		              "of all %ld answers including Neither good nor "
-		              "poor and Don't know.",
-		              a, b, ji(fft, "denominator"));
+		              "of all answers including Neither good nor poor "
+		              "and Don't know.",
+		              a, b);
 		html_elem(h, "p", line);
 		free(line);
 		free(a);
 		free(b);
 	}
-	if (json_object_get(q, "mean") != NULL)
+	if (json_object_get(q, "mean") != NULL && !small)
 		html_stats(h, q);
-	if (json_object_get(q, "answers") != NULL)
+	if (json_object_get(q, "themes") != NULL)
+		html_comments(h, q);
+	else if (json_object_get(q, "answers") != NULL)
 		html_answers(h, q);
 	if (json_object_get(q, "by") != NULL)
 		html_by(h, q, json_object_get(q, "by"));
@@ -447,21 +610,335 @@ html_question(struct html *h, const json_t *q)
 }
 
 static int
-results_html(const json_t *r, const char *file)
+results_html(const json_t *r, const char *file, int internal)
 {
-	const json_t *s = json_object_get(r, "survey"), *q;
-	struct html *h;
-	char *title, *doc;
+	const json_t *q;
+	struct html *h = html_head(r, internal);
+	char *doc;
 	size_t i, len;
 
-	title = xasprintf("Results: %s", js(s, "title"));
-	h = html_new(title);
-	html_summary(h, r);
+	html_summary(h, r, internal);
 	json_array_foreach(json_object_get(r, "questions"), i, q)
-	    html_question(h, q);
+	    html_question(h, q, internal);
 	doc = html_finish(h, &len);
-	free(title);
 	return cli_write_page(file, doc, len) == EXIT_OK ? 0 : -1;
+}
+
+/* ---- over time ---------------------------------------------------------- */
+
+/* A count and percent of option j of question i in a period; NULL if none. */
+static const json_t *
+period_option(const json_t *per, size_t i, size_t j)
+{
+	if (per == NULL || json_is_null(per))
+		return NULL;
+	return json_array_get(
+	    json_object_get(json_array_get(json_object_get(per, "questions"), i),
+	                    "options"),
+	    j);
+}
+
+static void
+trend_text(const json_t *r)
+{
+	const json_t *p, *prev;
+	size_t i;
+	char *rate;
+
+	printf("%s by %s\n", js(json_object_get(r, "survey"), "title"),
+	       js(r, "by"));
+	printf("%-9s %9s %9s %8s\n", "PERIOD", "RESPONSES", "PREVIOUS", "RATE");
+	json_array_foreach(json_object_get(r, "periods"), i, p)
+	{
+		prev = json_object_get(p, "previous");
+		rate = jfmt(p, "response_rate", "%");
+		printf("%-9s %9ld %9ld %8s\n", js(p, "period"),
+		       ji(p, "responses"), ji(prev, "responses"), rate);
+		free(rate);
+	}
+}
+
+static int
+trend_csv_row(const char *period, const char *question, const char *option,
+              const char *label, const json_t *cur, const json_t *prev,
+              const char *ck, const char *pk)
+{
+	char *c = cur ? jfmt(cur, ck, "") : xstrdup(""),
+	     *pc = cur && pk ? jfmt(cur, pk, "") : xstrdup(""),
+	     *q = prev ? jfmt(prev, ck, "") : xstrdup(""),
+	     *pq = prev && pk ? jfmt(prev, pk, "") : xstrdup("");
+	const char *f[8] = {period, question, option, label, c, pc, q, pq};
+	int rv, i;
+
+	for (i = 4; i < 8; i++)
+		if (strcmp(f[i], "-") == 0)
+			f[i] = "";
+	rv = csvw_record(stdout, f, 8);
+
+	free(c);
+	free(pc);
+	free(q);
+	free(pq);
+	return rv;
+}
+
+/* period,question,option,label,count,percent,previous_count,
+ * previous_percent: the previous period's figures beside each row. */
+static int
+trend_csv(const json_t *r)
+{
+	static const char *const head[] = {
+	    "period", "question", "option", "label", "count", "percent",
+	    "previous_count", "previous_percent"};
+	const json_t *p, *prev, *qd, *cq, *pq;
+	size_t i, k, j;
+	char *num;
+	int rv = csvw_record(stdout, head, 8);
+
+	json_array_foreach(json_object_get(r, "periods"), i, p)
+	{
+		prev = json_object_get(p, "previous");
+		rv |= trend_csv_row(js(p, "period"), "", "responses", "", p,
+		                    prev, "responses", "response_rate");
+		json_array_foreach(json_object_get(r, "questions"), k, qd)
+		{
+			cq = json_array_get(json_object_get(p, "questions"), k);
+			pq = json_array_get(json_object_get(prev, "questions"),
+			                    k);
+			rv |= trend_csv_row(js(p, "period"), js(qd, "key"),
+			                    "respondents", "", cq, pq,
+			                    "respondents", NULL);
+			if (json_object_get(cq, "fft_positive") != NULL)
+				rv |= trend_csv_row(js(p, "period"),
+				                    js(qd, "key"), "fft_positive",
+				                    "", cq, pq, "fft_positive",
+				                    NULL);
+			json_array_foreach(json_object_get(qd, "options"), j,
+			                   cq)
+			{
+				num = xasprintf("%zu", j + 1);
+				rv |= trend_csv_row(
+				    js(p, "period"), js(qd, "key"), num,
+				    json_string_value(cq),
+				    period_option(p, k, j),
+				    period_option(prev, k, j), "count",
+				    "percent");
+				free(num);
+			}
+		}
+	}
+	return rv;
+}
+
+/* "40% (previous 35%)", suppressed as the page asks. */
+static char *
+trend_cell(const json_t *cur, const json_t *prev, int internal)
+{
+	char *a, *b, *out;
+	int hide_a = cur == NULL || (!internal && publish_small(ji(cur, "count"))),
+	    hide_b = prev == NULL ||
+	             (!internal && publish_small(ji(prev, "count")));
+
+	a = hide_a ? xstrdup(cur && ji(cur, "count") ? "<5" : "-")
+	           : jfmt(cur, "percent", "%");
+	b = hide_b ? xstrdup(prev && ji(prev, "count") ? "<5" : "-")
+	           : jfmt(prev, "percent", "%");
+	out = xasprintf("%s (previous %s)", a, b);
+	free(a);
+	free(b);
+	return out;
+}
+
+static void
+trend_html_question(struct html *h, const json_t *r, const json_t *qd,
+                    size_t k, int internal)
+{
+	const json_t *opts = json_object_get(qd, "options"), *p, *prev, *cq,
+	             *pq;
+	size_t n = json_array_size(opts), i, j;
+	const char **heads = xcalloc(n + 3, sizeof *heads);
+	char **cells = xcalloc(n + 3, sizeof *cells), *cap;
+
+	heads[0] = "Period";
+	heads[1] = "Respondents";
+	heads[2] = "Previous period";
+	for (j = 0; j < n; j++)
+		heads[j + 3] = json_string_value(json_array_get(opts, j));
+	cap = xasprintf("%s: percent of respondents per period, with the "
+	                "period before",
+	                js(qd, "text"));
+	html_elem(h, "h2", js(qd, "text"));
+	html_table_begin(h, cap, heads, n + 3);
+	json_array_foreach(json_object_get(r, "periods"), i, p)
+	{
+		prev = json_object_get(p, "previous");
+		cq = json_array_get(json_object_get(p, "questions"), k);
+		pq = json_array_get(json_object_get(prev, "questions"), k);
+		cells[0] = xstrdup(js(p, "period"));
+		cells[1] = publish_count(ji(cq, "respondents"), internal);
+		cells[2] = publish_count(ji(pq, "respondents"), internal);
+		for (j = 0; j < n; j++)
+			cells[j + 3] = trend_cell(period_option(p, k, j),
+			                          period_option(prev, k, j),
+			                          internal);
+		html_table_row(h, (const char *const *)cells, n + 3);
+		for (j = 0; j < n + 3; j++)
+			free(cells[j]);
+	}
+	html_table_end(h);
+	free(cap);
+	free(heads);
+	free(cells);
+}
+
+/* Responses per period: a chart and its table. */
+static void
+trend_html_responses(struct html *h, const json_t *r, int internal)
+{
+	static const char *const heads[] = {"Period", "Responses",
+	                                    "Previous period", "Response rate"};
+	const json_t *periods = json_object_get(r, "periods"), *p;
+	size_t n = json_array_size(periods), i;
+	struct html_bar *bars = xcalloc(n + 1, sizeof *bars);
+	char **shown = xcalloc(n + 1, sizeof *shown), *cells[4];
+
+	json_array_foreach(periods, i, p)
+	{
+		long v = ji(p, "responses");
+		int small = !internal && publish_small(v);
+
+		shown[i] = publish_count(v, internal);
+		bars[i] = (struct html_bar){js(p, "period"),
+		                            small ? 0 : (double)v, shown[i]};
+	}
+	html_raw(h, "<figure>");
+	html_bar_chart(h, "Responses per period",
+	               "Bar chart: the number of responses in each period. "
+	               "The table below holds the figures, with the period "
+	               "before each.",
+	               bars, n, 0);
+	html_table_begin(h, "Responses per period", heads, 4);
+	json_array_foreach(periods, i, p)
+	{
+		const json_t *prev = json_object_get(p, "previous");
+
+		cells[0] = xstrdup(js(p, "period"));
+		cells[1] = publish_count(ji(p, "responses"), internal);
+		cells[2] = publish_count(ji(prev, "responses"), internal);
+		cells[3] = !internal && publish_small(ji(p, "responses"))
+		               ? xstrdup("-")
+		               : jfmt(p, "response_rate", "%");
+		html_table_row(h, (const char *const *)cells, 4);
+		for (size_t k = 0; k < 4; k++)
+			free(cells[k]);
+	}
+	html_table_end(h);
+	html_raw(h, "</figure>\n");
+	for (i = 0; i < n; i++)
+		free(shown[i]);
+	free(shown);
+	free(bars);
+}
+
+static int
+trend_html(const json_t *r, const char *file, int internal)
+{
+	const json_t *qd;
+	char *title, *doc, asat[32], *line;
+	struct html *h;
+	size_t i, len;
+	const json_t *p = json_object_get(r, "practice");
+
+	title = xasprintf("%sSurvey results by %s: %s, %s",
+	                  internal ? "NOT FOR PUBLICATION: " : "",
+	                  js(r, "by"), js(json_object_get(r, "survey"), "title"),
+	                  *js(p, "name") ? js(p, "name") : "all practices");
+	h = html_new(title);
+	free(title);
+	if (internal)
+		html_internal(h, PUBLISH_INTERNAL);
+	line = xasprintf("Who was asked: members of the practice's Patient "
+	                 "Participation Group and its virtual network, not "
+	                 "all patients. Each period is shown with the period "
+	                 "before it. As at %s.",
+	                 publish_date(time(NULL), asat));
+	html_elem(h, "p", line);
+	free(line);
+	if (!internal)
+		html_elem(h, "p class=\"note\"", PUBLISH_NOTE);
+	trend_html_responses(h, r, internal);
+	json_array_foreach(json_object_get(r, "questions"), i, qd)
+	    if (json_array_size(json_object_get(qd, "options")) > 0)
+	        trend_html_question(h, r, qd, i, internal);
+	doc = html_finish(h, &len);
+	return cli_write_page(file, doc, len) == EXIT_OK ? 0 : -1;
+}
+
+static int
+results_trend(struct ctx *ctx, const struct tally_query *q, const char *unit,
+              int out, const char *html, int internal)
+{
+	json_t *r;
+	char *cause = NULL;
+	int rc = EXIT_OK;
+
+	if (trend_run(cli_db(ctx), q, unit, &r, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		return EXIT_FAIL;
+	}
+	if (out == OUT_JSON) {
+		cli_json(r);
+		return EXIT_OK;
+	}
+	if (out == OUT_TEXT)
+		trend_text(r);
+	else if (out == OUT_CSV && trend_csv(r) == -1)
+		rc = EXIT_FAIL;
+	else if (out == OUT_HTML && trend_html(r, html, internal) == -1)
+		rc = EXIT_FAIL;
+	json_decref(r);
+	return rc;
+}
+
+/* results SURVEY --submission --month YYYY-MM: NHS England's FFT counts. */
+static int
+results_submission(struct ctx *ctx, const struct tally_query *q,
+                   const char *month, int json)
+{
+	static const char *const head[] = {
+	    "practice_code", "period", "mode", "very_good", "good",
+	    "neither_good_nor_poor", "poor", "very_poor", "dont_know", "total"};
+	json_t *rows;
+	const json_t *row;
+	char *cause = NULL, *cells[10];
+	size_t i, k;
+	int rv;
+
+	if (trend_fft_submission(cli_db(ctx), q->target, q->practice, month,
+	                         &rows, &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		return EXIT_FAIL;
+	}
+	if (json) {
+		cli_json(rows);
+		return EXIT_OK;
+	}
+	rv = csvw_record(stdout, head, 10);
+	json_array_foreach(rows, i, row)
+	{
+		cells[0] = xstrdup(js(row, "practice"));
+		cells[1] = xstrdup(js(row, "period"));
+		cells[2] = xstrdup(js(row, "mode"));
+		for (k = 3; k < 10; k++)
+			cells[k] = xasprintf("%ld", ji(row, head[k]));
+		rv |= csvw_record(stdout, (const char *const *)cells, 10);
+		for (k = 0; k < 10; k++)
+			free(cells[k]);
+	}
+	json_decref(rows);
+	return rv == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
 /* ---- the command -------------------------------------------------------- */
@@ -489,8 +966,13 @@ cmd_results(struct ctx *ctx, int argc, char **argv)
 	    {"csv", no_argument, NULL, 'c'},
 	    {"html", required_argument, NULL, 'h'},
 	    {"raw", no_argument, NULL, 'r'},
+	    {"internal", no_argument, NULL, 'i'},
+	    {"submission", no_argument, NULL, 's'},
+	    {"month", required_argument, NULL, 'm'},
 	    {NULL, 0, NULL, 0}};
 	struct tally_query q = {0};
+	int internal = 0, submission = 0;
+	const char *month = NULL, *unit = NULL;
 	const char *html = NULL;
 	int ch, out = OUT_TEXT, rc = EXIT_OK;
 	json_t *r;
@@ -525,17 +1007,47 @@ cmd_results(struct ctx *ctx, int argc, char **argv)
 			out = OUT_HTML;
 			html = optarg;
 			break;
+		case 'i':
+			internal = 1;
+			break;
+		case 's':
+			submission = 1;
+			break;
+		case 'm':
+			month = optarg;
+			break;
 		default:
 			return cli_usage(RESULTS_USAGE);
 		}
 	}
-	if (optind != argc - 1)
+	if (optind != argc - 1 || (internal && out != OUT_HTML))
 		return cli_usage(RESULTS_USAGE);
 	q.target = argv[optind];
+	/* A published page shows moderated comments only. */
+	if (out == OUT_HTML && !internal) {
+		if (comments_sync(cli_db(ctx), time(NULL)) == -1) {
+			cli_error("cannot read the comments");
+			return EXIT_FAIL;
+		}
+		q.approved = 1;
+	}
+	if (submission) {
+		if (month == NULL || q.practice == NULL || out == OUT_HTML ||
+		    q.by != NULL || q.from != 0 || q.to != 0)
+			return cli_usage(SUBMISSION_USAGE);
+		return results_submission(ctx, &q, month, out == OUT_JSON);
+	}
+	if (month != NULL)
+		return cli_usage(SUBMISSION_USAGE);
+	if (q.by != NULL && trend_unit_valid(q.by)) {
+		unit = q.by;
+		q.by = NULL;
+		return results_trend(ctx, &q, unit, out, html, internal);
+	}
 	if (q.by != NULL && !tally_by_valid(q.by)) {
-		cli_error(
-		    "cannot break down by %s (age_band, sex or ethnicity)",
-		    q.by);
+		cli_error("cannot break down by %s (age_band, sex, ethnicity, "
+		          "month or quarter)",
+		          q.by);
 		return EXIT_USAGE;
 	}
 	if (tally_run(cli_db(ctx), &q, &r, &cause) == -1) {
@@ -551,7 +1063,7 @@ cmd_results(struct ctx *ctx, int argc, char **argv)
 		results_text(r);
 	else if (out == OUT_CSV && results_csv(r) == -1)
 		rc = EXIT_FAIL;
-	else if (out == OUT_HTML && results_html(r, html) == -1)
+	else if (out == OUT_HTML && results_html(r, html, internal) == -1)
 		rc = EXIT_FAIL;
 	json_decref(r);
 	return rc;

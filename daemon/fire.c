@@ -533,8 +533,9 @@ response_insert(struct fire *f, const struct aud_member *m)
 {
 	sqlite3_stmt *st = db_stmt(
 	    f->db, "INSERT INTO responses (survey_id, campaign_id, practice_id,"
-	           " member_id, channel, started_at, age_band, sex, ethnicity)"
-	           " VALUES (?, ?, ?, nullif(?, 0), 'sms', ?, ?, ?, ?)");
+	           " member_id, channel, started_at, age_band, sex, ethnicity,"
+	           " invited_channel)"
+	           " VALUES (?, ?, ?, nullif(?, 0), 'sms', ?, ?, ?, ?, 'sms')");
 
 	db_bind_int(st, 1, f->survey_id);
 	db_bind_int(st, 2, f->c->id);

@@ -9,6 +9,12 @@
 #include "template.h"
 #include "xmalloc.h"
 
+/* Bar charts: row height, label column, full bar, drawing width. */
+#define BAR_ROW   26
+#define BAR_LEFT  215
+#define BAR_SPAN  300.0
+#define BAR_WIDTH 600
+
 struct html {
 	FILE *fp;
 	char *buf;
@@ -33,6 +39,8 @@ static const char style[] =
     "vertical-align:top}td.n{text-align:right}thead th{background:#e8edee}"
     ".flag{color:#d5281b;font-weight:600}.note{color:#4c6272;"
     "font-size:.9rem}"
+    ".internal{border:3px solid #d5281b;color:#d5281b;font-weight:700;"
+    "padding:.4rem .6rem;margin:0 0 1rem}"
     "@media (max-width:40rem){body{padding:.5rem;font-size:.95rem}"
     "h1{font-size:1.35rem}th,td{padding:.2rem .3rem}}"
     "@media print{@page{size:A4;margin:15mm}body{max-width:none;"
@@ -99,6 +107,8 @@ numeric(const char *s)
 {
 	if (s == NULL || *s == '\0')
 		return 0;
+	if (strcmp(s, "*") == 0 || strcmp(s, "-") == 0)
+		return 1;
 	if (*s == '<' || *s == '-' || *s == '*')
 		s++;
 	return strspn(s, "0123456789.%") == strlen(s) && *s != '\0';
@@ -164,7 +174,7 @@ svg_begin(struct html *h, int width, int height, const char *title,
 static char *
 short_label(const char *s)
 {
-	size_t max = 30, n = 0, chars = 0;
+	size_t max = 26, n = 0, chars = 0;
 
 	while (s[n] != '\0' && chars < max) {
 		n++;
@@ -177,45 +187,121 @@ short_label(const char *s)
 	return xasprintf("%.*s\xE2\x80\xA6", (int)n, s);
 }
 
-/* An SVG <text> element; text escaped. */
+/* An SVG <text> element of class cls (NULL: none); text escaped. */
+static void
+svg_text_class(struct html *h, double x, double y, const char *anchor,
+               const char *cls, const char *text)
+{
+	fprintf(h->fp, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\"%s%s%s>",
+	        x, y, anchor, cls ? " class=\"" : "", cls ? cls : "",
+	        cls ? "\"" : "");
+	html_text(h, text);
+	fputs("</text>", h->fp);
+}
+
 static void
 svg_text(struct html *h, double x, double y, const char *anchor,
          const char *text)
 {
-	fprintf(h->fp, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">", x, y,
-	        anchor);
-	html_text(h, text);
-	fputs("</text>", h->fp);
+	svg_text_class(h, x, y, anchor, NULL, text);
+}
+
+/* The largest value of the bars, or 1 if none is above 0. */
+static double
+bars_max(const struct html_bar *bars, size_t n)
+{
+	double max = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (bars[i].value > max)
+			max = bars[i].value;
+	return max > 0 ? max : 1;
+}
+
+/* Roughly how wide text is at the chart's font size. */
+static double
+text_width(const char *s)
+{
+	size_t chars = 0;
+
+	for (; *s != '\0'; s++)
+		chars += (*s & 0xC0) != 0x80;
+	return (double)chars * 7.5;
+}
+
+/*
+ * One bar with its label and value. The value goes beside the bar's end, or
+ * inside it (in white) when it would run off the chart, so it is always
+ * within the drawing at any value.
+ */
+static void
+bar_draw(struct html *h, const struct html_bar *b, size_t i, double max)
+{
+	double w = b->value > 0 ? b->value / max * BAR_SPAN : 0, y = (double)i * BAR_ROW;
+	char *label = short_label(b->label);
+	char *value = b->shown != NULL ? xstrdup(b->shown)
+	                               : xasprintf("%g", b->value);
+	double tw = text_width(value);
+
+	if (w > BAR_SPAN)
+		w = BAR_SPAN;
+	svg_text(h, BAR_LEFT - 8, y + 21, "end", label);
+	fprintf(h->fp,
+	        "<rect x=\"%d\" y=\"%.0f\" width=\"%.1f\" height=\"18\" "
+	        "fill=\"#005eb8\"/>",
+	        BAR_LEFT, y + 6, w);
+	if (BAR_LEFT + w + 6 + tw <= BAR_WIDTH || w < tw + 8)
+		svg_text_class(h, BAR_LEFT + w + 6, y + 21, "start", "v",
+		               value);
+	else {
+		fprintf(h->fp, "<g fill=\"#fff\">");
+		svg_text_class(h, BAR_LEFT + w - 4, y + 21, "end", "v", value);
+		fputs("</g>", h->fp);
+	}
+	free(label);
+	free(value);
 }
 
 void
 html_bar_chart(struct html *h, const char *title, const char *desc,
                const struct html_bar *bars, size_t n, double max)
 {
-	const int row = 26, left = 215, span = 300;
-	char *label, *value;
-	double w;
 	size_t i;
 
-	for (i = 0; max <= 0 && i < n; i++)
-		max = bars[i].value > max ? bars[i].value : max;
 	if (max <= 0)
-		max = 1;
-	svg_begin(h, 600, (int)n * row + 8, title, desc);
-	for (i = 0; i < n; i++) {
-		w = bars[i].value > 0 ? bars[i].value / max * span : 0;
-		label = short_label(bars[i].label);
-		svg_text(h, left - 8, (double)i * row + 21, "end", label);
-		fprintf(h->fp,
-		        "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"18\" "
-		        "fill=\"#005eb8\"/>",
-		        left, (int)i * row + 6, w);
-		value = bars[i].shown != NULL ? xstrdup(bars[i].shown)
-		                              : xasprintf("%g", bars[i].value);
-		svg_text(h, left + w + 6, (double)i * row + 21, "start", value);
-		free(label);
-		free(value);
-	}
+		max = bars_max(bars, n);
+	svg_begin(h, BAR_WIDTH, (int)n * BAR_ROW + 8, title, desc);
+	for (i = 0; i < n; i++)
+		bar_draw(h, &bars[i], i, max);
+	fputs("</svg>\n", h->fp);
+}
+
+double
+html_ratio_max(const struct html_bar *bars, size_t n)
+{
+	double max = ceil(bars_max(bars, n) * 2) / 2;
+
+	return max > 2 ? max : 2;
+}
+
+void
+html_ratio_chart(struct html *h, const char *title, const char *desc,
+                 const struct html_bar *bars, size_t n, const char *ref_label)
+{
+	double max = html_ratio_max(bars, n), x = BAR_LEFT + BAR_SPAN / max;
+	int height = (int)n * BAR_ROW + 26;
+	size_t i;
+
+	svg_begin(h, BAR_WIDTH, height, title, desc);
+	for (i = 0; i < n; i++)
+		bar_draw(h, &bars[i], i, max);
+	fprintf(h->fp,
+	        "<line class=\"ref\" x1=\"%.1f\" y1=\"2\" x2=\"%.1f\" "
+	        "y2=\"%d\" stroke=\"#212b32\" stroke-width=\"2\" "
+	        "stroke-dasharray=\"4 3\"/>",
+	        x, x, (int)n * BAR_ROW + 8);
+	svg_text(h, x, height - 4, "middle", ref_label);
 	fputs("</svg>\n", h->fp);
 }
 
@@ -280,6 +366,13 @@ html_line_chart(struct html *h, const char *title, const char *desc,
 		svg_text(h, x0 + dx * i, y0 + 20, "middle", labels[i]);
 	line_points(h, values, n, x0, dx, y0, scale);
 	fputs("</svg>\n", h->fp);
+}
+
+void
+html_internal(struct html *h, const char *text)
+{
+	html_elem(h, "p class=\"internal\" role=\"note\"", text);
+	fputc('\n', h->fp);
 }
 
 char *

@@ -36,11 +36,22 @@ void html_table_end(struct html *);
  * the value of a full-width bar (<= 0: the largest value). */
 void html_bar_chart(struct html *, const char *title, const char *desc,
                     const struct html_bar *bars, size_t n, double max);
+/*
+ * A bar chart of ratios on a fixed scale (0 to 2, wider if a ratio is
+ * above 2), with a reference line at 1.0 labelled ref_label.
+ */
+void html_ratio_chart(struct html *, const char *title, const char *desc,
+                      const struct html_bar *bars, size_t n,
+                      const char *ref_label);
+/* The full-width value of html_ratio_chart for these bars. */
+double html_ratio_max(const struct html_bar *bars, size_t n);
 /* A line chart over n points; a NaN value is a gap. ymax is the top of the
  * axis; unit follows each value ("%"). */
 void html_line_chart(struct html *, const char *title, const char *desc,
                      const char *const *labels, const double *values, size_t n,
                      double ymax, const char *unit);
+/* A boxed warning under the title ("not for publication"). */
+void html_internal(struct html *, const char *text);
 /* Close the page and return it. Caller frees; h is freed. */
 char *html_finish(struct html *, size_t *len);
 

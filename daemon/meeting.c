@@ -64,8 +64,8 @@ struct meeting *
 meeting_get(struct db *db, int64_t id)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT id, practice_id, at, place,"
-	                               " agenda, minutes, created_at FROM"
-	                               " meetings WHERE id = ?");
+	                               " agenda, minutes, created_at, status"
+	                               " FROM meetings WHERE id = ?");
 	struct meeting *m = NULL;
 
 	db_bind_int(st, 1, id);
@@ -78,6 +78,7 @@ meeting_get(struct db *db, int64_t id)
 		m->agenda = col_dup(st, 4);
 		m->minutes = col_dup(st, 5);
 		m->created_at = sqlite3_column_int64(st, 6);
+		m->status = col_dup(st, 7);
 	}
 	sqlite3_reset(st);
 	return m;
@@ -91,6 +92,7 @@ meeting_free(struct meeting *m)
 	free(m->place);
 	free(m->agenda);
 	free(m->minutes);
+	free(m->status);
 	free(m);
 }
 
@@ -108,6 +110,40 @@ meeting_set_minutes(struct db *db, int64_t id, const char *minutes,
 		return -1;
 	}
 	db_audit(db, NULL, "meeting.minutes", "meeting", NULL);
+	return 0;
+}
+
+const char *
+meeting_status(const char *stored, int64_t at, int64_t now)
+{
+	if (stored != NULL && (strcmp(stored, "held") == 0 ||
+	                       strcmp(stored, "cancelled") == 0))
+		return stored;
+	return at <= now ? "held" : "planned";
+}
+
+int
+meeting_set_status(struct db *db, int64_t id, const char *status,
+                   char **cause)
+{
+	sqlite3_stmt *st =
+	    db_stmt(db, "UPDATE meetings SET status = ? WHERE id = ?");
+
+	if (status != NULL && strcmp(status, "held") != 0 &&
+	    strcmp(status, "cancelled") != 0) {
+		*cause = xasprintf("bad meeting status %s", status);
+		return -1;
+	}
+	db_bind_text(st, 1, status);
+	db_bind_int(st, 2, id);
+	if (db_done(db, st) == -1 || db_changes(db) != 1) {
+		*cause = xasprintf("no meeting %lld", (long long)id);
+		return -1;
+	}
+	db_audit(db, NULL, status ? (strcmp(status, "held") == 0 ?
+	                                 "meeting.held" : "meeting.cancel")
+	                          : "meeting.status",
+	         "meeting", NULL);
 	return 0;
 }
 
@@ -272,6 +308,9 @@ meeting_to_json(struct db *db, const struct meeting *m)
 	              iso_json(m->at, tz), "when", when, "where", m->place,
 	              "agenda", str_json(m->agenda), "minutes",
 	              str_json(m->minutes));
+	json_object_set_new(
+	    o, "status",
+	    json_string(meeting_status(m->status, m->at, time(NULL))));
 	json_object_set_new(o, "campaigns",
 	                    meeting_campaigns_json(db, m->id, tz));
 	json_object_set_new(o, "agenda_items",
@@ -288,13 +327,14 @@ meeting_list_json(struct db *db, const char *practice_code)
 	sqlite3_stmt *st = db_stmt(
 	    db, "SELECT m.id, p.code, p.timezone, m.at, m.place,"
 	        " m.minutes IS NOT NULL, (SELECT count(*) FROM inbound i"
-	        " WHERE i.meeting_id = m.id) FROM meetings m JOIN practices p"
+	        " WHERE i.meeting_id = m.id), m.status FROM meetings m"
+	        " JOIN practices p"
 	        " ON p.id = m.practice_id WHERE (?1 IS NULL OR p.code = ?1)"
 	        " ORDER BY m.at, m.id");
 	json_t *arr = json_array();
 
 	db_bind_text(st, 1, practice_code);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while (sqlite3_step(st) == SQLITE_ROW) {
 		json_array_append_new(
 		    arr, json_pack("{s:I, s:s, s:o, s:s, s:b, s:i}", "id",
 		                   (json_int_t)sqlite3_column_int64(st, 0),
@@ -304,6 +344,12 @@ meeting_list_json(struct db *db, const char *practice_code)
 		                   "where", db_col_text(st, 4), "minutes",
 		                   sqlite3_column_int(st, 5), "agenda_items",
 		                   sqlite3_column_int(st, 6)));
+		json_object_set_new(
+		    json_array_get(arr, json_array_size(arr) - 1), "status",
+		    json_string(meeting_status(db_col_text(st, 7),
+		                               sqlite3_column_int64(st, 3),
+		                               time(NULL))));
+	}
 	sqlite3_reset(st);
 	return arr;
 }

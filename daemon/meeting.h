@@ -15,6 +15,7 @@ struct meeting {
 	char *place;
 	char *agenda;  /* or NULL */
 	char *minutes; /* or NULL */
+	char *status;  /* "held", "cancelled" or NULL: by its time */
 	int64_t created_at;
 };
 
@@ -26,6 +27,17 @@ void meeting_free(struct meeting *);
 /* Store the minutes of meeting id. */
 int meeting_set_minutes(struct db *, int64_t id, const char *minutes,
                         char **cause);
+/*
+ * The SQL condition (on meetings m, now bound as ?4) of a meeting that was
+ * held: marked held, or not cancelled and its time has passed.
+ */
+#define MEETING_HELD_SQL                                                       \
+	"coalesce(m.status, CASE WHEN m.at <= ?4 THEN 'held' END) = 'held'"
+/* A meeting's status at now: "held", "cancelled" or "planned". */
+const char *meeting_status(const char *stored, int64_t at, int64_t now);
+/* Mark meeting id "held" or "cancelled" (status); NULL clears the mark. */
+int meeting_set_status(struct db *, int64_t id, const char *status,
+                       char **cause);
 /* "Wednesday 24 September 2025 at 6:30pm" in zone tz. Caller frees. */
 char *meeting_when(int64_t at, const char *tz);
 /*

@@ -1,4 +1,5 @@
 /* Representation: the practice population profile against the membership. */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,9 @@
 #include "log.h"
 #include "member.h"
 #include "practice.h"
+#include "publish.h"
 #include "represent.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define MAX_FIELD    256
@@ -19,9 +22,11 @@
 /* Members must be 16 or over: children are not in the population base. */
 #define CHILD_BAND "0-15"
 
+/* Members with an active term at ?2: the one membership figure. */
 #define ACTIVE                                                                 \
-	" FROM members WHERE practice_id = ?1 AND erased_at IS NULL"           \
-	" AND joined_at <= ?2 AND (term_ends_at IS NULL OR term_ends_at > ?2)"
+	" FROM members WHERE practice_id = ?1 AND " REPRESENT_ACTIVE_SQL
+
+static const char *const yes_no[] = {"yes", "no", NULL};
 
 /* The profile fields; SQL chosen from constants, never built from input. */
 static const struct rfield {
@@ -35,6 +40,12 @@ static const struct rfield {
     {"sex", member_sexes, "SELECT sex, count(*)" ACTIVE " GROUP BY 1"},
     {"ethnicity", member_ethnicities,
      "SELECT ethnicity, count(*)" ACTIVE " GROUP BY 1"},
+    {"disability", yes_no,
+     "SELECT CASE disability WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END,"
+     " count(*)" ACTIVE " GROUP BY 1"},
+    {"carer", yes_no,
+     "SELECT CASE carer WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END,"
+     " count(*)" ACTIVE " GROUP BY 1"},
 };
 #define NRFIELDS (sizeof rfields / sizeof rfields[0])
 
@@ -95,8 +106,8 @@ check_row(const struct csv_record *rec, const int *idx, struct prow *rows,
 	value = rec->fields[idx[1]];
 	num = rec->fields[idx[2]];
 	if ((out->f = rfield_find(field)) == NULL)
-		return *owned = xasprintf("unknown field '%s' (age_band, sex "
-		                          "or ethnicity)",
+		return *owned = xasprintf("unknown field '%s' (age_band, sex, "
+		                          "ethnicity, disability or carer)",
 		                          field);
 	if (!value_allowed(out->f, value))
 		return *owned =
@@ -349,10 +360,8 @@ tags_json(struct db *db, int64_t pid, int64_t at)
 {
 	sqlite3_stmt *st = db_stmt(
 	    db, "SELECT t.tag, count(*) FROM member_tags t JOIN members m ON"
-	        " m.id = t.member_id WHERE m.practice_id = ?1 AND"
-	        " m.erased_at IS NULL AND m.joined_at <= ?2 AND"
-	        " (m.term_ends_at IS NULL OR m.term_ends_at > ?2)"
-	        " GROUP BY t.tag ORDER BY 2 DESC, 1");
+	        " m.id = t.member_id WHERE m.practice_id = ?1 AND "
+	    REPRESENT_ACTIVE_SQL " GROUP BY t.tag ORDER BY 2 DESC, 1");
 	json_t *arr = json_array(), *o;
 
 	db_bind_int(st, 1, pid);
@@ -388,12 +397,19 @@ active_members(struct db *db, int64_t pid, int64_t at, const char *extra)
 	return v;
 }
 
+long
+represent_members_at(struct db *db, int64_t pid, int64_t at)
+{
+	return active_members(db, pid, at, NULL);
+}
+
 int
 represent_report(struct db *db, const char *code, int64_t at, json_t **out,
                  char **cause)
 {
 	struct practice *p = practice_find(db, code);
 	json_t *o, *fields;
+	char day[11];
 	size_t i;
 
 	*out = NULL;
@@ -403,6 +419,8 @@ represent_report(struct db *db, const char *code, int64_t at, json_t **out,
 	}
 	o = json_object();
 	jsonx_set(o, "practice", json_string(p->code));
+	jsonx_set(o, "name", json_string(p->name));
+	jsonx_set(o, "as_at", json_string(util_format_date(at, day)));
 	jsonx_set(o, "members",
 	          json_integer(active_members(db, p->id, at, NULL)));
 	jsonx_set(o, "carers",
@@ -423,8 +441,130 @@ represent_report(struct db *db, const char *code, int64_t at, json_t **out,
 
 /* ---- HTML --------------------------------------------------------------- */
 
+static long
+jl(const json_t *o, const char *k)
+{
+	return (long)json_integer_value(json_object_get(o, k));
+}
+
+/* A field's member and patient counts, suppressed unless internal: the
+ * groups and then the members not comparable, whose total is published. */
+struct fcounts {
+	size_t n;
+	long *members, *patients;
+	unsigned char *mflag, *pflag;
+};
+
 static void
-field_html(struct html *h, const json_t *f)
+fcounts_load(const json_t *f, int internal, struct fcounts *c)
+{
+	const json_t *groups = json_object_get(f, "groups"), *g;
+	size_t i;
+
+	c->n = json_array_size(groups);
+	c->members = xcalloc(c->n + 1, sizeof *c->members);
+	c->patients = xcalloc(c->n + 1, sizeof *c->patients);
+	c->mflag = xcalloc(c->n + 1, 1);
+	c->pflag = xcalloc(c->n + 1, 1);
+	json_array_foreach(groups, i, g)
+	{
+		c->members[i] = jl(g, "members");
+		c->patients[i] = jl(g, "patients");
+	}
+	c->members[c->n] = jl(f, "members_not_comparable");
+	if (internal)
+		return;
+	publish_suppress(c->members, c->n + 1, 1, c->mflag);
+	publish_suppress(c->patients, c->n, 1, c->pflag);
+}
+
+static void
+fcounts_free(struct fcounts *c)
+{
+	free(c->members);
+	free(c->patients);
+	free(c->mflag);
+	free(c->pflag);
+}
+
+/* The ratio chart: suppressed groups get no bar. */
+static void
+field_chart(struct html *h, const json_t *f, const struct fcounts *c,
+            const char *title)
+{
+	const json_t *groups = json_object_get(f, "groups"), *g;
+	struct html_bar *bars = xcalloc(c->n + 1, sizeof *bars);
+	char **shown = xcalloc(c->n + 1, sizeof *shown);
+	char **labels = xcalloc(c->n + 1, sizeof *labels);
+	const char *name = json_string_value(json_object_get(f, "field"));
+	size_t i;
+
+	json_array_foreach(groups, i, g)
+	{
+		double r = json_number_value(json_object_get(g, "ratio"));
+		int under =
+		    json_is_true(json_object_get(g, "under_represented"));
+
+		labels[i] = publish_value(
+		    name, json_string_value(json_object_get(g, "value")));
+		if (c->mflag[i] != PUB_SHOWN)
+			shown[i] = xstrdup(c->mflag[i] == PUB_SMALL
+			                       ? "<5 members: not shown"
+			                       : "not shown");
+		else
+			shown[i] = xasprintf("%.2f%s", r,
+			                     under ? " (under-represented)" : "");
+		bars[i] = (struct html_bar){
+		    labels[i], c->mflag[i] == PUB_SHOWN ? r : 0, shown[i]};
+	}
+	html_ratio_chart(h, title,
+	                 "Bar chart: each group's share of members divided by "
+	                 "its share of the practice's patients. The dashed line "
+	                 "at 1.0 means like the practice population; below 0.8 "
+	                 "is under-represented. The table below holds the "
+	                 "figures.",
+	                 bars, c->n, "1.0 = like the practice population");
+	for (i = 0; i < c->n; i++) {
+		free(shown[i]);
+		free(labels[i]);
+	}
+	free(shown);
+	free(labels);
+	free(bars);
+}
+
+/* One row of a field's table; cells[0..8). */
+static void
+field_row(const char *name, const json_t *g, const struct fcounts *c,
+          size_t i, int internal, char **cells)
+{
+	int shown = c->mflag[i] == PUB_SHOWN;
+
+	cells[0] = publish_value(
+	    name, json_string_value(json_object_get(g, "value")));
+	cells[1] = publish_cell(c->members[i], c->mflag[i]);
+	cells[2] = shown ? xasprintf("%g%%", json_number_value(json_object_get(
+	                                         g, "member_share")))
+	                 : xstrdup("-");
+	cells[3] = publish_cell(c->patients[i], c->pflag[i]);
+	cells[4] = c->pflag[i] == PUB_SHOWN
+	               ? xasprintf("%g%%", json_number_value(json_object_get(
+	                                       g, "population_share")))
+	               : xstrdup("-");
+	cells[5] = shown && c->pflag[i] == PUB_SHOWN
+	               ? xasprintf("%.2f", json_number_value(
+	                                       json_object_get(g, "ratio")))
+	               : xstrdup("-");
+	cells[6] = xstrdup(json_is_true(json_object_get(g, "under_represented"))
+	                       ? "yes"
+	                       : "no");
+	cells[7] = internal ? xstrdup(json_string_value(
+	                          json_object_get(g, "audience")))
+	                    : NULL;
+}
+
+static void
+field_html(struct html *h, const json_t *f, int internal)
 {
 	static const char *const heads[] = {"Group",
 	                                    "Members",
@@ -433,95 +573,140 @@ field_html(struct html *h, const json_t *f)
 	                                    "Population share",
 	                                    "Ratio",
 	                                    "Under-represented",
-	                                    "Audience"};
-	const json_t *groups = json_object_get(f, "groups"), *g;
-	size_t n = json_array_size(groups), i, k;
-	struct html_bar *bars = xcalloc(n + 1, sizeof *bars);
-	char *cells[8], *title, **shown = xcalloc(n + 1, sizeof *shown);
+	                                    "Campaign audience"};
+	const json_t *g;
 	const char *name = json_string_value(json_object_get(f, "field"));
+	size_t i, k, ncols = internal ? 8 : 7;
+	struct fcounts c;
+	char *cells[8], *title, *unk;
 
-	json_array_foreach(groups, i, g)
-	{
-		double r = json_number_value(json_object_get(g, "ratio"));
-
-		shown[i] = xasprintf(
-		    "%.2f%s", r,
-		    json_is_true(json_object_get(g, "under_represented"))
-		        ? " under"
-		        : "");
-		bars[i] = (struct html_bar){
-		    json_string_value(json_object_get(g, "value")), r,
-		    shown[i]};
-	}
-	title = xasprintf("Representation by %s", name);
+	fcounts_load(f, internal, &c);
+	title = xasprintf("Representation by %s", publish_field(name));
+	title[strlen("Representation by ")] = (char)tolower(
+	    (unsigned char)title[strlen("Representation by ")]);
 	html_raw(h, "<figure>");
-	html_bar_chart(h, title,
-	               "Bar chart: member share divided by population share "
-	               "per group; 1 is a fair share, below 0.8 is "
-	               "under-represented. The table below holds the figures.",
-	               bars, n, 0);
-	html_table_begin(h, title, heads, 8);
-	json_array_foreach(groups, i, g)
+	field_chart(h, f, &c, title);
+	html_table_begin(h, title, heads, ncols);
+	json_array_foreach(json_object_get(f, "groups"), i, g)
 	{
-		cells[0] =
-		    xstrdup(json_string_value(json_object_get(g, "value")));
-		cells[1] = xasprintf(
-		    "%lld", json_integer_value(json_object_get(g, "members")));
-		cells[2] = xasprintf("%g%%", json_number_value(json_object_get(
-		                                 g, "member_share")));
-		cells[3] = xasprintf(
-		    "%lld", json_integer_value(json_object_get(g, "patients")));
-		cells[4] = xasprintf("%g%%", json_number_value(json_object_get(
-		                                 g, "population_share")));
-		cells[5] = xasprintf(
-		    "%.2f", json_number_value(json_object_get(g, "ratio")));
-		cells[6] = xstrdup(
-		    json_is_true(json_object_get(g, "under_represented"))
-		        ? "yes"
-		        : "no");
-		cells[7] =
-		    xstrdup(json_string_value(json_object_get(g, "audience")));
-		html_table_row(h, (const char *const *)cells, 8);
+		field_row(name, g, &c, i, internal, cells);
+		html_table_row(h, (const char *const *)cells, ncols);
 		for (k = 0; k < 8; k++)
 			free(cells[k]);
 	}
+	unk = publish_cell(c.members[c.n], c.mflag[c.n]);
+	{
+		const char *row[8] = {"Not known or not comparable",
+		                      unk, "-", "-", "-", "-", "-", "-"};
+
+		html_table_row(h, row, ncols);
+	}
+	free(unk);
 	html_table_end(h);
 	html_raw(h, "</figure>\n");
-	for (i = 0; i < n; i++)
-		free(shown[i]);
-	free(shown);
-	free(bars);
+	fcounts_free(&c);
 	free(title);
 }
 
-void
-represent_html(struct html *h, const json_t *r)
+/* Disability and carers when the profile has no figures to compare. */
+static void
+plain_counts_html(struct html *h, const json_t *r, int internal)
+{
+	static const char *const heads[] = {"Members who said", "Members"};
+	char *d = publish_count(jl(r, "disabled"), internal),
+	     *c = publish_count(jl(r, "carers"), internal);
+	const char *rows[2][2] = {{"they have a disability", d},
+	                          {"they are a carer", c}};
+
+	html_table_begin(h, "Disability and carers among members", heads, 2);
+	html_table_row(h, rows[0], 2);
+	html_table_row(h, rows[1], 2);
+	html_table_end(h);
+	free(d);
+	free(c);
+}
+
+static void
+tags_html(struct html *h, const json_t *r, int internal)
 {
 	static const char *const heads[] = {"Tag", "Members"};
-	const json_t *f, *t;
+	const json_t *t;
 	size_t i;
-	char *cells[2], *line;
+	char *n;
 
-	line = xasprintf("%lld active members. Age bands compare members with "
-	                 "patients aged 16 and over only (members must be 16 "
-	                 "or over).",
-	                 json_integer_value(json_object_get(r, "members")));
-	html_elem(h, "p", line);
-	free(line);
-	json_array_foreach(
-	    json_object_get(r, "fields"), i,
-	    f) if (json_array_size(json_object_get(f, "groups")) > 0)
-	    field_html(h, f);
 	html_table_begin(h, "Seldom-heard groups (member tags)", heads, 2);
 	json_array_foreach(json_object_get(r, "seldom_heard"), i, t)
 	{
-		cells[0] =
-		    xstrdup(json_string_value(json_object_get(t, "tag")));
-		cells[1] = xasprintf(
-		    "%lld", json_integer_value(json_object_get(t, "members")));
-		html_table_row(h, (const char *const *)cells, 2);
-		free(cells[0]);
-		free(cells[1]);
+		const char *cells[2];
+
+		n = publish_count(jl(t, "members"), internal);
+		cells[0] = json_string_value(json_object_get(t, "tag"));
+		cells[1] = n;
+		html_table_row(h, cells, 2);
+		free(n);
 	}
 	html_table_end(h);
+}
+
+void
+represent_html(struct html *h, const json_t *r, int internal)
+{
+	const json_t *f;
+	size_t i;
+	char *line, *n = publish_count(jl(r, "members"), internal);
+	int compared = 0;
+
+	line = xasprintf("%s members with an active term on this date. Each "
+	                 "group's share of the members is compared with its "
+	                 "share of the practice's registered patients. Age "
+	                 "bands compare members with patients aged 16 and "
+	                 "over only (members must be 16 or over).",
+	                 n);
+	html_elem(h, "p", line);
+	free(line);
+	free(n);
+	json_array_foreach(json_object_get(r, "fields"), i, f)
+	{
+		const char *name =
+		    json_string_value(json_object_get(f, "field"));
+
+		if (json_array_size(json_object_get(f, "groups")) == 0)
+			continue;
+		compared |= strcmp(name, "disability") == 0 ||
+		            strcmp(name, "carer") == 0;
+		field_html(h, f, internal);
+	}
+	if (!compared)
+		plain_counts_html(h, r, internal);
+	tags_html(h, r, internal);
+}
+
+char *
+represent_page(const json_t *r, int internal, size_t *len)
+{
+	char *title, *asat, *line;
+	struct html *h;
+
+	asat = publish_iso_date(json_string_value(json_object_get(r, "as_at")));
+	title = xasprintf("%sHow representative is the Patient Participation "
+	                  "Group? %s (%s), as at %s",
+	                  internal ? "NOT FOR PUBLICATION: " : "",
+	                  json_string_value(json_object_get(r, "name")),
+	                  json_string_value(json_object_get(r, "practice")),
+	                  asat);
+	h = html_new(title);
+	if (internal)
+		html_internal(h, PUBLISH_INTERNAL);
+	line = xasprintf("As at %s. The group's members are patients of the "
+	                 "practice who joined its Patient Participation Group "
+	                 "and its virtual network.",
+	                 asat);
+	html_elem(h, "p", line);
+	if (!internal)
+		html_elem(h, "p class=\"note\"", PUBLISH_NOTE);
+	represent_html(h, r, internal);
+	free(line);
+	free(title);
+	free(asat);
+	return html_finish(h, len);
 }

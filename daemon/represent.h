@@ -18,6 +18,17 @@ struct html;
 #define REPRESENT_THRESHOLD 0.8
 
 /*
+ * A member "with an active term on the date ?2": joined by then, and
+ * neither their term ended nor their record erased by then. Every
+ * membership figure in the reports uses this one definition.
+ */
+#define REPRESENT_ACTIVE_SQL                                                   \
+	"joined_at <= ?2 AND (term_ends_at IS NULL OR term_ends_at > ?2)"      \
+	" AND (erased_at IS NULL OR erased_at > ?2)"
+/* The number of members of practice id pid active at time at. */
+long represent_members_at(struct db *, int64_t pid, int64_t at);
+
+/*
  * Replace the population profile of practice code with the CSV on fp
  * (field,value,patients), in one transaction. On bad input nothing is
  * written and *cause lists every problem, one "origin:line: message" a line.
@@ -37,7 +48,12 @@ int represent_report(struct db *, const char *code, int64_t at, json_t **out,
  * share is 0. */
 double represent_ratio(long members, long members_base, long patients,
                        long patients_base);
-/* Append the report's tables (and a chart per field) to an HTML page. */
-void represent_html(struct html *, const json_t *report);
+/* Append the report's tables (and a chart per field) to an HTML page;
+ * small numbers suppressed unless internal. */
+void represent_html(struct html *, const json_t *report, int internal);
+
+/* The report as one page titled with the practice and its date. Caller
+ * frees. */
+char *represent_page(const json_t *report, int internal, size_t *len);
 
 #endif

@@ -215,6 +215,24 @@ static const char *const migrations[] = {
     " name TEXT NOT NULL, value TEXT NOT NULL,"
     " PRIMARY KEY (member_id, name)) WITHOUT ROWID;"
     "CREATE INDEX member_extra_name ON member_extra(name, value);",
+    /* 9: reports to publish: the channel that invited a response, a
+     * meeting's status, moderated comments with themes, action outcomes. */
+    "ALTER TABLE responses ADD COLUMN invited_channel TEXT;"
+    "ALTER TABLE meetings ADD COLUMN status TEXT"
+    " CHECK (status IN ('held','cancelled'));"
+    "CREATE TABLE comments ("
+    " id INTEGER PRIMARY KEY,"
+    " response_id INTEGER NOT NULL REFERENCES responses(id)"
+    "  ON DELETE CASCADE,"
+    " question TEXT NOT NULL,"
+    " status TEXT NOT NULL DEFAULT 'pending'"
+    "  CHECK (status IN ('pending','approved','hidden')),"
+    " text TEXT NOT NULL, redacted INTEGER NOT NULL DEFAULT 0,"
+    " theme TEXT, updated_at INTEGER NOT NULL,"
+    " UNIQUE (response_id, question));"
+    "CREATE INDEX comments_status ON comments(status);"
+    "ALTER TABLE actions ADD COLUMN outcome TEXT;"
+    "ALTER TABLE actions ADD COLUMN benefit TEXT;",
 };
 
 int

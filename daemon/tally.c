@@ -22,12 +22,24 @@
 	" FROM answers a JOIN responses r ON r.id = a.response_id "            \
 	"WHERE" RESP_WHERE " AND a.question = ?6"
 
+/*
+ * The channel that invited a response: stored when it came in; for older
+ * responses of a known member, their first invitation of the campaign; a
+ * text reply was invited by text. A web answer from an emailed link is an
+ * email response.
+ */
+#define INVITED                                                                \
+	"coalesce(r.invited_channel, (SELECT o.channel FROM outbox o"          \
+	" JOIN runs u ON u.id = o.run_id WHERE u.campaign_id = r.campaign_id"  \
+	" AND o.member_id = r.member_id ORDER BY u.reminder, o.id LIMIT 1),"   \
+	" nullif(r.channel, 'web'))"
 static const char sql_counts[] =
     "SELECT count(*), count(r.completed_at), count(r.campaign_id),"
     " total(r.channel = 'email'), total(r.channel = 'sms'),"
     " total(r.channel = 'web'),"
-    " total(r.campaign_id IS NOT NULL AND r.channel = 'email'),"
-    " total(r.campaign_id IS NOT NULL AND r.channel = 'sms')"
+    " total(r.campaign_id IS NOT NULL AND " INVITED " = 'email'),"
+    " total(r.campaign_id IS NOT NULL AND " INVITED " = 'sms'),"
+    " min(r.started_at), max(r.started_at)"
     " FROM responses r WHERE" RESP_WHERE
     " AND EXISTS (SELECT 1 FROM answers a WHERE a.response_id = r.id)";
 static const char sql_invited[] =
@@ -82,6 +94,7 @@ struct tq {
 	int64_t survey_id, campaign_id, practice_id, from, to;
 	char *campaign;
 	const struct by_field *by;
+	int approved;
 };
 
 int
@@ -335,6 +348,41 @@ jpct(long part, long whole)
 
 /* ---- response counts and rates ------------------------------------------ */
 
+/*
+ * What the figures cover: the practice (by filter, else the campaign's),
+ * and the period (by filter, else the first and last response).
+ */
+static void
+add_period(struct tq *t, json_t *o, int64_t first, int64_t last)
+{
+	sqlite3_stmt *st = db_stmt(
+	    t->db, "SELECT code, name FROM practices WHERE id = coalesce("
+	           " nullif(?1, 0), (SELECT practice_id FROM campaigns"
+	           " WHERE id = ?2))");
+	json_t *p = json_object();
+	char day[11];
+
+	db_bind_int(st, 1, t->practice_id);
+	db_bind_int(st, 2, t->campaign_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		jsonx_set(p, "code", json_string(db_col_text(st, 0)));
+		jsonx_set(p, "name", json_string(db_col_text(st, 1)));
+	}
+	sqlite3_reset(st);
+	jsonx_set(o, "practice", p);
+	p = json_object();
+	jsonx_set(p, "from",
+	          t->from ? json_string(util_format_date(t->from, day))
+	          : first ? json_string(util_format_date(first, day))
+	                  : json_null());
+	jsonx_set(p, "to",
+	          t->to != INT64_MAX
+	              ? json_string(util_format_date(t->to - 1, day))
+	          : last ? json_string(util_format_date(last, day))
+	                 : json_null());
+	jsonx_set(o, "period", p);
+}
+
 static void
 add_rates(struct tq *t, json_t *o)
 {
@@ -353,6 +401,8 @@ add_rates(struct tq *t, json_t *o)
 		ch[i] = (long)sqlite3_column_double(st, 3 + i);
 	for (i = 0; i < 2; i++)
 		camp_ch[i] = (long)sqlite3_column_double(st, 6 + i);
+	add_period(t, o, sqlite3_column_int64(st, 8),
+	           sqlite3_column_int64(st, 9));
 	db_reset(st);
 	st = db_stmt(t->db, sql_invited);
 	bind_where(t, st);
@@ -367,6 +417,12 @@ add_rates(struct tq *t, json_t *o)
 	jsonx_set(by, "sms", json_integer(ch[1]));
 	jsonx_set(by, "web", json_integer(ch[2]));
 	jsonx_set(o, "responses_by_channel", by);
+	by = json_object();
+	jsonx_set(by, "email", json_integer(camp_ch[0]));
+	jsonx_set(by, "sms", json_integer(camp_ch[1]));
+	jsonx_set(by, "unknown",
+	          json_integer(camp - camp_ch[0] - camp_ch[1]));
+	jsonx_set(o, "responses_by_invitation", by);
 	by = json_object();
 	jsonx_set(by, "email", json_integer(inv[0]));
 	jsonx_set(by, "sms", json_integer(inv[1]));
@@ -567,6 +623,45 @@ answer_member(const struct tq *t, sqlite3_stmt *st)
 	return j;
 }
 
+static const char sql_approved[] =
+    "SELECT c.text, c.theme FROM comments c JOIN responses r ON"
+    " r.id = c.response_id WHERE" RESP_WHERE " AND c.question = ?6"
+    " AND c.status = 'approved' ORDER BY c.theme IS NULL, c.theme, c.id";
+static const char sql_themes[] =
+    "SELECT coalesce(c.theme, ''), count(*) FROM comments c JOIN responses"
+    " r ON r.id = c.response_id WHERE" RESP_WHERE " AND c.question = ?6"
+    " AND c.status = 'approved' GROUP BY 1 ORDER BY 2 DESC, 1";
+
+/* Published: approved comments only, as moderated; no member, no date;
+ * every text answer counts as a respondent, and the themes are counted. */
+static void
+add_approved(struct tq *t, const struct question *q, json_t *o)
+{
+	sqlite3_stmt *st = question_stmt(t, sql_approved, q);
+	json_t *arr = json_array(), *themes = json_array(), *e;
+	const char *theme;
+
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		e = json_object();
+		theme = db_col_text(st, 1);
+		jsonx_set(e, "text", json_string(db_col_text(st, 0)));
+		jsonx_set(e, "theme", theme ? json_string(theme) : json_null());
+		jsonx_push(arr, e);
+	}
+	st = question_stmt(t, sql_themes, q);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		e = json_object();
+		theme = db_col_text(st, 0);
+		jsonx_set(e, "theme", *theme ? json_string(theme) : json_null());
+		jsonx_set(e, "comments",
+		          json_integer(sqlite3_column_int64(st, 1)));
+		jsonx_push(themes, e);
+	}
+	jsonx_set(o, "respondents", json_integer(respondents(t, q)));
+	jsonx_set(o, "answers", arr);
+	jsonx_set(o, "themes", themes);
+}
+
 static void
 add_texts(struct tq *t, const struct question *q, json_t *o)
 {
@@ -728,7 +823,10 @@ question_json(struct tq *t, const struct question *q)
 		add_numbers(t, q, o);
 		break;
 	case Q_TEXT:
-		add_texts(t, q, o);
+		if (t->approved)
+			add_approved(t, q, o);
+		else
+			add_texts(t, q, o);
 		break;
 	default:
 		add_options(t, q, o);
@@ -782,6 +880,7 @@ tq_init(struct tq *t, struct db *db, const struct tally_query *q, char **cause)
 	t->db = db;
 	t->from = q->from;
 	t->to = q->to ? q->to : INT64_MAX;
+	t->approved = q->approved;
 	for (i = 0; q->by != NULL && i < NBY; i++)
 		if (strcmp(by_fields[i].name, q->by) == 0)
 			t->by = &by_fields[i];
@@ -825,6 +924,45 @@ tally_run(struct db *db, const struct tally_query *q, json_t **out,
 		jsonx_push(qs, question_json(&t, &t.survey->questions[i]));
 	jsonx_set(o, "questions", qs);
 	*out = o;
+	rv = 0;
+out:
+	if (t.survey != NULL)
+		survey_free(t.survey);
+	free(t.campaign);
+	return rv;
+}
+
+int
+tally_fft_modes(struct db *db, const struct tally_query *q,
+                long counts[TALLY_NMODES][6], char **cause)
+{
+	struct tq t;
+	sqlite3_stmt *st;
+	const char *ch;
+	size_t i;
+	long v;
+	int m, rv = -1;
+
+	memset(counts, 0, sizeof(long) * TALLY_NMODES * 6);
+	if (tq_init(&t, db, q, cause) == -1)
+		goto out;
+	for (i = 0; i < t.survey->nquestions; i++) {
+		if (t.survey->questions[i].type != Q_FFT)
+			continue;
+		st = question_stmt(&t,
+		                   "SELECT r.channel, a.value, count(*)"
+		                   ANSWERS_FROM " GROUP BY 1, 2",
+		                   &t.survey->questions[i]);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			ch = db_col_text(st, 0);
+			m = strcmp(ch, "sms") == 0   ? TALLY_MODE_SMS
+			    : strcmp(ch, "web") == 0 ? TALLY_MODE_WEB
+			                             : TALLY_MODE_OTHER;
+			v = strtol(db_col_text(st, 1), NULL, 10);
+			if (v >= 1 && v <= 6)
+				counts[m][v - 1] += sqlite3_column_int64(st, 2);
+		}
+	}
 	rv = 0;
 out:
 	if (t.survey != NULL)

@@ -23,6 +23,7 @@ struct tally_query {
 	const char *practice; /* practice code, or NULL for all */
 	int64_t from, to;     /* responses started in [from, to); 0: open */
 	const char *by;       /* age_band, sex, ethnicity, or NULL */
+	int approved;         /* free text: approved comments only, masked */
 };
 
 /* A cell's fate in a published breakdown. */
@@ -48,6 +49,13 @@ void tally_fft(const long counts[6], double *positive, double *negative);
 double tally_median(const double *values, const long *counts, size_t n);
 /* A percentage rounded to one decimal place. */
 double tally_percent(long part, long whole);
+/* FFT collection modes as ppgd knows them: answers by text message, by
+ * the web form, and any other way. */
+enum tally_mode { TALLY_MODE_SMS, TALLY_MODE_WEB, TALLY_MODE_OTHER };
+#define TALLY_NMODES 3
+/* The answers to q's FFT questions by mode and answer (option order). */
+int tally_fft_modes(struct db *, const struct tally_query *,
+                    long counts[TALLY_NMODES][6], char **cause);
 /* Valid --by fields: 1 if field is one. */
 int tally_by_valid(const char *field);
 

@@ -409,11 +409,13 @@ store_response(struct db *db, const struct survey *s, const struct stoken *t,
 	sqlite3_stmt *st = db_stmt(
 	    db, "INSERT INTO responses (survey_id, campaign_id, practice_id,"
 	        " member_id, channel, started_at, completed_at, age_band, sex,"
-	        " ethnicity) SELECT ?1, nullif(?2, 0), ?3,"
+	        " ethnicity, invited_channel) SELECT ?1, nullif(?2, 0), ?3,"
 	        " CASE WHEN ?5 THEN NULL ELSE nullif(?4, 0) END, 'web', ?6, ?6,"
 	        " " DEMOG_AGE_BAND_SQL("m.birth_ym", "m.age_band", "?6")
-	        ", m.sex, m.ethnicity FROM (SELECT 1)"
-	        " LEFT JOIN members m ON m.id = ?4");
+	        ", m.sex, m.ethnicity, (SELECT o.channel FROM outbox"
+	        "  o JOIN runs u ON u.id = o.run_id WHERE u.campaign_id = ?2"
+	        "  AND o.member_id = ?4 ORDER BY u.reminder, o.id LIMIT 1)"
+	        " FROM (SELECT 1) LEFT JOIN members m ON m.id = ?4");
 	int64_t rid;
 	const char *v;
 	size_t i;

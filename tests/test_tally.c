@@ -16,6 +16,7 @@
 #include "action.h"
 #include "annual.h"
 #include "db.h"
+#include "meeting.h"
 #include "practice.h"
 #include "represent.h"
 #include "survey.h"
@@ -362,6 +363,44 @@ test_counts_and_rates(void **state)
 	json_decref(r);
 }
 
+/* A web answer from an emailed link is an email response: by the channel
+ * stored with it, or (older rows) by the member's invitation. */
+static void
+test_channel_attribution(void **state)
+{
+	struct db *db = *state;
+	json_t *r;
+	int64_t rid;
+
+	sql(db, "INSERT INTO outbox (run_id, member_id, practice_id, channel,"
+	        " state, to_addr, body, next_attempt_at, created_at, sent_at)"
+	        " VALUES (2, 4, 1, 'sms', 'sent', 'x', 'x', 0, 1741000000,"
+	        " 1741000000), (1, 4, 1, 'email', 'delivered', 'x', 'x', 0,"
+	        " 1741000000, 1741000000)");
+	rid = response(db, 1, 1, 4, "web", T0 + 100, 1, NULL);
+	answer(db, rid, "experience", "1");
+	rid = response(db, 1, 1, 0, "web", T0 + 101, 1, NULL);
+	answer(db, rid, "experience", "2");
+	sql(db, "UPDATE responses SET invited_channel = 'email' WHERE id = (SELECT"
+	        " max(id) FROM responses)");
+	r = run(db, "exp", "P1", NULL);
+	/* 20 text replies by email + 2 web from email links, of 41 emails
+	 * delivered now (the first invitation counts, not the reminder). */
+	assert_int_equal(json_integer_value(json_object_get(
+	                     json_object_get(r, "responses_by_invitation"),
+	                     "email")),
+	                 22);
+	assert_num(json_object_get(json_object_get(r,
+	                                           "response_rate_by_channel"),
+	                           "email"),
+	           53.7);
+	assert_int_equal(json_integer_value(json_object_get(
+	                     json_object_get(r, "responses_by_invitation"),
+	                     "unknown")),
+	                 9);
+	json_decref(r);
+}
+
 static void
 test_fft_question(void **state)
 {
@@ -616,6 +655,43 @@ test_representation(void **state)
 	assert_true(represent_ratio(1, 10, 0, 1000) == -1);
 }
 
+/* The published page suppresses the 16-24 group of 1 (and one more, so it
+ * cannot be worked out); the staff view shows it and says so. */
+static void
+test_representation_published(void **state)
+{
+	struct db *db = *state;
+	char *cause = NULL, *pub, *staff, *annual;
+	json_t *r;
+
+	load_profile(db, profile, 0, &cause);
+	assert_int_equal(represent_report(db, "P1", T0, &r, &cause), 0);
+	pub = represent_page(r, 0, NULL);
+	staff = represent_page(r, 1, NULL);
+	json_decref(r);
+	assert_non_null(strstr(pub, "<th scope=\"row\">16 to 24</th>"
+	                            "<td class=\"n\">&lt;5</td>"));
+	assert_null(strstr(pub, "<td class=\"n\">1</td>"));
+	assert_null(strstr(pub, "age_band=16-24"));
+	assert_null(strstr(pub, "not for publication"));
+	assert_non_null(strstr(staff, "<th scope=\"row\">16 to 24</th>"
+	                              "<td class=\"n\">1</td>"));
+	assert_non_null(strstr(staff, "not for publication"));
+	assert_non_null(strstr(staff, "age_band=16-24"));
+	/* The tag of 3 carers. */
+	assert_non_null(strstr(pub, "<th scope=\"row\">carer</th>"
+	                            "<td class=\"n\">&lt;5</td>"));
+	assert_int_equal(annual_report(db, "P1", 2025, 0, &r, &cause), 0);
+	annual = annual_html(r, 0, NULL);
+	json_decref(r);
+	assert_null(strstr(annual, "Smith"));
+	assert_null(strstr(annual, "<td class=\"n\">1</td>"));
+	assert_non_null(strstr(annual, "&lt;5"));
+	free(pub);
+	free(staff);
+	free(annual);
+}
+
 static void
 test_profile_errors(void **state)
 {
@@ -732,6 +808,57 @@ test_annual(void **state)
 	json_decref(r);
 }
 
+/* A future meeting is not "held"; meeting held/cancel say otherwise. One
+ * membership figure: start + joined - left = end = the representation's. */
+static void
+test_annual_figures(void **state)
+{
+	struct db *db = *state;
+	const int64_t jun = 1748736000; /* 2025-06-01 */
+	char *cause = NULL;
+	json_t *r;
+	const json_t *m, *mt;
+	long start, joined, left, end;
+
+	sql(db, "INSERT INTO meetings (id, practice_id, at, place, created_at)"
+	        " VALUES (1, 1, 1741000000, 'a', 0), (2, 1, 1760000000, 'b', 0),"
+	        " (3, 1, 1742000000, 'c', 0), (4, 1, 1761000000, 'd', 0);"
+	        "INSERT INTO members (id, practice_id, joined_at, created_at,"
+	        " updated_at, term_ends_at, erased_at) VALUES"
+	        " (14, 1, 1743465600, 0, 0, 1746057600, NULL),"
+	        " (15, 1, 1738368000, 0, 0, NULL, NULL),"
+	        " (16, 1, 100, 0, 0, NULL, 1740000000)");
+	assert_int_equal(meeting_set_status(db, 3, "cancelled", &cause), 0);
+	assert_int_equal(meeting_set_status(db, 4, "held", &cause), 0);
+	assert_int_equal(meeting_set_status(db, 9, "held", &cause), -1);
+	free(cause);
+	assert_int_equal(annual_report_at(db, "P1", 2025, 0, jun, &r, &cause),
+	                 0);
+	mt = json_object_get(r, "meetings");
+	assert_int_equal(json_integer_value(json_object_get(mt, "held")), 2);
+	assert_int_equal(json_integer_value(json_object_get(mt, "cancelled")),
+	                 1);
+	assert_int_equal(json_integer_value(json_object_get(mt, "planned")), 1);
+	m = json_object_get(r, "members");
+	start = (long)json_integer_value(json_object_get(m, "start"));
+	joined = (long)json_integer_value(json_object_get(m, "joined"));
+	left = (long)json_integer_value(json_object_get(m, "left"));
+	end = (long)json_integer_value(json_object_get(m, "end"));
+	/* 11 + 16 (erased in February) at the start; 14 and 15 joined; 14's
+	 * term ended and 16 was erased. */
+	assert_int_equal(start, 12);
+	assert_int_equal(joined, 2);
+	assert_int_equal(left, 2);
+	assert_int_equal(end, 12);
+	assert_int_equal(start + joined - left, end);
+	assert_int_equal(json_integer_value(json_object_get(
+	                     json_object_get(r, "representation"), "members")),
+	                 end);
+	assert_string_equal(json_string_value(json_object_get(m, "end_date")),
+	                    "2025-06-01");
+	json_decref(r);
+}
+
 int
 main(void)
 {
@@ -742,6 +869,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_counts_and_rates, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_fft_question, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_channel_attribution, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_scale_choice_number_text,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_filters_and_targets, setup,
@@ -750,10 +879,14 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_representation, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_representation_published,
+	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_profile_errors, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_actions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_annual, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_annual_figures, setup,
+	                                    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,12 +2,16 @@
 """Results, representation, the action plan and the annual report through the
 CLI and the daemon: JSON shapes, CSV, and the HTML pages parsed as XML
 (well-formed, one <svg> and one <table> per chart figure, no scripts, no
-external references, every value escaped)."""
+external references, every value escaped). Every published page is checked
+for what it must not hold: a count from 1 to 4 outside "<5", a member's
+name or contact from the database; and every bar's width is checked against
+the value drawn beside it."""
 
 import csv
 import io
 import json
 import os
+import re
 import sqlite3
 import sys
 import xml.etree.ElementTree as ET
@@ -114,6 +118,74 @@ def parse_page(path, what):
     return root, text
 
 
+def member_details(db):
+    """Every member's name, email and mobile in the database."""
+    c = sqlite3.connect(db)
+    rows = c.execute("SELECT first_name, last_name, email, mobile"
+                     " FROM members").fetchall()
+    c.close()
+    return {v for r in rows for v in r if v and len(v) >= 3}
+
+
+def bar_values(svg):
+    """(width, shown text) of each bar of a bar chart, in order."""
+    out, width = [], None
+    for el in svg.iter():
+        if el.tag == SVG + "rect":
+            width = float(el.get("width"))
+        elif el.tag == SVG + "text" and el.get("class") == "v":
+            out.append((width, el.text or ""))
+            width = None
+    return out
+
+
+def check_bars(root, what):
+    """Each bar's width is its value times one scale per chart (suppressed
+    or empty bars have none); every text lies inside the drawing."""
+    for svg in root.iter(SVG + "svg"):
+        box = [float(x) for x in svg.get("viewBox").split()]
+        for tx in svg.iter(SVG + "text"):
+            t.check(0 <= float(tx.get("x")) <= box[2],
+                    "%s: chart text inside the drawing (%s)" % (what, tx.text))
+        bars = bar_values(svg)
+        scales = []
+        for w, shown in bars:
+            m = re.match(r"^(\d+(?:\.\d+)?)", shown)
+            if not m or float(m.group(1)) == 0:
+                t.check(w == 0, "%s: no bar for %r" % (what, shown))
+                continue
+            scales.append(w / float(m.group(1)))
+        if scales:
+            t.check(max(scales) - min(scales) < 0.02 * max(scales) + 0.2,
+                    "%s: bar widths proportional to values %r"
+                    % (what, [b[1] for b in bars]))
+
+
+def check_published(path, what, db):
+    """The rules of a page a practice may publish."""
+    root, text = parse_page(path, what)
+    if root is None:
+        return None, text
+    t.check("not for publication" not in text.lower(),
+            what + ": no staff-view mark")
+    small = [c.text for c in root.iter()
+             if (c.tag == XHTML + "td" or c.get("class") == "v")
+             and c.text and re.fullmatch(r"\s*[1-4]\s*", c.text)]
+    t.check(not small, "%s: no count under 5 outside <5 %r" % (what, small))
+    body = "".join(root.itertext())
+    leaked = [v for v in member_details(db) if v in body]
+    t.check(not leaked, "%s: no member name or contact %r" % (what, leaked))
+    check_bars(root, what)
+    return root, text
+
+
+def check_internal(path, what):
+    root, text = parse_page(path, what)
+    t.check("not for publication" in text.lower(),
+            what + ": the staff view says not for publication")
+    return root, text
+
+
 def test_results(env):
     rc, r, err = env.ppgd_json("results", "fft", "--practice", "P1")
     t.check_eq(rc, 0, "results --json exits 0 (%s)" % err)
@@ -161,20 +233,103 @@ def test_results(env):
     t.check(["experience", "fft", "all", "fft_positive", "", "", "66.7", "",
              ""] in rows, "CSV holds the FFT score")
 
+    db = env.sections["daemon"]["database"]
     html = env.path("results.html")
-    rc, out, err = env.ppgd("results", "fft", "--by", "age_band", "--html", html)
+    rc, out, err = env.ppgd("results", "fft", "--by", "age_band", "--practice",
+                            "P1", "--html", html)
     t.check_eq(rc, 0, "results --html exits 0 (%s)" % err)
-    root, text = parse_page(html, "results page")
+    root, text = check_published(html, "results page", db)
     if root is not None:
         t.check_eq(len(list(root.iter(SVG + "svg"))), 2,
                    "a chart for the fft and the scale question")
-        t.check(EVIL in "".join(root.itertext()), "free text shown as text")
+        t.check(EVIL not in "".join(root.itertext()),
+                "a comment nobody approved is not published")
         t.check("&lt;5" in text, "suppressed cells published as <5")
+        t.check("Riverside &amp; &lt;Co&gt;" in text,
+                "the practice name in the title")
+        t.check("3 March 2025" in text, "dates as people write them")
+        t.check("not all patients" in text, "says who was asked")
+    rc, lst, err = env.ppgd_json("comments", "list", "fft", "--pending")
+    t.check(rc == 0 and len(lst) == 1 and lst[0]["text"] == EVIL
+            and lst[0]["status"] == "pending", "comments list --pending")
+    rc, c, err = env.ppgd_json("comments", "approve", str(lst[0]["id"]))
+    t.check(rc == 0 and c["status"] == "approved", "comments approve --json")
+    rc, c, err = env.ppgd_json("comments", "tag", str(lst[0]["id"]),
+                               "--theme", "Access")
+    t.check(rc == 0 and c["theme"] == "access", "comments tag --json")
+    rc, lst, err = env.ppgd_json("comments", "list", "fft", "--pending")
+    t.check(rc == 0 and lst == [], "nothing pending once approved")
+    rc, out, err = env.ppgd("results", "fft", "--html", html)
+    root, text = check_published(html, "results page, approved", db)
+    if root is not None:
+        t.check(EVIL in "".join(root.itertext()),
+                "the approved comment shown, as text")
+        t.check("Themes of the approved comments" in text, "themes table")
+    internal = env.path("results-internal.html")
+    rc, out, err = env.ppgd("results", "fft", "--html", internal, "--internal")
+    t.check_eq(rc, 0, "results --html --internal exits 0 (%s)" % err)
+    check_internal(internal, "internal results page")
+    rc, out, err = env.ppgd("results", "fft", "--json", "--internal")
+    t.check_eq(rc, 2, "--internal is for --html only")
+
+    test_over_time(env, db)
 
     rc, out, err = env.ppgd("results", "nosuch")
     t.check_eq(rc, 1, "unknown survey exits 1")
     rc, out, err = env.ppgd("results", "fft", "--by", "height")
     t.check_eq(rc, 2, "a bad --by is a usage error")
+
+
+def test_over_time(env, db):
+    rc, r, err = env.ppgd_json("results", "fft", "--practice", "P1", "--by",
+                               "month", "--from", "2025-02-01")
+    t.check_eq(rc, 0, "results --by month --json exits 0 (%s)" % err)
+    if r:
+        t.check_eq([p["period"] for p in r["periods"]], ["2025-02", "2025-03"],
+                   "one period a month from --from to the last response")
+        march = r["periods"][1]
+        t.check(march["responses"] == 30
+                and march["previous"]["period"] == "2025-02"
+                and march["previous"]["responses"] == 0,
+                "each period with the one before it")
+        t.check_eq(march["questions"][0]["fft_positive"], 66.7,
+                   "FFT by month")
+        t.check_eq(r["periods"][0]["previous"]["period"], "2025-01",
+                   "the first period has its previous too")
+    rc, out, err = env.ppgd("results", "fft", "--by", "quarter", "--csv")
+    rows = list(csv.reader(io.StringIO(out)))
+    t.check(rc == 0 and rows[0] == ["period", "question", "option", "label",
+                                    "count", "percent", "previous_count",
+                                    "previous_percent"]
+            and ["2025-Q1", "", "responses", "", "30", "100", "0", ""] in rows,
+            "results --by quarter --csv")
+    html = env.path("trend.html")
+    rc, out, err = env.ppgd("results", "fft", "--practice", "P1", "--by",
+                            "month", "--html", html)
+    t.check_eq(rc, 0, "results --by month --html exits 0 (%s)" % err)
+    root, text = check_published(html, "results by month page", db)
+    t.check("Previous period" in text, "the previous period beside")
+    rc, out, err = env.ppgd("results", "fft", "--practice", "P1",
+                            "--submission", "--month", "2025-03")
+    rows = list(csv.reader(io.StringIO(out)))
+    t.check_eq(rc, 0, "results --submission exits 0 (%s)" % err)
+    t.check_eq(rows[0], ["practice_code", "period", "mode", "very_good",
+                         "good", "neither_good_nor_poor", "poor",
+                         "very_poor", "dont_know", "total"],
+               "FFT submission header")
+    t.check(["P1", "2025-03", "SMS/Text message", "7", "3", "2", "2", "0",
+             "1", "15"] in rows, "FFT submission: the SMS answers")
+    t.check(sum(int(x[-1]) for x in rows[1:]) == 30, "every answer once")
+    rc, j, err = env.ppgd_json("results", "fft", "--practice", "P1",
+                               "--submission", "--month", "2025-04")
+    t.check(rc == 0 and all(x["total"] == 0 for x in j),
+            "an empty month is all zeros (--json)")
+    rc, out, err = env.ppgd("results", "fft", "--submission", "--month",
+                            "2025-03")
+    t.check_eq(rc, 2, "--submission needs --practice")
+    rc, out, err = env.ppgd("results", "fft", "--practice", "P1",
+                            "--submission", "--month", "March")
+    t.check_eq(rc, 1, "a bad month exits 1")
 
 
 def test_representation(env):
@@ -202,11 +357,25 @@ def test_representation(env):
     t.check(not g["65-74"]["under_represented"], "65-74 over-represented")
     t.check_eq(r["seldom_heard"], [{"tag": "carer", "members": 1}],
                "seldom-heard tags with counts")
+    db = env.sections["daemon"]["database"]
     html = env.path("rep.html")
     rc, out, err = env.ppgd("report", "representation", "--practice", "P1",
                             "--html", html)
     t.check_eq(rc, 0, "representation --html exits 0")
-    parse_page(html, "representation page")
+    root, text = check_published(html, "representation page", db)
+    if root is not None:
+        t.check(root.find(".//" + SVG + "line[@class='ref']") is not None,
+                "a reference line at 1.0")
+        t.check("16 to 24" in text and "age_band" not in text,
+                "human labels, no field names")
+        t.check("as at" in text.lower(), "an as-at date")
+    internal = env.path("rep-internal.html")
+    rc, out, err = env.ppgd("report", "representation", "--practice", "P1",
+                            "--html", internal, "--internal")
+    t.check_eq(rc, 0, "representation --internal exits 0")
+    root, text = check_internal(internal, "internal representation page")
+    if root is not None:
+        t.check("age_band=16-24" in text, "staff view keeps the audience")
 
 
 def test_actions(env):
@@ -278,10 +447,22 @@ def test_annual(env):
     rc, out, err = env.ppgd("report", "annual", "--practice", "P1", "--year",
                             "2025", "--html", html)
     t.check_eq(rc, 0, "annual --html exits 0 (%s)" % err)
-    root, text = parse_page(html, "annual page")
+    root, text = check_published(html, "annual page",
+                                 env.sections["daemon"]["database"])
     if root is not None:
         t.check(root.find(".//" + SVG + "polyline") is not None,
                 "FFT trend drawn as a line")
+        heads = [h.text for h in root.iter(XHTML + "h2")]
+        for want in ("1. The group's profile", "2. How the practice engaged",
+                     "3. Priority areas", "4. Actions, outcomes",
+                     "5. Where this report is published", "Self-assessment"):
+            t.check(any(h and h.startswith(want) for h in heads),
+                    "annual report section: " + want)
+    internal = env.path("annual-internal.html")
+    rc, out, err = env.ppgd("report", "annual", "--practice", "P1", "--year",
+                            "2025", "--html", internal, "--internal")
+    t.check_eq(rc, 0, "annual --internal exits 0")
+    check_internal(internal, "internal annual page")
     rc, out, err = env.ppgd("report", "annual", "--practice", "P1")
     t.check_eq(rc, 2, "annual without --year is a usage error")
 
