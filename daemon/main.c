@@ -31,7 +31,8 @@ static const struct cmd commands[] = {
     {"report", cmd_report, "report representation|annual ..."},
     {"action", cmd_action, "action add|update|list ..."},
     {"inbox", cmd_inbox,
-     "inbox [--unmatched] [--flagged] [--practice CODE] [--limit N] [--json]"},
+     "inbox [--unmatched] [--flagged] [--state S] [--practice CODE] "
+     "[--limit N] [--json] | ack ID [--seen] [--by NAME] [--note TEXT]"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -171,6 +171,26 @@ static const char *const migrations[] = {
     " provider TEXT NOT NULL, nonce TEXT NOT NULL, seen_at INTEGER NOT NULL,"
     " PRIMARY KEY (provider, nonce)) WITHOUT ROWID;"
     "CREATE INDEX webhook_nonces_seen ON webhook_nonces(seen_at);",
+
+    /* 7: care alerts: a message flagged for care, its reply and the staff
+     * alert, with who saw and actioned it. */
+    "CREATE TABLE care_alerts ("
+    " id INTEGER PRIMARY KEY,"
+    " practice_id INTEGER REFERENCES practices(id),"
+    " member_id INTEGER REFERENCES members(id),"
+    " inbound_id INTEGER REFERENCES inbound(id),"
+    " response_id INTEGER REFERENCES responses(id) ON DELETE SET NULL,"
+    " source TEXT NOT NULL, urgency TEXT NOT NULL"
+    "  CHECK (urgency IN ('urgent','crisis','emergency')),"
+    " phrase TEXT, replied INTEGER NOT NULL DEFAULT 0,"
+    " state TEXT NOT NULL DEFAULT 'new'"
+    "  CHECK (state IN ('new','seen','actioned')),"
+    " created_at INTEGER NOT NULL, alerts INTEGER NOT NULL DEFAULT 0,"
+    " last_alert_at INTEGER, seen_by TEXT, seen_at INTEGER,"
+    " actioned_by TEXT, actioned_at INTEGER, note TEXT);"
+    "CREATE INDEX care_alerts_state ON care_alerts(state, created_at);"
+    "CREATE INDEX care_alerts_member ON care_alerts(member_id, urgency,"
+    " created_at);",
 };
 
 int

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "care.h"
 #include "log.h"
 #include "outbox.h"
 #include "response.h"
@@ -63,49 +64,6 @@ smsconv_keyword(const char *text)
 			kw = keywords[i].kw;
 	free(t);
 	return kw;
-}
-
-/* Lower-case ASCII words of s, each followed by one space, after a space.
- * Caller frees. */
-static char *
-words_of(const char *s)
-{
-	char *out = xmalloc(strlen(s) * 2 + 2), *w = out;
-	int in = 0;
-
-	*w++ = ' ';
-	for (; *s != '\0'; s++) {
-		if (isalnum((unsigned char)*s) && !((unsigned char)*s & 0x80)) {
-			*w++ = (char)tolower((unsigned char)*s);
-			in = 1;
-		} else if (in) {
-			*w++ = ' ';
-			in = 0;
-		}
-	}
-	if (in)
-		*w++ = ' ';
-	*w = '\0';
-	return out;
-}
-
-int
-smsconv_care(const char *text, const char *words)
-{
-	char *hay = words_of(text), *list = xstrdup(words), *tok, *save = NULL;
-	char *needle;
-	int found = 0;
-
-	for (tok = strtok_r(list, ",", &save); tok != NULL && !found;
-	     tok = strtok_r(NULL, ",", &save)) {
-		needle = words_of(tok);
-		if (strlen(needle) > 1 && strstr(hay, needle) != NULL)
-			found = 1;
-		free(needle);
-	}
-	free(list);
-	free(hay);
-	return found;
 }
 
 static void
@@ -189,22 +147,6 @@ practice_contact(const struct who *w)
 	if (w->practice_phone != NULL && *w->practice_phone != '\0')
 		return xasprintf("%s on %s", name, w->practice_phone);
 	return xstrdup(name);
-}
-
-static int
-say_care(struct db *db, const struct who *w, struct smsconv_result *r)
-{
-	char *contact = practice_contact(w);
-	char *text = xasprintf(
-	    "Thank you for your message. This number is not monitored for "
-	    "medical help. Please contact %s, call NHS 111, or 999 in an "
-	    "emergency.",
-	    contact);
-	int rv = say(db, w, "transactional", text, r);
-
-	free(contact);
-	free(text);
-	return rv;
 }
 
 static int
@@ -503,34 +445,27 @@ session_reply(struct db *db, struct session *ss, const struct who *w,
 	return rv;
 }
 
-/* Neither keyword nor known number: unmatched, maybe a care reply. */
+/* Neither keyword nor known number: unmatched (the caller answers a
+ * request for care, see care_alert.h). */
 static int
-handle_unmatched(struct db *db, const struct smsconv_msg *m, int care,
+handle_unmatched(struct db *db, const struct smsconv_msg *m,
                  struct smsconv_result *r)
 {
 	struct who w = {0};
-	int rv = 0;
 
 	r->disposition = "unmatched";
 	if (m->to != NULL)
 		who_practice_by_number(db, m->to, &w);
 	r->practice_id = w.practice_id;
-	if (care) {
-		w.mobile = xstrdup(m->from);
-		rv = say_care(db, &w, r);
-	}
 	who_clear(&w);
-	return rv;
+	return 0;
 }
 
 /* A known member's message that is not a keyword. */
 static int
 handle_message(struct db *db, const struct smsconv_msg *m, struct session *ss,
-               int found, const struct who *w, int care,
-               struct smsconv_result *r)
+               int found, const struct who *w, struct smsconv_result *r)
 {
-	if (care && say_care(db, w, r) == -1)
-		return -1;
 	if (!found) {
 		r->disposition = "feedback";
 		return 0;
@@ -562,8 +497,6 @@ smsconv_handle(struct db *db, const struct config *cfg,
                const struct smsconv_msg *m, struct smsconv_result *r)
 {
 	enum smsconv_keyword kw = smsconv_keyword(m->text);
-	int care = kw == KW_NONE &&
-	           smsconv_care(m->text, config_str(cfg, CFG_SMS_CARE_WORDS));
 	struct session ss = {0};
 	struct who w = {0};
 	int64_t ids[MAX_SHARED];
@@ -571,18 +504,20 @@ smsconv_handle(struct db *db, const struct config *cfg,
 	int found, rv;
 
 	memset(r, 0, sizeof *r);
-	r->care_flag = care;
+	/* Any message but a keyword, survey answers too, is read for care. */
+	if (kw == KW_NONE)
+		r->care_flag = care_classify(config_care(cfg), m->text, &r->care);
 	nids = members_by_mobile(db, m->from, ids);
 	if ((found = session_lookup(db, ids, nids, m->now, &ss)) == -1)
 		return -1;
 	if (nids == 0 || who_load(db, found ? ss.member_id : ids[0], &w) == -1)
-		return handle_unmatched(db, m, care, r);
+		return handle_unmatched(db, m, r);
 	r->member_id = w.member_id;
 	r->practice_id = w.practice_id;
 	if (kw != KW_NONE)
 		rv = handle_keyword(db, cfg, kw, &w, ids, nids, m->now, r);
 	else
-		rv = handle_message(db, m, &ss, found, &w, care, r);
+		rv = handle_message(db, m, &ss, found, &w, r);
 	who_clear(&w);
 	return rv;
 }

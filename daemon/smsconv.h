@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "care.h"
 #include "config.h"
 #include "db.h"
 
@@ -29,15 +30,13 @@ struct smsconv_result {
 	int64_t practice_id;     /* 0: unknown */
 	const char *disposition; /* static: optout, optin, help, answer,
 	                            reprompt, skipped, feedback, unmatched */
-	int care_flag;
+	int care_flag;        /* the message looks like a request for care */
+	struct care_hit care; /* what it matched (the caller raises the alert) */
 	int queued; /* outbox rows queued (kick the dispatcher) */
 };
 
 /* The keyword a whole message is (any case, surrounding space ignored). */
 enum smsconv_keyword smsconv_keyword(const char *text);
-/* 1 if text holds one of the comma-separated words (whole words, any case).
- */
-int smsconv_care(const char *text, const char *words);
 /*
  * Handle one inbound SMS inside the caller's transaction: keywords first,
  * then the sender's open survey session, else feedback (or unmatched).
