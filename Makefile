@@ -49,6 +49,9 @@ $(B):
 $(B)/%.o: daemon/%.c daemon/*.h daemon/*.def | $(B) deps
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Idaemon -c -o $@ $<
 
+# The care phrase list is compiled into care.o (.incbin).
+$(B)/care.o: config/care-phrases.txt
+
 $(B)/libppgd.a: $(OBJS)
 	$(AR) rcs $@ $^
 
@@ -117,6 +120,7 @@ install: ppgd
 	install -m 644 $(wildcard docs/*.7) $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 $(wildcard docs/*.8) $(DESTDIR)$(MANDIR)/man8/
 	cp -R surveys templates $(DESTDIR)$(DATADIR)/
+	install -m 644 config/care-phrases.txt $(DESTDIR)$(DATADIR)/care-phrases.txt
 	# The example for /etc/ppgd: state under /var/lib/ppgd (the unit's
 	# StateDirectory), templates where they were installed.
 	sed -e 's|^database = ppgd.db|database = /var/lib/ppgd/ppgd.db|' \

@@ -1,15 +1,23 @@
-/* ppgd inbox: inbound messages (not delivery receipts), newest first. */
+/*
+ * ppgd inbox: inbound messages (not delivery receipts), newest first;
+ * --flagged: the care alerts of every channel with their state; ack: a
+ * member of staff has seen or dealt with one.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "care_alert.h"
 #include "cli.h"
 #include "util.h"
 #include "xmalloc.h"
 
 #define INBOX_USAGE                                                            \
-	"inbox [--unmatched] [--flagged] [--practice CODE] [--limit N] "       \
-	"[--json]"
+	"inbox [--unmatched] [--flagged [--state new|seen|actioned]] "         \
+	"[--practice CODE] [--limit N] [--json]"
+#define ACK_USAGE "inbox ack ID [--seen] [--by NAME] [--note TEXT] [--json]"
 
 static const struct option inbox_opts[] = {
     {"unmatched", no_argument, NULL, 'u'},
@@ -17,11 +25,12 @@ static const struct option inbox_opts[] = {
     {"practice", required_argument, NULL, 'p'},
     {"limit", required_argument, NULL, 'l'},
     {"json", no_argument, NULL, 'j'},
+    {"state", required_argument, NULL, 's'},
     {NULL, 0, NULL, 0}};
 
 struct inbox_args {
 	int unmatched, flagged, json;
-	const char *practice;
+	const char *practice, *state;
 	long limit;
 };
 
@@ -50,10 +59,18 @@ inbox_parse(int argc, char **argv, struct inbox_args *a)
 		case 'j':
 			a->json = 1;
 			break;
+		case 's':
+			a->state = optarg;
+			break;
 		default:
 			return -1;
 		}
 	}
+	if (a->state != NULL &&
+	    (!a->flagged || (strcmp(a->state, "new") != 0 &&
+	                     strcmp(a->state, "seen") != 0 &&
+	                     strcmp(a->state, "actioned") != 0)))
+		return -1;
 	return optind == argc ? 0 : -1;
 }
 
@@ -115,6 +132,145 @@ row_print(json_t *o)
 	free(body);
 }
 
+/* One alert: id, when, source, urgency, state (and by whom), practice,
+ * the message cut at 50 bytes. */
+static void
+alert_print(json_t *o)
+{
+	const char *body = json_string_value(json_object_get(o, "body"));
+	const char *pr = json_string_value(json_object_get(o, "practice"));
+	const char *by = json_string_value(json_object_get(o, "actioned_by"));
+	char *b, *p, state[64];
+
+	if (by == NULL)
+		by = json_string_value(json_object_get(o, "seen_by"));
+	snprintf(state, sizeof state, "%s%s%s",
+	         json_string_value(json_object_get(o, "state")),
+	         by != NULL ? ":" : "", by != NULL ? by : "");
+	if (body == NULL)
+		b = json_is_integer(json_object_get(o, "response"))
+		        ? xasprintf("(survey response %lld)",
+		                    (long long)json_integer_value(
+		                        json_object_get(o, "response")))
+		        : xstrdup("");
+	else
+		b = xstrdup(body);
+	for (p = b; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	if (strlen(b) > 50)
+		strcpy(b + 47, "...");
+	printf("%-6lld %s %-10s %-9s %-16s %-8s %s\n",
+	       (long long)json_integer_value(json_object_get(o, "alert")),
+	       json_string_value(json_object_get(o, "received_at")),
+	       json_string_value(json_object_get(o, "source")),
+	       json_string_value(json_object_get(o, "urgency")), state,
+	       pr ? pr : "-", b);
+	free(b);
+}
+
+static int
+inbox_flagged(struct ctx *ctx, const struct inbox_args *a)
+{
+	json_t *arr = care_alert_list(cli_db(ctx), a->practice, a->state,
+	                              a->limit),
+	       *o;
+	size_t i;
+
+	if (a->json) {
+		cli_json(arr);
+		return EXIT_OK;
+	}
+	if (json_array_size(arr) == 0)
+		printf("no care alerts\n");
+	else
+		printf("%-6s %-20s %-10s %-9s %-16s %-8s %s\n", "ALERT",
+		       "RECEIVED", "SOURCE", "URGENCY", "STATE", "PRACTICE",
+		       "MESSAGE");
+	json_array_foreach(arr, i, o) alert_print(o);
+	json_decref(arr);
+	return EXIT_OK;
+}
+
+/* Who acknowledges: --by, else the login name. */
+static const char *
+ack_by(const char *by)
+{
+	const char *u;
+
+	if (by != NULL)
+		return by;
+	if ((u = getenv("SUDO_USER")) != NULL && *u != '\0')
+		return u;
+	if ((u = getenv("USER")) != NULL && *u != '\0')
+		return u;
+	if ((u = getlogin()) != NULL)
+		return u;
+	return "unknown";
+}
+
+static const struct option ack_opts[] = {
+    {"seen", no_argument, NULL, 's'},
+    {"by", required_argument, NULL, 'b'},
+    {"note", required_argument, NULL, 'n'},
+    {"json", no_argument, NULL, 'j'},
+    {NULL, 0, NULL, 0}};
+
+/* ppgd inbox ack ID [--seen] [--by NAME] [--note TEXT] */
+static int
+inbox_ack(struct ctx *ctx, int argc, char **argv)
+{
+	const char *by = NULL, *note = NULL;
+	enum care_state to = CARE_ACTIONED;
+	char *end, *cause = NULL;
+	long long id;
+	int ch, json = 0;
+
+	cli_getopt_reset();
+	while ((ch = getopt_long(argc, argv, "", ack_opts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			to = CARE_SEEN;
+			break;
+		case 'b':
+			by = optarg;
+			break;
+		case 'n':
+			note = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		default:
+			return cli_usage(ACK_USAGE);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage(ACK_USAGE);
+	id = strtoll(argv[optind], &end, 10);
+	if (*argv[optind] == '\0' || *end != '\0' || id < 1)
+		return cli_usage(ACK_USAGE);
+	by = ack_by(by);
+	if (util_has_crlf(by)) {
+		cli_error("--by must be one line");
+		return EXIT_USAGE;
+	}
+	if (care_alert_ack(cli_db(ctx), id, to, by, note, time(NULL),
+	                   &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		return EXIT_FAIL;
+	}
+	if (json)
+		cli_json(json_pack("{s:I, s:s, s:s}", "alert", (json_int_t)id,
+		                   "state", to == CARE_SEEN ? "seen" : "actioned",
+		                   "by", by));
+	else
+		printf("care alert %lld %s by %s\n", id,
+		       to == CARE_SEEN ? "seen" : "actioned", by);
+	return EXIT_OK;
+}
+
 int
 cmd_inbox(struct ctx *ctx, int argc, char **argv)
 {
@@ -123,8 +279,18 @@ cmd_inbox(struct ctx *ctx, int argc, char **argv)
 	json_t *arr = json_array(), *o;
 	size_t i;
 
-	if (inbox_parse(argc, argv, &a) == -1)
+	if (argc > 1 && strcmp(argv[1], "ack") == 0) {
+		json_decref(arr);
+		return inbox_ack(ctx, argc - 1, argv + 1);
+	}
+	if (inbox_parse(argc, argv, &a) == -1) {
+		json_decref(arr);
 		return cli_usage(INBOX_USAGE);
+	}
+	if (a.flagged) {
+		json_decref(arr);
+		return inbox_flagged(ctx, &a);
+	}
 	st = db_stmt(
 	    cli_db(ctx),
 	    "SELECT i.id, i.received_at, i.provider, i.channel, i.disposition,"

@@ -10,9 +10,12 @@
 
 #include <ini.h>
 
+#include "care.h"
 #include "config.h"
 #include "cron.h"
 #include "log.h"
+#include "phone.h"
+#include "util.h"
 #include "xmalloc.h"
 
 static const struct cfg_info cfg_table[CFG__COUNT] = {
@@ -30,6 +33,7 @@ struct config {
 	int line[CFG__COUNT];
 	struct cfg_practice *practices;
 	size_t npractices;
+	struct care_list *care;
 };
 
 struct parse_state {
@@ -388,6 +392,39 @@ practice_section(struct config *cfg, const char *code)
 	return &cfg->practices[cfg->npractices++];
 }
 
+/* Each comma-separated item of list is an address: a@b, no spaces. */
+static void
+check_emails(struct parse_state *ps, int line, const char *key,
+             const char *list)
+{
+	char *copy = xstrdup(list), *save = NULL, *a;
+
+	for (a = strtok_r(copy, ",", &save); a != NULL;
+	     a = strtok_r(NULL, ",", &save)) {
+		a = util_trim(a);
+		if (*a == '\0' || strchr(a, '@') == NULL || a[0] == '@' ||
+		    a[strcspn(a, " \t\r\n<>\"")] != '\0')
+			add_error(ps, line, "%s: not an email address: %s", key,
+			          a);
+	}
+	free(copy);
+}
+
+/* Each comma-separated item of list is a phone number. */
+static void
+check_mobiles(struct parse_state *ps, int line, const char *key,
+              const char *list)
+{
+	char *copy = xstrdup(list), *save = NULL, *a, e164[17];
+
+	for (a = strtok_r(copy, ",", &save); a != NULL;
+	     a = strtok_r(NULL, ",", &save))
+		if (phone_normalise(util_trim(a), e164, NULL) == -1)
+			add_error(ps, line, "%s: not a phone number: %s", key,
+			          a);
+	free(copy);
+}
+
 static void
 practice_value(struct parse_state *ps, const char *code, const char *name,
                const char *value)
@@ -411,10 +448,19 @@ practice_value(struct parse_state *ps, const char *code, const char *name,
 	} else if (strcmp(name, "twilio_from") == 0) {
 		free(p->twilio_from);
 		p->twilio_from = xstrdup(value);
+	} else if (strcmp(name, "care_alert_email") == 0) {
+		check_emails(ps, ps->lineno, name, value);
+		free(p->care_alert_email);
+		p->care_alert_email = xstrdup(value);
+	} else if (strcmp(name, "care_alert_sms") == 0) {
+		check_mobiles(ps, ps->lineno, name, value);
+		free(p->care_alert_sms);
+		p->care_alert_sms = xstrdup(value);
 	} else
 		add_error(ps, ps->lineno,
 		          "unknown key %s in [practice.%s] (known: "
-		          "email_transport, sms_transport, twilio_from)",
+		          "email_transport, sms_transport, twilio_from, "
+		          "care_alert_email, care_alert_sms)",
 		          name, code);
 }
 
@@ -485,6 +531,63 @@ set_defaults(struct config *cfg)
 	}
 }
 
+/* Add a phrase list's errors (already "name:line: message" lines). */
+static void
+care_errors(struct parse_state *ps, char *errs)
+{
+	char *prev = ps->errors;
+
+	ps->errors = xasprintf("%s%s", prev ? prev : "", errs);
+	free(prev);
+	free(errs);
+	ps->nerrors++;
+}
+
+/* [sms] care_words (old files) as an [urgent] phrase list. */
+static char *
+care_words_list(const char *words)
+{
+	char *text = xstrdup("[urgent]\n"), *copy = xstrdup(words), *save = NULL;
+	char *w, *t;
+
+	for (w = strtok_r(copy, ",", &save); w != NULL;
+	     w = strtok_r(NULL, ",", &save)) {
+		t = xasprintf("%s%s\n", text, w);
+		free(text);
+		text = t;
+	}
+	free(copy);
+	return text;
+}
+
+/* Load the care phrases and check the staff to alert. */
+static void
+care_check(struct parse_state *ps)
+{
+	struct config *cfg = ps->cfg;
+	const char *path = config_str(cfg, CFG_CARE_PHRASES);
+	const char *local = config_str(cfg, CFG_CARE_LOCAL_PHRASES);
+	char *errs = NULL, *words;
+
+	if (*path != '\0' ? care_load_file(&cfg->care, path, &errs) == -1
+	                   : care_parse(&cfg->care, "care-phrases.txt (built in)",
+	                                care_builtin(), &errs) == -1)
+		care_errors(ps, errs);
+	if (*local != '\0' && care_load_file(&cfg->care, local, &errs) == -1)
+		care_errors(ps, errs);
+	if (*config_str(cfg, CFG_SMS_CARE_WORDS) != '\0') {
+		words = care_words_list(config_str(cfg, CFG_SMS_CARE_WORDS));
+		if (care_parse(&cfg->care, "[sms] care_words", words, &errs) ==
+		    -1)
+			care_errors(ps, errs);
+		free(words);
+	}
+	check_emails(ps, cfg->line[CFG_CARE_ALERT_EMAIL], "alert_email",
+	             config_str(cfg, CFG_CARE_ALERT_EMAIL));
+	check_mobiles(ps, cfg->line[CFG_CARE_ALERT_SMS], "alert_sms",
+	              config_str(cfg, CFG_CARE_ALERT_SMS));
+}
+
 static char *
 dir_of(const char *path)
 {
@@ -524,6 +627,7 @@ config_load(const char *path, struct config **out, char **errors)
 			          "syntax error (expected [section] "
 			          "or key = value)");
 	}
+	care_check(&ps);
 	if (ps.nerrors > 0) {
 		*errors = ps.errors;
 		config_free(cfg);
@@ -547,7 +651,10 @@ config_free(struct config *cfg)
 		free(cfg->practices[i].email_transport);
 		free(cfg->practices[i].sms_transport);
 		free(cfg->practices[i].twilio_from);
+		free(cfg->practices[i].care_alert_email);
+		free(cfg->practices[i].care_alert_sms);
 	}
+	care_free(cfg->care);
 	free(cfg->practices);
 	free(cfg->path);
 	free(cfg->dir);
@@ -581,4 +688,32 @@ config_practice(const struct config *cfg, const char *code)
 		if (strcmp(cfg->practices[i].code, code) == 0)
 			return &cfg->practices[i];
 	return NULL;
+}
+
+const struct care_list *
+config_care(const struct config *cfg)
+{
+	return cfg->care;
+}
+
+const char *
+config_care_alert_email(const struct config *cfg, const char *code)
+{
+	const struct cfg_practice *p =
+	    code != NULL ? config_practice(cfg, code) : NULL;
+
+	if (p != NULL && p->care_alert_email != NULL)
+		return p->care_alert_email;
+	return config_str(cfg, CFG_CARE_ALERT_EMAIL);
+}
+
+const char *
+config_care_alert_sms(const struct config *cfg, const char *code)
+{
+	const struct cfg_practice *p =
+	    code != NULL ? config_practice(cfg, code) : NULL;
+
+	if (p != NULL && p->care_alert_sms != NULL)
+		return p->care_alert_sms;
+	return config_str(cfg, CFG_CARE_ALERT_SMS);
 }

@@ -38,9 +38,12 @@ struct cfg_practice {
 	char *email_transport;
 	char *sms_transport;
 	char *twilio_from;
+	char *care_alert_email; /* NULL: [care] alert_email */
+	char *care_alert_sms;   /* NULL: [care] alert_sms */
 };
 
 struct config;
+struct care_list;
 
 /*
  * Load path (NULL: defaults only). On failure return -1 with *errors set to
@@ -58,6 +61,13 @@ const char *config_path(const struct config *);
 /* The [practice.CODE] overrides for code, or NULL. */
 const struct cfg_practice *config_practice(const struct config *,
                                            const char *code);
+/* The care phrases: the built-in or [care] phrases list, with
+ * local_phrases and [sms] care_words added. */
+const struct care_list *config_care(const struct config *);
+/* Staff to tell of a care alert for a practice (its [practice.CODE]
+ * care_alert_* keys, else [care] alert_*): comma-separated; "" if none. */
+const char *config_care_alert_email(const struct config *, const char *code);
+const char *config_care_alert_sms(const struct config *, const char *code);
 /* The table entry of a key. */
 const struct cfg_info *config_info(enum cfg_key);
 /* Parse "90s", "5m", "12h", "3d" or plain seconds. */

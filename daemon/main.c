@@ -32,7 +32,8 @@ static const struct cmd commands[] = {
     {"action", cmd_action, "action add|update|list ..."},
     {"comments", cmd_comments, "comments list|approve|hide|redact|tag ..."},
     {"inbox", cmd_inbox,
-     "inbox [--unmatched] [--flagged] [--practice CODE] [--limit N] [--json]"},
+     "inbox [--unmatched] [--flagged] [--state S] [--practice CODE] "
+     "[--limit N] [--json] | ack ID [--seen] [--by NAME] [--note TEXT]"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -14,6 +14,7 @@
 
 #include "app.h"
 #include "campaign.h"
+#include "care_alert.h"
 #include "fire.h"
 #include "log.h"
 #include "scheduler.h"
@@ -267,13 +268,20 @@ static void
 scheduler_tick_run(evutil_socket_t fd, short what, void *arg)
 {
 	struct scheduler *s = arg;
-	int64_t now = time(NULL), next;
-	int fired;
+	int64_t now = time(NULL), next, esc;
+	int fired, queued;
 
 	if (s->stopping || server_stopping(s->srv))
 		return;
 	next = scheduler_run_due(server_db(s->srv), server_config(s->srv), now,
 	                         s->starting, &fired);
+	/* Care alerts nobody acknowledged are sent again. */
+	esc = care_alert_escalate(server_db(s->srv), server_config(s->srv), now,
+	                          &queued);
+	if (queued > 0)
+		app_kick();
+	if (esc != 0 && (next == 0 || esc < next))
+		next = esc;
 	s->starting = 0;
 	scheduler_arm(s, next, now);
 }

@@ -233,6 +233,25 @@ static const char *const migrations[] = {
     "CREATE INDEX comments_status ON comments(status);"
     "ALTER TABLE actions ADD COLUMN outcome TEXT;"
     "ALTER TABLE actions ADD COLUMN benefit TEXT;",
+    /* 10: care alerts: a message flagged for care, its reply and the staff
+     * alert, with who saw and actioned it. */
+    "CREATE TABLE care_alerts ("
+    " id INTEGER PRIMARY KEY,"
+    " practice_id INTEGER REFERENCES practices(id),"
+    " member_id INTEGER REFERENCES members(id),"
+    " inbound_id INTEGER REFERENCES inbound(id),"
+    " response_id INTEGER REFERENCES responses(id) ON DELETE SET NULL,"
+    " source TEXT NOT NULL, urgency TEXT NOT NULL"
+    "  CHECK (urgency IN ('urgent','crisis','emergency')),"
+    " phrase TEXT, replied INTEGER NOT NULL DEFAULT 0,"
+    " state TEXT NOT NULL DEFAULT 'new'"
+    "  CHECK (state IN ('new','seen','actioned')),"
+    " created_at INTEGER NOT NULL, alerts INTEGER NOT NULL DEFAULT 0,"
+    " last_alert_at INTEGER, seen_by TEXT, seen_at INTEGER,"
+    " actioned_by TEXT, actioned_at INTEGER, note TEXT);"
+    "CREATE INDEX care_alerts_state ON care_alerts(state, created_at);"
+    "CREATE INDEX care_alerts_member ON care_alerts(member_id, urgency,"
+    " created_at);",
 };
 
 int

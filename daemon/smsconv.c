@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "care.h"
 #include "consent.h"
 #include "log.h"
 #include "outbox.h"
@@ -128,49 +129,6 @@ smsconv_stop_request(const char *text)
 		found = strstr(padded, stop_phrases[i]) != NULL;
 	free(padded);
 	free(w);
-	return found;
-}
-
-/* Lower-case ASCII words of s, each followed by one space, after a space.
- * Caller frees. */
-static char *
-words_of(const char *s)
-{
-	char *out = xmalloc(strlen(s) * 2 + 2), *w = out;
-	int in = 0;
-
-	*w++ = ' ';
-	for (; *s != '\0'; s++) {
-		if (isalnum((unsigned char)*s) && !((unsigned char)*s & 0x80)) {
-			*w++ = (char)tolower((unsigned char)*s);
-			in = 1;
-		} else if (in) {
-			*w++ = ' ';
-			in = 0;
-		}
-	}
-	if (in)
-		*w++ = ' ';
-	*w = '\0';
-	return out;
-}
-
-int
-smsconv_care(const char *text, const char *words)
-{
-	char *hay = words_of(text), *list = xstrdup(words), *tok, *save = NULL;
-	char *needle;
-	int found = 0;
-
-	for (tok = strtok_r(list, ",", &save); tok != NULL && !found;
-	     tok = strtok_r(NULL, ",", &save)) {
-		needle = words_of(tok);
-		if (strlen(needle) > 1 && strstr(hay, needle) != NULL)
-			found = 1;
-		free(needle);
-	}
-	free(list);
-	free(hay);
 	return found;
 }
 
@@ -295,22 +253,6 @@ practice_contact(const struct who *w)
 	if (w->practice_phone != NULL && *w->practice_phone != '\0')
 		return xasprintf("%s on %s", name, w->practice_phone);
 	return xstrdup(name);
-}
-
-static int
-say_care(struct db *db, const struct who *w, struct smsconv_result *r)
-{
-	char *contact = practice_contact(w);
-	char *text = xasprintf(
-	    "Thank you for your message. This number is not monitored for "
-	    "medical help. Please contact %s, call NHS 111, or 999 in an "
-	    "emergency.",
-	    contact);
-	int rv = say(db, w, "transactional", text, r);
-
-	free(contact);
-	free(text);
-	return rv;
 }
 
 static int
@@ -607,35 +549,28 @@ session_reply(struct db *db, struct session *ss, const struct who *w,
 	return rv;
 }
 
-/* Neither keyword nor known number: unmatched, maybe a care reply from
- * the practice the text was sent to. */
+/* Neither keyword nor known number: unmatched, filed under the practice
+ * the text was sent to (the caller answers a request for care, see
+ * care_alert.h). */
 static int
 handle_unmatched(struct db *db, const struct smsconv_msg *m, int64_t practice,
-                 int care, struct smsconv_result *r)
+                 struct smsconv_result *r)
 {
 	struct who w = {0};
-	int rv = 0;
 
 	r->disposition = "unmatched";
 	if (practice != 0)
 		who_practice(db, practice, &w);
 	r->practice_id = w.practice_id;
-	if (care) {
-		w.mobile = xstrdup(m->from);
-		rv = say_care(db, &w, r);
-	}
 	who_clear(&w);
-	return rv;
+	return 0;
 }
 
 /* A known member's message that is not a keyword. */
 static int
 handle_message(struct db *db, const struct smsconv_msg *m, struct session *ss,
-               int found, const struct who *w, int care,
-               struct smsconv_result *r)
+               int found, const struct who *w, struct smsconv_result *r)
 {
-	if (care && say_care(db, w, r) == -1)
-		return -1;
 	if (smsconv_stop_request(m->text))
 		return stop_request(db, w, r);
 	if (!found) {
@@ -674,8 +609,6 @@ smsconv_handle(struct db *db, const struct config *cfg,
                const struct smsconv_msg *m, struct smsconv_result *r)
 {
 	enum smsconv_keyword kw = smsconv_keyword(m->text);
-	int care = kw == KW_NONE &&
-	           smsconv_care(m->text, config_str(cfg, CFG_SMS_CARE_WORDS));
 	int64_t practice = practice_by_number(db, cfg, m->to);
 	struct session ss = {0};
 	struct who w = {0};
@@ -683,7 +616,9 @@ smsconv_handle(struct db *db, const struct config *cfg,
 	int found, rv;
 
 	memset(r, 0, sizeof *r);
-	r->care_flag = care;
+	/* Any message but a keyword, survey answers too, is read for care. */
+	if (kw == KW_NONE)
+		r->care_flag = care_classify(config_care(cfg), m->text, &r->care);
 	if (members_by_mobile(db, m->from, practice, &ids) == -1)
 		return -1;
 	if ((found = session_lookup(db, ids.v, ids.n, m->now, &ss)) == -1) {
@@ -693,14 +628,14 @@ smsconv_handle(struct db *db, const struct config *cfg,
 	if (ids.n == 0 ||
 	    who_load(db, found ? ss.member_id : ids.v[0], &w) == -1) {
 		free(ids.v);
-		return handle_unmatched(db, m, practice, care, r);
+		return handle_unmatched(db, m, practice, r);
 	}
 	r->member_id = w.member_id;
 	r->practice_id = w.practice_id;
 	if (kw != KW_NONE)
 		rv = handle_keyword(db, cfg, kw, &w, &ids, m->now, r);
 	else
-		rv = handle_message(db, m, &ss, found, &w, care, r);
+		rv = handle_message(db, m, &ss, found, &w, r);
 	who_clear(&w);
 	free(ids.v);
 	return rv;

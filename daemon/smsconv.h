@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "care.h"
 #include "config.h"
 #include "db.h"
 
@@ -30,7 +31,8 @@ struct smsconv_result {
 	const char *disposition; /* static: optout, optin, help, answer,
 	                            reprompt, skipped, feedback, unmatched,
 	                            stop-request */
-	int care_flag;
+	int care_flag;        /* the message looks like a request for care */
+	struct care_hit care; /* what it matched (the caller raises the alert) */
 	int queued; /* outbox rows queued (kick the dispatcher) */
 };
 
@@ -43,9 +45,6 @@ enum smsconv_keyword smsconv_keyword(const char *text);
 /* 1 if a message of several words clearly asks to stop ("please stop
  * texting me", "unsubscribe me"). */
 int smsconv_stop_request(const char *text);
-/* 1 if text holds one of the comma-separated words (whole words, any case).
- */
-int smsconv_care(const char *text, const char *words);
 /*
  * Handle one inbound SMS inside the caller's transaction: the practice by
  * the number it was sent to, then the sender's members there; keywords

@@ -6,6 +6,7 @@
 #include <event2/buffer.h>
 
 #include "app.h"
+#include "care_alert.h"
 #include "http.h"
 #include "server.h"
 #include "status.h"
@@ -95,6 +96,26 @@ metric_rows(struct evbuffer *b, struct db *db, const char *sql,
 	sqlite3_reset(st);
 }
 
+/* Care alerts nobody has acknowledged yet, and how long the oldest has
+ * waited: the figure to page someone on. */
+static void
+care_metrics(struct evbuffer *b, struct db *db)
+{
+	int64_t n, age;
+
+	care_alert_unacked(db, time(NULL), &n, &age);
+	metric_header(b, "ppgd_care_alerts_unacknowledged", "gauge",
+	              "Care alerts in state new (not seen or actioned).");
+	evbuffer_add_printf(b, "ppgd_care_alerts_unacknowledged %lld\n",
+	                    (long long)n);
+	metric_header(b, "ppgd_care_alert_oldest_unacknowledged_seconds",
+	              "gauge",
+	              "Age of the oldest unacknowledged care alert (0: none).");
+	evbuffer_add_printf(
+	    b, "ppgd_care_alert_oldest_unacknowledged_seconds %lld\n",
+	    (long long)age);
+}
+
 void
 status_metrics(struct evhttp_request *req, struct server *s, const char *rest)
 {
@@ -139,6 +160,7 @@ status_metrics(struct evhttp_request *req, struct server *s, const char *rest)
 		    db_col_text(st, 0), db_col_text(st, 1),
 		    (long long)sqlite3_column_int64(st, 2));
 	sqlite3_reset(st);
+	care_metrics(b, db);
 	http_metrics(b);
 	app_metrics(b);
 	len = evbuffer_get_length(b);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "care_alert.h"
 #include "consent.h"
 #include "crypto.h"
 #include "form.h"
@@ -287,6 +288,22 @@ log_inbound(const struct inrow *r, const char *disposition, int care)
 	          r->body != NULL ? r->body : "");
 }
 
+/* A message flagged for care: the alert, the reply, staff told. */
+static int
+care_raise(struct db *db, const struct config *cfg, const struct care_hit *hit,
+           const struct inrow *r, int64_t member, int64_t practice,
+           const char *reply_to, int64_t now, struct webhook_out *out)
+{
+	struct care_event ev = {r->channel, practice, member,  r->id,
+	                        0,          reply_to, r->body, now};
+	struct care_outcome oc;
+
+	if (care_alert_raise(db, cfg, hit, &ev, &oc) == -1)
+		return -1;
+	out->queued += oc.queued;
+	return 0;
+}
+
 /* ---- SMS ---------------------------------------------------------------- */
 
 /* E.164 if the number parses, else as given. */
@@ -318,8 +335,11 @@ sms_in(struct db *db, const struct config *cfg, const struct webhook_in *in,
 	    inbound_settle(db, r, res.member_id, res.practice_id,
 	                   res.disposition, res.care_flag, 0) == -1)
 		return -1;
+	if (res.care_flag && care_raise(db, cfg, &res.care, r, res.member_id,
+	                                res.practice_id, f, in->now, out) == -1)
+		return -1;
 	out->disposition = res.disposition;
-	out->queued = res.queued;
+	out->queued += res.queued;
 	log_inbound(r, res.disposition, res.care_flag);
 	return 0;
 }
@@ -725,54 +745,19 @@ email_match(struct db *db, const struct webhook_in *in, struct email_match *m)
 		m->disposition = m->meeting != 0 ? "agenda" : "feedback";
 }
 
-/* 1 if the member had an automatic reply by email within the last day. */
-static int
-autoreplied_recently(struct db *db, int64_t member, int64_t now)
+/* The member's email address, for the care reply. Caller frees. */
+static char *
+member_email(struct db *db, int64_t member)
 {
-	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT 1 FROM outbox WHERE member_id=?1 AND"
-	        " purpose='autoreply' AND channel='email' AND created_at > ?2"
-	        " LIMIT 1");
-	int yes;
+	sqlite3_stmt *st = db_stmt(db, "SELECT email FROM members WHERE id=?1"
+	                               " AND email != '' AND erased_at IS NULL");
+	char *e = NULL;
 
 	db_bind_int(st, 1, member);
-	db_bind_int(st, 2, now - 86400);
-	yes = sqlite3_step(st) == SQLITE_ROW;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		e = xstrdup(db_col_text(st, 0));
 	sqlite3_reset(st);
-	return yes;
-}
-
-/* A care word by email: point them elsewhere, by email. */
-static int
-email_care_reply(struct db *db, const struct email_match *m,
-                 struct webhook_out *out)
-{
-	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT m.email, p.name, p.phone FROM members m JOIN practices"
-	        " p ON p.id = m.practice_id WHERE m.id=?1 AND m.email != ''");
-	char *text;
-	int rv = 0;
-
-	db_bind_int(st, 1, m->member);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return 0;
-	}
-	text = xasprintf(
-	    "Thank you for your message. This address is not monitored for "
-	    "medical help. Please contact %s%s%s, call NHS 111, or 999 in an "
-	    "emergency.\n",
-	    db_col_text(st, 1), *db_col_text(st, 2) ? " on " : "",
-	    db_col_text(st, 2));
-	if (outbox_queue(db, m->practice, m->member, "email", "autoreply",
-	                 db_col_text(st, 0),
-	                 "Your message to the patient group", text, NULL) == -1)
-		rv = -1;
-	else
-		out->queued++;
-	sqlite3_reset(st);
-	free(text);
-	return rv;
+	return e;
 }
 
 static int
@@ -789,6 +774,8 @@ mailgun_email(struct db *db, const struct config *cfg,
 	                  NULL,
 	                  0};
 	struct email_match m;
+	struct care_hit hit;
+	char *reply_to = NULL;
 	int rv, care;
 
 	if (token == NULL || r.from == NULL || r.to == NULL) {
@@ -811,20 +798,27 @@ mailgun_email(struct db *db, const struct config *cfg,
 	if (rv <= 0)
 		return rv;
 	email_match(db, in, &m);
-	care = smsconv_care(r.body, config_str(cfg, CFG_SMS_CARE_WORDS));
+	care = care_classify(config_care(cfg), r.body, &hit);
 	if (m.unsubscribe &&
 	    member_optout(db, m.member, CONSENT_EMAIL, in->now, "email",
 	                  "mailto") == -1)
 		return -1;
-	/* RFC 3834: never answer a machine, and a person once a day. */
-	if (care && !m.unsubscribe && m.member != 0 && !email_automatic(in) &&
-	    !autoreplied_recently(db, m.member, in->now) &&
-	    email_care_reply(db, &m, out) == -1)
-		return -1;
 	out->disposition = m.disposition;
 	log_inbound(&r, m.disposition, care);
-	return inbound_settle(db, &r, m.member, m.practice, m.disposition, care,
-	                      m.meeting);
+	if (inbound_settle(db, &r, m.member, m.practice, m.disposition, care,
+	                   m.meeting) == -1)
+		return -1;
+	if (!care)
+		return 0;
+	/* RFC 3834: the staff are told, but a machine (an auto-reply, a
+	 * list, a bounce) is never answered; care_raise answers a person at
+	 * most once a day per urgency. */
+	if (m.member != 0 && !m.unsubscribe && !email_automatic(in))
+		reply_to = member_email(db, m.member);
+	rv = care_raise(db, cfg, &hit, &r, m.member, m.practice, reply_to,
+	                in->now, out);
+	free(reply_to);
+	return rv;
 }
 
 int

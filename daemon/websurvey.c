@@ -14,8 +14,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "care_alert.h"
 #include "demog.h"
 #include "form.h"
+#include "app.h"
 #include "http.h"
 #include "log.h"
 #include "response.h"
@@ -404,7 +406,7 @@ validate(const struct survey *s, const struct form *form, struct field *fs,
 
 static int
 store_response(struct db *db, const struct survey *s, const struct stoken *t,
-               struct answer_set *a, int64_t now)
+               struct answer_set *a, int64_t now, int64_t *out)
 {
 	sqlite3_stmt *st = db_stmt(
 	    db, "INSERT INTO responses (survey_id, campaign_id, practice_id,"
@@ -428,7 +430,7 @@ store_response(struct db *db, const struct survey *s, const struct stoken *t,
 	db_bind_int(st, 6, now);
 	if (db_done(db, st) == -1)
 		return -1;
-	rid = db_last_id(db);
+	*out = rid = db_last_id(db);
 	for (i = 0; i < s->nquestions; i++)
 		if ((v = answer_set_lookup(a, s->questions[i].key)) != NULL &&
 		    response_add_answer(db, rid, &s->questions[i], v) == -1)
@@ -472,28 +474,130 @@ tokens_use(struct db *db, const struct stoken *t, int64_t now)
 	return db_done(db, st) == -1 ? -1 : 1;
 }
 
-/* One transaction: the tokens are used, the response and answers stored.
- * 1 stored, 0 the run was answered meanwhile, -1 error. */
-static int
-submit(struct db *db, const struct survey *s, const struct stoken *t,
-       struct answer_set *a)
+/* The free-text answers, one a line, read for care. Caller frees. */
+static char *
+free_text(const struct survey *s, struct answer_set *a)
 {
-	int64_t now = time(NULL);
+	char *out = xstrdup(""), *t;
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < s->nquestions; i++)
+		if (s->questions[i].type == Q_TEXT &&
+		    (v = answer_set_lookup(a, s->questions[i].key)) != NULL) {
+			t = xasprintf("%s%s\n", out, v);
+			free(out);
+			out = t;
+		}
+	return out;
+}
+
+/* A stored answer that asks for care: flag it, tell staff (the page shows
+ * the safety message itself, so there is no reply). */
+static int
+care_flag(struct db *db, const struct config *cfg, const struct survey *s,
+          const struct stoken *t, int64_t rid, const struct care_hit *hit,
+          const char *text, int64_t now)
+{
+	struct care_event ev = {"web-survey",
+	                        t->practice_id,
+	                        s->anonymous ? 0 : t->member_id,
+	                        0,
+	                        rid,
+	                        NULL,
+	                        text,
+	                        now};
+	struct care_outcome oc;
+
+	if (care_alert_raise(db, cfg, hit, &ev, &oc) == -1)
+		return -1;
+	if (oc.queued > 0)
+		app_kick();
+	return 0;
+}
+
+/* One transaction: the tokens are used (tokens_use), the response and
+ * answers stored, and a request for care flagged. 1 stored, 0 the run was
+ * answered meanwhile, -1 error. */
+static int
+submit(struct db *db, const struct config *cfg, const struct survey *s,
+       const struct stoken *t, struct answer_set *a, struct care_hit *hit)
+{
+	int64_t now = time(NULL), rid = 0;
+	char *text = free_text(s, a);
 	int used;
 
+	care_classify(config_care(cfg), text, hit);
 	if (db_begin(db) == -1)
-		return -1;
+		goto fail;
 	if ((used = tokens_use(db, t, now)) == -1)
 		goto fail;
 	used = !used;
-	if (!used && store_response(db, s, t, a, now) == -1)
+	if (!used && store_response(db, s, t, a, now, &rid) == -1)
+		goto fail;
+	if (!used && hit->urgency != CARE_NONE &&
+	    care_flag(db, cfg, s, t, rid, hit, text, now) == -1)
 		goto fail;
 	if (db_commit(db) == -1)
 		goto fail;
+	free(text);
 	return used ? 0 : 1;
 fail:
 	db_rollback(db);
+	free(text);
 	return -1;
+}
+
+/* The thank-you page, with the safety message first when an answer asks
+ * for care. */
+static void
+thank_you(struct evhttp_request *req, struct db *db, const struct config *cfg,
+          const struct survey *s, const struct stoken *t,
+          const struct care_hit *hit)
+{
+	char *name = NULL, *phone = NULL, *safety, *main = NULL;
+	size_t len;
+	FILE *fp;
+
+	if (hit->urgency == CARE_NONE) {
+		web_message(req, cfg, 200, "Thank you", s->closing);
+		return;
+	}
+	care_practice(db, t->practice_id, &name, &phone);
+	safety = care_reply_text(hit->mask, name, phone, "form");
+	if ((fp = open_memstream(&main, &len)) == NULL)
+		fatal("open_memstream");
+	fputs("<div class=\"panel care\" role=\"alert\">\n"
+	      "<h1>If you need medical help</h1>\n<p>",
+	      fp);
+	web_esc(fp, safety);
+	fputs("</p>\n<ul>\n<li>Emergency: call <a href=\"tel:999\">999"
+	      "</a></li>\n<li>Urgent help: call <a href=\"tel:111\">NHS 111"
+	      "</a> or go to 111.nhs.uk (for mental health, choose option "
+	      "2)</li>\n",
+	      fp);
+	if (phone != NULL && *phone != '\0') {
+		fputs("<li>", fp);
+		web_esc(fp, name);
+		fputs(": call ", fp);
+		web_esc(fp, phone);
+		fputs("</li>\n", fp);
+	}
+	if (hit->mask & (1u << CARE_CRISIS))
+		fputs("<li>Samaritans, any time: call <a href=\"tel:116123\">"
+		      "116 123</a></li>\n<li>Text SHOUT to 85258</li>\n",
+		      fp);
+	fputs("</ul>\n</div>\n<div class=\"panel\">\n<h2>Thank you</h2>"
+	      "\n<p>",
+	      fp);
+	web_esc(fp, s->closing);
+	fputs("</p>\n</div>\n", fp);
+	fclose(fp);
+	web_reply(req, cfg, 200, "Thank you", main);
+	free(main);
+	free(safety);
+	free(name);
+	free(phone);
 }
 
 static void
@@ -505,6 +609,7 @@ survey_post(struct evhttp_request *req, struct server *srv,
 	char **errs = xcalloc(s->nquestions + 1, sizeof *errs);
 	struct answer_set *a = answer_set_new();
 	struct form *form = NULL;
+	struct care_hit hit = {0};
 	char *body, *cause = NULL;
 	size_t len, i;
 	int rv;
@@ -517,7 +622,7 @@ survey_post(struct evhttp_request *req, struct server *srv,
 		            "Please go back and try again.");
 	} else if (validate(s, form, fs, errs, a) > 0) {
 		survey_page(req, cfg, s, token, fs);
-	} else if ((rv = submit(server_db(srv), s, t, a)) == -1) {
+	} else if ((rv = submit(server_db(srv), cfg, s, t, a, &hit)) == -1) {
 		log_warnx("event=websurvey error=\"%s\"",
 		          db_errmsg(server_db(srv)));
 		web_message(
@@ -527,9 +632,9 @@ survey_post(struct evhttp_request *req, struct server *srv,
 	} else if (rv == 0) {
 		already_answered(req, cfg);
 	} else {
-		log_info("event=websurvey survey=%lld stored=1",
-		         (long long)t->survey_id);
-		web_message(req, cfg, 200, "Thank you", s->closing);
+		log_info("event=websurvey survey=%lld stored=1 care=%s",
+		         (long long)t->survey_id, care_strurgency(hit.urgency));
+		thank_you(req, server_db(srv), cfg, s, t, &hit);
 	}
 	for (i = 0; i < s->nquestions; i++) {
 		free(fs[i].raw);

@@ -204,7 +204,7 @@ static void
 test_shared_mobile_routed_by_to(void **state)
 {
 	struct fx *f = *state;
-	struct webhook_out o = text(f, SHARED, NUM_A, "I need an appointment");
+	struct webhook_out o = text(f, SHARED, NUM_A, "I have bad chest pain");
 	char *body;
 
 	assert_string_equal(o.disposition, "feedback");
