@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "util.h"
@@ -22,6 +24,21 @@ cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/*
+ * A command other than init must not leave an empty database behind (in an
+ * empty folder, say): say how to start instead.
+ */
+static int
+cli_db_missing(const char *path)
+{
+	if (strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0 ||
+	    access(path, F_OK) == 0)
+		return 0;
+	cli_error("no database at %s; create it with: ppgd init (see ppgd(8))",
+	          path);
+	return 1;
+}
+
 struct db *
 cli_db(struct ctx *ctx)
 {
@@ -30,6 +47,8 @@ cli_db(struct ctx *ctx)
 
 	if (ctx->db != NULL)
 		return ctx->db;
+	if (cli_db_missing(config_str(ctx->cfg, CFG_DATABASE)))
+		exit(EXIT_FAIL);
 	if (db_open(config_str(ctx->cfg, CFG_DATABASE), &ctx->db, &cause) ==
 	    -1) {
 		cli_error("cannot open database %s", cause);
@@ -73,6 +92,23 @@ cli_show(json_t *j, int json, void (*text)(const json_t *))
 		text(j);
 		json_decref(j);
 	}
+}
+
+int
+cli_confirm(int yes, const char *fmt, ...)
+{
+	char line[16] = "";
+	va_list ap;
+
+	if (yes || !isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
+		return 1;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" [y/N] ", stderr);
+	if (fgets(line, sizeof line, stdin) == NULL)
+		return 0;
+	return strcasecmp(line, "y\n") == 0 || strcasecmp(line, "yes\n") == 0;
 }
 
 void

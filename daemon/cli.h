@@ -40,6 +40,13 @@ int cli_dispatch(struct ctx *, const char *group, const struct cmd *cmds,
 int cli_write_page(const char *file, char *doc, size_t len);
 /* Reset getopt for a new argument vector. */
 void cli_getopt_reset(void);
+/*
+ * Before a destructive command: unless yes, on a terminal (stdin and
+ * stderr), ask "what? [y/N]" and return whether the answer was yes; off a
+ * terminal, go ahead (scripts pass --yes anyway).
+ */
+int cli_confirm(int yes, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Print a command's usage line and return EXIT_USAGE. */
 int cli_usage(const char *usage);
 

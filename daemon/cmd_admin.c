@@ -135,15 +135,32 @@ int
 cmd_backup(struct ctx *ctx, int argc, char **argv)
 {
 	char *cause = NULL;
+	const char *file = NULL;
+	int i, json = 0;
 
-	if (argc != 2)
-		return cli_usage("backup FILE");
-	if (db_backup(cli_db(ctx), argv[1], &cause) == -1) {
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (argv[i][0] == '-' || file != NULL)
+			return cli_usage("backup FILE [--json]");
+		else
+			file = argv[i];
+	}
+	if (file == NULL) {
+		cli_error("backup: FILE is required");
+		return cli_usage("backup FILE [--json]");
+	}
+	if (db_backup(cli_db(ctx), file, &cause) == -1) {
 		cli_error("backup failed: %s", cause);
 		free(cause);
 		return EXIT_FAIL;
 	}
-	printf("backed up %s to %s\n", config_str(ctx->cfg, CFG_DATABASE),
-	       argv[1]);
+	if (json)
+		cli_json(json_pack("{s:s, s:s}", "database",
+		                   config_str(ctx->cfg, CFG_DATABASE), "file",
+		                   file));
+	else
+		printf("backed up %s to %s\n",
+		       config_str(ctx->cfg, CFG_DATABASE), file);
 	return EXIT_OK;
 }

@@ -498,14 +498,38 @@ member_export_cmd(struct ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
+#define MEMBER_ERASE_USAGE "member erase ID [--yes] [--json]"
+
 static int
 member_erase_cmd(struct ctx *ctx, int argc, char **argv)
 {
-	int64_t id = argc == 2 ? parse_id(argv[1]) : 0;
+	static const struct option opts[] = {
+	    {"yes", no_argument, NULL, 'y'},
+	    {"json", no_argument, NULL, 'j'},
+	    {NULL, 0, NULL, 0}};
+	int64_t id = 0;
 	char *cause = NULL;
+	int ch, yes = 0, json = 0;
 
-	if (id == 0)
-		return cli_usage("member erase ID");
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'y')
+			yes = 1;
+		else if (ch == 'j')
+			json = 1;
+		else
+			return cli_usage(MEMBER_ERASE_USAGE);
+	}
+	if (optind == argc - 1)
+		id = parse_id(argv[optind]);
+	if (id == 0) {
+		cli_error("member erase: ID is required");
+		return cli_usage(MEMBER_ERASE_USAGE);
+	}
+	if (!cli_confirm(yes, "erase every personal detail of member %lld?",
+	                 (long long)id)) {
+		cli_error("not erased");
+		return EXIT_FAIL;
+	}
 	if (member_erase(cli_db(ctx), id, ctx->actor, &cause) == -1) {
 		cli_error("%s", cause);
 		free(cause);
@@ -515,9 +539,12 @@ member_erase_cmd(struct ctx *ctx, int argc, char **argv)
 	 * (best effort; a running daemon's next checkpoint reuses it). */
 	sqlite3_wal_checkpoint_v2(db_handle(cli_db(ctx)), NULL,
 	                          SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-	printf("erased member %lld: personal data removed, anonymised "
-	       "answers kept\n",
-	       (long long)id);
+	if (json)
+		cli_json(json_pack("{s:I}", "erased", (json_int_t)id));
+	else
+		printf("erased member %lld: personal data removed, anonymised "
+		       "answers kept\n",
+		       (long long)id);
 	return EXIT_OK;
 }
 
@@ -605,7 +632,7 @@ cmd_member(struct ctx *ctx, int argc, char **argv)
 	    {"import", member_import_cmd, MEMBER_IMPORT_USAGE},
 	    {"export", member_export_cmd,
 	     "member export [--practice CODE] [-o FILE]"},
-	    {"erase", member_erase_cmd, "member erase ID"},
+	    {"erase", member_erase_cmd, MEMBER_ERASE_USAGE},
 	    {"stats", member_stats_cmd,
 	     "member stats [--practice CODE] [--json]"},
 	    {NULL, NULL, NULL}};
