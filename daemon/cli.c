@@ -119,6 +119,15 @@ cli_getopt_reset(void)
 }
 
 int
+cli_require(const char *cmd, const char *what, const void *value)
+{
+	if (value != NULL)
+		return 0;
+	cli_error("%s: %s is required", cmd, what);
+	return -1;
+}
+
+int
 cli_usage(const char *u)
 {
 	fprintf(stderr, "usage: ppgd %s\n", u);

@@ -47,6 +47,11 @@ void cli_getopt_reset(void);
  */
 int cli_confirm(int yes, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/*
+ * For a usage error: if value is NULL, say "ppgd: CMD: WHAT is required"
+ * and return -1.
+ */
+int cli_require(const char *cmd, const char *what, const void *value);
 /* Print a command's usage line and return EXIT_USAGE. */
 int cli_usage(const char *usage);
 

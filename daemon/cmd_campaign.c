@@ -210,7 +210,11 @@ campaign_add_cmd(struct ctx *ctx, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", add_opts, NULL)) != -1)
 		if (add_option(ch, c, &a) == -1)
 			goto usage;
-	if (optind != argc - 1 || a.practice == NULL || c->kind == NULL)
+	if (cli_require("campaign add", "NAME",
+	                optind < argc ? argv[optind] : NULL) == -1 ||
+	    cli_require("campaign add", "--practice", a.practice) == -1 ||
+	    cli_require("campaign add", "--kind", c->kind) == -1 ||
+	    optind != argc - 1)
 		goto usage;
 	c->name = xstrdup(argv[optind]);
 	if (add_resolve(cli_db(ctx), c, &a, &cause) == -1 ||

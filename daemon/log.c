@@ -95,8 +95,8 @@ value_ends(const char *p)
 
 /*
  * Re-emit a message that is already a run of key=value pairs (values bare
- * or double-quoted) as top-level fields, every value quoted or bare as it
- * needs. A quote inside a quoted value ends it only at the end or before
+ * or double-quoted) as top-level fields, escaped; a bare value that needs
+ * quotes gets them. A quote inside a quoted value ends it only at the end or before
  * " key=", so a name holding a quote still reads right. Returns -1 if the
  * message is not logfmt; it is then logged as msg="...".
  */
@@ -126,7 +126,7 @@ log_fields(const char *in, char *out, size_t cap)
 				return -1;
 		} else
 			end = v + strcspn(v, " ");
-		bare = end > v;
+		bare = !quoted && end > v;
 		for (const char *q = v; q < end; q++)
 			if (*q == ' ' || *q == '"' || *q == '=' || *q == '\\' ||
 			    (unsigned char)*q < 0x21 || *q == 0x7f)

@@ -147,6 +147,10 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc == 0)
 		return usage(stderr);
+	if (cli_help_wanted(argc, argv) &&
+	    (strcmp(argv[0], "help") == 0 || strcmp(argv[0], "version") == 0))
+		return cli_help_print(stdout, 1, argv) == 0 ? EXIT_OK
+		                                            : EXIT_FAIL;
 	if (strcmp(argv[0], "help") == 0)
 		return help(argc, argv);
 	if (strcmp(argv[0], "version") == 0)

@@ -29,8 +29,10 @@ test_fields_top_level(void **state)
 	             "event=ready version=0.1.0 listen=127.0.0.1:8080");
 	check_fields("event=fire campaign=\"Spring survey\" run=3",
 	             "event=fire campaign=\"Spring survey\" run=3");
-	/* A quoted value that needs no quotes stays quoted only if asked. */
-	check_fields("event=x error=\"disk\"", "event=x error=disk");
+	/* The caller's quotes are kept; a bare value that needs them gets
+	 * them. */
+	check_fields("event=x error=\"disk\"", "event=x error=\"disk\"");
+	check_fields("event=x a=b\001c", "event=x a=\"b\\x01c\"");
 	/* An empty value is written "" so the next key stays a key. */
 	check_fields("event=x code=\"\" n=1", "event=x code=\"\" n=1");
 	/* A quote inside a name, control characters made visible. */
