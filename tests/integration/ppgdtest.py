@@ -201,6 +201,9 @@ class TestEnv:
                            "timezone": "Europe/London"},
                 "email": {"transport": "file", "spool": self.email_spool},
                 "sms": {"transport": "file", "spool": self.sms_spool},
+                # Most tests run without the [api] listener, which serves
+                # /metrics by default; test_api checks the default.
+                "http": {"public_metrics": "yes"},
             }
         self.write_config(sections or {})
         _cleanups.append(self._cleanup)
