@@ -11,6 +11,7 @@
 #include "fire.h"
 #include "outbox.h"
 #include "practice.h"
+#include "sms.h"
 #include "survey_store.h"
 #include "xmalloc.h"
 
@@ -199,6 +200,47 @@ add_print(struct db *db, const struct campaign *c, int json)
 	campaign_free(stored);
 }
 
+/*
+ * A warning when the campaign's SMS (rendered with sample values) goes as
+ * UCS-2, at 70 characters a segment, only because of look-alikes such as a
+ * curly apostrophe that GSM-7 has plain forms of.
+ */
+static void
+add_warn_ucs2(struct ctx *ctx, int64_t id)
+{
+	struct campaign *c = campaign_get(ctx->db, id);
+	struct sms_ucs2_char u[8];
+	json_t *o, *text;
+	char *cause = NULL, list[128] = "";
+	size_t len = 0;
+	int all = 0, n, i;
+
+	if (c == NULL || c->channels == NULL ||
+	    strstr(c->channels, "sms") == NULL) {
+		campaign_free(c);
+		return;
+	}
+	o = fire_preview(ctx->db, ctx->cfg, c, 0, time(NULL), &cause);
+	free(cause);
+	text = json_object_get(json_object_get(json_object_get(o, "messages"),
+	                                       "sms"),
+	                       "text");
+	n = json_is_string(text)
+	        ? sms_ucs2_chars(json_string_value(text), u, 8, &all)
+	        : 0;
+	for (i = 0; i < n && i < 8; i++)
+		len += (size_t)snprintf(list + len, sizeof list - len,
+		                        " U+%04lX (use \"%s\")", u[i].cp,
+		                        u[i].replacement);
+	if (n > 0 && all)
+		cli_error("warning: campaign %s: the SMS goes as UCS-2 (70 "
+		          "characters a segment) only because of%s; see ppgd "
+		          "sms-info",
+		          c->name, list);
+	json_decref(o);
+	campaign_free(c);
+}
+
 static int
 campaign_add_cmd(struct ctx *ctx, int argc, char **argv)
 {
@@ -224,6 +266,7 @@ campaign_add_cmd(struct ctx *ctx, int argc, char **argv)
 		free(cause);
 	} else {
 		add_print(ctx->db, c, a.json);
+		add_warn_ucs2(ctx, c->id);
 		rc = EXIT_OK;
 	}
 	campaign_free(c);
