@@ -6,7 +6,9 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cli.h"
+#include "termtext.h"
 #include "util.h"
 #include "log.h"
 #include "schema.h"
@@ -92,6 +94,84 @@ cli_show(json_t *j, int json, void (*text)(const json_t *))
 		text(j);
 		json_decref(j);
 	}
+}
+
+/* A scalar as text; NULL for null. Caller frees. */
+static char *
+scalar_text(const json_t *v)
+{
+	if (json_is_string(v))
+		return termtext_safe(json_string_value(v), 1);
+	if (json_is_integer(v))
+		return xasprintf("%lld", (long long)json_integer_value(v));
+	if (json_is_real(v))
+		return xasprintf("%g", json_real_value(v));
+	if (json_is_boolean(v))
+		return xstrdup(json_is_true(v) ? "yes" : "no");
+	return NULL;
+}
+
+/* An object on one line: "key value, key value". Caller frees. */
+static char *
+object_line(const json_t *o)
+{
+	struct buf b = {0};
+	const char *k;
+	json_t *v;
+	char *s;
+
+	json_object_foreach((json_t *)o, k, v)
+	{
+		if ((s = scalar_text(v)) == NULL && !json_is_null(v))
+			s = xstrdup(json_is_array(v) ? "[...]" : "{...}");
+		buf_printf(&b, "%s%s %s", b.len ? ", " : "", k, s ? s : "-");
+		free(s);
+	}
+	return buf_take(&b);
+}
+
+void
+cli_print_value(const char *key, const json_t *v, int indent)
+{
+	const char *k;
+	json_t *e;
+	size_t i;
+	char *s;
+	int w = 24 - indent > 8 ? 24 - indent : 8;
+
+	if (json_is_object(v) ||
+	    (json_is_array(v) && json_is_object(json_array_get(v, 0))))
+		printf("%*s%s\n", indent, "", key);
+	else
+		printf("%*s%-*s", indent, "", w, key);
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, e)
+		    cli_print_value(k, e, indent + 2);
+		return;
+	}
+	if (json_is_array(v)) {
+		if (json_is_object(json_array_get(v, 0))) {
+			json_array_foreach(v, i, e)
+			{
+				s = object_line(e);
+				printf("%*s- %s\n", indent + 2, "", s);
+				free(s);
+			}
+			return;
+		}
+		json_array_foreach(v, i, e)
+		{
+			s = scalar_text(e);
+			printf(" %s%s", s ? s : "-",
+			       i + 1 < json_array_size(v) ? "," : "");
+			free(s);
+		}
+		printf("%s\n", json_array_size(v) == 0 ? " -" : "");
+		return;
+	}
+	s = scalar_text(v);
+	printf(" %s\n", s ? s : "-");
+	free(s);
 }
 
 int

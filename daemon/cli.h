@@ -33,6 +33,12 @@ struct db *cli_db(struct ctx *);
 void cli_json(json_t *);
 /* Print j as JSON (cli_json) if json is set, else through text; frees j. */
 void cli_show(json_t *j, int json, void (*text)(const json_t *));
+/*
+ * Print "key  value" for people: strings made safe for the terminal,
+ * objects as indented "key value" lines, arrays of scalars joined with
+ * ", ", arrays of objects one line each; never raw JSON.
+ */
+void cli_print_value(const char *key, const json_t *v, int indent);
 /* Dispatch argv[0] among subcommands; usage on unknown. */
 int cli_dispatch(struct ctx *, const char *group, const struct cmd *cmds,
                  int argc, char **argv);

@@ -9,6 +9,7 @@
 #include "member.h"
 #include "member_io.h"
 #include "practice.h"
+#include "termtext.h"
 #include "xmalloc.h"
 
 /* Long options: one per member field (first_name -> --first-name). */
@@ -66,13 +67,7 @@ member_print(struct member *m, int json)
 		cli_json(o);
 		return EXIT_OK;
 	}
-	json_object_foreach(o, k, v)
-	{
-		char *s = json_is_string(v) ? xstrdup(json_string_value(v))
-		                            : json_dumps(v, JSON_ENCODE_ANY);
-		printf("%-24s %s\n", k, json_is_null(v) ? "" : s);
-		free(s);
-	}
+	json_object_foreach(o, k, v) cli_print_value(k, v, 0);
 	json_decref(o);
 	return EXIT_OK;
 }
@@ -237,12 +232,19 @@ list_one(struct member *m, void *arg)
 		json_array_append_new(ls->arr, member_to_json(m));
 		return 0;
 	}
+	if (ls->n == 1)
+		printf("%6s %-8s %-22s %-26s %-14s %-7s %s\n", "ID", "PRACTICE",
+		       "NAME", "EMAIL", "MOBILE", "CHANNEL", "AGE");
+	/* Names and addresses are the members' own: made safe, cut and
+	 * aligned by display width. */
 	name = xasprintf("%s %s", m->first_name ? m->first_name : "",
 	                 m->last_name ? m->last_name : "");
-	printf("%6lld %-8s %-22.22s %-26.26s %-14s %-5s %s\n", (long long)m->id,
-	       m->practice_code, name, m->email ? m->email : "",
-	       m->mobile ? m->mobile : "", m->preferred_channel,
-	       m->age_band ? m->age_band : "");
+	printf("%6lld %-8s ", (long long)m->id, m->practice_code);
+	termtext_cell(stdout, name, 22, 0);
+	putchar(' ');
+	termtext_cell(stdout, m->email, 26, 0);
+	printf(" %-14s %-7s %s\n", m->mobile ? m->mobile : "",
+	       m->preferred_channel, m->age_band ? m->age_band : "");
 	free(name);
 	return 0;
 }

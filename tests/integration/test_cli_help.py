@@ -89,6 +89,7 @@ t.check(rc == 1 and "ppgd init" in err and not os.path.exists(os.path.join(empty
 
 # Destructive commands ask on a terminal; --yes skips the question.
 env = t.TestEnv()
+env.write_config({"daemon": {"templates": os.path.join(t.TOP, "templates")}})
 env.ppgd("init")
 env.ppgd("practice", "add", "A81001", "--name", "Riverside")
 rc, m, _ = env.ppgd_json("member", "add", "--practice", "A81001", "--first-name", "Sam",
@@ -143,4 +144,37 @@ mid = m["id"] if m else 0
 rc, out, err = env.ppgd("member", "erase", str(mid), "--yes", "--json")
 t.check(rc == 0 and json.loads(out or "{}").get("erased") == mid,
         "member erase --yes --json asks nothing and prints JSON")
+# Untrusted text is shown with its control characters made visible, and
+# tables line up by display width with non-ASCII names.
+env.ppgd("member", "add", "--practice", "A81001", "--first-name", "Eve\x1b[2J\x1b]0;x\x07",
+         "--last-name", "Zo\u00eb", "--email", "eve@example.org")
+env.ppgd("member", "add", "--practice", "A81001", "--first-name", "\u5f20\u4f1f",
+         "--last-name", "Li", "--email", "zw@example.org")
+rc, out, _ = env.ppgd("member", "list")
+t.check(rc == 0 and "\x1b" not in out and "Eve\\x1b[2J" in out,
+        "member list shows an escape sequence as text (%r)" % out)
+lines = out.splitlines()
+t.check(lines and lines[0].split()[:3] == ["ID", "PRACTICE", "NAME"], "member list has headers")
+
+
+def column(line, text):
+    """The display column at which text starts in line."""
+    import unicodedata
+    i = line.index(text)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line[:i])
+
+
+rows = [l for l in lines if "@example.org" in l]
+cols = {column(l, l.split("@")[0].split()[-1]) for l in rows}
+t.check(len(rows) == 2 and len(cols) == 1 and column(lines[0], "EMAIL") in cols,
+        "the email column lines up under its header with Zo\u00eb and \u5f20\u4f1f (%r)" % rows)
+rc, out, _ = env.ppgd("member", "show", str(mid + 1))
+t.check(rc == 0 and "\x1b" not in out and "\\x07" in out and "{" not in out,
+        "member show makes control characters visible (%r)" % out)
+env.ppgd("campaign", "add", "news", "--practice", "A81001", "--kind", "broadcast",
+         "--message", "hello")
+for args in (["campaign", "show", "news"], ["campaign", "preview", "news"]):
+    rc, out, _ = env.ppgd(*args)
+    t.check(rc == 0 and "{" not in out and '"' not in out,
+            "%s prints no raw JSON (%r)" % (" ".join(args), out[:300]))
 t.finish()
