@@ -133,10 +133,9 @@ install: ppgd
 	install -m 644 $(wildcard docs/*.8) $(DESTDIR)$(MANDIR)/man8/
 	cp -R surveys templates $(DESTDIR)$(DATADIR)/
 	# The example for /etc/ppgd: state under /var/lib/ppgd (the unit's
-	# StateDirectory), templates where they were installed.
+	# StateDirectory); templates default to where they were installed.
 	sed -e 's|^database = ppgd.db|database = /var/lib/ppgd/ppgd.db|' \
 	    -e 's|^spool = spool|spool = /var/lib/ppgd/spool|' \
-	    -e 's|^templates = templates|templates = $(DATADIR)/templates|' \
 	    config/ppgd.conf > $(DESTDIR)$(DATADIR)/ppgd.conf.example
 	chmod 644 $(DESTDIR)$(DATADIR)/ppgd.conf.example
 	sed -e 's|/usr/local/bin/ppgd|$(BINDIR)/ppgd|' systemd/ppgd.service \

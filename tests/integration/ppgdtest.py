@@ -198,7 +198,10 @@ class TestEnv:
             self.sections = {
                 "daemon": {"database": os.path.join(self.dir, "ppgd.db"),
                            "listen": self.listen, "public_url": self.url,
-                           "timezone": "Europe/London"},
+                           "timezone": "Europe/London",
+                           # The repository's templates (the built-in
+                           # default is the installed ones).
+                           "templates": os.path.join(TOP, "templates")},
                 "email": {"transport": "file", "spool": self.email_spool},
                 "sms": {"transport": "file", "spool": self.sms_spool},
                 # Most tests run without the [api] listener, which serves
