@@ -6,6 +6,7 @@ DATADIR ?= $(PREFIX)/share/ppgd
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 
 CC      ?= cc
@@ -38,7 +39,7 @@ TESTS    := $(patsubst tests/%.c,$(B)/%,$(wildcard tests/test_*.c))
 # A recipe that fails leaves no half-written target behind.
 .DELETE_ON_ERROR:
 
-.PHONY: all deps install-strip check unit integration bench demo install uninstall clean \
+.PHONY: FORCE all deps install-strip check unit integration bench demo install uninstall clean \
 	format fuzz soak check-browser check-valgrind
 
 all: deps ppgd
@@ -61,6 +62,13 @@ $(B)/%.o: daemon/%.c $(B)/%.d | $(B) deps
 
 DEPS := $(OBJS:.o=.d) $(B)/main.d
 $(DEPS):
+
+# The data folder is compiled in (the built-in templates): an object that
+# uses it is rebuilt when PREFIX or DATADIR changes, e.g. for make install.
+$(B)/datadir.stamp: FORCE | $(B)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
+$(B)/config.o: $(B)/datadir.stamp
+FORCE:
 
 include $(wildcard $(DEPS) $(TESTS:=.d))
 
@@ -126,7 +134,7 @@ format:
 install: ppgd
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 \
 	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR) $(DESTDIR)$(UNITDIR) \
-	  $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
+	  $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 $(INSTALL_STRIP) ppgd $(DESTDIR)$(BINDIR)/ppgd
 	install -m 644 $(wildcard docs/*.5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 $(wildcard docs/*.7) $(DESTDIR)$(MANDIR)/man7/
@@ -143,6 +151,7 @@ install: ppgd
 	chmod 644 $(DESTDIR)$(UNITDIR)/ppgd.service
 	install -m 644 systemd/ppgd.sysusers $(DESTDIR)$(SYSUSERSDIR)/ppgd.conf
 	install -m 644 systemd/ppgd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/ppgd.conf
+	install -m 644 completion/ppgd.bash $(DESTDIR)$(BASHCOMPDIR)/ppgd
 
 # The same, with the binary stripped of its symbols.
 install-strip:
@@ -150,7 +159,8 @@ install-strip:
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ppgd $(DESTDIR)$(UNITDIR)/ppgd.service \
-	  $(DESTDIR)$(SYSUSERSDIR)/ppgd.conf $(DESTDIR)$(TMPFILESDIR)/ppgd.conf
+	  $(DESTDIR)$(SYSUSERSDIR)/ppgd.conf $(DESTDIR)$(TMPFILESDIR)/ppgd.conf \
+	  $(DESTDIR)$(BASHCOMPDIR)/ppgd
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard docs/*.5)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard docs/*.7)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard docs/*.8)))

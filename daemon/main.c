@@ -80,16 +80,23 @@ version(int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int command_help(const struct cmd *, int, char **);
+
 /* ppgd help [--all | COMMAND [SUBCOMMAND]] */
 static int
 help(int argc, char **argv)
 {
+	size_t i;
+
 	if (argc < 2)
 		return usage(stdout);
 	if (strcmp(argv[1], "--all") == 0) {
 		cli_help_all(stdout);
 		return EXIT_OK;
 	}
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, argv[1]) == 0)
+			return command_help(&commands[i], argc - 1, argv + 1);
 	if (cli_help_print(stdout, argc - 1, argv + 1) == -1) {
 		cli_error("help: unknown command %s", argv[1]);
 		return usage(stderr);
