@@ -6,6 +6,7 @@ DATADIR ?= $(PREFIX)/share/ppgd
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 
 CC      ?= cc
@@ -35,19 +36,41 @@ SRCS     := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 OBJS     := $(SRCS:daemon/%.c=$(B)/%.o)
 TESTS    := $(patsubst tests/%.c,$(B)/%,$(wildcard tests/test_*.c))
 
-.PHONY: all deps check unit integration bench demo install uninstall clean \
+# A recipe that fails leaves no half-written target behind.
+.DELETE_ON_ERROR:
+
+.PHONY: FORCE all deps install-strip check unit integration bench demo install uninstall clean \
 	format fuzz soak check-browser check-valgrind
 
 all: deps ppgd
 
+# `make install` (often run with sudo) never runs a package manager: it
+# builds with what is there, or fails saying what is missing.
+INSTALL_GOALS := install install-strip
 deps:
+ifeq ($(filter $(INSTALL_GOALS),$(MAKECMDGOALS)),)
 	@scripts/deps.sh
+endif
 
 $(B):
 	@mkdir -p $(B)
 
-$(B)/%.o: daemon/%.c daemon/*.h daemon/*.def | $(B) deps
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Idaemon -c -o $@ $<
+# -MMD -MP: each object's header dependencies in build/*.d; an object
+# without its .d (built before) is built again so none is missed.
+$(B)/%.o: daemon/%.c $(B)/%.d | $(B) deps
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -Idaemon -c -o $@ $<
+
+DEPS := $(OBJS:.o=.d) $(B)/main.d
+$(DEPS):
+
+# The data folder is compiled in (the built-in templates): an object that
+# uses it is rebuilt when PREFIX or DATADIR changes, e.g. for make install.
+$(B)/datadir.stamp: FORCE | $(B)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
+$(B)/config.o: $(B)/datadir.stamp
+FORCE:
+
+include $(wildcard $(DEPS) $(TESTS:=.d))
 
 # The care phrase list is compiled into care.o (.incbin).
 $(B)/care.o: config/care-phrases.txt
@@ -59,8 +82,8 @@ ppgd: $(B)/main.o $(B)/libppgd.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(PKG_LIBS)
 
 # A test may wrap our own seams: tests/test_x.wrap lists symbols, one a line.
-$(B)/test_%: tests/test_%.c $(B)/libppgd.a $(wildcard tests/*.h)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Idaemon -Itests -o $@ $< $(B)/libppgd.a \
+$(B)/test_%: tests/test_%.c $(B)/libppgd.a
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -Idaemon -Itests -o $@ $< $(B)/libppgd.a \
 	  $(LDFLAGS) $(if $(wildcard tests/test_$*.wrap),$(foreach s,$(shell cat tests/test_$*.wrap),-Wl,--wrap=$(s))) \
 	  $(PKG_LIBS) $(CMOCKA_LIBS)
 
@@ -114,27 +137,34 @@ format:
 install: ppgd
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 \
 	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR) $(DESTDIR)$(UNITDIR) \
-	  $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
-	install -m 755 ppgd $(DESTDIR)$(BINDIR)/ppgd
+	  $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(BASHCOMPDIR)
+	install -m 755 $(INSTALL_STRIP) ppgd $(DESTDIR)$(BINDIR)/ppgd
 	install -m 644 $(wildcard docs/*.5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 $(wildcard docs/*.7) $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 $(wildcard docs/*.8) $(DESTDIR)$(MANDIR)/man8/
 	cp -R surveys templates $(DESTDIR)$(DATADIR)/
 	install -m 644 config/care-phrases.txt $(DESTDIR)$(DATADIR)/care-phrases.txt
 	# The example for /etc/ppgd: state under /var/lib/ppgd (the unit's
-	# StateDirectory), templates where they were installed.
+	# StateDirectory); templates default to where they were installed.
 	sed -e 's|^database = ppgd.db|database = /var/lib/ppgd/ppgd.db|' \
 	    -e 's|^spool = spool|spool = /var/lib/ppgd/spool|' \
-	    -e 's|^templates = templates|templates = $(DATADIR)/templates|' \
 	    config/ppgd.conf > $(DESTDIR)$(DATADIR)/ppgd.conf.example
 	chmod 644 $(DESTDIR)$(DATADIR)/ppgd.conf.example
-	install -m 644 systemd/ppgd.service $(DESTDIR)$(UNITDIR)/ppgd.service
+	sed -e 's|/usr/local/bin/ppgd|$(BINDIR)/ppgd|' systemd/ppgd.service \
+	  > $(DESTDIR)$(UNITDIR)/ppgd.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/ppgd.service
 	install -m 644 systemd/ppgd.sysusers $(DESTDIR)$(SYSUSERSDIR)/ppgd.conf
 	install -m 644 systemd/ppgd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/ppgd.conf
+	install -m 644 completion/ppgd.bash $(DESTDIR)$(BASHCOMPDIR)/ppgd
+
+# The same, with the binary stripped of its symbols.
+install-strip:
+	$(MAKE) INSTALL_STRIP=-s install
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ppgd $(DESTDIR)$(UNITDIR)/ppgd.service \
-	  $(DESTDIR)$(SYSUSERSDIR)/ppgd.conf $(DESTDIR)$(TMPFILESDIR)/ppgd.conf
+	  $(DESTDIR)$(SYSUSERSDIR)/ppgd.conf $(DESTDIR)$(TMPFILESDIR)/ppgd.conf \
+	  $(DESTDIR)$(BASHCOMPDIR)/ppgd
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard docs/*.5)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard docs/*.7)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard docs/*.8)))

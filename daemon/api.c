@@ -38,6 +38,7 @@
 #include "outbox.h"
 #include "practice.h"
 #include "server.h"
+#include "status.h"
 #include "tally.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -1366,6 +1367,7 @@ route_other(struct evhttp_request *req, struct server *s, const char *rest)
 
 /* Exact paths before the prefixes that extend them. */
 static const struct http_route api_route_table[] = {
+    {EVHTTP_REQ_GET, "/metrics", "metrics", status_metrics},
     {API_ALL_METHODS, "/api/v1/practices", "api_practices", route_practices},
     {API_ALL_METHODS, "/api/v1/members", "api_members", route_members},
     {API_ALL_METHODS, "/api/v1/members/", "api_member", route_member},

@@ -19,7 +19,7 @@ static struct retention *retention;
 
 static const struct http_route public_routes[] = {
     {EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", "healthz", status_healthz},
-    {EVHTTP_REQ_GET, "/metrics", "metrics", status_metrics},
+    {EVHTTP_REQ_GET, "/metrics", "metrics", status_metrics_public},
     {EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/practice/", "actions", action_http},
     {EVHTTP_REQ_POST, "/webhooks/twilio/sms", "twilio_sms", webhook_http},
     {EVHTTP_REQ_POST, "/webhooks/twilio/status", "twilio_status", webhook_http},

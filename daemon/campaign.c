@@ -51,6 +51,12 @@ kind_find(const char *name)
 }
 
 const char *
+campaign_kind_template(size_t i)
+{
+	return i < NKINDS ? kinds[i].template : NULL;
+}
+
+const char *
 campaign_default_template(const char *kind)
 {
 	const struct kind *k = kind_find(kind);

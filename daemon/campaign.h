@@ -40,6 +40,8 @@ struct campaign *campaign_new(void);
 void campaign_free(struct campaign *);
 /* The template a kind uses when none is given, or NULL for an unknown kind. */
 const char *campaign_default_template(const char *kind);
+/* The template of the i-th campaign kind (0, 1, ...); NULL past the last. */
+const char *campaign_kind_template(size_t i);
 /*
  * Validate c (practice_id, kind, name, channels, audience, schedule,
  * templates, reminders), compute its first fire time and insert it; sets

@@ -33,6 +33,12 @@ struct db *cli_db(struct ctx *);
 void cli_json(json_t *);
 /* Print j as JSON (cli_json) if json is set, else through text; frees j. */
 void cli_show(json_t *j, int json, void (*text)(const json_t *));
+/*
+ * Print "key  value" for people: strings made safe for the terminal,
+ * objects as indented "key value" lines, arrays of scalars joined with
+ * ", ", arrays of objects one line each; never raw JSON.
+ */
+void cli_print_value(const char *key, const json_t *v, int indent);
 /* Dispatch argv[0] among subcommands; usage on unknown. */
 int cli_dispatch(struct ctx *, const char *group, const struct cmd *cmds,
                  int argc, char **argv);
@@ -40,6 +46,18 @@ int cli_dispatch(struct ctx *, const char *group, const struct cmd *cmds,
 int cli_write_page(const char *file, char *doc, size_t len);
 /* Reset getopt for a new argument vector. */
 void cli_getopt_reset(void);
+/*
+ * Before a destructive command: unless yes, on a terminal (stdin and
+ * stderr), ask "what? [y/N]" and return whether the answer was yes; off a
+ * terminal, go ahead (scripts pass --yes anyway).
+ */
+int cli_confirm(int yes, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/*
+ * For a usage error: if value is NULL, say "ppgd: CMD: WHAT is required"
+ * and return -1.
+ */
+int cli_require(const char *cmd, const char *what, const void *value);
 /* Print a command's usage line and return EXIT_USAGE. */
 int cli_usage(const char *usage);
 

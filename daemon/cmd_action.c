@@ -72,8 +72,10 @@ action_add_cmd(struct ctx *ctx, int argc, char **argv)
 			return cli_usage(ACTION_ADD_USAGE);
 		}
 	}
-	if (optind != argc || a.practice == NULL || a.area == NULL ||
-	    a.title == NULL)
+	if (cli_require("action add", "--practice", a.practice) == -1 ||
+	    cli_require("action add", "--area", a.area) == -1 ||
+	    cli_require("action add", "--title", a.title) == -1 ||
+	    optind != argc)
 		return cli_usage(ACTION_ADD_USAGE);
 	if (action_add(cli_db(ctx), &a, &id, &cause) == -1) {
 		cli_error("%s", cause);

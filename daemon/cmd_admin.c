@@ -1,12 +1,19 @@
 /* ppgd init, check-config, backup. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <sys/stat.h>
 
 #include "api.h"
+#include "buf.h"
+#include "campaign.h"
 #include "cli.h"
 #include "log.h"
 #include "schema.h"
+#include "template.h"
 #include "xmalloc.h"
 
 int
@@ -88,6 +95,85 @@ check_config_failed(char *errors, int json)
 	return EXIT_FAIL;
 }
 
+static int
+is_dir(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* Load one message template of each channel; say what is wrong. */
+static void
+check_template(struct buf *b, const char *where, const char *dir,
+               const char *name, int max_segments)
+{
+	static const enum tmpl_channel chs[] = {TMPL_EMAIL, TMPL_SMS};
+	struct template *t;
+	char *cause = NULL;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		if (template_load(dir, name, chs[i], max_segments, &t,
+		                  &cause) == -1) {
+			buf_printf(b, "%s: %s\n", where, cause);
+			free(cause);
+		} else
+			template_free(t);
+	}
+}
+
+/*
+ * What start-up and the first campaign would otherwise find: the folders
+ * the configuration names exist, and the templates every campaign kind,
+ * reminder, opt-out reply and web page needs are there and valid. Returns
+ * the problems, one a line, or NULL. Caller frees.
+ */
+static char *
+check_files(const struct config *cfg, const char *file)
+{
+	static const char *const extra[] = {"survey-reminder",
+	                                    "optout-confirmation",
+	                                    "you-said-we-did", NULL};
+	static const char *const pages[] = {"layout", "message", "survey",
+	                                    "unsubscribe", NULL};
+	const char *dir = config_str(cfg, CFG_TEMPLATES), *name;
+	char *where = xasprintf("%s: [daemon] templates", file), *db, *slash;
+	int max = (int)config_int(cfg, CFG_SMS_MAX_SEGMENTS);
+	struct buf b = {0};
+	size_t i, j;
+
+	if (!is_dir(dir))
+		buf_printf(&b, "%s: folder %s does not exist\n", where, dir);
+	for (i = 0; is_dir(dir) && (name = campaign_kind_template(i)); i++) {
+		for (j = 0; j < i && strcmp(campaign_kind_template(j), name);
+		     j++)
+			;
+		if (j == i)
+			check_template(&b, where, dir, name, max);
+	}
+	for (i = 0; is_dir(dir) && extra[i] != NULL; i++)
+		check_template(&b, where, dir, extra[i], max);
+	for (i = 0; is_dir(dir) && pages[i] != NULL; i++) {
+		char *page = xasprintf("%s/web/%s.html", dir, pages[i]);
+		if (access(page, R_OK) != 0)
+			buf_printf(&b, "%s: %s: %s\n", where, page,
+			           strerror(errno));
+		free(page);
+	}
+	db = xstrdup(config_str(cfg, CFG_DATABASE));
+	if ((slash = strrchr(db, '/')) != NULL && slash != db) {
+		*slash = '\0';
+		if (!is_dir(db))
+			buf_printf(&b, "%s: [daemon] database: folder %s does "
+			               "not exist\n",
+			           file, db);
+	}
+	free(db);
+	free(where);
+	return b.len > 0 ? buf_take(&b) : NULL;
+}
+
 int
 cmd_check_config(struct ctx *ctx, int argc, char **argv)
 {
@@ -122,7 +208,11 @@ cmd_check_config(struct ctx *ctx, int argc, char **argv)
 		return check_config_failed(errors, json);
 	}
 	api_free();
+	errors = check_files(cfg, ctx->config_file ? ctx->config_file
+	                                           : "(built-in defaults)");
 	config_free(cfg);
+	if (errors != NULL)
+		return check_config_failed(errors, json);
 	if (json)
 		cli_json(json_pack("{s:b, s:s?}", "ok", 1, "file",
 		                   ctx->config_file));
@@ -135,15 +225,32 @@ int
 cmd_backup(struct ctx *ctx, int argc, char **argv)
 {
 	char *cause = NULL;
+	const char *file = NULL;
+	int i, json = 0;
 
-	if (argc != 2)
-		return cli_usage("backup FILE");
-	if (db_backup(cli_db(ctx), argv[1], &cause) == -1) {
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (argv[i][0] == '-' || file != NULL)
+			return cli_usage("backup FILE [--json]");
+		else
+			file = argv[i];
+	}
+	if (file == NULL) {
+		cli_error("backup: FILE is required");
+		return cli_usage("backup FILE [--json]");
+	}
+	if (db_backup(cli_db(ctx), file, &cause) == -1) {
 		cli_error("backup failed: %s", cause);
 		free(cause);
 		return EXIT_FAIL;
 	}
-	printf("backed up %s to %s\n", config_str(ctx->cfg, CFG_DATABASE),
-	       argv[1]);
+	if (json)
+		cli_json(json_pack("{s:s, s:s}", "database",
+		                   config_str(ctx->cfg, CFG_DATABASE), "file",
+		                   file));
+	else
+		printf("backed up %s to %s\n",
+		       config_str(ctx->cfg, CFG_DATABASE), file);
 	return EXIT_OK;
 }

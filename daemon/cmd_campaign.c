@@ -11,6 +11,8 @@
 #include "fire.h"
 #include "outbox.h"
 #include "practice.h"
+#include "sms.h"
+#include "termtext.h"
 #include "survey_store.h"
 #include "xmalloc.h"
 
@@ -199,6 +201,47 @@ add_print(struct db *db, const struct campaign *c, int json)
 	campaign_free(stored);
 }
 
+/*
+ * A warning when the campaign's SMS (rendered with sample values) goes as
+ * UCS-2, at 70 characters a segment, only because of look-alikes such as a
+ * curly apostrophe that GSM-7 has plain forms of.
+ */
+static void
+add_warn_ucs2(struct ctx *ctx, int64_t id)
+{
+	struct campaign *c = campaign_get(ctx->db, id);
+	struct sms_ucs2_char u[8];
+	json_t *o, *text;
+	char *cause = NULL, list[128] = "";
+	size_t len = 0;
+	int all = 0, n, i;
+
+	if (c == NULL || c->channels == NULL ||
+	    strstr(c->channels, "sms") == NULL) {
+		campaign_free(c);
+		return;
+	}
+	o = fire_preview(ctx->db, ctx->cfg, c, 0, time(NULL), &cause);
+	free(cause);
+	text = json_object_get(json_object_get(json_object_get(o, "messages"),
+	                                       "sms"),
+	                       "text");
+	n = json_is_string(text)
+	        ? sms_ucs2_chars(json_string_value(text), u, 8, &all)
+	        : 0;
+	for (i = 0; i < n && i < 8; i++)
+		len += (size_t)snprintf(list + len, sizeof list - len,
+		                        " U+%04lX (use \"%s\")", u[i].cp,
+		                        u[i].replacement);
+	if (n > 0 && all)
+		cli_error("warning: campaign %s: the SMS goes as UCS-2 (70 "
+		          "characters a segment) only because of%s; see ppgd "
+		          "sms-info",
+		          c->name, list);
+	json_decref(o);
+	campaign_free(c);
+}
+
 static int
 campaign_add_cmd(struct ctx *ctx, int argc, char **argv)
 {
@@ -210,7 +253,11 @@ campaign_add_cmd(struct ctx *ctx, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", add_opts, NULL)) != -1)
 		if (add_option(ch, c, &a) == -1)
 			goto usage;
-	if (optind != argc - 1 || a.practice == NULL || c->kind == NULL)
+	if (cli_require("campaign add", "NAME",
+	                optind < argc ? argv[optind] : NULL) == -1 ||
+	    cli_require("campaign add", "--practice", a.practice) == -1 ||
+	    cli_require("campaign add", "--kind", c->kind) == -1 ||
+	    optind != argc - 1)
 		goto usage;
 	c->name = xstrdup(argv[optind]);
 	if (add_resolve(cli_db(ctx), c, &a, &cause) == -1 ||
@@ -220,6 +267,7 @@ campaign_add_cmd(struct ctx *ctx, int argc, char **argv)
 		free(cause);
 	} else {
 		add_print(ctx->db, c, a.json);
+		add_warn_ucs2(ctx, c->id);
 		rc = EXIT_OK;
 	}
 	campaign_free(c);
@@ -272,13 +320,16 @@ campaign_list_cmd(struct ctx *ctx, int argc, char **argv)
 		cli_json(arr);
 		return EXIT_OK;
 	}
-	printf("%-28s %-10s %-8s %-10s %s\n", "NAME", "KIND", "PRACTICE",
+	printf("%-28s %-18s %-8s %-10s %s\n", "NAME", "KIND", "PRACTICE",
 	       "STATE", "NEXT FIRE");
 	json_array_foreach(arr, i, o)
 	{
 		json_t *next = json_object_get(o, "next_fire_at");
-		printf("%-28s %-10s %-8s %-10s %s\n",
-		       json_string_value(json_object_get(o, "name")),
+
+		termtext_cell(stdout,
+		              json_string_value(json_object_get(o, "name")), 28,
+		              0);
+		printf(" %-18s %-8s %-10s %s\n",
 		       json_string_value(json_object_get(o, "kind")),
 		       json_string_value(json_object_get(o, "practice")),
 		       json_string_value(json_object_get(o, "state")),
@@ -288,21 +339,6 @@ campaign_list_cmd(struct ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static void
-print_value(const char *k, json_t *v)
-{
-	char *s;
-
-	if (json_is_string(v))
-		printf("%-16s %s\n", k, json_string_value(v));
-	else if (json_is_null(v))
-		printf("%-16s -\n", k);
-	else {
-		s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-		printf("%-16s %s\n", k, s);
-		free(s);
-	}
-}
 
 static int
 campaign_show_cmd(struct ctx *ctx, int argc, char **argv)
@@ -319,30 +355,48 @@ campaign_show_cmd(struct ctx *ctx, int argc, char **argv)
 	if (json)
 		cli_json(o);
 	else {
-		json_object_foreach(o, k, v) print_value(k, v);
+		json_object_foreach(o, k, v) cli_print_value(k, v, 0);
 		json_decref(o);
 	}
 	campaign_free(c);
 	return EXIT_OK;
 }
 
+/* A rendered text (it holds members' names): made safe, lines kept. */
+static void
+print_text(const json_t *s)
+{
+	char *safe = termtext_safe(json_string_value(s) ?: "", 0);
+
+	printf("%s\n", safe);
+	free(safe);
+}
+
 static void
 preview_text(const json_t *o)
 {
 	json_t *msgs = json_object_get(o, "messages"), *m;
+	char *subject;
 
-	print_value("audience", json_object_get(o, "audience"));
-	print_value("member", json_object_get(o, "member"));
-	if ((m = json_object_get(msgs, "email")) != NULL)
-		printf("\n== email\nSubject: %s\n\n%s\n",
-		       json_string_value(json_object_get(m, "subject")),
-		       json_string_value(json_object_get(m, "text")));
-	if ((m = json_object_get(msgs, "sms")) != NULL)
-		printf("\n== sms (%s, %lld characters, %lld segments)\n%s\n",
+	cli_print_value("audience", json_object_get(o, "audience"), 0);
+	cli_print_value("member", json_object_get(o, "member"), 0);
+	if ((m = json_object_get(msgs, "email")) != NULL) {
+		subject = termtext_safe(
+		    json_string_value(json_object_get(m, "subject")) ?: "", 1);
+		printf("\n== email\nSubject: %s\n\n", subject);
+		free(subject);
+		print_text(json_object_get(m, "text"));
+	}
+	if ((m = json_object_get(msgs, "sms")) != NULL) {
+		printf("\n== sms (%s, %lld characters, %lld segment%s)\n",
 		       json_string_value(json_object_get(m, "encoding")),
 		       json_integer_value(json_object_get(m, "characters")),
 		       json_integer_value(json_object_get(m, "segments")),
-		       json_string_value(json_object_get(m, "text")));
+		       json_integer_value(json_object_get(m, "segments")) == 1
+		           ? ""
+		           : "s");
+		print_text(json_object_get(m, "text"));
+	}
 }
 
 static int

@@ -11,6 +11,7 @@
 
 #include "care_alert.h"
 #include "cli.h"
+#include "termtext.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -107,29 +108,28 @@ row_json(sqlite3_stmt *st)
 	return o;
 }
 
-/* One line: the body on one line, cut at 70 bytes. */
+/*
+ * One line: the sender and the body come from outside, so they are made
+ * safe for the terminal; the body is cut at 70 columns.
+ */
 static void
 row_print(json_t *o)
 {
-	char *body =
-	         xstrdup(json_string_value(json_object_get(o, "body")) ?: ""),
-	     *p;
+	const char *body = json_string_value(json_object_get(o, "body"));
 	const char *from = json_string_value(json_object_get(o, "from"));
 	const char *pr = json_string_value(json_object_get(o, "practice"));
 
-	for (p = body; *p != '\0'; p++)
-		if (*p == '\n' || *p == '\r' || *p == '\t')
-			*p = ' ';
-	if (strlen(body) > 70)
-		strcpy(body + 67, "...");
-	printf("%-6lld %s %-8s %-11s %s%-8s %-16s %s\n",
+	printf("%-6lld %s %-8s %-11s %s%-8s ",
 	       (long long)json_integer_value(json_object_get(o, "id")),
 	       json_string_value(json_object_get(o, "received_at")),
 	       json_string_value(json_object_get(o, "provider")),
 	       json_string_value(json_object_get(o, "disposition")),
 	       json_is_true(json_object_get(o, "care_flag")) ? "!" : " ",
-	       pr ? pr : "-", from ? from : "-", body);
-	free(body);
+	       pr ? pr : "-");
+	termtext_cell(stdout, from ? from : "-", 16, 0);
+	putchar(' ');
+	termtext_cell(stdout, body ? body : "", 70, 1);
+	putchar('\n');
 }
 
 /* One alert: id, when, source, urgency, state (and by whom), practice,
@@ -313,9 +313,13 @@ cmd_inbox(struct ctx *ctx, int argc, char **argv)
 		cli_json(arr);
 		return EXIT_OK;
 	}
-	json_array_foreach(arr, i, o) row_print(o);
 	if (json_array_size(arr) == 0)
 		printf("no messages\n");
+	else
+		printf("%-6s %-20s %-8s %-11s %-9s %-16s %s\n", "ID",
+		       "RECEIVED", "PROVIDER", "DONE", "PRACTICE", "FROM",
+		       "TEXT");
+	json_array_foreach(arr, i, o) row_print(o);
 	json_decref(arr);
 	return EXIT_OK;
 }

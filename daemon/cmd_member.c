@@ -13,6 +13,7 @@
 #include "member_io.h"
 #include "practice.h"
 #include "util.h"
+#include "termtext.h"
 #include "xmalloc.h"
 
 /* Long options: one per member field (first_name -> --first-name). */
@@ -70,13 +71,7 @@ member_print(struct member *m, int json)
 		cli_json(o);
 		return EXIT_OK;
 	}
-	json_object_foreach(o, k, v)
-	{
-		char *s = json_is_string(v) ? xstrdup(json_string_value(v))
-		                            : json_dumps(v, JSON_ENCODE_ANY);
-		printf("%-24s %s\n", k, json_is_null(v) ? "" : s);
-		free(s);
-	}
+	json_object_foreach(o, k, v) cli_print_value(k, v, 0);
 	json_decref(o);
 	return EXIT_OK;
 }
@@ -247,12 +242,19 @@ list_one(struct member *m, void *arg)
 		json_array_append_new(ls->arr, member_to_json(m));
 		return 0;
 	}
+	if (ls->n == 1)
+		printf("%6s %-8s %-22s %-26s %-14s %-7s %s\n", "ID", "PRACTICE",
+		       "NAME", "EMAIL", "MOBILE", "CHANNEL", "AGE");
+	/* Names and addresses are the members' own: made safe, cut and
+	 * aligned by display width. */
 	name = xasprintf("%s %s", m->first_name ? m->first_name : "",
 	                 m->last_name ? m->last_name : "");
-	printf("%6lld %-8s %-22.22s %-26.26s %-14s %-5s %s\n", (long long)m->id,
-	       m->practice_code, name, m->email ? m->email : "",
-	       m->mobile ? m->mobile : "", m->preferred_channel,
-	       m->age_band ? m->age_band : "");
+	printf("%6lld %-8s ", (long long)m->id, m->practice_code);
+	termtext_cell(stdout, name, 22, 0);
+	putchar(' ');
+	termtext_cell(stdout, m->email, 26, 0);
+	printf(" %-14s %-7s %s\n", m->mobile ? m->mobile : "",
+	       m->preferred_channel, m->age_band ? m->age_band : "");
 	free(name);
 	return 0;
 }
@@ -603,14 +605,38 @@ member_export_cmd(struct ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
+#define MEMBER_ERASE_USAGE "member erase ID [--yes] [--json]"
+
 static int
 member_erase_cmd(struct ctx *ctx, int argc, char **argv)
 {
-	int64_t id = argc == 2 ? parse_id(argv[1]) : 0;
+	static const struct option opts[] = {
+	    {"yes", no_argument, NULL, 'y'},
+	    {"json", no_argument, NULL, 'j'},
+	    {NULL, 0, NULL, 0}};
+	int64_t id = 0;
 	char *cause = NULL;
+	int ch, yes = 0, json = 0;
 
-	if (id == 0)
-		return cli_usage("member erase ID");
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'y')
+			yes = 1;
+		else if (ch == 'j')
+			json = 1;
+		else
+			return cli_usage(MEMBER_ERASE_USAGE);
+	}
+	if (optind == argc - 1)
+		id = parse_id(argv[optind]);
+	if (id == 0) {
+		cli_error("member erase: ID is required");
+		return cli_usage(MEMBER_ERASE_USAGE);
+	}
+	if (!cli_confirm(yes, "erase every personal detail of member %lld?",
+	                 (long long)id)) {
+		cli_error("not erased");
+		return EXIT_FAIL;
+	}
 	if (member_erase(cli_db(ctx), id, ctx->actor, &cause) == -1) {
 		cli_error("%s", cause);
 		free(cause);
@@ -620,9 +646,12 @@ member_erase_cmd(struct ctx *ctx, int argc, char **argv)
 	 * (best effort; a running daemon's next checkpoint reuses it). */
 	sqlite3_wal_checkpoint_v2(db_handle(cli_db(ctx)), NULL,
 	                          SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-	printf("erased member %lld: personal data removed, anonymised "
-	       "answers kept\n",
-	       (long long)id);
+	if (json)
+		cli_json(json_pack("{s:I}", "erased", (json_int_t)id));
+	else
+		printf("erased member %lld: personal data removed, anonymised "
+		       "answers kept\n",
+		       (long long)id);
 	return EXIT_OK;
 }
 
@@ -720,7 +749,7 @@ cmd_member(struct ctx *ctx, int argc, char **argv)
 	    {"list", member_list_cmd, MEMBER_LIST_USAGE},
 	    {"import", member_import_cmd, MEMBER_IMPORT_USAGE},
 	    {"export", member_export_cmd, MEMBER_EXPORT_USAGE},
-	    {"erase", member_erase_cmd, "member erase ID"},
+	    {"erase", member_erase_cmd, MEMBER_ERASE_USAGE},
 	    {"stats", member_stats_cmd,
 	     "member stats [--practice CODE] [--json]"},
 	    {NULL, NULL, NULL}};

@@ -10,7 +10,7 @@
 
 #define OUTBOX_USAGE                                                           \
 	"outbox [--campaign NAME] [--failed] [--json] | outbox retry"          \
-	" ID|--campaign NAME | outbox cancel ID|--campaign NAME"
+	" ID|--campaign NAME | outbox cancel ID|--campaign NAME [--yes]"
 
 static void
 print_counts(json_t *o)
@@ -51,18 +51,21 @@ outbox_change(struct ctx *ctx, int argc, char **argv, int retry)
 	static const struct option opts[] = {
 	    {"campaign", required_argument, NULL, 'c'},
 	    {"json", no_argument, NULL, 'j'},
+	    {"yes", no_argument, NULL, 'y'},
 	    {NULL, 0, NULL, 0}};
 	const char *campaign = NULL;
 	struct campaign *c = NULL;
 	int64_t id = 0;
 	char *cause = NULL, *end;
-	int ch, n = 0, json = 0, rc;
+	int ch, n = 0, json = 0, yes = 0, rc;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch == 'c')
 			campaign = optarg;
 		else if (ch == 'j')
 			json = 1;
+		else if (ch == 'y')
+			yes = 1;
 		else
 			return cli_usage(OUTBOX_USAGE);
 	}
@@ -78,6 +81,12 @@ outbox_change(struct ctx *ctx, int argc, char **argv, int retry)
 		return EXIT_FAIL;
 	}
 	campaign_free(c);
+	if (!retry && campaign != NULL &&
+	    !cli_confirm(yes, "cancel every unsent message of campaign %s?",
+	                 campaign)) {
+		cli_error("nothing cancelled");
+		return EXIT_FAIL;
+	}
 	rc = retry ? outbox_retry(cli_db(ctx), id, campaign, &n, &cause)
 	           : outbox_cancel(cli_db(ctx), id, campaign, &n, &cause);
 	if (rc == -1) {

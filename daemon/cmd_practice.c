@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "practice.h"
+#include "termtext.h"
 #include "xmalloc.h"
 
 static const struct option practice_opts[] = {
@@ -138,11 +139,14 @@ practice_list_cmd(struct ctx *ctx, int argc, char **argv)
 	printf("%-10s %7s  %s\n", "CODE", "MEMBERS", "NAME");
 	json_array_foreach(arr, i, o)
 	{
-		printf("%-10s %7lld  %s\n",
+		printf("%-10s %7lld  ",
 		       json_string_value(json_object_get(o, "code")),
 		       (long long)json_integer_value(
-		           json_object_get(o, "members")),
-		       json_string_value(json_object_get(o, "name")));
+		           json_object_get(o, "members")));
+		termtext_cell(stdout,
+		              json_string_value(json_object_get(o, "name")), 60,
+		              1);
+		putchar('\n');
 	}
 	json_decref(arr);
 	return EXIT_OK;

@@ -90,9 +90,12 @@ report_parse(int argc, char **argv, struct report_opts *o, int annual)
 		else
 			return -1;
 	}
-	if (optind != argc || o->practice == NULL || (o->json && o->html) ||
-	    (o->internal && o->html == NULL) ||
-	    (annual && o->year == 0))
+	if (cli_require(annual ? "report annual" : "report representation",
+	                "--practice", o->practice) == -1 ||
+	    (annual && cli_require("report annual", "--year",
+	                           o->year ? "" : NULL) == -1) ||
+	    optind != argc || (o->json && o->html) ||
+	    (o->internal && o->html == NULL))
 		return -1;
 	return 0;
 }

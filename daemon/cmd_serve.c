@@ -1,6 +1,7 @@
 /* ppgd serve: run the daemon. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "log.h"
@@ -11,8 +12,10 @@ cmd_serve(struct ctx *ctx, int argc, char **argv)
 {
 	int rc;
 
-	if (argc != 1)
-		return cli_usage("serve");
+	if (argc == 2 && strcmp(argv[1], "--log-time") == 0)
+		log_set_time(1);
+	else if (argc != 1)
+		return cli_usage("serve [--log-time]");
 	rc = server_run(ctx->config_file, &ctx->cfg, cli_db(ctx));
 	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }

@@ -1,5 +1,6 @@
 /* The configuration: an INI file (inih) checked against config_keys.def. */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -38,8 +40,10 @@ struct config {
 
 struct parse_state {
 	struct config *cfg;
+	const char *file; /* the file being read: the main one or a drop-in */
 	FILE *fp;
 	int lineno;
+	int seen[CFG__COUNT]; /* line of each key in this file */
 	char *errors;
 	size_t nerrors;
 };
@@ -59,11 +63,11 @@ add_error(struct parse_state *ps, int line, const char *fmt, ...)
 	va_end(ap);
 	if (line > 0)
 		ps->errors = xasprintf("%s%s:%d: %s\n", prev ? prev : "",
-		                       ps->cfg->path, line, msg);
+		                       ps->file, line, msg);
 	else
 		ps->errors =
 		    xasprintf("%s%s: %s\n", prev ? prev : "",
-		              ps->cfg->path ? ps->cfg->path : "config", msg);
+		              ps->file ? ps->file : "config", msg);
 	free(prev);
 	free(msg);
 	ps->nerrors++;
@@ -183,6 +187,25 @@ resolve_path(const struct config *cfg, const char *v)
 	return xasprintf("%s/%s", cfg->dir, v);
 }
 
+/*
+ * A relative *_file names a systemd credential when $CREDENTIALS_DIRECTORY
+ * holds it (LoadCredential=), else a file beside the configuration.
+ */
+static char *
+secret_path(const struct config *cfg, const char *v)
+{
+	const char *creds = getenv("CREDENTIALS_DIRECTORY");
+	char *p;
+
+	if (v[0] != '/' && creds != NULL && *creds != '\0') {
+		p = xasprintf("%s/%s", creds, v);
+		if (access(p, F_OK) == 0)
+			return p;
+		free(p);
+	}
+	return resolve_path(cfg, v);
+}
+
 static int
 parse_hhmm(const char *s, long long *out)
 {
@@ -288,7 +311,7 @@ set_value(struct config *cfg, enum cfg_key k, const char *v, char **cause)
 		break;
 	case CT_SECRET:
 		if (*v != '\0') {
-			char *path = resolve_path(cfg, v), *secret;
+			char *path = secret_path(cfg, v), *secret;
 			int rc = config_read_secret(path, &secret, cause);
 			free(path);
 			if (rc == -1)
@@ -480,10 +503,11 @@ cfg_ini_handler(void *user, const char *section, const char *name,
 		if (strcmp(cfg_table[i].section, section) != 0 ||
 		    strcmp(cfg_table[i].key, name) != 0)
 			continue;
-		if (ps->cfg->line[i] != 0)
+		if (ps->seen[i] != 0)
 			add_error(ps, ps->lineno,
 			          "%s is set twice (first on line %d)", name,
-			          ps->cfg->line[i]);
+			          ps->seen[i]);
+		ps->seen[i] = ps->lineno;
 		ps->cfg->line[i] = ps->lineno;
 		if (set_value(ps->cfg, i, value, &cause) == -1) {
 			add_error(ps, ps->lineno, "%s", cause);
@@ -600,12 +624,69 @@ dir_of(const char *path)
 	return xstrndup(path, slash - path);
 }
 
+/* Read one file into ps->cfg; -1 if it cannot be opened. */
+static int
+parse_file(struct parse_state *ps, const char *file)
+{
+	int rc;
+
+	ps->file = file;
+	ps->lineno = 0;
+	memset(ps->seen, 0, sizeof ps->seen);
+	if ((ps->fp = fopen(file, "r")) == NULL) {
+		add_error(ps, 0, "%s", strerror(errno));
+		return -1;
+	}
+	rc = ini_parse_stream(cfg_ini_reader, ps, cfg_ini_handler, ps);
+	fclose(ps->fp);
+	if (rc > 0)
+		add_error(ps, rc,
+		          "syntax error (expected [section] or key = value)");
+	return 0;
+}
+
+static int
+conf_suffix(const struct dirent *de)
+{
+	size_t len = strlen(de->d_name);
+
+	return de->d_name[0] != '.' && len > 5 &&
+	       strcmp(de->d_name + len - 5, ".conf") == 0;
+}
+
+/*
+ * Drop-ins: PATH.d/\*.conf (/etc/ppgd/ppgd.conf.d/), in name order, each
+ * overriding what came before; a key twice in one file is still an error.
+ */
+static void
+parse_dropins(struct parse_state *ps, const char *path)
+{
+	char *dir = xasprintf("%s.d", path), *file;
+	struct dirent **list;
+	int n, i;
+
+	if ((n = scandir(dir, &list, conf_suffix, alphasort)) < 0) {
+		if (errno != ENOENT)
+			add_error(ps, 0, "%s: %s", dir, strerror(errno));
+		free(dir);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		file = xasprintf("%s/%s", dir, list[i]->d_name);
+		parse_file(ps, file);
+		ps->file = NULL;
+		free(file);
+		free(list[i]);
+	}
+	free(list);
+	free(dir);
+}
+
 int
 config_load(const char *path, struct config **out, char **errors)
 {
 	struct config *cfg = xcalloc(1, sizeof *cfg);
 	struct parse_state ps = {.cfg = cfg};
-	int rc;
 
 	*errors = NULL;
 	if (path != NULL) {
@@ -614,24 +695,24 @@ config_load(const char *path, struct config **out, char **errors)
 	}
 	set_defaults(cfg);
 	if (path != NULL) {
-		if ((ps.fp = fopen(path, "r")) == NULL) {
-			*errors = xasprintf("%s: %s\n", path, strerror(errno));
+		ps.file = path;
+		if (parse_file(&ps, path) == -1) {
+			*errors = ps.errors;
 			config_free(cfg);
 			return -1;
 		}
-		rc =
-		    ini_parse_stream(cfg_ini_reader, &ps, cfg_ini_handler, &ps);
-		fclose(ps.fp);
-		if (rc > 0)
-			add_error(&ps, rc,
-			          "syntax error (expected [section] "
-			          "or key = value)");
+		parse_dropins(&ps, path);
 	}
 	care_check(&ps);
 	if (ps.nerrors > 0) {
 		*errors = ps.errors;
 		config_free(cfg);
 		return -1;
+	}
+	/* The built-in templates are the installed ones. */
+	if (*config_str(cfg, CFG_TEMPLATES) == '\0') {
+		free(cfg->str[CFG_TEMPLATES]);
+		cfg->str[CFG_TEMPLATES] = xstrdup(PPGD_DATADIR "/templates");
 	}
 	*out = cfg;
 	return 0;

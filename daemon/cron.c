@@ -1,5 +1,9 @@
 /*
- * Classic (Vixie) five-field cron expressions, evaluated in an IANA zone.
+ * Classic (Vixie) five-field cron expressions, evaluated in an IANA zone,
+ * with the Quartz extensions a PPG's cadence needs: "L" in the day of the
+ * month (its last day), "D#N" in the day of the week (the Nth such day of
+ * the month: 1#1 is the first Monday) and "DL" (the last such day: 5L is
+ * the last Friday).
  *
  * The search walks wall-clock times (year, month, day, hour, minute) in the
  * schedule's zone, skipping whole months, days and hours whose field does not
@@ -32,6 +36,8 @@ struct cron {
 	uint64_t bits[NFIELDS]; /* bit n set: value n matches */
 	int dom_star;           /* day-of-month field starts with '*' */
 	int dow_star;           /* day-of-week field starts with '*' */
+	int dom_last;           /* "L": the last day of the month */
+	uint8_t dow_nth[7];     /* per weekday: bit N for "D#N", bit 0 "DL" */
 };
 
 struct field {
@@ -266,14 +272,62 @@ parse_item(const struct field *f, const char *item, uint64_t *bits,
 	return 0;
 }
 
+/* "D#N" or "DL" in the day of the week: the weekday D of item. */
 static int
-parse_field(const struct field *f, char *text, uint64_t *bits, char **cause)
+parse_nth(struct cron *c, const char *item, size_t len, int bit, char **cause)
+{
+	const struct field *f = &fields[F_DOW];
+	int v;
+
+	if (parse_value(f, item, item, len, &v, cause) == -1)
+		return -1;
+	c->dow_nth[v % 7] |= (uint8_t)(1 << bit);
+	return 0;
+}
+
+/*
+ * The extensions: "L" (day of month), "D#N" and "DL" (day of week).
+ * Returns 1 if item was one, 0 if it is a plain item, -1 on an error.
+ */
+static int
+parse_special(struct cron *c, int fi, const char *item, char **cause)
+{
+	const char *hash = strchr(item, '#');
+	size_t len = strlen(item);
+
+	if (fi == F_DOM && strcasecmp(item, "L") == 0) {
+		c->dom_last = 1;
+		return 1;
+	}
+	if (fi != F_DOW)
+		return 0;
+	if (hash != NULL) {
+		if (hash[1] < '1' || hash[1] > '5' || hash[2] != '\0') {
+			*cause = xasprintf("%s: '%s': the week after '#' is 1 "
+			                   "to 5",
+			                   fields[fi].name, item);
+			return -1;
+		}
+		return parse_nth(c, item, (size_t)(hash - item), hash[1] - '0',
+		                 cause) == -1 ? -1 : 1;
+	}
+	if (len > 1 && (item[len - 1] == 'L' || item[len - 1] == 'l'))
+		return parse_nth(c, item, len - 1, 0, cause) == -1 ? -1 : 1;
+	return 0;
+}
+
+static int
+parse_field(struct cron *c, int fi, char *text, char **cause)
 {
 	char *item;
+	int rc;
 
-	*bits = 0;
+	c->bits[fi] = 0;
 	while ((item = strsep(&text, ",")) != NULL) {
-		if (parse_item(f, item, bits, cause) == -1)
+		if ((rc = parse_special(c, fi, item, cause)) == -1)
+			return -1;
+		if (rc == 0 &&
+		    parse_item(&fields[fi], item, &c->bits[fi], cause) == -1)
 			return -1;
 	}
 	return 0;
@@ -298,7 +352,7 @@ parse_fields(struct cron *c, char *copy, char **cause)
 	c->dom_star = field[F_DOM][0] == '*';
 	c->dow_star = field[F_DOW][0] == '*';
 	for (i = 0; i < NFIELDS; i++) {
-		if (parse_field(&fields[i], field[i], &c->bits[i], cause) == -1)
+		if (parse_field(c, i, field[i], cause) == -1)
 			return -1;
 	}
 	/* 7 is Sunday too. */
@@ -549,11 +603,22 @@ wall_next_minute(struct wall *w)
 		wall_next_hour(w);
 }
 
+/*
+ * Vixie's rule: when both day fields are restricted (neither starts with
+ * '*'), a day matches if either does; otherwise both must.
+ */
 static int
 day_matches(const struct cron *c, const struct wall *w)
 {
+	int last = days_in_month(w->year, w->mon);
+	int wd = weekday(w->year, w->mon, w->day);
+	int nth = (w->day - 1) / 7 + 1;
 	int dom = (c->bits[F_DOM] >> w->day) & 1;
-	int dow = (c->bits[F_DOW] >> weekday(w->year, w->mon, w->day)) & 1;
+	int dow = (c->bits[F_DOW] >> wd) & 1;
+
+	dom |= c->dom_last && w->day == last;
+	dow |= (c->dow_nth[wd] >> nth) & 1;
+	dow |= (c->dow_nth[wd] & 1) && w->day + 7 > last;
 
 	if (c->dom_star || c->dow_star)
 		return dom && dow;

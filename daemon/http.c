@@ -33,9 +33,10 @@ struct http {
 	int emfile; /* ... for want of file descriptors */
 };
 
-/* Requests by route label and status, for /metrics. */
+/* Requests by route label, method and status, for /metrics. */
 struct counter {
 	char *route;
+	const char *method;
 	int status;
 	unsigned long long n;
 	struct counter *next;
@@ -77,19 +78,44 @@ route_label(struct evhttp_request *req)
 	return "other";
 }
 
+static const char *
+method_label(struct evhttp_request *req)
+{
+	switch (evhttp_request_get_command(req)) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_HEAD:
+		return "HEAD";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_PATCH:
+		return "PATCH";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	case EVHTTP_REQ_OPTIONS:
+		return "OPTIONS";
+	default:
+		return "other";
+	}
+}
+
 static void
-count_reply(const char *route, int status)
+count_reply(const char *route, const char *method, int status)
 {
 	struct counter *c;
 
 	for (c = counters; c != NULL; c = c->next) {
-		if (c->status == status && strcmp(c->route, route) == 0) {
+		if (c->status == status && c->method == method &&
+		    strcmp(c->route, route) == 0) {
 			c->n++;
 			return;
 		}
 	}
 	c = xcalloc(1, sizeof *c);
 	c->route = xstrdup(route);
+	c->method = method;
 	c->status = status;
 	c->n = 1;
 	c->next = counters;
@@ -102,13 +128,14 @@ http_metrics(struct evbuffer *out)
 	struct counter *c;
 
 	evbuffer_add_printf(out, "# HELP ppgd_http_requests_total HTTP "
-	                         "requests by route and status.\n"
+	                         "requests by route, method and status "
+	                         "code.\n"
 	                         "# TYPE ppgd_http_requests_total counter\n");
 	for (c = counters; c != NULL; c = c->next)
 		evbuffer_add_printf(out,
 		                    "ppgd_http_requests_total{route=\"%s\","
-		                    "status=\"%d\"} %llu\n",
-		                    c->route, c->status, c->n);
+		                    "method=\"%s\",code=\"%d\"} %llu\n",
+		                    c->route, c->method, c->status, c->n);
 }
 
 void
@@ -133,7 +160,7 @@ http_reply(struct evhttp_request *req, int code, const char *type,
 	}
 	if (len > 0)
 		evbuffer_add(buf, body, len);
-	count_reply(route_label(req), code);
+	count_reply(route_label(req), method_label(req), code);
 	evhttp_send_reply(req, code, NULL, buf);
 	evbuffer_free(buf);
 }

@@ -3,15 +3,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static int log_level;
+static int log_time = -1;    /* -1: decide on first line (a terminal) */
+static int log_journal = -1; /* -1: decide on first line ($JOURNAL_STREAM) */
 
 void
 log_init(int verbose)
 {
 	log_level = verbose;
+	log_journal = -1;
 }
 
 int
@@ -20,36 +27,183 @@ log_verbose(void)
 	return log_level;
 }
 
+void
+log_set_time(int on)
+{
+	log_time = on;
+}
+
 /*
- * The message itself becomes msg="..."; quotes and control characters in it
- * are escaped so a line stays one logfmt record.
+ * sd-daemon(3): stderr is journald's stream when $JOURNAL_STREAM names its
+ * device and inode; then a "<N>" prefix carries each line's priority.
  */
+int
+log_journald(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat sb;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &sb) == -1)
+		return 0;
+	return (unsigned long long)sb.st_dev == dev &&
+	       (unsigned long long)sb.st_ino == ino;
+}
+
+static int
+is_key_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+}
+
+/* Append c to out, escaped for a quoted logfmt value. */
+static size_t
+put_escaped(char *out, size_t o, size_t cap, unsigned char c)
+{
+	if (o + 5 >= cap)
+		return o;
+	if (c == '"' || c == '\\') {
+		out[o++] = '\\';
+		out[o++] = (char)c;
+	} else if (c == '\n') {
+		out[o++] = '\\';
+		out[o++] = 'n';
+	} else if (c < 0x20 || c == 0x7f)
+		o += (size_t)snprintf(out + o, cap - o, "\\x%02x", c);
+	else
+		out[o++] = (char)c;
+	return o;
+}
+
+/* After a closing quote: the end, or a space and the next key=. */
+static int
+value_ends(const char *p)
+{
+	size_t k;
+
+	if (*p == '\0')
+		return 1;
+	if (*p++ != ' ')
+		return 0;
+	for (k = 0; is_key_char(p[k]); k++)
+		;
+	return k > 0 && p[k] == '=';
+}
+
+/*
+ * Re-emit a message that is already a run of key=value pairs (values bare
+ * or double-quoted) as top-level fields, escaped; a bare value that needs
+ * quotes gets them. A quote inside a quoted value ends it only at the end or before
+ * " key=", so a name holding a quote still reads right. Returns -1 if the
+ * message is not logfmt; it is then logged as msg="...".
+ */
+int
+log_fields(const char *in, char *out, size_t cap)
+{
+	size_t o = 0, k;
+	const char *p = in, *v, *end;
+	int quoted, bare;
+
+	while (*p != '\0') {
+		for (k = 0; is_key_char(p[k]); k++)
+			;
+		if (k == 0 || p[k] != '=' || o + k + 2 >= cap)
+			return -1;
+		if (o > 0)
+			out[o++] = ' ';
+		memcpy(out + o, p, k + 1);
+		o += k + 1;
+		v = p + k + 1;
+		if ((quoted = *v == '"')) {
+			for (end = ++v; *end != '\0'; end++)
+				if (*end == '"' && end[-1] != '\\' &&
+				    value_ends(end + 1))
+					break;
+			if (*end == '\0')
+				return -1;
+		} else
+			end = v + strcspn(v, " ");
+		bare = !quoted && end > v;
+		for (const char *q = v; q < end; q++)
+			if (*q == ' ' || *q == '"' || *q == '=' || *q == '\\' ||
+			    (unsigned char)*q < 0x21 || *q == 0x7f)
+				bare = 0;
+		if (!bare)
+			out[o++] = '"';
+		for (const char *q = v; q < end; q++) {
+			/* Keep the caller's \" escapes as one character. */
+			if (quoted && *q == '\\' && (q[1] == '"' || q[1] == '\\'))
+				q++;
+			o = put_escaped(out, o, cap, (unsigned char)*q);
+		}
+		if (!bare && o + 1 < cap)
+			out[o++] = '"';
+		p = end + (quoted && *end == '"');
+		if (*p == ' ')
+			p++;
+		else if (*p != '\0')
+			return -1;
+	}
+	out[o] = '\0';
+	return o > 0 ? 0 : -1;
+}
+
+static int
+level_priority(const char *level)
+{
+	if (strcmp(level, "debug") == 0)
+		return 7;
+	if (strcmp(level, "info") == 0)
+		return 6;
+	if (strcmp(level, "warn") == 0)
+		return 4;
+	return 2; /* fatal: LOG_CRIT */
+}
+
+static void
+log_stamp(char *ts, size_t cap)
+{
+	struct timeval tv;
+	struct tm tm;
+	size_t n;
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	n = strftime(ts, cap, "ts=%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + n, cap - n, ".%03ldZ ", (long)(tv.tv_usec / 1000));
+}
+
 static void
 log_vwrite(const char *level, const char *err, const char *fmt, va_list ap)
 {
-	char buf[2048], out[4200];
+	char buf[2048], out[8200], ts[48] = "", pri[8] = "";
 	size_t i, o = 0;
 
+	if (log_journal == -1)
+		log_journal = log_journald();
+	if (log_time == -1)
+		log_time = !log_journal && isatty(STDERR_FILENO);
 	vsnprintf(buf, sizeof buf, fmt, ap);
-	for (i = 0; buf[i] != '\0' && o < sizeof out - 8; i++) {
-		unsigned char c = (unsigned char)buf[i];
-		if (c == '"' || c == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)c;
-		} else if (c == '\n') {
-			out[o++] = '\\';
-			out[o++] = 'n';
-		} else if (c < 0x20) {
-			out[o++] = '?';
-		} else
-			out[o++] = (char)c;
+	if (log_fields(buf, out, sizeof out) == -1) {
+		o = (size_t)snprintf(out, sizeof out, "msg=\"");
+		for (i = 0; buf[i] != '\0'; i++)
+			o = put_escaped(out, o, sizeof out - 2,
+			                (unsigned char)buf[i]);
+		out[o++] = '"';
+		out[o] = '\0';
 	}
-	out[o] = '\0';
+	if (log_journal)
+		snprintf(pri, sizeof pri, "<%d>", level_priority(level));
+	if (log_time)
+		log_stamp(ts, sizeof ts);
 	if (err != NULL)
-		fprintf(stderr, "level=%s msg=\"%s\" error=\"%s\"\n", level,
+		fprintf(stderr, "%s%slevel=%s %s error=\"%s\"\n", pri, ts, level,
 		        out, err);
 	else
-		fprintf(stderr, "level=%s msg=\"%s\"\n", level, out);
+		fprintf(stderr, "%s%slevel=%s %s\n", pri, ts, level, out);
 	fflush(stderr);
 }
 

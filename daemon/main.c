@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_help.h"
 #include "log.h"
 #include "schema.h"
 #include "xmalloc.h"
@@ -46,8 +47,11 @@ usage(FILE *fp)
 	            "commands:\n");
 	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(fp, "  %s\n", commands[i].usage);
-	fprintf(fp, "  version\n  help\noptions: -c FILE (configuration), -v "
-	            "(debug log), -V (version), -h (help)\nSee ppgd(8).\n");
+	fprintf(fp, "  version [--json]\n  help [COMMAND [SUBCOMMAND]]\n"
+	            "options: -c, --config FILE (configuration); -v, --verbose "
+	            "(debug log);\n  --log-time (timestamp log lines); -V, "
+	            "--version; -h, --help\n"
+	            "See ppgd COMMAND --help, and ppgd(8).\n");
 	return fp == stdout ? EXIT_OK : EXIT_USAGE;
 }
 
@@ -64,9 +68,63 @@ default_config(void)
 	return NULL;
 }
 
+static int
+version(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "--json") == 0) {
+		cli_json(json_pack("{s:s, s:i}", "version", PPGD_VERSION,
+		                   "schema", schema_latest()));
+		return EXIT_OK;
+	}
+	if (argc > 1)
+		return cli_usage("version [--json]");
+	printf("ppgd %s (schema %d)\n", PPGD_VERSION, schema_latest());
+	return EXIT_OK;
+}
+
+static int command_help(const struct cmd *, int, char **);
+
+/* ppgd help [--all | COMMAND [SUBCOMMAND]] */
+static int
+help(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2)
+		return usage(stdout);
+	if (strcmp(argv[1], "--all") == 0) {
+		cli_help_all(stdout);
+		return EXIT_OK;
+	}
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, argv[1]) == 0)
+			return command_help(&commands[i], argc - 1, argv + 1);
+	if (cli_help_print(stdout, argc - 1, argv + 1) == -1) {
+		cli_error("help: unknown command %s", argv[1]);
+		return usage(stderr);
+	}
+	return EXIT_OK;
+}
+
+/* COMMAND --help: its entry in cli_help.def, else its usage line. */
+static int
+command_help(const struct cmd *c, int argc, char **argv)
+{
+	if (cli_help_print(stdout, argc, argv) == -1)
+		printf("usage: ppgd %s\n", c->usage);
+	return EXIT_OK;
+}
+
 int
 main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"log-time", no_argument, NULL, 'T'},
+	    {NULL, 0, NULL, 0}};
 	struct ctx ctx = {.actor = "cli"};
 	char *errors = NULL;
 	int ch, verbose = 0, rc;
@@ -75,7 +133,7 @@ main(int argc, char **argv)
 	/* getopt's messages name the program "ppgd", however it was run. */
 	argv[0] = "ppgd";
 	/* '+': stop at the command; its options are its own. */
-	while ((ch = getopt(argc, argv, "+c:vhV")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:vhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			ctx.config_file = optarg;
@@ -84,9 +142,10 @@ main(int argc, char **argv)
 			verbose = 1;
 			break;
 		case 'V':
-			printf("ppgd %s (schema %d)\n", PPGD_VERSION,
-			       schema_latest());
-			return EXIT_OK;
+			return version(1, argv);
+		case 'T':
+			log_set_time(1);
+			break;
 		case 'h':
 			return usage(stdout);
 		default:
@@ -97,12 +156,14 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc == 0)
 		return usage(stderr);
-	if (strcmp(argv[0], "help") == 0 || strcmp(argv[0], "--help") == 0)
-		return usage(stdout);
-	if (strcmp(argv[0], "version") == 0) {
-		printf("ppgd %s (schema %d)\n", PPGD_VERSION, schema_latest());
-		return EXIT_OK;
-	}
+	if (cli_help_wanted(argc, argv) &&
+	    (strcmp(argv[0], "help") == 0 || strcmp(argv[0], "version") == 0))
+		return cli_help_print(stdout, 1, argv) == 0 ? EXIT_OK
+		                                            : EXIT_FAIL;
+	if (strcmp(argv[0], "help") == 0)
+		return help(argc, argv);
+	if (strcmp(argv[0], "version") == 0)
+		return version(argc, argv);
 	if (ctx.config_file == NULL)
 		ctx.config_file = default_config();
 	for (i = 0; i < NCOMMANDS; i++)
@@ -112,6 +173,9 @@ main(int argc, char **argv)
 		cli_error("unknown command %s", argv[0]);
 		return usage(stderr);
 	}
+	/* Before the configuration and the database: help needs neither. */
+	if (cli_help_wanted(argc, argv))
+		return command_help(&commands[i], argc, argv);
 	/* check-config loads the file itself, to report what is wrong. */
 	if (commands[i].fn == cmd_check_config)
 		return cmd_check_config(&ctx, argc, argv);

@@ -1,8 +1,10 @@
 /* SMS text analysis after 3GPP TS 23.038 (GSM 03.38). */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sms.h"
+#include "xmalloc.h"
 
 #define GSM7_SINGLE 160
 #define GSM7_MULTI  153 /* 7 septets go to the concatenation header */
@@ -132,6 +134,105 @@ sms_analyse(const char *utf8, struct sms_info *out)
 		out->segments = count_parts(utf8, out->encoding,
 		                            gsm ? GSM7_MULTI : UCS2_MULTI);
 	return 0;
+}
+
+/*
+ * Look-alikes that word processors and phones put in text, and the GSM-7
+ * characters a reader would take for them.
+ */
+static const struct {
+	uint32_t cp;
+	const char *gsm;
+} gsm7_lookalikes[] = {
+    {0x00A0, " "},   {0x2002, " "},   {0x2003, " "},   {0x2009, " "},
+    {0x200A, " "},   {0x202F, " "},   {0x200B, ""},    {0xFEFF, ""},
+    {0x2010, "-"},   {0x2011, "-"},   {0x2012, "-"},   {0x2013, "-"},
+    {0x2014, "-"},   {0x2015, "-"},   {0x2212, "-"},   {0x2018, "'"},
+    {0x2019, "'"},   {0x201A, "'"},   {0x201B, "'"},   {0x2032, "'"},
+    {0x00B4, "'"},   {0x201C, "\""},  {0x201D, "\""},  {0x201E, "\""},
+    {0x2033, "\""},  {0x00AB, "\""},  {0x00BB, "\""},  {0x2026, "..."},
+    {0x2022, "*"},   {0x00B7, "."},   {0x2122, "TM"},  {0x00A9, "(c)"},
+    {0x00AE, "(R)"}, {0x00E1, "a"},   {0x00E2, "a"},   {0x00E3, "a"},
+    {0x00E7, "c"},   {0x00EA, "e"},   {0x00EB, "e"},   {0x00ED, "i"},
+    {0x00EE, "i"},   {0x00EF, "i"},   {0x00F3, "o"},   {0x00F4, "o"},
+    {0x00F5, "o"},   {0x00FA, "u"},   {0x00FB, "u"},   {0x00FD, "y"},
+    {0x00FF, "y"},   {0x00C1, "A"},   {0x00C2, "A"},   {0x00CD, "I"},
+    {0x00D3, "O"},   {0x00DA, "U"},   {0x0060, "'"},   {0x00BD, "1/2"},
+};
+
+static const char *
+gsm7_replacement(uint32_t cp)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof gsm7_lookalikes / sizeof *gsm7_lookalikes; i++)
+		if (gsm7_lookalikes[i].cp == cp)
+			return gsm7_lookalikes[i].gsm;
+	return NULL;
+}
+
+char *
+sms_gsm7_text(const char *utf8)
+{
+	const unsigned char *p = (const unsigned char *)utf8, *start;
+	size_t cap = strlen(utf8) * 3 + 1, o = 0, len;
+	char *out = xmalloc(cap);
+	const char *rep;
+	uint32_t cp;
+	int r;
+
+	for (start = p; (r = utf8_next(&p, &cp)) == 1; start = p) {
+		if (gsm7_septets(cp) == 0 && (rep = gsm7_replacement(cp)) != NULL) {
+			len = strlen(rep);
+		} else {
+			rep = (const char *)start;
+			len = (size_t)(p - start);
+		}
+		memcpy(out + o, rep, len);
+		o += len;
+	}
+	out[o] = '\0';
+	if (r == -1) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+int
+sms_ucs2_chars(const char *utf8, struct sms_ucs2_char *out, size_t max,
+               int *all_replaceable)
+{
+	const unsigned char *p = (const unsigned char *)utf8, *start;
+	size_t n = 0, i, seen_n = 0, len;
+	uint32_t cp, seen[64];
+	int r, all = 1;
+
+	for (start = p; (r = utf8_next(&p, &cp)) == 1; start = p) {
+		if (gsm7_septets(cp) != 0)
+			continue;
+		for (i = 0; i < seen_n && seen[i] != cp; i++)
+			;
+		if (i < seen_n)
+			continue;
+		if (seen_n < sizeof seen / sizeof *seen)
+			seen[seen_n++] = cp;
+		if (gsm7_replacement(cp) == NULL)
+			all = 0;
+		if (n < max) {
+			len = (size_t)(p - start);
+			out[n].cp = cp;
+			memcpy(out[n].utf8, start, len);
+			out[n].utf8[len] = '\0';
+			out[n].replacement = gsm7_replacement(cp);
+		}
+		n++;
+	}
+	if (r == -1)
+		return -1;
+	if (all_replaceable != NULL)
+		*all_replaceable = n > 0 && all;
+	return (int)n;
 }
 
 /* "GSM-7" or "UCS-2". */

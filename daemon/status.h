@@ -10,5 +10,8 @@ struct server;
 void status_healthz(struct evhttp_request *, struct server *, const char *);
 /* Prometheus text format. */
 void status_metrics(struct evhttp_request *, struct server *, const char *);
+/* /metrics on the public listener: 404 unless [http] public_metrics. */
+void status_metrics_public(struct evhttp_request *, struct server *,
+                           const char *);
 
 #endif

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Run the unit test binaries given as arguments, then every integration test
-# in tests/integration (executables named *.sh or *.py). Prints a summary;
+# in tests/integration (executables named *.sh or *.py), a few at a time.
+# Prints a summary;
 # exits 1 if anything failed.
 #
 # A program that cannot run here exits 77 (skipped); a check inside one that
@@ -52,12 +53,29 @@ if [ "$mode" != integration ]; then
 		run "$t" "$t"
 	done
 fi
+# Integration tests run PPGD_TEST_JOBS (3) at a time: each uses its own
+# free ports and temporary folders. Each one's output is printed whole, in
+# order, once it has finished.
 if [ "$mode" != unit ]; then
+	logs=$(mktemp -d)
+	list=""
 	for t in "$top"/tests/integration/*.sh "$top"/tests/integration/*.py; do
-		[ -x "$t" ] || continue
-		echo "== integration: $(basename "$t")"
-		run "$(basename "$t")" "$t"
+		[ -x "$t" ] && list="$list $t"
 	done
+	# shellcheck disable=SC2086
+	printf '%s\n' $list | xargs -P "${PPGD_TEST_JOBS:-3}" -I{} sh -c '
+		n=$(basename "$1")
+		"$1" >"$2/$n.log" 2>&1
+		echo $? >"$2/$n.rc"
+		echo "== finished: $n (exit $(cat "$2/$n.rc"))"
+	' sh {} "$logs"
+	for t in $list; do
+		n=$(basename "$t")
+		echo "== integration: $n"
+		run "$n" sh -c 'cat "$1.log"; exit "$(cat "$1.rc" 2>/dev/null || echo 1)"' \
+			sh "$logs/$n"
+	done
+	rm -rf "$logs"
 fi
 echo "== $ran test programs, $fail failed${failed:+:$failed}"
 if [ "$skipped" -gt 0 ] || [ "$skips" -gt 0 ]; then

@@ -142,6 +142,89 @@ test_secret_files(void **state)
 	free(conf);
 }
 
+/* PATH.d/\*.conf override the main file in name order; errors name them. */
+static void
+test_dropins(void **state)
+{
+	struct config *cfg = NULL;
+	char *errors = NULL, *conf, d[128];
+
+	conf = write_file("e.conf", "[daemon]\nlisten = 127.0.0.1:1\n"
+	                            "timezone = Europe/London\n",
+	                  0644);
+	snprintf(d, sizeof d, "%s/e.conf.d", dir);
+	mkdir(d, 0755);
+	free(write_file("e.conf.d/20-b.conf", "[daemon]\nlisten = 127.0.0.1:3\n",
+	                0644));
+	free(write_file("e.conf.d/10-a.conf",
+	                "[daemon]\nlisten = 127.0.0.1:2\n[http]\nmax_body = "
+	                "4096\n",
+	                0644));
+	free(write_file("e.conf.d/README", "not = read\n", 0644));
+	assert_int_equal(config_load(conf, &cfg, &errors), 0);
+	assert_string_equal(config_str(cfg, CFG_LISTEN), "127.0.0.1:3");
+	assert_int_equal(config_int(cfg, CFG_HTTP_MAX_BODY), 4096);
+	assert_string_equal(config_str(cfg, CFG_TIMEZONE), "Europe/London");
+	config_free(cfg);
+	cfg = NULL;
+	free(write_file("e.conf.d/30-bad.conf", "[http]\nmax_bodyy = 1\n",
+	                0644));
+	assert_int_equal(config_load(conf, &cfg, &errors), -1);
+	assert_non_null(strstr(errors, "e.conf.d/30-bad.conf:2: unknown key "
+	                               "max_bodyy"));
+	free(errors);
+	free(conf);
+}
+
+/* A relative secret file is looked for in $CREDENTIALS_DIRECTORY first. */
+static void
+test_credentials_directory(void **state)
+{
+	struct config *cfg = NULL;
+	char *errors = NULL, *conf, creds[128];
+
+	snprintf(creds, sizeof creds, "%s/creds", dir);
+	mkdir(creds, 0700);
+	free(write_file("creds/twilio-token", "from-systemd\n", 0400));
+	free(write_file("twilio-token", "beside-the-config\n", 0600));
+	conf = write_file("f.conf", "[twilio]\nauth_token_file = twilio-token\n",
+	                  0644);
+	setenv("CREDENTIALS_DIRECTORY", creds, 1);
+	assert_int_equal(config_load(conf, &cfg, &errors), 0);
+	assert_string_equal(config_str(cfg, CFG_TWILIO_AUTH_TOKEN),
+	                    "from-systemd");
+	config_free(cfg);
+	/* Not among the credentials: beside the configuration. */
+	free(write_file("f.conf", "[twilio]\nauth_token_file = twilio-token\n",
+	                0644));
+	unlink(strcat(creds, "/twilio-token"));
+	assert_int_equal(config_load(conf, &cfg, &errors), 0);
+	assert_string_equal(config_str(cfg, CFG_TWILIO_AUTH_TOKEN),
+	                    "beside-the-config");
+	config_free(cfg);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	free(conf);
+}
+
+/* The built-in templates folder is the installed one. */
+static void
+test_templates_default(void **state)
+{
+	struct config *cfg = NULL;
+	char *errors = NULL, *conf, want[128];
+
+	assert_int_equal(config_load(NULL, &cfg, &errors), 0);
+	assert_string_equal(config_str(cfg, CFG_TEMPLATES),
+	                    PPGD_DATADIR "/templates");
+	config_free(cfg);
+	conf = write_file("g.conf", "[daemon]\ntemplates = mine\n", 0644);
+	assert_int_equal(config_load(conf, &cfg, &errors), 0);
+	snprintf(want, sizeof want, "%s/mine", dir);
+	assert_string_equal(config_str(cfg, CFG_TEMPLATES), want);
+	config_free(cfg);
+	free(conf);
+}
+
 static void
 test_duration_parse(void **state)
 {
@@ -170,6 +253,9 @@ main(void)
 	    cmocka_unit_test(test_errors_with_lines),
 	    cmocka_unit_test(test_secret_files),
 	    cmocka_unit_test(test_duration_parse),
+	    cmocka_unit_test(test_dropins),
+	    cmocka_unit_test(test_credentials_directory),
+	    cmocka_unit_test(test_templates_default),
 	};
 	return cmocka_run_group_tests_name("config", tests, setup, teardown);
 }

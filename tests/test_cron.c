@@ -191,6 +191,45 @@ test_dom_dow(void **state)
 	    utc(2026, 3, 23, 0, 0), utc(2026, 4, 13, 0, 0));
 }
 
+/* The extensions: L (last day), D#N (Nth weekday), DL (last weekday). */
+static void
+test_nth_and_last(void **state)
+{
+	time_t jan1 = utc(2026, 1, 1, 0, 0);
+
+	(void)state;
+	/* First Monday: 5 Jan, 2 Feb, 2 Mar 2026. */
+	SEQ("0 10 * * 1#1", "UTC", jan1, utc(2026, 1, 5, 10, 0),
+	    utc(2026, 2, 2, 10, 0), utc(2026, 3, 2, 10, 0));
+	SEQ("0 10 * * mon#2", "UTC", jan1, utc(2026, 1, 12, 10, 0),
+	    utc(2026, 2, 9, 10, 0));
+	/* The fifth Thursday exists only in some months. */
+	SEQ("0 10 * * 4#5", "UTC", jan1, utc(2026, 1, 29, 10, 0),
+	    utc(2026, 4, 30, 10, 0), utc(2026, 7, 30, 10, 0));
+	/* Sunday as 7. */
+	SEQ("0 10 * * 7#1", "UTC", jan1, utc(2026, 1, 4, 10, 0));
+	/* Last day of the month, leap February included. */
+	SEQ("0 9 L * *", "UTC", utc(2028, 1, 1, 0, 0), utc(2028, 1, 31, 9, 0),
+	    utc(2028, 2, 29, 9, 0), utc(2028, 3, 31, 9, 0),
+	    utc(2028, 4, 30, 9, 0));
+	SEQ("0 9 15,L * *", "UTC", jan1, utc(2026, 1, 15, 9, 0),
+	    utc(2026, 1, 31, 9, 0), utc(2026, 2, 15, 9, 0));
+	/* Last Friday. */
+	SEQ("0 19 * * 5L", "UTC", jan1, utc(2026, 1, 30, 19, 0),
+	    utc(2026, 2, 27, 19, 0), utc(2026, 3, 27, 19, 0));
+	SEQ("0 19 * * friL", "UTC", jan1, utc(2026, 1, 30, 19, 0));
+	/* With a list: first and third Monday. */
+	SEQ("0 10 * * 1#1,1#3", "UTC", jan1, utc(2026, 1, 5, 10, 0),
+	    utc(2026, 1, 19, 10, 0), utc(2026, 2, 2, 10, 0));
+	/* Both day fields restricted: the 1st OR the first Monday. */
+	SEQ("0 10 1 * 1#1", "UTC", jan1, utc(2026, 1, 1, 10, 0),
+	    utc(2026, 1, 5, 10, 0), utc(2026, 2, 1, 10, 0),
+	    utc(2026, 2, 2, 10, 0));
+	/* In a zone: the first Monday of April at 10:00 BST. */
+	SEQ("0 10 * * 1#1", LONDON, utc(2026, 4, 1, 0, 0),
+	    utc(2026, 4, 6, 9, 0));
+}
+
 static void
 test_leap_day(void **state)
 {
@@ -251,6 +290,13 @@ test_errors(void **state)
 		const char *cause;
 	} cases[] = {
 	    {"", "expected 5 fields, got 0"},
+	    {"0 10 * * 1#6", "day-of-week: '1#6': the week after '#' is 1 to 5"},
+	    {"0 10 * * 1#0", "day-of-week: '1#0': the week after '#' is 1 to 5"},
+	    {"0 10 * * 1#", "day-of-week: '1#': the week after '#' is 1 to 5"},
+	    {"0 10 * * 9L", "day-of-week: 9 is out of range 0-7"},
+	    {"0 10 * * #1", "day-of-week: missing value in '#1'"},
+	    {"0 10 L1 * *", "day-of-month: 'L1' is not a number"},
+	    {"0 L * * *", "hour: 'L' is not a number"},
 	    {"   ", "expected 5 fields, got 0"},
 	    {"* * * *", "expected 5 fields, got 4"},
 	    {"* * * * * *", "expected 5 fields, got 6"},
@@ -624,6 +670,7 @@ main(void)
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_seven_is_sunday),
 	    cmocka_unit_test(test_dom_dow),
+	    cmocka_unit_test(test_nth_and_last),
 	    cmocka_unit_test(test_leap_day),
 	    cmocka_unit_test(test_month_ends),
 	    cmocka_unit_test(test_macros),

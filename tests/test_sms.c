@@ -226,6 +226,47 @@ test_invalid_utf8(void **state)
 	assert_int_equal(info.units, 2);
 }
 
+/* The characters that force UCS-2, and their GSM-7 stand-ins. */
+static void
+test_ucs2_chars(void **state)
+{
+	struct sms_ucs2_char u[4];
+	int all = -1;
+	char *g;
+
+	(void)state;
+	/* Don’t – “x” ’ : three distinct, all replaceable. */
+	assert_int_equal(
+	    sms_ucs2_chars("Don\u2019t \u2013 \u201cx\u201d \u2019", u, 4, &all),
+	    4);
+	assert_int_equal(all, 1);
+	assert_int_equal(u[0].cp, 0x2019);
+	assert_string_equal(u[0].utf8, "\u2019");
+	assert_string_equal(u[0].replacement, "'");
+	assert_int_equal(u[1].cp, 0x2013);
+	assert_string_equal(u[1].replacement, "-");
+	assert_int_equal(u[2].cp, 0x201C);
+	assert_string_equal(u[3].replacement, "\"");
+	/* An emoji has no stand-in. */
+	assert_int_equal(sms_ucs2_chars("Hi \u2013 \U0001F600", u, 4, &all), 2);
+	assert_int_equal(all, 0);
+	assert_null(u[1].replacement);
+	/* GSM-7 text: none; é and £ are GSM-7, á is not. */
+	assert_int_equal(sms_ucs2_chars("caf\u00e9 \u00a35", u, 4, &all), 0);
+	assert_int_equal(all, 0);
+	assert_int_equal(sms_ucs2_chars("\u00e1", NULL, 0, &all), 1);
+	assert_int_equal(all, 1);
+	/* More than max: counted, not stored. */
+	assert_int_equal(sms_ucs2_chars("\u2018\u2019\u201c\u201d\u2013", u, 2,
+	                                NULL),
+	                 5);
+	assert_int_equal(sms_ucs2_chars("\xff", u, 4, NULL), -1);
+	g = sms_gsm7_text("Don\u2019t miss it \u2013 Tuesday\u2026 caf\u00e9");
+	assert_string_equal(g, "Don't miss it - Tuesday... caf\u00e9");
+	assert_int_equal(analyse(g).encoding, SMS_GSM7);
+	free(g);
+}
+
 int
 main(void)
 {
@@ -240,6 +281,7 @@ main(void)
 	    cmocka_unit_test(test_extension_at_boundary),
 	    cmocka_unit_test(test_surrogate_at_boundary),
 	    cmocka_unit_test(test_invalid_utf8),
+	    cmocka_unit_test(test_ucs2_chars),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

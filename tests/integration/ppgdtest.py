@@ -225,9 +225,15 @@ class TestEnv:
             self.sections = {
                 "daemon": {"database": os.path.join(self.dir, "ppgd.db"),
                            "listen": self.listen, "public_url": self.url,
-                           "timezone": "Europe/London"},
+                           "timezone": "Europe/London",
+                           # The repository's templates (the built-in
+                           # default is the installed ones).
+                           "templates": os.path.join(TOP, "templates")},
                 "email": {"transport": "file", "spool": self.email_spool},
                 "sms": {"transport": "file", "spool": self.sms_spool},
+                # Most tests run without the [api] listener, which serves
+                # /metrics by default; test_api checks the default.
+                "http": {"public_metrics": "yes"},
             }
         self.write_config(sections or {})
         _cleanups.append(self._cleanup)

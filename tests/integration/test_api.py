@@ -37,7 +37,7 @@ def setup(env, api_port):
                 "tokens_file": tokens_file(env, TOKENS)},
         "sms": {"quiet_start": "00:00", "quiet_end": "00:00"},
         "campaign": {"frequency_cap": 0},
-        "http": {"max_body": 2048},
+        "http": {"max_body": 2048, "public_metrics": None},
         "daemon": {"templates": os.path.join(t.TOP, "templates")}})
     for args in (["init"],
                  ["practice", "add", "A81001", "--name", "Riverside Surgery",
@@ -406,9 +406,11 @@ def test_other(env):
     st, _, _ = t.http_get(env.url + "/api/v1/practices",
                           headers={"Authorization": "Bearer " + TOKENS["records"]})
     t.check_eq(st, 404, "the public listener does not serve the API")
-    st, _, body = t.http_get(env.url + "/metrics")
-    t.check(st == 200 and b'route="api_members"' in body,
-            "/metrics counts API requests by route")
+    st, _, body = t.http_get(env.api + "/metrics")
+    t.check(st == 200 and b'route="api_members",method="GET",code="200"' in body,
+            "/metrics on the [api] listener, without a token, counts API requests")
+    st, _, _ = t.http_get(env.url + "/metrics")
+    t.check_eq(st, 404, "/metrics is not on the public listener by default")
 
 
 def test_reload(env, d):

@@ -126,7 +126,14 @@ def test_tools(env):
     t.check_eq(out.strip(), '{"encoding": "GSM-7", "characters": 9, "segments": 1}',
                "sms-info --json prints the exact shape")
     rc, j, err = env.ppgd_json("sms-info", "Hi 😀")
-    t.check(j == {"encoding": "UCS-2", "characters": 4, "segments": 1}, "sms-info UCS-2 (%r)" % j)
+    t.check(j == {"encoding": "UCS-2", "characters": 4, "segments": 1,
+                  "ucs2_characters": [{"character": "😀", "codepoint": "U+1F600",
+                                       "replacement": None}]},
+            "sms-info UCS-2 names the character (%r)" % j)
+    rc, out, err = env.ppgd("sms-info", "Don’t miss it – Tuesday")
+    t.check(rc == 0 and "U+2019" in out and 'use "\'"' in out and "U+2013" in out
+            and "with the replacements: GSM-7" in out,
+            "sms-info names the curly apostrophe and the dash with their GSM-7 forms (%r)" % out)
     rc, j, err = env.ppgd_json("schedule", "next", "30 9 * * mon", "--from",
                                "2026-03-20T12:00:00Z", "--count", "3", "--tz", "Europe/London")
     t.check_eq(j, ["2026-03-23T09:30:00+00:00", "2026-03-30T09:30:00+01:00",
@@ -146,6 +153,18 @@ def test_campaign_cli(env):
     rc, out, err = env.ppgd("campaign", "add", "broken", "--practice", "A81001",
                             "--kind", "survey", "--survey", "fft", "--audience", "age=16-24")
     t.check(rc == 1 and "unknown field" in err, "a bad audience is refused (%r)" % err)
+    # An SMS that is UCS-2 only because of a curly apostrophe and a dash.
+    rc, out, err = env.ppgd("campaign", "add", "curly", "--practice", "A81001",
+                            "--kind", "broadcast", "--channels", "sms",
+                            "--message", "Don’t miss it – Tuesday")
+    t.check(rc == 0 and "warning: campaign curly" in err and "U+2019" in err
+            and "U+2013" in err, "campaign add warns of look-alikes forcing UCS-2 (%r)" % err)
+    rc, out, err = env.ppgd("campaign", "add", "plain", "--practice", "A81001",
+                            "--kind", "broadcast", "--channels", "sms",
+                            "--message", "Don't miss it - Tuesday")
+    t.check(rc == 0 and "warning" not in err, "no warning for GSM-7 text (%r)" % err)
+    for name in ("curly", "plain"):
+        env.ppgd("campaign", "delete", name)
     rc, j, err = env.ppgd_json("campaign", "show", "spring")
     t.check(j and len(j["next_fires"]) == 5, "campaign show lists five fire times (%r)" % j)
     rc, j, err = env.ppgd_json("campaign", "preview", "spring", "--member", "2")

@@ -3,6 +3,7 @@
 (good and bad configuration), backup while running, SIGTERM; sd_notify."""
 import json
 import os
+import re
 import signal
 import sqlite3
 import time
@@ -71,10 +72,25 @@ t.check(h["version"] and h["uptime_seconds"] >= 0, "/healthz has version and upt
 status, _, body = t.http_get(env.url + "/metrics")
 text = body.decode()
 t.check(status == 200 and 'ppgd_members{practice="A81001"} 1' in text, "metrics count members")
-t.check('ppgd_http_requests_total{route="healthz",status="200"}' in text,
-        "metrics count requests by route and status")
-t.check("ppgd_database_bytes" in text and 'ppgd_messages{state="pending"} 0' in text,
-        "metrics show database size and messages by state")
+t.check('ppgd_http_requests_total{route="healthz",method="GET",code="200"}' in text,
+        "metrics count requests by route, method and code")
+t.check("ppgd_database_bytes" in text and
+        'ppgd_messages{transport="none",state="pending"} 0' in text,
+        "metrics show database size and messages by transport and state")
+t.check('ppgd_build_info{version="%s"} 1' % h["version"] in text,
+        "ppgd_build_info names the version")
+for m in ("process_cpu_seconds_total", "process_resident_memory_bytes",
+          "process_open_fds", "process_max_fds", "process_start_time_seconds"):
+    v = re.search(r"^%s (\S+)$" % m, text, re.M)
+    t.check(v is not None and float(v.group(1)) > 0, "%s is reported (%s)" % (
+        m, v and v.group(1)))
+v = re.search(r"^process_start_time_seconds (\S+)$", text, re.M)
+t.check(v is not None and abs(float(v.group(1)) - (time.time() - h["uptime_seconds"])) < 60,
+        "process_start_time_seconds is the start time")
+t.check("ppgd_outbox_oldest_pending_age_seconds 0\n" in text,
+        "nothing waits: the oldest pending age is 0")
+t.check(not re.search(r"^ppgd_\w+_by_\w+\{", text.replace("ppgd_messages_by_transport", ""), re.M),
+        "no label name in a metric name (but the kept old name)")
 status, _, _ = t.http_get(env.url + "/nope")
 t.check_eq(status, 404, "unknown path 404")
 status, _, _ = t.http_post(env.url + "/healthz", b"x")
