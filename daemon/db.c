@@ -182,7 +182,11 @@ db_simple(struct db *db, const char *sql)
 
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		log_warnx("database: %s: %s", sql, sqlite3_errmsg(db->h));
+		/* Busy is the caller's to report (the CLI says so once; the
+		 * daemon retries from a timer): no log line per attempt. */
+		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+			log_warnx("database: %s: %s", sql,
+			          sqlite3_errmsg(db->h));
 		return -1;
 	}
 	return 0;
