@@ -32,7 +32,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 SRCS     := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
-OBJS     := $(SRCS:daemon/%.c=$(B)/%.o)
+OBJS     := $(SRCS:daemon/%.c=$(B)/%.o) $(B)/framework_default.o
 TESTS    := $(patsubst tests/%.c,$(B)/%,$(wildcard tests/test_*.c))
 
 .PHONY: all deps check unit integration bench demo install uninstall clean \
@@ -48,6 +48,10 @@ $(B):
 
 $(B)/%.o: daemon/%.c daemon/*.h daemon/*.def | $(B) deps
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Idaemon -c -o $@ $<
+
+# The shipped framework, built into the binary (.incbin).
+$(B)/framework_default.o: daemon/framework_default.S frameworks/herts-west-essex.yaml | $(B)
+	$(CC) -c -o $@ $<
 
 $(B)/libppgd.a: $(OBJS)
 	$(AR) rcs $@ $^
@@ -116,7 +120,7 @@ install: ppgd
 	install -m 644 $(wildcard docs/*.5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 $(wildcard docs/*.7) $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 $(wildcard docs/*.8) $(DESTDIR)$(MANDIR)/man8/
-	cp -R surveys templates $(DESTDIR)$(DATADIR)/
+	cp -R surveys templates frameworks $(DESTDIR)$(DATADIR)/
 	# The example for /etc/ppgd: state under /var/lib/ppgd (the unit's
 	# StateDirectory), templates where they were installed.
 	sed -e 's|^database = ppgd.db|database = /var/lib/ppgd/ppgd.db|' \

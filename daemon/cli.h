@@ -61,5 +61,6 @@ int cmd_report(struct ctx *, int, char **);
 int cmd_action(struct ctx *, int, char **);
 int cmd_practice_profile(struct ctx *, int, char **);
 int cmd_inbox(struct ctx *, int, char **);
+int cmd_evidence(struct ctx *, int, char **);
 
 #endif

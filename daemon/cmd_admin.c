@@ -5,6 +5,7 @@
 
 #include "api.h"
 #include "cli.h"
+#include "framework.h"
 #include "log.h"
 #include "schema.h"
 #include "xmalloc.h"
@@ -96,6 +97,7 @@ cmd_check_config(struct ctx *ctx, int argc, char **argv)
 	    {"defaults", no_argument, NULL, 'd'},
 	    {NULL, 0, NULL, 0}};
 	struct config *cfg;
+	struct framework *fw;
 	char *errors = NULL, *cause = NULL;
 	const char *api_addr;
 	int json = 0, ch;
@@ -122,6 +124,12 @@ cmd_check_config(struct ctx *ctx, int argc, char **argv)
 		return check_config_failed(errors, json);
 	}
 	api_free();
+	/* The framework the annual report will follow. */
+	if (framework_load_config(cfg, NULL, &fw, &errors) == -1) {
+		config_free(cfg);
+		return check_config_failed(errors, json);
+	}
+	framework_free(fw);
 	config_free(cfg);
 	if (json)
 		cli_json(json_pack("{s:b, s:s?}", "ok", 1, "file",

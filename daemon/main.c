@@ -30,6 +30,7 @@ static const struct cmd commands[] = {
     {"results", cmd_results, "results SURVEY|CAMPAIGN [--by FIELD] ..."},
     {"report", cmd_report, "report representation|annual ..."},
     {"action", cmd_action, "action add|update|list ..."},
+    {"evidence", cmd_evidence, "evidence add|list|remove|get|kinds ..."},
     {"inbox", cmd_inbox,
      "inbox [--unmatched] [--flagged] [--practice CODE] [--limit N] [--json]"},
 };

@@ -15,7 +15,9 @@
 
 #include "action.h"
 #include "annual.h"
+#include "config.h"
 #include "db.h"
+#include "framework.h"
 #include "practice.h"
 #include "represent.h"
 #include "survey.h"
@@ -696,6 +698,8 @@ test_annual(void **state)
 	static const char *const areas[] = {"Access", "Online", "Access"};
 	int64_t id;
 	char *cause = NULL;
+	struct config *cfg;
+	struct framework *fw;
 	json_t *r;
 	const json_t *m, *fft;
 	size_t i;
@@ -706,7 +710,11 @@ test_annual(void **state)
 		assert_int_equal(action_update(db, id, "agreed", NULL, &cause),
 		                 0);
 	}
-	assert_int_equal(annual_report(db, "P1", 2025, 0, &r, &cause), 0);
+	assert_int_equal(config_load(NULL, &cfg, &cause), 0);
+	assert_int_equal(framework_load_config(cfg, NULL, &fw, &cause), 0);
+	config_free(cfg);
+	assert_int_equal(annual_report(db, "P1", 2025, 0, fw, &r, &cause), 0);
+	framework_free(fw);
 	m = json_object_get(r, "members");
 	/* Joined at t=100 (1970): 13 before 2025; 2 erased at 500 and 3
 	 * ended at 200 left before the year: 11 at start and at end. */
