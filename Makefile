@@ -33,7 +33,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 SRCS     := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
-OBJS     := $(SRCS:daemon/%.c=$(B)/%.o)
+OBJS     := $(SRCS:daemon/%.c=$(B)/%.o) $(B)/framework_default.o
 TESTS    := $(patsubst tests/%.c,$(B)/%,$(wildcard tests/test_*.c))
 
 # A recipe that fails leaves no half-written target behind.
@@ -74,6 +74,10 @@ include $(wildcard $(DEPS) $(TESTS:=.d))
 
 # The care phrase list is compiled into care.o (.incbin).
 $(B)/care.o: config/care-phrases.txt
+
+# The shipped framework, built into the binary (.incbin).
+$(B)/framework_default.o: daemon/framework_default.S frameworks/herts-west-essex.yaml | $(B)
+	$(CC) -c -o $@ $<
 
 $(B)/libppgd.a: $(OBJS)
 	$(AR) rcs $@ $^
@@ -142,7 +146,7 @@ install: ppgd
 	install -m 644 $(wildcard docs/*.5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 $(wildcard docs/*.7) $(DESTDIR)$(MANDIR)/man7/
 	install -m 644 $(wildcard docs/*.8) $(DESTDIR)$(MANDIR)/man8/
-	cp -R surveys templates $(DESTDIR)$(DATADIR)/
+	cp -R surveys templates frameworks $(DESTDIR)$(DATADIR)/
 	install -m 644 config/care-phrases.txt $(DESTDIR)$(DATADIR)/care-phrases.txt
 	# The example for /etc/ppgd: state under /var/lib/ppgd (the unit's
 	# StateDirectory); templates default to where they were installed.

@@ -7,6 +7,8 @@
 
 #include "jsonx.h"
 #include "annual.h"
+#include "evidence.h"
+#include "framework.h"
 #include "htmlout.h"
 #include "log.h"
 #include "meeting.h"
@@ -18,7 +20,6 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#define NOT_RECORDED "not recorded in ppgd — add evidence by hand"
 
 struct year {
 	struct db *db;
@@ -34,6 +35,15 @@ jint(const json_t *o, const char *k)
 	return (long)json_integer_value(json_object_get(o, k));
 }
 
+static const char *
+js(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s != NULL ? s : "";
+}
+
+/* The number at k as a percentage, or "-" if there is none. Caller frees. */
 /* Bind ?1 practice, ?2 start, ?3 end. */
 static sqlite3_stmt *
 ystmt(struct year *y, const char *sql)
@@ -362,230 +372,6 @@ messages_json(struct year *y)
 	return o;
 }
 
-/* ---- the framework self-assessment (seeds: Enhanced Commissioning
- * Framework, GP Practice PPG guidance) ---------------------------------- */
-
-static json_t *
-criterion(int n, const char *text, const char *status, char *evidence,
-          const char *missing)
-{
-	json_t *c = json_object();
-
-	jsonx_set(c, "criterion", json_integer(n));
-	jsonx_set(c, "text", json_string(text));
-	jsonx_set(c, "status", json_string(status));
-	jsonx_set(c, "evidence", json_string(evidence ? evidence : ""));
-	jsonx_set(c, "missing", json_string(missing ? missing : ""));
-	free(evidence);
-	return c;
-}
-
-/* Figures the criteria rest on. */
-struct facts {
-	long members, meetings, minutes, quarters, email, sms, halves;
-	long responses, agreed, done, areas, under, profiled, broadcasts;
-	int website;
-};
-
-static json_t *
-bronze(const struct facts *f)
-{
-	json_t *a = json_array();
-	int ok;
-
-	ok = f->members > 0 && f->profiled;
-	jsonx_push(a,
-	           criterion(1,
-	                     "A patient group of registered patients (face to "
-	                     "face, virtual or both); reasonable efforts to "
-	                     "make it representative.",
-	                     ok               ? "met"
-	                     : f->members > 0 ? "partly"
-	                                      : "not-met",
-	                     xasprintf("%ld active members; population profile "
-	                               "%s; %ld groups under-represented",
-	                               f->members,
-	                               f->profiled ? "loaded" : "not loaded",
-	                               f->under),
-	                     f->profiled ? ""
-	                                 : "load the practice population "
-	                                   "profile (ppgd practice profile)"));
-	ok = f->meetings >= 2 || f->halves >= 2;
-	jsonx_push(
-	    a,
-	    criterion(
-	        2,
-	        "The practice supports the group, with an agreed "
-	        "frequency and method of engagement (at least "
-	        "6-monthly suggested).",
-	        ok ? "partly" : "not-met",
-	        xasprintf("%ld meetings; messages in %ld of 2 "
-	                  "half-years",
-	                  f->meetings, f->halves),
-	        "agreed ways of working / terms of reference: " NOT_RECORDED));
-	ok = (f->email > 0) + (f->sms > 0) + (f->minutes > 0) + f->website >= 2;
-	jsonx_push(
-	    a,
-	    criterion(3,
-	              "Various methods to communicate with registered "
-	              "patients (minutes, posters, email, website, "
-	              "social media); website kept up to date.",
-	              ok ? "partly" : "not-met",
-	              xasprintf("%ld emails, %ld SMS sent; %ld meetings "
-	                        "with minutes; practice website %s",
-	                        f->email, f->sms, f->minutes,
-	                        f->website ? "recorded" : "not recorded"),
-	              "posters, website updates, social media: " NOT_RECORDED));
-	ok = f->responses > 0 && f->agreed > 0;
-	jsonx_push(
-	    a, criterion(4,
-	                 "Obtain feedback from registered patients, review "
-	                 "it with the group, agree improvements and make "
-	                 "reasonable efforts to implement them.",
-	                 ok ? "met" : "not-met",
-	                 xasprintf("%ld survey responses; %ld actions agreed, "
-	                           "%ld done",
-	                           f->responses, f->agreed, f->done),
-	                 ok ? "" : "survey responses and agreed actions"));
-	return a;
-}
-
-static json_t *
-silver(const struct facts *f)
-{
-	json_t *a = json_array();
-	int ok;
-
-	jsonx_push(a,
-	           criterion(1,
-	                     "A named patient group lead in the practice, with "
-	                     "an email contact for locality and patient "
-	                     "networks.",
-	                     "not-recorded", NULL, NOT_RECORDED));
-	ok = f->meetings > 0 && f->members > 0 && f->profiled;
-	jsonx_push(a,
-	           criterion(2,
-	                     "An active group alongside a virtual network, "
-	                     "with reasonable efforts to make both "
-	                     "representative.",
-	                     ok ? "met" : "not-met",
-	                     xasprintf("%ld meetings held; %ld members in the "
-	                               "virtual network; population profile %s",
-	                               f->meetings, f->members,
-	                               f->profiled ? "loaded" : "not loaded"),
-	                     ok ? ""
-	                        : "meetings, members and a population "
-	                          "profile"));
-	ok = f->quarters >= 4 && f->email + f->sms > 0;
-	jsonx_push(a, criterion(3,
-	                        "Practice staff meet the active group at least "
-	                        "quarterly and communicate with the virtual "
-	                        "membership in between.",
-	                        ok ? "met" : "not-met",
-	                        xasprintf("meetings in %ld of 4 quarters; %ld "
-	                                  "messages sent",
-	                                  f->quarters, f->email + f->sms),
-	                        ok ? "" : "a meeting in every quarter"));
-	jsonx_push(a, criterion(4,
-	                        "Health information sessions and other health "
-	                        "activities with the group and network.",
-	                        "not-recorded", NULL, NOT_RECORDED));
-	jsonx_push(a, criterion(5,
-	                        "Other methods to communicate and involve "
-	                        "patients (community groups, local "
-	                        "publications).",
-	                        "not-recorded", NULL, NOT_RECORDED));
-	jsonx_push(a, criterion(6,
-	                        "Encourage members to take part in national, "
-	                        "regional or local patient participation "
-	                        "networks (for example NAPP).",
-	                        "not-recorded", NULL, NOT_RECORDED));
-	return a;
-}
-
-static json_t *
-gold(const struct facts *f)
-{
-	static const char *const texts[] = {
-	    "Collaborate with neighbouring practices' groups, the integrated "
-	    "care system, the PCN and community leaders.",
-	    "Support and promote social prescribing in the practice or PCN.",
-	    "A GP partner or contract lead meets the active group at least "
-	    "annually.",
-	    "A patient group newsletter or joint publication, shared through "
-	    "the network and promoted on the practice website.",
-	    "A practice social media presence used to raise awareness of the "
-	    "group and increase representation.",
-	    "Support patients or staff who wish to be active in a wider health "
-	    "or community network.",
-	    "Other activities (recruitment panels, volunteer services, bids, "
-	    "recruiting members at flu clinics).",
-	    "Membership of the National Association for Patient "
-	    "Participation."};
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; i < 8; i++) {
-		if (i == 2 && f->meetings > 0)
-			jsonx_push(a, criterion(3, texts[i], "partly",
-			                        xasprintf("%ld meetings held",
-			                                  f->meetings),
-			                        "who attended: " NOT_RECORDED));
-		else if (i == 3 && f->broadcasts > 0)
-			jsonx_push(
-			    a,
-			    criterion(
-			        4, texts[i], "partly",
-			        xasprintf("%ld broadcast messages "
-			                  "sent to the network",
-			                  f->broadcasts),
-			        "the publication and website: " NOT_RECORDED));
-		else
-			jsonx_push(a, criterion((int)i + 1, texts[i],
-			                        "not-recorded", NULL,
-			                        NOT_RECORDED));
-	}
-	return a;
-}
-
-static long
-count_met(const json_t *arr)
-{
-	const json_t *c;
-	size_t i;
-	long n = 0;
-
-	json_array_foreach(arr, i, c) n +=
-	    strcmp(json_string_value(json_object_get(c, "status")), "met") == 0;
-	return n;
-}
-
-static json_t *
-framework_json(const struct facts *f)
-{
-	json_t *o = json_object(), *b = bronze(f), *s = silver(f), *g = gold(f);
-	const char *level = "none";
-
-	if (count_met(b) == 4) {
-		level = "bronze";
-		if (count_met(s) >= 4) {
-			level = "silver";
-			if (count_met(g) >= 4)
-				level = "gold";
-		}
-	}
-	jsonx_set(o, "bronze", b);
-	jsonx_set(o, "silver", s);
-	jsonx_set(o, "gold", g);
-	jsonx_set(o, "level_from_data", json_string(level));
-	jsonx_set(o, "note",
-	          json_string("Bronze needs all 4 criteria, silver 4 of 6 "
-	                      "more, gold 4 of 8 more. 'partly' and "
-	                      "'not-recorded' criteria count as not met "
-	                      "until evidence is added by hand."));
-	return o;
-}
-
 static long
 count_under(const json_t *rep, long *profiled)
 {
@@ -616,50 +402,123 @@ broadcasts(struct year *y)
 	return db_int(y->db, st, 0);
 }
 
-static void
-facts_fill(struct year *y, const json_t *r, struct facts *f)
+/* The year's figures the framework's requirements name
+ * (framework_facts). */
+static json_t *
+facts_json(struct year *y, const json_t *r)
 {
-	const json_t *m = json_object_get(r, "meetings"), *s, *msg;
+	const json_t *m = json_object_get(r, "meetings"), *s, *msg, *a;
+	json_t *f = json_object();
+	long responses = 0, profiled, under;
 	size_t i;
 
-	memset(f, 0, sizeof *f);
-	f->members = jint(json_object_get(r, "members"), "end");
-	f->meetings = jint(m, "held");
-	f->minutes = jint(m, "with_minutes");
-	f->quarters = jint(m, "quarters_with_a_meeting");
 	msg = json_object_get(r, "messages");
-	f->email = jint(msg, "email");
-	f->sms = jint(msg, "sms");
-	f->halves = jint(msg, "half_years_with_messages");
-	json_array_foreach(json_object_get(r, "surveys"), i, s) f->responses +=
+	a = json_object_get(r, "actions");
+	json_array_foreach(json_object_get(r, "surveys"), i, s) responses +=
 	    jint(s, "responses");
-	f->agreed = jint(json_object_get(r, "actions"), "agreed");
-	f->done = jint(json_object_get(r, "actions"), "done");
-	f->under =
-	    count_under(json_object_get(r, "representation"), &f->profiled);
-	f->website = y->p->website[0] != '\0';
-	f->broadcasts = broadcasts(y);
+	under = count_under(json_object_get(r, "representation"), &profiled);
+	jsonx_set(f, "members", json_integer(jint(json_object_get(r, "members"), "end")));
+	jsonx_set(f, "members_start",
+	          json_integer(jint(json_object_get(r, "members"), "start")));
+	jsonx_set(f, "profile_loaded", json_integer(profiled));
+	jsonx_set(f, "groups_under_represented", json_integer(under));
+	jsonx_set(f, "meetings_held", json_integer(jint(m, "held")));
+	jsonx_set(f, "meetings_with_minutes", json_integer(jint(m, "with_minutes")));
+	jsonx_set(f, "quarters_with_a_meeting",
+	          json_integer(jint(m, "quarters_with_a_meeting")));
+	jsonx_set(f, "half_years_with_messages",
+	          json_integer(jint(msg, "half_years_with_messages")));
+	jsonx_set(f, "emails_sent", json_integer(jint(msg, "email")));
+	jsonx_set(f, "sms_sent", json_integer(jint(msg, "sms")));
+	jsonx_set(f, "messages_sent",
+	          json_integer(jint(msg, "email") + jint(msg, "sms")));
+	jsonx_set(f, "broadcasts_sent", json_integer(broadcasts(y)));
+	jsonx_set(f, "survey_responses", json_integer(responses));
+	jsonx_set(f, "actions_agreed", json_integer(jint(a, "agreed")));
+	jsonx_set(f, "actions_done", json_integer(jint(a, "done")));
+	jsonx_set(f, "priority_areas",
+	          json_integer((json_int_t)json_array_size(
+	              json_object_get(a, "priority_areas"))));
+	return f;
+}
+
+/* The latest sign-off of this report, or null. */
+static json_t *
+signoff_json(struct year *y, int financial)
+{
+	sqlite3_stmt *st = db_stmt(
+	    y->db, "SELECT signed_by, level, at FROM signoffs WHERE"
+	           " practice_id = ? AND year = ? AND financial = ?"
+	           " ORDER BY at DESC, id DESC LIMIT 1");
+	char day[21];
+	json_t *o = json_null();
+
+	db_bind_int(st, 1, y->p->id);
+	db_bind_int(st, 2, y->year);
+	db_bind_int(st, 3, financial);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		o = json_pack("{ss ss ss}", "by", db_col_text(st, 0), "level",
+		              db_col_text(st, 1), "at",
+		              util_format_time(sqlite3_column_int64(st, 2), day));
+	sqlite3_reset(st);
+	return o;
+}
+
+int
+annual_sign_off(struct db *db, const json_t *report, const char *by,
+                char **cause)
+{
+	struct practice *p;
+	sqlite3_stmt *st;
+	const json_t *fw = json_object_get(report, "framework");
+
+	if (by == NULL || by[strspn(by, " ")] == '\0' || strlen(by) > 200 ||
+	    util_has_crlf(by) || !util_utf8_valid(by, strlen(by))) {
+		*cause = xstrdup("--sign-off takes one line: \"NAME, ROLE\"");
+		return -1;
+	}
+	if ((p = practice_find(db, json_string_value(json_object_get(
+	                               report, "practice")))) == NULL) {
+		*cause = xstrdup("the practice is gone");
+		return -1;
+	}
+	st = db_stmt(db, "INSERT INTO signoffs (practice_id, year, financial,"
+	                 " signed_by, level, at) VALUES (?, ?, ?, ?, ?, ?)");
+	db_bind_int(st, 1, p->id);
+	db_bind_int(st, 2, jint(report, "year"));
+	db_bind_int(st, 3, json_is_true(json_object_get(report, "financial_year")));
+	db_bind_text(st, 4, by);
+	db_bind_text(st, 5, json_string_value(json_object_get(fw, "level")));
+	db_bind_int(st, 6, time(NULL));
+	practice_free(p);
+	if (db_done(db, st) == -1) {
+		*cause = xasprintf("cannot record the sign-off: %s",
+		                   db_errmsg(db));
+		return -1;
+	}
+	db_audit(db, NULL, "report.sign-off", "annual", NULL);
+	return 0;
 }
 
 int
 annual_report(struct db *db, const char *code, int year, int financial,
-              json_t **out, char **cause)
+              const struct framework *fw, json_t **out, char **cause)
 {
-	return annual_report_at(db, code, year, financial, time(NULL), out,
+	return annual_report_at(db, code, year, financial, fw, time(NULL), out,
 	                        cause);
 }
 
 int
 annual_report_at(struct db *db, const char *code, int year, int financial,
-                 int64_t now, json_t **out, char **cause)
+                 const struct framework *fw, int64_t now, json_t **out,
+                 char **cause)
 {
 	struct year y = {.db = db,
 	                 .year = year,
 	                 .first_month = financial ? 4 : 1,
 	                 .now = now};
-	char day[11], *s;
-	json_t *o, *rep;
-	struct facts f;
+	char day[11], to[11], *s;
+	json_t *o, *rep, *facts, *ev;
 
 	*out = NULL;
 	if (year < 2000 || year > 2999) {
@@ -696,8 +555,16 @@ annual_report_at(struct db *db, const char *code, int year, int financial,
 	jsonx_set(o, "website", y.p->website[0] != '\0'
 	                            ? json_string(y.p->website)
 	                            : json_null());
-	facts_fill(&y, o, &f);
-	jsonx_set(o, "framework", framework_json(&f));
+	facts = facts_json(&y, o);
+	util_format_date(y.end - 1, to);
+	ev = evidence_list_json(db, code, NULL, NULL, to);
+	jsonx_set(o, "framework",
+	          framework_assess(fw, facts, ev, js(o, "from"), to));
+	jsonx_set(o, "facts", facts);
+	json_decref(ev);
+	jsonx_set(o, "evidence",
+	          evidence_list_json(db, code, NULL, js(o, "from"), to));
+	jsonx_set(o, "sign_off", signoff_json(&y, financial));
 	practice_free(y.p);
 	*out = o;
 	return 0;
@@ -705,15 +572,6 @@ annual_report_at(struct db *db, const char *code, int year, int financial,
 
 /* ---- HTML --------------------------------------------------------------- */
 
-static const char *
-js(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s != NULL ? s : "";
-}
-
-/* The number at k as a percentage, or "-" if there is none. Caller frees. */
 static char *
 jpct(const json_t *o, const char *k)
 {
@@ -1005,22 +863,37 @@ html_where(struct html *h, const json_t *r)
 }
 
 static void
-html_level(struct html *h, const char *caption, const json_t *arr)
+html_level(struct html *h, const json_t *lv, const json_t *arr)
 {
 	static const char *const heads[] = {
 	    "Criterion", "Expectation", "Status", "Evidence found", "Missing"};
+	static const struct {
+		const char *status, *label;
+	} statuses[] = {
+	    {"met", "Met"}, {"partly", "Partly met"}, {"not-met", "Not met"}};
 	const json_t *c;
 	const char *cells[5];
-	char *n;
-	size_t i;
+	char *n, *caption;
+	size_t i, k;
 
+	caption = xasprintf("%s: %ld of %ld criteria met (%s%ld needed)%s",
+	                    js(lv, "title"), jint(lv, "met"), jint(lv, "of"),
+	                    jint(lv, "need") == jint(lv, "of") ? "all " : "",
+	                    jint(lv, "need"),
+	                    json_is_true(json_object_get(lv, "reached"))
+	                        ? ": reached"
+	                        : "");
 	html_table_begin(h, caption, heads, 5);
+	free(caption);
 	json_array_foreach(arr, i, c)
 	{
 		n = xasprintf("%ld", jint(c, "criterion"));
 		cells[0] = n;
 		cells[1] = js(c, "text");
 		cells[2] = js(c, "status");
+		for (k = 0; k < sizeof statuses / sizeof statuses[0]; k++)
+			if (strcmp(cells[2], statuses[k].status) == 0)
+				cells[2] = statuses[k].label;
 		cells[3] = js(c, "evidence");
 		cells[4] = js(c, "missing");
 		html_table_row(h, cells, 5);
@@ -1030,20 +903,58 @@ html_level(struct html *h, const char *caption, const json_t *arr)
 }
 
 static void
+html_evidence(struct html *h, const json_t *r)
+{
+	static const char *const heads[] = {"Date", "Evidence", "Title",
+	                                    "Where"};
+	const json_t *e, *ev = json_object_get(r, "evidence");
+	const char *cells[4];
+	size_t i;
+
+	html_elem(h, "h2", "Evidence recorded this year");
+	if (json_array_size(ev) == 0) {
+		html_elem(h, "p", "No evidence was recorded for this year "
+		                  "(ppgd evidence add).");
+		return;
+	}
+	html_table_begin(h, "Evidence log", heads, 4);
+	json_array_foreach(ev, i, e)
+	{
+		cells[0] = js(e, "date");
+		cells[1] = js(e, "label");
+		cells[2] = js(e, "title");
+		cells[3] = *js(e, "link") ? js(e, "link")
+		           : json_is_object(json_object_get(e, "file"))
+		               ? "document kept by the practice"
+		               : "";
+		html_table_row(h, cells, 4);
+	}
+	html_table_end(h);
+}
+
+static void
 html_framework(struct html *h, const json_t *r)
 {
-	const json_t *fw = json_object_get(r, "framework");
+	const json_t *fw = json_object_get(r, "framework"), *lv,
+	             *so = json_object_get(r, "sign_off");
+	size_t i;
 	char *line;
 
-	html_elem(h, "h2",
-	          "Self-assessment (Enhanced Commissioning Framework)");
-	line = xasprintf("Level shown by the data: %s. %s",
-	                 js(fw, "level_from_data"), js(fw, "note"));
+	html_elem(h, "h2", "Self-assessment");
+	line = xasprintf("%s. Level reached from the data and the evidence "
+	                 "log: %s.",
+	                 js(fw, "title"), js(fw, "level"));
 	html_elem(h, "p", line);
 	free(line);
-	html_level(h, "Bronze (all four)", json_object_get(fw, "bronze"));
-	html_level(h, "Silver (four of six)", json_object_get(fw, "silver"));
-	html_level(h, "Gold (four of eight)", json_object_get(fw, "gold"));
+	if (json_is_object(so)) {
+		line = xasprintf("Agreed by %s on %.10s.", js(so, "by"),
+		                 js(so, "at"));
+		html_elem(h, "p", line);
+		free(line);
+	}
+	json_array_foreach(json_object_get(fw, "levels"), i, lv)
+	    html_level(h, lv, json_object_get(fw, js(lv, "id")));
+	html_evidence(h, r);
 }
 
 /* The title, the period, the "as at" date and the staff-view mark. */

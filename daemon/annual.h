@@ -1,8 +1,8 @@
 /*
  * The annual report and evidence pack of a practice's PPG: membership,
  * representation, meetings, surveys, FFT trend, the action plan, messages,
- * and the bronze/silver/gold self-assessment of the commissioning framework
- * pre-filled from the data.
+ * and the self-assessment against the ICB's framework (framework.c), from
+ * the data and the evidence log.
  */
 #ifndef PPGD_ANNUAL_H
 #define PPGD_ANNUAL_H
@@ -12,13 +12,19 @@
 
 #include "db.h"
 
+struct framework;
+
 /* Build the report of practice code for a calendar year, or for the
  * financial year starting 1 April of year. Caller decrefs *out. */
 int annual_report(struct db *, const char *code, int year, int financial,
-                  json_t **out, char **cause);
+                  const struct framework *, json_t **out, char **cause);
 /* The same, as at time now (the clock passed in). */
 int annual_report_at(struct db *, const char *code, int year, int financial,
-                     int64_t now, json_t **out, char **cause);
+                     const struct framework *, int64_t now, json_t **out,
+                     char **cause);
+/* Record who agreed the report's self-assessment ("NAME, ROLE"). */
+int annual_sign_off(struct db *, const json_t *report, const char *by,
+                    char **cause);
 /* The report as one self-contained HTML page, following NHS England's
  * reporting template; small numbers suppressed unless internal. Caller
  * frees. */

@@ -80,5 +80,6 @@ int cmd_action(struct ctx *, int, char **);
 int cmd_practice_profile(struct ctx *, int, char **);
 int cmd_inbox(struct ctx *, int, char **);
 int cmd_comments(struct ctx *, int, char **);
+int cmd_evidence(struct ctx *, int, char **);
 
 #endif

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "campaign.h"
 #include "cli.h"
+#include "framework.h"
 #include "log.h"
 #include "schema.h"
 #include "template.h"
@@ -182,6 +183,7 @@ cmd_check_config(struct ctx *ctx, int argc, char **argv)
 	    {"defaults", no_argument, NULL, 'd'},
 	    {NULL, 0, NULL, 0}};
 	struct config *cfg;
+	struct framework *fw;
 	char *errors = NULL, *cause = NULL;
 	const char *api_addr;
 	int json = 0, ch;
@@ -210,6 +212,10 @@ cmd_check_config(struct ctx *ctx, int argc, char **argv)
 	api_free();
 	errors = check_files(cfg, ctx->config_file ? ctx->config_file
 	                                           : "(built-in defaults)");
+	/* The framework the annual report will follow. */
+	if (errors == NULL &&
+	    framework_load_config(cfg, NULL, &fw, &errors) == 0)
+		framework_free(fw);
 	config_free(cfg);
 	if (errors != NULL)
 		return check_config_failed(errors, json);

@@ -6,6 +6,7 @@
 
 #include "annual.h"
 #include "cli.h"
+#include "framework.h"
 #include "htmlout.h"
 #include "represent.h"
 #include "util.h"
@@ -17,6 +18,7 @@
 	" [--internal]]"
 #define ANNUAL_USAGE                                                           \
 	"report annual --practice CODE --year YYYY [--financial]"              \
+	" [--framework FILE] [--sign-off \"NAME, ROLE\"]"                      \
 	" [--json|--html FILE [--internal]]"
 
 int
@@ -53,7 +55,7 @@ cmd_practice_profile(struct ctx *ctx, int argc, char **argv)
 
 /* Options shared by the reports. */
 struct report_opts {
-	const char *practice, *html;
+	const char *practice, *html, *framework, *sign_off;
 	int json, year, financial, internal;
 };
 
@@ -67,6 +69,8 @@ report_parse(int argc, char **argv, struct report_opts *o, int annual)
 	    {"year", required_argument, NULL, 'y'},
 	    {"financial", no_argument, NULL, 'f'},
 	    {"internal", no_argument, NULL, 'i'},
+	    {"framework", required_argument, NULL, 'F'},
+	    {"sign-off", required_argument, NULL, 's'},
 	    {NULL, 0, NULL, 0}};
 	int ch;
 	char *end;
@@ -87,6 +91,10 @@ report_parse(int argc, char **argv, struct report_opts *o, int annual)
 			o->financial = 1;
 		else if (ch == 'i')
 			o->internal = 1;
+		else if (ch == 'F' && annual)
+			o->framework = optarg;
+		else if (ch == 's' && annual)
+			o->sign_off = optarg;
 		else
 			return -1;
 	}
@@ -170,8 +178,8 @@ report_representation(struct ctx *ctx, int argc, char **argv)
 static void
 annual_text(const json_t *r)
 {
-	const json_t *m = json_object_get(r, "members"), *a, *fw, *c;
-	static const char *const levels[] = {"bronze", "silver", "gold"};
+	const json_t *m = json_object_get(r, "members"), *a, *fw, *c, *lv,
+	             *so = json_object_get(r, "sign_off");
 	size_t i, l;
 
 	a = json_object_get(r, "actions");
@@ -196,30 +204,68 @@ annual_text(const json_t *r)
 	       json_is_true(json_object_get(a, "three_priority_areas"))
 	           ? " (three agreed)"
 	           : " (fewer than three)");
-	printf("self-assessment from the data: %s\n",
-	       json_string_value(json_object_get(fw, "level_from_data")));
-	for (l = 0; l < 3; l++)
-		json_array_foreach(json_object_get(fw, levels[l]), i, c) printf(
-		    "  %s %lld: %s%s%s\n", levels[l],
-		    json_integer_value(json_object_get(c, "criterion")),
-		    json_string_value(json_object_get(c, "status")),
-		    *json_string_value(json_object_get(c, "evidence")) ? " — "
-		                                                       : "",
-		    json_string_value(json_object_get(c, "evidence")));
+	printf("evidence recorded this year: %zu\n",
+	       json_array_size(json_object_get(r, "evidence")));
+	printf("self-assessment (%s): %s\n",
+	       json_string_value(json_object_get(fw, "framework")),
+	       json_string_value(json_object_get(fw, "level")));
+	if (json_is_object(so))
+		printf("agreed by %s on %.10s\n",
+		       json_string_value(json_object_get(so, "by")),
+		       json_string_value(json_object_get(so, "at")));
+	json_array_foreach(json_object_get(fw, "levels"), l, lv)
+	{
+		const char *id = json_string_value(json_object_get(lv, "id"));
+
+		printf("  %s: %lld of %lld met, %lld needed%s\n", id,
+		       json_integer_value(json_object_get(lv, "met")),
+		       json_integer_value(json_object_get(lv, "of")),
+		       json_integer_value(json_object_get(lv, "need")),
+		       json_is_true(json_object_get(lv, "reached"))
+		           ? " (reached)"
+		           : "");
+		json_array_foreach(json_object_get(fw, id), i, c)
+		{
+			const char *miss =
+			    json_string_value(json_object_get(c, "missing"));
+
+			printf("    %s %s%s%s\n",
+			       json_string_value(json_object_get(c, "id")),
+			       json_string_value(json_object_get(c, "status")),
+			       *miss ? " — missing: " : "", miss);
+		}
+	}
 }
 
 static int
 report_annual(struct ctx *ctx, int argc, char **argv)
 {
 	struct report_opts o;
+	struct framework *fw;
 	json_t *r;
 	char *cause = NULL, *doc;
 	size_t len;
+	int rc;
 
 	if (report_parse(argc, argv, &o, 1) == -1)
 		return cli_usage(ANNUAL_USAGE);
-	if (annual_report(cli_db(ctx), o.practice, o.year, o.financial, &r,
-	                  &cause) == -1) {
+	if (framework_load_config(ctx->cfg, o.framework, &fw, &cause) == -1) {
+		fputs(cause, stderr);
+		cli_error("the framework did not load");
+		free(cause);
+		return EXIT_FAIL;
+	}
+	rc = annual_report(cli_db(ctx), o.practice, o.year, o.financial, fw,
+	                   &r, &cause);
+	/* Signed, the report is built again to show the sign-off. */
+	if (rc == 0 && o.sign_off != NULL &&
+	    (rc = annual_sign_off(cli_db(ctx), r, o.sign_off, &cause)) == 0) {
+		json_decref(r);
+		rc = annual_report(cli_db(ctx), o.practice, o.year, o.financial,
+		                   fw, &r, &cause);
+	}
+	framework_free(fw);
+	if (rc == -1) {
 		cli_error("%s", cause);
 		free(cause);
 		return EXIT_FAIL;

@@ -252,6 +252,20 @@ static const char *const migrations[] = {
     "CREATE INDEX care_alerts_state ON care_alerts(state, created_at);"
     "CREATE INDEX care_alerts_member ON care_alerts(member_id, urgency,"
     " created_at);",
+    /* 11: the evidence log and the self-assessment sign-off. */
+    "CREATE TABLE evidence ("
+    " id INTEGER PRIMARY KEY,"
+    " practice_id INTEGER NOT NULL REFERENCES practices(id),"
+    " kind TEXT NOT NULL, day TEXT NOT NULL, title TEXT NOT NULL,"
+    " link TEXT, note TEXT, meeting_id INTEGER REFERENCES meetings(id),"
+    " file_name TEXT, content_type TEXT, file BLOB,"
+    " created_at INTEGER NOT NULL, removed_at INTEGER);"
+    "CREATE INDEX evidence_practice ON evidence(practice_id, kind, day);"
+    "CREATE TABLE signoffs ("
+    " id INTEGER PRIMARY KEY,"
+    " practice_id INTEGER NOT NULL REFERENCES practices(id),"
+    " year INTEGER NOT NULL, financial INTEGER NOT NULL,"
+    " signed_by TEXT NOT NULL, level TEXT NOT NULL, at INTEGER NOT NULL);",
 };
 
 int

@@ -33,7 +33,7 @@ build_one() {
 	# "all": every daemon source but main.c, for targets that reach most of
 	# the daemon (a hand-kept list rots as dependencies change).
 	if [ "$sources" = all ]; then
-		sources=$(ls daemon/*.c | grep -v '^daemon/main\.c$')
+		sources=$(ls daemon/*.c daemon/*.S | grep -v '^daemon/main\.c$')
 		pkgs=$(make -s --no-print-directory print-pkgs)
 		extra="-lcsv -lm"
 	fi

@@ -15,7 +15,9 @@
 
 #include "action.h"
 #include "annual.h"
+#include "config.h"
 #include "db.h"
+#include "framework.h"
 #include "meeting.h"
 #include "practice.h"
 #include "represent.h"
@@ -598,6 +600,20 @@ rgroup(const json_t *r, size_t field, size_t i)
 	    i);
 }
 
+/* The built-in framework, as the CLI loads it. Caller frees. */
+static struct framework *
+builtin_framework(void)
+{
+	struct config *cfg;
+	struct framework *fw;
+	char *cause = NULL;
+
+	assert_int_equal(config_load(NULL, &cfg, &cause), 0);
+	assert_int_equal(framework_load_config(cfg, NULL, &fw, &cause), 0);
+	config_free(cfg);
+	return fw;
+}
+
 static void
 test_representation(void **state)
 {
@@ -662,6 +678,7 @@ test_representation_published(void **state)
 {
 	struct db *db = *state;
 	char *cause = NULL, *pub, *staff, *annual;
+	struct framework *fw;
 	json_t *r;
 
 	load_profile(db, profile, 0, &cause);
@@ -681,7 +698,9 @@ test_representation_published(void **state)
 	/* The tag of 3 carers. */
 	assert_non_null(strstr(pub, "<th scope=\"row\">carer</th>"
 	                            "<td class=\"n\">&lt;5</td>"));
-	assert_int_equal(annual_report(db, "P1", 2025, 0, &r, &cause), 0);
+	fw = builtin_framework();
+	assert_int_equal(annual_report(db, "P1", 2025, 0, fw, &r, &cause), 0);
+	framework_free(fw);
 	annual = annual_html(r, 0, NULL);
 	json_decref(r);
 	assert_null(strstr(annual, "Smith"));
@@ -772,6 +791,7 @@ test_annual(void **state)
 	static const char *const areas[] = {"Access", "Online", "Access"};
 	int64_t id;
 	char *cause = NULL;
+	struct framework *fw;
 	json_t *r;
 	const json_t *m, *fft;
 	size_t i;
@@ -782,7 +802,9 @@ test_annual(void **state)
 		assert_int_equal(action_update(db, id, "agreed", NULL, &cause),
 		                 0);
 	}
-	assert_int_equal(annual_report(db, "P1", 2025, 0, &r, &cause), 0);
+	fw = builtin_framework();
+	assert_int_equal(annual_report(db, "P1", 2025, 0, fw, &r, &cause), 0);
+	framework_free(fw);
 	m = json_object_get(r, "members");
 	/* Joined at t=100 (1970): 13 before 2025; 2 erased at 500 and 3
 	 * ended at 200 left before the year: 11 at start and at end. */
@@ -816,6 +838,7 @@ test_annual_figures(void **state)
 	struct db *db = *state;
 	const int64_t jun = 1748736000; /* 2025-06-01 */
 	char *cause = NULL;
+	struct framework *fw;
 	json_t *r;
 	const json_t *m, *mt;
 	long start, joined, left, end;
@@ -832,8 +855,10 @@ test_annual_figures(void **state)
 	assert_int_equal(meeting_set_status(db, 4, "held", &cause), 0);
 	assert_int_equal(meeting_set_status(db, 9, "held", &cause), -1);
 	free(cause);
-	assert_int_equal(annual_report_at(db, "P1", 2025, 0, jun, &r, &cause),
-	                 0);
+	fw = builtin_framework();
+	assert_int_equal(
+	    annual_report_at(db, "P1", 2025, 0, fw, jun, &r, &cause), 0);
+	framework_free(fw);
 	mt = json_object_get(r, "meetings");
 	assert_int_equal(json_integer_value(json_object_get(mt, "held")), 2);
 	assert_int_equal(json_integer_value(json_object_get(mt, "cancelled")),
