@@ -57,6 +57,7 @@ cli_db(struct ctx *ctx)
 		exit(EXIT_FAIL);
 	}
 	db_set_actor(ctx->db, ctx->actor);
+	db_set_busy_quiet(ctx->db, 1);
 	v = db_version(ctx->db);
 	if (v < schema_latest()) {
 		cli_error("database %s is at schema %d, this ppgd needs %d; "

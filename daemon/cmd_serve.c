@@ -16,6 +16,9 @@ cmd_serve(struct ctx *ctx, int argc, char **argv)
 		log_set_time(1);
 	else if (argc != 1)
 		return cli_usage("serve [--log-time]");
-	rc = server_run(ctx->config_file, &ctx->cfg, cli_db(ctx));
+	/* The daemon logs a locked database (rate-limited); nobody else
+	 * would say it. */
+	db_set_busy_quiet(cli_db(ctx), 0);
+	rc = server_run(ctx->config_file, &ctx->cfg, ctx->db);
 	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }

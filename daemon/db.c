@@ -8,6 +8,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "ratelog.h"
 #include "schema.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -23,6 +24,7 @@ struct stmt_entry {
 struct db {
 	sqlite3 *h;
 	int strict; /* a busy statement at db_idle is fatal */
+	int busy_quiet; /* the caller reports a locked database itself */
 	double last_commit, failing_since; /* db_write_health */
 	char actor[64]; /* who acts, for audit rows that do not say */
 	struct stmt_entry *buckets[STMT_BUCKETS];
@@ -182,11 +184,14 @@ db_simple(struct db *db, const char *sql)
 
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		/* Busy is the caller's to report (the CLI says so once; the
-		 * daemon retries from a timer): no log line per attempt. */
+		/* A locked database: the CLI says so itself, once; the
+		 * daemon logs it at most once a second. */
 		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
 			log_warnx("database: %s: %s", sql,
 			          sqlite3_errmsg(db->h));
+		else if (!db->busy_quiet)
+			ratelog_warnx("database_busy", "database: %s: %s", sql,
+			              sqlite3_errmsg(db->h));
 		return -1;
 	}
 	return 0;
@@ -528,6 +533,12 @@ db_audit(struct db *db, const char *actor, const char *action,
 	db_bind_text(st, 4, object);
 	db_bind_text(st, 5, detail);
 	return db_done(db, st);
+}
+
+void
+db_set_busy_quiet(struct db *db, int quiet)
+{
+	db->busy_quiet = quiet;
 }
 
 void

@@ -77,6 +77,8 @@ int db_backup(struct db *, const char *file, char **cause);
 int64_t db_bytes(struct db *);
 /* Who acts on this connection from now on ("cli", "api:NAME"...). */
 void db_set_actor(struct db *, const char *actor);
+/* A locked database is reported by the caller (the CLI), not logged. */
+void db_set_busy_quiet(struct db *, int quiet);
 /* Record an audit row (no personal data in detail); actor NULL: the
  * connection's. */
 int db_audit(struct db *, const char *actor, const char *action,
