@@ -486,6 +486,25 @@ test_email_autoreply_once_a_day(void **state)
 	assert_int_equal(outbox_count(f), 2);
 }
 
+/* A shared address: the practice it was sent to decides whose it is. */
+static void
+test_email_shared_address_routed_by_to(void **state)
+{
+	struct fx *f = *state;
+	int64_t alice_b = member_add(f, 2, "Alice B", NULL, "alice@example.org");
+
+	email(f, "alice@example.org", "PPG <ppg@riverside.example>", "Pass",
+	      NULL, NULL, "hello A");
+	assert_int_equal(inbound_member(f), f->alice);
+	email(f, "alice@example.org", "ppg@hillview.example", "Pass", NULL,
+	      NULL, "hello B");
+	assert_int_equal(inbound_member(f), alice_b);
+	/* Sent to neither practice: two practices have her, so nobody. */
+	email(f, "alice@example.org", "someone@elsewhere.example", "Pass", NULL,
+	      NULL, "hello?");
+	assert_int_equal(inbound_member(f), 0);
+}
+
 /* ---- fault 5: early delivery receipts ------------------------------------ */
 
 static int64_t
@@ -637,6 +656,27 @@ test_session_states_checked(void **state)
 	db_close(db);
 }
 
+/* Notify: the receipt names our outbox row (reference) while it is still
+ * sending; it is applied when the send is recorded. */
+static void
+test_early_receipt_notify(void **state)
+{
+	struct fx *f = *state;
+	int64_t id = outbox_sending(f);
+	char body[256], *s;
+
+	snprintf(body, sizeof body,
+	         "{\"id\": \"7d1c0f5e-notify\", \"reference\": \"%lld\","
+	         " \"status\": \"delivered\", \"notification_type\": \"sms\"}",
+	         (long long)id);
+	assert_string_equal(apply(f, WH_NOTIFY_STATUS, body).disposition,
+	                    "receipt-parked");
+	record_sent(f, id, "7d1c0f5e-notify");
+	s = qtext(f->db, "SELECT state FROM outbox WHERE id=?1", id);
+	assert_string_equal(s, "delivered");
+	free(s);
+}
+
 int
 main(void)
 {
@@ -650,9 +690,11 @@ main(void)
 	    T(test_stop_request_not_reprompted),
 	    T(test_forged_email_unmatched),
 	    T(test_email_autoreply_once_a_day),
+	    T(test_email_shared_address_routed_by_to),
 	    T(test_early_receipt_kept),
 	    T(test_early_receipt_21610),
 	    T(test_early_receipt_interim_after_final),
+	    T(test_early_receipt_notify),
 	    cmocka_unit_test(test_session_states_checked),
 #undef T
 	};
