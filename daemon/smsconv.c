@@ -54,10 +54,10 @@ static const struct {
 	const char *word;
 	enum smsconv_keyword kw;
 } keywords[] = {
-    {"stop", KW_STOP},     {"stopall", KW_STOP}, {"stop all", KW_STOP},
-    {"unsubscribe", KW_STOP}, {"cancel", KW_STOP}, {"end", KW_STOP},
-    {"quit", KW_STOP},     {"optout", KW_STOP},  {"opt out", KW_STOP},
-    {"revoke", KW_STOP},   {"start", KW_START},  {"unstop", KW_START},
+    {"stop", KW_STOP},        {"stopall", KW_STOP}, {"stop all", KW_STOP},
+    {"unsubscribe", KW_STOP}, {"cancel", KW_STOP},  {"end", KW_STOP},
+    {"quit", KW_STOP},        {"optout", KW_STOP},  {"opt out", KW_STOP},
+    {"revoke", KW_STOP},      {"start", KW_START},  {"unstop", KW_START},
     {"help", KW_HELP},
 };
 
@@ -78,23 +78,30 @@ smsconv_keyword(const char *text)
 /* Phrases that ask to stop wherever they stand in a message (the words
  * padded with spaces, as in stop_words below). */
 static const char *const stop_phrases[] = {
-    " unsubscribe ",   " opt out ",       " optout ",
-    " opt me out ",    " stop texting ",  " stop sending ",
-    " stop messaging ", " stop contacting ", " stop texts ",
-    " stop these texts ", " stop the texts ", " stop text ",
-    " no more texts ", " no more text ",  " no more messages ",
-    " take me off ",   " remove me from ", " remove my number ",
-    " dont text me ",  " do not text me ", " dont contact me ",
-    " do not contact me ", " dont message me ", " do not message me ",
+    " unsubscribe ",      " opt out ",
+    " optout ",           " opt me out ",
+    " stop texting ",     " stop sending ",
+    " stop messaging ",   " stop contacting ",
+    " stop texts ",       " stop these texts ",
+    " stop the texts ",   " stop text ",
+    " no more texts ",    " no more text ",
+    " no more messages ", " take me off ",
+    " remove me from ",   " remove my number ",
+    " dont text me ",     " do not text me ",
+    " dont contact me ",  " do not contact me ",
+    " dont message me ",  " do not message me ",
     " revoke ",
 };
 
-/* Words that may follow a leading STOP and leave it a request to stop. */
+/* Words that may lead such a request ("end it", "cancel my ..." are not
+ * one), and words that may follow them and leave it a request to stop. */
+static const char *const stop_leaders =
+    " stop stopall unsubscribe optout revoke ";
 static const char *const stop_fillers =
     " please pls plz now thanks thank you thx it me all this that them"
     " texting texts text messages messaging sending ";
 
-/* 1 if the first word is a stop keyword and every other word a filler. */
+/* 1 if the first word is a stop leader and every other word a filler. */
 static int
 stop_words(const char *words)
 {
@@ -103,13 +110,9 @@ stop_words(const char *words)
 
 	for (w = strtok_r(copy, " ", &save); w != NULL && ok;
 	     w = strtok_r(NULL, " ", &save), first = 0, n++) {
-		if (first)
-			ok = smsconv_keyword(w) == KW_STOP;
-		else {
-			snprintf(pad, sizeof pad, " %s ", w);
-			ok = strlen(w) < sizeof pad - 2 &&
-			     strstr(stop_fillers, pad) != NULL;
-		}
+		snprintf(pad, sizeof pad, " %s ", w);
+		ok = strlen(w) < sizeof pad - 2 &&
+		     strstr(first ? stop_leaders : stop_fillers, pad) != NULL;
 	}
 	free(copy);
 	return ok && n > 1;
@@ -537,8 +540,7 @@ session_finish(struct db *db, const struct survey *s, struct session *ss,
 
 	db_bind_int(st, 1, ss->response_id);
 	db_bind_int(st, 2, now);
-	if (db_done(db, st) == -1 ||
-	    session_update(db, ss, SS_DONE, now) == -1)
+	if (db_done(db, st) == -1 || session_update(db, ss, SS_DONE, now) == -1)
 		return -1;
 	return say(db, w, "conversation", s->closing, r);
 }

@@ -32,8 +32,8 @@
 struct fx {
 	struct db *db;
 	struct config *cfg;
-	int64_t ann;  /* practice A, SHARED */
-	int64_t bea;  /* practice B, SHARED, newer */
+	int64_t ann;   /* practice A, SHARED */
+	int64_t bea;   /* practice B, SHARED, newer */
 	int64_t alice; /* practice A, email */
 	int64_t now;
 	int seq;
@@ -44,9 +44,10 @@ member_add(struct fx *f, int64_t practice, const char *name, const char *mobile,
            const char *email)
 {
 	sqlite3_stmt *st = db_stmt(
-	    f->db, "INSERT INTO members (practice_id, first_name, mobile, email,"
-	           " preferred_channel, joined_at, created_at, updated_at)"
-	           " VALUES (?1, ?2, ?3, ?4, 'sms', 0, 0, 0)");
+	    f->db,
+	    "INSERT INTO members (practice_id, first_name, mobile, email,"
+	    " preferred_channel, joined_at, created_at, updated_at)"
+	    " VALUES (?1, ?2, ?3, ?4, 'sms', 0, 0, 0)");
 
 	db_bind_int(st, 1, practice);
 	db_bind_text(st, 2, name);
@@ -297,6 +298,10 @@ test_stop_variants(void **state)
 	assert_true(smsconv_stop_request("take me off your list"));
 	assert_false(smsconv_stop_request("the staff never stop smiling"));
 	assert_false(smsconv_stop_request("5"));
+	assert_true(smsconv_stop_request("STOP NOW PLEASE!"));
+	assert_false(smsconv_stop_request("end it"));
+	assert_false(smsconv_stop_request("cancel my appointment"));
+	assert_false(smsconv_stop_request("stop the long waits"));
 }
 
 /* Load the FFT survey once; its id. */
@@ -306,8 +311,10 @@ survey_fft(struct fx *f)
 	struct survey *s = NULL;
 	char *errors = NULL, *def;
 	sqlite3_stmt *st;
-	int64_t id = q1(f->db, "SELECT coalesce(max(id), 0) FROM surveys"
-	                       " WHERE ?1", 1);
+	int64_t id = q1(f->db,
+	                "SELECT coalesce(max(id), 0) FROM surveys"
+	                " WHERE ?1",
+	                1);
 
 	if (id > 0)
 		return id;
@@ -473,16 +480,16 @@ test_email_autoreply_once_a_day(void **state)
 	assert_string_equal(o.disposition, "feedback");
 	assert_int_equal(inbound_member(f), f->alice);
 	assert_int_equal(outbox_count(f), 1);
-	o = email(f, "alice@example.org", "ppg@riverside.example", "Pass",
-	          NULL, NULL, "still urgent: chest pain");
+	o = email(f, "alice@example.org", "ppg@riverside.example", "Pass", NULL,
+	          NULL, "still urgent: chest pain");
 	assert_int_equal(inbound_member(f), f->alice);
 	assert_int_equal(outbox_count(f), 1);
 	f->now += 86400 + 1;
-	o = email(f, "alice@example.org", "ppg@riverside.example", "Pass",
-	          NULL, "auto-replied", "Out of office: urgent only");
+	o = email(f, "alice@example.org", "ppg@riverside.example", "Pass", NULL,
+	          "auto-replied", "Out of office: urgent only");
 	assert_int_equal(outbox_count(f), 0 + 1);
-	o = email(f, "alice@example.org", "ppg@riverside.example", "Pass",
-	          NULL, NULL, "urgent: chest pain");
+	o = email(f, "alice@example.org", "ppg@riverside.example", "Pass", NULL,
+	          NULL, "urgent: chest pain");
 	assert_int_equal(outbox_count(f), 2);
 }
 
@@ -491,7 +498,8 @@ static void
 test_email_shared_address_routed_by_to(void **state)
 {
 	struct fx *f = *state;
-	int64_t alice_b = member_add(f, 2, "Alice B", NULL, "alice@example.org");
+	int64_t alice_b =
+	    member_add(f, 2, "Alice B", NULL, "alice@example.org");
 
 	email(f, "alice@example.org", "PPG <ppg@riverside.example>", "Pass",
 	      NULL, NULL, "hello A");
@@ -566,8 +574,9 @@ test_early_receipt_kept(void **state)
 	s = qtext(f->db, "SELECT state FROM outbox WHERE id=?1", id);
 	assert_string_equal(s, "delivered");
 	free(s);
-	assert_int_equal(q1(f->db, "SELECT count(*) FROM receipts_parked"
-	                           " WHERE ?1",
+	assert_int_equal(q1(f->db,
+	                    "SELECT count(*) FROM receipts_parked"
+	                    " WHERE ?1",
 	                    1),
 	                 0);
 }
