@@ -30,6 +30,7 @@ struct who {
 	char *mobile;
 	char *practice_name;
 	char *practice_phone;
+	int opted_out; /* of SMS already */
 };
 
 /* The members a text can speak for: every one with the sender's number (at
@@ -199,8 +200,9 @@ static int
 who_load(struct db *db, int64_t member_id, struct who *w)
 {
 	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT m.practice_id, m.mobile, p.name, p.phone FROM members"
-	        " m JOIN practices p ON p.id = m.practice_id WHERE m.id=?1");
+	    db, "SELECT m.practice_id, m.mobile, p.name, p.phone,"
+	        " m.optout_sms_at IS NOT NULL FROM members m"
+	        " JOIN practices p ON p.id = m.practice_id WHERE m.id=?1");
 	int rv = -1;
 
 	db_bind_int(st, 1, member_id);
@@ -210,6 +212,7 @@ who_load(struct db *db, int64_t member_id, struct who *w)
 		w->mobile = col_dup(st, 1);
 		w->practice_name = col_dup(st, 2);
 		w->practice_phone = col_dup(st, 3);
+		w->opted_out = sqlite3_column_int(st, 4);
 		rv = 0;
 	}
 	sqlite3_reset(st);
@@ -499,17 +502,22 @@ keyword_start(struct db *db, const struct who *w, const struct ids *ids,
 	return n;
 }
 
-/* A message that asks to stop in words: flagged, and told how. */
+/* A message that asks to stop in words: flagged, and told how (unless
+ * already opted out: then no more texts at all). */
 static int
 stop_request(struct db *db, const struct who *w, struct smsconv_result *r)
 {
-	char *text = xasprintf("Reply STOP (just that word) to stop texts "
-	                       "from the patient group at %s. Someone from the "
-	                       "practice will also see your message.",
-	                       w->practice_name);
-	int rv = say(db, w, "transactional", text, r);
+	char *text;
+	int rv;
 
 	r->disposition = "stop-request";
+	if (w->opted_out)
+		return 0;
+	text = xasprintf("Reply STOP (just that word) to stop texts from the "
+	                 "patient group at %s. Someone from the practice will "
+	                 "also see your message.",
+	                 w->practice_name);
+	rv = say(db, w, "transactional", text, r);
 	free(text);
 	return rv;
 }

@@ -389,6 +389,7 @@ test_stop_request_not_reprompted(void **state)
 	struct fx *f = *state;
 	struct webhook_out o;
 	char *body;
+	int64_t n;
 
 	session_open(f, f->ann);
 	o = text(f, SHARED, NUM_A, "please stop texting me");
@@ -404,6 +405,14 @@ test_stop_request_not_reprompted(void **state)
 	assert_non_null(strstr(body, "Reply STOP"));
 	free(body);
 	assert_int_equal(optout_sms(f, f->ann), 0);
+	/* Once opted out, a sentence asking to stop gets no more texts. */
+	text(f, SHARED, NUM_B, "STOP");
+	n = q1(f->db, "SELECT count(*) FROM outbox WHERE ?1", 1);
+	assert_string_equal(
+	    text(f, SHARED, NUM_B, "please stop texting me").disposition,
+	    "stop-request");
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM outbox WHERE ?1", 1),
+	                 n);
 	assert_int_equal(q1(f->db,
 	                    "SELECT reprompts FROM sms_sessions WHERE"
 	                    " member_id=?1 AND state='open'"
