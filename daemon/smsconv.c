@@ -62,16 +62,24 @@ static const struct {
     {"help", KW_HELP},
 };
 
+/* The keyword that words (from textnorm_words) are, or KW_NONE. */
+static enum smsconv_keyword
+keyword_of(const char *words)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
+		if (strcmp(words, keywords[i].word) == 0)
+			return keywords[i].kw;
+	return KW_NONE;
+}
+
 enum smsconv_keyword
 smsconv_keyword(const char *text)
 {
 	char *t = textnorm_words(text != NULL ? text : "");
-	enum smsconv_keyword kw = KW_NONE;
-	size_t i;
+	enum smsconv_keyword kw = keyword_of(t);
 
-	for (i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
-		if (strcmp(t, keywords[i].word) == 0)
-			kw = keywords[i].kw;
 	free(t);
 	return kw;
 }
@@ -119,18 +127,27 @@ stop_words(const char *words)
 	return ok && n > 1;
 }
 
-int
-smsconv_stop_request(const char *text)
+/* 1 if words (from textnorm_words) ask to stop. */
+static int
+stop_request_of(const char *words)
 {
-	char *w = textnorm_words(text != NULL ? text : "");
-	char *padded = xasprintf(" %s ", w);
+	char *padded = xasprintf(" %s ", words);
 	size_t i;
-	int found = stop_words(w);
+	int found = stop_words(words);
 
 	for (i = 0; !found && i < sizeof stop_phrases / sizeof *stop_phrases;
 	     i++)
 		found = strstr(padded, stop_phrases[i]) != NULL;
 	free(padded);
+	return found;
+}
+
+int
+smsconv_stop_request(const char *text)
+{
+	char *w = textnorm_words(text != NULL ? text : "");
+	int found = stop_request_of(w);
+
 	free(w);
 	return found;
 }
@@ -640,13 +657,13 @@ handle_unmatched(struct db *db, const struct smsconv_msg *m, int64_t practice,
 
 /* A known member's message that is not a keyword. */
 static int
-handle_message(struct db *db, const struct smsconv_msg *m, struct session *ss,
-               int found, const struct who *w, int care,
+handle_message(struct db *db, const struct smsconv_msg *m, const char *words,
+               struct session *ss, int found, const struct who *w, int care,
                struct smsconv_result *r)
 {
 	if (care && say_care(db, w, r) == -1)
 		return -1;
-	if (smsconv_stop_request(m->text))
+	if (stop_request_of(words))
 		return stop_request(db, w, r);
 	if (!found) {
 		r->disposition = "feedback";
@@ -678,12 +695,14 @@ handle_keyword(struct db *db, const struct config *cfg, enum smsconv_keyword kw,
  * The practice comes first from the number the text was sent to; only then
  * the sender's number picks the members (at that practice). With a number
  * no practice owns alone, every member with the sender's number is in play.
+ * words: the text as textnorm_words() leaves it.
  */
-int
-smsconv_handle(struct db *db, const struct config *cfg,
-               const struct smsconv_msg *m, struct smsconv_result *r)
+static int
+handle_words(struct db *db, const struct config *cfg,
+             const struct smsconv_msg *m, const char *words,
+             struct smsconv_result *r)
 {
-	enum smsconv_keyword kw = smsconv_keyword(m->text);
+	enum smsconv_keyword kw = keyword_of(words);
 	int care = kw == KW_NONE &&
 	           smsconv_care(m->text, config_str(cfg, CFG_SMS_CARE_WORDS));
 	int64_t practice = practice_by_number(db, cfg, m->to);
@@ -692,7 +711,6 @@ smsconv_handle(struct db *db, const struct config *cfg,
 	struct ids ids;
 	int found, rv;
 
-	memset(r, 0, sizeof *r);
 	r->care_flag = care;
 	if (members_by_mobile(db, m->from, practice, &ids) == -1)
 		return -1;
@@ -710,8 +728,21 @@ smsconv_handle(struct db *db, const struct config *cfg,
 	if (kw != KW_NONE)
 		rv = handle_keyword(db, cfg, kw, &w, &ids, m->now, r);
 	else
-		rv = handle_message(db, m, &ss, found, &w, care, r);
+		rv = handle_message(db, m, words, &ss, found, &w, care, r);
 	who_clear(&w);
 	free(ids.v);
+	return rv;
+}
+
+int
+smsconv_handle(struct db *db, const struct config *cfg,
+               const struct smsconv_msg *m, struct smsconv_result *r)
+{
+	char *words = textnorm_words(m->text != NULL ? m->text : "");
+	int rv;
+
+	memset(r, 0, sizeof *r);
+	rv = handle_words(db, cfg, m, words, r);
+	free(words);
 	return rv;
 }
