@@ -502,6 +502,50 @@ test_email_autoreply_once_a_day(void **state)
 	assert_int_equal(outbox_count(f), 2);
 }
 
+/* A list or bulk message (headers in Mailgun's message-headers list) and
+ * another responder's auto-reply get no automatic reply either. */
+static void
+test_email_no_reply_to_lists_or_bounces(void **state)
+{
+	struct fx *f = *state;
+	struct form *fm = form_new();
+	char *enc;
+
+	form_add(fm, "token", "tok-list");
+	form_add(fm, "timestamp", "1");
+	form_add(fm, "signature", "x");
+	form_add(fm, "sender", "alice@example.org");
+	form_add(fm, "recipient", "ppg@riverside.example");
+	form_add(fm, "X-Mailgun-Spf", "Pass");
+	form_add(fm, "stripped-text", "urgent digest");
+	form_add(fm, "message-headers",
+	         "[[\"Subject\", \"Digest\"], [\"precedence\", \"bulk\"]]");
+	enc = form_encode(fm);
+	assert_string_equal(apply(f, WH_MAILGUN_EMAIL, enc).disposition,
+	                    "feedback");
+	free(enc);
+	form_free(fm);
+	assert_int_equal(outbox_count(f), 0);
+	fm = form_new();
+	form_add(fm, "token", "tok-x-autoreply");
+	form_add(fm, "timestamp", "1");
+	form_add(fm, "signature", "x");
+	form_add(fm, "sender", "alice@example.org");
+	form_add(fm, "recipient", "ppg@riverside.example");
+	form_add(fm, "X-Mailgun-Dkim-Check-Result", "Pass");
+	form_add(fm, "X-Autoreply", "yes");
+	form_add(fm, "stripped-text", "I am away. If urgent call 111");
+	enc = form_encode(fm);
+	apply(f, WH_MAILGUN_EMAIL, enc);
+	free(enc);
+	form_free(fm);
+	assert_int_equal(outbox_count(f), 0);
+	/* Auto-Submitted: no is a person. */
+	email(f, "alice@example.org", "ppg@riverside.example", "Pass", NULL,
+	      "no", "urgent: chest pain");
+	assert_int_equal(outbox_count(f), 1);
+}
+
 /* A shared address: the practice it was sent to decides whose it is. */
 static void
 test_email_shared_address_routed_by_to(void **state)
@@ -709,6 +753,7 @@ main(void)
 	    T(test_forged_email_unmatched),
 	    T(test_email_autoreply_once_a_day),
 	    T(test_email_shared_address_routed_by_to),
+	    T(test_email_no_reply_to_lists_or_bounces),
 	    T(test_early_receipt_kept),
 	    T(test_early_receipt_21610),
 	    T(test_early_receipt_interim_after_final),
