@@ -21,26 +21,26 @@ action_name(int out, int channels)
 
 /* Set or clear the opt-out columns; how many rows changed, or -1. */
 static int
-consent_write(struct db *db, int64_t member, int channels, int out,
-              int64_t now)
+consent_write(struct db *db, int64_t member, int channels, int out, int64_t now)
 {
 	sqlite3_stmt *st = db_stmt(
-	    db, out ? "UPDATE members SET"
-	              " optout_email_at=CASE WHEN ?2 & 1 THEN"
-	              "  coalesce(optout_email_at, ?3) ELSE optout_email_at END,"
-	              " optout_sms_at=CASE WHEN ?2 & 2 THEN"
-	              "  coalesce(optout_sms_at, ?3) ELSE optout_sms_at END,"
-	              " updated_at=?3 WHERE id=?1 AND erased_at IS NULL AND"
-	              " ((?2 & 1 AND optout_email_at IS NULL) OR"
-	              "  (?2 & 2 AND optout_sms_at IS NULL))"
-	            : "UPDATE members SET"
-	              " optout_email_at=CASE WHEN ?2 & 1 THEN NULL"
-	              "  ELSE optout_email_at END,"
-	              " optout_sms_at=CASE WHEN ?2 & 2 THEN NULL"
-	              "  ELSE optout_sms_at END,"
-	              " updated_at=?3 WHERE id=?1 AND erased_at IS NULL AND"
-	              " ((?2 & 1 AND optout_email_at IS NOT NULL) OR"
-	              "  (?2 & 2 AND optout_sms_at IS NOT NULL))");
+	    db,
+	    out ? "UPDATE members SET"
+	          " optout_email_at=CASE WHEN ?2 & 1 THEN"
+	          "  coalesce(optout_email_at, ?3) ELSE optout_email_at END,"
+	          " optout_sms_at=CASE WHEN ?2 & 2 THEN"
+	          "  coalesce(optout_sms_at, ?3) ELSE optout_sms_at END,"
+	          " updated_at=?3 WHERE id=?1 AND erased_at IS NULL AND"
+	          " ((?2 & 1 AND optout_email_at IS NULL) OR"
+	          "  (?2 & 2 AND optout_sms_at IS NULL))"
+	        : "UPDATE members SET"
+	          " optout_email_at=CASE WHEN ?2 & 1 THEN NULL"
+	          "  ELSE optout_email_at END,"
+	          " optout_sms_at=CASE WHEN ?2 & 2 THEN NULL"
+	          "  ELSE optout_sms_at END,"
+	          " updated_at=?3 WHERE id=?1 AND erased_at IS NULL AND"
+	          " ((?2 & 1 AND optout_email_at IS NOT NULL) OR"
+	          "  (?2 & 2 AND optout_sms_at IS NOT NULL))");
 
 	db_bind_int(st, 1, member);
 	db_bind_int(st, 2, channels);

@@ -90,7 +90,8 @@ receipt_apply(struct db *db, const struct receipt *rc, int64_t now,
 	if (rc->to == OB_SENT)
 		*disposition = id == 0 ? "receipt-unknown" : "receipt-interim";
 	else if (id == 0 || state == OB_SENDING || state == OB_PENDING) {
-		if (rc->provider_id == NULL || receipt_park(db, rc, id, now) == -1)
+		if (rc->provider_id == NULL ||
+		    receipt_park(db, rc, id, now) == -1)
 			return rc->provider_id == NULL ? 0 : -1;
 		*disposition = "receipt-parked";
 	} else if (state != OB_SENT)

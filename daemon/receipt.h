@@ -18,7 +18,7 @@
 struct receipt {
 	int64_t outbox_id;       /* by our id (Notify's reference), or 0 */
 	const char *provider_id; /* by the provider's id */
-	enum outbox_state to;    /* OB_DELIVERED or OB_FAILED; OB_SENT: interim */
+	enum outbox_state to; /* OB_DELIVERED or OB_FAILED; OB_SENT: interim */
 	const char *code, *text;
 };
 

@@ -9,9 +9,12 @@
 #include "sms_session.h"
 
 static const char *const states[] = {
-    [SS_OPEN] = "open",       [SS_DONE] = "done",
-    [SS_EXPIRED] = "expired", [SS_STOPPED] = "stopped",
-    [SS_SUPERSEDED] = "superseded", [SS_BROKEN] = "broken",
+    [SS_OPEN] = "open",
+    [SS_DONE] = "done",
+    [SS_EXPIRED] = "expired",
+    [SS_STOPPED] = "stopped",
+    [SS_SUPERSEDED] = "superseded",
+    [SS_BROKEN] = "broken",
 };
 #define NSTATES (sizeof states / sizeof states[0])
 

@@ -31,6 +31,7 @@ struct who {
 	char *mobile;
 	char *practice_name;
 	char *practice_phone;
+	int opted_out; /* of SMS already */
 };
 
 /* The members a text can speak for: every one with the sender's number (at
@@ -55,23 +56,31 @@ static const struct {
 	const char *word;
 	enum smsconv_keyword kw;
 } keywords[] = {
-    {"stop", KW_STOP},     {"stopall", KW_STOP}, {"stop all", KW_STOP},
-    {"unsubscribe", KW_STOP}, {"cancel", KW_STOP}, {"end", KW_STOP},
-    {"quit", KW_STOP},     {"optout", KW_STOP},  {"opt out", KW_STOP},
-    {"revoke", KW_STOP},   {"start", KW_START},  {"unstop", KW_START},
+    {"stop", KW_STOP},        {"stopall", KW_STOP}, {"stop all", KW_STOP},
+    {"unsubscribe", KW_STOP}, {"cancel", KW_STOP},  {"end", KW_STOP},
+    {"quit", KW_STOP},        {"optout", KW_STOP},  {"opt out", KW_STOP},
+    {"revoke", KW_STOP},      {"start", KW_START},  {"unstop", KW_START},
     {"help", KW_HELP},
 };
+
+/* The keyword that words (from textnorm_words) are, or KW_NONE. */
+static enum smsconv_keyword
+keyword_of(const char *words)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
+		if (strcmp(words, keywords[i].word) == 0)
+			return keywords[i].kw;
+	return KW_NONE;
+}
 
 enum smsconv_keyword
 smsconv_keyword(const char *text)
 {
 	char *t = textnorm_words(text != NULL ? text : "");
-	enum smsconv_keyword kw = KW_NONE;
-	size_t i;
+	enum smsconv_keyword kw = keyword_of(t);
 
-	for (i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
-		if (strcmp(t, keywords[i].word) == 0)
-			kw = keywords[i].kw;
 	free(t);
 	return kw;
 }
@@ -79,23 +88,30 @@ smsconv_keyword(const char *text)
 /* Phrases that ask to stop wherever they stand in a message (the words
  * padded with spaces, as in stop_words below). */
 static const char *const stop_phrases[] = {
-    " unsubscribe ",   " opt out ",       " optout ",
-    " opt me out ",    " stop texting ",  " stop sending ",
-    " stop messaging ", " stop contacting ", " stop texts ",
-    " stop these texts ", " stop the texts ", " stop text ",
-    " no more texts ", " no more text ",  " no more messages ",
-    " take me off ",   " remove me from ", " remove my number ",
-    " dont text me ",  " do not text me ", " dont contact me ",
-    " do not contact me ", " dont message me ", " do not message me ",
+    " unsubscribe ",      " opt out ",
+    " optout ",           " opt me out ",
+    " stop texting ",     " stop sending ",
+    " stop messaging ",   " stop contacting ",
+    " stop texts ",       " stop these texts ",
+    " stop the texts ",   " stop text ",
+    " no more texts ",    " no more text ",
+    " no more messages ", " take me off ",
+    " remove me from ",   " remove my number ",
+    " dont text me ",     " do not text me ",
+    " dont contact me ",  " do not contact me ",
+    " dont message me ",  " do not message me ",
     " revoke ",
 };
 
-/* Words that may follow a leading STOP and leave it a request to stop. */
+/* Words that may lead such a request ("end it", "cancel my ..." are not
+ * one), and words that may follow them and leave it a request to stop. */
+static const char *const stop_leaders =
+    " stop stopall unsubscribe optout revoke ";
 static const char *const stop_fillers =
     " please pls plz now thanks thank you thx it me all this that them"
     " texting texts text messages messaging sending ";
 
-/* 1 if the first word is a stop keyword and every other word a filler. */
+/* 1 if the first word is a stop leader and every other word a filler. */
 static int
 stop_words(const char *words)
 {
@@ -104,30 +120,35 @@ stop_words(const char *words)
 
 	for (w = strtok_r(copy, " ", &save); w != NULL && ok;
 	     w = strtok_r(NULL, " ", &save), first = 0, n++) {
-		if (first)
-			ok = smsconv_keyword(w) == KW_STOP;
-		else {
-			snprintf(pad, sizeof pad, " %s ", w);
-			ok = strlen(w) < sizeof pad - 2 &&
-			     strstr(stop_fillers, pad) != NULL;
-		}
+		snprintf(pad, sizeof pad, " %s ", w);
+		ok = strlen(w) < sizeof pad - 2 &&
+		     strstr(first ? stop_leaders : stop_fillers, pad) != NULL;
 	}
 	free(copy);
 	return ok && n > 1;
+}
+
+/* 1 if words (from textnorm_words) ask to stop. */
+static int
+stop_request_of(const char *words)
+{
+	char *padded = xasprintf(" %s ", words);
+	size_t i;
+	int found = stop_words(words);
+
+	for (i = 0; !found && i < sizeof stop_phrases / sizeof *stop_phrases;
+	     i++)
+		found = strstr(padded, stop_phrases[i]) != NULL;
+	free(padded);
+	return found;
 }
 
 int
 smsconv_stop_request(const char *text)
 {
 	char *w = textnorm_words(text != NULL ? text : "");
-	char *padded = xasprintf(" %s ", w);
-	size_t i;
-	int found = stop_words(w);
+	int found = stop_request_of(w);
 
-	for (i = 0; !found && i < sizeof stop_phrases / sizeof *stop_phrases;
-	     i++)
-		found = strstr(padded, stop_phrases[i]) != NULL;
-	free(padded);
 	free(w);
 	return found;
 }
@@ -154,8 +175,9 @@ static int
 who_load(struct db *db, int64_t member_id, struct who *w)
 {
 	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT m.practice_id, m.mobile, p.name, p.phone FROM members"
-	        " m JOIN practices p ON p.id = m.practice_id WHERE m.id=?1");
+	    db, "SELECT m.practice_id, m.mobile, p.name, p.phone,"
+	        " m.optout_sms_at IS NOT NULL FROM members m"
+	        " JOIN practices p ON p.id = m.practice_id WHERE m.id=?1");
 	int rv = -1;
 
 	db_bind_int(st, 1, member_id);
@@ -165,6 +187,7 @@ who_load(struct db *db, int64_t member_id, struct who *w)
 		w->mobile = col_dup(st, 1);
 		w->practice_name = col_dup(st, 2);
 		w->practice_phone = col_dup(st, 3);
+		w->opted_out = sqlite3_column_int(st, 4);
 		rv = 0;
 	}
 	sqlite3_reset(st);
@@ -438,17 +461,22 @@ keyword_start(struct db *db, const struct who *w, const struct ids *ids,
 	return n;
 }
 
-/* A message that asks to stop in words: flagged, and told how. */
+/* A message that asks to stop in words: flagged, and told how (unless
+ * already opted out: then no more texts at all). */
 static int
 stop_request(struct db *db, const struct who *w, struct smsconv_result *r)
 {
-	char *text = xasprintf("Reply STOP (just that word) to stop texts "
-	                       "from the patient group at %s. Someone from the "
-	                       "practice will also see your message.",
-	                       w->practice_name);
-	int rv = say(db, w, "transactional", text, r);
+	char *text;
+	int rv;
 
 	r->disposition = "stop-request";
+	if (w->opted_out)
+		return 0;
+	text = xasprintf("Reply STOP (just that word) to stop texts from the "
+	                 "patient group at %s. Someone from the practice will "
+	                 "also see your message.",
+	                 w->practice_name);
+	rv = say(db, w, "transactional", text, r);
 	free(text);
 	return rv;
 }
@@ -479,8 +507,7 @@ session_finish(struct db *db, const struct survey *s, struct session *ss,
 
 	db_bind_int(st, 1, ss->response_id);
 	db_bind_int(st, 2, now);
-	if (db_done(db, st) == -1 ||
-	    session_update(db, ss, SS_DONE, now) == -1)
+	if (db_done(db, st) == -1 || session_update(db, ss, SS_DONE, now) == -1)
 		return -1;
 	return say(db, w, "conversation", s->closing, r);
 }
@@ -568,10 +595,11 @@ handle_unmatched(struct db *db, const struct smsconv_msg *m, int64_t practice,
 
 /* A known member's message that is not a keyword. */
 static int
-handle_message(struct db *db, const struct smsconv_msg *m, struct session *ss,
-               int found, const struct who *w, struct smsconv_result *r)
+handle_message(struct db *db, const struct smsconv_msg *m, const char *words,
+               struct session *ss, int found, const struct who *w,
+               struct smsconv_result *r)
 {
-	if (smsconv_stop_request(m->text))
+	if (stop_request_of(words))
 		return stop_request(db, w, r);
 	if (!found) {
 		r->disposition = "feedback";
@@ -603,20 +631,22 @@ handle_keyword(struct db *db, const struct config *cfg, enum smsconv_keyword kw,
  * The practice comes first from the number the text was sent to; only then
  * the sender's number picks the members (at that practice). With a number
  * no practice owns alone, every member with the sender's number is in play.
+ * words: the text as textnorm_words() leaves it.
  */
-int
-smsconv_handle(struct db *db, const struct config *cfg,
-               const struct smsconv_msg *m, struct smsconv_result *r)
+static int
+handle_words(struct db *db, const struct config *cfg,
+             const struct smsconv_msg *m, const char *words,
+             struct smsconv_result *r)
 {
-	enum smsconv_keyword kw = smsconv_keyword(m->text);
+	enum smsconv_keyword kw = keyword_of(words);
 	int64_t practice = practice_by_number(db, cfg, m->to);
 	struct session ss = {0};
 	struct who w = {0};
 	struct ids ids;
 	int found, rv;
 
-	memset(r, 0, sizeof *r);
-	/* Any message but a keyword, survey answers too, is read for care. */
+	/* Any message but a keyword, survey answers too, is read for care
+	 * (the caller raises the alert and answers). */
 	if (kw == KW_NONE)
 		r->care_flag = care_classify(config_care(cfg), m->text, &r->care);
 	if (members_by_mobile(db, m->from, practice, &ids) == -1)
@@ -635,8 +665,21 @@ smsconv_handle(struct db *db, const struct config *cfg,
 	if (kw != KW_NONE)
 		rv = handle_keyword(db, cfg, kw, &w, &ids, m->now, r);
 	else
-		rv = handle_message(db, m, &ss, found, &w, r);
+		rv = handle_message(db, m, words, &ss, found, &w, r);
 	who_clear(&w);
 	free(ids.v);
+	return rv;
+}
+
+int
+smsconv_handle(struct db *db, const struct config *cfg,
+               const struct smsconv_msg *m, struct smsconv_result *r)
+{
+	char *words = textnorm_words(m->text != NULL ? m->text : "");
+	int rv;
+
+	memset(r, 0, sizeof *r);
+	rv = handle_words(db, cfg, m, words, r);
+	free(words);
 	return rv;
 }

@@ -594,7 +594,8 @@ email_header(const struct webhook_in *in, const char *name)
 		return xstrdup(v);
 	if (list == NULL || (j = json_loads(list, 0, NULL)) == NULL)
 		return NULL;
-	json_array_foreach(j, i, pair) {
+	json_array_foreach(j, i, pair)
+	{
 		k = json_string_value(json_array_get(pair, 0));
 		val = json_string_value(json_array_get(pair, 1));
 		if (k != NULL && val != NULL && strcasecmp(k, name) == 0) {
@@ -620,7 +621,8 @@ header_is(const struct webhook_in *in, const char *name, const char *words)
 	list = xstrdup(words);
 	for (w = strtok_r(list, ",", &save); w != NULL && !yes;
 	     w = strtok_r(NULL, ",", &save))
-		yes = *w == '*' ? *t != '\0' : strncasecmp(t, w, strlen(w)) == 0;
+		yes =
+		    *w == '*' ? *t != '\0' : strncasecmp(t, w, strlen(w)) == 0;
 	free(list);
 	free(v);
 	return yes;
@@ -681,10 +683,10 @@ practice_by_address(struct db *db, const char *rcpt)
 static int64_t
 member_by_sender(struct db *db, const char *email, int64_t practice)
 {
-	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT id, practice_id FROM members WHERE email=?1 AND"
-	        " erased_at IS NULL AND (?2 = 0 OR practice_id=?2)"
-	        " ORDER BY id DESC");
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT id, practice_id FROM members WHERE email=?1 AND"
+	                " erased_at IS NULL AND (?2 = 0 OR practice_id=?2)"
+	                " ORDER BY id DESC");
 	int64_t member = 0, first_practice = 0;
 
 	db_bind_text(st, 1, email);

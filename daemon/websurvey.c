@@ -34,7 +34,7 @@
 struct stoken {
 	int64_t id, member_id, campaign_id, survey_id, practice_id;
 	int64_t expires_at, used_at;
-	int64_t run_id; /* the invitation's run: its reminders' tokens share it */
+	int64_t run_id; /* the invitation's run, shared by its reminders */
 };
 
 /* One question's submitted value and error, for re-rendering. */

@@ -32,8 +32,8 @@
 struct fx {
 	struct db *db;
 	struct config *cfg;
-	int64_t ann;  /* practice A, SHARED */
-	int64_t bea;  /* practice B, SHARED, newer */
+	int64_t ann;   /* practice A, SHARED */
+	int64_t bea;   /* practice B, SHARED, newer */
 	int64_t alice; /* practice A, email */
 	int64_t now;
 	int seq;
@@ -44,9 +44,10 @@ member_add(struct fx *f, int64_t practice, const char *name, const char *mobile,
            const char *email)
 {
 	sqlite3_stmt *st = db_stmt(
-	    f->db, "INSERT INTO members (practice_id, first_name, mobile, email,"
-	           " preferred_channel, joined_at, created_at, updated_at)"
-	           " VALUES (?1, ?2, ?3, ?4, 'sms', 0, 0, 0)");
+	    f->db,
+	    "INSERT INTO members (practice_id, first_name, mobile, email,"
+	    " preferred_channel, joined_at, created_at, updated_at)"
+	    " VALUES (?1, ?2, ?3, ?4, 'sms', 0, 0, 0)");
 
 	db_bind_int(st, 1, practice);
 	db_bind_text(st, 2, name);
@@ -297,6 +298,10 @@ test_stop_variants(void **state)
 	assert_true(smsconv_stop_request("take me off your list"));
 	assert_false(smsconv_stop_request("the staff never stop smiling"));
 	assert_false(smsconv_stop_request("5"));
+	assert_true(smsconv_stop_request("STOP NOW PLEASE!"));
+	assert_false(smsconv_stop_request("end it"));
+	assert_false(smsconv_stop_request("cancel my appointment"));
+	assert_false(smsconv_stop_request("stop the long waits"));
 }
 
 /* Load the FFT survey once; its id. */
@@ -306,8 +311,10 @@ survey_fft(struct fx *f)
 	struct survey *s = NULL;
 	char *errors = NULL, *def;
 	sqlite3_stmt *st;
-	int64_t id = q1(f->db, "SELECT coalesce(max(id), 0) FROM surveys"
-	                       " WHERE ?1", 1);
+	int64_t id = q1(f->db,
+	                "SELECT coalesce(max(id), 0) FROM surveys"
+	                " WHERE ?1",
+	                1);
 
 	if (id > 0)
 		return id;
@@ -382,6 +389,7 @@ test_stop_request_not_reprompted(void **state)
 	struct fx *f = *state;
 	struct webhook_out o;
 	char *body;
+	int64_t n;
 
 	session_open(f, f->ann);
 	o = text(f, SHARED, NUM_A, "please stop texting me");
@@ -397,6 +405,14 @@ test_stop_request_not_reprompted(void **state)
 	assert_non_null(strstr(body, "Reply STOP"));
 	free(body);
 	assert_int_equal(optout_sms(f, f->ann), 0);
+	/* Once opted out, a sentence asking to stop gets no more texts. */
+	text(f, SHARED, NUM_B, "STOP");
+	n = q1(f->db, "SELECT count(*) FROM outbox WHERE ?1", 1);
+	assert_string_equal(
+	    text(f, SHARED, NUM_B, "please stop texting me").disposition,
+	    "stop-request");
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM outbox WHERE ?1", 1),
+	                 n);
 	assert_int_equal(q1(f->db,
 	                    "SELECT reprompts FROM sms_sessions WHERE"
 	                    " member_id=?1 AND state='open'"
@@ -473,17 +489,81 @@ test_email_autoreply_once_a_day(void **state)
 	assert_string_equal(o.disposition, "feedback");
 	assert_int_equal(inbound_member(f), f->alice);
 	assert_int_equal(outbox_count(f), 1);
-	o = email(f, "alice@example.org", "ppg@riverside.example", "Pass",
-	          NULL, NULL, "still urgent: chest pain");
+	o = email(f, "alice@example.org", "ppg@riverside.example", "Pass", NULL,
+	          NULL, "still urgent: chest pain");
 	assert_int_equal(inbound_member(f), f->alice);
 	assert_int_equal(outbox_count(f), 1);
 	f->now += 86400 + 1;
-	o = email(f, "alice@example.org", "ppg@riverside.example", "Pass",
-	          NULL, "auto-replied", "Out of office: urgent only");
+	o = email(f, "alice@example.org", "ppg@riverside.example", "Pass", NULL,
+	          "auto-replied", "Out of office: urgent only");
 	assert_int_equal(outbox_count(f), 0 + 1);
-	o = email(f, "alice@example.org", "ppg@riverside.example", "Pass",
-	          NULL, NULL, "urgent: chest pain");
+	o = email(f, "alice@example.org", "ppg@riverside.example", "Pass", NULL,
+	          NULL, "urgent: chest pain");
 	assert_int_equal(outbox_count(f), 2);
+}
+
+/* A list or bulk message (headers in Mailgun's message-headers list) and
+ * another responder's auto-reply get no automatic reply either. */
+static void
+test_email_no_reply_to_lists_or_bounces(void **state)
+{
+	struct fx *f = *state;
+	struct form *fm = form_new();
+	char *enc;
+
+	form_add(fm, "token", "tok-list");
+	form_add(fm, "timestamp", "1");
+	form_add(fm, "signature", "x");
+	form_add(fm, "sender", "alice@example.org");
+	form_add(fm, "recipient", "ppg@riverside.example");
+	form_add(fm, "X-Mailgun-Spf", "Pass");
+	form_add(fm, "stripped-text", "urgent digest");
+	form_add(fm, "message-headers",
+	         "[[\"Subject\", \"Digest\"], [\"precedence\", \"bulk\"]]");
+	enc = form_encode(fm);
+	assert_string_equal(apply(f, WH_MAILGUN_EMAIL, enc).disposition,
+	                    "feedback");
+	free(enc);
+	form_free(fm);
+	assert_int_equal(outbox_count(f), 0);
+	fm = form_new();
+	form_add(fm, "token", "tok-x-autoreply");
+	form_add(fm, "timestamp", "1");
+	form_add(fm, "signature", "x");
+	form_add(fm, "sender", "alice@example.org");
+	form_add(fm, "recipient", "ppg@riverside.example");
+	form_add(fm, "X-Mailgun-Dkim-Check-Result", "Pass");
+	form_add(fm, "X-Autoreply", "yes");
+	form_add(fm, "stripped-text", "I am away. If urgent call 111");
+	enc = form_encode(fm);
+	apply(f, WH_MAILGUN_EMAIL, enc);
+	free(enc);
+	form_free(fm);
+	assert_int_equal(outbox_count(f), 0);
+	/* Auto-Submitted: no is a person. */
+	email(f, "alice@example.org", "ppg@riverside.example", "Pass", NULL,
+	      "no", "urgent: chest pain");
+	assert_int_equal(outbox_count(f), 1);
+}
+
+/* A shared address: the practice it was sent to decides whose it is. */
+static void
+test_email_shared_address_routed_by_to(void **state)
+{
+	struct fx *f = *state;
+	int64_t alice_b =
+	    member_add(f, 2, "Alice B", NULL, "alice@example.org");
+
+	email(f, "alice@example.org", "PPG <ppg@riverside.example>", "Pass",
+	      NULL, NULL, "hello A");
+	assert_int_equal(inbound_member(f), f->alice);
+	email(f, "alice@example.org", "ppg@hillview.example", "Pass", NULL,
+	      NULL, "hello B");
+	assert_int_equal(inbound_member(f), alice_b);
+	/* Sent to neither practice: two practices have her, so nobody. */
+	email(f, "alice@example.org", "someone@elsewhere.example", "Pass", NULL,
+	      NULL, "hello?");
+	assert_int_equal(inbound_member(f), 0);
 }
 
 /* ---- fault 5: early delivery receipts ------------------------------------ */
@@ -547,8 +627,9 @@ test_early_receipt_kept(void **state)
 	s = qtext(f->db, "SELECT state FROM outbox WHERE id=?1", id);
 	assert_string_equal(s, "delivered");
 	free(s);
-	assert_int_equal(q1(f->db, "SELECT count(*) FROM receipts_parked"
-	                           " WHERE ?1",
+	assert_int_equal(q1(f->db,
+	                    "SELECT count(*) FROM receipts_parked"
+	                    " WHERE ?1",
 	                    1),
 	                 0);
 }
@@ -637,6 +718,27 @@ test_session_states_checked(void **state)
 	db_close(db);
 }
 
+/* Notify: the receipt names our outbox row (reference) while it is still
+ * sending; it is applied when the send is recorded. */
+static void
+test_early_receipt_notify(void **state)
+{
+	struct fx *f = *state;
+	int64_t id = outbox_sending(f);
+	char body[256], *s;
+
+	snprintf(body, sizeof body,
+	         "{\"id\": \"7d1c0f5e-notify\", \"reference\": \"%lld\","
+	         " \"status\": \"delivered\", \"notification_type\": \"sms\"}",
+	         (long long)id);
+	assert_string_equal(apply(f, WH_NOTIFY_STATUS, body).disposition,
+	                    "receipt-parked");
+	record_sent(f, id, "7d1c0f5e-notify");
+	s = qtext(f->db, "SELECT state FROM outbox WHERE id=?1", id);
+	assert_string_equal(s, "delivered");
+	free(s);
+}
+
 int
 main(void)
 {
@@ -650,9 +752,12 @@ main(void)
 	    T(test_stop_request_not_reprompted),
 	    T(test_forged_email_unmatched),
 	    T(test_email_autoreply_once_a_day),
+	    T(test_email_shared_address_routed_by_to),
+	    T(test_email_no_reply_to_lists_or_bounces),
 	    T(test_early_receipt_kept),
 	    T(test_early_receipt_21610),
 	    T(test_early_receipt_interim_after_final),
+	    T(test_early_receipt_notify),
 	    cmocka_unit_test(test_session_states_checked),
 #undef T
 	};

@@ -39,8 +39,28 @@ def _keep_id(fn, key):
     return wrapper
 
 
+# While set to (url, token), the stub posts a signed "delivered" status
+# callback for each message to that daemon before it answers the send: the
+# receipt reaches ppgd while the row is still `sending`.
+_early = {"to": None, "answers": []}
+
+
+def _early_receipt(fn):
+    def wrapper(self, *args):
+        status, obj = fn(self, *args)
+        if _early["to"] is not None:
+            url, token = _early["to"]
+            params = {"MessageSid": obj["sid"], "MessageStatus": "delivered",
+                      "AccountSid": obj["account_sid"]}
+            st, _, _ = t.http_post(url, params, headers={
+                "X-Twilio-Signature": t.twilio_sign(url, params, token)})
+            _early["answers"].append(st)
+        return status, obj
+    return wrapper
+
+
 smsstub.StubHandler.handle = _counting_handle
-smsstub.StubHandler._twilio_ok = _keep_id(_twilio_ok, "sid")
+smsstub.StubHandler._twilio_ok = _early_receipt(_keep_id(_twilio_ok, "sid"))
 smsstub.StubHandler._notify_ok = _keep_id(_notify_ok, "id")
 
 
@@ -252,6 +272,28 @@ def twilio_21610(env, stub, ob):
     stub.set_mode("ok")
 
 
+def twilio_early_receipt(env, stub, ob):
+    """A delivery receipt that beats the answer to the send is kept and
+    applied once the send is recorded."""
+    stub.set_mode("ok")
+    _early["to"] = (env.url + "/webhooks/twilio/status", stub.twilio_token)
+    try:
+        oid = ob.add(8, "+447700900107", "Hello early receipt")
+        r = ob.wait(oid, ("delivered", "failed"), timeout=10)
+    finally:
+        _early["to"] = None
+    t.check_eq(_early["answers"], [200], "early receipt: acknowledged")
+    t.check(r is not None and r["state"] == "delivered",
+            "early receipt: the row ends delivered (%r)" % (r and r["state"],))
+    with ob._conn() as c:
+        disp = c.execute("SELECT disposition FROM inbound WHERE"
+                         " provider='twilio-status' ORDER BY id DESC"
+                         " LIMIT 1").fetchone()
+        parked = c.execute("SELECT count(*) FROM receipts_parked").fetchone()[0]
+    t.check_eq(disp and disp[0], "receipt-parked", "early receipt: parked first")
+    t.check_eq(parked, 0, "early receipt: nothing left parked")
+
+
 def test_twilio():
     stub = smsstub.SmsStub().start()
     try:
@@ -259,7 +301,7 @@ def test_twilio():
             "sms": {"transport": "twilio"},
             "twilio": {"api_base": stub.url, "account_sid": stub.twilio_sid,
                        "auth_token_file": None},
-        }, members=8)
+        }, members=9)
         env.write_config({"twilio": {"auth_token_file": env.write_secret(
             "twilio", stub.twilio_token)}})
         with env.serve() as d:
@@ -271,6 +313,7 @@ def test_twilio():
             twilio_stall(env, stub, ob)
             twilio_keepalive(env, stub, ob)
             twilio_21610(env, stub, ob)
+            twilio_early_receipt(env, stub, ob)
             t.check_eq(d.stop(), 0, "twilio: ppgd stops cleanly")
     finally:
         stub.stop()
