@@ -81,5 +81,6 @@ int cmd_practice_profile(struct ctx *, int, char **);
 int cmd_inbox(struct ctx *, int, char **);
 int cmd_comments(struct ctx *, int, char **);
 int cmd_evidence(struct ctx *, int, char **);
+int cmd_user(struct ctx *, int, char **);
 
 #endif

@@ -10,6 +10,7 @@
 #include "api.h"
 #include "buf.h"
 #include "campaign.h"
+#include "admin.h"
 #include "cli.h"
 #include "framework.h"
 #include "log.h"
@@ -200,8 +201,10 @@ cmd_check_config(struct ctx *ctx, int argc, char **argv)
 	}
 	if (config_load(ctx->config_file, &cfg, &errors) == -1)
 		return check_config_failed(errors, json);
-	/* What only start-up would otherwise find: the API's tokens. */
-	if (api_configure(cfg, &api_addr, &cause) == -1) {
+	/* What only start-up would otherwise find: the API's tokens, the
+	 * admin's address. */
+	if (api_configure(cfg, &api_addr, &cause) == -1 ||
+	    admin_configure(cfg, &api_addr, &cause) == -1) {
 		errors = xasprintf(
 		    "%s: %s\n", ctx->config_file ? ctx->config_file : "config",
 		    cause);
