@@ -636,11 +636,15 @@ tags_html(struct html *h, const json_t *r, int internal)
 	{
 		const char *cells[2];
 
+		char *tag = publish_value(
+		    "tag", json_string_value(json_object_get(t, "tag")));
+
 		n = publish_count(jl(t, "members"), internal);
-		cells[0] = json_string_value(json_object_get(t, "tag"));
+		cells[0] = tag;
 		cells[1] = n;
 		html_table_row(h, cells, 2);
 		free(n);
+		free(tag);
 	}
 	html_table_end(h);
 }

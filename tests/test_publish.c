@@ -82,6 +82,12 @@ test_labels_and_dates(void **state)
 	s = publish_value("age_band", "85+");
 	assert_string_equal(s, "85 and over");
 	free(s);
+	s = publish_value("tag", "mental-health");
+	assert_string_equal(s, "Mental health");
+	free(s);
+	s = publish_value("tag", "Already Fine");
+	assert_string_equal(s, "Already Fine");
+	free(s);
 	s = publish_value("sex", "prefer-not-to-say");
 	assert_string_equal(s, "Prefer not to say");
 	free(s);

@@ -679,7 +679,7 @@ test_representation_published(void **state)
 	assert_non_null(strstr(staff, "not for publication"));
 	assert_non_null(strstr(staff, "age_band=16-24"));
 	/* The tag of 3 carers. */
-	assert_non_null(strstr(pub, "<th scope=\"row\">carer</th>"
+	assert_non_null(strstr(pub, "<th scope=\"row\">Carer</th>"
 	                            "<td class=\"n\">&lt;5</td>"));
 	assert_int_equal(annual_report(db, "P1", 2025, 0, &r, &cause), 0);
 	annual = annual_html(r, 0, NULL);

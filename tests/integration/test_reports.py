@@ -272,12 +272,49 @@ def test_results(env):
     rc, out, err = env.ppgd("results", "fft", "--json", "--internal")
     t.check_eq(rc, 2, "--internal is for --html only")
 
+    test_named_survey(env, db)
     test_over_time(env, db)
 
     rc, out, err = env.ppgd("results", "nosuch")
     t.check_eq(rc, 1, "unknown survey exits 1")
     rc, out, err = env.ppgd("results", "fft", "--by", "height")
     t.check_eq(rc, 2, "a bad --by is a usage error")
+
+
+def test_named_survey(env, db):
+    """A survey that is not anonymous: the staff view names the member; the
+    published page never does, and the comment is masked."""
+    named = dict(SURVEY, slug="named", anonymous=False,
+                 questions=[SURVEY["questions"][2]])
+    c = sqlite3.connect(db)
+    c.execute("INSERT INTO surveys (id, slug, version, title, anonymous,"
+              " definition, hash, loaded_at) VALUES (2, 'named', 1, 'Named',"
+              " 0, ?, 'y', 0)", (json.dumps(named),))
+    cur = c.execute("INSERT INTO responses (survey_id, practice_id,"
+                    " member_id, channel, started_at) VALUES (2, 1, 1, 'web',"
+                    " ?)", (T0,))
+    c.execute("INSERT INTO answers VALUES (?, 'good', ?, NULL)",
+              (cur.lastrowid, "Member0 here: call 07700 900123 or "
+               "m0@example.org; Dr Patel was rude"))
+    c.commit()
+    c.close()
+    rc, lst, err = env.ppgd_json("comments", "list", "named")
+    t.check(rc == 0 and lst and lst[0]["text"] ==
+            "[removed] here: call [removed] or [removed]; Dr [removed] was rude",
+            "comment masked before anyone looks (%r)" % lst)
+    if lst:
+        env.ppgd("comments", "approve", str(lst[0]["id"]))
+    html = env.path("named.html")
+    rc, out, err = env.ppgd("results", "named", "--html", html)
+    root, text = check_published(html, "named survey page", db)
+    t.check("Member0" not in text and "07700" not in text
+            and "Dr [removed] was rude" in text,
+            "published: the moderated text, no member")
+    internal = env.path("named-internal.html")
+    rc, out, err = env.ppgd("results", "named", "--html", internal,
+                            "--internal")
+    root, text = check_internal(internal, "named survey, staff view")
+    t.check("Member0" in text, "the staff view names the member")
 
 
 def test_over_time(env, db):
