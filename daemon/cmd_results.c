@@ -565,6 +565,26 @@ html_comments(struct html *h, const json_t *q)
 	html_table_end(h);
 }
 
+/*
+ * The FFT scores as published: a score resting on a suppressed answer
+ * count would give that count away, so it is not shown. Caller frees.
+ */
+static void
+fft_scores(const json_t *q, int internal, char **pos, char **neg)
+{
+	const json_t *fft = json_object_get(q, "fft");
+	size_t n = json_array_size(json_object_get(q, "options"));
+	long counts[6] = {0};
+	unsigned char fl[6] = {0};
+
+	if (n == 6)
+		option_flags(q, internal, counts, fl, 6);
+	*pos = fl[0] || fl[1] ? xstrdup("not shown")
+	                      : jfmt(fft, "positive", "%");
+	*neg = fl[3] || fl[4] ? xstrdup("not shown")
+	                      : jfmt(fft, "negative", "%");
+}
+
 static void
 html_question(struct html *h, const json_t *q, int internal)
 {
@@ -582,14 +602,18 @@ html_question(struct html *h, const json_t *q, int internal)
 	if (json_array_size(json_object_get(q, "options")) > 0)
 		html_options(h, q, internal);
 	if (fft != NULL && !small) {
-		a = jfmt(fft, "positive", "%");
-		b = jfmt(fft, "negative", "%");
+		fft_scores(q, internal, &a, &b);
 		line =
-		    xasprintf("Friends and Family Test: %s positive (Very good "
-		              "or Good), %s negative (Poor or Very poor), out "
-		              "of all answers including Neither good nor poor "
-		              "and Don't know.",
-		              a, b);
+		    xasprintf("Friends and Family Test, out of all answers "
+		              "including Neither good nor poor and Don't know: "
+		              "positive (Very good or Good) %s; negative (Poor "
+		              "or Very poor) %s.%s",
+		              a, b,
+		              strcmp(a, "not shown") == 0 ||
+		                      strcmp(b, "not shown") == 0
+		                  ? " A score not shown would reveal a count "
+		                    "under 5."
+		                  : "");
 		html_elem(h, "p", line);
 		free(line);
 		free(a);
@@ -746,26 +770,46 @@ trend_cell(const json_t *cur, const json_t *prev, int internal)
 	return out;
 }
 
+/* The FFT score of a period and of the one before, as published. */
+static char *
+trend_fft_cell(const json_t *cq, const json_t *pq, int internal)
+{
+	char *a = !internal && publish_small(ji(cq, "respondents"))
+	              ? xstrdup("-")
+	              : jfmt(cq, "fft_positive", "%"),
+	     *b = pq == NULL || (!internal && publish_small(ji(pq, "respondents")))
+	              ? xstrdup("-")
+	              : jfmt(pq, "fft_positive", "%"),
+	     *out = xasprintf("%s (previous %s)", a, b);
+
+	free(a);
+	free(b);
+	return out;
+}
+
 static void
 trend_html_question(struct html *h, const json_t *r, const json_t *qd,
                     size_t k, int internal)
 {
 	const json_t *opts = json_object_get(qd, "options"), *p, *prev, *cq,
 	             *pq;
-	size_t n = json_array_size(opts), i, j;
-	const char **heads = xcalloc(n + 3, sizeof *heads);
-	char **cells = xcalloc(n + 3, sizeof *cells), *cap;
+	int fft = strcmp(js(qd, "type"), "fft") == 0;
+	size_t n = json_array_size(opts), i, j, nc = n + 3 + (size_t)fft;
+	const char **heads = xcalloc(nc, sizeof *heads);
+	char **cells = xcalloc(nc, sizeof *cells), *cap;
 
 	heads[0] = "Period";
 	heads[1] = "Respondents";
 	heads[2] = "Previous period";
 	for (j = 0; j < n; j++)
 		heads[j + 3] = json_string_value(json_array_get(opts, j));
+	if (fft)
+		heads[n + 3] = "Positive (Very good or Good)";
 	cap = xasprintf("%s: percent of respondents per period, with the "
 	                "period before",
 	                js(qd, "text"));
 	html_elem(h, "h2", js(qd, "text"));
-	html_table_begin(h, cap, heads, n + 3);
+	html_table_begin(h, cap, heads, nc);
 	json_array_foreach(json_object_get(r, "periods"), i, p)
 	{
 		prev = json_object_get(p, "previous");
@@ -778,8 +822,10 @@ trend_html_question(struct html *h, const json_t *r, const json_t *qd,
 			cells[j + 3] = trend_cell(period_option(p, k, j),
 			                          period_option(prev, k, j),
 			                          internal);
-		html_table_row(h, (const char *const *)cells, n + 3);
-		for (j = 0; j < n + 3; j++)
+		if (fft)
+			cells[n + 3] = trend_fft_cell(cq, pq, internal);
+		html_table_row(h, (const char *const *)cells, nc);
+		for (j = 0; j < nc; j++)
 			free(cells[j]);
 	}
 	html_table_end(h);

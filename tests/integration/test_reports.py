@@ -249,6 +249,10 @@ def test_results(env):
                 "the practice name in the title")
         t.check("3 March 2025" in text, "dates as people write them")
         t.check("not all patients" in text, "says who was asked")
+        # Poor is 3: the negative score would give it away; positive rests
+        # on 14 and 6 and is shown.
+        t.check("positive (Very good or Good) 66.7%; negative (Poor or Very "
+                "poor) not shown" in text, "an FFT score resting on <5 hidden")
     rc, lst, err = env.ppgd_json("comments", "list", "fft", "--pending")
     t.check(rc == 0 and len(lst) == 1 and lst[0]["text"] == EVIL
             and lst[0]["status"] == "pending", "comments list --pending")
