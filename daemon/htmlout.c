@@ -187,14 +187,14 @@ short_label(const char *s)
 	return xasprintf("%.*s\xE2\x80\xA6", (int)n, s);
 }
 
-/* An SVG <text> element of class cls (NULL: none); text escaped. */
+/* An SVG <text> element with more attributes (trusted markup, "" for
+ * none); text escaped. */
 static void
-svg_text_class(struct html *h, double x, double y, const char *anchor,
-               const char *cls, const char *text)
+svg_text_attrs(struct html *h, double x, double y, const char *anchor,
+               const char *attrs, const char *text)
 {
-	fprintf(h->fp, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\"%s%s%s>",
-	        x, y, anchor, cls ? " class=\"" : "", cls ? cls : "",
-	        cls ? "\"" : "");
+	fprintf(h->fp, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\"%s>", x,
+	        y, anchor, attrs);
 	html_text(h, text);
 	fputs("</text>", h->fp);
 }
@@ -203,7 +203,7 @@ static void
 svg_text(struct html *h, double x, double y, const char *anchor,
          const char *text)
 {
-	svg_text_class(h, x, y, anchor, NULL, text);
+	svg_text_attrs(h, x, y, anchor, "", text);
 }
 
 /* The largest value of the bars, or 1 if none is above 0. */
@@ -252,11 +252,15 @@ bar_draw(struct html *h, const struct html_bar *b, size_t i, double max)
 	        "fill=\"#005eb8\"/>",
 	        BAR_LEFT, y + 6, w);
 	if (BAR_LEFT + w + 6 + tw <= BAR_WIDTH || w < tw + 8)
-		svg_text_class(h, BAR_LEFT + w + 6, y + 21, "start", "v",
+		/* A white halo keeps a reference line from crossing it. */
+		svg_text_attrs(h, BAR_LEFT + w + 6, y + 21, "start",
+		               " class=\"v\" stroke=\"#fff\" stroke-width=\"4\""
+		               " paint-order=\"stroke\"",
 		               value);
 	else {
 		fprintf(h->fp, "<g fill=\"#fff\">");
-		svg_text_class(h, BAR_LEFT + w - 4, y + 21, "end", "v", value);
+		svg_text_attrs(h, BAR_LEFT + w - 4, y + 21, "end",
+		               " class=\"v\"", value);
 		fputs("</g>", h->fp);
 	}
 	free(label);
@@ -294,14 +298,15 @@ html_ratio_chart(struct html *h, const char *title, const char *desc,
 	size_t i;
 
 	svg_begin(h, BAR_WIDTH, height, title, desc);
-	for (i = 0; i < n; i++)
-		bar_draw(h, &bars[i], i, max);
+	/* The line first: bars and their values are drawn over it. */
 	fprintf(h->fp,
 	        "<line class=\"ref\" x1=\"%.1f\" y1=\"2\" x2=\"%.1f\" "
 	        "y2=\"%d\" stroke=\"#212b32\" stroke-width=\"2\" "
 	        "stroke-dasharray=\"4 3\"/>",
 	        x, x, (int)n * BAR_ROW + 8);
 	svg_text(h, x, height - 4, "middle", ref_label);
+	for (i = 0; i < n; i++)
+		bar_draw(h, &bars[i], i, max);
 	fputs("</svg>\n", h->fp);
 }
 

@@ -450,6 +450,7 @@ struct fcounts {
 	size_t n;
 	long *members, *patients;
 	unsigned char *mflag, *pflag;
+	long mbase, pbase; /* the bases of the shares shown */
 };
 
 static void
@@ -469,10 +470,35 @@ fcounts_load(const json_t *f, int internal, struct fcounts *c)
 		c->patients[i] = jl(g, "patients");
 	}
 	c->members[c->n] = jl(f, "members_not_comparable");
+	c->mbase = jl(f, "members");
+	c->pbase = jl(f, "patients");
 	if (internal)
 		return;
 	publish_suppress(c->members, c->n + 1, 1, c->mflag);
 	publish_suppress(c->patients, c->n, 1, c->pflag);
+	/*
+	 * The shares would give away their base, and the base with the
+	 * published total gives away the members not comparable: when that
+	 * count is suppressed, shares are of all the members instead.
+	 */
+	if (c->mflag[c->n] != PUB_SHOWN)
+		c->mbase += c->members[c->n];
+}
+
+/* Group i's share of the members and its ratio (-1 if none), on the
+ * shown bases. */
+static void
+fcounts_share(const struct fcounts *c, size_t i, double *share,
+              double *ratio)
+{
+	double r = represent_ratio(c->members[i], c->mbase, c->patients[i],
+	                           c->pbase);
+
+	*share = c->mbase > 0 ? round((double)c->members[i] * 1000.0 /
+	                              (double)c->mbase) /
+	                            10.0
+	                      : 0;
+	*ratio = r; /* -1: no population to compare with */
 }
 
 static void
@@ -498,9 +524,12 @@ field_chart(struct html *h, const json_t *f, const struct fcounts *c,
 
 	json_array_foreach(groups, i, g)
 	{
-		double r = json_number_value(json_object_get(g, "ratio"));
-		int under =
-		    json_is_true(json_object_get(g, "under_represented"));
+		double share, r;
+		int under;
+
+		fcounts_share(c, i, &share, &r);
+		under = r >= 0 && r < REPRESENT_THRESHOLD;
+		r = r < 0 ? 0 : r;
 
 		labels[i] = publish_value(
 		    name, json_string_value(json_object_get(g, "value")));
@@ -536,25 +565,23 @@ field_row(const char *name, const json_t *g, const struct fcounts *c,
           size_t i, int internal, char **cells)
 {
 	int shown = c->mflag[i] == PUB_SHOWN;
+	double share, ratio;
 
+	fcounts_share(c, i, &share, &ratio);
 	cells[0] = publish_value(
 	    name, json_string_value(json_object_get(g, "value")));
 	cells[1] = publish_cell(c->members[i], c->mflag[i]);
-	cells[2] = shown ? xasprintf("%g%%", json_number_value(json_object_get(
-	                                         g, "member_share")))
-	                 : xstrdup("-");
+	cells[2] = shown ? xasprintf("%g%%", share) : xstrdup("-");
 	cells[3] = publish_cell(c->patients[i], c->pflag[i]);
 	cells[4] = c->pflag[i] == PUB_SHOWN
 	               ? xasprintf("%g%%", json_number_value(json_object_get(
 	                                       g, "population_share")))
 	               : xstrdup("-");
-	cells[5] = shown && c->pflag[i] == PUB_SHOWN
-	               ? xasprintf("%.2f", json_number_value(
-	                                       json_object_get(g, "ratio")))
+	cells[5] = shown && c->pflag[i] == PUB_SHOWN && ratio >= 0
+	               ? xasprintf("%.2f", ratio)
 	               : xstrdup("-");
-	cells[6] = xstrdup(json_is_true(json_object_get(g, "under_represented"))
-	                       ? "yes"
-	                       : "no");
+	cells[6] = xstrdup(ratio >= 0 && ratio < REPRESENT_THRESHOLD ? "yes"
+	                                                             : "no");
 	cells[7] = internal ? xstrdup(json_string_value(
 	                          json_object_get(g, "audience")))
 	                    : NULL;

@@ -692,6 +692,39 @@ test_representation_published(void **state)
 	free(annual);
 }
 
+/* 20 women, 10 men and 2 whose sex is not known: the 2 are "<5", the men
+ * "*", and the women's share is of all 32, since a share of the 30 would
+ * give the 2 away with the published total. */
+static void
+test_representation_base(void **state)
+{
+	static const char csv[] = "field,value,patients\nsex,female,500\n"
+	                          "sex,male,500\n";
+	struct db *db = *state;
+	FILE *fp = fmemopen((void *)csv, strlen(csv), "r");
+	char *cause = NULL, *pub;
+	int rows;
+	json_t *r;
+
+	assert_int_equal(
+	    represent_load_profile(db, "P2", fp, "p.csv", &rows, &cause), 0);
+	fclose(fp);
+	sql(db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+	        " WHERE i < 32) INSERT INTO members (practice_id, joined_at,"
+	        " sex, created_at, updated_at) SELECT 2, 100, CASE WHEN i <= 20"
+	        " THEN 'female' WHEN i <= 30 THEN 'male' END, 0, 0 FROM n");
+	assert_int_equal(represent_report(db, "P2", T0, &r, &cause), 0);
+	pub = represent_page(r, 0, NULL);
+	json_decref(r);
+	assert_non_null(strstr(pub, "<th scope=\"row\">Female</th>"
+	                            "<td class=\"n\">20</td>"
+	                            "<td class=\"n\">62.5%</td>"));
+	assert_non_null(strstr(pub, "<th scope=\"row\">Male</th>"
+	                            "<td class=\"n\">*</td>"));
+	assert_null(strstr(pub, "66.7%"));
+	free(pub);
+}
+
 static void
 test_profile_errors(void **state)
 {
@@ -881,6 +914,8 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_representation_published,
 	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_representation_base, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_profile_errors, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_actions, setup, teardown),
