@@ -20,8 +20,8 @@
 	" [--by age_band|sex|ethnicity|month|quarter]"                         \
 	" [--json|--csv|--html FILE [--internal]]"
 #define SUBMISSION_USAGE                                                       \
-	"results SURVEY|CAMPAIGN --submission --month YYYY-MM --practice CODE" \
-	" [--json]"
+	"results SURVEY|CAMPAIGN --submission --month YYYY-MM"                 \
+	" [--practice CODE] [--json]"
 
 enum { OUT_TEXT, OUT_JSON, OUT_CSV, OUT_HTML };
 
@@ -1071,7 +1071,7 @@ cmd_results(struct ctx *ctx, int argc, char **argv)
 		q.approved = 1;
 	}
 	if (submission) {
-		if (month == NULL || q.practice == NULL || out == OUT_HTML ||
+		if (month == NULL || out == OUT_HTML ||
 		    q.by != NULL || q.from != 0 || q.to != 0)
 			return cli_usage(SUBMISSION_USAGE);
 		return results_submission(ctx, &q, month, out == OUT_JSON);

@@ -245,30 +245,57 @@ mode_json(const char *code, const char *month, int m, const long *c)
 	return o;
 }
 
+/* The practice's code, or the only practice's when none is given. */
+static char *
+submission_practice(struct db *db, const char *code, char **cause)
+{
+	json_t *list;
+	char *only = NULL;
+
+	if (code != NULL)
+		return xstrdup(code);
+	list = practice_list_json(db);
+	if (json_array_size(list) == 1)
+		only = xstrdup(json_string_value(
+		    json_object_get(json_array_get(list, 0), "code")));
+	else
+		*cause = xstrdup("say which practice the submission is for "
+		                 "(--practice CODE)");
+	json_decref(list);
+	return only;
+}
+
 int
 trend_fft_submission(struct db *db, const char *target, const char *code,
                      const char *month, json_t **out, char **cause)
 {
-	struct tally_query q = {.target = target, .practice = code};
+	struct tally_query q = {.target = target};
 	long counts[TALLY_NMODES][6];
-	char *day;
+	char *day, *pcode;
 	json_t *rows;
 	int m;
 
 	*out = NULL;
+	if ((pcode = submission_practice(db, code, cause)) == NULL)
+		return -1;
+	q.practice = pcode;
 	day = xasprintf("%s-01", month);
 	if (strlen(month) != 7 || util_parse_time(day, &q.from) == -1) {
 		*cause = xasprintf("bad month %s (YYYY-MM)", month);
 		free(day);
+		free(pcode);
 		return -1;
 	}
 	free(day);
 	q.to = period_start(q.from, 1, 1);
-	if (tally_fft_modes(db, &q, counts, cause) == -1)
+	if (tally_fft_modes(db, &q, counts, cause) == -1) {
+		free(pcode);
 		return -1;
+	}
 	rows = json_array();
 	for (m = 0; m < TALLY_NMODES; m++)
-		jsonx_push(rows, mode_json(code, month, m, counts[m]));
+		jsonx_push(rows, mode_json(pcode, month, m, counts[m]));
+	free(pcode);
 	*out = rows;
 	return 0;
 }

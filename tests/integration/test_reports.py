@@ -367,7 +367,10 @@ def test_over_time(env, db):
             "an empty month is all zeros (--json)")
     rc, out, err = env.ppgd("results", "fft", "--submission", "--month",
                             "2025-03")
-    t.check_eq(rc, 2, "--submission needs --practice")
+    t.check(rc == 0 and out.startswith("practice_code,") and "\nP1,2025-03,"
+            in out, "--submission: the only practice by default")
+    rc, out, err = env.ppgd("results", "fft", "--submission")
+    t.check_eq(rc, 2, "--submission needs --month")
     rc, out, err = env.ppgd("results", "fft", "--practice", "P1",
                             "--submission", "--month", "March")
     t.check_eq(rc, 1, "a bad month exits 1")
