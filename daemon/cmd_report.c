@@ -13,7 +13,7 @@
 
 #define PROFILE_USAGE "practice profile CODE FILE.csv [--json]"
 #define REPRESENTATION_USAGE                                                   \
-	"report representation --practice CODE [--json|--html FILE"           \
+	"report representation --practice CODE [--json|--html FILE"            \
 	" [--internal]]"
 #define ANNUAL_USAGE                                                           \
 	"report annual --practice CODE --year YYYY [--financial]"              \
@@ -91,8 +91,7 @@ report_parse(int argc, char **argv, struct report_opts *o, int annual)
 			return -1;
 	}
 	if (optind != argc || o->practice == NULL || (o->json && o->html) ||
-	    (o->internal && o->html == NULL) ||
-	    (annual && o->year == 0))
+	    (o->internal && o->html == NULL) || (annual && o->year == 0))
 		return -1;
 	return 0;
 }

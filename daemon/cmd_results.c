@@ -292,8 +292,8 @@ html_channels(struct html *h, const json_t *r, int internal)
 	char *cells[4];
 	size_t i, k;
 
-	html_table_begin(h, "Responses by the channel that invited them",
-	                 heads, 4);
+	html_table_begin(h, "Responses by the channel that invited them", heads,
+	                 4);
 	for (i = 0; i < 2; i++) {
 		long n = ji(inv, ch[i]), m = ji(by, ch[i]);
 
@@ -324,14 +324,13 @@ html_head(const json_t *r, int internal)
 	char asat[32];
 	struct html *h;
 
-	period = !*from               ? xstrdup("no responses yet")
+	period = !*from                  ? xstrdup("no responses yet")
 	         : strcmp(from, to) == 0 ? xstrdup(from)
 	                                 : xasprintf("%s to %s", from, to);
-	title = xasprintf("%sSurvey results: %s, %s, %s",
-	                  internal ? "NOT FOR PUBLICATION: " : "",
-	                  js(s, "title"),
-	                  *js(p, "name") ? js(p, "name") : "all practices",
-	                  period);
+	title =
+	    xasprintf("%sSurvey results: %s, %s, %s",
+	              internal ? "NOT FOR PUBLICATION: " : "", js(s, "title"),
+	              *js(p, "name") ? js(p, "name") : "all practices", period);
 	h = html_new(title);
 	free(period);
 	if (internal)
@@ -409,7 +408,8 @@ html_options(struct html *h, const json_t *q, int internal)
 		                 : jfmt(o, "percent", "%");
 		bars[i] = (struct html_bar){
 		    js(o, "label"),
-		    fl[i] ? 0 : json_number_value(json_object_get(o, "percent")),
+		    fl[i] ? 0
+		          : json_number_value(json_object_get(o, "percent")),
 		    shown[i]};
 	}
 	desc = xasprintf("Bar chart: percentage of the respondents giving "
@@ -535,12 +535,14 @@ html_comments(struct html *h, const json_t *q)
 	char *n;
 
 	if (json_array_size(json_object_get(q, "answers")) == 0) {
-		html_elem(h, "p", "No comments have been approved for "
-		                  "publication.");
+		html_elem(h, "p",
+		          "No comments have been approved for "
+		          "publication.");
 		return;
 	}
-	html_elem(h, "p", "Comments approved for publication, with personal "
-	                  "details removed:");
+	html_elem(h, "p",
+	          "Comments approved for publication, with personal "
+	          "details removed:");
 	html_raw(h, "<ul>");
 	json_array_foreach(json_object_get(q, "answers"), i, a)
 	    html_elem(h, "li", js(a, "text"));
@@ -579,10 +581,10 @@ fft_scores(const json_t *q, int internal, char **pos, char **neg)
 
 	if (n == 6)
 		option_flags(q, internal, counts, fl, 6);
-	*pos = fl[0] || fl[1] ? xstrdup("not shown")
-	                      : jfmt(fft, "positive", "%");
-	*neg = fl[3] || fl[4] ? xstrdup("not shown")
-	                      : jfmt(fft, "negative", "%");
+	*pos =
+	    fl[0] || fl[1] ? xstrdup("not shown") : jfmt(fft, "positive", "%");
+	*neg =
+	    fl[3] || fl[4] ? xstrdup("not shown") : jfmt(fft, "negative", "%");
 }
 
 static void
@@ -603,17 +605,16 @@ html_question(struct html *h, const json_t *q, int internal)
 		html_options(h, q, internal);
 	if (fft != NULL && !small) {
 		fft_scores(q, internal, &a, &b);
-		line =
-		    xasprintf("Friends and Family Test, out of all answers "
-		              "including Neither good nor poor and Don't know: "
-		              "positive (Very good or Good) %s; negative (Poor "
-		              "or Very poor) %s.%s",
-		              a, b,
-		              strcmp(a, "not shown") == 0 ||
-		                      strcmp(b, "not shown") == 0
-		                  ? " A score not shown would reveal a count "
-		                    "under 5."
-		                  : "");
+		line = xasprintf(
+		    "Friends and Family Test, out of all answers "
+		    "including Neither good nor poor and Don't know: "
+		    "positive (Very good or Good) %s; negative (Poor "
+		    "or Very poor) %s.%s",
+		    a, b,
+		    strcmp(a, "not shown") == 0 || strcmp(b, "not shown") == 0
+		        ? " A score not shown would reveal a count "
+		          "under 5."
+		        : "");
 		html_elem(h, "p", line);
 		free(line);
 		free(a);
@@ -654,8 +655,9 @@ period_option(const json_t *per, size_t i, size_t j)
 	if (per == NULL || json_is_null(per))
 		return NULL;
 	return json_array_get(
-	    json_object_get(json_array_get(json_object_get(per, "questions"), i),
-	                    "options"),
+	    json_object_get(
+	        json_array_get(json_object_get(per, "questions"), i),
+	        "options"),
 	    j);
 }
 
@@ -709,8 +711,8 @@ static int
 trend_csv(const json_t *r)
 {
 	static const char *const head[] = {
-	    "period", "question", "option", "label", "count", "percent",
-	    "previous_count", "previous_percent"};
+	    "period", "question", "option",         "label",
+	    "count",  "percent",  "previous_count", "previous_percent"};
 	const json_t *p, *prev, *qd, *cq, *pq;
 	size_t i, k, j;
 	char *num;
@@ -731,19 +733,19 @@ trend_csv(const json_t *r)
 			                    "respondents", NULL);
 			if (json_object_get(cq, "fft_positive") != NULL)
 				rv |= trend_csv_row(js(p, "period"),
-				                    js(qd, "key"), "fft_positive",
-				                    "", cq, pq, "fft_positive",
-				                    NULL);
+				                    js(qd, "key"),
+				                    "fft_positive", "", cq, pq,
+				                    "fft_positive", NULL);
 			json_array_foreach(json_object_get(qd, "options"), j,
 			                   cq)
 			{
 				num = xasprintf("%zu", j + 1);
-				rv |= trend_csv_row(
-				    js(p, "period"), js(qd, "key"), num,
-				    json_string_value(cq),
-				    period_option(p, k, j),
-				    period_option(prev, k, j), "count",
-				    "percent");
+				rv |= trend_csv_row(js(p, "period"),
+				                    js(qd, "key"), num,
+				                    json_string_value(cq),
+				                    period_option(p, k, j),
+				                    period_option(prev, k, j),
+				                    "count", "percent");
 				free(num);
 			}
 		}
@@ -756,9 +758,10 @@ static char *
 trend_cell(const json_t *cur, const json_t *prev, int internal)
 {
 	char *a, *b, *out;
-	int hide_a = cur == NULL || (!internal && publish_small(ji(cur, "count"))),
-	    hide_b = prev == NULL ||
-	             (!internal && publish_small(ji(prev, "count")));
+	int hide_a =
+	        cur == NULL || (!internal && publish_small(ji(cur, "count"))),
+	    hide_b =
+	        prev == NULL || (!internal && publish_small(ji(prev, "count")));
 
 	a = hide_a ? xstrdup(cur && ji(cur, "count") ? "<5" : "-")
 	           : jfmt(cur, "percent", "%");
@@ -777,7 +780,8 @@ trend_fft_cell(const json_t *cq, const json_t *pq, int internal)
 	char *a = !internal && publish_small(ji(cq, "respondents"))
 	              ? xstrdup("-")
 	              : jfmt(cq, "fft_positive", "%"),
-	     *b = pq == NULL || (!internal && publish_small(ji(pq, "respondents")))
+	     *b = pq == NULL ||
+	                  (!internal && publish_small(ji(pq, "respondents")))
 	              ? xstrdup("-")
 	              : jfmt(pq, "fft_positive", "%"),
 	     *out = xasprintf("%s (previous %s)", a, b);
@@ -788,8 +792,8 @@ trend_fft_cell(const json_t *cq, const json_t *pq, int internal)
 }
 
 static void
-trend_html_question(struct html *h, const json_t *r, const json_t *qd,
-                    size_t k, int internal)
+trend_html_question(struct html *h, const json_t *r, const json_t *qd, size_t k,
+                    int internal)
 {
 	const json_t *opts = json_object_get(qd, "options"), *p, *prev, *cq,
 	             *pq;
@@ -819,9 +823,9 @@ trend_html_question(struct html *h, const json_t *r, const json_t *qd,
 		cells[1] = publish_count(ji(cq, "respondents"), internal);
 		cells[2] = publish_count(ji(pq, "respondents"), internal);
 		for (j = 0; j < n; j++)
-			cells[j + 3] = trend_cell(period_option(p, k, j),
-			                          period_option(prev, k, j),
-			                          internal);
+			cells[j + 3] =
+			    trend_cell(period_option(p, k, j),
+			               period_option(prev, k, j), internal);
 		if (fft)
 			cells[n + 3] = trend_fft_cell(cq, pq, internal);
 		html_table_row(h, (const char *const *)cells, nc);
@@ -893,8 +897,8 @@ trend_html(const json_t *r, const char *file, int internal)
 	const json_t *p = json_object_get(r, "practice");
 
 	title = xasprintf("%sSurvey results by %s: %s, %s",
-	                  internal ? "NOT FOR PUBLICATION: " : "",
-	                  js(r, "by"), js(json_object_get(r, "survey"), "title"),
+	                  internal ? "NOT FOR PUBLICATION: " : "", js(r, "by"),
+	                  js(json_object_get(r, "survey"), "title"),
 	                  *js(p, "name") ? js(p, "name") : "all practices");
 	h = html_new(title);
 	free(title);
@@ -910,9 +914,10 @@ trend_html(const json_t *r, const char *file, int internal)
 	if (!internal)
 		html_elem(h, "p class=\"note\"", PUBLISH_NOTE);
 	trend_html_responses(h, r, internal);
-	json_array_foreach(json_object_get(r, "questions"), i, qd)
-	    if (json_array_size(json_object_get(qd, "options")) > 0)
-	        trend_html_question(h, r, qd, i, internal);
+	json_array_foreach(
+	    json_object_get(r, "questions"), i,
+	    qd) if (json_array_size(json_object_get(qd, "options")) > 0)
+	    trend_html_question(h, r, qd, i, internal);
 	doc = html_finish(h, &len);
 	return cli_write_page(file, doc, len) == EXIT_OK ? 0 : -1;
 }
@@ -950,8 +955,10 @@ results_submission(struct ctx *ctx, const struct tally_query *q,
                    const char *month, int json)
 {
 	static const char *const head[] = {
-	    "practice_code", "period", "mode", "very_good", "good",
-	    "neither_good_nor_poor", "poor", "very_poor", "dont_know", "total"};
+	    "practice_code", "period",    "mode",
+	    "very_good",     "good",      "neither_good_nor_poor",
+	    "poor",          "very_poor", "dont_know",
+	    "total"};
 	json_t *rows;
 	const json_t *row;
 	char *cause = NULL, *cells[10];
@@ -1071,8 +1078,8 @@ cmd_results(struct ctx *ctx, int argc, char **argv)
 		q.approved = 1;
 	}
 	if (submission) {
-		if (month == NULL || out == OUT_HTML ||
-		    q.by != NULL || q.from != 0 || q.to != 0)
+		if (month == NULL || out == OUT_HTML || q.by != NULL ||
+		    q.from != 0 || q.to != 0)
 			return cli_usage(SUBMISSION_USAGE);
 		return results_submission(ctx, &q, month, out == OUT_JSON);
 	}

@@ -238,10 +238,11 @@ text_width(const char *s)
 static void
 bar_draw(struct html *h, const struct html_bar *b, size_t i, double max)
 {
-	double w = b->value > 0 ? b->value / max * BAR_SPAN : 0, y = (double)i * BAR_ROW;
+	double w = b->value > 0 ? b->value / max * BAR_SPAN : 0,
+	       y = (double)i * BAR_ROW;
 	char *label = short_label(b->label);
-	char *value = b->shown != NULL ? xstrdup(b->shown)
-	                               : xasprintf("%g", b->value);
+	char *value =
+	    b->shown != NULL ? xstrdup(b->shown) : xasprintf("%g", b->value);
 	double tw = text_width(value);
 
 	if (w > BAR_SPAN)

@@ -16,8 +16,7 @@ publish_small(long n)
 }
 
 void
-publish_suppress(const long *v, size_t n, int total_shown,
-                 unsigned char *flags)
+publish_suppress(const long *v, size_t n, int total_shown, unsigned char *flags)
 {
 	size_t i, hidden = 0, best = n;
 

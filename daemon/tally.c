@@ -406,8 +406,7 @@ add_rates(struct tq *t, json_t *o)
 	by = json_object();
 	jsonx_set(by, "email", json_integer(camp_ch[0]));
 	jsonx_set(by, "sms", json_integer(camp_ch[1]));
-	jsonx_set(by, "unknown",
-	          json_integer(camp - camp_ch[0] - camp_ch[1]));
+	jsonx_set(by, "unknown", json_integer(camp - camp_ch[0] - camp_ch[1]));
 	jsonx_set(o, "responses_by_invitation", by);
 	by = json_object();
 	jsonx_set(by, "email", json_integer(inv[0]));
@@ -638,7 +637,8 @@ add_approved(struct tq *t, const struct question *q, json_t *o)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		e = json_object();
 		theme = db_col_text(st, 0);
-		jsonx_set(e, "theme", *theme ? json_string(theme) : json_null());
+		jsonx_set(e, "theme",
+		          *theme ? json_string(theme) : json_null());
 		jsonx_set(e, "comments",
 		          json_integer(sqlite3_column_int64(st, 1)));
 		jsonx_push(themes, e);
@@ -935,10 +935,11 @@ tally_fft_modes(struct db *db, const struct tally_query *q,
 	for (i = 0; i < t.survey->nquestions; i++) {
 		if (t.survey->questions[i].type != Q_FFT)
 			continue;
-		st = question_stmt(&t,
-		                   "SELECT r.channel, a.value, count(*)"
-		                   ANSWERS_FROM " GROUP BY 1, 2",
-		                   &t.survey->questions[i]);
+		st = question_stmt(
+		    &t,
+		    "SELECT r.channel, a.value, count(*)" ANSWERS_FROM
+		    " GROUP BY 1, 2",
+		    &t.survey->questions[i]);
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			ch = db_col_text(st, 0);
 			m = strcmp(ch, "sms") == 0   ? TALLY_MODE_SMS

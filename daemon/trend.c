@@ -60,7 +60,8 @@ question_summary(const json_t *q)
 	json_array_foreach(json_object_get(q, "options"), i, x)
 	{
 		e = json_object();
-		jsonx_set(e, "count", json_deep_copy(json_object_get(x, "count")));
+		jsonx_set(e, "count",
+		          json_deep_copy(json_object_get(x, "count")));
 		jsonx_set(e, "percent",
 		          json_deep_copy(json_object_get(x, "percent")));
 		jsonx_push(opts, e);
@@ -125,8 +126,10 @@ questions_json(const json_t *r)
 	{
 		o = json_object();
 		jsonx_set(o, "key", json_deep_copy(json_object_get(q, "key")));
-		jsonx_set(o, "text", json_deep_copy(json_object_get(q, "text")));
-		jsonx_set(o, "type", json_deep_copy(json_object_get(q, "type")));
+		jsonx_set(o, "text",
+		          json_deep_copy(json_object_get(q, "text")));
+		jsonx_set(o, "type",
+		          json_deep_copy(json_object_get(q, "type")));
 		labels = json_array();
 		json_array_foreach(json_object_get(q, "options"), j, x)
 		    jsonx_push(labels,
@@ -188,7 +191,8 @@ trend_run(struct db *db, const struct tally_query *q, const char *unit,
 		return -1;
 	}
 	o = json_object();
-	jsonx_set(o, "survey", json_deep_copy(json_object_get(whole, "survey")));
+	jsonx_set(o, "survey",
+	          json_deep_copy(json_object_get(whole, "survey")));
 	jsonx_set(o, "campaign",
 	          json_deep_copy(json_object_get(whole, "campaign")));
 	jsonx_set(o, "practice",
@@ -221,11 +225,11 @@ fail:
 }
 
 /* NHS England's FFT collection modes that ppgd collects by. */
-static const char *const mode_names[TALLY_NMODES] = {
-    "SMS/Text message", "Online", "Other"};
+static const char *const mode_names[TALLY_NMODES] = {"SMS/Text message",
+                                                     "Online", "Other"};
 static const char *const answer_keys[6] = {
-    "very_good", "good", "neither_good_nor_poor", "poor", "very_poor",
-    "dont_know"};
+    "very_good", "good",      "neither_good_nor_poor",
+    "poor",      "very_poor", "dont_know"};
 
 static json_t *
 mode_json(const char *code, const char *month, int m, const long *c)

@@ -381,23 +381,23 @@ test_channel_attribution(void **state)
 	answer(db, rid, "experience", "1");
 	rid = response(db, 1, 1, 0, "web", T0 + 101, 1, NULL);
 	answer(db, rid, "experience", "2");
-	sql(db, "UPDATE responses SET invited_channel = 'email' WHERE id = (SELECT"
-	        " max(id) FROM responses)");
+	sql(db,
+	    "UPDATE responses SET invited_channel = 'email' WHERE id = (SELECT"
+	    " max(id) FROM responses)");
 	r = run(db, "exp", "P1", NULL);
 	/* 20 text replies by email + 2 web from email links, of 41 emails
 	 * delivered now (the first invitation counts, not the reminder). */
-	assert_int_equal(json_integer_value(json_object_get(
-	                     json_object_get(r, "responses_by_invitation"),
-	                     "email")),
-	                 22);
-	assert_num(json_object_get(json_object_get(r,
-	                                           "response_rate_by_channel"),
-	                           "email"),
+	assert_int_equal(
+	    json_integer_value(json_object_get(
+	        json_object_get(r, "responses_by_invitation"), "email")),
+	    22);
+	assert_num(json_object_get(
+	               json_object_get(r, "response_rate_by_channel"), "email"),
 	           53.7);
-	assert_int_equal(json_integer_value(json_object_get(
-	                     json_object_get(r, "responses_by_invitation"),
-	                     "unknown")),
-	                 9);
+	assert_int_equal(
+	    json_integer_value(json_object_get(
+	        json_object_get(r, "responses_by_invitation"), "unknown")),
+	    9);
 	json_decref(r);
 }
 
@@ -853,14 +853,15 @@ test_annual_figures(void **state)
 	const json_t *m, *mt;
 	long start, joined, left, end;
 
-	sql(db, "INSERT INTO meetings (id, practice_id, at, place, created_at)"
-	        " VALUES (1, 1, 1741000000, 'a', 0), (2, 1, 1760000000, 'b', 0),"
-	        " (3, 1, 1742000000, 'c', 0), (4, 1, 1761000000, 'd', 0);"
-	        "INSERT INTO members (id, practice_id, joined_at, created_at,"
-	        " updated_at, term_ends_at, erased_at) VALUES"
-	        " (14, 1, 1743465600, 0, 0, 1746057600, NULL),"
-	        " (15, 1, 1738368000, 0, 0, NULL, NULL),"
-	        " (16, 1, 100, 0, 0, NULL, 1740000000)");
+	sql(db,
+	    "INSERT INTO meetings (id, practice_id, at, place, created_at)"
+	    " VALUES (1, 1, 1741000000, 'a', 0), (2, 1, 1760000000, 'b', 0),"
+	    " (3, 1, 1742000000, 'c', 0), (4, 1, 1761000000, 'd', 0);"
+	    "INSERT INTO members (id, practice_id, joined_at, created_at,"
+	    " updated_at, term_ends_at, erased_at) VALUES"
+	    " (14, 1, 1743465600, 0, 0, 1746057600, NULL),"
+	    " (15, 1, 1738368000, 0, 0, NULL, NULL),"
+	    " (16, 1, 100, 0, 0, NULL, 1740000000)");
 	assert_int_equal(meeting_set_status(db, 3, "cancelled", &cause), 0);
 	assert_int_equal(meeting_set_status(db, 4, "held", &cause), 0);
 	assert_int_equal(meeting_set_status(db, 9, "held", &cause), -1);
