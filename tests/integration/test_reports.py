@@ -470,6 +470,31 @@ def test_actions(env):
         t.check_eq(st, 404, "other path: 404")
 
 
+def test_meetings(env):
+    """A meeting counts as held once its time has passed; held and cancel
+    say otherwise."""
+    ids = []
+    for at in ("2025-02-10T18:00:00Z", "2025-05-10T18:00:00Z",
+               "2099-01-10T18:00:00Z", "2099-02-10T18:00:00Z"):
+        rc, m, err = env.ppgd_json("meeting", "add", "--practice", "P1",
+                                   "--at", at, "--where", "Library")
+        t.check_eq(rc, 0, "meeting add (%s)" % err)
+        ids.append(str(m["id"]) if m else "0")
+    rc, m, err = env.ppgd_json("meeting", "show", ids[2])
+    t.check(rc == 0 and m["status"] == "planned", "a future meeting is planned")
+    rc, m, err = env.ppgd_json("meeting", "show", ids[0])
+    t.check(rc == 0 and m["status"] == "held", "a past meeting was held")
+    rc, m, err = env.ppgd_json("meeting", "cancel", ids[1])
+    t.check(rc == 0 and m["status"] == "cancelled", "meeting cancel --json")
+    rc, out, err = env.ppgd("meeting", "held", ids[3])
+    t.check(rc == 0 and "marked held" in out, "meeting held")
+    rc, out, err = env.ppgd("meeting", "held", "999")
+    t.check(rc == 1 and "no meeting 999" in err, "an unknown meeting exits 1")
+    rc, lst, err = env.ppgd_json("meeting", "list")
+    t.check([x["status"] for x in lst] == ["held", "cancelled", "planned",
+                                          "held"], "meeting list statuses")
+
+
 def test_annual(env):
     rc, r, err = env.ppgd_json("report", "annual", "--practice", "P1",
                                "--year", "2025")
@@ -483,6 +508,11 @@ def test_annual(env):
     t.check_eq(r["fft_trend"][2]["positive"], 66.7, "March FFT positive")
     t.check_eq(r["surveys"][0]["response_rate"], 100.0, "survey response rate")
     t.check_eq(r["messages"]["email"], 20, "emails sent")
+    t.check_eq((r["meetings"]["held"], r["meetings"]["cancelled"]), (1, 1),
+               "2025: one meeting held, one cancelled")
+    m = r["members"]
+    t.check(m["start"] + m["joined"] - m["left"] == m["end"]
+            == r["representation"]["members"], "one membership figure")
     t.check_eq(len(r["framework"]["bronze"]), 4, "four bronze criteria")
     t.check(all("status" in c and "evidence" in c and "missing" in c
                 for lvl in ("bronze", "silver", "gold")
@@ -521,6 +551,7 @@ def main():
     test_results(env)
     test_representation(env)
     test_actions(env)
+    test_meetings(env)
     test_annual(env)
     t.finish()
 
