@@ -753,42 +753,57 @@ trend_csv(const json_t *r)
 	return rv;
 }
 
+/* The published fate of a period's option counts of one question
+ * (summary q, NULL if none): 1-4 and what would give them away. */
+static void
+period_flags(const json_t *q, int multiple, int internal, unsigned char *fl,
+             size_t n)
+{
+	long *v = xcalloc(n + 1, sizeof *v);
+	size_t j;
+
+	memset(fl, 0, n);
+	for (j = 0; q != NULL && j < n; j++)
+		v[j] = ji(json_array_get(json_object_get(q, "options"), j),
+		          "count");
+	if (!internal)
+		publish_suppress(v, n, !multiple, fl);
+	free(v);
+}
+
+/* One side of a cell: the percent, or why not. Caller frees. */
+static char *
+trend_side(const json_t *o, unsigned char flag)
+{
+	if (o == NULL)
+		return xstrdup("-");
+	if (flag != PUB_SHOWN)
+		return xstrdup(flag == PUB_SMALL ? "<5" : "*");
+	return jfmt(o, "percent", "%");
+}
+
 /* "40% (previous 35%)", suppressed as the page asks. */
 static char *
-trend_cell(const json_t *cur, const json_t *prev, int internal)
+trend_cell(const json_t *cur, unsigned char cf, const json_t *prev,
+           unsigned char pf)
 {
-	char *a, *b, *out;
-	int hide_a =
-	        cur == NULL || (!internal && publish_small(ji(cur, "count"))),
-	    hide_b =
-	        prev == NULL || (!internal && publish_small(ji(prev, "count")));
+	char *a = trend_side(cur, cf), *b = trend_side(prev, pf), *out;
 
-	a = hide_a ? xstrdup(cur && ji(cur, "count") ? "<5" : "-")
-	           : jfmt(cur, "percent", "%");
-	b = hide_b ? xstrdup(prev && ji(prev, "count") ? "<5" : "-")
-	           : jfmt(prev, "percent", "%");
 	out = xasprintf("%s (previous %s)", a, b);
 	free(a);
 	free(b);
 	return out;
 }
 
-/* The FFT score of a period and of the one before, as published. */
+/* The FFT score of one period as published: not when it rests on a
+ * suppressed count (it would give that count away). Caller frees. */
 static char *
-trend_fft_cell(const json_t *cq, const json_t *pq, int internal)
+trend_fft_side(const json_t *q, const unsigned char *fl, int internal)
 {
-	char *a = !internal && publish_small(ji(cq, "respondents"))
-	              ? xstrdup("-")
-	              : jfmt(cq, "fft_positive", "%"),
-	     *b = pq == NULL ||
-	                  (!internal && publish_small(ji(pq, "respondents")))
-	              ? xstrdup("-")
-	              : jfmt(pq, "fft_positive", "%"),
-	     *out = xasprintf("%s (previous %s)", a, b);
-
-	free(a);
-	free(b);
-	return out;
+	if (q == NULL || fl[0] || fl[1] ||
+	    (!internal && publish_small(ji(q, "respondents"))))
+		return xstrdup("-");
+	return jfmt(q, "fft_positive", "%");
 }
 
 static void
@@ -797,10 +812,12 @@ trend_html_question(struct html *h, const json_t *r, const json_t *qd, size_t k,
 {
 	const json_t *opts = json_object_get(qd, "options"), *p, *prev, *cq,
 	             *pq;
-	int fft = strcmp(js(qd, "type"), "fft") == 0;
+	int fft = strcmp(js(qd, "type"), "fft") == 0,
+	    multiple = json_is_true(json_object_get(qd, "multiple"));
 	size_t n = json_array_size(opts), i, j, nc = n + 3 + (size_t)fft;
 	const char **heads = xcalloc(nc, sizeof *heads);
-	char **cells = xcalloc(nc, sizeof *cells), *cap;
+	char **cells = xcalloc(nc, sizeof *cells), *cap, *a, *b;
+	unsigned char *cf = xcalloc(n + 2, 1), *pf = xcalloc(n + 2, 1);
 
 	heads[0] = "Period";
 	heads[1] = "Respondents";
@@ -819,15 +836,22 @@ trend_html_question(struct html *h, const json_t *r, const json_t *qd, size_t k,
 		prev = json_object_get(p, "previous");
 		cq = json_array_get(json_object_get(p, "questions"), k);
 		pq = json_array_get(json_object_get(prev, "questions"), k);
-		cells[0] = xstrdup(js(p, "period"));
+		period_flags(cq, multiple, internal, cf, n);
+		period_flags(pq, multiple, internal, pf, n);
+		cells[0] = xstrdup(js(p, "label"));
 		cells[1] = publish_count(ji(cq, "respondents"), internal);
 		cells[2] = publish_count(ji(pq, "respondents"), internal);
 		for (j = 0; j < n; j++)
 			cells[j + 3] =
-			    trend_cell(period_option(p, k, j),
-			               period_option(prev, k, j), internal);
-		if (fft)
-			cells[n + 3] = trend_fft_cell(cq, pq, internal);
+			    trend_cell(period_option(p, k, j), cf[j],
+			               period_option(prev, k, j), pf[j]);
+		if (fft) {
+			a = trend_fft_side(cq, cf, internal);
+			b = trend_fft_side(pq, pf, internal);
+			cells[n + 3] = xasprintf("%s (previous %s)", a, b);
+			free(a);
+			free(b);
+		}
 		html_table_row(h, (const char *const *)cells, nc);
 		for (j = 0; j < nc; j++)
 			free(cells[j]);
@@ -836,6 +860,8 @@ trend_html_question(struct html *h, const json_t *r, const json_t *qd, size_t k,
 	free(cap);
 	free(heads);
 	free(cells);
+	free(cf);
+	free(pf);
 }
 
 /* Responses per period: a chart and its table. */
@@ -855,7 +881,7 @@ trend_html_responses(struct html *h, const json_t *r, int internal)
 		int small = !internal && publish_small(v);
 
 		shown[i] = publish_count(v, internal);
-		bars[i] = (struct html_bar){js(p, "period"),
+		bars[i] = (struct html_bar){js(p, "label"),
 		                            small ? 0 : (double)v, shown[i]};
 	}
 	html_raw(h, "<figure>");
@@ -869,7 +895,7 @@ trend_html_responses(struct html *h, const json_t *r, int internal)
 	{
 		const json_t *prev = json_object_get(p, "previous");
 
-		cells[0] = xstrdup(js(p, "period"));
+		cells[0] = xstrdup(js(p, "label"));
 		cells[1] = publish_count(ji(p, "responses"), internal);
 		cells[2] = publish_count(ji(prev, "responses"), internal);
 		cells[3] = !internal && publish_small(ji(p, "responses"))

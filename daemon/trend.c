@@ -46,6 +46,24 @@ period_name(int64_t t, int months)
 	return xasprintf("%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
 }
 
+/* "December 2026" or "January to March 2026". Caller frees. */
+static char *
+period_label(int64_t t, int months)
+{
+	static const char *const names[] = {"January", "February", "March",
+	                                    "April",   "May",      "June",
+	                                    "July",    "August",   "September",
+	                                    "October", "November", "December"};
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	gmtime_r(&tt, &tm);
+	if (months == 3)
+		return xasprintf("%s to %s %d", names[tm.tm_mon],
+		                 names[tm.tm_mon + 2], tm.tm_year + 1900);
+	return xasprintf("%s %d", names[tm.tm_mon], tm.tm_year + 1900);
+}
+
 /* One question's figures in a period: counts, percents, FFT scores. */
 static json_t *
 question_summary(const json_t *q)
@@ -95,6 +113,9 @@ period_json(struct db *db, const struct tally_query *base, int64_t from,
 	o = json_object();
 	name = period_name(from, months);
 	jsonx_set(o, "period", json_string(name));
+	free(name);
+	name = period_label(from, months);
+	jsonx_set(o, "label", json_string(name));
 	free(name);
 	jsonx_set(o, "from", json_string(util_format_date(from, day)));
 	jsonx_set(o, "to", json_string(util_format_date(to - 1, day)));

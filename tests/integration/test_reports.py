@@ -337,6 +337,7 @@ def test_over_time(env, db):
                    "FFT by month")
         t.check_eq(r["periods"][0]["previous"]["period"], "2025-01",
                    "the first period has its previous too")
+        t.check_eq(march["label"], "March 2025", "a period's label")
     rc, out, err = env.ppgd("results", "fft", "--by", "quarter", "--csv")
     rows = list(csv.reader(io.StringIO(out)))
     t.check(rc == 0 and rows[0] == ["period", "question", "option", "label",
@@ -350,6 +351,8 @@ def test_over_time(env, db):
     t.check_eq(rc, 0, "results --by month --html exits 0 (%s)" % err)
     root, text = check_published(html, "results by month page", db)
     t.check("Previous period" in text, "the previous period beside")
+    t.check("March 2025" in text and "2025-03" not in text,
+            "periods named as people name them")
     rc, out, err = env.ppgd("results", "fft", "--practice", "P1",
                             "--submission", "--month", "2025-03")
     rows = list(csv.reader(io.StringIO(out)))
