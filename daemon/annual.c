@@ -258,6 +258,8 @@ fft_json(struct year *y)
 		          json_sprintf("%04d-%02d",
 		                       y->year + (mon < y->first_month), mon));
 		jsonx_set(o, "answers", json_integer(n[m]));
+		jsonx_set(o, "positive_answers", json_integer(pos[m]));
+		jsonx_set(o, "negative_answers", json_integer(neg[m]));
 		/* Fewer than 5 answers: published as "<5", no percentages. */
 		jsonx_set(o, "suppressed",
 		          json_boolean(n[m] > 0 && n[m] < TALLY_SMALL));
@@ -855,7 +857,9 @@ html_fft(struct html *h, const json_t *r, int internal)
 	{
 		labels[i] = names[(atoi(js(m, "month") + 5) + 11) % 12];
 		values[i] =
-		    json_is_number(json_object_get(m, "positive"))
+		    json_is_number(json_object_get(m, "positive")) &&
+		            (internal ||
+		             !publish_small(jint(m, "positive_answers")))
 		        ? json_number_value(json_object_get(m, "positive"))
 		        : NAN;
 	}
@@ -870,8 +874,13 @@ html_fft(struct html *h, const json_t *r, int internal)
 	json_array_foreach(trend, i, m)
 	{
 		n = publish_count(jint(m, "answers"), internal);
-		p = jpct(m, "positive");
-		q = jpct(m, "negative");
+		/* A percentage of a known total gives its count away. */
+		p = !internal && publish_small(jint(m, "positive_answers"))
+		        ? xstrdup("<5 answers")
+		        : jpct(m, "positive");
+		q = !internal && publish_small(jint(m, "negative_answers"))
+		        ? xstrdup("<5 answers")
+		        : jpct(m, "negative");
 		cells[0] = labels[i];
 		cells[1] = n;
 		cells[2] = p;
