@@ -699,7 +699,8 @@ static void
 test_representation_base(void **state)
 {
 	static const char csv[] = "field,value,patients\nsex,female,500\n"
-	                          "sex,male,500\n";
+	                          "sex,male,500\ndisability,yes,200\n"
+	                          "disability,no,800\n";
 	struct db *db = *state;
 	FILE *fp = fmemopen((void *)csv, strlen(csv), "r");
 	char *cause = NULL, *pub;
@@ -711,11 +712,19 @@ test_representation_base(void **state)
 	fclose(fp);
 	sql(db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
 	        " WHERE i < 32) INSERT INTO members (practice_id, joined_at,"
-	        " sex, created_at, updated_at) SELECT 2, 100, CASE WHEN i <= 20"
-	        " THEN 'female' WHEN i <= 30 THEN 'male' END, 0, 0 FROM n");
+	        " sex, created_at, updated_at, disability) SELECT 2, 100, CASE"
+	        " WHEN i <= 20 THEN 'female' WHEN i <= 30 THEN 'male' END, 0, 0,"
+	        " CASE WHEN i <= 8 THEN 1 WHEN i <= 30 THEN 0 END FROM n");
 	assert_int_equal(represent_report(db, "P2", T0, &r, &cause), 0);
+	/* Disability against the profile: 8 of 30 who said, 200 of 1000. */
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_array_get(json_object_get(r, "fields"), 3),
+	                        "field")),
+	                    "disability");
+	assert_num(json_object_get(rgroup(r, 3, 0), "ratio"), 1.33);
 	pub = represent_page(r, 0, NULL);
 	json_decref(r);
+	assert_non_null(strstr(pub, "Representation by disability"));
 	assert_non_null(strstr(pub, "<th scope=\"row\">Female</th>"
 	                            "<td class=\"n\">20</td>"
 	                            "<td class=\"n\">62.5%</td>"));
