@@ -41,11 +41,17 @@ static const char style[] =
     "font-size:.9rem}"
     ".internal{border:3px solid #d5281b;color:#d5281b;font-weight:700;"
     "padding:.4rem .6rem;margin:0 0 1rem}"
+    /* Printed only; a fixed element repeats on every printed page. */
+    ".watermark{display:none;position:fixed;top:45%;left:0;right:0;"
+    "text-align:center;font-size:44pt;font-weight:700;"
+    "color:rgba(213,40,27,.18);transform:rotate(-30deg);"
+    "pointer-events:none}"
     "@media (max-width:40rem){body{padding:.5rem;font-size:.95rem}"
     "h1{font-size:1.35rem}th,td{padding:.2rem .3rem}}"
     "@media print{@page{size:A4;margin:15mm}body{max-width:none;"
     "padding:0;font-size:10.5pt}h2{break-after:avoid}"
-    "table,figure,svg{break-inside:avoid}.scroll{overflow:visible}}";
+    "table,figure,svg{break-inside:avoid}.scroll{overflow:visible}"
+    ".watermark{display:block}}";
 
 struct html *
 html_new(const char *title)
@@ -378,6 +384,8 @@ void
 html_internal(struct html *h, const char *text)
 {
 	html_elem(h, "p class=\"internal\" role=\"note\"", text);
+	html_elem(h, "div class=\"watermark\" aria-hidden=\"true\"",
+	          "NOT FOR PUBLICATION");
 	fputc('\n', h->fp);
 }
 

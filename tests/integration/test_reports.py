@@ -183,6 +183,8 @@ def check_internal(path, what):
     root, text = parse_page(path, what)
     t.check("not for publication" in text.lower(),
             what + ": the staff view says not for publication")
+    t.check('class="watermark"' in text and ".watermark{display:block}" in text,
+            what + ": and so does every printed page")
     return root, text
 
 
