@@ -501,23 +501,35 @@ html_stats(struct html *h, const json_t *q)
 		free(parts[i]);
 }
 
-/* Staff view: every answer, with the member (named surveys) and date. */
+/* Staff view: every comment as masked, with the member (named surveys),
+ * the date and where moderation stands. */
 static void
 html_answers(struct html *h, const json_t *q)
 {
 	const json_t *a;
 	size_t i;
-	char *line, *day;
+	char *line, *day, *status;
 
+	html_elem(h, "p",
+	          "Every comment, with personal details masked and "
+	          "its moderation status (ppgd comments).");
 	html_raw(h, "<ul>");
 	json_array_foreach(json_object_get(q, "answers"), i, a)
 	{
 		day = publish_iso_date(js(a, "date"));
+		status = json_is_integer(json_object_get(a, "comment"))
+		             ? xasprintf("; comment %ld, %s%s%s",
+		                         ji(a, "comment"), js(a, "status"),
+		                         *js(a, "theme") ? ", theme " : "",
+		                         js(a, "theme"))
+		             : xstrdup("");
 		if (json_is_string(json_object_get(a, "member")))
-			line = xasprintf("%s (%s, %s)", js(a, "text"),
-			                 js(a, "member"), day);
+			line = xasprintf("%s (%s, %s%s)", js(a, "text"),
+			                 js(a, "member"), day, status);
 		else
-			line = xasprintf("%s (%s)", js(a, "text"), day);
+			line =
+			    xasprintf("%s (%s%s)", js(a, "text"), day, status);
+		free(status);
 		html_elem(h, "li", line);
 		free(line);
 		free(day);
@@ -1095,13 +1107,15 @@ cmd_results(struct ctx *ctx, int argc, char **argv)
 	if (optind != argc - 1 || (internal && out != OUT_HTML))
 		return cli_usage(RESULTS_USAGE);
 	q.target = argv[optind];
-	/* A published page shows moderated comments only. */
-	if (out == OUT_HTML && !internal) {
+	/* Pages show comments as masked: published, the approved ones only;
+	 * the staff view every one with its status. */
+	if (out == OUT_HTML) {
 		if (comments_sync(cli_db(ctx), time(NULL)) == -1) {
 			cli_error("cannot read the comments");
 			return EXIT_FAIL;
 		}
-		q.approved = 1;
+		q.approved = !internal;
+		q.moderated = internal;
 	}
 	if (submission) {
 		if (month == NULL || out == OUT_HTML || q.by != NULL ||

@@ -321,6 +321,8 @@ def test_named_survey(env, db):
                             "--internal")
     root, text = check_internal(internal, "named survey, staff view")
     t.check("Member0" in text, "the staff view names the member")
+    t.check("07700" not in text and "approved" in text,
+            "the staff view shows the comment masked, with its status")
 
 
 def test_over_time(env, db):
