@@ -127,8 +127,8 @@ action_update_cmd(struct ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1 ||
-	    (status == NULL && (note != NULL ||
-	                        (outcome == NULL && benefit == NULL))))
+	    (status == NULL &&
+	     (note != NULL || (outcome == NULL && benefit == NULL))))
 		return cli_usage(ACTION_UPDATE_USAGE);
 	id = strtoll(argv[optind], &end, 10);
 	if (*end != '\0' || id <= 0)

@@ -14,7 +14,7 @@
 
 #define PROFILE_USAGE "practice profile CODE FILE.csv [--json]"
 #define REPRESENTATION_USAGE                                                   \
-	"report representation --practice CODE [--json|--html FILE"           \
+	"report representation --practice CODE [--json|--html FILE"            \
 	" [--internal]]"
 #define ANNUAL_USAGE                                                           \
 	"report annual --practice CODE --year YYYY [--financial]"              \

@@ -116,15 +116,14 @@ meeting_set_minutes(struct db *db, int64_t id, const char *minutes,
 const char *
 meeting_status(const char *stored, int64_t at, int64_t now)
 {
-	if (stored != NULL && (strcmp(stored, "held") == 0 ||
-	                       strcmp(stored, "cancelled") == 0))
+	if (stored != NULL &&
+	    (strcmp(stored, "held") == 0 || strcmp(stored, "cancelled") == 0))
 		return stored;
 	return at <= now ? "held" : "planned";
 }
 
 int
-meeting_set_status(struct db *db, int64_t id, const char *status,
-                   char **cause)
+meeting_set_status(struct db *db, int64_t id, const char *status, char **cause)
 {
 	sqlite3_stmt *st =
 	    db_stmt(db, "UPDATE meetings SET status = ? WHERE id = ?");
@@ -140,9 +139,10 @@ meeting_set_status(struct db *db, int64_t id, const char *status,
 		*cause = xasprintf("no meeting %lld", (long long)id);
 		return -1;
 	}
-	db_audit(db, NULL, status ? (strcmp(status, "held") == 0 ?
-	                                 "meeting.held" : "meeting.cancel")
-	                          : "meeting.status",
+	db_audit(db, NULL,
+	         status ? (strcmp(status, "held") == 0 ? "meeting.held"
+	                                               : "meeting.cancel")
+	                : "meeting.status",
 	         "meeting", NULL);
 	return 0;
 }

@@ -425,6 +425,13 @@ with env.serve() as d:
                            headers={"Origin": "https://evil.example"})
     t.check_eq(st, 403, "web survey: a cross-site POST is 403")
 
+    # Ann was invited by email: her web answer is an email response.
+    run = execute("INSERT INTO runs (campaign_id, scheduled_for, fired_at)"
+                  " VALUES (?, ?, ?)", camp, now, now)
+    execute("INSERT INTO outbox (run_id, member_id, practice_id, channel,"
+            " state, to_addr, body, next_attempt_at, created_at)"
+            " VALUES (?, ?, 1, 'email', 'delivered', 'ann@example.org', 'x',"
+            " 0, ?)", run, ann, now)
     st, _, body = t.http_post(url, [("useful", "4"), ("had_say", "1"),
                                     ("help_say", "dropped: not shown"),
                                     ("topics", "1"), ("topics", "3")],
@@ -439,6 +446,8 @@ with env.serve() as d:
                "web survey: demographics snapshot")
     t.check_eq(one("SELECT campaign_id FROM responses WHERE id=?", rid), camp,
                "web survey: campaign kept")
+    t.check_eq(one("SELECT invited_channel FROM responses WHERE id=?", rid),
+               "email", "web survey: attributed to the email that invited")
     t.check_eq(one("SELECT value FROM answers WHERE response_id=? AND"
                    " question='useful'", rid), "4", "web survey: answer stored")
     t.check_eq(one("SELECT count(*) FROM answers WHERE response_id=? AND"
