@@ -37,6 +37,7 @@
 #include "member_edit.h"
 #include "outbox.h"
 #include "practice.h"
+#include "scope.h"
 #include "server.h"
 #include "status.h"
 #include "tally.h"
@@ -55,6 +56,7 @@
 struct api_token {
 	char *name;
 	char *token;
+	struct scope_codes *scope; /* the practices it may see and change */
 };
 
 struct api_tokens {
@@ -72,6 +74,7 @@ struct api_req {
 	struct db *db;
 	const char *rest; /* the path after the route's prefix, encoded */
 	char actor[API_NAME_MAX + 8];
+	const struct scope_codes *scope; /* the token's practices */
 	struct evkeyvalq query;
 	json_t *body; /* POST, PATCH: the JSON object */
 };
@@ -96,18 +99,23 @@ name_ok(const char *s)
 	                 "0123456789._-") == len;
 }
 
-/* One "name token" line into t; a message (never the token) on error. */
+/* One "name token [CODE,...]" line into t; a message (never the token)
+ * on error. */
 static int
 tokens_line(struct api_tokens *t, char *line, char **err)
 {
-	char *name, *token, *extra, *save = NULL;
+	char *name, *token, *codes, *extra, *save = NULL, *why = NULL;
+	struct scope_codes *scope;
 	size_t i;
 
 	name = strtok_r(line, " \t", &save);
 	token = strtok_r(NULL, " \t", &save);
+	codes = strtok_r(NULL, " \t", &save);
 	extra = strtok_r(NULL, " \t", &save);
 	if (name == NULL || token == NULL || extra != NULL)
-		return (*err = xstrdup("expected 'name token'")), -1;
+		return (*err = xstrdup("expected 'name token' or 'name token "
+		                       "CODE,CODE...'")),
+		       -1;
 	if (!name_ok(name))
 		return (*err = xstrdup("a client name is letters, digits, '.', "
 		                       "'_' or '-' (64 at most)")),
@@ -122,8 +130,14 @@ tokens_line(struct api_tokens *t, char *line, char **err)
 			return (*err = xasprintf("client %s is named twice",
 			                         name)),
 			       -1;
+	if ((scope = scope_codes_parse(codes, &why)) == NULL) {
+		*err = xasprintf("the practices of %s: %s", name, why);
+		free(why);
+		return -1;
+	}
 	t->v = xreallocarray(t->v, t->n + 1, sizeof *t->v);
 	t->v[t->n].name = xstrdup(name);
+	t->v[t->n].scope = scope;
 	t->v[t->n++].token = xstrdup(token);
 	return 0;
 }
@@ -208,10 +222,10 @@ api_tokens_load(const char *path, struct api_tokens **out, char **cause)
 	return 0;
 }
 
-const char *
-api_tokens_match(const struct api_tokens *t, const char *bearer)
+static const struct api_token *
+tokens_find(const struct api_tokens *t, const char *bearer)
 {
-	const char *name = NULL;
+	const struct api_token *found = NULL;
 	size_t i;
 
 	if (t == NULL || bearer == NULL || *bearer == '\0')
@@ -219,8 +233,24 @@ api_tokens_match(const struct api_tokens *t, const char *bearer)
 	/* Compare with every token, so the time does not say which matched. */
 	for (i = 0; i < t->n; i++)
 		if (crypto_equal(t->v[i].token, bearer))
-			name = t->v[i].name;
-	return name;
+			found = &t->v[i];
+	return found;
+}
+
+const char *
+api_tokens_match(const struct api_tokens *t, const char *bearer)
+{
+	const struct api_token *tok = tokens_find(t, bearer);
+
+	return tok != NULL ? tok->name : NULL;
+}
+
+const struct scope_codes *
+api_tokens_scope(const struct api_tokens *t, const char *bearer)
+{
+	const struct api_token *tok = tokens_find(t, bearer);
+
+	return tok != NULL ? tok->scope : NULL;
 }
 
 size_t
@@ -240,6 +270,7 @@ api_tokens_free(struct api_tokens *t)
 		free(t->v[i].name);
 		explicit_bzero(t->v[i].token, strlen(t->v[i].token));
 		free(t->v[i].token);
+		scope_codes_free(t->v[i].scope);
 	}
 	free(t->v);
 	free(t);
@@ -528,7 +559,8 @@ api_parse_body(struct api_req *ar)
 	return 0;
 }
 
-/* The client named by the Authorization header, or NULL after a 401. */
+/* The client named by the Authorization header, or NULL after a 401; its
+ * practice scope into ar->scope. */
 static const char *
 api_auth(struct api_req *ar)
 {
@@ -536,15 +568,17 @@ api_auth(struct api_req *ar)
 	    evhttp_request_get_input_headers(ar->req), "Authorization");
 	struct evhttp_connection *evcon =
 	    evhttp_request_get_connection(ar->req);
-	const char *name = NULL;
+	const struct api_token *tok;
 	char *peer = NULL;
 	ev_uint16_t port = 0;
 
 	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0) {
 		for (h += 7; *h == ' '; h++)
 			;
-		if ((name = api_tokens_match(tokens, h)) != NULL)
-			return name;
+		if ((tok = tokens_find(tokens, h)) != NULL) {
+			ar->scope = tok->scope;
+			return tok->name;
+		}
 	}
 	if (evcon != NULL)
 		evhttp_connection_get_peer(evcon, &peer, &port);
@@ -628,22 +662,56 @@ api_call(struct evhttp_request *req, struct server *s, const char *rest,
 	json_decref(ar.body);
 }
 
+/* ---- practice scope ----------------------------------------------------- */
+
+/*
+ * A token may name the practices it acts for (scope.c decides). A practice
+ * outside them is refused with 403 where the client names it, and a member
+ * or campaign of one is not there (404), as for a user of the web admin.
+ */
+
+/* 0 if the client may act for practice code; else -1 after a 403. */
+static int
+api_scope_practice(struct api_req *ar, const char *code)
+{
+	if (scope_codes_allow(ar->scope, code))
+		return 0;
+	api_error(ar, 403, "this client may not act for practice %s", code);
+	return -1;
+}
+
+/* Drop the objects of arr whose key names a practice out of scope. */
+static void
+api_scope_filter(struct api_req *ar, json_t *arr, const char *key)
+{
+	size_t i;
+
+	for (i = json_array_size(arr); i-- > 0;)
+		if (!scope_codes_allow(ar->scope,
+		                       json_string_value(json_object_get(
+		                           json_array_get(arr, i), key))))
+			json_array_remove(arr, i);
+}
+
 /* ---- practices ---------------------------------------------------------- */
 
 static void
 practices_list(struct api_req *ar)
 {
 	static const char *const params[] = {NULL};
+	json_t *arr;
 
 	if (api_params_known(ar, params) == -1)
 		return;
-	api_reply(ar, 200,
-	          json_pack("{s:o}", "practices", practice_list_json(ar->db)));
+	arr = practice_list_json(ar->db);
+	api_scope_filter(ar, arr, "code");
+	api_reply(ar, 200, json_pack("{s:o}", "practices", arr));
 }
 
 /* ---- members ------------------------------------------------------------ */
 
-/* The practice named by a query parameter; 404 sent if it is unknown. */
+/* The practice named by a query parameter; 403 sent if it is out of the
+ * client's scope, 404 if it is unknown. */
 static int
 api_practice_param(struct api_req *ar, const char *code)
 {
@@ -651,6 +719,8 @@ api_practice_param(struct api_req *ar, const char *code)
 
 	if (code == NULL)
 		return 0;
+	if (api_scope_practice(ar, code) == -1)
+		return -1;
 	if ((p = practice_find(ar->db, code)) == NULL) {
 		api_error(ar, 404, "no practice %s", code);
 		return -1;
@@ -707,6 +777,7 @@ members_filter(struct api_req *ar, struct member_filter *f)
 }
 
 struct page {
+	const struct scope_codes *scope;
 	json_t *arr;
 	int64_t after, last;
 	long long limit, n;
@@ -718,7 +789,7 @@ page_add(struct member *m, void *arg)
 {
 	struct page *pg = arg;
 
-	if (m->id <= pg->after)
+	if (m->id <= pg->after || !scope_codes_allow(pg->scope, m->practice_code))
 		return 0;
 	if (pg->n == pg->limit) {
 		pg->more = 1;
@@ -748,6 +819,9 @@ members_list(struct api_req *ar)
 	    api_param_int(ar, "after", 0, 0, INT64_MAX, &after) == -1)
 		return;
 	pg.after = after;
+	pg.scope = ar->scope;
+	if (f.practice == NULL)
+		f.practice = scope_codes_only(ar->scope);
 	pg.arr = json_array();
 	member_list(ar->db, &f, page_add, &pg);
 	api_reply(ar, 200,
@@ -952,6 +1026,8 @@ members_create(struct api_req *ar)
 		api_error(ar, 400, "practice: a practice code is required");
 		return;
 	}
+	if (api_scope_practice(ar, json_string_value(pj)) == -1)
+		return;
 	m = member_new(0, NULL);
 	if ((code = member_apply(ar->db, ar->body, m, &cause)) != 0)
 		api_error_take(ar, code, cause);
@@ -960,13 +1036,18 @@ members_create(struct api_req *ar)
 	member_free(m);
 }
 
-/* The member the path names; NULL after a 404. Caller frees. */
+/* The member the path names; NULL after a 404 (a member of a practice out
+ * of the client's scope is not there). Caller frees. */
 static struct member *
 member_of_path(struct api_req *ar)
 {
 	int64_t id = api_id(ar->rest);
 	struct member *m = id != 0 ? member_load(ar->db, id) : NULL;
 
+	if (m != NULL && !scope_codes_allow(ar->scope, m->practice_code)) {
+		member_free(m);
+		m = NULL;
+	}
 	if (m == NULL)
 		api_error(ar, 404, "no member %s",
 		          id != 0 ? ar->rest : "there");
@@ -989,13 +1070,17 @@ member_get(struct api_req *ar)
 static void
 member_patch(struct api_req *ar)
 {
+	json_t *pj = json_object_get(ar->body, "practice");
 	struct member *m;
 	char *cause = NULL;
 	int code;
 
 	if ((m = member_of_path(ar)) == NULL)
 		return;
-	if (m->erased_at != 0)
+	if (json_is_string(pj) &&
+	    api_scope_practice(ar, json_string_value(pj)) == -1)
+		;
+	else if (m->erased_at != 0)
 		api_error(ar, 409, "member %lld was erased", (long long)m->id);
 	else if ((code = member_apply(ar->db, ar->body, m, &cause)) != 0)
 		api_error_take(ar, code, cause);
@@ -1164,6 +1249,8 @@ broadcasts_create(struct api_req *ar)
 
 	if ((code = broadcast_apply(ar->body, c, &practice, &cause)) != 0)
 		api_error_take(ar, code, cause);
+	else if (api_scope_practice(ar, practice) == -1)
+		;
 	else if ((p = practice_find(ar->db, practice)) == NULL)
 		api_error(ar, 422, "no practice %s", practice);
 	else if (c->name != NULL && (old = campaign_find(ar->db, c->name))) {
@@ -1197,6 +1284,7 @@ campaigns_list(struct api_req *ar)
 	    api_practice_param(ar, practice) == -1)
 		return;
 	arr = campaign_list_json(ar->db, practice);
+	api_scope_filter(ar, arr, "practice");
 	json_array_foreach(arr, i, o)
 	{
 		json_object_set_new(
@@ -1217,7 +1305,12 @@ campaign_show(struct api_req *ar)
 	if (api_params_known(ar, params) == -1)
 		return;
 	name = api_segment(ar);
-	if (name == NULL || (c = campaign_find(ar->db, name)) == NULL)
+	if (name != NULL && (c = campaign_find(ar->db, name)) != NULL &&
+	    !scope_codes_allow(ar->scope, c->practice_code)) {
+		campaign_free(c);
+		c = NULL;
+	}
+	if (c == NULL)
 		api_error(ar, 404, "no campaign %s", name ? name : "there");
 	else
 		api_reply(ar, 200, campaign_show_json(ar->db, c));
@@ -1244,6 +1337,37 @@ results_day(struct api_req *ar, const char *name, int64_t *t)
 	return 0;
 }
 
+/*
+ * Results for a client scoped to practices: of its practice (named, or its
+ * only one), never of a campaign of another practice. -1 after a 4xx.
+ */
+static int
+results_scope(struct api_req *ar, struct tally_query *q, const char *target)
+{
+	struct campaign *c;
+	int mine;
+
+	if (scope_codes_all(ar->scope))
+		return 0;
+	if (q->practice == NULL &&
+	    (q->practice = scope_codes_only(ar->scope)) == NULL) {
+		api_error(ar, 400, "practice: required of a client scoped to "
+		                   "several practices");
+		return -1;
+	}
+	if (api_scope_practice(ar, q->practice) == -1)
+		return -1;
+	if (strncmp(target, "campaign:", 9) == 0)
+		target += 9;
+	if ((c = campaign_find(ar->db, target)) == NULL)
+		return 0;
+	mine = scope_codes_allow(ar->scope, c->practice_code);
+	campaign_free(c);
+	if (!mine)
+		api_error(ar, 404, "no survey or campaign %s", target);
+	return mine ? 0 : -1;
+}
+
 static void
 results_get(struct api_req *ar)
 {
@@ -1268,6 +1392,10 @@ results_get(struct api_req *ar)
 	}
 	if ((target = api_segment(ar)) == NULL) {
 		api_error(ar, 404, "no survey or campaign there");
+		return;
+	}
+	if (results_scope(ar, &q, target) == -1) {
+		free(target);
 		return;
 	}
 	q.target = target;

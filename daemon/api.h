@@ -6,6 +6,7 @@
 
 struct http_route;
 struct api_tokens;
+struct scope_codes;
 
 /* The API listener's routes (everything under /api/). */
 const struct http_route *api_routes(void);
@@ -22,14 +23,18 @@ void api_reload(const struct config *);
 void api_free(void);
 
 /*
- * Load a tokens file: "name token" lines ('#' comments, blank lines), a
- * regular file not readable by group or others. -1 with *cause ("file:line:
+ * Load a tokens file: "name token [CODE,CODE...]" lines (the codes: the
+ * practices the client may see and change; none: every practice; '#'
+ * comments, blank lines), a regular file not readable by group or others. -1 with *cause ("file:line:
  * message", never a token) if it cannot be used. Caller frees *out.
  */
 int api_tokens_load(const char *path, struct api_tokens **out, char **cause);
 /* The client whose token is bearer (each compared in constant time), or
  * NULL. */
 const char *api_tokens_match(const struct api_tokens *, const char *bearer);
+/* The practice scope of bearer's client (see scope.h), or NULL. */
+const struct scope_codes *api_tokens_scope(const struct api_tokens *,
+                                           const char *bearer);
 /* How many clients the file names. */
 size_t api_tokens_count(const struct api_tokens *);
 void api_tokens_free(struct api_tokens *);

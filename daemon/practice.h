@@ -23,6 +23,8 @@ int practice_add(struct db *, const struct practice *, char **cause);
 /* Update name/contact fields of an existing practice (by code). */
 int practice_update(struct db *, const struct practice *, char **cause);
 /* Find by code. Caller frees with practice_free. NULL if none. */
+/* 1 if code is a well-formed practice code (letters, digits, '-'). */
+int practice_code_ok(const char *code);
 struct practice *practice_find(struct db *, const char *code);
 struct practice *practice_get(struct db *, int64_t id);
 void practice_free(struct practice *);

@@ -5,7 +5,12 @@
  * and actions, never a member's contact details or a message; a viewer
  * reads reports.
  */
+#include <stdlib.h>
+#include <string.h>
+
+#include "practice.h"
 #include "scope.h"
+#include "xmalloc.h"
 
 static const unsigned may[] = {
     [ROLE_ADMIN] = ~0u,
@@ -29,4 +34,79 @@ scope_allows(const struct user *u, enum perm p, int64_t practice_id)
 	if (practice_id == 0)
 		return u->npractices > 0 || u->role == ROLE_ADMIN;
 	return user_in_practice(u, practice_id);
+}
+
+/*
+ * A practice scope by code: an API token's, from the tokens file. It is
+ * held by code, not id, so a token may name a practice added later.
+ */
+struct scope_codes {
+	char **codes;
+	size_t n; /* 0: every practice */
+};
+
+struct scope_codes *
+scope_codes_parse(const char *list, char **cause)
+{
+	struct scope_codes *s = xcalloc(1, sizeof *s);
+	char *copy, *p, *code;
+
+	if (list == NULL)
+		return s;
+	copy = p = xstrdup(list);
+	while ((code = strsep(&p, ",")) != NULL) {
+		if (!practice_code_ok(code)) {
+			*cause = xasprintf("'%s' is not a practice code "
+			                   "(letters, digits and '-', 16 at "
+			                   "most; codes are separated by ',')",
+			                   code);
+			free(copy);
+			scope_codes_free(s);
+			return NULL;
+		}
+		s->codes = xreallocarray(s->codes, s->n + 1, sizeof *s->codes);
+		s->codes[s->n++] = xstrdup(code);
+	}
+	free(copy);
+	return s;
+}
+
+int
+scope_codes_all(const struct scope_codes *s)
+{
+	return s == NULL || s->n == 0;
+}
+
+int
+scope_codes_allow(const struct scope_codes *s, const char *code)
+{
+	size_t i;
+
+	if (scope_codes_all(s))
+		return 1;
+	if (code == NULL)
+		return 0;
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->codes[i], code) == 0)
+			return 1;
+	return 0;
+}
+
+const char *
+scope_codes_only(const struct scope_codes *s)
+{
+	return s != NULL && s->n == 1 ? s->codes[0] : NULL;
+}
+
+void
+scope_codes_free(struct scope_codes *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->n; i++)
+		free(s->codes[i]);
+	free(s->codes);
+	free(s);
 }

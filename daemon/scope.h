@@ -3,9 +3,12 @@
 #ifndef PPGD_SCOPE_H
 #define PPGD_SCOPE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "user.h"
+
+struct scope_codes;
 
 enum perm {
 	PERM_REPORTS,  /* published reports and results */
@@ -23,5 +26,19 @@ enum perm {
 int scope_role_may(enum user_role, enum perm);
 /* 1 if u may do perm for practice_id (0: for any of its practices). */
 int scope_allows(const struct user *u, enum perm, int64_t practice_id);
+
+/*
+ * The practice scope of an API token: the codes of the practices it may
+ * read and change. "A81001,B82002"; NULL for every practice. NULL with
+ * *cause for a malformed list. Caller frees with scope_codes_free.
+ */
+struct scope_codes *scope_codes_parse(const char *list, char **cause);
+/* 1 if s covers every practice (no codes named). */
+int scope_codes_all(const struct scope_codes *s);
+/* 1 if s allows the practice with this code. */
+int scope_codes_allow(const struct scope_codes *s, const char *code);
+/* The one code of a one-practice scope, else NULL. */
+const char *scope_codes_only(const struct scope_codes *s);
+void scope_codes_free(struct scope_codes *s);
 
 #endif

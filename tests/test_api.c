@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "api.h"
+#include "scope.h"
 #include "config.h"
 
 #define TOK_A "aaaaaaaaaaaaaaaaaaaa1"
@@ -86,6 +87,36 @@ test_tokens_load(void **state)
 }
 
 static void
+test_tokens_scope(void **state)
+{
+	struct api_tokens *t;
+	const struct scope_codes *s;
+	char *cause;
+
+	t = load("all " TOK_A "\ntwo " TOK_B " A81001,C83003\n", 0600, &cause);
+	assert_non_null(t);
+	s = api_tokens_scope(t, TOK_A);
+	assert_true(scope_codes_all(s));
+	assert_true(scope_codes_allow(s, "B82002"));
+	assert_null(scope_codes_only(s));
+	s = api_tokens_scope(t, TOK_B);
+	assert_false(scope_codes_all(s));
+	assert_true(scope_codes_allow(s, "A81001"));
+	assert_true(scope_codes_allow(s, "C83003"));
+	assert_false(scope_codes_allow(s, "B82002"));
+	assert_false(scope_codes_allow(s, "a81001")); /* codes match exactly */
+	assert_false(scope_codes_allow(s, NULL));
+	assert_null(scope_codes_only(s));
+	assert_null(api_tokens_scope(t, "no-such-token-at-all"));
+	api_tokens_free(t);
+	t = load("one " TOK_A " A81001\n", 0600, &cause);
+	assert_non_null(t);
+	assert_string_equal(scope_codes_only(api_tokens_scope(t, TOK_A)),
+	                    "A81001");
+	api_tokens_free(t);
+}
+
+static void
 test_tokens_match(void **state)
 {
 	struct api_tokens *t;
@@ -125,7 +156,10 @@ test_tokens_refused(void **state)
 	refused("", 0600, "names no client");
 	refused("# only a comment\n", 0600, "names no client");
 	refused("a " TOK_A "\nb\n", 0600, "tokens:2: expected 'name token'");
-	refused("a " TOK_A " extra\n", 0600, "tokens:1: expected");
+	refused("a " TOK_A " A81001 extra\n", 0600, "tokens:1: expected");
+	refused("a " TOK_A " A81001,,B82002\n", 0600,
+	        "tokens:1: the practices of a: '' is not a practice code");
+	refused("a " TOK_A " A81001;B82002\n", 0600, "not a practice code");
 	refused("a/b " TOK_A "\n", 0600, "tokens:1: a client name");
 	refused("a short\n", 0600, "shorter than 16");
 	refused("a " TOK_A "\na " TOK_B "\n", 0600,
@@ -225,6 +259,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tokens_load),
 	    cmocka_unit_test(test_tokens_match),
+	    cmocka_unit_test(test_tokens_scope),
 	    cmocka_unit_test(test_tokens_refused),
 	    cmocka_unit_test(test_tokens_missing),
 	    cmocka_unit_test(test_loopback),
