@@ -21,6 +21,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "admin.h"
+#include "admin_page.h"
 #include "api.h"
 #include "buf.h"
 #include "care_alert.h"
@@ -46,20 +47,6 @@
 #define COOKIE     "ppgd_admin"
 #define MAX_FIELDS 64
 
-/* One request to the admin. */
-struct areq {
-	struct evhttp_request *req;
-	struct server *srv;
-	struct db *db;
-	const struct config *cfg;
-	const char *path;    /* without the leading '/', no query */
-	struct form *query;  /* the query string */
-	struct form *post;   /* a POST body, parsed */
-	char token[23];      /* the session cookie, "" if none */
-	struct session s;
-	int signed_in;       /* a session (s) was found */
-	struct user *u;      /* its user */
-};
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -146,29 +133,29 @@ set_cookie(struct areq *ar, const char *token)
 	free(v);
 }
 
-static void
-redirect(struct areq *ar, const char *to)
+void
+admin_redirect(struct areq *ar, const char *to)
 {
 	add_header(ar, "Location", to);
 	http_reply(ar->req, 303, "text/plain; charset=utf-8", "see other\n", 10);
 }
 
 /* A query or form value, or NULL. */
-static const char *
-qget(struct areq *ar, const char *k)
+const char *
+admin_qget(struct areq *ar, const char *k)
 {
 	return ar->query != NULL ? form_get(ar->query, k) : NULL;
 }
 
-static const char *
-pget(struct areq *ar, const char *k)
+const char *
+admin_pget(struct areq *ar, const char *k)
 {
 	return ar->post != NULL ? form_get(ar->post, k) : NULL;
 }
 
 /* Append s escaped for HTML. */
-static void
-esc(struct buf *b, const char *s)
+void
+admin_esc(struct buf *b, const char *s)
 {
 	char *e = html_escape(s != NULL ? s : "");
 
@@ -178,8 +165,8 @@ esc(struct buf *b, const char *s)
 
 /* Append a formatted string with each %s argument HTML-escaped ("%s" only,
  * plus %lld for numbers). */
-static void
-escf(struct buf *b, const char *fmt, ...)
+void
+admin_escf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	const char *p;
@@ -187,7 +174,7 @@ escf(struct buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	for (p = fmt; *p != '\0'; p++) {
 		if (p[0] == '%' && p[1] == 's') {
-			esc(b, va_arg(ap, const char *));
+			admin_esc(b, va_arg(ap, const char *));
 			p++;
 		} else if (strncmp(p, "%lld", 4) == 0) {
 			buf_printf(b, "%lld", va_arg(ap, long long));
@@ -235,8 +222,8 @@ static const char admin_style[] =
     ".qr svg{width:12rem;height:12rem}";
 
 /* Reply with the admin layout around body (HTML). */
-static void
-page(struct areq *ar, int status, const char *title, const char *body)
+void
+admin_page(struct areq *ar, int status, const char *title, const char *body)
 {
 	struct buf b = {0};
 	char *out;
@@ -246,7 +233,7 @@ page(struct areq *ar, int status, const char *title, const char *body)
 	            "content=\"width=device-width, initial-scale=1\">"
 	            "<meta name=\"robots\" content=\"noindex, nofollow\">"
 	            "<title>");
-	esc(&b, title);
+	admin_esc(&b, title);
 	buf_add(&b, " – ppgd admin</title><style>");
 	buf_add(&b, admin_style);
 	buf_add(&b, "</style></head><body><header class=\"header\">"
@@ -255,6 +242,10 @@ page(struct areq *ar, int status, const char *title, const char *body)
 		buf_add(&b, "<a href=\"/\">Home</a>");
 		if (scope_role_may(ar->u->role, PERM_CONTACTS))
 			buf_add(&b, "<a href=\"/members\">Members</a>");
+		if (scope_role_may(ar->u->role, PERM_SEND))
+			buf_add(&b, "<a href=\"/campaigns\">Campaigns</a>");
+		if (scope_role_may(ar->u->role, PERM_REPORTS))
+			buf_add(&b, "<a href=\"/reports\">Reports</a>");
 		if (scope_role_may(ar->u->role, PERM_ALERTS))
 			buf_add(&b, "<a href=\"/alerts\">Care alerts</a>");
 		if (scope_role_may(ar->u->role, PERM_MODERATE))
@@ -262,7 +253,7 @@ page(struct areq *ar, int status, const char *title, const char *body)
 		if (scope_role_may(ar->u->role, PERM_USERS))
 			buf_add(&b, "<a href=\"/users\">Users</a>");
 		buf_add(&b, "<a href=\"/account\">Your account</a>");
-		escf(&b,
+		admin_escf(&b,
 		     "<form method=\"post\" action=\"/logout\"><input "
 		     "type=\"hidden\" name=\"csrf\" value=\"%s\"><button "
 		     "class=\"link\" type=\"submit\">Sign out %s</button></form>",
@@ -278,30 +269,30 @@ page(struct areq *ar, int status, const char *title, const char *body)
 	free(out);
 }
 
-static void
-message(struct areq *ar, int status, const char *heading, const char *text)
+void
+admin_message(struct areq *ar, int status, const char *heading, const char *text)
 {
 	struct buf b = {0};
 	char *body;
 
-	escf(&b, "<h1>%s</h1><p>%s</p>", heading, text);
+	admin_escf(&b, "<h1>%s</h1><p>%s</p>", heading, text);
 	body = buf_take(&b);
-	page(ar, status, heading, body);
+	admin_page(ar, status, heading, body);
 	free(body);
 }
 
 /* The hidden CSRF field of a form. */
-static void
-csrf_field(struct areq *ar, struct buf *b)
+void
+admin_csrf_field(struct areq *ar, struct buf *b)
 {
-	escf(b, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">",
+	admin_escf(b, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">",
 	     ar->s.csrf);
 }
 
 /* 1 if a POST came from a page of ours: its Origin (when sent) is this
  * host, and it carries the session's CSRF token. */
-static int
-post_ok(struct areq *ar, int need_csrf)
+int
+admin_post_ok(struct areq *ar, int need_csrf)
 {
 	const char *origin = header(ar, "Origin"), *host = header(ar, "Host");
 	const char *o, *c;
@@ -313,14 +304,20 @@ post_ok(struct areq *ar, int need_csrf)
 	}
 	if (!need_csrf)
 		return 1;
-	c = pget(ar, "csrf");
+	c = admin_pget(ar, "csrf");
 	return ar->signed_in && c != NULL && crypto_equal(c, ar->s.csrf);
 }
 
-static void
-audit(struct areq *ar, const char *action, const char *object)
+char *
+admin_actor(struct areq *ar)
 {
-	char *who = xasprintf("web:%s", ar->u != NULL ? ar->u->email : "-");
+	return xasprintf("web:%s", ar->u != NULL ? ar->u->email : "-");
+}
+
+void
+admin_audit(struct areq *ar, const char *action, const char *object)
+{
+	char *who = admin_actor(ar);
 
 	db_audit(ar->db, who, action, object, NULL);
 	free(who);
@@ -336,7 +333,7 @@ login_form(struct areq *ar, int status, const char *error)
 
 	buf_add(&b, "<h1>Sign in</h1>");
 	if (error != NULL)
-		escf(&b,
+		admin_escf(&b,
 		     "<div class=\"error-summary\" role=\"alert\" "
 		     "tabindex=\"-1\"><h2>There is a problem</h2><p>%s</p></div>",
 		     error);
@@ -351,7 +348,7 @@ login_form(struct areq *ar, int status, const char *error)
 	            "</form><p>Forgotten your password? Ask your practice's "
 	            "ppgd administrator for a reset link.</p>");
 	body = buf_take(&b);
-	page(ar, status, "Sign in", body);
+	admin_page(ar, status, "Sign in", body);
 	free(body);
 }
 
@@ -372,14 +369,14 @@ start_session(struct areq *ar, int64_t id, int ok)
 static void
 login_post(struct areq *ar)
 {
-	const char *email = pget(ar, "email"), *pw = pget(ar, "password");
+	const char *email = admin_pget(ar, "email"), *pw = admin_pget(ar, "password");
 	int64_t id, wait;
 	struct user *u;
 	char *msg, obj[32];
 	int need;
 
-	if (!post_ok(ar, 0)) {
-		message(ar, 403, "Not allowed", "This form came from another site.");
+	if (!admin_post_ok(ar, 0)) {
+		admin_message(ar, 403, "Not allowed", "This form came from another site.");
 		return;
 	}
 	switch (user_login(ar->db, email ? email : "", pw ? pw : "", time(NULL),
@@ -406,9 +403,9 @@ login_post(struct areq *ar)
 	snprintf(obj, sizeof obj, "user:%lld", (long long)id);
 	db_audit(ar->db, obj, "user.login", obj, need ? "password" : "ok");
 	if (start_session(ar, id, !need) == -1)
-		message(ar, 500, "Sorry", "The sign-in could not be stored.");
+		admin_message(ar, 500, "Sorry", "The sign-in could not be stored.");
 	else
-		redirect(ar, !need ? "/" : u->totp_enabled ? "/login/code"
+		admin_redirect(ar, !need ? "/" : u->totp_enabled ? "/login/code"
 		                                           : "/account/2fa");
 	user_free(u);
 }
@@ -421,11 +418,11 @@ code_form(struct areq *ar, int status, const char *error)
 
 	buf_add(&b, "<h1>Enter your code</h1>");
 	if (error != NULL)
-		escf(&b, "<div class=\"error-summary\" role=\"alert\"><h2>There "
+		admin_escf(&b, "<div class=\"error-summary\" role=\"alert\"><h2>There "
 		         "is a problem</h2><p>%s</p></div>",
 		     error);
 	buf_add(&b, "<form method=\"post\" action=\"/login/code\" novalidate>");
-	csrf_field(ar, &b);
+	admin_csrf_field(ar, &b);
 	buf_add(&b, "<label class=\"label\" for=\"code\">The 6-digit code "
 	            "from your authenticator app</label><input class=\"input\" "
 	            "id=\"code\" name=\"code\" inputmode=\"numeric\" "
@@ -433,17 +430,17 @@ code_form(struct areq *ar, int status, const char *error)
 	            "<button class=\"button\" type=\"submit\">Continue</button>"
 	            "</form>");
 	body = buf_take(&b);
-	page(ar, status, "Enter your code", body);
+	admin_page(ar, status, "Enter your code", body);
 	free(body);
 }
 
 static void
 code_post(struct areq *ar)
 {
-	const char *code = pget(ar, "code");
+	const char *code = admin_pget(ar, "code");
 
-	if (!post_ok(ar, 1)) {
-		message(ar, 403, "Not allowed", "The form has expired: sign in again.");
+	if (!admin_post_ok(ar, 1)) {
+		admin_message(ar, 403, "Not allowed", "The form has expired: sign in again.");
 		return;
 	}
 	if (code == NULL ||
@@ -452,18 +449,18 @@ code_post(struct areq *ar)
 		return;
 	}
 	if (start_session(ar, ar->s.user_id, 1) == -1)
-		message(ar, 500, "Sorry", "The sign-in could not be stored.");
+		admin_message(ar, 500, "Sorry", "The sign-in could not be stored.");
 	else
-		redirect(ar, "/");
+		admin_redirect(ar, "/");
 }
 
 static void
 logout_post(struct areq *ar)
 {
-	if (ar->signed_in && post_ok(ar, 1))
+	if (ar->signed_in && admin_post_ok(ar, 1))
 		session_end(ar->db, ar->token);
 	set_cookie(ar, NULL);
-	redirect(ar, "/login");
+	admin_redirect(ar, "/login");
 }
 
 /* ---- password reset ----------------------------------------------------- */
@@ -476,12 +473,12 @@ reset_form(struct areq *ar, const char *token, int status, const char *error)
 
 	buf_add(&b, "<h1>Choose a password</h1>");
 	if (error != NULL)
-		escf(&b, "<div class=\"error-summary\" role=\"alert\"><h2>There "
+		admin_escf(&b, "<div class=\"error-summary\" role=\"alert\"><h2>There "
 		         "is a problem</h2><p>%s</p></div>",
 		     error);
-	escf(&b, "<form method=\"post\" action=\"/reset/%s\" novalidate>",
+	admin_escf(&b, "<form method=\"post\" action=\"/reset/%s\" novalidate>",
 	     token);
-	escf(&b, "<p>At least %lld characters; three random words make a "
+	admin_escf(&b, "<p>At least %lld characters; three random words make a "
 	         "strong password that is easy to remember.</p>",
 	     (long long)USER_PASSWORD_MIN);
 	buf_add(&b, "<label class=\"label\" for=\"password\">New password"
@@ -490,7 +487,7 @@ reset_form(struct areq *ar, const char *token, int status, const char *error)
 	            "autocomplete=\"new-password\"><button class=\"button\" "
 	            "type=\"submit\">Save the password</button></form>");
 	body = buf_take(&b);
-	page(ar, status, "Choose a password", body);
+	admin_page(ar, status, "Choose a password", body);
 	free(body);
 }
 
@@ -501,7 +498,7 @@ reset_route(struct areq *ar, const char *token)
 	char *cause = NULL;
 
 	if (user_reset_user(ar->db, token, time(NULL)) == 0) {
-		message(ar, 404, "Link expired",
+		admin_message(ar, 404, "Link expired",
 		        "This link has expired or was used. Ask your ppgd "
 		        "administrator for a new one.");
 		return;
@@ -510,17 +507,17 @@ reset_route(struct areq *ar, const char *token)
 		reset_form(ar, token, 200, NULL);
 		return;
 	}
-	if (!post_ok(ar, 0)) {
-		message(ar, 403, "Not allowed", "This form came from another site.");
+	if (!admin_post_ok(ar, 0)) {
+		admin_message(ar, 403, "Not allowed", "This form came from another site.");
 		return;
 	}
-	if (user_reset_use(ar->db, token, pget(ar, "password"), time(NULL),
+	if (user_reset_use(ar->db, token, admin_pget(ar, "password"), time(NULL),
 	                   &cause) == -1) {
 		reset_form(ar, token, 422, cause);
 		free(cause);
 		return;
 	}
-	message(ar, 200, "Password saved",
+	admin_message(ar, 200, "Password saved",
 	        "Your password is saved. You can now sign in.");
 }
 
@@ -542,7 +539,7 @@ twofa_page(struct areq *ar, int status, const char *error)
 	svg = qr_svg(uri, "12rem", "QR code to add ppgd to your authenticator app");
 	buf_add(&b, "<h1>Set up your second factor</h1>");
 	if (error != NULL)
-		escf(&b, "<div class=\"error-summary\" role=\"alert\"><h2>There "
+		admin_escf(&b, "<div class=\"error-summary\" role=\"alert\"><h2>There "
 		         "is a problem</h2><p>%s</p></div>",
 		     error);
 	buf_add(&b, "<p>Scan this code with an authenticator app (for example "
@@ -550,16 +547,16 @@ twofa_page(struct areq *ar, int status, const char *error)
 	            "the key below into it. Then enter the 6-digit code it "
 	            "shows.</p><div class=\"qr\">");
 	buf_add(&b, svg != NULL ? svg : "");
-	escf(&b, "</div><p>Key: <code>%s</code></p>", secret);
+	admin_escf(&b, "</div><p>Key: <code>%s</code></p>", secret);
 	buf_add(&b, "<form method=\"post\" action=\"/account/2fa\" novalidate>");
-	csrf_field(ar, &b);
+	admin_csrf_field(ar, &b);
 	buf_add(&b, "<label class=\"label\" for=\"code\">6-digit code</label>"
 	            "<input class=\"input\" id=\"code\" name=\"code\" "
 	            "inputmode=\"numeric\" autocomplete=\"one-time-code\" "
 	            "maxlength=\"7\"><button class=\"button\" type=\"submit\">"
 	            "Turn on</button></form>");
 	body = buf_take(&b);
-	page(ar, status, "Set up your second factor", body);
+	admin_page(ar, status, "Set up your second factor", body);
 	free(body);
 	free(svg);
 	free(uri);
@@ -575,12 +572,12 @@ twofa_route(struct areq *ar)
 		twofa_page(ar, 200, NULL);
 		return;
 	}
-	if (!post_ok(ar, 1)) {
-		message(ar, 403, "Not allowed", "The form has expired: sign in again.");
+	if (!admin_post_ok(ar, 1)) {
+		admin_message(ar, 403, "Not allowed", "The form has expired: sign in again.");
 		return;
 	}
-	if (pget(ar, "code") == NULL ||
-	    !user_totp_confirm(ar->db, ar->s.user_id, pget(ar, "code"),
+	if (admin_pget(ar, "code") == NULL ||
+	    !user_totp_confirm(ar->db, ar->s.user_id, admin_pget(ar, "code"),
 	                       time(NULL))) {
 		twofa_page(ar, 422, "That code is not right: check the time on "
 		                    "your phone and try the next code.");
@@ -588,23 +585,23 @@ twofa_route(struct areq *ar)
 	}
 	snprintf(obj, sizeof obj, "user:%lld", (long long)ar->s.user_id);
 	if (start_session(ar, ar->s.user_id, 1) == -1)
-		message(ar, 500, "Sorry", "The sign-in could not be stored.");
+		admin_message(ar, 500, "Sorry", "The sign-in could not be stored.");
 	else
-		redirect(ar, "/");
+		admin_redirect(ar, "/");
 }
 
 /* ---- pages -------------------------------------------------------------- */
 
-static void
-forbidden(struct areq *ar)
+void
+admin_forbidden(struct areq *ar)
 {
-	message(ar, 403, "Not allowed",
+	admin_message(ar, 403, "Not allowed",
 	        "Your role does not include this page, or this practice.");
 }
 
 /* The practice of code if the user may do perm there; else 0. */
-static int64_t
-practice_scoped(struct areq *ar, const char *code, enum perm p)
+int64_t
+admin_practice_scoped(struct areq *ar, const char *code, enum perm p)
 {
 	struct practice *pr = code != NULL ? practice_find(ar->db, code) : NULL;
 	int64_t id = 0;
@@ -631,7 +628,7 @@ home_alerts(struct areq *ar, struct buf *b)
 			if (n++ == 0)
 				buf_add(b, "<div class=\"warning\"><h2>Care alerts "
 				           "waiting</h2><ul>");
-			escf(b, "<li>%s, %s: %s message (%s)</li>",
+			admin_escf(b, "<li>%s, %s: %s message (%s)</li>",
 			     json_string_value(json_object_get(e, "received_at")),
 			     p->name,
 			     json_string_value(json_object_get(e, "urgency")),
@@ -652,8 +649,8 @@ home_practice(struct areq *ar, struct buf *b, const struct practice *p)
 	json_t *d = dashboard_json(ar->db, p->id, time(NULL), contacts), *e;
 	size_t i;
 
-	escf(b, "<section class=\"panel\"><h2>%s (%s)</h2>", p->name, p->code);
-	escf(b,
+	admin_escf(b, "<section class=\"panel\"><h2>%s (%s)</h2>", p->name, p->code);
+	admin_escf(b,
 	     "<table><caption class=\"visually-hidden\">Members of %s"
 	     "</caption><thead><tr><th scope=\"col\">Members</th><th "
 	     "scope=\"col\" class=\"n\">Number</th></tr></thead><tbody>"
@@ -665,13 +662,13 @@ home_practice(struct areq *ar, struct buf *b, const struct practice *p)
 	     (long long)json_integer_value(json_object_get(d, "reachable_email")),
 	     (long long)json_integer_value(json_object_get(d, "reachable_sms")));
 	if (scope_allows(ar->u, PERM_SEND, p->id))
-		escf(b, "<p>Messages waiting to be sent: %lld; failed: %lld.</p>",
+		admin_escf(b, "<p>Messages waiting to be sent: %lld; failed: %lld.</p>",
 		     (long long)json_integer_value(json_object_get(d, "waiting")),
 		     (long long)json_integer_value(json_object_get(d, "failed")));
 	if (json_array_size(json_object_get(d, "next")) > 0) {
 		buf_add(b, "<h3>Campaigns due next</h3><ul>");
 		json_array_foreach(json_object_get(d, "next"), i, e)
-		    escf(b, "<li>%s: %s</li>",
+		    admin_escf(b, "<li>%s: %s</li>",
 		         json_string_value(json_object_get(e, "name")),
 		         json_string_value(json_object_get(e, "at")));
 		buf_add(b, "</ul>");
@@ -679,7 +676,7 @@ home_practice(struct areq *ar, struct buf *b, const struct practice *p)
 	if (contacts && json_array_size(json_object_get(d, "latest")) > 0) {
 		buf_add(b, "<h3>Latest replies</h3><ul>");
 		json_array_foreach(json_object_get(d, "latest"), i, e)
-		    escf(b, "<li>%s, %s (%s): %s</li>",
+		    admin_escf(b, "<li>%s, %s (%s): %s</li>",
 		         json_string_value(json_object_get(e, "at")),
 		         json_string_value(json_object_get(e, "channel")),
 		         json_string_value(json_object_get(e, "disposition")),
@@ -709,89 +706,14 @@ home_page(struct areq *ar)
 			if (scope_allows(ar->u, PERM_COUNTS, p->id))
 				home_practice(ar, &b, p);
 			else
-				escf(&b, "<section class=\"panel\"><h2>%s</h2>"
+				admin_escf(&b, "<section class=\"panel\"><h2>%s</h2>"
 				         "<p>Reports are published on the practice's "
 				         "site.</p></section>",
 				     p->name);
 			practice_free(p);
 		}
 	body = buf_take(&b);
-	page(ar, 200, "Home", body);
-	free(body);
-}
-
-struct member_rows {
-	struct buf *b;
-	size_t n;
-};
-
-static int
-member_row(struct member *m, void *arg)
-{
-	struct member_rows *r = arg;
-
-	if (r->n++ >= 200)
-		return 0;
-	escf(r->b,
-	     "<tr><td>%lld</td><td>%s %s</td><td>%s</td><td>%s</td><td>%s"
-	     "</td></tr>",
-	     (long long)m->id, m->first_name, m->last_name, m->email,
-	     m->mobile, m->preferred_channel);
-	return 0;
-}
-
-static void
-members_page(struct areq *ar)
-{
-	const char *code = qget(ar, "practice"), *q = qget(ar, "q");
-	struct member_filter f = {0};
-	struct member_rows r = {0};
-	struct practice *p;
-	struct buf b = {0};
-	char *body;
-	size_t k;
-
-	if (code == NULL && ar->u->npractices > 0 &&
-	    (p = practice_get(ar->db, ar->u->practices[0])) != NULL) {
-		redirect(ar, "/members?practice=");
-		/* The first practice: a page of its own. */
-		practice_free(p);
-		return;
-	}
-	if (practice_scoped(ar, code, PERM_CONTACTS) == 0) {
-		forbidden(ar);
-		return;
-	}
-	buf_add(&b, "<h1>Members</h1><form method=\"get\" action=\"/members\">"
-	            "<label class=\"label\" for=\"practice\">Practice</label>"
-	            "<select class=\"input\" id=\"practice\" name=\"practice\">");
-	for (k = 0; k < ar->u->npractices; k++)
-		if ((p = practice_get(ar->db, ar->u->practices[k])) != NULL) {
-			escf(&b, "<option value=\"%s\"%s>%s</option>", p->code,
-			     strcmp(p->code, code) == 0 ? " selected" : "",
-			     p->name);
-			practice_free(p);
-		}
-	buf_add(&b, "</select><label class=\"label\" for=\"q\">Search names, "
-	            "email addresses and numbers</label>");
-	escf(&b, "<input class=\"input\" id=\"q\" name=\"q\" value=\"%s\">",
-	     q != NULL ? q : "");
-	buf_add(&b, "<button class=\"button\" type=\"submit\">Search</button>"
-	            "</form><table><caption class=\"visually-hidden\">Members"
-	            "</caption><thead><tr><th scope=\"col\">ID</th><th "
-	            "scope=\"col\">Name</th><th scope=\"col\">Email</th><th "
-	            "scope=\"col\">Mobile</th><th scope=\"col\">Prefers</th>"
-	            "</tr></thead><tbody>");
-	f.practice = code;
-	f.search = q != NULL && *q != '\0' ? q : NULL;
-	r.b = &b;
-	member_list(ar->db, &f, member_row, &r);
-	buf_add(&b, "</tbody></table>");
-	if (r.n > 200)
-		escf(&b, "<p>The first 200 of %lld: search to narrow.</p>",
-		     (long long)r.n);
-	body = buf_take(&b);
-	page(ar, 200, "Members", body);
+	admin_page(ar, 200, "Home", body);
 	free(body);
 }
 
@@ -818,7 +740,7 @@ alerts_page(struct areq *ar)
 		json_array_foreach(a, i, e)
 		{
 			n++;
-			escf(&b,
+			admin_escf(&b,
 			     "<section class=\"%s\"><h2>%s: %s</h2><p>Received "
 			     "%s by %s. State: <strong>%s</strong>.</p>",
 			     strcmp(json_string_value(json_object_get(e, "state")),
@@ -831,16 +753,16 @@ alerts_page(struct areq *ar)
 			     json_string_value(json_object_get(e, "source")),
 			     json_string_value(json_object_get(e, "state")));
 			if (json_is_string(json_object_get(e, "body")))
-				escf(&b, "<blockquote>%s</blockquote>",
+				admin_escf(&b, "<blockquote>%s</blockquote>",
 				     json_string_value(json_object_get(e, "body")));
 			if (strcmp(json_string_value(json_object_get(e, "state")),
 			           "actioned") != 0) {
-				escf(&b,
+				admin_escf(&b,
 				     "<form method=\"post\" action=\"/alerts/%lld\">",
 				     (long long)json_integer_value(
 				         json_object_get(e, "alert")));
-				csrf_field(ar, &b);
-				escf(&b,
+				admin_csrf_field(ar, &b);
+				admin_escf(&b,
 				     "<label class=\"label\" for=\"note%lld\">What "
 				     "was done</label><input class=\"input\" "
 				     "id=\"note%lld\" name=\"note\"><button "
@@ -861,7 +783,7 @@ alerts_page(struct areq *ar)
 	if (n == 0)
 		buf_add(&b, "<p>No care alerts.</p>");
 	body = buf_take(&b);
-	page(ar, 200, "Care alerts", body);
+	admin_page(ar, 200, "Care alerts", body);
 	free(body);
 }
 
@@ -884,37 +806,37 @@ static void
 alert_post(struct areq *ar, const char *rest)
 {
 	int64_t id = atoll(rest);
-	const char *state = pget(ar, "state");
+	const char *state = admin_pget(ar, "state");
 	char *cause = NULL, obj[32];
 
-	if (!post_ok(ar, 1)) {
-		message(ar, 403, "Not allowed", "The form has expired: try again.");
+	if (!admin_post_ok(ar, 1)) {
+		admin_message(ar, 403, "Not allowed", "The form has expired: try again.");
 		return;
 	}
 	if (id <= 0 ||
 	    !scope_allows(ar->u, PERM_ALERTS, alert_practice(ar->db, id))) {
-		forbidden(ar);
+		admin_forbidden(ar);
 		return;
 	}
 	if (care_alert_ack(ar->db, id,
 	                   state != NULL && strcmp(state, "seen") == 0
 	                       ? CARE_SEEN
 	                       : CARE_ACTIONED,
-	                   ar->u->name, pget(ar, "note"), time(NULL),
+	                   ar->u->name, admin_pget(ar, "note"), time(NULL),
 	                   &cause) == -1) {
-		message(ar, 422, "Not saved", cause);
+		admin_message(ar, 422, "Not saved", cause);
 		free(cause);
 		return;
 	}
 	snprintf(obj, sizeof obj, "care_alert:%lld", (long long)id);
-	audit(ar, "care.ack", obj);
-	redirect(ar, "/alerts");
+	admin_audit(ar, "care.ack", obj);
+	admin_redirect(ar, "/alerts");
 }
 
 static void
 comments_page(struct areq *ar)
 {
-	const char *target = qget(ar, "target");
+	const char *target = admin_qget(ar, "target");
 	struct buf b = {0};
 	char *body, *cause = NULL;
 	json_t *a, *e;
@@ -925,27 +847,27 @@ comments_page(struct areq *ar)
 	            "replaced by [removed].</p><form method=\"get\" "
 	            "action=\"/comments\"><label class=\"label\" "
 	            "for=\"target\">Survey or campaign</label>");
-	escf(&b, "<input class=\"input\" id=\"target\" name=\"target\" "
+	admin_escf(&b, "<input class=\"input\" id=\"target\" name=\"target\" "
 	         "value=\"%s\"><button class=\"button\" type=\"submit\">Show"
 	         "</button></form>",
 	     target != NULL ? target : "");
 	if (target != NULL && *target != '\0') {
 		comments_sync(ar->db, time(NULL));
 		if ((a = comments_list_json(ar->db, target, 1, &cause)) == NULL) {
-			escf(&b, "<p>%s</p>", cause);
+			admin_escf(&b, "<p>%s</p>", cause);
 			free(cause);
 		} else {
 			json_array_foreach(a, i, e)
 			{
-				escf(&b, "<section class=\"panel\"><p>%s</p>",
+				admin_escf(&b, "<section class=\"panel\"><p>%s</p>",
 				     json_string_value(json_object_get(e, "text")));
-				escf(&b,
+				admin_escf(&b,
 				     "<form method=\"post\" "
 				     "action=\"/comments/%lld\">",
 				     (long long)json_integer_value(
 				         json_object_get(e, "id")));
-				csrf_field(ar, &b);
-				escf(&b, "<input type=\"hidden\" name=\"target\" "
+				admin_csrf_field(ar, &b);
+				admin_escf(&b, "<input type=\"hidden\" name=\"target\" "
 				         "value=\"%s\">",
 				     target);
 				buf_add(&b, "<button class=\"button\" name=\"status\" "
@@ -960,35 +882,35 @@ comments_page(struct areq *ar)
 		}
 	}
 	body = buf_take(&b);
-	page(ar, 200, "Comments", body);
+	admin_page(ar, 200, "Comments", body);
 	free(body);
 }
 
 static void
 comment_post(struct areq *ar, const char *rest)
 {
-	const char *status = pget(ar, "status"), *target = pget(ar, "target");
+	const char *status = admin_pget(ar, "status"), *target = admin_pget(ar, "target");
 	char *cause = NULL, *back, obj[32];
 	int64_t id = atoll(rest);
 
-	if (!post_ok(ar, 1)) {
-		message(ar, 403, "Not allowed", "The form has expired: try again.");
+	if (!admin_post_ok(ar, 1)) {
+		admin_message(ar, 403, "Not allowed", "The form has expired: try again.");
 		return;
 	}
 	/* Comments carry no practice: a user who may moderate anywhere. */
 	if (!scope_allows(ar->u, PERM_MODERATE, 0)) {
-		forbidden(ar);
+		admin_forbidden(ar);
 		return;
 	}
 	if (status == NULL ||
 	    (strcmp(status, "approved") != 0 && strcmp(status, "hidden") != 0) ||
 	    comments_set_status(ar->db, id, status, time(NULL), &cause) == -1) {
-		message(ar, 422, "Not saved", cause ? cause : "Unknown action.");
+		admin_message(ar, 422, "Not saved", cause ? cause : "Unknown action.");
 		free(cause);
 		return;
 	}
 	snprintf(obj, sizeof obj, "comment:%lld", (long long)id);
-	audit(ar, strcmp(status, "approved") == 0 ? "comment.approve"
+	admin_audit(ar, strcmp(status, "approved") == 0 ? "comment.approve"
 	                                          : "comment.hide",
 	      obj);
 	back = xasprintf("/comments?target=%s", target ? target : "");
@@ -999,7 +921,7 @@ comment_post(struct areq *ar, const char *rest)
 		free(back);
 		back = xstrdup("/comments");
 	}
-	redirect(ar, back);
+	admin_redirect(ar, back);
 	free(back);
 }
 
@@ -1028,7 +950,7 @@ users_page(struct areq *ar)
 			    ar->u, json_integer_value(json_array_get(ids, j)));
 		if (!show)
 			continue;
-		escf(&b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
+		admin_escf(&b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
 		         "<td>%s</td></tr>",
 		     json_string_value(json_object_get(e, "name")),
 		     json_string_value(json_object_get(e, "email")),
@@ -1040,7 +962,7 @@ users_page(struct areq *ar)
 	buf_add(&b, "</tbody></table>");
 	json_decref(all);
 	body = buf_take(&b);
-	page(ar, 200, "Users", body);
+	admin_page(ar, 200, "Users", body);
 	free(body);
 }
 
@@ -1050,7 +972,7 @@ account_page(struct areq *ar)
 	struct buf b = {0};
 	char *body;
 
-	escf(&b, "<h1>Your account</h1><p>%s (%s), role %s.</p>", ar->u->name,
+	admin_escf(&b, "<h1>Your account</h1><p>%s (%s), role %s.</p>", ar->u->name,
 	     ar->u->email, user_role_name(ar->u->role));
 	if (ar->u->totp_enabled)
 		buf_add(&b, "<p>Your second factor is on.</p>");
@@ -1060,7 +982,7 @@ account_page(struct areq *ar)
 		            "patients' data if your password is ever "
 		            "guessed.</p>");
 	body = buf_take(&b);
-	page(ar, 200, "Your account", body);
+	admin_page(ar, 200, "Your account", body);
 	free(body);
 }
 
@@ -1111,30 +1033,30 @@ route_signed_in(struct areq *ar, int post)
 {
 	const char *p = ar->path;
 
+	if (admin_members_route(ar, post) || admin_campaigns_route(ar, post) ||
+	    admin_reports_route(ar, post))
+		return;
 	if (strcmp(p, "") == 0 && !post)
 		home_page(ar);
-	else if (strcmp(p, "members") == 0 && !post)
-		scope_allows(ar->u, PERM_CONTACTS, 0) ? members_page(ar)
-		                                       : forbidden(ar);
 	else if (strcmp(p, "alerts") == 0 && !post)
 		scope_allows(ar->u, PERM_ALERTS, 0) ? alerts_page(ar)
-		                                     : forbidden(ar);
+		                                     : admin_forbidden(ar);
 	else if (strncmp(p, "alerts/", 7) == 0 && post)
 		alert_post(ar, p + 7);
 	else if (strcmp(p, "comments") == 0 && !post)
 		scope_allows(ar->u, PERM_MODERATE, 0) ? comments_page(ar)
-		                                       : forbidden(ar);
+		                                       : admin_forbidden(ar);
 	else if (strncmp(p, "comments/", 9) == 0 && post)
 		comment_post(ar, p + 9);
 	else if (strcmp(p, "users") == 0 && !post)
 		scope_allows(ar->u, PERM_USERS, 0) ? users_page(ar)
-		                                    : forbidden(ar);
+		                                    : admin_forbidden(ar);
 	else if (strcmp(p, "account") == 0 && !post)
 		account_page(ar);
 	else if (strcmp(p, "account/2fa") == 0)
 		twofa_route(ar);
 	else
-		message(ar, 404, "Page not found", "There is no such page.");
+		admin_message(ar, 404, "Page not found", "There is no such page.");
 }
 
 static void
@@ -1149,7 +1071,7 @@ admin_http(struct evhttp_request *req, struct server *srv, const char *rest)
 	ar.db = server_db(srv);
 	ar.cfg = server_config(srv);
 	if (parse_request(&ar) == -1) {
-		message(&ar, 400, "Bad request", "The request could not be read.");
+		admin_message(&ar, 400, "Bad request", "The request could not be read.");
 		goto out;
 	}
 	load_session(&ar);
@@ -1160,13 +1082,13 @@ admin_http(struct evhttp_request *req, struct server *srv, const char *rest)
 	else if (strncmp(path, "reset/", 6) == 0 && web_token(path + 6) != NULL)
 		reset_route(&ar, path + 6);
 	else if (!ar.signed_in)
-		redirect(&ar, "/login");
+		admin_redirect(&ar, "/login");
 	else if (strcmp(path, "login/code") == 0 && !ar.s.ok)
 		post ? code_post(&ar) : code_form(&ar, 200, NULL);
 	else if (!ar.s.ok)
 		/* Password given, second factor due: only enrolment. */
 		strcmp(path, "account/2fa") == 0 ? twofa_route(&ar)
-		                                 : redirect(&ar, ar.u->totp_enabled
+		                                 : admin_redirect(&ar, ar.u->totp_enabled
 		                                                     ? "/login/code"
 		                                                     : "/account/2fa");
 	else

@@ -535,6 +535,29 @@ db_audit(struct db *db, const char *actor, const char *action,
 	return db_done(db, st);
 }
 
+int
+db_audit_each(struct db *db, const char *object, int limit,
+              int (*fn)(int64_t, const char *, const char *, const char *,
+                        void *),
+              void *arg)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT at, actor, action, detail FROM"
+	                               " audit WHERE object = ? ORDER BY id DESC"
+	                               " LIMIT ?");
+	int rc;
+
+	db_bind_text(st, 1, object);
+	db_bind_int(st, 2, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(sqlite3_column_int64(st, 0),
+		       (const char *)sqlite3_column_text(st, 1),
+		       (const char *)sqlite3_column_text(st, 2),
+		       (const char *)sqlite3_column_text(st, 3), arg) != 0)
+			break;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
 void
 db_set_busy_quiet(struct db *db, int quiet)
 {

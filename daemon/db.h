@@ -83,5 +83,11 @@ void db_set_busy_quiet(struct db *, int quiet);
  * connection's. */
 int db_audit(struct db *, const char *actor, const char *action,
              const char *object, const char *detail);
+/* Call fn for each audit row of object ("member:12"), newest first, at most
+ * limit rows; fn returns non-zero to stop. */
+int db_audit_each(struct db *, const char *object, int limit,
+                  int (*fn)(int64_t at, const char *actor, const char *action,
+                            const char *detail, void *),
+                  void *arg);
 
 #endif

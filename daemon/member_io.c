@@ -46,6 +46,7 @@ import_report_clear(struct import_report *r)
 {
 	json_decref(r->warnings);
 	json_decref(r->errors);
+	json_decref(r->mapping);
 	free(r->warning);
 	memset(r, 0, sizeof *r);
 }
@@ -414,6 +415,30 @@ record_blank(const struct csv_record *rec)
 	return 1;
 }
 
+/* Which header cell became which field, in column order, for a preview. */
+static json_t *
+import_mapping(const struct import_map *im, const struct csv_record *rec)
+{
+	json_t *arr = json_array();
+	const char *field;
+	size_t col, i;
+
+	for (col = 0; col < rec->nfields; col++) {
+		field = NULL;
+		for (i = 0; field == NULL && i < im->nfields; i++)
+			if (im->idx[i] == (int)col)
+				field = im->fields[i].name;
+		for (i = 0; field == NULL && i < im->nextra; i++)
+			if (im->extra_col[i] == (int)col)
+				field = im->extra_field[i];
+		json_array_append_new(
+		    arr, json_pack("{s:I, s:s, s:o}", "column", (json_int_t)col + 1,
+		                   "header", rec->fields[col],
+		                   "field", field ? json_string(field) : json_null()));
+	}
+	return arr;
+}
+
 /*
  * Find the header: the first record with a known column, after title lines
  * and blank lines (report exports have them). If none of the first few
@@ -443,6 +468,7 @@ import_header(struct csv_reader *cr, struct import_map *im,
 			return -1;
 		}
 		if (known > 0) {
+			r->mapping = import_mapping(im, rec);
 			if (ignored != NULL)
 				r->warning =
 				    xasprintf("columns ignored: %s", ignored);

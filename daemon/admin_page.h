@@ -1,0 +1,69 @@
+/* What the web admin's page files share: the request, the layout, forms,
+ * CSRF and audit (admin.c), and each page file's routes. Internal to the
+ * admin. */
+#ifndef PPGD_ADMIN_PAGE_H
+#define PPGD_ADMIN_PAGE_H
+
+#include <stdint.h>
+
+#include <event2/http.h>
+
+#include "buf.h"
+#include "config.h"
+#include "db.h"
+#include "scope.h"
+#include "user.h"
+
+struct form;
+struct server;
+
+/* One request to the admin. */
+struct areq {
+	struct evhttp_request *req;
+	struct server *srv;
+	struct db *db;
+	const struct config *cfg;
+	const char *path;   /* without the leading '/', no query */
+	struct form *query; /* the query string */
+	struct form *post;  /* a POST body, parsed */
+	char token[23];     /* the session cookie, "" if none */
+	struct session s;
+	int signed_in;  /* a session (s) was found */
+	struct user *u; /* its user */
+};
+
+/* Reply with the admin layout around body (HTML). */
+void admin_page(struct areq *, int status, const char *title,
+                const char *body);
+/* A page of a heading and one paragraph. */
+void admin_message(struct areq *, int status, const char *heading,
+                   const char *text);
+/* 403: the role or the practice is not the user's. */
+void admin_forbidden(struct areq *);
+/* 303 to a path of ours. */
+void admin_redirect(struct areq *, const char *to);
+/* A query-string or POST value, or NULL. */
+const char *admin_qget(struct areq *, const char *k);
+const char *admin_pget(struct areq *, const char *k);
+/* Append s escaped for HTML. */
+void admin_esc(struct buf *, const char *s);
+/* Append fmt with each %s argument HTML-escaped (%s and %lld only). */
+void admin_escf(struct buf *, const char *fmt, ...);
+/* The hidden CSRF field of a form. */
+void admin_csrf_field(struct areq *, struct buf *);
+/* 1 if a POST came from a page of ours (Origin, and the CSRF token when
+ * need_csrf). */
+int admin_post_ok(struct areq *, int need_csrf);
+/* An audit row with actor "web:EMAIL". */
+void admin_audit(struct areq *, const char *action, const char *object);
+/* The id of the practice of code if the user may do perm there; else 0. */
+int64_t admin_practice_scoped(struct areq *, const char *code, enum perm);
+/* The audit actor for the user ("web:EMAIL"). Caller frees. */
+char *admin_actor(struct areq *);
+
+/* Page files: 1 if the request was theirs (answered), else 0. */
+int admin_members_route(struct areq *, int post);
+int admin_campaigns_route(struct areq *, int post);
+int admin_reports_route(struct areq *, int post);
+
+#endif
