@@ -1064,7 +1064,7 @@ admin_http(struct evhttp_request *req, struct server *srv, const char *rest)
 {
 	struct areq ar = {.req = req, .srv = srv};
 	int post = evhttp_request_get_command(req) == EVHTTP_REQ_POST;
-	char *path = xstrdup(rest != NULL ? rest : "");
+	char *path = xstrdup(rest != NULL ? rest : ""), *actor;
 
 	path[strcspn(path, "?")] = '\0';
 	ar.path = path;
@@ -1091,8 +1091,14 @@ admin_http(struct evhttp_request *req, struct server *srv, const char *rest)
 		                                 : admin_redirect(&ar, ar.u->totp_enabled
 		                                                     ? "/login/code"
 		                                                     : "/account/2fa");
-	else
+	else {
+		/* Audit rows the modules write name the user too. */
+		actor = admin_actor(&ar);
+		db_set_actor(ar.db, actor);
 		route_signed_in(&ar, post);
+		db_set_actor(ar.db, "daemon");
+		free(actor);
+	}
 out:
 	form_free(ar.query);
 	form_free(ar.post);

@@ -262,15 +262,110 @@ def test_require_2fa(env, base):
             "a lead is not required to use a second factor")
 
 
+# Every page: (path, admin, manager of A, lead of A, viewer of A). Member 1
+# and campaign 1 are practice A's, member 2 and campaign 2 practice B's.
+PAGES = [
+    ("/", 200, 200, 200, 200),
+    ("/members?practice=A81001", 200, 200, 403, 403),
+    ("/members?practice=B82002", 200, 403, 403, 403),
+    ("/members/1", 200, 200, 403, 403),
+    ("/members/2", 200, 404, 403, 403),
+    ("/members/1/edit", 200, 200, 403, 403),
+    ("/members/2/edit", 200, 404, 403, 403),
+    ("/members/1/erase", 200, 200, 403, 403),
+    ("/members/2/erase", 200, 404, 403, 403),
+    ("/members/new?practice=A81001", 200, 200, 403, 403),
+    ("/members/new?practice=B82002", 200, 403, 403, 403),
+    ("/members/import?practice=A81001", 200, 200, 403, 403),
+    ("/members/import?practice=B82002", 200, 403, 403, 403),
+    ("/members/export?practice=A81001", 200, 200, 403, 403),
+    ("/members/export?practice=B82002", 200, 403, 403, 403),
+    ("/campaigns", 200, 200, 403, 403),
+    ("/campaigns/new?practice=A81001", 200, 200, 403, 403),
+    ("/campaigns/new?practice=B82002", 200, 403, 403, 403),
+    ("/campaigns/1", 200, 200, 403, 403),
+    ("/campaigns/2", 200, 404, 403, 403),
+    ("/campaigns/1/preview", 200, 200, 403, 403),
+    ("/campaigns/2/preview", 200, 404, 403, 403),
+    ("/campaigns/1/outbox", 200, 200, 403, 403),
+    ("/campaigns/2/outbox", 200, 404, 403, 403),
+    ("/reports", 200, 200, 200, 200),
+    ("/reports/annual?practice=A81001&year=2026", 200, 200, 200, 200),
+    ("/reports/annual?practice=B82002&year=2026", 200, 403, 403, 403),
+    ("/reports/annual?practice=A81001&year=2026&format=json", 200, 200, 200,
+     200),
+    ("/reports/annual?practice=B82002&year=2026&format=html", 200, 403, 403,
+     403),
+    ("/reports/representation?practice=A81001", 200, 200, 200, 200),
+    ("/reports/representation?practice=B82002", 200, 403, 403, 403),
+    ("/reports/results?practice=A81001&target=fft", 200, 200, 200, 200),
+    ("/reports/results?practice=B82002&target=fft", 200, 403, 403, 403),
+    ("/reports/results?practice=A81001&target=fft&format=csv", 200, 200,
+     200, 200),
+    ("/reports/results?practice=A81001&target=News+B", 422, 422, 422, 422),
+    ("/alerts", 200, 200, 403, 403),
+    ("/comments?target=fft", 200, 200, 200, 403),
+    ("/users", 200, 200, 403, 403),
+    ("/account", 200, 200, 200, 200),
+]
+
+# Every form, posted for practice B's records (with a valid CSRF token):
+# (path, form, status for the manager of A, for the lead of A).
+POSTS = [
+    ("/members/2/edit", {"first_name": "Changed"}, 404, 403),
+    ("/members/2/erase", {"confirm": "2"}, 404, 403),
+    ("/members/new", {"practice": "B82002", "email": "x@b.example"}, 403, 403),
+    ("/members/import", {"practice": "B82002", "step": "import",
+                         "csv": "email\nnew@b.example\n"}, 403, 403),
+    ("/campaigns/new", {"practice": "B82002", "name": "Mine", "kind":
+                        "broadcast", "message": "x", "step": "create"},
+     403, 403),
+    ("/campaigns/2/send", {}, 404, 403),
+    ("/campaigns/2/pause", {}, 404, 403),
+    ("/campaigns/2/resume", {}, 404, 403),
+    ("/campaigns/2/retry", {}, 404, 403),
+    ("/alerts/2", {"state": "actioned"}, 403, 403),
+]
+
+
+def snapshot(env):
+    db = sqlite3.connect(env.sections["daemon"]["database"])
+    try:
+        return [db.execute(q).fetchall() for q in (
+            "SELECT id, practice_id, first_name, email, erased_at FROM members",
+            "SELECT id, name, state FROM campaigns",
+            "SELECT count(*) FROM outbox",
+            "SELECT count(*) FROM runs",
+            "SELECT id, state FROM care_alerts")]
+    finally:
+        db.close()
+
+
+def test_posts_other_practice(env, base):
+    """Every form of the admin, posted by a manager and a lead of A for
+    practice B: refused, and nothing changes."""
+    before = snapshot(env)
+    for col, who in ((2, "pm@a.example"), (3, "lead@a.example")):
+        b, st, _ = login(base, who)
+        tok = b.csrf("/account")
+        for row in POSTS:
+            form = dict(row[1], csrf=tok)
+            st, _, _ = b.post(row[0], form)
+            t.check(st == row[col], "%s POST %s for practice B: %d (want %d)"
+                    % (who, row[0], st, row[col]))
+    t.check_eq(snapshot(env), before,
+               "the refused forms change no member, campaign, message or "
+               "alert")
+
+
 def test_scope(env, base):
     """Every page x every role x own/other practice."""
-    routes = ["/", "/members?practice=A81001", "/members?practice=B82002",
-              "/alerts", "/comments?target=fft", "/users", "/account"]
+    routes = [p[0] for p in PAGES]
     want = {
-        "admin@ppg.example": [200, 200, 200, 200, 200, 200, 200],
-        "pm@a.example": [200, 200, 403, 200, 200, 200, 200],
-        "lead@a.example": [200, 403, 403, 403, 200, 403, 200],
-        "viewer@a.example": [200, 403, 403, 403, 403, 403, 200],
+        "admin@ppg.example": [p[1] for p in PAGES],
+        "pm@a.example": [p[2] for p in PAGES],
+        "lead@a.example": [p[3] for p in PAGES],
+        "viewer@a.example": [p[4] for p in PAGES],
     }
     for who, codes in want.items():
         b, st, hd = login(base, who)
@@ -318,6 +413,14 @@ def seed(env):
                               "--first-name", email.split("@")[0],
                               "--email", email, "--consent-email", "yes")
         t.check_eq(rc, 0, "member add (%s)" % err)
+    rc, _, err = env.ppgd("survey", "load",
+                          os.path.join(t.TOP, "surveys", "fft.yaml"))
+    t.check_eq(rc, 0, "survey load (%s)" % err)
+    for practice, name in (("A81001", "News A"), ("B82002", "News B")):
+        rc, _, err = env.ppgd("campaign", "add", name, "--practice", practice,
+                              "--kind", "broadcast", "--channels", "email",
+                              "--message", "Flu clinics on Saturday.")
+        t.check_eq(rc, 0, "campaign add %s (%s)" % (name, err))
     db = sqlite3.connect(env.sections["daemon"]["database"])
     now = int(time.time())
     for pid in (1, 2):
@@ -367,6 +470,7 @@ def main():
         test_expiry(env, base)
         test_totp(env, base)
         test_scope(env, base)
+        test_posts_other_practice(env, base)
     env.write_config({"admin": {"require_2fa": "yes"}})
     with env.serve() as d:
         test_require_2fa(env, base)
