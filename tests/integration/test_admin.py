@@ -328,6 +328,167 @@ POSTS = [
 ]
 
 
+def q1(env, sql, *args):
+    db = sqlite3.connect(env.sections["daemon"]["database"])
+    try:
+        return db.execute(sql, args).fetchall()
+    finally:
+        db.close()
+
+
+def test_member_pages(env, base):
+    """Add, view, edit, erase and import members as a manager."""
+    b, st, _ = login(base, "pm@a.example")
+    tok = b.csrf("/members/new?practice=A81001")
+    st, _, body = b.get("/members/new?practice=A81001")
+    t.check(st == 200 and 'name="email"' in body and 'for="f-email"' in body,
+            "the add form has a labelled field per member field")
+    st, _, body = b.post("/members/new", {"csrf": tok, "practice": "A81001",
+                                          "first_name": "Cara",
+                                          "email": "not-an-email"})
+    t.check(st == 422 and "There is a problem" in body
+            and 'value="Cara"' in body,
+            "a bad email: 422, the form again with what was typed")
+    st, hd, _ = b.post("/members/new", {"csrf": tok, "practice": "A81001",
+                                        "first_name": "Cara",
+                                        "email": "cara@a.example",
+                                        "consent_email": "yes"})
+    loc = hd.get("Location", "")
+    t.check(st == 303 and re.match(r"/members/\d+$", loc),
+            "a good member is added (%d %s)" % (st, loc))
+    mid = int(loc.rsplit("/", 1)[1]) if re.match(r"/members/\d+$", loc) \
+        else 0
+    st, _, body = b.post("/members/new", {"csrf": tok, "practice": "A81001",
+                                          "email": "CARA@a.example"})
+    t.check(st == 409 and "Another member (%d)" % mid in body,
+            "the same email again: 409 naming the member")
+    st, hd, _ = b.post("/members/%d/edit" % mid,
+                       {"csrf": tok, "last_name": "Jones",
+                        "optout_email": "2026-01-02"})
+    t.check_eq(st, 303, "an edit is saved")
+    st, _, body = b.get("/members/%d" % mid)
+    t.check("Jones" in body and "member.add" in body
+            and "member.update" in body and "web:pm@a.example" in body,
+            "the member page shows the change and the consent history")
+    st, _, body = b.post("/members/%d/erase" % mid,
+                         {"csrf": tok, "confirm": "1"})
+    t.check_eq(st, 422, "erase with another id typed: refused")
+    t.check_eq(q1(env, "SELECT erased_at IS NULL FROM members WHERE id = ?",
+                  mid), [(1,)], "and the member is not erased")
+    st, _, _ = b.post("/members/%d/erase" % mid,
+                      {"csrf": tok, "confirm": str(mid)})
+    t.check_eq(st, 303, "erase with the id typed")
+    t.check_eq(q1(env, "SELECT email IS NULL AND erased_at IS NOT NULL FROM"
+                  " members WHERE id = ?", mid), [(1,)],
+               "the member is erased")
+    t.check_eq(q1(env, "SELECT actor FROM audit WHERE action ="
+                  " 'member.erase' AND object = ?", "member:%d" % mid),
+               [("web:pm@a.example",)], "the erasure is audited with the user")
+
+    # Import: a preview first (the mapping and the bad lines), nothing
+    # written; then the import.
+    csv = ("Forename,Surname,Email Address,Shoe size\n"
+           "Dan,Smith,dan@a.example,9\n"
+           "Eve,Brown,not-an-email,5\n"
+           "Fay,Green,fay@a.example,7\n")
+    n0 = q1(env, "SELECT count(*) FROM members")[0][0]
+    st, _, body = b.post("/members/import",
+                         {"csrf": tok, "practice": "A81001", "csv": csv,
+                          "consent_email": "yes", "how": "paper form",
+                          "step": "preview"})
+    t.check(st == 200 and "Nothing is written yet" in body
+            and "first_name" in body and "(ignored)" in body
+            and "<td>3</td>" in body and "email" in body,
+            "the preview shows the mapping and line 3's error")
+    t.check_eq(q1(env, "SELECT count(*) FROM members")[0][0], n0,
+               "the preview writes nothing")
+    st, _, body = b.post("/members/import",
+                         {"csrf": tok, "practice": "A81001", "csv": csv,
+                          "consent_email": "yes", "how": "paper form",
+                          "step": "import"})
+    t.check(st == 200 and "Members imported" in body,
+            "the import runs on confirm")
+    t.check_eq(q1(env, "SELECT count(*) FROM members WHERE email IN"
+                  " ('dan@a.example', 'fay@a.example') AND"
+                  " consent_email_at IS NOT NULL")[0][0], 2,
+               "the good rows are imported with their consent")
+    t.check_eq(q1(env, "SELECT actor FROM audit WHERE action ="
+                  " 'member.import'"), [("web:pm@a.example",)],
+               "the import is audited with the user")
+    st, hd, body = b.get("/members/export?practice=A81001")
+    t.check(st == 200 and hd.get("Content-Type", "").startswith("text/csv")
+            and "attachment" in hd.get("Content-Disposition", "")
+            and "dan@a.example" in body and "bob@b.example" not in body,
+            "the export is the practice's register as a CSV download")
+
+
+def test_campaign_pages(env, base):
+    """Create, count, preview, send, pause, resume and the outbox."""
+    b, st, _ = login(base, "pm@a.example")
+    tok = b.csrf("/campaigns")
+    form = {"csrf": tok, "practice": "A81001", "name": "Garden day",
+            "kind": "broadcast", "channels": "email,sms",
+            "audience": "everyone", "message": "Garden day on Saturday."}
+    st, _, body = b.post("/campaigns/new", dict(form, step="count"))
+    # Ann, Dan and Fay agreed to email; Cara was erased.
+    n = q1(env, "SELECT count(*) FROM members m JOIN practices p ON"
+           " p.id = m.practice_id WHERE p.code = 'A81001' AND"
+           " m.erased_at IS NULL AND m.consent_email_at IS NOT NULL")[0][0]
+    t.check(st == 200 and n == 3 and ("%d can be sent to" % n) in body,
+            "the count button counts the audience (%d): %s"
+            % (n, re.findall(r"(?:Audience|problem)</h2><p>[^<]*", body)))
+    t.check_eq(q1(env, "SELECT count(*) FROM campaigns WHERE name ="
+                  " 'Garden day'")[0][0], 0, "counting saves nothing")
+    st, _, body = b.post("/campaigns/new", dict(form, audience="shoe=9",
+                                                step="create"))
+    t.check_eq(st, 422, "a bad audience is refused")
+    st, hd, _ = b.post("/campaigns/new", dict(form, step="create"))
+    loc = hd.get("Location", "")
+    t.check(st == 303 and re.match(r"/campaigns/\d+$", loc),
+            "the campaign is created (%d %s)" % (st, loc))
+    st, _, body = b.get(loc + "/preview")
+    t.check(st == 200 and "Garden day on Saturday." in body
+            and "segments" in body and "Subject:" in body,
+            "the preview shows the email and the SMS with its segments")
+    st, _, body = b.post(loc + "/send", {"csrf": tok})
+    t.check(st == 200 and "Sent:" in body, "send now")
+    st, _, body = b.post(loc + "/send", {"csrf": tok})
+    t.check_eq(st, 409, "a second send within a day asks for 'again'")
+    t.check_eq(q1(env, "SELECT actor FROM audit WHERE action ="
+                  " 'campaign.send' AND object = 'Garden day'"),
+               [("web:pm@a.example",)], "the send is audited with the user")
+    st, _, body = b.get(loc + "/outbox")
+    t.check(st == 200 and "Messages by state" in body,
+            "the campaign's outbox")
+    db = sqlite3.connect(env.sections["daemon"]["database"])
+    db.execute("UPDATE outbox SET state = 'failed', error_text ="
+               " 'mailbox full' WHERE run_id IN (SELECT r.id FROM runs r"
+               " JOIN campaigns c ON c.id = r.campaign_id WHERE c.name ="
+               " 'Garden day')")
+    db.commit()
+    db.close()
+    st, _, body = b.get(loc + "/outbox")
+    t.check("mailbox full" in body and "Retry every failed" in body,
+            "failures are listed with their reason and a retry")
+    st, _, _ = b.post(loc + "/retry", {"csrf": tok})
+    t.check_eq(st, 303, "retry every failed message")
+    t.check_eq(q1(env, "SELECT count(*) FROM outbox o JOIN runs r ON"
+                  " r.id = o.run_id JOIN campaigns c ON c.id ="
+                  " r.campaign_id WHERE c.name = 'Garden day' AND"
+                  " o.state = 'failed'")[0][0], 0,
+               "no failed message is left")
+    st, _, _ = b.post("/campaigns/1/pause", {"csrf": tok})
+    t.check(st == 303 and q1(env, "SELECT state FROM campaigns WHERE id = 1")
+            == [("paused",)], "pause")
+    st, _, _ = b.post("/campaigns/1/resume", {"csrf": tok})
+    t.check(st == 303 and q1(env, "SELECT state FROM campaigns WHERE id = 1")
+            != [("paused",)], "resume")
+    t.check_eq(q1(env, "SELECT actor FROM audit WHERE action IN"
+                  " ('campaign.pause', 'campaign.resume') ORDER BY id"),
+               [("web:pm@a.example",), ("web:pm@a.example",)],
+               "pause and resume are audited with the user")
+
+
 def snapshot(env):
     db = sqlite3.connect(env.sections["daemon"]["database"])
     try:
@@ -471,6 +632,8 @@ def main():
         test_totp(env, base)
         test_scope(env, base)
         test_posts_other_practice(env, base)
+        test_member_pages(env, base)
+        test_campaign_pages(env, base)
     env.write_config({"admin": {"require_2fa": "yes"}})
     with env.serve() as d:
         test_require_2fa(env, base)
