@@ -262,7 +262,9 @@ member_view(struct areq *ar, struct member *m)
 	            "scope=\"col\">How</th></tr></thead><tbody>");
 	snprintf(obj, sizeof obj, "member:%lld", (long long)m->id);
 	db_audit_each(ar->db, obj, HISTORY_MAX, history_row, &b);
-	buf_add(&b, "</tbody></table>");
+	buf_add(&b, "</tbody></table><p>Consent given on an imported file is "
+	            "in the details above (consent_email, consent_sms and how); "
+	            "the file's import is in the audit log.</p>");
 	done(ar, &b, 200, "Member");
 }
 
