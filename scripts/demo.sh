@@ -6,6 +6,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 demo="$top/demo"
 ppgd="$top/ppgd"
 port=${PPGD_DEMO_PORT:-18089}
+admin_port=${PPGD_DEMO_ADMIN_PORT:-18082}
 pid=
 
 rm -rf "$demo"
@@ -27,6 +28,8 @@ spool = spool
 ; The demo sends at any hour; a real practice keeps quiet hours.
 quiet_start = 00:00
 quiet_end = 00:00
+[admin]
+listen = 127.0.0.1:$admin_port
 [twilio]
 auth_token_file = twilio-token
 [mailgun]
@@ -46,6 +49,9 @@ P practice add A81001 --name "Riverside Medical Practice" \
 	--email-from ppg@riverside.example.org --sms-from Riverside \
 	--phone "01632 960000" --website https://riverside.example.org
 P practice profile A81001 "$top/config/demo/population.csv"
+# The practice manager's account for the web admin.
+P user add manager@riverside.example.org --name "Pat Manager" \
+	--role manager --practice A81001 > /dev/null
 
 step "2. The virtual network: 200 synthetic members from CSV"
 P member import "$top/config/demo/members.csv" --practice A81001
@@ -132,3 +138,12 @@ echo "FFT submission:      $demo/fft-submission.csv"
 echo "Representation:      $demo/representation.html"
 echo "Annual report:       $demo/annual-report.html"
 echo "Everything else (database, spool, logs) is in $demo."
+
+step "8. The web admin"
+link=$(P user reset-password manager@riverside.example.org --json |
+	python3 -c 'import json, sys; print(json.load(sys.stdin)["link"])')
+echo "Start the daemon:    $ppgd -c $demo/ppgd.conf serve"
+echo "The admin:           http://127.0.0.1:$admin_port/"
+echo "Sign in as manager@riverside.example.org: first choose a password at"
+echo "  $link"
+echo "(a one-time link, valid for 24 hours; ppgd user reset-password prints another)."
