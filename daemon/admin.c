@@ -246,12 +246,16 @@ admin_page(struct areq *ar, int status, const char *title, const char *body)
 			buf_add(&b, "<a href=\"/campaigns\">Campaigns</a>");
 		if (scope_role_may(ar->u->role, PERM_REPORTS))
 			buf_add(&b, "<a href=\"/reports\">Reports</a>");
+		if (scope_role_may(ar->u->role, PERM_MEETINGS))
+			buf_add(&b, "<a href=\"/meetings\">Meetings</a>");
 		if (scope_role_may(ar->u->role, PERM_ALERTS))
 			buf_add(&b, "<a href=\"/alerts\">Care alerts</a>");
 		if (scope_role_may(ar->u->role, PERM_MODERATE))
 			buf_add(&b, "<a href=\"/comments\">Comments</a>");
 		if (scope_role_may(ar->u->role, PERM_USERS))
 			buf_add(&b, "<a href=\"/users\">Users</a>");
+		if (scope_role_may(ar->u->role, PERM_SETTINGS))
+			buf_add(&b, "<a href=\"/settings\">Settings</a>");
 		buf_add(&b, "<a href=\"/account\">Your account</a>");
 		admin_escf(&b,
 		     "<form method=\"post\" action=\"/logout\"><input "
@@ -1034,7 +1038,8 @@ route_signed_in(struct areq *ar, int post)
 	const char *p = ar->path;
 
 	if (admin_members_route(ar, post) || admin_campaigns_route(ar, post) ||
-	    admin_reports_route(ar, post))
+	    admin_reports_route(ar, post) || admin_cycle_route(ar, post) ||
+	    admin_settings_route(ar, post))
 		return;
 	if (strcmp(p, "") == 0 && !post)
 		home_page(ar);

@@ -65,5 +65,7 @@ char *admin_actor(struct areq *);
 int admin_members_route(struct areq *, int post);
 int admin_campaigns_route(struct areq *, int post);
 int admin_reports_route(struct areq *, int post);
+int admin_cycle_route(struct areq *, int post);
+int admin_settings_route(struct areq *, int post);
 
 #endif

@@ -20,6 +20,7 @@ enum perm {
 	PERM_ALERTS,   /* care alerts: read and acknowledge */
 	PERM_MEETINGS, /* meetings, actions, evidence */
 	PERM_USERS,    /* staff accounts */
+	PERM_SETTINGS, /* practice details, population profile */
 };
 
 /* 1 if role may do perm at all. */

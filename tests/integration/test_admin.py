@@ -303,6 +303,14 @@ PAGES = [
     ("/reports/results?practice=A81001&target=fft&format=csv", 200, 200,
      200, 200),
     ("/reports/results?practice=A81001&target=News+B", 422, 422, 422, 422),
+    ("/meetings?practice=A81001", 200, 200, 200, 403),
+    ("/meetings?practice=B82002", 200, 403, 403, 403),
+    ("/actions?practice=A81001", 200, 200, 200, 403),
+    ("/actions?practice=B82002", 200, 403, 403, 403),
+    ("/evidence?practice=A81001", 200, 200, 200, 403),
+    ("/evidence?practice=B82002", 200, 403, 403, 403),
+    ("/settings?practice=A81001", 200, 200, 403, 403),
+    ("/settings?practice=B82002", 200, 403, 403, 403),
     ("/alerts", 200, 200, 403, 403),
     ("/comments?target=fft", 200, 200, 200, 403),
     ("/users", 200, 200, 403, 403),
@@ -325,6 +333,19 @@ POSTS = [
     ("/campaigns/2/resume", {}, 404, 403),
     ("/campaigns/2/retry", {}, 404, 403),
     ("/alerts/2", {"state": "actioned"}, 403, 403),
+    ("/meetings", {"practice": "B82002", "at": "2030-01-01T18:00",
+                   "where": "Hall"}, 403, 403),
+    ("/actions", {"practice": "B82002", "area": "access", "title": "X"},
+     403, 403),
+    # Action 1 is practice B's: naming practice A does not reach it.
+    ("/actions", {"practice": "A81001", "id": "1", "status": "done"}, 404,
+     404),
+    ("/evidence", {"practice": "B82002", "kind": "newsletter",
+                   "day": "2026-01-01"}, 403, 403),
+    ("/settings", {"practice": "B82002", "name": "Taken over"}, 403, 403),
+    ("/settings/profile", {"practice": "B82002",
+                           "csv": "field,value,patients\nsex,male,10\n"},
+     403, 403),
 ]
 
 
@@ -489,6 +510,74 @@ def test_campaign_pages(env, base):
                "pause and resume are audited with the user")
 
 
+def test_cycle_pages(env, base):
+    """Meetings, actions, evidence and settings as a manager."""
+    b, st, _ = login(base, "pm@a.example")
+    tok = b.csrf("/meetings")
+    # The invitation names the practice's phone: set it first.
+    st, _, _ = b.post("/settings", {"csrf": tok, "practice": "A81001",
+                                    "phone": "01632 960000"})
+    t.check_eq(st, 200, "the practice's phone is saved")
+    st, _, body = b.post("/meetings", {"csrf": tok, "practice": "A81001",
+                                       "at": "2031-03-05T18:30",
+                                       "where": "Community room",
+                                       "campaigns": "yes"})
+    t.check(st == 303, "a meeting is added (%d %s)" % (
+        st, re.findall(r"problem</h2><p>[^<]*", body)))
+    t.check_eq(len(q1(env, "SELECT name FROM campaigns WHERE name LIKE"
+                      " 'meeting-%'")), 3,
+               "with its invitation, reminder and feedback campaigns")
+    st, _, body = b.post("/meetings", {"csrf": tok, "practice": "A81001",
+                                       "at": "next tuesday", "where": "x"})
+    t.check_eq(st, 422, "a meeting at an unreadable time is refused")
+    st, _, _ = b.post("/actions", {"csrf": tok, "practice": "A81001",
+                                   "area": "access", "title": "Online booking"})
+    t.check_eq(st, 303, "an action is added")
+    aid = q1(env, "SELECT id FROM actions WHERE title = 'Online booking'")
+    aid = aid[0][0] if aid else 0
+    st, _, _ = b.post("/actions", {"csrf": tok, "practice": "A81001",
+                                   "id": str(aid), "status": "agreed"})
+    t.check(st == 303 and q1(env, "SELECT status FROM actions WHERE id = ?",
+                             aid) == [("agreed",)], "its status is changed")
+    st, _, _ = b.post("/evidence", {"csrf": tok, "practice": "A81001",
+                                    "kind": "newsletter", "day": "2026-02-01",
+                                    "link": "https://example.org/news"})
+    t.check_eq(st, 303, "evidence is recorded")
+    st, _, body = b.get("/evidence?practice=A81001")
+    t.check("https://example.org/news" in body, "and listed")
+    t.check_eq(q1(env, "SELECT DISTINCT action FROM audit WHERE actor ="
+                  " 'web:pm@a.example' AND action IN ('meeting.add',"
+                  " 'action.add', 'action.update', 'evidence.add') ORDER BY"
+                  " action"), [("action.add",), ("action.update",),
+                               ("evidence.add",), ("meeting.add",)],
+               "each is audited with the user")
+    st, _, body = b.post("/settings", {"csrf": tok, "practice": "A81001",
+                                       "name": "Riverside Surgery",
+                                       "email_from": "not an address"})
+    t.check_eq(st, 422, "a bad sender address is refused")
+    st, _, body = b.post("/settings", {"csrf": tok, "practice": "A81001",
+                                       "name": "Riverside Surgery"})
+    t.check(st == 200 and q1(env, "SELECT name, phone FROM practices WHERE"
+                             " code = 'A81001'") ==
+            [("Riverside Surgery", "01632 960000")],
+            "the practice's details are saved, the others kept")
+    t.check_eq(q1(env, "SELECT count(*) FROM audit WHERE action ="
+                  " 'practice.update' AND actor = 'web:pm@a.example'")[0][0],
+               2, "each change of the details is audited with the user")
+    st, _, body = b.post("/settings/profile",
+                         {"csrf": tok, "practice": "A81001",
+                          "csv": "field,value,patients\nsex,male,wrong\n"})
+    t.check(st == 422 and "There is a problem" in body,
+            "a bad population profile is refused with its line")
+    prof = open(os.path.join(t.TOP, "config", "demo", "population.csv")).read()
+    st, _, body = b.post("/settings/profile", {"csrf": tok,
+                                               "practice": "A81001",
+                                               "csv": prof})
+    t.check(st == 200 and "Loaded" in body and
+            q1(env, "SELECT count(*) FROM population")[0][0] > 0,
+            "a population profile is loaded")
+
+
 def snapshot(env):
     db = sqlite3.connect(env.sections["daemon"]["database"])
     try:
@@ -497,7 +586,12 @@ def snapshot(env):
             "SELECT id, name, state FROM campaigns",
             "SELECT count(*) FROM outbox",
             "SELECT count(*) FROM runs",
-            "SELECT id, state FROM care_alerts")]
+            "SELECT id, state FROM care_alerts",
+            "SELECT id, status FROM actions",
+            "SELECT count(*) FROM meetings",
+            "SELECT count(*) FROM evidence",
+            "SELECT code, name FROM practices",
+            "SELECT count(*) FROM population")]
     finally:
         db.close()
 
@@ -574,14 +668,18 @@ def seed(env):
                               "--first-name", email.split("@")[0],
                               "--email", email, "--consent-email", "yes")
         t.check_eq(rc, 0, "member add (%s)" % err)
-    rc, _, err = env.ppgd("survey", "load",
-                          os.path.join(t.TOP, "surveys", "fft.yaml"))
-    t.check_eq(rc, 0, "survey load (%s)" % err)
+    for s in ("fft", "post-meeting"):
+        rc, _, err = env.ppgd("survey", "load",
+                              os.path.join(t.TOP, "surveys", s + ".yaml"))
+        t.check_eq(rc, 0, "survey load %s (%s)" % (s, err))
     for practice, name in (("A81001", "News A"), ("B82002", "News B")):
         rc, _, err = env.ppgd("campaign", "add", name, "--practice", practice,
                               "--kind", "broadcast", "--channels", "email",
                               "--message", "Flu clinics on Saturday.")
         t.check_eq(rc, 0, "campaign add %s (%s)" % (name, err))
+    rc, _, err = env.ppgd("action", "add", "--practice", "B82002", "--area",
+                          "access", "--title", "Phone lines at 8am")
+    t.check_eq(rc, 0, "action add (%s)" % err)
     db = sqlite3.connect(env.sections["daemon"]["database"])
     now = int(time.time())
     for pid in (1, 2):
@@ -634,6 +732,7 @@ def main():
         test_posts_other_practice(env, base)
         test_member_pages(env, base)
         test_campaign_pages(env, base)
+        test_cycle_pages(env, base)
     env.write_config({"admin": {"require_2fa": "yes"}})
     with env.serve() as d:
         test_require_2fa(env, base)

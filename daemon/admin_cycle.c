@@ -1,0 +1,411 @@
+/*
+ * The web admin's PPG-cycle pages: meetings, the action plan and the
+ * evidence log of a practice, each a list with a form to add one. The
+ * writes are the use cases the CLI calls (meeting_add and its campaigns,
+ * action_add,
+ * action_update, evidence_add), audited by them under the user's name.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "action.h"
+#include "admin_page.h"
+#include "cron.h"
+#include "evidence.h"
+#include "meeting.h"
+#include "practice.h"
+#include "xmalloc.h"
+
+static const char *
+jstr(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+static void
+done(struct areq *ar, struct buf *b, int status, const char *title)
+{
+	char *body = buf_take(b);
+
+	admin_page(ar, status, title, body);
+	free(body);
+}
+
+/* The practice of ?practice= or the POST's, or the user's first one it
+ * may do perm for. NULL after a 403. Caller frees. */
+static struct practice *
+cycle_practice(struct areq *ar, int post, enum perm perm)
+{
+	const char *code = post ? admin_pget(ar, "practice")
+	                        : admin_qget(ar, "practice");
+	struct practice *p;
+	size_t k;
+
+	if (code != NULL) {
+		if (admin_practice_scoped(ar, code, perm) != 0)
+			return practice_find(ar->db, code);
+		admin_forbidden(ar);
+		return NULL;
+	}
+	for (k = 0; k < ar->u->npractices; k++) {
+		if ((p = practice_get(ar->db, ar->u->practices[k])) == NULL)
+			continue;
+		if (scope_allows(ar->u, perm, p->id))
+			return p;
+		practice_free(p);
+	}
+	admin_forbidden(ar);
+	return NULL;
+}
+
+/* The heading, the links between the three pages and the error. */
+static void
+cycle_head(struct buf *b, const char *title, const struct practice *p,
+           const char *error)
+{
+	admin_escf(b,
+	           "<h1>%s: %s</h1><p><a href=\"/meetings?practice=%s\">"
+	           "Meetings</a> · <a href=\"/actions?practice=%s\">Action "
+	           "plan</a> · <a href=\"/evidence?practice=%s\">Evidence</a>"
+	           "</p>",
+	           title, p->name, p->code, p->code, p->code);
+	if (error != NULL)
+		admin_escf(b,
+		           "<div class=\"error-summary\" role=\"alert\" "
+		           "tabindex=\"-1\"><h2>There is a problem</h2><p>%s</p>"
+		           "</div>",
+		           error);
+}
+
+/* A labelled text input keeping the posted value. */
+static void
+field(struct areq *ar, struct buf *b, const char *name, const char *label)
+{
+	const char *v = admin_pget(ar, name);
+
+	admin_escf(b,
+	           "<label class=\"label\" for=\"%s\">%s</label><input "
+	           "class=\"input\" id=\"%s\" name=\"%s\" value=\"%s\">",
+	           name, label, name, name, v ? v : "");
+}
+
+static void
+form_open(struct areq *ar, struct buf *b, const char *action,
+          const struct practice *p, const char *heading)
+{
+	admin_escf(b, "<section class=\"panel\"><h2>%s</h2><form "
+	              "method=\"post\" action=\"/%s\" novalidate>",
+	           heading, action);
+	admin_csrf_field(ar, b);
+	admin_escf(b, "<input type=\"hidden\" name=\"practice\" value=\"%s\">",
+	           p->code);
+}
+
+static void
+form_close(struct buf *b, const char *button)
+{
+	admin_escf(b, "<button class=\"button\" type=\"submit\">%s</button>"
+	              "</form></section>",
+	           button);
+}
+
+/* ---- meetings ----------------------------------------------------------- */
+
+static void
+meetings_page(struct areq *ar, const struct practice *p, int status,
+              const char *error)
+{
+	json_t *arr = meeting_list_json(ar->db, p->code), *e;
+	struct buf b = {0};
+	size_t i;
+
+	cycle_head(&b, "Meetings", p, error);
+	buf_add(&b, "<table><caption>Meetings</caption><thead><tr><th "
+	            "scope=\"col\">When</th><th scope=\"col\">Where</th><th "
+	            "scope=\"col\">Status</th><th scope=\"col\" class=\"n\">"
+	            "Agenda items sent</th></tr></thead><tbody>");
+	json_array_foreach(arr, i, e)
+	    admin_escf(&b, "<tr><td>%s</td><td>%s</td><td>%s</td><td "
+	                   "class=\"n\">%lld</td></tr>",
+	               jstr(e, "at"), jstr(e, "where"), jstr(e, "status"),
+	               (long long)json_integer_value(
+	                   json_object_get(e, "agenda_items")));
+	buf_add(&b, "</tbody></table>");
+	json_decref(arr);
+	if (scope_allows(ar->u, PERM_SEND, p->id)) {
+		form_open(ar, &b, "meetings", p, "Add a meeting");
+		field(ar, &b, "at", "When (2026-03-05T18:30, the practice's time)");
+		field(ar, &b, "where", "Where");
+		buf_add(&b, "<p><input type=\"checkbox\" id=\"campaigns\" "
+		            "name=\"campaigns\" value=\"yes\" checked> <label "
+		            "for=\"campaigns\">With its invitation, reminder and "
+		            "feedback campaigns</label></p>");
+		form_close(&b, "Add the meeting");
+	}
+	done(ar, &b, status, "Meetings");
+}
+
+/*
+ * The meeting and, if asked, its campaigns, in one transaction: the same
+ * steps as `ppgd meeting add` (cmd_meeting.c), which keeps them in the CLI
+ * for now.
+ */
+static int
+meeting_store(struct areq *ar, struct meeting *m, int with_campaigns,
+              char **cause)
+{
+	if (db_begin(ar->db) == -1) {
+		*cause = xasprintf("database busy: %s", db_errmsg(ar->db));
+		return -1;
+	}
+	if (meeting_add(ar->db, m, cause) == -1 ||
+	    (with_campaigns &&
+	     meeting_add_campaigns(ar->db, ar->cfg, m, "email,sms", "everyone",
+	                           cause) == -1) ||
+	    db_commit(ar->db) == -1) {
+		if (*cause == NULL)
+			*cause = xasprintf("commit: %s", db_errmsg(ar->db));
+		db_rollback(ar->db);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+meeting_post(struct areq *ar, const struct practice *p)
+{
+	const char *at = admin_pget(ar, "at"), *where = admin_pget(ar, "where");
+	struct meeting m = {0};
+	char *cause = NULL, *to;
+	time_t t;
+
+	if (!scope_allows(ar->u, PERM_SEND, p->id)) {
+		admin_forbidden(ar);
+		return;
+	}
+	m.practice_id = p->id;
+	m.place = xstrdup(where ? where : "");
+	if (cron_parse_iso(at ? at : "", p->timezone, &t, &cause) == -1 ||
+	    (m.at = t, meeting_store(ar, &m, admin_pget(ar, "campaigns") != NULL,
+	                             &cause) == -1)) {
+		meetings_page(ar, p, 422, cause);
+	} else {
+		to = xasprintf("/meetings?practice=%s", p->code);
+		admin_redirect(ar, to);
+		free(to);
+	}
+	free(cause);
+	free(m.place);
+	free(m.agenda);
+}
+
+/* ---- actions ------------------------------------------------------------ */
+
+static void
+actions_page(struct areq *ar, const struct practice *p, int status,
+             const char *error)
+{
+	json_t *arr = action_list_json(ar->db, p->code, 0), *e;
+	struct buf b = {0};
+	size_t i;
+
+	cycle_head(&b, "Action plan", p, error);
+	buf_add(&b, "<table><caption>You said, we did</caption><thead><tr><th "
+	            "scope=\"col\">Area</th><th scope=\"col\">Action</th><th "
+	            "scope=\"col\">Owner</th><th scope=\"col\">Due</th><th "
+	            "scope=\"col\">Status</th><th scope=\"col\">Change</th>"
+	            "</tr></thead><tbody>");
+	json_array_foreach(arr, i, e)
+	{
+		admin_escf(&b,
+		           "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>"
+		           "%s</td><td><form method=\"post\" action=\"/actions\">",
+		           jstr(e, "area"), jstr(e, "title"), jstr(e, "owner"),
+		           jstr(e, "due"), jstr(e, "status"));
+		admin_csrf_field(ar, &b);
+		admin_escf(&b,
+		           "<input type=\"hidden\" name=\"practice\" value=\"%s\">"
+		           "<input type=\"hidden\" name=\"id\" value=\"%lld\">"
+		           "<label class=\"visually-hidden\" for=\"s%lld\">New "
+		           "status of action %lld</label><select id=\"s%lld\" "
+		           "name=\"status\"><option>agreed</option><option>"
+		           "in-progress</option><option>done</option><option>"
+		           "dropped</option></select> <button class=\"button "
+		           "secondary\" type=\"submit\">Save</button></form></td>"
+		           "</tr>",
+		           p->code,
+		           (long long)json_integer_value(json_object_get(e, "id")),
+		           (long long)json_integer_value(json_object_get(e, "id")),
+		           (long long)json_integer_value(json_object_get(e, "id")),
+		           (long long)json_integer_value(json_object_get(e, "id")));
+	}
+	buf_add(&b, "</tbody></table>");
+	json_decref(arr);
+	form_open(ar, &b, "actions", p, "Add an action");
+	field(ar, &b, "area", "Area (e.g. access, communication)");
+	field(ar, &b, "title", "What will be done");
+	field(ar, &b, "owner", "Who leads it");
+	field(ar, &b, "due", "Due (YYYY-MM-DD)");
+	form_close(&b, "Add the action");
+	done(ar, &b, status, "Action plan");
+}
+
+/* 1 if action id belongs to practice p. */
+static int
+action_of(struct areq *ar, const struct practice *p, long long id)
+{
+	json_t *arr = action_list_json(ar->db, p->code, 0), *e;
+	size_t i;
+	int mine = 0;
+
+	json_array_foreach(arr, i, e) mine |=
+	    json_integer_value(json_object_get(e, "id")) == id;
+	json_decref(arr);
+	return mine;
+}
+
+static void
+action_post(struct areq *ar, const struct practice *p)
+{
+	const char *id = admin_pget(ar, "id");
+	struct action_new a = {.practice = p->code,
+	                       .area = admin_pget(ar, "area"),
+	                       .title = admin_pget(ar, "title"),
+	                       .owner = admin_pget(ar, "owner"),
+	                       .due = admin_pget(ar, "due")};
+	char *cause = NULL, *to;
+	int64_t nid;
+	int rc;
+
+	if (a.owner != NULL && *a.owner == '\0')
+		a.owner = NULL;
+	if (a.due != NULL && *a.due == '\0')
+		a.due = NULL;
+	if (id != NULL && !action_of(ar, p, strtoll(id, NULL, 10))) {
+		admin_message(ar, 404, "Action not found",
+		              "There is no such action in this practice.");
+		return;
+	}
+	rc = id != NULL ? action_update(ar->db, strtoll(id, NULL, 10),
+	                                admin_pget(ar, "status"), NULL, &cause)
+	                : action_add(ar->db, &a, &nid, &cause);
+	if (rc == -1)
+		actions_page(ar, p, 422, cause);
+	else {
+		to = xasprintf("/actions?practice=%s", p->code);
+		admin_redirect(ar, to);
+		free(to);
+	}
+	free(cause);
+}
+
+/* ---- evidence ----------------------------------------------------------- */
+
+static void
+evidence_page(struct areq *ar, const struct practice *p, int status,
+              const char *error)
+{
+	json_t *arr = evidence_list_json(ar->db, p->code, NULL, NULL, NULL), *e;
+	json_t *kinds = evidence_kinds_json();
+	const char *sel = admin_pget(ar, "kind");
+	struct buf b = {0};
+	size_t i;
+
+	cycle_head(&b, "Evidence", p, error);
+	buf_add(&b, "<table><caption>The evidence log</caption><thead><tr><th "
+	            "scope=\"col\">Date</th><th scope=\"col\">Kind</th><th "
+	            "scope=\"col\">Title</th><th scope=\"col\">Link or file"
+	            "</th></tr></thead><tbody>");
+	json_array_foreach(arr, i, e)
+	    admin_escf(&b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s%s</td>"
+	                   "</tr>",
+	               jstr(e, "date"), jstr(e, "label"), jstr(e, "title"),
+	               jstr(e, "link"), jstr(json_object_get(e, "file"), "name"));
+	buf_add(&b, "</tbody></table>");
+	form_open(ar, &b, "evidence", p, "Record evidence");
+	buf_add(&b, "<label class=\"label\" for=\"kind\">Kind</label><select "
+	            "class=\"input\" id=\"kind\" name=\"kind\">");
+	json_array_foreach(kinds, i, e)
+	    admin_escf(&b, "<option value=\"%s\"%s>%s</option>", jstr(e, "kind"),
+	               sel && strcmp(sel, jstr(e, "kind")) == 0 ? " selected"
+	                                                       : "",
+	               jstr(e, "label"));
+	buf_add(&b, "</select>");
+	field(ar, &b, "day", "Date (YYYY-MM-DD)");
+	field(ar, &b, "title", "Title (empty: the kind's name)");
+	field(ar, &b, "link", "Link (https://...)");
+	field(ar, &b, "note", "Note");
+	buf_add(&b, "<p>Files are stored with <code>ppgd evidence add "
+	            "--file</code>.</p>");
+	form_close(&b, "Record it");
+	json_decref(kinds);
+	json_decref(arr);
+	done(ar, &b, status, "Evidence");
+}
+
+static const char *
+opt(struct areq *ar, const char *k)
+{
+	const char *v = admin_pget(ar, k);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+static void
+evidence_post(struct areq *ar, const struct practice *p)
+{
+	struct evidence_new e = {.practice = p->code,
+	                         .kind = admin_pget(ar, "kind"),
+	                         .day = admin_pget(ar, "day"),
+	                         .title = opt(ar, "title"),
+	                         .link = opt(ar, "link"),
+	                         .note = opt(ar, "note")};
+	char *cause = NULL, *to;
+	int64_t id;
+
+	if (evidence_add(ar->db, &e, &id, &cause) == -1)
+		evidence_page(ar, p, 422, cause);
+	else {
+		to = xasprintf("/evidence?practice=%s", p->code);
+		admin_redirect(ar, to);
+		free(to);
+	}
+	free(cause);
+}
+
+/* ---- dispatch ----------------------------------------------------------- */
+
+int
+admin_cycle_route(struct areq *ar, int post)
+{
+	static const struct {
+		const char *path;
+		void (*page)(struct areq *, const struct practice *, int,
+		             const char *);
+		void (*add)(struct areq *, const struct practice *);
+	} pages[] = {{"meetings", meetings_page, meeting_post},
+	             {"actions", actions_page, action_post},
+	             {"evidence", evidence_page, evidence_post}};
+	struct practice *p;
+	size_t i;
+
+	for (i = 0; i < sizeof pages / sizeof pages[0]; i++)
+		if (strcmp(ar->path, pages[i].path) == 0)
+			break;
+	if (i == sizeof pages / sizeof pages[0])
+		return 0;
+	if ((p = cycle_practice(ar, post, PERM_MEETINGS)) == NULL)
+		return 1;
+	if (post && !admin_post_ok(ar, 1))
+		admin_message(ar, 403, "Not allowed",
+		              "The form has expired: try again.");
+	else if (post)
+		pages[i].add(ar, p);
+	else
+		pages[i].page(ar, p, 200, NULL);
+	practice_free(p);
+	return 1;
+}
