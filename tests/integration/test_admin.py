@@ -660,7 +660,8 @@ def scope_secret(env):
 
 def seed(env):
     for code, name in (("A81001", "Riverside"), ("B82002", "Hillside")):
-        rc, _, err = env.ppgd("practice", "add", code, "--name", name)
+        rc, _, err = env.ppgd("practice", "add", code, "--name", name,
+                              "--email-from", "ppg@%s.example" % name.lower())
         t.check_eq(rc, 0, "practice add %s (%s)" % (code, err))
     for practice, email in (("A81001", "ann@a.example"),
                             ("B82002", "bob@b.example")):
