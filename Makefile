@@ -62,6 +62,7 @@ $(B)/test_%: tests/test_%.c $(B)/libppgd.a $(wildcard tests/*.h)
 	  $(PKG_LIBS) $(CMOCKA_LIBS)
 
 check: all $(TESTS)
+	@scripts/check-layers.sh
 	@tests/run.sh $(TESTS)
 
 unit: all $(TESTS)

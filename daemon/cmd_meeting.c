@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "broadcast.h"
 #include "campaign.h"
 #include "cli.h"
 #include "cron.h"
@@ -350,15 +351,14 @@ broadcast_option(int ch, struct campaign *c, const char **practice, int *json)
 }
 
 static int
-broadcast_fire(struct ctx *ctx, struct campaign *c, int json, char **cause)
+broadcast_fire(struct ctx *ctx, struct campaign *c, const char *practice,
+               int json, char **cause)
 {
 	struct fire_result r;
-	int64_t now = time(NULL);
 
-	if (campaign_add(ctx->db, ctx->cfg, c, now, cause) == -1 ||
-	    fire_run(ctx->db, ctx->cfg, c, now, 0, now, &r, cause) == -1)
+	if (broadcast_send(cli_db(ctx), ctx->cfg, c, practice, NULL,
+	                   time(NULL), &r, cause) != BROADCAST_OK)
 		return -1;
-	campaign_advance(ctx->db, c, now, now);
 	if (json)
 		cli_json(fire_result_json(&r, c));
 	else
@@ -382,7 +382,6 @@ cmd_broadcast(struct ctx *ctx, int argc, char **argv)
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {NULL, 0, NULL, 0}};
 	struct campaign *c = campaign_new();
-	struct practice *p = NULL;
 	const char *practice = NULL;
 	char *cause = NULL;
 	int ch, json = 0, rc = EXIT_FAIL;
@@ -392,21 +391,11 @@ cmd_broadcast(struct ctx *ctx, int argc, char **argv)
 			goto usage;
 	if (optind != argc || practice == NULL || c->template == NULL)
 		goto usage;
-	if ((p = practice_find(cli_db(ctx), practice)) == NULL) {
-		cli_error("no practice %s", practice);
-		goto out;
-	}
-	c->practice_id = p->id;
-	c->kind = xstrdup("broadcast");
-	if (c->name == NULL)
-		c->name = campaign_broadcast_name(ctx->db, p->timezone);
-	if (broadcast_fire(ctx, c, json, &cause) == -1) {
+	if (broadcast_fire(ctx, c, practice, json, &cause) == -1) {
 		cli_error("%s", cause);
 		free(cause);
 	} else
 		rc = EXIT_OK;
-out:
-	practice_free(p);
 	campaign_free(c);
 	return rc;
 usage:

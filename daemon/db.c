@@ -33,6 +33,8 @@ struct db {
 	} fast[STMT_BUCKETS];
 };
 
+static int db_busy_check(struct db *, const char *where, int reset);
+
 static unsigned
 sql_hash(const char *s)
 {
@@ -206,7 +208,7 @@ db_write_outcome(struct db *db, int rc, int committed)
 int
 db_begin(struct db *db)
 {
-	db_idle(db, "begin");
+	db_busy_check(db, "begin", 0);
 	/* IMMEDIATE: take the write lock now, so busy_timeout applies here. */
 	return db_write_outcome(db, db_simple(db, "BEGIN IMMEDIATE"), 0);
 }
@@ -310,8 +312,13 @@ db_reset(sqlite3_stmt *st)
 	sqlite3_reset(st);
 }
 
-int
-db_idle(struct db *db, const char *where)
+/*
+ * Busy statements: fatal in strict mode, else logged and, if reset is set,
+ * reset. At the start of a transaction a busy statement may be a caller's
+ * loop that is still reading: resetting it would restart that loop.
+ */
+static int
+db_busy_check(struct db *db, const char *where, int reset)
 {
 	sqlite3_stmt *st = NULL;
 	int n = 0;
@@ -325,9 +332,16 @@ db_idle(struct db *db, const char *where)
 			       where, sqlite3_sql(st));
 		log_warnx("event=stmt_leak where=%s sql=\"%.60s\"", where,
 		          sqlite3_sql(st));
-		sqlite3_reset(st);
+		if (reset)
+			sqlite3_reset(st);
 	}
 	return n;
+}
+
+int
+db_idle(struct db *db, const char *where)
+{
+	return db_busy_check(db, where, 1);
 }
 
 void

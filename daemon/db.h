@@ -46,10 +46,10 @@ int db_exists(struct db *, sqlite3_stmt *);
 /* Reset a statement stepped by hand (a loop that stops early). */
 void db_reset(sqlite3_stmt *);
 /*
- * No statement may be left stepped between events: called at the start of
- * a transaction and after each HTTP handler and timer callback. A busy
- * statement is a bug: fatal in strict mode (tests), else logged and reset.
- * Returns the number found.
+ * No statement may be left stepped between events: called after each HTTP
+ * handler and timer callback (db_begin checks too, without the reset). A
+ * busy statement is a bug: fatal in strict mode (tests), else logged and
+ * reset. Returns the number found.
  */
 int db_idle(struct db *, const char *where);
 /*

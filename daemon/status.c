@@ -15,11 +15,7 @@
 static int
 db_ok(struct db *db)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM practices");
-	int rc = sqlite3_step(st) == SQLITE_ROW;
-
-	sqlite3_reset(st);
-	return rc;
+	return db_exists(db, db_stmt(db, "SELECT count(*) FROM practices"));
 }
 
 /* The oldest due time of a pending message; 0 if none. */
