@@ -137,28 +137,6 @@ meeting_from_args(struct db *db, const struct meeting_args *a,
 	return 0;
 }
 
-/* The meeting and its campaigns, in one transaction. */
-static int
-meeting_store(struct ctx *ctx, const struct meeting_args *a, struct meeting *m,
-              char **cause)
-{
-	if (db_begin(ctx->db) == -1) {
-		*cause = xasprintf("database busy: %s", db_errmsg(ctx->db));
-		return -1;
-	}
-	if (meeting_add(ctx->db, m, cause) == -1 ||
-	    (a->with_campaigns &&
-	     meeting_add_campaigns(ctx->db, ctx->cfg, m, a->channels,
-	                           a->audience, cause) == -1) ||
-	    db_commit(ctx->db) == -1) {
-		if (*cause == NULL)
-			*cause = xasprintf("commit: %s", db_errmsg(ctx->db));
-		db_rollback(ctx->db);
-		return -1;
-	}
-	return 0;
-}
-
 static int
 meeting_add_cmd(struct ctx *ctx, int argc, char **argv)
 {
@@ -171,7 +149,8 @@ meeting_add_cmd(struct ctx *ctx, int argc, char **argv)
 	    (!a.with_campaigns && (a.channels || a.audience)))
 		return cli_usage(MEETING_ADD_USAGE);
 	if (meeting_from_args(cli_db(ctx), &a, &m, &cause) == -1 ||
-	    meeting_store(ctx, &a, &m, &cause) == -1) {
+	    meeting_create(ctx->db, ctx->cfg, &m, a.with_campaigns, a.channels,
+	                   a.audience, &cause) == -1) {
 		cli_error("%s", cause);
 		free(cause);
 		rc = EXIT_FAIL;

@@ -178,6 +178,28 @@ meeting_add_campaigns(struct db *db, const struct config *cfg,
 	return 0;
 }
 
+int
+meeting_create(struct db *db, const struct config *cfg, struct meeting *m,
+               int with_campaigns, const char *channels, const char *audience,
+               char **cause)
+{
+	*cause = NULL;
+	if (db_begin(db) == -1) {
+		*cause = xasprintf("database busy: %s", db_errmsg(db));
+		return -1;
+	}
+	if (meeting_add(db, m, cause) == -1 ||
+	    (with_campaigns && meeting_add_campaigns(db, cfg, m, channels,
+	                                             audience, cause) == -1) ||
+	    db_commit(db) == -1) {
+		if (*cause == NULL)
+			*cause = xasprintf("commit: %s", db_errmsg(db));
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
 static json_t *
 str_json(const char *s)
 {
