@@ -1103,9 +1103,10 @@ broadcast_apply(json_t *body, struct campaign *c, const char **practice,
 static void
 broadcasts_create(struct api_req *ar)
 {
-	static const int status[] = {
-	    [BROADCAST_NO_PRACTICE] = 422, [BROADCAST_NAME_TAKEN] = 409,
-	    [BROADCAST_INVALID] = 422,     [BROADCAST_FAILED] = 500};
+	static const int status[] = {[BROADCAST_NO_PRACTICE] = 422,
+	                             [BROADCAST_NAME_TAKEN] = 409,
+	                             [BROADCAST_INVALID] = 422,
+	                             [BROADCAST_FAILED] = 500};
 	struct campaign *c = campaign_new();
 	struct fire_result r;
 	const char *practice = NULL;

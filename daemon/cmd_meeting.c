@@ -335,8 +335,8 @@ broadcast_fire(struct ctx *ctx, struct campaign *c, const char *practice,
 {
 	struct fire_result r;
 
-	if (broadcast_send(cli_db(ctx), ctx->cfg, c, practice, NULL,
-	                   time(NULL), &r, cause) != BROADCAST_OK)
+	if (broadcast_send(cli_db(ctx), ctx->cfg, c, practice, NULL, time(NULL),
+	                   &r, cause) != BROADCAST_OK)
 		return -1;
 	if (json)
 		cli_json(fire_result_json(&r, c));

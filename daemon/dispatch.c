@@ -15,10 +15,10 @@
 
 #include "config.h"
 #include "dispatch.h"
+#include "env.h"
 #include "log.h"
 #include "outbox.h"
 #include "quiet.h"
-#include "env.h"
 #include "transport.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -103,8 +103,7 @@ lane_get(struct dispatcher *d, const char *name, char **cause)
 		if (strcmp(l->ops->name, name) != 0)
 			continue;
 		if (!l->ready) {
-			if (l->ops->init(d->env->base,
-			                 d->env->cfg, &l->state,
+			if (l->ops->init(d->env->base, d->env->cfg, &l->state,
 			                 cause) == -1)
 				return NULL;
 			l->ready = 1;
@@ -387,7 +386,6 @@ flight_new(struct dispatcher *d, sqlite3_stmt *st)
 	free(unsub);
 	return f;
 }
-
 
 /*
  * Rows worth scanning now: the free places in every lane that has started,

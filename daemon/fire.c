@@ -806,10 +806,11 @@ fire_send(struct db *db, const struct config *cfg, const struct campaign *c,
 	run = fire_recent(db, c->id, now - FIRE_AGAIN_WINDOW, &at);
 	if (run != 0 && !again) {
 		util_format_time(at, when);
-		*cause = xasprintf("campaign %s: run %lld was sent at %s, less "
-		                   "than a day ago; nothing sent (--again sends "
-		                   "it again)",
-		                   c->name, (long long)run, when);
+		*cause =
+		    xasprintf("campaign %s: run %lld was sent at %s, less "
+		              "than a day ago; nothing sent (--again sends "
+		              "it again)",
+		              c->name, (long long)run, when);
 		return -1;
 	}
 	return fire_run(db, cfg, c, now, 0, now, r, cause);

@@ -128,9 +128,8 @@ outbox_hold(struct db *db, int64_t id, const char *reason, int64_t until)
 	db_bind_int(st, 1, id);
 	db_bind_text(st, 2, reason);
 	db_bind_int(st, 3, until);
-	return outbox_move(db, st, FROM(OB_PENDING), OB_HELD, reason) == 1
-	           ? 0
-	           : -1;
+	return outbox_move(db, st, FROM(OB_PENDING), OB_HELD, reason) == 1 ? 0
+	                                                                   : -1;
 }
 
 int
@@ -169,8 +168,8 @@ outbox_erase_member(struct db *db, int64_t member_id, int64_t now)
 
 	db_bind_int(st, 1, member_id);
 	db_bind_int(st, 2, now);
-	if (outbox_move(db, st, FROM(OB_PENDING) | FROM(OB_HELD),
-	                OB_CANCELLED, "erased") == -1)
+	if (outbox_move(db, st, FROM(OB_PENDING) | FROM(OB_HELD), OB_CANCELLED,
+	                "erased") == -1)
 		return -1;
 	st = db_stmt(db, "UPDATE outbox SET to_addr='', subject=NULL,"
 	                 " body='', body_html=NULL, error_text=NULL"
@@ -254,9 +253,8 @@ outbox_failures(struct db *db, const char *campaign)
 }
 
 static int
-outbox_bulk(struct db *db, const char *sql, unsigned from,
-            enum outbox_state to, int64_t id, const char *campaign, int *n,
-            char **cause)
+outbox_bulk(struct db *db, const char *sql, unsigned from, enum outbox_state to,
+            int64_t id, const char *campaign, int *n, char **cause)
 {
 	sqlite3_stmt *st = db_stmt(db, sql);
 

@@ -37,8 +37,7 @@ retention_tick_run(evutil_socket_t fd, short what, void *arg)
 {
 	struct retention *r = arg;
 	struct timeval tv = {RETENTION_INTERVAL, 0};
-	int days =
-	    (int)config_int(r->env->cfg, CFG_RETENTION_INBOUND);
+	int days = (int)config_int(r->env->cfg, CFG_RETENTION_INBOUND);
 	int n;
 
 	if (!r->env->stopping) {

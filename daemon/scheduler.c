@@ -270,8 +270,8 @@ scheduler_tick_run(evutil_socket_t fd, short what, void *arg)
 	if (s->stopping || s->env->stopping)
 		return;
 	fired = 0;
-	next = scheduler_run_due(s->env->db, s->env->cfg, now,
-	                         s->starting, &fired);
+	next = scheduler_run_due(s->env->db, s->env->cfg, now, s->starting,
+	                         &fired);
 	s->starting = 0;
 	/* The fires made outbox rows: the dispatcher sends them now. */
 	if (fired > 0)
@@ -336,8 +336,7 @@ scheduler_new(struct env *env, char **cause)
 	s->starting = 1;
 	s->data_version = data_version(env->db);
 	s->timer = evtimer_new(env->base, scheduler_tick, s);
-	s->watch =
-	    event_new(env->base, -1, EV_PERSIST, scheduler_watch, s);
+	s->watch = event_new(env->base, -1, EV_PERSIST, scheduler_watch, s);
 	if (s->timer == NULL || s->watch == NULL) {
 		*cause = xstrdup("scheduler: cannot make its events");
 		scheduler_free(s);

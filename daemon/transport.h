@@ -49,7 +49,7 @@ typedef void (*transport_done_fn)(const struct send_outcome *, void *arg);
 
 /* What the dispatcher may ask of a transport at once. */
 struct transport_limits {
-	int concurrency;   /* sends in flight */
+	int concurrency;    /* sends in flight */
 	double rate, burst; /* token bucket: sends a second, and at once */
 };
 
