@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -390,6 +391,33 @@ test_commit_syncs_wal(void **state)
 	rmdir(dir);
 }
 
+/* In strict mode (the tests') a statement left stepped stops the process. */
+static void
+test_idle_strict_is_fatal(void **state)
+{
+	struct db *db = open_mem();
+	sqlite3_stmt *st;
+	pid_t pid;
+	int status;
+
+	st = db_stmt(db, "SELECT 1 UNION ALL SELECT 2");
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		if (freopen("/dev/null", "w", stderr) == NULL)
+			_exit(0);
+		db_set_strict(db, 1);
+		db_idle(db, "test");
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+	db_set_strict(db, 0);
+	assert_int_equal(db_idle(db, "test"), 1);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -401,6 +429,7 @@ main(void)
 	    cmocka_unit_test(test_backup),
 	    cmocka_unit_test(test_row_helpers_reset),
 	    cmocka_unit_test(test_idle_resets_stale_read),
+	    cmocka_unit_test(test_idle_strict_is_fatal),
 	    cmocka_unit_test(test_commit_syncs_wal),
 	};
 	return cmocka_run_group_tests_name("db", tests, NULL, NULL);
