@@ -60,6 +60,21 @@ col_dup(sqlite3_stmt *st, int i)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
+static void
+meeting_row(sqlite3_stmt *st, void *arg)
+{
+	struct meeting *m = xcalloc(1, sizeof *m);
+
+	m->id = sqlite3_column_int64(st, 0);
+	m->practice_id = sqlite3_column_int64(st, 1);
+	m->at = sqlite3_column_int64(st, 2);
+	m->place = col_dup(st, 3);
+	m->agenda = col_dup(st, 4);
+	m->minutes = col_dup(st, 5);
+	m->created_at = sqlite3_column_int64(st, 6);
+	*(struct meeting **)arg = m;
+}
+
 struct meeting *
 meeting_get(struct db *db, int64_t id)
 {
@@ -69,17 +84,7 @@ meeting_get(struct db *db, int64_t id)
 	struct meeting *m = NULL;
 
 	db_bind_int(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		m = xcalloc(1, sizeof *m);
-		m->id = sqlite3_column_int64(st, 0);
-		m->practice_id = sqlite3_column_int64(st, 1);
-		m->at = sqlite3_column_int64(st, 2);
-		m->place = col_dup(st, 3);
-		m->agenda = col_dup(st, 4);
-		m->minutes = col_dup(st, 5);
-		m->created_at = sqlite3_column_int64(st, 6);
-	}
-	sqlite3_reset(st);
+	db_row(db, st, meeting_row, &m);
 	return m;
 }
 
