@@ -23,7 +23,7 @@ struct stmt_entry {
 struct db {
 	sqlite3 *h;
 	int strict; /* a busy statement at db_idle is fatal */
-	double last_commit, failing_since; /* db_write_health */
+	double last_commit, failing_since, last_failed; /* db_write_health */
 	char actor[64]; /* who acts, for audit rows that do not say */
 	struct stmt_entry *buckets[STMT_BUCKETS];
 	/* Callers pass string literals: look up by address first. */
@@ -196,9 +196,11 @@ db_write_outcome(struct db *db, int rc, int committed)
 {
 	double now = util_monotonic();
 
-	if (rc == -1 && db->failing_since == 0)
-		db->failing_since = now;
-	else if (rc == 0 && committed) {
+	if (rc == -1) {
+		if (db->failing_since == 0)
+			db->failing_since = now;
+		db->last_failed = now;
+	} else if (rc == 0 && committed) {
 		db->last_commit = now;
 		db->failing_since = 0;
 	}
@@ -220,10 +222,12 @@ db_commit(struct db *db)
 }
 
 void
-db_write_health(struct db *db, double *last_commit, double *failing_since)
+db_write_health(struct db *db, double *last_commit, double *failing_since,
+                double *last_failed)
 {
 	*last_commit = db->last_commit;
 	*failing_since = db->failing_since;
+	*last_failed = db->last_failed;
 }
 
 void

@@ -53,11 +53,12 @@ void db_reset(sqlite3_stmt *);
  */
 int db_idle(struct db *, const char *where);
 /*
- * The write path's health: when a transaction last committed (monotonic
- * seconds; the open counts as one) and since when every BEGIN or COMMIT
- * has failed (0: the last one worked).
+ * The write path's health, in monotonic seconds: when a transaction last
+ * committed (the open counts as one), since when every BEGIN or COMMIT has
+ * failed (0: the last one worked), and when the last one failed.
  */
-void db_write_health(struct db *, double *last_commit, double *failing_since);
+void db_write_health(struct db *, double *last_commit, double *failing_since,
+                     double *last_failed);
 /* Strict statement checks; on by default when $PPGD_STRICT_DB is set. */
 void db_set_strict(struct db *, int on);
 int64_t db_last_id(struct db *);
