@@ -92,6 +92,7 @@ $(B)/test_%: tests/test_%.c $(B)/libppgd.a
 	  $(PKG_LIBS) $(CMOCKA_LIBS)
 
 check: all $(TESTS)
+	@scripts/check-layers.sh
 	@tests/run.sh $(TESTS)
 
 unit: all $(TESTS)

@@ -25,7 +25,8 @@
 #include <event2/keyvalq_struct.h>
 
 #include "api.h"
-#include "app.h"
+#include "broadcast.h"
+#include "env.h"
 #include "campaign.h"
 #include "crypto.h"
 #include "cron.h"
@@ -1133,53 +1134,31 @@ broadcast_apply(json_t *body, struct campaign *c, const char **practice,
 	return 0;
 }
 
-/* Add c and fire it now, as `ppgd broadcast` does. */
-static int
-broadcast_fire(struct api_req *ar, struct campaign *c, struct fire_result *r,
-               char **cause)
-{
-	const struct config *cfg = server_config(ar->srv);
-	int64_t now = time(NULL);
-
-	if (campaign_add(ar->db, cfg, c, now, cause) == -1)
-		return 422;
-	if (fire_run(ar->db, cfg, c, now, 0, now, r, cause) == -1)
-		return 500;
-	campaign_advance(ar->db, c, now, now);
-	db_audit(ar->db, ar->actor, "broadcast.send", c->name, NULL);
-	api_logwrite(ar, "broadcast.send", c->name);
-	app_kick();
-	return 0;
-}
-
 static void
 broadcasts_create(struct api_req *ar)
 {
-	struct campaign *c = campaign_new(), *old;
-	struct practice *p = NULL;
+	static const int status[] = {[BROADCAST_NO_PRACTICE] = 422,
+	                             [BROADCAST_NAME_TAKEN] = 409,
+	                             [BROADCAST_INVALID] = 422,
+	                             [BROADCAST_FAILED] = 500};
+	struct campaign *c = campaign_new();
 	struct fire_result r;
 	const char *practice = NULL;
 	char *cause = NULL;
+	enum broadcast_err e;
 	int code;
 
-	if ((code = broadcast_apply(ar->body, c, &practice, &cause)) != 0)
+	if ((code = broadcast_apply(ar->body, c, &practice, &cause)) != 0) {
 		api_error_take(ar, code, cause);
-	else if ((p = practice_find(ar->db, practice)) == NULL)
-		api_error(ar, 422, "no practice %s", practice);
-	else if (c->name != NULL && (old = campaign_find(ar->db, c->name))) {
-		campaign_free(old);
-		api_error(ar, 409, "a campaign is named %s already", c->name);
+	} else if ((e = broadcast_send(ar->db, server_config(ar->srv), c,
+	                               practice, ar->actor, time(NULL), &r,
+	                               &cause)) != BROADCAST_OK) {
+		api_error_take(ar, status[e], cause);
 	} else {
-		c->practice_id = p->id;
-		c->kind = xstrdup("broadcast");
-		if (c->name == NULL)
-			c->name = campaign_broadcast_name(ar->db, p->timezone);
-		if ((code = broadcast_fire(ar, c, &r, &cause)) != 0)
-			api_error_take(ar, code, cause);
-		else
-			api_reply(ar, 202, fire_result_json(&r, c));
+		api_logwrite(ar, "broadcast.send", c->name);
+		env_kick(server_env(ar->srv));
+		api_reply(ar, 202, fire_result_json(&r, c));
 	}
-	practice_free(p);
 	campaign_free(c);
 }
 

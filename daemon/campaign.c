@@ -133,14 +133,19 @@ campaign_row(sqlite3_stmt *st)
 	return c;
 }
 
+static void
+campaign_row_fn(sqlite3_stmt *st, void *arg)
+{
+	*(struct campaign **)arg = campaign_row(st);
+}
+
+/* The one campaign st selects, or NULL. Caller frees. */
 static struct campaign *
-campaign_load(sqlite3_stmt *st)
+campaign_load(struct db *db, sqlite3_stmt *st)
 {
 	struct campaign *c = NULL;
 
-	if (sqlite3_step(st) == SQLITE_ROW)
-		c = campaign_row(st);
-	sqlite3_reset(st);
+	db_row(db, st, campaign_row_fn, &c);
 	return c;
 }
 
@@ -151,7 +156,7 @@ campaign_find(struct db *db, const char *name)
 	    db_stmt(db, "SELECT " CAMPAIGN_COLS " WHERE c.name = ?");
 
 	db_bind_text(st, 1, name);
-	return campaign_load(st);
+	return campaign_load(db, st);
 }
 
 struct campaign *
@@ -161,7 +166,7 @@ campaign_get(struct db *db, int64_t id)
 	    db_stmt(db, "SELECT " CAMPAIGN_COLS " WHERE c.id = ?");
 
 	db_bind_int(st, 1, id);
-	return campaign_load(st);
+	return campaign_load(db, st);
 }
 
 /* The meeting-relative time of c, or 0 (and *meeting_at). */

@@ -8,6 +8,7 @@
 #include "demog.h"
 #include "log.h"
 #include "member.h"
+#include "outbox.h"
 #include "phone.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -1084,11 +1085,6 @@ member_erase(struct db *db, int64_t id, const char *actor, char **cause)
 	    " WHERE id=?1",
 	    "DELETE FROM member_tags WHERE member_id=?1",
 	    "DELETE FROM member_extra WHERE member_id=?1",
-	    "UPDATE outbox SET state='cancelled', held_reason='erased'"
-	    " WHERE member_id=?1 AND state IN ('pending','held')",
-	    "UPDATE outbox SET to_addr='', subject=NULL, body='', "
-	    "body_html=NULL, error_text=NULL"
-	    " WHERE member_id=?1",
 	    "UPDATE inbound SET from_addr=NULL, body=NULL, raw=NULL,"
 	    " member_id=NULL WHERE member_id=?1",
 	    "UPDATE responses SET member_id=NULL WHERE member_id=?1",
@@ -1118,6 +1114,9 @@ member_erase(struct db *db, int64_t id, const char *actor, char **cause)
 		if (db_done(db, st) == -1)
 			goto fail;
 	}
+	/* The outbox's own rule for its rows (state machine, scrubbing). */
+	if (outbox_erase_member(db, id, time(NULL)) == -1)
+		goto fail;
 	snprintf(obj, sizeof obj, "member:%lld", (long long)id);
 	if (db_audit(db, actor, "member.erase", obj, NULL) == -1 ||
 	    db_commit(db) == -1)
