@@ -13,7 +13,7 @@
 
 #define RESULTS_USAGE                                                          \
 	"results SURVEY|CAMPAIGN [--practice CODE] [--from DATE] [--to DATE]"  \
-	" [--by age_band|sex|ethnicity] [--json|--csv|--html FILE]"
+	" [--by age_band|sex|ethnicity] [--json|--csv[=-]|--html FILE]"
 
 enum { OUT_TEXT, OUT_JSON, OUT_CSV, OUT_HTML };
 
@@ -483,7 +483,7 @@ cmd_results(struct ctx *ctx, int argc, char **argv)
 	    {"to", required_argument, NULL, 't'},
 	    {"by", required_argument, NULL, 'b'},
 	    {"json", no_argument, NULL, 'j'},
-	    {"csv", no_argument, NULL, 'c'},
+	    {"csv", optional_argument, NULL, 'c'},
 	    {"html", required_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	struct tally_query q = {0};
@@ -512,6 +512,9 @@ cmd_results(struct ctx *ctx, int argc, char **argv)
 			out = OUT_JSON;
 			break;
 		case 'c':
+			/* CSV goes to standard output; "--csv=-" says so. */
+			if (optarg != NULL && strcmp(optarg, "-") != 0)
+				return cli_usage(RESULTS_USAGE);
 			out = OUT_CSV;
 			break;
 		case 'h':

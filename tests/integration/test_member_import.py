@@ -196,6 +196,15 @@ def test_stdio_and_consent(env):
                (1, 1, 3), "stats: only members with consent are reachable (%r)" % reach)
 
 
+def test_survey_and_results_stdio(env):
+    with open(os.path.join(t.TOP, "surveys", "fft.yaml")) as f:
+        rc, out, err = env.ppgd("survey", "load", "-", input=f.read())
+    t.check(rc == 0 and "loaded survey fft" in out, "survey load - reads stdin (%r)" % err)
+    rc, out, err = env.ppgd("results", "fft", "--csv=-")
+    t.check(rc == 0 and out.startswith("question,type,group,"),
+            "results --csv=- writes CSV to stdout (%r)" % err)
+
+
 def test_round_trip(env):
     rc, out, err = env.ppgd("member", "export", "--practice", "B82002", "-o", "-")
     t.check(rc == 0 and out.startswith("external_ref,first_name,"),
@@ -219,6 +228,7 @@ def main():
     test_problems(env)
     test_header(env)
     test_stdio_and_consent(env)
+    test_survey_and_results_stdio(env)
     test_round_trip(env)
     t.finish()
 
