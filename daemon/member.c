@@ -85,11 +85,13 @@ static const struct mf_def mf_table[] = {
      MF_MOBILE,
      OFF(mobile),
      NULL},
-    {{"preferred_channel", "channel,preferred,contact_by", "email or sms", 0},
+    {{"preferred_channel", "channel,preferred,contact_by,preferred_contact,"
+      "preferred_contact_method,contact_preference", "email or sms", 0},
      MF_ENUM,
      OFF(preferred_channel),
      member_channels},
-    {{"consent_email", "email_consent", "yes/no or when consent was given", 0},
+    {{"consent_email", "email_consent,consent_to_email,consent_email_given,"
+      "email_consent_given", "yes/no or when consent was given", 0},
      MF_CONSENT,
      OFF(consent_email_at),
      NULL},
@@ -97,7 +99,8 @@ static const struct mf_def mf_table[] = {
      MF_TEXT,
      OFF(consent_email_how),
      NULL},
-    {{"consent_sms", "sms_consent,text_consent", "yes/no or when", 0},
+    {{"consent_sms", "sms_consent,text_consent,consent_to_sms,consent_to_text,"
+      "sms_consent_given", "yes/no or when", 0},
      MF_CONSENT,
      OFF(consent_sms_at),
      NULL},
@@ -123,7 +126,8 @@ static const struct mf_def mf_table[] = {
      MF_TEXT,
      OFF(confidentiality_version),
      NULL},
-    {{"joined", "joined_at,join_date,joined_on", "date joined", 0},
+    {{"joined", "joined_at,join_date,joined_on,ppg_joined,joined_ppg,"
+      "date_joined_ppg", "date joined", 0},
      MF_TIME,
      OFF(joined_at),
      NULL},
@@ -160,7 +164,7 @@ static const struct mf_def mf_table[] = {
      MF_BOOL,
      OFF(carer),
      NULL},
-    {{"tags", "seldom_heard,groups", "seldom-heard tags, ; separated", 0},
+    {{"tags", "seldom_heard,groups,ppg_groups,seldom_heard_groups", "seldom-heard tags, ; separated", 0},
      MF_TAGS,
      OFF(tags),
      NULL},
@@ -221,7 +225,6 @@ member_new(int64_t practice_id, const char *practice_code)
 	m->practice_code = xstrdup(practice_code ? practice_code : "");
 	m->preferred_channel = xstrdup("email");
 	m->disability = m->carer = -1;
-	m->extra = json_object();
 	return m;
 }
 
@@ -417,6 +420,8 @@ member_set_extra(struct member *m, const char *name, const char *value,
 		free(low);
 		return -1;
 	}
+	if (m->extra == NULL)
+		m->extra = json_object();
 	if (*v == '\0')
 		json_object_del(m->extra, low);
 	else if (json_object_get(m->extra, low) == NULL &&
@@ -802,9 +807,9 @@ member_row(sqlite3_stmt *st)
 	m->extra = NULL;
 	if (db_col_text(st, 31) != NULL)
 		m->extra = json_loads(db_col_text(st, 31), 0, NULL);
-	if (!json_is_object(m->extra)) {
+	if (m->extra != NULL && !json_is_object(m->extra)) {
 		json_decref(m->extra);
-		m->extra = json_object();
+		m->extra = NULL;
 	}
 	if (m->preferred_channel == NULL)
 		m->preferred_channel = xstrdup("email");
@@ -880,6 +885,8 @@ member_save_extra(struct db *db, const struct member *m, int is_new)
 	const char *k;
 	json_t *v;
 
+	if (is_new && json_object_size(m->extra) == 0)
+		return 0;
 	if (!is_new) {
 		st = db_stmt(db, "DELETE FROM member_extra WHERE member_id = ?");
 		db_bind_int(st, 1, m->id);
@@ -1152,7 +1159,8 @@ member_to_json(const struct member *m)
 			                    *v ? json_string(v) : json_null());
 		free(v);
 	}
-	json_object_set(o, "extra", m->extra);
+	json_object_set_new(o, "extra",
+	                    m->extra ? json_copy(m->extra) : json_object());
 	if (m->erased_at != 0) {
 		char buf[21];
 		json_object_set_new(

@@ -40,7 +40,7 @@ struct member {
 	char *postcode;
 	char *language;
 	char *communication_needs; /* sorted, comma-separated */
-	json_t *extra;             /* custom fields {"NAME": "text"} */
+	json_t *extra; /* custom fields {"NAME": "text"}; NULL if none */
 };
 
 /* A member field as it is named in CSV, the CLI and the API. */
