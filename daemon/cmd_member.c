@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -250,7 +251,8 @@ list_one(struct member *m, void *arg)
 	printf("%6lld %-8s %-22.22s %-26.26s %-14s %-5s %s\n", (long long)m->id,
 	       m->practice_code, name, m->email ? m->email : "",
 	       m->mobile ? m->mobile : "", m->preferred_channel,
-	       m->age_band ? m->age_band : "");
+	       member_age_band(m, time(NULL)) ? member_age_band(m, time(NULL))
+	                                       : "");
 	free(name);
 	return 0;
 }

@@ -333,8 +333,7 @@ header_extra(const char *cell)
 
 /* Map one header cell; -1 with *cause if it duplicates another column. */
 static int
-header_cell(struct import_map *im, const char *cell, int col, char **ignored,
-            char **cause)
+header_cell(struct import_map *im, const char *cell, int col, char **cause)
 {
 	char *key = header_key(cell), *extra;
 	size_t i;
@@ -348,10 +347,8 @@ header_cell(struct import_map *im, const char *cell, int col, char **ignored,
 		}
 	free(key);
 	if (besti < 0) {
-		if ((extra = header_extra(cell)) == NULL) {
-			list_add(ignored, cell);
+		if ((extra = header_extra(cell)) == NULL)
 			return 0;
-		}
 		im->extra_col = xreallocarray(im->extra_col, im->nextra + 1,
 		                              sizeof *im->extra_col);
 		im->extra_field = xreallocarray(
@@ -366,40 +363,54 @@ header_cell(struct import_map *im, const char *cell, int col, char **ignored,
 		return -1;
 	}
 	/* Two names for one field: the more specific wins ("Mobile
-	 * Telephone" over "Telephone"); the other is listed as ignored. */
-	if (old >= 0 && im->rank[besti] < best) {
-		list_add(ignored, cell);
+	 * Telephone" over "Telephone"); the other is ignored. */
+	if (old >= 0 && im->rank[besti] < best)
 		return 0;
-	}
 	im->idx[besti] = col;
 	im->rank[besti] = best;
 	return 0;
 }
 
-/* Map a header record; the number of known columns, or -1. */
+/* 1 if header column col is used for a field or a custom field. */
+static int
+header_used(const struct import_map *im, int col)
+{
+	size_t i;
+
+	for (i = 0; i < im->nfields; i++)
+		if (im->idx[i] == col)
+			return 1;
+	for (i = 0; i < im->nextra; i++)
+		if (im->extra_col[i] == col)
+			return 1;
+	return 0;
+}
+
+/* Map a header record; the number of known columns, or -1. The columns
+ * not used are listed in *ignored (NULL if none). */
 static int
 header_map(struct import_map *im, const struct csv_record *rec,
            char **ignored, char **cause)
 {
-	char *drop = NULL;
 	size_t i;
 	int known = 0;
 
 	for (i = 0; i < im->nfields; i++)
 		im->idx[i] = im->rank[i] = -1;
+	for (i = 0; i < im->nextra; i++)
+		free(im->extra_field[i]);
+	im->nextra = 0;
 	*ignored = NULL;
-	for (i = 0; i < rec->nfields; i++) {
-		if (rec->fields[i][strspn(rec->fields[i], " \t")] == '\0')
-			continue;
-		if (header_cell(im, rec->fields[i], (int)i, &drop, cause) ==
-		    -1) {
-			free(drop);
+	for (i = 0; i < rec->nfields; i++)
+		if (rec->fields[i][strspn(rec->fields[i], " \t")] != '\0' &&
+		    header_cell(im, rec->fields[i], (int)i, cause) == -1)
 			return -1;
-		}
-	}
+	for (i = 0; i < rec->nfields; i++)
+		if (rec->fields[i][strspn(rec->fields[i], " \t")] != '\0' &&
+		    !header_used(im, (int)i))
+			list_add(ignored, rec->fields[i]);
 	for (i = 0; i < im->nfields; i++)
 		known += im->idx[i] >= 0;
-	*ignored = drop;
 	return known + (int)im->nextra;
 }
 
