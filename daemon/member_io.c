@@ -443,6 +443,7 @@ import_header(struct csv_reader *cr, struct import_map *im,
 		if (rec->error != NULL) {
 			r->line = rec->line;
 			*cause = xasprintf("header: %s", rec->error);
+			free(found);
 			return -1;
 		}
 		if (record_blank(rec))
@@ -451,6 +452,7 @@ import_header(struct csv_reader *cr, struct import_map *im,
 			r->line = rec->line;
 		if ((known = header_map(im, rec, &ignored, cause)) == -1) {
 			r->line = rec->line;
+			free(found);
 			return -1;
 		}
 		if (known > 0) {
@@ -458,6 +460,7 @@ import_header(struct csv_reader *cr, struct import_map *im,
 				r->warning =
 				    xasprintf("columns ignored: %s", ignored);
 			free(ignored);
+			free(found);
 			r->line = 0;
 			return 0;
 		}
@@ -468,13 +471,15 @@ import_header(struct csv_reader *cr, struct import_map *im,
 				    (seen == 1 || i < 20))
 					list_add(&found, rec->fields[i]);
 	}
-	if (rc == -1)
+	if (rc == -1) {
+		free(found);
 		return -1;
+	}
 	if (seen == 0)
 		*cause = xstrdup("the file is empty (no header row)");
 	else
 		*cause = xasprintf("no known column in the header (found: %s);"
-		                   " see ppgd-population(5) for the names",
+		                   " the names are in ppgd(8), Members",
 		                   found ? found : "");
 	free(found);
 	return -1;
