@@ -205,6 +205,35 @@ def test_survey_and_results_stdio(env):
             "results --csv=- writes CSV to stdout (%r)" % err)
 
 
+def test_extra_in_campaigns(env):
+    """extra.school from the SystmOne file: an audience and a template."""
+    import shutil
+    tdir = env.path("templates")
+    shutil.copytree(os.path.join(t.TOP, "templates"), tdir)
+    for ch, text in (("sms", "{{practice.name}}: {{#member.extra.school}}parents at "
+                            "{{member.extra.school}}, {{/member.extra.school}}"
+                            "{{message.text}} Reply STOP to opt out"),
+                     ("email", "Subject: {{campaign.name}}\n\nDear {{member.first_name}},"
+                               "\n{{member.extra.school}}\n{{message.text}}\n"
+                               "{{unsubscribe.link}}")):
+        with open(os.path.join(tdir, ch, "school.txt"), "w") as f:
+            f.write(text + "\n")
+    env.write_config({"daemon": {"templates": tdir}})
+    rc, out, err = env.ppgd("campaign", "add", "schools", "--practice", "B82002",
+                            "--kind", "broadcast", "--template", "school",
+                            "--channels", "sms", "--audience", "extra.school=hillcrest primary",
+                            "--message", "Come to the coffee morning.", "--at",
+                            "2030-01-01T10:00")
+    t.check(rc == 0, "a campaign with extra.school in its audience and template (%r)" % err)
+    imran = query(env, "SELECT id FROM members WHERE external_ref = 'S2002'")[0]["id"]
+    rc, j, err = env.ppgd_json("campaign", "preview", "schools", "--member", str(imran))
+    t.check(j and j["audience"]["matched"] == 2,
+            "extra.school=... matches the two members at that school (%r %r)" % (j, err))
+    text = j["messages"]["sms"]["text"] if j else ""
+    t.check("parents at Hillcrest Primary, Come to the coffee morning." in text,
+            "{{member.extra.school}} renders the member's value (%r)" % text)
+
+
 def test_round_trip(env):
     rc, out, err = env.ppgd("member", "export", "--practice", "B82002", "-o", "-")
     t.check(rc == 0 and out.startswith("external_ref,first_name,"),
@@ -229,6 +258,7 @@ def main():
     test_header(env)
     test_stdio_and_consent(env)
     test_survey_and_results_stdio(env)
+    test_extra_in_campaigns(env)
     test_round_trip(env)
     t.finish()
 
