@@ -174,8 +174,7 @@ practice_show_cmd(struct ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
-#define PROFILE_USAGE                                                          \
-	"practice profile CODE FILE.csv|- [FILE.csv ...] [--json]"
+#define PROFILE_USAGE "practice profile CODE FILE.csv|- [FILE.csv ...] [--json]"
 
 /* A file to read, "-" for standard input copied to a temporary file so
  * it can be looked at twice. */

@@ -40,8 +40,7 @@ static const struct eth {
      "group"},
     {'D', "mixed", "Mixed: White and Black Caribbean",
      "white and black caribbean"},
-    {'E', "mixed", "Mixed: White and Black African",
-     "white and black african"},
+    {'E', "mixed", "Mixed: White and Black African", "white and black african"},
     {'F', "mixed", "Mixed: White and Asian", "white and asian"},
     {'G', "mixed", "Mixed: Any other mixed background",
      "any other mixed background|other mixed background|other mixed|"
@@ -140,10 +139,15 @@ eth_lookup(const char *broad, const char *key)
 static void
 eth_strip(char *w)
 {
-	static const char *const noise[] = {
-	    "ethnic category 2001 census", "ethnic category 2011 census",
-	    "ethnic category 2021 census", "2001 census", "2011 census",
-	    "2021 census", "ethnic category", "ethnic group", "ethnicity"};
+	static const char *const noise[] = {"ethnic category 2001 census",
+	                                    "ethnic category 2011 census",
+	                                    "ethnic category 2021 census",
+	                                    "2001 census",
+	                                    "2011 census",
+	                                    "2021 census",
+	                                    "ethnic category",
+	                                    "ethnic group",
+	                                    "ethnicity"};
 	size_t i, n, len;
 
 	for (i = 0; i < sizeof noise / sizeof noise[0]; i++) {
@@ -195,7 +199,8 @@ eth_match(const char *w)
 	const struct eth *e = NULL;
 	size_t i, n;
 
-	for (i = 0; e == NULL && i < sizeof eth_prefixes / sizeof eth_prefixes[0];
+	for (i = 0;
+	     e == NULL && i < sizeof eth_prefixes / sizeof eth_prefixes[0];
 	     i++) {
 		n = strlen(eth_prefixes[i].words);
 		if (strncmp(w, eth_prefixes[i].words, n) != 0 || w[n] != ' ')
@@ -245,8 +250,8 @@ demog_ethnicity(const char *v, const char **broad, const char **detail)
 static int
 demog_ethnicity_read(const char *v, const char **broad, const char **detail)
 {
-	static const char *const broads[] = {"white", "mixed", "asian",
-	                                     "black", "other"};
+	static const char *const broads[] = {"white", "mixed", "asian", "black",
+	                                     "other"};
 	const struct eth *e;
 	char *t = trimmed(v), *w;
 	size_t i;
@@ -427,9 +432,8 @@ demog_birth_text(int ym, char buf[8])
 const char *
 demog_age_band(int ym, int64_t now)
 {
-	static const char *const bands[] = {"16-24", "25-34", "35-44",
-	                                    "45-54", "55-64", "65-74",
-	                                    "75-84"};
+	static const char *const bands[] = {"16-24", "25-34", "35-44", "45-54",
+	                                    "55-64", "65-74", "75-84"};
 	time_t t = (time_t)now;
 	struct tm tm;
 	int age;
@@ -459,8 +463,8 @@ postcode_outward(const char *s, size_t n)
 	if (i >= n || !isdigit((unsigned char)s[i]))
 		return 0;
 	i++;
-	if (i < n && (isdigit((unsigned char)s[i]) ||
-	              isalpha((unsigned char)s[i])))
+	if (i < n &&
+	    (isdigit((unsigned char)s[i]) || isalpha((unsigned char)s[i])))
 		i++;
 	return i == n;
 }

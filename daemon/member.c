@@ -14,8 +14,8 @@
 
 const char *const member_age_bands[] = {
     "16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+", NULL};
-const char *const member_sexes[] = {"female", "male", "indeterminate",
-                                    "other", "prefer-not-to-say", NULL};
+const char *const member_sexes[] = {
+    "female", "male", "indeterminate", "other", "prefer-not-to-say", NULL};
 const char *const member_ethnicities[] = {
     "white", "mixed", "asian", "black", "other", "prefer-not-to-say", NULL};
 static const char *const member_channels[] = {"email", "sms", NULL};
@@ -62,8 +62,8 @@ static const struct mf_def mf_table[] = {
      MF_TEXT,
      OFF(first_name),
      NULL},
-    {{"last_name", "last,surname,family_name,lastname,last_names",
-      "last name", 0},
+    {{"last_name", "last,surname,family_name,lastname,last_names", "last name",
+      0},
      MF_TEXT,
      OFF(last_name),
      NULL},
@@ -85,13 +85,17 @@ static const struct mf_def mf_table[] = {
      MF_MOBILE,
      OFF(mobile),
      NULL},
-    {{"preferred_channel", "channel,preferred,contact_by,preferred_contact,"
-      "preferred_contact_method,contact_preference", "email or sms", 0},
+    {{"preferred_channel",
+      "channel,preferred,contact_by,preferred_contact,"
+      "preferred_contact_method,contact_preference",
+      "email or sms", 0},
      MF_ENUM,
      OFF(preferred_channel),
      member_channels},
-    {{"consent_email", "email_consent,consent_to_email,consent_email_given,"
-      "email_consent_given", "yes/no or when consent was given", 0},
+    {{"consent_email",
+      "email_consent,consent_to_email,consent_email_given,"
+      "email_consent_given",
+      "yes/no or when consent was given", 0},
      MF_CONSENT,
      OFF(consent_email_at),
      NULL},
@@ -99,8 +103,10 @@ static const struct mf_def mf_table[] = {
      MF_TEXT,
      OFF(consent_email_how),
      NULL},
-    {{"consent_sms", "sms_consent,text_consent,consent_to_sms,consent_to_text,"
-      "sms_consent_given", "yes/no or when", 0},
+    {{"consent_sms",
+      "sms_consent,text_consent,consent_to_sms,consent_to_text,"
+      "sms_consent_given",
+      "yes/no or when", 0},
      MF_CONSENT,
      OFF(consent_sms_at),
      NULL},
@@ -126,8 +132,10 @@ static const struct mf_def mf_table[] = {
      MF_TEXT,
      OFF(confidentiality_version),
      NULL},
-    {{"joined", "joined_at,join_date,joined_on,ppg_joined,joined_ppg,"
-      "date_joined_ppg", "date joined", 0},
+    {{"joined",
+      "joined_at,join_date,joined_on,ppg_joined,joined_ppg,"
+      "date_joined_ppg",
+      "date joined", 0},
      MF_TIME,
      OFF(joined_at),
      NULL},
@@ -164,7 +172,8 @@ static const struct mf_def mf_table[] = {
      MF_BOOL,
      OFF(carer),
      NULL},
-    {{"tags", "seldom_heard,groups,ppg_groups,seldom_heard_groups", "seldom-heard tags, ; separated", 0},
+    {{"tags", "seldom_heard,groups,ppg_groups,seldom_heard_groups",
+      "seldom-heard tags, ; separated", 0},
      MF_TAGS,
      OFF(tags),
      NULL},
@@ -476,8 +485,8 @@ set_ethnicity(struct member *m, const struct mf_def *d, const char *v,
 
 /* A demographic type other than an enum; -1 with *cause if unreadable. */
 static int
-set_demog(struct member *m, const struct mf_def *d, const char *v,
-          char **nv, char **cause)
+set_demog(struct member *m, const struct mf_def *d, const char *v, char **nv,
+          char **cause)
 {
 	const char *sex;
 	int ym;
@@ -497,9 +506,10 @@ set_demog(struct member *m, const struct mf_def *d, const char *v,
 		if (*v == '\0')
 			ym = 0;
 		else if (demog_birth(v, &ym) == -1) {
-			*cause = xasprintf("%s: '%s' is not a date of birth "
-			                   "(YYYY-MM-DD, DD/MM/YYYY, DD-Mon-YYYY)",
-			                   d->pub.name, v);
+			*cause =
+			    xasprintf("%s: '%s' is not a date of birth "
+			              "(YYYY-MM-DD, DD/MM/YYYY, DD-Mon-YYYY)",
+			              d->pub.name, v);
 			return -1;
 		}
 		m->birth_ym = ym;
@@ -543,13 +553,13 @@ set_mobile(const char *v, char **nv, char **cause)
 		    "not arrive, or become a voice call)",
 		    v,
 		    norm[3] == '1' || norm[3] == '2' ? "a landline"
-		    : norm[3] == '3'                 ? "a non-geographic 03 number"
+		    : norm[3] == '3' ? "a non-geographic 03 number"
 		    : norm[3] == '8' ? "an 08 freephone or special-rate number"
 		    : norm[3] == '9' ? "an 09 premium-rate number"
-		    : norm[3] == '7' && norm[4] == '0'
-		        ? "a 070 personal number"
-		    : norm[3] == '7' && norm[4] == '6' ? "a 076 pager number"
-		                                       : "not a UK mobile range");
+		    : norm[3] == '7' && norm[4] == '0' ? "a 070 personal number"
+		    : norm[3] == '7' && norm[4] == '6'
+		        ? "a 076 pager number"
+		        : "not a UK mobile range");
 		return -1;
 	}
 	*nv = xstrdup(norm);
@@ -888,7 +898,8 @@ member_save_extra(struct db *db, const struct member *m, int is_new)
 	if (is_new && json_object_size(m->extra) == 0)
 		return 0;
 	if (!is_new) {
-		st = db_stmt(db, "DELETE FROM member_extra WHERE member_id = ?");
+		st =
+		    db_stmt(db, "DELETE FROM member_extra WHERE member_id = ?");
 		db_bind_int(st, 1, m->id);
 		if (db_done(db, st) == -1)
 			return -1;
@@ -1194,24 +1205,31 @@ member_list(struct db *db, const struct member_filter *f,
 	    db,
 	    "SELECT " MEMBER_COLS " FROM members m JOIN practices p ON"
 	    " p.id = m.practice_id WHERE (?1 IS NULL OR p.code = ?1)"
-	    " AND (?2 IS NULL OR " DEMOG_AGE_BAND_SQL("m.birth_ym", "m.age_band",
-	                                             "unixepoch()") " = ?2)"
-	    " AND (?3 IS NULL OR m.sex = ?3)"
-	    " AND (?4 IS NULL OR m.ethnicity = ?4)"
-	    " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM member_tags t WHERE"
-	    "  t.member_id = m.id AND t.tag = ?5))"
-	    " AND (?6 IS NULL OR (?6 = 'email' AND m.email IS NOT NULL AND"
-	    "  m.optout_email_at IS NULL) OR (?6 = 'sms' AND m.mobile IS NOT"
-	    "  NULL AND m.optout_sms_at IS NULL))"
-	    " AND (?7 IS NULL OR instr(lower(coalesce(m.first_name,'') || ' ' "
-	    "||"
-	    "  coalesce(m.last_name,'') || ' ' || coalesce(m.email,'') || ' ' "
-	    "||"
-	    "  coalesce(m.mobile,'')), lower(?7)) > 0)"
-	    " AND (?8 OR m.erased_at IS NULL)"
-	    " AND (NOT ?9 OR (m.erased_at IS NULL AND (m.term_ends_at IS NULL"
-	    "  OR m.term_ends_at > unixepoch())))"
-	    " ORDER BY m.id");
+	    " AND (?2 IS NULL OR " DEMOG_AGE_BAND_SQL(
+	        "m.birth_ym", "m.age_band",
+	        "unixepoch()") " = ?2)"
+	                       " AND (?3 IS NULL OR m.sex = ?3)"
+	                       " AND (?4 IS NULL OR m.ethnicity = ?4)"
+	                       " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM "
+	                       "member_tags t WHERE"
+	                       "  t.member_id = m.id AND t.tag = ?5))"
+	                       " AND (?6 IS NULL OR (?6 = 'email' AND m.email "
+	                       "IS NOT NULL AND"
+	                       "  m.optout_email_at IS NULL) OR (?6 = 'sms' "
+	                       "AND m.mobile IS NOT"
+	                       "  NULL AND m.optout_sms_at IS NULL))"
+	                       " AND (?7 IS NULL OR "
+	                       "instr(lower(coalesce(m.first_name,'') || ' ' "
+	                       "||"
+	                       "  coalesce(m.last_name,'') || ' ' || "
+	                       "coalesce(m.email,'') || ' ' "
+	                       "||"
+	                       "  coalesce(m.mobile,'')), lower(?7)) > 0)"
+	                       " AND (?8 OR m.erased_at IS NULL)"
+	                       " AND (NOT ?9 OR (m.erased_at IS NULL AND "
+	                       "(m.term_ends_at IS NULL"
+	                       "  OR m.term_ends_at > unixepoch())))"
+	                       " ORDER BY m.id");
 	struct member *m;
 	int rc = 0, step;
 

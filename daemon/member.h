@@ -35,7 +35,7 @@ struct member {
 	int carer;
 	char *tags; /* sorted, comma-separated */
 	int64_t erased_at;
-	int birth_ym; /* year * 12 + month - 1 of birth; 0 unknown */
+	int birth_ym;           /* year * 12 + month - 1 of birth; 0 unknown */
 	char *ethnicity_detail; /* category label, see demog_ethnicity */
 	char *postcode;
 	char *language;

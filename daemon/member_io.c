@@ -36,9 +36,9 @@ report_warning(struct import_report *r, size_t line, const char *msg)
 {
 	r->warned++;
 	if (json_array_size(r->warnings) < MAX_REPORTED_ERRORS)
-		json_array_append_new(r->warnings,
-		                      json_pack("{s:I, s:s}", "line",
-		                                (json_int_t)line, "warning", msg));
+		json_array_append_new(
+		    r->warnings, json_pack("{s:I, s:s}", "line",
+		                           (json_int_t)line, "warning", msg));
 }
 
 void
@@ -90,7 +90,8 @@ apply_fields(struct member *m, const struct csv_record *rec,
 
 	json_array_clear(warn);
 	for (i = 0; i < im->nfields + im->nextra; i++) {
-		col = i < im->nfields ? im->idx[i] : im->extra_col[i - im->nfields];
+		col = i < im->nfields ? im->idx[i]
+		                      : im->extra_col[i - im->nfields];
 		if (col < 0 || (size_t)col >= rec->nfields)
 			continue;
 		if ((i < im->nfields
@@ -102,8 +103,8 @@ apply_fields(struct member *m, const struct csv_record *rec,
 			*cause = err;
 			return -1;
 		}
-		json_array_append_new(
-		    warn, json_sprintf("%s; left unknown", err));
+		json_array_append_new(warn,
+		                      json_sprintf("%s; left unknown", err));
 		free(err);
 		err = NULL;
 	}
@@ -198,8 +199,7 @@ import_conflict(const struct member *row, const struct member *have)
 static int
 import_row(struct db *db, const struct practice *p,
            const struct csv_record *rec, const struct import_map *im,
-           const struct import_opts *o, struct import_report *r,
-           char **cause)
+           const struct import_opts *o, struct import_report *r, char **cause)
 {
 	struct member *m, *have;
 	json_t *before = NULL, *after, *warn = json_array(), *w;
@@ -351,8 +351,8 @@ header_cell(struct import_map *im, const char *cell, int col, char **cause)
 			return 0;
 		im->extra_col = xreallocarray(im->extra_col, im->nextra + 1,
 		                              sizeof *im->extra_col);
-		im->extra_field = xreallocarray(
-		    im->extra_field, im->nextra + 1, sizeof *im->extra_field);
+		im->extra_field = xreallocarray(im->extra_field, im->nextra + 1,
+		                                sizeof *im->extra_field);
 		im->extra_col[im->nextra] = col;
 		im->extra_field[im->nextra++] = extra;
 		return 0;
@@ -389,8 +389,8 @@ header_used(const struct import_map *im, int col)
 /* Map a header record; the number of known columns, or -1. The columns
  * not used are listed in *ignored (NULL if none). */
 static int
-header_map(struct import_map *im, const struct csv_record *rec,
-           char **ignored, char **cause)
+header_map(struct import_map *im, const struct csv_record *rec, char **ignored,
+           char **cause)
 {
 	size_t i;
 	int known = 0;
@@ -552,7 +552,8 @@ member_import_opts(struct db *db, FILE *fp, const char *origin,
 		db_rollback(db);
 		goto out;
 	}
-	if (o->mode == IMPORT_DRY_RUN || (o->mode == IMPORT_STRICT && r->bad > 0))
+	if (o->mode == IMPORT_DRY_RUN ||
+	    (o->mode == IMPORT_STRICT && r->bad > 0))
 		db_rollback(db);
 	else {
 		db_audit(db, NULL, "member.import", origin, NULL);
@@ -612,9 +613,8 @@ member_export(struct db *db, FILE *fp, const char *practice, char **cause)
 	names = xcalloc(es.nfields, sizeof *names);
 	for (i = 0; i < nf; i++)
 		all[i] = fields[i];
-	json_array_foreach(extra, i, e)
-	    all[nf + i].name = xasprintf(MEMBER_EXTRA_PREFIX "%s",
-	                                 json_string_value(e));
+	json_array_foreach(extra, i, e) all[nf + i].name =
+	    xasprintf(MEMBER_EXTRA_PREFIX "%s", json_string_value(e));
 	for (i = 0; i < es.nfields; i++)
 		names[i] = all[i].name;
 	es.fields = all;

@@ -17,9 +17,9 @@
 
 #define MAX_FIELD 256
 
-static const char *const bands[POPULATION_BANDS] = {
-    "0-15",  "16-24", "25-34", "35-44", "45-54",
-    "55-64", "65-74", "75-84", "85+"};
+static const char *const bands[POPULATION_BANDS] = {"0-15",  "16-24", "25-34",
+                                                    "35-44", "45-54", "55-64",
+                                                    "65-74", "75-84", "85+"};
 
 enum { COL_CODE, COL_SEX, COL_AGE, COL_PATIENTS, COL_TYPE, NCOLS };
 
@@ -141,10 +141,11 @@ population_nhs_add(FILE *fp, const char *origin, const char *code,
 	if ((rc = csvr_next(cr, &rec, cause)) != 1 || rec->error != NULL ||
 	    header_cols(rec, col) == -1) {
 		if (rc != -1)
-			*cause = xasprintf("%s:1: not an NHS Digital GP "
-			                   "registration file (ORG_CODE, SEX, AGE "
-			                   "or AGE_GROUP_5, NUMBER_OF_PATIENTS)",
-			                   origin);
+			*cause =
+			    xasprintf("%s:1: not an NHS Digital GP "
+			              "registration file (ORG_CODE, SEX, AGE "
+			              "or AGE_GROUP_5, NUMBER_OF_PATIENTS)",
+			              origin);
 		csvr_free(cr);
 		return -1;
 	}

@@ -11,10 +11,10 @@
 
 struct population_sum {
 	long age[POPULATION_BANDS];
-	long sex[2];     /* female, male */
+	long sex[2];                    /* female, male */
 	long age_all[POPULATION_BANDS]; /* from SEX=ALL rows */
-	size_t rows;     /* rows of the practice read */
-	int sexed;       /* 1 once a MALE or FEMALE row was read */
+	size_t rows;                    /* rows of the practice read */
+	int sexed; /* 1 once a MALE or FEMALE row was read */
 };
 
 /* 1 if the CSV header line names NUMBER_OF_PATIENTS (an NHS Digital file);

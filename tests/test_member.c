@@ -429,9 +429,8 @@ test_import_gp_report(void **state)
 	    "E2,Bob,,0113 496 0999,bob@example.org,1960-01-01,A,LS2 9JT,,"
 	    "Dr No\n");
 
-	assert_int_equal(member_import_opts(db, fp, "r.csv", "A81001", &o, &r,
-	                                    &cause),
-	                 0);
+	assert_int_equal(
+	    member_import_opts(db, fp, "r.csv", "A81001", &o, &r, &cause), 0);
 	/* The less specific "Telephone" yields to "Mobile Telephone". */
 	assert_string_equal(r.warning, "columns ignored: Telephone, Usual GP");
 	assert_int_equal(r.rows, 2);
@@ -458,9 +457,8 @@ test_import_gp_report(void **state)
 
 	/* No known column in the first lines: stop at once, naming them. */
 	fp = csv_file("Report\nName,Shoe size\nAnn,5\n");
-	assert_int_equal(member_import_opts(db, fp, "r.csv", "A81001", &o, &r,
-	                                    &cause),
-	                 -1);
+	assert_int_equal(
+	    member_import_opts(db, fp, "r.csv", "A81001", &o, &r, &cause), -1);
 	assert_int_equal(r.line, 1);
 	assert_non_null(strstr(cause, "no known column in the header "
 	                              "(found: Report, Name, Shoe size"));

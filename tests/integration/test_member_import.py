@@ -91,9 +91,24 @@ def test_api_duplicate(env):
         st, doc = post({"practice": "A81001", "email": "x@example.org",
                         "shared_number": "yes"})
         t.check_eq(st, 400, "shared_number must be a boolean")
+        st, doc = post({"practice": "A81001", "email": "nia@example.org",
+                        "birth_month": "14/03/1950", "sex": "9",
+                        "ethnicity": "Asian or Asian British - Indian",
+                        "extra": {"school": "Hillcrest", "ward": None}})
+        t.check(st == 201 and doc and doc["birth_month"] == "1950-03"
+                and doc["sex"] == "indeterminate" and doc["ethnicity"] == "asian"
+                and doc["ethnicity_detail"] == "Asian: Indian"
+                and doc["extra"] == {"school": "Hillcrest"},
+                "the API reads the new fields and custom fields (%d %r)" % (st, doc))
+        st, doc = post({"practice": "A81001", "email": "z@example.org",
+                        "extra": {"bad name": "x"}})
+        t.check_eq(st, 400, "a custom field name with a space is refused")
+        st, doc = post({"practice": "A81001", "mobile": "0113 496 0123"})
+        t.check(st == 422 and doc and "landline" in doc.get("error", ""),
+                "a landline is refused as a mobile (%d %r)" % (st, doc))
     rows = query(env, "SELECT actor, object FROM audit WHERE action = 'member.add'"
                       " ORDER BY id")
-    t.check_eq([(r["actor"], r["object"]) for r in rows][-1:],
+    t.check_eq([(r["actor"], r["object"]) for r in rows][2:3],
                [("api:records", "member:3")], "the API add has the same audit shape")
 
 
@@ -193,7 +208,7 @@ def test_stdio_and_consent(env):
     _, doc, _ = env.ppgd_json("member", "stats", "--practice", "A81001")
     reach = doc["reachable"] if doc else {}
     t.check_eq((reach.get("email and sms"), reach.get("sms only"), reach.get("no consent")),
-               (1, 1, 3), "stats: only members with consent are reachable (%r)" % reach)
+               (1, 1, 4), "stats: only members with consent are reachable (%r)" % reach)
 
 
 def test_survey_and_results_stdio(env):
