@@ -398,7 +398,8 @@ birth_parse(const char *p, int *y, int *m, int *d)
 			return -1;
 		p++;
 	}
-	return digits(&p, 4, y) == 4 && *p == '\0' ? 0 : -1;
+	/* A spreadsheet may have added a time: "14/03/1950 00:00". */
+	return digits(&p, 4, y) == 4 && (*p == '\0' || *p == ' ') ? 0 : -1;
 }
 
 int

@@ -124,6 +124,9 @@ test_birth_and_band(void **state)
 	assert_int_equal(demog_birth("14-Mar-1950", &ym), 0);
 	assert_string_equal(demog_birth_text(ym, buf), "1950-03");
 	assert_int_equal(demog_birth("14 March 1950", &ym), 0);
+	assert_int_equal(demog_birth("14/03/1950 00:00", &ym), 0);
+	assert_string_equal(demog_birth_text(ym, buf), "1950-03");
+	assert_int_equal(demog_birth("14/03/1950x", &ym), -1);
 	assert_int_equal(demog_birth("1950-03", &ym), 0);
 	assert_string_equal(demog_birth_text(ym, buf), "1950-03");
 	assert_int_equal(demog_birth("31/02/1950", &ym), -1);
