@@ -819,9 +819,10 @@ member_apply_extra(struct member *m, json_t *extra, char **cause)
 		text = json_is_string(v) || json_is_null(v) ? json_field_text(v)
 		                                            : NULL;
 		if (!member_extra_name_ok(field) || text == NULL) {
-			*cause = xasprintf("extra.%s: a name of letters, "
-			                   "digits, _ and - with a string value",
-			                   k);
+			*cause =
+			    xasprintf("extra.%s: a name of letters, "
+			              "digits, _ and - with a string value",
+			              k);
 			free(field);
 			free(text);
 			return 400;
@@ -871,8 +872,9 @@ member_apply(struct db *db, json_t *body, struct member *m, char **cause)
 		}
 		if (strcmp(k, "shared_number") == 0) {
 			if (!json_is_boolean(v))
-				return (*cause = xstrdup("shared_number: "
-				                         "expected true or false")),
+				return (*cause =
+				            xstrdup("shared_number: "
+				                    "expected true or false")),
 				       400;
 			continue;
 		}
@@ -900,9 +902,9 @@ member_store(struct api_req *ar, struct member *m)
 	        (int)config_int(server_config(ar->srv), CFG_TERM_MONTHS),
 	    .shared_number =
 	        json_is_true(json_object_get(ar->body, "shared_number")),
-	    .postcode_outward = strcmp(config_str(server_config(ar->srv),
-	                                          CFG_POSTCODE),
-	                               "outward") == 0};
+	    .postcode_outward =
+	        strcmp(config_str(server_config(ar->srv), CFG_POSTCODE),
+	               "outward") == 0};
 	int was_new = m->id == 0;
 	char *cause = NULL, obj[32];
 	int64_t other;

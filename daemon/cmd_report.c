@@ -12,7 +12,6 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#define PROFILE_USAGE "practice profile CODE FILE.csv [--json]"
 #define REPRESENTATION_USAGE                                                   \
 	"report representation --practice CODE [--json|--html FILE"            \
 	" [--internal]]"
@@ -20,38 +19,6 @@
 	"report annual --practice CODE --year YYYY [--financial]"              \
 	" [--framework FILE] [--sign-off \"NAME, ROLE\"]"                      \
 	" [--json|--html FILE [--internal]]"
-
-int
-cmd_practice_profile(struct ctx *ctx, int argc, char **argv)
-{
-	int json = argc == 4 && strcmp(argv[3], "--json") == 0, rows;
-	char *cause = NULL;
-	FILE *fp;
-
-	if (argc != 3 && !json)
-		return cli_usage(PROFILE_USAGE);
-	if ((fp = fopen(argv[2], "r")) == NULL) {
-		cli_error("cannot open %s", argv[2]);
-		return EXIT_FAIL;
-	}
-	if (represent_load_profile(cli_db(ctx), argv[1], fp, argv[2], &rows,
-	                           &cause) == -1) {
-		fputs(cause, stderr);
-		if (cause[0] != '\0' && cause[strlen(cause) - 1] != '\n')
-			fputc('\n', stderr);
-		cli_error("population profile not loaded");
-		free(cause);
-		fclose(fp);
-		return EXIT_FAIL;
-	}
-	fclose(fp);
-	if (json)
-		cli_json(
-		    json_pack("{s:s, s:i}", "practice", argv[1], "rows", rows));
-	else
-		printf("loaded %d population rows for %s\n", rows, argv[1]);
-	return EXIT_OK;
-}
 
 /* Options shared by the reports. */
 struct report_opts {

@@ -5,11 +5,12 @@
 #include <time.h>
 
 #include "cli.h"
+#include "log.h"
 #include "survey.h"
 #include "survey_store.h"
 #include "xmalloc.h"
 
-#define SURVEY_LOAD_USAGE "survey load FILE [--json]"
+#define SURVEY_LOAD_USAGE "survey load FILE|- [--json]"
 #define SURVEY_LIST_USAGE "survey list [--json]"
 #define SURVEY_SHOW_USAGE "survey show SLUG [--version N] [--json]"
 
@@ -71,6 +72,33 @@ load_print(const struct survey *s, int64_t id, int version,
 		       s->slug, version);
 }
 
+/* A survey file, or standard input for "-". */
+static int
+survey_load_path(const char *path, struct survey **s, char **errors)
+{
+	char *buf = NULL;
+	size_t len = 0, n;
+	FILE *mem;
+	char chunk[8192];
+	int rc;
+
+	if (strcmp(path, "-") != 0)
+		return survey_load_file(path, s, errors);
+	if ((mem = open_memstream(&buf, &len)) == NULL)
+		fatal("open_memstream");
+	while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+		fwrite(chunk, 1, n, mem);
+	fclose(mem);
+	if (ferror(stdin)) {
+		*errors = xstrdup("(stdin): read error");
+		free(buf);
+		return -1;
+	}
+	rc = survey_load_string(buf, len, "(stdin)", s, errors);
+	free(buf);
+	return rc;
+}
+
 static int
 survey_load_cmd(struct ctx *ctx, int argc, char **argv)
 {
@@ -83,7 +111,7 @@ survey_load_cmd(struct ctx *ctx, int argc, char **argv)
 
 	if (json == -1)
 		return cli_usage(SURVEY_LOAD_USAGE);
-	if (survey_load_file(path, &s, &errors) == -1) {
+	if (survey_load_path(path, &s, &errors) == -1) {
 		fputs(errors, stderr);
 		if (*errors != '\0' && errors[strlen(errors) - 1] != '\n')
 			fputc('\n', stderr);

@@ -15,8 +15,8 @@
 
 const char *const member_age_bands[] = {
     "16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+", NULL};
-const char *const member_sexes[] = {"female", "male", "indeterminate",
-                                    "other", "prefer-not-to-say", NULL};
+const char *const member_sexes[] = {
+    "female", "male", "indeterminate", "other", "prefer-not-to-say", NULL};
 const char *const member_ethnicities[] = {
     "white", "mixed", "asian", "black", "other", "prefer-not-to-say", NULL};
 static const char *const member_channels[] = {"email", "sms", NULL};
@@ -63,8 +63,8 @@ static const struct mf_def mf_table[] = {
      MF_TEXT,
      OFF(first_name),
      NULL},
-    {{"last_name", "last,surname,family_name,lastname,last_names",
-      "last name", 0},
+    {{"last_name", "last,surname,family_name,lastname,last_names", "last name",
+      0},
      MF_TEXT,
      OFF(last_name),
      NULL},
@@ -86,11 +86,17 @@ static const struct mf_def mf_table[] = {
      MF_MOBILE,
      OFF(mobile),
      NULL},
-    {{"preferred_channel", "channel,preferred,contact_by", "email or sms", 0},
+    {{"preferred_channel",
+      "channel,preferred,contact_by,preferred_contact,"
+      "preferred_contact_method,contact_preference",
+      "email or sms", 0},
      MF_ENUM,
      OFF(preferred_channel),
      member_channels},
-    {{"consent_email", "email_consent", "yes/no or when consent was given", 0},
+    {{"consent_email",
+      "email_consent,consent_to_email,consent_email_given,"
+      "email_consent_given",
+      "yes/no or when consent was given", 0},
      MF_CONSENT,
      OFF(consent_email_at),
      NULL},
@@ -98,7 +104,10 @@ static const struct mf_def mf_table[] = {
      MF_TEXT,
      OFF(consent_email_how),
      NULL},
-    {{"consent_sms", "sms_consent,text_consent", "yes/no or when", 0},
+    {{"consent_sms",
+      "sms_consent,text_consent,consent_to_sms,consent_to_text,"
+      "sms_consent_given",
+      "yes/no or when", 0},
      MF_CONSENT,
      OFF(consent_sms_at),
      NULL},
@@ -124,7 +133,10 @@ static const struct mf_def mf_table[] = {
      MF_TEXT,
      OFF(confidentiality_version),
      NULL},
-    {{"joined", "joined_at,join_date,joined_on", "date joined", 0},
+    {{"joined",
+      "joined_at,join_date,joined_on,ppg_joined,joined_ppg,"
+      "date_joined_ppg",
+      "date joined", 0},
      MF_TIME,
      OFF(joined_at),
      NULL},
@@ -161,7 +173,8 @@ static const struct mf_def mf_table[] = {
      MF_BOOL,
      OFF(carer),
      NULL},
-    {{"tags", "seldom_heard,groups", "seldom-heard tags, ; separated", 0},
+    {{"tags", "seldom_heard,groups,ppg_groups,seldom_heard_groups",
+      "seldom-heard tags, ; separated", 0},
      MF_TAGS,
      OFF(tags),
      NULL},
@@ -222,7 +235,6 @@ member_new(int64_t practice_id, const char *practice_code)
 	m->practice_code = xstrdup(practice_code ? practice_code : "");
 	m->preferred_channel = xstrdup("email");
 	m->disability = m->carer = -1;
-	m->extra = json_object();
 	return m;
 }
 
@@ -418,6 +430,8 @@ member_set_extra(struct member *m, const char *name, const char *value,
 		free(low);
 		return -1;
 	}
+	if (m->extra == NULL)
+		m->extra = json_object();
 	if (*v == '\0')
 		json_object_del(m->extra, low);
 	else if (json_object_get(m->extra, low) == NULL &&
@@ -472,8 +486,8 @@ set_ethnicity(struct member *m, const struct mf_def *d, const char *v,
 
 /* A demographic type other than an enum; -1 with *cause if unreadable. */
 static int
-set_demog(struct member *m, const struct mf_def *d, const char *v,
-          char **nv, char **cause)
+set_demog(struct member *m, const struct mf_def *d, const char *v, char **nv,
+          char **cause)
 {
 	const char *sex;
 	int ym;
@@ -493,9 +507,10 @@ set_demog(struct member *m, const struct mf_def *d, const char *v,
 		if (*v == '\0')
 			ym = 0;
 		else if (demog_birth(v, &ym) == -1) {
-			*cause = xasprintf("%s: '%s' is not a date of birth "
-			                   "(YYYY-MM-DD, DD/MM/YYYY, DD-Mon-YYYY)",
-			                   d->pub.name, v);
+			*cause =
+			    xasprintf("%s: '%s' is not a date of birth "
+			              "(YYYY-MM-DD, DD/MM/YYYY, DD-Mon-YYYY)",
+			              d->pub.name, v);
 			return -1;
 		}
 		m->birth_ym = ym;
@@ -539,13 +554,13 @@ set_mobile(const char *v, char **nv, char **cause)
 		    "not arrive, or become a voice call)",
 		    v,
 		    norm[3] == '1' || norm[3] == '2' ? "a landline"
-		    : norm[3] == '3'                 ? "a non-geographic 03 number"
+		    : norm[3] == '3' ? "a non-geographic 03 number"
 		    : norm[3] == '8' ? "an 08 freephone or special-rate number"
 		    : norm[3] == '9' ? "an 09 premium-rate number"
-		    : norm[3] == '7' && norm[4] == '0'
-		        ? "a 070 personal number"
-		    : norm[3] == '7' && norm[4] == '6' ? "a 076 pager number"
-		                                       : "not a UK mobile range");
+		    : norm[3] == '7' && norm[4] == '0' ? "a 070 personal number"
+		    : norm[3] == '7' && norm[4] == '6'
+		        ? "a 076 pager number"
+		        : "not a UK mobile range");
 		return -1;
 	}
 	*nv = xstrdup(norm);
@@ -803,9 +818,9 @@ member_row(sqlite3_stmt *st)
 	m->extra = NULL;
 	if (db_col_text(st, 31) != NULL)
 		m->extra = json_loads(db_col_text(st, 31), 0, NULL);
-	if (!json_is_object(m->extra)) {
+	if (m->extra != NULL && !json_is_object(m->extra)) {
 		json_decref(m->extra);
-		m->extra = json_object();
+		m->extra = NULL;
 	}
 	if (m->preferred_channel == NULL)
 		m->preferred_channel = xstrdup("email");
@@ -881,8 +896,11 @@ member_save_extra(struct db *db, const struct member *m, int is_new)
 	const char *k;
 	json_t *v;
 
+	if (is_new && json_object_size(m->extra) == 0)
+		return 0;
 	if (!is_new) {
-		st = db_stmt(db, "DELETE FROM member_extra WHERE member_id = ?");
+		st =
+		    db_stmt(db, "DELETE FROM member_extra WHERE member_id = ?");
 		db_bind_int(st, 1, m->id);
 		if (db_done(db, st) == -1)
 			return -1;
@@ -1151,7 +1169,8 @@ member_to_json(const struct member *m)
 			                    *v ? json_string(v) : json_null());
 		free(v);
 	}
-	json_object_set(o, "extra", m->extra);
+	json_object_set_new(o, "extra",
+	                    m->extra ? json_copy(m->extra) : json_object());
 	if (m->erased_at != 0) {
 		char buf[21];
 		json_object_set_new(
@@ -1185,24 +1204,31 @@ member_list(struct db *db, const struct member_filter *f,
 	    db,
 	    "SELECT " MEMBER_COLS " FROM members m JOIN practices p ON"
 	    " p.id = m.practice_id WHERE (?1 IS NULL OR p.code = ?1)"
-	    " AND (?2 IS NULL OR " DEMOG_AGE_BAND_SQL("m.birth_ym", "m.age_band",
-	                                             "unixepoch()") " = ?2)"
-	    " AND (?3 IS NULL OR m.sex = ?3)"
-	    " AND (?4 IS NULL OR m.ethnicity = ?4)"
-	    " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM member_tags t WHERE"
-	    "  t.member_id = m.id AND t.tag = ?5))"
-	    " AND (?6 IS NULL OR (?6 = 'email' AND m.email IS NOT NULL AND"
-	    "  m.optout_email_at IS NULL) OR (?6 = 'sms' AND m.mobile IS NOT"
-	    "  NULL AND m.optout_sms_at IS NULL))"
-	    " AND (?7 IS NULL OR instr(lower(coalesce(m.first_name,'') || ' ' "
-	    "||"
-	    "  coalesce(m.last_name,'') || ' ' || coalesce(m.email,'') || ' ' "
-	    "||"
-	    "  coalesce(m.mobile,'')), lower(?7)) > 0)"
-	    " AND (?8 OR m.erased_at IS NULL)"
-	    " AND (NOT ?9 OR (m.erased_at IS NULL AND (m.term_ends_at IS NULL"
-	    "  OR m.term_ends_at > unixepoch())))"
-	    " ORDER BY m.id");
+	    " AND (?2 IS NULL OR " DEMOG_AGE_BAND_SQL(
+	        "m.birth_ym", "m.age_band",
+	        "unixepoch()") " = ?2)"
+	                       " AND (?3 IS NULL OR m.sex = ?3)"
+	                       " AND (?4 IS NULL OR m.ethnicity = ?4)"
+	                       " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM "
+	                       "member_tags t WHERE"
+	                       "  t.member_id = m.id AND t.tag = ?5))"
+	                       " AND (?6 IS NULL OR (?6 = 'email' AND m.email "
+	                       "IS NOT NULL AND"
+	                       "  m.optout_email_at IS NULL) OR (?6 = 'sms' "
+	                       "AND m.mobile IS NOT"
+	                       "  NULL AND m.optout_sms_at IS NULL))"
+	                       " AND (?7 IS NULL OR "
+	                       "instr(lower(coalesce(m.first_name,'') || ' ' "
+	                       "||"
+	                       "  coalesce(m.last_name,'') || ' ' || "
+	                       "coalesce(m.email,'') || ' ' "
+	                       "||"
+	                       "  coalesce(m.mobile,'')), lower(?7)) > 0)"
+	                       " AND (?8 OR m.erased_at IS NULL)"
+	                       " AND (NOT ?9 OR (m.erased_at IS NULL AND "
+	                       "(m.term_ends_at IS NULL"
+	                       "  OR m.term_ends_at > unixepoch())))"
+	                       " ORDER BY m.id");
 	struct member *m;
 	int rc = 0, step;
 

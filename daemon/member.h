@@ -35,12 +35,12 @@ struct member {
 	int carer;
 	char *tags; /* sorted, comma-separated */
 	int64_t erased_at;
-	int birth_ym; /* year * 12 + month - 1 of birth; 0 unknown */
+	int birth_ym;           /* year * 12 + month - 1 of birth; 0 unknown */
 	char *ethnicity_detail; /* category label, see demog_ethnicity */
 	char *postcode;
 	char *language;
 	char *communication_needs; /* sorted, comma-separated */
-	json_t *extra;             /* custom fields {"NAME": "text"} */
+	json_t *extra; /* custom fields {"NAME": "text"}; NULL if none */
 };
 
 /* A member field as it is named in CSV, the CLI and the API. */
