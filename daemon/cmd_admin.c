@@ -14,6 +14,7 @@
 #include "log.h"
 #include "schema.h"
 #include "template.h"
+#include "termtext.h"
 #include "xmalloc.h"
 
 int
@@ -221,6 +222,13 @@ cmd_check_config(struct ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static void
+backup_progress(int done, int total, void *arg)
+{
+	termtext_progress(stderr, "backup: pages", done, total,
+	                  done == total);
+}
+
 int
 cmd_backup(struct ctx *ctx, int argc, char **argv)
 {
@@ -240,7 +248,10 @@ cmd_backup(struct ctx *ctx, int argc, char **argv)
 		cli_error("backup: FILE is required");
 		return cli_usage("backup FILE [--json]");
 	}
-	if (db_backup(cli_db(ctx), file, &cause) == -1) {
+	if (db_backup_progress(cli_db(ctx), file,
+	                       !json && isatty(STDERR_FILENO) ? backup_progress
+	                                                      : NULL,
+	                       NULL, &cause) == -1) {
 		cli_error("backup failed: %s", cause);
 		free(cause);
 		return EXIT_FAIL;

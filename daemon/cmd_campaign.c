@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "audience.h"
 #include "campaign.h"
@@ -458,6 +459,12 @@ send_text(const struct fire_result *r, const struct campaign *c)
 		printf("  not rendered: %d (see the log)\n", r->render_failed);
 }
 
+static void
+send_progress(long long members, void *arg)
+{
+	termtext_progress(stderr, "campaign send: members", members, 0, 0);
+}
+
 static int
 campaign_send_cmd(struct ctx *ctx, int argc, char **argv)
 {
@@ -467,10 +474,19 @@ campaign_send_cmd(struct ctx *ctx, int argc, char **argv)
 	struct fire_result r;
 	char *cause = NULL;
 	int64_t now = time(NULL);
+	int progress;
 
 	if (c == NULL)
 		return rc;
-	if (fire_run(ctx->db, ctx->cfg, c, now, 0, now, &r, &cause) == -1) {
+	progress = !json && isatty(STDERR_FILENO);
+	if (progress)
+		fire_set_progress(send_progress, NULL);
+	rc = fire_run(ctx->db, ctx->cfg, c, now, 0, now, &r, &cause);
+	fire_set_progress(NULL, NULL);
+	if (progress && r.matched >= 500)
+		termtext_progress(stderr, "campaign send: members", r.matched,
+		                  0, 1);
+	if (rc == -1) {
 		cli_error("%s", cause);
 		free(cause);
 		rc = EXIT_FAIL;

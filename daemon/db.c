@@ -315,6 +315,13 @@ db_migrate(struct db *db, int to, char **cause)
 int
 db_backup(struct db *db, const char *file, char **cause)
 {
+	return db_backup_progress(db, file, NULL, NULL, cause);
+}
+
+int
+db_backup_progress(struct db *db, const char *file,
+                   void (*fn)(int, int, void *), void *arg, char **cause)
+{
 	sqlite3 *dst;
 	sqlite3_backup *b;
 	int rc;
@@ -334,6 +341,10 @@ db_backup(struct db *db, const char *file, char **cause)
 	/* Copy in steps so a running daemon's writers are not starved. */
 	do {
 		rc = sqlite3_backup_step(b, 256);
+		if (fn != NULL)
+			fn(sqlite3_backup_pagecount(b) -
+			       sqlite3_backup_remaining(b),
+			   sqlite3_backup_pagecount(b), arg);
 		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
 			sqlite3_sleep(20);
 	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);

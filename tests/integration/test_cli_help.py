@@ -177,4 +177,25 @@ for args in (["campaign", "show", "news"], ["campaign", "preview", "news"]):
     rc, out, _ = env.ppgd(*args)
     t.check(rc == 0 and "{" not in out and '"' not in out,
             "%s prints no raw JSON (%r)" % (" ".join(args), out[:300]))
+# Long work shows progress on a terminal, and only there.
+master, slave = pty.openpty()
+p = subprocess.Popen([t.PPGD, "-c", env.conf, "backup", env.path("copy.db")],
+                     stdin=slave, stderr=slave, stdout=subprocess.PIPE, cwd=env.dir)
+os.close(slave)
+out = p.stdout.read().decode()
+rc = p.wait(timeout=t.slow(30))
+tty = b""
+while select.select([master], [], [], 0.3)[0]:
+    try:
+        chunk = os.read(master, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    tty += chunk
+os.close(master)
+t.check(rc == 0 and b"backup: pages:" in tty and b"(100%)" in tty and "backed up" in out,
+        "backup shows its progress on a terminal (%r)" % tty[-120:])
+rc, out, err = env.ppgd("backup", env.path("copy2.db"))
+t.check(rc == 0 and err == "", "backup off a terminal prints no progress (%r)" % err)
 t.finish()
