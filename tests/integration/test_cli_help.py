@@ -177,6 +177,19 @@ for args in (["campaign", "show", "news"], ["campaign", "preview", "news"]):
     rc, out, _ = env.ppgd(*args)
     t.check(rc == 0 and "{" not in out and '"' not in out,
             "%s prints no raw JSON (%r)" % (" ".join(args), out[:300]))
+# An inbound text cannot drive the operator's terminal.
+import sqlite3  # noqa: E402
+db = sqlite3.connect(env.path("ppgd.db"))
+db.execute("INSERT INTO inbound (provider, provider_msg_id, received_at, channel, from_addr,"
+           " body, disposition) VALUES ('twilio', 'SM1', 1767225600, 'sms',"
+           " '+447700900999\x1b]0;x\x07', 'hi\x1b[2J\x1b[31mred\u202e', 'unmatched')")
+db.commit()
+db.close()
+rc, out, _ = env.ppgd("inbox")
+t.check(rc == 0 and "\x1b" not in out and "\u202e" not in out and "hi\\x1b[2J" in out
+        and "\\u{202E}" in out and out.splitlines()[0].startswith("ID"),
+        "inbox shows control characters of an inbound text as text (%r)" % out)
+
 # Long work shows progress on a terminal, and only there.
 master, slave = pty.openpty()
 p = subprocess.Popen([t.PPGD, "-c", env.conf, "backup", env.path("copy.db")],
