@@ -1443,6 +1443,8 @@ static const struct http_route api_route_table[] = {
     {API_ALL_METHODS, "/api/v1/campaigns/", "api_campaign", route_campaign},
     {API_ALL_METHODS, "/api/v1/results/", "api_results", route_results},
     {API_ALL_METHODS, "/api/", "api_other", route_other},
+    /* Anything else on this listener: a problem too, not plain text. */
+    {API_ALL_METHODS, "/", "other", route_other},
     {0, NULL, NULL, NULL},
 };
 

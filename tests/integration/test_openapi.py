@@ -39,7 +39,7 @@ def daemon_routes():
     routes = set()
     for meth, path, fn in re.findall(
             r'\{\s*([A-Z_|\s]+),\s*"([^"]+)",\s*"[^"]+",\s*(\w+)\}', table):
-        if path == "/api/":
+        if path in ("/api/", "/"):
             continue
         if fn.startswith("route_"):
             body = re.search(r"\n%s\(.*?\n\}" % fn, src, re.S).group(0)
@@ -168,6 +168,7 @@ def main():
                 ("no token", "GET", "/api/v1/practices", {}, None,
                  doc["paths"]["/api/v1/practices"]["get"]),
                 ("no member", "GET", "/api/v1/members/999999", token, None, member["get"]),
+                ("no route", "GET", "/nothing/here", token, None, member["get"]),
                 ("stale If-Match", "PATCH", "/api/v1/members/%d" % other,
                  dict(token, **{"If-Match": '"0123456789abcdef0123456789abcdef"'}),
                  {"sex": "male"}, member["patch"]),
@@ -179,7 +180,8 @@ def main():
             if data:
                 h["Content-Type"] = "application/json"
             st, hdrs, raw = t.http_request(method, env.api + url, data, h)
-            t.check(st == {"no token": 401, "no member": 404, "stale If-Match": 412,
+            t.check(st == {"no token": 401, "no member": 404, "no route": 404,
+                           "stale If-Match": 412,
                            "unknown field": 400}[what], "%s: the error (%s)" % (what, st))
             t.check((hdrs.get("Content-Type") or "").startswith("application/problem+json"),
                     "%s: application/problem+json" % what)
