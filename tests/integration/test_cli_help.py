@@ -190,6 +190,34 @@ t.check(rc == 0 and "\x1b" not in out and "\u202e" not in out and "hi\\x1b[2J" i
         and "\\u{202E}" in out and out.splitlines()[0].startswith("ID"),
         "inbox shows control characters of an inbound text as text (%r)" % out)
 
+# One ISO form per kind of time: record times in UTC (Z), schedule times
+# with the practice's offset; never another shape.
+ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$")
+RECORD = ("created_at", "updated_at", "fired_at", "received_at", "loaded_at", "joined",
+          "term_ends", "erased")
+
+
+def times(v, key=None):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            yield from times(x, k)
+    elif isinstance(v, list):
+        for x in v:
+            yield from times(x, key)
+    elif isinstance(v, str) and re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d", v):
+        yield key, v
+
+
+env.ppgd("campaign", "send", "news")
+seen = []
+for args in (["campaign", "show", "news"], ["member", "show", str(mid + 1)], ["inbox"],
+             ["campaign", "list"]):
+    rc, j, _ = env.ppgd_json(*args)
+    seen += list(times(j))
+bad = [(k, v) for k, v in seen if not ISO.match(v) or (k in RECORD and not v.endswith("Z"))]
+t.check(len(seen) >= 5 and not bad,
+        "JSON times are RFC 3339, record times in UTC with Z (%d seen; bad: %r)" % (len(seen), bad))
+
 # Long work shows progress on a terminal, and only there.
 master, slave = pty.openpty()
 p = subprocess.Popen([t.PPGD, "-c", env.conf, "backup", env.path("copy.db")],
