@@ -3,11 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "annual.h"
 #include "cli.h"
 #include "htmlout.h"
 #include "represent.h"
+#include "termtext.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -208,6 +210,15 @@ annual_text(const json_t *r)
 		    json_string_value(json_object_get(c, "evidence")));
 }
 
+static void
+annual_progress(const char *part, int n, int of, void *arg)
+{
+	char *what = xasprintf("report annual: %s", part);
+
+	termtext_progress(stderr, what, n, of, 0);
+	free(what);
+}
+
 static int
 report_annual(struct ctx *ctx, int argc, char **argv)
 {
@@ -215,11 +226,19 @@ report_annual(struct ctx *ctx, int argc, char **argv)
 	json_t *r;
 	char *cause = NULL, *doc;
 	size_t len;
+	int rc, progress;
 
 	if (report_parse(argc, argv, &o, 1) == -1)
 		return cli_usage(ANNUAL_USAGE);
-	if (annual_report(cli_db(ctx), o.practice, o.year, o.financial, &r,
-	                  &cause) == -1) {
+	progress = !o.json && isatty(STDERR_FILENO);
+	if (progress)
+		annual_set_progress(annual_progress, NULL);
+	rc = annual_report(cli_db(ctx), o.practice, o.year, o.financial, &r,
+	                   &cause);
+	annual_set_progress(NULL, NULL);
+	if (progress) /* the line is gone once the report is there */
+		fputs("\r\033[K", stderr);
+	if (rc == -1) {
 		cli_error("%s", cause);
 		free(cause);
 		return EXIT_FAIL;

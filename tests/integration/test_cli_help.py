@@ -239,4 +239,23 @@ t.check(rc == 0 and b"backup: pages:" in tty and b"(100%)" in tty and "backed up
         "backup shows its progress on a terminal (%r)" % tty[-120:])
 rc, out, err = env.ppgd("backup", env.path("copy2.db"))
 t.check(rc == 0 and err == "", "backup off a terminal prints no progress (%r)" % err)
+master, slave = pty.openpty()
+p = subprocess.Popen([t.PPGD, "-c", env.conf, "report", "annual", "--practice", "A81001",
+                      "--year", "2026"], stdin=slave, stderr=slave, stdout=subprocess.PIPE,
+                     cwd=env.dir)
+os.close(slave)
+out = p.stdout.read().decode()
+rc = p.wait(timeout=t.slow(30))
+tty = b""
+while select.select([master], [], [], 0.3)[0]:
+    try:
+        chunk = os.read(master, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    tty += chunk
+os.close(master)
+t.check(rc == 0 and b"report annual: surveys: 4/8" in tty and "members:" in out,
+        "report annual shows its progress on a terminal (%r)" % tty[-120:])
 t.finish()
