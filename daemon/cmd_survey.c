@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "survey.h"
@@ -71,6 +72,25 @@ load_print(const struct survey *s, int64_t id, int version,
 		       s->slug, version);
 }
 
+/*
+ * FILE, else a shipped survey by name (fft or fft.yaml) from the installed
+ * data folder, PREFIX/share/ppgd/surveys. Caller frees.
+ */
+static char *
+survey_path(const char *file)
+{
+	char *p;
+
+	if (access(file, F_OK) == 0 || strchr(file, '/') != NULL)
+		return xstrdup(file);
+	p = xasprintf("%s/surveys/%s%s", PPGD_DATADIR, file,
+	              strstr(file, ".yaml") ? "" : ".yaml");
+	if (access(p, F_OK) == 0)
+		return p;
+	free(p);
+	return xstrdup(file);
+}
+
 static int
 survey_load_cmd(struct ctx *ctx, int argc, char **argv)
 {
@@ -81,15 +101,20 @@ survey_load_cmd(struct ctx *ctx, int argc, char **argv)
 	char *errors = NULL;
 	int64_t id;
 
+	char *file;
+
 	if (json == -1)
 		return cli_usage(SURVEY_LOAD_USAGE);
-	if (survey_load_file(path, &s, &errors) == -1) {
+	file = survey_path(path);
+	if (survey_load_file(file, &s, &errors) == -1) {
 		fputs(errors, stderr);
 		if (*errors != '\0' && errors[strlen(errors) - 1] != '\n')
 			fputc('\n', stderr);
 		free(errors);
+		free(file);
 		return EXIT_FAIL;
 	}
+	free(file);
 	if (survey_store_save(cli_db(ctx), s, time(NULL), &id, &version, &how,
 	                      &errors) == -1) {
 		cli_error("%s", errors);
