@@ -96,9 +96,9 @@ value_ends(const char *p)
 /*
  * Re-emit a message that is already a run of key=value pairs (values bare
  * or double-quoted) as top-level fields, escaped; a bare value that needs
- * quotes gets them. A quote inside a quoted value ends it only at the end or before
- * " key=", so a name holding a quote still reads right. Returns -1 if the
- * message is not logfmt; it is then logged as msg="...".
+ * quotes gets them. A quote inside a quoted value ends it only at the end or
+ * before " key=", so a name holding a quote still reads right. Returns -1 if
+ * the message is not logfmt; it is then logged as msg="...".
  */
 int
 log_fields(const char *in, char *out, size_t cap)
@@ -135,7 +135,8 @@ log_fields(const char *in, char *out, size_t cap)
 			out[o++] = '"';
 		for (const char *q = v; q < end; q++) {
 			/* Keep the caller's \" escapes as one character. */
-			if (quoted && *q == '\\' && (q[1] == '"' || q[1] == '\\'))
+			if (quoted && *q == '\\' &&
+			    (q[1] == '"' || q[1] == '\\'))
 				q++;
 			o = put_escaped(out, o, cap, (unsigned char)*q);
 		}
@@ -200,8 +201,8 @@ log_vwrite(const char *level, const char *err, const char *fmt, va_list ap)
 	if (log_time)
 		log_stamp(ts, sizeof ts);
 	if (err != NULL)
-		fprintf(stderr, "%s%slevel=%s %s error=\"%s\"\n", pri, ts, level,
-		        out, err);
+		fprintf(stderr, "%s%slevel=%s %s error=\"%s\"\n", pri, ts,
+		        level, out, err);
 	else
 		fprintf(stderr, "%s%slevel=%s %s\n", pri, ts, level, out);
 	fflush(stderr);

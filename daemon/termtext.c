@@ -87,8 +87,8 @@ termtext_width(const char *s)
 }
 
 void
-termtext_progress(FILE *fp, const char *what, long long done,
-                  long long total, int last)
+termtext_progress(FILE *fp, const char *what, long long done, long long total,
+                  int last)
 {
 	if (total > 0)
 		fprintf(fp, "\r%s: %lld/%lld (%lld%%)\033[K", what, done, total,
