@@ -208,6 +208,8 @@ def times(v, key=None):
         yield key, v
 
 
+env.ppgd("member", "add", "--practice", "A81001", "--first-name", "Cy", "--email",
+         "cy@example.org", "--consent-email", "yes")
 env.ppgd("campaign", "send", "news")
 seen = []
 for args in (["campaign", "show", "news"], ["member", "show", str(mid + 1)], ["inbox"],
@@ -217,6 +219,14 @@ for args in (["campaign", "show", "news"], ["member", "show", str(mid + 1)], ["i
 bad = [(k, v) for k, v in seen if not ISO.match(v) or (k in RECORD and not v.endswith("Z"))]
 t.check(len(seen) >= 5 and not bad,
         "JSON times are RFC 3339, record times in UTC with Z (%d seen; bad: %r)" % (len(seen), bad))
+
+# outbox cancel --campaign asks on a terminal too.
+rc, out, tty = on_terminal(["outbox", "cancel", "--campaign", "news"], b"n\n")
+rc2, j, _ = env.ppgd_json("outbox", "--campaign", "news")
+t.check(rc == 1 and "[y/N]" in tty and j and j.get("cancelled") == 0 and j.get("pending", 0) > 0,
+        "outbox cancel --campaign asks; no cancels nothing (%r %r)" % (tty[-80:], j))
+rc, out, _ = env.ppgd("outbox", "cancel", "--campaign", "news", "--yes")
+t.check(rc == 0 and out.startswith("cancelled "), "--yes cancels without asking (%r)" % out)
 
 # Long work shows progress on a terminal, and only there.
 master, slave = pty.openpty()
