@@ -108,7 +108,11 @@ meeting_parse(int argc, char **argv, struct meeting_args *a)
 			return -1;
 		}
 	}
-	return optind == argc && a->practice && a->at && a->where ? 0 : -1;
+	if (cli_require("meeting add", "--practice", a->practice) == -1 ||
+	    cli_require("meeting add", "--at", a->at) == -1 ||
+	    cli_require("meeting add", "--where", a->where) == -1)
+		return -1;
+	return optind == argc ? 0 : -1;
 }
 
 /* Build the meeting from the arguments. */

@@ -81,6 +81,11 @@ rc, _, err = run("action", "add", "--practice", "A1", "--title", "x")
 t.check(rc == 2 and "action add: --area is required" in err, "action add names --area")
 rc, _, err = run("report", "annual", "--practice", "A1")
 t.check(rc == 2 and "report annual: --year is required" in err, "report annual names --year")
+rc, _, err = run("meeting", "add", "--practice", "A1", "--where", "Surgery")
+t.check(rc == 2 and "meeting add: --at is required" in err, "meeting add names --at (%r)" % err)
+rc, _, err = run("member", "import", "x.csv")
+t.check(rc == 2 and "member import: --practice is required" in err,
+        "member import names --practice (%r)" % err)
 
 # A command in an empty folder without init: no empty database, a hint.
 rc, out, err = run("member", "list")
@@ -95,6 +100,9 @@ env.ppgd("practice", "add", "A81001", "--name", "Riverside")
 rc, m, _ = env.ppgd_json("member", "add", "--practice", "A81001", "--first-name", "Sam",
                          "--email", "sam@example.org")
 mid = str(m["id"]) if m else "0"
+rc, _, err = env.ppgd("member", "add", "--first-name", "Nobody")
+t.check(rc == 2 and "member add: --practice is required" in err,
+        "member add names --practice (%r)" % err)
 
 
 def on_terminal(args, answer):
