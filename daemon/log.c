@@ -11,6 +11,7 @@
 #include "log.h"
 
 static int log_level;
+static int log_quiet;
 static int log_time = -1;    /* -1: decide on first line (a terminal) */
 static int log_journal = -1; /* -1: decide on first line ($JOURNAL_STREAM) */
 
@@ -25,6 +26,12 @@ int
 log_verbose(void)
 {
 	return log_level;
+}
+
+void
+log_set_quiet(int on)
+{
+	log_quiet = on;
 }
 
 void
@@ -233,6 +240,8 @@ log_warnx(const char *fmt, ...)
 void
 log_info(const char *fmt, ...)
 {
+	if (log_quiet)
+		return;
 	LOG_BODY("info", NULL);
 }
 
