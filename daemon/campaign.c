@@ -565,12 +565,23 @@ campaign_iso(const struct campaign *c, int64_t t, char buf[32])
 	return buf;
 }
 
+/* A schedule time: in the practice's zone, with its offset. */
 static json_t *
 time_json(const struct campaign *c, int64_t t)
 {
 	char buf[32];
 
 	return t != 0 ? json_string(campaign_iso(c, t, buf)) : json_null();
+}
+
+/* A record time (when something happened): UTC, as every other record
+ * time in JSON (2026-03-01T09:00:00Z). */
+static json_t *
+utc_json(int64_t t)
+{
+	char buf[21];
+
+	return t != 0 ? json_string(util_format_time(t, buf)) : json_null();
 }
 
 static json_t *
@@ -626,7 +637,7 @@ campaign_to_json(const struct campaign *c)
 	json_object_set_new(o, "actions", str_json(c->action_ids));
 	json_object_set_new(o, "state", json_string(c->state));
 	json_object_set_new(o, "next_fire_at", time_json(c, c->next_fire_at));
-	json_object_set_new(o, "created_at", time_json(c, c->created_at));
+	json_object_set_new(o, "created_at", utc_json(c->created_at));
 	return o;
 }
 
@@ -666,7 +677,7 @@ campaign_runs_json(struct db *db, const struct campaign *c)
 		              "scheduled_for",
 		              time_json(c, sqlite3_column_int64(st, 1)),
 		              "reminder", sqlite3_column_int(st, 2), "fired_at",
-		              time_json(c, sqlite3_column_int64(st, 3)),
+		              utc_json(sqlite3_column_int64(st, 3)),
 		              "messages", sqlite3_column_int(st, 4)));
 	sqlite3_reset(st);
 	return arr;

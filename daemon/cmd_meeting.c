@@ -11,6 +11,7 @@
 #include "fire.h"
 #include "meeting.h"
 #include "practice.h"
+#include "termtext.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -108,7 +109,11 @@ meeting_parse(int argc, char **argv, struct meeting_args *a)
 			return -1;
 		}
 	}
-	return optind == argc && a->practice && a->at && a->where ? 0 : -1;
+	if (cli_require("meeting add", "--practice", a->practice) == -1 ||
+	    cli_require("meeting add", "--at", a->at) == -1 ||
+	    cli_require("meeting add", "--where", a->where) == -1)
+		return -1;
+	return optind == argc ? 0 : -1;
 }
 
 /* Build the meeting from the arguments. */
@@ -291,10 +296,15 @@ show_text(const json_t *o)
 	    printf("campaign: %s (%s)\n",
 	           json_string_value(json_object_get(v, "name")),
 	           json_string_value(json_object_get(v, "state")));
+	/* Items are members' texts: made safe for the terminal. */
 	json_array_foreach(json_object_get(o, "agenda_items"), i, v)
-	    printf("agenda item from member %lld: %s\n",
-	           json_integer_value(json_object_get(v, "member_id")),
-	           json_string_value(json_object_get(v, "body")));
+	{
+		char *body = termtext_safe(
+		    json_string_value(json_object_get(v, "body")) ?: "", 1);
+		printf("agenda item from member %lld: %s\n",
+		       json_integer_value(json_object_get(v, "member_id")), body);
+		free(body);
+	}
 }
 
 static int

@@ -138,6 +138,7 @@ member_edit(struct ctx *ctx, int argc, char **argv, int64_t id)
 	}
 	if (m == NULL) {
 		if (p == NULL) {
+			cli_require("member add", "--practice", NULL);
 			rc = cli_usage(usage);
 			goto out;
 		}
@@ -481,7 +482,10 @@ member_import_cmd(struct ctx *ctx, int argc, char **argv)
 			return cli_usage(MEMBER_IMPORT_USAGE);
 		}
 	}
-	if (optind != argc - 1 || practice == NULL)
+	if (cli_require("member import", "FILE",
+	                optind < argc ? argv[optind] : NULL) == -1 ||
+	    cli_require("member import", "--practice", practice) == -1 ||
+	    optind != argc - 1)
 		return cli_usage(MEMBER_IMPORT_USAGE);
 	if (consent != NULL && import_consent(consent, &o) == -1) {
 		cli_error("--consent: '%s': give email, sms or email,sms",

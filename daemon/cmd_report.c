@@ -3,12 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "annual.h"
 #include "cli.h"
 #include "framework.h"
 #include "htmlout.h"
 #include "represent.h"
+#include "termtext.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -204,6 +206,15 @@ annual_text(const json_t *r)
 	}
 }
 
+static void
+annual_progress(const char *part, int n, int of, void *arg)
+{
+	char *what = xasprintf("report annual: %s", part);
+
+	termtext_progress(stderr, what, n, of, 0);
+	free(what);
+}
+
 static int
 report_annual(struct ctx *ctx, int argc, char **argv)
 {
@@ -212,7 +223,7 @@ report_annual(struct ctx *ctx, int argc, char **argv)
 	json_t *r;
 	char *cause = NULL, *doc;
 	size_t len;
-	int rc;
+	int rc, progress;
 
 	if (report_parse(argc, argv, &o, 1) == -1)
 		return cli_usage(ANNUAL_USAGE);
@@ -222,8 +233,14 @@ report_annual(struct ctx *ctx, int argc, char **argv)
 		free(cause);
 		return EXIT_FAIL;
 	}
+	progress = !o.json && isatty(STDERR_FILENO);
+	if (progress)
+		annual_set_progress(annual_progress, NULL);
 	rc = annual_report(cli_db(ctx), o.practice, o.year, o.financial, fw,
 	                   &r, &cause);
+	annual_set_progress(NULL, NULL);
+	if (progress) /* the line is gone once the report is there */
+		fputs("\r\033[K", stderr);
 	/* Signed, the report is built again to show the sign-off. */
 	if (rc == 0 && o.sign_off != NULL &&
 	    (rc = annual_sign_off(cli_db(ctx), r, o.sign_off, &cause)) == 0) {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "log.h"
@@ -72,18 +73,41 @@ load_print(const struct survey *s, int64_t id, int version,
 		       s->slug, version);
 }
 
-/* A survey file, or standard input for "-". */
+/*
+ * FILE, else a shipped survey by name (fft or fft.yaml) from the installed
+ * data folder, PREFIX/share/ppgd/surveys. Caller frees.
+ */
+static char *
+survey_path(const char *file)
+{
+	char *p;
+
+	if (access(file, F_OK) == 0 || strchr(file, '/') != NULL)
+		return xstrdup(file);
+	p = xasprintf("%s/surveys/%s%s", PPGD_DATADIR, file,
+	              strstr(file, ".yaml") ? "" : ".yaml");
+	if (access(p, F_OK) == 0)
+		return p;
+	free(p);
+	return xstrdup(file);
+}
+
+/* A survey file (survey_path), or standard input for "-". */
 static int
 survey_load_path(const char *path, struct survey **s, char **errors)
 {
-	char *buf = NULL;
+	char *buf = NULL, *file;
 	size_t len = 0, n;
 	FILE *mem;
 	char chunk[8192];
 	int rc;
 
-	if (strcmp(path, "-") != 0)
-		return survey_load_file(path, s, errors);
+	if (strcmp(path, "-") != 0) {
+		file = survey_path(path);
+		rc = survey_load_file(file, s, errors);
+		free(file);
+		return rc;
+	}
 	if ((mem = open_memstream(&buf, &len)) == NULL)
 		fatal("open_memstream");
 	while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)

@@ -463,9 +463,10 @@ db_migrate(struct db *db, int to, char **cause)
 	return 0;
 }
 
-/* Copy the database into dst, a new empty file. */
+/* Copy the database into tmp, a new empty file; fn sees the pages done. */
 static int
-db_backup_into(struct db *db, const char *tmp, const char *file, char **cause)
+db_backup_into(struct db *db, const char *tmp, const char *file,
+               void (*fn)(int, int, void *), void *arg, char **cause)
 {
 	sqlite3 *dst;
 	sqlite3_backup *b;
@@ -487,6 +488,10 @@ db_backup_into(struct db *db, const char *tmp, const char *file, char **cause)
 	/* Copy in steps so a running daemon's writers are not starved. */
 	do {
 		rc = sqlite3_backup_step(b, 256);
+		if (fn != NULL)
+			fn(sqlite3_backup_pagecount(b) -
+			       sqlite3_backup_remaining(b),
+			   sqlite3_backup_pagecount(b), arg);
 		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
 			sqlite3_sleep(20);
 	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
@@ -508,17 +513,24 @@ db_backup_into(struct db *db, const char *tmp, const char *file, char **cause)
  * link, and is renamed into place only when complete.
  */
 int
-db_backup(struct db *db, const char *file, char **cause)
+db_backup_progress(struct db *db, const char *file,
+                   void (*fn)(int, int, void *), void *arg, char **cause)
 {
 	char *tmp;
 	int fd, rc;
 
 	if ((fd = util_private_open(file, &tmp, cause)) == -1)
 		return -1;
-	rc = db_backup_into(db, tmp, file, cause);
+	rc = db_backup_into(db, tmp, file, fn, arg, cause);
 	rc = util_private_commit(fd, tmp, file, rc == 0, cause) == 0 ? rc : -1;
 	close(fd);
 	return rc;
+}
+
+int
+db_backup(struct db *db, const char *file, char **cause)
+{
+	return db_backup_progress(db, file, NULL, NULL, cause);
 }
 
 int64_t

@@ -74,6 +74,11 @@ void db_bind_int(sqlite3_stmt *, int, int64_t);
 const char *db_col_text(sqlite3_stmt *, int);
 /* Online backup to file. */
 int db_backup(struct db *, const char *file, char **cause);
+/* The same, calling fn (if not NULL) after each step with the pages copied
+ * and the total. */
+int db_backup_progress(struct db *, const char *file,
+                       void (*fn)(int done, int total, void *), void *arg,
+                       char **cause);
 /* Database size in bytes (page_count * page_size). */
 int64_t db_bytes(struct db *);
 /* Who acts on this connection from now on ("cli", "api:NAME"...). */

@@ -711,6 +711,16 @@ members_open(struct fire *f, const struct aud_scope *sc, struct aud_query **q,
 	return rc;
 }
 
+static void (*progress_fn)(long long, void *);
+static void *progress_arg;
+
+void
+fire_set_progress(void (*fn)(long long, void *), void *arg)
+{
+	progress_fn = fn;
+	progress_arg = arg;
+}
+
 static int
 fire_members(struct fire *f, struct aud_query *q, char **cause)
 {
@@ -719,6 +729,8 @@ fire_members(struct fire *f, struct aud_query *q, char **cause)
 
 	while ((rc = audience_next(q, &m)) == 1) {
 		f->r->matched++;
+		if (progress_fn != NULL && f->r->matched % 500 == 0)
+			progress_fn(f->r->matched, progress_arg);
 		if (m.skip != AUD_OK)
 			f->r->skipped[m.skip]++;
 		else if (fire_member(f, &m) == -1)

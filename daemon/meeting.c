@@ -194,7 +194,7 @@ meeting_campaign_add(struct db *db, const struct config *cfg,
 	if (mc->survey != NULL &&
 	    (c->survey_id = survey_store_latest(db, mc->survey, NULL)) == 0) {
 		*cause = xasprintf("survey %s is not loaded (ppgd survey load "
-		                   "surveys/%s.yaml)",
+		                   "%s)",
 		                   mc->survey, mc->survey);
 		campaign_free(c);
 		return -1;

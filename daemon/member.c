@@ -1228,7 +1228,9 @@ member_list(struct db *db, const struct member_filter *f,
 	                       " AND (NOT ?9 OR (m.erased_at IS NULL AND "
 	                       "(m.term_ends_at IS NULL"
 	                       "  OR m.term_ends_at > unixepoch())))"
-	                       " ORDER BY m.id");
+	                       " AND m.id > ?10"
+	                       " ORDER BY m.id LIMIT CASE WHEN ?11 > 0 THEN ?11"
+	                       " ELSE -1 END");
 	struct member *m;
 	int rc = 0, step;
 
@@ -1241,6 +1243,8 @@ member_list(struct db *db, const struct member_filter *f,
 	db_bind_text(st, 7, f->search);
 	db_bind_int(st, 8, f->include_erased);
 	db_bind_int(st, 9, f->active_only);
+	db_bind_int(st, 10, f->after);
+	db_bind_int(st, 11, f->limit);
 	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		m = member_row(st);
 		rc = fn(m, arg);

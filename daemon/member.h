@@ -107,6 +107,8 @@ struct member_filter {
 	const char *search;  /* substring of name, email or mobile */
 	int include_erased;
 	int active_only; /* term not ended, not erased */
+	int64_t after;   /* only ids above this (a page's start) */
+	long long limit; /* at most this many; 0: no limit */
 };
 
 /* Call fn for each member matching f, in id order. */

@@ -508,6 +508,53 @@ test_export_round_trip(void **state)
 	db_close(b);
 }
 
+struct seen {
+	int64_t ids[16];
+	int n;
+};
+
+static int
+collect(struct member *m, void *arg)
+{
+	struct seen *s = arg;
+
+	s->ids[s->n++] = m->id;
+	return 0;
+}
+
+/* A page comes from SQL: only its rows reach the callback. */
+static void
+test_list_page(void **state)
+{
+	struct db *db = setup_db();
+	struct member_filter f = {0};
+	struct seen s = {0};
+	char *cause = NULL, email[32];
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		struct member *m = member_new(1, "A81001");
+		snprintf(email, sizeof email, "m%d@example.org", i);
+		member_set(m, "email", email, &cause);
+		member_defaults(m, 36);
+		assert_int_equal(member_save(db, m, &cause), 0);
+		member_free(m);
+	}
+	f.after = 4;
+	f.limit = 3;
+	assert_int_equal(member_list(db, &f, collect, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.ids[0], 5);
+	assert_int_equal(s.ids[2], 7);
+	s.n = 0;
+	f.after = 8;
+	f.limit = 0; /* no limit */
+	member_list(db, &f, collect, &s);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.ids[1], 10);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -522,6 +569,7 @@ main(void)
 	    cmocka_unit_test(test_import_shared_mobile_conflict),
 	    cmocka_unit_test(test_member_edit_duplicate),
 	    cmocka_unit_test(test_import_gp_report),
+	    cmocka_unit_test(test_list_page),
 	};
 	return cmocka_run_group_tests_name("member", tests, NULL, NULL);
 }
