@@ -67,11 +67,21 @@ struct care_list {
 	size_t n;
 };
 
-/* A message as words, each with the clause it is in. */
+/*
+ * A message as words, each with the clause it is in. Marked once before
+ * matching, so each phrase match is checked in constant time whatever the
+ * length of the message: the part of its clause between boundary words
+ * (seg), whether that part mentions the past, and where the shortest
+ * negation starting at each word ends (0: none).
+ */
 struct words {
 	char **w;
 	size_t *clause;
 	size_t n, cap;
+	size_t *seg;
+	size_t *negend;
+	unsigned char *boundary;
+	unsigned char *seg_history; /* by segment */
 };
 
 const char *
@@ -423,6 +433,10 @@ words_free(struct words *ws)
 		free(ws->w[i]);
 	free(ws->w);
 	free(ws->clause);
+	free(ws->seg);
+	free(ws->negend);
+	free(ws->boundary);
+	free(ws->seg_history);
 }
 
 /* Match tokens ti.. of p at word wi; the end (exclusive) or -1. */
@@ -450,70 +464,70 @@ match_at(const struct pattern *p, size_t ti, const struct words *ws,
 	return match_at(p, ti + 1, ws, wi + 1);
 }
 
-/* 1 if a pattern of group g matches at wi, ending by `end` if end > 0. */
-static int
-group_at(const struct care_list *l, enum group g, const struct words *ws,
-         size_t wi, size_t end)
+/* The shortest end of a pattern of group g matching at wi; 0 if none. */
+static size_t
+group_end(const struct care_list *l, enum group g, const struct words *ws,
+          size_t wi)
 {
-	size_t i;
+	size_t i, best = 0;
 	long r;
 
 	for (i = 0; i < l->n; i++)
-		if (l->p[i].group == g &&
-		    (r = match_at(&l->p[i], 0, ws, wi)) >= 0 &&
-		    (end == 0 || (size_t)r <= end))
-			return 1;
-	return 0;
+		if (l->p[i].group == g && l->p[i].tok[0][0] == ws->w[wi][0] &&
+		    (r = match_at(&l->p[i], 0, ws, wi)) > 0 &&
+		    (best == 0 || (size_t)r < best))
+			best = (size_t)r;
+	return best;
 }
 
-/* A negation ends within NEG_WINDOW words before s, in its clause. */
+/* Mark boundaries, segments, history and negations (see struct words). */
+static void
+words_mark(const struct care_list *l, struct words *ws)
+{
+	size_t k, n = ws->n;
+
+	ws->seg = xcalloc(n + 1, sizeof *ws->seg);
+	ws->negend = xcalloc(n + 1, sizeof *ws->negend);
+	ws->boundary = xcalloc(n + 1, 1);
+	ws->seg_history = xcalloc(n + 1, 1);
+	for (k = 0; k < n; k++) {
+		ws->boundary[k] = group_end(l, G_BOUNDARY, ws, k) > 0;
+		ws->negend[k] = group_end(l, G_NEGATION, ws, k);
+		if (k > 0)
+			ws->seg[k] = ws->seg[k - 1] +
+			             (ws->clause[k] != ws->clause[k - 1] ||
+			              ws->boundary[k]);
+		if (group_end(l, G_HISTORY, ws, k) > 0)
+			ws->seg_history[ws->seg[k]] = 1;
+	}
+}
+
+/* A negation ends within NEG_WINDOW words before s, in its clause, with
+ * no boundary word between. */
 static int
-negated(const struct care_list *l, const struct words *ws, size_t s)
+negated(const struct words *ws, size_t s)
 {
 	size_t k, n;
 
 	for (n = 1; n <= NEG_WINDOW && n <= s; n++) {
 		k = s - n;
-		if (ws->clause[k] != ws->clause[s] ||
-		    group_at(l, G_BOUNDARY, ws, k, s))
+		if (ws->clause[k] != ws->clause[s])
 			return 0;
-		if (group_at(l, G_NEGATION, ws, k, s))
+		if (ws->negend[k] != 0 && ws->negend[k] <= s)
 			return 1;
+		if (ws->boundary[k])
+			return 0;
 	}
 	return 0;
 }
 
-/* Word k is in s's clause and no boundary word lies between them. */
 static int
-same_part(const struct care_list *l, const struct words *ws, size_t s,
-          size_t k)
+hit_counts(const struct pattern *p, const struct words *ws, size_t s)
 {
-	return ws->clause[k] == ws->clause[s] &&
-	       !group_at(l, G_BOUNDARY, ws, k, 0);
-}
-
-/* The part of s's clause between boundaries mentions the past ("last
- * year") or an end ("has gone"). */
-static int
-historic(const struct care_list *l, const struct words *ws, size_t s)
-{
-	size_t k = s;
-
-	while (k > 0 && same_part(l, ws, s, k - 1))
-		k--;
-	for (; k < ws->n && (k == s || same_part(l, ws, s, k)); k++)
-		if (group_at(l, G_HISTORY, ws, k, 0))
-			return 1;
-	return 0;
-}
-
-static int
-hit_counts(const struct care_list *l, const struct pattern *p,
-           const struct words *ws, size_t s)
-{
-	if (negated(l, ws, s))
+	if (negated(ws, s))
 		return 0;
-	if (p->group != G_CRISIS && historic(l, ws, s))
+	/* The part of the clause mentions the past or an end. */
+	if (p->group != G_CRISIS && ws->seg_history[ws->seg[s]])
 		return 0;
 	return 1;
 }
@@ -530,13 +544,14 @@ care_classify(const struct care_list *l, const char *text,
 	if (l == NULL || text == NULL)
 		return 0;
 	words_split(&ws, text);
+	words_mark(l, &ws);
 	for (s = 0; s < ws.n; s++) {
 		for (i = 0; i < l->n; i++) {
 			p = &l->p[i];
 			if (p->group > G_EMERGENCY ||
 			    p->tok[0][0] != ws.w[s][0] ||
 			    match_at(p, 0, &ws, s) < 0 ||
-			    !hit_counts(l, p, &ws, s))
+			    !hit_counts(p, &ws, s))
 				continue;
 			hit->mask |= 1u << p->group;
 			if ((int)p->group > (int)hit->urgency) {
