@@ -31,11 +31,11 @@ __asm__(".section .rodata\n"
         ".previous\n");
 extern const char ppgd_care_builtin[];
 
-#define GAP_MAX     3   /* words a "..." may skip */
-#define NEG_WINDOW  3   /* words before a match a negation may end in */
-#define MAX_TOKENS  16  /* per phrase */
-#define MAX_LINE    256 /* bytes per phrase line */
-#define MIN_PREFIX  3   /* letters before a '*' */
+#define GAP_MAX    3   /* words a "..." may skip */
+#define NEG_WINDOW 3   /* words before a match a negation may end in */
+#define MAX_TOKENS 16  /* per phrase */
+#define MAX_LINE   256 /* bytes per phrase line */
+#define MIN_PREFIX 3   /* letters before a '*' */
 
 enum group {
 	G_URGENT = CARE_URGENT,
@@ -146,8 +146,7 @@ care_free(struct care_list *l)
 }
 
 static int
-pattern_push(struct pattern *p, enum tkind kind, const char *word,
-             char **cause)
+pattern_push(struct pattern *p, enum tkind kind, const char *word, char **cause)
 {
 	if (p->ntok == MAX_TOKENS) {
 		*cause = xasprintf("more than %d words", MAX_TOKENS);
@@ -185,7 +184,8 @@ token_words(struct pattern *p, const char *tok, char **cause)
 	int rv = 0;
 
 	if (strchr(tok, '*') != NULL)
-		*cause = xasprintf("'%s': a '*' must end one word", tok), rv = -1;
+		*cause = xasprintf("'%s': a '*' must end one word", tok),
+		rv = -1;
 	else if (*w == '\0')
 		*cause = xasprintf("'%s' has no letters or digits", tok),
 		rv = -1;
@@ -278,7 +278,8 @@ line_parse(struct care_list *l, int *group, char *line, char **cause)
 		return (*cause = xasprintf("longer than %d bytes", MAX_LINE),
 		        -1);
 	if (line[0] == '[') {
-		if (line[len - 1] != ']' || (*group = group_parse(line, len)) < 0)
+		if (line[len - 1] != ']' ||
+		    (*group = group_parse(line, len)) < 0)
 			return (*cause = xasprintf(
 			            "unknown group %s (known: [emergency], "
 			            "[crisis], [urgent], [negation], "
@@ -386,8 +387,8 @@ words_push(struct words *ws, char *w, size_t clause)
 	if (ws->n == ws->cap) {
 		ws->cap = ws->cap ? ws->cap * 2 : 64;
 		ws->w = xreallocarray(ws->w, ws->cap, sizeof *ws->w);
-		ws->clause = xreallocarray(ws->clause, ws->cap,
-		                           sizeof *ws->clause);
+		ws->clause =
+		    xreallocarray(ws->clause, ws->cap, sizeof *ws->clause);
 	}
 	ws->w[ws->n] = w;
 	ws->clause[ws->n++] = clause;
@@ -441,8 +442,7 @@ words_free(struct words *ws)
 
 /* Match tokens ti.. of p at word wi; the end (exclusive) or -1. */
 static long
-match_at(const struct pattern *p, size_t ti, const struct words *ws,
-         size_t wi)
+match_at(const struct pattern *p, size_t ti, const struct words *ws, size_t wi)
 {
 	long r;
 	size_t g;
@@ -457,9 +457,9 @@ match_at(const struct pattern *p, size_t ti, const struct words *ws,
 	}
 	if (wi >= ws->n)
 		return -1;
-	if (p->kind[ti] == T_WORD ? strcmp(ws->w[wi], p->tok[ti]) != 0
-	                          : strncmp(ws->w[wi], p->tok[ti],
-	                                    strlen(p->tok[ti])) != 0)
+	if (p->kind[ti] == T_WORD
+	        ? strcmp(ws->w[wi], p->tok[ti]) != 0
+	        : strncmp(ws->w[wi], p->tok[ti], strlen(p->tok[ti])) != 0)
 		return -1;
 	return match_at(p, ti + 1, ws, wi + 1);
 }
@@ -533,8 +533,7 @@ hit_counts(const struct pattern *p, const struct words *ws, size_t s)
 }
 
 int
-care_classify(const struct care_list *l, const char *text,
-              struct care_hit *hit)
+care_classify(const struct care_list *l, const char *text, struct care_hit *hit)
 {
 	struct words ws = {0};
 	const struct pattern *p;

@@ -51,8 +51,7 @@ int care_alert_raise(struct db *, const struct config *,
 char *care_reply_text(unsigned mask, const char *practice, const char *phone,
                       const char *via);
 /* The practice's name and phone; 0, or -1 if there is none. Caller frees. */
-int care_practice(struct db *, int64_t practice_id, char **name,
-                  char **phone);
+int care_practice(struct db *, int64_t practice_id, char **name, char **phone);
 /*
  * Mark an alert seen or actioned by `by`, with an optional note. 0, or -1
  * with *cause (caller frees).
