@@ -5,11 +5,13 @@
  * three words in between ("took ... pills"). A match is dropped when a
  * negation ("no", "not", "never") ends within the three words before it in
  * the same clause, with no boundary word ("but") in between: "no chest pain
- * now, thanks" is no emergency, "no fever but chest pain" is one. An
+ * now, thanks" is no emergency, "no fever but chest pain" is one; so is
+ * a match followed by a topic word ("suicide prevention training"). An
  * emergency or urgent match is also dropped when its clause holds a history
- * phrase ("last year"): a survey answer that mentions an old illness is not
- * a call for help. Crisis matches ignore history: erring that way costs a
- * staff member a look, the other way costs more.
+ * phrase ("last year"), or a resolved one after it ("has gone"): a survey
+ * answer that mentions an old illness is not a call for help. Crisis matches
+ * ignore history: erring that way costs a staff member a look, the other way
+ * costs more.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,11 +33,12 @@ __asm__(".section .rodata\n"
         ".previous\n");
 extern const char ppgd_care_builtin[];
 
-#define GAP_MAX    3   /* words a "..." may skip */
-#define NEG_WINDOW 3   /* words before a match a negation may end in */
-#define MAX_TOKENS 16  /* per phrase */
-#define MAX_LINE   256 /* bytes per phrase line */
-#define MIN_PREFIX 3   /* letters before a '*' */
+#define GAP_MAX      3   /* words a "..." may skip */
+#define NEG_WINDOW   3   /* words before a match a negation may end in */
+#define TOPIC_WINDOW 2   /* words after a match a topic may start in */
+#define MAX_TOKENS   16  /* per phrase */
+#define MAX_LINE     256 /* bytes per phrase line */
+#define MIN_PREFIX   3   /* letters before a '*' */
 
 enum group {
 	G_URGENT = CARE_URGENT,
@@ -44,12 +47,15 @@ enum group {
 	G_NEGATION,
 	G_HISTORY,
 	G_BOUNDARY,
+	G_TOPIC,
+	G_RESOLVED,
 };
 
 static const char *const group_names[] = {
     [G_URGENT] = "urgent",       [G_CRISIS] = "crisis",
     [G_EMERGENCY] = "emergency", [G_NEGATION] = "negation",
     [G_HISTORY] = "history",     [G_BOUNDARY] = "boundary",
+    [G_TOPIC] = "topic",         [G_RESOLVED] = "resolved",
 };
 
 enum tkind { T_WORD, T_PREFIX, T_GAP };
@@ -81,7 +87,9 @@ struct words {
 	size_t *seg;
 	size_t *negend;
 	unsigned char *boundary;
+	unsigned char *topic;       /* a [topic] phrase starts here */
 	unsigned char *seg_history; /* by segment */
+	size_t *seg_resolved;       /* by segment: 1 + the last [resolved] */
 };
 
 const char *
@@ -254,7 +262,7 @@ group_parse(const char *line, size_t len)
 {
 	size_t i;
 
-	for (i = G_URGENT; i <= G_BOUNDARY; i++)
+	for (i = G_URGENT; i <= G_RESOLVED; i++)
 		if (strlen(group_names[i]) == len - 2 &&
 		    strncmp(line + 1, group_names[i], len - 2) == 0)
 			return (int)i;
@@ -283,7 +291,8 @@ line_parse(struct care_list *l, int *group, char *line, char **cause)
 			return (*cause = xasprintf(
 			            "unknown group %s (known: [emergency], "
 			            "[crisis], [urgent], [negation], "
-			            "[history], [boundary])",
+			            "[history], [resolved], [boundary], "
+			            "[topic])",
 			            line),
 			        -1);
 		return 0;
@@ -437,7 +446,9 @@ words_free(struct words *ws)
 	free(ws->seg);
 	free(ws->negend);
 	free(ws->boundary);
+	free(ws->topic);
 	free(ws->seg_history);
+	free(ws->seg_resolved);
 }
 
 /* Match tokens ti.. of p at word wi; the end (exclusive) or -1. */
@@ -489,16 +500,21 @@ words_mark(const struct care_list *l, struct words *ws)
 	ws->seg = xcalloc(n + 1, sizeof *ws->seg);
 	ws->negend = xcalloc(n + 1, sizeof *ws->negend);
 	ws->boundary = xcalloc(n + 1, 1);
+	ws->topic = xcalloc(n + 1, 1);
 	ws->seg_history = xcalloc(n + 1, 1);
+	ws->seg_resolved = xcalloc(n + 1, sizeof *ws->seg_resolved);
 	for (k = 0; k < n; k++) {
 		ws->boundary[k] = group_end(l, G_BOUNDARY, ws, k) > 0;
 		ws->negend[k] = group_end(l, G_NEGATION, ws, k);
+		ws->topic[k] = group_end(l, G_TOPIC, ws, k) > 0;
 		if (k > 0)
 			ws->seg[k] = ws->seg[k - 1] +
 			             (ws->clause[k] != ws->clause[k - 1] ||
 			              ws->boundary[k]);
 		if (group_end(l, G_HISTORY, ws, k) > 0)
 			ws->seg_history[ws->seg[k]] = 1;
+		if (group_end(l, G_RESOLVED, ws, k) > 0)
+			ws->seg_resolved[ws->seg[k]] = k + 1;
 	}
 }
 
@@ -521,13 +537,31 @@ negated(const struct words *ws, size_t s)
 	return 0;
 }
 
+/* A topic phrase starts within TOPIC_WINDOW words after the match (which
+ * ends before e), in its clause: "suicide prevention". */
 static int
-hit_counts(const struct pattern *p, const struct words *ws, size_t s)
+topical(const struct words *ws, size_t s, size_t e)
 {
-	if (negated(ws, s))
+	size_t k;
+
+	for (k = e; k < e + TOPIC_WINDOW && k < ws->n; k++) {
+		if (ws->clause[k] != ws->clause[s])
+			return 0;
+		if (ws->topic[k])
+			return 1;
+	}
+	return 0;
+}
+
+static int
+hit_counts(const struct pattern *p, const struct words *ws, size_t s, size_t e)
+{
+	if (negated(ws, s) || topical(ws, s, e))
 		return 0;
-	/* The part of the clause mentions the past or an end. */
-	if (p->group != G_CRISIS && ws->seg_history[ws->seg[s]])
+	/* The part of the clause mentions the past, or says after the match
+	 * that it is over ("the pain has gone"). */
+	if (p->group != G_CRISIS && (ws->seg_history[ws->seg[s]] ||
+	                             ws->seg_resolved[ws->seg[s]] > s + 1))
 		return 0;
 	return 1;
 }
@@ -538,6 +572,7 @@ care_classify(const struct care_list *l, const char *text, struct care_hit *hit)
 	struct words ws = {0};
 	const struct pattern *p;
 	size_t s, i;
+	long e;
 
 	memset(hit, 0, sizeof *hit);
 	if (l == NULL || text == NULL)
@@ -549,8 +584,8 @@ care_classify(const struct care_list *l, const char *text, struct care_hit *hit)
 			p = &l->p[i];
 			if (p->group > G_EMERGENCY ||
 			    p->tok[0][0] != ws.w[s][0] ||
-			    match_at(p, 0, &ws, s) < 0 ||
-			    !hit_counts(p, &ws, s))
+			    (e = match_at(p, 0, &ws, s)) < 0 ||
+			    !hit_counts(p, &ws, s, (size_t)e))
 				continue;
 			hit->mask |= 1u << p->group;
 			if ((int)p->group > (int)hit->urgency) {
