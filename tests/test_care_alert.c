@@ -18,6 +18,7 @@
 #include "config.h"
 #include "db.h"
 #include "practice.h"
+#include "schema.h"
 #include "xmalloc.h"
 
 #define ANN      "+447700900123"
@@ -420,6 +421,47 @@ test_bad_config(void **state)
 	unlink(path);
 }
 
+/* Messages flagged before the upgrade are listed, seen, not escalated. */
+static void
+test_upgrade(void **state)
+{
+	struct fx *f = *state;
+	struct db *db;
+	char *cause = NULL;
+	int v, mine = 0, queued;
+	json_t *arr;
+
+	for (v = 1; v <= schema_latest(); v++)
+		if (strstr(schema_migration(v), "CREATE TABLE care_alerts"))
+			mine = v;
+	assert_true(mine > 1);
+	assert_int_equal(db_open(":memory:", &db, &cause), 0);
+	assert_int_equal(db_migrate(db, mine - 1, &cause), 0);
+	assert_int_equal(
+	    db_exec(db,
+	            "INSERT INTO practices (code, name, created_at)"
+	            " VALUES ('A81001', 'R', 0);"
+	            "INSERT INTO inbound (provider, provider_msg_id,"
+	            " received_at, channel, body, practice_id, care_flag)"
+	            " VALUES ('twilio', 'SM1', 100, 'sms', 'chest pain', 1, 1),"
+	            " ('twilio', 'SM2', 200, 'sms', 'hello', 1, 0);",
+	            &cause),
+	    0);
+	assert_int_equal(db_migrate(db, 0, &cause), 0);
+	arr = care_alert_list(db, NULL, NULL, 10);
+	assert_int_equal(json_array_size(arr), 1);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(arr, 0), "body")),
+	    "chest pain");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(arr, 0), "state")),
+	    "seen");
+	json_decref(arr);
+	care_alert_escalate(db, f->cfg, NOW, &queued);
+	assert_int_equal(queued, 0);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -436,6 +478,7 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_escalate, setup, teardown),
 	    cmocka_unit_test(test_bad_config),
+	    cmocka_unit_test_setup_teardown(test_upgrade, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
