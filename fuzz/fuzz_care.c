@@ -4,8 +4,8 @@
  * an accepted list classifies its own text. Any other input is a message
  * classified with the built-in list: any bytes, any size, any script. The
  * urgency reported must be the highest bit of the mask.
- * FUZZ_SOURCES: daemon/care.c daemon/textnorm.c daemon/util.c daemon/xmalloc.c
- * daemon/log.c FUZZ_PKGS: libutf8proc
+ * FUZZ_SOURCES: daemon/care.c daemon/textnorm.c daemon/util.c daemon/xmalloc.c daemon/log.c
+ * FUZZ_PKGS: libutf8proc
  */
 #include <stdint.h>
 #include <stdlib.h>
