@@ -71,6 +71,29 @@ care_practice(struct db *db, int64_t practice_id, char **name, char **phone)
 	return rv;
 }
 
+const struct care_list *
+care_list_for(struct db *db, const struct config *cfg, int64_t practice_id)
+{
+	sqlite3_stmt *st;
+	const struct care_list *l = config_care(cfg);
+
+	if (practice_id == 0)
+		return l;
+	st = db_stmt(db, "SELECT code FROM practices WHERE id=?1");
+	db_bind_int(st, 1, practice_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		l = config_care_for(cfg, db_col_text(st, 0));
+	sqlite3_reset(st);
+	return l;
+}
+
+int
+care_classify_for(struct db *db, const struct config *cfg, int64_t practice_id,
+                  const char *text, struct care_hit *hit)
+{
+	return care_classify(care_list_for(db, cfg, practice_id), text, hit);
+}
+
 /* The practice an outbox row is sent as when the message has none. */
 static int64_t
 any_practice(struct db *db)

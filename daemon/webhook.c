@@ -752,7 +752,7 @@ mailgun_email(struct db *db, const struct config *cfg,
 	if (rv <= 0)
 		return rv;
 	email_match(db, in, &m);
-	care = care_classify(config_care(cfg), r.body, &hit);
+	care = care_classify_for(db, cfg, m.practice, r.body, &hit);
 	if (m.unsubscribe && email_optout(db, m.member, in->now) == -1)
 		return -1;
 	out->disposition = m.disposition;

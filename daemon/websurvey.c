@@ -482,7 +482,7 @@ submit(struct db *db, const struct config *cfg, const struct survey *s,
 	sqlite3_stmt *st;
 	int used;
 
-	care_classify(config_care(cfg), text, hit);
+	care_classify_for(db, cfg, t->practice_id, text, hit);
 	if (db_begin(db) == -1)
 		goto fail;
 	st = db_stmt(db, "UPDATE tokens SET used_at=?2 WHERE id=?1"

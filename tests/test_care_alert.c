@@ -421,6 +421,50 @@ test_bad_config(void **state)
 	unlink(path);
 }
 
+/* A practice's own phrases apply to its messages only; a bad line in its
+ * file is refused as file:line. */
+static void
+test_practice_phrases(void **state)
+{
+	struct fx *f;
+	struct care_hit h;
+	struct config *cfg = NULL;
+	char phrases[] = "/tmp/test_care_phrases.XXXXXX", *conf, *errors = NULL;
+	char path[64];
+	FILE *fp = fdopen(mkstemp(phrases), "w");
+
+	fputs("# ours\n[urgent]\nwarfarin dose\n", fp);
+	fclose(fp);
+	conf = xasprintf("[practice.A81001]\ncare_phrases = %s\n", phrases);
+	setup_with(state, conf);
+	f = *state;
+	assert_int_equal(
+	    care_classify_for(f->db, f->cfg, 1, "my warfarin dose", &h), 1);
+	assert_int_equal(h.urgency, CARE_URGENT);
+	assert_int_equal(
+	    care_classify_for(f->db, f->cfg, 0, "my warfarin dose", &h), 0);
+	/* The shipped list still applies to the practice. */
+	assert_int_equal(
+	    care_classify_for(f->db, f->cfg, 1, "I feel suicidal", &h), 1);
+	teardown(state);
+	free(conf);
+	fp = fopen(phrases, "w");
+	fputs("# ours\n[urgnet]\nwarfarin dose\n", fp);
+	fclose(fp);
+	conf = xasprintf("[practice.A81001]\ncare_phrases = %s\n", phrases);
+	strcpy(path, "/tmp/test_care_alert.XXXXXX");
+	fp = fdopen(mkstemp(path), "w");
+	fputs(conf, fp);
+	fclose(fp);
+	assert_int_equal(config_load(path, &cfg, &errors), -1);
+	assert_non_null(strstr(errors, ":2: unknown group [urgnet]"));
+	assert_non_null(strstr(errors, phrases));
+	free(errors);
+	free(conf);
+	unlink(path);
+	unlink(phrases);
+}
+
 /* Messages flagged before the upgrade are listed, seen, not escalated. */
 static void
 test_upgrade(void **state)
@@ -473,6 +517,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_web_no_reply, setup, teardown),
 	    cmocka_unit_test(test_include_text),
 	    cmocka_unit_test(test_practice_override),
+	    cmocka_unit_test(test_practice_phrases),
 	    cmocka_unit_test_setup_teardown(test_ack, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_working_seconds, setup,
 	                                    teardown),

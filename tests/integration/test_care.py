@@ -69,6 +69,11 @@ with open(bad, "w") as f:
 rc, out, err = env.ppgd("check-config")
 t.check(rc == 0 and "configuration OK" in out, "check-config accepts the fixed file")
 
+hills_phrases = env.path("hillside-phrases.txt")
+with open(hills_phrases, "w") as f:
+    f.write("[urgent]\nwarfarin dose\n")
+env.write_config({"practice.B82002": {"care_phrases": hills_phrases}})
+
 rc, out, err = env.ppgd("init")
 t.check_eq(rc, 0, "ppgd init: " + err)
 DB = env.sections["daemon"]["database"]
@@ -227,6 +232,14 @@ with env.serve() as d:
     t.check_eq(one("SELECT care_flag FROM inbound WHERE provider_msg_id='SMc4'"),
                0, "sms: 'no chest pain now, thanks' is not flagged")
 
+    # A practice's own phrase: for that practice's messages only.
+    twilio_sms("SMc5", CAT, HILLS, "question about my warfarin dose")
+    t.check_eq(one("SELECT care_flag FROM inbound WHERE provider_msg_id='SMc5'"),
+               1, "sms: Hillside's own phrase flags Hillside's member")
+    twilio_sms("SMc6", ANN, OURS, "question about my warfarin dose")
+    t.check_eq(one("SELECT care_flag FROM inbound WHERE provider_msg_id='SMc6'"),
+               0, "sms: not Riverside's")
+
     # -- email reply -----------------------------------------------------------
     st, _, _ = mailgun("Ann <ann@example.org>",
                        "Hi, my child has a rash and a high fever")
@@ -257,14 +270,14 @@ with env.serve() as d:
 
     # -- inbox --flagged, ack ----------------------------------------------------
     rc, j, err = env.ppgd_json("inbox", "--flagged", "--json")
-    t.check(rc == 0 and isinstance(j, list) and len(j) == 5,
-            "inbox --flagged lists the five alerts (%r)" % err)
+    t.check(rc == 0 and isinstance(j, list) and len(j) == 6,
+            "inbox --flagged lists the six alerts (%r)" % err)
     if rc == 0 and j:
         t.check(all(a["state"] == "new" for a in j), "all new")
         t.check_eq(sorted({a["source"] for a in j}), ["email", "sms", "web-survey"],
                    "inbox --flagged covers every channel")
-    t.check_eq(metric("ppgd_care_alerts_unacknowledged"), 5,
-               "/metrics: five unacknowledged")
+    t.check_eq(metric("ppgd_care_alerts_unacknowledged"), 6,
+               "/metrics: six unacknowledged")
     t.check((metric("ppgd_care_alert_oldest_unacknowledged_seconds") or -1) >= 0,
             "/metrics: the oldest's age")
     rc, out, err = env.ppgd("inbox", "ack", "1", "--seen", "--by", "jo")
@@ -284,9 +297,9 @@ with env.serve() as d:
     # -- escalation: the four still new are sent again; the actioned is not -
     def escalated():
         return [s for _, s, _ in emails() if "NOT ACKNOWLEDGED" in s]
-    wait_for(lambda: len(escalated()) >= 4, timeout=30)
+    wait_for(lambda: len(escalated()) >= 5, timeout=30)
     esc = escalated()
-    t.check(len(esc) >= 4, "escalation: unacknowledged alerts sent again (%d)" % len(esc))
+    t.check(len(esc) >= 5, "escalation: unacknowledged alerts sent again (%d)" % len(esc))
     t.check(not [s for _, s, _ in emails()
                  if "NOT ACKNOWLEDGED: care alert 1 " in s],
             "escalation: the actioned alert is not sent again")
