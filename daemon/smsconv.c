@@ -10,7 +10,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "care_alert.h"
 #include "log.h"
 #include "outbox.h"
 #include "response.h"
@@ -508,21 +507,13 @@ smsconv_handle(struct db *db, const struct config *cfg,
 	if ((found = session_lookup(db, ids, nids, m->now, &ss)) == -1)
 		return -1;
 	if (nids == 0 || who_load(db, found ? ss.member_id : ids[0], &w) == -1)
-		rv = handle_unmatched(db, m, r);
-	else {
-		r->member_id = w.member_id;
-		r->practice_id = w.practice_id;
-		if (kw != KW_NONE)
-			rv = handle_keyword(db, cfg, kw, &w, ids, nids, m->now,
-			                    r);
-		else
-			rv = handle_message(db, m, &ss, found, &w, r);
-		who_clear(&w);
-	}
-	/* Any message but a keyword, survey answers too, is read for care
-	 * with the list of the practice it came to. */
-	if (rv == 0 && kw == KW_NONE)
-		r->care_flag = care_classify_for(db, cfg, r->practice_id,
-		                                 m->text, &r->care);
+		return handle_unmatched(db, m, r);
+	r->member_id = w.member_id;
+	r->practice_id = w.practice_id;
+	if (kw != KW_NONE)
+		rv = handle_keyword(db, cfg, kw, &w, ids, nids, m->now, r);
+	else
+		rv = handle_message(db, m, &ss, found, &w, r);
+	who_clear(&w);
 	return rv;
 }

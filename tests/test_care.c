@@ -151,6 +151,10 @@ test_issue_messages(void **state)
 	                 CARE_EMERGENCY);
 	assert_int_equal(classify("cant breath"), CARE_EMERGENCY);
 	assert_int_equal(classify("kms"), CARE_CRISIS);
+	/* The old word list flagged ordinary survey answers. */
+	assert_int_equal(classify("Could not get an APPOINTMENT for weeks"),
+	                 CARE_NONE);
+	assert_int_equal(classify("the painting in reception"), CARE_NONE);
 }
 
 static void
