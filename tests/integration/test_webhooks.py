@@ -245,6 +245,13 @@ with env.serve() as d:
             rows[0].get("disposition") == "unmatched", "inbox --unmatched lists one")
     rc, out, err = env.ppgd("inbox", "--flagged")
     t.check(rc == 0 and "chest pain" in out, "inbox --flagged shows the care message")
+    sms("SM24", "Please stop texting me")
+    rc, rows, err = env.ppgd_json("inbox", "--stop-requests")
+    t.check(rc == 0 and [r["disposition"] for r in rows or []] == ["stop-request"]
+            and "stop texting" in rows[0]["body"],
+            "inbox --stop-requests lists the text that asked in words (%s)" % err)
+    t.check(one("SELECT optout_sms_at FROM members WHERE id=?", ann) is None,
+            "a stop request in words does not opt out by itself")
 
     # -- delivery receipts ---------------------------------------------------
     def outbox_sent(provider_id):
