@@ -12,7 +12,8 @@
 #include <time.h>
 
 #include "admin_page.h"
-#include "app.h"
+#include "env.h"
+#include "server.h"
 #include "campaign.h"
 #include "cron.h"
 #include "fire.h"
@@ -474,7 +475,7 @@ send_post(struct areq *ar, struct campaign *c)
 		return;
 	}
 	admin_audit(ar, "campaign.send", c->name);
-	app_kick();
+	env_kick(server_env(ar->srv));
 	note = r.created ? xasprintf("Sent: %d messages (%d email, %d text, %d "
 	                             "held for quiet hours) to %d members.",
 	                             r.messages, r.email, r.sms, r.held,
@@ -580,7 +581,7 @@ retry_post(struct areq *ar, struct campaign *c)
 	}
 	snprintf(obj, sizeof obj, "outbox:%lld", row);
 	admin_audit(ar, "outbox.retry", row != 0 ? obj : c->name);
-	app_kick();
+	env_kick(server_env(ar->srv));
 	back_to(ar, c, "/outbox");
 }
 

@@ -6,14 +6,13 @@
 
 #include <stdint.h>
 
-#include <event2/http.h>
-
 #include "buf.h"
 #include "config.h"
 #include "db.h"
 #include "scope.h"
 #include "user.h"
 
+struct evhttp_request;
 struct form;
 struct server;
 

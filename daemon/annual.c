@@ -503,6 +503,25 @@ annual_sign_off(struct db *db, const json_t *report, const char *by,
 	return 0;
 }
 
+static void (*progress_fn)(const char *, int, int, void *);
+static void *progress_arg;
+
+void
+annual_set_progress(void (*fn)(const char *, int, int, void *), void *arg)
+{
+	progress_fn = fn;
+	progress_arg = arg;
+}
+
+#define ANNUAL_PARTS 8
+
+static void
+progress(const char *part, int n)
+{
+	if (progress_fn != NULL)
+		progress_fn(part, n, ANNUAL_PARTS, progress_arg);
+}
+
 int
 annual_report(struct db *db, const char *code, int year, int financial,
               const struct framework *fw, json_t **out, char **cause)
@@ -545,15 +564,23 @@ annual_report_at(struct db *db, const char *code, int year, int financial,
 	jsonx_set(o, "financial_year", json_boolean(financial));
 	jsonx_set(o, "from", json_string(util_format_date(y.start, day)));
 	jsonx_set(o, "to", json_string(util_format_date(y.end - 1, day)));
+	progress("members", 1);
 	jsonx_set(o, "members", members_json(&y));
+	progress("representation", 2);
 	if (represent_report(db, code, year_last(&y), &rep, cause) == -1)
 		fatalx("annual: representation: %s", *cause);
 	jsonx_set(o, "representation", rep);
+	progress("meetings", 3);
 	jsonx_set(o, "meetings", meetings_json(&y));
+	progress("surveys", 4);
 	jsonx_set(o, "surveys", surveys_json(&y));
+	progress("fft", 5);
 	jsonx_set(o, "fft_trend", fft_json(&y));
+	progress("actions", 6);
 	jsonx_set(o, "actions", actions_json(&y));
+	progress("messages", 7);
 	jsonx_set(o, "messages", messages_json(&y));
+	progress("self-assessment", 8);
 	jsonx_set(o, "as_at", json_string(util_format_date(y.now, day)));
 	jsonx_set(o, "website", y.p->website[0] != '\0'
 	                            ? json_string(y.p->website)

@@ -7,6 +7,7 @@
 #include "http.h"
 #include "retention.h"
 #include "scheduler.h"
+#include "server.h"
 #include "status.h"
 #include "unsubscribe.h"
 #include "webhook_http.h"
@@ -37,14 +38,24 @@ app_routes(void)
 	return public_routes;
 }
 
+static void
+app_kick(void *arg)
+{
+	dispatcher_kick(arg);
+}
+
 int
 app_start(struct server *s, char **cause)
 {
-	if ((dispatcher = dispatcher_new(s, cause)) == NULL)
+	struct env *env = server_env(s);
+
+	if ((dispatcher = dispatcher_new(env, cause)) == NULL)
 		return -1;
-	if ((scheduler = scheduler_new(s, cause)) == NULL)
+	env->kick = app_kick;
+	env->kick_arg = dispatcher;
+	if ((scheduler = scheduler_new(env, cause)) == NULL)
 		return -1;
-	retention = retention_new(s);
+	retention = retention_new(env);
 	return 0;
 }
 
@@ -76,6 +87,7 @@ app_reload(struct server *s)
 void
 app_free(struct server *s)
 {
+	server_env(s)->kick = NULL;
 	dispatcher_free(dispatcher);
 	dispatcher = NULL;
 	scheduler_free(scheduler);
@@ -90,11 +102,4 @@ app_metrics(struct evbuffer *b)
 {
 	if (dispatcher != NULL)
 		dispatcher_metrics(dispatcher, b);
-}
-
-void
-app_kick(void)
-{
-	if (dispatcher != NULL)
-		dispatcher_kick(dispatcher);
 }

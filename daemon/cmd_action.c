@@ -5,6 +5,7 @@
 
 #include "action.h"
 #include "cli.h"
+#include "termtext.h"
 #include "xmalloc.h"
 
 #define ACTION_ADD_USAGE                                                       \
@@ -183,13 +184,19 @@ action_list_cmd(struct ctx *ctx, int argc, char **argv)
 	{
 		const char *due = json_string_value(json_object_get(a, "due"));
 
-		printf("%4lld %-8s %-11s %-10s %-20s %s\n",
+		printf("%4lld %-8s %-11s %-10s ",
 		       json_integer_value(json_object_get(a, "id")),
 		       json_string_value(json_object_get(a, "practice")),
 		       json_string_value(json_object_get(a, "status")),
-		       due ? due : "-",
-		       json_string_value(json_object_get(a, "area")),
-		       json_string_value(json_object_get(a, "title")));
+		       due ? due : "-");
+		termtext_cell(stdout,
+		              json_string_value(json_object_get(a, "area")), 20,
+		              0);
+		putchar(' ');
+		termtext_cell(stdout,
+		              json_string_value(json_object_get(a, "title")),
+		              200, 1);
+		putchar('\n');
 	}
 	json_decref(list);
 	return EXIT_OK;

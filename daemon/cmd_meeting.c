@@ -4,12 +4,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "broadcast.h"
 #include "campaign.h"
 #include "cli.h"
 #include "cron.h"
 #include "fire.h"
 #include "meeting.h"
 #include "practice.h"
+#include "termtext.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -107,7 +109,11 @@ meeting_parse(int argc, char **argv, struct meeting_args *a)
 			return -1;
 		}
 	}
-	return optind == argc && a->practice && a->at && a->where ? 0 : -1;
+	if (cli_require("meeting add", "--practice", a->practice) == -1 ||
+	    cli_require("meeting add", "--at", a->at) == -1 ||
+	    cli_require("meeting add", "--where", a->where) == -1)
+		return -1;
+	return optind == argc ? 0 : -1;
 }
 
 /* Build the meeting from the arguments. */
@@ -136,28 +142,6 @@ meeting_from_args(struct db *db, const struct meeting_args *a,
 	return 0;
 }
 
-/* The meeting and its campaigns, in one transaction. */
-static int
-meeting_store(struct ctx *ctx, const struct meeting_args *a, struct meeting *m,
-              char **cause)
-{
-	if (db_begin(ctx->db) == -1) {
-		*cause = xasprintf("database busy: %s", db_errmsg(ctx->db));
-		return -1;
-	}
-	if (meeting_add(ctx->db, m, cause) == -1 ||
-	    (a->with_campaigns &&
-	     meeting_add_campaigns(ctx->db, ctx->cfg, m, a->channels,
-	                           a->audience, cause) == -1) ||
-	    db_commit(ctx->db) == -1) {
-		if (*cause == NULL)
-			*cause = xasprintf("commit: %s", db_errmsg(ctx->db));
-		db_rollback(ctx->db);
-		return -1;
-	}
-	return 0;
-}
-
 static int
 meeting_add_cmd(struct ctx *ctx, int argc, char **argv)
 {
@@ -170,7 +154,8 @@ meeting_add_cmd(struct ctx *ctx, int argc, char **argv)
 	    (!a.with_campaigns && (a.channels || a.audience)))
 		return cli_usage(MEETING_ADD_USAGE);
 	if (meeting_from_args(cli_db(ctx), &a, &m, &cause) == -1 ||
-	    meeting_store(ctx, &a, &m, &cause) == -1) {
+	    meeting_create(ctx->db, ctx->cfg, &m, a.with_campaigns, a.channels,
+	                   a.audience, &cause) == -1) {
 		cli_error("%s", cause);
 		free(cause);
 		rc = EXIT_FAIL;
@@ -311,10 +296,15 @@ show_text(const json_t *o)
 	    printf("campaign: %s (%s)\n",
 	           json_string_value(json_object_get(v, "name")),
 	           json_string_value(json_object_get(v, "state")));
+	/* Items are members' texts: made safe for the terminal. */
 	json_array_foreach(json_object_get(o, "agenda_items"), i, v)
-	    printf("agenda item from member %lld: %s\n",
-	           json_integer_value(json_object_get(v, "member_id")),
-	           json_string_value(json_object_get(v, "body")));
+	{
+		char *body = termtext_safe(
+		    json_string_value(json_object_get(v, "body")) ?: "", 1);
+		printf("agenda item from member %lld: %s\n",
+		       json_integer_value(json_object_get(v, "member_id")), body);
+		free(body);
+	}
 }
 
 static int
@@ -391,15 +381,14 @@ broadcast_option(int ch, struct campaign *c, const char **practice, int *json)
 }
 
 static int
-broadcast_fire(struct ctx *ctx, struct campaign *c, int json, char **cause)
+broadcast_fire(struct ctx *ctx, struct campaign *c, const char *practice,
+               int json, char **cause)
 {
 	struct fire_result r;
-	int64_t now = time(NULL);
 
-	if (campaign_add(ctx->db, ctx->cfg, c, now, cause) == -1 ||
-	    fire_run(ctx->db, ctx->cfg, c, now, 0, now, &r, cause) == -1)
+	if (broadcast_send(cli_db(ctx), ctx->cfg, c, practice, NULL, time(NULL),
+	                   &r, cause) != BROADCAST_OK)
 		return -1;
-	campaign_advance(ctx->db, c, now, now);
 	if (json)
 		cli_json(fire_result_json(&r, c));
 	else
@@ -423,7 +412,6 @@ cmd_broadcast(struct ctx *ctx, int argc, char **argv)
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {NULL, 0, NULL, 0}};
 	struct campaign *c = campaign_new();
-	struct practice *p = NULL;
 	const char *practice = NULL;
 	char *cause = NULL;
 	int ch, json = 0, rc = EXIT_FAIL;
@@ -433,21 +421,11 @@ cmd_broadcast(struct ctx *ctx, int argc, char **argv)
 			goto usage;
 	if (optind != argc || practice == NULL || c->template == NULL)
 		goto usage;
-	if ((p = practice_find(cli_db(ctx), practice)) == NULL) {
-		cli_error("no practice %s", practice);
-		goto out;
-	}
-	c->practice_id = p->id;
-	c->kind = xstrdup("broadcast");
-	if (c->name == NULL)
-		c->name = campaign_broadcast_name(ctx->db, p->timezone);
-	if (broadcast_fire(ctx, c, json, &cause) == -1) {
+	if (broadcast_fire(ctx, c, practice, json, &cause) == -1) {
 		cli_error("%s", cause);
 		free(cause);
 	} else
 		rc = EXIT_OK;
-out:
-	practice_free(p);
 	campaign_free(c);
 	return rc;
 usage:

@@ -18,7 +18,7 @@
 #define RESULTS_USAGE                                                          \
 	"results SURVEY|CAMPAIGN [--practice CODE] [--from DATE] [--to DATE]"  \
 	" [--by age_band|sex|ethnicity|month|quarter]"                         \
-	" [--json|--csv [--raw]|--html FILE [--internal]]"
+	" [--json|--csv[=-] [--raw]|--html FILE [--internal]]"
 #define SUBMISSION_USAGE                                                       \
 	"results SURVEY|CAMPAIGN --submission --month YYYY-MM"                 \
 	" [--practice CODE] [--json]"
@@ -1054,7 +1054,7 @@ cmd_results(struct ctx *ctx, int argc, char **argv)
 	    {"to", required_argument, NULL, 't'},
 	    {"by", required_argument, NULL, 'b'},
 	    {"json", no_argument, NULL, 'j'},
-	    {"csv", no_argument, NULL, 'c'},
+	    {"csv", optional_argument, NULL, 'c'},
 	    {"html", required_argument, NULL, 'h'},
 	    {"raw", no_argument, NULL, 'r'},
 	    {"internal", no_argument, NULL, 'i'},
@@ -1089,6 +1089,9 @@ cmd_results(struct ctx *ctx, int argc, char **argv)
 			out = OUT_JSON;
 			break;
 		case 'c':
+			/* CSV goes to standard output; "--csv=-" says so. */
+			if (optarg != NULL && strcmp(optarg, "-") != 0)
+				return cli_usage(RESULTS_USAGE);
 			out = OUT_CSV;
 			break;
 		case 'r':

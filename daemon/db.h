@@ -46,18 +46,19 @@ int db_exists(struct db *, sqlite3_stmt *);
 /* Reset a statement stepped by hand (a loop that stops early). */
 void db_reset(sqlite3_stmt *);
 /*
- * No statement may be left stepped between events: called at the start of
- * a transaction and after each HTTP handler and timer callback. A busy
- * statement is a bug: fatal in strict mode (tests), else logged and reset.
- * Returns the number found.
+ * No statement may be left stepped between events: called after each HTTP
+ * handler and timer callback (db_begin checks too, without the reset). A
+ * busy statement is a bug: fatal in strict mode (tests), else logged and
+ * reset. Returns the number found.
  */
 int db_idle(struct db *, const char *where);
 /*
- * The write path's health: when a transaction last committed (monotonic
- * seconds; the open counts as one) and since when every BEGIN or COMMIT
- * has failed (0: the last one worked).
+ * The write path's health, in monotonic seconds: when a transaction last
+ * committed (the open counts as one), since when every BEGIN or COMMIT has
+ * failed (0: the last one worked), and when the last one failed.
  */
-void db_write_health(struct db *, double *last_commit, double *failing_since);
+void db_write_health(struct db *, double *last_commit, double *failing_since,
+                     double *last_failed);
 /* Strict statement checks; on by default when $PPGD_STRICT_DB is set. */
 void db_set_strict(struct db *, int on);
 int64_t db_last_id(struct db *);
@@ -73,6 +74,11 @@ void db_bind_int(sqlite3_stmt *, int, int64_t);
 const char *db_col_text(sqlite3_stmt *, int);
 /* Online backup to file. */
 int db_backup(struct db *, const char *file, char **cause);
+/* The same, calling fn (if not NULL) after each step with the pages copied
+ * and the total. */
+int db_backup_progress(struct db *, const char *file,
+                       void (*fn)(int done, int total, void *), void *arg,
+                       char **cause);
 /* Database size in bytes (page_count * page_size). */
 int64_t db_bytes(struct db *);
 /* Who acts on this connection from now on ("cli", "api:NAME"...). */

@@ -60,6 +60,22 @@ col_dup(sqlite3_stmt *st, int i)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
+static void
+meeting_row(sqlite3_stmt *st, void *arg)
+{
+	struct meeting *m = xcalloc(1, sizeof *m);
+
+	m->id = sqlite3_column_int64(st, 0);
+	m->practice_id = sqlite3_column_int64(st, 1);
+	m->at = sqlite3_column_int64(st, 2);
+	m->place = col_dup(st, 3);
+	m->agenda = col_dup(st, 4);
+	m->minutes = col_dup(st, 5);
+	m->created_at = sqlite3_column_int64(st, 6);
+	m->status = col_dup(st, 7);
+	*(struct meeting **)arg = m;
+}
+
 struct meeting *
 meeting_get(struct db *db, int64_t id)
 {
@@ -69,18 +85,7 @@ meeting_get(struct db *db, int64_t id)
 	struct meeting *m = NULL;
 
 	db_bind_int(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		m = xcalloc(1, sizeof *m);
-		m->id = sqlite3_column_int64(st, 0);
-		m->practice_id = sqlite3_column_int64(st, 1);
-		m->at = sqlite3_column_int64(st, 2);
-		m->place = col_dup(st, 3);
-		m->agenda = col_dup(st, 4);
-		m->minutes = col_dup(st, 5);
-		m->created_at = sqlite3_column_int64(st, 6);
-		m->status = col_dup(st, 7);
-	}
-	sqlite3_reset(st);
+	db_row(db, st, meeting_row, &m);
 	return m;
 }
 
@@ -189,7 +194,7 @@ meeting_campaign_add(struct db *db, const struct config *cfg,
 	if (mc->survey != NULL &&
 	    (c->survey_id = survey_store_latest(db, mc->survey, NULL)) == 0) {
 		*cause = xasprintf("survey %s is not loaded (ppgd survey load "
-		                   "surveys/%s.yaml)",
+		                   "%s)",
 		                   mc->survey, mc->survey);
 		campaign_free(c);
 		return -1;
@@ -211,6 +216,28 @@ meeting_add_campaigns(struct db *db, const struct config *cfg,
 		if (meeting_campaign_add(db, cfg, m, &meeting_campaigns[i],
 		                         channels, audience, cause) == -1)
 			return -1;
+	return 0;
+}
+
+int
+meeting_create(struct db *db, const struct config *cfg, struct meeting *m,
+               int with_campaigns, const char *channels, const char *audience,
+               char **cause)
+{
+	*cause = NULL;
+	if (db_begin(db) == -1) {
+		*cause = xasprintf("database busy: %s", db_errmsg(db));
+		return -1;
+	}
+	if (meeting_add(db, m, cause) == -1 ||
+	    (with_campaigns && meeting_add_campaigns(db, cfg, m, channels,
+	                                             audience, cause) == -1) ||
+	    db_commit(db) == -1) {
+		if (*cause == NULL)
+			*cause = xasprintf("commit: %s", db_errmsg(db));
+		db_rollback(db);
+		return -1;
+	}
 	return 0;
 }
 

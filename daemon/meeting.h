@@ -48,6 +48,14 @@ char *meeting_when(int64_t at, const char *tz);
 int meeting_add_campaigns(struct db *, const struct config *,
                           const struct meeting *, const char *channels,
                           const char *audience, char **cause);
+/*
+ * The use case "a meeting with its campaigns" (`ppgd meeting add`, and any
+ * other face that offers it): the meeting and, if with_campaigns, its three
+ * campaigns, in one transaction. Sets m->id.
+ */
+int meeting_create(struct db *, const struct config *, struct meeting *m,
+                   int with_campaigns, const char *channels,
+                   const char *audience, char **cause);
 /* One meeting with its campaigns and the agenda items members sent. */
 json_t *meeting_to_json(struct db *, const struct meeting *);
 /* Meetings (of one practice, or all), soonest last. */

@@ -15,9 +15,9 @@ enum member_edit_status {
 };
 
 struct member_edit_opts {
-	const char *actor; /* for the audit row; NULL: the db's actor */
-	int term_months;   /* term of a new member, 0 none */
-	int shared_number; /* a mobile shared with another member is fine */
+	const char *actor;    /* for the audit row; NULL: the db's actor */
+	int term_months;      /* term of a new member, 0 none */
+	int shared_number;    /* a mobile shared with another member is fine */
 	int postcode_outward; /* keep only the outward code of a postcode */
 };
 

@@ -7,13 +7,13 @@
 #include "config.h"
 #include "log.h"
 #include "retention.h"
-#include "server.h"
+#include "env.h"
 #include "xmalloc.h"
 
 #define RETENTION_INTERVAL (6 * 3600)
 
 struct retention {
-	struct server *srv;
+	struct env *env;
 	struct event *timer;
 };
 
@@ -37,17 +37,16 @@ retention_tick_run(evutil_socket_t fd, short what, void *arg)
 {
 	struct retention *r = arg;
 	struct timeval tv = {RETENTION_INTERVAL, 0};
-	int days =
-	    (int)config_int(server_config(r->srv), CFG_RETENTION_INBOUND);
+	int days = (int)config_int(r->env->cfg, CFG_RETENTION_INBOUND);
 	int n;
 
-	if (!server_stopping(r->srv)) {
-		n = retention_purge(server_db(r->srv), days, time(NULL));
+	if (!r->env->stopping) {
+		n = retention_purge(r->env->db, days, time(NULL));
 		if (n > 0)
 			log_info("event=retention purged=%d days=%d", n, days);
 		else if (n == -1)
 			log_warnx("event=retention error=\"%s\"",
-			          db_errmsg(server_db(r->srv)));
+			          db_errmsg(r->env->db));
 	}
 	evtimer_add(r->timer, &tv);
 }
@@ -59,17 +58,17 @@ retention_tick(evutil_socket_t fd, short what, void *arg)
 	struct retention *r = arg;
 
 	retention_tick_run(fd, what, arg);
-	db_idle(server_db(r->srv), "retention_tick");
+	db_idle(r->env->db, "retention_tick");
 }
 
 struct retention *
-retention_new(struct server *srv)
+retention_new(struct env *env)
 {
 	struct retention *r = xcalloc(1, sizeof *r);
 	struct timeval now = {0, 0};
 
-	r->srv = srv;
-	r->timer = evtimer_new(server_base(srv), retention_tick, r);
+	r->env = env;
+	r->timer = evtimer_new(env->base, retention_tick, r);
 	evtimer_add(r->timer, &now);
 	return r;
 }

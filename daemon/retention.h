@@ -6,7 +6,7 @@
 
 #include "db.h"
 
-struct server;
+struct env;
 struct retention;
 
 /*
@@ -17,7 +17,7 @@ struct retention;
  */
 int retention_purge(struct db *, int days, int64_t now);
 /* A daily purge on the daemon's loop (and one at start). */
-struct retention *retention_new(struct server *);
+struct retention *retention_new(struct env *);
 void retention_free(struct retention *);
 
 #endif

@@ -42,7 +42,8 @@ scope_allows(const struct user *u, enum perm p, int64_t practice_id)
  */
 struct scope_codes {
 	char **codes;
-	size_t n; /* 0: every practice */
+	size_t n;   /* 0: every practice */
+	char *list; /* the codes joined by ",", or NULL */
 };
 
 struct scope_codes *
@@ -68,6 +69,7 @@ scope_codes_parse(const char *list, char **cause)
 		s->codes[s->n++] = xstrdup(code);
 	}
 	free(copy);
+	s->list = xstrdup(list);
 	return s;
 }
 
@@ -98,6 +100,12 @@ scope_codes_only(const struct scope_codes *s)
 	return s != NULL && s->n == 1 ? s->codes[0] : NULL;
 }
 
+const char *
+scope_codes_list(const struct scope_codes *s)
+{
+	return scope_codes_all(s) ? NULL : s->list;
+}
+
 void
 scope_codes_free(struct scope_codes *s)
 {
@@ -108,5 +116,6 @@ scope_codes_free(struct scope_codes *s)
 	for (i = 0; i < s->n; i++)
 		free(s->codes[i]);
 	free(s->codes);
+	free(s->list);
 	free(s);
 }

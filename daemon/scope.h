@@ -40,6 +40,9 @@ int scope_codes_all(const struct scope_codes *s);
 int scope_codes_allow(const struct scope_codes *s, const char *code);
 /* The one code of a one-practice scope, else NULL. */
 const char *scope_codes_only(const struct scope_codes *s);
+/* The codes of s joined by "," (for member_filter), or NULL for every
+ * practice. */
+const char *scope_codes_list(const struct scope_codes *s);
 void scope_codes_free(struct scope_codes *s);
 
 #endif

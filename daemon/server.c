@@ -28,6 +28,7 @@
 #define SERVER_BUSY_MS 250
 
 struct server {
+	struct env env; /* db, base, cfg, stopping, kick: what services see */
 	struct event_base *base;
 	char *config_file;
 	struct config *cfg;
@@ -41,6 +42,12 @@ struct server {
 	double stop_deadline;
 	int stopping;
 };
+
+struct env *
+server_env(struct server *s)
+{
+	return &s->env;
+}
 
 struct event_base *
 server_base(struct server *s)
@@ -104,6 +111,7 @@ server_on_stop(evutil_socket_t sig, short what, void *arg)
 	if (s->stopping)
 		return;
 	s->stopping = 1;
+	s->env.stopping = 1;
 	log_info("event=stopping signal=%s", strsignal((int)sig));
 	sdnotify_send("STOPPING=1");
 	http_stop_accepting(s->http);
@@ -145,6 +153,7 @@ server_on_hup(evutil_socket_t sig, short what, void *arg)
 		          "[api] listen take effect at the next restart\"");
 	config_free(s->cfg);
 	s->cfg = cfg;
+	s->env.cfg = cfg;
 	log_init(config_int(cfg, CFG_VERBOSE));
 	http_apply_limits(s->http);
 	if (s->api != NULL)
@@ -289,6 +298,9 @@ server_run(const char *config_file, struct config **cfgp, struct db *db)
 	db_set_actor(db, "daemon");
 	if ((s.base = server_base_new()) == NULL)
 		fatalx("event_base_new failed");
+	s.env.db = db;
+	s.env.base = s.base;
+	s.env.cfg = cfg;
 	server_signals(&s);
 	s.http =
 	    http_new(&s, config_str(cfg, CFG_LISTEN), app_routes(), &cause);

@@ -13,7 +13,7 @@
 #include <event2/event.h>
 #include <event2/keyvalq_struct.h>
 
-#include "app.h"
+#include "env.h"
 #include "config.h"
 #include "http.h"
 #include "log.h"
@@ -130,7 +130,7 @@ batch_run(evutil_socket_t fd, short what, void *arg)
 	if (!ok)
 		log_warnx("event=webhook error=\"batch did not commit\"");
 	if (queued > 0)
-		app_kick();
+		env_kick(server_env(batch.srv));
 	db_idle(server_db(batch.srv), "webhook_batch");
 }
 

@@ -53,8 +53,8 @@ P practice profile A81001 "$top/config/demo/population.csv"
 P user add manager@riverside.example.org --name "Pat Manager" \
 	--role manager --practice A81001 > /dev/null
 
-step "2. The virtual network: 200 synthetic members from CSV"
-P member import "$top/config/demo/members.csv" --practice A81001
+step "2. The virtual network: 200 synthetic members from an EMIS Web report"
+P member import "$top/config/demo/gp-export.csv" --practice A81001
 P member stats --practice A81001 | sed -n '1,4p'
 
 step "3. The shipped surveys"

@@ -82,7 +82,9 @@ fi
 
 # PREFIX is compiled in (the built-in templates folder): a new PREFIX
 # rebuilds config.o with it (shown with -n, so this tree is not changed).
-if mk -n install PREFIX=/opt/x | grep -q "PPGD_DATADIR='\"/opt/x/share/ppgd\"'.*config\.c"; then
+mk -n install PREFIX=/opt/x >"$tmp/n" 2>&1
+if grep -q "PPGD_DATADIR='\"/opt/x/share/ppgd\"'.*config\.c" "$tmp/n" &&
+	grep -q "PPGD_DATADIR='\"/opt/x/share/ppgd\"'.*cmd_survey\.c" "$tmp/n"; then
 	ok "a new PREFIX rebuilds what compiles it in"
 else
 	bad "make install PREFIX=/opt/x would not rebuild config.o"
