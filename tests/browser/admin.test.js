@@ -249,6 +249,11 @@ async function campaign(p, base) {
 
 async function reports(p, base) {
   for (const [path, what] of [
+    ['/reports', 'admin reports'],
+    ['/meetings?practice=A81001', 'admin meetings'],
+    ['/actions?practice=A81001', 'admin action plan'],
+    ['/evidence?practice=A81001', 'admin evidence'],
+    ['/settings?practice=A81001', 'admin settings'],
     ['/reports/representation?practice=A81001', 'admin representation report'],
     ['/reports/annual?practice=A81001', 'admin annual report'],
     ['/reports/results?practice=A81001&target=fft', 'admin results']]) {
@@ -258,6 +263,13 @@ async function reports(p, base) {
   }
   await p.goto(base + '/reports/annual?practice=A81001');
   await t.screenshot(p, 'admin-annual');
+  // An action added on the page, then on the list.
+  await p.goto(base + '/actions?practice=A81001');
+  await p.fill('#area', 'access');
+  await p.fill('#title', 'Open the phone lines at 8am');
+  await p.click('button:has-text("Add the action")');
+  t.check((await p.textContent('tbody')).includes('Open the phone lines at 8am'),
+          'an action added on the page is in the plan');
 }
 
 // Carol answers the survey with a comment; the manager approves it.
