@@ -119,8 +119,10 @@ def test_table(env):
     campaigns = query(env, "SELECT count(*) FROM campaigns")[0][0]
     for method, path, body, want in routes(env, OTHER):
         st, doc = call(env, method, path, body)
-        t.check(st == want and isinstance(doc, dict) and doc.get("error"),
-                "other practice: %s %s -> %d with an error (got %d %r)"
+        t.check(st == want and isinstance(doc, dict) and doc.get("error")
+                and doc.get("status") == want
+                and (want != 403 or doc.get("title") == "Forbidden"),
+                "other practice: %s %s -> %d with a problem (got %d %r)"
                 % (method, path, want, st, doc))
     t.check_eq(query(env, "SELECT id, practice_id, first_name, erased_at FROM members"
                           " ORDER BY id"), members,
