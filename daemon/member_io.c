@@ -10,6 +10,7 @@
 #include "member.h"
 #include "member_io.h"
 #include "practice.h"
+#include "util.h"
 #include "xmalloc.h"
 
 #define MAX_FIELD           (64 * 1024)
@@ -153,7 +154,8 @@ member_import(struct db *db, FILE *fp, const char *origin, const char *practice,
 	struct practice *p;
 	struct stat st;
 	size_t nfields, i;
-	int *idx, rc, result = -1, progress;
+	int *idx, rc, result = -1, progress, sliced = 0;
+	double slice;
 	char *err;
 
 	memset(r, 0, sizeof *r);
@@ -179,7 +181,20 @@ member_import(struct db *db, FILE *fp, const char *origin, const char *practice,
 		*cause = xasprintf("database busy: %s", db_errmsg(db));
 		goto out;
 	}
+	slice = util_monotonic();
 	while ((rc = csvr_next(cr, &rec, cause)) == 1) {
+		/*
+		 * Keeping the good rows, commit in short slices so the
+		 * daemon's webhooks interleave; --strict and --dry-run are
+		 * all or nothing, in one transaction.
+		 */
+		if (mode == IMPORT_KEEP_GOOD &&
+		    (sliced = db_slice(db, &slice)) == -1) {
+			*cause = xasprintf("cannot commit: %s", db_errmsg(db));
+			goto failed;
+		}
+		if (sliced == 1)
+			r->written = 1;
 		r->rows++;
 		if (progress && r->rows % 2000 == 0)
 			progress_show(fp, st.st_size, r->rows);
@@ -202,7 +217,7 @@ member_import(struct db *db, FILE *fp, const char *origin, const char *practice,
 	}
 	if (rc == -1) {
 		db_rollback(db);
-		goto out;
+		goto failed;
 	}
 	if (mode == IMPORT_DRY_RUN || (mode == IMPORT_STRICT && r->bad > 0))
 		db_rollback(db);
@@ -216,6 +231,15 @@ member_import(struct db *db, FILE *fp, const char *origin, const char *practice,
 		r->written = 1;
 	}
 	result = 0;
+	goto out;
+failed:
+	/* Slices committed before the failure stay. */
+	if (r->written) {
+		err = *cause;
+		*cause = xasprintf("%s (rows before line %zu were imported)",
+		                   err, r->rows);
+		free(err);
+	}
 out:
 	csvr_free(cr);
 	free(cols);
