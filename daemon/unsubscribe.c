@@ -57,7 +57,8 @@ utoken_channel(struct db *db, const char *token)
 	return ch != NULL ? ch : xstrdup("email");
 }
 
-/* Opt out of email and/or SMS in one transaction. */
+/* Opt out of email and/or SMS in one transaction; -2 if the write lock is
+ * another's. */
 static int
 optout(struct db *db, const struct utoken *t, int email, int sms,
        const char *how)
@@ -65,9 +66,10 @@ optout(struct db *db, const struct utoken *t, int email, int sms,
 	sqlite3_stmt *st;
 	int64_t now = time(NULL);
 	char obj[32];
+	int rc;
 
-	if (db_begin(db) == -1)
-		return -1;
+	if ((rc = db_try_begin(db)) != 0)
+		return rc == 1 ? -2 : -1;
 	st = db_stmt(
 	    db, "UPDATE members SET"
 	        " optout_email_at=CASE WHEN ?2 THEN coalesce(optout_email_at,"
@@ -183,7 +185,7 @@ unsubscribe_post(struct evhttp_request *req, struct server *srv,
 	char *body, *cause = NULL;
 	const char *one, *ch;
 	size_t len;
-	int email, sms;
+	int email, sms, rc = 0;
 
 	body = http_body(req, &len);
 	if (unsubscribe_form(req, body, len, &f, &cause) == -1) {
@@ -197,7 +199,10 @@ unsubscribe_post(struct evhttp_request *req, struct server *srv,
 	one = form_get(f, "List-Unsubscribe");
 	if (one != NULL && strcmp(one, "One-Click") == 0) {
 		/* RFC 8058: the mail provider's POST, answered directly. */
-		if (optout(server_db(srv), t, 1, 0, "one-click") == -1)
+		rc = optout(server_db(srv), t, 1, 0, "one-click");
+		if (rc == -2 && http_retry(req))
+			; /* run again once the write lock is free */
+		else if (rc < 0)
 			http_reply_text(req, 503, "try again later");
 		else
 			http_reply_text(req, 200, "unsubscribed");
@@ -216,7 +221,10 @@ unsubscribe_post(struct evhttp_request *req, struct server *srv,
 	else if (web_same_origin(req, cfg) == -1)
 		web_message(req, cfg, 403, "Sorry, we could not accept that",
 		            "Please open the unsubscribe link again.");
-	else if (optout(server_db(srv), t, email, sms, "link") == -1)
+	else if ((rc = optout(server_db(srv), t, email, sms, "link")) == -2 &&
+	         http_retry(req))
+		; /* run again once the write lock is free */
+	else if (rc < 0)
 		web_message(req, cfg, 503, "Sorry, there is a problem",
 		            "Please try again in a few minutes.");
 	else

@@ -427,17 +427,18 @@ store_response(struct db *db, const struct survey *s, const struct stoken *t,
 }
 
 /* One transaction: the token is used, the response and answers stored.
- * 1 stored, 0 the token was used meanwhile, -1 error. */
+ * 1 stored, 0 the token was used meanwhile, -1 error, -2 the write lock
+ * is another's. */
 static int
 submit(struct db *db, const struct survey *s, const struct stoken *t,
        struct answer_set *a)
 {
 	int64_t now = time(NULL);
 	sqlite3_stmt *st;
-	int used;
+	int used, rc;
 
-	if (db_begin(db) == -1)
-		return -1;
+	if ((rc = db_try_begin(db)) != 0)
+		return rc == 1 ? -2 : -1;
 	st = db_stmt(db, "UPDATE tokens SET used_at=?2 WHERE id=?1"
 	                 " AND used_at IS NULL");
 	db_bind_int(st, 1, t->id);
@@ -476,7 +477,10 @@ survey_post(struct evhttp_request *req, struct server *srv,
 		            "Please go back and try again.");
 	} else if (validate(s, form, fs, errs, a) > 0) {
 		survey_page(req, cfg, s, token, fs);
-	} else if ((rv = submit(server_db(srv), s, t, a)) == -1) {
+	} else if ((rv = submit(server_db(srv), s, t, a)) == -2 &&
+	           http_retry(req)) {
+		/* Run again once the write lock is free. */
+	} else if (rv < 0) {
 		log_warnx("event=websurvey error=\"%s\"",
 		          db_errmsg(server_db(srv)));
 		web_message(
