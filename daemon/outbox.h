@@ -30,6 +30,13 @@ int outbox_enter(struct db *, int64_t id, enum outbox_state from,
                  enum outbox_state to);
 /* Rows left in `sending` by a crash go back to `pending`. Returns how many. */
 int outbox_requeue_sending(struct db *);
+/*
+ * Retention: empty the text (subject, body, HTML) and address of settled
+ * messages (sent, delivered, failed, cancelled) with ids in (lo, hi] that
+ * settled before `before`; their state, ids, provider id and times stay.
+ * Returns the rows purged, or -1.
+ */
+int outbox_purge(struct db *, int64_t before, int64_t lo, int64_t hi);
 /* Queue a message outside a campaign (replies, confirmations). */
 int64_t outbox_queue(struct db *, int64_t practice_id, int64_t member_id,
                      const char *channel, const char *purpose, const char *to,
