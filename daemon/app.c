@@ -5,8 +5,10 @@
 #include "action.h"
 #include "dispatch.h"
 #include "http.h"
+#include "looplag.h"
 #include "retention.h"
 #include "scheduler.h"
+#include "server.h"
 #include "status.h"
 #include "unsubscribe.h"
 #include "webhook_http.h"
@@ -16,6 +18,7 @@
 static struct dispatcher *dispatcher;
 static struct scheduler *scheduler;
 static struct retention *retention;
+static struct looplag *looplag;
 
 static const struct http_route public_routes[] = {
     {EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", "healthz", status_healthz},
@@ -45,6 +48,7 @@ app_start(struct server *s, char **cause)
 	if ((scheduler = scheduler_new(s, cause)) == NULL)
 		return -1;
 	retention = retention_new(s);
+	looplag = looplag_new(server_base(s));
 	return 0;
 }
 
@@ -82,6 +86,8 @@ app_free(struct server *s)
 	scheduler = NULL;
 	retention_free(retention);
 	retention = NULL;
+	looplag_free(looplag);
+	looplag = NULL;
 	webhook_http_free();
 }
 
@@ -90,6 +96,8 @@ app_metrics(struct evbuffer *b)
 {
 	if (dispatcher != NULL)
 		dispatcher_metrics(dispatcher, b);
+	if (looplag != NULL)
+		looplag_metrics(looplag, b);
 }
 
 void
