@@ -841,14 +841,18 @@ member_apply(struct db *db, json_t *body, struct member *m, char **cause)
 	return member_validate(m, cause) == -1 ? 422 : 0;
 }
 
-/* Save m and audit it in one transaction. */
+/* Save m and audit it in one transaction; -2 (no *cause) if the write
+ * lock is another's. */
 static int
 member_store(struct api_req *ar, struct member *m, const char *action,
              char **cause)
 {
 	char obj[32];
+	int rc;
 
-	if (db_begin(ar->db) == -1)
+	if ((rc = db_try_begin(ar->db)) == 1)
+		return -2;
+	if (rc == -1)
 		goto fail;
 	if (member_save(ar->db, m, cause) == -1) {
 		db_rollback(ar->db);
@@ -864,6 +868,16 @@ fail:
 	*cause = xasprintf("cannot save member: %s", db_errmsg(ar->db));
 	db_rollback(ar->db);
 	return -1;
+}
+
+/* member_store failed: 503 if the write lock stayed taken, else 500. */
+static void
+api_store_error(struct api_req *ar, int code, char *cause)
+{
+	if (code == -2)
+		api_error(ar, 503, "the database is busy; try again");
+	else
+		api_error_take(ar, 500, cause);
 }
 
 /* 409 if another member of m's practice has its ref, email or mobile. */
@@ -914,8 +928,11 @@ members_create(struct api_req *ar)
 	else if (member_conflict(ar, m) == 0) {
 		member_defaults(m, (int)config_int(server_config(ar->srv),
 		                                   CFG_TERM_MONTHS));
-		if (member_store(ar, m, "member.add", &cause) == -1)
-			api_error_take(ar, 500, cause);
+		if ((code = member_store(ar, m, "member.add", &cause)) == -2 &&
+		    http_retry(ar->req))
+			; /* run again once the write lock is free */
+		else if (code < 0)
+			api_store_error(ar, code, cause);
 		else
 			member_reply(ar, 201, m);
 	}
@@ -964,8 +981,12 @@ member_patch(struct api_req *ar)
 	else if (member_conflict(ar, m) == 0) {
 		member_defaults(m, (int)config_int(server_config(ar->srv),
 		                                   CFG_TERM_MONTHS));
-		if (member_store(ar, m, "member.update", &cause) == -1)
-			api_error_take(ar, 500, cause);
+		if ((code = member_store(ar, m, "member.update", &cause)) ==
+		        -2 &&
+		    http_retry(ar->req))
+			; /* run again once the write lock is free */
+		else if (code < 0)
+			api_store_error(ar, code, cause);
 		else
 			member_reply(ar, 200, m);
 	}

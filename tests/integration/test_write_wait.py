@@ -20,8 +20,13 @@ TW_TOKEN = "twilio-auth-token"
 OURS = "+447700900000"
 
 env = t.TestEnv("write-wait")
+API_PORT = t.free_port()
+API_TOKEN = "rec-0123456789abcdefghij"
 env.write_config({
     "http": {"write_wait": "2s"},
+    "api": {"listen": "127.0.0.1:%d" % API_PORT,
+            "tokens_file": env.write_secret("api-tokens",
+                                            "records %s\n" % API_TOKEN)},
     "sms": {"quiet_start": "00:00", "quiet_end": "00:00"},
     "twilio": {"auth_token_file": env.write_secret("twilio", TW_TOKEN)},
 })
@@ -119,6 +124,14 @@ with env.serve() as d:
                       (mid,)).fetchone()[0] is not None,
             "... and the opt-out is stored")
     c.close()
+
+    # So does a member added through the admin API.
+    st = with_lock(1.0, lambda: t.http_post(
+        "http://127.0.0.1:%d/api/v1/members" % API_PORT,
+        headers={"Authorization": "Bearer " + API_TOKEN},
+        json_body={"practice": "A81001", "first_name": "Zeb",
+                   "email": "zeb@example.org"}, timeout=10)[0])
+    t.check_eq(st, 201, "an API write waits for the lock, then 201")
 
     # Held past write_wait (2 s): 503, nothing stored.
     st, took = with_lock(3.5, lambda: sms("SMlate"))
