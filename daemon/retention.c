@@ -52,9 +52,9 @@ retention_purge_slice(struct db *db, int days, int64_t now, int64_t lo,
 static int64_t
 max_id(struct db *db, enum retention_table t)
 {
-	sqlite3_stmt *st = db_stmt(db, t == RT_INBOUND
-	                                   ? "SELECT max(id) FROM inbound"
-	                                   : "SELECT max(id) FROM outbox");
+	sqlite3_stmt *st =
+	    db_stmt(db, t == RT_INBOUND ? "SELECT max(id) FROM inbound"
+	                                : "SELECT max(id) FROM outbox");
 	int64_t v = 0;
 
 	if (sqlite3_step(st) == SQLITE_ROW)

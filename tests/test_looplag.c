@@ -40,12 +40,18 @@ test_histogram(void **state)
 	looplag_observe(l, -1.0); /* a timer early: no lag */
 	s = metrics_text(l);
 	assert_non_null(strstr(s, "# TYPE ppgd_loop_lag_seconds histogram\n"));
-	assert_non_null(strstr(s, "ppgd_loop_lag_seconds_bucket{le=\"0.001\"} 2\n"));
-	assert_non_null(strstr(s, "ppgd_loop_lag_seconds_bucket{le=\"0.005\"} 3\n"));
-	assert_non_null(strstr(s, "ppgd_loop_lag_seconds_bucket{le=\"0.25\"} 3\n"));
-	assert_non_null(strstr(s, "ppgd_loop_lag_seconds_bucket{le=\"0.5\"} 4\n"));
-	assert_non_null(strstr(s, "ppgd_loop_lag_seconds_bucket{le=\"10\"} 4\n"));
-	assert_non_null(strstr(s, "ppgd_loop_lag_seconds_bucket{le=\"+Inf\"} 5\n"));
+	assert_non_null(
+	    strstr(s, "ppgd_loop_lag_seconds_bucket{le=\"0.001\"} 2\n"));
+	assert_non_null(
+	    strstr(s, "ppgd_loop_lag_seconds_bucket{le=\"0.005\"} 3\n"));
+	assert_non_null(
+	    strstr(s, "ppgd_loop_lag_seconds_bucket{le=\"0.25\"} 3\n"));
+	assert_non_null(
+	    strstr(s, "ppgd_loop_lag_seconds_bucket{le=\"0.5\"} 4\n"));
+	assert_non_null(
+	    strstr(s, "ppgd_loop_lag_seconds_bucket{le=\"10\"} 4\n"));
+	assert_non_null(
+	    strstr(s, "ppgd_loop_lag_seconds_bucket{le=\"+Inf\"} 5\n"));
 	assert_non_null(strstr(s, "ppgd_loop_lag_seconds_count 5\n"));
 	assert_non_null(strstr(s, "ppgd_loop_lag_seconds_sum 11.303400\n"));
 	free(s);
