@@ -142,6 +142,10 @@ with env.serve() as d:
     s = connect(env)
     t.check_eq(healthz(s), 200, "/healthz answers after the slow senders")
     s.close()
+    st, _, body = t.http_get(d.url + "/metrics")
+    t.check(st == 200 and b'ppgd_loop_lag_seconds_bucket{le="+Inf"}' in body
+            and b"# TYPE ppgd_loop_lag_seconds histogram" in body,
+            "/metrics exports the loop lag as a histogram")
     t.check(len(d.output().splitlines()) < 50,
             "a few log lines, not one a refusal (%d)"
             % len(d.output().splitlines()))
