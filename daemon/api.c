@@ -944,7 +944,8 @@ member_apply(struct db *db, json_t *body, struct member *m, char **cause)
 }
 
 /* Save m through the shared use case; reply with the error if it fails.
- * 0 if saved. */
+ * 0 if saved, 1 if the request will run again (write lock busy), -1 if
+ * answered with an error. */
 static int
 member_store(struct api_req *ar, struct member *m)
 {
@@ -976,6 +977,12 @@ member_store(struct api_req *ar, struct member *m)
 		break;
 	case MEMBER_EDIT_FAILED:
 		api_error_take(ar, 500, cause);
+		break;
+	case MEMBER_EDIT_BUSY:
+		/* Another process writes: run again once the lock is free. */
+		if (http_retry(ar->req))
+			return 1;
+		api_problem(ar, 503, "the database is busy; try again", NULL);
 		break;
 	}
 	return -1;

@@ -5,6 +5,7 @@
 #include "action.h"
 #include "dispatch.h"
 #include "http.h"
+#include "looplag.h"
 #include "retention.h"
 #include "scheduler.h"
 #include "server.h"
@@ -17,6 +18,7 @@
 static struct dispatcher *dispatcher;
 static struct scheduler *scheduler;
 static struct retention *retention;
+static struct looplag *looplag;
 
 static const struct http_route public_routes[] = {
     {EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", "healthz", status_healthz},
@@ -56,6 +58,7 @@ app_start(struct server *s, char **cause)
 	if ((scheduler = scheduler_new(env, cause)) == NULL)
 		return -1;
 	retention = retention_new(env);
+	looplag = looplag_new(env->base);
 	return 0;
 }
 
@@ -94,6 +97,8 @@ app_free(struct server *s)
 	scheduler = NULL;
 	retention_free(retention);
 	retention = NULL;
+	looplag_free(looplag);
+	looplag = NULL;
 	webhook_http_free();
 }
 
@@ -102,4 +107,6 @@ app_metrics(struct evbuffer *b)
 {
 	if (dispatcher != NULL)
 		dispatcher_metrics(dispatcher, b);
+	if (looplag != NULL)
+		looplag_metrics(looplag, b);
 }

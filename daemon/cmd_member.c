@@ -161,7 +161,14 @@ member_edit(struct ctx *ctx, int argc, char **argv, int64_t id)
 	eo.term_months = (int)config_int(ctx->cfg, CFG_TERM_MONTHS);
 	eo.postcode_outward =
 	    strcmp(config_str(ctx->cfg, CFG_POSTCODE), "outward") == 0;
-	if (member_edit_save(db, m, &eo, &other, &cause) != MEMBER_EDIT_OK) {
+	switch (member_edit_save(db, m, &eo, &other, &cause)) {
+	case MEMBER_EDIT_OK:
+		break;
+	case MEMBER_EDIT_BUSY:
+		cli_error("cannot save member: database is locked (another "
+		          "process is writing); try again");
+		goto out;
+	default:
 		cli_error("%s", cause);
 		goto out;
 	}
