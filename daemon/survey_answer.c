@@ -218,42 +218,6 @@ text_answer(const struct question *q, const char *v, enum channel ch,
 	return 0;
 }
 
-static int
-web_answer(const struct question *q, const char *v, char **normalised,
-           char **cause)
-{
-	switch (q->type) {
-	case Q_FFT:
-	case Q_CHOICE:
-	case Q_YESNO:
-		return web_picks(q, v, normalised, cause);
-	case Q_SCALE:
-	case Q_NUMBER:
-		return number_answer(q, v, WEB, normalised, cause);
-	case Q_TEXT:
-		return text_answer(q, v, WEB, normalised, cause);
-	}
-	return fail(q, WEB, cause);
-}
-
-int
-survey_answer_web(const struct question *q, const char *raw, char **normalised,
-                  char **cause)
-{
-	char *v = survey_trim_dup(raw != NULL ? raw : "",
-	                          raw != NULL ? strlen(raw) : 0);
-	int rv;
-
-	*normalised = NULL;
-	*cause = NULL;
-	if (*v == '\0')
-		rv = answer_empty(q, WEB, cause);
-	else
-		rv = web_answer(q, v, normalised, cause);
-	free(v);
-	return rv;
-}
-
 /* Pick one option from a word ("2", "b", "very good"); 0 or -1. */
 static int
 sms_pick_word(const struct question *q, const char *w, int *picked)
@@ -350,22 +314,42 @@ sms_clean(const struct question *q, const char *reply)
 	return v;
 }
 
+/* A non-empty answer, cleaned for its channel. */
 static int
-sms_answer(const struct question *q, const char *v, char **normalised,
-           char **cause)
+channel_answer(const struct question *q, const char *v, enum channel ch,
+               char **normalised, char **cause)
 {
 	switch (q->type) {
 	case Q_FFT:
 	case Q_CHOICE:
 	case Q_YESNO:
-		return sms_picks(q, v, normalised, cause);
+		return ch == WEB ? web_picks(q, v, normalised, cause)
+		                 : sms_picks(q, v, normalised, cause);
 	case Q_SCALE:
 	case Q_NUMBER:
-		return number_answer(q, v, SMS, normalised, cause);
+		return number_answer(q, v, ch, normalised, cause);
 	case Q_TEXT:
-		return text_answer(q, v, SMS, normalised, cause);
+		return text_answer(q, v, ch, normalised, cause);
 	}
-	return fail(q, SMS, cause);
+	return fail(q, ch, cause);
+}
+
+int
+survey_answer_web(const struct question *q, const char *raw, char **normalised,
+                  char **cause)
+{
+	char *v = survey_trim_dup(raw != NULL ? raw : "",
+	                          raw != NULL ? strlen(raw) : 0);
+	int rv;
+
+	*normalised = NULL;
+	*cause = NULL;
+	if (*v == '\0')
+		rv = answer_empty(q, WEB, cause);
+	else
+		rv = channel_answer(q, v, WEB, normalised, cause);
+	free(v);
+	return rv;
 }
 
 int
@@ -380,7 +364,7 @@ survey_answer_sms(const struct question *q, const char *reply,
 	if (*v == '\0' || survey_fold_equal(v, "skip"))
 		rv = answer_empty(q, SMS, cause);
 	else
-		rv = sms_answer(q, v, normalised, cause);
+		rv = channel_answer(q, v, SMS, normalised, cause);
 	free(v);
 	return rv;
 }

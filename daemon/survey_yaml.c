@@ -19,6 +19,7 @@
 #include "survey.h"
 #include "survey_priv.h"
 #include "xmalloc.h"
+#include "yamlx.h"
 
 #define MAX_FILE_SIZE      (1024 * 1024)
 #define MAX_SCALE_POINTS   11 /* 0 to 10 */
@@ -786,11 +787,6 @@ parse_survey(struct loader *l, struct fy_node *root)
 		l->s->closing = xstrdup(DEFAULT_CLOSING);
 }
 
-static void
-diag_discard(struct fy_diag *diag, void *user, const char *buf, size_t len)
-{
-}
-
 /* Report libfyaml's own errors (syntax, duplicate keys) with their lines. */
 static void
 report_diag(struct loader *l, struct fy_diag *diag)
@@ -809,24 +805,13 @@ report_diag(struct loader *l, struct fy_diag *diag)
 static void
 parse_text(struct loader *l, const char *yaml, size_t len)
 {
-	struct fy_diag_cfg dcfg;
-	struct fy_parse_cfg pcfg = {.flags = FYPCF_QUIET};
 	struct fy_document *fyd, *extra;
-	struct fy_parser *fyp;
+	struct fy_diag *diag;
+	struct fy_parser *fyp = yamlx_parser_new(yaml, len, &diag);
 
-	fy_diag_cfg_default(&dcfg);
-	dcfg.fp = NULL;
-	dcfg.output_fn = diag_discard;
-	dcfg.colorize = false;
-	if ((pcfg.diag = fy_diag_create(&dcfg)) == NULL ||
-	    (fyp = fy_parser_create(&pcfg)) == NULL)
-		fatalx("libfyaml: cannot create a parser");
-	fy_diag_set_collect_errors(pcfg.diag, true);
-	if (fy_parser_set_string(fyp, yaml, len) != 0)
-		fatalx("libfyaml: cannot set the input");
 	if ((fyd = fy_parse_load_document(fyp)) == NULL ||
 	    fy_document_root(fyd) == NULL)
-		report_diag(l, pcfg.diag);
+		report_diag(l, diag);
 	else {
 		parse_survey(l, fy_document_root(fyd));
 		if ((extra = fy_parse_load_document(fyp)) != NULL) {
@@ -836,8 +821,7 @@ parse_text(struct loader *l, const char *yaml, size_t len)
 		}
 	}
 	fy_parse_document_destroy(fyp, fyd);
-	fy_parser_destroy(fyp);
-	fy_diag_destroy(pcfg.diag);
+	yamlx_parser_free(fyp, diag);
 }
 
 int
