@@ -5,6 +5,8 @@
 #include "action.h"
 #include "dispatch.h"
 #include "http.h"
+#include "joinsvc.h"
+#include "joinweb.h"
 #include "retention.h"
 #include "scheduler.h"
 #include "status.h"
@@ -16,6 +18,7 @@
 static struct dispatcher *dispatcher;
 static struct scheduler *scheduler;
 static struct retention *retention;
+static struct joinsvc *joinsvc;
 
 static const struct http_route public_routes[] = {
     {EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", "healthz", status_healthz},
@@ -28,6 +31,9 @@ static const struct http_route public_routes[] = {
     {EVHTTP_REQ_POST, "/webhooks/mailgun/email", "mailgun_email", webhook_http},
     {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/s/", "survey", websurvey_http},
     {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/u/", "unsubscribe", unsubscribe_http},
+    {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/join/", "join", joinweb_http},
+    {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/agreement/", "agreement",
+     joinweb_agreement_http},
     {0, NULL, NULL, NULL},
 };
 
@@ -45,6 +51,7 @@ app_start(struct server *s, char **cause)
 	if ((scheduler = scheduler_new(s, cause)) == NULL)
 		return -1;
 	retention = retention_new(s);
+	joinsvc = joinsvc_new(s);
 	return 0;
 }
 
@@ -82,6 +89,8 @@ app_free(struct server *s)
 	scheduler = NULL;
 	retention_free(retention);
 	retention = NULL;
+	joinsvc_free(joinsvc);
+	joinsvc = NULL;
 	webhook_http_free();
 }
 

@@ -61,5 +61,9 @@ int cmd_report(struct ctx *, int, char **);
 int cmd_action(struct ctx *, int, char **);
 int cmd_practice_profile(struct ctx *, int, char **);
 int cmd_inbox(struct ctx *, int, char **);
+int cmd_member_pending(struct ctx *, int, char **);
+int cmd_member_approve(struct ctx *, int, char **);
+int cmd_member_reject(struct ctx *, int, char **);
+int cmd_recruit(struct ctx *, int, char **);
 
 #endif

@@ -17,7 +17,8 @@ static const struct cmd commands[] = {
     {"backup", cmd_backup, "backup FILE"},
     {"practice", cmd_practice, "practice add|update|list|show|profile ..."},
     {"member", cmd_member,
-     "member add|update|show|list|import|export|erase|stats ..."},
+     "member add|update|show|list|import|export|erase|stats|pending|approve|"
+     "reject ..."},
     {"survey", cmd_survey, "survey load|list|show ..."},
     {"sms-info", cmd_sms_info, "sms-info TEXT [--json]"},
     {"schedule", cmd_schedule, "schedule next EXPR [--from ISO8601] ..."},
@@ -30,6 +31,8 @@ static const struct cmd commands[] = {
     {"results", cmd_results, "results SURVEY|CAMPAIGN [--by FIELD] ..."},
     {"report", cmd_report, "report representation|annual ..."},
     {"action", cmd_action, "action add|update|list ..."},
+    {"recruit", cmd_recruit,
+     "recruit poster --practice CODE [--source S] --html FILE"},
     {"inbox", cmd_inbox,
      "inbox [--unmatched] [--flagged] [--practice CODE] [--limit N] [--json]"},
 };

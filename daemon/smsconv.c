@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "joinsms.h"
 #include "log.h"
 #include "outbox.h"
 #include "response.h"
@@ -571,6 +572,8 @@ smsconv_handle(struct db *db, const struct config *cfg,
 	int found, rv;
 
 	memset(r, 0, sizeof *r);
+	if (kw == KW_NONE && (rv = joinsms_handle(db, cfg, m, r)) != 0)
+		return rv == -1 ? -1 : 0;
 	r->care_flag = care;
 	nids = members_by_mobile(db, m->from, ids);
 	if ((found = session_lookup(db, ids, nids, m->now, &ss)) == -1)
