@@ -26,7 +26,7 @@ static const char poster_css[] =
     ".band{background:#005eb8;color:#fff;padding:8mm 10mm}"
     "h1{font-size:34pt;margin:0 0 4mm}h2{font-size:20pt;margin:0}"
     "p{font-size:16pt;line-height:1.4;margin:0 0 5mm}"
-    ".qr{display:flex;gap:10mm;align-items:center}"
+    ".qr{display:flex;gap:10mm;align-items:center}svg{flex:none}"
     ".link{font-size:15pt;font-weight:bold;word-break:break-all}"
     ".leaflet{height:130mm;border-bottom:1px dashed #768692;"
     "padding:10mm 0;display:flex;gap:8mm;align-items:center}"

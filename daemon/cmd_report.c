@@ -7,6 +7,7 @@
 #include "annual.h"
 #include "cli.h"
 #include "htmlout.h"
+#include "recruit.h"
 #include "represent.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -132,6 +133,7 @@ representation_text(const json_t *r)
 	json_array_foreach(json_object_get(r, "seldom_heard"), i, t) printf(
 	    "  %-24s %lld\n", json_string_value(json_object_get(t, "tag")),
 	    json_integer_value(json_object_get(t, "members")));
+	recruit_text(r);
 }
 
 static int

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "member.h"
 #include "practice.h"
+#include "recruit.h"
 #include "represent.h"
 #include "xmalloc.h"
 
@@ -413,6 +414,7 @@ represent_report(struct db *db, const char *code, int64_t at, json_t **out,
 		           field_json(db, p->code, p->id, at, &rfields[i]));
 	jsonx_set(o, "fields", fields);
 	jsonx_set(o, "seldom_heard", tags_json(db, p->id, at));
+	recruit_annotate(db, p->id, at, o);
 	*out = o;
 	practice_free(p);
 	return 0;
@@ -521,4 +523,5 @@ represent_html(struct html *h, const json_t *r)
 		free(cells[1]);
 	}
 	html_table_end(h);
+	recruit_html(h, r);
 }

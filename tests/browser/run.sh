@@ -9,4 +9,8 @@ top=$(cd "$here/../.." && pwd)
 PPGD_DEPS_BROWSER=1 "$top/scripts/deps.sh"
 cd "$here"
 npm ci --no-audit --no-fund --loglevel=error
-PPGD=${PPGD:-$top/ppgd} PPGD_TOP=$top exec node browser.test.js
+export PPGD=${PPGD:-$top/ppgd} PPGD_TOP=$top
+rc=0
+node browser.test.js || rc=1
+node join.test.js || rc=1
+exit $rc

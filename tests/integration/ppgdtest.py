@@ -201,6 +201,9 @@ class TestEnv:
                            "timezone": "Europe/London"},
                 "email": {"transport": "file", "spool": self.email_spool},
                 "sms": {"transport": "file", "spool": self.sms_spool},
+                # No welcome messages unless a test asks (test_join.py):
+                # they would add to the messages other tests count.
+                "membership": {"welcome_window": "0"},
             }
         self.write_config(sections or {})
         _cleanups.append(self._cleanup)

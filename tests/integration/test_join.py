@@ -44,7 +44,8 @@ class Env:
             "twilio": {"auth_token_file": self.env.write_secret("tw", TW_TOKEN)},
             "join": {"privacy_url": "https://www.example.org/privacy",
                      "rate": "1000"},
-            "membership": {"confidentiality_file": self.agreement},
+            "membership": {"confidentiality_file": self.agreement,
+                           "welcome_window": "30d"},
         }
         for k, v in (extra or {}).items():
             cfg.setdefault(k, {}).update(v)
