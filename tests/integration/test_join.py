@@ -208,10 +208,10 @@ with E.env.serve() as d:
     t.check_eq(E.one("SELECT count(*) FROM join_requests"), 0,
                "bad input stores no request")
     t.check_eq(E.one("SELECT count(*) FROM outbox"), 0, "bad input sends nothing")
-    st, h, body = E.post("/join/A81001", form(), origin=False)
+    st, h, body = E.post("/join/A81001", form(email="no-origin@example.org"),
+                         origin=False)
     t.check_eq(st, 200, "a form post without Origin (no referrer) is accepted")
-    E.execute("DELETE FROM join_requests")
-    E.execute("DELETE FROM outbox")
+    base = E.one("SELECT count(*) FROM join_requests")
     st, h, body = t.http_post(E.url + "/join/A81001", form(),
                               headers={"Origin": "https://evil.example"})
     t.check_eq(st, 403, "a cross-site post is refused")
@@ -219,14 +219,14 @@ with E.env.serve() as d:
     # -- the honeypot: the same reply, nothing stored -----------------------
     st, h, body = E.post("/join/A81001", form(website="http://spam.example"))
     t.check(st == 200 and "Nearly done" in page(body), "a bot sees the same page")
-    t.check_eq(E.one("SELECT count(*) FROM join_requests"), 0,
+    t.check_eq(E.one("SELECT count(*) FROM join_requests"), base,
                "the honeypot stores nothing")
 
     # -- join with email ------------------------------------------------------
     st, h, body = E.post("/join/A81001", form())
     t.check(st == 200 and "We have sent an email" in page(body),
             "a good form: check your email")
-    rid = E.one("SELECT id FROM join_requests")
+    rid = E.one("SELECT id FROM join_requests WHERE email=?", GOOD["email"])
     t.check_eq(E.one("SELECT state FROM join_requests WHERE id=?", rid),
                "unconfirmed", "the request waits for confirmation")
     t.check_eq(E.one("SELECT count(*) FROM members"), 0, "no member yet")
@@ -247,7 +247,8 @@ with E.env.serve() as d:
                "unconfirmed", "GET alone does not confirm")
     st, h, body = E.post(link[len(E.url):], {})
     t.check(st == 200 and "with the practice" in page(body),
-            "POST to the link confirms: with the practice")
+            "POST to the link confirms: with the practice (%d %r)"
+            % (st, re.findall(r"<h1>(.*?)</h1>", page(body))))
     t.check_eq(E.one("SELECT state FROM join_requests WHERE id=?", rid),
                "pending", "confirmed: pending the practice")
     rc, j, err = E.env.ppgd_json("member", "pending", "--practice", "A81001")
@@ -289,8 +290,8 @@ with E.env.serve() as d:
     st, h, body = E.post("/join/A81001", form(first_name="Amira"))
     t.check(st == 200 and "We have sent an email" in page(body),
             "an existing member sees the same page")
-    t.check_eq(E.one("SELECT count(*) FROM join_requests"), 1,
-               "a duplicate stores no request")
+    t.check_eq(E.one("SELECT count(*) FROM join_requests WHERE email=?",
+                     GOOD["email"]), 1, "a duplicate stores no request")
     t.check(E.wait_message("eml", GOOD["email"], "already a member"),
             "the member is told by email they are already a member")
 
@@ -448,6 +449,42 @@ with E.env.serve() as d:
     t.check_eq(E.one("SELECT count(*) FROM welcomes w JOIN outbox o ON"
                      " o.id=w.outbox_id WHERE o.to_addr='cli@example.org'"), 1,
                "still one welcome after restarts")
+
+# The representation report: joins per source for under-represented groups.
+for i in range(20):
+    rc, out, err = E.env.ppgd("member", "add", "--practice", "A81001",
+                              "--first-name", "Older%d" % i, "--email",
+                              "older%d@example.org" % i, "--consent-email",
+                              "yes", "--age-band", "65-74")
+    t.check_eq(rc, 0, "member add: " + err)
+rc, out, err = E.env.ppgd("practice", "profile", "A81001",
+                          os.path.join(t.TOP, "config", "demo", "population.csv"))
+t.check_eq(rc, 0, "population profile: " + err)
+rc, rep, err = E.env.ppgd_json("report", "representation", "--practice", "A81001")
+band = (time.gmtime().tm_year - 2001 - (time.gmtime().tm_mon < 6 or
+        (time.gmtime().tm_mon == 6 and time.gmtime().tm_mday < 15)))
+want_band = "25-34" if band >= 25 else "16-24"
+groups = {g["value"]: g for f in (rep or {}).get("fields", [])
+          if f["field"] == "age_band" for g in f["groups"]}
+g = groups.get("25-34", {})
+t.check(g.get("under_represented") is True, "25-34 is under-represented now")
+t.check_eq(g.get("joined_by_source"),
+           {"waiting-room": 1, "leaflet": 1} if want_band == "25-34"
+           else {"waiting-room": 1},
+           "the report counts who joined from each source")
+t.check("--source age_band-25-34" in g.get("recruit", ""),
+        "the report gives the poster command for the group")
+t.check("recruit" not in groups.get("65-74", {"recruit": 1}),
+        "no recruitment action for a well-represented group")
+rc, out, err = E.env.ppgd("report", "representation", "--practice", "A81001")
+t.check("joined: leaflet 1, waiting-room 1" in out or
+        "joined: waiting-room 1" in out, "the text report shows joins by source")
+rc, out, err = E.env.ppgd("report", "representation", "--practice", "A81001",
+                          "--html", E.env.path("rep.html"))
+with open(E.env.path("rep.html")) as f:
+    html = f.read()
+t.check("Recruitment of under-represented groups" in html and
+        "age_band-25-34" in html, "the HTML report has the recruitment table")
 
 # ---------------------------------------------------------------------------
 # Automatic approval and the rate limit, with their own settings.
