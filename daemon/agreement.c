@@ -36,8 +36,8 @@ agreement_load(const struct config *cfg, struct agreement *a, char **cause)
 	nl = strchr(text, '\n');
 	if (strncmp(text, "Version:", 8) != 0 || nl == NULL) {
 		free(text);
-		*cause = xasprintf("%s: the first line must be 'Version: V'",
-		                   path);
+		*cause =
+		    xasprintf("%s: the first line must be 'Version: V'", path);
 		return -1;
 	}
 	*nl = '\0';
@@ -73,10 +73,10 @@ int
 agreement_accept(struct db *db, int64_t member_id, const char *version,
                  const char *how, int64_t now)
 {
-	sqlite3_stmt *st = db_stmt(
-	    db, "UPDATE members SET confidentiality_at=?2,"
-	        " confidentiality_version=?3, updated_at=?2 WHERE id=?1"
-	        " AND erased_at IS NULL");
+	sqlite3_stmt *st =
+	    db_stmt(db, "UPDATE members SET confidentiality_at=?2,"
+	                " confidentiality_version=?3, updated_at=?2 WHERE id=?1"
+	                " AND erased_at IS NULL");
 	char obj[32];
 
 	db_bind_int(st, 1, member_id);
@@ -117,10 +117,10 @@ agreement_link_new(struct db *db, int64_t member_id, const char *version,
 int64_t
 agreement_link_find(struct db *db, const char *token, char **version)
 {
-	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT l.member_id, l.version FROM agreement_links l"
-	        " JOIN members m ON m.id = l.member_id"
-	        " WHERE l.hash=?1 AND m.erased_at IS NULL");
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT l.member_id, l.version FROM agreement_links l"
+	                " JOIN members m ON m.id = l.member_id"
+	                " WHERE l.hash=?1 AND m.erased_at IS NULL");
 	char hash[65];
 	int64_t id = 0;
 
@@ -138,13 +138,13 @@ agreement_link_find(struct db *db, const char *token, char **version)
 static int
 to_ask(struct db *db, const char *version, int64_t ids[], int max)
 {
-	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT m.id FROM members m WHERE m.erased_at IS NULL"
-	        " AND m.confidentiality_version IS NOT NULL"
-	        " AND m.confidentiality_version != ?1"
-	        " AND NOT EXISTS (SELECT 1 FROM agreement_links l"
-	        " WHERE l.member_id = m.id AND l.version = ?1)"
-	        " ORDER BY m.id LIMIT ?2");
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT m.id FROM members m WHERE m.erased_at IS NULL"
+	                " AND m.confidentiality_version IS NOT NULL"
+	                " AND m.confidentiality_version != ?1"
+	                " AND NOT EXISTS (SELECT 1 FROM agreement_links l"
+	                " WHERE l.member_id = m.id AND l.version = ?1)"
+	                " ORDER BY m.id LIMIT ?2");
 	int n = 0;
 
 	db_bind_text(st, 1, version);
@@ -174,13 +174,14 @@ ask_contact(struct db *db, int64_t id, struct tvars *v, char **ch, char **to,
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    (db_col_text(st, 4) != NULL || db_col_text(st, 5) != NULL)) {
 		*practice = sqlite3_column_int64(st, 0);
-		tvars_set(v, "member.first_name", db_col_text(st, 1) != NULL
-		                                      ? db_col_text(st, 1)
-		                                      : "member");
+		tvars_set(v, "member.first_name",
+		          db_col_text(st, 1) != NULL ? db_col_text(st, 1)
+		                                     : "member");
 		tvars_set(v, "practice.name", db_col_text(st, 2));
 		tvars_set(v, "practice.phone", db_col_text(st, 3));
 		*ch = xstrdup(db_col_text(st, 4) != NULL ? "email" : "sms");
-		*to = xstrdup(db_col_text(st, db_col_text(st, 4) != NULL ? 4 : 5));
+		*to = xstrdup(
+		    db_col_text(st, db_col_text(st, 4) != NULL ? 4 : 5));
 		found = 1;
 	}
 	sqlite3_reset(st);
@@ -205,16 +206,16 @@ ask_one(struct db *db, const struct config *cfg, int64_t id,
 		rc = 0;
 		goto done;
 	}
-	link = xasprintf("%s/agreement/%s", config_str(cfg, CFG_PUBLIC_URL),
-	                 tok);
+	link =
+	    xasprintf("%s/agreement/%s", config_str(cfg, CFG_PUBLIC_URL), tok);
 	tvars_set(v, "agreement.link", link);
 	free(link);
 	if (template_load(config_str(cfg, CFG_TEMPLATES), "confidentiality",
 	                  strcmp(ch, "sms") == 0 ? TMPL_SMS : TMPL_EMAIL, 0, &t,
 	                  &cause) == 0 &&
 	    template_render(t, v, &out, &cause) == 0 &&
-	    outbox_queue(db, practice, id, ch, "transactional", to,
-	                 out.subject, out.text, out.html) != -1)
+	    outbox_queue(db, practice, id, ch, "transactional", to, out.subject,
+	                 out.text, out.html) != -1)
 		rc = 1;
 	if (cause != NULL)
 		log_warnx("event=template name=confidentiality error=\"%s\"",
@@ -247,7 +248,8 @@ agreement_ask_again(struct db *db, const struct config *cfg, int64_t now)
 			break;
 		}
 		for (i = 0; i < n && rc != -1; i++)
-			if ((rc = ask_one(db, cfg, ids[i], a.version, now)) == 1)
+			if ((rc = ask_one(db, cfg, ids[i], a.version, now)) ==
+			    1)
 				asked++;
 		if (rc == -1 || db_commit(db) == -1) {
 			db_rollback(db);

@@ -39,9 +39,10 @@ pending_text(const json_t *a)
 		printf("no join requests waiting\n");
 		return;
 	}
-	printf("%-5s %-8s %-6s %-14s %-28s %-14s %s\n", "ID", "PRACTICE",
-	       "VIA", "SOURCE", "NAME", "MOBILE", "EMAIL");
-	json_array_foreach(a, i, r) {
+	printf("%-5s %-8s %-6s %-14s %-28s %-14s %s\n", "ID", "PRACTICE", "VIA",
+	       "SOURCE", "NAME", "MOBILE", "EMAIL");
+	json_array_foreach(a, i, r)
+	{
 		d = json_object_get(r, "details");
 		char *name = xasprintf("%s %s", str_or(d, "first_name", ""),
 		                       str_or(d, "last_name", ""));

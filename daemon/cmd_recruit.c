@@ -59,8 +59,9 @@ poster_page(FILE *fp, const struct practice *p, const char *link,
 	fputs("</p>", fp);
 	if (p->sms_from != NULL && *p->sms_from != '\0' &&
 	    p->sms_from[0] == '+') {
-		fputs("<p>Or text <strong>JOIN</strong> and your first name to ",
-		      fp);
+		fputs(
+		    "<p>Or text <strong>JOIN</strong> and your first name to ",
+		    fp);
 		fputs(p->sms_from, fp);
 		fputs(".</p>", fp);
 	}
@@ -93,11 +94,12 @@ poster_doc(const struct practice *p, const char *link, size_t *len)
 		return NULL;
 	small = qr_svg(link, "45mm", "QR code of the join link");
 	fp = open_memstream(&doc, len);
-	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-	      "<meta name=\"viewport\" content=\"width=device-width, "
-	      "initial-scale=1\"><title>Join the patient group: poster and "
-	      "leaflet</title><style>",
-	      fp);
+	fputs(
+	    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	    "<meta name=\"viewport\" content=\"width=device-width, "
+	    "initial-scale=1\"><title>Join the patient group: poster and "
+	    "leaflet</title><style>",
+	    fp);
 	fputs(poster_css, fp);
 	fputs("</style></head><body><main>", fp);
 	poster_page(fp, p, link, big);
@@ -199,9 +201,8 @@ poster(struct ctx *ctx, int argc, char **argv)
 int
 cmd_recruit(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct cmd cmds[] = {
-	    {"poster", poster, POSTER_USAGE},
-	    {NULL, NULL, NULL}};
+	static const struct cmd cmds[] = {{"poster", poster, POSTER_USAGE},
+	                                  {NULL, NULL, NULL}};
 
 	return cli_dispatch(ctx, "recruit", cmds, argc, argv);
 }

@@ -139,9 +139,9 @@ check_contact(const struct join_form *f, struct join_errors *e)
 		set_error(e, JF_CONSENT_EMAIL,
 		          "Tick the box to say we may email you, or leave the "
 		          "email address empty");
-	if (!blank(f->mobile) && (phone_normalise(f->mobile, norm, NULL) ==
-	                              -1 ||
-	                          !phone_is_uk_mobile(norm)))
+	if (!blank(f->mobile) &&
+	    (phone_normalise(f->mobile, norm, NULL) == -1 ||
+	     !phone_is_uk_mobile(norm)))
 		set_error(e, JF_MOBILE,
 		          "Enter a UK mobile number, like 07700 900123");
 	if (!blank(f->mobile) && !ticked(f->consent_sms))
@@ -163,8 +163,9 @@ check_equality(const struct join_form *f, int64_t now, struct join_errors *e)
 			          "Enter your date of birth as day, month and "
 			          "year, like 31/03/1980");
 		else if (age < 16)
-			set_error(e, JF_DOB,
-			          "You need to be 16 or over to join the group");
+			set_error(
+			    e, JF_DOB,
+			    "You need to be 16 or over to join the group");
 	}
 	if (!blank(f->sex) && !one_of(member_sexes, f->sex))
 		set_error(e, JF_SEX, "Choose an answer from the list");
@@ -219,9 +220,8 @@ form_data(const struct join_form *f, const char *version, int64_t now)
 
 	data_set(d, "first_name", f->first_name);
 	data_set(d, "last_name", f->last_name);
-	data_set(d, "age_band", !blank(f->dob)
-	                            ? band_of(age_of(f->dob, now))
-	                            : f->age_band);
+	data_set(d, "age_band",
+	         !blank(f->dob) ? band_of(age_of(f->dob, now)) : f->age_band);
 	data_set(d, "sex", f->sex);
 	data_set(d, "ethnicity", f->ethnicity);
 	data_set(d, "disability", f->disability);
@@ -377,8 +377,7 @@ struct secrets {
 static int
 secrets_new(struct secrets *s)
 {
-	if (crypto_token_new(s->ref) == -1 || crypto_token_new(s->link) ==
-	                                          -1 ||
+	if (crypto_token_new(s->ref) == -1 || crypto_token_new(s->link) == -1 ||
 	    code_new(s->code) == -1)
 		return -1;
 	crypto_token_hash(s->ref, s->ref_hash);
@@ -418,10 +417,9 @@ request_insert(struct db *db, int64_t practice_id, const char *via,
 
 /* Send the confirmation link and the code for a new request. */
 static int
-send_confirmations(struct db *db, const struct config *cfg,
-                   int64_t practice_id, const char *first_name,
-                   const char *email, const char *mobile,
-                   const struct secrets *s)
+send_confirmations(struct db *db, const struct config *cfg, int64_t practice_id,
+                   const char *first_name, const char *email,
+                   const char *mobile, const struct secrets *s)
 {
 	struct practice_info p = {0};
 	struct tvars *v;
@@ -431,8 +429,8 @@ send_confirmations(struct db *db, const struct config *cfg,
 	if (practice_info(db, practice_id, &p) == -1)
 		return -1;
 	v = vars_new(&p, first_name);
-	link = xasprintf("%s/join/%s/confirm/%s", config_str(cfg, CFG_PUBLIC_URL),
-	                 p.code, s->link);
+	link = xasprintf("%s/join/%s/confirm/%s",
+	                 config_str(cfg, CFG_PUBLIC_URL), p.code, s->link);
 	tvars_set(v, "join.link", link);
 	tvars_set(v, "join.code", s->code);
 	if (email != NULL)
@@ -451,7 +449,8 @@ send_confirmations(struct db *db, const struct config *cfg,
 static void
 contact_of(const struct join_form *f, char **email, char mobile[17])
 {
-	*email = blank(f->email) ? NULL : util_lower(util_trim(xstrdup(f->email)));
+	*email =
+	    blank(f->email) ? NULL : util_lower(util_trim(xstrdup(f->email)));
 	if (blank(f->mobile) || phone_normalise(f->mobile, mobile, NULL) == -1)
 		mobile[0] = '\0';
 }
@@ -489,14 +488,14 @@ submit_txn(struct db *db, const struct config *cfg, int64_t practice_id,
 	data = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(d);
 	next->request_id = request_insert(
-	    db, practice_id, "web", join_source(f->source), f->first_name, email,
-	    mobile, data, &s, now, config_int(cfg, CFG_JOIN_EXPIRY));
+	    db, practice_id, "web", join_source(f->source), f->first_name,
+	    email, mobile, data, &s, now, config_int(cfg, CFG_JOIN_EXPIRY));
 	free(data);
 	if (next->request_id == -1)
 		return -1;
 	snprintf(obj, sizeof obj, "join:%lld", (long long)next->request_id);
-	if (db_audit(db, "public", "join-request", obj, join_source(f->source)) ==
-	    -1)
+	if (db_audit(db, "public", "join-request", obj,
+	             join_source(f->source)) == -1)
 		return -1;
 	return send_confirmations(db, cfg, practice_id, f->first_name, email,
 	                          mobile, &s);
@@ -524,8 +523,8 @@ join_submit(struct db *db, const struct config *cfg, int64_t practice_id,
 	free(email);
 	if (rc == -1 || db_commit(db) == -1) {
 		db_rollback(db);
-		*cause = xasprintf("cannot store the request: %s",
-		                   db_errmsg(db));
+		*cause =
+		    xasprintf("cannot store the request: %s", db_errmsg(db));
 		return -1;
 	}
 	log_info("event=join_request id=%lld email=%d sms=%d",
@@ -616,14 +615,15 @@ confirm_txn(struct db *db, const struct config *cfg, struct request *r,
 {
 	int first = strcmp(r->state, "unconfirmed") == 0;
 	sqlite3_stmt *st = db_stmt(
-	    db, "UPDATE join_requests SET"
-	        " email_confirmed_at=CASE WHEN ?2='email' THEN"
-	        " coalesce(email_confirmed_at, ?3) ELSE email_confirmed_at END,"
-	        " mobile_confirmed_at=CASE WHEN ?2='sms' THEN"
-	        " coalesce(mobile_confirmed_at, ?3) ELSE mobile_confirmed_at END,"
-	        " state=CASE WHEN state='unconfirmed' THEN 'pending'"
-	        " ELSE state END, confirmed_at=coalesce(confirmed_at, ?3),"
-	        " sms_step=NULL WHERE id=?1");
+	    db,
+	    "UPDATE join_requests SET"
+	    " email_confirmed_at=CASE WHEN ?2='email' THEN"
+	    " coalesce(email_confirmed_at, ?3) ELSE email_confirmed_at END,"
+	    " mobile_confirmed_at=CASE WHEN ?2='sms' THEN"
+	    " coalesce(mobile_confirmed_at, ?3) ELSE mobile_confirmed_at END,"
+	    " state=CASE WHEN state='unconfirmed' THEN 'pending'"
+	    " ELSE state END, confirmed_at=coalesce(confirmed_at, ?3),"
+	    " sms_step=NULL WHERE id=?1");
 	char obj[32];
 	int64_t member;
 	char *cause = NULL;
@@ -654,7 +654,7 @@ confirm(struct db *db, const struct config *cfg, struct request *r,
 	/* Inside the webhook's transaction for a YES reply. */
 	int own = sqlite3_get_autocommit(db_handle(db));
 	int64_t done = strcmp(channel, "email") == 0 ? r->email_confirmed_at
-	                                              : r->mobile_confirmed_at;
+	                                             : r->mobile_confirmed_at;
 
 	if (strcmp(r->state, "unconfirmed") != 0 &&
 	    strcmp(r->state, "pending") != 0)
@@ -741,8 +741,8 @@ join_confirm_code(struct db *db, const struct config *cfg, const char *ref,
 }
 
 enum join_confirm
-join_confirm_mobile(struct db *db, const struct config *cfg,
-                    int64_t request_id, int64_t now)
+join_confirm_mobile(struct db *db, const struct config *cfg, int64_t request_id,
+                    int64_t now)
 {
 	struct request r = {0};
 	enum join_confirm c;
@@ -833,11 +833,11 @@ member_of(const struct decided *d, const char *external_ref, int term_months,
 	free(m->consent_email_how);
 	free(m->consent_sms_how);
 	m->consent_email_how = d->email_at ? xstrdup("join: email link") : NULL;
-	m->consent_sms_how = d->mobile_at
-	                         ? xasprintf("join: %s", strcmp(d->via, "sms") == 0
-	                                                     ? "SMS JOIN and YES"
-	                                                     : "SMS code")
-	                         : NULL;
+	m->consent_sms_how =
+	    d->mobile_at ? xasprintf("join: %s", strcmp(d->via, "sms") == 0
+	                                             ? "SMS JOIN and YES"
+	                                             : "SMS code")
+	                 : NULL;
 	free(m->preferred_channel);
 	m->preferred_channel = xstrdup(d->email_at ? "email" : "sms");
 	member_defaults(m, term_months);
@@ -958,8 +958,8 @@ join_reject(struct db *db, int64_t id, const char *reason, const char *actor,
 	snprintf(obj, sizeof obj, "join:%lld", (long long)id);
 	if (db_done(db, st) == -1 || db_changes(db) != 1) {
 		db_rollback(db);
-		*cause = xasprintf("no pending join request %lld",
-		                   (long long)id);
+		*cause =
+		    xasprintf("no pending join request %lld", (long long)id);
 		return -1;
 	}
 	if (db_audit(db, actor, "join-reject", obj, NULL) == -1 ||
@@ -979,9 +979,10 @@ list_row(sqlite3_stmt *st)
 	char buf[21];
 	int i;
 	static const char *const names[] = {
-	    "id",     "practice", "state",      "via",    "source",
-	    "email",  "mobile",   "email_confirmed", "mobile_confirmed",
-	    "created", "reason",  "member_id"};
+	    "id",      "practice",        "state",
+	    "via",     "source",          "email",
+	    "mobile",  "email_confirmed", "mobile_confirmed",
+	    "created", "reason",          "member_id"};
 
 	for (i = 0; i < 12; i++) {
 		if (sqlite3_column_type(st, i) == SQLITE_NULL)
@@ -1053,8 +1054,8 @@ join_purge(struct db *db, int retention_days, int64_t now)
 	if (db_done(db, st) == -1)
 		goto fail;
 	n += db_changes(db);
-	if (n > 0 && db_audit(db, "timer", "join-purge", "join_requests",
-	                      NULL) == -1)
+	if (n > 0 &&
+	    db_audit(db, "timer", "join-purge", "join_requests", NULL) == -1)
 		goto fail;
 	if (db_commit(db) == -1)
 		goto fail;
@@ -1093,9 +1094,9 @@ join_sources(struct db *db, int64_t practice_id, int64_t from, int64_t to)
 				json_object_set_new(g, v, s = json_object());
 			json_object_set_new(
 			    s, src,
-			    json_integer(json_integer_value(
-			                     json_object_get(s, src)) +
-			                 1));
+			    json_integer(
+			        json_integer_value(json_object_get(s, src)) +
+			        1));
 		}
 	}
 	sqlite3_reset(st);
@@ -1106,8 +1107,7 @@ join_sources(struct db *db, int64_t practice_id, int64_t from, int64_t to)
 
 int
 join_sms_open(struct db *db, int64_t practice_id, const char *mobile,
-              const char *first_name, int64_t now, int64_t expiry,
-              int64_t *id)
+              const char *first_name, int64_t now, int64_t expiry, int64_t *id)
 {
 	struct secrets s;
 	json_t *d = json_object();
@@ -1131,8 +1131,7 @@ join_sms_open(struct db *db, int64_t practice_id, const char *mobile,
 }
 
 int64_t
-join_by_mobile(struct db *db, const char *mobile, int64_t now,
-               char **sms_step)
+join_by_mobile(struct db *db, const char *mobile, int64_t now, char **sms_step)
 {
 	sqlite3_stmt *st = db_stmt(
 	    db, "SELECT id, sms_step FROM join_requests WHERE mobile=?1"
@@ -1154,12 +1153,12 @@ int
 join_sms_step(struct db *db, int64_t id, const char *first_name,
               const char *step)
 {
-	sqlite3_stmt *st = db_stmt(
-	    db, "UPDATE join_requests SET sms_step=?3,"
-	        " first_name=coalesce(?2, first_name),"
-	        " data=CASE WHEN ?2 IS NULL THEN data ELSE"
-	        " json_set(coalesce(data,'{}'), '$.first_name', ?2) END"
-	        " WHERE id=?1");
+	sqlite3_stmt *st =
+	    db_stmt(db, "UPDATE join_requests SET sms_step=?3,"
+	                " first_name=coalesce(?2, first_name),"
+	                " data=CASE WHEN ?2 IS NULL THEN data ELSE"
+	                " json_set(coalesce(data,'{}'), '$.first_name', ?2) END"
+	                " WHERE id=?1");
 
 	db_bind_int(st, 1, id);
 	db_bind_text(st, 2, first_name);
@@ -1182,4 +1181,22 @@ join_sms_agree(struct db *db, int64_t id, const char *version, int64_t now)
 	db_bind_text(st, 2, version);
 	db_bind_text(st, 3, util_format_time(now, buf));
 	return db_done(db, st);
+}
+
+int
+join_cancel(struct db *db, int64_t id, int64_t now)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "UPDATE join_requests SET state='expired', data=NULL,"
+	        " first_name=NULL, email=NULL, mobile=NULL, ref_hash=NULL,"
+	        " email_hash=NULL, code_hash=NULL, sms_step=NULL,"
+	        " purged_at=?2 WHERE id=?1 AND state='unconfirmed'");
+	char obj[32];
+
+	db_bind_int(st, 1, id);
+	db_bind_int(st, 2, now);
+	snprintf(obj, sizeof obj, "join:%lld", (long long)id);
+	if (db_done(db, st) == -1)
+		return -1;
+	return db_audit(db, "sms", "join-cancel", obj, "STOP");
 }

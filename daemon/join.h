@@ -18,7 +18,7 @@ struct join_form {
 	const char *consent_email, *consent_sms; /* "yes" when ticked */
 	const char *age_band, *dob, *sex, *ethnicity;
 	const char *disability, *carer, *communication; /* yes|no|"" */
-	const char *agree;                             /* "yes" when ticked */
+	const char *agree;                              /* "yes" when ticked */
 	const char *source;
 };
 
@@ -50,10 +50,10 @@ struct join_errors {
 
 /* What a submitted request asks the person to do next. */
 struct join_next {
-	int email;                  /* a confirmation link was emailed */
-	int sms;                    /* a code was texted */
-	char ref[23];               /* the handle the code form posts back */
-	int64_t request_id;         /* 0 when nothing was stored */
+	int email;          /* a confirmation link was emailed */
+	int sms;            /* a code was texted */
+	char ref[23];       /* the handle the code form posts back */
+	int64_t request_id; /* 0 when nothing was stored */
 };
 
 /* Check a form (now for the age from a date of birth); e->n errors. */
@@ -100,8 +100,8 @@ int join_approve(struct db *, const struct config *, int64_t id,
                  const char *external_ref, const char *actor,
                  int64_t *member_id, char **cause);
 /* Refuse a request, with the reason (kept until the retention purge). */
-int join_reject(struct db *, int64_t id, const char *reason,
-                const char *actor, char **cause);
+int join_reject(struct db *, int64_t id, const char *reason, const char *actor,
+                char **cause);
 /* Requests waiting for the practice ("pending"), or of one state. */
 json_t *join_list(struct db *, const char *practice, const char *state);
 /*
@@ -129,7 +129,8 @@ int64_t join_by_mobile(struct db *, const char *mobile, int64_t now,
 int join_sms_step(struct db *, int64_t id, const char *first_name,
                   const char *step);
 /* Record in an SMS request that the agreement version was accepted. */
-int join_sms_agree(struct db *, int64_t id, const char *version,
-                   int64_t now);
+int join_sms_agree(struct db *, int64_t id, const char *version, int64_t now);
+/* Withdraw an unconfirmed request (STOP): its personal data goes now. */
+int join_cancel(struct db *, int64_t id, int64_t now);
 
 #endif

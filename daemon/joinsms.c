@@ -54,9 +54,9 @@ jpractice_row(sqlite3_stmt *st, struct jpractice *p)
 static int
 jpractice_to(struct db *db, const char *to, struct jpractice *p)
 {
-	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT id, code, name, phone FROM practices"
-	        " WHERE sms_from=?1 AND sms_from != '' LIMIT 1");
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT id, code, name, phone FROM practices"
+	                " WHERE sms_from=?1 AND sms_from != '' LIMIT 1");
 
 	db_bind_text(st, 1, to != NULL ? to : "");
 	if (jpractice_row(st, p))
@@ -233,8 +233,12 @@ reply(struct db *db, const struct config *cfg, const struct smsconv_msg *m,
 	if (step != NULL && strcmp(step, "name") == 0 && !is_yes(m->text)) {
 		name = util_trim(xstrdup(m->text));
 		if (*name == '\0' || strlen(name) > SMS_NAME_MAX)
-			rc = say(db, &p, 0, m->from, "Please reply with just "
-			         "your first name.", r) == -1 ? -1 : 1;
+			rc = say(db, &p, 0, m->from,
+			         "Please reply with just "
+			         "your first name.",
+			         r) == -1
+			         ? -1
+			         : 1;
 		else if (join_sms_step(db, id, name, "agree") == -1 ||
 		         ask_agree(db, cfg, &p, m->from, name, r) == -1)
 			rc = -1;
@@ -247,11 +251,11 @@ reply(struct db *db, const struct config *cfg, const struct smsconv_msg *m,
 			agreement_clear(&a);
 		}
 		free(cause);
-		if (rc == 1 && join_confirm_mobile(db, cfg, id, m->now) ==
-		                   JC_ERROR)
+		if (rc == 1 &&
+		    join_confirm_mobile(db, cfg, id, m->now) == JC_ERROR)
 			rc = -1;
-		else if (rc == 1 &&
-		         strcmp(config_str(cfg, CFG_JOIN_APPROVAL), "auto") != 0)
+		else if (rc == 1 && strcmp(config_str(cfg, CFG_JOIN_APPROVAL),
+		                           "auto") != 0)
 			rc = say(db, &p, 0, m->from,
 			         "Thank you. The practice will check your "
 			         "request, then we will text you a welcome.",
@@ -264,13 +268,48 @@ reply(struct db *db, const struct config *cfg, const struct smsconv_msg *m,
 	return rc;
 }
 
+/* STOP from a number whose only business is an unconfirmed request. */
+static int
+stop(struct db *db, const struct smsconv_msg *m, struct smsconv_result *r)
+{
+	struct jpractice p = {0};
+	char *step = NULL, *text;
+	int64_t id = join_by_mobile(db, m->from, m->now, &step);
+	int rc = 0;
+
+	free(step);
+	if (id == 0 || member_by_mobile(db, m->from) != 0 ||
+	    !practice_of_request(db, id, &p))
+		return 0;
+	r->disposition = "optout";
+	r->practice_id = p.id;
+	text = xasprintf("You will get no more texts from the patient group "
+	                 "at %s, and we have deleted your request to join.",
+	                 p.name);
+	if (join_cancel(db, id, m->now) == -1 ||
+	    say(db, &p, 0, m->from, text, r) == -1)
+		rc = -1;
+	else
+		rc = 1;
+	log_info("event=join_cancel id=%lld", (long long)id);
+	free(text);
+	jpractice_clear(&p);
+	return rc;
+}
+
 int
 joinsms_handle(struct db *db, const struct config *cfg,
                const struct smsconv_msg *m, struct smsconv_result *r)
 {
 	char *name = NULL, *step = NULL;
+	enum smsconv_keyword kw = smsconv_keyword(m->text);
 	int64_t member, id;
 	int rc = 0;
+
+	if (kw == KW_STOP)
+		return stop(db, m, r);
+	if (kw != KW_NONE)
+		return 0;
 
 	if (is_join(m->text, &name)) {
 		r->disposition = "join";

@@ -9,8 +9,9 @@
 /*
  * Handle an inbound text that belongs to joining, inside the caller's
  * transaction: JOIN from any number, or a reply from a number with an
- * unconfirmed join request. 1 handled (r filled, disposition "join"),
- * 0 not ours, -1 on a database error.
+ * unconfirmed join request (STOP from a number that is not a member's
+ * withdraws the request). 1 handled (r filled, disposition "join" or
+ * "optout"), 0 not ours, -1 on a database error.
  */
 int joinsms_handle(struct db *, const struct config *,
                    const struct smsconv_msg *, struct smsconv_result *);

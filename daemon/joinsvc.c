@@ -29,8 +29,8 @@ joinsvc_run(struct joinsvc *j)
 	int64_t now = time(NULL);
 	int purged, welcomed, asked;
 
-	purged = join_purge(
-	    db, (int)config_int(cfg, CFG_JOIN_RETENTION_DAYS), now);
+	purged =
+	    join_purge(db, (int)config_int(cfg, CFG_JOIN_RETENTION_DAYS), now);
 	welcomed = welcome_sweep(db, cfg, now);
 	asked = agreement_ask_again(db, cfg, now);
 	if (purged > 0)

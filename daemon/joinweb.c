@@ -87,8 +87,9 @@ error_line(FILE *fp, const char *id, const char *err)
 {
 	if (err == NULL)
 		return;
-	fprintf(fp, "<p class=\"error-message\" id=\"%s-error\">"
-	            "<span class=\"visually-hidden\">Error: </span>",
+	fprintf(fp,
+	        "<p class=\"error-message\" id=\"%s-error\">"
+	        "<span class=\"visually-hidden\">Error: </span>",
 	        id);
 	web_esc(fp, err);
 	fputs("</p>", fp);
@@ -206,7 +207,8 @@ yes_no(FILE *fp, const char *id, const char *legend, const char *why,
        const char *value, const char *err)
 {
 	static const char *const vals[] = {"yes", "no", ""};
-	static const char *const labels[] = {"Yes", "No", "I prefer not to say"};
+	static const char *const labels[] = {"Yes", "No",
+	                                     "I prefer not to say"};
 	int i;
 
 	field_open(fp, err);
@@ -219,17 +221,18 @@ yes_no(FILE *fp, const char *id, const char *legend, const char *why,
 	error_line(fp, id, err);
 	fputs("<div class=\"choices\">", fp);
 	for (i = 0; i < 3; i++)
-		fprintf(fp,
-		        "<div class=\"choice\"><input class=\"choice-input\" "
-		        "type=\"radio\" id=\"%s-%d\" name=\"%s\" value=\"%s\"%s>"
-		        "<label class=\"choice-label\" for=\"%s-%d\">%s</label>"
-		        "</div>",
-		        id, i + 1, id, vals[i],
-		        value != NULL && strcmp(value, vals[i]) == 0 &&
-		                *vals[i] != '\0'
-		            ? " checked"
-		            : "",
-		        id, i + 1, labels[i]);
+		fprintf(
+		    fp,
+		    "<div class=\"choice\"><input class=\"choice-input\" "
+		    "type=\"radio\" id=\"%s-%d\" name=\"%s\" value=\"%s\"%s>"
+		    "<label class=\"choice-label\" for=\"%s-%d\">%s</label>"
+		    "</div>",
+		    id, i + 1, id, vals[i],
+		    value != NULL && strcmp(value, vals[i]) == 0 &&
+		            *vals[i] != '\0'
+		        ? " checked"
+		        : "",
+		    id, i + 1, labels[i]);
 	fputs("</div></fieldset></div>", fp);
 }
 
@@ -237,9 +240,10 @@ yes_no(FILE *fp, const char *id, const char *legend, const char *why,
 
 /* Where the error summary links for each field: the first input's id. */
 static const char *const field_ids[JF_NFIELDS] = {
-    "first_name",  "last_name",  "email",        "email",
-    "consent_email", "mobile",   "consent_sms",  "age_band",
-    "dob",         "sex",        "ethnicity",    "disability-1",
+    "first_name",  "last_name",       "email",
+    "email",       "consent_email",   "mobile",
+    "consent_sms", "age_band",        "dob",
+    "sex",         "ethnicity",       "disability-1",
     "carer-1",     "communication-1", "agree",
 };
 
@@ -264,16 +268,19 @@ error_summary(FILE *fp, const struct join_errors *e)
 	fputs("</ul></div>", fp);
 }
 
-static const char *const age_labels[] = {
-    "16 to 24", "25 to 34", "35 to 44", "45 to 54", "55 to 64",
-    "65 to 74", "75 to 84", "85 or over", NULL};
-static const char *const sex_labels[] = {"Female", "Male",
-                                         "In another way",
+static const char *const age_labels[] = {"16 to 24", "25 to 34",   "35 to 44",
+                                         "45 to 54", "55 to 64",   "65 to 74",
+                                         "75 to 84", "85 or over", NULL};
+static const char *const sex_labels[] = {"Female", "Male", "In another way",
                                          "I prefer not to say", NULL};
 static const char *const ethnicity_labels[] = {
-    "White",         "Mixed or multiple ethnic groups",
-    "Asian or Asian British", "Black, Black British, Caribbean or African",
-    "Another ethnic group",   "I prefer not to say", NULL};
+    "White",
+    "Mixed or multiple ethnic groups",
+    "Asian or Asian British",
+    "Black, Black British, Caribbean or African",
+    "Another ethnic group",
+    "I prefer not to say",
+    NULL};
 
 #define WHY_ASKED                                                              \
 	"We ask so that we can check the group includes people like all of "   \
@@ -284,9 +291,13 @@ contact_fields(FILE *fp, const struct join_form *f, const struct join_errors *e)
 {
 	static const struct text_field email = {
 	    "email", "Email address", NULL, "email", "email", NULL, 1};
-	static const struct text_field mobile = {
-	    "mobile", "UK mobile number", "For example, 07700 900123", "tel",
-	    "tel", NULL, 1};
+	static const struct text_field mobile = {"mobile",
+	                                         "UK mobile number",
+	                                         "For example, 07700 900123",
+	                                         "tel",
+	                                         "tel",
+	                                         NULL,
+	                                         1};
 
 	fputs("<h2>How we contact you</h2><p class=\"hint\">Give an email "
 	      "address, a mobile number, or both. We will send a message to "
@@ -316,10 +327,12 @@ equality_fields(FILE *fp, const struct join_form *f,
                 const struct join_errors *e)
 {
 	static const struct text_field dob = {
-	    "dob",  "Or your date of birth",
+	    "dob",
+	    "Or your date of birth",
 	    "For example, 31/03/1980. We keep only your age group, not the "
 	    "date.",
-	    "text", "bday",
+	    "text",
+	    "bday",
 	    " inputmode=\"numeric\"",
 	    1};
 
@@ -336,16 +349,19 @@ equality_fields(FILE *fp, const struct join_form *f,
 	select_field(fp, "ethnicity", "Your ethnic group", NULL,
 	             member_ethnicities, ethnicity_labels, f->ethnicity,
 	             e->msg[JF_ETHNICITY]);
-	yes_no(fp, "disability", "Do you have a disability or a long-term "
+	yes_no(fp, "disability",
+	       "Do you have a disability or a long-term "
 	       "health condition?",
 	       "Disabled people are often missing from patient groups.",
 	       f->disability, e->msg[JF_DISABILITY]);
-	yes_no(fp, "carer", "Do you look after someone who could not manage "
+	yes_no(fp, "carer",
+	       "Do you look after someone who could not manage "
 	       "without your help?",
 	       "Carers see the practice from another side, and are often too "
 	       "busy to come to meetings.",
 	       f->carer, e->msg[JF_CARER]);
-	yes_no(fp, "communication", "Do you need information in another "
+	yes_no(fp, "communication",
+	       "Do you need information in another "
 	       "format or language, or help to communicate?",
 	       "So that we can send you messages you can use, and count how "
 	       "many members need them.",
@@ -353,20 +369,21 @@ equality_fields(FILE *fp, const struct join_form *f,
 }
 
 static void
-agreement_field(FILE *fp, const struct agreement *a,
-                const struct join_form *f, const struct join_errors *e)
+agreement_field(FILE *fp, const struct agreement *a, const struct join_form *f,
+                const struct join_errors *e)
 {
 	char *v;
 
 	if (a == NULL || a->version == NULL)
 		return;
 	v = html_escape(a->version);
-	fprintf(fp, "<h2>Confidentiality agreement</h2><p>Members sometimes "
-	            "hear about the practice's work before it is public. "
-	            "Please read what you agree to keep private (version "
-	            "%s).</p><div class=\"agreement\" tabindex=\"0\" "
-	            "role=\"region\" aria-label=\"Confidentiality "
-	            "agreement\"><p>",
+	fprintf(fp,
+	        "<h2>Confidentiality agreement</h2><p>Members sometimes "
+	        "hear about the practice's work before it is public. "
+	        "Please read what you agree to keep private (version "
+	        "%s).</p><div class=\"agreement\" tabindex=\"0\" "
+	        "role=\"region\" aria-label=\"Confidentiality "
+	        "agreement\"><p>",
 	        v);
 	free(v);
 	web_esc(fp, a->text);
@@ -384,9 +401,13 @@ join_page(struct evhttp_request *req, const struct config *cfg,
 	static const struct text_field first = {
 	    "first_name", "First name", NULL, "text", "given-name", NULL, 0};
 	static const struct text_field last = {
-	    "last_name", "Last name",
-	    "The practice checks that you are one of its patients.", "text",
-	    "family-name", NULL, 0};
+	    "last_name",
+	    "Last name",
+	    "The practice checks that you are one of its patients.",
+	    "text",
+	    "family-name",
+	    NULL,
+	    0};
 	const char *privacy = config_str(cfg, CFG_JOIN_PRIVACY_URL);
 	char *body = NULL, *title;
 	size_t len;
@@ -437,9 +458,13 @@ static void
 code_form(FILE *fp, const char *code, const char *ref, const char *err)
 {
 	static const struct text_field t = {
-	    "code", "Enter the 6-digit code we texted to you",
-	    "Or reply YES to our text.", "text", "one-time-code",
-	    " inputmode=\"numeric\" maxlength=\"12\"", 0};
+	    "code",
+	    "Enter the 6-digit code we texted to you",
+	    "Or reply YES to our text.",
+	    "text",
+	    "one-time-code",
+	    " inputmode=\"numeric\" maxlength=\"12\"",
+	    0};
 
 	fputs("<form method=\"post\" action=\"/join/", fp);
 	web_esc(fp, code);
@@ -465,10 +490,11 @@ next_page(struct evhttp_request *req, const struct config *cfg,
 
 	fputs("<div class=\"panel\">", fp);
 	if (err != NULL)
-		fprintf(fp, "<div class=\"error-summary\" role=\"alert\" "
-		            "tabindex=\"-1\"><h2 class=\"error-summary-title\">"
-		            "There is a problem</h2><ul class=\"error-summary-"
-		            "list\"><li><a href=\"#code\">%s</a></li></ul></div>",
+		fprintf(fp,
+		        "<div class=\"error-summary\" role=\"alert\" "
+		        "tabindex=\"-1\"><h2 class=\"error-summary-title\">"
+		        "There is a problem</h2><ul class=\"error-summary-"
+		        "list\"><li><a href=\"#code\">%s</a></li></ul></div>",
 		        err);
 	fputs("<h1>Nearly done: check it is you</h1>", fp);
 	if (n->email)
@@ -600,11 +626,12 @@ confirmed_page(struct evhttp_request *req, const struct config *cfg,
 	case JC_CONFIRMED:
 	case JC_ALREADY:
 		text = xasprintf(
-		    autoapp ? "You are now a member of the patient group at %s. "
-		              "We will send you a welcome message."
-		            : "Your request to join the patient group at %s is "
-		              "with the practice. When they have checked it, we "
-		              "will send you a welcome message.",
+		    autoapp
+		        ? "You are now a member of the patient group at %s. "
+		          "We will send you a welcome message."
+		        : "Your request to join the patient group at %s is "
+		          "with the practice. When they have checked it, we "
+		          "will send you a welcome message.",
 		    p->name);
 		web_message(req, cfg, 200, "Thank you, that is confirmed",
 		            text);
@@ -620,9 +647,10 @@ confirmed_page(struct evhttp_request *req, const struct config *cfg,
 		            "Please try again in a few minutes.");
 		break;
 	default:
-		web_message(req, cfg, 404, "This link does not work",
-		            "It may have expired, or part of it may be missing. "
-		            "Please ask to join again.");
+		web_message(
+		    req, cfg, 404, "This link does not work",
+		    "It may have expired, or part of it may be missing. "
+		    "Please ask to join again.");
 	}
 }
 
@@ -645,10 +673,10 @@ code_post(struct evhttp_request *req, struct server *srv,
 	if (ref == NULL || web_token(ref) == NULL)
 		c = JC_UNKNOWN;
 	else
-		c = join_confirm_code(server_db(srv), cfg, ref, code, time(NULL),
-		                      &left);
-	if (c == JC_WRONG || (c == JC_UNKNOWN && ref != NULL &&
-	                      web_token(ref) != NULL)) {
+		c = join_confirm_code(server_db(srv), cfg, ref, code,
+		                      time(NULL), &left);
+	if (c == JC_WRONG ||
+	    (c == JC_UNKNOWN && ref != NULL && web_token(ref) != NULL)) {
 		/* An unknown handle looks like a wrong code: no enumeration. */
 		n.sms = 1;
 		snprintf(n.ref, sizeof n.ref, "%s", ref);
@@ -742,8 +770,7 @@ query_source(struct evhttp_request *req)
 }
 
 void
-joinweb_http(struct evhttp_request *req, struct server *srv,
-             const char *rest)
+joinweb_http(struct evhttp_request *req, struct server *srv, const char *rest)
 {
 	const struct config *cfg = server_config(srv);
 	const char *tail = "";
@@ -794,18 +821,20 @@ agreement_page(struct evhttp_request *req, const struct config *cfg,
 	size_t len;
 	FILE *fp = open_memstream(&body, &len);
 
-	fprintf(fp, "<div class=\"panel\"><h1>Confidentiality agreement</h1>"
-	            "<p>Version %s. Please read it, and accept it if you "
-	            "agree.</p><div class=\"agreement\" tabindex=\"0\" "
-	            "role=\"region\" aria-label=\"Confidentiality "
-	            "agreement\"><p>",
+	fprintf(fp,
+	        "<div class=\"panel\"><h1>Confidentiality agreement</h1>"
+	        "<p>Version %s. Please read it, and accept it if you "
+	        "agree.</p><div class=\"agreement\" tabindex=\"0\" "
+	        "role=\"region\" aria-label=\"Confidentiality "
+	        "agreement\"><p>",
 	        v);
 	web_esc(fp, a->text);
 	if (token != NULL)
-		fprintf(fp, "</p></div><form method=\"post\" "
-		            "action=\"/agreement/%s\"><button type=\"submit\" "
-		            "class=\"button\">I accept the agreement</button>"
-		            "</form></div>",
+		fprintf(fp,
+		        "</p></div><form method=\"post\" "
+		        "action=\"/agreement/%s\"><button type=\"submit\" "
+		        "class=\"button\">I accept the agreement</button>"
+		        "</form></div>",
 		        t);
 	else
 		fputs("</p></div></div>", fp);

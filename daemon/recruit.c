@@ -11,12 +11,11 @@
 #include "xmalloc.h"
 
 void
-recruit_annotate(struct db *db, int64_t practice_id, int64_t at,
-                 json_t *report)
+recruit_annotate(struct db *db, int64_t practice_id, int64_t at, json_t *report)
 {
 	json_t *src = join_sources(db, practice_id, at - RECRUIT_PERIOD, at);
-	const char *code = json_string_value(json_object_get(report,
-	                                                     "practice"));
+	const char *code =
+	    json_string_value(json_object_get(report, "practice"));
 	const json_t *f, *g, *by;
 	const char *field, *value;
 	char from[11], to[11];
@@ -27,16 +26,20 @@ recruit_annotate(struct db *db, int64_t practice_id, int64_t at,
 		field = json_string_value(json_object_get(f, "field"));
 		json_array_foreach(json_object_get(f, "groups"), j, g)
 		{
-			if (!json_is_true(json_object_get(g, "under_represented")))
+			if (!json_is_true(
+			        json_object_get(g, "under_represented")))
 				continue;
 			value = json_string_value(json_object_get(g, "value"));
-			by = json_object_get(json_object_get(src, field), value);
+			by =
+			    json_object_get(json_object_get(src, field), value);
 			jsonx_set((json_t *)g, "joined_by_source",
-			          by != NULL ? json_deep_copy(by) : json_object());
-			jsonx_set((json_t *)g, "recruit",
-			          json_sprintf("ppgd recruit poster --practice %s "
-			                       "--source %s-%s --html FILE",
-			                       code, field, value));
+			          by != NULL ? json_deep_copy(by)
+			                     : json_object());
+			jsonx_set(
+			    (json_t *)g, "recruit",
+			    json_sprintf("ppgd recruit poster --practice %s "
+			                 "--source %s-%s --html FILE",
+			                 code, field, value));
 		}
 	}
 	jsonx_set(report, "joins_from",
@@ -68,9 +71,9 @@ by_source(const json_t *by)
 }
 
 #define EACH_UNDER(r, f, g, i, j)                                              \
-	json_array_foreach(json_object_get(r, "fields"), i, f)                  \
-	json_array_foreach(json_object_get(f, "groups"), j, g)                  \
-	if (json_object_get(g, "recruit") != NULL)
+	json_array_foreach(json_object_get(r, "fields"), i, f)                 \
+	    json_array_foreach(json_object_get(f, "groups"), j,                \
+	                       g) if (json_object_get(g, "recruit") != NULL)
 
 void
 recruit_html(struct html *h, const json_t *r)

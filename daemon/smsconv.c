@@ -572,7 +572,7 @@ smsconv_handle(struct db *db, const struct config *cfg,
 	int found, rv;
 
 	memset(r, 0, sizeof *r);
-	if (kw == KW_NONE && (rv = joinsms_handle(db, cfg, m, r)) != 0)
+	if ((rv = joinsms_handle(db, cfg, m, r)) != 0)
 		return rv == -1 ? -1 : 0;
 	r->care_flag = care;
 	nids = members_by_mobile(db, m->from, ids);

@@ -35,7 +35,8 @@ reachable(const char *addr, int64_t consent, int64_t optout)
 static const char *
 welcome_channel(const struct member *m)
 {
-	int email = reachable(m->email, m->consent_email_at, m->optout_email_at);
+	int email =
+	    reachable(m->email, m->consent_email_at, m->optout_email_at);
 	int sms = reachable(m->mobile, m->consent_sms_at, m->optout_sms_at);
 
 	if (m->preferred_channel != NULL &&
@@ -117,8 +118,8 @@ welcome_send(struct db *db, const struct config *cfg, const struct member *m,
 	free(link);
 	tvars_set(v, "member.first_name",
 	          m->first_name != NULL ? m->first_name : "member");
-	tvars_set(v, "member.last_name", m->last_name != NULL ? m->last_name
-	                                                      : "");
+	tvars_set(v, "member.last_name",
+	          m->last_name != NULL ? m->last_name : "");
 	if (template_load(config_str(cfg, CFG_TEMPLATES), "welcome",
 	                  strcmp(ch, "sms") == 0 ? TMPL_SMS : TMPL_EMAIL, 0, &t,
 	                  &cause) == -1 ||
@@ -167,10 +168,10 @@ welcome_queue(struct db *db, const struct config *cfg, int64_t member_id,
 static int
 unwelcomed(struct db *db, int64_t ids[], int max)
 {
-	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT m.id FROM members m WHERE m.erased_at IS NULL"
-	        " AND NOT EXISTS (SELECT 1 FROM welcomes w"
-	        " WHERE w.member_id = m.id) ORDER BY m.id LIMIT ?1");
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT m.id FROM members m WHERE m.erased_at IS NULL"
+	                " AND NOT EXISTS (SELECT 1 FROM welcomes w"
+	                " WHERE w.member_id = m.id) ORDER BY m.id LIMIT ?1");
 	int n = 0;
 
 	db_bind_int(st, 1, max);
@@ -210,7 +211,8 @@ welcome_sweep(struct db *db, const struct config *cfg, int64_t now)
 			if (window > 0 && joined_at(db, ids[i]) >= now - window)
 				rc = welcome_queue(db, cfg, ids[i], now);
 			else
-				rc = welcome_claim(db, ids[i], now) == -1 ? -1 : 0;
+				rc = welcome_claim(db, ids[i], now) == -1 ? -1
+				                                          : 0;
 			queued += rc == 1;
 		}
 		if (rc == -1 || db_commit(db) == -1) {

@@ -130,19 +130,18 @@ test_code_attempts(void **state)
 	                              "'+447700900123'"),
 	                 1);
 	known_code(db, n.request_id, "123456", ref);
-	assert_int_equal(join_confirm_code(db, cfg, ref, "654321", FX_NOON,
-	                                   &left),
-	                 JC_WRONG);
+	assert_int_equal(
+	    join_confirm_code(db, cfg, ref, "654321", FX_NOON, &left),
+	    JC_WRONG);
 	assert_int_equal(left, 2);
-	assert_int_equal(join_confirm_code(db, cfg, ref, "12345", FX_NOON,
-	                                   &left),
-	                 JC_WRONG);
-	assert_int_equal(join_confirm_code(db, cfg, ref, "000000", FX_NOON,
-	                                   &left),
-	                 JC_LOCKED);
-	assert_int_equal(join_confirm_code(db, cfg, ref, "123456", FX_NOON,
-	                                   &left),
-	                 JC_LOCKED);
+	assert_int_equal(
+	    join_confirm_code(db, cfg, ref, "12345", FX_NOON, &left), JC_WRONG);
+	assert_int_equal(
+	    join_confirm_code(db, cfg, ref, "000000", FX_NOON, &left),
+	    JC_LOCKED);
+	assert_int_equal(
+	    join_confirm_code(db, cfg, ref, "123456", FX_NOON, &left),
+	    JC_LOCKED);
 	assert_int_equal(req_state(db, n.request_id, "unconfirmed"), 1);
 	/* A YES reply still confirms the number. */
 	assert_int_equal(join_confirm_mobile(db, cfg, n.request_id, FX_NOON),
@@ -168,14 +167,14 @@ test_approve_and_welcome(void **state)
 	assert_int_equal(join_submit(db, cfg, 1, &f, "3", FX_NOON, &n, &cause),
 	                 0);
 	known_code(db, n.request_id, "111111", ref);
-	assert_int_equal(join_approve(db, cfg, n.request_id, NULL, "cli",
-	                              &member, &cause),
-	                 -1); /* not confirmed yet */
+	assert_int_equal(
+	    join_approve(db, cfg, n.request_id, NULL, "cli", &member, &cause),
+	    -1); /* not confirmed yet */
 	assert_non_null(strstr(cause, "unconfirmed"));
 	free(cause);
-	assert_int_equal(join_confirm_code(db, cfg, ref, "111-111", FX_NOON,
-	                                   &left),
-	                 JC_CONFIRMED);
+	assert_int_equal(
+	    join_confirm_code(db, cfg, ref, "111-111", FX_NOON, &left),
+	    JC_CONFIRMED);
 	assert_int_equal(join_approve(db, cfg, n.request_id, "EMIS-9", "cli",
 	                              &member, &cause),
 	                 0);
@@ -212,8 +211,10 @@ test_welcome_sweep_window(void **state)
 {
 	struct db *db = fx_db();
 	struct config *cfg = fx_config("[membership]\nwelcome_window = 30d\n");
-	struct fx_member m = {.first = "Old", .email = "old@example.org",
-	                      .consent_email = 1, .carer = -1,
+	struct fx_member m = {.first = "Old",
+	                      .email = "old@example.org",
+	                      .consent_email = 1,
+	                      .carer = -1,
 	                      .disability = -1};
 	int64_t old = fx_member_add(db, &m), recent;
 
@@ -251,16 +252,16 @@ test_purge_and_sources(void **state)
 	int64_t member;
 	json_t *s;
 
-	assert_int_equal(join_submit(db, cfg, 1, &f, NULL, FX_NOON, &n1, &cause),
-	                 0);
+	assert_int_equal(
+	    join_submit(db, cfg, 1, &f, NULL, FX_NOON, &n1, &cause), 0);
 	f.email = "second@example.org";
-	assert_int_equal(join_submit(db, cfg, 1, &f, NULL, FX_NOON, &n2, &cause),
-	                 0);
+	assert_int_equal(
+	    join_submit(db, cfg, 1, &f, NULL, FX_NOON, &n2, &cause), 0);
 	assert_int_equal(join_confirm_mobile(db, cfg, n2.request_id, FX_NOON),
 	                 JC_CONFIRMED);
-	assert_int_equal(join_approve(db, cfg, n2.request_id, NULL, "cli",
-	                              &member, &cause),
-	                 -1); /* confirmed by mobile, but it has no mobile */
+	assert_int_equal(
+	    join_approve(db, cfg, n2.request_id, NULL, "cli", &member, &cause),
+	    -1); /* confirmed by mobile, but it has no mobile */
 	free(cause);
 	assert_int_equal(
 	    db_exec(db,
@@ -268,15 +269,16 @@ test_purge_and_sources(void **state)
 	            " mobile_confirmed_at=NULL WHERE id=2",
 	            &(char *){NULL}),
 	    0);
-	assert_int_equal(join_approve(db, cfg, n2.request_id, NULL, "cli",
-	                              &member, &cause),
-	                 0);
+	assert_int_equal(
+	    join_approve(db, cfg, n2.request_id, NULL, "cli", &member, &cause),
+	    0);
 	/* join_approve reads the wall clock: put the decision at FX_NOON. */
-	assert_int_equal(db_exec(db,
-	                         "UPDATE join_requests SET decided_at=1781089200"
-	                         " WHERE id=2",
-	                         &(char *){NULL}),
-	                 0);
+	assert_int_equal(
+	    db_exec(db,
+	            "UPDATE join_requests SET decided_at=1781089200"
+	            " WHERE id=2",
+	            &(char *){NULL}),
+	    0);
 	/* Not yet expired: nothing purged. */
 	assert_int_equal(join_purge(db, 90, FX_NOON + 3600), 0);
 	assert_int_equal(join_purge(db, 90, FX_NOON + 3 * FX_DAY), 1);

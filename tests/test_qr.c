@@ -26,7 +26,8 @@ paint(const char *svg, unsigned char *grid, int w)
 	     p += used) {
 		assert_true(y >= 0 && y < w && x >= 0 && x + n <= w && n > 0);
 		for (i = 0; i < n; i++) {
-			assert_int_equal(grid[y * w + x + i], 0); /* no overlap */
+			assert_int_equal(grid[y * w + x + i],
+			                 0); /* no overlap */
 			grid[y * w + x + i] = 1;
 		}
 	}
@@ -36,7 +37,8 @@ paint(const char *svg, unsigned char *grid, int w)
 static void
 test_modules_match(void **state)
 {
-	const char *link = "https://ppg.example.org/join/A81001?source=waiting-room";
+	const char *link =
+	    "https://ppg.example.org/join/A81001?source=waiting-room";
 	QRcode *q = QRcode_encodeString(link, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
 	char *svg = qr_svg(link, "70mm", "QR code <of> the link");
 	int w = q->width + 2 * QUIET, x, y;
@@ -46,14 +48,16 @@ test_modules_match(void **state)
 	assert_non_null(svg);
 	snprintf(view, sizeof view, "viewBox=\"0 0 %d %d\"", w, w);
 	assert_non_null(strstr(svg, view));
-	assert_non_null(strstr(svg, "<title>QR code &lt;of&gt; the link</title>"));
+	assert_non_null(
+	    strstr(svg, "<title>QR code &lt;of&gt; the link</title>"));
 	paint(svg, grid, w);
 	for (y = 0; y < w; y++)
 		for (x = 0; x < w; x++) {
 			int in = x >= QUIET && y >= QUIET && x < w - QUIET &&
 			         y < w - QUIET;
-			int dark = in && (q->data[(y - QUIET) * q->width +
-			                          (x - QUIET)] & 1);
+			int dark =
+			    in &&
+			    (q->data[(y - QUIET) * q->width + (x - QUIET)] & 1);
 
 			assert_int_equal(grid[y * w + x], dark);
 		}

@@ -382,6 +382,16 @@ with E.env.serve() as d:
     E.sms_in("SMj5", "join Lee", "+447700900666")
     t.check(E.wait_message("json", "+447700900666", "Hi Lee"),
             "JOIN firstname skips the name question")
+    E.sms_in("SMj6", "STOP", "+447700900666")
+    t.check(E.wait_message("json", "+447700900666", "deleted your request"),
+            "STOP withdraws an unconfirmed request, and says so")
+    t.check_eq(E.one("SELECT count(*) FROM join_requests WHERE"
+                     " mobile='+447700900666'"), 0,
+               "the withdrawn request keeps no number")
+    t.check_eq(E.one("SELECT disposition FROM inbound WHERE"
+                     " provider_msg_id='SMj6'"), "optout", "inbound: optout")
+    t.check(E.one("SELECT count(*) FROM audit WHERE action='join-cancel'") == 1,
+            "audited: join-cancel")
 
     # -- rejection --------------------------------------------------------------
     yid = E.one("SELECT id FROM join_requests WHERE mobile='+447700900444'")
