@@ -1,4 +1,5 @@
 /* Membership chores on a timer. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -19,6 +20,7 @@
 struct joinsvc {
 	struct server *srv;
 	struct event *timer;
+	int64_t welcomed; /* welcome_sweep's cursor */
 };
 
 static void
@@ -31,7 +33,7 @@ joinsvc_run(struct joinsvc *j)
 
 	purged =
 	    join_purge(db, (int)config_int(cfg, CFG_JOIN_RETENTION_DAYS), now);
-	welcomed = welcome_sweep(db, cfg, now);
+	welcomed = welcome_sweep(db, cfg, now, &j->welcomed);
 	asked = agreement_ask_again(db, cfg, now);
 	if (purged > 0)
 		log_info("event=join_purge rows=%d", purged);

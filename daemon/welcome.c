@@ -164,17 +164,18 @@ welcome_queue(struct db *db, const struct config *cfg, int64_t member_id,
 	return rc;
 }
 
-/* Members not yet welcomed (at most a slice); the count. */
+/* Members after id `after` not yet welcomed (at most a slice); the count. */
 static int
-unwelcomed(struct db *db, int64_t ids[], int max)
+unwelcomed(struct db *db, int64_t after, int64_t ids[], int max)
 {
-	sqlite3_stmt *st =
-	    db_stmt(db, "SELECT m.id FROM members m WHERE m.erased_at IS NULL"
-	                " AND NOT EXISTS (SELECT 1 FROM welcomes w"
-	                " WHERE w.member_id = m.id) ORDER BY m.id LIMIT ?1");
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT m.id FROM members m WHERE m.id > ?2"
+	        " AND m.erased_at IS NULL AND NOT EXISTS (SELECT 1 FROM"
+	        " welcomes w WHERE w.member_id = m.id) ORDER BY m.id LIMIT ?1");
 	int n = 0;
 
 	db_bind_int(st, 1, max);
+	db_bind_int(st, 2, after);
 	while (n < max && sqlite3_step(st) == SQLITE_ROW)
 		ids[n++] = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
@@ -198,13 +199,14 @@ joined_at(struct db *db, int64_t id)
 #define WELCOME_SLICE 200
 
 int
-welcome_sweep(struct db *db, const struct config *cfg, int64_t now)
+welcome_sweep(struct db *db, const struct config *cfg, int64_t now,
+              int64_t *cursor)
 {
-	int64_t ids[WELCOME_SLICE];
+	int64_t ids[WELCOME_SLICE], after = cursor != NULL ? *cursor : 0;
 	int64_t window = config_int(cfg, CFG_MEMBERSHIP_WELCOME_WINDOW);
 	int i, n, rc, queued = 0;
 
-	while ((n = unwelcomed(db, ids, WELCOME_SLICE)) > 0) {
+	while ((n = unwelcomed(db, after, ids, WELCOME_SLICE)) > 0) {
 		if (db_begin(db) == -1)
 			return -1;
 		for (i = 0, rc = 0; i < n && rc != -1; i++) {
@@ -219,6 +221,10 @@ welcome_sweep(struct db *db, const struct config *cfg, int64_t now)
 			db_rollback(db);
 			return -1;
 		}
+		after = ids[n - 1];
 	}
+	/* Every member up to here is claimed, and ids only grow. */
+	if (cursor != NULL && after > *cursor)
+		*cursor = after;
 	return queued;
 }

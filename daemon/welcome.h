@@ -18,9 +18,12 @@ int welcome_queue(struct db *, const struct config *, int64_t member_id,
 /*
  * Welcome every member not yet welcomed who joined within [membership]
  * welcome_window; older ones are marked as not needing it. Every path that
- * adds members (add, import, API, join) ends here. How many were queued,
- * or -1.
+ * adds members (add, import, API, join) ends here. cursor (may be NULL)
+ * keeps the highest member id already seen, so a repeated sweep reads only
+ * new members (member rows are never deleted, and ids only grow). How many
+ * were queued, or -1.
  */
-int welcome_sweep(struct db *, const struct config *, int64_t now);
+int welcome_sweep(struct db *, const struct config *, int64_t now,
+                  int64_t *cursor);
 
 #endif

@@ -190,7 +190,7 @@ test_approve_and_welcome(void **state)
 	                 1);
 	/* Once, whoever asks again. */
 	assert_int_equal(welcome_queue(db, cfg, member, FX_NOON), 0);
-	assert_int_equal(welcome_sweep(db, cfg, FX_NOON), 0);
+	assert_int_equal(welcome_sweep(db, cfg, FX_NOON, NULL), 0);
 	assert_int_equal(fx_count(db, "SELECT count(*) FROM outbox WHERE"
 	                              " purpose='welcome'"),
 	                 1);
@@ -225,7 +225,7 @@ test_welcome_sweep_window(void **state)
 	    db_exec(db, "UPDATE members SET joined_at=1781000000 WHERE id=2",
 	            &(char *){NULL}),
 	    0);
-	assert_int_equal(welcome_sweep(db, cfg, FX_NOON), 1);
+	assert_int_equal(welcome_sweep(db, cfg, FX_NOON, NULL), 1);
 	assert_int_equal(fx_count(db, "SELECT count(*) FROM outbox WHERE"
 	                              " purpose='welcome' AND to_addr="
 	                              "'new@example.org'"),
@@ -234,7 +234,24 @@ test_welcome_sweep_window(void **state)
 	assert_int_equal(fx_count(db, "SELECT count(*) FROM welcomes WHERE"
 	                              " outbox_id IS NULL"),
 	                 1);
-	assert_int_equal(welcome_sweep(db, cfg, FX_NOON), 0);
+	assert_int_equal(welcome_sweep(db, cfg, FX_NOON, NULL), 0);
+	/* With a cursor, a member added later is still found. */
+	{
+		int64_t cursor = 0, later;
+
+		assert_int_equal(welcome_sweep(db, cfg, FX_NOON, &cursor), 0);
+		m.first = "Later";
+		m.email = "later@example.org";
+		later = fx_member_add(db, &m);
+		assert_int_equal(db_exec(db,
+		                         "UPDATE members SET joined_at=1781000000"
+		                         " WHERE first_name='Later'",
+		                         &(char *){NULL}),
+		                 0);
+		assert_int_equal(welcome_sweep(db, cfg, FX_NOON, &cursor), 1);
+		assert_int_equal(cursor, later);
+		assert_int_equal(welcome_sweep(db, cfg, FX_NOON, &cursor), 0);
+	}
 	(void)old;
 	(void)recent;
 	config_free(cfg);
