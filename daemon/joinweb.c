@@ -341,12 +341,17 @@ equality_fields(FILE *fp, const struct join_form *f,
 	      " Your answers are only ever reported as totals, and they "
 	      "never affect your care.</p>",
 	      fp);
-	select_field(fp, "age_band", "Your age group", NULL, member_age_bands,
-	             age_labels, f->age_band, e->msg[JF_AGE_BAND]);
+	select_field(fp, "age_band", "Your age group",
+	             "Younger patients are often missing from patient groups.",
+	             member_age_bands, age_labels, f->age_band,
+	             e->msg[JF_AGE_BAND]);
 	text_field(fp, &dob, f->dob, e->msg[JF_DOB]);
-	select_field(fp, "sex", "Your sex", NULL, member_sexes, sex_labels,
-	             f->sex, e->msg[JF_SEX]);
-	select_field(fp, "ethnicity", "Your ethnic group", NULL,
+	select_field(fp, "sex", "Your sex",
+	             "So that the group hears from men and women alike.",
+	             member_sexes, sex_labels, f->sex, e->msg[JF_SEX]);
+	select_field(fp, "ethnicity", "Your ethnic group",
+	             "So that the group hears from every community the "
+	             "practice serves.",
 	             member_ethnicities, ethnicity_labels, f->ethnicity,
 	             e->msg[JF_ETHNICITY]);
 	yes_no(fp, "disability",
