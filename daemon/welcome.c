@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agreement.h"
 #include "crypto.h"
 #include "log.h"
 #include "member.h"
@@ -99,6 +100,33 @@ welcome_store(struct db *db, int64_t member_id, int64_t outbox_id,
 	return db_done(db, st);
 }
 
+/*
+ * A member who has not accepted the current confidentiality agreement gets
+ * a link to read and accept it in the welcome.
+ */
+static int
+agreement_var(struct db *db, const struct config *cfg, const struct member *m,
+              int64_t now, struct tvars *v)
+{
+	struct agreement a;
+	char tok[23], *link, *cause = NULL;
+	int rc = 0;
+
+	if (agreement_load(cfg, &a, &cause) == 1 &&
+	    !agreement_current(cfg, m->confidentiality_version)) {
+		if ((rc = agreement_link_new(db, m->id, a.version, now, tok)) ==
+		    0) {
+			link = xasprintf("%s/agreement/%s",
+			                 config_str(cfg, CFG_PUBLIC_URL), tok);
+			tvars_set(v, "agreement.link", link);
+			free(link);
+		}
+	}
+	free(cause);
+	agreement_clear(&a);
+	return rc;
+}
+
 /* Render and queue the welcome to m on ch. */
 static int
 welcome_send(struct db *db, const struct config *cfg, const struct member *m,
@@ -111,7 +139,8 @@ welcome_send(struct db *db, const struct config *cfg, const struct member *m,
 	int64_t id = -1;
 
 	if (unsub_token(db, m->id, now, tok) == -1 ||
-	    practice_vars(db, m->practice_id, v) == -1)
+	    practice_vars(db, m->practice_id, v) == -1 ||
+	    agreement_var(db, cfg, m, now, v) == -1)
 		goto done;
 	link = xasprintf("%s/u/%s", config_str(cfg, CFG_PUBLIC_URL), tok);
 	tvars_set(v, "unsubscribe.link", link);

@@ -277,6 +277,8 @@ with E.env.serve() as d:
                      mid), "1", "the agreement version accepted")
     welcome = E.wait_message("eml", GOOD["email"], "Welcome to the patient group")
     t.check(welcome is not None, "the welcome email is delivered")
+    t.check("/agreement/" not in (welcome or "/agreement/"),
+            "no agreement link for someone who accepted it when joining")
     t.check_eq(E.one("SELECT count(*) FROM outbox WHERE member_id=? AND"
                      " purpose='welcome'", mid), 1, "one welcome")
     rc, out, err = E.env.ppgd("member", "approve", str(rid))
@@ -437,8 +439,17 @@ with E.env.serve() as d:
     t.check_eq(rc, 0, "member add: " + err)
 
 with E.env.serve() as d:
-    t.check(E.wait_message("eml", "cli@example.org", "Welcome", timeout=15),
-            "a member added by the CLI gets the welcome")
+    cli_welcome = E.wait_message("eml", "cli@example.org", "Welcome",
+                                 timeout=15)
+    t.check(cli_welcome, "a member added by the CLI gets the welcome")
+    link = re.search(r"(http://\S+/agreement/[A-Za-z0-9_-]+)", cli_welcome or "")
+    t.check(link, "a member who has not accepted the agreement gets its link"
+            " in the welcome")
+    if link:
+        st, h, body = E.post(link.group(1)[len(E.url):], {})
+        t.check_eq(E.one("SELECT confidentiality_version FROM members WHERE"
+                         " email='cli@example.org'"), "1",
+                   "accepting it from the welcome records version 1")
     t.check(wait_for(lambda: E.one("SELECT count(*) FROM join_requests WHERE"
                                    " state='rejected' AND data IS NULL") == 1),
             "a rejected request is purged after the retention period")
