@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ppgdtest as t  # noqa: E402
 
 TW_TOKEN = "twilio-token-join"
+API_TOKEN = "records-0123456789abcdefghij"
 OURS = "+447700900000"
 
 
@@ -47,6 +48,11 @@ class Env:
             "membership": {"confidentiality_file": self.agreement,
                            "welcome_window": "30d"},
         }
+        self.api_port = t.free_port()
+        self.api = "http://127.0.0.1:%d" % self.api_port
+        cfg["api"] = {"listen": "127.0.0.1:%d" % self.api_port,
+                      "tokens_file": self.env.write_secret(
+                          "api-tokens", "records %s\n" % API_TOKEN)}
         for k, v in (extra or {}).items():
             cfg.setdefault(k, {}).update(v)
         self.env.write_config(cfg)
@@ -119,6 +125,18 @@ class Env:
         if r is None:
             print("spooled: %r" % found)
         return r
+
+    def api_call(self, method, path, body=None, token=API_TOKEN):
+        h = {"Authorization": "Bearer " + token} if token else {}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            h["Content-Type"] = "application/json"
+        st, hd, raw = t.http_request(method, self.api + path, data, h)
+        try:
+            return st, json.loads(raw)
+        except ValueError:
+            return st, None
 
     def sms_in(self, sid, body, frm):
         params = {"MessageSid": sid, "From": frm, "To": OURS, "Body": body,
@@ -394,6 +412,41 @@ with E.env.serve() as d:
                      " provider_msg_id='SMj6'"), "optout", "inbound: optout")
     t.check(E.one("SELECT count(*) FROM audit WHERE action='join-cancel'") == 1,
             "audited: join-cancel")
+
+    # -- the admin API: the same queue --------------------------------------
+    E.sms_in("SMz1", "JOIN Zed", "+447700900888")
+    E.sms_in("SMz2", "YES", "+447700900888")
+    zid = wait_for(lambda: E.one("SELECT id FROM join_requests WHERE"
+                                 " mobile='+447700900888' AND state='pending'"))
+    st, j = E.api_call("GET", "/api/v1/join-requests?practice=A81001")
+    t.check(st == 200 and any(r["id"] == zid and r["via"] == "sms" for r in j or []),
+            "API: GET join-requests lists the pending request (%r)" % st)
+    st, j = E.api_call("GET", "/api/v1/join-requests?state=maybe")
+    t.check_eq(st, 400, "API: a bad state is 400")
+    st, j = E.api_call("GET", "/api/v1/join-requests", token=None)
+    t.check_eq(st, 401, "API: no token is 401")
+    st, j = E.api_call("POST", "/api/v1/join-requests/%d/reject" % zid, {})
+    t.check_eq(st, 400, "API: reject without a reason is 400")
+    st, j = E.api_call("POST", "/api/v1/join-requests/%d/approve" % zid,
+                       {"external_ref": "EMIS-888", "colour": "red"})
+    t.check_eq(st, 400, "API: an unknown key is 400")
+    st, j = E.api_call("POST", "/api/v1/join-requests/%d/approve" % zid,
+                       {"external_ref": "EMIS-888"})
+    t.check(st == 200 and j and j["state"] == "approved" and j["member_id"],
+            "API: approve (%r %r)" % (st, j))
+    t.check_eq(E.one("SELECT external_ref FROM members WHERE"
+                     " mobile='+447700900888'"), "EMIS-888",
+               "API: the member has the practice's reference")
+    t.check(E.wait_message("json", "+447700900888", "welcome"),
+            "API: the welcome goes out at once")
+    st, j = E.api_call("POST", "/api/v1/join-requests/%d/approve" % zid, {})
+    t.check_eq(st, 409, "API: approving twice is 409")
+    st, j = E.api_call("POST", "/api/v1/join-requests/99999/reject",
+                       {"reason": "unknown"})
+    t.check_eq(st, 404, "API: an unknown request is 404")
+    t.check(E.one("SELECT count(*) FROM audit WHERE action='join-approve'"
+                  " AND actor='api:records'") == 1,
+            "API: the approval is audited with the client's name")
 
     # -- rejection --------------------------------------------------------------
     yid = E.one("SELECT id FROM join_requests WHERE mobile='+447700900444'")
