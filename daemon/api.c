@@ -1268,7 +1268,10 @@ join_requests_list(struct api_req *ar)
 		                   "approved, rejected, expired");
 		return;
 	}
-	api_reply(ar, 200, join_list(ar->db, api_param(ar, "practice"), state));
+	api_reply(ar, 200,
+	          json_pack("{s:o}", "join_requests",
+	                    join_list(ar->db, api_param(ar, "practice"),
+	                              state)));
 }
 
 /* A string member of the body, or NULL; -1 after a 400 if it is not. */

@@ -419,7 +419,8 @@ with E.env.serve() as d:
     zid = wait_for(lambda: E.one("SELECT id FROM join_requests WHERE"
                                  " mobile='+447700900888' AND state='pending'"))
     st, j = E.api_call("GET", "/api/v1/join-requests?practice=A81001")
-    t.check(st == 200 and any(r["id"] == zid and r["via"] == "sms" for r in j or []),
+    t.check(st == 200 and any(r["id"] == zid and r["via"] == "sms"
+                              for r in (j or {}).get("join_requests", [])),
             "API: GET join-requests lists the pending request (%r)" % st)
     st, j = E.api_call("GET", "/api/v1/join-requests?state=maybe")
     t.check_eq(st, 400, "API: a bad state is 400")
