@@ -882,7 +882,10 @@ approve_txn(struct db *db, const struct config *cfg, int64_t id,
 	else if (strcmp(d.state, "pending") != 0)
 		*cause = xasprintf("join request %lld is %s, not pending",
 		                   (long long)id, d.state);
-	else if (member_match(db, d.practice_id, external_ref,
+	else if ((external_ref != NULL &&
+	          member_match(db, d.practice_id, external_ref, NULL, NULL) !=
+	              0) ||
+	         member_match(db, d.practice_id, NULL,
 	                      d.email_at ? d.email : NULL,
 	                      d.mobile_at ? d.mobile : NULL) != 0)
 		*cause = xasprintf("join request %lld matches an existing "

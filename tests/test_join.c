@@ -194,6 +194,21 @@ test_approve_and_welcome(void **state)
 	assert_int_equal(fx_count(db, "SELECT count(*) FROM outbox WHERE"
 	                              " purpose='welcome'"),
 	                 1);
+	/* A second request with the same mobile, approved with a new
+	 * reference, is still a duplicate of that member. */
+	assert_int_equal(
+	    db_exec(db,
+	            "INSERT INTO join_requests (practice_id, state,"
+	            " via, mobile, data, mobile_confirmed_at,"
+	            " created_at, expires_at) VALUES (1, 'pending',"
+	            " 'sms', '+447700900124', '{}', 1, 1, 2)",
+	            &(char *){NULL}),
+	    0);
+	assert_int_equal(join_approve(db, cfg, db_last_id(db), "EMIS-10", "cli",
+	                              &member, &cause),
+	                 -1);
+	assert_non_null(strstr(cause, "matches an existing member"));
+	free(cause);
 	/* The same person again: told, nothing stored. */
 	assert_int_equal(join_submit(db, cfg, 1, &f, NULL, FX_NOON, &n, &cause),
 	                 0);
@@ -243,11 +258,12 @@ test_welcome_sweep_window(void **state)
 		m.first = "Later";
 		m.email = "later@example.org";
 		later = fx_member_add(db, &m);
-		assert_int_equal(db_exec(db,
-		                         "UPDATE members SET joined_at=1781000000"
-		                         " WHERE first_name='Later'",
-		                         &(char *){NULL}),
-		                 0);
+		assert_int_equal(
+		    db_exec(db,
+		            "UPDATE members SET joined_at=1781000000"
+		            " WHERE first_name='Later'",
+		            &(char *){NULL}),
+		    0);
 		assert_int_equal(welcome_sweep(db, cfg, FX_NOON, &cursor), 1);
 		assert_int_equal(cursor, later);
 		assert_int_equal(welcome_sweep(db, cfg, FX_NOON, &cursor), 0);
