@@ -793,10 +793,13 @@ joinweb_http(struct evhttp_request *req, struct server *srv, const char *rest)
 		return;
 	}
 	if (agreement_load(cfg, &a, &cause) == -1) {
+		/* Never a join page without the agreement the practice set. */
 		log_warnx("event=agreement error=\"%s\"", cause);
 		free(cause);
-	}
-	if (strncmp(tail, "/confirm/", 9) == 0)
+		web_message(req, cfg, 503, "Sorry, there is a problem",
+		            "Please try again later, or ask at reception how to "
+		            "join the patient group.");
+	} else if (strncmp(tail, "/confirm/", 9) == 0)
 		confirm_http(req, srv, p, tail + 9);
 	else if (strcmp(tail, "/code") == 0 && post)
 		code_post(req, srv, p);

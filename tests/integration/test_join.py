@@ -477,6 +477,13 @@ with E.env.serve() as d:
 
 # A restart runs the purge at once: the expired request loses its data.
 with E.env.serve() as d:
+    # An agreement file that cannot be read: no join page without it.
+    os.rename(E.agreement, E.agreement + ".away")
+    st, h, body = t.http_get(E.url + "/join/A81001")
+    t.check_eq(st, 503, "a missing agreement file: the join page is refused")
+    os.rename(E.agreement + ".away", E.agreement)
+    st, h, body = t.http_get(E.url + "/join/A81001")
+    t.check_eq(st, 200, "the file back: the page is back")
     gone = wait_for(lambda: E.one("SELECT count(*) FROM join_requests WHERE"
                                   " state='expired' AND email IS NULL AND"
                                   " data IS NULL") >= 1)
