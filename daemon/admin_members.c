@@ -378,6 +378,13 @@ member_save_post(struct areq *ar, struct member *m)
 	case MEMBER_EDIT_FAILED:
 		member_form(ar, m, 500, cause);
 		break;
+	case MEMBER_EDIT_BUSY:
+		/* Another process writes: the request runs again once the
+		 * lock is free (nothing was written), or gets 503. */
+		if (!http_retry(ar->req))
+			admin_message(ar, 503, "Busy", "The register is busy: "
+			                               "try again in a moment.");
+		break;
 	}
 out:
 	free(cause);

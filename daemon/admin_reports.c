@@ -2,7 +2,8 @@
  * The web admin's reports: representation, the annual report and survey
  * results, rendered in the page and downloadable. The figures come from
  * the modules the CLI uses (represent_report, annual_report, tally_run) and
- * the pages from their own renderers (represent_page, annual_html). Staff
+ * the pages from their own renderers (represent_page, annual_html,
+ * results_html). Staff
  * who may read contact details see the internal view; others the published
  * one, small numbers suppressed.
  */
@@ -22,6 +23,7 @@
 #include "log.h"
 #include "practice.h"
 #include "represent.h"
+#include "results_out.h"
 #include "tally.h"
 #include "xmalloc.h"
 
@@ -120,10 +122,9 @@ download_links(struct areq *ar, struct buf *b, const struct report_req *rr)
 	free(y);
 	free(t);
 	buf_add(b, "<p>Download: ");
-	if (rr->kind != REPORT_RESULTS)
-		admin_escf(b, "<a href=\"/reports/%s?%s&format=html\">HTML</a> · ",
-		           kind_names[rr->kind], q);
-	else
+	admin_escf(b, "<a href=\"/reports/%s?%s&format=html\">HTML</a> · ",
+	           kind_names[rr->kind], q);
+	if (rr->kind == REPORT_RESULTS)
 		admin_escf(b, "<a href=\"/reports/%s?%s&format=csv\">CSV</a> · ",
 		           kind_names[rr->kind], q);
 	admin_escf(b, "<a href=\"/reports/%s?%s&format=json\">JSON</a></p>",
@@ -133,41 +134,9 @@ download_links(struct areq *ar, struct buf *b, const struct report_req *rr)
 
 /* ---- results ------------------------------------------------------------ */
 
-static void
-results_html(struct buf *b, const json_t *r)
-{
-	const json_t *q, *o;
-	size_t i, j;
-
-	admin_escf(b, "<h2>%s</h2>",
-	           jstr(json_object_get(r, "survey"), "title"));
-	json_array_foreach(json_object_get(r, "questions"), i, q)
-	{
-		admin_escf(b, "<table><caption>%s: %s (%lld respondents)"
-		              "</caption><thead><tr><th scope=\"col\">Answer</th>"
-		              "<th scope=\"col\" class=\"n\">Count</th></tr>"
-		              "</thead><tbody>",
-		           jstr(q, "key"), jstr(q, "text"),
-		           (long long)json_integer_value(
-		               json_object_get(q, "respondents")));
-		json_array_foreach(json_object_get(q, "options"), j, o)
-		{
-			admin_escf(b, "<tr><td>%s</td><td class=\"n\">%lld</td>"
-			              "</tr>",
-			           jstr(o, "label"),
-			           (long long)json_integer_value(
-			               json_object_get(o, "count")));
-		}
-		json_array_foreach(json_object_get(q, "answers"), j, o)
-		    admin_escf(b, "<tr><td colspan=\"2\">%s</td></tr>",
-		               jstr(o, "text"));
-		buf_add(b, "</tbody></table>");
-	}
-}
-
 /* question, text, option, label, count: one row an option. */
 static char *
-results_csv(const json_t *r, size_t *len)
+results_csv_text(const json_t *r, size_t *len)
 {
 	static const char *const head[] = {"question", "text", "option",
 	                                   "label", "count"};
@@ -267,6 +236,20 @@ report_build(struct areq *ar, const struct report_req *rr, json_t **out,
 	return -1;
 }
 
+/* The report's own page. Caller frees. */
+static char *
+report_html(const struct report_req *rr, const json_t *r, size_t *len)
+{
+	switch (rr->kind) {
+	case REPORT_ANNUAL:
+		return annual_html(r, rr->internal, len);
+	case REPORT_RESULTS:
+		return results_html(r, rr->internal, len);
+	default:
+		return represent_page(r, rr->internal, len);
+	}
+}
+
 static void
 report_download(struct areq *ar, const struct report_req *rr, json_t *r)
 {
@@ -281,13 +264,10 @@ report_download(struct areq *ar, const struct report_req *rr, json_t *r)
 		download(ar, "application/json", name, doc, len);
 	} else if (strcmp(rr->format, "csv") == 0 &&
 	           rr->kind == REPORT_RESULTS) {
-		doc = results_csv(r, &len);
+		doc = results_csv_text(r, &len);
 		download(ar, "text/csv; charset=utf-8", name, doc, len);
-	} else if (strcmp(rr->format, "html") == 0 &&
-	           rr->kind != REPORT_RESULTS) {
-		doc = rr->kind == REPORT_ANNUAL
-		          ? annual_html(r, rr->internal, &len)
-		          : represent_page(r, rr->internal, &len);
+	} else if (strcmp(rr->format, "html") == 0) {
+		doc = report_html(rr, r, &len);
 		download(ar, "text/html; charset=utf-8", name, doc, len);
 	} else
 		admin_message(ar, 404, "Page not found",
@@ -333,16 +313,9 @@ report_page(struct areq *ar, struct report_req *rr)
 		           cause);
 	if (r != NULL) {
 		download_links(ar, &b, rr);
-		if (rr->kind == REPORT_RESULTS) {
-			admin_escf(&b, "<h1>Results for %s</h1>", rr->practice);
-			results_html(&b, r);
-		} else {
-			doc = rr->kind == REPORT_ANNUAL
-			          ? annual_html(r, rr->internal, &len)
-			          : represent_page(r, rr->internal, &len);
-			add_body(&b, doc);
-			free(doc);
-		}
+		doc = report_html(rr, r, &len);
+		add_body(&b, doc);
+		free(doc);
 	}
 	json_decref(r);
 	free(cause);

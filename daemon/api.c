@@ -32,6 +32,7 @@
 #include "cron.h"
 #include "fire.h"
 #include "http.h"
+#include "join.h"
 #include "log.h"
 #include "ratelog.h"
 #include "member.h"
@@ -1017,7 +1018,8 @@ member_apply(struct db *db, json_t *body, struct member *m, char **cause)
 }
 
 /* Save m through the shared use case; reply with the error if it fails.
- * 0 if saved. */
+ * 0 if saved, 1 if the request will run again (write lock busy), -1 if
+ * answered with an error. */
 static int
 member_store(struct api_req *ar, struct member *m)
 {
@@ -1049,6 +1051,12 @@ member_store(struct api_req *ar, struct member *m)
 		break;
 	case MEMBER_EDIT_FAILED:
 		api_error_take(ar, 500, cause);
+		break;
+	case MEMBER_EDIT_BUSY:
+		/* Another process writes: run again once the lock is free. */
+		if (http_retry(ar->req))
+			return 1;
+		api_problem(ar, 503, "the database is busy; try again", NULL);
 		break;
 	}
 	return -1;
@@ -1488,6 +1496,178 @@ results_get(struct api_req *ar)
 	free(target);
 }
 
+/* ---- join requests ------------------------------------------------------ */
+
+static void
+join_requests_list(struct api_req *ar)
+{
+	static const char *const params[] = {"practice", "state", NULL};
+	static const char *const states[] = {"unconfirmed", "pending",
+	                                     "approved", "rejected", "expired",
+	                                     NULL};
+	const char *state = api_param(ar, "state");
+	size_t i;
+
+	json_t *arr;
+
+	if (api_params_known(ar, params) == -1 ||
+	    (api_param(ar, "practice") != NULL &&
+	     api_scope_practice(ar, api_param(ar, "practice")) == -1))
+		return;
+	for (i = 0; state != NULL && states[i] != NULL; i++)
+		if (strcmp(state, states[i]) == 0)
+			break;
+	if (state != NULL && states[i] == NULL) {
+		api_error(ar, 400, "state: one of unconfirmed, pending, "
+		                   "approved, rejected, expired");
+		return;
+	}
+	arr = join_list(ar->db, api_param(ar, "practice"), state);
+	api_scope_filter(ar, arr, "practice");
+	api_reply(ar, 200, json_pack("{s:o}", "join_requests", arr));
+}
+
+/* 1 if join request id is of a practice the client may act for (one of
+ * another practice is not there). */
+static int
+join_in_scope(struct api_req *ar, int64_t id)
+{
+	static const char *const states[] = {"unconfirmed", "pending",
+	                                     "approved", "rejected", "expired"};
+	json_t *arr, *e;
+	size_t i, k;
+	int found = 0, ok = 1;
+
+	if (scope_codes_all(ar->scope))
+		return 1;
+	for (k = 0; !found && k < sizeof states / sizeof states[0]; k++) {
+		arr = join_list(ar->db, NULL, states[k]);
+		json_array_foreach(arr, i, e)
+		{
+			if (json_integer_value(json_object_get(e, "id")) != id)
+				continue;
+			found = 1;
+			ok = scope_codes_allow(
+			    ar->scope,
+			    json_string_value(json_object_get(e, "practice")));
+		}
+		json_decref(arr);
+	}
+	return ok;
+}
+
+/* A string member of the body, or NULL; -1 after a 400 if it is not. */
+static int
+body_string(struct api_req *ar, const char *key, const char **out)
+{
+	const json_t *v = json_object_get(ar->body, key);
+
+	*out = json_string_value(v);
+	if (v != NULL && *out == NULL) {
+		api_error(ar, 400, "%s: expected a string", key);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+join_decided(struct api_req *ar, int64_t id, const char *state,
+             int64_t member)
+{
+	char obj[32];
+	json_t *o = json_pack("{s:I, s:s}", "request", (json_int_t)id,
+	                      "state", state);
+
+	if (member != 0)
+		json_object_set_new(o, "member_id", json_integer(member));
+	snprintf(obj, sizeof obj, "join:%lld", (long long)id);
+	api_logwrite(ar, strcmp(state, "approved") == 0 ? "join.approve"
+	                                                : "join.reject",
+	             obj);
+	api_reply(ar, 200, o);
+}
+
+/* POST /api/v1/join-requests/ID/approve {"external_ref"} or /reject
+ * {"reason"}. */
+static void
+join_request_decide(struct api_req *ar)
+{
+	const char *slash = strchr(ar->rest, '/'), *key, *ref = NULL;
+	const char *reason = NULL;
+	char idtext[24], *cause = NULL;
+	int approve, rc;
+	int64_t id, member = 0;
+	json_t *v;
+
+	if (slash == NULL || (size_t)(slash - ar->rest) >= sizeof idtext) {
+		api_error(ar, 404, "no such call; see docs/api.md");
+		return;
+	}
+	memcpy(idtext, ar->rest, (size_t)(slash - ar->rest));
+	idtext[slash - ar->rest] = '\0';
+	approve = strcmp(slash, "/approve") == 0;
+	if ((id = api_id(idtext)) == 0 ||
+	    (!approve && strcmp(slash, "/reject") != 0)) {
+		api_error(ar, 404, "no such call; see docs/api.md");
+		return;
+	}
+	json_object_foreach(ar->body, key, v)
+	{
+		if (strcmp(key, approve ? "external_ref" : "reason") != 0) {
+			api_error(ar, 400, "unknown key %s", key);
+			return;
+		}
+	}
+	if (body_string(ar, approve ? "external_ref" : "reason",
+	                approve ? &ref : &reason) == -1)
+		return;
+	if (!approve && reason == NULL) {
+		api_error(ar, 400, "reason: required");
+		return;
+	}
+	if (!join_in_scope(ar, id)) {
+		api_error(ar, 404, "no join request %lld", (long long)id);
+		return;
+	}
+	if (approve)
+		rc = join_approve(ar->db, server_config(ar->srv), id, ref,
+		                  ar->actor, &member, &cause);
+	else
+		rc = join_reject(ar->db, id, reason, ar->actor, &cause);
+	if (rc == -1)
+		api_error_take(ar,
+		               strncmp(cause, "no ", 3) == 0     ? 404
+		               : strncmp(cause, "give", 4) == 0 ? 400
+		                                                : 409,
+		               cause);
+	else {
+		if (approve)
+			env_kick(server_env(ar->srv));
+		join_decided(ar, id, approve ? "approved" : "rejected",
+		             member);
+	}
+}
+
+static void
+route_join_requests(struct evhttp_request *req, struct server *s,
+                    const char *rest)
+{
+	static const struct api_method m[] = {
+	    {EVHTTP_REQ_GET, join_requests_list}, {0, NULL}};
+
+	api_call(req, s, rest, m);
+}
+
+static void
+route_join_request(struct evhttp_request *req, struct server *s,
+                   const char *rest)
+{
+	static const struct api_method m[] = {
+	    {EVHTTP_REQ_POST, join_request_decide}, {0, NULL}};
+
+	api_call(req, s, rest, m);
+}
+
 /* ---- routes ------------------------------------------------------------- */
 
 static void
@@ -1584,6 +1764,10 @@ static const struct http_route api_route_table[] = {
     {API_ALL_METHODS, "/api/v1/campaigns", "api_campaigns", route_campaigns},
     {API_ALL_METHODS, "/api/v1/campaigns/", "api_campaign", route_campaign},
     {API_ALL_METHODS, "/api/v1/results/", "api_results", route_results},
+    {API_ALL_METHODS, "/api/v1/join-requests", "api_join_requests",
+     route_join_requests},
+    {API_ALL_METHODS, "/api/v1/join-requests/", "api_join_request",
+     route_join_request},
     {API_ALL_METHODS, "/api/", "api_other", route_other},
     /* Anything else on this listener: a problem too, not plain text. */
     {API_ALL_METHODS, "/", "other", route_other},

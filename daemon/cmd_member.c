@@ -161,7 +161,14 @@ member_edit(struct ctx *ctx, int argc, char **argv, int64_t id)
 	eo.term_months = (int)config_int(ctx->cfg, CFG_TERM_MONTHS);
 	eo.postcode_outward =
 	    strcmp(config_str(ctx->cfg, CFG_POSTCODE), "outward") == 0;
-	if (member_edit_save(db, m, &eo, &other, &cause) != MEMBER_EDIT_OK) {
+	switch (member_edit_save(db, m, &eo, &other, &cause)) {
+	case MEMBER_EDIT_OK:
+		break;
+	case MEMBER_EDIT_BUSY:
+		cli_error("cannot save member: database is locked (another "
+		          "process is writing); try again");
+		goto out;
+	default:
 		cli_error("%s", cause);
 		goto out;
 	}
@@ -758,6 +765,11 @@ cmd_member(struct ctx *ctx, int argc, char **argv)
 	    {"erase", member_erase_cmd, MEMBER_ERASE_USAGE},
 	    {"stats", member_stats_cmd,
 	     "member stats [--practice CODE] [--json]"},
+	    {"pending", cmd_member_pending,
+	     "member pending [--practice CODE] [--state STATE] [--json]"},
+	    {"approve", cmd_member_approve,
+	     "member approve ID [--external-ref REF] [--json]"},
+	    {"reject", cmd_member_reject, "member reject ID --reason TEXT"},
 	    {NULL, NULL, NULL}};
 
 	return cli_dispatch(ctx, "member", cmds, argc, argv);

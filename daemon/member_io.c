@@ -532,7 +532,8 @@ member_import_opts(struct db *db, FILE *fp, const char *origin,
 	struct csv_record *rec;
 	struct practice *p;
 	struct stat st;
-	int rc, result = -1, progress = o->progress;
+	int rc, result = -1, progress = o->progress, sliced = 0;
+	double slice;
 	char *err;
 
 	memset(r, 0, sizeof *r);
@@ -554,9 +555,22 @@ member_import_opts(struct db *db, FILE *fp, const char *origin,
 		*cause = xasprintf("database busy: %s", db_errmsg(db));
 		goto out;
 	}
+	slice = util_monotonic();
 	while ((rc = csvr_next(cr, &rec, cause)) == 1) {
 		if (record_blank(rec))
 			continue;
+		/*
+		 * Keeping the good rows, commit in short slices so the
+		 * daemon's webhooks interleave; --strict and --dry-run are
+		 * all or nothing, in one transaction.
+		 */
+		if (o->mode == IMPORT_KEEP_GOOD &&
+		    (sliced = db_slice(db, &slice)) == -1) {
+			*cause = xasprintf("cannot commit: %s", db_errmsg(db));
+			goto failed;
+		}
+		if (sliced == 1)
+			r->written = 1;
 		r->rows++;
 		if (progress && r->rows % 2000 == 0)
 			progress_show(fp, st.st_size, r->rows);
@@ -578,7 +592,7 @@ member_import_opts(struct db *db, FILE *fp, const char *origin,
 	}
 	if (rc == -1) {
 		db_rollback(db);
-		goto out;
+		goto failed;
 	}
 	if (o->mode == IMPORT_DRY_RUN ||
 	    (o->mode == IMPORT_STRICT && r->bad > 0))
@@ -593,6 +607,15 @@ member_import_opts(struct db *db, FILE *fp, const char *origin,
 		r->written = 1;
 	}
 	result = 0;
+	goto out;
+failed:
+	/* Slices committed before the failure stay. */
+	if (r->written) {
+		err = *cause;
+		*cause = xasprintf("%s (rows before line %zu were imported)",
+		                   err, r->rows);
+		free(err);
+	}
 out:
 	csvr_free(cr);
 	import_map_free(&im);

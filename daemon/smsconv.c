@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "consent.h"
+#include "joinsms.h"
 #include "log.h"
 #include "outbox.h"
 #include "phone.h"
@@ -674,6 +675,10 @@ smsconv_handle(struct db *db, const struct config *cfg,
 	int rv;
 
 	memset(r, 0, sizeof *r);
+	if ((rv = joinsms_handle(db, cfg, m, r)) != 0) {
+		free(words);
+		return rv == -1 ? -1 : 0;
+	}
 	rv = handle_words(db, cfg, m, words, r);
 	free(words);
 	return rv;

@@ -75,6 +75,18 @@ def seed(env):
         t.check(st == 201, "the all-practices token adds a member to %s (%d %r)"
                 % (code, st, doc))
         env.member[code] = doc["id"] if st == 201 else 0
+    # A pending join request per practice (as the /join page leaves them).
+    con = sqlite3.connect(env.path("ppgd.db"))
+    env.join = {}
+    for pid, code in ((1, OWN), (2, OTHER), (3, "C83003")):
+        cur = con.execute(
+            "INSERT INTO join_requests (practice_id, state, via, first_name,"
+            " email, data, created_at, expires_at) VALUES (?, 'pending',"
+            " 'web', 'Jo', ?, '{}', strftime('%s','now'),"
+            " strftime('%s','now') + 86400)", (pid, "jo@%s.example" % code))
+        env.join[code] = cur.lastrowid
+    con.commit()
+    con.close()
     for code in (OWN, OTHER):
         st, doc = call(env, "POST", "/api/v1/broadcasts", token="all",
                        body={"practice": code, "template": "broadcast",
@@ -108,6 +120,9 @@ def routes(env, code):
         # A broadcast has no survey: 422 to its own practice, not there to another.
         ("GET", "/api/v1/results/" + urllib.parse.quote("News " + code), None,
          422 if own else 404),
+        ("GET", "/api/v1/join-requests?practice=" + code, None, deny),
+        ("POST", "/api/v1/join-requests/%d/reject" % env.join[code],
+         {"reason": "not registered here"}, gone),
         ("DELETE", "/api/v1/members/%d" % mid, None, gone),
     ]
 
@@ -115,6 +130,7 @@ def routes(env, code):
 def test_table(env):
     members = query(env, "SELECT id, practice_id, first_name, erased_at FROM members"
                          " ORDER BY id")
+    joins = query(env, "SELECT id, state FROM join_requests ORDER BY id")
     audits = query(env, "SELECT count(*) FROM audit")[0][0]
     campaigns = query(env, "SELECT count(*) FROM campaigns")[0][0]
     for method, path, body, want in routes(env, OTHER):
@@ -129,6 +145,8 @@ def test_table(env):
                "the refused calls change no member")
     t.check_eq(query(env, "SELECT count(*) FROM audit")[0][0], audits,
                "the refused calls write no audit row")
+    t.check_eq(query(env, "SELECT id, state FROM join_requests ORDER BY id"), joins,
+               "the refused calls decide no join request")
     t.check_eq(query(env, "SELECT count(*) FROM campaigns")[0][0], campaigns,
                "the refused broadcast makes no campaign")
     for method, path, body, want in routes(env, OWN):
@@ -171,6 +189,11 @@ def test_lists(env):
         after = doc and doc.get("next_after")
     t.check(OTHER not in seen and "C83003" in seen,
             "paging a two-practice token's members never shows another's (%r)" % seen)
+    for token, want in (("riverside", []), ("two", ["C83003"]),
+                        ("all", [OTHER, "C83003"])):
+        st, doc = call(env, "GET", "/api/v1/join-requests", token=token)
+        t.check_eq(practices_of(doc, "join_requests", "practice"), sorted(want),
+                   "pending join requests of the %s token" % token)
     for token, want in (("riverside", [OWN]), ("all", [OWN, OTHER])):
         st, doc = call(env, "GET", "/api/v1/campaigns", token=token)
         t.check_eq(practices_of(doc, "campaigns", "practice"), want,
