@@ -1592,19 +1592,26 @@ join_decided(struct api_req *ar, int64_t id, const char *state,
 static void
 join_request_decide(struct api_req *ar)
 {
-	const char *slash = strchr(ar->rest, '/'), *key, *ref = NULL;
-	const char *reason = NULL;
-	char idtext[24], *cause = NULL;
+	/* "ID/approve", also as one encoded segment ("1%2Fapprove"). */
+	char *rest = evhttp_uridecode(ar->rest, 0, NULL);
+	const char *slash = rest != NULL ? strchr(rest, '/') : NULL, *key;
+	const char *ref = NULL, *reason = NULL;
+	char idtext[24], action[16], *cause = NULL;
 	int approve, rc;
 	int64_t id, member = 0;
 	json_t *v;
 
-	if (slash == NULL || (size_t)(slash - ar->rest) >= sizeof idtext) {
+	if (slash == NULL || (size_t)(slash - rest) >= sizeof idtext ||
+	    strlen(slash) >= sizeof action) {
+		free(rest);
 		api_error(ar, 404, "no such call; see docs/api.md");
 		return;
 	}
-	memcpy(idtext, ar->rest, (size_t)(slash - ar->rest));
-	idtext[slash - ar->rest] = '\0';
+	memcpy(idtext, rest, (size_t)(slash - rest));
+	idtext[slash - rest] = '\0';
+	snprintf(action, sizeof action, "%s", slash);
+	free(rest);
+	slash = action;
 	approve = strcmp(slash, "/approve") == 0;
 	if ((id = api_id(idtext)) == 0 ||
 	    (!approve && strcmp(slash, "/reject") != 0)) {

@@ -687,7 +687,10 @@ tags_html(struct html *h, const json_t *r, int internal)
 		free(tag);
 	}
 	html_table_end(h);
-	recruit_html(h, r);
+	/* Joins by source are small counts and staff actions (the poster
+	 * commands): the staff view only. */
+	if (internal)
+		recruit_html(h, r);
 }
 
 void

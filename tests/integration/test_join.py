@@ -562,11 +562,18 @@ rc, out, err = E.env.ppgd("report", "representation", "--practice", "A81001")
 t.check("joined: leaflet 1, waiting-room 1" in out or
         "joined: waiting-room 1" in out, "the text report shows joins by source")
 rc, out, err = E.env.ppgd("report", "representation", "--practice", "A81001",
-                          "--html", E.env.path("rep.html"))
+                          "--html", E.env.path("rep.html"), "--internal")
 with open(E.env.path("rep.html")) as f:
     html = f.read()
 t.check("Recruitment of under-represented groups" in html and
-        "age_band-25-34" in html, "the HTML report has the recruitment table")
+        "age_band-25-34" in html,
+        "the staff HTML report has the recruitment table")
+rc, out, err = E.env.ppgd("report", "representation", "--practice", "A81001",
+                          "--html", E.env.path("rep-pub.html"))
+with open(E.env.path("rep-pub.html")) as f:
+    html = f.read()
+t.check("Recruitment of under-represented groups" not in html,
+        "the published page leaves out the small join counts")
 
 # ---------------------------------------------------------------------------
 # Automatic approval and the rate limit, with their own settings.
