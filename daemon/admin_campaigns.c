@@ -17,6 +17,7 @@
 #include "campaign.h"
 #include "cron.h"
 #include "fire.h"
+#include "meeting.h"
 #include "outbox.h"
 #include "practice.h"
 #include "survey_store.h"
@@ -183,6 +184,28 @@ select_surveys(struct areq *ar, struct buf *b, const char *sel)
 	json_decref(arr);
 }
 
+static void
+select_meetings(struct areq *ar, struct buf *b, const char *code)
+{
+	json_t *arr = meeting_list_json(ar->db, code), *e;
+	const char *sel = admin_pget(ar, "meeting");
+	char id[24];
+	size_t i;
+
+	buf_add(b, "<label class=\"label\" for=\"meeting\">Or timed from a "
+	           "meeting</label><select class=\"input\" id=\"meeting\" "
+	           "name=\"meeting\"><option value=\"\">none</option>");
+	json_array_foreach(arr, i, e)
+	{
+		snprintf(id, sizeof id, "%lld", jint(e, "id"));
+		admin_escf(b, "<option value=\"%s\"%s>%s, %s</option>", id,
+		           sel && strcmp(sel, id) == 0 ? " selected" : "",
+		           jstr(e, "at"), jstr(e, "where"));
+	}
+	buf_add(b, "</select>");
+	json_decref(arr);
+}
+
 /* A text input with a hint, the posted value kept. */
 static void
 text_input(struct areq *ar, struct buf *b, const char *name,
@@ -247,8 +270,13 @@ create_form(struct areq *ar, const char *code, int status, const char *error,
 	           "time); empty: when you press Send.");
 	text_input(ar, &b, "schedule", "Or a schedule",
 	           "cron: minute hour day month weekday, e.g. 0 10 1 * *.");
+	select_meetings(ar, &b, code);
+	text_input(ar, &b, "offset", "Offset from the meeting",
+	           "A duration before (-14d) or after (1d) the meeting.");
 	text_input(ar, &b, "remind_after", "Remind after",
 	           "A duration such as 3d; empty: no reminders.");
+	text_input(ar, &b, "max_reminders", "Reminders at most",
+	           "How many reminders; empty: one.");
 	buf_add(&b, "<button class=\"button\" type=\"submit\" name=\"step\" "
 	            "value=\"create\">Create the campaign</button></form>");
 	done(ar, &b, status, "Create a campaign");
@@ -270,6 +298,9 @@ create_fill(struct areq *ar, const struct practice *p, struct campaign *c,
 {
 	const char *survey = admin_pget(ar, "survey"), *at = admin_pget(ar, "at");
 	const char *ra = admin_pget(ar, "remind_after");
+	const char *mt = admin_pget(ar, "meeting"), *off = admin_pget(ar, "offset");
+	const char *mr = admin_pget(ar, "max_reminders");
+	struct meeting *m;
 	time_t t;
 
 	c->practice_id = p->id;
@@ -301,6 +332,30 @@ create_fill(struct areq *ar, const struct practice *p, struct campaign *c,
 		return (*cause = xasprintf("Remind after: '%s' is not a "
 		                           "duration such as 3d",
 		                           ra)),
+		       -1;
+	if (mr != NULL && *mr != '\0' &&
+	    (c->max_reminders = atoi(mr)) <= 0)
+		return (*cause = xstrdup("Reminders at most: a number from "
+		                         "1")),
+		       -1;
+	if (mt != NULL && *mt != '\0') {
+		/* A meeting of this practice only. */
+		m = meeting_get(ar->db, strtoll(mt, NULL, 10));
+		if (m == NULL || m->practice_id != p->id) {
+			meeting_free(m);
+			return (*cause = xstrdup("No such meeting in this "
+			                         "practice.")),
+			       -1;
+		}
+		c->meeting_id = m->id;
+		meeting_free(m);
+	}
+	if (off != NULL && *off != '\0' &&
+	    (c->meeting_id == 0 ||
+	     campaign_parse_offset(off, &c->offset_s) == -1))
+		return (*cause = xasprintf("Offset: '%s' needs a meeting and "
+		                           "a duration such as -14d",
+		                           off)),
 		       -1;
 	return 0;
 }

@@ -536,6 +536,17 @@ def test_cycle_pages(env, base):
     t.check_eq(len(q1(env, "SELECT name FROM campaigns WHERE name LIKE"
                       " 'meeting-%'")), 3,
                "with its invitation, reminder and feedback campaigns")
+    mid = q1(env, "SELECT max(id) FROM meetings")[0][0]
+    form = {"csrf": tok, "practice": "A81001", "name": "A week before",
+            "kind": "reminder", "channels": "email", "step": "create",
+            "meeting": str(mid), "offset": "-7d"}
+    st, _, _ = b.post("/campaigns/new", dict(form, meeting="999"))
+    t.check_eq(st, 422, "a campaign timed from a meeting that is not the "
+               "practice's is refused")
+    st, _, _ = b.post("/campaigns/new", form)
+    t.check(st == 303 and q1(env, "SELECT meeting_id, offset_s FROM campaigns"
+                             " WHERE name = 'A week before'") ==
+            [(mid, -7 * 86400)], "a campaign timed from a meeting (%d)" % st)
     st, _, body = b.post("/meetings", {"csrf": tok, "practice": "A81001",
                                        "at": "next tuesday", "where": "x"})
     t.check_eq(st, 422, "a meeting at an unreadable time is refused")
