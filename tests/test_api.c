@@ -107,6 +107,8 @@ test_tokens_scope(void **state)
 	assert_false(scope_codes_allow(s, "a81001")); /* codes match exactly */
 	assert_false(scope_codes_allow(s, NULL));
 	assert_null(scope_codes_only(s));
+	assert_string_equal(scope_codes_list(s), "A81001,C83003");
+	assert_null(scope_codes_list(api_tokens_scope(t, TOK_A)));
 	assert_null(api_tokens_scope(t, "no-such-token-at-all"));
 	api_tokens_free(t);
 	t = load("one " TOK_A " A81001\n", 0600, &cause);

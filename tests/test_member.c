@@ -588,6 +588,45 @@ test_list_page(void **state)
 	db_close(db);
 }
 
+/* An API token's practices (member_filter.practices): only theirs, paged
+ * in SQL, and a code that only starts like another's does not match. */
+static void
+test_list_practices(void **state)
+{
+	static const char *const codes[] = {"A81001", "B82002", "A8100"};
+	struct db *db = setup_db();
+	struct member_filter f = {0};
+	struct seen s = {0};
+	char *cause = NULL, email[32];
+	int i;
+
+	for (i = 1; i < 3; i++) {
+		struct practice p = {.code = (char *)codes[i], .name = "Other"};
+		assert_int_equal(practice_add(db, &p, &cause), 0);
+	}
+	for (i = 0; i < 6; i++) {
+		struct member *m = member_new(1 + i % 3, codes[i % 3]);
+		snprintf(email, sizeof email, "p%d@example.org", i);
+		member_set(m, "email", email, &cause);
+		member_defaults(m, 36);
+		assert_int_equal(member_save(db, m, &cause), 0);
+		member_free(m);
+	}
+	f.practices = "A81001,B82002";
+	assert_int_equal(member_list(db, &f, collect, &s), 0);
+	assert_int_equal(s.n, 4); /* members 1, 2, 4, 5: not the A8100 ones */
+	assert_int_equal(s.ids[0], 1);
+	assert_int_equal(s.ids[1], 2);
+	assert_int_equal(s.ids[2], 4);
+	s.n = 0;
+	f.practices = "A8100";
+	f.limit = 1;
+	member_list(db, &f, collect, &s);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.ids[0], 3);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -604,6 +643,7 @@ main(void)
 	    cmocka_unit_test(test_member_edit_duplicate),
 	    cmocka_unit_test(test_import_gp_report),
 	    cmocka_unit_test(test_list_page),
+	    cmocka_unit_test(test_list_practices),
 	};
 	return cmocka_run_group_tests_name("member", tests, NULL, NULL);
 }
