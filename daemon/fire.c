@@ -141,6 +141,7 @@ meeting_vars(struct fire *f)
 	set_if(f->vars, "meeting.when", when);
 	set_if(f->vars, "meeting.where", m->place);
 	set_if(f->vars, "meeting.agenda", m->agenda);
+	set_if(f->vars, "meeting.link", m->link);
 	free(when);
 	meeting_free(m);
 }

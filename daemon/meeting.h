@@ -16,11 +16,25 @@ struct meeting {
 	char *agenda;  /* or NULL */
 	char *minutes; /* or NULL */
 	char *status;  /* "held", "cancelled" or NULL: by its time */
+	char *link;    /* an online meeting's http(s) URL, or NULL */
+	int64_t series_id; /* the first meeting of its series, or 0 */
 	int64_t created_at;
 };
 
+/* Who came: a member (by id), or staff and the GP partner by name. */
+struct meeting_attendee {
+	int64_t member_id; /* 0 for staff and the GP partner */
+	const char *name;  /* staff and GP partner */
+	const char *role;  /* "member", "staff" or "gp-partner" */
+};
+
+/* 0 if link is NULL or an http(s) URL without spaces, quotes or angle
+ * brackets; -1 with *cause otherwise. */
+int meeting_link_ok(const char *link, char **cause);
 /* Insert m (place required, no line breaks); sets m->id. */
 int meeting_add(struct db *, struct meeting *, char **cause);
+/* Set the series meeting id belongs to (its first meeting's id). */
+int meeting_set_series(struct db *, int64_t id, int64_t series_id);
 /* Load by id. Caller frees. NULL if none. */
 struct meeting *meeting_get(struct db *, int64_t id);
 void meeting_free(struct meeting *);
@@ -48,6 +62,26 @@ char *meeting_when(int64_t at, const char *tz);
 int meeting_add_campaigns(struct db *, const struct config *,
                           const struct meeting *, const char *channels,
                           const char *audience, char **cause);
+/* Move meeting id to at, place and link (NULL keeps each); the meeting's
+ * campaigns are retimed by the caller (meeting_notice.h). */
+int meeting_move(struct db *, int64_t id, int64_t at, const char *place,
+                 const char *link, char **cause);
+/*
+ * Record who attended meeting id (replacing an earlier record) and mark it
+ * held; a GP partner's attendance is also evidence of kind
+ * gp-partner-attended linked to the meeting. In the caller's transaction.
+ */
+int meeting_attendance_set(struct db *, int64_t id,
+                           const struct meeting_attendee *, size_t n,
+                           char **cause);
+/* The one member at the practice named "First Last" (any case); -1 with
+ * *cause when none or several are. */
+int meeting_member_by_name(struct db *, int64_t practice_id, const char *name,
+                           int64_t *id, char **cause);
+/* "YYYY-MM-DDTHH:MM" local time of at moved by n months or weeks (unit 'm'
+ * or 'w'), then back to the epoch in tz; a 31st becomes the month's last
+ * day. -1 if the result does not exist. */
+int meeting_step(int64_t at, const char *tz, int n, char unit, int64_t *out);
 /* One meeting with its campaigns and the agenda items members sent. */
 json_t *meeting_to_json(struct db *, const struct meeting *);
 /* Meetings (of one practice, or all), soonest last. */
