@@ -1,0 +1,430 @@
+/* Meetings: moving and cancelling tell those invited, series dates, online
+ * links, attendance and the GP partner's evidence. Real SQLite. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "campaign.h"
+#include "campaign_fixture.h"
+#include "cron.h"
+#include "fire.h"
+#include "meeting.h"
+#include "meeting_notice.h"
+
+/* 2026-07-15 18:30 BST, five weeks after FX_NOON. */
+#define MEETING_AT ((int64_t)1784136600)
+
+struct mt {
+	struct db *db;
+	struct config *cfg;
+	int64_t ann, bob, cat;
+	struct meeting m;
+};
+
+static int
+setup(void **state)
+{
+	struct mt *t = calloc(1, sizeof *t);
+	char *cause = NULL;
+	struct fx_member ann = {.first = "Ann", .email = "ann@example.org",
+	                        .consent_email = 1};
+	struct fx_member bob = {.first = "Bob", .mobile = "+447700900123",
+	                        .pref = "sms", .consent_sms = 1};
+	struct fx_member cat = {.first = "Cat", .email = "cat@example.org",
+	                        .consent_email = 1};
+
+	t->db = fx_db();
+	t->cfg = fx_config(NULL);
+	fx_survey(t->db, "surveys/post-meeting.yaml", NULL);
+	t->ann = fx_member_add(t->db, &ann);
+	t->bob = fx_member_add(t->db, &bob);
+	t->cat = fx_member_add(t->db, &cat);
+	t->m.practice_id = 1;
+	t->m.at = MEETING_AT;
+	t->m.place = "Community Room";
+	t->m.link = "https://meet.example.org/ppg";
+	t->m.created_at = FX_NOON;
+	if (meeting_add(t->db, &t->m, &cause) == -1 ||
+	    meeting_add_campaigns(t->db, t->cfg, &t->m, "email,sms", NULL,
+	                          &cause) == -1) {
+		fprintf(stderr, "setup: %s\n", cause);
+		abort();
+	}
+	*state = t;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct mt *t = *state;
+
+	db_close(t->db);
+	config_free(t->cfg);
+	free(t);
+	return 0;
+}
+
+/* Fire the invitation now; Ann's email is then sent, Bob's SMS still
+ * waits, Cat opts out of email after it was sent to her. */
+static void
+invite(struct mt *t)
+{
+	struct campaign *c = campaign_find(t->db, "meeting-1-invitation");
+	struct fire_result r;
+	char *cause = NULL;
+
+	assert_non_null(c);
+	assert_int_equal(fire_run(t->db, t->cfg, c, FX_NOON, 0, FX_NOON, &r,
+	                          &cause),
+	                 0);
+	assert_int_equal(r.messages, 3);
+	campaign_free(c);
+	assert_int_equal(db_exec(t->db,
+	                         "UPDATE outbox SET state = 'sent' WHERE"
+	                         " channel = 'email';"
+	                         "UPDATE members SET optout_email_at = 5"
+	                         " WHERE first_name = 'Cat'",
+	                         &cause),
+	                 0);
+}
+
+static int64_t
+next_fire(struct mt *t, const char *name)
+{
+	struct campaign *c = campaign_find(t->db, name);
+	int64_t at = c->next_fire_at;
+
+	campaign_free(c);
+	return at;
+}
+
+static char *
+notice_body(struct mt *t, const char *purpose, const char *channel)
+{
+	sqlite3_stmt *st = db_stmt(t->db, "SELECT body FROM outbox WHERE"
+	                                  " purpose = ? AND channel = ?"
+	                                  " AND state = 'pending'");
+	char *body = NULL;
+
+	db_bind_text(st, 1, purpose);
+	db_bind_text(st, 2, channel);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		body = strdup(db_col_text(st, 0));
+	sqlite3_reset(st);
+	return body;
+}
+
+/* The invitation shows the online link. */
+static void
+test_invitation_has_link(void **state)
+{
+	struct mt *t = *state;
+	char *body;
+
+	invite(t);
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM outbox WHERE"
+	                                 " body LIKE '%https://meet.example"
+	                                 ".org/ppg%'"),
+	                 3);
+	body = notice_body(t, "campaign", "sms");
+	assert_non_null(body);
+	assert_non_null(strstr(body, "Reply YES"));
+	free(body);
+}
+
+static void
+test_update_moves_campaigns_and_tells_invited(void **state)
+{
+	struct mt *t = *state;
+	struct meeting_change chg = {.at = MEETING_AT + 7 * FX_DAY,
+	                             .place = "Library"};
+	struct meeting_notice_result r;
+	char *cause = NULL, *body;
+
+	invite(t);
+	assert_int_equal(meeting_update(t->db, t->cfg, 1, &chg, FX_NOON, &r,
+	                                &cause),
+	                 0);
+	/* The reminder and feedback follow the new time. */
+	assert_true(next_fire(t, "meeting-1-reminder") ==
+	            MEETING_AT + 6 * FX_DAY);
+	assert_true(next_fire(t, "meeting-1-feedback") ==
+	            MEETING_AT + 8 * FX_DAY);
+	/* Bob's unsent invitation names the old time: cancelled. */
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM outbox WHERE"
+	                                 " purpose = 'campaign' AND"
+	                                 " state = 'cancelled'"),
+	                 1);
+	/* Ann and Bob are told; Cat opted out of email since. */
+	assert_int_equal(r.messages, 2);
+	assert_int_equal(r.email, 1);
+	assert_int_equal(r.sms, 1);
+	body = notice_body(t, "meeting-moved", "email");
+	assert_non_null(body);
+	assert_non_null(strstr(body, "Wednesday 22 July 2026 at 6:30pm"));
+	assert_non_null(strstr(body, "Wednesday 15 July 2026 at 6:30pm"));
+	assert_non_null(strstr(body, "Library"));
+	assert_non_null(strstr(body, "https://ppg.example.org/u/"));
+	free(body);
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM outbox o JOIN"
+	                                 " members m ON m.id = o.member_id"
+	                                 " WHERE m.first_name = 'Cat' AND"
+	                                 " o.purpose = 'meeting-moved'"),
+	                 0);
+}
+
+/* A second move cancels the first notice, unsent, and tells them again. */
+static void
+test_update_twice_replaces_notice(void **state)
+{
+	struct mt *t = *state;
+	struct meeting_change chg = {.at = MEETING_AT + 7 * FX_DAY};
+	struct meeting_notice_result r;
+	char *cause = NULL;
+
+	invite(t);
+	assert_int_equal(meeting_update(t->db, t->cfg, 1, &chg, FX_NOON, &r,
+	                                &cause),
+	                 0);
+	chg.at = MEETING_AT + 14 * FX_DAY;
+	assert_int_equal(meeting_update(t->db, t->cfg, 1, &chg, FX_NOON, &r,
+	                                &cause),
+	                 0);
+	assert_int_equal(r.messages, 2);
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM outbox WHERE"
+	                                 " purpose = 'meeting-moved' AND"
+	                                 " state = 'pending'"),
+	                 2);
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM outbox WHERE"
+	                                 " purpose = 'meeting-moved' AND"
+	                                 " state = 'cancelled'"),
+	                 2);
+}
+
+static void
+test_update_refuses_bad_input(void **state)
+{
+	struct mt *t = *state;
+	struct meeting_change none = {0}, badlink = {.link = "javascript:x"},
+	                      crlf = {.place = "Room\r\nBcc: x"};
+	struct meeting_notice_result r;
+	char *cause = NULL;
+
+	assert_int_equal(meeting_update(t->db, t->cfg, 1, &none, FX_NOON, &r,
+	                                &cause),
+	                 -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(meeting_update(t->db, t->cfg, 1, &badlink, FX_NOON,
+	                                &r, &cause),
+	                 -1);
+	assert_non_null(strstr(cause, "https://"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(meeting_update(t->db, t->cfg, 1, &crlf, FX_NOON, &r,
+	                                &cause),
+	                 -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(meeting_update(t->db, t->cfg, 9, &crlf, FX_NOON, &r,
+	                                &cause),
+	                 -1);
+	free(cause);
+	/* Nothing changed. */
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM meetings WHERE"
+	                                 " place = 'Community Room'"),
+	                 1);
+}
+
+static void
+test_cancel_stops_campaigns_and_tells_those_sent(void **state)
+{
+	struct mt *t = *state;
+	struct meeting_notice_result r;
+	char *cause = NULL, *body;
+
+	invite(t);
+	assert_int_equal(meeting_cancel(t->db, t->cfg, 1, FX_NOON, &r, &cause),
+	                 0);
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM campaigns"
+	                                 " WHERE meeting_id = 1 AND"
+	                                 " state = 'done' AND"
+	                                 " next_fire_at IS NULL"),
+	                 3);
+	/* Bob's SMS never left: cancelled, and he is not told. */
+	assert_int_equal(r.cancelled, 1);
+	assert_int_equal(r.messages, 1);
+	assert_int_equal(r.email, 1);
+	body = notice_body(t, "meeting-cancelled", "email");
+	assert_non_null(body);
+	assert_non_null(strstr(body, "is cancelled"));
+	free(body);
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM meetings WHERE"
+	                                 " status = 'cancelled'"),
+	                 1);
+	/* Once only. */
+	assert_int_equal(meeting_cancel(t->db, t->cfg, 1, FX_NOON, &r, &cause),
+	                 -1);
+	free(cause);
+}
+
+static void
+test_step_months_and_weeks(void **state)
+{
+	int64_t out;
+	time_t jan31;
+	char *cause = NULL, buf[40];
+
+	(void)state;
+	/* Across the clocks going forward the wall-clock time stays. */
+	assert_int_equal(cron_parse_iso("2026-03-10T18:30", "Europe/London",
+	                                &jan31, &cause),
+	                 0);
+	assert_int_equal(meeting_step(jan31, "Europe/London", 1, 'm', &out), 0);
+	cron_format_iso((time_t)out, "Europe/London", buf, sizeof buf);
+	assert_string_equal(buf, "2026-04-10T18:30:00+01:00");
+	assert_int_equal(meeting_step(jan31, "Europe/London", 2, 'w', &out), 0);
+	cron_format_iso((time_t)out, "Europe/London", buf, sizeof buf);
+	assert_string_equal(buf, "2026-03-24T18:30:00+00:00");
+	/* The 31st becomes the month's last day; a year rolls over. */
+	assert_int_equal(cron_parse_iso("2026-01-31T10:00", "Europe/London",
+	                                &jan31, &cause),
+	                 0);
+	assert_int_equal(meeting_step(jan31, "Europe/London", 1, 'm', &out), 0);
+	cron_format_iso((time_t)out, "Europe/London", buf, sizeof buf);
+	assert_string_equal(buf, "2026-02-28T10:00:00+00:00");
+	assert_int_equal(meeting_step(jan31, "Europe/London", 12, 'm', &out),
+	                 0);
+	cron_format_iso((time_t)out, "Europe/London", buf, sizeof buf);
+	assert_string_equal(buf, "2027-01-31T10:00:00+00:00");
+	assert_int_equal(meeting_step(jan31, "Europe/London", 13, 'm', &out),
+	                 0);
+	cron_format_iso((time_t)out, "Europe/London", buf, sizeof buf);
+	assert_string_equal(buf, "2027-02-28T10:00:00+00:00");
+}
+
+static void
+test_link_ok(void **state)
+{
+	char *cause = NULL;
+
+	(void)state;
+	assert_int_equal(meeting_link_ok("https://meet.example.org/a?b=c",
+	                                 &cause),
+	                 0);
+	assert_int_equal(meeting_link_ok("http://x.example/", &cause), 0);
+	assert_int_equal(meeting_link_ok(NULL, &cause), 0);
+	assert_int_equal(meeting_link_ok("javascript:alert(1)", &cause), -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(meeting_link_ok("https://x/\"><script>", &cause), -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(meeting_link_ok("https://x/a b", &cause), -1);
+	free(cause);
+}
+
+static void
+test_attendance_gp_partner_evidence(void **state)
+{
+	struct mt *t = *state;
+	struct meeting_attendee a[] = {
+	    {t->ann, NULL, "member"},
+	    {0, "Jo Smith", "staff"},
+	    {0, "Dr Patel", "gp-partner"},
+	};
+	char *cause = NULL;
+
+	assert_int_equal(meeting_attendance_set(t->db, 1, a, 3, &cause), 0);
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM evidence WHERE"
+	                                 " kind = 'gp-partner-attended' AND"
+	                                 " meeting_id = 1 AND day ="
+	                                 " '2026-07-15' AND removed_at IS"
+	                                 " NULL"),
+	                 1);
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM meetings WHERE"
+	                                 " status = 'held'"),
+	                 1);
+	/* Recording again replaces: still one piece of evidence. */
+	assert_int_equal(meeting_attendance_set(t->db, 1, a, 3, &cause), 0);
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM evidence WHERE"
+	                                 " kind = 'gp-partner-attended' AND"
+	                                 " removed_at IS NULL"),
+	                 1);
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM"
+	                                 " meeting_attendance"),
+	                 3);
+	/* Without the GP partner the evidence goes. */
+	assert_int_equal(meeting_attendance_set(t->db, 1, a, 2, &cause), 0);
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM evidence WHERE"
+	                                 " kind = 'gp-partner-attended' AND"
+	                                 " removed_at IS NULL"),
+	                 0);
+}
+
+static void
+test_attendance_refuses_unknown_member(void **state)
+{
+	struct mt *t = *state;
+	struct meeting_attendee a[] = {{999, NULL, "member"}};
+	struct meeting_attendee b[] = {{0, "Dr\nX", "gp-partner"}};
+	char *cause = NULL;
+
+	assert_int_equal(meeting_attendance_set(t->db, 1, a, 1, &cause), -1);
+	assert_non_null(strstr(cause, "no member 999"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(meeting_attendance_set(t->db, 1, b, 1, &cause), -1);
+	free(cause);
+}
+
+static void
+test_member_by_name(void **state)
+{
+	struct mt *t = *state;
+	char *cause = NULL;
+	int64_t id = 0;
+
+	assert_int_equal(db_exec(t->db, "UPDATE members SET last_name = 'Lee'"
+	                                " WHERE first_name = 'Ann'",
+	                         &cause),
+	                 0);
+	assert_int_equal(meeting_member_by_name(t->db, 1, " ann LEE ", &id,
+	                                        &cause),
+	                 0);
+	assert_true(id == t->ann);
+	assert_int_equal(meeting_member_by_name(t->db, 1, "Nobody", &id,
+	                                        &cause),
+	                 -1);
+	free(cause);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_invitation_has_link, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_update_moves_campaigns_and_tells_invited, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_update_twice_replaces_notice,
+	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_update_refuses_bad_input,
+	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_cancel_stops_campaigns_and_tells_those_sent, setup,
+	        teardown),
+	    cmocka_unit_test(test_step_months_and_weeks),
+	    cmocka_unit_test(test_link_ok),
+	    cmocka_unit_test_setup_teardown(test_attendance_gp_partner_evidence,
+	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_attendance_refuses_unknown_member, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_member_by_name, setup,
+	                                    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
