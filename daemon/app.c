@@ -5,6 +5,7 @@
 #include "action.h"
 #include "dispatch.h"
 #include "http.h"
+#include "meeting_reply.h"
 #include "retention.h"
 #include "scheduler.h"
 #include "status.h"
@@ -28,6 +29,7 @@ static const struct http_route public_routes[] = {
     {EVHTTP_REQ_POST, "/webhooks/mailgun/email", "mailgun_email", webhook_http},
     {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/s/", "survey", websurvey_http},
     {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/u/", "unsubscribe", unsubscribe_http},
+    {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/m/", "meeting_reply", meeting_rsvp_http},
     {0, NULL, NULL, NULL},
 };
 

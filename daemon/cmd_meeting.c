@@ -538,7 +538,7 @@ static int
 attendees_csv(struct ctx *ctx, struct attendees *a, int64_t meeting,
               const char *path, char **cause)
 {
-	struct meeting *m = meeting_get(ctx->db, meeting);
+	struct meeting *m = meeting_get(cli_db(ctx), meeting);
 	struct csv_reader *r;
 	struct csv_record *rec;
 	FILE *fp;
@@ -581,7 +581,7 @@ static int
 attendance_store(struct ctx *ctx, int64_t id, const struct attendees *a,
                  char **cause)
 {
-	if (db_begin(ctx->db) == -1) {
+	if (db_begin(cli_db(ctx)) == -1) {
 		*cause = xasprintf("database busy: %s", db_errmsg(ctx->db));
 		return -1;
 	}
@@ -760,6 +760,39 @@ meeting_list_cmd(struct ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* Who is coming, who came, and the actions to review. */
+static void
+show_people(const json_t *o)
+{
+	const json_t *r = json_object_get(o, "replies"), *v;
+	size_t i;
+
+	if ((v = json_object_get(o, "link")) && json_is_string(v))
+		printf("online: %s\n", json_string_value(v));
+	printf("coming: %lld, not coming: %lld\n",
+	       json_integer_value(json_object_get(r, "yes")),
+	       json_integer_value(json_object_get(r, "no")));
+	json_array_foreach(json_object_get(r, "coming"), i, v)
+	    printf("  coming: %s (member %lld)\n",
+	           json_string_value(json_object_get(v, "name")),
+	           json_integer_value(json_object_get(v, "member_id")));
+	json_array_foreach(json_object_get(o, "attendance"), i, v)
+	    printf("attended: %s (%s)\n",
+	           json_string_value(json_object_get(v, "name")),
+	           json_string_value(json_object_get(v, "role")));
+	json_array_foreach(json_object_get(o, "actions"), i, v)
+	    printf("action from this meeting: %lld %s (%s)\n",
+	           json_integer_value(json_object_get(v, "id")),
+	           json_string_value(json_object_get(v, "title")),
+	           json_string_value(json_object_get(v, "status")));
+	json_array_foreach(json_object_get(o, "previous_actions"), i, v)
+	    printf("to review from meeting %lld: action %lld %s (%s)\n",
+	           json_integer_value(json_object_get(o, "previous_meeting")),
+	           json_integer_value(json_object_get(v, "id")),
+	           json_string_value(json_object_get(v, "title")),
+	           json_string_value(json_object_get(v, "status")));
+}
+
 static void
 show_text(const json_t *o)
 {
@@ -784,6 +817,7 @@ show_text(const json_t *o)
 	    printf("agenda item from member %lld: %s\n",
 	           json_integer_value(json_object_get(v, "member_id")),
 	           json_string_value(json_object_get(v, "body")));
+	show_people(o);
 }
 
 static int

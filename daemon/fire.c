@@ -17,6 +17,7 @@
 #include "fire.h"
 #include "log.h"
 #include "meeting.h"
+#include "meeting_reply.h"
 #include "practice.h"
 #include "quiet.h"
 #include "sms.h"
@@ -622,6 +623,10 @@ fire_member(struct fire *f, const struct aud_member *m)
 		return -1;
 	member_vars(f, m->first_name, m->last_name, &t);
 	member_extra_vars(f, m->id);
+	if (f->c->meeting_id != 0 && uses(f, "meeting.rsvp_link") &&
+	    meeting_rsvp_vars(f->db, f->vars, f->c->meeting_id, m->id, f->pub,
+	                      f->now) == -1)
+		return -1;
 	if (ch == CH_SMS && f->sv != NULL && f->sv->nquestions > 0) {
 		sms_conv_find(f, m->id, &cv);
 		prompt = survey_sms_prompt(&f->sv->questions[cv.question]);

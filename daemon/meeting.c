@@ -213,7 +213,8 @@ meeting_move(struct db *db, int64_t id, int64_t at, const char *place,
 		return -1;
 	st = db_stmt(db, "UPDATE meetings SET at = coalesce(nullif(?1, 0), at),"
 	                 " place = coalesce(?2, place),"
-	                 " link = coalesce(?3, link) WHERE id = ?4");
+	                 " link = coalesce(?3, link),"
+	                 " revision = revision + 1 WHERE id = ?4");
 	db_bind_int(st, 1, at);
 	db_bind_text(st, 2, place);
 	db_bind_text(st, 3, link);

@@ -270,6 +270,7 @@ static const char *const migrations[] = {
      * replies, attendance, RSVP tokens and actions from a meeting. */
     "ALTER TABLE meetings ADD COLUMN link TEXT;"
     "ALTER TABLE meetings ADD COLUMN series_id INTEGER;"
+    "ALTER TABLE meetings ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE actions ADD COLUMN meeting_id INTEGER"
     " REFERENCES meetings(id);"
     "CREATE TABLE meeting_replies ("

@@ -30,7 +30,7 @@ struct smsconv_result {
 	int64_t practice_id;     /* 0: unknown */
 	const char *disposition; /* static: optout, optin, help, answer,
 	                            reprompt, skipped, feedback, unmatched,
-	                            stop-request */
+	                            stop-request, meeting-reply */
 	int care_flag;        /* the message looks like a request for care */
 	struct care_hit care; /* what it matched (the caller raises the alert) */
 	int queued; /* outbox rows queued (kick the dispatcher) */
