@@ -1,4 +1,5 @@
-/* ppgd meeting add|minutes|list|show|held|cancel, and ppgd broadcast. */
+/* ppgd meeting add|update|minutes|list|show|held|cancel|attendance, and
+ * ppgd broadcast. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
