@@ -31,6 +31,7 @@ static const char *shipped[] = {
     "post-meeting-feedback", "broadcast",
     "you-said-we-did",       "welcome",
     "term-renewal",          "optout-confirmation",
+    "meeting-moved",         "meeting-cancelled",
 };
 #define NSHIPPED (sizeof shipped / sizeof *shipped)
 
