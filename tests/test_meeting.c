@@ -11,6 +11,8 @@
 #include "fire.h"
 #include "meeting.h"
 #include "meeting_notice.h"
+#include "meeting_reply.h"
+#include "smsconv.h"
 
 /* 2026-07-15 18:30 BST, five weeks after FX_NOON. */
 #define MEETING_AT ((int64_t)1784136600)
@@ -126,8 +128,9 @@ test_invitation_has_link(void **state)
 	invite(t);
 	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM outbox WHERE"
 	                                 " body LIKE '%https://meet.example"
-	                                 ".org/ppg%'"),
-	                 3);
+	                                 ".org/ppg%' AND channel ="
+	                                 " 'email'"),
+	                 2);
 	body = notice_body(t, "campaign", "sms");
 	assert_non_null(body);
 	assert_non_null(strstr(body, "Reply YES"));
@@ -401,6 +404,158 @@ test_member_by_name(void **state)
 	free(cause);
 }
 
+/* Bob's SMS invitation left; he answers. */
+static void
+invite_sms_sent(struct mt *t)
+{
+	char *cause = NULL;
+
+	invite(t);
+	assert_int_equal(db_exec(t->db, "UPDATE outbox SET state = 'sent'",
+	                         &cause),
+	                 0);
+}
+
+static char *
+answer_of(struct mt *t, int64_t member)
+{
+	sqlite3_stmt *st = db_stmt(t->db, "SELECT answer FROM meeting_replies"
+	                                  " WHERE meeting_id = 1 AND"
+	                                  " member_id = ?");
+	char *a = NULL;
+
+	db_bind_int(st, 1, member);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		a = strdup(db_col_text(st, 0));
+	sqlite3_reset(st);
+	return a;
+}
+
+static void
+test_sms_yes_then_no(void **state)
+{
+	struct mt *t = *state;
+	int64_t member = 0;
+	char *reply = NULL, *a;
+
+	invite_sms_sent(t);
+	assert_int_equal(meeting_reply_sms(t->db, &t->bob, 1, "yes", FX_NOON,
+	                                   &member, &reply),
+	                 1);
+	assert_true(member == t->bob);
+	assert_non_null(strstr(reply, "coming"));
+	assert_non_null(strstr(reply, "15 July 2026"));
+	free(reply);
+	a = answer_of(t, t->bob);
+	assert_string_equal(a, "yes");
+	free(a);
+	assert_int_equal(meeting_reply_sms(t->db, &t->bob, 1, "n", FX_NOON,
+	                                   &member, &reply),
+	                 1);
+	free(reply);
+	a = answer_of(t, t->bob);
+	assert_string_equal(a, "no");
+	free(a);
+	/* Other words are not an answer. */
+	assert_int_equal(meeting_reply_sms(t->db, &t->bob, 1, "yes please park",
+	                                   FX_NOON, &member, &reply),
+	                 0);
+}
+
+/* YES answers the newest text: after a survey went out it is not ours. */
+static void
+test_sms_yes_not_after_other_text(void **state)
+{
+	struct mt *t = *state;
+	int64_t member = 0;
+	char *reply = NULL, *cause = NULL;
+
+	invite_sms_sent(t);
+	assert_int_equal(
+	    db_exec(t->db,
+	            "INSERT INTO campaigns (name, practice_id, kind, template,"
+	            " channels, created_at) VALUES ('s', 1, 'survey',"
+	            " 'survey-invitation', 'sms', 1);"
+	            "INSERT INTO runs (campaign_id, scheduled_for, fired_at)"
+	            " VALUES (4, 1, 1);"
+	            "INSERT INTO outbox (run_id, member_id, practice_id,"
+	            " channel, state, to_addr, body, next_attempt_at,"
+	            " created_at) VALUES (2, 2, 1, 'sms', 'sent', 'x', 'x', 0,"
+	            " 1781089300)",
+	            &cause),
+	    0);
+	assert_int_equal(meeting_reply_sms(t->db, &t->bob, 1, "yes", FX_NOON,
+	                                   &member, &reply),
+	                 0);
+	assert_null(answer_of(t, t->bob));
+}
+
+static void
+test_sms_yes_closed_meeting(void **state)
+{
+	struct mt *t = *state;
+	struct meeting_notice_result r;
+	int64_t member = 0;
+	char *reply = NULL, *cause = NULL;
+
+	invite_sms_sent(t);
+	/* After it started. */
+	assert_int_equal(meeting_reply_sms(t->db, &t->bob, 1, "yes",
+	                                   MEETING_AT + 60, &member, &reply),
+	                 0);
+	assert_int_equal(meeting_cancel(t->db, t->cfg, 1, FX_NOON, &r, &cause),
+	                 0);
+	assert_int_equal(meeting_reply_sms(t->db, &t->bob, 1, "yes", FX_NOON,
+	                                   &member, &reply),
+	                 0);
+	assert_int_equal(meeting_reply_set(t->db, 1, t->ann, 1, "web", FX_NOON,
+	                                   &cause),
+	                 -1);
+	assert_non_null(strstr(cause, "cancelled"));
+	free(cause);
+	assert_null(answer_of(t, t->bob));
+}
+
+/* Through the SMS conversation: STOP still comes first; YES is recorded
+ * and thanked. */
+static void
+test_smsconv_keywords_first(void **state)
+{
+	struct mt *t = *state;
+	struct smsconv_msg m = {.from = "+447700900123", .to = NULL,
+	                        .text = "YES", .now = FX_NOON};
+	struct smsconv_result r;
+	char *a;
+
+	invite_sms_sent(t);
+	assert_int_equal(smsconv_handle(t->db, t->cfg, &m, &r), 0);
+	assert_string_equal(r.disposition, "meeting-reply");
+	assert_int_equal(r.queued, 1);
+	a = answer_of(t, t->bob);
+	assert_string_equal(a, "yes");
+	free(a);
+	m.text = "STOP";
+	assert_int_equal(smsconv_handle(t->db, t->cfg, &m, &r), 0);
+	assert_string_equal(r.disposition, "optout");
+}
+
+/* Each invited member gets a reply token (stored hashed) and the link. */
+static void
+test_invitation_reply_tokens(void **state)
+{
+	struct mt *t = *state;
+
+	invite(t);
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM meeting_tokens"
+	                                 " WHERE meeting_id = 1 AND"
+	                                 " length(hash) = 64"),
+	                 3);
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM outbox WHERE"
+	                                 " body LIKE"
+	                                 " '%https://ppg.example.org/m/%'"),
+	                 3);
+}
+
 int
 main(void)
 {
@@ -423,6 +578,16 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        test_attendance_refuses_unknown_member, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_member_by_name, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_sms_yes_then_no, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_sms_yes_not_after_other_text,
+	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sms_yes_closed_meeting, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_smsconv_keywords_first, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_invitation_reply_tokens, setup,
 	                                    teardown),
 	};
 
