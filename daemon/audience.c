@@ -29,6 +29,8 @@ enum term_kind {
 	TERM_TAG,
 	TERM_NOT_RESPONDED,
 	TERM_EXTRA,
+	TERM_ATTENDED, /* attended:MEETING */
+	TERM_INVITED,  /* invited:MEETING */
 };
 
 struct term {
@@ -195,6 +197,23 @@ term_field(struct term *t, const char *name, char *value, char **cause)
 	return 0;
 }
 
+/* attended:ID or invited:ID: a meeting id, a positive integer. */
+static int
+term_meeting(struct term *t, enum term_kind kind, const char *id,
+             char **cause)
+{
+	size_t n = strspn(id, "0123456789");
+
+	if (n == 0 || n > 18 || id[n] != '\0' || *id == '0') {
+		*cause = xasprintf("%s: not a meeting id", id);
+		return -1;
+	}
+	t->kind = kind;
+	t->values[0] = xstrdup(id);
+	t->nvalues = 1;
+	return 0;
+}
+
 static int
 term_parse(struct term *t, char *s, char **cause)
 {
@@ -213,9 +232,14 @@ term_parse(struct term *t, char *s, char **cause)
 		*cause = xstrdup("not-responded: no campaign name");
 		return -1;
 	}
+	if (strncmp(s, "attended:", 9) == 0)
+		return term_meeting(t, TERM_ATTENDED, s + 9, cause);
+	if (strncmp(s, "invited:", 8) == 0)
+		return term_meeting(t, TERM_INVITED, s + 8, cause);
 	if ((eq = strchr(s, '=')) == NULL) {
-		*cause = xasprintf("'%s' is not everyone, FIELD=VALUE, tag:TAG "
-		                   "or not-responded:CAMPAIGN",
+		*cause = xasprintf("'%s' is not everyone, FIELD=VALUE, tag:TAG, "
+		                   "not-responded:CAMPAIGN, attended:MEETING "
+		                   "or invited:MEETING",
 		                   s);
 		return -1;
 	}
@@ -344,6 +368,23 @@ sql_term(FILE *fp, const struct term *t, int *param)
 		         "(SELECT id FROM campaigns WHERE name = ?%d)",
 		         (*param)++);
 		sql_not_completed(fp, c);
+		break;
+	case TERM_ATTENDED:
+		fprintf(fp,
+		        " AND m.id IN (SELECT member_id FROM meeting_attendance"
+		        " WHERE meeting_id = CAST(?%d AS INTEGER)"
+		        " AND member_id IS NOT NULL)",
+		        (*param)++);
+		break;
+	case TERM_INVITED:
+		fprintf(fp,
+		        " AND m.id IN (SELECT o.member_id FROM outbox o"
+		        " JOIN runs r ON r.id = o.run_id JOIN campaigns c"
+		        " ON c.id = r.campaign_id WHERE c.meeting_id ="
+		        " CAST(?%d AS INTEGER) AND c.kind IN"
+		        " ('invitation','meeting','reminder') AND o.state IN"
+		        " ('sending','sent','delivered'))",
+		        (*param)++);
 		break;
 	}
 }

@@ -47,7 +47,10 @@ struct aud_member {
  * Parse "everyone", or comma-separated terms ANDed: FIELD=V[|V...] (age_band,
  * sex, ethnicity, carer, disability, preferred_channel; age_band is
  * computed from the birth month when known), extra.NAME=V[|V...] (a
- * custom field, any case), tag:T[|T...], not-responded:CAMPAIGN. Caller frees *out with audience_free, *cause.
+ * custom field, any case), tag:T[|T...], not-responded:CAMPAIGN,
+ * attended:MEETING (recorded by meeting attendance), invited:MEETING (whose
+ * invitation or reminder of that meeting was sent). Caller frees *out with
+ * audience_free, *cause.
  */
 int audience_parse(const char *expr, struct audience **out, char **cause);
 void audience_free(struct audience *);

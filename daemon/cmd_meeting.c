@@ -21,10 +21,12 @@
 #define MEETING_ADD_USAGE                                                      \
 	"meeting add --practice CODE --at TIME --where PLACE [--link URL]"     \
 	" [--agenda FILE] [--every Nm|Nw --count N]"                           \
+	" [--feedback-to attended|invited]"                                    \
 	" [--with-campaigns [--channels email,sms] [--audience EXPR]]"         \
 	" [--json]"
 #define MEETING_UPDATE_USAGE                                                   \
-	"meeting update ID [--at TIME] [--where PLACE] [--link URL] [--json]"
+	"meeting update ID [--at TIME] [--where PLACE] [--link URL]"          \
+	" [--feedback-to attended|invited] [--json]"
 #define MEETING_ATTENDANCE_USAGE                                               \
 	"meeting attendance ID [--present MEMBER_ID ...] [--staff NAME ...]"   \
 	" [--gp-partner NAME] [--csv FILE] [--json]"
@@ -55,11 +57,14 @@ enum {
 	OPT_STAFF,
 	OPT_GP_PARTNER,
 	OPT_CSV,
+	OPT_FEEDBACK_TO,
+	OPT_SEND,
+	OPT_PUBLISH,
 };
 
 struct meeting_args {
 	const char *practice, *at, *where, *agenda, *channels, *audience;
-	const char *link, *every, *count;
+	const char *link, *every, *count, *feedback_to;
 	int with_campaigns, json;
 };
 
@@ -96,6 +101,7 @@ meeting_parse(int argc, char **argv, struct meeting_args *a)
 	    {"link", required_argument, NULL, OPT_LINK},
 	    {"every", required_argument, NULL, OPT_EVERY},
 	    {"count", required_argument, NULL, OPT_COUNT},
+	    {"feedback-to", required_argument, NULL, OPT_FEEDBACK_TO},
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {NULL, 0, NULL, 0}};
 	int ch;
@@ -113,6 +119,9 @@ meeting_parse(int argc, char **argv, struct meeting_args *a)
 			break;
 		case OPT_COUNT:
 			a->count = optarg;
+			break;
+		case OPT_FEEDBACK_TO:
+			a->feedback_to = optarg;
 			break;
 		case OPT_AT:
 			a->at = optarg;
@@ -211,6 +220,9 @@ meeting_store_one(struct ctx *ctx, const struct meeting_args *a,
                   struct meeting *m, char **cause)
 {
 	if (meeting_add(ctx->db, m, cause) == -1 ||
+	    (a->feedback_to != NULL &&
+	     meeting_set_feedback_to(ctx->db, m->id, a->feedback_to, cause) ==
+	         -1) ||
 	    (a->with_campaigns &&
 	     meeting_add_campaigns(ctx->db, ctx->cfg, m, a->channels,
 	                           a->audience, cause) == -1))
@@ -433,11 +445,12 @@ meeting_update_cmd(struct ctx *ctx, int argc, char **argv)
 	    {"at", required_argument, NULL, OPT_AT},
 	    {"where", required_argument, NULL, OPT_WHERE},
 	    {"link", required_argument, NULL, OPT_LINK},
+	    {"feedback-to", required_argument, NULL, OPT_FEEDBACK_TO},
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {NULL, 0, NULL, 0}};
 	struct meeting_change chg = {0};
 	struct meeting_notice_result r;
-	const char *at = NULL;
+	const char *at = NULL, *feedback_to = NULL;
 	char *cause = NULL;
 	int ch, json = 0;
 	int64_t id;
@@ -449,6 +462,8 @@ meeting_update_cmd(struct ctx *ctx, int argc, char **argv)
 			chg.place = optarg;
 		else if (ch == OPT_LINK)
 			chg.link = optarg;
+		else if (ch == OPT_FEEDBACK_TO)
+			feedback_to = optarg;
 		else if (ch == OPT_JSON)
 			json = 1;
 		else
@@ -456,9 +471,16 @@ meeting_update_cmd(struct ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc - 1 || (id = meeting_id_arg(argv[optind])) == 0)
 		return cli_usage(MEETING_UPDATE_USAGE);
-	if (update_at(cli_db(ctx), id, at, &chg.at, &cause) == -1 ||
-	    meeting_update(ctx->db, ctx->cfg, id, &chg, time(NULL), &r,
-	                   &cause) == -1) {
+	memset(&r, 0, sizeof r);
+	r.meeting_id = id;
+	if ((feedback_to != NULL &&
+	     meeting_set_feedback_to(cli_db(ctx), id, feedback_to, &cause) ==
+	         -1) ||
+	    update_at(cli_db(ctx), id, at, &chg.at, &cause) == -1 ||
+	    ((at != NULL || chg.place != NULL || chg.link != NULL ||
+	      feedback_to == NULL) &&
+	     meeting_update(ctx->db, ctx->cfg, id, &chg, time(NULL), &r,
+	                    &cause) == -1)) {
 		cli_error("%s", cause);
 		free(cause);
 		return EXIT_FAIL;

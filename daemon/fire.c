@@ -711,10 +711,23 @@ members_open(struct fire *f, const struct aud_scope *sc, struct aud_query **q,
              char **cause)
 {
 	struct audience *a;
+	char *expr = NULL, *term;
 	int rc;
 
-	if (audience_parse(f->reminder ? "everyone" : f->c->audience, &a,
-	                   cause) == -1)
+	/* A meeting's feedback goes to those who came (or were invited). */
+	if (!f->reminder && f->c->meeting_id != 0 &&
+	    strcmp(f->c->kind, "feedback") == 0 &&
+	    (term = meeting_feedback_audience(f->db, f->c->meeting_id)) !=
+	        NULL) {
+		expr = xasprintf("%s,%s", f->c->audience, term);
+		free(term);
+	}
+	rc = audience_parse(expr != NULL ? expr
+	                    : f->reminder ? "everyone"
+	                                  : f->c->audience,
+	                    &a, cause);
+	free(expr);
+	if (rc == -1)
 		return -1;
 	rc = audience_query_new(f->db, a, sc, q, cause);
 	audience_free(a);

@@ -116,7 +116,8 @@ meeting_get(struct db *db, int64_t id)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT id, practice_id, at, place,"
 	                               " agenda, minutes, created_at, status,"
-	                               " link, series_id"
+	                               " link, series_id, published_at,"
+	                               " feedback_to"
 	                               " FROM meetings WHERE id = ?");
 	struct meeting *m = NULL;
 
@@ -133,6 +134,8 @@ meeting_get(struct db *db, int64_t id)
 		m->status = col_dup(st, 7);
 		m->link = col_dup(st, 8);
 		m->series_id = sqlite3_column_int64(st, 9);
+		m->published_at = sqlite3_column_int64(st, 10);
+		m->feedback_to = col_dup(st, 11);
 	}
 	sqlite3_reset(st);
 	return m;
@@ -148,6 +151,7 @@ meeting_free(struct meeting *m)
 	free(m->minutes);
 	free(m->status);
 	free(m->link);
+	free(m->feedback_to);
 	free(m);
 }
 
@@ -166,6 +170,73 @@ meeting_set_minutes(struct db *db, int64_t id, const char *minutes,
 	}
 	db_audit(db, NULL, "meeting.minutes", "meeting", NULL);
 	return 0;
+}
+
+int
+meeting_publish(struct db *db, int64_t id, char **cause)
+{
+	sqlite3_stmt *st = db_stmt(db, "UPDATE meetings SET published_at ="
+	                               " coalesce(published_at, ?) WHERE id = ?"
+	                               " AND minutes IS NOT NULL");
+
+	db_bind_int(st, 1, time(NULL));
+	db_bind_int(st, 2, id);
+	if (db_done(db, st) == -1 || db_changes(db) != 1) {
+		*cause = xasprintf("meeting %lld has no minutes to publish",
+		                   (long long)id);
+		return -1;
+	}
+	db_audit(db, NULL, "meeting.publish", "meeting", NULL);
+	return 0;
+}
+
+int
+meeting_set_feedback_to(struct db *db, int64_t id, const char *to,
+                        char **cause)
+{
+	sqlite3_stmt *st;
+
+	if (to != NULL && strcmp(to, "attended") != 0 &&
+	    strcmp(to, "invited") != 0) {
+		*cause = xasprintf("--feedback-to %s: attended or invited", to);
+		return -1;
+	}
+	st = db_stmt(db, "UPDATE meetings SET feedback_to = ? WHERE id = ?");
+	db_bind_text(st, 1, to);
+	db_bind_int(st, 2, id);
+	if (db_done(db, st) == -1 || db_changes(db) != 1) {
+		*cause = xasprintf("no meeting %lld", (long long)id);
+		return -1;
+	}
+	return 0;
+}
+
+char *
+meeting_feedback_audience(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT feedback_to, EXISTS (SELECT 1 FROM meeting_attendance"
+	        " a WHERE a.meeting_id = m.id), EXISTS (SELECT 1 FROM campaigns"
+	        " c JOIN runs r ON r.campaign_id = c.id WHERE c.meeting_id ="
+	        " m.id AND c.kind IN ('invitation','meeting','reminder'))"
+	        " FROM meetings m WHERE id = ?");
+	const char *to;
+	char *term = NULL;
+
+	db_bind_int(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		to = db_col_text(st, 0);
+		/* By default: those who came, else those invited; a meeting
+		 * whose invitation never went out is not narrowed. */
+		if (to == NULL && sqlite3_column_int(st, 1))
+			to = "attended";
+		else if (to == NULL && sqlite3_column_int(st, 2))
+			to = "invited";
+		if (to != NULL)
+			term = xasprintf("%s:%lld", to, (long long)id);
+	}
+	sqlite3_reset(st);
+	return term;
 }
 
 const char *
@@ -701,6 +772,8 @@ meeting_to_json(struct db *db, const struct meeting *m)
 	json_object_set_new(o, "agenda_items",
 	                    meeting_items_json(db, m->id, tz));
 	json_object_set_new(o, "link", str_json(m->link));
+	json_object_set_new(o, "published", json_boolean(m->published_at != 0));
+	json_object_set_new(o, "feedback_to", str_json(m->feedback_to));
 	json_object_set_new(o, "series", m->series_id != 0
 	                                     ? json_integer(m->series_id)
 	                                     : json_null());

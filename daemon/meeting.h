@@ -18,6 +18,8 @@ struct meeting {
 	char *status;  /* "held", "cancelled" or NULL: by its time */
 	char *link;    /* an online meeting's http(s) URL, or NULL */
 	int64_t series_id; /* the first meeting of its series, or 0 */
+	int64_t published_at; /* minutes public since, or 0 */
+	char *feedback_to; /* "attended", "invited" or NULL (the default) */
 	int64_t created_at;
 };
 
@@ -49,6 +51,19 @@ int meeting_set_minutes(struct db *, int64_t id, const char *minutes,
 	"coalesce(m.status, CASE WHEN m.at <= ?4 THEN 'held' END) = 'held'"
 /* A meeting's status at now: "held", "cancelled" or "planned". */
 const char *meeting_status(const char *stored, int64_t at, int64_t now);
+/* Make the minutes of meeting id a public page (they must be stored). */
+int meeting_publish(struct db *, int64_t id, char **cause);
+/* Who the feedback survey goes to: "attended" or "invited" (NULL: the
+ * default, attended when attendance was recorded, else invited). */
+int meeting_set_feedback_to(struct db *, int64_t id, const char *to,
+                            char **cause);
+/*
+ * The audience term that narrows the feedback campaign of meeting id:
+ * "attended:ID" or "invited:ID" (see audience.h); NULL if there is no such
+ * meeting, or by default when neither attendance nor an invitation was
+ * recorded. Caller frees.
+ */
+char *meeting_feedback_audience(struct db *, int64_t id);
 /* Mark meeting id "held" or "cancelled" (status); NULL clears the mark. */
 int meeting_set_status(struct db *, int64_t id, const char *status,
                        char **cause);

@@ -556,6 +556,54 @@ test_invitation_reply_tokens(void **state)
 	                 3);
 }
 
+/* Fire the feedback; the members it went to, as a bit set by id. */
+static int
+feedback_to(struct mt *t, int64_t at)
+{
+	struct campaign *c = campaign_find(t->db, "meeting-1-feedback");
+	struct fire_result r;
+	sqlite3_stmt *st;
+	char *cause = NULL;
+	int set = 0;
+
+	assert_int_equal(fire_run(t->db, t->cfg, c, at, 0, at, &r, &cause), 0);
+	st = db_stmt(t->db, "SELECT member_id FROM outbox WHERE run_id = ?");
+	db_bind_int(st, 1, r.run_id);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		set |= 1 << sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	campaign_free(c);
+	return set;
+}
+
+static void
+test_feedback_to(void **state)
+{
+	struct mt *t = *state;
+	struct meeting_attendee ann[] = {{0, NULL, "member"}};
+	char *cause = NULL;
+
+	config_free(t->cfg);
+	t->cfg = fx_config("[campaign]\nfrequency_cap = 0\n");
+	/* Before any invitation went out: the campaign's own audience. */
+	assert_int_equal(feedback_to(t, MEETING_AT + 1), (1 << 1) | (1 << 2) |
+	                                                     (1 << 3));
+	invite_sms_sent(t);
+	/* No attendance: those invited (Cat has opted out since). */
+	assert_int_equal(feedback_to(t, MEETING_AT + 2), (1 << 1) | (1 << 2));
+	/* Attendance recorded: those who came. */
+	ann[0].member_id = t->ann;
+	assert_int_equal(meeting_attendance_set(t->db, 1, ann, 1, &cause), 0);
+	assert_int_equal(feedback_to(t, MEETING_AT + 3), 1 << 1);
+	/* --feedback-to invited overrides. */
+	assert_int_equal(meeting_set_feedback_to(t->db, 1, "invited", &cause),
+	                 0);
+	assert_int_equal(feedback_to(t, MEETING_AT + 4), (1 << 1) | (1 << 2));
+	assert_int_equal(meeting_set_feedback_to(t->db, 1, "everyone", &cause),
+	                 -1);
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -589,6 +637,7 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_invitation_reply_tokens, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_feedback_to, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
