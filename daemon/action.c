@@ -8,6 +8,7 @@
 
 #include "jsonx.h"
 #include "action.h"
+#include "minutes_page.h"
 #include "htmlout.h"
 #include "http.h"
 #include "log.h"
@@ -400,6 +401,13 @@ action_http(struct evhttp_request *req, struct server *s, const char *rest)
 	json_t *list;
 	size_t len;
 
+	if (slash != NULL && slash != rest &&
+	    strncmp(slash, "/meetings", 9) == 0) {
+		code = xstrndup(rest, (size_t)(slash - rest));
+		minutes_http(req, s, code, slash);
+		free(code);
+		return;
+	}
 	if (slash == NULL || strcmp(slash, "/actions") != 0 || slash == rest) {
 		http_reply_text(req, 404, "not found");
 		return;

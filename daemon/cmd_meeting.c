@@ -68,6 +68,16 @@ struct meeting_args {
 	int with_campaigns, json;
 };
 
+/* A meeting id argument; 0 if it is not a positive integer. */
+static int64_t
+meeting_id_arg(const char *s)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+
+	return end != s && *end == '\0' && v > 0 ? (int64_t)v : 0;
+}
+
 /* A UTF-8 text file (agenda, minutes). Caller frees. */
 static char *
 text_file(const char *path, char **cause)
@@ -327,29 +337,133 @@ meeting_add_cmd(struct ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
+#define MEETING_MINUTES_USAGE                                                  \
+	"meeting minutes ID FILE [--publish] [--send [--template NAME]"        \
+	" [--channels email,sms] [--audience EXPR]] [--json]"
+
+struct minutes_args {
+	struct meeting_send how;
+	int send, publish, json;
+};
+
+static int
+minutes_parse(int argc, char **argv, struct minutes_args *a)
+{
+	static const struct option opts[] = {
+	    {"send", no_argument, NULL, OPT_SEND},
+	    {"publish", no_argument, NULL, OPT_PUBLISH},
+	    {"template", required_argument, NULL, OPT_TEMPLATE},
+	    {"channels", required_argument, NULL, OPT_CHANNELS},
+	    {"audience", required_argument, NULL, OPT_AUDIENCE},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {NULL, 0, NULL, 0}};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == OPT_SEND)
+			a->send = 1;
+		else if (ch == OPT_PUBLISH)
+			a->publish = 1;
+		else if (ch == OPT_TEMPLATE)
+			a->how.template = optarg;
+		else if (ch == OPT_CHANNELS)
+			a->how.channels = optarg;
+		else if (ch == OPT_AUDIENCE)
+			a->how.audience = optarg;
+		else if (ch == OPT_JSON)
+			a->json = 1;
+		else
+			return -1;
+	}
+	if (!a->send &&
+	    (a->how.template || a->how.channels || a->how.audience))
+		return -1;
+	return optind == argc - 2 && meeting_id_arg(argv[optind]) != 0 ? 0
+	                                                                : -1;
+}
+
+/* Store (and publish) the minutes in one transaction. */
+static int
+minutes_store(struct ctx *ctx, int64_t id, const char *text, int publish,
+              char **cause)
+{
+	if (db_begin(cli_db(ctx)) == -1) {
+		*cause = xasprintf("database busy: %s", db_errmsg(ctx->db));
+		return -1;
+	}
+	if (meeting_set_minutes(ctx->db, id, text, cause) == -1 ||
+	    (publish && meeting_publish(ctx->db, id, cause) == -1) ||
+	    db_commit(ctx->db) == -1) {
+		if (*cause == NULL)
+			*cause = xasprintf("commit: %s", db_errmsg(ctx->db));
+		db_rollback(ctx->db);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+minutes_print(struct ctx *ctx, int64_t id, const struct minutes_args *a,
+              const struct fire_result *r, const char *name)
+{
+	struct meeting *m = meeting_get(ctx->db, id);
+	struct practice *p = m ? practice_get(ctx->db, m->practice_id) : NULL;
+	char *url = p ? xasprintf("%s/practice/%s/meetings/%lld",
+	                          config_str(ctx->cfg, CFG_PUBLIC_URL), p->code,
+	                          (long long)id)
+	              : NULL;
+	json_t *o;
+
+	if (a->json && m != NULL) {
+		o = meeting_to_json(ctx->db, m);
+		json_object_set_new(o, "public_url",
+		                    a->publish && url ? json_string(url)
+		                                      : json_null());
+		json_object_set_new(o, "sent",
+		                    name ? json_pack("{s:s, s:i, s:i, s:i}",
+		                                     "campaign", name, "messages",
+		                                     r->messages, "email",
+		                                     r->email, "sms", r->sms)
+		                         : json_null());
+		cli_json(o);
+	} else {
+		printf("stored the minutes of meeting %lld\n", (long long)id);
+		if (a->publish && url != NULL)
+			printf("published at %s\n", url);
+		if (name != NULL)
+			printf("sent as %s: %d messages (%d email, %d sms)\n",
+			       name, r->messages, r->email, r->sms);
+	}
+	free(url);
+	practice_free(p);
+	meeting_free(m);
+}
+
 static int
 meeting_minutes_cmd(struct ctx *ctx, int argc, char **argv)
 {
-	int json = argc == 4 && strcmp(argv[3], "--json") == 0;
-	struct meeting *m;
-	char *text, *cause = NULL;
+	struct minutes_args a = {{NULL, NULL, NULL}, 0, 0, 0};
+	struct fire_result r;
+	char *text = NULL, *cause = NULL, *name = NULL;
+	int64_t id;
 
-	if (argc != 3 && !json)
-		return cli_usage("meeting minutes ID FILE [--json]");
-	if ((text = text_file(argv[2], &cause)) == NULL ||
-	    meeting_set_minutes(cli_db(ctx), atoll(argv[1]), text, &cause) ==
-	        -1) {
+	if (minutes_parse(argc, argv, &a) == -1)
+		return cli_usage(MEETING_MINUTES_USAGE);
+	id = meeting_id_arg(argv[optind]);
+	memset(&r, 0, sizeof r);
+	if ((text = text_file(argv[optind + 1], &cause)) == NULL ||
+	    minutes_store(ctx, id, text, a.publish, &cause) == -1 ||
+	    (a.send && meeting_minutes_send(ctx->db, ctx->cfg, id, &a.how,
+	                                    time(NULL), &r, &name,
+	                                    &cause) == -1)) {
 		cli_error("%s", cause);
 		free(cause);
 		free(text);
 		return EXIT_FAIL;
 	}
 	free(text);
-	if (json && (m = meeting_get(ctx->db, atoll(argv[1]))) != NULL) {
-		cli_json(meeting_to_json(ctx->db, m));
-		meeting_free(m);
-	} else
-		printf("stored the minutes of meeting %s\n", argv[1]);
+	minutes_print(ctx, id, &a, &r, name);
+	free(name);
 	return EXIT_OK;
 }
 
@@ -377,16 +491,6 @@ meeting_mark(struct ctx *ctx, int argc, char **argv, const char *status)
 	} else
 		printf("meeting %s marked %s\n", argv[1], status);
 	return EXIT_OK;
-}
-
-/* A meeting id argument; 0 if it is not a positive integer. */
-static int64_t
-meeting_id_arg(const char *s)
-{
-	char *end;
-	long long v = strtoll(s, &end, 10);
-
-	return end != s && *end == '\0' && v > 0 ? (int64_t)v : 0;
 }
 
 static void
@@ -867,8 +971,7 @@ cmd_meeting(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct cmd cmds[] = {
 	    {"add", meeting_add_cmd, MEETING_ADD_USAGE},
-	    {"minutes", meeting_minutes_cmd,
-	     "meeting minutes ID FILE [--json]"},
+	    {"minutes", meeting_minutes_cmd, MEETING_MINUTES_USAGE},
 	    {"list", meeting_list_cmd,
 	     "meeting list [--practice CODE] [--json]"},
 	    {"show", meeting_show_cmd, "meeting show ID [--json]"},

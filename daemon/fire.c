@@ -143,6 +143,12 @@ meeting_vars(struct fire *f)
 	set_if(f->vars, "meeting.where", m->place);
 	set_if(f->vars, "meeting.agenda", m->agenda);
 	set_if(f->vars, "meeting.link", m->link);
+	if (m->published_at != 0) {
+		free(when);
+		when = xasprintf("%s/practice/%s/meetings/%lld", f->pub,
+		                 f->p->code, (long long)m->id);
+		set_if(f->vars, "meeting.minutes_link", when);
+	}
 	free(when);
 	meeting_free(m);
 }

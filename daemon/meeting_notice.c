@@ -389,3 +389,62 @@ meeting_notice_json(const struct meeting_notice_result *r)
 	                 "cancelled", r->cancelled, "messages", r->messages,
 	                 "email", r->email, "sms", r->sms);
 }
+
+static struct campaign *
+minutes_campaign(const struct meeting *m, const struct meeting_send *how)
+{
+	struct campaign *c = campaign_new();
+
+	c->name = xasprintf("meeting-%lld-minutes", (long long)m->id);
+	c->practice_id = m->practice_id;
+	c->kind = xstrdup("broadcast");
+	c->meeting_id = m->id;
+	c->message = xstrdup(m->minutes);
+	free(c->template);
+	c->template = xstrdup(how->template != NULL ? how->template
+	                                            : "meeting-minutes");
+	if (how->channels != NULL) {
+		free(c->channels);
+		c->channels = xstrdup(how->channels);
+	}
+	if (how->audience != NULL) {
+		free(c->audience);
+		c->audience = xstrdup(how->audience);
+	}
+	return c;
+}
+
+int
+meeting_minutes_send(struct db *db, const struct config *cfg, int64_t id,
+                     const struct meeting_send *how, int64_t now,
+                     struct fire_result *r, char **name, char **cause)
+{
+	struct meeting *m = meeting_get(db, id);
+	struct campaign *c, *old;
+	int rc = -1;
+
+	*name = NULL;
+	if (m == NULL || m->minutes == NULL) {
+		*cause = xasprintf(m == NULL ? "no meeting %lld"
+		                             : "meeting %lld has no minutes",
+		                   (long long)id);
+		meeting_free(m);
+		return -1;
+	}
+	c = minutes_campaign(m, how);
+	if ((old = campaign_find(db, c->name)) != NULL) {
+		*cause = xasprintf("the minutes of meeting %lld were sent "
+		                   "already (campaign %s)",
+		                   (long long)id, c->name);
+		campaign_free(old);
+	} else if (campaign_add(db, cfg, c, now, cause) == 0 &&
+	           fire_run(db, cfg, c, now, 0, now, r, cause) == 0) {
+		/* One message: never again at the meeting's time. */
+		(void)campaign_finish(db, c);
+		*name = xstrdup(c->name);
+		rc = 0;
+	}
+	campaign_free(c);
+	meeting_free(m);
+	return rc;
+}

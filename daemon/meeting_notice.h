@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "fire.h"
 
 struct meeting_notice_result {
 	int64_t meeting_id;
@@ -42,5 +43,24 @@ int meeting_cancel(struct db *, const struct config *, int64_t id,
                    int64_t now, struct meeting_notice_result *,
                    char **cause);
 json_t *meeting_notice_json(const struct meeting_notice_result *);
+
+/* How to send the minutes; NULL: the meeting-minutes template, the
+ * campaign defaults (channels email,sms; everyone). */
+struct meeting_send {
+	const char *template;
+	const char *channels;
+	const char *audience;
+};
+
+/*
+ * Send the stored minutes of meeting id to the network now, like a
+ * broadcast: the campaign meeting-ID-minutes (kind broadcast, the minutes
+ * as {{message.text}}), fired at once and then done. Refused when the
+ * meeting has no minutes or they were sent already. Fills r and *name
+ * (the campaign's; caller frees).
+ */
+int meeting_minutes_send(struct db *, const struct config *, int64_t id,
+                         const struct meeting_send *, int64_t now,
+                         struct fire_result *r, char **name, char **cause);
 
 #endif

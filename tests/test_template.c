@@ -32,6 +32,7 @@ static const char *shipped[] = {
     "you-said-we-did",       "welcome",
     "term-renewal",          "optout-confirmation",
     "meeting-moved",         "meeting-cancelled",
+    "meeting-minutes",
 };
 #define NSHIPPED (sizeof shipped / sizeof *shipped)
 

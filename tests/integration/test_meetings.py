@@ -278,6 +278,40 @@ def test_series_and_attendance():
     j = jcmd("meeting", "show", str(ids[1]))
     t.check_eq([a["title"] for a in j.get("previous_actions", [])], ["Longer phone hours"],
                "the next meeting lists the previous meeting's actions for review")
+    return ids
+
+
+def test_minutes(ids):
+    notes = env.path("minutes.txt")
+    with open(notes, "w") as f:
+        f.write("We agreed three priorities.\n\nThe practice <will> extend phone hours.\n")
+    rc, out, err = env.ppgd("meeting", "minutes", str(ids[0]), notes, "--publish", "--send",
+                            "--channels", "email")
+    t.check(rc == 0 and "published at %s/practice/A81001/meetings/%d" % (env.url, ids[0]) in out
+            and "sent as meeting-%d-minutes" % ids[0] in out,
+            "meeting minutes --publish --send (%r %r)" % (out, err))
+    rc, _, err = env.ppgd("meeting", "minutes", str(ids[0]), notes, "--send")
+    t.check(rc == 1 and "sent already" in err, "the minutes are sent once")
+    sent = wait_for(lambda: by_subject("Notes of our patient group meeting"))
+    t.check(len(sent) == 1 and "We agreed three priorities." in
+            sent[0].get_body(preferencelist=("plain",)).get_content(),
+            "the minutes email is in the spool")
+    st, h, body = t.http_get("%s/practice/A81001/meetings/%d" % (env.url, ids[0]))
+    page = body.decode()
+    t.check(st == 200 and "We agreed three priorities." in page and
+            "&lt;will&gt;" in page, "the published minutes page, escaped")
+    t.check("Ann" not in page and "Lee" not in page and "Bob" not in page and
+            "Patel" not in page and "Jo Smith" not in page,
+            "the public minutes page names no member, staff or GP partner")
+    st, _, body = t.http_get("%s/practice/A81001/meetings" % env.url)
+    t.check(st == 200 and ("/practice/A81001/meetings/%d" % ids[0]).encode() in body,
+            "the list of published minutes links them")
+    st, _, _ = t.http_get("%s/practice/A81001/meetings/%d" % (env.url, ids[1]))
+    t.check_eq(st, 404, "unpublished minutes are not public")
+    st, _, _ = t.http_get("%s/practice/A81001/meetings/x%d" % (env.url, ids[0]))
+    t.check_eq(st, 404, "a bad meeting id is 404")
+    st, _, _ = t.http_get("%s/practice/A81001/actions" % env.url)
+    t.check_eq(st, 200, "the action plan page still works")
 
 
 def main():
@@ -288,7 +322,8 @@ def main():
             test_reply_page(mid, link)
         test_sms_yes(mid)
         test_update_and_cancel(mid)
-    test_series_and_attendance()
+        ids = test_series_and_attendance()
+        test_minutes(ids)
     t.finish()
 
 
