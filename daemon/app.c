@@ -6,6 +6,7 @@
 #include "dispatch.h"
 #include "http.h"
 #include "meeting_reply.h"
+#include "membership.h"
 #include "retention.h"
 #include "scheduler.h"
 #include "status.h"
@@ -17,6 +18,7 @@
 static struct dispatcher *dispatcher;
 static struct scheduler *scheduler;
 static struct retention *retention;
+static struct membership *membership;
 
 static const struct http_route public_routes[] = {
     {EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", "healthz", status_healthz},
@@ -47,6 +49,7 @@ app_start(struct server *s, char **cause)
 	if ((scheduler = scheduler_new(s, cause)) == NULL)
 		return -1;
 	retention = retention_new(s);
+	membership = membership_new(s);
 	return 0;
 }
 

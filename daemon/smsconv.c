@@ -15,6 +15,7 @@
 #include "consent.h"
 #include "log.h"
 #include "meeting_reply.h"
+#include "membership.h"
 #include "outbox.h"
 #include "phone.h"
 #include "response.h"
@@ -691,6 +692,14 @@ handle_words(struct db *db, const struct config *cfg,
 		rv = handle_message(db, m, words, &ss, found, &w, r);
 	else if (rv == 1)
 		rv = 0;
+	/* A term-renewal survey answered yes renews (membership.h). */
+	if (rv == 0 && found && r->disposition != NULL &&
+	    strcmp(r->disposition, "answer") == 0 &&
+	    membership_answered(
+	        db, (int)config_int(cfg, CFG_TERM_MONTHS),
+	        config_int(cfg, CFG_MEMBERSHIP_RENEWAL_NOTICE), ss.response_id,
+	        m->now) == -1)
+		rv = -1;
 	who_clear(&w);
 	free(ids.v);
 	return rv;

@@ -32,7 +32,7 @@ static const char *shipped[] = {
     "you-said-we-did",       "welcome",
     "term-renewal",          "optout-confirmation",
     "meeting-moved",         "meeting-cancelled",
-    "meeting-minutes",
+    "meeting-minutes",       "exit",
 };
 #define NSHIPPED (sizeof shipped / sizeof *shipped)
 
