@@ -271,6 +271,11 @@ def test_series_and_attendance():
     ev = jcmd("evidence", "list", "--practice", "A81001", "--kind", "gp-partner-attended")
     t.check(len(ev) == 1 and ev[0].get("meeting") is not None,
             "the GP partner's attendance is evidence linked to the meeting (%r)" % ev)
+    rc, r, err = env.ppgd_json("report", "annual", "--practice", "A81001", "--year", "2025")
+    gold3 = [c for lv in (r or {}).get("framework", {}).get("levels", [])
+             for c in r["framework"][lv["id"]] if c["id"] == "gold-3"]
+    t.check(gold3 and gold3[0]["status"] == "met",
+            "the framework's GP-partner criterion (gold-3) is met (%r)" % gold3)
     rc, _, err = env.ppgd("meeting", "attendance", str(ids[1]), "--present", "99")
     t.check(rc == 1 and "no member 99" in err, "an unknown member is refused")
     ok(["action", "add", "--practice", "A81001", "--area", "Access", "--title",
