@@ -5,7 +5,7 @@
 #include "action.h"
 #include "dispatch.h"
 #include "http.h"
-#include "meeting_reply.h"
+#include "meeting_page.h"
 #include "membership.h"
 #include "retention.h"
 #include "scheduler.h"

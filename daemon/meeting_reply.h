@@ -1,16 +1,13 @@
-/* Members' replies to a meeting invitation: YES or NO by SMS, or their
- * personal page /m/{token} (with the meeting's .ics at /m/{token}.ics). */
+/* Members' replies to a meeting invitation: YES or NO by SMS, or on their
+ * personal page (meeting_page.h). */
 #ifndef PPGD_MEETING_REPLY_H
 #define PPGD_MEETING_REPLY_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <event2/http.h>
 
 #include "db.h"
 #include "template.h"
-
-struct server;
 
 /* How long after a meeting its reply links still open (to say so). */
 #define MEETING_TOKEN_DAYS_AFTER 90
@@ -38,8 +35,9 @@ int meeting_reply_set(struct db *, int64_t meeting_id, int64_t member_id,
 int meeting_reply_sms(struct db *, const int64_t *ids, size_t n,
                       const char *words, int64_t now, int64_t *member,
                       char **reply);
-/* GET|POST /m/{token}, GET /m/{token}.ics. */
-void meeting_rsvp_http(struct evhttp_request *, struct server *,
-                       const char *rest);
+/* Why meeting_id takes no replies at now ("the meeting was cancelled"),
+ * or NULL when it does. */
+const char *meeting_reply_closed(struct db *, int64_t meeting_id,
+                                 int64_t now);
 
 #endif
