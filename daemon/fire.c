@@ -130,6 +130,21 @@ fire_actions_text(struct db *db, int64_t practice_id, const char *ids)
 	return text;
 }
 
+static int uses(const struct fire *, const char *);
+
+static void
+meeting_review_vars(struct fire *f, const struct meeting *m)
+{
+	char *ids = meeting_review_ids(f->db, m), *text;
+
+	if (ids == NULL)
+		return;
+	text = fire_actions_text(f->db, f->p->id, ids);
+	set_if(f->vars, "meeting.review", text);
+	free(text);
+	free(ids);
+}
+
 static void
 meeting_vars(struct fire *f)
 {
@@ -143,6 +158,8 @@ meeting_vars(struct fire *f)
 	set_if(f->vars, "meeting.where", m->place);
 	set_if(f->vars, "meeting.agenda", m->agenda);
 	set_if(f->vars, "meeting.link", m->link);
+	if (uses(f, "meeting.review")) /* the last meeting's actions */
+		meeting_review_vars(f, m);
 	if (m->published_at != 0) {
 		free(when);
 		when = xasprintf("%s/practice/%s/meetings/%lld", f->pub,

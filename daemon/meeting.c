@@ -750,6 +750,23 @@ meeting_previous(struct db *db, const struct meeting *m)
 	return id;
 }
 
+char *
+meeting_review_ids(struct db *db, const struct meeting *m)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT group_concat(id) FROM (SELECT"
+	                               " id FROM actions WHERE meeting_id = ?"
+	                               " ORDER BY id)");
+	int64_t prev = meeting_previous(db, m);
+	char *ids = NULL;
+
+	db_bind_int(st, 1, prev);
+	if (prev != 0 && sqlite3_step(st) == SQLITE_ROW &&
+	    db_col_text(st, 0) != NULL)
+		ids = xstrdup(db_col_text(st, 0));
+	sqlite3_reset(st);
+	return ids;
+}
+
 json_t *
 meeting_to_json(struct db *db, const struct meeting *m)
 {

@@ -97,6 +97,9 @@ int meeting_member_by_name(struct db *, int64_t practice_id, const char *name,
  * or 'w'), then back to the epoch in tz; a 31st becomes the month's last
  * day. -1 if the result does not exist. */
 int meeting_step(int64_t at, const char *tz, int n, char unit, int64_t *out);
+/* The ids ("3,7") of the actions that came from the practice's meeting
+ * before m, for review at m; NULL if none. Caller frees. */
+char *meeting_review_ids(struct db *, const struct meeting *m);
 /* One meeting with its campaigns and the agenda items members sent. */
 json_t *meeting_to_json(struct db *, const struct meeting *);
 /* Meetings (of one practice, or all), soonest last. */

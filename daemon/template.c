@@ -44,6 +44,8 @@ static const struct placeholder {
     {"meeting.old_when", "Tuesday 16 September 2025 at 6:30pm"},
     {"meeting.rsvp_link", "https://ppg.example.org/m/AbCdEfGhIjKlMnOpQrStUv"},
     {"meeting.minutes_link", "https://ppg.example.org/practice/Y01234/meetings/12"},
+    {"meeting.review", "- Longer phone hours on Mondays (in progress): two "
+                       "more staff answer calls from 8am"},
     {"campaign.name", "Changes to our opening hours this winter"},
     {"actions.list", "- You said the phones were busy at 8am. We added two "
                      "more staff to answer calls.\n"

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "action.h"
 #include "campaign.h"
 #include "campaign_fixture.h"
 #include "cron.h"
@@ -604,6 +605,47 @@ test_feedback_to(void **state)
 	free(cause);
 }
 
+/* The next meeting's invitation lists the last meeting's actions. */
+static void
+test_invitation_reviews_last_actions(void **state)
+{
+	struct mt *t = *state;
+	struct meeting next = {.practice_id = 1, .at = MEETING_AT + 91 * FX_DAY,
+	                       .place = "Hall", .created_at = FX_NOON};
+	struct action_new a = {.practice = "A81001", .area = "Access",
+	                       .title = "Longer phone hours on Mondays",
+	                       .meeting_id = 1};
+	struct campaign *c;
+	struct fire_result r;
+	char *cause = NULL;
+	int64_t id;
+
+	assert_int_equal(action_add(t->db, &a, &id, &cause), 0);
+	a.meeting_id = 99;
+	assert_int_equal(action_add(t->db, &a, &id, &cause), -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(meeting_add(t->db, &next, &cause), 0);
+	assert_int_equal(meeting_add_campaigns(t->db, t->cfg, &next, "email",
+	                                       NULL, &cause),
+	                 0);
+	c = campaign_find(t->db, "meeting-2-invitation");
+	assert_int_equal(fire_run(t->db, t->cfg, c, FX_NOON, 0, FX_NOON, &r,
+	                          &cause),
+	                 0);
+	campaign_free(c);
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM outbox WHERE"
+	                                 " body LIKE '%What we agreed last"
+	                                 " time%Longer phone hours on Mondays"
+	                                 " (proposed)%'"),
+	                 2);
+	/* The first meeting has none to review. */
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM outbox WHERE"
+	                                 " body LIKE '%What we agreed%' AND"
+	                                 " body LIKE '%Community Room%'"),
+	                 0);
+}
+
 int
 main(void)
 {
@@ -638,6 +680,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_invitation_reply_tokens, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_feedback_to, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_invitation_reviews_last_actions, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
