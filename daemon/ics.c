@@ -15,15 +15,15 @@
 #include "ics.h"
 #include "xmalloc.h"
 
-#define FOLD_AT 75
-#define DAY     86400
+#define FOLD_AT     75
+#define DAY         86400
 #define MAX_CHANGES 16
 
 struct tz_change {
-	int64_t at;      /* first second of the new offset */
-	long from, to;   /* offsets east of UTC, seconds */
-	int dst;         /* the new offset is daylight time */
-	char name[16];   /* its abbreviation */
+	int64_t at;    /* first second of the new offset */
+	long from, to; /* offsets east of UTC, seconds */
+	int dst;       /* the new offset is daylight time */
+	char name[16]; /* its abbreviation */
 };
 
 /* Append one content line, folded (RFC 5545 3.1). */

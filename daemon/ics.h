@@ -5,15 +5,15 @@
 #include <stdint.h>
 
 struct ics_event {
-	const char *uid;      /* globally unique, e.g. meeting-5@host */
-	int64_t dtstamp;      /* when this version was made */
-	int64_t start, end;   /* seconds since the epoch */
-	const char *tz;       /* IANA zone the times are shown in */
-	const char *summary;  /* one line */
-	const char *location; /* or NULL */
-	const char *url;      /* or NULL */
+	const char *uid;         /* globally unique, e.g. meeting-5@host */
+	int64_t dtstamp;         /* when this version was made */
+	int64_t start, end;      /* seconds since the epoch */
+	const char *tz;          /* IANA zone the times are shown in */
+	const char *summary;     /* one line */
+	const char *location;    /* or NULL */
+	const char *url;         /* or NULL */
 	const char *description; /* or NULL */
-	int sequence;         /* revision: higher after each change */
+	int sequence;            /* revision: higher after each change */
 };
 
 /*

@@ -23,11 +23,11 @@ url_host(const char *url)
 char *
 meeting_ics(struct db *db, int64_t id, const char *public_url)
 {
-	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT m.at, m.place, m.link, m.agenda, m.revision,"
-	        " p.timezone, p.name FROM meetings m JOIN practices p"
-	        " ON p.id = m.practice_id WHERE m.id = ? AND"
-	        " coalesce(m.status, '') <> 'cancelled'");
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT m.at, m.place, m.link, m.agenda, m.revision,"
+	                " p.timezone, p.name FROM meetings m JOIN practices p"
+	                " ON p.id = m.practice_id WHERE m.id = ? AND"
+	                " coalesce(m.status, '') <> 'cancelled'");
 	struct ics_event e = {0};
 	char *host, *uid, *summary, *out = NULL;
 
@@ -58,8 +58,7 @@ meeting_ics(struct db *db, int64_t id, const char *public_url)
 }
 
 char *
-meeting_ics_for_outbox(struct db *db, int64_t outbox_id,
-                       const char *public_url)
+meeting_ics_for_outbox(struct db *db, int64_t outbox_id, const char *public_url)
 {
 	sqlite3_stmt *st = db_stmt(
 	    db, "SELECT c.meeting_id FROM outbox o JOIN runs r"

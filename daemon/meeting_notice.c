@@ -166,11 +166,11 @@ notices_send(struct notice *n, int sent_only, char **cause)
 		rs = xreallocarray(rs, nr + 1, sizeof *rs);
 		rs[nr].member_id = sqlite3_column_int64(st, 0);
 		rs[nr].channel = xstrdup(db_col_text(st, 1));
-		rs[nr].first = db_col_text(st, 2) ? xstrdup(db_col_text(st, 2))
-		                                  : NULL;
+		rs[nr].first =
+		    db_col_text(st, 2) ? xstrdup(db_col_text(st, 2)) : NULL;
 		rs[nr].to = xstrdup(db_col_text(st, 3));
-		rs[nr].unsub = db_col_text(st, 4) ? xstrdup(db_col_text(st, 4))
-		                                  : NULL;
+		rs[nr].unsub =
+		    db_col_text(st, 4) ? xstrdup(db_col_text(st, 4)) : NULL;
 		nr++;
 	}
 	sqlite3_reset(st);
@@ -233,8 +233,8 @@ campaigns_follow(struct notice *n, int stop, char **cause)
 		rc = stop ? campaign_finish(n->db, c)
 		          : campaign_retime(n->db, c, n->now);
 		if (rc == 0 && (stop || strcmp(c->kind, "feedback") != 0)) {
-			rc = outbox_cancel(n->db, 0, c->name, &cancelled,
-			                   cause);
+			rc =
+			    outbox_cancel(n->db, 0, c->name, &cancelled, cause);
 			n->r->cancelled += rc == 0 ? cancelled : 0;
 		} else if (rc == -1)
 			*cause = xasprintf("campaign %s: %s", c->name,
@@ -286,8 +286,7 @@ notice_open(struct notice *n, struct db *db, const struct config *cfg,
 
 /* Run fn in one transaction; on failure nothing is kept. */
 static int
-notice_txn(struct notice *n, int (*fn)(struct notice *, const void *,
-                                       char **),
+notice_txn(struct notice *n, int (*fn)(struct notice *, const void *, char **),
            const void *arg, char **cause)
 {
 	if (db_begin(n->db) == -1) {
@@ -314,8 +313,8 @@ update_steps(struct notice *n, const void *arg, char **cause)
 	struct meeting *moved;
 	int rc = -1;
 
-	if (meeting_move(n->db, n->m->id, ch->at, ch->place, ch->link,
-	                 cause) == -1 ||
+	if (meeting_move(n->db, n->m->id, ch->at, ch->place, ch->link, cause) ==
+	        -1 ||
 	    (moved = meeting_get(n->db, n->m->id)) == NULL)
 		goto out;
 	meeting_free(n->m);
@@ -368,8 +367,8 @@ cancel_steps(struct notice *n, const void *arg, char **cause)
 }
 
 int
-meeting_cancel(struct db *db, const struct config *cfg, int64_t id,
-               int64_t now, struct meeting_notice_result *r, char **cause)
+meeting_cancel(struct db *db, const struct config *cfg, int64_t id, int64_t now,
+               struct meeting_notice_result *r, char **cause)
 {
 	struct notice n;
 	int rc;
@@ -401,8 +400,8 @@ minutes_campaign(const struct meeting *m, const struct meeting_send *how)
 	c->meeting_id = m->id;
 	c->message = xstrdup(m->minutes);
 	free(c->template);
-	c->template = xstrdup(how->template != NULL ? how->template
-	                                            : "meeting-minutes");
+	c->template =
+	    xstrdup(how->template != NULL ? how->template : "meeting-minutes");
 	if (how->channels != NULL) {
 		free(c->channels);
 		c->channels = xstrdup(how->channels);

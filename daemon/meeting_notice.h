@@ -39,9 +39,8 @@ int meeting_update(struct db *, const struct config *, int64_t id,
  * campaigns, cancel their unsent rows and queue the meeting-cancelled
  * message to the members whose invitation or reminder was sent.
  */
-int meeting_cancel(struct db *, const struct config *, int64_t id,
-                   int64_t now, struct meeting_notice_result *,
-                   char **cause);
+int meeting_cancel(struct db *, const struct config *, int64_t id, int64_t now,
+                   struct meeting_notice_result *, char **cause);
 json_t *meeting_notice_json(const struct meeting_notice_result *);
 
 /* How to send the minutes; NULL: the meeting-minutes template, the

@@ -125,16 +125,16 @@ page_vars_load(struct db *db, const struct mtoken *t, const char *token,
 }
 
 static void
-rsvp_page(struct evhttp_request *req, const struct config *cfg,
-          struct db *db, const struct mtoken *t, const char *token)
+rsvp_page(struct evhttp_request *req, const struct config *cfg, struct db *db,
+          const struct mtoken *t, const char *token)
 {
 	const char *why = meeting_reply_closed(db, t->meeting_id, time(NULL));
 	struct page_vars v;
 	char *main, *text;
 
 	if (why != NULL) {
-		text = xasprintf("Thank you for following the link, but %s.",
-		                 why);
+		text =
+		    xasprintf("Thank you for following the link, but %s.", why);
 		web_message(req, cfg, 200, "This meeting is closed", text);
 		free(text);
 		return;
@@ -145,10 +145,10 @@ rsvp_page(struct evhttp_request *req, const struct config *cfg,
 		return;
 	}
 	{
-		const char *vars[] = {"practice", v.practice, "when", v.when,
-		                      "where",    v.where,    "link", v.link,
-		                      "token",    v.token,    "answer", v.answer,
-		                      NULL};
+		const char *vars[] = {
+		    "practice", v.practice, "when", v.when,  "where",
+		    v.where,    "link",     v.link, "token", v.token,
+		    "answer",   v.answer,   NULL};
 
 		main = web_render(cfg, "meeting-reply", vars);
 	}
@@ -215,10 +215,11 @@ rsvp_post(struct evhttp_request *req, struct server *srv,
 		                ? "Please try again in a few minutes."
 		                : cause);
 	else
-		web_message(req, cfg, 200, "Thank you",
-		            yes ? "We have noted that you are coming. We look "
-		                  "forward to seeing you."
-		                : "Thank you for letting us know you cannot come.");
+		web_message(
+		    req, cfg, 200, "Thank you",
+		    yes ? "We have noted that you are coming. We look "
+		          "forward to seeing you."
+		        : "Thank you for letting us know you cannot come.");
 	free(cause);
 	form_free(f);
 }
@@ -254,12 +255,13 @@ meeting_rsvp_http(struct evhttp_request *req, struct server *srv,
 	const char *token = web_token(copy);
 	struct mtoken t = {0, 0};
 
-	if (token == NULL || !mtoken_find(server_db(srv), token, time(NULL),
-	                                  &t)) {
-		web_message(req, cfg, 404, "This link does not work",
-		            "Part of the link may be missing, or the meeting was "
-		            "long ago. Please check that you used the whole "
-		            "link, or contact your GP practice.");
+	if (token == NULL ||
+	    !mtoken_find(server_db(srv), token, time(NULL), &t)) {
+		web_message(
+		    req, cfg, 404, "This link does not work",
+		    "Part of the link may be missing, or the meeting was "
+		    "long ago. Please check that you used the whole "
+		    "link, or contact your GP practice.");
 	} else if (ics && evhttp_request_get_command(req) == EVHTTP_REQ_GET)
 		ics_reply(req, srv, &t);
 	else if (ics)

@@ -14,7 +14,7 @@
 #include "meeting_reply.h"
 #include "xmalloc.h"
 
-#define DAY      86400
+#define DAY 86400
 
 int
 meeting_rsvp_vars(struct db *db, struct tvars *vars, int64_t meeting_id,
@@ -60,8 +60,8 @@ meeting_reply_closed(struct db *db, int64_t meeting_id, int64_t now)
 }
 
 int
-meeting_reply_set(struct db *db, int64_t meeting_id, int64_t member_id,
-                  int yes, const char *channel, int64_t now, char **cause)
+meeting_reply_set(struct db *db, int64_t meeting_id, int64_t member_id, int yes,
+                  const char *channel, int64_t now, char **cause)
 {
 	const char *why = meeting_reply_closed(db, meeting_id, now);
 	sqlite3_stmt *st;
@@ -150,8 +150,7 @@ reply_text(struct db *db, int64_t meeting_id, int yes)
 
 int
 meeting_reply_sms(struct db *db, const int64_t *ids, size_t n,
-                  const char *words, int64_t now, int64_t *member,
-                  char **reply)
+                  const char *words, int64_t now, int64_t *member, char **reply)
 {
 	int64_t meeting = 0, best_at = -1, at, mt;
 	char *cause = NULL;
@@ -184,4 +183,3 @@ meeting_reply_sms(struct db *db, const int64_t *ids, size_t n,
 	*reply = reply_text(db, meeting, yes);
 	return 1;
 }
-

@@ -17,14 +17,12 @@
  * set it as {{meeting.rsvp_link}} in vars. In the caller's transaction.
  */
 int meeting_rsvp_vars(struct db *, struct tvars *, int64_t meeting_id,
-                      int64_t member_id, const char *public_url,
-                      int64_t now);
+                      int64_t member_id, const char *public_url, int64_t now);
 /* Record the member's answer (yes 1, no 0), replacing an earlier one;
  * -1 with *cause if the meeting is cancelled, has started or is not
  * theirs. */
 int meeting_reply_set(struct db *, int64_t meeting_id, int64_t member_id,
-                      int yes, const char *channel, int64_t now,
-                      char **cause);
+                      int yes, const char *channel, int64_t now, char **cause);
 /*
  * An SMS of words (textnorm_words) from one of the members ids: when it is
  * YES or NO and the newest text we sent them was an upcoming meeting's
@@ -37,7 +35,6 @@ int meeting_reply_sms(struct db *, const int64_t *ids, size_t n,
                       char **reply);
 /* Why meeting_id takes no replies at now ("the meeting was cancelled"),
  * or NULL when it does. */
-const char *meeting_reply_closed(struct db *, int64_t meeting_id,
-                                 int64_t now);
+const char *meeting_reply_closed(struct db *, int64_t meeting_id, int64_t now);
 
 #endif

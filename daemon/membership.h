@@ -36,8 +36,7 @@ int membership_answered(struct db *, int months, int64_t notice,
                         int64_t response_id, int64_t now);
 /* Members whose terms end in the next days, by practice (or one), as
  * {"within_30_days": n, "within_60_days": n, "within_90_days": n}. */
-json_t *membership_terms_ending(struct db *, const char *practice,
-                                int64_t now);
+json_t *membership_terms_ending(struct db *, const char *practice, int64_t now);
 /* membership_run on the daemon's loop: at start and every few hours. */
 struct membership *membership_new(struct server *);
 void membership_free(struct membership *);

@@ -80,9 +80,10 @@ list_page(struct evhttp_request *req, struct db *db, const struct practice *p)
 	char *when, *ref, *page;
 	size_t len;
 
-	html_elem(h, "p", "The notes of our Patient Participation Group "
-	                  "meetings, newest first. Each is at the address "
-	                  "shown.");
+	html_elem(h, "p",
+	          "The notes of our Patient Participation Group "
+	          "meetings, newest first. Each is at the address "
+	          "shown.");
 	html_table_begin(h, "Published notes", heads, 2);
 	db_bind_int(st, 1, p->id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -120,9 +121,8 @@ minutes_http(struct evhttp_request *req, struct server *s, const char *code,
 	}
 	if (strcmp(tail, LIST) == 0)
 		list_page(req, db, p);
-	else if (tail[strlen(LIST)] == '/' &&
-	         (v = strtoll(id, &end, 10)) > 0 && *end == '\0' &&
-	         *id != '+' && *id != '-' && *id != ' ')
+	else if (tail[strlen(LIST)] == '/' && (v = strtoll(id, &end, 10)) > 0 &&
+	         *end == '\0' && *id != '+' && *id != '-' && *id != ' ')
 		one_page(req, db, p, (int64_t)v);
 	else
 		http_reply_text(req, 404, "not found");

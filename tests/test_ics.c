@@ -16,8 +16,7 @@
 #define JANUARY ((int64_t)1768415400)
 
 static char *
-build(int64_t start, const char *tz, const char *summary,
-      const char *location)
+build(int64_t start, const char *tz, const char *summary, const char *location)
 {
 	struct ics_event e = {
 	    .uid = "meeting-5@ppg.example.org",
@@ -58,7 +57,8 @@ has_line(const char *text, const char *line)
 	int found = 0;
 
 	while ((p = strstr(p, line)) != NULL) {
-		if ((p == u || p[-1] == '\n') && p[n] == '\r' && p[n + 1] == '\n') {
+		if ((p == u || p[-1] == '\n') && p[n] == '\r' &&
+		    p[n + 1] == '\n') {
 			found = 1;
 			break;
 		}
@@ -71,8 +71,8 @@ has_line(const char *text, const char *line)
 static void
 test_event(void **state)
 {
-	char *s = build(JULY, "Europe/London", "Patient group meeting",
-	                "Room 1");
+	char *s =
+	    build(JULY, "Europe/London", "Patient group meeting", "Room 1");
 
 	(void)state;
 	assert_non_null(s);

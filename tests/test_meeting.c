@@ -30,12 +30,14 @@ setup(void **state)
 {
 	struct mt *t = calloc(1, sizeof *t);
 	char *cause = NULL;
-	struct fx_member ann = {.first = "Ann", .email = "ann@example.org",
-	                        .consent_email = 1};
-	struct fx_member bob = {.first = "Bob", .mobile = "+447700900123",
-	                        .pref = "sms", .consent_sms = 1};
-	struct fx_member cat = {.first = "Cat", .email = "cat@example.org",
-	                        .consent_email = 1};
+	struct fx_member ann = {
+	    .first = "Ann", .email = "ann@example.org", .consent_email = 1};
+	struct fx_member bob = {.first = "Bob",
+	                        .mobile = "+447700900123",
+	                        .pref = "sms",
+	                        .consent_sms = 1};
+	struct fx_member cat = {
+	    .first = "Cat", .email = "cat@example.org", .consent_email = 1};
 
 	t->db = fx_db();
 	t->cfg = fx_config(NULL);
@@ -79,9 +81,8 @@ invite(struct mt *t)
 	char *cause = NULL;
 
 	assert_non_null(c);
-	assert_int_equal(fire_run(t->db, t->cfg, c, FX_NOON, 0, FX_NOON, &r,
-	                          &cause),
-	                 0);
+	assert_int_equal(
+	    fire_run(t->db, t->cfg, c, FX_NOON, 0, FX_NOON, &r, &cause), 0);
 	assert_int_equal(r.messages, 3);
 	campaign_free(c);
 	assert_int_equal(db_exec(t->db,
@@ -148,9 +149,8 @@ test_update_moves_campaigns_and_tells_invited(void **state)
 	char *cause = NULL, *body;
 
 	invite(t);
-	assert_int_equal(meeting_update(t->db, t->cfg, 1, &chg, FX_NOON, &r,
-	                                &cause),
-	                 0);
+	assert_int_equal(
+	    meeting_update(t->db, t->cfg, 1, &chg, FX_NOON, &r, &cause), 0);
 	/* The reminder and feedback follow the new time. */
 	assert_true(next_fire(t, "meeting-1-reminder") ==
 	            MEETING_AT + 6 * FX_DAY);
@@ -189,13 +189,11 @@ test_update_twice_replaces_notice(void **state)
 	char *cause = NULL;
 
 	invite(t);
-	assert_int_equal(meeting_update(t->db, t->cfg, 1, &chg, FX_NOON, &r,
-	                                &cause),
-	                 0);
+	assert_int_equal(
+	    meeting_update(t->db, t->cfg, 1, &chg, FX_NOON, &r, &cause), 0);
 	chg.at = MEETING_AT + 14 * FX_DAY;
-	assert_int_equal(meeting_update(t->db, t->cfg, 1, &chg, FX_NOON, &r,
-	                                &cause),
-	                 0);
+	assert_int_equal(
+	    meeting_update(t->db, t->cfg, 1, &chg, FX_NOON, &r, &cause), 0);
 	assert_int_equal(r.messages, 2);
 	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM outbox WHERE"
 	                                 " purpose = 'meeting-moved' AND"
@@ -216,25 +214,22 @@ test_update_refuses_bad_input(void **state)
 	struct meeting_notice_result r;
 	char *cause = NULL;
 
-	assert_int_equal(meeting_update(t->db, t->cfg, 1, &none, FX_NOON, &r,
-	                                &cause),
-	                 -1);
+	assert_int_equal(
+	    meeting_update(t->db, t->cfg, 1, &none, FX_NOON, &r, &cause), -1);
 	free(cause);
 	cause = NULL;
-	assert_int_equal(meeting_update(t->db, t->cfg, 1, &badlink, FX_NOON,
-	                                &r, &cause),
-	                 -1);
+	assert_int_equal(
+	    meeting_update(t->db, t->cfg, 1, &badlink, FX_NOON, &r, &cause),
+	    -1);
 	assert_non_null(strstr(cause, "https://"));
 	free(cause);
 	cause = NULL;
-	assert_int_equal(meeting_update(t->db, t->cfg, 1, &crlf, FX_NOON, &r,
-	                                &cause),
-	                 -1);
+	assert_int_equal(
+	    meeting_update(t->db, t->cfg, 1, &crlf, FX_NOON, &r, &cause), -1);
 	free(cause);
 	cause = NULL;
-	assert_int_equal(meeting_update(t->db, t->cfg, 9, &crlf, FX_NOON, &r,
-	                                &cause),
-	                 -1);
+	assert_int_equal(
+	    meeting_update(t->db, t->cfg, 9, &crlf, FX_NOON, &r, &cause), -1);
 	free(cause);
 	/* Nothing changed. */
 	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM meetings WHERE"
@@ -283,9 +278,9 @@ test_step_months_and_weeks(void **state)
 
 	(void)state;
 	/* Across the clocks going forward the wall-clock time stays. */
-	assert_int_equal(cron_parse_iso("2026-03-10T18:30", "Europe/London",
-	                                &jan31, &cause),
-	                 0);
+	assert_int_equal(
+	    cron_parse_iso("2026-03-10T18:30", "Europe/London", &jan31, &cause),
+	    0);
 	assert_int_equal(meeting_step(jan31, "Europe/London", 1, 'm', &out), 0);
 	cron_format_iso((time_t)out, "Europe/London", buf, sizeof buf);
 	assert_string_equal(buf, "2026-04-10T18:30:00+01:00");
@@ -293,9 +288,9 @@ test_step_months_and_weeks(void **state)
 	cron_format_iso((time_t)out, "Europe/London", buf, sizeof buf);
 	assert_string_equal(buf, "2026-03-24T18:30:00+00:00");
 	/* The 31st becomes the month's last day; a year rolls over. */
-	assert_int_equal(cron_parse_iso("2026-01-31T10:00", "Europe/London",
-	                                &jan31, &cause),
-	                 0);
+	assert_int_equal(
+	    cron_parse_iso("2026-01-31T10:00", "Europe/London", &jan31, &cause),
+	    0);
 	assert_int_equal(meeting_step(jan31, "Europe/London", 1, 'm', &out), 0);
 	cron_format_iso((time_t)out, "Europe/London", buf, sizeof buf);
 	assert_string_equal(buf, "2026-02-28T10:00:00+00:00");
@@ -315,9 +310,8 @@ test_link_ok(void **state)
 	char *cause = NULL;
 
 	(void)state;
-	assert_int_equal(meeting_link_ok("https://meet.example.org/a?b=c",
-	                                 &cause),
-	                 0);
+	assert_int_equal(
+	    meeting_link_ok("https://meet.example.org/a?b=c", &cause), 0);
 	assert_int_equal(meeting_link_ok("http://x.example/", &cause), 0);
 	assert_int_equal(meeting_link_ok(NULL, &cause), 0);
 	assert_int_equal(meeting_link_ok("javascript:alert(1)", &cause), -1);
@@ -391,17 +385,16 @@ test_member_by_name(void **state)
 	char *cause = NULL;
 	int64_t id = 0;
 
-	assert_int_equal(db_exec(t->db, "UPDATE members SET last_name = 'Lee'"
-	                                " WHERE first_name = 'Ann'",
+	assert_int_equal(db_exec(t->db,
+	                         "UPDATE members SET last_name = 'Lee'"
+	                         " WHERE first_name = 'Ann'",
 	                         &cause),
 	                 0);
-	assert_int_equal(meeting_member_by_name(t->db, 1, " ann LEE ", &id,
-	                                        &cause),
-	                 0);
+	assert_int_equal(
+	    meeting_member_by_name(t->db, 1, " ann LEE ", &id, &cause), 0);
 	assert_true(id == t->ann);
-	assert_int_equal(meeting_member_by_name(t->db, 1, "Nobody", &id,
-	                                        &cause),
-	                 -1);
+	assert_int_equal(
+	    meeting_member_by_name(t->db, 1, "Nobody", &id, &cause), -1);
 	free(cause);
 }
 
@@ -412,9 +405,8 @@ invite_sms_sent(struct mt *t)
 	char *cause = NULL;
 
 	invite(t);
-	assert_int_equal(db_exec(t->db, "UPDATE outbox SET state = 'sent'",
-	                         &cause),
-	                 0);
+	assert_int_equal(
+	    db_exec(t->db, "UPDATE outbox SET state = 'sent'", &cause), 0);
 }
 
 static char *
@@ -450,9 +442,9 @@ test_sms_yes_then_no(void **state)
 	a = answer_of(t, t->bob);
 	assert_string_equal(a, "yes");
 	free(a);
-	assert_int_equal(meeting_reply_sms(t->db, &t->bob, 1, "n", FX_NOON,
-	                                   &member, &reply),
-	                 1);
+	assert_int_equal(
+	    meeting_reply_sms(t->db, &t->bob, 1, "n", FX_NOON, &member, &reply),
+	    1);
 	free(reply);
 	a = answer_of(t, t->bob);
 	assert_string_equal(a, "no");
@@ -509,9 +501,8 @@ test_sms_yes_closed_meeting(void **state)
 	assert_int_equal(meeting_reply_sms(t->db, &t->bob, 1, "yes", FX_NOON,
 	                                   &member, &reply),
 	                 0);
-	assert_int_equal(meeting_reply_set(t->db, 1, t->ann, 1, "web", FX_NOON,
-	                                   &cause),
-	                 -1);
+	assert_int_equal(
+	    meeting_reply_set(t->db, 1, t->ann, 1, "web", FX_NOON, &cause), -1);
 	assert_non_null(strstr(cause, "cancelled"));
 	free(cause);
 	assert_null(answer_of(t, t->bob));
@@ -523,8 +514,8 @@ static void
 test_smsconv_keywords_first(void **state)
 {
 	struct mt *t = *state;
-	struct smsconv_msg m = {.from = "+447700900123", .to = NULL,
-	                        .text = "YES", .now = FX_NOON};
+	struct smsconv_msg m = {
+	    .from = "+447700900123", .to = NULL, .text = "YES", .now = FX_NOON};
 	struct smsconv_result r;
 	char *a;
 
@@ -587,8 +578,8 @@ test_feedback_to(void **state)
 	config_free(t->cfg);
 	t->cfg = fx_config("[campaign]\nfrequency_cap = 0\n");
 	/* Before any invitation went out: the campaign's own audience. */
-	assert_int_equal(feedback_to(t, MEETING_AT + 1), (1 << 1) | (1 << 2) |
-	                                                     (1 << 3));
+	assert_int_equal(feedback_to(t, MEETING_AT + 1),
+	                 (1 << 1) | (1 << 2) | (1 << 3));
 	invite_sms_sent(t);
 	/* No attendance: those invited (Cat has opted out since). */
 	assert_int_equal(feedback_to(t, MEETING_AT + 2), (1 << 1) | (1 << 2));
@@ -610,9 +601,12 @@ static void
 test_invitation_reviews_last_actions(void **state)
 {
 	struct mt *t = *state;
-	struct meeting next = {.practice_id = 1, .at = MEETING_AT + 91 * FX_DAY,
-	                       .place = "Hall", .created_at = FX_NOON};
-	struct action_new a = {.practice = "A81001", .area = "Access",
+	struct meeting next = {.practice_id = 1,
+	                       .at = MEETING_AT + 91 * FX_DAY,
+	                       .place = "Hall",
+	                       .created_at = FX_NOON};
+	struct action_new a = {.practice = "A81001",
+	                       .area = "Access",
 	                       .title = "Longer phone hours on Mondays",
 	                       .meeting_id = 1};
 	struct campaign *c;
@@ -626,13 +620,12 @@ test_invitation_reviews_last_actions(void **state)
 	free(cause);
 	cause = NULL;
 	assert_int_equal(meeting_add(t->db, &next, &cause), 0);
-	assert_int_equal(meeting_add_campaigns(t->db, t->cfg, &next, "email",
-	                                       NULL, &cause),
-	                 0);
+	assert_int_equal(
+	    meeting_add_campaigns(t->db, t->cfg, &next, "email", NULL, &cause),
+	    0);
 	c = campaign_find(t->db, "meeting-2-invitation");
-	assert_int_equal(fire_run(t->db, t->cfg, c, FX_NOON, 0, FX_NOON, &r,
-	                          &cause),
-	                 0);
+	assert_int_equal(
+	    fire_run(t->db, t->cfg, c, FX_NOON, 0, FX_NOON, &r, &cause), 0);
 	campaign_free(c);
 	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM outbox WHERE"
 	                                 " body LIKE '%What we agreed last"

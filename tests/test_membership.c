@@ -21,27 +21,36 @@ static int
 setup(void **state)
 {
 	struct ms *t = calloc(1, sizeof *t);
-	struct fx_member ann = {.first = "Ann", .email = "ann@example.org",
+	struct fx_member ann = {.first = "Ann",
+	                        .email = "ann@example.org",
 	                        .consent_email = 1,
 	                        .term_ends = FX_NOON + 10 * FX_DAY};
-	struct fx_member bob = {.first = "Bob", .mobile = "+447700900123",
-	                        .pref = "sms", .consent_sms = 1,
+	struct fx_member bob = {.first = "Bob",
+	                        .mobile = "+447700900123",
+	                        .pref = "sms",
+	                        .consent_sms = 1,
 	                        .term_ends = FX_NOON + 10 * FX_DAY};
-	struct fx_member cat = {.first = "Cat", .email = "cat@example.org",
+	struct fx_member cat = {.first = "Cat",
+	                        .email = "cat@example.org",
 	                        .consent_email = 1,
 	                        .term_ends = FX_NOON + 100 * FX_DAY};
 	/* Left: term ended five days ago. */
-	struct fx_member dan = {.first = "Dan", .email = "dan@example.org",
+	struct fx_member dan = {.first = "Dan",
+	                        .email = "dan@example.org",
 	                        .consent_email = 1,
 	                        .term_ends = FX_NOON - 5 * FX_DAY};
 	/* Opted out of email two days ago; still reachable by SMS. */
-	struct fx_member eve = {.first = "Eve", .email = "eve@example.org",
-	                        .mobile = "+447700900456", .consent_email = 1,
+	struct fx_member eve = {.first = "Eve",
+	                        .email = "eve@example.org",
+	                        .mobile = "+447700900456",
+	                        .consent_email = 1,
 	                        .consent_sms = 1,
 	                        .optout_email = FX_NOON - 2 * FX_DAY};
 	/* Opted out of everything: gets nothing. */
-	struct fx_member fay = {.first = "Fay", .email = "fay@example.org",
-	                        .mobile = "+447700900789", .consent_email = 1,
+	struct fx_member fay = {.first = "Fay",
+	                        .email = "fay@example.org",
+	                        .mobile = "+447700900789",
+	                        .consent_email = 1,
 	                        .consent_sms = 1,
 	                        .optout_email = FX_NOON - 2 * FX_DAY,
 	                        .optout_sms = FX_NOON - 2 * FX_DAY};
@@ -128,18 +137,16 @@ test_renewal_and_exit_once(void **state)
 	                                 " 'sms'"),
 	                 1);
 	/* Once: the next tick, and the next day, send nothing more. */
-	assert_int_equal(membership_run(t->db, t->cfg, FX_NOON + 3600, &sent,
-	                                &cause),
-	                 0);
+	assert_int_equal(
+	    membership_run(t->db, t->cfg, FX_NOON + 3600, &sent, &cause), 0);
 	assert_int_equal(sent, 0);
-	assert_int_equal(membership_run(t->db, t->cfg, FX_NOON + FX_DAY, &sent,
-	                                &cause),
-	                 0);
+	assert_int_equal(
+	    membership_run(t->db, t->cfg, FX_NOON + FX_DAY, &sent, &cause), 0);
 	assert_int_equal(sent, 0);
 	/* Cat is asked when her term comes within the notice. */
-	assert_int_equal(membership_run(t->db, t->cfg, FX_NOON + 75 * FX_DAY,
-	                                &sent, &cause),
-	                 0);
+	assert_int_equal(
+	    membership_run(t->db, t->cfg, FX_NOON + 75 * FX_DAY, &sent, &cause),
+	    0);
 	assert_true((sent_to(t, "term-renewal-A81001") & (1 << t->cat)) != 0);
 }
 
@@ -163,8 +170,8 @@ static void
 test_sms_yes_renews(void **state)
 {
 	struct ms *t = *state;
-	struct smsconv_msg m = {.from = "+447700900123", .text = "Yes",
-	                        .now = FX_NOON + 60};
+	struct smsconv_msg m = {
+	    .from = "+447700900123", .text = "Yes", .now = FX_NOON + 60};
 	struct smsconv_result r;
 	int64_t before = term_of(t, t->bob);
 	char *cause = NULL;
@@ -214,24 +221,20 @@ test_answer_renews_once(void **state)
 	                 0);
 	assert_true(term_of(t, t->ann) == before);
 	assert_int_equal(membership_answered(t->db, 36, notice,
-	                                     response(t, t->ann, "1"),
-	                                     FX_NOON),
+	                                     response(t, t->ann, "1"), FX_NOON),
 	                 1);
 	assert_true(term_of(t, t->ann) == before + 1096 * FX_DAY);
 	/* A second yes (web after SMS) does not add another term. */
 	assert_int_equal(membership_answered(t->db, 36, notice,
-	                                     response(t, t->ann, "1"),
-	                                     FX_NOON),
+	                                     response(t, t->ann, "1"), FX_NOON),
 	                 0);
 	/* Cat's term is not ending: no renewal. */
 	assert_int_equal(membership_answered(t->db, 36, notice,
-	                                     response(t, t->cat, "1"),
-	                                     FX_NOON),
+	                                     response(t, t->cat, "1"), FX_NOON),
 	                 0);
 	/* Dan's has ended: renewed from now. */
 	assert_int_equal(membership_answered(t->db, 12, notice,
-	                                     response(t, t->dan, "1"),
-	                                     FX_NOON),
+	                                     response(t, t->dan, "1"), FX_NOON),
 	                 1);
 	assert_true(term_of(t, t->dan) == FX_NOON + 365 * FX_DAY);
 }
@@ -242,17 +245,14 @@ test_terms_ending(void **state)
 	struct ms *t = *state;
 	json_t *o = membership_terms_ending(t->db, NULL, FX_NOON);
 
-	assert_int_equal(json_integer_value(json_object_get(o,
-	                                                    "within_30_days")),
-	                 2);
-	assert_int_equal(json_integer_value(json_object_get(o,
-	                                                    "within_90_days")),
-	                 2);
+	assert_int_equal(
+	    json_integer_value(json_object_get(o, "within_30_days")), 2);
+	assert_int_equal(
+	    json_integer_value(json_object_get(o, "within_90_days")), 2);
 	json_decref(o);
 	o = membership_terms_ending(t->db, "A81001", FX_NOON + 20 * FX_DAY);
-	assert_int_equal(json_integer_value(json_object_get(o,
-	                                                    "within_90_days")),
-	                 1);
+	assert_int_equal(
+	    json_integer_value(json_object_get(o, "within_90_days")), 1);
 	json_decref(o);
 }
 
