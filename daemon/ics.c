@@ -76,55 +76,78 @@ prop(struct buf *b, const char *name, const char *value)
 	free(s);
 }
 
+/*
+ * The first second in (lo, hi] whose offset is not lo's: narrowed by
+ * batches (hours, then minutes, then seconds), one zone switch each.
+ */
 static int
-offset_at(const char *tz, int64_t t, struct tm *tm)
+change_second(const char *tz, int64_t lo, int64_t hi, int64_t *at)
 {
-	return cron_localtime((time_t)t, tz, tm);
-}
+	static const int64_t steps[] = {3600, 60, 1};
+	time_t ts[62]; /* 24 hours, 60 minutes or 60 seconds, both ends */
+	struct tm tm[62];
+	int64_t step;
+	size_t i, n, s;
 
-/* The first second in (lo, hi] with hi's offset. */
-static int64_t
-change_second(const char *tz, int64_t lo, int64_t hi, long to)
-{
-	struct tm tm;
-	int64_t mid;
-
-	while (hi - lo > 1) {
-		mid = lo + (hi - lo) / 2;
-		if (offset_at(tz, mid, &tm) == -1 || tm.tm_gmtoff == to)
-			hi = mid;
-		else
-			lo = mid;
+	for (s = 0; s < sizeof steps / sizeof *steps; s++) {
+		step = steps[s];
+		for (n = 0; n < sizeof ts / sizeof *ts; n++) {
+			ts[n] = (time_t)(lo + (int64_t)n * step);
+			if (lo + (int64_t)n * step >= hi)
+				break;
+		}
+		if (n == sizeof ts / sizeof *ts)
+			n--;
+		if (cron_localtimes(ts, n + 1, tz, tm) == -1)
+			return -1;
+		for (i = 1; i <= n && tm[i].tm_gmtoff == tm[0].tm_gmtoff; i++)
+			;
+		if (i > n)
+			return -1;
+		/* The change is in (ts[i-1], ts[i]]. */
+		lo = (int64_t)ts[i - 1];
+		hi = (int64_t)ts[i];
+		if (hi - lo <= 1)
+			break;
 	}
-	return hi;
+	*at = hi;
+	return 0;
 }
 
-/* The offset changes between from and to; returns how many (<= max). */
+/* The offset changes between from and to, sampled daily in one batch;
+ * returns how many (<= max), or -1. */
 static int
 tz_changes(const char *tz, int64_t from, int64_t to, struct tz_change *out,
            int max, struct tm *first)
 {
-	struct tm prev, tm;
-	int64_t t;
+	size_t ndays = (size_t)((to - from) / DAY) + 1, i;
+	time_t *ts = xcalloc(ndays, sizeof *ts);
+	struct tm *tm = xcalloc(ndays, sizeof *tm);
 	int n = 0;
 
-	if (offset_at(tz, from, &prev) == -1)
-		return -1;
-	*first = prev;
-	for (t = from + DAY; t <= to && n < max; t += DAY) {
-		if (offset_at(tz, t, &tm) == -1)
-			return -1;
-		if (tm.tm_gmtoff != prev.tm_gmtoff) {
-			out[n].at = change_second(tz, t - DAY, t, tm.tm_gmtoff);
-			out[n].from = prev.tm_gmtoff;
-			out[n].to = tm.tm_gmtoff;
-			out[n].dst = tm.tm_isdst > 0;
-			snprintf(out[n].name, sizeof out[n].name, "%s",
-			         tm.tm_zone != NULL ? tm.tm_zone : "");
-			n++;
+	for (i = 0; i < ndays; i++)
+		ts[i] = (time_t)(from + (int64_t)i * DAY);
+	if (cron_localtimes(ts, ndays, tz, tm) == -1)
+		n = -1;
+	else
+		*first = tm[0];
+	for (i = 1; n >= 0 && i < ndays && n < max; i++) {
+		if (tm[i].tm_gmtoff == tm[i - 1].tm_gmtoff)
+			continue;
+		if (change_second(tz, (int64_t)ts[i - 1], (int64_t)ts[i],
+		                  &out[n].at) == -1) {
+			n = -1;
+			break;
 		}
-		prev = tm;
+		out[n].from = tm[i - 1].tm_gmtoff;
+		out[n].to = tm[i].tm_gmtoff;
+		out[n].dst = tm[i].tm_isdst > 0;
+		snprintf(out[n].name, sizeof out[n].name, "%s",
+		         tm[i].tm_zone != NULL ? tm[i].tm_zone : "");
+		n++;
 	}
+	free(ts);
+	free(tm);
 	return n;
 }
 

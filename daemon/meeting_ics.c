@@ -20,6 +20,38 @@ url_host(const char *url)
 	return n > 0 ? xstrndup(s, n) : xstrdup("ppgd.invalid");
 }
 
+/*
+ * The last calendar made, reused for the same meeting and revision for a
+ * while: an invitation run attaches it to every email, and building the
+ * VTIMEZONE costs about a millisecond. Used on one thread (the loop, or
+ * the CLI).
+ */
+#define CACHE_FOR 600
+static struct {
+	int64_t id, revision, made;
+	char *text;
+} cache;
+
+static char *
+cache_get(int64_t id, int64_t revision, int64_t now)
+{
+	if (cache.text != NULL && cache.id == id &&
+	    cache.revision == revision && now - cache.made < CACHE_FOR &&
+	    now >= cache.made)
+		return xstrdup(cache.text);
+	return NULL;
+}
+
+static void
+cache_put(int64_t id, int64_t revision, int64_t now, const char *text)
+{
+	free(cache.text);
+	cache.text = xstrdup(text);
+	cache.id = id;
+	cache.revision = revision;
+	cache.made = now;
+}
+
 char *
 meeting_ics(struct db *db, int64_t id, const char *public_url)
 {
@@ -36,6 +68,11 @@ meeting_ics(struct db *db, int64_t id, const char *public_url)
 		sqlite3_reset(st);
 		return NULL;
 	}
+	if ((out = cache_get(id, sqlite3_column_int64(st, 4), time(NULL))) !=
+	    NULL) {
+		sqlite3_reset(st);
+		return out;
+	}
 	host = url_host(public_url);
 	uid = xasprintf("meeting-%lld@%s", (long long)id, host);
 	summary = xasprintf("Patient group meeting, %s", db_col_text(st, 6));
@@ -49,7 +86,8 @@ meeting_ics(struct db *db, int64_t id, const char *public_url)
 	e.sequence = sqlite3_column_int(st, 4);
 	e.tz = db_col_text(st, 5);
 	e.summary = summary;
-	out = ics_build(&e);
+	if ((out = ics_build(&e)) != NULL)
+		cache_put(id, e.sequence, e.dtstamp, out);
 	sqlite3_reset(st);
 	free(summary);
 	free(uid);

@@ -216,8 +216,11 @@ notices_cancel_old(struct notice *n, char **cause)
 static int
 campaigns_follow(struct notice *n, int stop, char **cause)
 {
+	/* Not the minutes sent after it (a broadcast), which are done. */
 	sqlite3_stmt *st = db_stmt(n->db, "SELECT id FROM campaigns WHERE"
-	                                  " meeting_id = ? ORDER BY id");
+	                                  " meeting_id = ? AND kind IN"
+	                                  " ('invitation','meeting','reminder',"
+	                                  "'feedback') ORDER BY id");
 	int64_t ids[64];
 	size_t k = 0, i;
 	struct campaign *c;

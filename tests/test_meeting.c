@@ -639,6 +639,43 @@ test_invitation_reviews_last_actions(void **state)
 	                 0);
 }
 
+/* Minutes sent, then the meeting moves: the minutes are not sent again. */
+static void
+test_update_leaves_minutes_done(void **state)
+{
+	struct mt *t = *state;
+	struct meeting_change chg = {.at = MEETING_AT + 7 * FX_DAY};
+	struct meeting_send how = {NULL, "email", NULL};
+	struct meeting_notice_result r;
+	struct fire_result fr;
+	char *cause = NULL, *name = NULL;
+
+	assert_int_equal(meeting_minutes_send(t->db, t->cfg, 1, &how, FX_NOON,
+	                                      &fr, &name, &cause),
+	                 -1); /* no minutes yet */
+	free(cause);
+	cause = NULL;
+	assert_int_equal(meeting_set_minutes(t->db, 1, "Notes", &cause), 0);
+	assert_int_equal(meeting_minutes_send(t->db, t->cfg, 1, &how, FX_NOON,
+	                                      &fr, &name, &cause),
+	                 0);
+	assert_string_equal(name, "meeting-1-minutes");
+	free(name);
+	assert_int_equal(fr.messages, 2);
+	assert_int_equal(
+	    meeting_update(t->db, t->cfg, 1, &chg, FX_NOON, &r, &cause), 0);
+	assert_int_equal(r.campaigns, 3);
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM campaigns WHERE"
+	                                 " name = 'meeting-1-minutes' AND"
+	                                 " state = 'done' AND next_fire_at IS"
+	                                 " NULL"),
+	                 1);
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM outbox WHERE"
+	                                 " state = 'pending' AND body LIKE"
+	                                 " '%Notes%'"),
+	                 2);
+}
+
 int
 main(void)
 {
@@ -675,6 +712,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_feedback_to, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_invitation_reviews_last_actions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_update_leaves_minutes_done,
+	                                    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
