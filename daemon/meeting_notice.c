@@ -135,9 +135,11 @@ notice_one(struct notice *n, const struct recipient *who, char **cause)
 	free(link);
 	if (template_render(t, n->vars, &out, cause) == -1)
 		return -1;
+	/* Purpose "campaign": the dispatcher holds it for quiet hours and
+	 * drops it if the member opts out before it leaves, as for any
+	 * message we start; meeting_notices says which it is. */
 	id = outbox_queue(n->db, n->p->id, who->member_id, who->channel,
-	                  n->tmpl_name, who->to, out.subject, out.text,
-	                  out.html);
+	                  "campaign", who->to, out.subject, out.text, out.html);
 	rendered_clear(&out);
 	if (id == -1 || notice_link(n, id) == -1) {
 		*cause = xasprintf("outbox: %s", db_errmsg(n->db));

@@ -104,15 +104,17 @@ next_fire(struct mt *t, const char *name)
 	return at;
 }
 
+/* The pending message of a kind: "campaign" or a notice's kind. */
 static char *
-notice_body(struct mt *t, const char *purpose, const char *channel)
+notice_body(struct mt *t, const char *kind, const char *channel)
 {
-	sqlite3_stmt *st = db_stmt(t->db, "SELECT body FROM outbox WHERE"
-	                                  " purpose = ? AND channel = ?"
-	                                  " AND state = 'pending'");
+	sqlite3_stmt *st = db_stmt(
+	    t->db, "SELECT o.body FROM outbox o LEFT JOIN meeting_notices n"
+	           " ON n.outbox_id = o.id WHERE coalesce(n.kind, 'campaign')"
+	           " = ? AND o.channel = ? AND o.state = 'pending'");
 	char *body = NULL;
 
-	db_bind_text(st, 1, purpose);
+	db_bind_text(st, 1, kind);
 	db_bind_text(st, 2, channel);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		body = strdup(db_col_text(st, 0));
@@ -158,7 +160,7 @@ test_update_moves_campaigns_and_tells_invited(void **state)
 	            MEETING_AT + 8 * FX_DAY);
 	/* Bob's unsent invitation names the old time: cancelled. */
 	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM outbox WHERE"
-	                                 " purpose = 'campaign' AND"
+	                                 " run_id IS NOT NULL AND"
 	                                 " state = 'cancelled'"),
 	                 1);
 	/* Ann and Bob are told; Cat opted out of email since. */
@@ -167,6 +169,12 @@ test_update_moves_campaigns_and_tells_invited(void **state)
 	assert_int_equal(r.sms, 1);
 	body = notice_body(t, "meeting-moved", "email");
 	assert_non_null(body);
+	/* Sent as campaign mail: held for quiet hours, dropped on opt-out. */
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM outbox WHERE"
+	                                 " purpose = 'campaign' AND id IN"
+	                                 " (SELECT outbox_id FROM"
+	                                 " meeting_notices)"),
+	                 2);
 	assert_non_null(strstr(body, "Wednesday 22 July 2026 at 6:30pm"));
 	assert_non_null(strstr(body, "Wednesday 15 July 2026 at 6:30pm"));
 	assert_non_null(strstr(body, "Library"));
@@ -175,7 +183,8 @@ test_update_moves_campaigns_and_tells_invited(void **state)
 	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM outbox o JOIN"
 	                                 " members m ON m.id = o.member_id"
 	                                 " WHERE m.first_name = 'Cat' AND"
-	                                 " o.purpose = 'meeting-moved'"),
+	                                 " o.id IN (SELECT outbox_id FROM"
+	                                 " meeting_notices)"),
 	                 0);
 }
 
@@ -196,11 +205,13 @@ test_update_twice_replaces_notice(void **state)
 	    meeting_update(t->db, t->cfg, 1, &chg, FX_NOON, &r, &cause), 0);
 	assert_int_equal(r.messages, 2);
 	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM outbox WHERE"
-	                                 " purpose = 'meeting-moved' AND"
+	                                 " id IN (SELECT outbox_id FROM"
+	                                 " meeting_notices) AND"
 	                                 " state = 'pending'"),
 	                 2);
 	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM outbox WHERE"
-	                                 " purpose = 'meeting-moved' AND"
+	                                 " id IN (SELECT outbox_id FROM"
+	                                 " meeting_notices) AND"
 	                                 " state = 'cancelled'"),
 	                 2);
 }
