@@ -603,6 +603,11 @@ static void
 attendees_add(struct attendees *a, int64_t member_id, const char *name,
               const char *role)
 {
+	size_t i;
+
+	for (i = 0; member_id != 0 && i < a->n; i++)
+		if (a->v[i].member_id == member_id)
+			return; /* named twice (--present and the CSV) */
 	a->v = xreallocarray(a->v, a->n + 1, sizeof *a->v);
 	a->v[a->n].member_id = member_id;
 	a->v[a->n].name = name;

@@ -263,7 +263,7 @@ def test_series_and_attendance():
     with open(csv, "w") as f:
         f.write("name\nAnn Lee\n2\n")
     j = jcmd("meeting", "attendance", str(ids[0]), "--csv", csv, "--staff", "Jo Smith",
-             "--gp-partner", "Dr Patel")
+             "--gp-partner", "Dr Patel", "--present", "1")
     t.check_eq(sorted((a["role"], a["name"]) for a in j.get("attendance", [])),
                [("gp-partner", "Dr Patel"), ("member", "Ann Lee"), ("member", "Bob Day"),
                 ("staff", "Jo Smith")], "attendance from a CSV, staff and GP partner")
