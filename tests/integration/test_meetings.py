@@ -22,8 +22,12 @@ import ppgdtest as t  # noqa: E402
 TW_TOKEN = "twilio-auth-token"
 BOB = "+447700900123"
 
+API_TOKEN = "staff-0123456789abcdefghij"
 env = t.TestEnv("meetings")
+API = "http://127.0.0.1:%d" % t.free_port()
 env.write_config({
+    "api": {"listen": API[len("http://"):],
+            "tokens_file": env.write_secret("api-tokens", "staff %s\n" % API_TOKEN)},
     "sms": {"quiet_start": "00:00", "quiet_end": "00:00"},
     "campaign": {"frequency_cap": 0},
     "twilio": {"auth_token_file": env.write_secret("twilio", TW_TOKEN)},
@@ -286,6 +290,22 @@ def test_series_and_attendance():
     return ids
 
 
+def test_api(ids):
+    auth = {"Authorization": "Bearer " + API_TOKEN}
+    st, _, body = t.http_get(API + "/api/v1/meetings?practice=A81001", headers=auth)
+    j = json.loads(body or b"{}")
+    t.check(st == 200 and [m["id"] for m in j.get("meetings", [])][:4] == ids,
+            "GET /api/v1/meetings lists them (%s %r)" % (st, body[:200]))
+    st, _, body = t.http_get(API + "/api/v1/meetings/%d" % ids[0], headers=auth)
+    j = json.loads(body or b"{}")
+    t.check(st == 200 and j.get("status") == "held" and
+            len(j.get("attendance", [])) == 4, "GET /api/v1/meetings/{id}")
+    st, _, _ = t.http_get(API + "/api/v1/meetings/x1", headers=auth)
+    t.check_eq(st, 404, "GET /api/v1/meetings/x1 is 404")
+    st, _, _ = t.http_get(API + "/api/v1/meetings/%d" % ids[0])
+    t.check_eq(st, 401, "the meetings API needs a token")
+
+
 def test_minutes(ids):
     notes = env.path("minutes.txt")
     with open(notes, "w") as f:
@@ -328,6 +348,7 @@ def main():
         test_sms_yes(mid)
         test_update_and_cancel(mid)
         ids = test_series_and_attendance()
+        test_api(ids)
         test_minutes(ids)
     t.finish()
 
