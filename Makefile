@@ -67,7 +67,7 @@ $(DEPS):
 # uses it is rebuilt when PREFIX or DATADIR changes, e.g. for make install.
 $(B)/datadir.stamp: FORCE | $(B)
 	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
-$(B)/config.o: $(B)/datadir.stamp
+$(B)/config.o $(B)/cmd_survey.o: $(B)/datadir.stamp
 FORCE:
 
 include $(wildcard $(DEPS) $(TESTS:=.d))
@@ -92,6 +92,7 @@ $(B)/test_%: tests/test_%.c $(B)/libppgd.a
 	  $(PKG_LIBS) $(CMOCKA_LIBS)
 
 check: all $(TESTS)
+	@scripts/check-layers.sh
 	@tests/run.sh $(TESTS)
 
 unit: all $(TESTS)

@@ -55,12 +55,9 @@ static int
 survey_exists(struct db *db, const char *slug)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM surveys WHERE slug = ?");
-	int rv;
 
 	db_bind_text(st, 1, slug);
-	rv = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
-	return rv;
+	return db_exists(db, st);
 }
 
 static int

@@ -24,7 +24,7 @@
 struct year {
 	struct db *db;
 	struct practice *p;
-	int64_t start, end;    /* [start, end) */
+	int64_t start, end; /* [start, end) */
 	int64_t now;
 	int year, first_month; /* first_month: 1 or 4 */
 };
@@ -74,13 +74,13 @@ static json_t *
 members_json(struct year *y)
 {
 	int64_t last = year_last(y);
-	sqlite3_stmt *st = ystmt(
-	    y, "SELECT total(joined_at > ?2 AND joined_at <= ?4),"
-	       " total(min(coalesce(term_ends_at, 9e18),"
-	       "  coalesce(erased_at, 9e18)) > ?2 AND"
-	       "  min(coalesce(term_ends_at, 9e18),"
-	       "  coalesce(erased_at, 9e18)) <= ?4 AND joined_at <= ?4)"
-	       " FROM members WHERE practice_id = ?1");
+	sqlite3_stmt *st =
+	    ystmt(y, "SELECT total(joined_at > ?2 AND joined_at <= ?4),"
+	             " total(min(coalesce(term_ends_at, 9e18),"
+	             "  coalesce(erased_at, 9e18)) > ?2 AND"
+	             "  min(coalesce(term_ends_at, 9e18),"
+	             "  coalesce(erased_at, 9e18)) <= ?4 AND joined_at <= ?4)"
+	             " FROM members WHERE practice_id = ?1");
 	json_t *o = json_object();
 	char day[11];
 
@@ -92,8 +92,9 @@ members_json(struct year *y)
 	jsonx_set(o, "start_date",
 	          json_string(util_format_date(y->start, day)));
 	jsonx_set(o, "end_date", json_string(util_format_date(last, day)));
-	jsonx_set(o, "start", json_integer(represent_members_at(
-	                          y->db, y->p->id, y->start)));
+	jsonx_set(
+	    o, "start",
+	    json_integer(represent_members_at(y->db, y->p->id, y->start)));
 	jsonx_set(o, "end",
 	          json_integer(represent_members_at(y->db, y->p->id, last)));
 	jsonx_set(o, "joined",
@@ -268,6 +269,8 @@ fft_json(struct year *y)
 		          json_sprintf("%04d-%02d",
 		                       y->year + (mon < y->first_month), mon));
 		jsonx_set(o, "answers", json_integer(n[m]));
+		jsonx_set(o, "positive_answers", json_integer(pos[m]));
+		jsonx_set(o, "negative_answers", json_integer(neg[m]));
 		/* Fewer than 5 answers: published as "<5", no percentages. */
 		jsonx_set(o, "suppressed",
 		          json_boolean(n[m] > 0 && n[m] < TALLY_SMALL));
@@ -500,6 +503,25 @@ annual_sign_off(struct db *db, const json_t *report, const char *by,
 	return 0;
 }
 
+static void (*progress_fn)(const char *, int, int, void *);
+static void *progress_arg;
+
+void
+annual_set_progress(void (*fn)(const char *, int, int, void *), void *arg)
+{
+	progress_fn = fn;
+	progress_arg = arg;
+}
+
+#define ANNUAL_PARTS 8
+
+static void
+progress(const char *part, int n)
+{
+	if (progress_fn != NULL)
+		progress_fn(part, n, ANNUAL_PARTS, progress_arg);
+}
+
 int
 annual_report(struct db *db, const char *code, int year, int financial,
               const struct framework *fw, json_t **out, char **cause)
@@ -542,15 +564,23 @@ annual_report_at(struct db *db, const char *code, int year, int financial,
 	jsonx_set(o, "financial_year", json_boolean(financial));
 	jsonx_set(o, "from", json_string(util_format_date(y.start, day)));
 	jsonx_set(o, "to", json_string(util_format_date(y.end - 1, day)));
+	progress("members", 1);
 	jsonx_set(o, "members", members_json(&y));
+	progress("representation", 2);
 	if (represent_report(db, code, year_last(&y), &rep, cause) == -1)
 		fatalx("annual: representation: %s", *cause);
 	jsonx_set(o, "representation", rep);
+	progress("meetings", 3);
 	jsonx_set(o, "meetings", meetings_json(&y));
+	progress("surveys", 4);
 	jsonx_set(o, "surveys", surveys_json(&y));
+	progress("fft", 5);
 	jsonx_set(o, "fft_trend", fft_json(&y));
+	progress("actions", 6);
 	jsonx_set(o, "actions", actions_json(&y));
+	progress("messages", 7);
 	jsonx_set(o, "messages", messages_json(&y));
+	progress("self-assessment", 8);
 	jsonx_set(o, "as_at", json_string(util_format_date(y.now, day)));
 	jsonx_set(o, "website", y.p->website[0] != '\0'
 	                            ? json_string(y.p->website)
@@ -677,8 +707,10 @@ html_surveys(struct html *h, const json_t *r, int internal)
 	{
 		v[0] = jint(s, "invitations");
 		v[1] = jint(s, "responses");
-		fl[0] = !internal && publish_small(v[0]) ? PUB_SMALL : PUB_SHOWN;
-		fl[1] = !internal && publish_small(v[1]) ? PUB_SMALL : PUB_SHOWN;
+		fl[0] =
+		    !internal && publish_small(v[0]) ? PUB_SMALL : PUB_SHOWN;
+		fl[1] =
+		    !internal && publish_small(v[1]) ? PUB_SMALL : PUB_SHOWN;
 		inv = publish_cell(v[0], fl[0]);
 		resp = publish_cell(v[1], fl[1]);
 		rate = fl[0] || fl[1] ? xstrdup("-") : jpct(s, "response_rate");
@@ -712,7 +744,9 @@ html_fft(struct html *h, const json_t *r, int internal)
 	{
 		labels[i] = names[(atoi(js(m, "month") + 5) + 11) % 12];
 		values[i] =
-		    json_is_number(json_object_get(m, "positive"))
+		    json_is_number(json_object_get(m, "positive")) &&
+		            (internal ||
+		             !publish_small(jint(m, "positive_answers")))
 		        ? json_number_value(json_object_get(m, "positive"))
 		        : NAN;
 	}
@@ -727,8 +761,13 @@ html_fft(struct html *h, const json_t *r, int internal)
 	json_array_foreach(trend, i, m)
 	{
 		n = publish_count(jint(m, "answers"), internal);
-		p = jpct(m, "positive");
-		q = jpct(m, "negative");
+		/* A percentage of a known total gives its count away. */
+		p = !internal && publish_small(jint(m, "positive_answers"))
+		        ? xstrdup("<5 answers")
+		        : jpct(m, "positive");
+		q = !internal && publish_small(jint(m, "negative_answers"))
+		        ? xstrdup("<5 answers")
+		        : jpct(m, "negative");
 		cells[0] = labels[i];
 		cells[1] = n;
 		cells[2] = p;
@@ -785,12 +824,12 @@ html_priorities(struct html *h, const json_t *r)
 	size_t i;
 
 	html_elem(h, "h2", "3. Priority areas");
-	line = xasprintf(
-	    "%zu priority areas agreed with the group (%s).",
-	    json_array_size(json_object_get(a, "priority_areas")),
-	    json_is_true(json_object_get(a, "three_priority_areas"))
-	        ? "NHS England asks for three, and they are agreed"
-	        : "fewer than the three NHS England asks for");
+	line =
+	    xasprintf("%zu priority areas agreed with the group (%s).",
+	              json_array_size(json_object_get(a, "priority_areas")),
+	              json_is_true(json_object_get(a, "three_priority_areas"))
+	                  ? "NHS England asks for three, and they are agreed"
+	                  : "fewer than the three NHS England asks for");
 	html_elem(h, "p", line);
 	free(line);
 	html_raw(h, "<ul>");
@@ -816,8 +855,8 @@ status_label(const char *s)
 static void
 html_actions(struct html *h, const json_t *r)
 {
-	static const char *const heads[] = {"Action", "Priority area",
-	                                    "Status", "Outcome",
+	static const char *const heads[] = {"Action", "Priority area", "Status",
+	                                    "Outcome",
 	                                    "How patients benefited"};
 	const json_t *a = json_object_get(r, "actions"), *it;
 	const char *cells[5];
@@ -835,10 +874,10 @@ html_actions(struct html *h, const json_t *r)
 		cells[0] = js(it, "title");
 		cells[1] = js(it, "area");
 		cells[2] = status_label(js(it, "status"));
-		cells[3] = *js(it, "outcome") ? js(it, "outcome")
-		                              : "Not recorded yet";
-		cells[4] = *js(it, "benefit") ? js(it, "benefit")
-		                              : "Not recorded yet";
+		cells[3] =
+		    *js(it, "outcome") ? js(it, "outcome") : "Not recorded yet";
+		cells[4] =
+		    *js(it, "benefit") ? js(it, "benefit") : "Not recorded yet";
 		html_table_row(h, cells, 5);
 	}
 	html_table_end(h);
@@ -993,8 +1032,9 @@ annual_html(const json_t *r, int internal, size_t *len)
 {
 	struct html *h = annual_head(r, internal);
 
-	html_elem(h, "h2", "1. The group's profile and how representative it "
-	                   "is");
+	html_elem(h, "h2",
+	          "1. The group's profile and how representative it "
+	          "is");
 	html_members(h, r, internal);
 	html_elem(h, "h3", "Representation");
 	represent_html(h, json_object_get(r, "representation"), internal);

@@ -29,5 +29,13 @@ int annual_sign_off(struct db *, const json_t *report, const char *by,
  * reporting template; small numbers suppressed unless internal. Caller
  * frees. */
 char *annual_html(const json_t *report, int internal, size_t *len);
+/*
+ * For a face that shows progress: fn is called as each part of the report
+ * starts (its name, its number from 1, and the number of parts); NULL: no
+ * calls.
+ */
+void annual_set_progress(void (*fn)(const char *part, int n, int of,
+                                    void *),
+                         void *arg);
 
 #endif

@@ -25,7 +25,8 @@
 #include <event2/keyvalq_struct.h>
 
 #include "api.h"
-#include "app.h"
+#include "broadcast.h"
+#include "env.h"
 #include "campaign.h"
 #include "crypto.h"
 #include "cron.h"
@@ -367,7 +368,58 @@ api_reply(struct api_req *ar, int code, json_t *j)
 	http_reply_json(ar->req, code, j);
 }
 
-/* {"error": message} with the status. */
+static const char *
+status_title(int code)
+{
+	switch (code) {
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 412:
+		return "Precondition Failed";
+	case 413:
+		return "Content Too Large";
+	case 422:
+		return "Unprocessable Content";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return code >= 500 ? "Internal Server Error" : "Error";
+	}
+}
+
+/*
+ * An RFC 9457 problem (application/problem+json): type, title, status and
+ * detail, with "error" (the detail) kept for clients written before; extra
+ * members (may be NULL) are added. Takes extra.
+ */
+static void
+api_problem(struct api_req *ar, int code, const char *detail, json_t *extra)
+{
+	json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type",
+	                      "about:blank", "title", status_title(code),
+	                      "status", code, "detail", detail, "error", detail);
+	char *s;
+
+	if (extra != NULL) {
+		json_object_update(o, extra);
+		json_decref(extra);
+	}
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	http_reply(ar->req, code, "application/problem+json", s,
+	           s ? strlen(s) : 0);
+	free(s);
+	json_decref(o);
+}
+
+/* A problem with a formatted detail. */
 static void api_error(struct api_req *ar, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -381,7 +433,7 @@ api_error(struct api_req *ar, int code, const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) == -1)
 		fatalx("vasprintf failed");
 	va_end(ap);
-	http_reply_json(ar->req, code, json_pack("{s:s}", "error", msg));
+	api_problem(ar, code, msg, NULL);
 	free(msg);
 }
 
@@ -709,18 +761,18 @@ members_filter(struct api_req *ar, struct member_filter *f)
 
 struct page {
 	json_t *arr;
-	int64_t after, last;
+	int64_t last;
 	long long limit, n;
 	int more;
 };
 
+/* The page comes from SQL (ids after `after`, one more than the limit to
+ * know whether there are more): nothing before the page is read. */
 static int
 page_add(struct member *m, void *arg)
 {
 	struct page *pg = arg;
 
-	if (m->id <= pg->after)
-		return 0;
 	if (pg->n == pg->limit) {
 		pg->more = 1;
 		return 1;
@@ -748,7 +800,8 @@ members_list(struct api_req *ar)
 	                  &pg.limit) == -1 ||
 	    api_param_int(ar, "after", 0, 0, INT64_MAX, &after) == -1)
 		return;
-	pg.after = after;
+	f.after = after;
+	f.limit = pg.limit + 1;
 	pg.arr = json_array();
 	member_list(ar->db, &f, page_add, &pg);
 	api_reply(ar, 200,
@@ -819,9 +872,10 @@ member_apply_extra(struct member *m, json_t *extra, char **cause)
 		text = json_is_string(v) || json_is_null(v) ? json_field_text(v)
 		                                            : NULL;
 		if (!member_extra_name_ok(field) || text == NULL) {
-			*cause = xasprintf("extra.%s: a name of letters, "
-			                   "digits, _ and - with a string value",
-			                   k);
+			*cause =
+			    xasprintf("extra.%s: a name of letters, "
+			              "digits, _ and - with a string value",
+			              k);
 			free(field);
 			free(text);
 			return 400;
@@ -871,8 +925,9 @@ member_apply(struct db *db, json_t *body, struct member *m, char **cause)
 		}
 		if (strcmp(k, "shared_number") == 0) {
 			if (!json_is_boolean(v))
-				return (*cause = xstrdup("shared_number: "
-				                         "expected true or false")),
+				return (*cause =
+				            xstrdup("shared_number: "
+				                    "expected true or false")),
 				       400;
 			continue;
 		}
@@ -890,7 +945,8 @@ member_apply(struct db *db, json_t *body, struct member *m, char **cause)
 }
 
 /* Save m through the shared use case; reply with the error if it fails.
- * 0 if saved. */
+ * 0 if saved, 1 if the request will run again (write lock busy), -1 if
+ * answered with an error. */
 static int
 member_store(struct api_req *ar, struct member *m)
 {
@@ -900,9 +956,9 @@ member_store(struct api_req *ar, struct member *m)
 	        (int)config_int(server_config(ar->srv), CFG_TERM_MONTHS),
 	    .shared_number =
 	        json_is_true(json_object_get(ar->body, "shared_number")),
-	    .postcode_outward = strcmp(config_str(server_config(ar->srv),
-	                                          CFG_POSTCODE),
-	                               "outward") == 0};
+	    .postcode_outward =
+	        strcmp(config_str(server_config(ar->srv), CFG_POSTCODE),
+	               "outward") == 0};
 	int was_new = m->id == 0;
 	char *cause = NULL, obj[32];
 	int64_t other;
@@ -916,23 +972,66 @@ member_store(struct api_req *ar, struct member *m)
 		api_error_take(ar, 422, cause);
 		break;
 	case MEMBER_EDIT_CONFLICT:
-		api_reply(ar, 409,
-		          json_pack("{s:s, s:I}", "error", cause, "id",
-		                    (json_int_t)other));
+		api_problem(ar, 409, cause, json_pack("{s:I}", "id",
+		                                      (json_int_t)other));
 		free(cause);
 		break;
 	case MEMBER_EDIT_FAILED:
 		api_error_take(ar, 500, cause);
 		break;
+	case MEMBER_EDIT_BUSY:
+		/* Another process writes: run again once the lock is free. */
+		if (http_retry(ar->req))
+			return 1;
+		api_problem(ar, 503, "the database is busy; try again", NULL);
+		break;
 	}
+	return -1;
+}
+
+/* The member's entity tag: a hash of its JSON, quoted. */
+static void
+member_etag(const struct member *m, char out[36])
+{
+	json_t *o = member_to_json((struct member *)m);
+	char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS), hex[65];
+
+	crypto_sha256_hex(s, strlen(s), hex);
+	snprintf(out, 36, "\"%.32s\"", hex);
+	free(s);
+	json_decref(o);
+}
+
+/*
+ * If-Match on an update: the request goes ahead only if the member is as
+ * the client last saw it; else 412 (lost update prevented).
+ */
+static int
+member_if_match(struct api_req *ar, const struct member *m)
+{
+	const char *h = evhttp_find_header(
+	    evhttp_request_get_input_headers(ar->req), "If-Match");
+	char etag[36];
+
+	if (h == NULL || strcmp(h, "*") == 0)
+		return 0;
+	member_etag(m, etag);
+	if (strstr(h, etag) != NULL)
+		return 0;
+	api_error(ar, 412,
+	          "member %lld has changed since it was read (If-Match %s; "
+	          "now %s)",
+	          (long long)m->id, h, etag);
 	return -1;
 }
 
 static void
 member_reply(struct api_req *ar, int code, struct member *m)
 {
-	char *loc;
+	char *loc, etag[36];
 
+	member_etag(m, etag);
+	api_header(ar, "ETag", etag);
 	if (code == 201) {
 		loc = xasprintf("/api/v1/members/%lld", (long long)m->id);
 		api_header(ar, "Location", loc);
@@ -998,6 +1097,8 @@ member_patch(struct api_req *ar)
 		return;
 	if (m->erased_at != 0)
 		api_error(ar, 409, "member %lld was erased", (long long)m->id);
+	else if (member_if_match(ar, m) == -1)
+		;
 	else if ((code = member_apply(ar->db, ar->body, m, &cause)) != 0)
 		api_error_take(ar, code, cause);
 	else if (member_store(ar, m) == 0)
@@ -1018,6 +1119,8 @@ member_delete(struct api_req *ar)
 	if (m->erased_at != 0)
 		api_error(ar, 409, "member %lld is already erased",
 		          (long long)id);
+	else if (member_if_match(ar, m) == -1)
+		;
 	else if (member_erase(ar->db, id, ar->actor, &cause) == -1)
 		api_error_take(ar, 500, cause);
 	else {
@@ -1134,53 +1237,39 @@ broadcast_apply(json_t *body, struct campaign *c, const char **practice,
 	return 0;
 }
 
-/* Add c and fire it now, as `ppgd broadcast` does. */
-static int
-broadcast_fire(struct api_req *ar, struct campaign *c, struct fire_result *r,
-               char **cause)
-{
-	const struct config *cfg = server_config(ar->srv);
-	int64_t now = time(NULL);
-
-	if (campaign_add(ar->db, cfg, c, now, cause) == -1)
-		return 422;
-	if (fire_run(ar->db, cfg, c, now, 0, now, r, cause) == -1)
-		return 500;
-	campaign_advance(ar->db, c, now, now);
-	db_audit(ar->db, ar->actor, "broadcast.send", c->name, NULL);
-	api_logwrite(ar, "broadcast.send", c->name);
-	app_kick();
-	return 0;
-}
-
 static void
 broadcasts_create(struct api_req *ar)
 {
-	struct campaign *c = campaign_new(), *old;
-	struct practice *p = NULL;
+	static const int status[] = {[BROADCAST_NO_PRACTICE] = 422,
+	                             [BROADCAST_NAME_TAKEN] = 409,
+	                             [BROADCAST_INVALID] = 422,
+	                             [BROADCAST_FAILED] = 500};
+	struct campaign *c = campaign_new();
 	struct fire_result r;
 	const char *practice = NULL;
 	char *cause = NULL;
+	enum broadcast_err e;
 	int code;
 
-	if ((code = broadcast_apply(ar->body, c, &practice, &cause)) != 0)
+	if ((code = broadcast_apply(ar->body, c, &practice, &cause)) != 0) {
 		api_error_take(ar, code, cause);
-	else if ((p = practice_find(ar->db, practice)) == NULL)
-		api_error(ar, 422, "no practice %s", practice);
-	else if (c->name != NULL && (old = campaign_find(ar->db, c->name))) {
-		campaign_free(old);
-		api_error(ar, 409, "a campaign is named %s already", c->name);
+	} else if ((e = broadcast_send(ar->db, server_config(ar->srv), c,
+	                               practice, ar->actor, time(NULL), &r,
+	                               &cause)) != BROADCAST_OK) {
+		api_error_take(ar, status[e], cause);
 	} else {
-		c->practice_id = p->id;
-		c->kind = xstrdup("broadcast");
-		if (c->name == NULL)
-			c->name = campaign_broadcast_name(ar->db, p->timezone);
-		if ((code = broadcast_fire(ar, c, &r, &cause)) != 0)
-			api_error_take(ar, code, cause);
-		else
-			api_reply(ar, 202, fire_result_json(&r, c));
+		char *enc, *loc;
+
+		api_logwrite(ar, "broadcast.send", c->name);
+		env_kick(server_env(ar->srv));
+		/* Where to follow it: the campaign it made. */
+		enc = evhttp_uriencode(c->name, -1, 0);
+		loc = xasprintf("/api/v1/campaigns/%s", enc);
+		api_header(ar, "Location", loc);
+		free(loc);
+		free(enc);
+		api_reply(ar, 202, fire_result_json(&r, c));
 	}
-	practice_free(p);
 	campaign_free(c);
 }
 
@@ -1435,6 +1524,8 @@ static const struct http_route api_route_table[] = {
     {API_ALL_METHODS, "/api/v1/meetings/", "api_meeting", route_meeting},
     {API_ALL_METHODS, "/api/v1/results/", "api_results", route_results},
     {API_ALL_METHODS, "/api/", "api_other", route_other},
+    /* Anything else on this listener: a problem too, not plain text. */
+    {API_ALL_METHODS, "/", "other", route_other},
     {0, NULL, NULL, NULL},
 };
 

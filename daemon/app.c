@@ -5,10 +5,12 @@
 #include "action.h"
 #include "dispatch.h"
 #include "http.h"
+#include "looplag.h"
 #include "meeting_page.h"
 #include "membership.h"
 #include "retention.h"
 #include "scheduler.h"
+#include "server.h"
 #include "status.h"
 #include "unsubscribe.h"
 #include "webhook_http.h"
@@ -19,6 +21,7 @@ static struct dispatcher *dispatcher;
 static struct scheduler *scheduler;
 static struct retention *retention;
 static struct membership *membership;
+static struct looplag *looplag;
 
 static const struct http_route public_routes[] = {
     {EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", "healthz", status_healthz},
@@ -41,15 +44,26 @@ app_routes(void)
 	return public_routes;
 }
 
+static void
+app_kick(void *arg)
+{
+	dispatcher_kick(arg);
+}
+
 int
 app_start(struct server *s, char **cause)
 {
-	if ((dispatcher = dispatcher_new(s, cause)) == NULL)
+	struct env *env = server_env(s);
+
+	if ((dispatcher = dispatcher_new(env, cause)) == NULL)
 		return -1;
-	if ((scheduler = scheduler_new(s, cause)) == NULL)
+	env->kick = app_kick;
+	env->kick_arg = dispatcher;
+	if ((scheduler = scheduler_new(env, cause)) == NULL)
 		return -1;
-	retention = retention_new(s);
-	membership = membership_new(s);
+	retention = retention_new(env);
+	looplag = looplag_new(env->base);
+	membership = membership_new(env);
 	return 0;
 }
 
@@ -81,12 +95,17 @@ app_reload(struct server *s)
 void
 app_free(struct server *s)
 {
+	server_env(s)->kick = NULL;
 	dispatcher_free(dispatcher);
 	dispatcher = NULL;
 	scheduler_free(scheduler);
 	scheduler = NULL;
 	retention_free(retention);
 	retention = NULL;
+	looplag_free(looplag);
+	looplag = NULL;
+	membership_free(membership);
+	membership = NULL;
 	webhook_http_free();
 }
 
@@ -95,11 +114,6 @@ app_metrics(struct evbuffer *b)
 {
 	if (dispatcher != NULL)
 		dispatcher_metrics(dispatcher, b);
-}
-
-void
-app_kick(void)
-{
-	if (dispatcher != NULL)
-		dispatcher_kick(dispatcher);
+	if (looplag != NULL)
+		looplag_metrics(looplag, b);
 }

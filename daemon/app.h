@@ -19,7 +19,5 @@ void app_free(struct server *);
 /* Service counters for /metrics. */
 struct evbuffer;
 void app_metrics(struct evbuffer *);
-/* New outbox rows are due: wake the dispatcher. */
-void app_kick(void);
 
 #endif

@@ -269,7 +269,8 @@ term_parse(struct term *t, char *s, char **cause)
 	util_lower(util_trim(s));
 	if (strncmp(s, MEMBER_EXTRA_PREFIX, strlen(MEMBER_EXTRA_PREFIX)) == 0) {
 		if (!member_extra_name_ok(s)) {
-			*cause = xasprintf("'%s' is not a custom field name", s);
+			*cause =
+			    xasprintf("'%s' is not a custom field name", s);
 			return -1;
 		}
 		t->kind = TERM_EXTRA;

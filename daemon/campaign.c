@@ -133,14 +133,19 @@ campaign_row(sqlite3_stmt *st)
 	return c;
 }
 
+static void
+campaign_row_fn(sqlite3_stmt *st, void *arg)
+{
+	*(struct campaign **)arg = campaign_row(st);
+}
+
+/* The one campaign st selects, or NULL. Caller frees. */
 static struct campaign *
-campaign_load(sqlite3_stmt *st)
+campaign_load(struct db *db, sqlite3_stmt *st)
 {
 	struct campaign *c = NULL;
 
-	if (sqlite3_step(st) == SQLITE_ROW)
-		c = campaign_row(st);
-	sqlite3_reset(st);
+	db_row(db, st, campaign_row_fn, &c);
 	return c;
 }
 
@@ -151,7 +156,7 @@ campaign_find(struct db *db, const char *name)
 	    db_stmt(db, "SELECT " CAMPAIGN_COLS " WHERE c.name = ?");
 
 	db_bind_text(st, 1, name);
-	return campaign_load(st);
+	return campaign_load(db, st);
 }
 
 struct campaign *
@@ -161,7 +166,7 @@ campaign_get(struct db *db, int64_t id)
 	    db_stmt(db, "SELECT " CAMPAIGN_COLS " WHERE c.id = ?");
 
 	db_bind_int(st, 1, id);
-	return campaign_load(st);
+	return campaign_load(db, st);
 }
 
 /* The meeting-relative time of c, or 0 (and *meeting_at). */
@@ -592,12 +597,23 @@ campaign_iso(const struct campaign *c, int64_t t, char buf[32])
 	return buf;
 }
 
+/* A schedule time: in the practice's zone, with its offset. */
 static json_t *
 time_json(const struct campaign *c, int64_t t)
 {
 	char buf[32];
 
 	return t != 0 ? json_string(campaign_iso(c, t, buf)) : json_null();
+}
+
+/* A record time (when something happened): UTC, as every other record
+ * time in JSON (2026-03-01T09:00:00Z). */
+static json_t *
+utc_json(int64_t t)
+{
+	char buf[21];
+
+	return t != 0 ? json_string(util_format_time(t, buf)) : json_null();
 }
 
 static json_t *
@@ -653,7 +669,7 @@ campaign_to_json(const struct campaign *c)
 	json_object_set_new(o, "actions", str_json(c->action_ids));
 	json_object_set_new(o, "state", json_string(c->state));
 	json_object_set_new(o, "next_fire_at", time_json(c, c->next_fire_at));
-	json_object_set_new(o, "created_at", time_json(c, c->created_at));
+	json_object_set_new(o, "created_at", utc_json(c->created_at));
 	return o;
 }
 
@@ -693,7 +709,7 @@ campaign_runs_json(struct db *db, const struct campaign *c)
 		              "scheduled_for",
 		              time_json(c, sqlite3_column_int64(st, 1)),
 		              "reminder", sqlite3_column_int(st, 2), "fired_at",
-		              time_json(c, sqlite3_column_int64(st, 3)),
+		              utc_json(sqlite3_column_int64(st, 3)),
 		              "messages", sqlite3_column_int(st, 4)));
 	sqlite3_reset(st);
 	return arr;

@@ -77,9 +77,9 @@ int cmd_outbox(struct ctx *, int, char **);
 int cmd_results(struct ctx *, int, char **);
 int cmd_report(struct ctx *, int, char **);
 int cmd_action(struct ctx *, int, char **);
-int cmd_practice_profile(struct ctx *, int, char **);
 int cmd_inbox(struct ctx *, int, char **);
 int cmd_comments(struct ctx *, int, char **);
 int cmd_evidence(struct ctx *, int, char **);
+int cmd_user(struct ctx *, int, char **);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "action.h"
 #include "cli.h"
+#include "termtext.h"
 #include "xmalloc.h"
 
 #define ACTION_ADD_USAGE                                                       \
@@ -133,8 +134,8 @@ action_update_cmd(struct ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1 ||
-	    (status == NULL && (note != NULL ||
-	                        (outcome == NULL && benefit == NULL))))
+	    (status == NULL &&
+	     (note != NULL || (outcome == NULL && benefit == NULL))))
 		return cli_usage(ACTION_UPDATE_USAGE);
 	id = strtoll(argv[optind], &end, 10);
 	if (*end != '\0' || id <= 0)
@@ -189,13 +190,19 @@ action_list_cmd(struct ctx *ctx, int argc, char **argv)
 	{
 		const char *due = json_string_value(json_object_get(a, "due"));
 
-		printf("%4lld %-8s %-11s %-10s %-20s %s\n",
+		printf("%4lld %-8s %-11s %-10s ",
 		       json_integer_value(json_object_get(a, "id")),
 		       json_string_value(json_object_get(a, "practice")),
 		       json_string_value(json_object_get(a, "status")),
-		       due ? due : "-",
-		       json_string_value(json_object_get(a, "area")),
-		       json_string_value(json_object_get(a, "title")));
+		       due ? due : "-");
+		termtext_cell(stdout,
+		              json_string_value(json_object_get(a, "area")), 20,
+		              0);
+		putchar(' ');
+		termtext_cell(stdout,
+		              json_string_value(json_object_get(a, "title")),
+		              200, 1);
+		putchar('\n');
 	}
 	json_decref(list);
 	return EXIT_OK;

@@ -10,11 +10,13 @@
 #include "api.h"
 #include "buf.h"
 #include "campaign.h"
+#include "admin.h"
 #include "cli.h"
 #include "framework.h"
 #include "log.h"
 #include "schema.h"
 #include "template.h"
+#include "termtext.h"
 #include "xmalloc.h"
 
 int
@@ -200,8 +202,12 @@ cmd_check_config(struct ctx *ctx, int argc, char **argv)
 	}
 	if (config_load(ctx->config_file, &cfg, &errors) == -1)
 		return check_config_failed(errors, json);
-	/* What only start-up would otherwise find: the API's tokens. */
-	if (api_configure(cfg, &api_addr, &cause) == -1) {
+	/* It reports what it finds itself: no "API off" info line. */
+	log_set_quiet(1);
+	/* What only start-up would otherwise find: the API's tokens, the
+	 * admin's address. */
+	if (api_configure(cfg, &api_addr, &cause) == -1 ||
+	    admin_configure(cfg, &api_addr, &cause) == -1) {
 		errors = xasprintf(
 		    "%s: %s\n", ctx->config_file ? ctx->config_file : "config",
 		    cause);
@@ -227,6 +233,13 @@ cmd_check_config(struct ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static void
+backup_progress(int done, int total, void *arg)
+{
+	termtext_progress(stderr, "backup: pages", done, total,
+	                  done == total);
+}
+
 int
 cmd_backup(struct ctx *ctx, int argc, char **argv)
 {
@@ -246,7 +259,10 @@ cmd_backup(struct ctx *ctx, int argc, char **argv)
 		cli_error("backup: FILE is required");
 		return cli_usage("backup FILE [--json]");
 	}
-	if (db_backup(cli_db(ctx), file, &cause) == -1) {
+	if (db_backup_progress(cli_db(ctx), file,
+	                       !json && isatty(STDERR_FILENO) ? backup_progress
+	                                                      : NULL,
+	                       NULL, &cause) == -1) {
 		cli_error("backup failed: %s", cause);
 		free(cause);
 		return EXIT_FAIL;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "audience.h"
 #include "campaign.h"
@@ -460,6 +461,12 @@ send_text(const struct fire_result *r, const struct campaign *c)
 
 #define SEND_USAGE "campaign send NAME [--again] [--json]"
 
+static void
+send_progress(long long members, void *arg)
+{
+	termtext_progress(stderr, "campaign send: members", members, 0, 0);
+}
+
 static int
 campaign_send_cmd(struct ctx *ctx, int argc, char **argv)
 {
@@ -469,6 +476,7 @@ campaign_send_cmd(struct ctx *ctx, int argc, char **argv)
 	struct fire_result r;
 	char *cause = NULL;
 	int64_t now = time(NULL);
+	int progress;
 
 	for (i = 0; i < argc; i++) {
 		if (i > 0 && strcmp(argv[i], "--again") == 0)
@@ -480,7 +488,15 @@ campaign_send_cmd(struct ctx *ctx, int argc, char **argv)
 	free(args);
 	if (c == NULL)
 		return rc;
-	if (fire_send(ctx->db, ctx->cfg, c, again, now, &r, &cause) == -1) {
+	progress = !json && isatty(STDERR_FILENO);
+	if (progress)
+		fire_set_progress(send_progress, NULL);
+	rc = fire_send(ctx->db, ctx->cfg, c, again, now, &r, &cause);
+	fire_set_progress(NULL, NULL);
+	if (progress && rc == 0 && r.matched >= 500)
+		termtext_progress(stderr, "campaign send: members", r.matched,
+		                  0, 1);
+	if (rc == -1) {
 		cli_error("%s", cause);
 		free(cause);
 		rc = EXIT_FAIL;

@@ -75,14 +75,13 @@ comments_list_cmd(struct ctx *ctx, int argc, char **argv)
 static int
 comments_change(struct ctx *ctx, int argc, char **argv, const char *opt,
                 const char *usage,
-                int (*fn)(struct db *, int64_t, const char *, int64_t,
-                          char **),
+                int (*fn)(struct db *, int64_t, const char *, int64_t, char **),
                 const char *fixed, const char *done)
 {
-	const struct option opts[] = {{opt ? opt : "-", required_argument,
-	                               NULL, 'v'},
-	                              {"json", no_argument, NULL, 'j'},
-	                              {NULL, 0, NULL, 0}};
+	const struct option opts[] = {
+	    {opt ? opt : "-", required_argument, NULL, 'v'},
+	    {"json", no_argument, NULL, 'j'},
+	    {NULL, 0, NULL, 0}};
 	const char *value = fixed;
 	int ch, json = 0;
 	char *cause = NULL, *end;

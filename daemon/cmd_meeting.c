@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "broadcast.h"
 #include "campaign.h"
 #include "cli.h"
 #include "csvio.h"
@@ -15,6 +16,7 @@
 #include "meeting.h"
 #include "meeting_notice.h"
 #include "practice.h"
+#include "termtext.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -30,7 +32,6 @@
 #define MEETING_ATTENDANCE_USAGE                                               \
 	"meeting attendance ID [--present MEMBER_ID ...] [--staff NAME ...]"   \
 	" [--gp-partner NAME] [--csv FILE] [--json]"
-#define SERIES_MAX 24
 #define BROADCAST_USAGE                                                        \
 	"broadcast --practice CODE --template you-said-we-did|broadcast"       \
 	" [--message TEXT] [--action ID ...] [--channels email,sms]"           \
@@ -158,23 +159,26 @@ meeting_parse(int argc, char **argv, struct meeting_args *a)
 			return -1;
 		}
 	}
-	return optind == argc && a->practice && a->at && a->where &&
-	               (a->every == NULL) == (a->count == NULL)
-	           ? 0
-	           : -1;
+	if (cli_require("meeting add", "--practice", a->practice) == -1 ||
+	    cli_require("meeting add", "--at", a->at) == -1 ||
+	    cli_require("meeting add", "--where", a->where) == -1)
+		return -1;
+	return optind == argc && (a->every == NULL) == (a->count == NULL) ? 0
+	                                                                  : -1;
 }
 
-/* --every Nm|Nw and --count N: meetings *n units apart, *count of them. */
+/* --every Nm|Nw and --count N: a series, or one meeting. */
 static int
-series_parse(const struct meeting_args *a, int *n, char *unit, int *count,
+series_parse(const struct meeting_args *a, struct meeting_series *sr,
              char **cause)
 {
 	char *end;
 	long v, c;
 
-	*n = 0;
-	*unit = 'm';
-	*count = 1;
+	memset(sr, 0, sizeof *sr);
+	sr->unit = 'm';
+	sr->count = 1;
+	sr->feedback_to = a->feedback_to;
 	if (a->every == NULL)
 		return 0;
 	v = strtol(a->every, &end, 10);
@@ -185,15 +189,16 @@ series_parse(const struct meeting_args *a, int *n, char *unit, int *count,
 		                   a->every);
 		return -1;
 	}
-	*unit = *end;
+	sr->unit = *end;
 	c = strtol(a->count, &end, 10);
-	if (end == a->count || *end != '\0' || c < 1 || c > SERIES_MAX) {
+	if (end == a->count || *end != '\0' || c < 1 ||
+	    c > MEETING_SERIES_MAX) {
 		*cause = xasprintf("--count %s: 1 to %d meetings", a->count,
-		                   SERIES_MAX);
+		                   MEETING_SERIES_MAX);
 		return -1;
 	}
-	*n = (int)v;
-	*count = (int)c;
+	sr->every = (int)v;
+	sr->count = (int)c;
 	return 0;
 }
 
@@ -221,62 +226,6 @@ meeting_from_args(struct db *db, const struct meeting_args *a,
 	if (a->agenda != NULL &&
 	    (m->agenda = text_file(a->agenda, cause)) == NULL)
 		return -1;
-	return 0;
-}
-
-/* One meeting and its campaigns. */
-static int
-meeting_store_one(struct ctx *ctx, const struct meeting_args *a,
-                  struct meeting *m, char **cause)
-{
-	if (meeting_add(ctx->db, m, cause) == -1 ||
-	    (a->feedback_to != NULL &&
-	     meeting_set_feedback_to(ctx->db, m->id, a->feedback_to, cause) ==
-	         -1) ||
-	    (a->with_campaigns &&
-	     meeting_add_campaigns(ctx->db, ctx->cfg, m, a->channels,
-	                           a->audience, cause) == -1))
-		return -1;
-	return 0;
-}
-
-/* The meetings of the series (one without --every), in one transaction;
- * ids receives their ids. */
-static int
-meeting_store(struct ctx *ctx, const struct meeting_args *a, struct meeting *m,
-              int64_t *ids, int count, int n, char unit, char **cause)
-{
-	struct practice *p = practice_get(ctx->db, m->practice_id);
-	int64_t first = m->at;
-	int i, rc = 0;
-
-	if (db_begin(ctx->db) == -1) {
-		*cause = xasprintf("database busy: %s", db_errmsg(ctx->db));
-		practice_free(p);
-		return -1;
-	}
-	for (i = 0; i < count && rc == 0; i++) {
-		m->id = 0;
-		if (i > 0 &&
-		    meeting_step(first, p->timezone, n * i, unit, &m->at) == -1) {
-			*cause = xstrdup("cannot compute the series' dates");
-			rc = -1;
-		} else if ((rc = meeting_store_one(ctx, a, m, cause)) == 0) {
-			ids[i] = m->id;
-			if (count > 1)
-				m->series_id = ids[0];
-		}
-	}
-	practice_free(p);
-	if (rc == 0 && count > 1 &&
-	    meeting_set_series(ctx->db, ids[0], ids[0]) == -1)
-		rc = -1;
-	if (rc == -1 || db_commit(ctx->db) == -1) {
-		if (*cause == NULL)
-			*cause = xasprintf("commit: %s", db_errmsg(ctx->db));
-		db_rollback(ctx->db);
-		return -1;
-	}
 	return 0;
 }
 
@@ -316,21 +265,23 @@ meeting_add_cmd(struct ctx *ctx, int argc, char **argv)
 {
 	struct meeting_args a = {0};
 	struct meeting m = {0};
-	int64_t ids[SERIES_MAX];
-	char *cause = NULL, unit;
-	int rc = EXIT_OK, n, count;
+	struct meeting_series sr;
+	int64_t ids[MEETING_SERIES_MAX];
+	char *cause = NULL;
+	int rc = EXIT_OK;
 
 	if (meeting_parse(argc, argv, &a) == -1 ||
 	    (!a.with_campaigns && (a.channels || a.audience)))
 		return cli_usage(MEETING_ADD_USAGE);
-	if (series_parse(&a, &n, &unit, &count, &cause) == -1 ||
+	if (series_parse(&a, &sr, &cause) == -1 ||
 	    meeting_from_args(cli_db(ctx), &a, &m, &cause) == -1 ||
-	    meeting_store(ctx, &a, &m, ids, count, n, unit, &cause) == -1) {
+	    meeting_create_series(ctx->db, ctx->cfg, &m, &sr, a.with_campaigns,
+	                          a.channels, a.audience, ids, &cause) == -1) {
 		cli_error("%s", cause);
 		free(cause);
 		rc = EXIT_FAIL;
 	} else
-		meeting_add_print(ctx, &a, ids, count);
+		meeting_add_print(ctx, &a, ids, sr.count);
 	free(m.place);
 	free(m.agenda);
 	free(m.link);
@@ -945,10 +896,15 @@ show_text(const json_t *o)
 	    printf("campaign: %s (%s)\n",
 	           json_string_value(json_object_get(v, "name")),
 	           json_string_value(json_object_get(v, "state")));
+	/* Items are members' texts: made safe for the terminal. */
 	json_array_foreach(json_object_get(o, "agenda_items"), i, v)
-	    printf("agenda item from member %lld: %s\n",
-	           json_integer_value(json_object_get(v, "member_id")),
-	           json_string_value(json_object_get(v, "body")));
+	{
+		char *body = termtext_safe(
+		    json_string_value(json_object_get(v, "body")) ?: "", 1);
+		printf("agenda item from member %lld: %s\n",
+		       json_integer_value(json_object_get(v, "member_id")), body);
+		free(body);
+	}
 	show_people(o);
 }
 
@@ -1027,15 +983,14 @@ broadcast_option(int ch, struct campaign *c, const char **practice, int *json)
 }
 
 static int
-broadcast_fire(struct ctx *ctx, struct campaign *c, int json, char **cause)
+broadcast_fire(struct ctx *ctx, struct campaign *c, const char *practice,
+               int json, char **cause)
 {
 	struct fire_result r;
-	int64_t now = time(NULL);
 
-	if (campaign_add(ctx->db, ctx->cfg, c, now, cause) == -1 ||
-	    fire_run(ctx->db, ctx->cfg, c, now, 0, now, &r, cause) == -1)
+	if (broadcast_send(cli_db(ctx), ctx->cfg, c, practice, NULL, time(NULL),
+	                   &r, cause) != BROADCAST_OK)
 		return -1;
-	campaign_advance(ctx->db, c, now, now);
 	if (json)
 		cli_json(fire_result_json(&r, c));
 	else
@@ -1059,7 +1014,6 @@ cmd_broadcast(struct ctx *ctx, int argc, char **argv)
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {NULL, 0, NULL, 0}};
 	struct campaign *c = campaign_new();
-	struct practice *p = NULL;
 	const char *practice = NULL;
 	char *cause = NULL;
 	int ch, json = 0, rc = EXIT_FAIL;
@@ -1069,21 +1023,11 @@ cmd_broadcast(struct ctx *ctx, int argc, char **argv)
 			goto usage;
 	if (optind != argc || practice == NULL || c->template == NULL)
 		goto usage;
-	if ((p = practice_find(cli_db(ctx), practice)) == NULL) {
-		cli_error("no practice %s", practice);
-		goto out;
-	}
-	c->practice_id = p->id;
-	c->kind = xstrdup("broadcast");
-	if (c->name == NULL)
-		c->name = campaign_broadcast_name(ctx->db, p->timezone);
-	if (broadcast_fire(ctx, c, json, &cause) == -1) {
+	if (broadcast_fire(ctx, c, practice, json, &cause) == -1) {
 		cli_error("%s", cause);
 		free(cause);
 	} else
 		rc = EXIT_OK;
-out:
-	practice_free(p);
 	campaign_free(c);
 	return rc;
 usage:

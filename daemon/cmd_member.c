@@ -139,6 +139,7 @@ member_edit(struct ctx *ctx, int argc, char **argv, int64_t id)
 	}
 	if (m == NULL) {
 		if (p == NULL) {
+			cli_require("member add", "--practice", NULL);
 			rc = cli_usage(usage);
 			goto out;
 		}
@@ -161,7 +162,14 @@ member_edit(struct ctx *ctx, int argc, char **argv, int64_t id)
 	eo.term_months = (int)config_int(ctx->cfg, CFG_TERM_MONTHS);
 	eo.postcode_outward =
 	    strcmp(config_str(ctx->cfg, CFG_POSTCODE), "outward") == 0;
-	if (member_edit_save(db, m, &eo, &other, &cause) != MEMBER_EDIT_OK) {
+	switch (member_edit_save(db, m, &eo, &other, &cause)) {
+	case MEMBER_EDIT_OK:
+		break;
+	case MEMBER_EDIT_BUSY:
+		cli_error("cannot save member: database is locked (another "
+		          "process is writing); try again");
+		goto out;
+	default:
 		cli_error("%s", cause);
 		goto out;
 	}
@@ -256,7 +264,9 @@ list_one(struct member *m, void *arg)
 	putchar(' ');
 	termtext_cell(stdout, m->email, 26, 0);
 	printf(" %-14s %-7s %s\n", m->mobile ? m->mobile : "",
-	       m->preferred_channel, m->age_band ? m->age_band : "");
+	       m->preferred_channel,
+	       member_age_band(m, time(NULL)) ? member_age_band(m, time(NULL))
+	                                      : "");
 	free(name);
 	return 0;
 }
@@ -480,7 +490,10 @@ member_import_cmd(struct ctx *ctx, int argc, char **argv)
 			return cli_usage(MEMBER_IMPORT_USAGE);
 		}
 	}
-	if (optind != argc - 1 || practice == NULL)
+	if (cli_require("member import", "FILE",
+	                optind < argc ? argv[optind] : NULL) == -1 ||
+	    cli_require("member import", "--practice", practice) == -1 ||
+	    optind != argc - 1)
 		return cli_usage(MEMBER_IMPORT_USAGE);
 	if (consent != NULL && import_consent(consent, &o) == -1) {
 		cli_error("--consent: '%s': give email, sms or email,sms",
@@ -505,8 +518,8 @@ member_import_cmd(struct ctx *ctx, int argc, char **argv)
 	o.progress = !json && isatty(STDERR_FILENO);
 	o.postcode_outward =
 	    strcmp(config_str(ctx->cfg, CFG_POSTCODE), "outward") == 0;
-	rc = member_import_opts(cli_db(ctx), fp, file, practice, &o, &r,
-	                        &cause);
+	rc =
+	    member_import_opts(cli_db(ctx), fp, file, practice, &o, &r, &cause);
 	if (fp != stdin)
 		fclose(fp);
 	if (rc == -1) {
@@ -702,10 +715,9 @@ member_stats_cmd(struct ctx *ctx, int argc, char **argv)
 	              " WHEN (m.email IS NOT NULL AND m.optout_email_at IS"
 	              " NULL) OR (m.mobile IS NOT NULL AND m.optout_sms_at IS"
 	              " NULL) THEN 'no consent' ELSE 'unreachable' END"),
-	    STATS_SQL(DEMOG_AGE_BAND_SQL("m.birth_ym", "m.age_band",
-	                                 "unixepoch()")),
-	    STATS_SQL("m.sex"),
-	    STATS_SQL("m.ethnicity"),
+	    STATS_SQL(
+	        DEMOG_AGE_BAND_SQL("m.birth_ym", "m.age_band", "unixepoch()")),
+	    STATS_SQL("m.sex"), STATS_SQL("m.ethnicity"),
 	    "SELECT t.tag, count(*) FROM member_tags t JOIN members m ON"
 	    " m.id = t.member_id JOIN practices p ON p.id = m.practice_id"
 	    " WHERE m.erased_at IS NULL AND (?1 IS NULL OR p.code = ?1)"

@@ -3,55 +3,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "annual.h"
 #include "cli.h"
 #include "framework.h"
 #include "htmlout.h"
 #include "represent.h"
+#include "termtext.h"
 #include "util.h"
 #include "xmalloc.h"
 
-#define PROFILE_USAGE "practice profile CODE FILE.csv [--json]"
 #define REPRESENTATION_USAGE                                                   \
-	"report representation --practice CODE [--json|--html FILE"           \
+	"report representation --practice CODE [--json|--html FILE"            \
 	" [--internal]]"
 #define ANNUAL_USAGE                                                           \
 	"report annual --practice CODE --year YYYY [--financial]"              \
 	" [--framework FILE] [--sign-off \"NAME, ROLE\"]"                      \
 	" [--json|--html FILE [--internal]]"
-
-int
-cmd_practice_profile(struct ctx *ctx, int argc, char **argv)
-{
-	int json = argc == 4 && strcmp(argv[3], "--json") == 0, rows;
-	char *cause = NULL;
-	FILE *fp;
-
-	if (argc != 3 && !json)
-		return cli_usage(PROFILE_USAGE);
-	if ((fp = fopen(argv[2], "r")) == NULL) {
-		cli_error("cannot open %s", argv[2]);
-		return EXIT_FAIL;
-	}
-	if (represent_load_profile(cli_db(ctx), argv[1], fp, argv[2], &rows,
-	                           &cause) == -1) {
-		fputs(cause, stderr);
-		if (cause[0] != '\0' && cause[strlen(cause) - 1] != '\n')
-			fputc('\n', stderr);
-		cli_error("population profile not loaded");
-		free(cause);
-		fclose(fp);
-		return EXIT_FAIL;
-	}
-	fclose(fp);
-	if (json)
-		cli_json(
-		    json_pack("{s:s, s:i}", "practice", argv[1], "rows", rows));
-	else
-		printf("loaded %d population rows for %s\n", rows, argv[1]);
-	return EXIT_OK;
-}
 
 /* Options shared by the reports. */
 struct report_opts {
@@ -237,6 +206,15 @@ annual_text(const json_t *r)
 	}
 }
 
+static void
+annual_progress(const char *part, int n, int of, void *arg)
+{
+	char *what = xasprintf("report annual: %s", part);
+
+	termtext_progress(stderr, what, n, of, 0);
+	free(what);
+}
+
 static int
 report_annual(struct ctx *ctx, int argc, char **argv)
 {
@@ -245,7 +223,7 @@ report_annual(struct ctx *ctx, int argc, char **argv)
 	json_t *r;
 	char *cause = NULL, *doc;
 	size_t len;
-	int rc;
+	int rc, progress;
 
 	if (report_parse(argc, argv, &o, 1) == -1)
 		return cli_usage(ANNUAL_USAGE);
@@ -255,8 +233,14 @@ report_annual(struct ctx *ctx, int argc, char **argv)
 		free(cause);
 		return EXIT_FAIL;
 	}
+	progress = !o.json && isatty(STDERR_FILENO);
+	if (progress)
+		annual_set_progress(annual_progress, NULL);
 	rc = annual_report(cli_db(ctx), o.practice, o.year, o.financial, fw,
 	                   &r, &cause);
+	annual_set_progress(NULL, NULL);
+	if (progress) /* the line is gone once the report is there */
+		fputs("\r\033[K", stderr);
 	/* Signed, the report is built again to show the sign-off. */
 	if (rc == 0 && o.sign_off != NULL &&
 	    (rc = annual_sign_off(cli_db(ctx), r, o.sign_off, &cause)) == 0) {

@@ -18,10 +18,10 @@
 #define RESULTS_USAGE                                                          \
 	"results SURVEY|CAMPAIGN [--practice CODE] [--from DATE] [--to DATE]"  \
 	" [--by age_band|sex|ethnicity|month|quarter]"                         \
-	" [--json|--csv [--raw]|--html FILE [--internal]]"
+	" [--json|--csv[=-] [--raw]|--html FILE [--internal]]"
 #define SUBMISSION_USAGE                                                       \
-	"results SURVEY|CAMPAIGN --submission --month YYYY-MM --practice CODE" \
-	" [--json]"
+	"results SURVEY|CAMPAIGN --submission --month YYYY-MM"                 \
+	" [--practice CODE] [--json]"
 
 enum { OUT_TEXT, OUT_JSON, OUT_CSV, OUT_HTML };
 
@@ -295,8 +295,8 @@ html_channels(struct html *h, const json_t *r, int internal)
 	char *cells[4];
 	size_t i, k;
 
-	html_table_begin(h, "Responses by the channel that invited them",
-	                 heads, 4);
+	html_table_begin(h, "Responses by the channel that invited them", heads,
+	                 4);
 	for (i = 0; i < 2; i++) {
 		long n = ji(inv, ch[i]), m = ji(by, ch[i]);
 
@@ -327,14 +327,13 @@ html_head(const json_t *r, int internal)
 	char asat[32];
 	struct html *h;
 
-	period = !*from               ? xstrdup("no responses yet")
+	period = !*from                  ? xstrdup("no responses yet")
 	         : strcmp(from, to) == 0 ? xstrdup(from)
 	                                 : xasprintf("%s to %s", from, to);
-	title = xasprintf("%sSurvey results: %s, %s, %s",
-	                  internal ? "NOT FOR PUBLICATION: " : "",
-	                  js(s, "title"),
-	                  *js(p, "name") ? js(p, "name") : "all practices",
-	                  period);
+	title =
+	    xasprintf("%sSurvey results: %s, %s, %s",
+	              internal ? "NOT FOR PUBLICATION: " : "", js(s, "title"),
+	              *js(p, "name") ? js(p, "name") : "all practices", period);
 	h = html_new(title);
 	free(period);
 	if (internal)
@@ -412,7 +411,8 @@ html_options(struct html *h, const json_t *q, int internal)
 		                 : jfmt(o, "percent", "%");
 		bars[i] = (struct html_bar){
 		    js(o, "label"),
-		    fl[i] ? 0 : json_number_value(json_object_get(o, "percent")),
+		    fl[i] ? 0
+		          : json_number_value(json_object_get(o, "percent")),
 		    shown[i]};
 	}
 	desc = xasprintf("Bar chart: percentage of the respondents giving "
@@ -504,23 +504,35 @@ html_stats(struct html *h, const json_t *q)
 		free(parts[i]);
 }
 
-/* Staff view: every answer, with the member (named surveys) and date. */
+/* Staff view: every comment as masked, with the member (named surveys),
+ * the date and where moderation stands. */
 static void
 html_answers(struct html *h, const json_t *q)
 {
 	const json_t *a;
 	size_t i;
-	char *line, *day;
+	char *line, *day, *status;
 
+	html_elem(h, "p",
+	          "Every comment, with personal details masked and "
+	          "its moderation status (ppgd comments).");
 	html_raw(h, "<ul>");
 	json_array_foreach(json_object_get(q, "answers"), i, a)
 	{
 		day = publish_iso_date(js(a, "date"));
+		status = json_is_integer(json_object_get(a, "comment"))
+		             ? xasprintf("; comment %ld, %s%s%s",
+		                         ji(a, "comment"), js(a, "status"),
+		                         *js(a, "theme") ? ", theme " : "",
+		                         js(a, "theme"))
+		             : xstrdup("");
 		if (json_is_string(json_object_get(a, "member")))
-			line = xasprintf("%s (%s, %s)", js(a, "text"),
-			                 js(a, "member"), day);
+			line = xasprintf("%s (%s, %s%s)", js(a, "text"),
+			                 js(a, "member"), day, status);
 		else
-			line = xasprintf("%s (%s)", js(a, "text"), day);
+			line =
+			    xasprintf("%s (%s%s)", js(a, "text"), day, status);
+		free(status);
 		html_elem(h, "li", line);
 		free(line);
 		free(day);
@@ -538,12 +550,14 @@ html_comments(struct html *h, const json_t *q)
 	char *n;
 
 	if (json_array_size(json_object_get(q, "answers")) == 0) {
-		html_elem(h, "p", "No comments have been approved for "
-		                  "publication.");
+		html_elem(h, "p",
+		          "No comments have been approved for "
+		          "publication.");
 		return;
 	}
-	html_elem(h, "p", "Comments approved for publication, with personal "
-	                  "details removed:");
+	html_elem(h, "p",
+	          "Comments approved for publication, with personal "
+	          "details removed:");
 	html_raw(h, "<ul>");
 	json_array_foreach(json_object_get(q, "answers"), i, a)
 	    html_elem(h, "li", js(a, "text"));
@@ -568,6 +582,26 @@ html_comments(struct html *h, const json_t *q)
 	html_table_end(h);
 }
 
+/*
+ * The FFT scores as published: a score resting on a suppressed answer
+ * count would give that count away, so it is not shown. Caller frees.
+ */
+static void
+fft_scores(const json_t *q, int internal, char **pos, char **neg)
+{
+	const json_t *fft = json_object_get(q, "fft");
+	size_t n = json_array_size(json_object_get(q, "options"));
+	long counts[6] = {0};
+	unsigned char fl[6] = {0};
+
+	if (n == 6)
+		option_flags(q, internal, counts, fl, 6);
+	*pos =
+	    fl[0] || fl[1] ? xstrdup("not shown") : jfmt(fft, "positive", "%");
+	*neg =
+	    fl[3] || fl[4] ? xstrdup("not shown") : jfmt(fft, "negative", "%");
+}
+
 static void
 html_question(struct html *h, const json_t *q, int internal)
 {
@@ -585,14 +619,17 @@ html_question(struct html *h, const json_t *q, int internal)
 	if (json_array_size(json_object_get(q, "options")) > 0)
 		html_options(h, q, internal);
 	if (fft != NULL && !small) {
-		a = jfmt(fft, "positive", "%");
-		b = jfmt(fft, "negative", "%");
-		line =
-		    xasprintf("Friends and Family Test: %s positive (Very good "
-		              "or Good), %s negative (Poor or Very poor), out "
-		              "of all answers including Neither good nor poor "
-		              "and Don't know.",
-		              a, b);
+		fft_scores(q, internal, &a, &b);
+		line = xasprintf(
+		    "Friends and Family Test, out of all answers "
+		    "including Neither good nor poor and Don't know: "
+		    "positive (Very good or Good) %s; negative (Poor "
+		    "or Very poor) %s.%s",
+		    a, b,
+		    strcmp(a, "not shown") == 0 || strcmp(b, "not shown") == 0
+		        ? " A score not shown would reveal a count "
+		          "under 5."
+		        : "");
 		html_elem(h, "p", line);
 		free(line);
 		free(a);
@@ -633,8 +670,9 @@ period_option(const json_t *per, size_t i, size_t j)
 	if (per == NULL || json_is_null(per))
 		return NULL;
 	return json_array_get(
-	    json_object_get(json_array_get(json_object_get(per, "questions"), i),
-	                    "options"),
+	    json_object_get(
+	        json_array_get(json_object_get(per, "questions"), i),
+	        "options"),
 	    j);
 }
 
@@ -688,8 +726,8 @@ static int
 trend_csv(const json_t *r)
 {
 	static const char *const head[] = {
-	    "period", "question", "option", "label", "count", "percent",
-	    "previous_count", "previous_percent"};
+	    "period", "question", "option",         "label",
+	    "count",  "percent",  "previous_count", "previous_percent"};
 	const json_t *p, *prev, *qd, *cq, *pq;
 	size_t i, k, j;
 	char *num;
@@ -710,19 +748,19 @@ trend_csv(const json_t *r)
 			                    "respondents", NULL);
 			if (json_object_get(cq, "fft_positive") != NULL)
 				rv |= trend_csv_row(js(p, "period"),
-				                    js(qd, "key"), "fft_positive",
-				                    "", cq, pq, "fft_positive",
-				                    NULL);
+				                    js(qd, "key"),
+				                    "fft_positive", "", cq, pq,
+				                    "fft_positive", NULL);
 			json_array_foreach(json_object_get(qd, "options"), j,
 			                   cq)
 			{
 				num = xasprintf("%zu", j + 1);
-				rv |= trend_csv_row(
-				    js(p, "period"), js(qd, "key"), num,
-				    json_string_value(cq),
-				    period_option(p, k, j),
-				    period_option(prev, k, j), "count",
-				    "percent");
+				rv |= trend_csv_row(js(p, "period"),
+				                    js(qd, "key"), num,
+				                    json_string_value(cq),
+				                    period_option(p, k, j),
+				                    period_option(prev, k, j),
+				                    "count", "percent");
 				free(num);
 			}
 		}
@@ -730,65 +768,115 @@ trend_csv(const json_t *r)
 	return rv;
 }
 
+/* The published fate of a period's option counts of one question
+ * (summary q, NULL if none): 1-4 and what would give them away. */
+static void
+period_flags(const json_t *q, int multiple, int internal, unsigned char *fl,
+             size_t n)
+{
+	long *v = xcalloc(n + 1, sizeof *v);
+	size_t j;
+
+	memset(fl, 0, n);
+	for (j = 0; q != NULL && j < n; j++)
+		v[j] = ji(json_array_get(json_object_get(q, "options"), j),
+		          "count");
+	if (!internal)
+		publish_suppress(v, n, !multiple, fl);
+	free(v);
+}
+
+/* One side of a cell: the percent, or why not. Caller frees. */
+static char *
+trend_side(const json_t *o, unsigned char flag)
+{
+	if (o == NULL)
+		return xstrdup("-");
+	if (flag != PUB_SHOWN)
+		return xstrdup(flag == PUB_SMALL ? "<5" : "*");
+	return jfmt(o, "percent", "%");
+}
+
 /* "40% (previous 35%)", suppressed as the page asks. */
 static char *
-trend_cell(const json_t *cur, const json_t *prev, int internal)
+trend_cell(const json_t *cur, unsigned char cf, const json_t *prev,
+           unsigned char pf)
 {
-	char *a, *b, *out;
-	int hide_a = cur == NULL || (!internal && publish_small(ji(cur, "count"))),
-	    hide_b = prev == NULL ||
-	             (!internal && publish_small(ji(prev, "count")));
+	char *a = trend_side(cur, cf), *b = trend_side(prev, pf), *out;
 
-	a = hide_a ? xstrdup(cur && ji(cur, "count") ? "<5" : "-")
-	           : jfmt(cur, "percent", "%");
-	b = hide_b ? xstrdup(prev && ji(prev, "count") ? "<5" : "-")
-	           : jfmt(prev, "percent", "%");
 	out = xasprintf("%s (previous %s)", a, b);
 	free(a);
 	free(b);
 	return out;
 }
 
+/* The FFT score of one period as published: not when it rests on a
+ * suppressed count (it would give that count away). Caller frees. */
+static char *
+trend_fft_side(const json_t *q, const unsigned char *fl, int internal)
+{
+	if (q == NULL || fl[0] || fl[1] ||
+	    (!internal && publish_small(ji(q, "respondents"))))
+		return xstrdup("-");
+	return jfmt(q, "fft_positive", "%");
+}
+
 static void
-trend_html_question(struct html *h, const json_t *r, const json_t *qd,
-                    size_t k, int internal)
+trend_html_question(struct html *h, const json_t *r, const json_t *qd, size_t k,
+                    int internal)
 {
 	const json_t *opts = json_object_get(qd, "options"), *p, *prev, *cq,
 	             *pq;
-	size_t n = json_array_size(opts), i, j;
-	const char **heads = xcalloc(n + 3, sizeof *heads);
-	char **cells = xcalloc(n + 3, sizeof *cells), *cap;
+	int fft = strcmp(js(qd, "type"), "fft") == 0,
+	    multiple = json_is_true(json_object_get(qd, "multiple"));
+	size_t n = json_array_size(opts), i, j, nc = n + 3 + (size_t)fft;
+	const char **heads = xcalloc(nc, sizeof *heads);
+	char **cells = xcalloc(nc, sizeof *cells), *cap, *a, *b;
+	unsigned char *cf = xcalloc(n + 2, 1), *pf = xcalloc(n + 2, 1);
 
 	heads[0] = "Period";
 	heads[1] = "Respondents";
 	heads[2] = "Previous period";
 	for (j = 0; j < n; j++)
 		heads[j + 3] = json_string_value(json_array_get(opts, j));
+	if (fft)
+		heads[n + 3] = "Positive (Very good or Good)";
 	cap = xasprintf("%s: percent of respondents per period, with the "
 	                "period before",
 	                js(qd, "text"));
 	html_elem(h, "h2", js(qd, "text"));
-	html_table_begin(h, cap, heads, n + 3);
+	html_table_begin(h, cap, heads, nc);
 	json_array_foreach(json_object_get(r, "periods"), i, p)
 	{
 		prev = json_object_get(p, "previous");
 		cq = json_array_get(json_object_get(p, "questions"), k);
 		pq = json_array_get(json_object_get(prev, "questions"), k);
-		cells[0] = xstrdup(js(p, "period"));
+		period_flags(cq, multiple, internal, cf, n);
+		period_flags(pq, multiple, internal, pf, n);
+		cells[0] = xstrdup(js(p, "label"));
 		cells[1] = publish_count(ji(cq, "respondents"), internal);
 		cells[2] = publish_count(ji(pq, "respondents"), internal);
 		for (j = 0; j < n; j++)
-			cells[j + 3] = trend_cell(period_option(p, k, j),
-			                          period_option(prev, k, j),
-			                          internal);
-		html_table_row(h, (const char *const *)cells, n + 3);
-		for (j = 0; j < n + 3; j++)
+			cells[j + 3] =
+			    trend_cell(period_option(p, k, j), cf[j],
+			               period_option(prev, k, j), pf[j]);
+		if (fft) {
+			a = trend_fft_side(cq, cf, internal);
+			b = trend_fft_side(pq, pf, internal);
+			cells[n + 3] = xasprintf("%s (previous %s)", a, b);
+			free(a);
+			free(b);
+		}
+		html_table_row(h, (const char *const *)cells, nc);
+		for (j = 0; j < nc; j++)
 			free(cells[j]);
 	}
 	html_table_end(h);
 	free(cap);
 	free(heads);
 	free(cells);
+	free(cf);
+	free(pf);
 }
 
 /* Responses per period: a chart and its table. */
@@ -808,7 +896,7 @@ trend_html_responses(struct html *h, const json_t *r, int internal)
 		int small = !internal && publish_small(v);
 
 		shown[i] = publish_count(v, internal);
-		bars[i] = (struct html_bar){js(p, "period"),
+		bars[i] = (struct html_bar){js(p, "label"),
 		                            small ? 0 : (double)v, shown[i]};
 	}
 	html_raw(h, "<figure>");
@@ -822,7 +910,7 @@ trend_html_responses(struct html *h, const json_t *r, int internal)
 	{
 		const json_t *prev = json_object_get(p, "previous");
 
-		cells[0] = xstrdup(js(p, "period"));
+		cells[0] = xstrdup(js(p, "label"));
 		cells[1] = publish_count(ji(p, "responses"), internal);
 		cells[2] = publish_count(ji(prev, "responses"), internal);
 		cells[3] = !internal && publish_small(ji(p, "responses"))
@@ -850,8 +938,8 @@ trend_html(const json_t *r, const char *file, int internal)
 	const json_t *p = json_object_get(r, "practice");
 
 	title = xasprintf("%sSurvey results by %s: %s, %s",
-	                  internal ? "NOT FOR PUBLICATION: " : "",
-	                  js(r, "by"), js(json_object_get(r, "survey"), "title"),
+	                  internal ? "NOT FOR PUBLICATION: " : "", js(r, "by"),
+	                  js(json_object_get(r, "survey"), "title"),
 	                  *js(p, "name") ? js(p, "name") : "all practices");
 	h = html_new(title);
 	free(title);
@@ -867,9 +955,10 @@ trend_html(const json_t *r, const char *file, int internal)
 	if (!internal)
 		html_elem(h, "p class=\"note\"", PUBLISH_NOTE);
 	trend_html_responses(h, r, internal);
-	json_array_foreach(json_object_get(r, "questions"), i, qd)
-	    if (json_array_size(json_object_get(qd, "options")) > 0)
-	        trend_html_question(h, r, qd, i, internal);
+	json_array_foreach(
+	    json_object_get(r, "questions"), i,
+	    qd) if (json_array_size(json_object_get(qd, "options")) > 0)
+	    trend_html_question(h, r, qd, i, internal);
 	doc = html_finish(h, &len);
 	return cli_write_page(file, doc, len) == EXIT_OK ? 0 : -1;
 }
@@ -907,8 +996,10 @@ results_submission(struct ctx *ctx, const struct tally_query *q,
                    const char *month, int json)
 {
 	static const char *const head[] = {
-	    "practice_code", "period", "mode", "very_good", "good",
-	    "neither_good_nor_poor", "poor", "very_poor", "dont_know", "total"};
+	    "practice_code", "period",    "mode",
+	    "very_good",     "good",      "neither_good_nor_poor",
+	    "poor",          "very_poor", "dont_know",
+	    "total"};
 	json_t *rows;
 	const json_t *row;
 	char *cause = NULL, *cells[10];
@@ -963,7 +1054,7 @@ cmd_results(struct ctx *ctx, int argc, char **argv)
 	    {"to", required_argument, NULL, 't'},
 	    {"by", required_argument, NULL, 'b'},
 	    {"json", no_argument, NULL, 'j'},
-	    {"csv", no_argument, NULL, 'c'},
+	    {"csv", optional_argument, NULL, 'c'},
 	    {"html", required_argument, NULL, 'h'},
 	    {"raw", no_argument, NULL, 'r'},
 	    {"internal", no_argument, NULL, 'i'},
@@ -998,6 +1089,9 @@ cmd_results(struct ctx *ctx, int argc, char **argv)
 			out = OUT_JSON;
 			break;
 		case 'c':
+			/* CSV goes to standard output; "--csv=-" says so. */
+			if (optarg != NULL && strcmp(optarg, "-") != 0)
+				return cli_usage(RESULTS_USAGE);
 			out = OUT_CSV;
 			break;
 		case 'r':
@@ -1023,17 +1117,19 @@ cmd_results(struct ctx *ctx, int argc, char **argv)
 	if (optind != argc - 1 || (internal && out != OUT_HTML))
 		return cli_usage(RESULTS_USAGE);
 	q.target = argv[optind];
-	/* A published page shows moderated comments only. */
-	if (out == OUT_HTML && !internal) {
+	/* Pages show comments as masked: published, the approved ones only;
+	 * the staff view every one with its status. */
+	if (out == OUT_HTML) {
 		if (comments_sync(cli_db(ctx), time(NULL)) == -1) {
 			cli_error("cannot read the comments");
 			return EXIT_FAIL;
 		}
-		q.approved = 1;
+		q.approved = !internal;
+		q.moderated = internal;
 	}
 	if (submission) {
-		if (month == NULL || q.practice == NULL || out == OUT_HTML ||
-		    q.by != NULL || q.from != 0 || q.to != 0)
+		if (month == NULL || out == OUT_HTML || q.by != NULL ||
+		    q.from != 0 || q.to != 0)
 			return cli_usage(SUBMISSION_USAGE);
 		return results_submission(ctx, &q, month, out == OUT_JSON);
 	}

@@ -3,13 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "log.h"
 #include "survey.h"
 #include "survey_store.h"
 #include "xmalloc.h"
 
-#define SURVEY_LOAD_USAGE "survey load FILE [--json]"
+#define SURVEY_LOAD_USAGE "survey load FILE|- [--json]"
 #define SURVEY_LIST_USAGE "survey list [--json]"
 #define SURVEY_SHOW_USAGE "survey show SLUG [--version N] [--json]"
 
@@ -71,6 +73,56 @@ load_print(const struct survey *s, int64_t id, int version,
 		       s->slug, version);
 }
 
+/*
+ * FILE, else a shipped survey by name (fft or fft.yaml) from the installed
+ * data folder, PREFIX/share/ppgd/surveys. Caller frees.
+ */
+static char *
+survey_path(const char *file)
+{
+	char *p;
+
+	if (access(file, F_OK) == 0 || strchr(file, '/') != NULL)
+		return xstrdup(file);
+	p = xasprintf("%s/surveys/%s%s", PPGD_DATADIR, file,
+	              strstr(file, ".yaml") ? "" : ".yaml");
+	if (access(p, F_OK) == 0)
+		return p;
+	free(p);
+	return xstrdup(file);
+}
+
+/* A survey file (survey_path), or standard input for "-". */
+static int
+survey_load_path(const char *path, struct survey **s, char **errors)
+{
+	char *buf = NULL, *file;
+	size_t len = 0, n;
+	FILE *mem;
+	char chunk[8192];
+	int rc;
+
+	if (strcmp(path, "-") != 0) {
+		file = survey_path(path);
+		rc = survey_load_file(file, s, errors);
+		free(file);
+		return rc;
+	}
+	if ((mem = open_memstream(&buf, &len)) == NULL)
+		fatal("open_memstream");
+	while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+		fwrite(chunk, 1, n, mem);
+	fclose(mem);
+	if (ferror(stdin)) {
+		*errors = xstrdup("(stdin): read error");
+		free(buf);
+		return -1;
+	}
+	rc = survey_load_string(buf, len, "(stdin)", s, errors);
+	free(buf);
+	return rc;
+}
+
 static int
 survey_load_cmd(struct ctx *ctx, int argc, char **argv)
 {
@@ -83,7 +135,7 @@ survey_load_cmd(struct ctx *ctx, int argc, char **argv)
 
 	if (json == -1)
 		return cli_usage(SURVEY_LOAD_USAGE);
-	if (survey_load_file(path, &s, &errors) == -1) {
+	if (survey_load_path(path, &s, &errors) == -1) {
 		fputs(errors, stderr);
 		if (*errors != '\0' && errors[strlen(errors) - 1] != '\n')
 			fputc('\n', stderr);

@@ -32,7 +32,7 @@ static const char *const patterns[] = {
     /* runs of digits with separators: phone or NHS numbers */
     "\\+?[0-9][0-9 ()-]{8,}[0-9]",
 };
-#define NPATTERNS (sizeof patterns / sizeof patterns[0])
+#define NPATTERNS  (sizeof patterns / sizeof patterns[0])
 #define PAT_NUMBER (NPATTERNS - 1)
 
 int
@@ -111,14 +111,13 @@ mask_patterns(const char *text, char *mark)
 	}
 	for (i = 0; i < NPATTERNS; i++) {
 		off = 0;
-		while (off < len &&
-		       regexec(&re[i], text + off, 1, &m,
-		               off > 0 ? REG_NOTBOL : 0) == 0) {
+		while (off < len && regexec(&re[i], text + off, 1, &m,
+		                            off > 0 ? REG_NOTBOL : 0) == 0) {
 			size_t a = off + (size_t)m.rm_so,
 			       b = off + (size_t)m.rm_eo;
-			int bounded = (a == 0 || !word_byte(text[a - 1])) &&
-			              (b == len || !word_byte(text[b]) ||
-			               i == 0);
+			int bounded =
+			    (a == 0 || !word_byte(text[a - 1])) &&
+			    (b == len || !word_byte(text[b]) || i == 0);
 
 			if (b == a) {
 				off = a + 1;
@@ -132,9 +131,9 @@ mask_patterns(const char *text, char *mark)
 	}
 }
 
-static const char *const titles[] = {"dr",    "doctor", "mr",     "mrs",
-                                     "ms",    "miss",   "mx",     "nurse",
-                                     "sister", "prof",  "professor"};
+static const char *const titles[] = {"dr",     "doctor", "mr",       "mrs",
+                                     "ms",     "miss",   "mx",       "nurse",
+                                     "sister", "prof",   "professor"};
 
 static int
 is_title(const char *folded)
@@ -144,7 +143,8 @@ is_title(const char *folded)
 	if (n > 0 && folded[n - 1] == '.')
 		n--;
 	for (i = 0; i < sizeof titles / sizeof titles[0]; i++)
-		if (strlen(titles[i]) == n && strncmp(titles[i], folded, n) == 0)
+		if (strlen(titles[i]) == n &&
+		    strncmp(titles[i], folded, n) == 0)
 			return 1;
 	return 0;
 }
@@ -175,10 +175,11 @@ mask_names(const char *text, char *mark, const char *const *names, size_t n)
 			i++;
 			continue;
 		}
-		for (j = i; j < len && (word_byte((unsigned char)text[j]) ||
-		                        ((text[j] == '\'' || text[j] == '-') &&
-		                         j + 1 < len &&
-		                         word_byte((unsigned char)text[j + 1])));
+		for (j = i;
+		     j < len &&
+		     (word_byte((unsigned char)text[j]) ||
+		      ((text[j] == '\'' || text[j] == '-') && j + 1 < len &&
+		       word_byte((unsigned char)text[j + 1])));
 		     j++)
 			;
 		w = xstrndup(text + i, j - i);
@@ -292,8 +293,8 @@ struct newc {
 
 /* Append the answers to question key of survey sid without a comment. */
 static void
-unseen_question(struct db *db, int64_t sid, const char *key,
-                struct newc **out, size_t *n)
+unseen_question(struct db *db, int64_t sid, const char *key, struct newc **out,
+                size_t *n)
 {
 	sqlite3_stmt *st = db_stmt(
 	    db, "SELECT a.response_id, r.practice_id, a.value"
@@ -345,8 +346,8 @@ unseen(struct db *db, struct newc **out)
 			continue;
 		for (q = 0; q < s->nquestions; q++)
 			if (s->questions[q].type == Q_TEXT)
-				unseen_question(db, ids[i],
-				                s->questions[q].key, out, &n);
+				unseen_question(db, ids[i], s->questions[q].key,
+				                out, &n);
 		survey_free(s);
 	}
 	free(ids);
@@ -370,8 +371,8 @@ insert_all(struct db *db, struct newc *c, size_t n, int64_t now)
 			names_free(&nm);
 			names_load(db, pid = c[i].pid, &nm);
 		}
-		masked = comments_mask(c[i].text, (const char *const *)nm.v,
-		                       nm.n);
+		masked =
+		    comments_mask(c[i].text, (const char *const *)nm.v, nm.n);
 		st = db_stmt(db, "INSERT OR IGNORE INTO comments (response_id,"
 		                 " question, text, updated_at)"
 		                 " VALUES (?, ?, ?, ?)");
@@ -433,14 +434,14 @@ comment_row(sqlite3_stmt *st)
 	jsonx_set(o, "text", json_string(db_col_text(st, 3)));
 	jsonx_set(o, "redacted", json_boolean(sqlite3_column_int(st, 6)));
 	jsonx_set(o, "theme", theme ? json_string(theme) : json_null());
-	jsonx_set(o, "date", json_string(util_format_date(
-	                         sqlite3_column_int64(st, 5), day)));
+	jsonx_set(
+	    o, "date",
+	    json_string(util_format_date(sqlite3_column_int64(st, 5), day)));
 	return o;
 }
 
 json_t *
-comments_list_json(struct db *db, const char *target, int pending,
-                   char **cause)
+comments_list_json(struct db *db, const char *target, int pending, char **cause)
 {
 	sqlite3_stmt *st = db_stmt(
 	    db, "SELECT (SELECT count(*) FROM surveys WHERE slug = ?1) +"
@@ -503,8 +504,8 @@ comment_update(struct db *db, const char *sql, int64_t id, const char *v,
 }
 
 int
-comments_set_status(struct db *db, int64_t id, const char *status,
-                    int64_t now, char **cause)
+comments_set_status(struct db *db, int64_t id, const char *status, int64_t now,
+                    char **cause)
 {
 	if (strcmp(status, "approved") != 0 && strcmp(status, "hidden") != 0 &&
 	    strcmp(status, "pending") != 0) {
@@ -560,8 +561,8 @@ comments_tag(struct db *db, int64_t id, const char *theme, int64_t now,
 	int rv;
 
 	if (t != NULL && strlen(t) > MAX_THEME) {
-		*cause = xasprintf("a theme is at most %d characters",
-		                   MAX_THEME);
+		*cause =
+		    xasprintf("a theme is at most %d characters", MAX_THEME);
 		free(t);
 		return -1;
 	}

@@ -25,7 +25,7 @@ struct db {
 	sqlite3 *h;
 	int strict; /* a busy statement at db_idle is fatal */
 	int busy_quiet; /* the caller reports a locked database itself */
-	double last_commit, failing_since; /* db_write_health */
+	double last_commit, failing_since, last_failed; /* db_write_health */
 	char actor[64]; /* who acts, for audit rows that do not say */
 	struct stmt_entry *buckets[STMT_BUCKETS];
 	/* Callers pass string literals: look up by address first. */
@@ -34,6 +34,8 @@ struct db {
 		sqlite3_stmt *stmt;
 	} fast[STMT_BUCKETS];
 };
+
+static int db_busy_check(struct db *, const char *where, int reset);
 
 static unsigned
 sql_hash(const char *s)
@@ -203,9 +205,11 @@ db_write_outcome(struct db *db, int rc, int committed)
 {
 	double now = util_monotonic();
 
-	if (rc == -1 && db->failing_since == 0)
-		db->failing_since = now;
-	else if (rc == 0 && committed) {
+	if (rc == -1) {
+		if (db->failing_since == 0)
+			db->failing_since = now;
+		db->last_failed = now;
+	} else if (rc == 0 && committed) {
 		db->last_commit = now;
 		db->failing_since = 0;
 	}
@@ -215,9 +219,50 @@ db_write_outcome(struct db *db, int rc, int committed)
 int
 db_begin(struct db *db)
 {
-	db_idle(db, "begin");
+	db_busy_check(db, "begin", 0);
 	/* IMMEDIATE: take the write lock now, so busy_timeout applies here. */
 	return db_write_outcome(db, db_simple(db, "BEGIN IMMEDIATE"), 0);
+}
+
+int
+db_try_begin(struct db *db)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	db_idle(db, "begin");
+	st = db_stmt(db, "BEGIN IMMEDIATE");
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if ((rc & 0xff) == SQLITE_BUSY)
+		return 1;
+	log_warnx("database: BEGIN IMMEDIATE: %s", sqlite3_errmsg(db->h));
+	return -1;
+}
+
+int
+db_busy(struct db *db)
+{
+	return (sqlite3_errcode(db->h) & 0xff) == SQLITE_BUSY;
+}
+
+int
+db_slice(struct db *db, double *started)
+{
+	struct timespec pause = {0, 5 * 1000 * 1000};
+	double now = util_monotonic();
+
+	if (now - *started < DB_SLICE_MS / 1000.0)
+		return 0;
+	if (db_commit(db) == -1) {
+		db_rollback(db);
+		return -1;
+	}
+	nanosleep(&pause, NULL);
+	*started = util_monotonic();
+	return db_begin(db) == 0 ? 1 : -1;
 }
 
 int
@@ -227,10 +272,12 @@ db_commit(struct db *db)
 }
 
 void
-db_write_health(struct db *db, double *last_commit, double *failing_since)
+db_write_health(struct db *db, double *last_commit, double *failing_since,
+                double *last_failed)
 {
 	*last_commit = db->last_commit;
 	*failing_since = db->failing_since;
+	*last_failed = db->last_failed;
 }
 
 void
@@ -319,8 +366,13 @@ db_reset(sqlite3_stmt *st)
 	sqlite3_reset(st);
 }
 
-int
-db_idle(struct db *db, const char *where)
+/*
+ * Busy statements: fatal in strict mode, else logged and, if reset is set,
+ * reset. At the start of a transaction a busy statement may be a caller's
+ * loop that is still reading: resetting it would restart that loop.
+ */
+static int
+db_busy_check(struct db *db, const char *where, int reset)
 {
 	sqlite3_stmt *st = NULL;
 	int n = 0;
@@ -334,9 +386,16 @@ db_idle(struct db *db, const char *where)
 			       where, sqlite3_sql(st));
 		log_warnx("event=stmt_leak where=%s sql=\"%.60s\"", where,
 		          sqlite3_sql(st));
-		sqlite3_reset(st);
+		if (reset)
+			sqlite3_reset(st);
 	}
 	return n;
+}
+
+int
+db_idle(struct db *db, const char *where)
+{
+	return db_busy_check(db, where, 1);
 }
 
 void
@@ -445,9 +504,10 @@ db_migrate(struct db *db, int to, char **cause)
 	return 0;
 }
 
-/* Copy the database into dst, a new empty file. */
+/* Copy the database into tmp, a new empty file; fn sees the pages done. */
 static int
-db_backup_into(struct db *db, const char *tmp, const char *file, char **cause)
+db_backup_into(struct db *db, const char *tmp, const char *file,
+               void (*fn)(int, int, void *), void *arg, char **cause)
 {
 	sqlite3 *dst;
 	sqlite3_backup *b;
@@ -469,6 +529,10 @@ db_backup_into(struct db *db, const char *tmp, const char *file, char **cause)
 	/* Copy in steps so a running daemon's writers are not starved. */
 	do {
 		rc = sqlite3_backup_step(b, 256);
+		if (fn != NULL)
+			fn(sqlite3_backup_pagecount(b) -
+			       sqlite3_backup_remaining(b),
+			   sqlite3_backup_pagecount(b), arg);
 		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
 			sqlite3_sleep(20);
 	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
@@ -490,17 +554,24 @@ db_backup_into(struct db *db, const char *tmp, const char *file, char **cause)
  * link, and is renamed into place only when complete.
  */
 int
-db_backup(struct db *db, const char *file, char **cause)
+db_backup_progress(struct db *db, const char *file,
+                   void (*fn)(int, int, void *), void *arg, char **cause)
 {
 	char *tmp;
 	int fd, rc;
 
 	if ((fd = util_private_open(file, &tmp, cause)) == -1)
 		return -1;
-	rc = db_backup_into(db, tmp, file, cause);
+	rc = db_backup_into(db, tmp, file, fn, arg, cause);
 	rc = util_private_commit(fd, tmp, file, rc == 0, cause) == 0 ? rc : -1;
 	close(fd);
 	return rc;
+}
+
+int
+db_backup(struct db *db, const char *file, char **cause)
+{
+	return db_backup_progress(db, file, NULL, NULL, cause);
 }
 
 int64_t

@@ -23,6 +23,20 @@ sqlite3_stmt *db_stmt(struct db *, const char *sql);
 /* Run SQL without results. */
 int db_exec(struct db *, const char *sql, char **cause);
 int db_begin(struct db *);
+/* BEGIN IMMEDIATE that does not wait: 0, 1 if another connection holds the
+ * write lock (nothing logged), -1 on another error. */
+int db_try_begin(struct db *);
+/* 1 if the connection's last error was SQLITE_BUSY (the write lock). */
+int db_busy(struct db *);
+/*
+ * For a bulk writer inside db_begin: once the transaction is DB_SLICE_MS
+ * old (*started, util_monotonic), commit it, pause a moment so a waiting
+ * writer (the daemon's webhooks) can take the lock, and begin again. 1 if
+ * it did, 0 if it was not yet time, -1 if the commit or the new begin
+ * failed (no transaction is then open).
+ */
+#define DB_SLICE_MS 50
+int db_slice(struct db *, double *started);
 int db_commit(struct db *);
 void db_rollback(struct db *);
 /* Step a statement expected to finish (INSERT/UPDATE/DELETE); 0 or -1. */
@@ -46,18 +60,19 @@ int db_exists(struct db *, sqlite3_stmt *);
 /* Reset a statement stepped by hand (a loop that stops early). */
 void db_reset(sqlite3_stmt *);
 /*
- * No statement may be left stepped between events: called at the start of
- * a transaction and after each HTTP handler and timer callback. A busy
- * statement is a bug: fatal in strict mode (tests), else logged and reset.
- * Returns the number found.
+ * No statement may be left stepped between events: called after each HTTP
+ * handler and timer callback (db_begin checks too, without the reset). A
+ * busy statement is a bug: fatal in strict mode (tests), else logged and
+ * reset. Returns the number found.
  */
 int db_idle(struct db *, const char *where);
 /*
- * The write path's health: when a transaction last committed (monotonic
- * seconds; the open counts as one) and since when every BEGIN or COMMIT
- * has failed (0: the last one worked).
+ * The write path's health, in monotonic seconds: when a transaction last
+ * committed (the open counts as one), since when every BEGIN or COMMIT has
+ * failed (0: the last one worked), and when the last one failed.
  */
-void db_write_health(struct db *, double *last_commit, double *failing_since);
+void db_write_health(struct db *, double *last_commit, double *failing_since,
+                     double *last_failed);
 /* Strict statement checks; on by default when $PPGD_STRICT_DB is set. */
 void db_set_strict(struct db *, int on);
 int64_t db_last_id(struct db *);
@@ -73,6 +88,11 @@ void db_bind_int(sqlite3_stmt *, int, int64_t);
 const char *db_col_text(sqlite3_stmt *, int);
 /* Online backup to file. */
 int db_backup(struct db *, const char *file, char **cause);
+/* The same, calling fn (if not NULL) after each step with the pages copied
+ * and the total. */
+int db_backup_progress(struct db *, const char *file,
+                       void (*fn)(int done, int total, void *), void *arg,
+                       char **cause);
 /* Database size in bytes (page_count * page_size). */
 int64_t db_bytes(struct db *);
 /* Who acts on this connection from now on ("cli", "api:NAME"...). */

@@ -40,8 +40,7 @@ static const struct eth {
      "group"},
     {'D', "mixed", "Mixed: White and Black Caribbean",
      "white and black caribbean"},
-    {'E', "mixed", "Mixed: White and Black African",
-     "white and black african"},
+    {'E', "mixed", "Mixed: White and Black African", "white and black african"},
     {'F', "mixed", "Mixed: White and Asian", "white and asian"},
     {'G', "mixed", "Mixed: Any other mixed background",
      "any other mixed background|other mixed background|other mixed|"
@@ -140,10 +139,15 @@ eth_lookup(const char *broad, const char *key)
 static void
 eth_strip(char *w)
 {
-	static const char *const noise[] = {
-	    "ethnic category 2001 census", "ethnic category 2011 census",
-	    "ethnic category 2021 census", "2001 census", "2011 census",
-	    "2021 census", "ethnic category", "ethnic group", "ethnicity"};
+	static const char *const noise[] = {"ethnic category 2001 census",
+	                                    "ethnic category 2011 census",
+	                                    "ethnic category 2021 census",
+	                                    "2001 census",
+	                                    "2011 census",
+	                                    "2021 census",
+	                                    "ethnic category",
+	                                    "ethnic group",
+	                                    "ethnicity"};
 	size_t i, n, len;
 
 	for (i = 0; i < sizeof noise / sizeof noise[0]; i++) {
@@ -195,7 +199,8 @@ eth_match(const char *w)
 	const struct eth *e = NULL;
 	size_t i, n;
 
-	for (i = 0; e == NULL && i < sizeof eth_prefixes / sizeof eth_prefixes[0];
+	for (i = 0;
+	     e == NULL && i < sizeof eth_prefixes / sizeof eth_prefixes[0];
 	     i++) {
 		n = strlen(eth_prefixes[i].words);
 		if (strncmp(w, eth_prefixes[i].words, n) != 0 || w[n] != ' ')
@@ -206,16 +211,59 @@ eth_match(const char *w)
 	return e != NULL ? e : eth_lookup(NULL, w);
 }
 
+/*
+ * A file has few distinct ethnicity values and many rows: remember the
+ * last ones read (per thread), so each is normalised once.
+ */
+#define ETH_MEMO 64
+static _Thread_local struct {
+	char *raw;
+	const char *broad, *detail;
+	int rc;
+} eth_memo[ETH_MEMO];
+static _Thread_local size_t eth_nmemo;
+
+static int demog_ethnicity_read(const char *, const char **, const char **);
+
 int
 demog_ethnicity(const char *v, const char **broad, const char **detail)
 {
-	static const char *const broads[] = {"white", "mixed", "asian",
-	                                     "black", "other"};
+	size_t i;
+	int rc;
+
+	for (i = 0; i < eth_nmemo; i++)
+		if (strcmp(eth_memo[i].raw, v) == 0) {
+			*broad = eth_memo[i].broad;
+			*detail = eth_memo[i].detail;
+			return eth_memo[i].rc;
+		}
+	rc = demog_ethnicity_read(v, broad, detail);
+	if (eth_nmemo < ETH_MEMO && strlen(v) < 200) {
+		eth_memo[eth_nmemo].raw = xstrdup(v);
+		eth_memo[eth_nmemo].broad = *broad;
+		eth_memo[eth_nmemo].detail = *detail;
+		eth_memo[eth_nmemo++].rc = rc;
+	}
+	return rc;
+}
+
+static int
+demog_ethnicity_read(const char *v, const char **broad, const char **detail)
+{
+	static const char *const broads[] = {"white", "mixed", "asian", "black",
+	                                     "other"};
 	const struct eth *e;
 	char *t = trimmed(v), *w;
 	size_t i;
 
 	*broad = *detail = NULL;
+	/* The usual case first: a broad group as ppgd writes it. */
+	for (i = 0; i < sizeof broads / sizeof broads[0]; i++)
+		if (strcasecmp(t, broads[i]) == 0) {
+			*broad = broads[i];
+			free(t);
+			return 0;
+		}
 	if ((e = eth_code(t)) != NULL) {
 		free(t);
 		*broad = e->broad;
@@ -261,10 +309,19 @@ demog_sex(const char *v, const char **out)
 	                          "say|declined|refused|"},
 	    {NULL, "|0|u|x|unknown|not known|not recorded||"},
 	};
-	char *w = textnorm_words(v), *key = xasprintf("|%s|", w);
+	static const char *const plain[] = {"female", "male", "indeterminate",
+	                                    "other", "prefer-not-to-say"};
+	char *w, *key;
 	size_t i;
 	int rc = -1;
 
+	for (i = 0; i < sizeof plain / sizeof plain[0]; i++)
+		if (strcasecmp(v, plain[i]) == 0) {
+			*out = plain[i];
+			return 0;
+		}
+	w = textnorm_words(v);
+	key = xasprintf("|%s|", w);
 	for (i = 0; i < sizeof sexes / sizeof sexes[0]; i++)
 		if (strstr(sexes[i].keys, key) != NULL) {
 			*out = sexes[i].value;
@@ -292,36 +349,72 @@ month_name(const char *s)
 	return 0;
 }
 
+/* Read 1 to max digits at *p; the count read (0 if none). */
+static int
+digits(const char **p, int max, int *out)
+{
+	int n = 0;
+
+	*out = 0;
+	while (n < max && isdigit((unsigned char)**p)) {
+		*out = *out * 10 + (**p - '0');
+		(*p)++;
+		n++;
+	}
+	return n;
+}
+
+/* YYYY-MM-DD (a time may follow), YYYY-MM, D/M/YYYY (/ . - or space),
+ * D-Mon-YYYY; -1 if none. */
+static int
+birth_parse(const char *p, int *y, int *m, int *d)
+{
+	char mon[16];
+	size_t k = 0;
+	int n = digits(&p, 4, y), sep;
+
+	if (n == 4) {
+		if (*p++ != '-' || digits(&p, 2, m) == 0)
+			return -1;
+		*d = 1;
+		if (*p == '\0')
+			return 0;
+		if (*p++ != '-' || digits(&p, 2, d) == 0)
+			return -1;
+		return *p == '\0' || *p == 'T' || *p == ' ' ? 0 : -1;
+	}
+	if (n == 0 || n > 2 || strchr("/.- ", *p) == NULL || *p == '\0')
+		return -1;
+	*d = *y;
+	sep = *p++;
+	if (isdigit((unsigned char)*p)) {
+		if (digits(&p, 2, m) == 0 || *p++ != sep)
+			return -1;
+	} else {
+		while (isalpha((unsigned char)*p) && k < sizeof mon - 1)
+			mon[k++] = *p++;
+		mon[k] = '\0';
+		if ((*m = month_name(mon)) == 0 || (*p != '-' && *p != ' '))
+			return -1;
+		p++;
+	}
+	/* A spreadsheet may have added a time: "14/03/1950 00:00". */
+	return digits(&p, 4, y) == 4 && (*p == '\0' || *p == ' ') ? 0 : -1;
+}
+
 int
 demog_birth(const char *v, int *ym)
 {
 	static const int mdays[] = {31, 29, 31, 30, 31, 30,
 	                            31, 31, 30, 31, 30, 31};
-	char *t = trimmed(v), mon[16], sep[2];
-	int y = 0, m = 0, d = 1, n = 0;
+	char *t = trimmed(v);
+	int y = 0, m = 0, d = 0, rc = birth_parse(t, &y, &m, &d);
 
-	if (sscanf(t, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && n == 10 &&
-	    (t[n] == '\0' || t[n] == 'T' || t[n] == ' '))
-		;
-	else if (n = 0, sscanf(t, "%4d-%2d%n", &y, &m, &n) == 2 && n == 7 &&
-	                    t[n] == '\0')
-		d = 1;
-	else if (n = 0, sscanf(t, "%2d%1[/.-]%2d%*1[/.-]%4d%n", &d, sep, &m,
-	                       &y, &n) == 4 &&
-	                    t[n] == '\0' && strlen(t) >= 8 &&
-	                    t[strlen(t) - 5] == sep[0])
-		;
-	else if (n = 0, sscanf(t, "%2d%*1[- ]%15[A-Za-z]%*1[- ]%4d%n", &d, mon,
-	                       &y, &n) == 3 &&
-	                    t[n] == '\0')
-		m = month_name(mon);
-	else
-		m = 0;
 	free(t);
-	if (y < 1880 || y > 2200 || m < 1 || m > 12 || d < 1 ||
-	    d > mdays[m - 1] || (m == 2 && d == 29 && (y % 4 != 0 ||
-	                                             (y % 100 == 0 &&
-	                                              y % 400 != 0))))
+	if (rc == -1 || y < 1880 || y > 2200 || m < 1 || m > 12 || d < 1 ||
+	    d > mdays[m - 1] ||
+	    (m == 2 && d == 29 &&
+	     (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0))))
 		return -1;
 	*ym = y * 12 + m - 1;
 	return 0;
@@ -340,9 +433,8 @@ demog_birth_text(int ym, char buf[8])
 const char *
 demog_age_band(int ym, int64_t now)
 {
-	static const char *const bands[] = {"16-24", "25-34", "35-44",
-	                                    "45-54", "55-64", "65-74",
-	                                    "75-84"};
+	static const char *const bands[] = {"16-24", "25-34", "35-44", "45-54",
+	                                    "55-64", "65-74", "75-84"};
 	time_t t = (time_t)now;
 	struct tm tm;
 	int age;
@@ -372,8 +464,8 @@ postcode_outward(const char *s, size_t n)
 	if (i >= n || !isdigit((unsigned char)s[i]))
 		return 0;
 	i++;
-	if (i < n && (isdigit((unsigned char)s[i]) ||
-	              isalpha((unsigned char)s[i])))
+	if (i < n &&
+	    (isdigit((unsigned char)s[i]) || isalpha((unsigned char)s[i])))
 		i++;
 	return i == n;
 }

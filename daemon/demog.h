@@ -53,8 +53,8 @@ const char *demog_age_band(int ym, int64_t now);
 	" WHEN a < 55 THEN '45-54' WHEN a < 65 THEN '55-64'"                   \
 	" WHEN a < 75 THEN '65-74' WHEN a < 85 THEN '75-84' ELSE '85+' END"    \
 	" FROM (SELECT (CAST(strftime('%Y', " now ", 'unixepoch') AS INTEGER)" \
-	" * 12 + CAST(strftime('%m', " now ", 'unixepoch') AS INTEGER) - 1 - " \
-	ym ") / 12 AS a)) END)"
+	" * 12 + CAST(strftime('%m', " now                                     \
+	", 'unixepoch') AS INTEGER) - 1 - " ym ") / 12 AS a)) END)"
 
 /*
  * Normalise a UK postcode ("ls1 4ap" -> "LS1 4AP"); with outward, keep only

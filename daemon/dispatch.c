@@ -16,17 +16,16 @@
 #include "config.h"
 #include "consent.h"
 #include "dispatch.h"
+#include "env.h"
 #include "meeting_ics.h"
 #include "log.h"
 #include "outbox.h"
 #include "quiet.h"
 #include "receipt.h"
-#include "server.h"
 #include "transport.h"
 #include "util.h"
 #include "xmalloc.h"
 
-#define NLANES 4
 /*
  * The timer's longest sleep. Rows queued by the CLI in another process are
  * noticed by the scheduler (PRAGMA data_version), which kicks us.
@@ -71,8 +70,9 @@ struct settled {
 };
 
 struct dispatcher {
-	struct server *srv;
-	struct lane lanes[NLANES];
+	struct env *env;
+	struct lane lanes[TRANSPORT_MAX];
+	int nlanes;
 	struct event *timer;
 	struct event *flush_ev;
 	struct settled *settled;
@@ -84,59 +84,29 @@ struct dispatcher {
 	double full_wait; /* when lanes are full: how long to wait */
 };
 
-static const struct transport_ops *const all_ops[NLANES] = {
-    &transport_file_ops, &transport_smtp_ops, &transport_twilio_ops,
-    &transport_notify_ops};
-
-const struct transport_ops *
-transport_find(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < NLANES; i++)
-		if (strcmp(all_ops[i]->name, name) == 0)
-			return all_ops[i];
-	return NULL;
-}
-
 static void
 lane_limits(struct lane *l, const struct config *cfg)
 {
-	const char *n = l->ops->name;
+	struct transport_limits lim;
 
-	if (strcmp(n, "smtp") == 0) {
-		l->concurrency = (int)(config_int(cfg, CFG_SMTP_SESSIONS) *
-		                       config_int(cfg, CFG_SMTP_PER_SESSION));
-		l->rate = (double)config_int(cfg, CFG_SMTP_RATE);
-		l->burst = (double)config_int(cfg, CFG_SMTP_BURST);
-	} else if (strcmp(n, "twilio") == 0) {
-		l->concurrency = (int)config_int(cfg, CFG_TWILIO_CONCURRENCY);
-		l->rate = (double)config_int(cfg, CFG_TWILIO_RATE);
-		l->burst = (double)config_int(cfg, CFG_TWILIO_BURST);
-	} else if (strcmp(n, "notify") == 0) {
-		l->concurrency = (int)config_int(cfg, CFG_NOTIFY_CONCURRENCY);
-		l->rate = (double)config_int(cfg, CFG_NOTIFY_RATE);
-		l->burst = (double)config_int(cfg, CFG_NOTIFY_BURST);
-	} else {
-		l->concurrency = 256;
-		l->rate = 1e9;
-		l->burst = 1e9;
-	}
+	transport_limits(l->ops, cfg, &lim);
+	l->concurrency = lim.concurrency;
+	l->rate = lim.rate;
+	l->burst = lim.burst;
 }
 
 static struct lane *
 lane_get(struct dispatcher *d, const char *name, char **cause)
 {
 	struct lane *l;
-	size_t i;
+	int i;
 
-	for (i = 0; i < NLANES; i++) {
+	for (i = 0; i < d->nlanes; i++) {
 		l = &d->lanes[i];
 		if (strcmp(l->ops->name, name) != 0)
 			continue;
 		if (!l->ready) {
-			if (l->ops->init(server_base(d->srv),
-			                 server_config(d->srv), &l->state,
+			if (l->ops->init(d->env->base, d->env->cfg, &l->state,
 			                 cause) == -1)
 				return NULL;
 			l->ready = 1;
@@ -210,8 +180,8 @@ backoff(const struct config *cfg, int attempts, int retry_after)
 static void
 settle_one(struct dispatcher *d, const struct settled *s)
 {
-	struct db *db = server_db(d->srv);
-	const struct config *cfg = server_config(d->srv);
+	struct db *db = d->env->db;
+	const struct config *cfg = d->env->cfg;
 	const struct send_outcome *o = &s->out;
 	int64_t now = time(NULL);
 	enum outbox_state to;
@@ -294,7 +264,7 @@ static void
 dispatcher_flush_run(evutil_socket_t fd, short what, void *arg)
 {
 	struct dispatcher *d = arg;
-	struct db *db = server_db(d->srv);
+	struct db *db = d->env->db;
 
 	if (d->settled == NULL)
 		return;
@@ -326,7 +296,7 @@ dispatcher_flush(evutil_socket_t fd, short what, void *arg)
 	struct dispatcher *d = arg;
 
 	dispatcher_flush_run(fd, what, arg);
-	db_idle(server_db(d->srv), "dispatcher_flush");
+	db_idle(d->env->db, "dispatcher_flush");
 }
 
 static void
@@ -383,7 +353,7 @@ col_dup(sqlite3_stmt *st, int i)
 static struct flight *
 flight_new(struct dispatcher *d, sqlite3_stmt *st)
 {
-	const struct config *cfg = server_config(d->srv);
+	const struct config *cfg = d->env->cfg;
 	const char *pub = config_str(cfg, CFG_PUBLIC_URL);
 	const char *rdom = config_str(cfg, CFG_EMAIL_REPLY_DOMAIN);
 	struct flight *f = xcalloc(1, sizeof *f);
@@ -415,37 +385,11 @@ flight_new(struct dispatcher *d, sqlite3_stmt *st)
 	}
 	if (strcmp(f->m.channel, "email") == 0)
 		f->m.ics = f->strs[11] =
-		    meeting_ics_for_outbox(server_db(d->srv), f->m.id, pub);
+		    meeting_ics_for_outbox(d->env->db, f->m.id, pub);
 	f->attempts = sqlite3_column_int(st, 11);
 	free(reply);
 	free(unsub);
 	return f;
-}
-
-static int
-claim_cancel_optout(struct db *db, int64_t id, int64_t now)
-{
-	sqlite3_stmt *up = db_stmt(db, "UPDATE outbox SET state='cancelled',"
-	                               " held_reason='opted out', settled_at=?2"
-	                               " WHERE id=?1 AND purpose='campaign'");
-
-	db_bind_int(up, 1, id);
-	db_bind_int(up, 2, now);
-	return db_done(db, up) == 0 && db_changes(db) == 1;
-}
-
-static void
-claim_hold_quiet(struct db *db, int64_t id, int64_t until)
-{
-	sqlite3_stmt *up;
-
-	if (outbox_enter(db, id, OB_PENDING, OB_HELD) == -1)
-		return;
-	up = db_stmt(db, "UPDATE outbox SET held_reason='quiet hours',"
-	                 " next_attempt_at=?2 WHERE id=?1");
-	db_bind_int(up, 1, id);
-	db_bind_int(up, 2, until);
-	db_done(db, up);
 }
 
 /*
@@ -459,7 +403,7 @@ claim_room(struct dispatcher *d, int limit)
 	const struct lane *l;
 	int room = 0, i;
 
-	for (i = 0; i < NLANES; i++) {
+	for (i = 0; i < d->nlanes; i++) {
 		l = &d->lanes[i];
 		if (!l->ready)
 			room++;
@@ -469,6 +413,123 @@ claim_room(struct dispatcher *d, int limit)
 	return room < limit ? room : limit;
 }
 
+/* The due rows of a claim, oldest first. */
+static sqlite3_stmt *
+claim_select(struct db *db, int64_t now, int limit)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT o.id, o.channel, o.to_addr, o.subject, o.body,"
+	        " o.body_html, o.reply_token, o.unsubscribe_token, p.code,"
+	        " p.name, CASE o.channel WHEN 'email' THEN p.email_from ELSE"
+	        " p.sms_from END, o.attempts + 1, p.timezone,"
+	        " (o.channel = 'sms' AND m.optout_sms_at IS NOT NULL) OR"
+	        " (o.channel = 'email' AND m.optout_email_at IS NOT NULL),"
+	        " o.purpose = 'campaign'"
+	        " FROM outbox o JOIN practices p ON p.id = o.practice_id"
+	        " LEFT JOIN members m ON m.id = o.member_id"
+	        " WHERE o.state = 'pending' AND o.next_attempt_at <= ?1"
+	        " ORDER BY o.next_attempt_at, o.id LIMIT ?2");
+
+	db_bind_int(st, 1, now);
+	db_bind_int(st, 2, limit);
+	return st;
+}
+
+enum claim_fate {
+	CLAIM_STARTED, /* pending -> sending, *out is its flight */
+	CLAIM_SKIPPED, /* cancelled, held, or its transport cannot start */
+	CLAIM_FULL,    /* its lane has no room or no token now */
+};
+
+/* Decide one due row in the claim's transaction. */
+static enum claim_fate
+claim_row(struct dispatcher *d, sqlite3_stmt *st, int64_t now,
+          struct flight **out)
+{
+	struct db *db = d->env->db;
+	const struct config *cfg = d->env->cfg;
+	int64_t id = sqlite3_column_int64(st, 0), until;
+	const char *channel = db_col_text(st, 1);
+	char *cause = NULL;
+	struct lane *l;
+	sqlite3_stmt *up;
+
+	/* Opted out since the row was made: never send campaign mail. */
+	if (sqlite3_column_int(st, 13) && outbox_cancel_optout(db, id, now))
+		return CLAIM_SKIPPED;
+	l = lane_get(d, transport_for(cfg, db_col_text(st, 8), channel),
+	             &cause);
+	if (l == NULL) {
+		log_warnx("event=transport error=\"%s\"", cause);
+		free(cause);
+		d->blocked = 1;
+		return CLAIM_SKIPPED;
+	}
+	if (l->inflight >= l->concurrency)
+		return CLAIM_FULL;
+	/*
+	 * Quiet hours are for messages we start; an answer to a text the
+	 * member just sent (the next question, a STOP confirmation, the care
+	 * reply) goes at once.
+	 */
+	if (strcmp(channel, "sms") == 0 && sqlite3_column_int(st, 14) &&
+	    (until = quiet_until(cfg, db_col_text(st, 12), now)) > 0) {
+		outbox_hold(db, id, "quiet hours", until);
+		return CLAIM_SKIPPED;
+	}
+	if (!lane_take(l, &d->full_wait))
+		return CLAIM_FULL;
+	if (outbox_enter(db, id, OB_PENDING, OB_SENDING) == -1)
+		return CLAIM_SKIPPED;
+	up = db_stmt(db, "UPDATE outbox SET attempts=attempts+1,"
+	                 " transport=?2 WHERE id=?1");
+	db_bind_int(up, 1, id);
+	db_bind_text(up, 2, l->ops->name);
+	db_done(db, up);
+	*out = flight_new(d, st);
+	(*out)->lane = l;
+	l->inflight++;
+	return CLAIM_STARTED;
+}
+
+/* Commit the claim; if it fails nothing was claimed: put the lanes back. */
+static int
+claim_commit(struct dispatcher *d, struct flight **batch, int n)
+{
+	struct db *db = d->env->db;
+	int i;
+
+	if (db_commit(db) == 0) {
+		settled_clear(d);
+		return 0;
+	}
+	db_rollback(db);
+	d->db_failed = 1;
+	for (i = 0; i < n; i++) {
+		batch[i]->lane->inflight--;
+		flight_free(batch[i]);
+	}
+	return -1;
+}
+
+/* Hand the claimed messages to their transports, now the claim is durable. */
+static void
+claim_start(struct dispatcher *d, struct flight **batch, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		batch[i]->started = util_monotonic();
+		d->inflight++;
+		/* Personal data: at debug only. */
+		log_debug("event=send id=%lld channel=%s to=%s",
+		          (long long)batch[i]->m.id, batch[i]->m.channel,
+		          batch[i]->m.to);
+		batch[i]->lane->ops->send(batch[i]->lane->state, &batch[i]->m,
+		                          dispatcher_done, batch[i]);
+	}
+}
+
 /*
  * Claim due rows and start them. Returns the number started; *full is set
  * when a lane had no room, so the timer comes back soon.
@@ -476,14 +537,11 @@ claim_room(struct dispatcher *d, int limit)
 static int
 dispatcher_claim(struct dispatcher *d, int *full)
 {
-	struct db *db = server_db(d->srv);
-	const struct config *cfg = server_config(d->srv);
+	struct db *db = d->env->db;
 	struct flight *batch[1024];
-	sqlite3_stmt *st, *up;
-	int n = 0, i, limit = (int)config_int(cfg, CFG_DISPATCH_BATCH);
-	int64_t now = time(NULL), until;
-	char *cause = NULL;
-	struct lane *l;
+	sqlite3_stmt *st;
+	int n = 0, limit = (int)config_int(d->env->cfg, CFG_DISPATCH_BATCH);
+	int64_t now = time(NULL);
 
 	if (limit > 1024)
 		limit = 1024;
@@ -497,91 +555,23 @@ dispatcher_claim(struct dispatcher *d, int *full)
 	}
 	/* Outcomes reported since the last claim share its commit. */
 	settle_all(d);
-	st = db_stmt(
-	    db, "SELECT o.id, o.channel, o.to_addr, o.subject, o.body,"
-	        " o.body_html, o.reply_token, o.unsubscribe_token, p.code,"
-	        " p.name, CASE o.channel WHEN 'email' THEN p.email_from ELSE"
-	        " p.sms_from END, o.attempts + 1, p.timezone,"
-	        " (o.channel = 'sms' AND m.optout_sms_at IS NOT NULL) OR"
-	        " (o.channel = 'email' AND m.optout_email_at IS NOT NULL),"
-	        " o.purpose = 'campaign'"
-	        " FROM outbox o JOIN practices p ON p.id = o.practice_id"
-	        " LEFT JOIN members m ON m.id = o.member_id"
-	        " WHERE o.state = 'pending' AND o.next_attempt_at <= ?1"
-	        " ORDER BY o.next_attempt_at, o.id LIMIT ?2");
-	db_bind_int(st, 1, now);
-	db_bind_int(st, 2, limit);
-	while (limit > 0 && sqlite3_step(st) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		const char *channel = db_col_text(st, 1);
-
-		/* Opted out since the row was made: never send campaign mail.
-		 */
-		if (sqlite3_column_int(st, 13) &&
-		    claim_cancel_optout(db, id, now))
-			continue;
-		l = lane_get(d, transport_for(cfg, db_col_text(st, 8), channel),
-		             &cause);
-		if (l == NULL) {
-			log_warnx("event=transport error=\"%s\"", cause);
-			free(cause);
-			cause = NULL;
-			d->blocked = 1;
-			continue;
-		}
-		if (l->inflight >= l->concurrency) {
+	st = claim_select(db, now, limit);
+	while (n < limit && sqlite3_step(st) == SQLITE_ROW) {
+		switch (claim_row(d, st, now, &batch[n])) {
+		case CLAIM_STARTED:
+			n++;
+			break;
+		case CLAIM_FULL:
 			*full = 1;
-			continue;
+			break;
+		case CLAIM_SKIPPED:
+			break;
 		}
-		/*
-		 * Quiet hours are for messages we start; an answer to a text
-		 * the member just sent (the next question, a STOP
-		 * confirmation, the care reply) goes at once.
-		 */
-		if (strcmp(channel, "sms") == 0 && sqlite3_column_int(st, 14) &&
-		    (until = quiet_until(cfg, db_col_text(st, 12), now)) > 0) {
-			claim_hold_quiet(db, id, until);
-			continue;
-		}
-		if (!lane_take(l, &d->full_wait)) {
-			*full = 1;
-			continue;
-		}
-		if (outbox_enter(db, id, OB_PENDING, OB_SENDING) == -1)
-			continue;
-		up = db_stmt(db, "UPDATE outbox SET attempts=attempts+1,"
-		                 " transport=?2 WHERE id=?1");
-		db_bind_int(up, 1, id);
-		db_bind_text(up, 2, l->ops->name);
-		db_done(db, up);
-		batch[n] = flight_new(d, st);
-		batch[n]->lane = l;
-		l->inflight++;
-		n++;
 	}
-	sqlite3_reset(st);
-	if (db_commit(db) == -1) {
-		/* Nothing was claimed: put the lanes back. */
-		db_rollback(db);
-		d->db_failed = 1;
-		for (i = 0; i < n; i++) {
-			batch[i]->lane->inflight--;
-			flight_free(batch[i]);
-		}
+	db_reset(st);
+	if (claim_commit(d, batch, n) == -1)
 		return 0;
-	}
-	settled_clear(d);
-	/* Only once the claim is durable do the messages leave. */
-	for (i = 0; i < n; i++) {
-		batch[i]->started = util_monotonic();
-		d->inflight++;
-		/* Personal data: at debug only. */
-		log_debug("event=send id=%lld channel=%s to=%s",
-		          (long long)batch[i]->m.id, batch[i]->m.channel,
-		          batch[i]->m.to);
-		batch[i]->lane->ops->send(batch[i]->lane->state, &batch[i]->m,
-		                          dispatcher_done, batch[i]);
-	}
+	claim_start(d, batch, n);
 	return n;
 }
 
@@ -589,17 +579,13 @@ dispatcher_claim(struct dispatcher *d, int *full)
 static double
 dispatcher_next_due(struct dispatcher *d)
 {
-	struct db *db = server_db(d->srv);
+	struct db *db = d->env->db;
 	sqlite3_stmt *st;
 	double delay = IDLE_RECHECK;
 	int64_t now = time(NULL), t;
 
 	/* Held rows whose time has come go back to pending. */
-	st = db_stmt(db, "UPDATE outbox SET state='pending', held_reason=NULL"
-	                 " WHERE state='held' AND next_attempt_at <= ?1"
-	                 " AND held_reason='quiet hours'");
-	db_bind_int(st, 1, now);
-	db_done(db, st);
+	outbox_release_quiet(db, now);
 	st = db_stmt(db, "SELECT min(next_attempt_at) FROM outbox WHERE"
 	                 " state IN ('pending','held')"
 	                 " AND (state='pending' OR held_reason='quiet hours')");
@@ -619,7 +605,7 @@ dispatcher_next_due(struct dispatcher *d)
 static int
 dispatcher_requeue(struct dispatcher *d)
 {
-	struct db *db = server_db(d->srv);
+	struct db *db = d->env->db;
 	int n;
 
 	if (d->requeued)
@@ -673,7 +659,7 @@ dispatcher_tick(evutil_socket_t fd, short what, void *arg)
 	struct dispatcher *d = arg;
 
 	dispatcher_tick_run(fd, what, arg);
-	db_idle(server_db(d->srv), "dispatcher_tick");
+	db_idle(d->env->db, "dispatcher_tick");
 }
 
 static void
@@ -689,19 +675,19 @@ dispatcher_arm(struct dispatcher *d, double delay)
 }
 
 struct dispatcher *
-dispatcher_new(struct server *srv, char **cause)
+dispatcher_new(struct env *env, char **cause)
 {
 	struct dispatcher *d = xcalloc(1, sizeof *d);
-	int i;
+	const struct transport_ops *ops;
 
-	d->srv = srv;
-	for (i = 0; i < NLANES; i++) {
-		d->lanes[i].ops = all_ops[i];
-		lane_limits(&d->lanes[i], server_config(srv));
+	d->env = env;
+	while ((ops = transport_at((size_t)d->nlanes)) != NULL) {
+		d->lanes[d->nlanes].ops = ops;
+		lane_limits(&d->lanes[d->nlanes++], env->cfg);
 	}
 	dispatcher_requeue(d);
-	d->timer = evtimer_new(server_base(srv), dispatcher_tick, d);
-	d->flush_ev = event_new(server_base(srv), -1, 0, dispatcher_flush, d);
+	d->timer = evtimer_new(env->base, dispatcher_tick, d);
+	d->flush_ev = event_new(env->base, -1, 0, dispatcher_flush, d);
 	srandom((unsigned)time(NULL) ^ (unsigned)(uintptr_t)d);
 	dispatcher_arm(d, 0);
 	return d;
@@ -729,10 +715,10 @@ dispatcher_inflight(struct dispatcher *d)
 void
 dispatcher_reload(struct dispatcher *d)
 {
-	const struct config *cfg = server_config(d->srv);
+	const struct config *cfg = d->env->cfg;
 	int i;
 
-	for (i = 0; i < NLANES; i++) {
+	for (i = 0; i < d->nlanes; i++) {
 		lane_limits(&d->lanes[i], cfg);
 		if (d->lanes[i].ready && d->lanes[i].ops->reload != NULL)
 			d->lanes[i].ops->reload(d->lanes[i].state, cfg);
@@ -749,7 +735,7 @@ dispatcher_free(struct dispatcher *d)
 		return;
 	d->stopping = 1; /* settle what is left, claim nothing */
 	dispatcher_flush(-1, 0, d);
-	for (i = 0; i < NLANES; i++)
+	for (i = 0; i < d->nlanes; i++)
 		if (d->lanes[i].ready)
 			d->lanes[i].ops->free(d->lanes[i].state);
 	event_free(d->timer);
@@ -766,7 +752,7 @@ dispatcher_metrics(struct dispatcher *d, struct evbuffer *b)
 	evbuffer_add_printf(b, "# HELP ppgd_sends_total Send attempts by "
 	                       "transport and result.\n"
 	                       "# TYPE ppgd_sends_total counter\n");
-	for (i = 0; i < NLANES; i++) {
+	for (i = 0; i < d->nlanes; i++) {
 		l = &d->lanes[i];
 		evbuffer_add_printf(
 		    b,
@@ -781,7 +767,7 @@ dispatcher_metrics(struct dispatcher *d, struct evbuffer *b)
 	evbuffer_add_printf(b, "# HELP ppgd_send_latency_seconds Time from "
 	                       "hand-over to the transport's answer.\n"
 	                       "# TYPE ppgd_send_latency_seconds histogram\n");
-	for (i = 0; i < NLANES; i++) {
+	for (i = 0; i < d->nlanes; i++) {
 		l = &d->lanes[i];
 		for (k = 0; k < 6; k++)
 			evbuffer_add_printf(

@@ -4,11 +4,11 @@
 
 #include <event2/buffer.h>
 
-struct server;
+struct env;
 struct dispatcher;
 
-/* Start on the server's loop: requeues rows a crash left in `sending`. */
-struct dispatcher *dispatcher_new(struct server *, char **cause);
+/* Start on the daemon's loop: requeues rows a crash left in `sending`. */
+struct dispatcher *dispatcher_new(struct env *, char **cause);
 /* New rows may be due now: look at once. */
 void dispatcher_kick(struct dispatcher *);
 /* Stop claiming new rows (shutdown); in-flight sends finish. */

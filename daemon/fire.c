@@ -11,7 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "app.h"
 #include "crypto.h"
 #include "util.h"
 #include "fire.h"
@@ -352,12 +351,11 @@ check_actions(struct fire *f, char **cause)
 		                    " AND practice_id = ?");
 		db_bind_int(st, 1, strtoll(id, NULL, 10));
 		db_bind_int(st, 2, f->p->id);
-		if (sqlite3_step(st) != SQLITE_ROW) {
+		if (!db_exists(f->db, st)) {
 			*cause = xasprintf("no action %s at practice %s", id,
 			                   f->p->code);
 			rc = -1;
 		}
-		sqlite3_reset(st);
 	}
 	free(copy);
 	return rc;
@@ -701,9 +699,7 @@ run_find(struct fire *f, int64_t scheduled_for, int reminder)
 	db_bind_int(st, 1, f->c->id);
 	db_bind_int(st, 2, scheduled_for);
 	db_bind_int(st, 3, reminder);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	db_row_int(f->db, st, &id);
 	return id;
 }
 
@@ -757,6 +753,16 @@ members_open(struct fire *f, const struct aud_scope *sc, struct aud_query **q,
 	return rc;
 }
 
+static void (*progress_fn)(long long, void *);
+static void *progress_arg;
+
+void
+fire_set_progress(void (*fn)(long long, void *), void *arg)
+{
+	progress_fn = fn;
+	progress_arg = arg;
+}
+
 static int
 fire_members(struct fire *f, struct aud_query *q, char **cause)
 {
@@ -765,6 +771,8 @@ fire_members(struct fire *f, struct aud_query *q, char **cause)
 
 	while ((rc = audience_next(q, &m)) == 1) {
 		f->r->matched++;
+		if (progress_fn != NULL && f->r->matched % 500 == 0)
+			progress_fn(f->r->matched, progress_arg);
 		if (m.skip != AUD_OK)
 			f->r->skipped[m.skip]++;
 		else if (fire_member(f, &m) == -1)
@@ -839,8 +847,6 @@ fire_run(struct db *db, const struct config *cfg, const struct campaign *c,
 		memset(r, 0, sizeof *r);
 	}
 	fire_close(&f);
-	if (rc == 0 && r->messages > 0)
-		app_kick();
 	return rc;
 }
 
@@ -874,10 +880,11 @@ fire_send(struct db *db, const struct config *cfg, const struct campaign *c,
 	run = fire_recent(db, c->id, now - FIRE_AGAIN_WINDOW, &at);
 	if (run != 0 && !again) {
 		util_format_time(at, when);
-		*cause = xasprintf("campaign %s: run %lld was sent at %s, less "
-		                   "than a day ago; nothing sent (--again sends "
-		                   "it again)",
-		                   c->name, (long long)run, when);
+		*cause =
+		    xasprintf("campaign %s: run %lld was sent at %s, less "
+		              "than a day ago; nothing sent (--again sends "
+		              "it again)",
+		              c->name, (long long)run, when);
 		return -1;
 	}
 	return fire_run(db, cfg, c, now, 0, now, r, cause);

@@ -51,6 +51,12 @@ int fire_run(struct db *, const struct config *, const struct campaign *,
  */
 int fire_send(struct db *, const struct config *, const struct campaign *,
               int again, int64_t now, struct fire_result *r, char **cause);
+/*
+ * For a face that shows progress (the CLI on a terminal): fn is called
+ * every few hundred members a fire reads, with the count so far (NULL: no
+ * calls). One process sends one fire at a time.
+ */
+void fire_set_progress(void (*fn)(long long members, void *), void *arg);
 json_t *fire_result_json(const struct fire_result *, const struct campaign *);
 /*
  * What a fire would send: the message per channel rendered for member_id

@@ -151,7 +151,15 @@ check_kinds(struct check *c, const json_t *k, const char *where)
 		cerr(c, where, "evidence must be a kind or a list of kinds");
 		return;
 	}
-	json_array_foreach(k, i, v) check_kinds(c, v, where);
+	json_array_foreach(k, i, v)
+	{
+		if (!json_is_string(v)) {
+			cerr(c, where, "evidence must be a kind or a list of "
+			               "kinds (not a list of lists)");
+			return;
+		}
+		check_kinds(c, v, where);
+	}
 }
 
 static void
@@ -200,12 +208,14 @@ check_req(struct check *c, const json_t *r, const char *where, int top)
 		cerr(c, where, "label is required (it says what is missing)");
 	if (min_of(r, 1) < 1)
 		cerr(c, where, "min must be a whole number of 1 or more");
-	if ((f = str_of(r, "fact")) != NULL && !fact_known(f))
-		cerr(c, where, "unknown fact %s", f);
+	if (json_object_get(r, "fact") != NULL &&
+	    ((f = str_of(r, "fact")) == NULL || !fact_known(f)))
+		cerr(c, where, "unknown fact %s", f != NULL ? f : "(not a name)");
 	if (json_object_get(r, "evidence") != NULL)
 		check_kinds(c, json_object_get(r, "evidence"), where);
 	if (json_object_get(r, "within") != NULL &&
-	    within_days(str_of(r, "within"), &d) == -1)
+	    (str_of(r, "within") == NULL ||
+	     within_days(str_of(r, "within"), &d) == -1))
 		cerr(c, where, "within must be year, ever or a number of days "
 		               "(365d)");
 	if (json_object_get(r, "of") != NULL)
@@ -234,6 +244,21 @@ check_criterion(struct check *c, const json_t *cr, const char *where)
 	}
 }
 
+/* 1 if id is a key the assessment's JSON has already. */
+static int
+reserved_id(const char *id)
+{
+	static const char *const keys[] = {"framework", "title", "source",
+	                                   "levels", "level",
+	                                   "level_from_data"};
+	size_t i;
+
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (strcmp(id, keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 check_level(struct check *c, const json_t *l, const char *where)
 {
@@ -243,6 +268,10 @@ check_level(struct check *c, const json_t *l, const char *where)
 
 	if (str_of(l, "id") == NULL || str_of(l, "title") == NULL)
 		cerr(c, where, "a level needs an id and a title");
+	else if (reserved_id(str_of(l, "id")))
+		cerr(c, where, "a level may not be called %s (the report uses "
+		               "that name)",
+		     str_of(l, "id"));
 	if (!json_is_array(crs) || json_array_size(crs) == 0) {
 		cerr(c, where, "criteria must list at least one criterion");
 		return;

@@ -41,11 +41,17 @@ static const char style[] =
     "font-size:.9rem}"
     ".internal{border:3px solid #d5281b;color:#d5281b;font-weight:700;"
     "padding:.4rem .6rem;margin:0 0 1rem}"
+    /* Printed only; a fixed element repeats on every printed page. */
+    ".watermark{display:none;position:fixed;top:45%;left:0;right:0;"
+    "text-align:center;font-size:44pt;font-weight:700;"
+    "color:rgba(213,40,27,.18);transform:rotate(-30deg);"
+    "pointer-events:none}"
     "@media (max-width:40rem){body{padding:.5rem;font-size:.95rem}"
     "h1{font-size:1.35rem}th,td{padding:.2rem .3rem}}"
     "@media print{@page{size:A4;margin:15mm}body{max-width:none;"
     "padding:0;font-size:10.5pt}h2{break-after:avoid}"
-    "table,figure,svg{break-inside:avoid}.scroll{overflow:visible}}";
+    "table,figure,svg{break-inside:avoid}.scroll{overflow:visible}"
+    ".watermark{display:block}}";
 
 struct html *
 html_new(const char *title)
@@ -187,14 +193,14 @@ short_label(const char *s)
 	return xasprintf("%.*s\xE2\x80\xA6", (int)n, s);
 }
 
-/* An SVG <text> element of class cls (NULL: none); text escaped. */
+/* An SVG <text> element with more attributes (trusted markup, "" for
+ * none); text escaped. */
 static void
-svg_text_class(struct html *h, double x, double y, const char *anchor,
-               const char *cls, const char *text)
+svg_text_attrs(struct html *h, double x, double y, const char *anchor,
+               const char *attrs, const char *text)
 {
-	fprintf(h->fp, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\"%s%s%s>",
-	        x, y, anchor, cls ? " class=\"" : "", cls ? cls : "",
-	        cls ? "\"" : "");
+	fprintf(h->fp, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\"%s>", x,
+	        y, anchor, attrs);
 	html_text(h, text);
 	fputs("</text>", h->fp);
 }
@@ -203,7 +209,7 @@ static void
 svg_text(struct html *h, double x, double y, const char *anchor,
          const char *text)
 {
-	svg_text_class(h, x, y, anchor, NULL, text);
+	svg_text_attrs(h, x, y, anchor, "", text);
 }
 
 /* The largest value of the bars, or 1 if none is above 0. */
@@ -238,10 +244,11 @@ text_width(const char *s)
 static void
 bar_draw(struct html *h, const struct html_bar *b, size_t i, double max)
 {
-	double w = b->value > 0 ? b->value / max * BAR_SPAN : 0, y = (double)i * BAR_ROW;
+	double w = b->value > 0 ? b->value / max * BAR_SPAN : 0,
+	       y = (double)i * BAR_ROW;
 	char *label = short_label(b->label);
-	char *value = b->shown != NULL ? xstrdup(b->shown)
-	                               : xasprintf("%g", b->value);
+	char *value =
+	    b->shown != NULL ? xstrdup(b->shown) : xasprintf("%g", b->value);
 	double tw = text_width(value);
 
 	if (w > BAR_SPAN)
@@ -252,11 +259,15 @@ bar_draw(struct html *h, const struct html_bar *b, size_t i, double max)
 	        "fill=\"#005eb8\"/>",
 	        BAR_LEFT, y + 6, w);
 	if (BAR_LEFT + w + 6 + tw <= BAR_WIDTH || w < tw + 8)
-		svg_text_class(h, BAR_LEFT + w + 6, y + 21, "start", "v",
+		/* A white halo keeps a reference line from crossing it. */
+		svg_text_attrs(h, BAR_LEFT + w + 6, y + 21, "start",
+		               " class=\"v\" stroke=\"#fff\" stroke-width=\"4\""
+		               " paint-order=\"stroke\"",
 		               value);
 	else {
 		fprintf(h->fp, "<g fill=\"#fff\">");
-		svg_text_class(h, BAR_LEFT + w - 4, y + 21, "end", "v", value);
+		svg_text_attrs(h, BAR_LEFT + w - 4, y + 21, "end",
+		               " class=\"v\"", value);
 		fputs("</g>", h->fp);
 	}
 	free(label);
@@ -294,14 +305,15 @@ html_ratio_chart(struct html *h, const char *title, const char *desc,
 	size_t i;
 
 	svg_begin(h, BAR_WIDTH, height, title, desc);
-	for (i = 0; i < n; i++)
-		bar_draw(h, &bars[i], i, max);
+	/* The line first: bars and their values are drawn over it. */
 	fprintf(h->fp,
 	        "<line class=\"ref\" x1=\"%.1f\" y1=\"2\" x2=\"%.1f\" "
 	        "y2=\"%d\" stroke=\"#212b32\" stroke-width=\"2\" "
 	        "stroke-dasharray=\"4 3\"/>",
 	        x, x, (int)n * BAR_ROW + 8);
 	svg_text(h, x, height - 4, "middle", ref_label);
+	for (i = 0; i < n; i++)
+		bar_draw(h, &bars[i], i, max);
 	fputs("</svg>\n", h->fp);
 }
 
@@ -372,6 +384,8 @@ void
 html_internal(struct html *h, const char *text)
 {
 	html_elem(h, "p class=\"internal\" role=\"note\"", text);
+	html_elem(h, "div class=\"watermark\" aria-hidden=\"true\"",
+	          "NOT FOR PUBLICATION");
 	fputc('\n', h->fp);
 }
 

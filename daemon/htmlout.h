@@ -50,7 +50,8 @@ double html_ratio_max(const struct html_bar *bars, size_t n);
 void html_line_chart(struct html *, const char *title, const char *desc,
                      const char *const *labels, const double *values, size_t n,
                      double ymax, const char *unit);
-/* A boxed warning under the title ("not for publication"). */
+/* A boxed warning under the title ("not for publication"), and the same
+ * across every printed page. */
 void html_internal(struct html *, const char *text);
 /* Close the page and return it. Caller frees; h is freed. */
 char *html_finish(struct html *, size_t *len);

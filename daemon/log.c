@@ -11,6 +11,7 @@
 #include "log.h"
 
 static int log_level;
+static int log_quiet;
 static int log_time = -1;    /* -1: decide on first line (a terminal) */
 static int log_journal = -1; /* -1: decide on first line ($JOURNAL_STREAM) */
 
@@ -25,6 +26,12 @@ int
 log_verbose(void)
 {
 	return log_level;
+}
+
+void
+log_set_quiet(int on)
+{
+	log_quiet = on;
 }
 
 void
@@ -96,9 +103,9 @@ value_ends(const char *p)
 /*
  * Re-emit a message that is already a run of key=value pairs (values bare
  * or double-quoted) as top-level fields, escaped; a bare value that needs
- * quotes gets them. A quote inside a quoted value ends it only at the end or before
- * " key=", so a name holding a quote still reads right. Returns -1 if the
- * message is not logfmt; it is then logged as msg="...".
+ * quotes gets them. A quote inside a quoted value ends it only at the end or
+ * before " key=", so a name holding a quote still reads right. Returns -1 if
+ * the message is not logfmt; it is then logged as msg="...".
  */
 int
 log_fields(const char *in, char *out, size_t cap)
@@ -135,7 +142,8 @@ log_fields(const char *in, char *out, size_t cap)
 			out[o++] = '"';
 		for (const char *q = v; q < end; q++) {
 			/* Keep the caller's \" escapes as one character. */
-			if (quoted && *q == '\\' && (q[1] == '"' || q[1] == '\\'))
+			if (quoted && *q == '\\' &&
+			    (q[1] == '"' || q[1] == '\\'))
 				q++;
 			o = put_escaped(out, o, cap, (unsigned char)*q);
 		}
@@ -200,8 +208,8 @@ log_vwrite(const char *level, const char *err, const char *fmt, va_list ap)
 	if (log_time)
 		log_stamp(ts, sizeof ts);
 	if (err != NULL)
-		fprintf(stderr, "%s%slevel=%s %s error=\"%s\"\n", pri, ts, level,
-		        out, err);
+		fprintf(stderr, "%s%slevel=%s %s error=\"%s\"\n", pri, ts,
+		        level, out, err);
 	else
 		fprintf(stderr, "%s%slevel=%s %s\n", pri, ts, level, out);
 	fflush(stderr);
@@ -232,6 +240,8 @@ log_warnx(const char *fmt, ...)
 void
 log_info(const char *fmt, ...)
 {
+	if (log_quiet)
+		return;
 	LOG_BODY("info", NULL);
 }
 

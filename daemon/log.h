@@ -10,6 +10,8 @@
 /* Set the verbosity: 0 info, 1 debug. */
 void log_init(int verbose);
 int log_verbose(void);
+/* With on, info lines are not written (a command that reports itself). */
+void log_set_quiet(int on);
 /* Timestamp each line (ts=...): on, off; by default only on a terminal. */
 void log_set_time(int on);
 /* Whether stderr is journald's stream ($JOURNAL_STREAM, sd-daemon(3)). */

@@ -33,6 +33,7 @@ static const struct cmd commands[] = {
     {"action", cmd_action, "action add|update|list ..."},
     {"comments", cmd_comments, "comments list|approve|hide|redact|tag ..."},
     {"evidence", cmd_evidence, "evidence add|list|remove|get|kinds ..."},
+    {"user", cmd_user, "user add|list|disable|reset-password ..."},
     {"inbox", cmd_inbox,
      "inbox [--unmatched] [--flagged] [--state S] [--practice CODE] "
      "[--limit N] [--json] | ack ID [--seen] [--by NAME] [--note TEXT]"},

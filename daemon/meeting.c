@@ -111,6 +111,26 @@ col_dup(sqlite3_stmt *st, int i)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
+static void
+meeting_row(sqlite3_stmt *st, void *arg)
+{
+	struct meeting *m = xcalloc(1, sizeof *m);
+
+	m->id = sqlite3_column_int64(st, 0);
+	m->practice_id = sqlite3_column_int64(st, 1);
+	m->at = sqlite3_column_int64(st, 2);
+	m->place = col_dup(st, 3);
+	m->agenda = col_dup(st, 4);
+	m->minutes = col_dup(st, 5);
+	m->created_at = sqlite3_column_int64(st, 6);
+	m->status = col_dup(st, 7);
+	m->link = col_dup(st, 8);
+	m->series_id = sqlite3_column_int64(st, 9);
+	m->published_at = sqlite3_column_int64(st, 10);
+	m->feedback_to = col_dup(st, 11);
+	*(struct meeting **)arg = m;
+}
+
 struct meeting *
 meeting_get(struct db *db, int64_t id)
 {
@@ -122,22 +142,7 @@ meeting_get(struct db *db, int64_t id)
 	struct meeting *m = NULL;
 
 	db_bind_int(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		m = xcalloc(1, sizeof *m);
-		m->id = sqlite3_column_int64(st, 0);
-		m->practice_id = sqlite3_column_int64(st, 1);
-		m->at = sqlite3_column_int64(st, 2);
-		m->place = col_dup(st, 3);
-		m->agenda = col_dup(st, 4);
-		m->minutes = col_dup(st, 5);
-		m->created_at = sqlite3_column_int64(st, 6);
-		m->status = col_dup(st, 7);
-		m->link = col_dup(st, 8);
-		m->series_id = sqlite3_column_int64(st, 9);
-		m->published_at = sqlite3_column_int64(st, 10);
-		m->feedback_to = col_dup(st, 11);
-	}
-	sqlite3_reset(st);
+	db_row(db, st, meeting_row, &m);
 	return m;
 }
 
@@ -242,15 +247,14 @@ meeting_feedback_audience(struct db *db, int64_t id)
 const char *
 meeting_status(const char *stored, int64_t at, int64_t now)
 {
-	if (stored != NULL && (strcmp(stored, "held") == 0 ||
-	                       strcmp(stored, "cancelled") == 0))
+	if (stored != NULL &&
+	    (strcmp(stored, "held") == 0 || strcmp(stored, "cancelled") == 0))
 		return stored;
 	return at <= now ? "held" : "planned";
 }
 
 int
-meeting_set_status(struct db *db, int64_t id, const char *status,
-                   char **cause)
+meeting_set_status(struct db *db, int64_t id, const char *status, char **cause)
 {
 	sqlite3_stmt *st =
 	    db_stmt(db, "UPDATE meetings SET status = ? WHERE id = ?");
@@ -266,9 +270,10 @@ meeting_set_status(struct db *db, int64_t id, const char *status,
 		*cause = xasprintf("no meeting %lld", (long long)id);
 		return -1;
 	}
-	db_audit(db, NULL, status ? (strcmp(status, "held") == 0 ?
-	                                 "meeting.held" : "meeting.cancel")
-	                          : "meeting.status",
+	db_audit(db, NULL,
+	         status ? (strcmp(status, "held") == 0 ? "meeting.held"
+	                                               : "meeting.cancel")
+	                : "meeting.status",
 	         "meeting", NULL);
 	return 0;
 }
@@ -565,7 +570,7 @@ meeting_campaign_add(struct db *db, const struct config *cfg,
 	if (mc->survey != NULL &&
 	    (c->survey_id = survey_store_latest(db, mc->survey, NULL)) == 0) {
 		*cause = xasprintf("survey %s is not loaded (ppgd survey load "
-		                   "surveys/%s.yaml)",
+		                   "%s)",
 		                   mc->survey, mc->survey);
 		campaign_free(c);
 		return -1;
@@ -587,6 +592,115 @@ meeting_add_campaigns(struct db *db, const struct config *cfg,
 		if (meeting_campaign_add(db, cfg, m, &meeting_campaigns[i],
 		                         channels, audience, cause) == -1)
 			return -1;
+	return 0;
+}
+
+int
+meeting_create(struct db *db, const struct config *cfg, struct meeting *m,
+               int with_campaigns, const char *channels, const char *audience,
+               char **cause)
+{
+	*cause = NULL;
+	if (db_begin(db) == -1) {
+		*cause = xasprintf("database busy: %s", db_errmsg(db));
+		return -1;
+	}
+	if (meeting_add(db, m, cause) == -1 ||
+	    (with_campaigns && meeting_add_campaigns(db, cfg, m, channels,
+	                                             audience, cause) == -1) ||
+	    db_commit(db) == -1) {
+		if (*cause == NULL)
+			*cause = xasprintf("commit: %s", db_errmsg(db));
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+/* The zone of practice id. Caller frees; NULL if none. */
+static char *
+practice_tz(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT timezone FROM practices"
+	                               " WHERE id = ?");
+	char *tz = NULL;
+
+	db_bind_int(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		tz = col_dup(st, 0);
+	sqlite3_reset(st);
+	return tz;
+}
+
+/* One meeting of a series, in the caller's transaction. */
+static int
+series_one(struct db *db, const struct config *cfg, struct meeting *m,
+           const struct meeting_series *sr, int with_campaigns,
+           const char *channels, const char *audience, char **cause)
+{
+	m->id = 0;
+	if (meeting_add(db, m, cause) == -1 ||
+	    (sr->feedback_to != NULL &&
+	     meeting_set_feedback_to(db, m->id, sr->feedback_to, cause) ==
+	         -1) ||
+	    (with_campaigns && meeting_add_campaigns(db, cfg, m, channels,
+	                                             audience, cause) == -1))
+		return -1;
+	return 0;
+}
+
+static int
+series_all(struct db *db, const struct config *cfg, struct meeting *m,
+           const struct meeting_series *sr, int with_campaigns,
+           const char *channels, const char *audience, int64_t *ids,
+           char **cause)
+{
+	char *tz = practice_tz(db, m->practice_id);
+	int64_t first = m->at;
+	int i, rc = 0;
+
+	for (i = 0; i < sr->count && rc == 0; i++) {
+		if (i > 0 && meeting_step(first, tz, sr->every * i, sr->unit,
+		                          &m->at) == -1) {
+			*cause = xstrdup("cannot compute the series' dates");
+			rc = -1;
+		} else if ((rc = series_one(db, cfg, m, sr, with_campaigns,
+		                            channels, audience, cause)) == 0) {
+			ids[i] = m->id;
+			m->series_id = sr->count > 1 ? ids[0] : 0;
+		}
+	}
+	free(tz);
+	if (rc == 0 && sr->count > 1 &&
+	    meeting_set_series(db, ids[0], ids[0]) == -1)
+		rc = -1;
+	return rc;
+}
+
+int
+meeting_create_series(struct db *db, const struct config *cfg,
+                      struct meeting *m, const struct meeting_series *sr,
+                      int with_campaigns, const char *channels,
+                      const char *audience, int64_t *ids, char **cause)
+{
+	*cause = NULL;
+	if (sr->count < 1 || sr->count > MEETING_SERIES_MAX) {
+		*cause = xasprintf("a series is 1 to %d meetings",
+		                   MEETING_SERIES_MAX);
+		return -1;
+	}
+	if (db_begin(db) == -1) {
+		*cause = xasprintf("database busy: %s", db_errmsg(db));
+		return -1;
+	}
+	if (series_all(db, cfg, m, sr, with_campaigns, channels, audience, ids,
+	               cause) == -1 ||
+	    db_commit(db) == -1) {
+		if (*cause == NULL)
+			*cause = xasprintf("commit: %s", db_errmsg(db));
+		db_rollback(db);
+		return -1;
+	}
 	return 0;
 }
 

@@ -77,6 +77,14 @@ char *meeting_when(int64_t at, const char *tz);
 int meeting_add_campaigns(struct db *, const struct config *,
                           const struct meeting *, const char *channels,
                           const char *audience, char **cause);
+/*
+ * The use case "a meeting with its campaigns" (`ppgd meeting add`, and any
+ * other face that offers it): the meeting and, if with_campaigns, its three
+ * campaigns, in one transaction. Sets m->id.
+ */
+int meeting_create(struct db *, const struct config *, struct meeting *m,
+                   int with_campaigns, const char *channels,
+                   const char *audience, char **cause);
 /* Move meeting id to at, place and link (NULL keeps each); the meeting's
  * campaigns are retimed by the caller (meeting_notice.h). */
 int meeting_move(struct db *, int64_t id, int64_t at, const char *place,
@@ -100,6 +108,28 @@ int meeting_step(int64_t at, const char *tz, int n, char unit, int64_t *out);
 /* The ids ("3,7") of the actions that came from the practice's meeting
  * before m, for review at m; NULL if none. Caller frees. */
 char *meeting_review_ids(struct db *, const struct meeting *m);
+/* The largest series meeting add makes. */
+#define MEETING_SERIES_MAX 24
+
+/* A series: count meetings, every `every` months ('m') or weeks ('w'). */
+struct meeting_series {
+	int every;
+	char unit;
+	int count;               /* 1: one meeting */
+	const char *feedback_to; /* NULL, "attended" or "invited" */
+};
+
+/*
+ * The use case "meetings with their campaigns" for a series: count
+ * meetings from m->at (each at the same local time, see meeting_step),
+ * each with feedback_to and, if with_campaigns, its three campaigns, all in
+ * one transaction; they share the first one's series id. ids receives
+ * their ids (count of them); m->id is the last one's.
+ */
+int meeting_create_series(struct db *, const struct config *,
+                          struct meeting *m, const struct meeting_series *,
+                          int with_campaigns, const char *channels,
+                          const char *audience, int64_t *ids, char **cause);
 /* One meeting with its campaigns and the agenda items members sent. */
 json_t *meeting_to_json(struct db *, const struct meeting *);
 /* Meetings (of one practice, or all), soonest last. */

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
 #include "campaign.h"
 #include "log.h"
 #include "meeting.h"
@@ -305,9 +304,7 @@ notice_txn(struct notice *n, int (*fn)(struct notice *, const void *, char **),
 		memset(n->r, 0, sizeof *n->r);
 		return -1;
 	}
-	if (n->r->messages > 0)
-		app_kick();
-	return 0;
+	return 0; /* the caller wakes the dispatcher (env_kick), if any */
 }
 
 static int

@@ -8,14 +8,15 @@
 #include "demog.h"
 #include "log.h"
 #include "member.h"
+#include "outbox.h"
 #include "phone.h"
 #include "util.h"
 #include "xmalloc.h"
 
 const char *const member_age_bands[] = {
     "16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+", NULL};
-const char *const member_sexes[] = {"female", "male", "indeterminate",
-                                    "other", "prefer-not-to-say", NULL};
+const char *const member_sexes[] = {
+    "female", "male", "indeterminate", "other", "prefer-not-to-say", NULL};
 const char *const member_ethnicities[] = {
     "white", "mixed", "asian", "black", "other", "prefer-not-to-say", NULL};
 static const char *const member_channels[] = {"email", "sms", NULL};
@@ -62,8 +63,8 @@ static const struct mf_def mf_table[] = {
      MF_TEXT,
      OFF(first_name),
      NULL},
-    {{"last_name", "last,surname,family_name,lastname,last_names",
-      "last name", 0},
+    {{"last_name", "last,surname,family_name,lastname,last_names", "last name",
+      0},
      MF_TEXT,
      OFF(last_name),
      NULL},
@@ -85,11 +86,17 @@ static const struct mf_def mf_table[] = {
      MF_MOBILE,
      OFF(mobile),
      NULL},
-    {{"preferred_channel", "channel,preferred,contact_by", "email or sms", 0},
+    {{"preferred_channel",
+      "channel,preferred,contact_by,preferred_contact,"
+      "preferred_contact_method,contact_preference",
+      "email or sms", 0},
      MF_ENUM,
      OFF(preferred_channel),
      member_channels},
-    {{"consent_email", "email_consent", "yes/no or when consent was given", 0},
+    {{"consent_email",
+      "email_consent,consent_to_email,consent_email_given,"
+      "email_consent_given",
+      "yes/no or when consent was given", 0},
      MF_CONSENT,
      OFF(consent_email_at),
      NULL},
@@ -97,7 +104,10 @@ static const struct mf_def mf_table[] = {
      MF_TEXT,
      OFF(consent_email_how),
      NULL},
-    {{"consent_sms", "sms_consent,text_consent", "yes/no or when", 0},
+    {{"consent_sms",
+      "sms_consent,text_consent,consent_to_sms,consent_to_text,"
+      "sms_consent_given",
+      "yes/no or when", 0},
      MF_CONSENT,
      OFF(consent_sms_at),
      NULL},
@@ -123,7 +133,10 @@ static const struct mf_def mf_table[] = {
      MF_TEXT,
      OFF(confidentiality_version),
      NULL},
-    {{"joined", "joined_at,join_date,joined_on", "date joined", 0},
+    {{"joined",
+      "joined_at,join_date,joined_on,ppg_joined,joined_ppg,"
+      "date_joined_ppg",
+      "date joined", 0},
      MF_TIME,
      OFF(joined_at),
      NULL},
@@ -160,7 +173,8 @@ static const struct mf_def mf_table[] = {
      MF_BOOL,
      OFF(carer),
      NULL},
-    {{"tags", "seldom_heard,groups", "seldom-heard tags, ; separated", 0},
+    {{"tags", "seldom_heard,groups,ppg_groups,seldom_heard_groups",
+      "seldom-heard tags, ; separated", 0},
      MF_TAGS,
      OFF(tags),
      NULL},
@@ -221,7 +235,6 @@ member_new(int64_t practice_id, const char *practice_code)
 	m->practice_code = xstrdup(practice_code ? practice_code : "");
 	m->preferred_channel = xstrdup("email");
 	m->disability = m->carer = -1;
-	m->extra = json_object();
 	return m;
 }
 
@@ -417,6 +430,8 @@ member_set_extra(struct member *m, const char *name, const char *value,
 		free(low);
 		return -1;
 	}
+	if (m->extra == NULL)
+		m->extra = json_object();
 	if (*v == '\0')
 		json_object_del(m->extra, low);
 	else if (json_object_get(m->extra, low) == NULL &&
@@ -471,8 +486,8 @@ set_ethnicity(struct member *m, const struct mf_def *d, const char *v,
 
 /* A demographic type other than an enum; -1 with *cause if unreadable. */
 static int
-set_demog(struct member *m, const struct mf_def *d, const char *v,
-          char **nv, char **cause)
+set_demog(struct member *m, const struct mf_def *d, const char *v, char **nv,
+          char **cause)
 {
 	const char *sex;
 	int ym;
@@ -492,9 +507,10 @@ set_demog(struct member *m, const struct mf_def *d, const char *v,
 		if (*v == '\0')
 			ym = 0;
 		else if (demog_birth(v, &ym) == -1) {
-			*cause = xasprintf("%s: '%s' is not a date of birth "
-			                   "(YYYY-MM-DD, DD/MM/YYYY, DD-Mon-YYYY)",
-			                   d->pub.name, v);
+			*cause =
+			    xasprintf("%s: '%s' is not a date of birth "
+			              "(YYYY-MM-DD, DD/MM/YYYY, DD-Mon-YYYY)",
+			              d->pub.name, v);
 			return -1;
 		}
 		m->birth_ym = ym;
@@ -538,13 +554,13 @@ set_mobile(const char *v, char **nv, char **cause)
 		    "not arrive, or become a voice call)",
 		    v,
 		    norm[3] == '1' || norm[3] == '2' ? "a landline"
-		    : norm[3] == '3'                 ? "a non-geographic 03 number"
+		    : norm[3] == '3' ? "a non-geographic 03 number"
 		    : norm[3] == '8' ? "an 08 freephone or special-rate number"
 		    : norm[3] == '9' ? "an 09 premium-rate number"
-		    : norm[3] == '7' && norm[4] == '0'
-		        ? "a 070 personal number"
-		    : norm[3] == '7' && norm[4] == '6' ? "a 076 pager number"
-		                                       : "not a UK mobile range");
+		    : norm[3] == '7' && norm[4] == '0' ? "a 070 personal number"
+		    : norm[3] == '7' && norm[4] == '6'
+		        ? "a 076 pager number"
+		        : "not a UK mobile range");
 		return -1;
 	}
 	*nv = xstrdup(norm);
@@ -802,9 +818,9 @@ member_row(sqlite3_stmt *st)
 	m->extra = NULL;
 	if (db_col_text(st, 31) != NULL)
 		m->extra = json_loads(db_col_text(st, 31), 0, NULL);
-	if (!json_is_object(m->extra)) {
+	if (m->extra != NULL && !json_is_object(m->extra)) {
 		json_decref(m->extra);
-		m->extra = json_object();
+		m->extra = NULL;
 	}
 	if (m->preferred_channel == NULL)
 		m->preferred_channel = xstrdup("email");
@@ -880,8 +896,11 @@ member_save_extra(struct db *db, const struct member *m, int is_new)
 	const char *k;
 	json_t *v;
 
+	if (is_new && json_object_size(m->extra) == 0)
+		return 0;
 	if (!is_new) {
-		st = db_stmt(db, "DELETE FROM member_extra WHERE member_id = ?");
+		st =
+		    db_stmt(db, "DELETE FROM member_extra WHERE member_id = ?");
 		db_bind_int(st, 1, m->id);
 		if (db_done(db, st) == -1)
 			return -1;
@@ -1084,11 +1103,6 @@ member_erase(struct db *db, int64_t id, const char *actor, char **cause)
 	    " WHERE id=?1",
 	    "DELETE FROM member_tags WHERE member_id=?1",
 	    "DELETE FROM member_extra WHERE member_id=?1",
-	    "UPDATE outbox SET state='cancelled', held_reason='erased'"
-	    " WHERE member_id=?1 AND state IN ('pending','held')",
-	    "UPDATE outbox SET to_addr='', subject=NULL, body='', "
-	    "body_html=NULL, error_text=NULL"
-	    " WHERE member_id=?1",
 	    "UPDATE inbound SET from_addr=NULL, body=NULL, raw=NULL,"
 	    " member_id=NULL WHERE member_id=?1",
 	    "UPDATE responses SET member_id=NULL WHERE member_id=?1",
@@ -1118,6 +1132,9 @@ member_erase(struct db *db, int64_t id, const char *actor, char **cause)
 		if (db_done(db, st) == -1)
 			goto fail;
 	}
+	/* The outbox's own rule for its rows (state machine, scrubbing). */
+	if (outbox_erase_member(db, id, time(NULL)) == -1)
+		goto fail;
 	snprintf(obj, sizeof obj, "member:%lld", (long long)id);
 	if (db_audit(db, actor, "member.erase", obj, NULL) == -1 ||
 	    db_commit(db) == -1)
@@ -1152,7 +1169,8 @@ member_to_json(const struct member *m)
 			                    *v ? json_string(v) : json_null());
 		free(v);
 	}
-	json_object_set(o, "extra", m->extra);
+	json_object_set_new(o, "extra",
+	                    m->extra ? json_copy(m->extra) : json_object());
 	if (m->erased_at != 0) {
 		char buf[21];
 		json_object_set_new(
@@ -1186,24 +1204,33 @@ member_list(struct db *db, const struct member_filter *f,
 	    db,
 	    "SELECT " MEMBER_COLS " FROM members m JOIN practices p ON"
 	    " p.id = m.practice_id WHERE (?1 IS NULL OR p.code = ?1)"
-	    " AND (?2 IS NULL OR " DEMOG_AGE_BAND_SQL("m.birth_ym", "m.age_band",
-	                                             "unixepoch()") " = ?2)"
-	    " AND (?3 IS NULL OR m.sex = ?3)"
-	    " AND (?4 IS NULL OR m.ethnicity = ?4)"
-	    " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM member_tags t WHERE"
-	    "  t.member_id = m.id AND t.tag = ?5))"
-	    " AND (?6 IS NULL OR (?6 = 'email' AND m.email IS NOT NULL AND"
-	    "  m.optout_email_at IS NULL) OR (?6 = 'sms' AND m.mobile IS NOT"
-	    "  NULL AND m.optout_sms_at IS NULL))"
-	    " AND (?7 IS NULL OR instr(lower(coalesce(m.first_name,'') || ' ' "
-	    "||"
-	    "  coalesce(m.last_name,'') || ' ' || coalesce(m.email,'') || ' ' "
-	    "||"
-	    "  coalesce(m.mobile,'')), lower(?7)) > 0)"
-	    " AND (?8 OR m.erased_at IS NULL)"
-	    " AND (NOT ?9 OR (m.erased_at IS NULL AND (m.term_ends_at IS NULL"
-	    "  OR m.term_ends_at > unixepoch())))"
-	    " ORDER BY m.id");
+	    " AND (?2 IS NULL OR " DEMOG_AGE_BAND_SQL(
+	        "m.birth_ym", "m.age_band",
+	        "unixepoch()") " = ?2)"
+	                       " AND (?3 IS NULL OR m.sex = ?3)"
+	                       " AND (?4 IS NULL OR m.ethnicity = ?4)"
+	                       " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM "
+	                       "member_tags t WHERE"
+	                       "  t.member_id = m.id AND t.tag = ?5))"
+	                       " AND (?6 IS NULL OR (?6 = 'email' AND m.email "
+	                       "IS NOT NULL AND"
+	                       "  m.optout_email_at IS NULL) OR (?6 = 'sms' "
+	                       "AND m.mobile IS NOT"
+	                       "  NULL AND m.optout_sms_at IS NULL))"
+	                       " AND (?7 IS NULL OR "
+	                       "instr(lower(coalesce(m.first_name,'') || ' ' "
+	                       "||"
+	                       "  coalesce(m.last_name,'') || ' ' || "
+	                       "coalesce(m.email,'') || ' ' "
+	                       "||"
+	                       "  coalesce(m.mobile,'')), lower(?7)) > 0)"
+	                       " AND (?8 OR m.erased_at IS NULL)"
+	                       " AND (NOT ?9 OR (m.erased_at IS NULL AND "
+	                       "(m.term_ends_at IS NULL"
+	                       "  OR m.term_ends_at > unixepoch())))"
+	                       " AND m.id > ?10"
+	                       " ORDER BY m.id LIMIT CASE WHEN ?11 > 0 THEN ?11"
+	                       " ELSE -1 END");
 	struct member *m;
 	int rc = 0, step;
 
@@ -1216,6 +1243,8 @@ member_list(struct db *db, const struct member_filter *f,
 	db_bind_text(st, 7, f->search);
 	db_bind_int(st, 8, f->include_erased);
 	db_bind_int(st, 9, f->active_only);
+	db_bind_int(st, 10, f->after);
+	db_bind_int(st, 11, f->limit);
 	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		m = member_row(st);
 		rc = fn(m, arg);

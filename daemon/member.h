@@ -35,12 +35,12 @@ struct member {
 	int carer;
 	char *tags; /* sorted, comma-separated */
 	int64_t erased_at;
-	int birth_ym; /* year * 12 + month - 1 of birth; 0 unknown */
+	int birth_ym;           /* year * 12 + month - 1 of birth; 0 unknown */
 	char *ethnicity_detail; /* category label, see demog_ethnicity */
 	char *postcode;
 	char *language;
 	char *communication_needs; /* sorted, comma-separated */
-	json_t *extra;             /* custom fields {"NAME": "text"} */
+	json_t *extra; /* custom fields {"NAME": "text"}; NULL if none */
 };
 
 /* A member field as it is named in CSV, the CLI and the API. */
@@ -107,6 +107,8 @@ struct member_filter {
 	const char *search;  /* substring of name, email or mobile */
 	int include_erased;
 	int active_only; /* term not ended, not erased */
+	int64_t after;   /* only ids above this (a page's start) */
+	long long limit; /* at most this many; 0: no limit */
 };
 
 /* Call fn for each member matching f, in id order. */

@@ -98,8 +98,7 @@ member_edit_had(struct db *db, int64_t id, int64_t had[2])
 
 enum member_edit_status
 member_edit_save(struct db *db, struct member *m,
-                 const struct member_edit_opts *o, int64_t *other,
-                 char **cause)
+                 const struct member_edit_opts *o, int64_t *other, char **cause)
 {
 	const char *dup, *action = m->id == 0 ? "member.add" : "member.update";
 	int64_t had[2], want[2] = {m->optout_email_at, m->optout_sms_at};
@@ -113,16 +112,20 @@ member_edit_save(struct db *db, struct member *m,
 		return MEMBER_EDIT_INVALID;
 	if ((dup = member_edit_duplicate(db, m, o->shared_number, other)) !=
 	    NULL) {
-		*cause = xasprintf("member %lld has this %s%s", (long long)*other,
-		                   dup,
-		                   strcmp(dup, "mobile") == 0
-		                       ? " (a household number shared on purpose "
-		                         "needs --shared-number)"
-		                       : "");
+		*cause = xasprintf(
+		    "member %lld has this %s%s", (long long)*other, dup,
+		    strcmp(dup, "mobile") == 0
+		        ? " (a household number shared on purpose "
+		          "needs --shared-number)"
+		        : "");
 		return MEMBER_EDIT_CONFLICT;
 	}
-	if (db_begin(db) == -1)
+	switch (db_try_begin(db)) {
+	case 1:
+		return MEMBER_EDIT_BUSY;
+	case -1:
 		goto fail;
+	}
 	member_edit_had(db, m->id, had);
 	if (m->id != 0) {
 		m->optout_email_at = had[0];

@@ -36,9 +36,9 @@ report_warning(struct import_report *r, size_t line, const char *msg)
 {
 	r->warned++;
 	if (json_array_size(r->warnings) < MAX_REPORTED_ERRORS)
-		json_array_append_new(r->warnings,
-		                      json_pack("{s:I, s:s}", "line",
-		                                (json_int_t)line, "warning", msg));
+		json_array_append_new(
+		    r->warnings, json_pack("{s:I, s:s}", "line",
+		                           (json_int_t)line, "warning", msg));
 }
 
 void
@@ -90,7 +90,8 @@ apply_fields(struct member *m, const struct csv_record *rec,
 
 	json_array_clear(warn);
 	for (i = 0; i < im->nfields + im->nextra; i++) {
-		col = i < im->nfields ? im->idx[i] : im->extra_col[i - im->nfields];
+		col = i < im->nfields ? im->idx[i]
+		                      : im->extra_col[i - im->nfields];
 		if (col < 0 || (size_t)col >= rec->nfields)
 			continue;
 		if ((i < im->nfields
@@ -102,8 +103,8 @@ apply_fields(struct member *m, const struct csv_record *rec,
 			*cause = err;
 			return -1;
 		}
-		json_array_append_new(
-		    warn, json_sprintf("%s; left unknown", err));
+		json_array_append_new(warn,
+		                      json_sprintf("%s; left unknown", err));
 		free(err);
 		err = NULL;
 	}
@@ -198,8 +199,7 @@ import_conflict(const struct member *row, const struct member *have)
 static int
 import_row(struct db *db, const struct practice *p,
            const struct csv_record *rec, const struct import_map *im,
-           const struct import_opts *o, struct import_report *r,
-           char **cause)
+           const struct import_opts *o, struct import_report *r, char **cause)
 {
 	struct member *m, *have;
 	json_t *before = NULL, *after, *warn = json_array(), *w;
@@ -333,8 +333,7 @@ header_extra(const char *cell)
 
 /* Map one header cell; -1 with *cause if it duplicates another column. */
 static int
-header_cell(struct import_map *im, const char *cell, int col, char **ignored,
-            char **cause)
+header_cell(struct import_map *im, const char *cell, int col, char **cause)
 {
 	char *key = header_key(cell), *extra;
 	size_t i;
@@ -348,14 +347,12 @@ header_cell(struct import_map *im, const char *cell, int col, char **ignored,
 		}
 	free(key);
 	if (besti < 0) {
-		if ((extra = header_extra(cell)) == NULL) {
-			list_add(ignored, cell);
+		if ((extra = header_extra(cell)) == NULL)
 			return 0;
-		}
 		im->extra_col = xreallocarray(im->extra_col, im->nextra + 1,
 		                              sizeof *im->extra_col);
-		im->extra_field = xreallocarray(
-		    im->extra_field, im->nextra + 1, sizeof *im->extra_field);
+		im->extra_field = xreallocarray(im->extra_field, im->nextra + 1,
+		                                sizeof *im->extra_field);
 		im->extra_col[im->nextra] = col;
 		im->extra_field[im->nextra++] = extra;
 		return 0;
@@ -366,40 +363,54 @@ header_cell(struct import_map *im, const char *cell, int col, char **ignored,
 		return -1;
 	}
 	/* Two names for one field: the more specific wins ("Mobile
-	 * Telephone" over "Telephone"); the other is listed as ignored. */
-	if (old >= 0 && im->rank[besti] < best) {
-		list_add(ignored, cell);
+	 * Telephone" over "Telephone"); the other is ignored. */
+	if (old >= 0 && im->rank[besti] < best)
 		return 0;
-	}
 	im->idx[besti] = col;
 	im->rank[besti] = best;
 	return 0;
 }
 
-/* Map a header record; the number of known columns, or -1. */
+/* 1 if header column col is used for a field or a custom field. */
 static int
-header_map(struct import_map *im, const struct csv_record *rec,
-           char **ignored, char **cause)
+header_used(const struct import_map *im, int col)
 {
-	char *drop = NULL;
+	size_t i;
+
+	for (i = 0; i < im->nfields; i++)
+		if (im->idx[i] == col)
+			return 1;
+	for (i = 0; i < im->nextra; i++)
+		if (im->extra_col[i] == col)
+			return 1;
+	return 0;
+}
+
+/* Map a header record; the number of known columns, or -1. The columns
+ * not used are listed in *ignored (NULL if none). */
+static int
+header_map(struct import_map *im, const struct csv_record *rec, char **ignored,
+           char **cause)
+{
 	size_t i;
 	int known = 0;
 
 	for (i = 0; i < im->nfields; i++)
 		im->idx[i] = im->rank[i] = -1;
+	for (i = 0; i < im->nextra; i++)
+		free(im->extra_field[i]);
+	im->nextra = 0;
 	*ignored = NULL;
-	for (i = 0; i < rec->nfields; i++) {
-		if (rec->fields[i][strspn(rec->fields[i], " \t")] == '\0')
-			continue;
-		if (header_cell(im, rec->fields[i], (int)i, &drop, cause) ==
-		    -1) {
-			free(drop);
+	for (i = 0; i < rec->nfields; i++)
+		if (rec->fields[i][strspn(rec->fields[i], " \t")] != '\0' &&
+		    header_cell(im, rec->fields[i], (int)i, cause) == -1)
 			return -1;
-		}
-	}
+	for (i = 0; i < rec->nfields; i++)
+		if (rec->fields[i][strspn(rec->fields[i], " \t")] != '\0' &&
+		    !header_used(im, (int)i))
+			list_add(ignored, rec->fields[i]);
 	for (i = 0; i < im->nfields; i++)
 		known += im->idx[i] >= 0;
-	*ignored = drop;
 	return known + (int)im->nextra;
 }
 
@@ -432,6 +443,7 @@ import_header(struct csv_reader *cr, struct import_map *im,
 		if (rec->error != NULL) {
 			r->line = rec->line;
 			*cause = xasprintf("header: %s", rec->error);
+			free(found);
 			return -1;
 		}
 		if (record_blank(rec))
@@ -440,6 +452,7 @@ import_header(struct csv_reader *cr, struct import_map *im,
 			r->line = rec->line;
 		if ((known = header_map(im, rec, &ignored, cause)) == -1) {
 			r->line = rec->line;
+			free(found);
 			return -1;
 		}
 		if (known > 0) {
@@ -447,6 +460,7 @@ import_header(struct csv_reader *cr, struct import_map *im,
 				r->warning =
 				    xasprintf("columns ignored: %s", ignored);
 			free(ignored);
+			free(found);
 			r->line = 0;
 			return 0;
 		}
@@ -457,13 +471,15 @@ import_header(struct csv_reader *cr, struct import_map *im,
 				    (seen == 1 || i < 20))
 					list_add(&found, rec->fields[i]);
 	}
-	if (rc == -1)
+	if (rc == -1) {
+		free(found);
 		return -1;
+	}
 	if (seen == 0)
 		*cause = xstrdup("the file is empty (no header row)");
 	else
 		*cause = xasprintf("no known column in the header (found: %s);"
-		                   " see ppgd-population(5) for the names",
+		                   " the names are in ppgd(8), Members",
 		                   found ? found : "");
 	free(found);
 	return -1;
@@ -490,7 +506,8 @@ member_import_opts(struct db *db, FILE *fp, const char *origin,
 	struct csv_record *rec;
 	struct practice *p;
 	struct stat st;
-	int rc, result = -1, progress = o->progress;
+	int rc, result = -1, progress = o->progress, sliced = 0;
+	double slice;
 	char *err;
 
 	memset(r, 0, sizeof *r);
@@ -512,9 +529,22 @@ member_import_opts(struct db *db, FILE *fp, const char *origin,
 		*cause = xasprintf("database busy: %s", db_errmsg(db));
 		goto out;
 	}
+	slice = util_monotonic();
 	while ((rc = csvr_next(cr, &rec, cause)) == 1) {
 		if (record_blank(rec))
 			continue;
+		/*
+		 * Keeping the good rows, commit in short slices so the
+		 * daemon's webhooks interleave; --strict and --dry-run are
+		 * all or nothing, in one transaction.
+		 */
+		if (o->mode == IMPORT_KEEP_GOOD &&
+		    (sliced = db_slice(db, &slice)) == -1) {
+			*cause = xasprintf("cannot commit: %s", db_errmsg(db));
+			goto failed;
+		}
+		if (sliced == 1)
+			r->written = 1;
 		r->rows++;
 		if (progress && r->rows % 2000 == 0)
 			progress_show(fp, st.st_size, r->rows);
@@ -536,9 +566,10 @@ member_import_opts(struct db *db, FILE *fp, const char *origin,
 	}
 	if (rc == -1) {
 		db_rollback(db);
-		goto out;
+		goto failed;
 	}
-	if (o->mode == IMPORT_DRY_RUN || (o->mode == IMPORT_STRICT && r->bad > 0))
+	if (o->mode == IMPORT_DRY_RUN ||
+	    (o->mode == IMPORT_STRICT && r->bad > 0))
 		db_rollback(db);
 	else {
 		db_audit(db, NULL, "member.import", origin, NULL);
@@ -550,6 +581,15 @@ member_import_opts(struct db *db, FILE *fp, const char *origin,
 		r->written = 1;
 	}
 	result = 0;
+	goto out;
+failed:
+	/* Slices committed before the failure stay. */
+	if (r->written) {
+		err = *cause;
+		*cause = xasprintf("%s (rows before line %zu were imported)",
+		                   err, r->rows);
+		free(err);
+	}
 out:
 	csvr_free(cr);
 	import_map_free(&im);
@@ -601,9 +641,8 @@ member_export(struct db *db, FILE *fp, const char *practice, int raw,
 	names = xcalloc(es.nfields, sizeof *names);
 	for (i = 0; i < nf; i++)
 		all[i] = fields[i];
-	json_array_foreach(extra, i, e)
-	    all[nf + i].name = xasprintf(MEMBER_EXTRA_PREFIX "%s",
-	                                 json_string_value(e));
+	json_array_foreach(extra, i, e) all[nf + i].name =
+	    xasprintf(MEMBER_EXTRA_PREFIX "%s", json_string_value(e));
 	for (i = 0; i < es.nfields; i++)
 		names[i] = all[i].name;
 	es.fields = all;

@@ -17,8 +17,8 @@
 #include "campaign.h"
 #include "fire.h"
 #include "log.h"
+#include "env.h"
 #include "membership.h"
-#include "server.h"
 #include "survey_store.h"
 #include "xmalloc.h"
 
@@ -26,7 +26,7 @@
 #define DAY                 86400
 
 struct membership {
-	struct server *srv;
+	struct env *env;
 	struct event *timer;
 };
 
@@ -230,14 +230,16 @@ membership_tick_run(struct membership *ms)
 {
 	struct timeval tv = {MEMBERSHIP_INTERVAL, 0};
 	char *cause = NULL;
-	int sent;
+	int sent = 0;
 
-	if (!server_stopping(ms->srv) &&
-	    membership_run(server_db(ms->srv), server_config(ms->srv),
-	                   time(NULL), &sent, &cause) == -1) {
+	if (!ms->env->stopping &&
+	    membership_run(ms->env->db, ms->env->cfg, time(NULL), &sent,
+	                   &cause) == -1) {
 		log_warnx("event=membership error=\"%s\"", cause);
 		free(cause);
 	}
+	if (sent > 0)
+		env_kick(ms->env);
 	evtimer_add(ms->timer, &tv);
 }
 
@@ -248,17 +250,17 @@ membership_tick(evutil_socket_t fd, short what, void *arg)
 	struct membership *ms = arg;
 
 	membership_tick_run(ms);
-	db_idle(server_db(ms->srv), "membership_tick");
+	db_idle(ms->env->db, "membership_tick");
 }
 
 struct membership *
-membership_new(struct server *srv)
+membership_new(struct env *env)
 {
 	struct membership *ms = xcalloc(1, sizeof *ms);
 	struct timeval soon = {1, 0};
 
-	ms->srv = srv;
-	ms->timer = evtimer_new(server_base(srv), membership_tick, ms);
+	ms->env = env;
+	ms->timer = evtimer_new(env->base, membership_tick, ms);
 	evtimer_add(ms->timer, &soon);
 	return ms;
 }

@@ -9,7 +9,7 @@
 #include "config.h"
 #include "db.h"
 
-struct server;
+struct env;
 struct membership;
 
 /* How long after leaving the exit survey may still go. */
@@ -38,7 +38,7 @@ int membership_answered(struct db *, int months, int64_t notice,
  * {"within_30_days": n, "within_60_days": n, "within_90_days": n}. */
 json_t *membership_terms_ending(struct db *, const char *practice, int64_t now);
 /* membership_run on the daemon's loop: at start and every few hours. */
-struct membership *membership_new(struct server *);
+struct membership *membership_new(struct env *);
 void membership_free(struct membership *);
 
 #endif

@@ -83,15 +83,99 @@ outbox_enter(struct db *db, int64_t id, enum outbox_state from,
 	return 0;
 }
 
+#define FROM(s) (1u << (s))
+
+/*
+ * Every bulk transition names the states it moves rows from: each of them
+ * to `to` must be legal (an illegal one is a bug: fatalx). Runs st (bound
+ * by the caller) and logs the move; the number of rows moved, or -1.
+ */
+static int
+outbox_move(struct db *db, sqlite3_stmt *st, unsigned from,
+            enum outbox_state to, const char *why)
+{
+	size_t s;
+	int n;
+
+	for (s = 0; s < NSTATES; s++)
+		if ((from & FROM(s)) && !outbox_legal(s, to))
+			fatalx("outbox: illegal bulk transition %s -> %s (%s)",
+			       outbox_strstate(s), outbox_strstate(to), why);
+	if (db_done(db, st) == -1)
+		return -1;
+	if ((n = db_changes(db)) > 0)
+		log_debug("event=outbox rows=%d -> %s why=\"%s\"", n,
+		          outbox_strstate(to), why);
+	return n;
+}
+
 int
 outbox_requeue_sending(struct db *db)
 {
 	sqlite3_stmt *st = db_stmt(db, "UPDATE outbox SET state='pending'"
 	                               " WHERE state='sending'");
 
-	if (db_done(db, st) == -1)
+	return outbox_move(db, st, FROM(OB_SENDING), OB_PENDING, "requeue");
+}
+
+int
+outbox_hold(struct db *db, int64_t id, const char *reason, int64_t until)
+{
+	sqlite3_stmt *st =
+	    db_stmt(db, "UPDATE outbox SET state='held', held_reason=?2,"
+	                " next_attempt_at=?3 WHERE id=?1 AND state='pending'");
+
+	db_bind_int(st, 1, id);
+	db_bind_text(st, 2, reason);
+	db_bind_int(st, 3, until);
+	return outbox_move(db, st, FROM(OB_PENDING), OB_HELD, reason) == 1 ? 0
+	                                                                   : -1;
+}
+
+int
+outbox_release_quiet(struct db *db, int64_t now)
+{
+	sqlite3_stmt *st =
+	    db_stmt(db, "UPDATE outbox SET state='pending', held_reason=NULL"
+	                " WHERE state='held' AND next_attempt_at <= ?1"
+	                " AND held_reason='quiet hours'");
+
+	db_bind_int(st, 1, now);
+	return outbox_move(db, st, FROM(OB_HELD), OB_PENDING, "release");
+}
+
+int
+outbox_cancel_optout(struct db *db, int64_t id, int64_t now)
+{
+	sqlite3_stmt *st =
+	    db_stmt(db, "UPDATE outbox SET state='cancelled',"
+	                " held_reason='opted out', settled_at=?2 WHERE id=?1"
+	                " AND purpose='campaign' AND state='pending'");
+
+	db_bind_int(st, 1, id);
+	db_bind_int(st, 2, now);
+	return outbox_move(db, st, FROM(OB_PENDING), OB_CANCELLED,
+	                   "opted out") == 1;
+}
+
+int
+outbox_erase_member(struct db *db, int64_t member_id, int64_t now)
+{
+	sqlite3_stmt *st =
+	    db_stmt(db, "UPDATE outbox SET state='cancelled',"
+	                " held_reason='erased', settled_at=?2"
+	                " WHERE member_id=?1 AND state IN ('pending','held')");
+
+	db_bind_int(st, 1, member_id);
+	db_bind_int(st, 2, now);
+	if (outbox_move(db, st, FROM(OB_PENDING) | FROM(OB_HELD), OB_CANCELLED,
+	                "erased") == -1)
 		return -1;
-	return db_changes(db);
+	st = db_stmt(db, "UPDATE outbox SET to_addr='', subject=NULL,"
+	                 " body='', body_html=NULL, error_text=NULL"
+	                 " WHERE member_id=?1");
+	db_bind_int(st, 1, member_id);
+	return db_done(db, st);
 }
 
 int64_t
@@ -169,8 +253,8 @@ outbox_failures(struct db *db, const char *campaign)
 }
 
 static int
-outbox_bulk(struct db *db, const char *sql, int64_t id, const char *campaign,
-            int *n, char **cause)
+outbox_bulk(struct db *db, const char *sql, unsigned from, enum outbox_state to,
+            int64_t id, const char *campaign, int *n, char **cause)
 {
 	sqlite3_stmt *st = db_stmt(db, sql);
 
@@ -178,11 +262,10 @@ outbox_bulk(struct db *db, const char *sql, int64_t id, const char *campaign,
 		db_bind_int(st, 2, id);
 	db_bind_text(st, 1, campaign);
 	db_bind_int(st, 3, time(NULL));
-	if (db_done(db, st) == -1) {
+	if ((*n = outbox_move(db, st, from, to, "operator")) == -1) {
 		*cause = xasprintf("database: %s", db_errmsg(db));
 		return -1;
 	}
-	*n = db_changes(db);
 	return 0;
 }
 
@@ -197,6 +280,7 @@ outbox_retry(struct db *db, int64_t id, const char *campaign, int *n,
 	    " (?2 IS NULL OR id=?2) AND" CAMPAIGN_FILTER " AND (state='failed'"
 	    " OR (?2 IS NOT NULL AND state IN ('held','cancelled')))"
 	    " AND (?1 IS NOT NULL OR ?2 IS NOT NULL)",
+	    FROM(OB_FAILED) | FROM(OB_HELD) | FROM(OB_CANCELLED), OB_PENDING,
 	    id, campaign, n, cause);
 }
 
@@ -210,5 +294,24 @@ outbox_cancel(struct db *db, int64_t id, const char *campaign, int *n,
 	    " held_reason='cancelled by operator' WHERE (?2 IS NULL OR id=?2)"
 	    " AND" CAMPAIGN_FILTER " AND state IN ('pending','held')"
 	    " AND (?1 IS NOT NULL OR ?2 IS NOT NULL)",
-	    id, campaign, n, cause);
+	    FROM(OB_PENDING) | FROM(OB_HELD), OB_CANCELLED, id, campaign, n,
+	    cause);
+}
+
+int
+outbox_purge(struct db *db, int64_t before, int64_t lo, int64_t hi)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "UPDATE outbox SET subject=NULL, body='', body_html=NULL,"
+	        " to_addr='' WHERE id > ?2 AND id <= ?3 AND state IN"
+	        " ('sent','delivered','failed','cancelled') AND"
+	        " coalesce(settled_at, sent_at, created_at) < ?1 AND"
+	        " (body != '' OR to_addr != '')");
+
+	db_bind_int(st, 1, before);
+	db_bind_int(st, 2, lo);
+	db_bind_int(st, 3, hi);
+	if (db_done(db, st) == -1)
+		return -1;
+	return db_changes(db);
 }

@@ -28,8 +28,28 @@ int outbox_legal(enum outbox_state from, enum outbox_state to);
  */
 int outbox_enter(struct db *, int64_t id, enum outbox_state from,
                  enum outbox_state to);
-/* Rows left in `sending` by a crash go back to `pending`. Returns how many. */
+/*
+ * Every other change of state is one of these; each checks its moves
+ * against outbox_legal. Bulk ones return the number of rows moved, or -1.
+ */
+/* Rows left in `sending` by a crash go back to `pending`. */
 int outbox_requeue_sending(struct db *);
+/* pending -> held with a reason until a time (quiet hours); 0 or -1. */
+int outbox_hold(struct db *, int64_t id, const char *reason, int64_t until);
+/* held (quiet hours) rows whose time has come -> pending. */
+int outbox_release_quiet(struct db *, int64_t now);
+/* A pending campaign row of a member who opted out -> cancelled; 1 if so. */
+int outbox_cancel_optout(struct db *, int64_t id, int64_t now);
+/* An erased member's waiting rows -> cancelled, every row's content
+ * scrubbed; 0 or -1. */
+int outbox_erase_member(struct db *, int64_t member_id, int64_t now);
+/*
+ * Retention: empty the text (subject, body, HTML) and address of settled
+ * messages (sent, delivered, failed, cancelled) with ids in (lo, hi] that
+ * settled before `before`; their state, ids, provider id and times stay.
+ * Returns the rows purged, or -1.
+ */
+int outbox_purge(struct db *, int64_t before, int64_t lo, int64_t hi);
 /* Queue a message outside a campaign (replies, confirmations). */
 int64_t outbox_queue(struct db *, int64_t practice_id, int64_t member_id,
                      const char *channel, const char *purpose, const char *to,

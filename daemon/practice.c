@@ -203,6 +203,12 @@ practice_row(sqlite3_stmt *st)
 	return p;
 }
 
+static void
+practice_row_fn(sqlite3_stmt *st, void *arg)
+{
+	*(struct practice **)arg = practice_row(st);
+}
+
 struct practice *
 practice_find(struct db *db, const char *code)
 {
@@ -211,9 +217,7 @@ practice_find(struct db *db, const char *code)
 	struct practice *p = NULL;
 
 	db_bind_text(st, 1, code);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		p = practice_row(st);
-	sqlite3_reset(st);
+	db_row(db, st, practice_row_fn, &p);
 	return p;
 }
 
@@ -225,9 +229,7 @@ practice_get(struct db *db, int64_t id)
 	struct practice *p = NULL;
 
 	db_bind_int(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		p = practice_row(st);
-	sqlite3_reset(st);
+	db_row(db, st, practice_row_fn, &p);
 	return p;
 }
 

@@ -1,4 +1,5 @@
 /* Publishable figures: suppression, labels, dates. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,7 @@ publish_small(long n)
 }
 
 void
-publish_suppress(const long *v, size_t n, int total_shown,
-                 unsigned char *flags)
+publish_suppress(const long *v, size_t n, int total_shown, unsigned char *flags)
 {
 	size_t i, hidden = 0, best = n;
 
@@ -116,6 +116,22 @@ static const char *const values[][2] = {
     {"web", "Web form"},
 };
 
+/* "mental-health" -> "Mental health"; other text as it is. */
+static char *
+word_label(const char *value)
+{
+	char *out = xstrdup(value), *p;
+
+	if (strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789-_") !=
+	    strlen(value))
+		return out;
+	for (p = out; *p != '\0'; p++)
+		if (*p == '-' || *p == '_')
+			*p = ' ';
+	out[0] = (char)toupper((unsigned char)out[0]);
+	return out;
+}
+
 char *
 publish_value(const char *field, const char *value)
 {
@@ -129,5 +145,5 @@ publish_value(const char *field, const char *value)
 	if (strcmp(field, "age_band") == 0 &&
 	    sscanf(value, "%d-%d%c", &lo, &hi, &c) == 2)
 		return xasprintf("%d to %d", lo, hi);
-	return xstrdup(value);
+	return word_label(value);
 }

@@ -44,11 +44,11 @@ const char *publish_field(const char *field);
 char *publish_value(const char *field, const char *value);
 /* The line every published page carries under its title. */
 #define PUBLISH_NOTE                                                           \
-	"Counts from 1 to 4 are shown as <5, and figures that would let a "   \
+	"Counts from 1 to 4 are shown as <5, and figures that would let a "    \
 	"reader work them out as *, so no one can be identified."
 /* The mark on every page of the staff view. */
 #define PUBLISH_INTERNAL                                                       \
-	"Internal staff view: not for publication. It holds unsuppressed "    \
+	"Internal staff view: not for publication. It holds unsuppressed "     \
 	"small numbers and may hold personal details."
 
 #endif

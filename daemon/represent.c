@@ -23,8 +23,7 @@
 #define CHILD_BAND "0-15"
 
 /* Members with an active term at ?2: the one membership figure. */
-#define ACTIVE                                                                 \
-	" FROM members WHERE practice_id = ?1 AND " REPRESENT_ACTIVE_SQL
+#define ACTIVE " FROM members WHERE practice_id = ?1 AND " REPRESENT_ACTIVE_SQL
 
 static const char *const yes_no[] = {"yes", "no", NULL};
 
@@ -359,9 +358,10 @@ static json_t *
 tags_json(struct db *db, int64_t pid, int64_t at)
 {
 	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT t.tag, count(*) FROM member_tags t JOIN members m ON"
-	        " m.id = t.member_id WHERE m.practice_id = ?1 AND "
-	    REPRESENT_ACTIVE_SQL " GROUP BY t.tag ORDER BY 2 DESC, 1");
+	    db,
+	    "SELECT t.tag, count(*) FROM member_tags t JOIN members m ON"
+	    " m.id = t.member_id WHERE m.practice_id = ?1 "
+	    "AND " REPRESENT_ACTIVE_SQL " GROUP BY t.tag ORDER BY 2 DESC, 1");
 	json_t *arr = json_array(), *o;
 
 	db_bind_int(st, 1, pid);
@@ -453,6 +453,7 @@ struct fcounts {
 	size_t n;
 	long *members, *patients;
 	unsigned char *mflag, *pflag;
+	long mbase, pbase; /* the bases of the shares shown */
 };
 
 static void
@@ -472,10 +473,35 @@ fcounts_load(const json_t *f, int internal, struct fcounts *c)
 		c->patients[i] = jl(g, "patients");
 	}
 	c->members[c->n] = jl(f, "members_not_comparable");
+	c->mbase = jl(f, "members");
+	c->pbase = jl(f, "patients");
 	if (internal)
 		return;
 	publish_suppress(c->members, c->n + 1, 1, c->mflag);
 	publish_suppress(c->patients, c->n, 1, c->pflag);
+	/*
+	 * The shares would give away their base, and the base with the
+	 * published total gives away the members not comparable: when that
+	 * count is suppressed, shares are of all the members instead.
+	 */
+	if (c->mflag[c->n] != PUB_SHOWN)
+		c->mbase += c->members[c->n];
+}
+
+/* Group i's share of the members and its ratio (-1 if none), on the
+ * shown bases. */
+static void
+fcounts_share(const struct fcounts *c, size_t i, double *share, double *ratio)
+{
+	double r =
+	    represent_ratio(c->members[i], c->mbase, c->patients[i], c->pbase);
+
+	*share =
+	    c->mbase > 0
+	        ? round((double)c->members[i] * 1000.0 / (double)c->mbase) /
+	              10.0
+	        : 0;
+	*ratio = r; /* -1: no population to compare with */
 }
 
 static void
@@ -501,9 +527,12 @@ field_chart(struct html *h, const json_t *f, const struct fcounts *c,
 
 	json_array_foreach(groups, i, g)
 	{
-		double r = json_number_value(json_object_get(g, "ratio"));
-		int under =
-		    json_is_true(json_object_get(g, "under_represented"));
+		double share, r;
+		int under;
+
+		fcounts_share(c, i, &share, &r);
+		under = r >= 0 && r < REPRESENT_THRESHOLD;
+		r = r < 0 ? 0 : r;
 
 		labels[i] = publish_value(
 		    name, json_string_value(json_object_get(g, "value")));
@@ -512,18 +541,19 @@ field_chart(struct html *h, const json_t *f, const struct fcounts *c,
 			                       ? "<5 members: not shown"
 			                       : "not shown");
 		else
-			shown[i] = xasprintf("%.2f%s", r,
-			                     under ? " (under-represented)" : "");
+			shown[i] = xasprintf(
+			    "%.2f%s", r, under ? " (under-represented)" : "");
 		bars[i] = (struct html_bar){
 		    labels[i], c->mflag[i] == PUB_SHOWN ? r : 0, shown[i]};
 	}
-	html_ratio_chart(h, title,
-	                 "Bar chart: each group's share of members divided by "
-	                 "its share of the practice's patients. The dashed line "
-	                 "at 1.0 means like the practice population; below 0.8 "
-	                 "is under-represented. The table below holds the "
-	                 "figures.",
-	                 bars, c->n, "1.0 = like the practice population");
+	html_ratio_chart(
+	    h, title,
+	    "Bar chart: each group's share of members divided by "
+	    "its share of the practice's patients. The dashed line "
+	    "at 1.0 means like the practice population; below 0.8 "
+	    "is under-represented. The table below holds the "
+	    "figures.",
+	    bars, c->n, "1.0 = like the practice population");
 	for (i = 0; i < c->n; i++) {
 		free(shown[i]);
 		free(labels[i]);
@@ -535,32 +565,31 @@ field_chart(struct html *h, const json_t *f, const struct fcounts *c,
 
 /* One row of a field's table; cells[0..8). */
 static void
-field_row(const char *name, const json_t *g, const struct fcounts *c,
-          size_t i, int internal, char **cells)
+field_row(const char *name, const json_t *g, const struct fcounts *c, size_t i,
+          int internal, char **cells)
 {
 	int shown = c->mflag[i] == PUB_SHOWN;
+	double share, ratio;
 
-	cells[0] = publish_value(
-	    name, json_string_value(json_object_get(g, "value")));
+	fcounts_share(c, i, &share, &ratio);
+	cells[0] =
+	    publish_value(name, json_string_value(json_object_get(g, "value")));
 	cells[1] = publish_cell(c->members[i], c->mflag[i]);
-	cells[2] = shown ? xasprintf("%g%%", json_number_value(json_object_get(
-	                                         g, "member_share")))
-	                 : xstrdup("-");
+	cells[2] = shown ? xasprintf("%g%%", share) : xstrdup("-");
 	cells[3] = publish_cell(c->patients[i], c->pflag[i]);
 	cells[4] = c->pflag[i] == PUB_SHOWN
 	               ? xasprintf("%g%%", json_number_value(json_object_get(
 	                                       g, "population_share")))
 	               : xstrdup("-");
-	cells[5] = shown && c->pflag[i] == PUB_SHOWN
-	               ? xasprintf("%.2f", json_number_value(
-	                                       json_object_get(g, "ratio")))
+	cells[5] = shown && c->pflag[i] == PUB_SHOWN && ratio >= 0
+	               ? xasprintf("%.2f", ratio)
 	               : xstrdup("-");
-	cells[6] = xstrdup(json_is_true(json_object_get(g, "under_represented"))
-	                       ? "yes"
-	                       : "no");
-	cells[7] = internal ? xstrdup(json_string_value(
-	                          json_object_get(g, "audience")))
-	                    : NULL;
+	cells[6] =
+	    xstrdup(ratio >= 0 && ratio < REPRESENT_THRESHOLD ? "yes" : "no");
+	cells[7] =
+	    internal
+	        ? xstrdup(json_string_value(json_object_get(g, "audience")))
+	        : NULL;
 }
 
 static void
@@ -582,8 +611,8 @@ field_html(struct html *h, const json_t *f, int internal)
 
 	fcounts_load(f, internal, &c);
 	title = xasprintf("Representation by %s", publish_field(name));
-	title[strlen("Representation by ")] = (char)tolower(
-	    (unsigned char)title[strlen("Representation by ")]);
+	title[strlen("Representation by ")] =
+	    (char)tolower((unsigned char)title[strlen("Representation by ")]);
 	html_raw(h, "<figure>");
 	field_chart(h, f, &c, title);
 	html_table_begin(h, title, heads, ncols);
@@ -597,7 +626,13 @@ field_html(struct html *h, const json_t *f, int internal)
 	unk = publish_cell(c.members[c.n], c.mflag[c.n]);
 	{
 		const char *row[8] = {"Not known or not comparable",
-		                      unk, "-", "-", "-", "-", "-", "-"};
+		                      unk,
+		                      "-",
+		                      "-",
+		                      "-",
+		                      "-",
+		                      "-",
+		                      "-"};
 
 		html_table_row(h, row, ncols);
 	}
@@ -639,11 +674,15 @@ tags_html(struct html *h, const json_t *r, int internal)
 	{
 		const char *cells[2];
 
+		char *tag = publish_value(
+		    "tag", json_string_value(json_object_get(t, "tag")));
+
 		n = publish_count(jl(t, "members"), internal);
-		cells[0] = json_string_value(json_object_get(t, "tag"));
+		cells[0] = tag;
 		cells[1] = n;
 		html_table_row(h, cells, 2);
 		free(n);
+		free(tag);
 	}
 	html_table_end(h);
 }
@@ -688,12 +727,12 @@ represent_page(const json_t *r, int internal, size_t *len)
 	struct html *h;
 
 	asat = publish_iso_date(json_string_value(json_object_get(r, "as_at")));
-	title = xasprintf("%sHow representative is the Patient Participation "
-	                  "Group? %s (%s), as at %s",
-	                  internal ? "NOT FOR PUBLICATION: " : "",
-	                  json_string_value(json_object_get(r, "name")),
-	                  json_string_value(json_object_get(r, "practice")),
-	                  asat);
+	title =
+	    xasprintf("%sHow representative is the Patient Participation "
+	              "Group? %s (%s), as at %s",
+	              internal ? "NOT FOR PUBLICATION: " : "",
+	              json_string_value(json_object_get(r, "name")),
+	              json_string_value(json_object_get(r, "practice")), asat);
 	h = html_new(title);
 	if (internal)
 		html_internal(h, PUBLISH_INTERNAL);

@@ -12,20 +12,19 @@
 
 #include <event2/event.h>
 
-#include "app.h"
 #include "campaign.h"
 #include "care_alert.h"
 #include "fire.h"
 #include "log.h"
 #include "scheduler.h"
-#include "server.h"
+#include "env.h"
 #include "xmalloc.h"
 
 #define SAFETY_RECHECK 60 /* seconds: the timer's longest sleep */
 #define WATCH_INTERVAL 1  /* seconds between data_version checks */
 
 struct scheduler {
-	struct server *srv;
+	struct env *env;
 	struct event *timer;
 	struct event *watch;
 	int64_t data_version;
@@ -110,9 +109,7 @@ next_campaign(struct db *db)
 	                               " WHERE state = 'active'");
 	int64_t t = 0;
 
-	if (sqlite3_step(st) == SQLITE_ROW)
-		t = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	db_row_int(db, st, &t);
 	return t;
 }
 
@@ -271,18 +268,20 @@ scheduler_tick_run(evutil_socket_t fd, short what, void *arg)
 	int64_t now = time(NULL), next, esc;
 	int fired, queued;
 
-	if (s->stopping || server_stopping(s->srv))
+	if (s->stopping || s->env->stopping)
 		return;
-	next = scheduler_run_due(server_db(s->srv), server_config(s->srv), now,
-	                         s->starting, &fired);
+	fired = 0;
+	next = scheduler_run_due(s->env->db, s->env->cfg, now, s->starting,
+	                         &fired);
 	/* Care alerts nobody acknowledged are sent again. */
-	esc = care_alert_escalate(server_db(s->srv), server_config(s->srv), now,
-	                          &queued);
-	if (queued > 0)
-		app_kick();
+	esc = care_alert_escalate(s->env->db, s->env->cfg, now, &queued);
+	fired += queued;
 	if (esc != 0 && (next == 0 || esc < next))
 		next = esc;
 	s->starting = 0;
+	/* The fires made outbox rows: the dispatcher sends them now. */
+	if (fired > 0)
+		env_kick(s->env);
 	scheduler_arm(s, next, now);
 }
 
@@ -293,7 +292,7 @@ scheduler_tick(evutil_socket_t fd, short what, void *arg)
 	struct scheduler *s = arg;
 
 	scheduler_tick_run(fd, what, arg);
-	db_idle(server_db(s->srv), "scheduler_tick");
+	db_idle(s->env->db, "scheduler_tick");
 }
 
 static int64_t
@@ -302,9 +301,7 @@ data_version(struct db *db)
 	sqlite3_stmt *st = db_stmt(db, "PRAGMA data_version");
 	int64_t v = -1;
 
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	db_row_int(db, st, &v);
 	return v;
 }
 
@@ -314,14 +311,14 @@ static void
 scheduler_watch_run(evutil_socket_t fd, short what, void *arg)
 {
 	struct scheduler *s = arg;
-	int64_t v = data_version(server_db(s->srv));
+	int64_t v = data_version(s->env->db);
 
 	if (s->stopping || v == s->data_version)
 		return;
 	s->data_version = v;
 	if (!s->starting) {
 		event_active(s->timer, EV_TIMEOUT, 0);
-		app_kick();
+		env_kick(s->env);
 	}
 }
 
@@ -332,21 +329,20 @@ scheduler_watch(evutil_socket_t fd, short what, void *arg)
 	struct scheduler *s = arg;
 
 	scheduler_watch_run(fd, what, arg);
-	db_idle(server_db(s->srv), "scheduler_watch");
+	db_idle(s->env->db, "scheduler_watch");
 }
 
 struct scheduler *
-scheduler_new(struct server *srv, char **cause)
+scheduler_new(struct env *env, char **cause)
 {
 	struct scheduler *s = xcalloc(1, sizeof *s);
 	struct timeval tv = {WATCH_INTERVAL, 0};
 
-	s->srv = srv;
+	s->env = env;
 	s->starting = 1;
-	s->data_version = data_version(server_db(srv));
-	s->timer = evtimer_new(server_base(srv), scheduler_tick, s);
-	s->watch =
-	    event_new(server_base(srv), -1, EV_PERSIST, scheduler_watch, s);
+	s->data_version = data_version(env->db);
+	s->timer = evtimer_new(env->base, scheduler_tick, s);
+	s->watch = event_new(env->base, -1, EV_PERSIST, scheduler_watch, s);
 	if (s->timer == NULL || s->watch == NULL) {
 		*cause = xstrdup("scheduler: cannot make its events");
 		scheduler_free(s);

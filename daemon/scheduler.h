@@ -7,11 +7,11 @@
 #include "config.h"
 #include "db.h"
 
-struct server;
+struct env;
 struct scheduler;
 
-/* Start on the server's loop; the first pass applies [daemon] catch_up. */
-struct scheduler *scheduler_new(struct server *, char **cause);
+/* Start on the daemon's loop; the first pass applies [daemon] catch_up. */
+struct scheduler *scheduler_new(struct env *, char **cause);
 /* Stop firing (shutdown). */
 void scheduler_stop(struct scheduler *);
 /* The configuration changed: look again now. */

@@ -251,7 +251,15 @@ static const char *const migrations[] = {
     " actioned_by TEXT, actioned_at INTEGER, note TEXT);"
     "CREATE INDEX care_alerts_state ON care_alerts(state, created_at);"
     "CREATE INDEX care_alerts_member ON care_alerts(member_id, urgency,"
-    " created_at);",
+    " created_at);"
+    /* Messages flagged before: listed, marked seen so none escalates. */
+    "INSERT INTO care_alerts (practice_id, member_id, inbound_id, source,"
+    " urgency, phrase, replied, state, created_at, seen_by, seen_at)"
+    " SELECT practice_id, member_id, id, channel, 'urgent', 'care_words',"
+    " 1, 'seen', received_at, 'upgrade',"
+    " CAST(strftime('%s', 'now') AS INTEGER) FROM inbound"
+    " WHERE care_flag = 1 ORDER BY id;",
+
     /* 11: the evidence log and the self-assessment sign-off. */
     "CREATE TABLE evidence ("
     " id INTEGER PRIMARY KEY,"
@@ -266,7 +274,34 @@ static const char *const migrations[] = {
     " practice_id INTEGER NOT NULL REFERENCES practices(id),"
     " year INTEGER NOT NULL, financial INTEGER NOT NULL,"
     " signed_by TEXT NOT NULL, level TEXT NOT NULL, at INTEGER NOT NULL);",
-    /* 12 (i15m): meetings through the year: online link, series, members'
+
+    /* 12: staff accounts, their practices, reset links and sessions. */
+    "CREATE TABLE users ("
+    " id INTEGER PRIMARY KEY,"
+    " email TEXT NOT NULL UNIQUE COLLATE NOCASE, name TEXT NOT NULL,"
+    " role TEXT NOT NULL CHECK (role IN ('admin','manager','lead','viewer')),"
+    " password_hash TEXT, totp_secret TEXT, totp_pending TEXT,"
+    " totp_enabled INTEGER NOT NULL DEFAULT 0, totp_last_step INTEGER,"
+    " failed INTEGER NOT NULL DEFAULT 0,"
+    " locked_until INTEGER NOT NULL DEFAULT 0, disabled_at INTEGER,"
+    " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE TABLE user_practices ("
+    " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    " practice_id INTEGER NOT NULL REFERENCES practices(id),"
+    " PRIMARY KEY (user_id, practice_id)) WITHOUT ROWID;"
+    "CREATE TABLE user_links ("
+    " hash TEXT PRIMARY KEY,"
+    " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    " purpose TEXT NOT NULL CHECK (purpose IN ('reset')),"
+    " expires_at INTEGER NOT NULL, used_at INTEGER) WITHOUT ROWID;"
+    "CREATE TABLE sessions ("
+    " hash TEXT PRIMARY KEY,"
+    " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    " csrf TEXT NOT NULL, ok INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL, seen_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX sessions_user ON sessions(user_id);",
+
+    /* 13 (i15m): meetings through the year: online link, series, members'
      * replies, attendance, RSVP tokens and actions from a meeting. */
     "ALTER TABLE meetings ADD COLUMN link TEXT;"
     "ALTER TABLE meetings ADD COLUMN series_id INTEGER;"

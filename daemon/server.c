@@ -8,6 +8,8 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "admin.h"
+#include "user.h"
 #include "api.h"
 #include "http.h"
 #include "log.h"
@@ -19,25 +21,35 @@
 #include "xmalloc.h"
 
 /*
- * How long the loop waits for another process's write lock (db_open's 5 s
- * suits the CLI). Longer would stall every request behind it; a statement
- * that gives up is retried (dispatcher, scheduler) or answered 503.
+ * The loop never waits for another process's write lock (db_open's 5 s
+ * suits the CLI): a busy handler would sleep on the loop thread and stall
+ * every request behind it. A statement that finds the lock taken fails at
+ * once and is retried from a timer (webhooks, for up to [http] write_wait;
+ * the dispatcher, the scheduler) or answered 503.
  */
-#define SERVER_BUSY_MS 250
+#define SERVER_BUSY_MS 0
 
 struct server {
+	struct env env; /* db, base, cfg, stopping, kick: what services see */
 	struct event_base *base;
 	char *config_file;
 	struct config *cfg;
 	struct db *db;
 	struct http *http;
 	struct http *api; /* NULL when the admin API is off */
+	struct http *admin; /* NULL when the web admin is off */
 	struct event *ev_term, *ev_int, *ev_hup, *ev_watchdog, *ev_stop;
 	struct event *ev_tick; /* once a second: counts of refusals */
 	double started;
 	double stop_deadline;
 	int stopping;
 };
+
+struct env *
+server_env(struct server *s)
+{
+	return &s->env;
+}
 
 struct event_base *
 server_base(struct server *s)
@@ -101,11 +113,14 @@ server_on_stop(evutil_socket_t sig, short what, void *arg)
 	if (s->stopping)
 		return;
 	s->stopping = 1;
+	s->env.stopping = 1;
 	log_info("event=stopping signal=%s", strsignal((int)sig));
 	sdnotify_send("STOPPING=1");
 	http_stop_accepting(s->http);
 	if (s->api != NULL)
 		http_stop_accepting(s->api);
+	if (s->admin != NULL)
+		http_stop_accepting(s->admin);
 	app_stop(s);
 	s->stop_deadline =
 	    util_monotonic() + (double)config_int(s->cfg, CFG_SHUTDOWN_TIMEOUT);
@@ -140,10 +155,13 @@ server_on_hup(evutil_socket_t sig, short what, void *arg)
 		          "[api] listen take effect at the next restart\"");
 	config_free(s->cfg);
 	s->cfg = cfg;
+	s->env.cfg = cfg;
 	log_init(config_int(cfg, CFG_VERBOSE));
 	http_apply_limits(s->http);
 	if (s->api != NULL)
 		http_apply_limits(s->api);
+	if (s->admin != NULL)
+		http_apply_limits(s->admin);
 	api_reload(cfg);
 	app_reload(s);
 	log_info("event=reloaded");
@@ -195,6 +213,7 @@ server_free(struct server *s)
 	app_free(s);
 	http_free(s->http);
 	http_free(s->api);
+	http_free(s->admin);
 	api_free();
 	if (s->ev_watchdog != NULL)
 		event_free(s->ev_watchdog);
@@ -220,6 +239,28 @@ server_api_start(struct server *s, char **cause)
 		return -1;
 	if (addr != NULL)
 		log_info("event=api_listening listen=%s", addr);
+	return 0;
+}
+
+/* The staff web admin's listener, if [admin] listen is set. */
+static int
+server_admin_start(struct server *s, char **cause)
+{
+	const char *addr;
+
+	if (admin_configure(s->cfg, &addr, cause) == -1)
+		return -1;
+	/* Like the API without tokens: no account, no listener. */
+	if (addr != NULL && user_count(s->db) == 0) {
+		log_info("event=admin_disabled reason=\"no users (ppgd user "
+		         "add)\"");
+		return 0;
+	}
+	if (addr != NULL &&
+	    (s->admin = http_new(s, addr, admin_routes(), cause)) == NULL)
+		return -1;
+	if (addr != NULL)
+		log_info("event=admin_listening listen=%s", addr);
 	return 0;
 }
 
@@ -259,10 +300,14 @@ server_run(const char *config_file, struct config **cfgp, struct db *db)
 	db_set_actor(db, "daemon");
 	if ((s.base = server_base_new()) == NULL)
 		fatalx("event_base_new failed");
+	s.env.db = db;
+	s.env.base = s.base;
+	s.env.cfg = cfg;
 	server_signals(&s);
 	s.http =
 	    http_new(&s, config_str(cfg, CFG_LISTEN), app_routes(), &cause);
 	if (s.http == NULL || server_api_start(&s, &cause) == -1 ||
+	    server_admin_start(&s, &cause) == -1 ||
 	    app_start(&s, &cause) == -1) {
 		log_warnx("event=start_failed error=\"%s\"", cause);
 		free(cause);

@@ -6,12 +6,15 @@
 
 #include "config.h"
 #include "db.h"
+#include "env.h"
 
 struct server;
 
 /* Run until SIGTERM/SIGINT; returns the exit status. *cfg may be replaced by a
  * reload. */
 int server_run(const char *config_file, struct config **cfg, struct db *db);
+/* The services' context (database, loop, configuration, kick). */
+struct env *server_env(struct server *);
 struct event_base *server_base(struct server *);
 struct db *server_db(struct server *);
 const struct config *server_config(struct server *);

@@ -20,11 +20,7 @@
 static int
 db_ok(struct db *db)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM practices");
-	int rc = sqlite3_step(st) == SQLITE_ROW;
-
-	sqlite3_reset(st);
-	return rc;
+	return db_exists(db, db_stmt(db, "SELECT count(*) FROM practices"));
 }
 
 /* The oldest due time of a pending message; 0 if none. */
@@ -38,21 +34,23 @@ oldest_due(struct db *db)
 }
 
 /*
- * The write path: "failing" when every write has failed for write_stall,
- * "stalled" when nothing has committed for write_stall while a message has
- * been due that long (e.g. a connection stuck on an old snapshot).
+ * The write path: "failing" when every write has failed for write_stall
+ * and writes are still being tried (one failure before a quiet night is not
+ * a failing daemon), "stalled" when nothing has committed for write_stall
+ * while a message has been due that long (e.g. a connection stuck on an old
+ * snapshot).
  */
 static const char *
 writes_state(struct server *s, double *idle)
 {
 	struct db *db = server_db(s);
-	double last, failing, now = util_monotonic();
+	double last, failing, failed, now = util_monotonic();
 	double limit = (double)config_int(server_config(s), CFG_WRITE_STALL);
 	int64_t due;
 
-	db_write_health(db, &last, &failing);
+	db_write_health(db, &last, &failing, &failed);
 	*idle = now - last;
-	if (failing != 0 && now - failing >= limit)
+	if (failing != 0 && now - failing >= limit && now - failed < limit)
 		return "failing";
 	if (*idle < limit)
 		return "ok";

@@ -36,9 +36,7 @@ survey_store_find(struct db *db, const char *slug, int version)
 	             "SELECT id FROM surveys WHERE slug = ? AND version = ?");
 	db_bind_text(st, 1, slug);
 	db_bind_int(st, 2, version);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	db_row_int(db, st, &id);
 	return id;
 }
 
@@ -50,9 +48,7 @@ stored_hash(struct db *db, int64_t id)
 	char *h = NULL;
 
 	db_bind_int(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		h = xstrdup(db_col_text(st, 0));
-	sqlite3_reset(st);
+	h = db_row_text(db, st);
 	return h;
 }
 
@@ -146,9 +142,7 @@ survey_store_slug(struct db *db, int64_t id)
 	char *slug = NULL;
 
 	db_bind_int(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		slug = xstrdup(db_col_text(st, 0));
-	sqlite3_reset(st);
+	slug = db_row_text(db, st);
 	return slug;
 }
 

@@ -94,7 +94,7 @@ struct tq {
 	int64_t survey_id, campaign_id, practice_id, from, to;
 	char *campaign;
 	const struct by_field *by;
-	int approved;
+	int approved, moderated;
 };
 
 int
@@ -420,8 +420,7 @@ add_rates(struct tq *t, json_t *o)
 	by = json_object();
 	jsonx_set(by, "email", json_integer(camp_ch[0]));
 	jsonx_set(by, "sms", json_integer(camp_ch[1]));
-	jsonx_set(by, "unknown",
-	          json_integer(camp - camp_ch[0] - camp_ch[1]));
+	jsonx_set(by, "unknown", json_integer(camp - camp_ch[0] - camp_ch[1]));
 	jsonx_set(o, "responses_by_invitation", by);
 	by = json_object();
 	jsonx_set(by, "email", json_integer(inv[0]));
@@ -632,6 +631,41 @@ static const char sql_themes[] =
     " r ON r.id = c.response_id WHERE" RESP_WHERE " AND c.question = ?6"
     " AND c.status = 'approved' GROUP BY 1 ORDER BY 2 DESC, 1";
 
+static const char sql_moderated[] =
+    "SELECT c.text, r.started_at, m.first_name, m.last_name, m.erased_at,"
+    " c.id, c.status, c.theme FROM comments c JOIN responses r ON"
+    " r.id = c.response_id LEFT JOIN members m ON m.id = r.member_id"
+    " WHERE" RESP_WHERE " AND c.question = ?6 ORDER BY c.id";
+
+/* The staff view: every comment as masked, with its moderation status,
+ * and the member when the survey is not anonymous. */
+static void
+add_moderated(struct tq *t, const struct question *q, json_t *o)
+{
+	sqlite3_stmt *st = question_stmt(t, sql_moderated, q);
+	json_t *arr = json_array(), *e;
+	const char *theme;
+	char day[11];
+
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		e = json_object();
+		theme = db_col_text(st, 7);
+		jsonx_set(e, "text", json_string(db_col_text(st, 0)));
+		jsonx_set(e, "date",
+		          json_string(util_format_date(
+		              sqlite3_column_int64(st, 1), day)));
+		if (!t->survey->anonymous)
+			jsonx_set(e, "member", answer_member(t, st));
+		jsonx_set(e, "comment",
+		          json_integer(sqlite3_column_int64(st, 5)));
+		jsonx_set(e, "status", json_string(db_col_text(st, 6)));
+		jsonx_set(e, "theme", theme ? json_string(theme) : json_null());
+		jsonx_push(arr, e);
+	}
+	jsonx_set(o, "respondents", json_integer(respondents(t, q)));
+	jsonx_set(o, "answers", arr);
+}
+
 /* Published: approved comments only, as moderated; no member, no date;
  * every text answer counts as a respondent, and the themes are counted. */
 static void
@@ -652,7 +686,8 @@ add_approved(struct tq *t, const struct question *q, json_t *o)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		e = json_object();
 		theme = db_col_text(st, 0);
-		jsonx_set(e, "theme", *theme ? json_string(theme) : json_null());
+		jsonx_set(e, "theme",
+		          *theme ? json_string(theme) : json_null());
 		jsonx_set(e, "comments",
 		          json_integer(sqlite3_column_int64(st, 1)));
 		jsonx_push(themes, e);
@@ -825,6 +860,8 @@ question_json(struct tq *t, const struct question *q)
 	case Q_TEXT:
 		if (t->approved)
 			add_approved(t, q, o);
+		else if (t->moderated)
+			add_moderated(t, q, o);
 		else
 			add_texts(t, q, o);
 		break;
@@ -881,6 +918,7 @@ tq_init(struct tq *t, struct db *db, const struct tally_query *q, char **cause)
 	t->from = q->from;
 	t->to = q->to ? q->to : INT64_MAX;
 	t->approved = q->approved;
+	t->moderated = q->moderated;
 	for (i = 0; q->by != NULL && i < NBY; i++)
 		if (strcmp(by_fields[i].name, q->by) == 0)
 			t->by = &by_fields[i];
@@ -949,10 +987,11 @@ tally_fft_modes(struct db *db, const struct tally_query *q,
 	for (i = 0; i < t.survey->nquestions; i++) {
 		if (t.survey->questions[i].type != Q_FFT)
 			continue;
-		st = question_stmt(&t,
-		                   "SELECT r.channel, a.value, count(*)"
-		                   ANSWERS_FROM " GROUP BY 1, 2",
-		                   &t.survey->questions[i]);
+		st = question_stmt(
+		    &t,
+		    "SELECT r.channel, a.value, count(*)" ANSWERS_FROM
+		    " GROUP BY 1, 2",
+		    &t.survey->questions[i]);
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			ch = db_col_text(st, 0);
 			m = strcmp(ch, "sms") == 0   ? TALLY_MODE_SMS

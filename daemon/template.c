@@ -245,8 +245,8 @@ placeholder_find(const char *name, size_t len, size_t *idx)
 	    memchr(name + strlen(EXTRA_PREFIX), '.',
 	           len - strlen(EXTRA_PREFIX)) != NULL)
 		return -1;
-	extra_names = xreallocarray(extra_names, nextra_names + 1,
-	                            sizeof *extra_names);
+	extra_names =
+	    xreallocarray(extra_names, nextra_names + 1, sizeof *extra_names);
 	extra_names[nextra_names] = xstrndup(name, len);
 	*idx = NPLACEHOLDERS + nextra_names++;
 	return 0;
@@ -397,10 +397,10 @@ parse_part(const char *s, const char *origin, int line, struct part *part,
 	parse_text(&ps, s, strlen(s));
 	if (ps.depth > 0) {
 		nd = &part->nodes[ps.open[ps.depth - 1]];
-		*cause = xasprintf(
-		    "%s:%d: section {{%c%s}} has no {{/%s}}", origin, nd->line,
-		    nd->kind == NODE_IF ? '#' : '^', var_name(nd->var),
-		    var_name(nd->var));
+		*cause =
+		    xasprintf("%s:%d: section {{%c%s}} has no {{/%s}}", origin,
+		              nd->line, nd->kind == NODE_IF ? '#' : '^',
+		              var_name(nd->var), var_name(nd->var));
 		return -1;
 	}
 	return 0;

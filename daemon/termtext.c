@@ -87,6 +87,19 @@ termtext_width(const char *s)
 }
 
 void
+termtext_progress(FILE *fp, const char *what, long long done, long long total,
+                  int last)
+{
+	if (total > 0)
+		fprintf(fp, "\r%s: %lld/%lld (%lld%%)\033[K", what, done, total,
+		        done * 100 / total);
+	else
+		fprintf(fp, "\r%s: %lld\033[K", what, done);
+	fputs(last ? "\n" : "", fp);
+	fflush(fp);
+}
+
+void
 termtext_cell(FILE *fp, const char *s, int width, int last)
 {
 	char *safe = termtext_safe(s != NULL ? s : "", 1);

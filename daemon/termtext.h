@@ -20,4 +20,11 @@ int termtext_width(const char *s);
  */
 void termtext_cell(FILE *, const char *s, int width, int last);
 
+/*
+ * A progress line on fp, redrawn in place: "what: done/total (P%)" or, with
+ * total 0, "what: done". last ends the line.
+ */
+void termtext_progress(FILE *, const char *what, long long done,
+                       long long total, int last);
+
 #endif

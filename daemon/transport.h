@@ -5,6 +5,7 @@
 #ifndef PPGD_TRANSPORT_H
 #define PPGD_TRANSPORT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <event2/event.h>
 
@@ -47,6 +48,12 @@ struct send_outcome {
 
 typedef void (*transport_done_fn)(const struct send_outcome *, void *arg);
 
+/* What the dispatcher may ask of a transport at once. */
+struct transport_limits {
+	int concurrency;    /* sends in flight */
+	double rate, burst; /* token bucket: sends a second, and at once */
+};
+
 struct transport;
 
 struct transport_ops {
@@ -61,6 +68,8 @@ struct transport_ops {
 	void (*reload)(void *state, const struct config *);
 	/* Free, after everything in flight is done. */
 	void (*free)(void *state);
+	/* Its limits from the configuration; NULL: no limit. */
+	void (*limits)(const struct config *, struct transport_limits *);
 };
 
 extern const struct transport_ops transport_file_ops;
@@ -68,7 +77,15 @@ extern const struct transport_ops transport_smtp_ops;
 extern const struct transport_ops transport_twilio_ops;
 extern const struct transport_ops transport_notify_ops;
 
+#define TRANSPORT_MAX 8
 /* The ops of a transport by name, or NULL. */
 const struct transport_ops *transport_find(const char *name);
+/* The i-th registered transport, or NULL past the last. */
+const struct transport_ops *transport_at(size_t i);
+/* Add a transport, or replace the one of the same name (tests). */
+void transport_register(const struct transport_ops *);
+/* A transport's limits under cfg (defaults when it has none). */
+void transport_limits(const struct transport_ops *, const struct config *,
+                      struct transport_limits *);
 
 #endif

@@ -200,10 +200,19 @@ notify_free(void *state)
 	free(n);
 }
 
+static void
+notify_limits(const struct config *cfg, struct transport_limits *l)
+{
+	l->concurrency = (int)config_int(cfg, CFG_NOTIFY_CONCURRENCY);
+	l->rate = (double)config_int(cfg, CFG_NOTIFY_RATE);
+	l->burst = (double)config_int(cfg, CFG_NOTIFY_BURST);
+}
+
 const struct transport_ops transport_notify_ops = {
     .name = "notify",
     .init = notify_init,
     .send = notify_send,
     .reload = notify_reload,
     .free = notify_free,
+    .limits = notify_limits,
 };

@@ -665,10 +665,20 @@ smtp_free(void *state)
 	free(s);
 }
 
+static void
+smtp_limits(const struct config *cfg, struct transport_limits *l)
+{
+	l->concurrency = (int)(config_int(cfg, CFG_SMTP_SESSIONS) *
+	                       config_int(cfg, CFG_SMTP_PER_SESSION));
+	l->rate = (double)config_int(cfg, CFG_SMTP_RATE);
+	l->burst = (double)config_int(cfg, CFG_SMTP_BURST);
+}
+
 const struct transport_ops transport_smtp_ops = {
     .name = "smtp",
     .init = smtp_init,
     .send = smtp_send,
     .reload = smtp_reload,
     .free = smtp_free,
+    .limits = smtp_limits,
 };

@@ -215,10 +215,19 @@ twilio_free(void *state)
 	free(tw);
 }
 
+static void
+twilio_limits(const struct config *cfg, struct transport_limits *l)
+{
+	l->concurrency = (int)config_int(cfg, CFG_TWILIO_CONCURRENCY);
+	l->rate = (double)config_int(cfg, CFG_TWILIO_RATE);
+	l->burst = (double)config_int(cfg, CFG_TWILIO_BURST);
+}
+
 const struct transport_ops transport_twilio_ops = {
     .name = "twilio",
     .init = twilio_init,
     .send = twilio_send,
     .reload = twilio_reload,
     .free = twilio_free,
+    .limits = twilio_limits,
 };

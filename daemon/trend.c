@@ -46,6 +46,24 @@ period_name(int64_t t, int months)
 	return xasprintf("%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
 }
 
+/* "December 2026" or "January to March 2026". Caller frees. */
+static char *
+period_label(int64_t t, int months)
+{
+	static const char *const names[] = {"January", "February", "March",
+	                                    "April",   "May",      "June",
+	                                    "July",    "August",   "September",
+	                                    "October", "November", "December"};
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	gmtime_r(&tt, &tm);
+	if (months == 3)
+		return xasprintf("%s to %s %d", names[tm.tm_mon],
+		                 names[tm.tm_mon + 2], tm.tm_year + 1900);
+	return xasprintf("%s %d", names[tm.tm_mon], tm.tm_year + 1900);
+}
+
 /* One question's figures in a period: counts, percents, FFT scores. */
 static json_t *
 question_summary(const json_t *q)
@@ -60,7 +78,8 @@ question_summary(const json_t *q)
 	json_array_foreach(json_object_get(q, "options"), i, x)
 	{
 		e = json_object();
-		jsonx_set(e, "count", json_deep_copy(json_object_get(x, "count")));
+		jsonx_set(e, "count",
+		          json_deep_copy(json_object_get(x, "count")));
 		jsonx_set(e, "percent",
 		          json_deep_copy(json_object_get(x, "percent")));
 		jsonx_push(opts, e);
@@ -95,6 +114,9 @@ period_json(struct db *db, const struct tally_query *base, int64_t from,
 	name = period_name(from, months);
 	jsonx_set(o, "period", json_string(name));
 	free(name);
+	name = period_label(from, months);
+	jsonx_set(o, "label", json_string(name));
+	free(name);
 	jsonx_set(o, "from", json_string(util_format_date(from, day)));
 	jsonx_set(o, "to", json_string(util_format_date(to - 1, day)));
 	jsonx_set(o, "responses",
@@ -125,8 +147,10 @@ questions_json(const json_t *r)
 	{
 		o = json_object();
 		jsonx_set(o, "key", json_deep_copy(json_object_get(q, "key")));
-		jsonx_set(o, "text", json_deep_copy(json_object_get(q, "text")));
-		jsonx_set(o, "type", json_deep_copy(json_object_get(q, "type")));
+		jsonx_set(o, "text",
+		          json_deep_copy(json_object_get(q, "text")));
+		jsonx_set(o, "type",
+		          json_deep_copy(json_object_get(q, "type")));
 		labels = json_array();
 		json_array_foreach(json_object_get(q, "options"), j, x)
 		    jsonx_push(labels,
@@ -188,7 +212,8 @@ trend_run(struct db *db, const struct tally_query *q, const char *unit,
 		return -1;
 	}
 	o = json_object();
-	jsonx_set(o, "survey", json_deep_copy(json_object_get(whole, "survey")));
+	jsonx_set(o, "survey",
+	          json_deep_copy(json_object_get(whole, "survey")));
 	jsonx_set(o, "campaign",
 	          json_deep_copy(json_object_get(whole, "campaign")));
 	jsonx_set(o, "practice",
@@ -221,11 +246,11 @@ fail:
 }
 
 /* NHS England's FFT collection modes that ppgd collects by. */
-static const char *const mode_names[TALLY_NMODES] = {
-    "SMS/Text message", "Online", "Other"};
+static const char *const mode_names[TALLY_NMODES] = {"SMS/Text message",
+                                                     "Online", "Other"};
 static const char *const answer_keys[6] = {
-    "very_good", "good", "neither_good_nor_poor", "poor", "very_poor",
-    "dont_know"};
+    "very_good", "good",      "neither_good_nor_poor",
+    "poor",      "very_poor", "dont_know"};
 
 static json_t *
 mode_json(const char *code, const char *month, int m, const long *c)
@@ -245,30 +270,57 @@ mode_json(const char *code, const char *month, int m, const long *c)
 	return o;
 }
 
+/* The practice's code, or the only practice's when none is given. */
+static char *
+submission_practice(struct db *db, const char *code, char **cause)
+{
+	json_t *list;
+	char *only = NULL;
+
+	if (code != NULL)
+		return xstrdup(code);
+	list = practice_list_json(db);
+	if (json_array_size(list) == 1)
+		only = xstrdup(json_string_value(
+		    json_object_get(json_array_get(list, 0), "code")));
+	else
+		*cause = xstrdup("say which practice the submission is for "
+		                 "(--practice CODE)");
+	json_decref(list);
+	return only;
+}
+
 int
 trend_fft_submission(struct db *db, const char *target, const char *code,
                      const char *month, json_t **out, char **cause)
 {
-	struct tally_query q = {.target = target, .practice = code};
+	struct tally_query q = {.target = target};
 	long counts[TALLY_NMODES][6];
-	char *day;
+	char *day, *pcode;
 	json_t *rows;
 	int m;
 
 	*out = NULL;
+	if ((pcode = submission_practice(db, code, cause)) == NULL)
+		return -1;
+	q.practice = pcode;
 	day = xasprintf("%s-01", month);
 	if (strlen(month) != 7 || util_parse_time(day, &q.from) == -1) {
 		*cause = xasprintf("bad month %s (YYYY-MM)", month);
 		free(day);
+		free(pcode);
 		return -1;
 	}
 	free(day);
 	q.to = period_start(q.from, 1, 1);
-	if (tally_fft_modes(db, &q, counts, cause) == -1)
+	if (tally_fft_modes(db, &q, counts, cause) == -1) {
+		free(pcode);
 		return -1;
+	}
 	rows = json_array();
 	for (m = 0; m < TALLY_NMODES; m++)
-		jsonx_push(rows, mode_json(code, month, m, counts[m]));
+		jsonx_push(rows, mode_json(pcode, month, m, counts[m]));
+	free(pcode);
 	*out = rows;
 	return 0;
 }

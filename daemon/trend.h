@@ -26,9 +26,9 @@ int trend_unit_valid(const char *unit);
 int trend_run(struct db *, const struct tally_query *q, const char *unit,
               json_t **out, char **cause);
 /*
- * FFT counts of practice code for the month "YYYY-MM" from the survey or
- * campaign target: for each collection mode, the answers Very good .. Don't
- * know and their total. Caller decrefs.
+ * FFT counts of practice code (NULL: the only practice) for the month
+ * "YYYY-MM" from the survey or campaign target: for each collection mode,
+ * the answers Very good .. Don't know and their total. Caller decrefs.
  */
 int trend_fft_submission(struct db *, const char *target, const char *code,
                          const char *month, json_t **out, char **cause);

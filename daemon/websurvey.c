@@ -498,7 +498,7 @@ free_text(const struct survey *s, struct answer_set *a)
 static int
 care_flag(struct db *db, const struct config *cfg, const struct survey *s,
           const struct stoken *t, int64_t rid, const struct care_hit *hit,
-          const char *text, int64_t now)
+          const char *text, int64_t now, int *queued)
 {
 	struct care_event ev = {"web-survey",
 	                        t->practice_id,
@@ -512,25 +512,28 @@ care_flag(struct db *db, const struct config *cfg, const struct survey *s,
 
 	if (care_alert_raise(db, cfg, hit, &ev, &oc) == -1)
 		return -1;
-	if (oc.queued > 0)
-		app_kick();
+	*queued = oc.queued;
 	return 0;
 }
 
 /* One transaction: the tokens are used (tokens_use), the response and
  * answers stored, and a request for care flagged. 1 stored, 0 the run was
- * answered meanwhile, -1 error. */
+ * answered meanwhile, -1 error, -2 the write lock is another's. */
 static int
 submit(struct db *db, const struct config *cfg, const struct survey *s,
-       const struct stoken *t, struct answer_set *a, struct care_hit *hit)
+       const struct stoken *t, struct answer_set *a, struct care_hit *hit,
+       int *queued)
 {
 	int64_t now = time(NULL), rid = 0;
 	char *text = free_text(s, a);
-	int used;
+	int used, rc;
 
-	care_classify(config_care(cfg), text, hit);
-	if (db_begin(db) == -1)
-		goto fail;
+	*queued = 0;
+	care_classify_for(db, cfg, t->practice_id, text, hit);
+	if ((rc = db_try_begin(db)) != 0) {
+		free(text);
+		return rc == 1 ? -2 : -1;
+	}
 	if ((used = tokens_use(db, t, now)) == -1)
 		goto fail;
 	used = !used;
@@ -542,7 +545,7 @@ submit(struct db *db, const struct config *cfg, const struct survey *s,
 	                 now) == -1)
 		goto fail;
 	if (!used && hit->urgency != CARE_NONE &&
-	    care_flag(db, cfg, s, t, rid, hit, text, now) == -1)
+	    care_flag(db, cfg, s, t, rid, hit, text, now, queued) == -1)
 		goto fail;
 	if (db_commit(db) == -1)
 		goto fail;
@@ -616,6 +619,7 @@ survey_post(struct evhttp_request *req, struct server *srv,
 	struct answer_set *a = answer_set_new();
 	struct form *form = NULL;
 	struct care_hit hit = {0};
+	int queued = 0;
 	char *body, *cause = NULL;
 	size_t len, i;
 	int rv;
@@ -628,7 +632,11 @@ survey_post(struct evhttp_request *req, struct server *srv,
 		            "Please go back and try again.");
 	} else if (validate(s, form, fs, errs, a) > 0) {
 		survey_page(req, cfg, s, token, fs);
-	} else if ((rv = submit(server_db(srv), cfg, s, t, a, &hit)) == -1) {
+	} else if ((rv = submit(server_db(srv), cfg, s, t, a, &hit,
+	                        &queued)) == -2 &&
+	           http_retry(req)) {
+		/* Run again once the write lock is free. */
+	} else if (rv < 0) {
 		log_warnx("event=websurvey error=\"%s\"",
 		          db_errmsg(server_db(srv)));
 		web_message(
@@ -640,6 +648,9 @@ survey_post(struct evhttp_request *req, struct server *srv,
 	} else {
 		log_info("event=websurvey survey=%lld stored=1 care=%s",
 		         (long long)t->survey_id, care_strurgency(hit.urgency));
+		/* Staff alerts are in the outbox: send them now. */
+		if (queued > 0)
+			env_kick(server_env(srv));
 		thank_you(req, server_db(srv), cfg, s, t, &hit);
 	}
 	for (i = 0; i < s->nquestions; i++) {

@@ -47,8 +47,8 @@ P practice add A81001 --name "Riverside Medical Practice" \
 	--phone "01632 960000" --website https://riverside.example.org
 P practice profile A81001 "$top/config/demo/population.csv"
 
-step "2. The virtual network: 200 synthetic members from CSV"
-P member import "$top/config/demo/members.csv" --practice A81001
+step "2. The virtual network: 200 synthetic members from an EMIS Web report"
+P member import "$top/config/demo/gp-export.csv" --practice A81001
 P member stats --practice A81001 | sed -n '1,4p'
 
 step "3. The shipped surveys"
@@ -106,7 +106,15 @@ fi
 step "7. Results and reports"
 stop
 pid=
-P results fft --html "$demo/fft-results.html" > /dev/null
+echo "Comments to moderate, personal details already masked: $(P comments list fft --pending --json |
+	python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')"
+# The demo's moderator approves the first five; the rest stay unpublished.
+P comments list fft --pending --json |
+	python3 -c 'import json, sys; print("\n".join(str(c["id"]) for c in json.load(sys.stdin)[:5]))' |
+	while read -r id; do P comments approve "$id" > /dev/null; done
+P results fft --practice A81001 --html "$demo/fft-results.html" > /dev/null
+P results fft --practice A81001 --html "$demo/fft-results-internal.html" --internal > /dev/null
+P results fft --practice A81001 --submission --month "$(date -u +%Y-%m)" > "$demo/fft-submission.csv"
 P results fft --json | python3 -c '
 import json, sys
 r = json.load(sys.stdin)
@@ -119,7 +127,8 @@ P report representation --practice A81001 | grep under-represented |
 	awk '{ printf "  %-8s ratio %s  %s %s\n", $1, $6, $8, $9 }'
 P report representation --practice A81001 --html "$demo/representation.html" > /dev/null
 P report annual --practice A81001 --year "$(date -u +%Y)" --html "$demo/annual-report.html" > /dev/null
-echo "HTML results:        $demo/fft-results.html"
+echo "HTML results:        $demo/fft-results.html (staff view: fft-results-internal.html)"
+echo "FFT submission:      $demo/fft-submission.csv"
 echo "Representation:      $demo/representation.html"
 echo "Annual report:       $demo/annual-report.html"
 echo "Everything else (database, spool, logs) is in $demo."

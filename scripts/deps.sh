@@ -8,6 +8,7 @@ missing=""
 need_pc() { pkg-config --exists "$1" 2>/dev/null || missing="$missing $2"; }
 need_file() { [ -e "$1" ] || missing="$missing $2"; }
 need_cmd() { command -v "$1" >/dev/null 2>&1 || missing="$missing $2"; }
+need_py() { python3 -c "import $1" 2>/dev/null || missing="$missing $2"; }
 
 need_cmd pkg-config pkg-config
 need_cmd cc gcc
@@ -30,6 +31,9 @@ need_cmd curl curl
 need_cmd groff groff-base
 need_file /usr/bin/python3 python3
 need_file /usr/sbin/smtp-sink postfix
+# test_openapi.py: docs/openapi.yaml read and answers validated (JSON Schema).
+need_py yaml python3-yaml
+need_py jsonschema python3-jsonschema
 if [ "${PPGD_DEPS_BENCH:-0}" = 1 ]; then
 	need_cmd wrk wrk
 fi

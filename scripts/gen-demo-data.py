@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """Write the synthetic demo data for ppgd.
 
-config/demo/members.csv    about 200 members of a virtual PPG
+config/demo/members.csv    about 200 members of a virtual PPG, in ppgd's own
+                           column names (the form member export writes)
+config/demo/gp-export.csv  the same members as an EMIS Web patient report:
+                           title lines, "Patient ID", "Forename", "Date of
+                           Birth", NHS ethnic categories; what make demo
+                           imports
 config/demo/population.csv the practice's registered population (9,000)
 
 No real people: names are drawn at random from invented pairings, emails are
@@ -249,6 +254,72 @@ def population():
     return rows
 
 
+# The broad groups as the NHS ethnic categories EMIS Web prints.
+NHS_ETHNICITY = {
+    "white": [("White - British", 85), ("White - Irish", 4),
+              ("White - Any other White background", 11)],
+    "mixed": [("Mixed - White and Black Caribbean", 40),
+              ("Mixed - White and Asian", 35),
+              ("Mixed - Any other mixed background", 25)],
+    "asian": [("Asian or Asian British - Indian", 35),
+              ("Asian or Asian British - Pakistani", 35),
+              ("Asian or Asian British - Bangladeshi", 15),
+              ("Other Ethnic Groups - Chinese", 15)],
+    "black": [("Black or Black British - African", 60),
+              ("Black or Black British - Caribbean", 40)],
+    "other": [("Other Ethnic Groups - Any other ethnic group", 1)],
+    "": [("Not stated", 1)],
+}
+NHS_SEX = {"female": "Female", "male": "Male", "other": "Indeterminate",
+           "prefer not to say": "Not stated"}
+GP_TITLE = ["Patient Details - PPG virtual network members",
+            "Search run 01-Jun-2026 by Practice Manager"]
+GP_HEADER = [
+    "Patient ID", "Title", "Forename", "Surname", "Date of Birth", "Gender",
+    "Ethnicity", "Mobile Telephone", "Email Address", "Preferred Contact",
+    "Consent to email", "Consent to SMS", "Disability", "Carer",
+    "PPG Groups", "PPG Joined",
+]
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
+          "Oct", "Nov", "Dec"]
+
+
+def gp_export(rng, rows):
+    """The members as an EMIS Web report: a date of birth inside the age
+    band on 1 June 2026, NHS wording for sex and ethnicity."""
+    out = []
+    for r in rows:
+        (ref, first, last, email, mobile, channel, c_email, c_sms, band,
+         sex, eth, disability, carer, tags, joined) = r
+        lo = int(band.rstrip("+").split("-")[0])
+        hi = lo + 9 if band != "85+" else 95
+        if band == "16-24":
+            hi = 24
+        age = rng.randint(lo, hi)
+        year, month = 2026 - age, rng.randint(1, 12)
+        if month > 5:  # not yet had this year's birthday on 1 June
+            year -= 1
+        dob = "%02d-%s-%d" % (rng.randint(1, 28), MONTHS[month - 1], year)
+        groups = NHS_ETHNICITY[eth]
+        ethnicity = weighted(rng, [g for g, _ in groups], [w for _, w in groups])
+        title = {"female": "Ms", "male": "Mr"}.get(sex, "Mx")
+        out.append([ref.replace("PPG-", "E"), title, first, last, dob,
+                    NHS_SEX[sex], ethnicity, mobile, email,
+                    {"email": "Email", "sms": "SMS"}[channel], c_email, c_sms,
+                    disability, carer, tags, joined])
+    return out
+
+
+def write_gp(path, rows):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+        for line in GP_TITLE:
+            w.writerow([line] + [""] * (len(GP_HEADER) - 1))
+        f.write("\r\n")
+        w.writerow(GP_HEADER)
+        w.writerows(rows)
+
+
 def write_csv(path, header, rows):
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\r\n")
@@ -263,7 +334,10 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.outdir, exist_ok=True)
     rng = random.Random(SEED)
-    write_csv(os.path.join(args.outdir, "members.csv"), HEADER, members(rng))
+    rows = members(rng)
+    write_csv(os.path.join(args.outdir, "members.csv"), HEADER, rows)
+    write_gp(os.path.join(args.outdir, "gp-export.csv"),
+             gp_export(random.Random(SEED + 1), rows))
     write_csv(os.path.join(args.outdir, "population.csv"),
               ["field", "value", "patients"], population())
 

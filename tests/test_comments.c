@@ -62,7 +62,8 @@ test_mask_email_and_dates(void **state)
 	(void)state;
 	assert_mask("write to ann.smith+ppg@example.co.uk now",
 	            "write to [removed] now");
-	assert_mask("born 03/12/1985 and 3-12-85", "born [removed] and [removed]");
+	assert_mask("born 03/12/1985 and 3-12-85",
+	            "born [removed] and [removed]");
 	assert_mask("DOB 1985-12-03", "DOB [removed]");
 	assert_mask("born on 3rd December 1985.", "born on [removed].");
 	assert_mask("born December 3, 1985", "born [removed]");
@@ -122,27 +123,28 @@ setup(void **state)
 	assert_int_equal(db_migrate(db, 0, &cause), 0);
 	assert_int_equal(practice_add(db, &p, &cause), 0);
 	assert_int_equal(
-	    db_exec(db,
-	            "INSERT INTO members (id, practice_id, first_name,"
-	            " last_name, joined_at, created_at, updated_at) VALUES"
-	            " (1, 1, 'Mary', 'Quint', 0, 0, 0);"
-	            "INSERT INTO actions (practice_id, area, title, owner,"
-	            " created_at, updated_at) VALUES (1, 'a', 't',"
-	            " 'Sam Okafor', 0, 0);"
-	            "INSERT INTO surveys (id, slug, version, title, anonymous,"
-	            " definition, hash, loaded_at) VALUES (1, 'exp', 1, 'E', 0,"
-	            " '', 'x', 0);"
-	            "INSERT INTO campaigns (id, name, practice_id, kind,"
-	            " survey_id, template, channels, created_at) VALUES (1,"
-	            " 'spring', 1, 'survey', 1, 't', 'email', 0);"
-	            "INSERT INTO responses (id, survey_id, campaign_id,"
-	            " practice_id, member_id, channel, started_at) VALUES"
-	            " (1, 1, 1, 1, 1, 'web', 1741000000),"
-	            " (2, 1, 1, 1, NULL, 'web', 1741000000);"
-	            "INSERT INTO answers VALUES (1, 'comment', 'Mary Quint here,"
-	            " mary@example.org', NULL), (1, 'rating', '4', NULL),"
-	            " (2, 'comment', 'Sam was great', NULL);",
-	            &cause),
+	    db_exec(
+	        db,
+	        "INSERT INTO members (id, practice_id, first_name,"
+	        " last_name, joined_at, created_at, updated_at) VALUES"
+	        " (1, 1, 'Mary', 'Quint', 0, 0, 0);"
+	        "INSERT INTO actions (practice_id, area, title, owner,"
+	        " created_at, updated_at) VALUES (1, 'a', 't',"
+	        " 'Sam Okafor', 0, 0);"
+	        "INSERT INTO surveys (id, slug, version, title, anonymous,"
+	        " definition, hash, loaded_at) VALUES (1, 'exp', 1, 'E', 0,"
+	        " '', 'x', 0);"
+	        "INSERT INTO campaigns (id, name, practice_id, kind,"
+	        " survey_id, template, channels, created_at) VALUES (1,"
+	        " 'spring', 1, 'survey', 1, 't', 'email', 0);"
+	        "INSERT INTO responses (id, survey_id, campaign_id,"
+	        " practice_id, member_id, channel, started_at) VALUES"
+	        " (1, 1, 1, 1, 1, 'web', 1741000000),"
+	        " (2, 1, 1, 1, NULL, 'web', 1741000000);"
+	        "INSERT INTO answers VALUES (1, 'comment', 'Mary Quint here,"
+	        " mary@example.org', NULL), (1, 'rating', '4', NULL),"
+	        " (2, 'comment', 'Sam was great', NULL);",
+	        &cause),
 	    0);
 	load_definition(db);
 	*state = db;
@@ -178,8 +180,7 @@ test_sync_and_moderate(void **state)
 	assert_string_equal(field(l, 1, "text"), "[removed] was great");
 	assert_string_equal(field(l, 0, "status"), "pending");
 	json_decref(l);
-	assert_int_equal(comments_set_status(db, 1, "approved", 12, &cause),
-	                 0);
+	assert_int_equal(comments_set_status(db, 1, "approved", 12, &cause), 0);
 	assert_int_equal(comments_set_status(db, 2, "hidden", 12, &cause), 0);
 	assert_int_equal(comments_set_status(db, 2, "gone", 12, &cause), -1);
 	free(cause);
@@ -189,9 +190,9 @@ test_sync_and_moderate(void **state)
 	l = comments_list_json(db, "exp", 1, &cause);
 	assert_int_equal(json_array_size(l), 0);
 	json_decref(l);
-	assert_int_equal(comments_redact(db, 1, "Mary said the wait was long",
-	                                 13, &cause),
-	                 0);
+	assert_int_equal(
+	    comments_redact(db, 1, "Mary said the wait was long", 13, &cause),
+	    0);
 	assert_int_equal(comments_tag(db, 1, "Access", 13, &cause), 0);
 	l = comments_list_json(db, "exp", 0, &cause);
 	assert_string_equal(field(l, 0, "text"),

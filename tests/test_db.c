@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -181,8 +182,9 @@ test_row_helpers_reset(void **state)
 	char *cause = NULL, *s;
 	int64_t v = -1;
 
-	assert_int_equal(db_exec(db, "CREATE TABLE t (a INTEGER, b TEXT);"
-	                             "INSERT INTO t VALUES (1, 'x'), (2, 'y');",
+	assert_int_equal(db_exec(db,
+	                         "CREATE TABLE t (a INTEGER, b TEXT);"
+	                         "INSERT INTO t VALUES (1, 'x'), (2, 'y');",
 	                         &cause),
 	                 0);
 	st = db_stmt(db, "SELECT a FROM t WHERE a >= ? ORDER BY a");
@@ -225,16 +227,17 @@ test_idle_resets_stale_read(void **state)
 	assert_int_equal(db_open(path, &b, &cause), 0);
 	db_set_strict(a, 0);
 	sqlite3_busy_timeout(db_handle(a), 0);
-	assert_int_equal(db_exec(a, "CREATE TABLE t (a INTEGER);"
-	                            "INSERT INTO t VALUES (1), (2);",
+	assert_int_equal(db_exec(a,
+	                         "CREATE TABLE t (a INTEGER);"
+	                         "INSERT INTO t VALUES (1), (2);",
 	                         &cause),
 	                 0);
 	st = db_stmt(a, "SELECT a FROM t");
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(db_exec(b, "INSERT INTO t VALUES (3)", &cause), 0);
-	assert_int_equal(sqlite3_exec(db_handle(a), "BEGIN IMMEDIATE", NULL,
-	                              NULL, NULL),
-	                 SQLITE_BUSY_SNAPSHOT);
+	assert_int_equal(
+	    sqlite3_exec(db_handle(a), "BEGIN IMMEDIATE", NULL, NULL, NULL),
+	    SQLITE_BUSY_SNAPSHOT);
 	assert_int_equal(db_idle(a, "test"), 1);
 	assert_false(sqlite3_stmt_busy(st));
 	assert_int_equal(db_begin(a), 0);
@@ -287,7 +290,7 @@ SHIM_FWD(read, (sqlite3_file * f, void *b, int n, sqlite3_int64 o),
 SHIM_FWD(write, (sqlite3_file * f, const void *b, int n, sqlite3_int64 o),
          Write(r, b, n, o))
 SHIM_FWD(truncate, (sqlite3_file * f, sqlite3_int64 n), Truncate(r, n))
-SHIM_FWD(size, (sqlite3_file * f, sqlite3_int64 * n), FileSize(r, n))
+SHIM_FWD(size, (sqlite3_file * f, sqlite3_int64 *n), FileSize(r, n))
 SHIM_FWD(lock, (sqlite3_file * f, int l), Lock(r, l))
 SHIM_FWD(unlock, (sqlite3_file * f, int l), Unlock(r, l))
 SHIM_FWD(reserved, (sqlite3_file * f, int *o), CheckReservedLock(r, o))
@@ -332,11 +335,25 @@ shim_install(void)
 	shim_vfs.zName = "ppgd-test-shim";
 	shim_vfs.szOsFile = (int)sizeof(struct shim_file) + real_vfs->szOsFile;
 	shim_vfs.xOpen = shim_open;
-	shim_io = (sqlite3_io_methods){
-	    3,          shim_close,  shim_read,     shim_write,   shim_truncate,
-	    shim_sync,  shim_size,   shim_lock,     shim_unlock,  shim_reserved,
-	    shim_fcntl, shim_sector, shim_devchar,  shim_shmmap,  shim_shmlock,
-	    shim_barrier, shim_shmunmap, NULL, NULL};
+	shim_io = (sqlite3_io_methods){3,
+	                               shim_close,
+	                               shim_read,
+	                               shim_write,
+	                               shim_truncate,
+	                               shim_sync,
+	                               shim_size,
+	                               shim_lock,
+	                               shim_unlock,
+	                               shim_reserved,
+	                               shim_fcntl,
+	                               shim_sector,
+	                               shim_devchar,
+	                               shim_shmmap,
+	                               shim_shmlock,
+	                               shim_barrier,
+	                               shim_shmunmap,
+	                               NULL,
+	                               NULL};
 	assert_int_equal(sqlite3_vfs_register(&shim_vfs, 1), SQLITE_OK);
 }
 
@@ -360,8 +377,8 @@ test_commit_syncs_wal(void **state)
 	assert_int_equal(db_exec(db, "CREATE TABLE t (a INTEGER)", &cause), 0);
 	before = wal_syncs;
 	assert_int_equal(db_begin(db), 0);
-	assert_int_equal(
-	    db_done(db, db_stmt(db, "INSERT INTO t VALUES (1)")), 0);
+	assert_int_equal(db_done(db, db_stmt(db, "INSERT INTO t VALUES (1)")),
+	                 0);
 	assert_int_equal(db_commit(db), 0);
 	assert_true(wal_syncs > before);
 	db_close(db);
@@ -372,6 +389,33 @@ test_commit_syncs_wal(void **state)
 	snprintf(path, sizeof path, "%s/t.db-shm", dir);
 	unlink(path);
 	rmdir(dir);
+}
+
+/* In strict mode (the tests') a statement left stepped stops the process. */
+static void
+test_idle_strict_is_fatal(void **state)
+{
+	struct db *db = open_mem();
+	sqlite3_stmt *st;
+	pid_t pid;
+	int status;
+
+	st = db_stmt(db, "SELECT 1 UNION ALL SELECT 2");
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		if (freopen("/dev/null", "w", stderr) == NULL)
+			_exit(0);
+		db_set_strict(db, 1);
+		db_idle(db, "test");
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+	db_set_strict(db, 0);
+	assert_int_equal(db_idle(db, "test"), 1);
+	db_close(db);
 }
 
 int
@@ -385,6 +429,7 @@ main(void)
 	    cmocka_unit_test(test_backup),
 	    cmocka_unit_test(test_row_helpers_reset),
 	    cmocka_unit_test(test_idle_resets_stale_read),
+	    cmocka_unit_test(test_idle_strict_is_fatal),
 	    cmocka_unit_test(test_commit_syncs_wal),
 	};
 	return cmocka_run_group_tests_name("db", tests, NULL, NULL);

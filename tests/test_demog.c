@@ -46,7 +46,8 @@ test_ethnicity(void **state)
 	check_eth("Asian or Asian British - Indian", "asian", "Asian: Indian");
 	check_eth("Asian, Asian British or Asian Welsh: Pakistani", "asian",
 	          "Asian: Pakistani");
-	check_eth("Black or Black British - African", "black", "Black: African");
+	check_eth("Black or Black British - African", "black",
+	          "Black: African");
 	check_eth("Black, Black British, Black Welsh, Caribbean or African: "
 	          "Caribbean",
 	          "black", "Black: Caribbean");
@@ -78,15 +79,23 @@ test_ethnicity(void **state)
 static void
 test_sex(void **state)
 {
-	static const char *const in[] = {"1", "M", "Male", "2", "f",
-	                                 "FEMALE", "9", "I", "Indeterminate",
-	                                 "Not stated", "0", "U", "Not known"};
-	static const char *const want[] = {
-	    "male",          "male",          "male",
-	    "female",        "female",        "female",
-	    "indeterminate", "indeterminate", "indeterminate",
-	    "prefer-not-to-say", NULL,        NULL,
-	    NULL};
+	static const char *const in[] = {
+	    "1",        "M", "Male",          "2",          "f", "FEMALE",
+	    "9",        "I", "Indeterminate", "Not stated", "0", "U",
+	    "Not known"};
+	static const char *const want[] = {"male",
+	                                   "male",
+	                                   "male",
+	                                   "female",
+	                                   "female",
+	                                   "female",
+	                                   "indeterminate",
+	                                   "indeterminate",
+	                                   "indeterminate",
+	                                   "prefer-not-to-say",
+	                                   NULL,
+	                                   NULL,
+	                                   NULL};
 	const char *s;
 	size_t i;
 
@@ -115,6 +124,9 @@ test_birth_and_band(void **state)
 	assert_int_equal(demog_birth("14-Mar-1950", &ym), 0);
 	assert_string_equal(demog_birth_text(ym, buf), "1950-03");
 	assert_int_equal(demog_birth("14 March 1950", &ym), 0);
+	assert_int_equal(demog_birth("14/03/1950 00:00", &ym), 0);
+	assert_string_equal(demog_birth_text(ym, buf), "1950-03");
+	assert_int_equal(demog_birth("14/03/1950x", &ym), -1);
 	assert_int_equal(demog_birth("1950-03", &ym), 0);
 	assert_string_equal(demog_birth_text(ym, buf), "1950-03");
 	assert_int_equal(demog_birth("31/02/1950", &ym), -1);

@@ -36,7 +36,8 @@ chart(const struct html_bar *bars, size_t n, double max, int ratio)
 	struct html *h = html_new("t");
 
 	if (ratio)
-		html_ratio_chart(h, "c", "d", bars, n, "1.0: like the practice");
+		html_ratio_chart(h, "c", "d", bars, n,
+		                 "1.0: like the practice");
 	else
 		html_bar_chart(h, "c", "d", bars, n, max);
 	return html_finish(h, NULL);

@@ -156,6 +156,21 @@ test_timestamp(void **state)
 	log_set_time(0);
 }
 
+static void
+test_quiet(void **state)
+{
+	char *s;
+
+	log_set_time(0);
+	log_set_quiet(1);
+	s = capture(emit, 0);
+	log_set_quiet(0);
+	/* Info is left out; warnings and debug are still written. */
+	assert_null(strstr(s, "level=info"));
+	assert_non_null(strstr(s, "level=warn event=stop in_flight=2\n"));
+	free(s);
+}
+
 int
 main(void)
 {
@@ -165,6 +180,7 @@ main(void)
 	    cmocka_unit_test(test_plain_lines),
 	    cmocka_unit_test(test_journald_priorities),
 	    cmocka_unit_test(test_timestamp),
+	    cmocka_unit_test(test_quiet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
-/* Meetings: moving and cancelling tell those invited, series dates, online
- * links, attendance and the GP partner's evidence. Real SQLite. */
+/* Meetings: the use case "a meeting with its campaigns" (one, or a
+ * series), moving and cancelling tell those invited, series dates, online
+ * links, attendance and the GP partner's evidence, replies. Real SQLite. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -687,10 +688,96 @@ test_update_leaves_minutes_done(void **state)
 	                 2);
 }
 
+static void
+test_create_with_campaigns(void **state)
+{
+	struct db *db = fx_db();
+	struct config *cfg = fx_config(NULL);
+	struct meeting m = {.practice_id = 1,
+	                    .at = FX_NOON + 30 * FX_DAY,
+	                    .place = "The surgery"};
+	char *cause = NULL;
+
+	fx_survey(db, "surveys/post-meeting.yaml", NULL);
+	assert_int_equal(meeting_create(db, cfg, &m, 1, NULL, NULL, &cause), 0);
+	assert_true(m.id > 0);
+	assert_int_equal(fx_count(db, "SELECT count(*) FROM meetings"), 1);
+	assert_int_equal(
+	    fx_count(db, "SELECT count(*) FROM campaigns WHERE meeting_id = 1"),
+	    3);
+	assert_int_equal(db_idle(db, "test"), 0);
+	db_close(db);
+	config_free(cfg);
+}
+
+/* The feedback survey is not loaded: no campaign and no meeting either. */
+static void
+test_create_is_one_transaction(void **state)
+{
+	struct db *db = fx_db();
+	struct config *cfg = fx_config(NULL);
+	struct meeting m = {.practice_id = 1,
+	                    .at = FX_NOON + 30 * FX_DAY,
+	                    .place = "The surgery"};
+	char *cause = NULL;
+
+	assert_int_equal(meeting_create(db, cfg, &m, 1, NULL, NULL, &cause),
+	                 -1);
+	assert_non_null(strstr(cause, "post-meeting"));
+	free(cause);
+	assert_int_equal(fx_count(db, "SELECT count(*) FROM meetings"), 0);
+	assert_int_equal(fx_count(db, "SELECT count(*) FROM campaigns"), 0);
+	/* Without campaigns the meeting alone is made. */
+	cause = NULL;
+	assert_int_equal(meeting_create(db, cfg, &m, 0, NULL, NULL, &cause), 0);
+	assert_int_equal(fx_count(db, "SELECT count(*) FROM meetings"), 1);
+	db_close(db);
+	config_free(cfg);
+}
+
+/* A quarterly series: four meetings at the same local time, one
+ * transaction, sharing the first one's id; each with its campaigns. */
+static void
+test_create_series(void **state)
+{
+	struct db *db = fx_db();
+	struct config *cfg = fx_config(NULL);
+	struct meeting m = {.practice_id = 1, .at = 1738348200, /* 31 Jan 25 */
+	                    .place = "The surgery"};
+	struct meeting_series sr = {3, 'm', 4, "attended"};
+	int64_t ids[MEETING_SERIES_MAX];
+	char *cause = NULL;
+
+	fx_survey(db, "surveys/post-meeting.yaml", NULL);
+	assert_int_equal(meeting_create_series(db, cfg, &m, &sr, 1, NULL, NULL,
+	                                       ids, &cause),
+	                 0);
+	assert_int_equal(fx_count(db, "SELECT count(*) FROM meetings WHERE"
+	                              " series_id = 1 AND feedback_to ="
+	                              " 'attended'"),
+	                 4);
+	assert_int_equal(fx_count(db, "SELECT count(*) FROM campaigns"), 12);
+	/* 30 April 2025 18:30 BST (the 31st becomes the 30th). */
+	assert_int_equal(fx_count(db, "SELECT at FROM meetings WHERE id = 2"),
+	                 1746034200);
+	/* A series too long is refused, nothing made. */
+	sr.count = MEETING_SERIES_MAX + 1;
+	assert_int_equal(meeting_create_series(db, cfg, &m, &sr, 0, NULL, NULL,
+	                                       ids, &cause),
+	                 -1);
+	free(cause);
+	assert_int_equal(fx_count(db, "SELECT count(*) FROM meetings"), 4);
+	db_close(db);
+	config_free(cfg);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_create_with_campaigns),
+	    cmocka_unit_test(test_create_is_one_transaction),
+	    cmocka_unit_test(test_create_series),
 	    cmocka_unit_test_setup_teardown(test_invitation_has_link, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(

@@ -136,6 +136,9 @@ test_erase(void **state)
 	member_set(m, "first_name", "Ann", &cause);
 	member_set(m, "email", "ann@example.org", &cause);
 	member_set(m, "age_band", "25-34", &cause);
+	member_set(m, "birth_month", "1990-05-06", &cause);
+	member_set(m, "postcode", "LS1 4AP", &cause);
+	member_set(m, "extra.school", "Hillcrest", &cause);
 	assert_int_equal(member_save(db, m, &cause), 0);
 	assert_int_equal(
 	    db_exec(
@@ -154,6 +157,9 @@ test_erase(void **state)
 	assert_null(l->first_name);
 	assert_null(l->email);
 	assert_null(l->age_band);
+	assert_int_equal(l->birth_ym, 0);
+	assert_null(l->postcode);
+	assert_int_equal(json_object_size(l->extra), 0);
 	assert_true(l->erased_at > 0);
 	/* The answer stays, without the member. */
 	st = db_stmt(db, "SELECT r.member_id, a.value FROM responses r JOIN"
@@ -397,6 +403,71 @@ test_member_edit_duplicate(void **state)
 	db_close(db);
 }
 
+/* A GP-system report: title lines, spaced headers, a landline column next
+ * to the mobile, custom fields, consent for the whole list. */
+static void
+test_import_gp_report(void **state)
+{
+	struct db *db = setup_db();
+	struct import_opts o = {.mode = IMPORT_KEEP_GOOD,
+	                        .term_months = 36,
+	                        .consent_sms = 1,
+	                        .consent_how = "signed-up list",
+	                        .postcode_outward = 1};
+	struct import_report r;
+	char *cause = NULL;
+	struct member *l;
+	FILE *fp = csv_file(
+	    "Practice list report\n"
+	    "\n"
+	    ",,,\n"
+	    "\"Patient ID\",\"Forename\",\"Telephone\",\"Mobile Telephone\","
+	    "\"E-Mail Address\",\"Date of Birth\",\"Ethnicity\",\"Post Code\","
+	    "\"extra.School\",\"Usual GP\"\n"
+	    "E1,Ann,0113 496 0123,07700 900001,,14/03/1950,White - British,"
+	    "LS1 4AP,Hillcrest,Dr No\n"
+	    "E2,Bob,,0113 496 0999,bob@example.org,1960-01-01,A,LS2 9JT,,"
+	    "Dr No\n");
+
+	assert_int_equal(
+	    member_import_opts(db, fp, "r.csv", "A81001", &o, &r, &cause), 0);
+	/* The less specific "Telephone" yields to "Mobile Telephone". */
+	assert_string_equal(r.warning, "columns ignored: Telephone, Usual GP");
+	assert_int_equal(r.rows, 2);
+	assert_int_equal(r.added, 1);
+	assert_int_equal(r.bad, 1);
+	assert_non_null(strstr(json_string_value(json_object_get(
+	                           json_array_get(r.errors, 0), "error")),
+	                       "is a landline"));
+	assert_int_equal(r.no_consent, 0);
+	import_report_clear(&r);
+	l = member_load(db, 1);
+	assert_string_equal(l->mobile, "+447700900001");
+	assert_string_equal(l->consent_sms_how, "signed-up list");
+	assert_true(l->consent_sms_at > 0);
+	assert_int_equal(l->birth_ym, 1950 * 12 + 2);
+	assert_string_equal(l->ethnicity, "white");
+	assert_string_equal(l->ethnicity_detail, "White: British");
+	assert_string_equal(l->postcode, "LS1");
+	assert_string_equal(
+	    json_string_value(json_object_get(l->extra, "school")),
+	    "Hillcrest");
+	member_free(l);
+	fclose(fp);
+
+	/* No known column in the first lines: stop at once, naming them. */
+	fp = csv_file("Report\nName,Shoe size\nAnn,5\n");
+	assert_int_equal(
+	    member_import_opts(db, fp, "r.csv", "A81001", &o, &r, &cause), -1);
+	assert_int_equal(r.line, 1);
+	assert_non_null(strstr(cause, "no known column in the header "
+	                              "(found: Report, Name, Shoe size"));
+	free(cause);
+	import_report_clear(&r);
+	fclose(fp);
+	db_close(db);
+}
+
 /* Export then import into a fresh database round-trips exactly. */
 static void
 test_export_round_trip(void **state)
@@ -437,6 +508,53 @@ test_export_round_trip(void **state)
 	db_close(b);
 }
 
+struct seen {
+	int64_t ids[16];
+	int n;
+};
+
+static int
+collect(struct member *m, void *arg)
+{
+	struct seen *s = arg;
+
+	s->ids[s->n++] = m->id;
+	return 0;
+}
+
+/* A page comes from SQL: only its rows reach the callback. */
+static void
+test_list_page(void **state)
+{
+	struct db *db = setup_db();
+	struct member_filter f = {0};
+	struct seen s = {0};
+	char *cause = NULL, email[32];
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		struct member *m = member_new(1, "A81001");
+		snprintf(email, sizeof email, "m%d@example.org", i);
+		member_set(m, "email", email, &cause);
+		member_defaults(m, 36);
+		assert_int_equal(member_save(db, m, &cause), 0);
+		member_free(m);
+	}
+	f.after = 4;
+	f.limit = 3;
+	assert_int_equal(member_list(db, &f, collect, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.ids[0], 5);
+	assert_int_equal(s.ids[2], 7);
+	s.n = 0;
+	f.after = 8;
+	f.limit = 0; /* no limit */
+	member_list(db, &f, collect, &s);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.ids[1], 10);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -450,6 +568,8 @@ main(void)
 	    cmocka_unit_test(test_export_round_trip),
 	    cmocka_unit_test(test_import_shared_mobile_conflict),
 	    cmocka_unit_test(test_member_edit_duplicate),
+	    cmocka_unit_test(test_import_gp_report),
+	    cmocka_unit_test(test_list_page),
 	};
 	return cmocka_run_group_tests_name("member", tests, NULL, NULL);
 }

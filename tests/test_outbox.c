@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -53,13 +55,145 @@ test_queue_due_now(void **state)
 	id = outbox_queue(db, PRACTICE, 0, "sms", "reply", "+447700900001",
 	                  NULL, "hello", NULL);
 	assert_true(id > 0);
-	due = col_int(db, "SELECT next_attempt_at FROM outbox WHERE id = ?",
-	              id);
-	created =
-	    col_int(db, "SELECT created_at FROM outbox WHERE id = ?", id);
+	due =
+	    col_int(db, "SELECT next_attempt_at FROM outbox WHERE id = ?", id);
+	created = col_int(db, "SELECT created_at FROM outbox WHERE id = ?", id);
 	assert_int_not_equal(due, PRACTICE);
 	assert_int_equal(due, created);
 	assert_true(due >= before && due <= (int64_t)time(NULL));
+	assert_int_equal(db_idle(db, "test"), 0);
+	db_close(db);
+}
+
+/* The outbox state machine of DESIGN.md, written out once more. */
+static int
+expected_legal(enum outbox_state from, enum outbox_state to)
+{
+	static const char *const legal[] = {
+	    "pending>sending", "pending>held",   "pending>cancelled",
+	    "held>pending",    "held>cancelled", "sending>sent",
+	    "sending>pending", "sending>failed", "sent>delivered",
+	    "sent>failed",     "failed>pending", "cancelled>pending",
+	};
+	char pair[32];
+	size_t i;
+
+	snprintf(pair, sizeof pair, "%s>%s", outbox_strstate(from),
+	         outbox_strstate(to));
+	for (i = 0; i < sizeof legal / sizeof legal[0]; i++)
+		if (strcmp(legal[i], pair) == 0)
+			return 1;
+	return 0;
+}
+
+static int64_t
+row_in(struct db *db, enum outbox_state s)
+{
+	sqlite3_stmt *st;
+	int64_t id = outbox_queue(db, PRACTICE, 0, "email", "campaign",
+	                          "a@example.org", "s", "b", NULL);
+
+	st = db_stmt(db, "UPDATE outbox SET state = ?2 WHERE id = ?1");
+	db_bind_int(st, 1, id);
+	db_bind_text(st, 2, outbox_strstate(s));
+	assert_int_equal(db_done(db, st), 0);
+	return id;
+}
+
+/*
+ * Every (from, to) pair: a legal one moves the row, an illegal one is a bug
+ * that stops the process (fatalx, here in a child) and changes nothing.
+ */
+static void
+test_every_transition(void **state)
+{
+	struct db *db = open_db();
+	enum outbox_state from, to;
+	sqlite3_stmt *st;
+	int64_t id;
+	pid_t pid;
+	int status, legal = 0;
+	char *now_state;
+
+	for (from = OB_PENDING; from <= OB_CANCELLED; from++) {
+		for (to = OB_PENDING; to <= OB_CANCELLED; to++) {
+			assert_int_equal(outbox_legal(from, to),
+			                 expected_legal(from, to));
+			id = row_in(db, from);
+			if (!expected_legal(from, to)) {
+				fflush(NULL);
+				if ((pid = fork()) == 0) {
+					/* Its fatal line is expected. */
+					if (freopen("/dev/null", "w", stderr) ==
+					    NULL)
+						_exit(0);
+					outbox_enter(db, id, from, to);
+					_exit(0); /* not reached */
+				}
+				assert_true(pid > 0);
+				assert_int_equal(waitpid(pid, &status, 0), pid);
+				assert_true(WIFEXITED(status) &&
+				            WEXITSTATUS(status) != 0);
+				continue;
+			}
+			legal++;
+			assert_int_equal(outbox_enter(db, id, from, to), 0);
+			st = db_stmt(db, "SELECT state FROM outbox WHERE id=?");
+			db_bind_int(st, 1, id);
+			now_state = db_row_text(db, st);
+			assert_string_equal(now_state, outbox_strstate(to));
+			free(now_state);
+			/* A row no longer in `from` is not moved again. */
+			if (from != to)
+				assert_int_equal(outbox_enter(db, id, from, to),
+				                 -1);
+		}
+	}
+	assert_int_equal(legal, 12);
+	db_close(db);
+}
+
+static int64_t
+count_in(struct db *db, const char *state)
+{
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT count(*) FROM outbox WHERE state = ?");
+
+	db_bind_text(st, 1, state);
+	return db_int(db, st, -1);
+}
+
+/* The bulk moves change only the rows in their from-states. */
+static void
+test_bulk_moves(void **state)
+{
+	struct db *db = open_db();
+	enum outbox_state s;
+	char *cause = NULL;
+	int64_t id;
+	int n;
+
+	for (s = OB_PENDING; s <= OB_CANCELLED; s++)
+		row_in(db, s);
+	assert_int_equal(outbox_requeue_sending(db), 1);
+	assert_int_equal(count_in(db, "sending"), 0);
+	assert_int_equal(count_in(db, "pending"), 2);
+	id = row_in(db, OB_PENDING);
+	assert_int_equal(outbox_hold(db, id, "quiet hours", 100), 0);
+	assert_int_equal(outbox_hold(db, id, "quiet hours", 100), -1);
+	/* Only quiet-hours rows due by now are released. */
+	assert_int_equal(outbox_release_quiet(db, 99), 0);
+	assert_int_equal(outbox_release_quiet(db, 100), 1);
+	assert_int_equal(outbox_cancel_optout(db, id, 5), 1);
+	assert_int_equal(outbox_cancel_optout(db, id, 5), 0);
+	assert_int_equal(outbox_retry(db, id, NULL, &n, &cause), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(outbox_cancel(db, id, NULL, &n, &cause), 0);
+	assert_int_equal(n, 1);
+	/* sent, delivered and failed rows stay as they are. */
+	assert_int_equal(count_in(db, "sent"), 1);
+	assert_int_equal(count_in(db, "delivered"), 1);
+	assert_int_equal(count_in(db, "failed"), 1);
 	assert_int_equal(db_idle(db, "test"), 0);
 	db_close(db);
 }
@@ -69,6 +203,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_queue_due_now),
+	    cmocka_unit_test(test_every_transition),
+	    cmocka_unit_test(test_bulk_moves),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

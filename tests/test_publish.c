@@ -29,14 +29,16 @@ test_suppress_line(void **state)
 	publish_suppress(a, 5, 0, f);
 	assert_int_equal(f[3], PUB_SHOWN);
 	publish_suppress(b, 3, 1, f);
-	assert_true(f[0] == PUB_SHOWN && f[1] == PUB_SHOWN && f[2] == PUB_SHOWN);
+	assert_true(f[0] == PUB_SHOWN && f[1] == PUB_SHOWN &&
+	            f[2] == PUB_SHOWN);
 	/* Only zeros are left: one of them goes. */
 	publish_suppress(c, 3, 1, f);
 	assert_true(f[0] == PUB_SMALL && f[1] == PUB_HIDDEN &&
 	            f[2] == PUB_SHOWN);
 	/* Two small ones already hide each other. */
 	publish_suppress(d, 3, 1, f);
-	assert_true(f[0] == PUB_SMALL && f[1] == PUB_SMALL && f[2] == PUB_SHOWN);
+	assert_true(f[0] == PUB_SMALL && f[1] == PUB_SMALL &&
+	            f[2] == PUB_SHOWN);
 }
 
 static void
@@ -81,6 +83,12 @@ test_labels_and_dates(void **state)
 	free(s);
 	s = publish_value("age_band", "85+");
 	assert_string_equal(s, "85 and over");
+	free(s);
+	s = publish_value("tag", "mental-health");
+	assert_string_equal(s, "Mental health");
+	free(s);
+	s = publish_value("tag", "Already Fine");
+	assert_string_equal(s, "Already Fine");
 	free(s);
 	s = publish_value("sex", "prefer-not-to-say");
 	assert_string_equal(s, "Prefer not to say");

@@ -383,23 +383,23 @@ test_channel_attribution(void **state)
 	answer(db, rid, "experience", "1");
 	rid = response(db, 1, 1, 0, "web", T0 + 101, 1, NULL);
 	answer(db, rid, "experience", "2");
-	sql(db, "UPDATE responses SET invited_channel = 'email' WHERE id = (SELECT"
-	        " max(id) FROM responses)");
+	sql(db,
+	    "UPDATE responses SET invited_channel = 'email' WHERE id = (SELECT"
+	    " max(id) FROM responses)");
 	r = run(db, "exp", "P1", NULL);
 	/* 20 text replies by email + 2 web from email links, of 41 emails
 	 * delivered now (the first invitation counts, not the reminder). */
-	assert_int_equal(json_integer_value(json_object_get(
-	                     json_object_get(r, "responses_by_invitation"),
-	                     "email")),
-	                 22);
-	assert_num(json_object_get(json_object_get(r,
-	                                           "response_rate_by_channel"),
-	                           "email"),
+	assert_int_equal(
+	    json_integer_value(json_object_get(
+	        json_object_get(r, "responses_by_invitation"), "email")),
+	    22);
+	assert_num(json_object_get(
+	               json_object_get(r, "response_rate_by_channel"), "email"),
 	           53.7);
-	assert_int_equal(json_integer_value(json_object_get(
-	                     json_object_get(r, "responses_by_invitation"),
-	                     "unknown")),
-	                 9);
+	assert_int_equal(
+	    json_integer_value(json_object_get(
+	        json_object_get(r, "responses_by_invitation"), "unknown")),
+	    9);
 	json_decref(r);
 }
 
@@ -696,7 +696,7 @@ test_representation_published(void **state)
 	assert_non_null(strstr(staff, "not for publication"));
 	assert_non_null(strstr(staff, "age_band=16-24"));
 	/* The tag of 3 carers. */
-	assert_non_null(strstr(pub, "<th scope=\"row\">carer</th>"
+	assert_non_null(strstr(pub, "<th scope=\"row\">Carer</th>"
 	                            "<td class=\"n\">&lt;5</td>"));
 	fw = builtin_framework();
 	assert_int_equal(annual_report(db, "P1", 2025, 0, fw, &r, &cause), 0);
@@ -709,6 +709,48 @@ test_representation_published(void **state)
 	free(pub);
 	free(staff);
 	free(annual);
+}
+
+/* 20 women, 10 men and 2 whose sex is not known: the 2 are "<5", the men
+ * "*", and the women's share is of all 32, since a share of the 30 would
+ * give the 2 away with the published total. */
+static void
+test_representation_base(void **state)
+{
+	static const char csv[] = "field,value,patients\nsex,female,500\n"
+	                          "sex,male,500\ndisability,yes,200\n"
+	                          "disability,no,800\n";
+	struct db *db = *state;
+	FILE *fp = fmemopen((void *)csv, strlen(csv), "r");
+	char *cause = NULL, *pub;
+	int rows;
+	json_t *r;
+
+	assert_int_equal(
+	    represent_load_profile(db, "P2", fp, "p.csv", &rows, &cause), 0);
+	fclose(fp);
+	sql(db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+	        " WHERE i < 32) INSERT INTO members (practice_id, joined_at,"
+	        " sex, created_at, updated_at, disability) SELECT 2, 100, CASE"
+	        " WHEN i <= 20 THEN 'female' WHEN i <= 30 THEN 'male' END, 0, 0,"
+	        " CASE WHEN i <= 8 THEN 1 WHEN i <= 30 THEN 0 END FROM n");
+	assert_int_equal(represent_report(db, "P2", T0, &r, &cause), 0);
+	/* Disability against the profile: 8 of 30 who said, 200 of 1000. */
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_array_get(json_object_get(r, "fields"), 3),
+	                        "field")),
+	                    "disability");
+	assert_num(json_object_get(rgroup(r, 3, 0), "ratio"), 1.33);
+	pub = represent_page(r, 0, NULL);
+	json_decref(r);
+	assert_non_null(strstr(pub, "Representation by disability"));
+	assert_non_null(strstr(pub, "<th scope=\"row\">Female</th>"
+	                            "<td class=\"n\">20</td>"
+	                            "<td class=\"n\">62.5%</td>"));
+	assert_non_null(strstr(pub, "<th scope=\"row\">Male</th>"
+	                            "<td class=\"n\">*</td>"));
+	assert_null(strstr(pub, "66.7%"));
+	free(pub);
 }
 
 static void
@@ -843,14 +885,15 @@ test_annual_figures(void **state)
 	const json_t *m, *mt;
 	long start, joined, left, end;
 
-	sql(db, "INSERT INTO meetings (id, practice_id, at, place, created_at)"
-	        " VALUES (1, 1, 1741000000, 'a', 0), (2, 1, 1760000000, 'b', 0),"
-	        " (3, 1, 1742000000, 'c', 0), (4, 1, 1761000000, 'd', 0);"
-	        "INSERT INTO members (id, practice_id, joined_at, created_at,"
-	        " updated_at, term_ends_at, erased_at) VALUES"
-	        " (14, 1, 1743465600, 0, 0, 1746057600, NULL),"
-	        " (15, 1, 1738368000, 0, 0, NULL, NULL),"
-	        " (16, 1, 100, 0, 0, NULL, 1740000000)");
+	sql(db,
+	    "INSERT INTO meetings (id, practice_id, at, place, created_at)"
+	    " VALUES (1, 1, 1741000000, 'a', 0), (2, 1, 1760000000, 'b', 0),"
+	    " (3, 1, 1742000000, 'c', 0), (4, 1, 1761000000, 'd', 0);"
+	    "INSERT INTO members (id, practice_id, joined_at, created_at,"
+	    " updated_at, term_ends_at, erased_at) VALUES"
+	    " (14, 1, 1743465600, 0, 0, 1746057600, NULL),"
+	    " (15, 1, 1738368000, 0, 0, NULL, NULL),"
+	    " (16, 1, 100, 0, 0, NULL, 1740000000)");
 	assert_int_equal(meeting_set_status(db, 3, "cancelled", &cause), 0);
 	assert_int_equal(meeting_set_status(db, 4, "held", &cause), 0);
 	assert_int_equal(meeting_set_status(db, 9, "held", &cause), -1);
@@ -906,6 +949,8 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_representation_published,
 	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_representation_base, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_profile_errors, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_actions, setup, teardown),

@@ -32,10 +32,16 @@ test_safe(void **state)
 	check_safe("a\rb\x7f", 0, "a\rb\\x7f");
 	check_safe("a\rb", 1, "a b");
 	/* C1 controls (U+009B is a one-byte CSI on some terminals). */
-	check_safe("x\xc2\x9b" "31m", 1, "x\\x9b31m");
+	check_safe("x\xc2\x9b"
+	           "31m",
+	           1, "x\\x9b31m");
 	/* Bidi override and zero-width characters. */
-	check_safe("abc\xe2\x80\xae" "fdp.exe", 1, "abc\\u{202E}fdp.exe");
-	check_safe("a\xe2\x80\x8b" "b", 1, "a\\u{200B}b");
+	check_safe("abc\xe2\x80\xae"
+	           "fdp.exe",
+	           1, "abc\\u{202E}fdp.exe");
+	check_safe("a\xe2\x80\x8b"
+	           "b",
+	           1, "a\\u{200B}b");
 	/* Lines: kept, or flattened. */
 	check_safe("one\ntwo\tthree", 0, "one\ntwo\tthree");
 	check_safe("one\ntwo\tthree", 1, "one two three");
@@ -48,9 +54,10 @@ test_width(void **state)
 {
 	(void)state;
 	assert_int_equal(termtext_width("abc"), 3);
-	assert_int_equal(termtext_width("Zo\xc3\xab"), 3);            /* Zoë */
-	assert_int_equal(termtext_width("Zoe\xcc\x88"), 3);           /* e + U+0308 */
-	assert_int_equal(termtext_width("\xe5\xbc\xa0\xe4\xbc\x9f"), 4); /* 张伟 */
+	assert_int_equal(termtext_width("Zo\xc3\xab"), 3);  /* Zoë */
+	assert_int_equal(termtext_width("Zoe\xcc\x88"), 3); /* e + U+0308 */
+	assert_int_equal(termtext_width("\xe5\xbc\xa0\xe4\xbc\x9f"),
+	                 4); /* 张伟 */
 	assert_int_equal(termtext_width(""), 0);
 }
 

@@ -185,16 +185,33 @@ async function reports(page, env) {
   const year = String(new Date().getUTCFullYear());
   const files = [
     ['FFT results', 'results.html', ['results', 'fft', '--practice', PRACTICE]],
+    ['FFT results by month', 'results-by-month.html',
+     ['results', 'fft', '--practice', PRACTICE, '--by', 'month']],
+    ['FFT results, staff view', 'results-internal.html',
+     ['results', 'fft', '--practice', PRACTICE, '--internal']],
     ['representation report', 'representation.html',
      ['report', 'representation', '--practice', PRACTICE]],
+    ['representation report, staff view', 'representation-internal.html',
+     ['report', 'representation', '--practice', PRACTICE, '--internal']],
     ['annual report', 'annual.html',
      ['report', 'annual', '--practice', PRACTICE, '--year', year]],
+    ['annual report, staff view', 'annual-internal.html',
+     ['report', 'annual', '--practice', PRACTICE, '--year', year,
+      '--internal']],
   ];
   for (const [what, name, args] of files) {
     const file = env.path(name);
-    env.ppgd(...args, '--html', file);
+    const staff = args.includes('--internal');
+    env.ppgd(...args.filter((a) => a !== '--internal'), '--html', file,
+             ...(staff ? ['--internal'] : []));
     await page.goto(pathToFileURL(file).href);
     t.check((await heading(page)).length > 0, `${what}: has a heading`);
+    const text = await page.locator('body').innerText();
+    t.check(/not for publication/i.test(text) === staff,
+            `${what}: ${staff ? 'marked' : 'not marked'} not for publication`);
+    if (!staff)
+      t.check(!text.includes('alice@example.org') && !text.includes('Alice'),
+              `${what}: no member's name or email`);
     await t.axeCheck(page, what);
     await t.screenshot(page, name.replace(/\.html$/, ''));
   }

@@ -9,4 +9,11 @@ top=$(cd "$here/../.." && pwd)
 PPGD_DEPS_BROWSER=1 "$top/scripts/deps.sh"
 cd "$here"
 npm ci --no-audit --no-fund --loglevel=error
-PPGD=${PPGD:-$top/ppgd} PPGD_TOP=$top exec node browser.test.js
+export PPGD="${PPGD:-$top/ppgd}" PPGD_TOP="$top"
+# browser.test.js first: it clears the previous run's screenshots.
+rc=0
+node browser.test.js || rc=1
+for t in *.test.js; do
+	[ "$t" = browser.test.js ] || node "$t" || rc=1
+done
+exit $rc

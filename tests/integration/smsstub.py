@@ -531,12 +531,14 @@ def main(argv=None):
     if a.fail_next:
         stub.fail_next_requests(a.fail_next, a.fail_mode)
     stub.start()
-    print("smsstub listening on %s mode=%s" % (stub.url, stub.mode), flush=True)
-    print("twilio %s  notify api key %s" % (stub.twilio_messages_url,
-                                             stub.notify_api_key), flush=True)
+    # The handlers before the address is printed: a caller may signal as
+    # soon as it has read it.
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
+    print("smsstub listening on %s mode=%s" % (stub.url, stub.mode), flush=True)
+    print("twilio %s  notify api key %s" % (stub.twilio_messages_url,
+                                             stub.notify_api_key), flush=True)
     done.wait()
     stub.stop()
     return 0

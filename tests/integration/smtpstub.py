@@ -501,11 +501,13 @@ def main(argv=None):
         auth = tuple(a.auth.split(":", 1)) if a.auth else None
         server = SmtpStub(a.mode, a.host, a.port, a.tempfail, a.maildir,
                           auth=auth, verbose=a.verbose).start()
-    print("smtpstub listening on %s:%d mode=%s" % (
-        a.host, server.port, "smtp-sink" if a.smtp_sink else a.mode), flush=True)
+    # The handlers before the address is printed: a caller may signal as
+    # soon as it has read it.
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
+    print("smtpstub listening on %s:%d mode=%s" % (
+        a.host, server.port, "smtp-sink" if a.smtp_sink else a.mode), flush=True)
     done.wait()
     server.stop()
     return 0

@@ -104,8 +104,12 @@ def wait_for(fn, timeout=10.0):
 
 def test_auth(env):
     st, hdrs, doc = call(env, "GET", "/api/v1/practices", token=None)
-    t.check(st == 401 and doc == {"error": "missing bearer token"},
-            "no token: 401 with a JSON error (%d %r)" % (st, doc))
+    t.check(st == 401 and doc == {"type": "about:blank", "title": "Unauthorized",
+                                  "status": 401, "detail": "missing bearer token",
+                                  "error": "missing bearer token"},
+            "no token: 401 as an RFC 9457 problem (%d %r)" % (st, doc))
+    t.check(hdrs.get("Content-Type") == "application/problem+json",
+            "errors are application/problem+json (%r)" % hdrs.get("Content-Type"))
     t.check(hdrs.get("WWW-Authenticate", "").startswith("Bearer"),
             "401 carries WWW-Authenticate: Bearer (%r)" % hdrs.get("WWW-Authenticate"))
     st, hdrs, doc = call(env, "GET", "/api/v1/practices", token="not-a-real-token-at-all")
@@ -295,6 +299,20 @@ def test_member_one(env):
     t.check(doc and doc["practice"] == "B82002", "practice moves the member")
     _, hdrs = expect(env, "POST", "/api/v1/members/%d" % env.zeb, 405, "POST on a member")
     t.check_eq(hdrs.get("Allow"), "GET, PATCH, DELETE", "a member takes GET, PATCH, DELETE")
+    # ETag / If-Match: an update from a stale read is refused, not lost.
+    path = "/api/v1/members/%d" % env.zeb
+    _, h1, _ = call(env, "GET", path)
+    etag = h1.get("ETag")
+    t.check(etag and etag.startswith('"') and etag.endswith('"'), "GET carries an ETag (%r)" % etag)
+    _, h2, doc = call(env, "PATCH", path, body={"sex": "male"}, headers={"If-Match": etag})
+    t.check(doc and doc.get("sex") == "male" and h2.get("ETag") not in (None, etag),
+            "PATCH with the current ETag applies and returns the new ETag")
+    doc, _ = expect(env, "PATCH", path, 412, "a stale If-Match", body={"sex": "female"},
+                    headers={"If-Match": etag})
+    row = query(env, "SELECT sex FROM members WHERE id = ?", env.zeb)[0]
+    t.check_eq(row["sex"], "male", "the stale update changed nothing")
+    expect(env, "PATCH", path, 200, "If-Match: *", body={"sex": "female"},
+           headers={"If-Match": "*"})
 
 
 def test_member_erase(env):

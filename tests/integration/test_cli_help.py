@@ -81,6 +81,11 @@ rc, _, err = run("action", "add", "--practice", "A1", "--title", "x")
 t.check(rc == 2 and "action add: --area is required" in err, "action add names --area")
 rc, _, err = run("report", "annual", "--practice", "A1")
 t.check(rc == 2 and "report annual: --year is required" in err, "report annual names --year")
+rc, _, err = run("meeting", "add", "--practice", "A1", "--where", "Surgery")
+t.check(rc == 2 and "meeting add: --at is required" in err, "meeting add names --at (%r)" % err)
+rc, _, err = run("member", "import", "x.csv")
+t.check(rc == 2 and "member import: --practice is required" in err,
+        "member import names --practice (%r)" % err)
 
 # A command in an empty folder without init: no empty database, a hint.
 rc, out, err = run("member", "list")
@@ -95,6 +100,9 @@ env.ppgd("practice", "add", "A81001", "--name", "Riverside")
 rc, m, _ = env.ppgd_json("member", "add", "--practice", "A81001", "--first-name", "Sam",
                          "--email", "sam@example.org")
 mid = str(m["id"]) if m else "0"
+rc, _, err = env.ppgd("member", "add", "--first-name", "Nobody")
+t.check(rc == 2 and "member add: --practice is required" in err,
+        "member add names --practice (%r)" % err)
 
 
 def on_terminal(args, answer):
@@ -177,4 +185,95 @@ for args in (["campaign", "show", "news"], ["campaign", "preview", "news"]):
     rc, out, _ = env.ppgd(*args)
     t.check(rc == 0 and "{" not in out and '"' not in out,
             "%s prints no raw JSON (%r)" % (" ".join(args), out[:300]))
+# An inbound text cannot drive the operator's terminal.
+import sqlite3  # noqa: E402
+db = sqlite3.connect(env.path("ppgd.db"))
+db.execute("INSERT INTO inbound (provider, provider_msg_id, received_at, channel, from_addr,"
+           " body, disposition) VALUES ('twilio', 'SM1', 1767225600, 'sms',"
+           " '+447700900999\x1b]0;x\x07', 'hi\x1b[2J\x1b[31mred\u202e', 'unmatched')")
+db.commit()
+db.close()
+rc, out, _ = env.ppgd("inbox")
+t.check(rc == 0 and "\x1b" not in out and "\u202e" not in out and "hi\\x1b[2J" in out
+        and "\\u{202E}" in out and out.splitlines()[0].startswith("ID"),
+        "inbox shows control characters of an inbound text as text (%r)" % out)
+
+# One ISO form per kind of time: record times in UTC (Z), schedule times
+# with the practice's offset; never another shape.
+ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$")
+RECORD = ("created_at", "updated_at", "fired_at", "received_at", "loaded_at", "joined",
+          "term_ends", "erased")
+
+
+def times(v, key=None):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            yield from times(x, k)
+    elif isinstance(v, list):
+        for x in v:
+            yield from times(x, key)
+    elif isinstance(v, str) and re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d", v):
+        yield key, v
+
+
+env.ppgd("member", "add", "--practice", "A81001", "--first-name", "Cy", "--email",
+         "cy@example.org", "--consent-email", "yes")
+env.ppgd("campaign", "send", "news")
+seen = []
+for args in (["campaign", "show", "news"], ["member", "show", str(mid + 1)], ["inbox"],
+             ["campaign", "list"]):
+    rc, j, _ = env.ppgd_json(*args)
+    seen += list(times(j))
+bad = [(k, v) for k, v in seen if not ISO.match(v) or (k in RECORD and not v.endswith("Z"))]
+t.check(len(seen) >= 5 and not bad,
+        "JSON times are RFC 3339, record times in UTC with Z (%d seen; bad: %r)" % (len(seen), bad))
+
+# outbox cancel --campaign asks on a terminal too.
+rc, out, tty = on_terminal(["outbox", "cancel", "--campaign", "news"], b"n\n")
+rc2, j, _ = env.ppgd_json("outbox", "--campaign", "news")
+t.check(rc == 1 and "[y/N]" in tty and j and j.get("cancelled") == 0 and j.get("pending", 0) > 0,
+        "outbox cancel --campaign asks; no cancels nothing (%r %r)" % (tty[-80:], j))
+rc, out, _ = env.ppgd("outbox", "cancel", "--campaign", "news", "--yes")
+t.check(rc == 0 and out.startswith("cancelled "), "--yes cancels without asking (%r)" % out)
+
+# Long work shows progress on a terminal, and only there.
+master, slave = pty.openpty()
+p = subprocess.Popen([t.PPGD, "-c", env.conf, "backup", env.path("copy.db")],
+                     stdin=slave, stderr=slave, stdout=subprocess.PIPE, cwd=env.dir)
+os.close(slave)
+out = p.stdout.read().decode()
+rc = p.wait(timeout=t.slow(30))
+tty = b""
+while select.select([master], [], [], 0.3)[0]:
+    try:
+        chunk = os.read(master, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    tty += chunk
+os.close(master)
+t.check(rc == 0 and b"backup: pages:" in tty and b"(100%)" in tty and "backed up" in out,
+        "backup shows its progress on a terminal (%r)" % tty[-120:])
+rc, out, err = env.ppgd("backup", env.path("copy2.db"))
+t.check(rc == 0 and err == "", "backup off a terminal prints no progress (%r)" % err)
+master, slave = pty.openpty()
+p = subprocess.Popen([t.PPGD, "-c", env.conf, "report", "annual", "--practice", "A81001",
+                      "--year", "2026"], stdin=slave, stderr=slave, stdout=subprocess.PIPE,
+                     cwd=env.dir)
+os.close(slave)
+out = p.stdout.read().decode()
+rc = p.wait(timeout=t.slow(30))
+tty = b""
+while select.select([master], [], [], 0.3)[0]:
+    try:
+        chunk = os.read(master, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    tty += chunk
+os.close(master)
+t.check(rc == 0 and b"report annual: surveys: 4/8" in tty and "members:" in out,
+        "report annual shows its progress on a terminal (%r)" % tty[-120:])
 t.finish()

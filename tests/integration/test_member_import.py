@@ -91,9 +91,24 @@ def test_api_duplicate(env):
         st, doc = post({"practice": "A81001", "email": "x@example.org",
                         "shared_number": "yes"})
         t.check_eq(st, 400, "shared_number must be a boolean")
+        st, doc = post({"practice": "A81001", "email": "nia@example.org",
+                        "birth_month": "14/03/1950", "sex": "9",
+                        "ethnicity": "Asian or Asian British - Indian",
+                        "extra": {"school": "Hillcrest", "ward": None}})
+        t.check(st == 201 and doc and doc["birth_month"] == "1950-03"
+                and doc["sex"] == "indeterminate" and doc["ethnicity"] == "asian"
+                and doc["ethnicity_detail"] == "Asian: Indian"
+                and doc["extra"] == {"school": "Hillcrest"},
+                "the API reads the new fields and custom fields (%d %r)" % (st, doc))
+        st, doc = post({"practice": "A81001", "email": "z@example.org",
+                        "extra": {"bad name": "x"}})
+        t.check_eq(st, 400, "a custom field name with a space is refused")
+        st, doc = post({"practice": "A81001", "mobile": "0113 496 0123"})
+        t.check(st == 422 and doc and "landline" in doc.get("error", ""),
+                "a landline is refused as a mobile (%d %r)" % (st, doc))
     rows = query(env, "SELECT actor, object FROM audit WHERE action = 'member.add'"
                       " ORDER BY id")
-    t.check_eq([(r["actor"], r["object"]) for r in rows][-1:],
+    t.check_eq([(r["actor"], r["object"]) for r in rows][2:3],
                [("api:records", "member:3")], "the API add has the same audit shape")
 
 
@@ -193,7 +208,45 @@ def test_stdio_and_consent(env):
     _, doc, _ = env.ppgd_json("member", "stats", "--practice", "A81001")
     reach = doc["reachable"] if doc else {}
     t.check_eq((reach.get("email and sms"), reach.get("sms only"), reach.get("no consent")),
-               (1, 1, 3), "stats: only members with consent are reachable (%r)" % reach)
+               (1, 1, 4), "stats: only members with consent are reachable (%r)" % reach)
+
+
+def test_survey_and_results_stdio(env):
+    with open(os.path.join(t.TOP, "surveys", "fft.yaml")) as f:
+        rc, out, err = env.ppgd("survey", "load", "-", input=f.read())
+    t.check(rc == 0 and "loaded survey fft" in out, "survey load - reads stdin (%r)" % err)
+    rc, out, err = env.ppgd("results", "fft", "--csv=-")
+    t.check(rc == 0 and out.startswith("question,type,group,"),
+            "results --csv=- writes CSV to stdout (%r)" % err)
+
+
+def test_extra_in_campaigns(env):
+    """extra.school from the SystmOne file: an audience and a template."""
+    import shutil
+    tdir = env.path("templates")
+    shutil.copytree(os.path.join(t.TOP, "templates"), tdir)
+    for ch, text in (("sms", "{{practice.name}}: {{#member.extra.school}}parents at "
+                            "{{member.extra.school}}, {{/member.extra.school}}"
+                            "{{message.text}} Reply STOP to opt out"),
+                     ("email", "Subject: {{campaign.name}}\n\nDear {{member.first_name}},"
+                               "\n{{member.extra.school}}\n{{message.text}}\n"
+                               "{{unsubscribe.link}}")):
+        with open(os.path.join(tdir, ch, "school.txt"), "w") as f:
+            f.write(text + "\n")
+    env.write_config({"daemon": {"templates": tdir}})
+    rc, out, err = env.ppgd("campaign", "add", "schools", "--practice", "B82002",
+                            "--kind", "broadcast", "--template", "school",
+                            "--channels", "sms", "--audience", "extra.school=hillcrest primary",
+                            "--message", "Come to the coffee morning.", "--at",
+                            "2030-01-01T10:00")
+    t.check(rc == 0, "a campaign with extra.school in its audience and template (%r)" % err)
+    imran = query(env, "SELECT id FROM members WHERE external_ref = 'S2002'")[0]["id"]
+    rc, j, err = env.ppgd_json("campaign", "preview", "schools", "--member", str(imran))
+    t.check(j and j["audience"]["matched"] == 2,
+            "extra.school=... matches the two members at that school (%r %r)" % (j, err))
+    text = j["messages"]["sms"]["text"] if j else ""
+    t.check("parents at Hillcrest Primary, Come to the coffee morning." in text,
+            "{{member.extra.school}} renders the member's value (%r)" % text)
 
 
 def test_round_trip(env):
@@ -219,6 +272,8 @@ def main():
     test_problems(env)
     test_header(env)
     test_stdio_and_consent(env)
+    test_survey_and_results_stdio(env)
+    test_extra_in_campaigns(env)
     test_round_trip(env)
     t.finish()
 

@@ -183,6 +183,8 @@ def check_internal(path, what):
     root, text = parse_page(path, what)
     t.check("not for publication" in text.lower(),
             what + ": the staff view says not for publication")
+    t.check('class="watermark"' in text and ".watermark{display:block}" in text,
+            what + ": and so does every printed page")
     return root, text
 
 
@@ -249,6 +251,10 @@ def test_results(env):
                 "the practice name in the title")
         t.check("3 March 2025" in text, "dates as people write them")
         t.check("not all patients" in text, "says who was asked")
+        # Poor is 3: the negative score would give it away; positive rests
+        # on 14 and 6 and is shown.
+        t.check("positive (Very good or Good) 66.7%; negative (Poor or Very "
+                "poor) not shown" in text, "an FFT score resting on <5 hidden")
     rc, lst, err = env.ppgd_json("comments", "list", "fft", "--pending")
     t.check(rc == 0 and len(lst) == 1 and lst[0]["text"] == EVIL
             and lst[0]["status"] == "pending", "comments list --pending")
@@ -272,12 +278,51 @@ def test_results(env):
     rc, out, err = env.ppgd("results", "fft", "--json", "--internal")
     t.check_eq(rc, 2, "--internal is for --html only")
 
+    test_named_survey(env, db)
     test_over_time(env, db)
 
     rc, out, err = env.ppgd("results", "nosuch")
     t.check_eq(rc, 1, "unknown survey exits 1")
     rc, out, err = env.ppgd("results", "fft", "--by", "height")
     t.check_eq(rc, 2, "a bad --by is a usage error")
+
+
+def test_named_survey(env, db):
+    """A survey that is not anonymous: the staff view names the member; the
+    published page never does, and the comment is masked."""
+    named = dict(SURVEY, slug="named", anonymous=False,
+                 questions=[SURVEY["questions"][2]])
+    c = sqlite3.connect(db)
+    c.execute("INSERT INTO surveys (id, slug, version, title, anonymous,"
+              " definition, hash, loaded_at) VALUES (2, 'named', 1, 'Named',"
+              " 0, ?, 'y', 0)", (json.dumps(named),))
+    cur = c.execute("INSERT INTO responses (survey_id, practice_id,"
+                    " member_id, channel, started_at) VALUES (2, 1, 1, 'web',"
+                    " ?)", (T0,))
+    c.execute("INSERT INTO answers VALUES (?, 'good', ?, NULL)",
+              (cur.lastrowid, "Member0 here: call 07700 900123 or "
+               "m0@example.org; Dr Patel was rude"))
+    c.commit()
+    c.close()
+    rc, lst, err = env.ppgd_json("comments", "list", "named")
+    t.check(rc == 0 and lst and lst[0]["text"] ==
+            "[removed] here: call [removed] or [removed]; Dr [removed] was rude",
+            "comment masked before anyone looks (%r)" % lst)
+    if lst:
+        env.ppgd("comments", "approve", str(lst[0]["id"]))
+    html = env.path("named.html")
+    rc, out, err = env.ppgd("results", "named", "--html", html)
+    root, text = check_published(html, "named survey page", db)
+    t.check("Member0" not in text and "07700" not in text
+            and "Dr [removed] was rude" in text,
+            "published: the moderated text, no member")
+    internal = env.path("named-internal.html")
+    rc, out, err = env.ppgd("results", "named", "--html", internal,
+                            "--internal")
+    root, text = check_internal(internal, "named survey, staff view")
+    t.check("Member0" in text, "the staff view names the member")
+    t.check("07700" not in text and "approved" in text,
+            "the staff view shows the comment masked, with its status")
 
 
 def test_over_time(env, db):
@@ -296,6 +341,7 @@ def test_over_time(env, db):
                    "FFT by month")
         t.check_eq(r["periods"][0]["previous"]["period"], "2025-01",
                    "the first period has its previous too")
+        t.check_eq(march["label"], "March 2025", "a period's label")
     rc, out, err = env.ppgd("results", "fft", "--by", "quarter", "--csv")
     rows = list(csv.reader(io.StringIO(out)))
     t.check(rc == 0 and rows[0] == ["period", "question", "option", "label",
@@ -309,6 +355,8 @@ def test_over_time(env, db):
     t.check_eq(rc, 0, "results --by month --html exits 0 (%s)" % err)
     root, text = check_published(html, "results by month page", db)
     t.check("Previous period" in text, "the previous period beside")
+    t.check("March 2025" in text and "2025-03" not in text,
+            "periods named as people name them")
     rc, out, err = env.ppgd("results", "fft", "--practice", "P1",
                             "--submission", "--month", "2025-03")
     rows = list(csv.reader(io.StringIO(out)))
@@ -326,7 +374,10 @@ def test_over_time(env, db):
             "an empty month is all zeros (--json)")
     rc, out, err = env.ppgd("results", "fft", "--submission", "--month",
                             "2025-03")
-    t.check_eq(rc, 2, "--submission needs --practice")
+    t.check(rc == 0 and out.startswith("practice_code,") and "\nP1,2025-03,"
+            in out, "--submission: the only practice by default")
+    rc, out, err = env.ppgd("results", "fft", "--submission")
+    t.check_eq(rc, 2, "--submission needs --month")
     rc, out, err = env.ppgd("results", "fft", "--practice", "P1",
                             "--submission", "--month", "March")
     t.check_eq(rc, 1, "a bad month exits 1")
@@ -426,6 +477,31 @@ def test_actions(env):
         t.check_eq(st, 404, "other path: 404")
 
 
+def test_meetings(env):
+    """A meeting counts as held once its time has passed; held and cancel
+    say otherwise."""
+    ids = []
+    for at in ("2025-02-10T18:00:00Z", "2025-05-10T18:00:00Z",
+               "2099-01-10T18:00:00Z", "2099-02-10T18:00:00Z"):
+        rc, m, err = env.ppgd_json("meeting", "add", "--practice", "P1",
+                                   "--at", at, "--where", "Library")
+        t.check_eq(rc, 0, "meeting add (%s)" % err)
+        ids.append(str(m["id"]) if m else "0")
+    rc, m, err = env.ppgd_json("meeting", "show", ids[2])
+    t.check(rc == 0 and m["status"] == "planned", "a future meeting is planned")
+    rc, m, err = env.ppgd_json("meeting", "show", ids[0])
+    t.check(rc == 0 and m["status"] == "held", "a past meeting was held")
+    rc, m, err = env.ppgd_json("meeting", "cancel", ids[1])
+    t.check(rc == 0 and m["status"] == "cancelled", "meeting cancel --json")
+    rc, out, err = env.ppgd("meeting", "held", ids[3])
+    t.check(rc == 0 and "marked held" in out, "meeting held")
+    rc, out, err = env.ppgd("meeting", "held", "999")
+    t.check(rc == 1 and "no meeting 999" in err, "an unknown meeting exits 1")
+    rc, lst, err = env.ppgd_json("meeting", "list")
+    t.check([x["status"] for x in lst] == ["held", "cancelled", "planned",
+                                          "held"], "meeting list statuses")
+
+
 def test_annual(env):
     rc, r, err = env.ppgd_json("report", "annual", "--practice", "P1",
                                "--year", "2025")
@@ -439,6 +515,11 @@ def test_annual(env):
     t.check_eq(r["fft_trend"][2]["positive"], 66.7, "March FFT positive")
     t.check_eq(r["surveys"][0]["response_rate"], 100.0, "survey response rate")
     t.check_eq(r["messages"]["email"], 20, "emails sent")
+    t.check_eq((r["meetings"]["held"], r["meetings"]["cancelled"]), (1, 1),
+               "2025: one meeting held, one cancelled")
+    m = r["members"]
+    t.check(m["start"] + m["joined"] - m["left"] == m["end"]
+            == r["representation"]["members"], "one membership figure")
     t.check_eq(len(r["framework"]["bronze"]), 4, "four bronze criteria")
     t.check(all("status" in c and "evidence" in c and "missing" in c
                 for lvl in ("bronze", "silver", "gold")
@@ -477,6 +558,7 @@ def main():
     test_results(env)
     test_representation(env)
     test_actions(env)
+    test_meetings(env)
     test_annual(env)
     t.finish()
 

@@ -245,6 +245,13 @@ with env.serve() as d:
             rows[0].get("disposition") == "unmatched", "inbox --unmatched lists one")
     rc, out, err = env.ppgd("inbox", "--flagged")
     t.check(rc == 0 and "chest pain" in out, "inbox --flagged shows the care message")
+    sms("SM24", "Please stop texting me")
+    rc, rows, err = env.ppgd_json("inbox", "--stop-requests")
+    t.check(rc == 0 and [r["disposition"] for r in rows or []] == ["stop-request"]
+            and "stop texting" in rows[0]["body"],
+            "inbox --stop-requests lists the text that asked in words (%s)" % err)
+    t.check(one("SELECT optout_sms_at FROM members WHERE id=?", ann) is None,
+            "a stop request in words does not opt out by itself")
 
     # -- delivery receipts ---------------------------------------------------
     def outbox_sent(provider_id):
@@ -425,6 +432,13 @@ with env.serve() as d:
                            headers={"Origin": "https://evil.example"})
     t.check_eq(st, 403, "web survey: a cross-site POST is 403")
 
+    # Ann was invited by email: her web answer is an email response.
+    run = execute("INSERT INTO runs (campaign_id, scheduled_for, fired_at)"
+                  " VALUES (?, ?, ?)", camp, now, now)
+    execute("INSERT INTO outbox (run_id, member_id, practice_id, channel,"
+            " state, to_addr, body, next_attempt_at, created_at)"
+            " VALUES (?, ?, 1, 'email', 'delivered', 'ann@example.org', 'x',"
+            " 0, ?)", run, ann, now)
     st, _, body = t.http_post(url, [("useful", "4"), ("had_say", "1"),
                                     ("help_say", "dropped: not shown"),
                                     ("topics", "1"), ("topics", "3")],
@@ -439,6 +453,8 @@ with env.serve() as d:
                "web survey: demographics snapshot")
     t.check_eq(one("SELECT campaign_id FROM responses WHERE id=?", rid), camp,
                "web survey: campaign kept")
+    t.check_eq(one("SELECT invited_channel FROM responses WHERE id=?", rid),
+               "email", "web survey: attributed to the email that invited")
     t.check_eq(one("SELECT value FROM answers WHERE response_id=? AND"
                    " question='useful'", rid), "4", "web survey: answer stored")
     t.check_eq(one("SELECT count(*) FROM answers WHERE response_id=? AND"
@@ -456,8 +472,9 @@ with env.serve() as d:
                "web survey: counted once")
 
     # The invitation's and the reminder's links: one answer per member per run.
+    # A run of its own (the one above invited by email has this second).
     run = execute("INSERT INTO runs (campaign_id, scheduled_for, reminder,"
-                  " fired_at) VALUES (?, ?, 0, ?)", camp, now, now)
+                  " fired_at) VALUES (?, ?, 0, ?)", camp, now + 1, now + 1)
     invite = new_token("survey", member=bob, campaign=camp, survey=pm, run=run)
     remind = new_token("survey", member=bob, campaign=camp, survey=pm, run=run)
     other = new_token("survey", member=ann, campaign=camp, survey=pm, run=run)

@@ -1,0 +1,329 @@
+/*
+ * The dispatcher on a real event base and SQLite, with a fake transport in
+ * place of "file" (the transport registry's seam): settle-in-next-claim,
+ * backoff, max attempts, quiet hours, opt-out cancel, requeue at start.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+
+#include "campaign_fixture.h"
+#include "dispatch.h"
+#include "env.h"
+#include "outbox.h"
+#include "transport.h"
+
+/* ---- the fake transport: sends wait until the test answers them ---- */
+
+#define FAKE_MAX 16
+
+static struct {
+	int64_t id[FAKE_MAX];
+	transport_done_fn done[FAKE_MAX];
+	void *arg[FAKE_MAX];
+	int n;
+} fake;
+
+static int
+fake_init(struct event_base *base, const struct config *cfg, void **state,
+          char **cause)
+{
+	*state = NULL;
+	return 0;
+}
+
+static void
+fake_send(void *state, const struct outmsg *m, transport_done_fn done,
+          void *arg)
+{
+	assert_true(fake.n < FAKE_MAX);
+	fake.id[fake.n] = m->id;
+	fake.done[fake.n] = done;
+	fake.arg[fake.n] = arg;
+	fake.n++;
+}
+
+static void
+fake_free(void *state)
+{
+}
+
+static const struct transport_ops fake_ops = {
+    .name = "file", .init = fake_init, .send = fake_send, .free = fake_free};
+
+/* Answer the i-th send. */
+static void
+fake_answer(int i, enum send_result r, const char *provider_id)
+{
+	struct send_outcome o;
+
+	memset(&o, 0, sizeof o);
+	o.id = fake.id[i];
+	o.result = r;
+	snprintf(o.provider_id, sizeof o.provider_id, "%s",
+	         provider_id ? provider_id : "");
+	if (r != SEND_OK)
+		snprintf(o.code, sizeof o.code, "451");
+	fake.done[i](&o, fake.arg[i]);
+}
+
+/* ---- the set-up ----------------------------------------------------- */
+
+struct t {
+	struct env env;
+	struct config *cfg;
+	struct dispatcher *d;
+};
+
+static void
+t_open(struct t *t, const char *ini)
+{
+	memset(&fake, 0, sizeof fake);
+	transport_register(&fake_ops);
+	memset(t, 0, sizeof *t);
+	t->cfg = fx_config(ini);
+	t->env.db = fx_db();
+	t->env.base = event_base_new();
+	t->env.cfg = t->cfg;
+}
+
+static void
+t_start(struct t *t)
+{
+	char *cause = NULL;
+
+	t->d = dispatcher_new(&t->env, &cause);
+	assert_non_null(t->d);
+}
+
+static void
+t_close(struct t *t)
+{
+	dispatcher_free(t->d);
+	assert_int_equal(db_idle(t->env.db, "test"), 0);
+	event_base_free(t->env.base);
+	db_close(t->env.db);
+	config_free(t->cfg);
+}
+
+/* Run the loop's ready events until nothing is left to run now. */
+static void
+pump(struct t *t)
+{
+	int i;
+
+	for (i = 0; i < 20; i++)
+		event_base_loop(t->env.base, EVLOOP_NONBLOCK);
+}
+
+static int64_t
+queue(struct t *t, const char *channel, int64_t member)
+{
+	int64_t id = outbox_queue(
+	    t->env.db, 1, member, channel, "campaign",
+	    strcmp(channel, "sms") == 0 ? "+447700900001" : "ann@example.org",
+	    "Subject", "Body", NULL);
+
+	assert_true(id > 0);
+	return id;
+}
+
+static char *
+state(struct t *t, int64_t id)
+{
+	static char buf[16];
+	sqlite3_stmt *st =
+	    db_stmt(t->env.db, "SELECT state FROM outbox WHERE id = ?");
+	char *s;
+
+	db_bind_int(st, 1, id);
+	s = db_row_text(t->env.db, st);
+	snprintf(buf, sizeof buf, "%s", s ? s : "?");
+	free(s);
+	return buf;
+}
+
+static int64_t
+col(struct t *t, const char *column, int64_t id)
+{
+	char sql[128];
+	sqlite3_stmt *st;
+
+	snprintf(sql, sizeof sql, "SELECT %s FROM outbox WHERE id = ?", column);
+	st = db_stmt(t->env.db, sql);
+	db_bind_int(st, 1, id);
+	return db_int(t->env.db, st, -1);
+}
+
+/* ---- the tests ------------------------------------------------------ */
+
+/* A send's outcome is written by the next claim's transaction. */
+static void
+test_settle_in_next_claim(void **state_)
+{
+	struct t t;
+	int64_t id;
+
+	t_open(&t, NULL);
+	id = queue(&t, "email", 0);
+	t_start(&t);
+	pump(&t);
+	assert_int_equal(fake.n, 1);
+	assert_int_equal(fake.id[0], id);
+	assert_string_equal(state(&t, id), "sending");
+	assert_int_equal(col(&t, "attempts", id), 1);
+	fake_answer(0, SEND_OK, "SMabc");
+	/* Reported, not yet settled: the loop has not turned. */
+	assert_string_equal(state(&t, id), "sending");
+	assert_int_equal(dispatcher_inflight(t.d), 1);
+	pump(&t);
+	assert_string_equal(state(&t, id), "sent");
+	assert_int_equal(dispatcher_inflight(t.d), 0);
+	assert_int_equal(fake.n, 1);
+	t_close(&t);
+}
+
+/* A temporary failure waits base * [0.5, 1.5) before its next try. */
+static void
+test_backoff(void **state_)
+{
+	struct t t;
+	int64_t id, before, due;
+
+	t_open(&t, "[dispatch]\nbackoff = 100s\n");
+	id = queue(&t, "email", 0);
+	t_start(&t);
+	pump(&t);
+	assert_int_equal(fake.n, 1);
+	before = time(NULL);
+	fake_answer(0, SEND_TEMPFAIL, NULL);
+	pump(&t);
+	assert_string_equal(state(&t, id), "pending");
+	due = col(&t, "next_attempt_at", id);
+	assert_true(due >= before + 50);
+	assert_true(due <= (int64_t)time(NULL) + 151);
+	/* Not due yet: nothing more is sent. */
+	assert_int_equal(fake.n, 1);
+	t_close(&t);
+}
+
+/* The last allowed attempt's temporary failure is final. */
+static void
+test_max_attempts(void **state_)
+{
+	struct t t;
+	int64_t id;
+
+	t_open(&t, "[dispatch]\nmax_attempts = 2\n");
+	id = queue(&t, "email", 0);
+	t_start(&t);
+	pump(&t);
+	fake_answer(0, SEND_TEMPFAIL, NULL);
+	pump(&t);
+	assert_string_equal(state(&t, id), "pending");
+	/* Make it due again and wake the dispatcher. */
+	assert_int_equal(
+	    db_exec(t.env.db, "UPDATE outbox SET next_attempt_at = 0", NULL),
+	    0);
+	dispatcher_kick(t.d);
+	pump(&t);
+	assert_int_equal(fake.n, 2);
+	assert_int_equal(col(&t, "attempts", id), 2);
+	fake_answer(1, SEND_TEMPFAIL, NULL);
+	pump(&t);
+	assert_string_equal(state(&t, id), "failed");
+	t_close(&t);
+}
+
+/* A campaign SMS in quiet hours is held, not sent. */
+static void
+test_quiet_hours(void **state_)
+{
+	struct t t;
+	char ini[128];
+	time_t now = time(NULL);
+	struct tm tm;
+	int64_t id;
+
+	/* A window around the current hour in London, whatever it is. */
+	setenv("TZ", "Europe/London", 1);
+	tzset();
+	localtime_r(&now, &tm);
+	snprintf(ini, sizeof ini,
+	         "[sms]\nquiet_start = %02d:00\nquiet_end = %02d:00\n",
+	         (tm.tm_hour + 23) % 24, (tm.tm_hour + 2) % 24);
+	t_open(&t, ini);
+	id = queue(&t, "sms", 0);
+	t_start(&t);
+	pump(&t);
+	assert_int_equal(fake.n, 0);
+	assert_string_equal(state(&t, id), "held");
+	assert_true(col(&t, "next_attempt_at", id) > (int64_t)now);
+	t_close(&t);
+}
+
+/* A member who opted out since the row was made gets no campaign mail. */
+static void
+test_optout_cancel(void **state_)
+{
+	struct t t;
+	struct fx_member m = {.first = "Ann",
+	                      .email = "ann@example.org",
+	                      .consent_email = 1,
+	                      .optout_email = 5,
+	                      .carer = -1,
+	                      .disability = -1};
+	int64_t id;
+
+	t_open(&t, NULL);
+	id = queue(&t, "email", fx_member_add(t.env.db, &m));
+	t_start(&t);
+	pump(&t);
+	assert_int_equal(fake.n, 0);
+	assert_string_equal(state(&t, id), "cancelled");
+	t_close(&t);
+}
+
+/* Rows a crash left in `sending` are sent again at start (at least once). */
+static void
+test_requeue_at_start(void **state_)
+{
+	struct t t;
+	int64_t id;
+
+	t_open(&t, NULL);
+	id = queue(&t, "email", 0);
+	assert_int_equal(
+	    db_exec(t.env.db, "UPDATE outbox SET state = 'sending'", NULL), 0);
+	t_start(&t);
+	pump(&t);
+	assert_int_equal(fake.n, 1);
+	assert_int_equal(fake.id[0], id);
+	fake_answer(0, SEND_OK, "x1");
+	pump(&t);
+	assert_string_equal(state(&t, id), "sent");
+	t_close(&t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_settle_in_next_claim),
+	    cmocka_unit_test(test_backoff),
+	    cmocka_unit_test(test_max_attempts),
+	    cmocka_unit_test(test_quiet_hours),
+	    cmocka_unit_test(test_optout_cancel),
+	    cmocka_unit_test(test_requeue_at_start),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
