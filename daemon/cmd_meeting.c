@@ -843,6 +843,27 @@ meeting_list_cmd(struct ctx *ctx, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* A value of o made safe for the terminal (names come from imports).
+ * Caller frees. */
+static char *
+safe(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return termtext_safe(s != NULL ? s : "", 1);
+}
+
+/* One line per person or action. */
+static void
+show_line(const char *fmt, const json_t *v, const char *k1, const char *k2)
+{
+	char *a = safe(v, k1), *b = safe(v, k2);
+
+	printf(fmt, a, b);
+	free(a);
+	free(b);
+}
+
 /* Who is coming, who came, and the actions to review. */
 static void
 show_people(const json_t *o)
@@ -851,29 +872,20 @@ show_people(const json_t *o)
 	size_t i;
 
 	if ((v = json_object_get(o, "link")) && json_is_string(v))
-		printf("online: %s\n", json_string_value(v));
+		show_line("online: %s%s\n", o, "link", "");
 	printf("coming: %lld, not coming: %lld\n",
 	       json_integer_value(json_object_get(r, "yes")),
 	       json_integer_value(json_object_get(r, "no")));
 	json_array_foreach(json_object_get(r, "coming"), i, v)
-	    printf("  coming: %s (member %lld)\n",
-	           json_string_value(json_object_get(v, "name")),
-	           json_integer_value(json_object_get(v, "member_id")));
+	    show_line("  coming: %s (%s)\n", v, "name", "channel");
 	json_array_foreach(json_object_get(o, "attendance"), i, v)
-	    printf("attended: %s (%s)\n",
-	           json_string_value(json_object_get(v, "name")),
-	           json_string_value(json_object_get(v, "role")));
+	    show_line("attended: %s (%s)\n", v, "name", "role");
 	json_array_foreach(json_object_get(o, "actions"), i, v)
-	    printf("action from this meeting: %lld %s (%s)\n",
-	           json_integer_value(json_object_get(v, "id")),
-	           json_string_value(json_object_get(v, "title")),
-	           json_string_value(json_object_get(v, "status")));
+	    show_line("action from this meeting: %s (%s)\n", v, "title",
+	              "status");
 	json_array_foreach(json_object_get(o, "previous_actions"), i, v)
-	    printf("to review from meeting %lld: action %lld %s (%s)\n",
-	           json_integer_value(json_object_get(o, "previous_meeting")),
-	           json_integer_value(json_object_get(v, "id")),
-	           json_string_value(json_object_get(v, "title")),
-	           json_string_value(json_object_get(v, "status")));
+	    show_line("to review from the last meeting: %s (%s)\n", v,
+	              "title", "status");
 }
 
 static void
