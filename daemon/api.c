@@ -32,6 +32,7 @@
 #include "cron.h"
 #include "fire.h"
 #include "http.h"
+#include "join.h"
 #include "log.h"
 #include "ratelog.h"
 #include "meeting.h"
@@ -1407,6 +1408,149 @@ results_get(struct api_req *ar)
 	free(target);
 }
 
+/* ---- join requests ------------------------------------------------------ */
+
+static void
+join_requests_list(struct api_req *ar)
+{
+	static const char *const params[] = {"practice", "state", NULL};
+	static const char *const states[] = {"unconfirmed", "pending",
+	                                     "approved", "rejected", "expired",
+	                                     NULL};
+	const char *state = api_param(ar, "state");
+	size_t i;
+
+	if (api_params_known(ar, params) == -1)
+		return;
+	for (i = 0; state != NULL && states[i] != NULL; i++)
+		if (strcmp(state, states[i]) == 0)
+			break;
+	if (state != NULL && states[i] == NULL) {
+		api_error(ar, 400, "state: one of unconfirmed, pending, "
+		                   "approved, rejected, expired");
+		return;
+	}
+	api_reply(ar, 200,
+	          json_pack("{s:o}", "join_requests",
+	                    join_list(ar->db, api_param(ar, "practice"),
+	                              state)));
+}
+
+/* A string member of the body, or NULL; -1 after a 400 if it is not. */
+static int
+body_string(struct api_req *ar, const char *key, const char **out)
+{
+	const json_t *v = json_object_get(ar->body, key);
+
+	*out = json_string_value(v);
+	if (v != NULL && *out == NULL) {
+		api_error(ar, 400, "%s: expected a string", key);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+join_decided(struct api_req *ar, int64_t id, const char *state,
+             int64_t member)
+{
+	char obj[32];
+	json_t *o = json_pack("{s:I, s:s}", "request", (json_int_t)id,
+	                      "state", state);
+
+	if (member != 0)
+		json_object_set_new(o, "member_id", json_integer(member));
+	snprintf(obj, sizeof obj, "join:%lld", (long long)id);
+	api_logwrite(ar, strcmp(state, "approved") == 0 ? "join.approve"
+	                                                : "join.reject",
+	             obj);
+	api_reply(ar, 200, o);
+}
+
+/* POST /api/v1/join-requests/ID/approve {"external_ref"} or /reject
+ * {"reason"}. */
+static void
+join_request_decide(struct api_req *ar)
+{
+	/* "ID/approve", also as one encoded segment ("1%2Fapprove"). */
+	char *rest = evhttp_uridecode(ar->rest, 0, NULL);
+	const char *slash = rest != NULL ? strchr(rest, '/') : NULL, *key;
+	const char *ref = NULL, *reason = NULL;
+	char idtext[24], action[16], *cause = NULL;
+	int approve, rc;
+	int64_t id, member = 0;
+	json_t *v;
+
+	if (slash == NULL || (size_t)(slash - rest) >= sizeof idtext ||
+	    strlen(slash) >= sizeof action) {
+		free(rest);
+		api_error(ar, 404, "no such call; see docs/api.md");
+		return;
+	}
+	memcpy(idtext, rest, (size_t)(slash - rest));
+	idtext[slash - rest] = '\0';
+	snprintf(action, sizeof action, "%s", slash);
+	free(rest);
+	slash = action;
+	approve = strcmp(slash, "/approve") == 0;
+	if ((id = api_id(idtext)) == 0 ||
+	    (!approve && strcmp(slash, "/reject") != 0)) {
+		api_error(ar, 404, "no such call; see docs/api.md");
+		return;
+	}
+	json_object_foreach(ar->body, key, v)
+	{
+		if (strcmp(key, approve ? "external_ref" : "reason") != 0) {
+			api_error(ar, 400, "unknown key %s", key);
+			return;
+		}
+	}
+	if (body_string(ar, approve ? "external_ref" : "reason",
+	                approve ? &ref : &reason) == -1)
+		return;
+	if (!approve && reason == NULL) {
+		api_error(ar, 400, "reason: required");
+		return;
+	}
+	if (approve)
+		rc = join_approve(ar->db, server_config(ar->srv), id, ref,
+		                  ar->actor, &member, &cause);
+	else
+		rc = join_reject(ar->db, id, reason, ar->actor, &cause);
+	if (rc == -1)
+		api_error_take(ar,
+		               strncmp(cause, "no ", 3) == 0     ? 404
+		               : strncmp(cause, "give", 4) == 0 ? 400
+		                                                : 409,
+		               cause);
+	else {
+		if (approve)
+			env_kick(server_env(ar->srv));
+		join_decided(ar, id, approve ? "approved" : "rejected",
+		             member);
+	}
+}
+
+static void
+route_join_requests(struct evhttp_request *req, struct server *s,
+                    const char *rest)
+{
+	static const struct api_method m[] = {
+	    {EVHTTP_REQ_GET, join_requests_list}, {0, NULL}};
+
+	api_call(req, s, rest, m);
+}
+
+static void
+route_join_request(struct evhttp_request *req, struct server *s,
+                   const char *rest)
+{
+	static const struct api_method m[] = {
+	    {EVHTTP_REQ_POST, join_request_decide}, {0, NULL}};
+
+	api_call(req, s, rest, m);
+}
+
 /* ---- routes ------------------------------------------------------------- */
 
 static void
@@ -1523,6 +1667,10 @@ static const struct http_route api_route_table[] = {
     {API_ALL_METHODS, "/api/v1/meetings", "api_meetings", route_meetings},
     {API_ALL_METHODS, "/api/v1/meetings/", "api_meeting", route_meeting},
     {API_ALL_METHODS, "/api/v1/results/", "api_results", route_results},
+    {API_ALL_METHODS, "/api/v1/join-requests", "api_join_requests",
+     route_join_requests},
+    {API_ALL_METHODS, "/api/v1/join-requests/", "api_join_request",
+     route_join_request},
     {API_ALL_METHODS, "/api/", "api_other", route_other},
     /* Anything else on this listener: a problem too, not plain text. */
     {API_ALL_METHODS, "/", "other", route_other},

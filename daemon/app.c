@@ -5,6 +5,8 @@
 #include "action.h"
 #include "dispatch.h"
 #include "http.h"
+#include "joinsvc.h"
+#include "joinweb.h"
 #include "looplag.h"
 #include "meeting_page.h"
 #include "membership.h"
@@ -21,6 +23,7 @@ static struct dispatcher *dispatcher;
 static struct scheduler *scheduler;
 static struct retention *retention;
 static struct membership *membership;
+static struct joinsvc *joinsvc;
 static struct looplag *looplag;
 
 static const struct http_route public_routes[] = {
@@ -35,6 +38,9 @@ static const struct http_route public_routes[] = {
     {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/s/", "survey", websurvey_http},
     {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/u/", "unsubscribe", unsubscribe_http},
     {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/m/", "meeting_reply", meeting_rsvp_http},
+    {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/join/", "join", joinweb_http},
+    {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/agreement/", "agreement",
+     joinweb_agreement_http},
     {0, NULL, NULL, NULL},
 };
 
@@ -64,6 +70,7 @@ app_start(struct server *s, char **cause)
 	retention = retention_new(env);
 	looplag = looplag_new(env->base);
 	membership = membership_new(env);
+	joinsvc = joinsvc_new(env);
 	return 0;
 }
 
@@ -106,6 +113,8 @@ app_free(struct server *s)
 	looplag = NULL;
 	membership_free(membership);
 	membership = NULL;
+	joinsvc_free(joinsvc);
+	joinsvc = NULL;
 	webhook_http_free();
 }
 

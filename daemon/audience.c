@@ -30,6 +30,7 @@ enum term_kind {
 	TERM_TAG,
 	TERM_NOT_RESPONDED,
 	TERM_EXTRA,
+	TERM_SIGNED,
 	TERM_ATTENDED, /* attended:MEETING */
 	TERM_INVITED,  /* invited:MEETING */
 	TERM_RENEWAL_DUE, /* renewal-due:DURATION */
@@ -258,6 +259,16 @@ term_parse(struct term *t, char *s, char **cause)
 		return term_meeting(t, TERM_ATTENDED, s + 9, cause);
 	if (strncmp(s, "invited:", 8) == 0)
 		return term_meeting(t, TERM_INVITED, s + 8, cause);
+	if (strncmp(s, "confidentiality=", 16) == 0) {
+		/* Accepted the current agreement (the version is bound). */
+		t->kind = TERM_SIGNED;
+		t->values[0] = util_lower(util_trim(xstrdup(s + 16)));
+		t->nvalues = 1;
+		if (strcmp(t->values[0], "signed") == 0)
+			return 0;
+		*cause = xstrdup("confidentiality: the only value is signed");
+		return -1;
+	}
 	if ((eq = strchr(s, '=')) == NULL) {
 		*cause = xasprintf("'%s' is not everyone, FIELD=VALUE, tag:TAG, "
 		                   "not-responded:CAMPAIGN, attended:MEETING "
@@ -386,6 +397,13 @@ sql_term(FILE *fp, const struct term *t, int *param)
 		sql_params(fp, t->nvalues, param);
 		fputs("))", fp);
 		break;
+	case TERM_SIGNED:
+		fprintf(fp,
+		        " AND m.confidentiality_at IS NOT NULL AND (?%d IS NULL"
+		        " OR m.confidentiality_version = ?%d)",
+		        *param, *param);
+		(*param)++;
+		break;
 	case TERM_NOT_RESPONDED:
 		snprintf(c, sizeof c,
 		         "(SELECT id FROM campaigns WHERE name = ?%d)",
@@ -462,7 +480,8 @@ audience_sql(const struct audience *a, const struct aud_scope *sc)
 }
 
 static void
-bind_terms(sqlite3_stmt *st, const struct audience *a)
+bind_terms(sqlite3_stmt *st, const struct audience *a,
+           const struct aud_scope *sc)
 {
 	const struct term *t;
 	int i, k, param = NFIXED_PARAMS + 1;
@@ -472,7 +491,9 @@ bind_terms(sqlite3_stmt *st, const struct audience *a)
 		if (t->kind == TERM_EXTRA)
 			db_bind_text(st, param++, t->name);
 		for (k = 0; k < t->nvalues; k++, param++) {
-			if (t->kind == TERM_BOOL)
+			if (t->kind == TERM_SIGNED)
+				db_bind_text(st, param, sc->agreement_version);
+			else if (t->kind == TERM_BOOL)
 				db_bind_int(st, param,
 				            strcmp(t->values[k], "yes") == 0);
 			else
@@ -503,7 +524,7 @@ audience_query_new(struct db *db, const struct audience *a,
 	db_bind_int(st, 4, sc->member_id);
 	db_bind_int(st, 5, sc->invited_run);
 	db_bind_int(st, 6, sc->campaign_id);
-	bind_terms(st, a);
+	bind_terms(st, a, sc);
 	q = xcalloc(1, sizeof *q);
 	q->st = st;
 	q->scope = *sc;

@@ -33,6 +33,8 @@ struct aud_scope {
 	int64_t invited_run; /* reminders: invited by this run, or 0 */
 	int64_t campaign_id; /* reminders: not completed this campaign */
 	int term_ended_ok;   /* set by a leaving: term (the exit survey) */
+	/* confidentiality=signed: this version; NULL: any version */
+	const char *agreement_version;
 };
 
 /* One member; strings are borrowed until the next audience_next. */

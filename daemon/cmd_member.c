@@ -771,6 +771,11 @@ cmd_member(struct ctx *ctx, int argc, char **argv)
 	    {"erase", member_erase_cmd, MEMBER_ERASE_USAGE},
 	    {"stats", member_stats_cmd,
 	     "member stats [--practice CODE] [--json]"},
+	    {"pending", cmd_member_pending,
+	     "member pending [--practice CODE] [--state STATE] [--json]"},
+	    {"approve", cmd_member_approve,
+	     "member approve ID [--external-ref REF] [--json]"},
+	    {"reject", cmd_member_reject, "member reject ID --reason TEXT"},
 	    {NULL, NULL, NULL}};
 
 	return cli_dispatch(ctx, "member", cmds, argc, argv);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "agreement.h"
 #include "crypto.h"
 #include "util.h"
 #include "fire.h"
@@ -51,6 +52,7 @@ struct fire {
 	struct fire_result *r;
 	struct pending_token *pending; /* tokens not inserted yet */
 	size_t npending;
+	struct agreement agreement; /* for confidentiality=signed */
 };
 
 /* A token to insert: its hash and what it is for. */
@@ -251,6 +253,7 @@ fire_close(struct fire *f)
 	tvars_free(f->vars);
 	free(f->prompt);
 	free(f->pending);
+	agreement_clear(&f->agreement);
 }
 
 static int
@@ -275,6 +278,10 @@ fire_open(struct fire *f, struct db *db, const struct config *cfg,
 	}
 	campaign_vars(f);
 	f->quiet_end = quiet_until(cfg, f->p->timezone, now);
+	if (agreement_load(cfg, &f->agreement, cause) == -1) {
+		fire_close(f);
+		return -1;
+	}
 	return 0;
 }
 
@@ -713,6 +720,7 @@ scope_init(struct fire *f, struct aud_scope *sc, int64_t scheduled_for,
 	sc->practice_id = f->p->id;
 	sc->now = f->now;
 	sc->frequency_cap = (int)config_int(f->cfg, CFG_CAMPAIGN_FREQUENCY_CAP);
+	sc->agreement_version = f->agreement.version;
 	if (f->reminder == 0)
 		return 0;
 	sc->campaign_id = f->c->id;

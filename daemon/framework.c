@@ -20,6 +20,7 @@
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
+#include "yamlx.h"
 
 const char *const framework_facts[] = {
     "members",           "members_start",
@@ -315,37 +316,21 @@ check_doc(struct check *c, const json_t *doc)
 	}
 }
 
-static void
-diag_discard(struct fy_diag *diag, void *user, const char *buf, size_t len)
-{
-}
-
 /* The YAML as JSON, or NULL with libfyaml's errors in c. */
 static json_t *
 yaml_to_json(struct check *c, const char *yaml, size_t len)
 {
-	struct fy_diag_cfg dcfg;
-	struct fy_parse_cfg pcfg = {.flags = FYPCF_QUIET};
 	struct fy_diag_error *e;
 	struct fy_document *fyd = NULL;
-	struct fy_parser *fyp;
+	struct fy_diag *diag;
+	struct fy_parser *fyp = yamlx_parser_new(yaml, len, &diag);
 	void *it = NULL;
 	json_t *j = NULL;
 	char *s;
 
-	fy_diag_cfg_default(&dcfg);
-	dcfg.fp = NULL;
-	dcfg.output_fn = diag_discard;
-	dcfg.colorize = false;
-	if ((pcfg.diag = fy_diag_create(&dcfg)) == NULL ||
-	    (fyp = fy_parser_create(&pcfg)) == NULL)
-		fatalx("libfyaml: cannot create a parser");
-	fy_diag_set_collect_errors(pcfg.diag, true);
-	if (fy_parser_set_string(fyp, yaml, len) != 0)
-		fatalx("libfyaml: cannot set the input");
 	if ((fyd = fy_parse_load_document(fyp)) == NULL ||
 	    fy_document_root(fyd) == NULL) {
-		while ((e = fy_diag_errors_iterate(pcfg.diag, &it)) != NULL)
+		while ((e = fy_diag_errors_iterate(diag, &it)) != NULL)
 			if (e->type >= FYET_ERROR) {
 				buf_printf(&c->errs, "%s:%d: %s\n", c->origin,
 				           e->line > 0 ? e->line : 1, e->msg);
@@ -360,8 +345,7 @@ yaml_to_json(struct check *c, const char *yaml, size_t len)
 		free(s);
 	}
 	fy_parse_document_destroy(fyp, fyd);
-	fy_parser_destroy(fyp);
-	fy_diag_destroy(pcfg.diag);
+	yamlx_parser_free(fyp, diag);
 	return j;
 }
 

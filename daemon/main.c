@@ -18,7 +18,8 @@ static const struct cmd commands[] = {
     {"backup", cmd_backup, "backup FILE"},
     {"practice", cmd_practice, "practice add|update|list|show|profile ..."},
     {"member", cmd_member,
-     "member add|update|show|list|import|export|erase|stats ..."},
+     "member add|update|show|list|import|export|erase|stats|pending|approve|"
+     "reject ..."},
     {"survey", cmd_survey, "survey load|list|show ..."},
     {"sms-info", cmd_sms_info, "sms-info TEXT [--json]"},
     {"schedule", cmd_schedule, "schedule next EXPR [--from ISO8601] ..."},
@@ -34,6 +35,8 @@ static const struct cmd commands[] = {
     {"comments", cmd_comments, "comments list|approve|hide|redact|tag ..."},
     {"evidence", cmd_evidence, "evidence add|list|remove|get|kinds ..."},
     {"user", cmd_user, "user add|list|disable|reset-password ..."},
+    {"recruit", cmd_recruit,
+     "recruit poster --practice CODE [--source S] --html FILE"},
     {"inbox", cmd_inbox,
      "inbox [--unmatched] [--flagged] [--state S] [--practice CODE] "
      "[--limit N] [--json] | ack ID [--seen] [--by NAME] [--note TEXT]"},

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "consent.h"
 #include "csvio.h"
 #include "log.h"
 #include "member.h"
@@ -193,6 +194,40 @@ import_conflict(const struct member *row, const struct member *have)
 }
 
 /*
+ * Save a member the file changed. An opt-out the file sets or clears on a
+ * member we had goes through the consent module (its audit row, SMS
+ * sessions closed), as every other path does.
+ */
+static int
+import_save(struct db *db, struct member *m, const int64_t *had,
+            char **cause)
+{
+	static const int ch[2] = {CONSENT_EMAIL, CONSENT_SMS};
+	int64_t want[2] = {m->optout_email_at, m->optout_sms_at};
+	int i, rv = 0;
+
+	if (had != NULL) {
+		m->optout_email_at = had[0];
+		m->optout_sms_at = had[1];
+	}
+	if (member_save(db, m, cause) == -1)
+		return -1;
+	for (i = 0; had != NULL && i < 2 && rv != -1; i++)
+		if ((had[i] != 0) != (want[i] != 0))
+			rv = want[i] != 0
+			         ? member_optout(db, m->id, ch[i], want[i], NULL,
+			                         "import")
+			         : member_optin(db, m->id, ch[i], time(NULL), NULL,
+			                        "import");
+	m->optout_email_at = want[0];
+	m->optout_sms_at = want[1];
+	if (rv == -1)
+		*cause = xasprintf("cannot record the opt-out: %s",
+		                   db_errmsg(db));
+	return rv == -1 ? -1 : 0;
+}
+
+/*
  * Apply one record onto the member it matches (or a new one). The record is
  * parsed first on its own so matching uses normalised values.
  */
@@ -203,7 +238,7 @@ import_row(struct db *db, const struct practice *p,
 {
 	struct member *m, *have;
 	json_t *before = NULL, *after, *warn = json_array(), *w;
-	int64_t id;
+	int64_t id, had[2] = {0, 0};
 	int rc = -1, same;
 	size_t i;
 
@@ -222,6 +257,8 @@ import_row(struct db *db, const struct practice *p,
 		member_free(m);
 		m = have;
 		before = member_to_json(m);
+		had[0] = m->optout_email_at;
+		had[1] = m->optout_sms_at;
 		if (apply_fields(m, rec, im, warn, cause) == -1)
 			goto out;
 	}
@@ -239,7 +276,7 @@ import_row(struct db *db, const struct practice *p,
 			goto out;
 		}
 	}
-	if (member_save(db, m, cause) == 0) {
+	if (import_save(db, m, before != NULL ? had : NULL, cause) == 0) {
 		if (before != NULL)
 			r->updated++;
 		else

@@ -300,8 +300,38 @@ static const char *const migrations[] = {
     " csrf TEXT NOT NULL, ok INTEGER NOT NULL,"
     " created_at INTEGER NOT NULL, seen_at INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX sessions_user ON sessions(user_id);",
+    /* 7: join requests, welcomes, confidentiality agreement links. */
+    "CREATE TABLE join_requests ("
+    " id INTEGER PRIMARY KEY,"
+    " practice_id INTEGER NOT NULL REFERENCES practices(id),"
+    " state TEXT NOT NULL DEFAULT 'unconfirmed' CHECK (state IN"
+    "  ('unconfirmed','pending','approved','rejected','expired')),"
+    " via TEXT NOT NULL, source TEXT NOT NULL DEFAULT 'direct',"
+    " first_name TEXT, email TEXT, mobile TEXT, data TEXT,"
+    " ref_hash TEXT UNIQUE, email_hash TEXT UNIQUE,"
+    " code_hash TEXT, code_attempts INTEGER NOT NULL DEFAULT 0,"
+    " sms_step TEXT,"
+    " email_confirmed_at INTEGER, mobile_confirmed_at INTEGER,"
+    " member_id INTEGER REFERENCES members(id),"
+    " external_ref TEXT, reason TEXT, decided_by TEXT,"
+    " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+    " confirmed_at INTEGER, decided_at INTEGER, purged_at INTEGER);"
+    "CREATE INDEX join_requests_state ON join_requests(state, expires_at);"
+    "CREATE INDEX join_requests_mobile ON join_requests(mobile, state);"
+    "CREATE TABLE welcomes ("
+    " member_id INTEGER PRIMARY KEY REFERENCES members(id),"
+    " at INTEGER NOT NULL, outbox_id INTEGER);"
+    "INSERT INTO welcomes (member_id, at)"
+    " SELECT id, strftime('%s','now') FROM members;"
+    "CREATE TABLE agreement_links ("
+    " hash TEXT PRIMARY KEY,"
+    " member_id INTEGER NOT NULL REFERENCES members(id),"
+    " version TEXT NOT NULL, created_at INTEGER NOT NULL,"
+    " used_at INTEGER) WITHOUT ROWID;"
+    "CREATE INDEX agreement_links_member ON agreement_links(member_id,"
+    " version);",
 
-    /* 13 (i15m): meetings through the year: online link, series, members'
+    /* 14 (i15m): meetings through the year: online link, series, members'
      * replies, attendance, RSVP tokens and actions from a meeting. */
     "ALTER TABLE meetings ADD COLUMN link TEXT;"
     "ALTER TABLE meetings ADD COLUMN series_id INTEGER;"

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "consent.h"
+#include "joinsms.h"
 #include "log.h"
 #include "meeting_reply.h"
 #include "membership.h"
@@ -708,6 +709,10 @@ smsconv_handle(struct db *db, const struct config *cfg,
 	int rv;
 
 	memset(r, 0, sizeof *r);
+	if ((rv = joinsms_handle(db, cfg, m, r)) != 0) {
+		free(words);
+		return rv == -1 ? -1 : 0;
+	}
 	rv = handle_words(db, cfg, m, words, r);
 	free(words);
 	return rv;

@@ -55,6 +55,11 @@ static const struct placeholder {
                      "aged 65 and over, and people with long-term health "
                      "conditions, can book a place at reception or by "
                      "phone."},
+    {"join.link", "https://ppg.example.org/join/Y01234/confirm/"
+                  "AbCdEfGhIjKlMnOpQrStUv"},
+    {"join.code", "123456"},
+    {"agreement.link", "https://ppg.example.org/agreement/"
+                       "AbCdEfGhIjKlMnOpQrStUv"},
 };
 #define NPLACEHOLDERS (sizeof placeholders / sizeof *placeholders)
 
