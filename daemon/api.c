@@ -35,6 +35,7 @@
 #include "join.h"
 #include "log.h"
 #include "ratelog.h"
+#include "meeting.h"
 #include "member.h"
 #include "member_edit.h"
 #include "outbox.h"
@@ -1407,6 +1408,44 @@ campaign_show(struct api_req *ar)
 	free(name);
 }
 
+/* ---- meetings ----------------------------------------------------------- */
+
+static void
+meetings_list(struct api_req *ar)
+{
+	static const char *const params[] = {"practice", NULL};
+	const char *practice = api_param(ar, "practice");
+
+	if (api_params_known(ar, params) == -1 ||
+	    api_practice_param(ar, practice) == -1)
+		return;
+	api_reply(ar, 200,
+	          json_pack("{s:o}", "meetings",
+	                    meeting_list_json(ar->db, practice)));
+}
+
+static void
+meeting_show(struct api_req *ar)
+{
+	static const char *const params[] = {NULL};
+	struct meeting *m = NULL;
+	char *seg, *end;
+	long long id = 0;
+
+	if (api_params_known(ar, params) == -1)
+		return;
+	seg = api_segment(ar);
+	if (seg != NULL)
+		id = strtoll(seg, &end, 10);
+	if (seg == NULL || *seg < '1' || *seg > '9' || *end != '\0' ||
+	    (m = meeting_get(ar->db, (int64_t)id)) == NULL)
+		api_error(ar, 404, "no meeting %s", seg ? seg : "there");
+	else
+		api_reply(ar, 200, meeting_to_json(ar->db, m));
+	meeting_free(m);
+	free(seg);
+}
+
 /* ---- results ------------------------------------------------------------ */
 
 /* from/to as `ppgd results` reads them: a bare date "to" is inclusive. */
@@ -1736,6 +1775,24 @@ route_campaign(struct evhttp_request *req, struct server *s, const char *rest)
 }
 
 static void
+route_meetings(struct evhttp_request *req, struct server *s, const char *rest)
+{
+	static const struct api_method m[] = {{EVHTTP_REQ_GET, meetings_list},
+	                                      {0, NULL}};
+
+	api_call(req, s, rest, m);
+}
+
+static void
+route_meeting(struct evhttp_request *req, struct server *s, const char *rest)
+{
+	static const struct api_method m[] = {{EVHTTP_REQ_GET, meeting_show},
+	                                      {0, NULL}};
+
+	api_call(req, s, rest, m);
+}
+
+static void
 route_results(struct evhttp_request *req, struct server *s, const char *rest)
 {
 	static const struct api_method m[] = {{EVHTTP_REQ_GET, results_get},
@@ -1770,6 +1827,8 @@ static const struct http_route api_route_table[] = {
     {API_ALL_METHODS, "/api/v1/broadcasts", "api_broadcasts", route_broadcasts},
     {API_ALL_METHODS, "/api/v1/campaigns", "api_campaigns", route_campaigns},
     {API_ALL_METHODS, "/api/v1/campaigns/", "api_campaign", route_campaign},
+    {API_ALL_METHODS, "/api/v1/meetings", "api_meetings", route_meetings},
+    {API_ALL_METHODS, "/api/v1/meetings/", "api_meeting", route_meeting},
     {API_ALL_METHODS, "/api/v1/results/", "api_results", route_results},
     {API_ALL_METHODS, "/api/v1/join-requests", "api_join_requests",
      route_join_requests},

@@ -8,6 +8,8 @@
 #include "joinsvc.h"
 #include "joinweb.h"
 #include "looplag.h"
+#include "meeting_page.h"
+#include "membership.h"
 #include "retention.h"
 #include "scheduler.h"
 #include "server.h"
@@ -20,6 +22,7 @@
 static struct dispatcher *dispatcher;
 static struct scheduler *scheduler;
 static struct retention *retention;
+static struct membership *membership;
 static struct joinsvc *joinsvc;
 static struct looplag *looplag;
 
@@ -34,6 +37,7 @@ static const struct http_route public_routes[] = {
     {EVHTTP_REQ_POST, "/webhooks/mailgun/email", "mailgun_email", webhook_http},
     {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/s/", "survey", websurvey_http},
     {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/u/", "unsubscribe", unsubscribe_http},
+    {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/m/", "meeting_reply", meeting_rsvp_http},
     {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/join/", "join", joinweb_http},
     {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/agreement/", "agreement",
      joinweb_agreement_http},
@@ -65,6 +69,7 @@ app_start(struct server *s, char **cause)
 		return -1;
 	retention = retention_new(env);
 	looplag = looplag_new(env->base);
+	membership = membership_new(env);
 	joinsvc = joinsvc_new(env);
 	return 0;
 }
@@ -106,6 +111,8 @@ app_free(struct server *s)
 	retention = NULL;
 	looplag_free(looplag);
 	looplag = NULL;
+	membership_free(membership);
+	membership = NULL;
 	joinsvc_free(joinsvc);
 	joinsvc = NULL;
 	webhook_http_free();

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "demog.h"
 #include "member.h"
+#include "membership.h"
 #include "member_edit.h"
 #include "member_io.h"
 #include "practice.h"
@@ -738,13 +739,18 @@ member_stats_cmd(struct ctx *ctx, int argc, char **argv)
 	for (i = 0; i < sizeof names / sizeof names[0]; i++)
 		json_object_set_new(o, names[i],
 		                    stats_by(cli_db(ctx), sql[i], practice));
+	json_object_set_new(o, "terms_ending",
+	                    membership_terms_ending(ctx->db, practice,
+	                                            time(NULL)));
 	if (json) {
 		cli_json(o);
 		return EXIT_OK;
 	}
-	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-		printf("%s:\n", names[i]);
-		g = json_object_get(o, names[i]);
+	for (i = 0; i < sizeof names / sizeof names[0] + 1; i++) {
+		k = i < sizeof names / sizeof names[0] ? names[i]
+		                                       : "terms_ending";
+		printf("%s:\n", k);
+		g = json_object_get(o, k);
 		json_object_foreach(g, k, v) printf(
 		    "  %-22s %6lld\n", k, (long long)json_integer_value(v));
 	}

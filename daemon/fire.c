@@ -17,6 +17,7 @@
 #include "fire.h"
 #include "log.h"
 #include "meeting.h"
+#include "meeting_reply.h"
 #include "practice.h"
 #include "quiet.h"
 #include "sms.h"
@@ -130,6 +131,21 @@ fire_actions_text(struct db *db, int64_t practice_id, const char *ids)
 	return text;
 }
 
+static int uses(const struct fire *, const char *);
+
+static void
+meeting_review_vars(struct fire *f, const struct meeting *m)
+{
+	char *ids = meeting_review_ids(f->db, m), *text;
+
+	if (ids == NULL)
+		return;
+	text = fire_actions_text(f->db, f->p->id, ids);
+	set_if(f->vars, "meeting.review", text);
+	free(text);
+	free(ids);
+}
+
 static void
 meeting_vars(struct fire *f)
 {
@@ -142,6 +158,15 @@ meeting_vars(struct fire *f)
 	set_if(f->vars, "meeting.when", when);
 	set_if(f->vars, "meeting.where", m->place);
 	set_if(f->vars, "meeting.agenda", m->agenda);
+	set_if(f->vars, "meeting.link", m->link);
+	if (uses(f, "meeting.review")) /* the last meeting's actions */
+		meeting_review_vars(f, m);
+	if (m->published_at != 0) {
+		free(when);
+		when = xasprintf("%s/practice/%s/meetings/%lld", f->pub,
+		                 f->p->code, (long long)m->id);
+		set_if(f->vars, "meeting.minutes_link", when);
+	}
 	free(when);
 	meeting_free(m);
 }
@@ -626,6 +651,10 @@ fire_member(struct fire *f, const struct aud_member *m)
 		return -1;
 	member_vars(f, m->first_name, m->last_name, &t);
 	member_extra_vars(f, m->id);
+	if (f->c->meeting_id != 0 && uses(f, "meeting.rsvp_link") &&
+	    meeting_rsvp_vars(f->db, f->vars, f->c->meeting_id, m->id, f->pub,
+	                      f->now) == -1)
+		return -1;
 	if (ch == CH_SMS && f->sv != NULL && f->sv->nquestions > 0) {
 		sms_conv_find(f, m->id, &cv);
 		prompt = survey_sms_prompt(&f->sv->questions[cv.question]);
@@ -709,10 +738,23 @@ members_open(struct fire *f, const struct aud_scope *sc, struct aud_query **q,
              char **cause)
 {
 	struct audience *a;
+	char *expr = NULL, *term;
 	int rc;
 
-	if (audience_parse(f->reminder ? "everyone" : f->c->audience, &a,
-	                   cause) == -1)
+	/* A meeting's feedback goes to those who came (or were invited). */
+	if (!f->reminder && f->c->meeting_id != 0 &&
+	    strcmp(f->c->kind, "feedback") == 0 &&
+	    (term = meeting_feedback_audience(f->db, f->c->meeting_id)) !=
+	        NULL) {
+		expr = xasprintf("%s,%s", f->c->audience, term);
+		free(term);
+	}
+	rc = audience_parse(expr != NULL ? expr
+	                    : f->reminder ? "everyone"
+	                                  : f->c->audience,
+	                    &a, cause);
+	free(expr);
+	if (rc == -1)
 		return -1;
 	rc = audience_query_new(f->db, a, sc, q, cause);
 	audience_free(a);

@@ -25,7 +25,7 @@ static const struct cmd commands[] = {
     {"schedule", cmd_schedule, "schedule next EXPR [--from ISO8601] ..."},
     {"campaign", cmd_campaign,
      "campaign add|list|show|preview|send|pause|resume|delete ..."},
-    {"meeting", cmd_meeting, "meeting add|minutes|list|show|held|cancel ..."},
+    {"meeting", cmd_meeting, "meeting add|update|minutes|list|show|held|cancel|attendance ..."},
     {"broadcast", cmd_broadcast, "broadcast --practice CODE --template T ..."},
     {"outbox", cmd_outbox,
      "outbox [--campaign NAME] [--failed] [--json] | retry | cancel ..."},

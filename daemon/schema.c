@@ -330,6 +330,41 @@ static const char *const migrations[] = {
     " used_at INTEGER) WITHOUT ROWID;"
     "CREATE INDEX agreement_links_member ON agreement_links(member_id,"
     " version);",
+
+    /* 14 (i15m): meetings through the year: online link, series, members'
+     * replies, attendance, RSVP tokens and actions from a meeting. */
+    "ALTER TABLE meetings ADD COLUMN link TEXT;"
+    "ALTER TABLE meetings ADD COLUMN series_id INTEGER;"
+    "ALTER TABLE meetings ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE meetings ADD COLUMN published_at INTEGER;"
+    "ALTER TABLE meetings ADD COLUMN feedback_to TEXT"
+    " CHECK (feedback_to IN ('attended','invited'));"
+    "ALTER TABLE actions ADD COLUMN meeting_id INTEGER"
+    " REFERENCES meetings(id);"
+    "CREATE TABLE meeting_replies ("
+    " meeting_id INTEGER NOT NULL REFERENCES meetings(id),"
+    " member_id INTEGER NOT NULL REFERENCES members(id),"
+    " answer TEXT NOT NULL CHECK (answer IN ('yes','no')),"
+    " channel TEXT NOT NULL, at INTEGER NOT NULL,"
+    " PRIMARY KEY (meeting_id, member_id));"
+    "CREATE TABLE meeting_attendance ("
+    " id INTEGER PRIMARY KEY,"
+    " meeting_id INTEGER NOT NULL REFERENCES meetings(id),"
+    " member_id INTEGER REFERENCES members(id), name TEXT,"
+    " role TEXT NOT NULL CHECK (role IN ('member','staff','gp-partner')),"
+    " recorded_at INTEGER NOT NULL);"
+    "CREATE INDEX meeting_attendance_meeting ON"
+    " meeting_attendance(meeting_id);"
+    "CREATE TABLE meeting_tokens ("
+    " hash TEXT PRIMARY KEY,"
+    " meeting_id INTEGER NOT NULL REFERENCES meetings(id),"
+    " member_id INTEGER NOT NULL REFERENCES members(id),"
+    " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);"
+    "CREATE TABLE meeting_notices ("
+    " outbox_id INTEGER PRIMARY KEY REFERENCES outbox(id) ON DELETE CASCADE,"
+    " meeting_id INTEGER NOT NULL REFERENCES meetings(id),"
+    " kind TEXT NOT NULL);"
+    "CREATE INDEX meeting_notices_meeting ON meeting_notices(meeting_id);",
 };
 
 int

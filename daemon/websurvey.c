@@ -20,6 +20,7 @@
 #include "app.h"
 #include "http.h"
 #include "log.h"
+#include "membership.h"
 #include "response.h"
 #include "server.h"
 #include "survey.h"
@@ -537,6 +538,11 @@ submit(struct db *db, const struct config *cfg, const struct survey *s,
 		goto fail;
 	used = !used;
 	if (!used && store_response(db, s, t, a, now, &rid) == -1)
+		goto fail;
+	if (!used && membership_answered(
+	                 db, (int)config_int(cfg, CFG_TERM_MONTHS),
+	                 config_int(cfg, CFG_MEMBERSHIP_RENEWAL_NOTICE), rid,
+	                 now) == -1)
 		goto fail;
 	if (!used && hit->urgency != CARE_NONE &&
 	    care_flag(db, cfg, s, t, rid, hit, text, now, queued) == -1)

@@ -32,6 +32,8 @@ static const char *shipped[] = {
     "post-meeting-feedback", "broadcast",
     "you-said-we-did",       "welcome",
     "term-renewal",          "optout-confirmation",
+    "meeting-moved",         "meeting-cancelled",
+    "meeting-minutes",       "exit",
     "join-confirm",          "join-already-member",
     "confidentiality",
 };
