@@ -1415,13 +1415,14 @@ meetings_list(struct api_req *ar)
 {
 	static const char *const params[] = {"practice", NULL};
 	const char *practice = api_param(ar, "practice");
+	json_t *arr;
 
 	if (api_params_known(ar, params) == -1 ||
 	    api_practice_param(ar, practice) == -1)
 		return;
-	api_reply(ar, 200,
-	          json_pack("{s:o}", "meetings",
-	                    meeting_list_json(ar->db, practice)));
+	arr = meeting_list_json(ar->db, practice);
+	api_scope_filter(ar, arr, "practice");
+	api_reply(ar, 200, json_pack("{s:o}", "meetings", arr));
 }
 
 static void
@@ -1431,17 +1432,27 @@ meeting_show(struct api_req *ar)
 	struct meeting *m = NULL;
 	char *seg, *end;
 	long long id = 0;
+	json_t *o = NULL;
 
 	if (api_params_known(ar, params) == -1)
 		return;
 	seg = api_segment(ar);
 	if (seg != NULL)
 		id = strtoll(seg, &end, 10);
-	if (seg == NULL || *seg < '1' || *seg > '9' || *end != '\0' ||
-	    (m = meeting_get(ar->db, (int64_t)id)) == NULL)
+	if (seg != NULL && *seg >= '1' && *seg <= '9' && *end == '\0' &&
+	    (m = meeting_get(ar->db, (int64_t)id)) != NULL) {
+		o = meeting_to_json(ar->db, m);
+		/* Another practice's meeting is not there. */
+		if (!scope_codes_allow(ar->scope, json_string_value(json_object_get(
+		                                      o, "practice")))) {
+			json_decref(o);
+			o = NULL;
+		}
+	}
+	if (o == NULL)
 		api_error(ar, 404, "no meeting %s", seg ? seg : "there");
 	else
-		api_reply(ar, 200, meeting_to_json(ar->db, m));
+		api_reply(ar, 200, o);
 	meeting_free(m);
 	free(seg);
 }

@@ -75,6 +75,13 @@ def seed(env):
         t.check(st == 201, "the all-practices token adds a member to %s (%d %r)"
                 % (code, st, doc))
         env.member[code] = doc["id"] if st == 201 else 0
+    env.meeting = {}
+    for code in (OWN, OTHER):
+        rc, doc, err = env.ppgd_json("meeting", "add", "--practice", code,
+                                     "--at", "2031-05-01T18:30", "--where",
+                                     "Community room")
+        t.check(rc == 0, "meeting add %s (%r)" % (code, err))
+        env.meeting[code] = doc["id"] if rc == 0 else 0
     # A pending join request per practice (as the /join page leaves them).
     con = sqlite3.connect(env.path("ppgd.db"))
     env.join = {}
@@ -121,6 +128,8 @@ def routes(env, code):
         ("GET", "/api/v1/results/" + urllib.parse.quote("News " + code), None,
          422 if own else 404),
         ("GET", "/api/v1/join-requests?practice=" + code, None, deny),
+        ("GET", "/api/v1/meetings?practice=" + code, None, deny),
+        ("GET", "/api/v1/meetings/%d" % env.meeting[code], None, gone),
         ("POST", "/api/v1/join-requests/%d/reject" % env.join[code],
          {"reason": "not registered here"}, gone),
         ("DELETE", "/api/v1/members/%d" % mid, None, gone),
@@ -194,6 +203,10 @@ def test_lists(env):
         st, doc = call(env, "GET", "/api/v1/join-requests", token=token)
         t.check_eq(practices_of(doc, "join_requests", "practice"), sorted(want),
                    "pending join requests of the %s token" % token)
+    for token, want in (("riverside", [OWN]), ("all", [OWN, OTHER])):
+        st, doc = call(env, "GET", "/api/v1/meetings", token=token)
+        t.check_eq(practices_of(doc, "meetings", "practice"), want,
+                   "meetings of the %s token" % token)
     for token, want in (("riverside", [OWN]), ("all", [OWN, OTHER])):
         st, doc = call(env, "GET", "/api/v1/campaigns", token=token)
         t.check_eq(practices_of(doc, "campaigns", "practice"), want,
