@@ -300,7 +300,7 @@ static const char *const migrations[] = {
     " csrf TEXT NOT NULL, ok INTEGER NOT NULL,"
     " created_at INTEGER NOT NULL, seen_at INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX sessions_user ON sessions(user_id);",
-    /* 7: join requests, welcomes, confidentiality agreement links. */
+    /* 13: join requests, welcomes, confidentiality agreement links. */
     "CREATE TABLE join_requests ("
     " id INTEGER PRIMARY KEY,"
     " practice_id INTEGER NOT NULL REFERENCES practices(id),"
@@ -331,7 +331,7 @@ static const char *const migrations[] = {
     "CREATE INDEX agreement_links_member ON agreement_links(member_id,"
     " version);",
 
-    /* 14 (i15m): meetings through the year: online link, series, members'
+    /* 14: meetings through the year: online link, series, members'
      * replies, attendance, RSVP tokens and actions from a meeting. */
     "ALTER TABLE meetings ADD COLUMN link TEXT;"
     "ALTER TABLE meetings ADD COLUMN series_id INTEGER;"

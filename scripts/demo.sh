@@ -152,7 +152,38 @@ for f in r["fields"]:
         print("  %-8s ratio %.2f  joined: %-16s %s" % (g["value"], g["ratio"], by,
               g["recruit"].replace("ppgd recruit poster --practice A81001 ", "recruit poster ")))'
 P report representation --practice A81001 --html "$demo/representation.html" > /dev/null
-P report annual --practice A81001 --year "$(date -u +%Y)" --html "$demo/annual-report.html" > /dev/null
+
+step "9. The group's year: meetings held, an agreed action, the evidence, the self-assessment"
+# Two meetings earlier this week with their minutes (one online, a GP
+# partner at it), an action agreed, and the evidence the framework asks
+# for that ppgd cannot see: the terms of reference and the website.
+y=$(date -u -d '-3 days' +%Y)
+m1=$(P meeting add --practice A81001 --at "$(date -u -d '-3 days' +%Y-%m-%dT18:30)" \
+	--where "Riverside Medical Practice, Community Room" --json |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+m2=$(P meeting add --practice A81001 --at "$(date -u -d '-2 days' +%Y-%m-%dT18:30)" \
+	--where "Online" --link https://meet.example.org/riverside-ppg --json |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+printf 'Present: 9 members, the practice manager and Dr Shah.\nAgreed: open the phone lines at 8am.\n' > "$demo/minutes.txt"
+for m in "$m1" "$m2"; do P meeting minutes "$m" "$demo/minutes.txt" > /dev/null; done
+P meeting attendance "$m2" --present 1 2 3 --staff "Practice manager" --gp-partner "Dr Shah" > /dev/null
+a=$(P action add --practice A81001 --area "Getting an appointment" \
+	--title "Open the phone lines at 8am" --meeting "$m1" --json |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+P action update "$a" --status agreed --note "agreed at the meeting" > /dev/null
+printf '%%PDF-1.4\nTerms of reference of the Riverside PPG\n' > "$demo/terms-of-reference.pdf"
+P evidence add --practice A81001 --kind terms-of-reference --date "$(date -u -d '-3 days' +%F)" \
+	--file "$demo/terms-of-reference.pdf" --note "agreed at the meeting" > /dev/null
+P evidence add --practice A81001 --kind website --date "$(date -u -d '-2 days' +%F)" \
+	--link https://riverside.example.org/ppg > /dev/null
+P report annual --practice A81001 --year "$y" --sign-off "Pat Jones, PPG chair" --json |
+	python3 -c '
+import json, sys
+fw = json.load(sys.stdin)["framework"]
+print("Self-assessment (%s): level %s" % (fw["framework"], fw["level"]))
+for lv in fw["levels"]:
+    print("  %-7s %d of %d met (%d needed)" % (lv["id"], lv["met"], lv["of"], lv["need"]))'
+P report annual --practice A81001 --year "$y" --html "$demo/annual-report.html" > /dev/null
 echo "HTML results:        $demo/fft-results.html (staff view: fft-results-internal.html)"
 echo "FFT submission:      $demo/fft-submission.csv"
 echo "Representation:      $demo/representation.html"
@@ -160,7 +191,7 @@ echo "Annual report:       $demo/annual-report.html"
 echo "Poster and leaflet:  $demo/poster.html"
 echo "Everything else (database, spool, logs) is in $demo."
 
-step "8. The web admin"
+step "10. The web admin"
 link=$(P user reset-password manager@riverside.example.org --json |
 	python3 -c 'import json, sys; print(json.load(sys.stdin)["link"])')
 echo "Start the daemon:    $ppgd -c $demo/ppgd.conf serve"

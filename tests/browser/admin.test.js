@@ -76,10 +76,10 @@ async function run(env, base, browser, resetPath) {
 
   const ctx = await browser.newContext({ viewport: DESKTOP });
   const errors = [];
-  // A refused form or page (422, 403) is logged by Chromium as a failed
-  // load; those are expected here. Anything else is a fault.
+  // A refused form or page (403, 404, 409, 422) is logged by Chromium as
+  // a failed load; those are expected here. Anything else is a fault.
   ctx.on('console', (m) => {
-    if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4(03|04|09|22)/.test(m.text()))
+    if (m.type() === 'error' && !/status of (403|404|409|422)/.test(m.text()))
       errors.push(m.text());
   });
 
