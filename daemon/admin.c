@@ -294,14 +294,15 @@ admin_csrf_field(struct areq *ar, struct buf *b)
 }
 
 /* 1 if a POST came from a page of ours: its Origin (when sent) is this
- * host, and it carries the session's CSRF token. */
+ * host, never "null", and it carries the session's CSRF token. */
 int
 admin_post_ok(struct areq *ar, int need_csrf)
 {
 	const char *origin = header(ar, "Origin"), *host = header(ar, "Host");
 	const char *o, *c;
 
-	if (origin != NULL && strcmp(origin, "null") != 0) {
+	/* "null" is a sandboxed frame's, or a redirect's: never ours. */
+	if (origin != NULL) {
 		o = strstr(origin, "://");
 		if (o == NULL || host == NULL || strcmp(o + 3, host) != 0)
 			return 0;
@@ -376,7 +377,7 @@ login_post(struct areq *ar)
 	const char *email = admin_pget(ar, "email"), *pw = admin_pget(ar, "password");
 	int64_t id, wait;
 	struct user *u;
-	char *msg, obj[32];
+	char obj[32];
 	int need;
 
 	if (!admin_post_ok(ar, 0)) {
@@ -386,16 +387,14 @@ login_post(struct areq *ar)
 	switch (user_login(ar->db, email ? email : "", pw ? pw : "", time(NULL),
 	                   &id, &wait)) {
 	case LOGIN_LOCKED:
-		msg = xasprintf("Too many wrong passwords: this account is "
-		                "locked for %lld more minutes.",
-		                (long long)(wait + 59) / 60);
-		login_form(ar, 429, msg);
-		free(msg);
-		return;
 	case LOGIN_BAD:
-		log_info("event=admin_login result=bad");
+		/* One answer for an unknown address, a wrong password and a
+		 * locked account: the page tells nobody which accounts exist. */
+		log_info("event=admin_login result=refused");
 		login_form(ar, 401, "The email address or the password is "
-		                    "not right.");
+		                    "not right, or after too many wrong tries "
+		                    "the account is locked for a while: try again "
+		                    "later.");
 		return;
 	case LOGIN_OK:
 		break;
@@ -721,6 +720,40 @@ home_page(struct areq *ar)
 	free(body);
 }
 
+/* One alert, with its acknowledge form unless it is actioned. */
+static void
+alert_html(struct areq *ar, struct buf *b, const char *practice,
+           const json_t *e)
+{
+	const char *state = json_string_value(json_object_get(e, "state"));
+	long long id = (long long)json_integer_value(json_object_get(e, "alert"));
+
+	admin_escf(b,
+	           "<section class=\"%s\"><h2>%s: %s</h2><p>Received %s by "
+	           "%s. State: <strong>%s</strong>.</p>",
+	           strcmp(state, "new") == 0 ? "warning" : "panel", practice,
+	           json_string_value(json_object_get(e, "urgency")),
+	           json_string_value(json_object_get(e, "received_at")),
+	           json_string_value(json_object_get(e, "source")), state);
+	if (json_is_string(json_object_get(e, "body")))
+		admin_escf(b, "<blockquote>%s</blockquote>",
+		           json_string_value(json_object_get(e, "body")));
+	if (strcmp(state, "actioned") != 0) {
+		admin_escf(b, "<form method=\"post\" action=\"/alerts/%lld\">",
+		           id);
+		admin_csrf_field(ar, b);
+		admin_escf(b,
+		           "<label class=\"label\" for=\"note%lld\">What was "
+		           "done</label><input class=\"input\" id=\"note%lld\" "
+		           "name=\"note\"><button class=\"button\" name=\"state\" "
+		           "value=\"actioned\">Actioned</button><button "
+		           "class=\"button secondary\" name=\"state\" "
+		           "value=\"seen\">Seen</button></form>",
+		           id, id);
+	}
+	buf_add(b, "</section>");
+}
+
 static void
 alerts_page(struct areq *ar)
 {
@@ -744,45 +777,22 @@ alerts_page(struct areq *ar)
 		json_array_foreach(a, i, e)
 		{
 			n++;
-			admin_escf(&b,
-			     "<section class=\"%s\"><h2>%s: %s</h2><p>Received "
-			     "%s by %s. State: <strong>%s</strong>.</p>",
-			     strcmp(json_string_value(json_object_get(e, "state")),
-			            "new") == 0
-			         ? "warning"
-			         : "panel",
-			     p->name,
-			     json_string_value(json_object_get(e, "urgency")),
-			     json_string_value(json_object_get(e, "received_at")),
-			     json_string_value(json_object_get(e, "source")),
-			     json_string_value(json_object_get(e, "state")));
-			if (json_is_string(json_object_get(e, "body")))
-				admin_escf(&b, "<blockquote>%s</blockquote>",
-				     json_string_value(json_object_get(e, "body")));
-			if (strcmp(json_string_value(json_object_get(e, "state")),
-			           "actioned") != 0) {
-				admin_escf(&b,
-				     "<form method=\"post\" action=\"/alerts/%lld\">",
-				     (long long)json_integer_value(
-				         json_object_get(e, "alert")));
-				admin_csrf_field(ar, &b);
-				admin_escf(&b,
-				     "<label class=\"label\" for=\"note%lld\">What "
-				     "was done</label><input class=\"input\" "
-				     "id=\"note%lld\" name=\"note\"><button "
-				     "class=\"button\" name=\"state\" "
-				     "value=\"actioned\">Actioned</button><button "
-				     "class=\"button secondary\" name=\"state\" "
-				     "value=\"seen\">Seen</button></form>",
-				     (long long)json_integer_value(
-				         json_object_get(e, "alert")),
-				     (long long)json_integer_value(
-				         json_object_get(e, "alert")));
-			}
-			buf_add(&b, "</section>");
+			alert_html(ar, &b, p->name, e);
 		}
 		json_decref(a);
 		practice_free(p);
+	}
+	/* A message no practice could be found for (a text to a number no
+	 * practice owns): every admin sees it. */
+	if (ar->u->role == ROLE_ADMIN) {
+		a = care_alert_list(ar->db, NULL, NULL, 200);
+		json_array_foreach(a, i, e) if (json_is_null(
+		    json_object_get(e, "practice")))
+		{
+			n++;
+			alert_html(ar, &b, "No practice", e);
+		}
+		json_decref(a);
 	}
 	if (n == 0)
 		buf_add(&b, "<p>No care alerts.</p>");
@@ -817,8 +827,11 @@ alert_post(struct areq *ar, const char *rest)
 		admin_message(ar, 403, "Not allowed", "The form has expired: try again.");
 		return;
 	}
-	if (id <= 0 ||
-	    !scope_allows(ar->u, PERM_ALERTS, alert_practice(ar->db, id))) {
+	/* An alert with no practice is an admin's to acknowledge. */
+	if (id <= 0 || (alert_practice(ar->db, id) == 0
+	                    ? ar->u->role != ROLE_ADMIN
+	                    : !scope_allows(ar->u, PERM_ALERTS,
+	                                    alert_practice(ar->db, id)))) {
 		admin_forbidden(ar);
 		return;
 	}
@@ -863,6 +876,14 @@ comments_page(struct areq *ar)
 		} else {
 			json_array_foreach(a, i, e)
 			{
+				/* Only the comments of the user's practices. */
+				if (!scope_allows(ar->u, PERM_MODERATE,
+				                  json_integer_value(json_object_get(
+				                      e, "practice_id")))) {
+					json_array_remove(a, i);
+					i--;
+					continue;
+				}
 				admin_escf(&b, "<section class=\"panel\"><p>%s</p>",
 				     json_string_value(json_object_get(e, "text")));
 				admin_escf(&b,
@@ -896,13 +917,20 @@ comment_post(struct areq *ar, const char *rest)
 	const char *status = admin_pget(ar, "status"), *target = admin_pget(ar, "target");
 	char *cause = NULL, *back, obj[32];
 	int64_t id = atoll(rest);
+	json_t *c;
+	int allowed;
 
 	if (!admin_post_ok(ar, 1)) {
 		admin_message(ar, 403, "Not allowed", "The form has expired: try again.");
 		return;
 	}
-	/* Comments carry no practice: a user who may moderate anywhere. */
-	if (!scope_allows(ar->u, PERM_MODERATE, 0)) {
+	/* The comment's practice (its response's) must be the user's. */
+	c = comments_get_json(ar->db, id);
+	allowed = c != NULL &&
+	          scope_allows(ar->u, PERM_MODERATE,
+	                       json_integer_value(json_object_get(c, "practice_id")));
+	json_decref(c);
+	if (!allowed) {
 		admin_forbidden(ar);
 		return;
 	}

@@ -415,7 +415,8 @@ comments_sync(struct db *db, int64_t now)
 
 #define COMMENT_COLS                                                           \
 	"SELECT c.id, c.question, c.status, c.text, c.theme, r.started_at,"    \
-	" c.redacted, s.slug, cp.name FROM comments c JOIN responses r ON"     \
+	" c.redacted, s.slug, cp.name, r.practice_id FROM comments c"          \
+	" JOIN responses r ON"                                                  \
 	" r.id = c.response_id JOIN surveys s ON s.id = r.survey_id"           \
 	" LEFT JOIN campaigns cp ON cp.id = r.campaign_id"
 
@@ -434,6 +435,7 @@ comment_row(sqlite3_stmt *st)
 	jsonx_set(o, "text", json_string(db_col_text(st, 3)));
 	jsonx_set(o, "redacted", json_boolean(sqlite3_column_int(st, 6)));
 	jsonx_set(o, "theme", theme ? json_string(theme) : json_null());
+	jsonx_set(o, "practice_id", json_integer(sqlite3_column_int64(st, 9)));
 	jsonx_set(
 	    o, "date",
 	    json_string(util_format_date(sqlite3_column_int64(st, 5), day)));

@@ -28,6 +28,7 @@ class Browser:
 
     def __init__(self, base):
         self.base = base
+        self.body = b""
         self.cookie = None
         self.set_cookie = None
 
@@ -40,6 +41,7 @@ class Browser:
             h["Content-Type"] = "application/x-www-form-urlencoded"
         st, hd, body = t.http_request(method, self.base + path, data=data,
                                       headers=h)
+        self.body = body
         sc = hd.get("Set-Cookie")
         if sc:
             self.set_cookie = sc
@@ -153,6 +155,9 @@ def test_login(env, base):
     st, _, _ = b.post("/alerts/1", {"state": "actioned", "csrf": tok},
                       headers={"Origin": "https://evil.example"})
     t.check_eq(st, 403, "POST from another origin: 403")
+    st, _, _ = b.post("/alerts/1", {"state": "actioned", "csrf": tok},
+                      headers={"Origin": "null"})
+    t.check_eq(st, 403, "POST with Origin: null (a sandboxed frame): 403")
     st, hd, _ = b.post("/alerts/1", {"state": "actioned", "csrf": tok,
                                       "note": "Rang her back"})
     t.check(st == 303, "acknowledged with the token (%d)" % st)
@@ -167,6 +172,8 @@ def test_login(env, base):
     t.check_eq(aud, 1, "the change is audited with the user")
     st, _, _ = b.post("/alerts/2", {"state": "actioned", "csrf": tok})
     t.check_eq(st, 403, "another practice's alert: 403")
+    st, _, _ = b.post("/alerts/3", {"state": "actioned", "csrf": tok})
+    t.check_eq(st, 403, "an alert of no practice is not a manager's: 403")
 
     # Logout ends the session on the server, not only in the browser.
     old = b.cookie
@@ -180,8 +187,11 @@ def test_lockout(env, base):
     for i in range(5):
         login(base, "lead@a.example", "not the password")
     b, st, _ = login(base, "lead@a.example", PW)
-    t.check(st == 429 and b.cookie is None,
-            "five failures lock the account, even the right password: 429")
+    t.check(st == 401 and b.cookie is None,
+            "five failures lock the account, even the right password: 401")
+    b2, st2, _ = login(base, "nobody-at-all@a.example", "not the password")
+    t.check(st2 == 401 and b.body == b2.body,
+            "a locked account reads like an unknown address (same page)")
     db = sqlite3.connect(env.sections["daemon"]["database"])
     lock1 = db.execute("SELECT locked_until - strftime('%s','now') FROM"
                        " users WHERE email = 'lead@a.example'").fetchone()[0]
@@ -659,7 +669,17 @@ def test_scope(env, base):
             t.check("07700 900" not in body and "ann@" not in body
                     and "Reachable by email" in body,
                     "a lead sees counts, never contact details")
+        if who == "admin@ppg.example":
+            st, _, body = b.get("/alerts")
+            t.check("No practice: crisis" in body,
+                    "an admin sees the alert no practice was found for")
+            st, _, _ = b.post("/alerts/3", {"state": "seen",
+                                            "csrf": b.csrf("/alerts")})
+            t.check_eq(st, 303, "and may acknowledge it")
         if who == "pm@a.example":
+            st, _, body = b.get("/alerts")
+            t.check("No practice" not in body,
+                    "a manager does not see it")
             st, _, body = b.get("/members?practice=A81001&q=ann")
             t.check("ann@a.example" in body and "bob@b.example" not in body,
                     "members search stays in the practice")
@@ -707,6 +727,9 @@ def seed(env):
         db.execute("INSERT INTO care_alerts (practice_id, source, urgency,"
                    " created_at) VALUES (?, 'sms', 'emergency', ?)",
                    (pid, now))
+    # A text to a number no practice owns: no practice (alert 3).
+    db.execute("INSERT INTO care_alerts (practice_id, source, urgency,"
+               " created_at) VALUES (NULL, 'sms', 'crisis', ?)", (now,))
     db.commit()
     db.close()
     users = [("admin@ppg.example", "Ada Admin", "admin", []),
