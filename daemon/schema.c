@@ -292,6 +292,15 @@ static const char *const migrations[] = {
     " csrf TEXT NOT NULL, ok INTEGER NOT NULL,"
     " created_at INTEGER NOT NULL, seen_at INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX sessions_user ON sessions(user_id);",
+
+    /* 13 (i11s): a run keeps the sample its bodies are packed against; the
+     * due indexes hold only the rows still to send, not every sent one. */
+    "ALTER TABLE runs ADD COLUMN body_dict BLOB;"
+    "DROP INDEX outbox_due;"
+    "CREATE INDEX outbox_pending ON outbox(next_attempt_at)"
+    " WHERE state = 'pending';"
+    "CREATE INDEX outbox_waiting ON outbox(state, next_attempt_at)"
+    " WHERE state = 'held' OR state = 'sending';",
 };
 
 int
