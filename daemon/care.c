@@ -5,11 +5,13 @@
  * three words in between ("took ... pills"). A match is dropped when a
  * negation ("no", "not", "never") ends within the three words before it in
  * the same clause, with no boundary word ("but") in between: "no chest pain
- * now, thanks" is no emergency, "no fever but chest pain" is one. An
+ * now, thanks" is no emergency, "no fever but chest pain" is one; so is
+ * a match followed by a topic word ("suicide prevention training"). An
  * emergency or urgent match is also dropped when its clause holds a history
- * phrase ("last year"): a survey answer that mentions an old illness is not
- * a call for help. Crisis matches ignore history: erring that way costs a
- * staff member a look, the other way costs more.
+ * phrase ("last year"), or a resolved one after it ("has gone"): a survey
+ * answer that mentions an old illness is not a call for help. Crisis matches
+ * ignore history: erring that way costs a staff member a look, the other way
+ * costs more.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,11 +33,12 @@ __asm__(".section .rodata\n"
         ".previous\n");
 extern const char ppgd_care_builtin[];
 
-#define GAP_MAX     3   /* words a "..." may skip */
-#define NEG_WINDOW  3   /* words before a match a negation may end in */
-#define MAX_TOKENS  16  /* per phrase */
-#define MAX_LINE    256 /* bytes per phrase line */
-#define MIN_PREFIX  3   /* letters before a '*' */
+#define GAP_MAX      3   /* words a "..." may skip */
+#define NEG_WINDOW   3   /* words before a match a negation may end in */
+#define TOPIC_WINDOW 2   /* words after a match a topic may start in */
+#define MAX_TOKENS   16  /* per phrase */
+#define MAX_LINE     256 /* bytes per phrase line */
+#define MIN_PREFIX   3   /* letters before a '*' */
 
 enum group {
 	G_URGENT = CARE_URGENT,
@@ -44,12 +47,15 @@ enum group {
 	G_NEGATION,
 	G_HISTORY,
 	G_BOUNDARY,
+	G_TOPIC,
+	G_RESOLVED,
 };
 
 static const char *const group_names[] = {
     [G_URGENT] = "urgent",       [G_CRISIS] = "crisis",
     [G_EMERGENCY] = "emergency", [G_NEGATION] = "negation",
     [G_HISTORY] = "history",     [G_BOUNDARY] = "boundary",
+    [G_TOPIC] = "topic",         [G_RESOLVED] = "resolved",
 };
 
 enum tkind { T_WORD, T_PREFIX, T_GAP };
@@ -67,11 +73,23 @@ struct care_list {
 	size_t n;
 };
 
-/* A message as words, each with the clause it is in. */
+/*
+ * A message as words, each with the clause it is in. Marked once before
+ * matching, so each phrase match is checked in constant time whatever the
+ * length of the message: the part of its clause between boundary words
+ * (seg), whether that part mentions the past, and where the shortest
+ * negation starting at each word ends (0: none).
+ */
 struct words {
 	char **w;
 	size_t *clause;
 	size_t n, cap;
+	size_t *seg;
+	size_t *negend;
+	unsigned char *boundary;
+	unsigned char *topic;       /* a [topic] phrase starts here */
+	unsigned char *seg_history; /* by segment */
+	size_t *seg_resolved;       /* by segment: 1 + the last [resolved] */
 };
 
 const char *
@@ -136,8 +154,7 @@ care_free(struct care_list *l)
 }
 
 static int
-pattern_push(struct pattern *p, enum tkind kind, const char *word,
-             char **cause)
+pattern_push(struct pattern *p, enum tkind kind, const char *word, char **cause)
 {
 	if (p->ntok == MAX_TOKENS) {
 		*cause = xasprintf("more than %d words", MAX_TOKENS);
@@ -175,7 +192,8 @@ token_words(struct pattern *p, const char *tok, char **cause)
 	int rv = 0;
 
 	if (strchr(tok, '*') != NULL)
-		*cause = xasprintf("'%s': a '*' must end one word", tok), rv = -1;
+		*cause = xasprintf("'%s': a '*' must end one word", tok),
+		rv = -1;
 	else if (*w == '\0')
 		*cause = xasprintf("'%s' has no letters or digits", tok),
 		rv = -1;
@@ -244,7 +262,7 @@ group_parse(const char *line, size_t len)
 {
 	size_t i;
 
-	for (i = G_URGENT; i <= G_BOUNDARY; i++)
+	for (i = G_URGENT; i <= G_RESOLVED; i++)
 		if (strlen(group_names[i]) == len - 2 &&
 		    strncmp(line + 1, group_names[i], len - 2) == 0)
 			return (int)i;
@@ -268,11 +286,13 @@ line_parse(struct care_list *l, int *group, char *line, char **cause)
 		return (*cause = xasprintf("longer than %d bytes", MAX_LINE),
 		        -1);
 	if (line[0] == '[') {
-		if (line[len - 1] != ']' || (*group = group_parse(line, len)) < 0)
+		if (line[len - 1] != ']' ||
+		    (*group = group_parse(line, len)) < 0)
 			return (*cause = xasprintf(
 			            "unknown group %s (known: [emergency], "
 			            "[crisis], [urgent], [negation], "
-			            "[history], [boundary])",
+			            "[history], [resolved], [boundary], "
+			            "[topic])",
 			            line),
 			        -1);
 		return 0;
@@ -376,8 +396,8 @@ words_push(struct words *ws, char *w, size_t clause)
 	if (ws->n == ws->cap) {
 		ws->cap = ws->cap ? ws->cap * 2 : 64;
 		ws->w = xreallocarray(ws->w, ws->cap, sizeof *ws->w);
-		ws->clause = xreallocarray(ws->clause, ws->cap,
-		                           sizeof *ws->clause);
+		ws->clause =
+		    xreallocarray(ws->clause, ws->cap, sizeof *ws->clause);
 	}
 	ws->w[ws->n] = w;
 	ws->clause[ws->n++] = clause;
@@ -423,12 +443,17 @@ words_free(struct words *ws)
 		free(ws->w[i]);
 	free(ws->w);
 	free(ws->clause);
+	free(ws->seg);
+	free(ws->negend);
+	free(ws->boundary);
+	free(ws->topic);
+	free(ws->seg_history);
+	free(ws->seg_resolved);
 }
 
 /* Match tokens ti.. of p at word wi; the end (exclusive) or -1. */
 static long
-match_at(const struct pattern *p, size_t ti, const struct words *ws,
-         size_t wi)
+match_at(const struct pattern *p, size_t ti, const struct words *ws, size_t wi)
 {
 	long r;
 	size_t g;
@@ -443,100 +468,124 @@ match_at(const struct pattern *p, size_t ti, const struct words *ws,
 	}
 	if (wi >= ws->n)
 		return -1;
-	if (p->kind[ti] == T_WORD ? strcmp(ws->w[wi], p->tok[ti]) != 0
-	                          : strncmp(ws->w[wi], p->tok[ti],
-	                                    strlen(p->tok[ti])) != 0)
+	if (p->kind[ti] == T_WORD
+	        ? strcmp(ws->w[wi], p->tok[ti]) != 0
+	        : strncmp(ws->w[wi], p->tok[ti], strlen(p->tok[ti])) != 0)
 		return -1;
 	return match_at(p, ti + 1, ws, wi + 1);
 }
 
-/* 1 if a pattern of group g matches at wi, ending by `end` if end > 0. */
-static int
-group_at(const struct care_list *l, enum group g, const struct words *ws,
-         size_t wi, size_t end)
+/* The shortest end of a pattern of group g matching at wi; 0 if none. */
+static size_t
+group_end(const struct care_list *l, enum group g, const struct words *ws,
+          size_t wi)
 {
-	size_t i;
+	size_t i, best = 0;
 	long r;
 
 	for (i = 0; i < l->n; i++)
-		if (l->p[i].group == g &&
-		    (r = match_at(&l->p[i], 0, ws, wi)) >= 0 &&
-		    (end == 0 || (size_t)r <= end))
-			return 1;
-	return 0;
+		if (l->p[i].group == g && l->p[i].tok[0][0] == ws->w[wi][0] &&
+		    (r = match_at(&l->p[i], 0, ws, wi)) > 0 &&
+		    (best == 0 || (size_t)r < best))
+			best = (size_t)r;
+	return best;
 }
 
-/* A negation ends within NEG_WINDOW words before s, in its clause. */
+/* Mark boundaries, segments, history and negations (see struct words). */
+static void
+words_mark(const struct care_list *l, struct words *ws)
+{
+	size_t k, n = ws->n;
+
+	ws->seg = xcalloc(n + 1, sizeof *ws->seg);
+	ws->negend = xcalloc(n + 1, sizeof *ws->negend);
+	ws->boundary = xcalloc(n + 1, 1);
+	ws->topic = xcalloc(n + 1, 1);
+	ws->seg_history = xcalloc(n + 1, 1);
+	ws->seg_resolved = xcalloc(n + 1, sizeof *ws->seg_resolved);
+	for (k = 0; k < n; k++) {
+		ws->boundary[k] = group_end(l, G_BOUNDARY, ws, k) > 0;
+		ws->negend[k] = group_end(l, G_NEGATION, ws, k);
+		ws->topic[k] = group_end(l, G_TOPIC, ws, k) > 0;
+		if (k > 0)
+			ws->seg[k] = ws->seg[k - 1] +
+			             (ws->clause[k] != ws->clause[k - 1] ||
+			              ws->boundary[k]);
+		if (group_end(l, G_HISTORY, ws, k) > 0)
+			ws->seg_history[ws->seg[k]] = 1;
+		if (group_end(l, G_RESOLVED, ws, k) > 0)
+			ws->seg_resolved[ws->seg[k]] = k + 1;
+	}
+}
+
+/* A negation ends within NEG_WINDOW words before s, in its clause, with
+ * no boundary word between. */
 static int
-negated(const struct care_list *l, const struct words *ws, size_t s)
+negated(const struct words *ws, size_t s)
 {
 	size_t k, n;
 
 	for (n = 1; n <= NEG_WINDOW && n <= s; n++) {
 		k = s - n;
-		if (ws->clause[k] != ws->clause[s] ||
-		    group_at(l, G_BOUNDARY, ws, k, s))
+		if (ws->clause[k] != ws->clause[s])
 			return 0;
-		if (group_at(l, G_NEGATION, ws, k, s))
+		if (ws->negend[k] != 0 && ws->negend[k] <= s)
+			return 1;
+		if (ws->boundary[k])
+			return 0;
+	}
+	return 0;
+}
+
+/* A topic phrase starts within TOPIC_WINDOW words after the match (which
+ * ends before e), in its clause: "suicide prevention". */
+static int
+topical(const struct words *ws, size_t s, size_t e)
+{
+	size_t k;
+
+	for (k = e; k < e + TOPIC_WINDOW && k < ws->n; k++) {
+		if (ws->clause[k] != ws->clause[s])
+			return 0;
+		if (ws->topic[k])
 			return 1;
 	}
 	return 0;
 }
 
-/* Word k is in s's clause and no boundary word lies between them. */
 static int
-same_part(const struct care_list *l, const struct words *ws, size_t s,
-          size_t k)
+hit_counts(const struct pattern *p, const struct words *ws, size_t s, size_t e)
 {
-	return ws->clause[k] == ws->clause[s] &&
-	       !group_at(l, G_BOUNDARY, ws, k, 0);
-}
-
-/* The part of s's clause between boundaries mentions the past ("last
- * year") or an end ("has gone"). */
-static int
-historic(const struct care_list *l, const struct words *ws, size_t s)
-{
-	size_t k = s;
-
-	while (k > 0 && same_part(l, ws, s, k - 1))
-		k--;
-	for (; k < ws->n && (k == s || same_part(l, ws, s, k)); k++)
-		if (group_at(l, G_HISTORY, ws, k, 0))
-			return 1;
-	return 0;
-}
-
-static int
-hit_counts(const struct care_list *l, const struct pattern *p,
-           const struct words *ws, size_t s)
-{
-	if (negated(l, ws, s))
+	if (negated(ws, s) || topical(ws, s, e))
 		return 0;
-	if (p->group != G_CRISIS && historic(l, ws, s))
+	/* The part of the clause mentions the past, or says after the match
+	 * that it is over ("the pain has gone"). */
+	if (p->group != G_CRISIS && (ws->seg_history[ws->seg[s]] ||
+	                             ws->seg_resolved[ws->seg[s]] > s + 1))
 		return 0;
 	return 1;
 }
 
 int
-care_classify(const struct care_list *l, const char *text,
-              struct care_hit *hit)
+care_classify(const struct care_list *l, const char *text, struct care_hit *hit)
 {
 	struct words ws = {0};
 	const struct pattern *p;
 	size_t s, i;
+	long e;
 
 	memset(hit, 0, sizeof *hit);
 	if (l == NULL || text == NULL)
 		return 0;
 	words_split(&ws, text);
+	words_mark(l, &ws);
 	for (s = 0; s < ws.n; s++) {
 		for (i = 0; i < l->n; i++) {
 			p = &l->p[i];
 			if (p->group > G_EMERGENCY ||
 			    p->tok[0][0] != ws.w[s][0] ||
-			    match_at(p, 0, &ws, s) < 0 ||
-			    !hit_counts(l, p, &ws, s))
+			    (e = match_at(p, 0, &ws, s)) < 0 ||
+			    !hit_counts(p, &ws, s, (size_t)e))
 				continue;
 			hit->mask |= 1u << p->group;
 			if ((int)p->group > (int)hit->urgency) {

@@ -71,6 +71,29 @@ care_practice(struct db *db, int64_t practice_id, char **name, char **phone)
 	return rv;
 }
 
+const struct care_list *
+care_list_for(struct db *db, const struct config *cfg, int64_t practice_id)
+{
+	sqlite3_stmt *st;
+	const struct care_list *l = config_care(cfg);
+
+	if (practice_id == 0)
+		return l;
+	st = db_stmt(db, "SELECT code FROM practices WHERE id=?1");
+	db_bind_int(st, 1, practice_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		l = config_care_for(cfg, db_col_text(st, 0));
+	sqlite3_reset(st);
+	return l;
+}
+
+int
+care_classify_for(struct db *db, const struct config *cfg, int64_t practice_id,
+                  const char *text, struct care_hit *hit)
+{
+	return care_classify(care_list_for(db, cfg, practice_id), text, hit);
+}
+
 /* The practice an outbox row is sent as when the message has none. */
 static int64_t
 any_practice(struct db *db)
@@ -180,8 +203,8 @@ reply(struct db *db, const struct care_hit *hit, const struct care_event *ev,
 		return 0;
 	if (ev->practice_id != 0)
 		care_practice(db, ev->practice_id, &name, &phone);
-	text = care_reply_text(hit->mask, name, phone,
-	                       sms ? "number" : "address");
+	text =
+	    care_reply_text(hit->mask, name, phone, sms ? "number" : "address");
 	id = outbox_queue(db, sender, ev->member_id, sms ? "sms" : "email",
 	                  "care-reply", ev->reply_to,
 	                  sms ? NULL : "Your message to the patient group",
@@ -229,7 +252,8 @@ told(const char *urgency)
 	if (strcmp(urgency, "emergency") == 0)
 		return "call 999 now, else the practice or NHS 111";
 	if (strcmp(urgency, "crisis") == 0)
-		return "999 if in danger; NHS 111 option 2, Samaritans 116 123, "
+		return "999 if in danger; NHS 111 option 2, Samaritans 116 "
+		       "123, "
 		       "text SHOUT to 85258; the practice";
 	return "the practice or NHS 111; 999 in an emergency";
 }
@@ -263,9 +287,10 @@ staff_body(const struct config *cfg, const struct alert *a, const char *text,
 		msg = xasprintf("The message:\n\n%s\n",
 		                text != NULL && *text ? text : a->body);
 	else
-		msg = xstrdup("The message is not in this email "
-		              "([care] alert_include_text = no): see ppgd inbox "
-		              "--flagged.\n");
+		msg =
+		    xstrdup("The message is not in this email "
+		            "([care] alert_include_text = no): see ppgd inbox "
+		            "--flagged.\n");
 	body = xasprintf(
 	    "%s"
 	    "A message to the patient group of %s (%s) looks like a request "
@@ -464,13 +489,13 @@ care_alert_ack(struct db *db, int64_t id, enum care_state to, const char *by,
 		*cause = xasprintf("care alert %lld is already %s (by %s)",
 		                   (long long)id, state, who);
 	else {
-		st = db_stmt(
-		    db, "UPDATE care_alerts SET state=?2,"
-		        " seen_by=coalesce(seen_by, ?3),"
-		        " seen_at=coalesce(seen_at, ?4),"
-		        " actioned_by=CASE WHEN ?2='actioned' THEN ?3 END,"
-		        " actioned_at=CASE WHEN ?2='actioned' THEN ?4 END,"
-		        " note=coalesce(?5, note) WHERE id=?1");
+		st = db_stmt(db,
+		             "UPDATE care_alerts SET state=?2,"
+		             " seen_by=coalesce(seen_by, ?3),"
+		             " seen_at=coalesce(seen_at, ?4),"
+		             " actioned_by=CASE WHEN ?2='actioned' THEN ?3 END,"
+		             " actioned_at=CASE WHEN ?2='actioned' THEN ?4 END,"
+		             " note=coalesce(?5, note) WHERE id=?1");
 		db_bind_int(st, 1, id);
 		db_bind_text(st, 2, state_names[to]);
 		db_bind_text(st, 3, by);
@@ -525,13 +550,14 @@ static json_t *
 alert_json(sqlite3_stmt *st)
 {
 	static const char *const text_cols[] = {
-	    "source", "urgency", "state",    "practice", "provider",
-	    "channel", "disposition", "from", "to",      "body",
-	    "seen_by", "actioned_by", "note", "phrase"};
+	    "source",  "urgency",     "state", "practice", "provider",
+	    "channel", "disposition", "from",  "to",       "body",
+	    "seen_by", "actioned_by", "note",  "phrase"};
 	json_t *o = json_object();
 	size_t i;
 
-	json_object_set_new(o, "alert", json_integer(sqlite3_column_int64(st, 0)));
+	json_object_set_new(o, "alert",
+	                    json_integer(sqlite3_column_int64(st, 0)));
 	json_object_set_new(o, "received_at", time_or_null(st, 1));
 	for (i = 0; i < sizeof text_cols / sizeof text_cols[0]; i++)
 		json_object_set_new(o, text_cols[i],

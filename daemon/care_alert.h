@@ -37,6 +37,12 @@ struct care_outcome {
 
 enum care_state { CARE_NEW, CARE_SEEN, CARE_ACTIONED };
 
+/* The phrase list for a practice: its own care_phrases added, if any. */
+const struct care_list *care_list_for(struct db *, const struct config *,
+                                      int64_t practice_id);
+/* care_classify with the practice's list. */
+int care_classify_for(struct db *, const struct config *, int64_t practice_id,
+                      const char *text, struct care_hit *);
 /*
  * Record the alert, queue the reply on the event's channel and the staff
  * alerts, inside the caller's transaction. 0, or -1 on a database error.
@@ -51,8 +57,7 @@ int care_alert_raise(struct db *, const struct config *,
 char *care_reply_text(unsigned mask, const char *practice, const char *phone,
                       const char *via);
 /* The practice's name and phone; 0, or -1 if there is none. Caller frees. */
-int care_practice(struct db *, int64_t practice_id, char **name,
-                  char **phone);
+int care_practice(struct db *, int64_t practice_id, char **name, char **phone);
 /*
  * Mark an alert seen or actioned by `by`, with an optional note. 0, or -1
  * with *cause (caller frees).

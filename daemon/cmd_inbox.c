@@ -17,7 +17,7 @@
 
 #define INBOX_USAGE                                                            \
 	"inbox [--unmatched] [--flagged [--state new|seen|actioned]] "         \
-	"[--practice CODE] [--limit N] [--json]"
+	"[--stop-requests] [--practice CODE] [--limit N] [--json]"
 #define ACK_USAGE "inbox ack ID [--seen] [--by NAME] [--note TEXT] [--json]"
 
 static const struct option inbox_opts[] = {
@@ -27,10 +27,11 @@ static const struct option inbox_opts[] = {
     {"limit", required_argument, NULL, 'l'},
     {"json", no_argument, NULL, 'j'},
     {"state", required_argument, NULL, 's'},
+    {"stop-requests", no_argument, NULL, 'r'},
     {NULL, 0, NULL, 0}};
 
 struct inbox_args {
-	int unmatched, flagged, json;
+	int unmatched, flagged, stop_requests, json;
 	const char *practice, *state;
 	long limit;
 };
@@ -62,6 +63,9 @@ inbox_parse(int argc, char **argv, struct inbox_args *a)
 			break;
 		case 's':
 			a->state = optarg;
+			break;
+		case 'r':
+			a->stop_requests = 1;
 			break;
 		default:
 			return -1;
@@ -299,11 +303,11 @@ cmd_inbox(struct ctx *ctx, int argc, char **argv)
 	    " LEFT JOIN practices p ON p.id = i.practice_id"
 	    " WHERE i.provider NOT LIKE '%-status'"
 	    " AND (?1 = 0 OR i.disposition = 'unmatched')"
-	    " AND (?2 = 0 OR i.care_flag = 1 OR i.disposition = 'stop-request')"
+	    " AND (?2 = 0 OR i.disposition = 'stop-request')"
 	    " AND (?3 IS NULL OR p.code = ?3)"
 	    " ORDER BY i.id DESC LIMIT ?4");
 	db_bind_int(st, 1, a.unmatched);
-	db_bind_int(st, 2, a.flagged);
+	db_bind_int(st, 2, a.stop_requests);
 	db_bind_text(st, 3, a.practice);
 	db_bind_int(st, 4, a.limit);
 	while (sqlite3_step(st) == SQLITE_ROW)

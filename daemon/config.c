@@ -479,11 +479,14 @@ practice_value(struct parse_state *ps, const char *code, const char *name,
 		check_mobiles(ps, ps->lineno, name, value);
 		free(p->care_alert_sms);
 		p->care_alert_sms = xstrdup(value);
+	} else if (strcmp(name, "care_phrases") == 0) {
+		free(p->care_phrases);
+		p->care_phrases = resolve_path(ps->cfg, value);
 	} else
 		add_error(ps, ps->lineno,
 		          "unknown key %s in [practice.%s] (known: "
 		          "email_transport, sms_transport, twilio_from, "
-		          "care_alert_email, care_alert_sms)",
+		          "care_alert_email, care_alert_sms, care_phrases)",
 		          name, code);
 }
 
@@ -584,27 +587,55 @@ care_words_list(const char *words)
 	return text;
 }
 
-/* Load the care phrases and check the staff to alert. */
-static void
-care_check(struct parse_state *ps)
+/* The deployment's list: built in or [care] phrases, local_phrases,
+ * [sms] care_words. NULL if any has errors (added to ps). */
+static struct care_list *
+care_base(struct parse_state *ps)
 {
 	struct config *cfg = ps->cfg;
 	const char *path = config_str(cfg, CFG_CARE_PHRASES);
 	const char *local = config_str(cfg, CFG_CARE_LOCAL_PHRASES);
+	struct care_list *l = NULL;
 	char *errs = NULL, *words;
+	int bad = 0;
 
-	if (*path != '\0' ? care_load_file(&cfg->care, path, &errs) == -1
-	                   : care_parse(&cfg->care, "care-phrases.txt (built in)",
+	if (*path != '\0' ? care_load_file(&l, path, &errs) == -1
+	                   : care_parse(&l, "care-phrases.txt (built in)",
 	                                care_builtin(), &errs) == -1)
-		care_errors(ps, errs);
-	if (*local != '\0' && care_load_file(&cfg->care, local, &errs) == -1)
-		care_errors(ps, errs);
+		care_errors(ps, errs), bad = 1;
+	if (*local != '\0' && care_load_file(&l, local, &errs) == -1)
+		care_errors(ps, errs), bad = 1;
 	if (*config_str(cfg, CFG_SMS_CARE_WORDS) != '\0') {
 		words = care_words_list(config_str(cfg, CFG_SMS_CARE_WORDS));
-		if (care_parse(&cfg->care, "[sms] care_words", words, &errs) ==
-		    -1)
-			care_errors(ps, errs);
+		if (care_parse(&l, "[sms] care_words", words, &errs) == -1)
+			care_errors(ps, errs), bad = 1;
 		free(words);
+	}
+	if (bad) {
+		care_free(l);
+		return NULL;
+	}
+	return l;
+}
+
+/* Load the care phrases (the deployment's, and each practice's with its
+ * own added) and check the staff to alert. */
+static void
+care_check(struct parse_state *ps)
+{
+	struct config *cfg = ps->cfg;
+	struct cfg_practice *p;
+	char *errs = NULL;
+	size_t i;
+
+	cfg->care = care_base(ps);
+	for (i = 0; cfg->care != NULL && i < cfg->npractices; i++) {
+		p = &cfg->practices[i];
+		if (p->care_phrases == NULL)
+			continue;
+		p->care = care_base(ps);
+		if (care_load_file(&p->care, p->care_phrases, &errs) == -1)
+			care_errors(ps, errs);
 	}
 	check_emails(ps, cfg->line[CFG_CARE_ALERT_EMAIL], "alert_email",
 	             config_str(cfg, CFG_CARE_ALERT_EMAIL));
@@ -734,6 +765,8 @@ config_free(struct config *cfg)
 		free(cfg->practices[i].twilio_from);
 		free(cfg->practices[i].care_alert_email);
 		free(cfg->practices[i].care_alert_sms);
+		free(cfg->practices[i].care_phrases);
+		care_free(cfg->practices[i].care);
 	}
 	care_free(cfg->care);
 	free(cfg->practices);
@@ -775,6 +808,15 @@ const struct care_list *
 config_care(const struct config *cfg)
 {
 	return cfg->care;
+}
+
+const struct care_list *
+config_care_for(const struct config *cfg, const char *code)
+{
+	const struct cfg_practice *p =
+	    code != NULL ? config_practice(cfg, code) : NULL;
+
+	return p != NULL && p->care != NULL ? p->care : cfg->care;
 }
 
 const char *

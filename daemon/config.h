@@ -40,6 +40,8 @@ struct cfg_practice {
 	char *twilio_from;
 	char *care_alert_email; /* NULL: [care] alert_email */
 	char *care_alert_sms;   /* NULL: [care] alert_sms */
+	char *care_phrases;     /* NULL: none of its own */
+	struct care_list *care; /* the list with its own phrases, or NULL */
 };
 
 struct config;
@@ -64,6 +66,9 @@ const struct cfg_practice *config_practice(const struct config *,
 /* The care phrases: the built-in or [care] phrases list, with
  * local_phrases and [sms] care_words added. */
 const struct care_list *config_care(const struct config *);
+/* The same with a practice's own care_phrases added (code NULL: none). */
+const struct care_list *config_care_for(const struct config *,
+                                        const char *code);
 /* Staff to tell of a care alert for a practice (its [practice.CODE]
  * care_alert_* keys, else [care] alert_*): comma-separated; "" if none. */
 const char *config_care_alert_email(const struct config *, const char *code);

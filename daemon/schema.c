@@ -251,7 +251,15 @@ static const char *const migrations[] = {
     " actioned_by TEXT, actioned_at INTEGER, note TEXT);"
     "CREATE INDEX care_alerts_state ON care_alerts(state, created_at);"
     "CREATE INDEX care_alerts_member ON care_alerts(member_id, urgency,"
-    " created_at);",
+    " created_at);"
+    /* Messages flagged before: listed, marked seen so none escalates. */
+    "INSERT INTO care_alerts (practice_id, member_id, inbound_id, source,"
+    " urgency, phrase, replied, state, created_at, seen_by, seen_at)"
+    " SELECT practice_id, member_id, id, channel, 'urgent', 'care_words',"
+    " 1, 'seen', received_at, 'upgrade',"
+    " CAST(strftime('%s', 'now') AS INTEGER) FROM inbound"
+    " WHERE care_flag = 1 ORDER BY id;",
+
     /* 11: the evidence log and the self-assessment sign-off. */
     "CREATE TABLE evidence ("
     " id INTEGER PRIMARY KEY,"

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "care.h"
 #include "consent.h"
 #include "log.h"
 #include "outbox.h"
@@ -645,10 +644,6 @@ handle_words(struct db *db, const struct config *cfg,
 	struct ids ids;
 	int found, rv;
 
-	/* Any message but a keyword, survey answers too, is read for care
-	 * (the caller raises the alert and answers). */
-	if (kw == KW_NONE)
-		r->care_flag = care_classify(config_care(cfg), m->text, &r->care);
 	if (members_by_mobile(db, m->from, practice, &ids) == -1)
 		return -1;
 	if ((found = session_lookup(db, ids.v, ids.n, m->now, &ss)) == -1) {

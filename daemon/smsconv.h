@@ -7,7 +7,6 @@
 
 #include <stdint.h>
 
-#include "care.h"
 #include "config.h"
 #include "db.h"
 
@@ -31,8 +30,6 @@ struct smsconv_result {
 	const char *disposition; /* static: optout, optin, help, answer,
 	                            reprompt, skipped, feedback, unmatched,
 	                            stop-request */
-	int care_flag;        /* the message looks like a request for care */
-	struct care_hit care; /* what it matched (the caller raises the alert) */
 	int queued; /* outbox rows queued (kick the dispatcher) */
 };
 

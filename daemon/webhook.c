@@ -323,7 +323,8 @@ sms_in(struct db *db, const struct config *cfg, const struct webhook_in *in,
 	char from[17], to[17], *f, *t;
 	struct smsconv_msg m;
 	struct smsconv_result res;
-	int rv;
+	struct care_hit hit;
+	int rv, care;
 
 	number(r->from, from, &f);
 	number(r->to != NULL ? r->to : "", to, &t);
@@ -331,16 +332,20 @@ sms_in(struct db *db, const struct config *cfg, const struct webhook_in *in,
 	if ((rv = claim_or_ack(db, in, r, out)) <= 0)
 		return rv;
 	m = (struct smsconv_msg){f, t, r->body, in->now};
-	if (smsconv_handle(db, cfg, &m, &res) == -1 ||
-	    inbound_settle(db, r, res.member_id, res.practice_id,
-	                   res.disposition, res.care_flag, 0) == -1)
+	if (smsconv_handle(db, cfg, &m, &res) == -1)
 		return -1;
-	if (res.care_flag && care_raise(db, cfg, &res.care, r, res.member_id,
-	                                res.practice_id, f, in->now, out) == -1)
+	/* Any text but a keyword, survey answers too, is read for care with
+	 * the list of the practice it is attributed to. */
+	care = smsconv_keyword(r->body) == KW_NONE &&
+	       care_classify_for(db, cfg, res.practice_id, r->body, &hit);
+	if (inbound_settle(db, r, res.member_id, res.practice_id,
+	                   res.disposition, care, 0) == -1 ||
+	    (care && care_raise(db, cfg, &hit, r, res.member_id,
+	                        res.practice_id, f, in->now, out) == -1))
 		return -1;
 	out->disposition = res.disposition;
 	out->queued += res.queued;
-	log_inbound(r, res.disposition, res.care_flag);
+	log_inbound(r, res.disposition, care);
 	return 0;
 }
 
@@ -800,7 +805,7 @@ mailgun_email(struct db *db, const struct config *cfg,
 	if (rv <= 0)
 		return rv;
 	email_match(db, in, &m);
-	care = care_classify(config_care(cfg), r.body, &hit);
+	care = care_classify_for(db, cfg, m.practice, r.body, &hit);
 	if (m.unsubscribe &&
 	    member_optout(db, m.member, CONSENT_EMAIL, in->now, "email",
 	                  "mailto") == -1)

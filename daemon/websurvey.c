@@ -528,7 +528,7 @@ submit(struct db *db, const struct config *cfg, const struct survey *s,
 	int used;
 
 	*queued = 0;
-	care_classify(config_care(cfg), text, hit);
+	care_classify_for(db, cfg, t->practice_id, text, hit);
 	if (db_begin(db) == -1)
 		goto fail;
 	if ((used = tokens_use(db, t, now)) == -1)

@@ -151,6 +151,10 @@ test_issue_messages(void **state)
 	                 CARE_EMERGENCY);
 	assert_int_equal(classify("cant breath"), CARE_EMERGENCY);
 	assert_int_equal(classify("kms"), CARE_CRISIS);
+	/* The old word list flagged ordinary survey answers. */
+	assert_int_equal(classify("Could not get an APPOINTMENT for weeks"),
+	                 CARE_NONE);
+	assert_int_equal(classify("the painting in reception"), CARE_NONE);
 }
 
 static void
@@ -178,6 +182,25 @@ test_history(void **state)
 	    CARE_EMERGENCY);
 	/* Never for a crisis. */
 	assert_int_equal(classify("I was suicidal last year"), CARE_CRISIS);
+	/* "Resolved" counts only after the match. */
+	assert_int_equal(classify("he has gone grey, pain down his left arm"),
+	                 CARE_EMERGENCY);
+	assert_int_equal(classify("he has gone grey with chest pain"),
+	                 CARE_EMERGENCY);
+}
+
+/* A topic word right after a match makes it a subject, not a state. */
+static void
+test_topic(void **state)
+{
+	(void)state;
+	assert_int_equal(classify("Suicide prevention training would help"),
+	                 CARE_NONE);
+	assert_int_equal(classify("the stroke review was thorough"), CARE_NONE);
+	assert_int_equal(
+	    classify("I feel suicidal, please call the crisis team"),
+	    CARE_CRISIS);
+	assert_int_equal(classify("suicidal. training"), CARE_CRISIS);
 }
 
 static void
@@ -264,6 +287,7 @@ main(void)
 	    cmocka_unit_test(test_issue_messages),
 	    cmocka_unit_test(test_negation),
 	    cmocka_unit_test(test_history),
+	    cmocka_unit_test(test_topic),
 	    cmocka_unit_test(test_any_text),
 	    cmocka_unit_test(test_bad_lines),
 	    cmocka_unit_test(test_local_phrases),

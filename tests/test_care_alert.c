@@ -18,6 +18,7 @@
 #include "config.h"
 #include "db.h"
 #include "practice.h"
+#include "schema.h"
 #include "xmalloc.h"
 
 #define ANN      "+447700900123"
@@ -78,10 +79,11 @@ setup_with(void **state, const char *conf)
 static int
 setup(void **state)
 {
-	return setup_with(state, "[care]\n"
-	                         "alert_email = duty@example.org, pm@example.org\n"
-	                         "alert_sms = 07700 900555\n"
-	                         "escalate_after = 4h\n");
+	return setup_with(state,
+	                  "[care]\n"
+	                  "alert_email = duty@example.org, pm@example.org\n"
+	                  "alert_sms = 07700 900555\n"
+	                  "escalate_after = 4h\n");
 }
 
 static int
@@ -108,10 +110,10 @@ static int64_t
 raise_at(struct fx *f, enum care_urgency u, const char *source, int64_t now)
 {
 	struct care_hit h = hit_of(u);
-	struct care_event ev = {source, 1, 1, 0, 0,
-	                        strcmp(source, "sms") == 0 ? ANN
-	                                                   : "ann@example.org",
-	                        SECRET, now};
+	struct care_event ev = {
+	    source, 1,  1,
+	    0,      0,  strcmp(source, "sms") == 0 ? ANN : "ann@example.org",
+	    SECRET, now};
 	struct care_outcome oc;
 
 	assert_int_equal(care_alert_raise(f->db, f->cfg, &h, &ev, &oc), 0);
@@ -198,13 +200,15 @@ test_raise(void **state)
 	                              " purpose='care-alert' AND channel='sms'"
 	                              " AND to_addr='+447700900555'"),
 	                 1);
-	assert_int_equal(count(f->db, "SELECT count(*) FROM outbox WHERE"
-	                              " purpose='care-alert' AND (subject LIKE"
-	                              " '%suicidal%' OR body LIKE '%suicidal%')"),
+	assert_int_equal(count(f->db,
+	                       "SELECT count(*) FROM outbox WHERE"
+	                       " purpose='care-alert' AND (subject LIKE"
+	                       " '%suicidal%' OR body LIKE '%suicidal%')"),
 	                 0);
 	s = text(f->db, "SELECT subject FROM outbox WHERE purpose='care-alert'"
 	                " AND to_addr='duty@example.org'");
-	assert_string_equal(s, "[ppgd] Care alert 1 (crisis), Riverside Surgery");
+	assert_string_equal(s,
+	                    "[ppgd] Care alert 1 (crisis), Riverside Surgery");
 	free(s);
 	assert_int_equal(count(f->db, "SELECT count(*) FROM care_alerts WHERE"
 	                              " state='new' AND alerts=1 AND replied=1"
@@ -296,12 +300,12 @@ test_ack(void **state)
 	json_t *arr;
 
 	raise_at(f, CARE_CRISIS, "sms", NOW);
-	assert_int_equal(care_alert_ack(f->db, 1, CARE_SEEN, "jo", NULL,
-	                                NOW + 60, &cause),
-	                 0);
-	assert_int_equal(care_alert_ack(f->db, 1, CARE_SEEN, "al", NULL,
-	                                NOW + 61, &cause),
-	                 -1);
+	assert_int_equal(
+	    care_alert_ack(f->db, 1, CARE_SEEN, "jo", NULL, NOW + 60, &cause),
+	    0);
+	assert_int_equal(
+	    care_alert_ack(f->db, 1, CARE_SEEN, "al", NULL, NOW + 61, &cause),
+	    -1);
 	assert_non_null(strstr(cause, "already seen (by jo)"));
 	free(cause);
 	assert_int_equal(care_alert_ack(f->db, 1, CARE_ACTIONED, "al",
@@ -311,9 +315,9 @@ test_ack(void **state)
 	                                NOW + 130, &cause),
 	                 -1);
 	free(cause);
-	assert_int_equal(care_alert_ack(f->db, 9, CARE_ACTIONED, "al", NULL,
-	                                NOW, &cause),
-	                 -1);
+	assert_int_equal(
+	    care_alert_ack(f->db, 9, CARE_ACTIONED, "al", NULL, NOW, &cause),
+	    -1);
 	assert_string_equal(cause, "no care alert 9");
 	free(cause);
 	arr = care_alert_list(f->db, NULL, NULL, 10);
@@ -343,11 +347,11 @@ test_working_seconds(void **state)
 {
 	struct fx *f = *state;
 
-	assert_int_equal(care_working_seconds(f->cfg, "Europe/London",
-	                                      FRI_1700, NOW),
-	                 9000);
 	assert_int_equal(
-	    care_working_seconds(f->cfg, "Europe/London", NOW, NOW + 3600), 3600);
+	    care_working_seconds(f->cfg, "Europe/London", FRI_1700, NOW), 9000);
+	assert_int_equal(
+	    care_working_seconds(f->cfg, "Europe/London", NOW, NOW + 3600),
+	    3600);
 	/* 07:00-08:00 is before the working day. */
 	assert_int_equal(care_working_seconds(f->cfg, "Europe/London",
 	                                      NOW - 7200, NOW - 3600),
@@ -374,9 +378,8 @@ test_escalate(void **state)
 	/* 10:30: sent again to the three staff. */
 	care_alert_escalate(f->db, f->cfg, NOW + 5400, &queued);
 	assert_int_equal(queued, 3);
-	assert_int_equal(count(f->db, "SELECT count(*) FROM outbox") -
-	                     count_before,
-	                 3);
+	assert_int_equal(
+	    count(f->db, "SELECT count(*) FROM outbox") - count_before, 3);
 	assert_int_equal(count(f->db, "SELECT count(*) FROM outbox WHERE"
 	                              " subject LIKE '%NOT ACKNOWLEDGED%'"),
 	                 2);
@@ -418,6 +421,91 @@ test_bad_config(void **state)
 	unlink(path);
 }
 
+/* A practice's own phrases apply to its messages only; a bad line in its
+ * file is refused as file:line. */
+static void
+test_practice_phrases(void **state)
+{
+	struct fx *f;
+	struct care_hit h;
+	struct config *cfg = NULL;
+	char phrases[] = "/tmp/test_care_phrases.XXXXXX", *conf, *errors = NULL;
+	char path[64];
+	FILE *fp = fdopen(mkstemp(phrases), "w");
+
+	fputs("# ours\n[urgent]\nwarfarin dose\n", fp);
+	fclose(fp);
+	conf = xasprintf("[practice.A81001]\ncare_phrases = %s\n", phrases);
+	setup_with(state, conf);
+	f = *state;
+	assert_int_equal(
+	    care_classify_for(f->db, f->cfg, 1, "my warfarin dose", &h), 1);
+	assert_int_equal(h.urgency, CARE_URGENT);
+	assert_int_equal(
+	    care_classify_for(f->db, f->cfg, 0, "my warfarin dose", &h), 0);
+	/* The shipped list still applies to the practice. */
+	assert_int_equal(
+	    care_classify_for(f->db, f->cfg, 1, "I feel suicidal", &h), 1);
+	teardown(state);
+	free(conf);
+	fp = fopen(phrases, "w");
+	fputs("# ours\n[urgnet]\nwarfarin dose\n", fp);
+	fclose(fp);
+	conf = xasprintf("[practice.A81001]\ncare_phrases = %s\n", phrases);
+	strcpy(path, "/tmp/test_care_alert.XXXXXX");
+	fp = fdopen(mkstemp(path), "w");
+	fputs(conf, fp);
+	fclose(fp);
+	assert_int_equal(config_load(path, &cfg, &errors), -1);
+	assert_non_null(strstr(errors, ":2: unknown group [urgnet]"));
+	assert_non_null(strstr(errors, phrases));
+	free(errors);
+	free(conf);
+	unlink(path);
+	unlink(phrases);
+}
+
+/* Messages flagged before the upgrade are listed, seen, not escalated. */
+static void
+test_upgrade(void **state)
+{
+	struct fx *f = *state;
+	struct db *db;
+	char *cause = NULL;
+	int v, mine = 0, queued;
+	json_t *arr;
+
+	for (v = 1; v <= schema_latest(); v++)
+		if (strstr(schema_migration(v), "CREATE TABLE care_alerts"))
+			mine = v;
+	assert_true(mine > 1);
+	assert_int_equal(db_open(":memory:", &db, &cause), 0);
+	assert_int_equal(db_migrate(db, mine - 1, &cause), 0);
+	assert_int_equal(
+	    db_exec(db,
+	            "INSERT INTO practices (code, name, created_at)"
+	            " VALUES ('A81001', 'R', 0);"
+	            "INSERT INTO inbound (provider, provider_msg_id,"
+	            " received_at, channel, body, practice_id, care_flag)"
+	            " VALUES ('twilio', 'SM1', 100, 'sms', 'chest pain', 1, 1),"
+	            " ('twilio', 'SM2', 200, 'sms', 'hello', 1, 0);",
+	            &cause),
+	    0);
+	assert_int_equal(db_migrate(db, 0, &cause), 0);
+	arr = care_alert_list(db, NULL, NULL, 10);
+	assert_int_equal(json_array_size(arr), 1);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(arr, 0), "body")),
+	    "chest pain");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(arr, 0), "state")),
+	    "seen");
+	json_decref(arr);
+	care_alert_escalate(db, f->cfg, NOW, &queued);
+	assert_int_equal(queued, 0);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -429,11 +517,13 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_web_no_reply, setup, teardown),
 	    cmocka_unit_test(test_include_text),
 	    cmocka_unit_test(test_practice_override),
+	    cmocka_unit_test(test_practice_phrases),
 	    cmocka_unit_test_setup_teardown(test_ack, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_working_seconds, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_escalate, setup, teardown),
 	    cmocka_unit_test(test_bad_config),
+	    cmocka_unit_test_setup_teardown(test_upgrade, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -404,19 +404,17 @@ test_unmatched(void **state)
 	assert_int_equal(r.member_id, 0);
 	assert_int_equal(r.queued, 0);
 	assert_int_equal(outbox_count(f), 0);
-	/* Asking for care: the practice is known by the number texted; the
-	 * webhook raises the alert and replies (care_alert.c). */
+	/* The practice is known by the number texted (the webhook reads the
+	 * text for care with its list: test_care.py). */
 	r = recv_from(f, "+447700900999", "I need to see a doctor today");
 	assert_string_equal(r.disposition, "unmatched");
-	assert_int_equal(r.care_flag, 1);
-	assert_int_equal(r.care.urgency, CARE_URGENT);
 	assert_int_equal(r.practice_id, 1);
 	assert_int_equal(r.queued, 0);
 	(void)v;
 }
 
-/* A survey answer that asks for care is flagged, and still counts; one
- * that only mentions a word of the old list is not. */
+/* A survey answer that asks for care still counts (the webhook flags it and
+ * answers: test_care.py); smsconv no longer sends a reply of its own. */
 static void
 test_care_in_session(void **state)
 {
@@ -427,18 +425,12 @@ test_care_in_session(void **state)
 
 	recv(f, "4");
 	r = recv(f, "The nurse was kind but I feel suicidal");
-	assert_int_equal(r.care_flag, 1);
-	assert_int_equal(r.care.urgency, CARE_CRISIS);
 	assert_string_equal(r.disposition, "answer");
 	assert_int_equal(r.queued, 1);
 	assert_last_sent_has(f, "What could we do better?");
 	v = answer(f, rid, "what_was_good");
 	assert_string_equal(v, "The nurse was kind but I feel suicidal");
 	free(v);
-	/* The old word list flagged this ("appointment"). */
-	r = recv(f, "Could not get an APPOINTMENT for weeks");
-	assert_int_equal(r.care_flag, 0);
-	assert_int_equal(r.care.urgency, CARE_NONE);
 }
 
 int

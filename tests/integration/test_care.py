@@ -69,6 +69,11 @@ with open(bad, "w") as f:
 rc, out, err = env.ppgd("check-config")
 t.check(rc == 0 and "configuration OK" in out, "check-config accepts the fixed file")
 
+hills_phrases = env.path("hillside-phrases.txt")
+with open(hills_phrases, "w") as f:
+    f.write("[urgent]\nwarfarin dose\n")
+env.write_config({"practice.B82002": {"care_phrases": hills_phrases}})
+
 rc, out, err = env.ppgd("init")
 t.check_eq(rc, 0, "ppgd init: " + err)
 DB = env.sections["daemon"]["database"]
@@ -230,6 +235,30 @@ with env.serve() as d:
     t.check_eq(one("SELECT care_flag FROM inbound WHERE provider_msg_id='SMc4'"),
                0, "sms: 'no chest pain now, thanks' is not flagged")
 
+    # A practice's own phrase: for that practice's messages only.
+    twilio_sms("SMc5", CAT, HILLS, "question about my warfarin dose")
+    t.check_eq(one("SELECT care_flag FROM inbound WHERE provider_msg_id='SMc5'"),
+               1, "sms: Hillside's own phrase flags Hillside's member")
+    twilio_sms("SMc6", ANN, OURS, "question about my warfarin dose")
+    t.check_eq(one("SELECT care_flag FROM inbound WHERE provider_msg_id='SMc6'"),
+               0, "sms: not Riverside's")
+
+    # An SMS survey answer: stored, and flagged and answered.
+    rid = execute("INSERT INTO responses (survey_id, practice_id, channel,"
+                  " started_at) VALUES (?, 1, 'sms', ?)", fft, now)
+    execute("INSERT INTO sms_sessions (member_id, response_id, question_index,"
+            " expires_at, updated_at) VALUES (?, ?, 1, ?, ?)",
+            ann, rid, now + 3600, now)
+    twilio_sms("SMc7", ANN, OURS, "the nurse was kind but i want to die")
+    t.check_eq(one("SELECT value FROM answers WHERE response_id=?", rid),
+               "the nurse was kind but i want to die",
+               "sms survey: the answer is stored")
+    t.check_eq(one("SELECT care_flag FROM inbound WHERE provider_msg_id='SMc7'"),
+               1, "sms survey: the answer is flagged")
+    t.check(wait_for(lambda: any("Riverside Surgery on 01632 960000" in b and
+                                 "116 123" in b for b in texts_to(ANN))),
+            "sms survey: the crisis reply names Riverside")
+
     # -- email reply -----------------------------------------------------------
     st, _, _ = mailgun("Ann <ann@example.org>",
                        "Hi, my child has a rash and a high fever")
@@ -251,7 +280,9 @@ with env.serve() as d:
     t.check(0 <= i999 < ithanks, "web: the safety message comes before the thanks")
     for s in ("NHS 111", "01632 960000", "116 123", "85258"):
         t.check(s in page, "web: the page gives " + s)
-    t.check_eq(one("SELECT count(*) FROM answers WHERE question='what_was_good'"),
+    t.check_eq(one("SELECT count(*) FROM answers a JOIN responses r ON"
+                   " r.id = a.response_id WHERE r.channel = 'web' AND"
+                   " a.question = 'what_was_good'"),
                1, "web: the answer is still stored")
     t.check_eq(one("SELECT count(*) FROM care_alerts WHERE source='web-survey'"
                    " AND response_id IS NOT NULL"), 1, "web: flagged")
@@ -260,14 +291,14 @@ with env.serve() as d:
 
     # -- inbox --flagged, ack ----------------------------------------------------
     rc, j, err = env.ppgd_json("inbox", "--flagged", "--json")
-    t.check(rc == 0 and isinstance(j, list) and len(j) == 5,
-            "inbox --flagged lists the five alerts (%r)" % err)
+    t.check(rc == 0 and isinstance(j, list) and len(j) == 7,
+            "inbox --flagged lists the seven alerts (%r)" % err)
     if rc == 0 and j:
         t.check(all(a["state"] == "new" for a in j), "all new")
         t.check_eq(sorted({a["source"] for a in j}), ["email", "sms", "web-survey"],
                    "inbox --flagged covers every channel")
-    t.check_eq(metric("ppgd_care_alerts_unacknowledged"), 5,
-               "/metrics: five unacknowledged")
+    t.check_eq(metric("ppgd_care_alerts_unacknowledged"), 7,
+               "/metrics: seven unacknowledged")
     t.check((metric("ppgd_care_alert_oldest_unacknowledged_seconds") or -1) >= 0,
             "/metrics: the oldest's age")
     rc, out, err = env.ppgd("inbox", "ack", "1", "--seen", "--by", "jo")
@@ -287,9 +318,9 @@ with env.serve() as d:
     # -- escalation: the four still new are sent again; the actioned is not -
     def escalated():
         return [s for _, s, _ in emails() if "NOT ACKNOWLEDGED" in s]
-    wait_for(lambda: len(escalated()) >= 4, timeout=30)
+    wait_for(lambda: len(escalated()) >= 6, timeout=30)
     esc = escalated()
-    t.check(len(esc) >= 4, "escalation: unacknowledged alerts sent again (%d)" % len(esc))
+    t.check(len(esc) >= 6, "escalation: unacknowledged alerts sent again (%d)" % len(esc))
     t.check(not [s for _, s, _ in emails()
                  if "NOT ACKNOWLEDGED: care alert 1 " in s],
             "escalation: the actioned alert is not sent again")

@@ -245,6 +245,13 @@ with env.serve() as d:
             rows[0].get("disposition") == "unmatched", "inbox --unmatched lists one")
     rc, out, err = env.ppgd("inbox", "--flagged")
     t.check(rc == 0 and "chest pain" in out, "inbox --flagged shows the care message")
+    sms("SM24", "Please stop texting me")
+    rc, rows, err = env.ppgd_json("inbox", "--stop-requests")
+    t.check(rc == 0 and [r["disposition"] for r in rows or []] == ["stop-request"]
+            and "stop texting" in rows[0]["body"],
+            "inbox --stop-requests lists the text that asked in words (%s)" % err)
+    t.check(one("SELECT optout_sms_at FROM members WHERE id=?", ann) is None,
+            "a stop request in words does not opt out by itself")
 
     # -- delivery receipts ---------------------------------------------------
     def outbox_sent(provider_id):
@@ -465,8 +472,9 @@ with env.serve() as d:
                "web survey: counted once")
 
     # The invitation's and the reminder's links: one answer per member per run.
+    # A run of its own (the one above invited by email has this second).
     run = execute("INSERT INTO runs (campaign_id, scheduled_for, reminder,"
-                  " fired_at) VALUES (?, ?, 0, ?)", camp, now, now)
+                  " fired_at) VALUES (?, ?, 0, ?)", camp, now + 1, now + 1)
     invite = new_token("survey", member=bob, campaign=camp, survey=pm, run=run)
     remind = new_token("survey", member=bob, campaign=camp, survey=pm, run=run)
     other = new_token("survey", member=ann, campaign=camp, survey=pm, run=run)
