@@ -88,7 +88,7 @@ enum {
 	COL_RECENT,
 };
 
-#define NFIXED_PARAMS 6 /* ?1..?6 below; terms bind from ?7 */
+#define NFIXED_PARAMS 7 /* ?1..?7 below; terms bind from ?8 */
 static const char select_head[] =
     "SELECT m.id, m.first_name, m.last_name, m.email, m.mobile, "
     "m.preferred_channel,"
@@ -98,7 +98,7 @@ static const char select_head[] =
     " WHERE o.member_id = m.id AND o.purpose = 'campaign'"
     " AND o.created_at > ?3 AND o.state NOT IN ('cancelled','failed'))"
     " ELSE 0 END FROM members m WHERE m.practice_id = ?1"
-    " AND (?4 = 0 OR m.id = ?4)";
+    " AND (?4 = 0 OR m.id = ?4) AND m.id > ?7";
 
 static const char *const skip_names[AUD_NSKIP] = {
     [AUD_OK] = "ok",
@@ -415,6 +415,7 @@ audience_query_new(struct db *db, const struct audience *a,
 	db_bind_int(st, 4, sc->member_id);
 	db_bind_int(st, 5, sc->invited_run);
 	db_bind_int(st, 6, sc->campaign_id);
+	db_bind_int(st, 7, sc->after_id);
 	bind_terms(st, a);
 	q = xcalloc(1, sizeof *q);
 	q->st = st;

@@ -32,6 +32,7 @@ struct aud_scope {
 	int64_t member_id;   /* one member only, or 0 */
 	int64_t invited_run; /* reminders: invited by this run, or 0 */
 	int64_t campaign_id; /* reminders: not completed this campaign */
+	int64_t after_id;    /* members with a greater id only (a fire's slice) */
 };
 
 /* One member; strings are borrowed until the next audience_next. */

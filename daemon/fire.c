@@ -1,10 +1,16 @@
 /*
- * Firing a campaign. One transaction inserts the run, then walks the
- * audience query once: each member gets one outbox row on the channel chosen
- * for them, rendered with their own tokens (stored only as SHA-256). The
- * runs and outbox UNIQUE constraints make a second fire of the same run a
- * no-op. An SMS survey starts its conversation here: a responses row and an
- * sms_sessions row that the replies module carries on.
+ * Firing a campaign. One transaction inserts the run, marked firing; then
+ * slices of about 50 ms each walk the audience on from the last member done:
+ * each member gets one outbox row on the channel chosen for them, rendered
+ * with their own tokens (stored only as SHA-256), held while the run fires.
+ * A webhook waits at most one slice for the write lock. When the last slice
+ * has committed, the run is marked fired and its rows are released to the
+ * dispatcher (in slices too), so nothing of a run is sent before all of it
+ * is queued. The runs and outbox UNIQUE constraints make a second fire of
+ * the same run a no-op and a resumed one (fire_resume, at start, after a
+ * crash) carry on where it stopped. An SMS survey starts its conversation
+ * here: a responses row and an sms_sessions row that the replies module
+ * carries on.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +23,7 @@
 #include "fire.h"
 #include "log.h"
 #include "meeting.h"
+#include "outbox.h"
 #include "practice.h"
 #include "quiet.h"
 #include "sms.h"
@@ -32,6 +39,9 @@
 #define NAME_FALLBACK "member"
 #define DAY           86400
 #define TOKEN_BATCH   8192
+/* One slice's transaction (seconds) and rows released per transaction. */
+#define FIRE_SLICE    0.05
+#define RELEASE_ROWS  20000
 /* The page cache during a fire (KiB): a fifth faster than the default. */
 #define FIRE_CACHE_KB 65536
 
@@ -54,6 +64,7 @@ struct fire {
 	struct pending_token *pending; /* tokens not inserted yet */
 	size_t npending;
 	struct bodypack *pack; /* against the run's sample */
+	int64_t cursor;        /* the last member a slice walked past */
 };
 
 /* A token to insert: its hash and what it is for. */
@@ -486,7 +497,7 @@ outbox_insert(struct fire *f, const struct aud_member *m, int ch,
 	    " VALUES (?1, ?2, ?3, ?4, 'campaign', ?5, ?6, ?7, ?8, ?9, ?10,"
 	    " ?11, ?12, ?13, ?14)"
 	    " ON CONFLICT (run_id, member_id, channel) DO NOTHING");
-	int held = ch == CH_SMS && f->quiet_end > 0;
+	int quiet = ch == CH_SMS && f->quiet_end > 0;
 	const unsigned char *blob;
 	size_t len;
 
@@ -494,8 +505,9 @@ outbox_insert(struct fire *f, const struct aud_member *m, int ch,
 	db_bind_int(st, 2, m->id);
 	db_bind_int(st, 3, f->p->id);
 	db_bind_text(st, 4, m->channel);
-	db_bind_text(st, 5, held ? "held" : "pending");
-	db_bind_text(st, 6, held ? "quiet hours" : NULL);
+	/* Held until the run has fired; then pending or held for quiet. */
+	db_bind_text(st, 5, "held");
+	db_bind_text(st, 6, "firing");
 	db_bind_text(st, 7, ch == CH_SMS ? m->mobile : m->email);
 	if (bodypack_pack(f->pack, out->text, out->html, &blob, &len) == -1)
 		fatalx("fire: deflate failed");
@@ -505,7 +517,7 @@ outbox_insert(struct fire *f, const struct aud_member *m, int ch,
 	db_bind_text(st, 11,
 	             ch == CH_EMAIL && f->reply_tokens ? t->reply : NULL);
 	db_bind_text(st, 12, t->unsub);
-	db_bind_int(st, 13, held ? f->quiet_end : f->now);
+	db_bind_int(st, 13, quiet ? f->quiet_end : f->now);
 	db_bind_int(st, 14, f->now);
 	if (db_done(f->db, st) == -1)
 		return -1;
@@ -693,7 +705,8 @@ run_insert(struct fire *f, int64_t scheduled_for)
 {
 	sqlite3_stmt *st = db_stmt(
 	    f->db, "INSERT INTO runs (campaign_id, scheduled_for, reminder,"
-	           " fired_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
+	           " fired_at, firing) VALUES (?, ?, ?, ?, 1)"
+	           " ON CONFLICT DO NOTHING");
 
 	db_bind_int(st, 1, f->c->id);
 	db_bind_int(st, 2, scheduled_for);
@@ -760,6 +773,14 @@ members_open(struct fire *f, const struct aud_scope *sc, struct aud_query **q,
 	return rc;
 }
 
+static double slice_seconds = FIRE_SLICE;
+
+void
+fire_set_slice(double seconds)
+{
+	slice_seconds = seconds >= 0 ? seconds : FIRE_SLICE;
+}
+
 static void (*progress_fn)(long long, void *);
 static void *progress_arg;
 
@@ -770,8 +791,9 @@ fire_set_progress(void (*fn)(long long, void *), void *arg)
 	progress_arg = arg;
 }
 
+/* Members until the end (0) or the slice's time is up (1); -1 on error. */
 static int
-fire_members(struct fire *f, struct aud_query *q, char **cause)
+fire_members(struct fire *f, struct aud_query *q, double end, char **cause)
 {
 	struct aud_member m;
 	int rc;
@@ -782,8 +804,13 @@ fire_members(struct fire *f, struct aud_query *q, char **cause)
 			progress_fn(f->r->matched, progress_arg);
 		if (m.skip != AUD_OK)
 			f->r->skipped[m.skip]++;
-		else if (fire_member(f, &m) == -1)
+		else if (fire_member(f, &m) == -1) {
+			rc = -1;
 			break;
+		}
+		f->cursor = m.id;
+		if (util_monotonic() >= end)
+			return 1;
 	}
 	if (rc != 0) {
 		*cause =
@@ -793,40 +820,168 @@ fire_members(struct fire *f, struct aud_query *q, char **cause)
 	return 0;
 }
 
+/* A run left firing: carry on with its sample and after its last row. */
 static int
-fire_txn(struct fire *f, int64_t scheduled_for, char **cause)
+run_resume(struct fire *f, int64_t id)
 {
-	struct aud_query *q;
-	struct aud_scope sc;
-	sqlite3_stmt *st;
-	int rc;
+	sqlite3_stmt *st = db_stmt(
+	    f->db, "SELECT body_dict, (SELECT ifnull(max(member_id), 0)"
+	           " FROM outbox WHERE run_id = ?1) FROM runs"
+	           " WHERE id = ?1 AND firing = 1");
+	int rc = 0;
 
-	if ((rc = run_insert(f, scheduled_for)) != 0) {
-		if (rc == -1)
-			*cause = xasprintf("run: %s", db_errmsg(f->db));
-		f->r->run_id = run_find(f, scheduled_for, f->reminder);
-		return rc == 1 ? 0 : -1;
+	db_bind_int(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		f->run_id = id;
+		f->pack = bodypack_new(sqlite3_column_blob(st, 0),
+		                       (size_t)sqlite3_column_bytes(st, 0));
+		f->cursor = sqlite3_column_int64(st, 1);
+		rc = 1;
 	}
-	f->r->created = 1;
-	f->r->run_id = f->run_id;
-	if (run_dict(f) == -1) {
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* The run, new or left firing (0), or 1 if it was fired already. */
+static int
+run_start(struct fire *f, int64_t scheduled_for, char **cause)
+{
+	int rc = run_insert(f, scheduled_for);
+
+	if (rc == 0 && run_dict(f) == -1)
+		rc = -1;
+	if (rc == -1) {
 		*cause = xasprintf("run: %s", db_errmsg(f->db));
 		return -1;
 	}
-	if (scope_init(f, &sc, scheduled_for, cause) == -1 ||
-	    members_open(f, &sc, &q, cause) == -1)
+	if (rc == 1) {
+		f->r->run_id = run_find(f, scheduled_for, f->reminder);
+		if (!run_resume(f, f->r->run_id))
+			return 1;
+		log_info("event=fire_resume campaign=\"%s\" run=%lld",
+		         f->c->name, (long long)f->run_id);
+	}
+	f->r->created = 1;
+	f->r->run_id = f->run_id;
+	return 0;
+}
+
+/* One slice of members: 1 if more remain, 0 at the end, -1 on error. */
+static int
+fire_slice(struct fire *f, const struct aud_scope *sc, char **cause)
+{
+	double end = util_monotonic() + slice_seconds;
+	struct aud_query *q;
+	int rc;
+
+	if (members_open(f, sc, &q, cause) == -1)
+		return -1;
+	rc = fire_members(f, q, end, cause);
+	audience_query_free(q);
+	if (rc != -1 && tokens_flush(f) == -1) {
+		*cause = xasprintf("tokens: %s", db_errmsg(f->db));
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Run fn in its own transaction; its result, or -1 if it cannot commit. */
+static int
+fire_txn(struct fire *f, int (*fn)(struct fire *, void *, char **),
+         void *arg, char **cause)
+{
+	int rc;
+
+	if (db_begin(f->db) == -1) {
+		*cause = xasprintf("database busy: %s", db_errmsg(f->db));
+		return -1;
+	}
+	rc = fn(f, arg, cause);
+	if (rc != -1 && db_commit(f->db) == -1) {
+		*cause = xasprintf("commit: %s", db_errmsg(f->db));
+		rc = -1;
+	}
+	if (rc == -1)
+		db_rollback(f->db);
+	return rc;
+}
+
+static int
+start_fn(struct fire *f, void *arg, char **cause)
+{
+	return run_start(f, *(int64_t *)arg, cause);
+}
+
+static int
+slice_fn(struct fire *f, void *arg, char **cause)
+{
+	struct aud_scope *sc = arg;
+
+	sc->after_id = f->cursor;
+	return fire_slice(f, sc, cause);
+}
+
+/* Every member queued: the run is fired, its count final. */
+static int
+fired_fn(struct fire *f, void *arg, char **cause)
+{
+	sqlite3_stmt *st = db_stmt(
+	    f->db, "UPDATE runs SET firing = 0, messages = (SELECT count(*)"
+	           " FROM outbox WHERE run_id = ?1) WHERE id = ?1");
+
+	db_bind_int(st, 1, f->run_id);
+	if (db_done(f->db, st) == -1) {
+		*cause = xasprintf("run: %s", db_errmsg(f->db));
+		return -1;
+	}
+	return 0;
+}
+
+/* Release a fired run's held rows to the dispatcher, a slice at a time. */
+static int
+run_release(struct db *db, int64_t run_id, int64_t now, char **cause)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT ifnull(min(id), 0) - 1,"
+	                               " ifnull(max(id), 0) FROM outbox"
+	                               " WHERE run_id = ?");
+	int64_t from = 0, to = 0, upto;
+
+	db_bind_int(st, 1, run_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		from = sqlite3_column_int64(st, 0);
+		to = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	for (; from < to; from = upto) {
+		upto = from + RELEASE_ROWS < to ? from + RELEASE_ROWS : to;
+		if (db_begin(db) == -1 ||
+		    outbox_release_run(db, run_id, from, upto, now) == -1 ||
+		    db_commit(db) == -1) {
+			*cause = xasprintf("release: %s", db_errmsg(db));
+			db_rollback(db);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The slices of a started run, then its release; 0 or -1. */
+static int
+fire_slices(struct fire *f, int64_t scheduled_for, char **cause)
+{
+	struct aud_scope sc;
+	int rc;
+
+	if (scope_init(f, &sc, scheduled_for, cause) == -1)
 		return -1;
 	f->token_run = f->reminder ? sc.invited_run : f->run_id;
-	rc = fire_members(f, q, cause);
-	audience_query_free(q);
-	if (rc == 0 && (rc = tokens_flush(f)) == -1)
-		*cause = xasprintf("tokens: %s", db_errmsg(f->db));
-	if (rc == -1)
-		return -1;
-	st = db_stmt(f->db, "UPDATE runs SET messages = ? WHERE id = ?");
-	db_bind_int(st, 1, f->r->messages);
-	db_bind_int(st, 2, f->run_id);
-	return db_done(f->db, st);
+	while ((rc = fire_txn(f, slice_fn, &sc, cause)) == 1)
+		;
+	if (rc == 0)
+		rc = fire_txn(f, fired_fn, NULL, cause);
+	if (rc == 0)
+		rc = run_release(f->db, f->run_id, f->now, cause);
+	return rc;
 }
 
 static void
@@ -880,23 +1035,90 @@ fire_run(struct db *db, const struct config *cfg, const struct campaign *c,
 		return -1;
 	f.r = r;
 	cache = cache_grow(db);
-	if (db_begin(db) == -1) {
-		*cause = xasprintf("database busy: %s", db_errmsg(db));
-		cache_restore(db, cache);
-		fire_close(&f);
-		return -1;
-	}
-	rc = fire_txn(&f, scheduled_for, cause);
-	if (rc == 0 && db_commit(db) == -1) {
-		*cause = xasprintf("commit: %s", db_errmsg(db));
-		rc = -1;
-	}
-	if (rc == -1) {
-		db_rollback(db);
+	rc = fire_txn(&f, start_fn, &scheduled_for, cause);
+	if (rc == 0)
+		rc = fire_slices(&f, scheduled_for, cause);
+	if (rc == -1)
 		memset(r, 0, sizeof *r);
-	}
 	cache_restore(db, cache);
 	fire_close(&f);
+	return rc == -1 ? -1 : 0;
+}
+
+/* Runs left firing, at most n, as (id, campaign, scheduled_for, reminder). */
+static int
+runs_firing(struct db *db, int64_t (*runs)[4], int n)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, campaign_id, scheduled_for,"
+	                               " reminder FROM runs WHERE firing = 1"
+	                               " ORDER BY id LIMIT ?");
+	int k = 0, i;
+
+	db_bind_int(st, 1, n);
+	while (k < n && sqlite3_step(st) == SQLITE_ROW) {
+		for (i = 0; i < 4; i++)
+			runs[k][i] = sqlite3_column_int64(st, i);
+		k++;
+	}
+	sqlite3_reset(st);
+	return k;
+}
+
+/* Fired runs with rows still held for firing (a crash while releasing). */
+static int
+runs_unreleased(struct db *db, int64_t *ids, int n)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT DISTINCT run_id FROM outbox WHERE state = 'held'"
+	        " AND held_reason = 'firing' AND run_id IN"
+	        " (SELECT id FROM runs WHERE firing = 0) LIMIT ?");
+	int k = 0;
+
+	db_bind_int(st, 1, n);
+	while (k < n && sqlite3_step(st) == SQLITE_ROW)
+		ids[k++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return k;
+}
+
+#define RESUME_BATCH 16
+
+int
+fire_resume(struct db *db, const struct config *cfg, int64_t now, int *fired)
+{
+	int64_t runs[RESUME_BATCH][4], ids[RESUME_BATCH];
+	struct campaign *c;
+	struct fire_result r;
+	char *cause = NULL;
+	int n, i, rc = 0;
+
+	n = runs_firing(db, runs, RESUME_BATCH);
+	for (i = 0; i < n; i++) {
+		if ((c = campaign_get(db, runs[i][1])) == NULL)
+			continue;
+		if (fire_run(db, cfg, c, runs[i][2], (int)runs[i][3], now, &r,
+		             &cause) == -1) {
+			log_warnx("event=fire_resume campaign=\"%s\""
+			          " error=\"%s\"",
+			          c->name, cause);
+			free(cause);
+			cause = NULL;
+			rc = -1;
+		} else
+			*fired += r.created;
+		campaign_free(c);
+	}
+	n = runs_unreleased(db, ids, RESUME_BATCH);
+	for (i = 0; i < n; i++) {
+		if (run_release(db, ids[i], now, &cause) == -1) {
+			log_warnx("event=fire_resume run=%lld error=\"%s\"",
+			          (long long)ids[i], cause);
+			free(cause);
+			cause = NULL;
+			rc = -1;
+		} else
+			*fired += 1;
+	}
 	return rc;
 }
 

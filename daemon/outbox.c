@@ -206,6 +206,27 @@ outbox_hold(struct db *db, int64_t id, const char *reason, int64_t until)
 }
 
 int
+outbox_release_run(struct db *db, int64_t run_id, int64_t from, int64_t to,
+                   int64_t now)
+{
+	/* By id range, not the run's index: each slice reads only its rows. */
+	sqlite3_stmt *st = db_stmt(
+	    db, "UPDATE outbox SET"
+	        " state = CASE WHEN next_attempt_at > ?4 THEN 'held'"
+	        " ELSE 'pending' END,"
+	        " held_reason = CASE WHEN next_attempt_at > ?4"
+	        " THEN 'quiet hours' END"
+	        " WHERE id > ?2 AND id <= ?3 AND +run_id = ?1"
+	        " AND +state = 'held' AND held_reason = 'firing'");
+
+	db_bind_int(st, 1, run_id);
+	db_bind_int(st, 2, from);
+	db_bind_int(st, 3, to);
+	db_bind_int(st, 4, now);
+	return outbox_move(db, st, FROM(OB_HELD), OB_PENDING, "fired");
+}
+
+int
 outbox_release_quiet(struct db *db, int64_t now)
 {
 	sqlite3_stmt *st =

@@ -50,6 +50,13 @@ int outbox_settle(struct db *, int64_t id, enum outbox_state to,
 int outbox_body(struct db *, int64_t id, char **text, char **html);
 /* pending -> held with a reason until a time (quiet hours); 0 or -1. */
 int outbox_hold(struct db *, int64_t id, const char *reason, int64_t until);
+/*
+ * A fired run's rows with ids in (from, to], held while it was firing ->
+ * pending, or held for quiet hours if their time is after now. The number
+ * moved, or -1.
+ */
+int outbox_release_run(struct db *, int64_t run_id, int64_t from, int64_t to,
+                       int64_t now);
 /* held (quiet hours) rows whose time has come -> pending. */
 int outbox_release_quiet(struct db *, int64_t now);
 /* A pending campaign row of a member who opted out -> cancelled; 1 if so. */

@@ -301,9 +301,11 @@ static const char *const migrations[] = {
     " created_at INTEGER NOT NULL, seen_at INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX sessions_user ON sessions(user_id);",
 
-    /* 13 (i11s): a run keeps the sample its bodies are packed against; the
-     * due indexes hold only the rows still to send, not every sent one. */
+    /* 13 (i11s): a run keeps the sample its bodies are packed against and
+     * is `firing` until its last slice commits; the due indexes hold only
+     * the rows still to send, not every sent one. */
     "ALTER TABLE runs ADD COLUMN body_dict BLOB;"
+    "ALTER TABLE runs ADD COLUMN firing INTEGER NOT NULL DEFAULT 0;"
     "DROP INDEX outbox_due;"
     "CREATE INDEX outbox_pending ON outbox(next_attempt_at)"
     " WHERE state = 'pending';"
