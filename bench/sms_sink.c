@@ -1,9 +1,11 @@
 /*
  * A minimal Twilio stand-in for benchmarks: libevent evhttp on loopback that
  * answers every POST with 201 and a fresh message sid, over kept-alive
- * connections. Prints "requests=N connections=M" when stopped (SIGTERM).
+ * connections. Prints "requests=N connections=M" when stopped (SIGTERM),
+ * and "reached N" as soon as the N-th request arrives if N is given, so a
+ * bench can time a run without querying the sender's database.
  *
- * usage: sms_sink PORT
+ * usage: sms_sink PORT [N]
  */
 #include <signal.h>
 #include <stdio.h>
@@ -13,7 +15,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
-static unsigned long long requests, connections;
+static unsigned long long requests, connections, reach;
 
 #define MAX_OPEN 4096
 
@@ -53,6 +55,10 @@ sink_answer(struct evhttp_request *req, void *arg)
 	struct evbuffer *out = evhttp_request_get_output_buffer(req);
 
 	requests++;
+	if (requests == reach) {
+		printf("reached %llu\n", reach);
+		fflush(stdout);
+	}
 	sink_count(evhttp_request_get_connection(req));
 	evbuffer_add_printf(
 	    out, "{\"sid\": \"SM%032llx\", \"status\": \"queued\"}", requests);
@@ -74,10 +80,12 @@ main(int argc, char **argv)
 	struct evhttp *http = evhttp_new(base);
 	struct event *term, *intr;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: sms_sink PORT\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: sms_sink PORT [N]\n");
 		return 2;
 	}
+	if (argc == 3)
+		reach = strtoull(argv[2], NULL, 10);
 	signal(SIGPIPE, SIG_IGN);
 	evhttp_set_gencb(http, sink_answer, NULL);
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_POST | EVHTTP_REQ_GET);

@@ -8,6 +8,7 @@
 
 #include "jsonx.h"
 #include "action.h"
+#include "minutes_page.h"
 #include "htmlout.h"
 #include "http.h"
 #include "log.h"
@@ -80,6 +81,21 @@ action_check(struct db *db, const struct action_new *a, char **cause)
 	return 0;
 }
 
+/* 1 if meeting id is one of the practice's. */
+static int
+meeting_at(struct db *db, int64_t id, int64_t practice_id)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM meetings WHERE id = ?"
+	                               " AND practice_id = ?");
+	int rv;
+
+	db_bind_int(st, 1, id);
+	db_bind_int(st, 2, practice_id);
+	rv = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return rv;
+}
+
 int
 action_add(struct db *db, const struct action_new *a, int64_t *id, char **cause)
 {
@@ -93,9 +109,16 @@ action_add(struct db *db, const struct action_new *a, int64_t *id, char **cause)
 		*cause = xasprintf("no practice %s", a->practice);
 		return -1;
 	}
+	if (a->meeting_id != 0 && !meeting_at(db, a->meeting_id, p->id)) {
+		*cause = xasprintf("no meeting %lld at practice %s",
+		                   (long long)a->meeting_id, p->code);
+		practice_free(p);
+		return -1;
+	}
 	st = db_stmt(db, "INSERT INTO actions (practice_id, area, title, owner,"
-	                 " due, from_survey, created_at, updated_at)"
-	                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	                 " due, from_survey, created_at, updated_at,"
+	                 " meeting_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+	                 " nullif(?, 0))");
 	db_bind_int(st, 1, p->id);
 	db_bind_text(st, 2, a->area);
 	db_bind_text(st, 3, a->title);
@@ -104,6 +127,7 @@ action_add(struct db *db, const struct action_new *a, int64_t *id, char **cause)
 	db_bind_text(st, 6, a->from_survey);
 	db_bind_int(st, 7, now);
 	db_bind_int(st, 8, now);
+	db_bind_int(st, 9, a->meeting_id);
 	practice_free(p);
 	if (db_done(db, st) == -1) {
 		*cause = xasprintf("cannot add the action: %s", db_errmsg(db));
@@ -227,7 +251,7 @@ action_list_json(struct db *db, const char *practice, int public)
 	sqlite3_stmt *st = db_stmt(
 	    db, "SELECT a.id, p.code, a.area, a.title, a.owner, a.due,"
 	        " a.status, a.from_survey, a.created_at, a.updated_at,"
-	        " a.outcome, a.benefit"
+	        " a.outcome, a.benefit, a.meeting_id"
 	        " FROM actions a JOIN practices p ON p.id = a.practice_id"
 	        " WHERE ?1 IS NULL OR p.code = ?1 ORDER BY a.id");
 	json_t *arr = json_array(), *o;
@@ -249,6 +273,11 @@ action_list_json(struct db *db, const char *practice, int public)
 		jsonx_set(o, "updated_at", jtime(sqlite3_column_int64(st, 9)));
 		jsonx_set(o, "outcome", jtext(st, 10));
 		jsonx_set(o, "benefit", jtext(st, 11));
+		if (!public)
+			jsonx_set(o, "meeting",
+			          sqlite3_column_type(st, 12) == SQLITE_NULL
+			              ? json_null()
+			              : json_integer(sqlite3_column_int64(st, 12)));
 		json_array_append_new(arr, o);
 	}
 	sqlite3_reset(st);
@@ -369,6 +398,13 @@ action_http(struct evhttp_request *req, struct server *s, const char *rest)
 	json_t *list;
 	size_t len;
 
+	if (slash != NULL && slash != rest &&
+	    strncmp(slash, "/meetings", 9) == 0) {
+		code = xstrndup(rest, (size_t)(slash - rest));
+		minutes_http(req, s, code, slash);
+		free(code);
+		return;
+	}
 	if (slash == NULL || strcmp(slash, "/actions") != 0 || slash == rest) {
 		http_reply_text(req, 404, "not found");
 		return;

@@ -18,6 +18,7 @@ struct action_new {
 	const char *owner;
 	const char *due;
 	const char *from_survey; /* a loaded survey's slug */
+	int64_t meeting_id;      /* the meeting it came from, or 0 */
 };
 
 /* Add an action (status proposed); sets *id. */

@@ -32,8 +32,10 @@
 #include "cron.h"
 #include "fire.h"
 #include "http.h"
+#include "join.h"
 #include "log.h"
 #include "ratelog.h"
+#include "meeting.h"
 #include "member.h"
 #include "member_edit.h"
 #include "outbox.h"
@@ -944,7 +946,8 @@ member_apply(struct db *db, json_t *body, struct member *m, char **cause)
 }
 
 /* Save m through the shared use case; reply with the error if it fails.
- * 0 if saved. */
+ * 0 if saved, 1 if the request will run again (write lock busy), -1 if
+ * answered with an error. */
 static int
 member_store(struct api_req *ar, struct member *m)
 {
@@ -976,6 +979,12 @@ member_store(struct api_req *ar, struct member *m)
 		break;
 	case MEMBER_EDIT_FAILED:
 		api_error_take(ar, 500, cause);
+		break;
+	case MEMBER_EDIT_BUSY:
+		/* Another process writes: run again once the lock is free. */
+		if (http_retry(ar->req))
+			return 1;
+		api_problem(ar, 503, "the database is busy; try again", NULL);
 		break;
 	}
 	return -1;
@@ -1307,6 +1316,44 @@ campaign_show(struct api_req *ar)
 	free(name);
 }
 
+/* ---- meetings ----------------------------------------------------------- */
+
+static void
+meetings_list(struct api_req *ar)
+{
+	static const char *const params[] = {"practice", NULL};
+	const char *practice = api_param(ar, "practice");
+
+	if (api_params_known(ar, params) == -1 ||
+	    api_practice_param(ar, practice) == -1)
+		return;
+	api_reply(ar, 200,
+	          json_pack("{s:o}", "meetings",
+	                    meeting_list_json(ar->db, practice)));
+}
+
+static void
+meeting_show(struct api_req *ar)
+{
+	static const char *const params[] = {NULL};
+	struct meeting *m = NULL;
+	char *seg, *end;
+	long long id = 0;
+
+	if (api_params_known(ar, params) == -1)
+		return;
+	seg = api_segment(ar);
+	if (seg != NULL)
+		id = strtoll(seg, &end, 10);
+	if (seg == NULL || *seg < '1' || *seg > '9' || *end != '\0' ||
+	    (m = meeting_get(ar->db, (int64_t)id)) == NULL)
+		api_error(ar, 404, "no meeting %s", seg ? seg : "there");
+	else
+		api_reply(ar, 200, meeting_to_json(ar->db, m));
+	meeting_free(m);
+	free(seg);
+}
+
 /* ---- results ------------------------------------------------------------ */
 
 /* from/to as `ppgd results` reads them: a bare date "to" is inclusive. */
@@ -1359,6 +1406,149 @@ results_get(struct api_req *ar)
 	else
 		api_reply(ar, 200, out);
 	free(target);
+}
+
+/* ---- join requests ------------------------------------------------------ */
+
+static void
+join_requests_list(struct api_req *ar)
+{
+	static const char *const params[] = {"practice", "state", NULL};
+	static const char *const states[] = {"unconfirmed", "pending",
+	                                     "approved", "rejected", "expired",
+	                                     NULL};
+	const char *state = api_param(ar, "state");
+	size_t i;
+
+	if (api_params_known(ar, params) == -1)
+		return;
+	for (i = 0; state != NULL && states[i] != NULL; i++)
+		if (strcmp(state, states[i]) == 0)
+			break;
+	if (state != NULL && states[i] == NULL) {
+		api_error(ar, 400, "state: one of unconfirmed, pending, "
+		                   "approved, rejected, expired");
+		return;
+	}
+	api_reply(ar, 200,
+	          json_pack("{s:o}", "join_requests",
+	                    join_list(ar->db, api_param(ar, "practice"),
+	                              state)));
+}
+
+/* A string member of the body, or NULL; -1 after a 400 if it is not. */
+static int
+body_string(struct api_req *ar, const char *key, const char **out)
+{
+	const json_t *v = json_object_get(ar->body, key);
+
+	*out = json_string_value(v);
+	if (v != NULL && *out == NULL) {
+		api_error(ar, 400, "%s: expected a string", key);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+join_decided(struct api_req *ar, int64_t id, const char *state,
+             int64_t member)
+{
+	char obj[32];
+	json_t *o = json_pack("{s:I, s:s}", "request", (json_int_t)id,
+	                      "state", state);
+
+	if (member != 0)
+		json_object_set_new(o, "member_id", json_integer(member));
+	snprintf(obj, sizeof obj, "join:%lld", (long long)id);
+	api_logwrite(ar, strcmp(state, "approved") == 0 ? "join.approve"
+	                                                : "join.reject",
+	             obj);
+	api_reply(ar, 200, o);
+}
+
+/* POST /api/v1/join-requests/ID/approve {"external_ref"} or /reject
+ * {"reason"}. */
+static void
+join_request_decide(struct api_req *ar)
+{
+	/* "ID/approve", also as one encoded segment ("1%2Fapprove"). */
+	char *rest = evhttp_uridecode(ar->rest, 0, NULL);
+	const char *slash = rest != NULL ? strchr(rest, '/') : NULL, *key;
+	const char *ref = NULL, *reason = NULL;
+	char idtext[24], action[16], *cause = NULL;
+	int approve, rc;
+	int64_t id, member = 0;
+	json_t *v;
+
+	if (slash == NULL || (size_t)(slash - rest) >= sizeof idtext ||
+	    strlen(slash) >= sizeof action) {
+		free(rest);
+		api_error(ar, 404, "no such call; see docs/api.md");
+		return;
+	}
+	memcpy(idtext, rest, (size_t)(slash - rest));
+	idtext[slash - rest] = '\0';
+	snprintf(action, sizeof action, "%s", slash);
+	free(rest);
+	slash = action;
+	approve = strcmp(slash, "/approve") == 0;
+	if ((id = api_id(idtext)) == 0 ||
+	    (!approve && strcmp(slash, "/reject") != 0)) {
+		api_error(ar, 404, "no such call; see docs/api.md");
+		return;
+	}
+	json_object_foreach(ar->body, key, v)
+	{
+		if (strcmp(key, approve ? "external_ref" : "reason") != 0) {
+			api_error(ar, 400, "unknown key %s", key);
+			return;
+		}
+	}
+	if (body_string(ar, approve ? "external_ref" : "reason",
+	                approve ? &ref : &reason) == -1)
+		return;
+	if (!approve && reason == NULL) {
+		api_error(ar, 400, "reason: required");
+		return;
+	}
+	if (approve)
+		rc = join_approve(ar->db, server_config(ar->srv), id, ref,
+		                  ar->actor, &member, &cause);
+	else
+		rc = join_reject(ar->db, id, reason, ar->actor, &cause);
+	if (rc == -1)
+		api_error_take(ar,
+		               strncmp(cause, "no ", 3) == 0     ? 404
+		               : strncmp(cause, "give", 4) == 0 ? 400
+		                                                : 409,
+		               cause);
+	else {
+		if (approve)
+			env_kick(server_env(ar->srv));
+		join_decided(ar, id, approve ? "approved" : "rejected",
+		             member);
+	}
+}
+
+static void
+route_join_requests(struct evhttp_request *req, struct server *s,
+                    const char *rest)
+{
+	static const struct api_method m[] = {
+	    {EVHTTP_REQ_GET, join_requests_list}, {0, NULL}};
+
+	api_call(req, s, rest, m);
+}
+
+static void
+route_join_request(struct evhttp_request *req, struct server *s,
+                   const char *rest)
+{
+	static const struct api_method m[] = {
+	    {EVHTTP_REQ_POST, join_request_decide}, {0, NULL}};
+
+	api_call(req, s, rest, m);
 }
 
 /* ---- routes ------------------------------------------------------------- */
@@ -1422,6 +1612,24 @@ route_campaign(struct evhttp_request *req, struct server *s, const char *rest)
 }
 
 static void
+route_meetings(struct evhttp_request *req, struct server *s, const char *rest)
+{
+	static const struct api_method m[] = {{EVHTTP_REQ_GET, meetings_list},
+	                                      {0, NULL}};
+
+	api_call(req, s, rest, m);
+}
+
+static void
+route_meeting(struct evhttp_request *req, struct server *s, const char *rest)
+{
+	static const struct api_method m[] = {{EVHTTP_REQ_GET, meeting_show},
+	                                      {0, NULL}};
+
+	api_call(req, s, rest, m);
+}
+
+static void
 route_results(struct evhttp_request *req, struct server *s, const char *rest)
 {
 	static const struct api_method m[] = {{EVHTTP_REQ_GET, results_get},
@@ -1456,7 +1664,13 @@ static const struct http_route api_route_table[] = {
     {API_ALL_METHODS, "/api/v1/broadcasts", "api_broadcasts", route_broadcasts},
     {API_ALL_METHODS, "/api/v1/campaigns", "api_campaigns", route_campaigns},
     {API_ALL_METHODS, "/api/v1/campaigns/", "api_campaign", route_campaign},
+    {API_ALL_METHODS, "/api/v1/meetings", "api_meetings", route_meetings},
+    {API_ALL_METHODS, "/api/v1/meetings/", "api_meeting", route_meeting},
     {API_ALL_METHODS, "/api/v1/results/", "api_results", route_results},
+    {API_ALL_METHODS, "/api/v1/join-requests", "api_join_requests",
+     route_join_requests},
+    {API_ALL_METHODS, "/api/v1/join-requests/", "api_join_request",
+     route_join_request},
     {API_ALL_METHODS, "/api/", "api_other", route_other},
     /* Anything else on this listener: a problem too, not plain text. */
     {API_ALL_METHODS, "/", "other", route_other},

@@ -5,6 +5,11 @@
 #include "action.h"
 #include "dispatch.h"
 #include "http.h"
+#include "joinsvc.h"
+#include "joinweb.h"
+#include "looplag.h"
+#include "meeting_page.h"
+#include "membership.h"
 #include "retention.h"
 #include "scheduler.h"
 #include "server.h"
@@ -17,6 +22,9 @@
 static struct dispatcher *dispatcher;
 static struct scheduler *scheduler;
 static struct retention *retention;
+static struct membership *membership;
+static struct joinsvc *joinsvc;
+static struct looplag *looplag;
 
 static const struct http_route public_routes[] = {
     {EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", "healthz", status_healthz},
@@ -29,6 +37,10 @@ static const struct http_route public_routes[] = {
     {EVHTTP_REQ_POST, "/webhooks/mailgun/email", "mailgun_email", webhook_http},
     {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/s/", "survey", websurvey_http},
     {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/u/", "unsubscribe", unsubscribe_http},
+    {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/m/", "meeting_reply", meeting_rsvp_http},
+    {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/join/", "join", joinweb_http},
+    {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/agreement/", "agreement",
+     joinweb_agreement_http},
     {0, NULL, NULL, NULL},
 };
 
@@ -56,6 +68,9 @@ app_start(struct server *s, char **cause)
 	if ((scheduler = scheduler_new(env, cause)) == NULL)
 		return -1;
 	retention = retention_new(env);
+	looplag = looplag_new(env->base);
+	membership = membership_new(env);
+	joinsvc = joinsvc_new(env);
 	return 0;
 }
 
@@ -94,6 +109,12 @@ app_free(struct server *s)
 	scheduler = NULL;
 	retention_free(retention);
 	retention = NULL;
+	looplag_free(looplag);
+	looplag = NULL;
+	membership_free(membership);
+	membership = NULL;
+	joinsvc_free(joinsvc);
+	joinsvc = NULL;
 	webhook_http_free();
 }
 
@@ -102,4 +123,6 @@ app_metrics(struct evbuffer *b)
 {
 	if (dispatcher != NULL)
 		dispatcher_metrics(dispatcher, b);
+	if (looplag != NULL)
+		looplag_metrics(looplag, b);
 }

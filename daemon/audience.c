@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "audience.h"
+#include "config.h"
 #include "demog.h"
 #include "log.h"
 #include "member.h"
@@ -29,10 +30,16 @@ enum term_kind {
 	TERM_TAG,
 	TERM_NOT_RESPONDED,
 	TERM_EXTRA,
+	TERM_SIGNED,
+	TERM_ATTENDED, /* attended:MEETING */
+	TERM_INVITED,  /* invited:MEETING */
+	TERM_RENEWAL_DUE, /* renewal-due:DURATION */
+	TERM_LEAVING,     /* leaving:DURATION */
 };
 
 struct term {
 	enum term_kind kind;
+	long long seconds; /* TERM_RENEWAL_DUE, TERM_LEAVING */
 	const char *column; /* from fields[], never from the expression */
 	char *name;         /* TERM_EXTRA: the custom field, bound */
 	char *values[AUD_MAX_VALUES];
@@ -200,6 +207,37 @@ term_field(struct term *t, const char *name, char *value, char **cause)
 	return 0;
 }
 
+/* attended:ID or invited:ID: a meeting id, a positive integer. */
+static int
+term_meeting(struct term *t, enum term_kind kind, const char *id,
+             char **cause)
+{
+	size_t n = strspn(id, "0123456789");
+
+	if (n == 0 || n > 18 || id[n] != '\0' || *id == '0') {
+		*cause = xasprintf("%s: not a meeting id", id);
+		return -1;
+	}
+	t->kind = kind;
+	t->values[0] = xstrdup(id);
+	t->nvalues = 1;
+	return 0;
+}
+
+/* renewal-due:30d, leaving:30d: a duration of one day to a year. */
+static int
+term_duration(struct term *t, enum term_kind kind, const char *v,
+              char **cause)
+{
+	if (config_parse_duration(v, &t->seconds) == -1 ||
+	    t->seconds < 86400 || t->seconds > 366 * 86400LL) {
+		*cause = xasprintf("%s: give a duration of 1d to 366d", v);
+		return -1;
+	}
+	t->kind = kind;
+	return 0;
+}
+
 static int
 term_parse(struct term *t, char *s, char **cause)
 {
@@ -218,9 +256,28 @@ term_parse(struct term *t, char *s, char **cause)
 		*cause = xstrdup("not-responded: no campaign name");
 		return -1;
 	}
+	if (strncmp(s, "renewal-due:", 12) == 0)
+		return term_duration(t, TERM_RENEWAL_DUE, s + 12, cause);
+	if (strncmp(s, "leaving:", 8) == 0)
+		return term_duration(t, TERM_LEAVING, s + 8, cause);
+	if (strncmp(s, "attended:", 9) == 0)
+		return term_meeting(t, TERM_ATTENDED, s + 9, cause);
+	if (strncmp(s, "invited:", 8) == 0)
+		return term_meeting(t, TERM_INVITED, s + 8, cause);
+	if (strncmp(s, "confidentiality=", 16) == 0) {
+		/* Accepted the current agreement (the version is bound). */
+		t->kind = TERM_SIGNED;
+		t->values[0] = util_lower(util_trim(xstrdup(s + 16)));
+		t->nvalues = 1;
+		if (strcmp(t->values[0], "signed") == 0)
+			return 0;
+		*cause = xstrdup("confidentiality: the only value is signed");
+		return -1;
+	}
 	if ((eq = strchr(s, '=')) == NULL) {
-		*cause = xasprintf("'%s' is not everyone, FIELD=VALUE, tag:TAG "
-		                   "or not-responded:CAMPAIGN",
+		*cause = xasprintf("'%s' is not everyone, FIELD=VALUE, tag:TAG, "
+		                   "not-responded:CAMPAIGN, attended:MEETING "
+		                   "or invited:MEETING",
 		                   s);
 		return -1;
 	}
@@ -345,11 +402,60 @@ sql_term(FILE *fp, const struct term *t, int *param)
 		sql_params(fp, t->nvalues, param);
 		fputs("))", fp);
 		break;
+	case TERM_SIGNED:
+		fprintf(fp,
+		        " AND m.confidentiality_at IS NOT NULL AND (?%d IS NULL"
+		        " OR m.confidentiality_version = ?%d)",
+		        *param, *param);
+		(*param)++;
+		break;
 	case TERM_NOT_RESPONDED:
 		snprintf(c, sizeof c,
 		         "(SELECT id FROM campaigns WHERE name = ?%d)",
 		         (*param)++);
 		sql_not_completed(fp, c);
+		break;
+	case TERM_ATTENDED:
+		fprintf(fp,
+		        " AND m.id IN (SELECT member_id FROM meeting_attendance"
+		        " WHERE meeting_id = CAST(?%d AS INTEGER)"
+		        " AND member_id IS NOT NULL)",
+		        (*param)++);
+		break;
+	case TERM_INVITED:
+		fprintf(fp,
+		        " AND m.id IN (SELECT o.member_id FROM outbox o"
+		        " JOIN runs r ON r.id = o.run_id JOIN campaigns c"
+		        " ON c.id = r.campaign_id WHERE c.meeting_id ="
+		        " CAST(?%d AS INTEGER) AND c.kind IN"
+		        " ('invitation','meeting','reminder') AND o.state IN"
+		        " ('sending','sent','delivered'))",
+		        (*param)++);
+		break;
+	case TERM_RENEWAL_DUE:
+		/* Term ends within the notice and no renewal survey was
+		 * sent for this term. (?3 + 604800) is now. */
+		fprintf(fp,
+		        " AND m.term_ends_at > (?3 + 604800) AND"
+		        " m.term_ends_at <= (?3 + 604800) + %lld AND NOT EXISTS"
+		        " (SELECT 1 FROM tokens t JOIN surveys s ON s.id ="
+		        " t.survey_id WHERE t.member_id = m.id AND t.kind ="
+		        " 'survey' AND s.slug = 'term-renewal' AND t.created_at"
+		        " > m.term_ends_at - %lld - 86400)",
+		        t->seconds, t->seconds);
+		break;
+	case TERM_LEAVING:
+		/* Left within the window (term ended, or an opt-out), and
+		 * never sent the exit survey. */
+		fprintf(fp,
+		        " AND m.erased_at IS NULL AND (m.term_ends_at <="
+		        " (?3 + 604800) AND m.term_ends_at > (?3 + 604800) -"
+		        " %lld OR m.optout_email_at > (?3 + 604800) - %lld OR"
+		        " m.optout_sms_at > (?3 + 604800) - %lld) AND NOT EXISTS"
+		        " (SELECT 1 FROM tokens t JOIN surveys s ON s.id ="
+		        " t.survey_id WHERE t.member_id = m.id AND t.kind ="
+		        " 'survey' AND s.slug = 'exit')",
+		        t->seconds, t->seconds, t->seconds);
 		break;
 	}
 }
@@ -379,7 +485,8 @@ audience_sql(const struct audience *a, const struct aud_scope *sc)
 }
 
 static void
-bind_terms(sqlite3_stmt *st, const struct audience *a)
+bind_terms(sqlite3_stmt *st, const struct audience *a,
+           const struct aud_scope *sc)
 {
 	const struct term *t;
 	int i, k, param = NFIXED_PARAMS + 1;
@@ -389,7 +496,9 @@ bind_terms(sqlite3_stmt *st, const struct audience *a)
 		if (t->kind == TERM_EXTRA)
 			db_bind_text(st, param++, t->name);
 		for (k = 0; k < t->nvalues; k++, param++) {
-			if (t->kind == TERM_BOOL)
+			if (t->kind == TERM_SIGNED)
+				db_bind_text(st, param, sc->agreement_version);
+			else if (t->kind == TERM_BOOL)
 				db_bind_int(st, param,
 				            strcmp(t->values[k], "yes") == 0);
 			else
@@ -421,10 +530,14 @@ audience_query_new(struct db *db, const struct audience *a,
 	db_bind_int(st, 5, sc->invited_run);
 	db_bind_int(st, 6, sc->campaign_id);
 	db_bind_int(st, 7, sc->after_id);
-	bind_terms(st, a);
+	bind_terms(st, a, sc);
 	q = xcalloc(1, sizeof *q);
 	q->st = st;
 	q->scope = *sc;
+	/* The exit survey is for those whose term ended. */
+	for (rc = 0; rc < a->nterms; rc++)
+		if (a->terms[rc].kind == TERM_LEAVING)
+			q->scope.term_ended_ok = 1;
 	*out = q;
 	return 0;
 }
@@ -499,7 +612,8 @@ member_classify(const struct aud_scope *sc, sqlite3_stmt *st,
 	if (col_set(st, COL_ERASED))
 		return AUD_ERASED;
 	if (col_set(st, COL_TERM_ENDS) &&
-	    sqlite3_column_int64(st, COL_TERM_ENDS) < sc->now)
+	    sqlite3_column_int64(st, COL_TERM_ENDS) < sc->now &&
+	    !sc->term_ended_ok)
 		return AUD_TERM_ENDED;
 	if ((s = channel_choose(sc, st, chosen)) != AUD_OK)
 		return s;

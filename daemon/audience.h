@@ -32,6 +32,9 @@ struct aud_scope {
 	int64_t member_id;   /* one member only, or 0 */
 	int64_t invited_run; /* reminders: invited by this run, or 0 */
 	int64_t campaign_id; /* reminders: not completed this campaign */
+	int term_ended_ok;   /* set by a leaving: term (the exit survey) */
+	/* confidentiality=signed: this version; NULL: any version */
+	const char *agreement_version;
 	int64_t after_id;    /* members with a greater id only (a fire's slice) */
 };
 
@@ -48,8 +51,13 @@ struct aud_member {
  * Parse "everyone", or comma-separated terms ANDed: FIELD=V[|V...] (age_band,
  * sex, ethnicity, carer, disability, preferred_channel; age_band is
  * computed from the birth month when known), extra.NAME=V[|V...] (a
- * custom field, any case), tag:T[|T...], not-responded:CAMPAIGN. Caller frees
- * *out with audience_free, *cause.
+ * custom field, any case), tag:T[|T...], not-responded:CAMPAIGN,
+ * attended:MEETING (recorded by meeting attendance), invited:MEETING (whose
+ * invitation or reminder of that meeting was sent), renewal-due:DURATION
+ * (term ends within it, not yet sent the term-renewal survey for this
+ * term), leaving:DURATION (term ended, or opted out of a channel, within
+ * it, never sent the exit survey; term-ended members are not skipped).
+ * Caller frees *out with audience_free, *cause.
  */
 int audience_parse(const char *expr, struct audience **out, char **cause);
 void audience_free(struct audience *);

@@ -507,6 +507,38 @@ campaign_advance(struct db *db, struct campaign *c, int64_t fired_for,
 }
 
 int
+campaign_retime(struct db *db, struct campaign *c, int64_t now)
+{
+	int64_t t;
+
+	if (c->meeting_id == 0)
+		return 0;
+	/* An invitation sent already is not sent again: those invited are
+	 * told the meeting moved instead. */
+	if (strcmp(c->state, "done") == 0 && strcmp(c->kind, "invitation") == 0)
+		return 0;
+	t = first_fire(db, c, now);
+	c->next_fire_at = t;
+	if (strcmp(c->state, "paused") != 0) {
+		free(c->state);
+		c->state = xstrdup(t == 0 ? "done" : "active");
+	}
+	return store_next(db, c);
+}
+
+int
+campaign_finish(struct db *db, struct campaign *c)
+{
+	free(c->state);
+	c->state = xstrdup("done");
+	c->next_fire_at = 0;
+	if (store_next(db, c) == -1)
+		return -1;
+	db_audit(db, NULL, "campaign.finish", c->name, NULL);
+	return 0;
+}
+
+int
 campaign_set_state(struct db *db, struct campaign *c, const char *state,
                    int64_t now, char **cause)
 {

@@ -62,6 +62,12 @@ int campaign_fire_times(struct db *, const struct campaign *, int64_t from,
  * fire time, or mark a one-shot campaign done. */
 int campaign_advance(struct db *, struct campaign *, int64_t fired_for,
                      int64_t now);
+/* After its meeting moved: the next fire of a meeting campaign from now
+ * (a reminder or feedback sent for the old time goes again for the new;
+ * an invitation sent already does not). */
+int campaign_retime(struct db *, struct campaign *, int64_t now);
+/* Stop a campaign for good (its meeting was cancelled): done, no next fire. */
+int campaign_finish(struct db *, struct campaign *);
 /* Pause or resume (resume recomputes the next fire from now). */
 int campaign_set_state(struct db *, struct campaign *, const char *state,
                        int64_t now, char **cause);

@@ -81,5 +81,9 @@ int cmd_inbox(struct ctx *, int, char **);
 int cmd_comments(struct ctx *, int, char **);
 int cmd_evidence(struct ctx *, int, char **);
 int cmd_user(struct ctx *, int, char **);
+int cmd_member_pending(struct ctx *, int, char **);
+int cmd_member_approve(struct ctx *, int, char **);
+int cmd_member_reject(struct ctx *, int, char **);
+int cmd_recruit(struct ctx *, int, char **);
 
 #endif

@@ -10,7 +10,7 @@
 
 #define ACTION_ADD_USAGE                                                       \
 	"action add --practice CODE --area AREA --title TEXT [--owner NAME]"   \
-	" [--due YYYY-MM-DD] [--from-survey SLUG] [--json]"
+	" [--due YYYY-MM-DD] [--from-survey SLUG] [--meeting ID] [--json]"
 #define ACTION_UPDATE_USAGE                                                    \
 	"action update ID [--status agreed|in-progress|done|dropped"           \
 	" [--note TEXT]] [--outcome TEXT] [--benefit TEXT] [--json]"
@@ -39,12 +39,13 @@ action_add_cmd(struct ctx *ctx, int argc, char **argv)
 	    {"owner", required_argument, NULL, 'o'},
 	    {"due", required_argument, NULL, 'd'},
 	    {"from-survey", required_argument, NULL, 's'},
+	    {"meeting", required_argument, NULL, 'm'},
 	    {"json", no_argument, NULL, 'j'},
 	    {NULL, 0, NULL, 0}};
 	struct action_new a = {0};
 	int ch, json = 0;
 	int64_t id;
-	char *cause = NULL;
+	char *cause = NULL, *end;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
@@ -65,6 +66,11 @@ action_add_cmd(struct ctx *ctx, int argc, char **argv)
 			break;
 		case 's':
 			a.from_survey = optarg;
+			break;
+		case 'm':
+			a.meeting_id = strtoll(optarg, &end, 10);
+			if (end == optarg || *end != '\0' || a.meeting_id <= 0)
+				return cli_usage(ACTION_ADD_USAGE);
 			break;
 		case 'j':
 			json = 1;

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "demog.h"
 #include "member.h"
+#include "membership.h"
 #include "member_edit.h"
 #include "member_io.h"
 #include "practice.h"
@@ -161,7 +162,14 @@ member_edit(struct ctx *ctx, int argc, char **argv, int64_t id)
 	eo.term_months = (int)config_int(ctx->cfg, CFG_TERM_MONTHS);
 	eo.postcode_outward =
 	    strcmp(config_str(ctx->cfg, CFG_POSTCODE), "outward") == 0;
-	if (member_edit_save(db, m, &eo, &other, &cause) != MEMBER_EDIT_OK) {
+	switch (member_edit_save(db, m, &eo, &other, &cause)) {
+	case MEMBER_EDIT_OK:
+		break;
+	case MEMBER_EDIT_BUSY:
+		cli_error("cannot save member: database is locked (another "
+		          "process is writing); try again");
+		goto out;
+	default:
 		cli_error("%s", cause);
 		goto out;
 	}
@@ -731,13 +739,18 @@ member_stats_cmd(struct ctx *ctx, int argc, char **argv)
 	for (i = 0; i < sizeof names / sizeof names[0]; i++)
 		json_object_set_new(o, names[i],
 		                    stats_by(cli_db(ctx), sql[i], practice));
+	json_object_set_new(o, "terms_ending",
+	                    membership_terms_ending(ctx->db, practice,
+	                                            time(NULL)));
 	if (json) {
 		cli_json(o);
 		return EXIT_OK;
 	}
-	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
-		printf("%s:\n", names[i]);
-		g = json_object_get(o, names[i]);
+	for (i = 0; i < sizeof names / sizeof names[0] + 1; i++) {
+		k = i < sizeof names / sizeof names[0] ? names[i]
+		                                       : "terms_ending";
+		printf("%s:\n", k);
+		g = json_object_get(o, k);
 		json_object_foreach(g, k, v) printf(
 		    "  %-22s %6lld\n", k, (long long)json_integer_value(v));
 	}
@@ -758,6 +771,11 @@ cmd_member(struct ctx *ctx, int argc, char **argv)
 	    {"erase", member_erase_cmd, MEMBER_ERASE_USAGE},
 	    {"stats", member_stats_cmd,
 	     "member stats [--practice CODE] [--json]"},
+	    {"pending", cmd_member_pending,
+	     "member pending [--practice CODE] [--state STATE] [--json]"},
+	    {"approve", cmd_member_approve,
+	     "member approve ID [--external-ref REF] [--json]"},
+	    {"reject", cmd_member_reject, "member reject ID --reason TEXT"},
 	    {NULL, NULL, NULL}};
 
 	return cli_dispatch(ctx, "member", cmds, argc, argv);

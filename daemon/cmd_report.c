@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "framework.h"
 #include "htmlout.h"
+#include "recruit.h"
 #include "represent.h"
 #include "termtext.h"
 #include "util.h"
@@ -117,6 +118,7 @@ representation_text(const json_t *r)
 	json_array_foreach(json_object_get(r, "seldom_heard"), i, t) printf(
 	    "  %-24s %lld\n", json_string_value(json_object_get(t, "tag")),
 	    json_integer_value(json_object_get(t, "members")));
+	recruit_text(r);
 }
 
 static int

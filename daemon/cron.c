@@ -696,6 +696,21 @@ cron_localtime(time_t t, const char *tz, struct tm *out)
 	return ok ? 0 : -1;
 }
 
+int
+cron_localtimes(const time_t *t, size_t n, const char *tz, struct tm *out)
+{
+	char *saved;
+	size_t i;
+	int ok = 1;
+
+	if (tz_enter(tz, &saved, NULL) == -1)
+		return -1;
+	for (i = 0; i < n && ok; i++)
+		ok = localtime_r(&t[i], &out[i]) != NULL;
+	tz_leave(saved);
+	return ok ? 0 : -1;
+}
+
 /* ISO 8601. */
 
 int

@@ -225,6 +225,47 @@ db_begin(struct db *db)
 }
 
 int
+db_try_begin(struct db *db)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	db_idle(db, "begin");
+	st = db_stmt(db, "BEGIN IMMEDIATE");
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if ((rc & 0xff) == SQLITE_BUSY)
+		return 1;
+	log_warnx("database: BEGIN IMMEDIATE: %s", sqlite3_errmsg(db->h));
+	return -1;
+}
+
+int
+db_busy(struct db *db)
+{
+	return (sqlite3_errcode(db->h) & 0xff) == SQLITE_BUSY;
+}
+
+int
+db_slice(struct db *db, double *started)
+{
+	struct timespec pause = {0, 5 * 1000 * 1000};
+	double now = util_monotonic();
+
+	if (now - *started < DB_SLICE_MS / 1000.0)
+		return 0;
+	if (db_commit(db) == -1) {
+		db_rollback(db);
+		return -1;
+	}
+	nanosleep(&pause, NULL);
+	*started = util_monotonic();
+	return db_begin(db) == 0 ? 1 : -1;
+}
+
+int
 db_commit(struct db *db)
 {
 	return db_write_outcome(db, db_simple(db, "COMMIT"), 1);

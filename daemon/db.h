@@ -23,6 +23,20 @@ sqlite3_stmt *db_stmt(struct db *, const char *sql);
 /* Run SQL without results. */
 int db_exec(struct db *, const char *sql, char **cause);
 int db_begin(struct db *);
+/* BEGIN IMMEDIATE that does not wait: 0, 1 if another connection holds the
+ * write lock (nothing logged), -1 on another error. */
+int db_try_begin(struct db *);
+/* 1 if the connection's last error was SQLITE_BUSY (the write lock). */
+int db_busy(struct db *);
+/*
+ * For a bulk writer inside db_begin: once the transaction is DB_SLICE_MS
+ * old (*started, util_monotonic), commit it, pause a moment so a waiting
+ * writer (the daemon's webhooks) can take the lock, and begin again. 1 if
+ * it did, 0 if it was not yet time, -1 if the commit or the new begin
+ * failed (no transaction is then open).
+ */
+#define DB_SLICE_MS 50
+int db_slice(struct db *, double *started);
 int db_commit(struct db *);
 void db_rollback(struct db *);
 /* Step a statement expected to finish (INSERT/UPDATE/DELETE); 0 or -1. */

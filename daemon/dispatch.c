@@ -18,6 +18,7 @@
 #include "bodypack.h"
 #include "dispatch.h"
 #include "env.h"
+#include "meeting_ics.h"
 #include "log.h"
 #include "outbox.h"
 #include "quiet.h"
@@ -59,7 +60,7 @@ struct flight {
 	double started;
 	struct outmsg m;
 	int attempts; /* this try's number, counting it */
-	char *strs[11];
+	char *strs[12];
 };
 
 struct settled {
@@ -393,6 +394,9 @@ flight_new(struct dispatcher *d, sqlite3_stmt *st)
 			f->m.unsub_mailto = f->strs[10] =
 			    xasprintf("mailto:unsubscribe+%s@%s", unsub, rdom);
 	}
+	if (strcmp(f->m.channel, "email") == 0)
+		f->m.ics = f->strs[11] =
+		    meeting_ics_for_outbox(d->env->db, f->m.id, pub);
 	f->attempts = sqlite3_column_int(st, 11);
 	free(reply);
 	free(unsub);

@@ -17,12 +17,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "agreement.h"
 #include "bodypack.h"
 #include "crypto.h"
 #include "util.h"
 #include "fire.h"
 #include "log.h"
 #include "meeting.h"
+#include "meeting_reply.h"
 #include "outbox.h"
 #include "practice.h"
 #include "quiet.h"
@@ -69,6 +71,7 @@ struct fire {
 	struct fire_result *r;
 	struct pending_token *pending; /* tokens not inserted yet */
 	size_t npending;
+	struct agreement agreement; /* for confidentiality=signed */
 	struct bodypack *pack; /* against the run's sample */
 	int64_t cursor;        /* the last member a slice walked past */
 };
@@ -149,6 +152,21 @@ fire_actions_text(struct db *db, int64_t practice_id, const char *ids)
 	return text;
 }
 
+static int uses(const struct fire *, const char *);
+
+static void
+meeting_review_vars(struct fire *f, const struct meeting *m)
+{
+	char *ids = meeting_review_ids(f->db, m), *text;
+
+	if (ids == NULL)
+		return;
+	text = fire_actions_text(f->db, f->p->id, ids);
+	set_if(f->vars, "meeting.review", text);
+	free(text);
+	free(ids);
+}
+
 static void
 meeting_vars(struct fire *f)
 {
@@ -161,6 +179,15 @@ meeting_vars(struct fire *f)
 	set_if(f->vars, "meeting.when", when);
 	set_if(f->vars, "meeting.where", m->place);
 	set_if(f->vars, "meeting.agenda", m->agenda);
+	set_if(f->vars, "meeting.link", m->link);
+	if (uses(f, "meeting.review")) /* the last meeting's actions */
+		meeting_review_vars(f, m);
+	if (m->published_at != 0) {
+		free(when);
+		when = xasprintf("%s/practice/%s/meetings/%lld", f->pub,
+		                 f->p->code, (long long)m->id);
+		set_if(f->vars, "meeting.minutes_link", when);
+	}
 	free(when);
 	meeting_free(m);
 }
@@ -247,6 +274,7 @@ fire_close(struct fire *f)
 	tvars_free(f->vars);
 	free(f->prompt);
 	free(f->pending);
+	agreement_clear(&f->agreement);
 	bodypack_free(f->pack);
 }
 
@@ -272,6 +300,10 @@ fire_open(struct fire *f, struct db *db, const struct config *cfg,
 	}
 	campaign_vars(f);
 	f->quiet_end = quiet_until(cfg, f->p->timezone, now);
+	if (agreement_load(cfg, &f->agreement, cause) == -1) {
+		fire_close(f);
+		return -1;
+	}
 	return 0;
 }
 
@@ -647,6 +679,10 @@ fire_member(struct fire *f, const struct aud_member *m)
 		return -1;
 	member_vars(f, m->first_name, m->last_name, &t);
 	member_extra_vars(f, m->id);
+	if (f->c->meeting_id != 0 && uses(f, "meeting.rsvp_link") &&
+	    meeting_rsvp_vars(f->db, f->vars, f->c->meeting_id, m->id, f->pub,
+	                      f->now) == -1)
+		return -1;
 	if (ch == CH_SMS && f->sv != NULL && f->sv->nquestions > 0) {
 		sms_conv_find(f, m->id, &cv);
 		prompt = survey_sms_prompt(&f->sv->questions[cv.question]);
@@ -752,6 +788,7 @@ scope_init(struct fire *f, struct aud_scope *sc, int64_t scheduled_for,
 	sc->practice_id = f->p->id;
 	sc->now = f->now;
 	sc->frequency_cap = (int)config_int(f->cfg, CFG_CAMPAIGN_FREQUENCY_CAP);
+	sc->agreement_version = f->agreement.version;
 	if (f->reminder == 0)
 		return 0;
 	sc->campaign_id = f->c->id;
@@ -769,10 +806,23 @@ members_open(struct fire *f, const struct aud_scope *sc, struct aud_query **q,
              char **cause)
 {
 	struct audience *a;
+	char *expr = NULL, *term;
 	int rc;
 
-	if (audience_parse(f->reminder ? "everyone" : f->c->audience, &a,
-	                   cause) == -1)
+	/* A meeting's feedback goes to those who came (or were invited). */
+	if (!f->reminder && f->c->meeting_id != 0 &&
+	    strcmp(f->c->kind, "feedback") == 0 &&
+	    (term = meeting_feedback_audience(f->db, f->c->meeting_id)) !=
+	        NULL) {
+		expr = xasprintf("%s,%s", f->c->audience, term);
+		free(term);
+	}
+	rc = audience_parse(expr != NULL ? expr
+	                    : f->reminder ? "everyone"
+	                                  : f->c->audience,
+	                    &a, cause);
+	free(expr);
+	if (rc == -1)
 		return -1;
 	rc = audience_query_new(f->db, a, sc, q, cause);
 	audience_free(a);

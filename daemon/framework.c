@@ -20,6 +20,7 @@
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
+#include "yamlx.h"
 
 const char *const framework_facts[] = {
     "members",           "members_start",
@@ -151,7 +152,15 @@ check_kinds(struct check *c, const json_t *k, const char *where)
 		cerr(c, where, "evidence must be a kind or a list of kinds");
 		return;
 	}
-	json_array_foreach(k, i, v) check_kinds(c, v, where);
+	json_array_foreach(k, i, v)
+	{
+		if (!json_is_string(v)) {
+			cerr(c, where, "evidence must be a kind or a list of "
+			               "kinds (not a list of lists)");
+			return;
+		}
+		check_kinds(c, v, where);
+	}
 }
 
 static void
@@ -200,12 +209,14 @@ check_req(struct check *c, const json_t *r, const char *where, int top)
 		cerr(c, where, "label is required (it says what is missing)");
 	if (min_of(r, 1) < 1)
 		cerr(c, where, "min must be a whole number of 1 or more");
-	if ((f = str_of(r, "fact")) != NULL && !fact_known(f))
-		cerr(c, where, "unknown fact %s", f);
+	if (json_object_get(r, "fact") != NULL &&
+	    ((f = str_of(r, "fact")) == NULL || !fact_known(f)))
+		cerr(c, where, "unknown fact %s", f != NULL ? f : "(not a name)");
 	if (json_object_get(r, "evidence") != NULL)
 		check_kinds(c, json_object_get(r, "evidence"), where);
 	if (json_object_get(r, "within") != NULL &&
-	    within_days(str_of(r, "within"), &d) == -1)
+	    (str_of(r, "within") == NULL ||
+	     within_days(str_of(r, "within"), &d) == -1))
 		cerr(c, where, "within must be year, ever or a number of days "
 		               "(365d)");
 	if (json_object_get(r, "of") != NULL)
@@ -234,6 +245,21 @@ check_criterion(struct check *c, const json_t *cr, const char *where)
 	}
 }
 
+/* 1 if id is a key the assessment's JSON has already. */
+static int
+reserved_id(const char *id)
+{
+	static const char *const keys[] = {"framework", "title", "source",
+	                                   "levels", "level",
+	                                   "level_from_data"};
+	size_t i;
+
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (strcmp(id, keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 check_level(struct check *c, const json_t *l, const char *where)
 {
@@ -243,6 +269,10 @@ check_level(struct check *c, const json_t *l, const char *where)
 
 	if (str_of(l, "id") == NULL || str_of(l, "title") == NULL)
 		cerr(c, where, "a level needs an id and a title");
+	else if (reserved_id(str_of(l, "id")))
+		cerr(c, where, "a level may not be called %s (the report uses "
+		               "that name)",
+		     str_of(l, "id"));
 	if (!json_is_array(crs) || json_array_size(crs) == 0) {
 		cerr(c, where, "criteria must list at least one criterion");
 		return;
@@ -286,37 +316,21 @@ check_doc(struct check *c, const json_t *doc)
 	}
 }
 
-static void
-diag_discard(struct fy_diag *diag, void *user, const char *buf, size_t len)
-{
-}
-
 /* The YAML as JSON, or NULL with libfyaml's errors in c. */
 static json_t *
 yaml_to_json(struct check *c, const char *yaml, size_t len)
 {
-	struct fy_diag_cfg dcfg;
-	struct fy_parse_cfg pcfg = {.flags = FYPCF_QUIET};
 	struct fy_diag_error *e;
 	struct fy_document *fyd = NULL;
-	struct fy_parser *fyp;
+	struct fy_diag *diag;
+	struct fy_parser *fyp = yamlx_parser_new(yaml, len, &diag);
 	void *it = NULL;
 	json_t *j = NULL;
 	char *s;
 
-	fy_diag_cfg_default(&dcfg);
-	dcfg.fp = NULL;
-	dcfg.output_fn = diag_discard;
-	dcfg.colorize = false;
-	if ((pcfg.diag = fy_diag_create(&dcfg)) == NULL ||
-	    (fyp = fy_parser_create(&pcfg)) == NULL)
-		fatalx("libfyaml: cannot create a parser");
-	fy_diag_set_collect_errors(pcfg.diag, true);
-	if (fy_parser_set_string(fyp, yaml, len) != 0)
-		fatalx("libfyaml: cannot set the input");
 	if ((fyd = fy_parse_load_document(fyp)) == NULL ||
 	    fy_document_root(fyd) == NULL) {
-		while ((e = fy_diag_errors_iterate(pcfg.diag, &it)) != NULL)
+		while ((e = fy_diag_errors_iterate(diag, &it)) != NULL)
 			if (e->type >= FYET_ERROR) {
 				buf_printf(&c->errs, "%s:%d: %s\n", c->origin,
 				           e->line > 0 ? e->line : 1, e->msg);
@@ -331,8 +345,7 @@ yaml_to_json(struct check *c, const char *yaml, size_t len)
 		free(s);
 	}
 	fy_parse_document_destroy(fyp, fyd);
-	fy_parser_destroy(fyp);
-	fy_diag_destroy(pcfg.diag);
+	yamlx_parser_free(fyp, diag);
 	return j;
 }
 

@@ -513,6 +513,109 @@ http_framing_ok(struct evhttp_request *req)
 	return !(te && len != NULL);
 }
 
+/*
+ * Requests whose handler found the write lock taken, waiting to run again.
+ * The handler in progress is "current", so http_retry knows what to rerun.
+ */
+struct retry {
+	struct evhttp_request *req;
+	struct http *h;
+	http_handler fn;
+	char *rest;
+	double first;
+	struct event *ev;
+	int again; /* the rerun asked to wait again */
+	struct retry *next;
+};
+static struct retry *retries;
+static struct {
+	struct evhttp_request *req;
+	struct http *h;
+	http_handler fn;
+	const char *rest;
+	struct retry *r;
+} current;
+
+static void
+retry_free(struct retry *r)
+{
+	struct retry **rp;
+
+	for (rp = &retries; *rp != NULL; rp = &(*rp)->next) {
+		if (*rp == r) {
+			*rp = r->next;
+			break;
+		}
+	}
+	event_free(r->ev);
+	free(r->rest);
+	free(r);
+}
+
+static void
+http_call(struct http *h, struct evhttp_request *req, http_handler fn,
+          const char *rest, struct retry *r)
+{
+	current.req = req;
+	current.h = h;
+	current.fn = fn;
+	current.rest = rest;
+	current.r = r;
+	if (r != NULL)
+		r->again = 0;
+	fn(req, h->srv, rest);
+	/* A handler must leave no statement stepped (a stale snapshot would
+	 * block every later write). */
+	db_idle(server_db(h->srv), "http");
+	/* Answered (or given up): the wait is over. */
+	if (current.r != NULL && !current.r->again)
+		retry_free(current.r);
+	memset(&current, 0, sizeof current);
+}
+
+static void
+retry_run(evutil_socket_t fd, short what, void *arg)
+{
+	struct retry *r = arg;
+
+	http_call(r->h, r->req, r->fn, r->rest, r);
+}
+
+int
+http_retry(struct evhttp_request *req)
+{
+	struct timeval tv = {0, 2000};
+	struct retry *r = current.r;
+	double wait;
+
+	if (current.req != req)
+		return 0;
+	wait = (double)config_int(server_config(current.h->srv),
+	                          CFG_HTTP_WRITE_WAIT);
+	if (r == NULL) {
+		r = xcalloc(1, sizeof *r);
+		r->req = req;
+		r->h = current.h;
+		r->fn = current.fn;
+		r->rest = xstrdup(current.rest);
+		r->first = util_monotonic();
+		r->ev = evtimer_new(server_base(current.h->srv), retry_run, r);
+		r->next = retries;
+		retries = r;
+		current.r = r;
+	}
+	if (util_monotonic() - r->first >= wait ||
+	    server_stopping(current.h->srv)) {
+		ratelog_warnx("http_busy",
+		              "event=http_busy msg_detail=\"the write lock "
+		              "stayed taken\"");
+		return 0;
+	}
+	r->again = 1;
+	evtimer_add(r->ev, &tv);
+	return 1;
+}
+
 /* The Allow header of a 405: every method the route takes. */
 static void
 http_allow(struct evhttp_request *req, int methods)
@@ -565,10 +668,7 @@ http_gencb(struct evhttp_request *req, void *arg)
 		http_reply_text(req, 405, "method not allowed");
 		return;
 	}
-	r->fn(req, h->srv, path + strlen(r->path));
-	/* A handler must leave no statement stepped (a stale snapshot would
-	 * block every later write). */
-	db_idle(server_db(h->srv), r->name);
+	http_call(h, req, r->fn, path + strlen(r->path), NULL);
 }
 
 void
@@ -668,6 +768,11 @@ http_free(struct http *h)
 			route_tables[i] = NULL;
 		if (listeners[i] == h)
 			listeners[i] = NULL;
+	}
+	for (struct retry *r = retries, *next; r != NULL; r = next) {
+		next = r->next;
+		if (r->h == h)
+			retry_free(r);
 	}
 	/* evhttp_free closes the listener, then every connection. */
 	h->bound = NULL;

@@ -41,6 +41,13 @@ void http_reply_json(struct evhttp_request *, int code, json_t *);
 /* The request body as a NUL-terminated string (binary-safe length). Caller
  * frees. */
 char *http_body(struct evhttp_request *, size_t *len);
+/*
+ * For a handler that found the database write lock taken (db_busy): run
+ * the handler again for this request from a timer in a few milliseconds,
+ * and return 1 (the handler returns without replying); 0 once the request
+ * has waited [http] write_wait (answer 503). The loop never sleeps.
+ */
+int http_retry(struct evhttp_request *);
 /* Append the per-route request counters in Prometheus format. */
 void http_metrics(struct evbuffer *);
 

@@ -120,8 +120,12 @@ member_edit_save(struct db *db, struct member *m,
 		        : "");
 		return MEMBER_EDIT_CONFLICT;
 	}
-	if (db_begin(db) == -1)
+	switch (db_try_begin(db)) {
+	case 1:
+		return MEMBER_EDIT_BUSY;
+	case -1:
 		goto fail;
+	}
 	member_edit_had(db, m->id, had);
 	if (m->id != 0) {
 		m->optout_email_at = had[0];

@@ -12,6 +12,7 @@ enum member_edit_status {
 	MEMBER_EDIT_INVALID,  /* the record is incomplete (*cause) */
 	MEMBER_EDIT_CONFLICT, /* another member has its ref/email/mobile */
 	MEMBER_EDIT_FAILED,   /* the database refused (*cause) */
+	MEMBER_EDIT_BUSY,     /* another process holds the write lock */
 };
 
 struct member_edit_opts {
@@ -27,7 +28,9 @@ struct member_edit_opts {
  * first; a record that does not validate is MEMBER_EDIT_INVALID; one whose
  * external_ref, email or (unless shared_number) mobile belongs to another
  * live member of the practice is MEMBER_EDIT_CONFLICT with *other set.
- * *cause is set on anything but MEMBER_EDIT_OK; caller frees.
+ * MEMBER_EDIT_BUSY if the write lock stayed another's (the daemon retries
+ * from a timer). *cause is set on anything but MEMBER_EDIT_OK and
+ * MEMBER_EDIT_BUSY; caller frees.
  */
 enum member_edit_status member_edit_save(struct db *, struct member *,
                                          const struct member_edit_opts *,

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "consent.h"
 #include "csvio.h"
 #include "log.h"
 #include "member.h"
@@ -193,6 +194,40 @@ import_conflict(const struct member *row, const struct member *have)
 }
 
 /*
+ * Save a member the file changed. An opt-out the file sets or clears on a
+ * member we had goes through the consent module (its audit row, SMS
+ * sessions closed), as every other path does.
+ */
+static int
+import_save(struct db *db, struct member *m, const int64_t *had,
+            char **cause)
+{
+	static const int ch[2] = {CONSENT_EMAIL, CONSENT_SMS};
+	int64_t want[2] = {m->optout_email_at, m->optout_sms_at};
+	int i, rv = 0;
+
+	if (had != NULL) {
+		m->optout_email_at = had[0];
+		m->optout_sms_at = had[1];
+	}
+	if (member_save(db, m, cause) == -1)
+		return -1;
+	for (i = 0; had != NULL && i < 2 && rv != -1; i++)
+		if ((had[i] != 0) != (want[i] != 0))
+			rv = want[i] != 0
+			         ? member_optout(db, m->id, ch[i], want[i], NULL,
+			                         "import")
+			         : member_optin(db, m->id, ch[i], time(NULL), NULL,
+			                        "import");
+	m->optout_email_at = want[0];
+	m->optout_sms_at = want[1];
+	if (rv == -1)
+		*cause = xasprintf("cannot record the opt-out: %s",
+		                   db_errmsg(db));
+	return rv == -1 ? -1 : 0;
+}
+
+/*
  * Apply one record onto the member it matches (or a new one). The record is
  * parsed first on its own so matching uses normalised values.
  */
@@ -203,7 +238,7 @@ import_row(struct db *db, const struct practice *p,
 {
 	struct member *m, *have;
 	json_t *before = NULL, *after, *warn = json_array(), *w;
-	int64_t id;
+	int64_t id, had[2] = {0, 0};
 	int rc = -1, same;
 	size_t i;
 
@@ -222,6 +257,8 @@ import_row(struct db *db, const struct practice *p,
 		member_free(m);
 		m = have;
 		before = member_to_json(m);
+		had[0] = m->optout_email_at;
+		had[1] = m->optout_sms_at;
 		if (apply_fields(m, rec, im, warn, cause) == -1)
 			goto out;
 	}
@@ -239,7 +276,7 @@ import_row(struct db *db, const struct practice *p,
 			goto out;
 		}
 	}
-	if (member_save(db, m, cause) == 0) {
+	if (import_save(db, m, before != NULL ? had : NULL, cause) == 0) {
 		if (before != NULL)
 			r->updated++;
 		else
@@ -506,7 +543,8 @@ member_import_opts(struct db *db, FILE *fp, const char *origin,
 	struct csv_record *rec;
 	struct practice *p;
 	struct stat st;
-	int rc, result = -1, progress = o->progress;
+	int rc, result = -1, progress = o->progress, sliced = 0;
+	double slice;
 	char *err;
 
 	memset(r, 0, sizeof *r);
@@ -528,9 +566,22 @@ member_import_opts(struct db *db, FILE *fp, const char *origin,
 		*cause = xasprintf("database busy: %s", db_errmsg(db));
 		goto out;
 	}
+	slice = util_monotonic();
 	while ((rc = csvr_next(cr, &rec, cause)) == 1) {
 		if (record_blank(rec))
 			continue;
+		/*
+		 * Keeping the good rows, commit in short slices so the
+		 * daemon's webhooks interleave; --strict and --dry-run are
+		 * all or nothing, in one transaction.
+		 */
+		if (o->mode == IMPORT_KEEP_GOOD &&
+		    (sliced = db_slice(db, &slice)) == -1) {
+			*cause = xasprintf("cannot commit: %s", db_errmsg(db));
+			goto failed;
+		}
+		if (sliced == 1)
+			r->written = 1;
 		r->rows++;
 		if (progress && r->rows % 2000 == 0)
 			progress_show(fp, st.st_size, r->rows);
@@ -552,7 +603,7 @@ member_import_opts(struct db *db, FILE *fp, const char *origin,
 	}
 	if (rc == -1) {
 		db_rollback(db);
-		goto out;
+		goto failed;
 	}
 	if (o->mode == IMPORT_DRY_RUN ||
 	    (o->mode == IMPORT_STRICT && r->bad > 0))
@@ -567,6 +618,15 @@ member_import_opts(struct db *db, FILE *fp, const char *origin,
 		r->written = 1;
 	}
 	result = 0;
+	goto out;
+failed:
+	/* Slices committed before the failure stay. */
+	if (r->written) {
+		err = *cause;
+		*cause = xasprintf("%s (rows before line %zu were imported)",
+		                   err, r->rows);
+		free(err);
+	}
 out:
 	csvr_free(cr);
 	import_map_free(&im);

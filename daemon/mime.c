@@ -209,11 +209,82 @@ part(struct buf *b, const char *boundary, const char *type, const char *body)
 	free(qp);
 }
 
+/* The body's headers and content: plain text, or text and HTML. */
+static void
+body(struct buf *b, const struct outmsg *m, time_t now)
+{
+	char boundary[64], *v;
+
+	if (m->html == NULL) {
+		v = mime_qp(m->text ? m->text : "");
+		header(b, "Content-Type", "text/plain; charset=UTF-8");
+		header(b, "Content-Transfer-Encoding", "quoted-printable");
+		buf_add(b, "\r\n");
+		buf_add(b, v);
+		buf_add(b, "\r\n");
+		free(v);
+		return;
+	}
+	snprintf(boundary, sizeof boundary, "=_ppgd_%lld_%lld",
+	         (long long)m->id, (long long)now);
+	v = xasprintf("multipart/alternative; boundary=\"%s\"", boundary);
+	header(b, "Content-Type", v);
+	free(v);
+	buf_add(b, "\r\nThis is a message in MIME format.\r\n");
+	part(b, boundary, "text/plain", m->text ? m->text : "");
+	part(b, boundary, "text/html", m->html);
+	buf_add(b, "--");
+	buf_add(b, boundary);
+	buf_add(b, "--\r\n");
+}
+
+/* base64 in lines of 76 (RFC 2045 6.8). */
+static void
+base64_lines(struct buf *b, const char *data)
+{
+	char *enc = crypto_base64((const unsigned char *)data, strlen(data));
+	size_t len = strlen(enc), i;
+
+	for (i = 0; i < len; i += 76) {
+		buf_addn(b, enc + i, len - i < 76 ? len - i : 76);
+		buf_add(b, "\r\n");
+	}
+	free(enc);
+}
+
+/* The body and a calendar attachment in multipart/mixed (RFC 6047 2.4
+ * allows a text/calendar body part beside the message). */
+static void
+mixed(struct buf *b, const struct outmsg *m, time_t now)
+{
+	char boundary[64], *v;
+
+	snprintf(boundary, sizeof boundary, "=_ppgd_mixed_%lld_%lld",
+	         (long long)m->id, (long long)now);
+	v = xasprintf("multipart/mixed; boundary=\"%s\"", boundary);
+	header(b, "Content-Type", v);
+	free(v);
+	buf_add(b, "\r\nThis is a message in MIME format.\r\n--");
+	buf_add(b, boundary);
+	buf_add(b, "\r\n");
+	body(b, m, now);
+	buf_add(b, "--");
+	buf_add(b, boundary);
+	buf_add(b, "\r\nContent-Type: text/calendar; charset=UTF-8;"
+	           " method=PUBLISH; name=\"meeting.ics\"\r\n"
+	           "Content-Disposition: attachment; filename=\"meeting.ics\""
+	           "\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+	base64_lines(b, m->ics);
+	buf_add(b, "--");
+	buf_add(b, boundary);
+	buf_add(b, "--\r\n");
+}
+
 int
 mime_build(const struct outmsg *m, char **out, char **cause)
 {
 	struct buf b = {0};
-	char date[64], *v, *domain, *addr, boundary[64];
+	char date[64], *v, *domain, *addr;
 	time_t now = time(NULL);
 	struct tm tm;
 
@@ -257,28 +328,10 @@ mime_build(const struct outmsg *m, char **out, char **cause)
 	}
 	header(&b, "Auto-Submitted", "auto-generated");
 	header(&b, "MIME-Version", "1.0");
-	if (m->html == NULL) {
-		char *qp = mime_qp(m->text ? m->text : "");
-		header(&b, "Content-Type", "text/plain; charset=UTF-8");
-		header(&b, "Content-Transfer-Encoding", "quoted-printable");
-		buf_add(&b, "\r\n");
-		buf_add(&b, qp);
-		buf_add(&b, "\r\n");
-		free(qp);
-	} else {
-		snprintf(boundary, sizeof boundary, "=_ppgd_%lld_%lld",
-		         (long long)m->id, (long long)now);
-		v = xasprintf("multipart/alternative; boundary=\"%s\"",
-		              boundary);
-		header(&b, "Content-Type", v);
-		free(v);
-		buf_add(&b, "\r\nThis is a message in MIME format.\r\n");
-		part(&b, boundary, "text/plain", m->text ? m->text : "");
-		part(&b, boundary, "text/html", m->html);
-		buf_add(&b, "--");
-		buf_add(&b, boundary);
-		buf_add(&b, "--\r\n");
-	}
+	if (m->ics == NULL)
+		body(&b, m, now);
+	else
+		mixed(&b, m, now);
 	free(addr);
 	*out = b.s;
 	return 0;

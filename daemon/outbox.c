@@ -391,3 +391,21 @@ outbox_cancel(struct db *db, int64_t id, const char *campaign, int *n,
 	    FROM(OB_PENDING) | FROM(OB_HELD), OB_CANCELLED, id, campaign, n,
 	    cause);
 }
+
+int
+outbox_purge(struct db *db, int64_t before, int64_t lo, int64_t hi)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "UPDATE outbox SET subject=NULL, body='', body_html=NULL,"
+	        " to_addr='' WHERE id > ?2 AND id <= ?3 AND state IN"
+	        " ('sent','delivered','failed','cancelled') AND"
+	        " coalesce(settled_at, sent_at, created_at) < ?1 AND"
+	        " (body != '' OR to_addr != '')");
+
+	db_bind_int(st, 1, before);
+	db_bind_int(st, 2, lo);
+	db_bind_int(st, 3, hi);
+	if (db_done(db, st) == -1)
+		return -1;
+	return db_changes(db);
+}

@@ -64,6 +64,13 @@ int outbox_cancel_optout(struct db *, int64_t id, int64_t now);
 /* An erased member's waiting rows -> cancelled, every row's content
  * scrubbed; 0 or -1. */
 int outbox_erase_member(struct db *, int64_t member_id, int64_t now);
+/*
+ * Retention: empty the text (subject, body, HTML) and address of settled
+ * messages (sent, delivered, failed, cancelled) with ids in (lo, hi] that
+ * settled before `before`; their state, ids, provider id and times stay.
+ * Returns the rows purged, or -1.
+ */
+int outbox_purge(struct db *, int64_t before, int64_t lo, int64_t hi);
 /* Queue a message outside a campaign (replies, confirmations). */
 int64_t outbox_queue(struct db *, int64_t practice_id, int64_t member_id,
                      const char *channel, const char *purpose, const char *to,

@@ -17,7 +17,7 @@ modules(FILE *fp, const QRcode *q)
 	int x, y, run;
 
 	for (y = 0; y < q->width; y++)
-		for (x = 0; x < q->width; x += run > 0 ? run : 1) {
+		for (x = 0; x<q->width; x += run> 0 ? run : 1) {
 			for (run = 0; x + run < q->width &&
 			              (q->data[y * q->width + x + run] & 1);
 			     run++)

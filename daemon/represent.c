@@ -12,6 +12,7 @@
 #include "member.h"
 #include "practice.h"
 #include "publish.h"
+#include "recruit.h"
 #include "represent.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -434,6 +435,7 @@ represent_report(struct db *db, const char *code, int64_t at, json_t **out,
 		           field_json(db, p->code, p->id, at, &rfields[i]));
 	jsonx_set(o, "fields", fields);
 	jsonx_set(o, "seldom_heard", tags_json(db, p->id, at));
+	recruit_annotate(db, p->id, at, o);
 	*out = o;
 	practice_free(p);
 	return 0;
@@ -685,6 +687,10 @@ tags_html(struct html *h, const json_t *r, int internal)
 		free(tag);
 	}
 	html_table_end(h);
+	/* Joins by source are small counts and staff actions (the poster
+	 * commands): the staff view only. */
+	if (internal)
+		recruit_html(h, r);
 }
 
 void

@@ -21,11 +21,13 @@
 #include "xmalloc.h"
 
 /*
- * How long the loop waits for another process's write lock (db_open's 5 s
- * suits the CLI). Longer would stall every request behind it; a statement
- * that gives up is retried (dispatcher, scheduler) or answered 503.
+ * The loop never waits for another process's write lock (db_open's 5 s
+ * suits the CLI): a busy handler would sleep on the loop thread and stall
+ * every request behind it. A statement that finds the lock taken fails at
+ * once and is retried from a timer (webhooks, for up to [http] write_wait;
+ * the dispatcher, the scheduler) or answered 503.
  */
-#define SERVER_BUSY_MS 250
+#define SERVER_BUSY_MS 0
 
 struct server {
 	struct env env; /* db, base, cfg, stopping, kick: what services see */

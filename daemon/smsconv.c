@@ -1,6 +1,7 @@
 /*
  * SMS conversations. A reply is, in order: a keyword (STOP, START, HELP and
- * their synonyms), an answer in the sender's open survey session, or
+ * their synonyms), YES or NO to the meeting invitation we sent last
+ * (meeting_reply.c), an answer in the sender's open survey session, or
  * feedback for the practice. Everything runs inside the webhook's
  * transaction, so the inbound row, the answer and the next prompt are one
  * unit.
@@ -11,7 +12,10 @@
 #include <strings.h>
 
 #include "consent.h"
+#include "joinsms.h"
 #include "log.h"
+#include "meeting_reply.h"
+#include "membership.h"
 #include "outbox.h"
 #include "phone.h"
 #include "response.h"
@@ -607,6 +611,27 @@ handle_message(struct db *db, const struct smsconv_msg *m, const char *words,
 	return session_reply(db, ss, w, m->text, m->now, r);
 }
 
+/* YES or NO to a meeting invitation (meeting_reply.h): 1 handled, 0 not a
+ * meeting reply, -1 on a database error. */
+static int
+meeting_answer(struct db *db, const struct who *w, const struct ids *ids,
+               const char *words, int64_t now, struct smsconv_result *r)
+{
+	char *text = NULL;
+	int64_t member = 0;
+	int rc;
+
+	rc = meeting_reply_sms(db, ids->v, ids->n, words, now, &member, &text);
+	if (rc == 1) {
+		r->disposition = "meeting-reply";
+		r->member_id = member;
+		if (say(db, w, "meeting-reply", text, r) == -1)
+			rc = -1;
+	}
+	free(text);
+	return rc;
+}
+
 static int
 handle_keyword(struct db *db, const struct config *cfg, enum smsconv_keyword kw,
                const struct who *w, const struct ids *ids, int64_t now,
@@ -659,8 +684,18 @@ handle_words(struct db *db, const struct config *cfg,
 	r->practice_id = w.practice_id;
 	if (kw != KW_NONE)
 		rv = handle_keyword(db, cfg, kw, &w, &ids, m->now, r);
-	else
+	else if ((rv = meeting_answer(db, &w, &ids, words, m->now, r)) == 0)
 		rv = handle_message(db, m, words, &ss, found, &w, r);
+	else if (rv == 1)
+		rv = 0;
+	/* A term-renewal survey answered yes renews (membership.h). */
+	if (rv == 0 && found && r->disposition != NULL &&
+	    strcmp(r->disposition, "answer") == 0 &&
+	    membership_answered(
+	        db, (int)config_int(cfg, CFG_TERM_MONTHS),
+	        config_int(cfg, CFG_MEMBERSHIP_RENEWAL_NOTICE), ss.response_id,
+	        m->now) == -1)
+		rv = -1;
 	who_clear(&w);
 	free(ids.v);
 	return rv;
@@ -674,6 +709,10 @@ smsconv_handle(struct db *db, const struct config *cfg,
 	int rv;
 
 	memset(r, 0, sizeof *r);
+	if ((rv = joinsms_handle(db, cfg, m, r)) != 0) {
+		free(words);
+		return rv == -1 ? -1 : 0;
+	}
 	rv = handle_words(db, cfg, m, words, r);
 	free(words);
 	return rv;

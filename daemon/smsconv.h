@@ -29,7 +29,7 @@ struct smsconv_result {
 	int64_t practice_id;     /* 0: unknown */
 	const char *disposition; /* static: optout, optin, help, answer,
 	                            reprompt, skipped, feedback, unmatched,
-	                            stop-request */
+	                            stop-request, meeting-reply */
 	int queued; /* outbox rows queued (kick the dispatcher) */
 };
 

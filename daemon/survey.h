@@ -1,4 +1,7 @@
-/* Survey definitions: YAML loading and validation, canonical JSON, answers. */
+/*
+ * Survey definitions: the model and canonical JSON (survey.c), YAML loading
+ * and validation (survey_yaml.c), answers and SMS prompts (survey_answer.c).
+ */
 #ifndef PPGD_SURVEY_H
 #define PPGD_SURVEY_H
 
@@ -42,6 +45,8 @@ struct survey {
 	char hash[65]; /* hex SHA-256 of survey_dumps() */
 };
 
+/* ---- survey_yaml.c */
+
 /*
  * Parse and validate a survey file. On failure return -1 and set *errors to
  * every problem found, one per line, each "file:line: message". Caller frees
@@ -51,8 +56,12 @@ int survey_load_file(const char *path, struct survey **out, char **errors);
 /* As survey_load_file, from memory; origin names the source in errors. */
 int survey_load_string(const char *yaml, size_t len, const char *origin,
                        struct survey **out, char **errors);
-void survey_free(struct survey *);
 
+/* ---- survey.c */
+
+void survey_free(struct survey *);
+/* The type's name as written in YAML ("fft", "scale", ...). */
+const char *survey_qtype_name(enum qtype);
 /* Canonical JSON for storage. Caller json_decref's. */
 json_t *survey_to_json(const struct survey *);
 /* Canonical JSON text (compact, sorted keys): what the hash covers. Caller
@@ -69,6 +78,8 @@ const struct question *survey_question(const struct survey *, const char *key);
  */
 int survey_shown(const struct survey *, const struct question *,
                  const char *(*lookup)(void *arg, const char *key), void *arg);
+
+/* ---- survey_answer.c */
 
 /*
  * Validate and normalise a web form value. Option questions take option
@@ -90,7 +101,5 @@ int survey_answer_sms(const struct question *, const char *reply,
                       char **normalised, char **cause);
 /* The SMS prompt for q: its wording and how to reply. Caller frees. */
 char *survey_sms_prompt(const struct question *);
-/* The type's name as written in YAML ("fft", "scale", ...). */
-const char *survey_qtype_name(enum qtype);
 
 #endif

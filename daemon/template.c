@@ -40,6 +40,12 @@ static const struct placeholder {
                        "2. Changes to online booking\n"
                        "3. Flu clinic dates\n"
                        "4. Any other business"},
+    {"meeting.link", "https://meet.example.org/riverside-ppg-2025"},
+    {"meeting.old_when", "Tuesday 16 September 2025 at 6:30pm"},
+    {"meeting.rsvp_link", "https://ppg.example.org/m/AbCdEfGhIjKlMnOpQrStUv"},
+    {"meeting.minutes_link", "https://ppg.example.org/practice/Y01234/meetings/12"},
+    {"meeting.review", "- Longer phone hours on Mondays (in progress): two "
+                       "more staff answer calls from 8am"},
     {"campaign.name", "Changes to our opening hours this winter"},
     {"actions.list", "- You said the phones were busy at 8am. We added two "
                      "more staff to answer calls.\n"
@@ -49,6 +55,11 @@ static const struct placeholder {
                      "aged 65 and over, and people with long-term health "
                      "conditions, can book a place at reception or by "
                      "phone."},
+    {"join.link", "https://ppg.example.org/join/Y01234/confirm/"
+                  "AbCdEfGhIjKlMnOpQrStUv"},
+    {"join.code", "123456"},
+    {"agreement.link", "https://ppg.example.org/agreement/"
+                       "AbCdEfGhIjKlMnOpQrStUv"},
 };
 #define NPLACEHOLDERS (sizeof placeholders / sizeof *placeholders)
 

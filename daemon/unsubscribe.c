@@ -58,16 +58,18 @@ utoken_channel(struct db *db, const char *token)
 	return ch != NULL ? ch : xstrdup("email");
 }
 
-/* Opt out of email and/or SMS in one transaction. */
+/* Opt out of email and/or SMS in one transaction; -2 if the write lock is
+ * another's. */
 static int
 optout(struct db *db, const struct utoken *t, int email, int sms,
        const char *how)
 {
 	sqlite3_stmt *st;
 	int64_t now = time(NULL);
+	int rc;
 
-	if (db_begin(db) == -1)
-		return -1;
+	if ((rc = db_try_begin(db)) != 0)
+		return rc == 1 ? -2 : -1;
 	if (member_optout(db, t->member_id,
 	                  (email ? CONSENT_EMAIL : 0) | (sms ? CONSENT_SMS : 0),
 	                  now, "member", how) == -1)
@@ -160,7 +162,7 @@ unsubscribe_post(struct evhttp_request *req, struct server *srv,
 	char *body, *cause = NULL;
 	const char *one, *ch;
 	size_t len;
-	int email, sms;
+	int email, sms, rc = 0;
 
 	body = http_body(req, &len);
 	if (unsubscribe_form(req, body, len, &f, &cause) == -1) {
@@ -174,7 +176,10 @@ unsubscribe_post(struct evhttp_request *req, struct server *srv,
 	one = form_get(f, "List-Unsubscribe");
 	if (one != NULL && strcmp(one, "One-Click") == 0) {
 		/* RFC 8058: the mail provider's POST, answered directly. */
-		if (optout(server_db(srv), t, 1, 0, "one-click") == -1)
+		rc = optout(server_db(srv), t, 1, 0, "one-click");
+		if (rc == -2 && http_retry(req))
+			; /* run again once the write lock is free */
+		else if (rc < 0)
 			http_reply_text(req, 503, "try again later");
 		else
 			http_reply_text(req, 200, "unsubscribed");
@@ -193,7 +198,10 @@ unsubscribe_post(struct evhttp_request *req, struct server *srv,
 	else if (web_same_origin(req, cfg) == -1)
 		web_message(req, cfg, 403, "Sorry, we could not accept that",
 		            "Please open the unsubscribe link again.");
-	else if (optout(server_db(srv), t, email, sms, "link") == -1)
+	else if ((rc = optout(server_db(srv), t, email, sms, "link")) == -2 &&
+	         http_retry(req))
+		; /* run again once the write lock is free */
+	else if (rc < 0)
 		web_message(req, cfg, 503, "Sorry, there is a problem",
 		            "Please try again in a few minutes.");
 	else

@@ -232,7 +232,11 @@ user_find(struct db *db, const char *s)
 
 	if (s == NULL)
 		return NULL;
-	if (s[0] == '#' || isdigit((unsigned char)s[0]))
+	/* An id is "#12" or "12"; anything else is an email address, even
+	 * one that starts with a digit ("1st.reception@..."). */
+	if (s[s[0] == '#'] != '\0' &&
+	    strspn(s + (s[0] == '#'), "0123456789") ==
+	        strlen(s + (s[0] == '#')))
 		return user_load(db, atoll(s + (s[0] == '#')));
 	st = db_stmt(db, "SELECT id FROM users WHERE email = ? COLLATE NOCASE");
 	db_bind_text(st, 1, s);
@@ -582,6 +586,8 @@ user_login(struct db *db, const char *email, const char *pw, int64_t now,
 	}
 	sqlite3_reset(st);
 	if (hash != NULL && locked > now) {
+		/* The same work as any other answer: the time tells nothing. */
+		dummy_verify(pw != NULL ? pw : "");
 		*wait = locked - now;
 		r = LOGIN_LOCKED;
 	} else if (hash == NULL)
@@ -635,6 +641,20 @@ user_totp_pending(struct db *db, int64_t id)
 	return totp_col(db, id, "SELECT totp_pending FROM users WHERE id = ?");
 }
 
+static int
+totp_on(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT totp_enabled FROM users WHERE"
+	                               " id = ?");
+	int on = 1;
+
+	db_bind_int(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		on = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return on;
+}
+
 int
 user_totp_confirm(struct db *db, int64_t id, const char *code, int64_t now)
 {
@@ -643,11 +663,15 @@ user_totp_confirm(struct db *db, int64_t id, const char *code, int64_t now)
 	int64_t step;
 	int ok;
 
-	ok = secret != NULL && totp_verify(secret, code, now, &step);
+	/* Enrolment replaces no factor: one already on is changed only by
+	 * an administrator turning it off first. */
+	ok = secret != NULL && !totp_on(db, id) &&
+	     totp_verify(secret, code, now, &step);
 	if (ok) {
 		st = db_stmt(db, "UPDATE users SET totp_secret = totp_pending,"
 		                 " totp_pending = NULL, totp_enabled = 1,"
-		                 " totp_last_step = ?2 WHERE id = ?1");
+		                 " totp_last_step = ?2 WHERE id = ?1 AND"
+		                 " totp_enabled = 0");
 		db_bind_int(st, 1, id);
 		db_bind_int(st, 2, step);
 		ok = db_done(db, st) == 0;
@@ -664,13 +688,28 @@ user_totp_check(struct db *db, int64_t id, const char *code, int64_t now)
 	char *secret = totp_col(db, id, "SELECT totp_secret FROM users WHERE"
 	                                " id = ? AND totp_enabled = 1");
 	sqlite3_stmt *st;
-	int64_t step;
-	int ok;
+	int64_t step, locked = 0;
+	int ok, failed = 0;
 
-	ok = secret != NULL && totp_verify(secret, code, now, &step);
+	/* Wrong codes count towards the same lock as wrong passwords: a
+	 * million codes are not to be tried at a few hundred a second. */
+	st = db_stmt(db, "SELECT failed, locked_until FROM users WHERE id = ?");
+	db_bind_int(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		failed = sqlite3_column_int(st, 0);
+		locked = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	ok = secret != NULL && locked <= now &&
+	     totp_verify(secret, code, now, &step);
 	free(secret);
-	if (!ok)
+	if (!ok) {
+		if (locked <= now)
+			login_failed(db, id, failed + 1, now);
 		return 0;
+	}
+	if (failed > 0)
+		login_failed(db, id, 0, now);
 	/* A code is good once: a step at or before the last one is spent. */
 	st = db_stmt(db, "UPDATE users SET totp_last_step = ?2 WHERE id = ?1"
 	                 " AND coalesce(totp_last_step, 0) < ?2");

@@ -744,6 +744,14 @@ email_match(struct db *db, const struct webhook_in *in, struct email_match *m)
 	}
 	if (m->member != 0)
 		m->practice = member_practice(db, m->member);
+	else {
+		/* A stranger's email is still the practice's it was sent to
+		 * (as a text is filed by the number texted): its care alert
+		 * goes to that practice's staff. */
+		to = bare_address(rcpt);
+		m->practice = practice_by_address(db, to);
+		free(to);
+	}
 	if (m->unsubscribe)
 		m->disposition = "unsubscribe";
 	else if (m->member == 0)

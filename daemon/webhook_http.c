@@ -5,6 +5,13 @@
  * own savepoint, and only after the commit are they answered. Under load a
  * batch holds every request that arrived together, so the cost of a commit
  * is shared; when idle a batch is one request and adds no delay.
+ *
+ * When another process (a CLI import, erase or purge) holds the write lock,
+ * the batch waits for it: it is tried again from a timer every few
+ * milliseconds, never by sleeping on the loop, and a request that has
+ * waited [http] write_wait is answered 503. Providers time out after about
+ * 15 s and Twilio does not retry an inbound text, so ordinary contention
+ * must delay a webhook, not refuse it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,14 +26,19 @@
 #include "log.h"
 #include "ratelog.h"
 #include "server.h"
+#include "util.h"
 #include "webhook.h"
 #include "webhook_http.h"
 #include "xmalloc.h"
 
 #define TWIML "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>"
 
+/* Between two tries for the write lock. */
+#define BATCH_RETRY_USEC 2000
+
 struct job {
 	struct evhttp_request *req;
+	double arrived; /* util_monotonic() */
 	struct webhook_in in;
 	struct webhook_out out;
 	struct job *next;
@@ -87,16 +99,18 @@ job_apply(struct db *db, const struct config *cfg, struct job *j)
 	savepoint(db, "RELEASE webhook");
 }
 
-/* Apply the batch in one transaction; 0, or -1 if it did not commit. */
+/* Apply the batch in one transaction; 0, -1 if it did not commit, 1 if
+ * another connection holds the write lock (nothing done). */
 static int
 batch_commit(struct job *list)
 {
 	struct db *db = server_db(batch.srv);
 	const struct config *cfg = server_config(batch.srv);
 	struct job *j;
+	int rc;
 
-	if (db_begin(db) == -1)
-		return -1;
+	if ((rc = db_try_begin(db)) != 0)
+		return rc;
 	for (j = list; j != NULL; j = j->next)
 		job_apply(db, cfg, j);
 	if (db_commit(db) == -1) {
@@ -106,16 +120,55 @@ batch_commit(struct job *list)
 	return 0;
 }
 
+/*
+ * The write lock is another's: answer 503 to the jobs that have waited
+ * write_wait, keep the rest queued (ahead of newer ones) and try again soon.
+ */
+static void
+batch_wait(void)
+{
+	double wait = (double)config_int(server_config(batch.srv),
+	                                 CFG_HTTP_WRITE_WAIT),
+	       now = util_monotonic();
+	struct timeval tv = {0, BATCH_RETRY_USEC};
+	struct job **jp = &batch.head, *j;
+
+	while ((j = *jp) != NULL) {
+		if (now - j->arrived < wait && !server_stopping(batch.srv)) {
+			jp = &j->next;
+			continue;
+		}
+		*jp = j->next;
+		batch.n--;
+		ratelog_warnx("webhook_busy",
+		              "event=webhook error=\"write lock busy for "
+		              "%.1f s\"",
+		              now - j->arrived);
+		http_reply_text(j->req, 503, "try again later");
+		webhook_in_clear(&j->in);
+		free(j);
+	}
+	for (batch.tail = &batch.head; *batch.tail != NULL;
+	     batch.tail = &(*batch.tail)->next)
+		;
+	if (batch.head != NULL)
+		evtimer_add(batch.ev, &tv);
+}
+
 static void
 batch_run(evutil_socket_t fd, short what, void *arg)
 {
 	struct job *list = batch.head, *j, *next;
-	int queued = 0, ok;
+	int queued = 0, ok, rc;
 
+	if ((rc = batch_commit(list)) == 1) {
+		batch_wait();
+		return;
+	}
 	batch.head = NULL;
 	batch.tail = &batch.head;
 	batch.n = 0;
-	ok = batch_commit(list) == 0;
+	ok = rc == 0;
 	for (j = list; j != NULL; j = next) {
 		next = j->next;
 		if (!ok) {
@@ -202,6 +255,7 @@ webhook_http(struct evhttp_request *req, struct server *srv, const char *rest)
 	}
 	free(body);
 	j->in.now = time(NULL);
+	j->arrived = util_monotonic();
 	if (!authentic(req, srv, &j->in)) {
 		ratelog_warnx("webhook_forbidden",
 		              "event=webhook provider=%s error=forbidden",

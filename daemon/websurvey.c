@@ -20,6 +20,7 @@
 #include "app.h"
 #include "http.h"
 #include "log.h"
+#include "membership.h"
 #include "response.h"
 #include "server.h"
 #include "survey.h"
@@ -517,7 +518,7 @@ care_flag(struct db *db, const struct config *cfg, const struct survey *s,
 
 /* One transaction: the tokens are used (tokens_use), the response and
  * answers stored, and a request for care flagged. 1 stored, 0 the run was
- * answered meanwhile, -1 error. */
+ * answered meanwhile, -1 error, -2 the write lock is another's. */
 static int
 submit(struct db *db, const struct config *cfg, const struct survey *s,
        const struct stoken *t, struct answer_set *a, struct care_hit *hit,
@@ -525,16 +526,23 @@ submit(struct db *db, const struct config *cfg, const struct survey *s,
 {
 	int64_t now = time(NULL), rid = 0;
 	char *text = free_text(s, a);
-	int used;
+	int used, rc;
 
 	*queued = 0;
 	care_classify_for(db, cfg, t->practice_id, text, hit);
-	if (db_begin(db) == -1)
-		goto fail;
+	if ((rc = db_try_begin(db)) != 0) {
+		free(text);
+		return rc == 1 ? -2 : -1;
+	}
 	if ((used = tokens_use(db, t, now)) == -1)
 		goto fail;
 	used = !used;
 	if (!used && store_response(db, s, t, a, now, &rid) == -1)
+		goto fail;
+	if (!used && membership_answered(
+	                 db, (int)config_int(cfg, CFG_TERM_MONTHS),
+	                 config_int(cfg, CFG_MEMBERSHIP_RENEWAL_NOTICE), rid,
+	                 now) == -1)
 		goto fail;
 	if (!used && hit->urgency != CARE_NONE &&
 	    care_flag(db, cfg, s, t, rid, hit, text, now, queued) == -1)
@@ -625,7 +633,10 @@ survey_post(struct evhttp_request *req, struct server *srv,
 	} else if (validate(s, form, fs, errs, a) > 0) {
 		survey_page(req, cfg, s, token, fs);
 	} else if ((rv = submit(server_db(srv), cfg, s, t, a, &hit,
-	                        &queued)) == -1) {
+	                        &queued)) == -2 &&
+	           http_retry(req)) {
+		/* Run again once the write lock is free. */
+	} else if (rv < 0) {
 		log_warnx("event=websurvey error=\"%s\"",
 		          db_errmsg(server_db(srv)));
 		web_message(

@@ -3,7 +3,7 @@
  * byte picks the question, the rest is the reply. An accepted answer must be
  * a normalised value the web parser accepts unchanged (one meaning, two
  * channels); a refused one must come with a re-prompt.
- * FUZZ_SOURCES: daemon/survey.c daemon/buf.c daemon/jsonx.c daemon/xmalloc.c daemon/log.c
+ * FUZZ_SOURCES: daemon/survey.c daemon/survey_yaml.c daemon/survey_answer.c daemon/yamlx.c daemon/buf.c daemon/jsonx.c daemon/xmalloc.c daemon/log.c
  * FUZZ_PKGS: libfyaml jansson libcrypto
  */
 #include <stdint.h>

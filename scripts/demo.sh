@@ -103,7 +103,19 @@ print(sum(1 for m in json.load(sys.stdin) if m["optout_sms"]))') member(s)"
 	echo "Messages now: $(P outbox --json | python3 -c 'import json,sys; o=json.load(sys.stdin); print(", ".join("%s %d" % kv for kv in o.items() if kv[1]))')"
 fi
 
-step "7. Results and reports"
+step "7. Recruiting: a poster with a QR code, a patient joins, the practice approves"
+P recruit poster --practice A81001 --source waiting-room --html "$demo/poster.html" | grep '^join link'
+python3 "$top/scripts/demo-join.py" "$demo" "http://127.0.0.1:$port"
+P member pending --practice A81001
+id=$(P member pending --practice A81001 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+P member approve "$id" --external-ref PPG-0201 2>/dev/null
+i=0
+while [ "$(P outbox --json | python3 -c 'import json,sys; o=json.load(sys.stdin); print(o["pending"]+o["sending"])')" != 0 ]; do
+	i=$((i + 1)); [ $i -lt 300 ] || break; sleep 0.1
+done
+echo "welcome: $(grep -l '^To: jordan.mensah@example.org' "$demo"/spool/email/*.eml | xargs grep -h '^Subject:' | grep -i welcome)"
+
+step "8. Results and reports"
 stop
 pid=
 echo "Comments to moderate, personal details already masked: $(P comments list fft --pending --json |
@@ -122,13 +134,53 @@ q = next(q for q in r["questions"] if q["type"] == "fft")
 f = q["fft"]
 print("Friends and Family Test: %s responses, %s%% positive, %s%% negative"
       % (q["respondents"], f["positive"], f["negative"]))'
-echo "Groups the network under-represents, with the audience to recruit them:"
-P report representation --practice A81001 | grep under-represented |
-	awk '{ printf "  %-8s ratio %s  %s %s\n", $1, $6, $8, $9 }'
+echo "Groups the network under-represents: who joined in the last year, and how to reach more:"
+P report representation --practice A81001 --json | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+for f in r["fields"]:
+    for g in f["groups"]:
+        if "recruit" not in g:
+            continue
+        by = ", ".join("%s %d" % kv for kv in sorted(g["joined_by_source"].items())) or "none"
+        print("  %-8s ratio %.2f  joined: %-16s %s" % (g["value"], g["ratio"], by,
+              g["recruit"].replace("ppgd recruit poster --practice A81001 ", "recruit poster ")))'
 P report representation --practice A81001 --html "$demo/representation.html" > /dev/null
-P report annual --practice A81001 --year "$(date -u +%Y)" --html "$demo/annual-report.html" > /dev/null
+
+step "9. The group's year: meetings held, an agreed action, the evidence, the self-assessment"
+# Two meetings earlier this week with their minutes (one online, a GP
+# partner at it), an action agreed, and the evidence the framework asks
+# for that ppgd cannot see: the terms of reference and the website.
+y=$(date -u -d '-3 days' +%Y)
+m1=$(P meeting add --practice A81001 --at "$(date -u -d '-3 days' +%Y-%m-%dT18:30)" \
+	--where "Riverside Medical Practice, Community Room" --json |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+m2=$(P meeting add --practice A81001 --at "$(date -u -d '-2 days' +%Y-%m-%dT18:30)" \
+	--where "Online" --link https://meet.example.org/riverside-ppg --json |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+printf 'Present: 9 members, the practice manager and Dr Shah.\nAgreed: open the phone lines at 8am.\n' > "$demo/minutes.txt"
+for m in "$m1" "$m2"; do P meeting minutes "$m" "$demo/minutes.txt" > /dev/null; done
+P meeting attendance "$m2" --present 1 2 3 --staff "Practice manager" --gp-partner "Dr Shah" > /dev/null
+a=$(P action add --practice A81001 --area "Getting an appointment" \
+	--title "Open the phone lines at 8am" --meeting "$m1" --json |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+P action update "$a" --status agreed --note "agreed at the meeting" > /dev/null
+printf '%%PDF-1.4\nTerms of reference of the Riverside PPG\n' > "$demo/terms-of-reference.pdf"
+P evidence add --practice A81001 --kind terms-of-reference --date "$(date -u -d '-3 days' +%F)" \
+	--file "$demo/terms-of-reference.pdf" --note "agreed at the meeting" > /dev/null
+P evidence add --practice A81001 --kind website --date "$(date -u -d '-2 days' +%F)" \
+	--link https://riverside.example.org/ppg > /dev/null
+P report annual --practice A81001 --year "$y" --sign-off "Pat Jones, PPG chair" --json |
+	python3 -c '
+import json, sys
+fw = json.load(sys.stdin)["framework"]
+print("Self-assessment (%s): level %s" % (fw["framework"], fw["level"]))
+for lv in fw["levels"]:
+    print("  %-7s %d of %d met (%d needed)" % (lv["id"], lv["met"], lv["of"], lv["need"]))'
+P report annual --practice A81001 --year "$y" --html "$demo/annual-report.html" > /dev/null
 echo "HTML results:        $demo/fft-results.html (staff view: fft-results-internal.html)"
 echo "FFT submission:      $demo/fft-submission.csv"
 echo "Representation:      $demo/representation.html"
 echo "Annual report:       $demo/annual-report.html"
+echo "Poster and leaflet:  $demo/poster.html"
 echo "Everything else (database, spool, logs) is in $demo."

@@ -196,6 +196,55 @@ test_filters(void **state)
 	db_close(db);
 }
 
+/* Members that confidentiality=signed selects, for one agreement version. */
+static char *
+walk_signed(struct db *db, const char *version)
+{
+	struct aud_scope sc = {.practice_id = 1, .now = FX_NOON};
+	struct audience *a;
+	struct aud_query *q;
+	struct aud_member m;
+	char *cause = NULL, *out = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&out, &len);
+
+	sc.agreement_version = version;
+	assert_int_equal(audience_channels("email", &sc, &cause), 0);
+	assert_int_equal(audience_parse("confidentiality=signed", &a, &cause),
+	                 0);
+	assert_int_equal(audience_query_new(db, a, &sc, &q, &cause), 0);
+	while (audience_next(q, &m) == 1)
+		fprintf(fp, "%s%lld", ftell(fp) ? "," : "", (long long)m.id);
+	audience_query_free(q);
+	audience_free(a);
+	fclose(fp);
+	return out;
+}
+
+static void
+test_confidentiality_signed(void **state)
+{
+	struct db *db = filter_db();
+	char *got, *cause = NULL;
+
+	assert_int_equal(
+	    db_exec(db,
+	            "UPDATE members SET confidentiality_at=1,"
+	            " confidentiality_version='2' WHERE id=1;"
+	            "UPDATE members SET confidentiality_at=1,"
+	            " confidentiality_version='1' WHERE id=3",
+	            &cause),
+	    0);
+	got = walk_signed(db, "2");
+	assert_string_equal(got, "1"); /* member 3 signed an older version */
+	free(got);
+	got = walk_signed(db, NULL);
+	assert_string_equal(got, "1,3"); /* no file: any version counts */
+	free(got);
+	parse_fails("confidentiality=maybe", "the only value is signed");
+	db_close(db);
+}
+
 static void
 test_not_responded(void **state)
 {
@@ -399,6 +448,7 @@ main(void)
 	    cmocka_unit_test(test_sql_has_no_values),
 	    cmocka_unit_test(test_filters),
 	    cmocka_unit_test(test_birth_month_and_extra),
+	    cmocka_unit_test(test_confidentiality_signed),
 	    cmocka_unit_test(test_not_responded),
 	    cmocka_unit_test(test_channel_choice),
 	    cmocka_unit_test(test_frequency_cap),

@@ -79,6 +79,21 @@ test_load_errors(void **state)
 	                       "      text: A\n      requires:\n"
 	                       "       - evidence: newsletter\n",
 	                  "label is required");
+	/* A list of lists passed the check and crashed the assessment. */
+	assert_load_error(HEAD "   need: all\n   criteria:\n    - id: a\n"
+	                       "      text: A\n      requires:\n"
+	                       "       - evidence: [[minutes]]\n"
+	                       "         label: x\n",
+	                  "not a list of lists");
+	assert_load_error(HEAD "   need: all\n   criteria:\n    - id: a\n"
+	                       "      text: A\n      requires:\n"
+	                       "       - fact: [members]\n         label: x\n",
+	                  "unknown fact (not a name)");
+	assert_load_error("framework: t\ntitle: T\nlevels:\n - id: levels\n"
+	                  "   title: L\n   need: all\n   criteria:\n"
+	                  "    - id: a\n      text: A\n      requires:\n"
+	                  "       - fact: members\n         label: x\n",
+	                  "may not be called levels");
 	assert_load_error(HEAD "   need: all\n   criteria:\n    - id: a\n"
 	                       "      text: A\n      requires:\n"
 	                       "       - evidence: newsletter\n"

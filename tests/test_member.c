@@ -350,6 +350,39 @@ test_import_shared_mobile_conflict(void **state)
 	db_close(db);
 }
 
+/* An opt-out the file sets on a member we had goes through the consent
+ * module: the column once, and the member's audit row. */
+static void
+test_import_optout_consent(void **state)
+{
+	struct db *db = setup_db();
+	struct import_report r;
+	char *cause = NULL;
+	struct member *l;
+	sqlite3_stmt *st;
+	int64_t id = add_member(db, "Margaret", "Hill", "margaret@example.org",
+	                        "07700 900111");
+	FILE *fp = csv_file("email,optout_sms\n"
+	                    "margaret@example.org,2026-01-05\n");
+
+	assert_int_equal(member_import(db, fp, "t.csv", "A81001",
+	                               IMPORT_KEEP_GOOD, 36, 0, &r, &cause),
+	                 0);
+	assert_int_equal(r.updated, 1);
+	import_report_clear(&r);
+	fclose(fp);
+	l = member_load(db, id);
+	assert_true(l->optout_sms_at > 0);
+	member_free(l);
+	st = db_stmt(db, "SELECT count(*) FROM audit WHERE action ="
+	                 " 'optout-sms' AND object = 'member:1' AND detail"
+	                 " = 'import'");
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	sqlite3_reset(st);
+	db_close(db);
+}
+
 /* The use case both faces call: a duplicate is refused unless the number
  * is deliberately shared; one audit row per save, on member:ID. */
 static void
@@ -567,6 +600,7 @@ main(void)
 	    cmocka_unit_test(test_import_strict_and_dry_run),
 	    cmocka_unit_test(test_export_round_trip),
 	    cmocka_unit_test(test_import_shared_mobile_conflict),
+	    cmocka_unit_test(test_import_optout_consent),
 	    cmocka_unit_test(test_member_edit_duplicate),
 	    cmocka_unit_test(test_import_gp_report),
 	    cmocka_unit_test(test_list_page),

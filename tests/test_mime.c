@@ -397,6 +397,44 @@ test_build_structure(void **st)
 	free(eml);
 }
 
+/* A calendar attachment: multipart/mixed around the alternative body,
+ * the .ics in base64 lines of at most 76 that decode to it exactly. */
+static void
+test_build_calendar_attachment(void **st)
+{
+	struct outmsg m = sample();
+	const char *ics = "BEGIN:VCALENDAR\r\nMETHOD:PUBLISH\r\n"
+	                  "END:VCALENDAR\r\n";
+	char *eml, *v, *b64, *end;
+	unsigned char dec[256];
+	const char *p;
+	size_t n;
+
+	m.ics = ics;
+	eml = build(&m);
+	v = header_of(eml, "Content-Type");
+	assert_non_null(strstr(v, "multipart/mixed; boundary="));
+	free(v);
+	assert_non_null(strstr(eml, "multipart/alternative; boundary="));
+	p = strstr(eml, "Content-Type: text/calendar; charset=UTF-8;"
+	                " method=PUBLISH; name=\"meeting.ics\"");
+	assert_non_null(p);
+	assert_non_null(strstr(p, "Content-Disposition: attachment;"
+	                          " filename=\"meeting.ics\""));
+	b64 = strstr(p, "base64\r\n\r\n");
+	assert_non_null(b64);
+	b64 += 10;
+	end = strstr(b64, "\r\n--");
+	assert_non_null(end);
+	assert_true(end - b64 <= 76);
+	n = b64dec(b64, (size_t)(end - b64), dec);
+	assert_int_equal(n, strlen(ics));
+	assert_memory_equal(dec, ics, n);
+	/* The text part is still there, before the attachment. */
+	assert_true(strstr(eml, "Content-Type: text/plain") < p);
+	free(eml);
+}
+
 static void
 test_build_from_names(void **st)
 {
@@ -554,6 +592,7 @@ main(void)
 	    cmocka_unit_test(test_qp_escapes),
 	    cmocka_unit_test(test_qp_leading_dot),
 	    cmocka_unit_test(test_build_structure),
+	    cmocka_unit_test(test_build_calendar_attachment),
 	    cmocka_unit_test(test_build_from_names),
 	    cmocka_unit_test(test_build_subject_encoded),
 	    cmocka_unit_test(test_build_refuses_crlf),

@@ -21,6 +21,7 @@ static const char *names[] = {
     "practice.phone",    "practice.website", "survey.title",  "survey.link",
     "survey.question",   "unsubscribe.link", "meeting.when",  "meeting.where",
     "meeting.agenda",    "campaign.name",    "actions.list",  "message.text",
+    "join.link",         "join.code",        "agreement.link",
 };
 #define NNAMES (sizeof names / sizeof *names)
 
@@ -31,6 +32,10 @@ static const char *shipped[] = {
     "post-meeting-feedback", "broadcast",
     "you-said-we-did",       "welcome",
     "term-renewal",          "optout-confirmation",
+    "meeting-moved",         "meeting-cancelled",
+    "meeting-minutes",       "exit",
+    "join-confirm",          "join-already-member",
+    "confidentiality",
 };
 #define NSHIPPED (sizeof shipped / sizeof *shipped)
 
@@ -631,7 +636,11 @@ check_shipped_email(const char *name, const struct tvars *v)
 	struct rendered r;
 	char *cause = NULL;
 	const char *unsub = tvars_get(v, "unsubscribe.link");
-	int optout = strcmp(name, "optout-confirmation") == 0;
+	/* Transactional: to people who are not (or no longer) on the list. */
+	int optout = strcmp(name, "optout-confirmation") == 0 ||
+	             strcmp(name, "join-confirm") == 0 ||
+	             strcmp(name, "join-already-member") == 0 ||
+	             strcmp(name, "confidentiality") == 0;
 
 	if (template_load("templates", name, TMPL_EMAIL, 3, &t, &cause) != 0)
 		fail_msg("%s", cause);
@@ -667,6 +676,9 @@ check_shipped_sms(const char *name, const struct tvars *v)
 		fail_msg("sms %s: %zu segments", name, info.segments);
 	if (strcmp(name, "optout-confirmation") == 0)
 		assert_non_null(strstr(r.text, "START"));
+	else if (strncmp(name, "join-", 5) == 0)
+		/* To someone asking to join: not on any list yet. */
+		assert_null(strstr(r.text, "STOP"));
 	else if (strstr(r.text, "Reply STOP") == NULL)
 		fail_msg("sms %s does not say how to opt out", name);
 	rendered_clear(&r);

@@ -195,6 +195,80 @@ test_scope(void **state)
 	db_close(db);
 }
 
+/* The enabled secret, read as the tests' seam. */
+static const char *
+user_totp_secret_for_test(struct db *db, int64_t id)
+{
+	static char s[64];
+	sqlite3_stmt *st = db_stmt(db, "SELECT totp_secret FROM users WHERE"
+	                               " id = ?");
+
+	db_bind_int(st, 1, id);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(s, sizeof s, "%s", db_col_text(st, 0));
+	sqlite3_reset(st);
+	return s;
+}
+
+/* The faults a review found: an email starting with a digit named user 1;
+ * a second enrolment replaced an enabled factor; codes could be guessed
+ * without limit. */
+static void
+test_review_faults(void **state)
+{
+	static const char *const a[] = {"A81001"};
+	struct db *db = fixture();
+	char *cause = NULL, secret[40], code[12];
+	int64_t admin, rec, now = 1800000000;
+	struct user *u;
+	int i;
+
+	(void)state;
+	assert_int_equal(user_add(db, "root@ppg.example", "Ada", "admin", NULL,
+	                          0, &admin, &cause),
+	                 0);
+	assert_int_equal(user_add(db, "1st.reception@a.example", "Rec",
+	                          "viewer", a, 1, &rec, &cause),
+	                 0);
+	u = user_find(db, "1st.reception@a.example");
+	assert_non_null(u);
+	assert_int_equal(u->id, rec);
+	user_free(u);
+	u = user_find(db, "1");
+	assert_int_equal(u->id, admin);
+	user_free(u);
+	u = user_find(db, "#2");
+	assert_int_equal(u->id, rec);
+	user_free(u);
+
+	assert_int_equal(user_totp_begin(db, admin, secret), 0);
+	snprintf(code, sizeof code, "%06d",
+	         totp_code(secret, (uint64_t)(now / 30)));
+	assert_int_equal(user_totp_confirm(db, admin, code, now), 1);
+	/* A new secret cannot replace it through enrolment. */
+	assert_int_equal(user_totp_begin(db, admin, secret), 0);
+	snprintf(code, sizeof code, "%06d",
+	         totp_code(secret, (uint64_t)(now / 30 + 1)));
+	assert_int_equal(user_totp_confirm(db, admin, code, now + 30), 0);
+
+	/* Five wrong codes lock the account: the right one then fails too. */
+	free(user_totp_pending(db, admin));
+	for (i = 0; i < USER_LOCK_AFTER; i++)
+		assert_int_equal(user_totp_check(db, admin, "000000", now + 60),
+		                 0);
+	snprintf(code, sizeof code, "%06d",
+	         totp_code(user_totp_secret_for_test(db, admin),
+	                   (uint64_t)((now + 60) / 30)));
+	assert_int_equal(user_totp_check(db, admin, code, now + 60), 0);
+	/* After the lock, the right code works (once). */
+	snprintf(code, sizeof code, "%06d",
+	         totp_code(user_totp_secret_for_test(db, admin),
+	                   (uint64_t)((now + 200) / 30)));
+	assert_int_equal(user_totp_check(db, admin, code, now + 200), 1);
+	assert_int_equal(user_totp_check(db, admin, code, now + 200), 0);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -203,6 +277,7 @@ main(void)
 	    cmocka_unit_test(test_password_rules),
 	    cmocka_unit_test(test_lockout_and_sessions),
 	    cmocka_unit_test(test_scope),
+	    cmocka_unit_test(test_review_faults),
 	};
 
 	return cmocka_run_group_tests_name("user", tests, NULL, NULL);

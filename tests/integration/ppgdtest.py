@@ -234,6 +234,9 @@ class TestEnv:
                 # Most tests run without the [api] listener, which serves
                 # /metrics by default; test_api checks the default.
                 "http": {"public_metrics": "yes"},
+                # No welcome messages unless a test asks (test_join.py):
+                # they would add to the messages other tests count.
+                "membership": {"welcome_window": "0"},
             }
         self.write_config(sections or {})
         _cleanups.append(self._cleanup)

@@ -44,7 +44,9 @@ def setup(env, api_port):
                   "--email-from", "ppg@riverside.example"],
                  ["practice", "add", "B82002", "--name", "Hillside Practice",
                   "--email-from", "ppg@hillside.example"],
-                 ["survey", "load", os.path.join(t.TOP, "surveys", "fft.yaml")]):
+                 ["survey", "load", os.path.join(t.TOP, "surveys", "fft.yaml")],
+                 ["meeting", "add", "--practice", "A81001", "--at",
+                  "2030-01-15T18:30", "--where", "Community Room"]):
         rc, out, err = env.ppgd(*args)
         t.check(rc == 0, "%s exits 0 (%r)" % (" ".join(args[:2]), err))
 

@@ -7,9 +7,10 @@ lock 3 s: while `ppgd serve` sends a 2,000-email campaign (smtp, 150/s),
   nothing while locked, and sends everything after. A CLI command started
   inside the lock waits for it (its busy timeout is 5 s) and succeeds.
   Where /webhooks/twilio/sms exists, a signed inbound SMS posted inside the
-  lock is refused with 503 (the provider retries) and accepted after.
+  lock waits for it ([http] write_wait, 5 s) and is accepted (200) after.
 lock 7 s: longer than the CLI's busy timeout: the CLI command fails cleanly
-  (exit 1, "ppgd: ... database is locked"), the daemon as above.
+  (exit 1, "ppgd: ... database is locked"), the daemon as above, but the
+  inbound SMS is refused with 503 once it has waited write_wait.
 disk full: the database and the spool on a 4 MB tmpfs, 300 rows due, the
   disk then filled: the daemon logs "database or disk is full", does not
   crash, does not spin (CPU, log lines), loses no row (all pending, none
@@ -64,14 +65,14 @@ def webhook_route(env, d):
     return t.http_post(d.url + "/webhooks/twilio/sms", {"x": "1"})[0] != 404
 
 
-def inbound_sms(env, d, sid):
+def inbound_sms(env, d, sid, timeout=2):
     url = env.url + "/webhooks/twilio/sms"
     form = {"MessageSid": sid, "From": f.mobile(7), "To": "PPGTEST",
             "Body": "a comment"}
     sig = t.twilio_sign(url, form, TWILIO_TOKEN)
     try:
         return t.http_post(d.url + "/webhooks/twilio/sms", form,
-                           {"X-Twilio-Signature": sig}, timeout=2)[0]
+                           {"X-Twilio-Signature": sig}, timeout=timeout)[0]
     except OSError as e:
         return str(e)
 
@@ -91,7 +92,7 @@ def probe_http(d, until, out):
 def locked(env, d, n, hold, email):
     """Hold the lock `hold` seconds during sending and a CLI command."""
     sent0 = f.states(env).get("sent", 0)
-    cli, probes = {}, []
+    cli, probes, hook = {}, [], {}
     hooks = webhook_route(env, d)
 
     def run_cli():
@@ -105,11 +106,16 @@ def locked(env, d, n, hold, email):
         sent_in = f.states(env).get("sent", 0)
         th = threading.Thread(target=run_cli)
         th.start()
-        hook = inbound_sms(env, d, "SMlock%d" % hold) if hooks else None
+        wh = threading.Thread(target=lambda: hook.update(
+            st=inbound_sms(env, d, "SMlock%d" % hold, timeout=10)))
+        if hooks:
+            wh.start()
         probe_http(d, lk.since + hold - 0.3, probes)
         sent_out = f.query(env, "SELECT count(*) AS n FROM outbox"
                                 " WHERE state='sent'")[0]["n"]
     th.join()
+    if hooks:
+        wh.join()
     worst = max([p[1] for p in probes] or [float("inf")])
     print("lock %ds: %d HTTP probes inside, slowest %.2f s; sent %d before, "
           "%d at the end of the lock; CLI %s after %.1f s"
@@ -133,9 +139,13 @@ def locked(env, d, n, hold, email):
         t.check(rc == 1 and err.strip().splitlines()[-1].startswith("ppgd: ")
                 and "locked" in err,
                 "lock %ds: the CLI gives up cleanly (rc %d, %r)" % (hold, rc, err))
+    if hooks and hold < 5:
+        t.check_eq(hook.get("st"), 200, "lock %ds: an inbound SMS inside the "
+                   "lock waits for it and is accepted" % hold)
+    elif hooks:
+        t.check_eq(hook.get("st"), 503, "lock %ds: an inbound SMS inside the "
+                   "lock is refused with 503 after write_wait" % hold)
     if hooks:
-        t.check_eq(hook, 503, "lock %ds: an inbound SMS inside the lock is "
-                   "refused with 503" % hold)
         t.check_eq(inbound_sms(env, d, "SMlock%d" % hold), 200,
                    "lock %ds: the same SMS retried after the lock is accepted" % hold)
     else:

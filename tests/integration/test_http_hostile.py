@@ -98,6 +98,22 @@ with env.serve() as d:
                "connections past max_per_client are closed at accept")
     for s in socks:
         s.close()
+    time.sleep(0.2)
+
+    # Four idle keep-alive connections from the address: a fifth closes
+    # the longest idle of them rather than being refused.
+    idle = [connect(env) for _ in range(4)]
+    t.check_eq([healthz(s) for s in idle], [200] * 4,
+               "four keep-alive connections answered")
+    s = connect(env)
+    t.check_eq(healthz(s), 200, "past max_per_client, an idle keep-alive "
+               "connection of the same address makes room")
+    s.close()
+    time.sleep(0.1)
+    t.check_eq([closed_by_server(x) for x in idle], [True, False, False, False],
+               "the longest idle one was closed")
+    for x in idle:
+        x.close()
 
     # Three clients trickle a header line every 0.3 s: each read used to
     # reset the timeout; the request's deadline (2 s) closes them all.
@@ -126,6 +142,10 @@ with env.serve() as d:
     s = connect(env)
     t.check_eq(healthz(s), 200, "/healthz answers after the slow senders")
     s.close()
+    st, _, body = t.http_get(d.url + "/metrics")
+    t.check(st == 200 and b'ppgd_loop_lag_seconds_bucket{le="+Inf"}' in body
+            and b"# TYPE ppgd_loop_lag_seconds histogram" in body,
+            "/metrics exports the loop lag as a histogram")
     t.check(len(d.output().splitlines()) < 50,
             "a few log lines, not one a refusal (%d)"
             % len(d.output().splitlines()))

@@ -10,13 +10,18 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 fail=0
 ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fail=1; }
-# A make of our own, not a sub-make of `make check`.
-mk() { env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s -C "$top" "$@"; }
-
 if [ ! -x "$top/ppgd" ]; then
 	echo "FAIL: $top/ppgd is not built (run make)"
 	exit 1
 fi
+# A copy of the tree, built objects included: an install may relink the
+# binary, and the other tests run this tree's ppgd at the same time.
+tree="$tmp/tree"
+mkdir -p "$tree"
+(cd "$top" && tar cf - --exclude=./tests/artifacts --exclude=node_modules \
+	--exclude=./bench/out .) | (cd "$tree" && tar xf -)
+# A make of our own, not a sub-make of `make check`.
+mk() { env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s -C "$tree" "$@"; }
 
 # No package manager from `sudo make install`: the recipe never names it.
 if mk -n install DESTDIR="$tmp/dry" | grep -q 'deps\.sh'; then

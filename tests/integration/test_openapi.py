@@ -140,6 +140,15 @@ def main():
     env = t.TestEnv("openapi")
     port = t.free_port()
     test_api.setup(env, port)
+    # A confirmed join request for the decision's example to act on.
+    import sqlite3
+    c = sqlite3.connect(env.sections["daemon"]["database"])
+    c.execute("INSERT INTO join_requests (id, practice_id, state, via,"
+              " first_name, email, created_at, expires_at, confirmed_at)"
+              " VALUES (1, 1, 'pending', 'web', 'Jo', 'jo@example.org', 0,"
+              " 9999999999, 1)")
+    c.commit()
+    c.close()
     token = {"Authorization": "Bearer " + test_api.TOKENS["records"]}
     ops = [(METHODS.index(m), n, p, m, item[m]) for n, (p, item) in enumerate(doc["paths"].items())
            for m in METHODS if m in item]

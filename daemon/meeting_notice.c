@@ -1,0 +1,451 @@
+/*
+ * A meeting that moves or is cancelled. Members who were invited hold the
+ * old time in their inbox and their calendar, so each gets one short
+ * message on the channel they were invited on: who was invited is read from
+ * the outbox rows of the meeting's invitation and reminder campaigns and of
+ * the notices sent before (meeting_notices links them to the meeting). The
+ * change, the campaigns and the messages commit in one transaction.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "campaign.h"
+#include "log.h"
+#include "meeting.h"
+#include "meeting_notice.h"
+#include "outbox.h"
+#include "practice.h"
+#include "template.h"
+#include "xmalloc.h"
+
+#define MOVED_TMPL     "meeting-moved"
+#define CANCELLED_TMPL "meeting-cancelled"
+#define NAME_FALLBACK  "member"
+
+/* The members to tell and how: one row per member and channel. */
+#define RECIPIENTS_SQL                                                         \
+	"SELECT o.member_id, o.channel, m.first_name,"                         \
+	" CASE o.channel WHEN 'sms' THEN m.mobile ELSE m.email END,"           \
+	" max(o.unsubscribe_token) FROM outbox o"                              \
+	" JOIN members m ON m.id = o.member_id"                                \
+	" WHERE (o.run_id IN (SELECT r.id FROM runs r JOIN campaigns c"        \
+	" ON c.id = r.campaign_id WHERE c.meeting_id = ?1"                     \
+	" AND c.kind IN ('invitation','meeting','reminder'))"                  \
+	" OR o.id IN (SELECT outbox_id FROM meeting_notices"                   \
+	" WHERE meeting_id = ?1))"                                             \
+	" AND (?2 = 0 AND o.state <> 'failed'"                                 \
+	" OR ?2 = 1 AND o.state IN ('sending','sent','delivered'))"            \
+	" AND m.erased_at IS NULL AND (m.term_ends_at IS NULL"                 \
+	" OR m.term_ends_at > ?3) AND (o.channel = 'email'"                    \
+	" AND m.optout_email_at IS NULL AND m.email IS NOT NULL"               \
+	" OR o.channel = 'sms' AND m.optout_sms_at IS NULL"                    \
+	" AND m.mobile IS NOT NULL)"                                           \
+	" GROUP BY o.member_id, o.channel ORDER BY o.member_id, o.channel"
+
+/* One member to tell, on one channel. */
+struct recipient {
+	int64_t member_id;
+	char *channel, *first, *to, *unsub;
+};
+
+struct notice {
+	struct db *db;
+	const struct config *cfg;
+	struct meeting *m;
+	struct practice *p;
+	const char *tmpl_name;
+	struct template *tmpl[2]; /* email, sms; loaded when first needed */
+	struct tvars *vars;
+	int64_t now;
+	struct meeting_notice_result *r;
+};
+
+static void
+set_if(struct tvars *v, const char *name, const char *value)
+{
+	if (value != NULL && *value != '\0')
+		tvars_set(v, name, value);
+}
+
+/* The values every message shares. */
+static void
+notice_vars(struct notice *n, const char *old_when)
+{
+	char *when = meeting_when(n->m->at, n->p->timezone);
+
+	n->vars = tvars_new();
+	set_if(n->vars, "practice.name", n->p->name);
+	set_if(n->vars, "practice.code", n->p->code);
+	set_if(n->vars, "practice.phone", n->p->phone);
+	set_if(n->vars, "practice.website", n->p->website);
+	set_if(n->vars, "meeting.when", when);
+	set_if(n->vars, "meeting.where", n->m->place);
+	set_if(n->vars, "meeting.link", n->m->link);
+	set_if(n->vars, "meeting.old_when", old_when);
+	free(when);
+}
+
+static struct template *
+notice_template(struct notice *n, int sms, char **cause)
+{
+	if (n->tmpl[sms] == NULL &&
+	    template_load(config_str(n->cfg, CFG_TEMPLATES), n->tmpl_name,
+	                  sms ? TMPL_SMS : TMPL_EMAIL,
+	                  (int)config_int(n->cfg, CFG_SMS_MAX_SEGMENTS),
+	                  &n->tmpl[sms], cause) == -1)
+		return NULL;
+	return n->tmpl[sms];
+}
+
+static int
+notice_link(struct notice *n, int64_t outbox_id)
+{
+	sqlite3_stmt *st = db_stmt(n->db, "INSERT INTO meeting_notices"
+	                                  " (outbox_id, meeting_id, kind)"
+	                                  " VALUES (?, ?, ?)");
+
+	db_bind_int(st, 1, outbox_id);
+	db_bind_int(st, 2, n->m->id);
+	db_bind_text(st, 3, n->tmpl_name);
+	return db_done(n->db, st);
+}
+
+/* Render and queue one member's message; -1 on a database or template
+ * error (the whole change is rolled back). */
+static int
+notice_one(struct notice *n, const struct recipient *who, char **cause)
+{
+	const char *first = who->first;
+	int sms = strcmp(who->channel, "sms") == 0;
+	struct template *t;
+	struct rendered out;
+	char *link = NULL;
+	int64_t id;
+
+	if ((t = notice_template(n, sms, cause)) == NULL)
+		return -1;
+	tvars_set(n->vars, "member.first_name",
+	          first != NULL && *first != '\0' ? first : NAME_FALLBACK);
+	if (who->unsub != NULL)
+		link = xasprintf("%s/u/%s", config_str(n->cfg, CFG_PUBLIC_URL),
+		                 who->unsub);
+	tvars_set(n->vars, "unsubscribe.link", link != NULL ? link : "");
+	free(link);
+	if (template_render(t, n->vars, &out, cause) == -1)
+		return -1;
+	/* Purpose "campaign": the dispatcher holds it for quiet hours and
+	 * drops it if the member opts out before it leaves, as for any
+	 * message we start; meeting_notices says which it is. */
+	id = outbox_queue(n->db, n->p->id, who->member_id, who->channel,
+	                  "campaign", who->to, out.subject, out.text, out.html);
+	rendered_clear(&out);
+	if (id == -1 || notice_link(n, id) == -1) {
+		*cause = xasprintf("outbox: %s", db_errmsg(n->db));
+		return -1;
+	}
+	n->r->messages++;
+	if (sms)
+		n->r->sms++;
+	else
+		n->r->email++;
+	return 0;
+}
+
+static int
+notices_send(struct notice *n, int sent_only, char **cause)
+{
+	sqlite3_stmt *st = db_stmt(n->db, RECIPIENTS_SQL);
+	struct recipient *rs = NULL;
+	size_t nr = 0, i;
+	int rc = 0;
+
+	db_bind_int(st, 1, n->m->id);
+	db_bind_int(st, 2, sent_only);
+	db_bind_int(st, 3, n->now);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		rs = xreallocarray(rs, nr + 1, sizeof *rs);
+		rs[nr].member_id = sqlite3_column_int64(st, 0);
+		rs[nr].channel = xstrdup(db_col_text(st, 1));
+		rs[nr].first =
+		    db_col_text(st, 2) ? xstrdup(db_col_text(st, 2)) : NULL;
+		rs[nr].to = xstrdup(db_col_text(st, 3));
+		rs[nr].unsub =
+		    db_col_text(st, 4) ? xstrdup(db_col_text(st, 4)) : NULL;
+		nr++;
+	}
+	sqlite3_reset(st);
+	for (i = 0; i < nr; i++) {
+		if (rc == 0 && notice_one(n, &rs[i], cause) == -1)
+			rc = -1;
+		free(rs[i].channel);
+		free(rs[i].first);
+		free(rs[i].to);
+		free(rs[i].unsub);
+	}
+	free(rs);
+	if (rc == -1 && *cause == NULL)
+		*cause = xasprintf("database: %s", db_errmsg(n->db));
+	return rc;
+}
+
+/* Cancel the unsent notices sent before for this meeting. */
+static int
+notices_cancel_old(struct notice *n, char **cause)
+{
+	sqlite3_stmt *st = db_stmt(
+	    n->db, "UPDATE outbox SET state = 'cancelled', settled_at = ?2,"
+	           " held_reason = 'meeting changed' WHERE state IN"
+	           " ('pending','held') AND id IN (SELECT outbox_id FROM"
+	           " meeting_notices WHERE meeting_id = ?1)");
+
+	db_bind_int(st, 1, n->m->id);
+	db_bind_int(st, 2, n->now);
+	if (db_done(n->db, st) == -1) {
+		*cause = xasprintf("outbox: %s", db_errmsg(n->db));
+		return -1;
+	}
+	n->r->cancelled += db_changes(n->db);
+	return 0;
+}
+
+/*
+ * The meeting's campaigns: retimed (stop = 0) or stopped. Unsent rows of
+ * its invitation and reminder campaigns are cancelled either way (they
+ * name the old time); the feedback's rows stay when it only moved.
+ */
+static int
+campaigns_follow(struct notice *n, int stop, char **cause)
+{
+	/* Not the minutes sent after it (a broadcast), which are done. */
+	sqlite3_stmt *st = db_stmt(n->db, "SELECT id FROM campaigns WHERE"
+	                                  " meeting_id = ? AND kind IN"
+	                                  " ('invitation','meeting','reminder',"
+	                                  "'feedback') ORDER BY id");
+	int64_t ids[64];
+	size_t k = 0, i;
+	struct campaign *c;
+	int rc = 0, cancelled;
+
+	db_bind_int(st, 1, n->m->id);
+	while (k < sizeof ids / sizeof *ids && sqlite3_step(st) == SQLITE_ROW)
+		ids[k++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	for (i = 0; i < k && rc == 0; i++) {
+		if ((c = campaign_get(n->db, ids[i])) == NULL)
+			continue;
+		rc = stop ? campaign_finish(n->db, c)
+		          : campaign_retime(n->db, c, n->now);
+		if (rc == 0 && (stop || strcmp(c->kind, "feedback") != 0)) {
+			rc =
+			    outbox_cancel(n->db, 0, c->name, &cancelled, cause);
+			n->r->cancelled += rc == 0 ? cancelled : 0;
+		} else if (rc == -1)
+			*cause = xasprintf("campaign %s: %s", c->name,
+			                   db_errmsg(n->db));
+		n->r->campaigns++;
+		campaign_free(c);
+	}
+	return rc;
+}
+
+static void
+notice_close(struct notice *n)
+{
+	meeting_free(n->m);
+	practice_free(n->p);
+	template_free(n->tmpl[0]);
+	template_free(n->tmpl[1]);
+	tvars_free(n->vars);
+}
+
+static int
+notice_open(struct notice *n, struct db *db, const struct config *cfg,
+            int64_t id, int64_t now, struct meeting_notice_result *r,
+            char **cause)
+{
+	memset(n, 0, sizeof *n);
+	memset(r, 0, sizeof *r);
+	n->db = db;
+	n->cfg = cfg;
+	n->now = now;
+	n->r = r;
+	r->meeting_id = id;
+	if ((n->m = meeting_get(db, id)) == NULL) {
+		*cause = xasprintf("no meeting %lld", (long long)id);
+		return -1;
+	}
+	if (n->m->status != NULL && strcmp(n->m->status, "cancelled") == 0) {
+		*cause = xasprintf("meeting %lld was cancelled", (long long)id);
+		notice_close(n);
+		return -1;
+	}
+	if ((n->p = practice_get(db, n->m->practice_id)) == NULL) {
+		*cause = xasprintf("meeting %lld: no practice", (long long)id);
+		notice_close(n);
+		return -1;
+	}
+	return 0;
+}
+
+/* Run fn in one transaction; on failure nothing is kept. */
+static int
+notice_txn(struct notice *n, int (*fn)(struct notice *, const void *, char **),
+           const void *arg, char **cause)
+{
+	if (db_begin(n->db) == -1) {
+		*cause = xasprintf("database busy: %s", db_errmsg(n->db));
+		return -1;
+	}
+	if (fn(n, arg, cause) == -1 || db_commit(n->db) == -1) {
+		if (*cause == NULL)
+			*cause = xasprintf("commit: %s", db_errmsg(n->db));
+		db_rollback(n->db);
+		memset(n->r, 0, sizeof *n->r);
+		return -1;
+	}
+	return 0; /* the caller wakes the dispatcher (env_kick), if any */
+}
+
+static int
+update_steps(struct notice *n, const void *arg, char **cause)
+{
+	const struct meeting_change *ch = arg;
+	char *old_when = meeting_when(n->m->at, n->p->timezone);
+	struct meeting *moved;
+	int rc = -1;
+
+	if (meeting_move(n->db, n->m->id, ch->at, ch->place, ch->link, cause) ==
+	        -1 ||
+	    (moved = meeting_get(n->db, n->m->id)) == NULL)
+		goto out;
+	meeting_free(n->m);
+	n->m = moved;
+	n->tmpl_name = MOVED_TMPL;
+	notice_vars(n, old_when);
+	/* Those invited are read before their unsent rows are cancelled;
+	 * an unsent notice of an earlier change names a time now wrong. */
+	if (notices_cancel_old(n, cause) == -1 ||
+	    notices_send(n, 0, cause) == -1 ||
+	    campaigns_follow(n, 0, cause) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(old_when);
+	return rc;
+}
+
+int
+meeting_update(struct db *db, const struct config *cfg, int64_t id,
+               const struct meeting_change *ch, int64_t now,
+               struct meeting_notice_result *r, char **cause)
+{
+	struct notice n;
+	int rc;
+
+	if (ch->at == 0 && ch->place == NULL && ch->link == NULL) {
+		*cause = xstrdup("nothing to change: give --at, --where or "
+		                 "--link");
+		return -1;
+	}
+	if (notice_open(&n, db, cfg, id, now, r, cause) == -1)
+		return -1;
+	rc = notice_txn(&n, update_steps, ch, cause);
+	notice_close(&n);
+	return rc;
+}
+
+static int
+cancel_steps(struct notice *n, const void *arg, char **cause)
+{
+	(void)arg;
+	n->tmpl_name = CANCELLED_TMPL;
+	notice_vars(n, NULL);
+	if (meeting_set_status(n->db, n->m->id, "cancelled", cause) == -1 ||
+	    campaigns_follow(n, 1, cause) == -1 ||
+	    notices_cancel_old(n, cause) == -1)
+		return -1;
+	return notices_send(n, 1, cause);
+}
+
+int
+meeting_cancel(struct db *db, const struct config *cfg, int64_t id, int64_t now,
+               struct meeting_notice_result *r, char **cause)
+{
+	struct notice n;
+	int rc;
+
+	if (notice_open(&n, db, cfg, id, now, r, cause) == -1)
+		return -1;
+	rc = notice_txn(&n, cancel_steps, NULL, cause);
+	notice_close(&n);
+	return rc;
+}
+
+json_t *
+meeting_notice_json(const struct meeting_notice_result *r)
+{
+	return json_pack("{s:I, s:i, s:i, s:i, s:i, s:i}", "meeting",
+	                 (json_int_t)r->meeting_id, "campaigns", r->campaigns,
+	                 "cancelled", r->cancelled, "messages", r->messages,
+	                 "email", r->email, "sms", r->sms);
+}
+
+static struct campaign *
+minutes_campaign(const struct meeting *m, const struct meeting_send *how)
+{
+	struct campaign *c = campaign_new();
+
+	c->name = xasprintf("meeting-%lld-minutes", (long long)m->id);
+	c->practice_id = m->practice_id;
+	c->kind = xstrdup("broadcast");
+	c->meeting_id = m->id;
+	c->message = xstrdup(m->minutes);
+	free(c->template);
+	c->template =
+	    xstrdup(how->template != NULL ? how->template : "meeting-minutes");
+	if (how->channels != NULL) {
+		free(c->channels);
+		c->channels = xstrdup(how->channels);
+	}
+	if (how->audience != NULL) {
+		free(c->audience);
+		c->audience = xstrdup(how->audience);
+	}
+	return c;
+}
+
+int
+meeting_minutes_send(struct db *db, const struct config *cfg, int64_t id,
+                     const struct meeting_send *how, int64_t now,
+                     struct fire_result *r, char **name, char **cause)
+{
+	struct meeting *m = meeting_get(db, id);
+	struct campaign *c, *old;
+	int rc = -1;
+
+	*name = NULL;
+	if (m == NULL || m->minutes == NULL) {
+		*cause = xasprintf(m == NULL ? "no meeting %lld"
+		                             : "meeting %lld has no minutes",
+		                   (long long)id);
+		meeting_free(m);
+		return -1;
+	}
+	c = minutes_campaign(m, how);
+	if ((old = campaign_find(db, c->name)) != NULL) {
+		*cause = xasprintf("the minutes of meeting %lld were sent "
+		                   "already (campaign %s)",
+		                   (long long)id, c->name);
+		campaign_free(old);
+	} else if (campaign_add(db, cfg, c, now, cause) == 0 &&
+	           fire_run(db, cfg, c, now, 0, now, r, cause) == 0) {
+		/* One message: never again at the meeting's time. */
+		(void)campaign_finish(db, c);
+		*name = xstrdup(c->name);
+		rc = 0;
+	}
+	campaign_free(c);
+	meeting_free(m);
+	return rc;
+}

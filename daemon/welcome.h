@@ -1,0 +1,29 @@
+/* The welcome message: once per new member, through the outbox. */
+#ifndef PPGD_WELCOME_H
+#define PPGD_WELCOME_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "db.h"
+
+/*
+ * Queue the welcome for a member unless they had it (a row in welcomes
+ * makes it once, whoever calls): on their preferred channel if they can be
+ * reached there, else the other. Inside the caller's transaction if there
+ * is one. 1 queued, 0 not (had it, or unreachable), -1 on error.
+ */
+int welcome_queue(struct db *, const struct config *, int64_t member_id,
+                  int64_t now);
+/*
+ * Welcome every member not yet welcomed who joined within [membership]
+ * welcome_window; older ones are marked as not needing it. Every path that
+ * adds members (add, import, API, join) ends here. cursor (may be NULL)
+ * keeps the highest member id already seen, so a repeated sweep reads only
+ * new members (member rows are never deleted, and ids only grow). How many
+ * were queued, or -1.
+ */
+int welcome_sweep(struct db *, const struct config *, int64_t now,
+                  int64_t *cursor);
+
+#endif
