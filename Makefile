@@ -11,7 +11,7 @@ DESTDIR ?=
 
 CC      ?= cc
 PKGS    := libevent libevent_pthreads sqlite3 inih libfyaml jansson libcurl \
-	   libcrypto libesmtp-1.0 libutf8proc libqrencode libsodium
+	   libcrypto libesmtp-1.0 libutf8proc libqrencode libsodium zlib
 VERSION := 0.1.0
 
 CFLAGS  ?= -O2 -g

@@ -6,7 +6,7 @@ set -eu
 out=${1:-/tmp}
 n=${BENCH_N:-100000}
 top=${PPGD_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
-pkgs="libevent libevent_pthreads sqlite3 inih libfyaml jansson libcurl libcrypto libesmtp-1.0"
+pkgs=$(make -s -C "$top" print-pkgs 2>/dev/null || echo "libevent libevent_pthreads sqlite3 inih libfyaml jansson libcurl libcrypto libesmtp-1.0 libutf8proc")
 # shellcheck disable=SC2046
 cc -O2 -g -std=c11 -D_GNU_SOURCE -pthread -I"$top/daemon" \
 	$(pkg-config --cflags $pkgs) -o "$out/fire_bench" "$top/bench/fire_bench.c" \

@@ -95,7 +95,12 @@ enum {
 	COL_RECENT,
 };
 
-#define NFIXED_PARAMS 6 /* ?1..?6 below; terms bind from ?7 */
+/*
+ * ?1..?7 below; terms bind from ?8. "+m.practice_id" keeps the planner on
+ * the rowid: a fire's slice seeks to the member after ?7 in id order, where
+ * the practice index would read the whole practice and sort it each slice.
+ */
+#define NFIXED_PARAMS 7
 static const char select_head[] =
     "SELECT m.id, m.first_name, m.last_name, m.email, m.mobile, "
     "m.preferred_channel,"
@@ -104,8 +109,8 @@ static const char select_head[] =
     " m.ethnicity, CASE WHEN ?2 > 0 THEN (SELECT count(*) FROM outbox o"
     " WHERE o.member_id = m.id AND o.purpose = 'campaign'"
     " AND o.created_at > ?3 AND o.state NOT IN ('cancelled','failed'))"
-    " ELSE 0 END FROM members m WHERE m.practice_id = ?1"
-    " AND (?4 = 0 OR m.id = ?4)";
+    " ELSE 0 END FROM members m WHERE +m.practice_id = ?1"
+    " AND (?4 = 0 OR m.id = ?4) AND m.id > ?7";
 
 static const char *const skip_names[AUD_NSKIP] = {
     [AUD_OK] = "ok",
@@ -524,6 +529,7 @@ audience_query_new(struct db *db, const struct audience *a,
 	db_bind_int(st, 4, sc->member_id);
 	db_bind_int(st, 5, sc->invited_run);
 	db_bind_int(st, 6, sc->campaign_id);
+	db_bind_int(st, 7, sc->after_id);
 	bind_terms(st, a, sc);
 	q = xcalloc(1, sizeof *q);
 	q->st = st;

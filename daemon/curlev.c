@@ -17,6 +17,11 @@
 #include "xmalloc.h"
 
 #define CURLEV_MAX_BODY (1024 * 1024) /* answer bytes kept; rest dropped */
+/*
+ * Easy handles kept for the next request: making and freeing one per
+ * message was much of a send's cost. Each request sets its options again.
+ */
+#define CURLEV_POOL 64
 
 struct curlev_req {
 	struct curlev *cv;
@@ -39,11 +44,14 @@ struct curlev {
 	struct curlev_req *reqs;
 	struct curlev_sock *socks;
 	int inflight;
+	CURL *idle[CURLEV_POOL];
+	int nidle;
 };
 
-/* What we watch for one socket curl asked about. */
+/* What we watch for one socket curl asked about: one event, kept. */
 struct curlev_sock {
 	struct event *ev;
+	short kind;
 	struct curlev_sock *prev, *next;
 };
 
@@ -59,7 +67,10 @@ curlev_global_init(void)
 static void
 req_free(struct curlev_req *r)
 {
-	curl_easy_cleanup(r->easy);
+	if (r->easy != NULL && r->cv->nidle < CURLEV_POOL)
+		r->cv->idle[r->cv->nidle++] = r->easy;
+	else
+		curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->headers);
 	free(r->body);
 	free(r->resp);
@@ -195,9 +206,14 @@ curlev_sock_cb(CURL *easy, curl_socket_t s, int what, void *arg, void *sarg)
 			cv->socks->prev = cs;
 		cv->socks = cs;
 		curl_multi_assign(cv->multi, s, cs);
-	} else
-		event_free(cs->ev);
-	cs->ev = event_new(cv->base, s, kind, curlev_on_sock, cv);
+		cs->ev = event_new(cv->base, s, kind, curlev_on_sock, cv);
+	} else if (cs->kind == kind)
+		return 0;
+	else {
+		event_del(cs->ev);
+		event_assign(cs->ev, cv->base, s, kind, curlev_on_sock, cv);
+	}
+	cs->kind = kind;
 	event_add(cs->ev, NULL);
 	return 0;
 }
@@ -292,6 +308,8 @@ curlev_free(struct curlev *cv)
 	curl_multi_cleanup(cv->multi);
 	while (cv->socks != NULL)
 		sock_free(cv, cv->socks);
+	while (cv->nidle > 0)
+		curl_easy_cleanup(cv->idle[--cv->nidle]);
 	event_free(cv->timer);
 	free(cv);
 }
@@ -313,10 +331,9 @@ req_setopts(struct curlev_req *r, const char *url, const char *userpwd,
 	curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(r->body));
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
-	if (userpwd != NULL) {
-		curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-		curl_easy_setopt(e, CURLOPT_USERPWD, userpwd);
-	}
+	/* Set or cleared: a pooled handle keeps its last request's. */
+	curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+	curl_easy_setopt(e, CURLOPT_USERPWD, userpwd);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "ppgd/" PPGD_VERSION);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, timeout_s);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
@@ -345,7 +362,8 @@ curlev_post(struct curlev *cv, const char *url, struct curl_slist *headers,
 	r->resp = xmalloc(r->resp_cap);
 	/* No "Expect: 100-continue" round trip before a larger body. */
 	r->headers = curl_slist_append(headers, "Expect:");
-	if ((r->easy = curl_easy_init()) == NULL || r->headers == NULL) {
+	r->easy = cv->nidle > 0 ? cv->idle[--cv->nidle] : curl_easy_init();
+	if (r->easy == NULL || r->headers == NULL) {
 		req_free(r);
 		return -1;
 	}

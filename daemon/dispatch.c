@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "consent.h"
+#include "bodypack.h"
 #include "dispatch.h"
 #include "env.h"
 #include "meeting_ics.h"
@@ -184,8 +185,8 @@ settle_one(struct dispatcher *d, const struct settled *s)
 	const struct config *cfg = d->env->cfg;
 	const struct send_outcome *o = &s->out;
 	int64_t now = time(NULL);
+	struct outbox_outcome oc;
 	enum outbox_state to;
-	sqlite3_stmt *st;
 
 	if (o->result == SEND_OK)
 		to = OB_SENT;
@@ -194,31 +195,19 @@ settle_one(struct dispatcher *d, const struct settled *s)
 		to = OB_PENDING;
 	else
 		to = OB_FAILED;
-	if (outbox_enter(db, o->id, OB_SENDING, to) == -1) {
+	oc.provider_id = o->provider_id;
+	oc.code = o->code;
+	oc.text = o->text;
+	oc.now = now;
+	oc.next_attempt_at =
+	    to == OB_PENDING ? now + backoff(cfg, s->attempts, o->retry_after)
+	                     : now;
+	if (outbox_settle(db, o->id, to, &oc) == -1) {
 		log_warnx("event=settle id=%lld msg_detail=\"row was not in "
 		          "sending\"",
 		          (long long)o->id);
 		return;
 	}
-	st = db_stmt(db,
-	             "UPDATE outbox SET provider_id=nullif(?2,''),"
-	             " error_code=nullif(?3,''), error_text=nullif(?4,''),"
-	             " sent_at=CASE WHEN ?5='sent' THEN ?6 ELSE sent_at END,"
-	             " settled_at=CASE WHEN ?5='failed' THEN ?6 ELSE NULL END,"
-	             " next_attempt_at=?7 WHERE id=?1");
-	db_bind_int(st, 1, o->id);
-	db_bind_text(st, 2, o->provider_id);
-	db_bind_text(st, 3, o->code);
-	db_bind_text(st, 4, o->text);
-	db_bind_text(st, 5, outbox_strstate(to));
-	db_bind_int(st, 6, now);
-	db_bind_int(st, 7,
-	            to == OB_PENDING
-	                ? now + backoff(cfg, s->attempts, o->retry_after)
-	                : now);
-	if (db_done(db, st) == -1)
-		log_warnx("event=settle id=%lld error=\"%s\"", (long long)o->id,
-		          db_errmsg(db));
 	if (o->opted_out &&
 	    member_optout_outbox(db, o->id, now, "sms", "provider") == -1)
 		log_warnx("event=settle id=%lld error=\"%s\"", (long long)o->id,
@@ -349,7 +338,27 @@ col_dup(sqlite3_stmt *st, int i)
 	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
 }
 
-/* Build the message of a claimed row. */
+/* The row's text and HTML: packed against its run's sample, or plain. */
+static int
+flight_body(struct flight *f, sqlite3_stmt *st)
+{
+	if (sqlite3_column_type(st, 4) != SQLITE_BLOB) {
+		f->m.text = f->strs[3] = col_dup(st, 4);
+		f->m.html = f->strs[4] = col_dup(st, 5);
+		return 0;
+	}
+	if (bodypack_unpack(sqlite3_column_blob(st, 15),
+	                    (size_t)sqlite3_column_bytes(st, 15),
+	                    sqlite3_column_blob(st, 4),
+	                    (size_t)sqlite3_column_bytes(st, 4), &f->strs[3],
+	                    &f->strs[4]) == -1)
+		return -1;
+	f->m.text = f->strs[3];
+	f->m.html = f->strs[4];
+	return 0;
+}
+
+/* Build the message of a claimed row; NULL if its body is unreadable. */
 static struct flight *
 flight_new(struct dispatcher *d, sqlite3_stmt *st)
 {
@@ -364,8 +373,10 @@ flight_new(struct dispatcher *d, sqlite3_stmt *st)
 	f->m.channel = f->strs[0] = col_dup(st, 1);
 	f->m.to = f->strs[1] = col_dup(st, 2);
 	f->m.subject = f->strs[2] = col_dup(st, 3);
-	f->m.text = f->strs[3] = col_dup(st, 4);
-	f->m.html = f->strs[4] = col_dup(st, 5);
+	if (flight_body(f, st) == -1) {
+		flight_free(f);
+		return NULL;
+	}
 	reply = col_dup(st, 6);
 	unsub = col_dup(st, 7);
 	f->m.practice = f->strs[5] = col_dup(st, 8);
@@ -424,7 +435,9 @@ claim_select(struct db *db, int64_t now, int limit)
 	        " p.sms_from END, o.attempts + 1, p.timezone,"
 	        " (o.channel = 'sms' AND m.optout_sms_at IS NOT NULL) OR"
 	        " (o.channel = 'email' AND m.optout_email_at IS NOT NULL),"
-	        " o.purpose = 'campaign'"
+	        " o.purpose = 'campaign',"
+	        " CASE WHEN typeof(o.body) = 'blob' THEN"
+	        " (SELECT body_dict FROM runs WHERE id = o.run_id) END"
 	        " FROM outbox o JOIN practices p ON p.id = o.practice_id"
 	        " LEFT JOIN members m ON m.id = o.member_id"
 	        " WHERE o.state = 'pending' AND o.next_attempt_at <= ?1"
@@ -452,7 +465,6 @@ claim_row(struct dispatcher *d, sqlite3_stmt *st, int64_t now,
 	const char *channel = db_col_text(st, 1);
 	char *cause = NULL;
 	struct lane *l;
-	sqlite3_stmt *up;
 
 	/* Opted out since the row was made: never send campaign mail. */
 	if (sqlite3_column_int(st, 13) && outbox_cancel_optout(db, id, now))
@@ -479,14 +491,17 @@ claim_row(struct dispatcher *d, sqlite3_stmt *st, int64_t now,
 	}
 	if (!lane_take(l, &d->full_wait))
 		return CLAIM_FULL;
-	if (outbox_enter(db, id, OB_PENDING, OB_SENDING) == -1)
+	if ((*out = flight_new(d, st)) == NULL) {
+		log_warnx("event=outbox id=%lld error=\"body unreadable\"",
+		          (long long)id);
+		outbox_hold(db, id, "body unreadable", OUTBOX_NEVER);
 		return CLAIM_SKIPPED;
-	up = db_stmt(db, "UPDATE outbox SET attempts=attempts+1,"
-	                 " transport=?2 WHERE id=?1");
-	db_bind_int(up, 1, id);
-	db_bind_text(up, 2, l->ops->name);
-	db_done(db, up);
-	*out = flight_new(d, st);
+	}
+	if (outbox_claim(db, id, l->ops->name) == -1) {
+		flight_free(*out);
+		*out = NULL;
+		return CLAIM_SKIPPED;
+	}
 	(*out)->lane = l;
 	l->inflight++;
 	return CLAIM_STARTED;

@@ -1,10 +1,16 @@
 /*
- * Firing a campaign. One transaction inserts the run, then walks the
- * audience query once: each member gets one outbox row on the channel chosen
- * for them, rendered with their own tokens (stored only as SHA-256). The
- * runs and outbox UNIQUE constraints make a second fire of the same run a
- * no-op. An SMS survey starts its conversation here: a responses row and an
- * sms_sessions row that the replies module carries on.
+ * Firing a campaign. One transaction inserts the run, marked firing; then
+ * slices of about 50 ms each walk the audience on from the last member done:
+ * each member gets one outbox row on the channel chosen for them, rendered
+ * with their own tokens (stored only as SHA-256), held while the run fires.
+ * A webhook waits at most one slice for the write lock. When the last slice
+ * has committed, the run is marked fired and its rows are released to the
+ * dispatcher (in slices too), so nothing of a run is sent before all of it
+ * is queued. The runs and outbox UNIQUE constraints make a second fire of
+ * the same run a no-op and a resumed one (fire_resume, at start, after a
+ * crash) carry on where it stopped. An SMS survey starts its conversation
+ * here: a responses row and an sms_sessions row that the replies module
+ * carries on.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +18,14 @@
 #include <time.h>
 
 #include "agreement.h"
+#include "bodypack.h"
 #include "crypto.h"
 #include "util.h"
 #include "fire.h"
 #include "log.h"
 #include "meeting.h"
 #include "meeting_reply.h"
+#include "outbox.h"
 #include "practice.h"
 #include "quiet.h"
 #include "sms.h"
@@ -33,6 +41,17 @@
 #define NAME_FALLBACK "member"
 #define DAY           86400
 #define TOKEN_BATCH   8192
+/* One slice's transaction (seconds) and rows released per transaction. */
+#define FIRE_SLICE    0.05
+#define RELEASE_ROWS  20000
+/* The page cache during a fire (KiB): a fifth faster than the default. */
+#define FIRE_CACHE_KB 65536
+/*
+ * WAL pages between checkpoints during a fire (default 1000): each slice's
+ * commit writes the token index's pages it touched, and checkpointing them
+ * every few slices was a fifth of a large fire's CPU.
+ */
+#define FIRE_WAL_PAGES 20000
 
 struct fire {
 	struct db *db;
@@ -53,6 +72,8 @@ struct fire {
 	struct pending_token *pending; /* tokens not inserted yet */
 	size_t npending;
 	struct agreement agreement; /* for confidentiality=signed */
+	struct bodypack *pack; /* against the run's sample */
+	int64_t cursor;        /* the last member a slice walked past */
 };
 
 /* A token to insert: its hash and what it is for. */
@@ -254,6 +275,7 @@ fire_close(struct fire *f)
 	free(f->prompt);
 	free(f->pending);
 	agreement_clear(&f->agreement);
+	bodypack_free(f->pack);
 }
 
 static int
@@ -473,14 +495,15 @@ token_store(struct fire *f, const char *raw, const char *kind,
 	return 0;
 }
 
+/* The tokens this member needs, from one call for random bytes. */
 static int
-tokens_new(struct member_tokens *t)
+tokens_new(const struct fire *f, int ch, struct member_tokens *t)
 {
-	return crypto_token_new(t->unsub) == -1 ||
-	               crypto_token_new(t->survey) == -1 ||
-	               crypto_token_new(t->reply) == -1
-	           ? -1
-	           : 0;
+	char *out[3] = {t->unsub, t->survey, t->reply};
+	int n = ch == CH_EMAIL && f->reply_tokens ? 3 : 2;
+
+	t->reply[0] = '\0';
+	return crypto_tokens_new(out, n);
 }
 
 static int
@@ -512,22 +535,27 @@ outbox_insert(struct fire *f, const struct aud_member *m, int ch,
 	    " VALUES (?1, ?2, ?3, ?4, 'campaign', ?5, ?6, ?7, ?8, ?9, ?10,"
 	    " ?11, ?12, ?13, ?14)"
 	    " ON CONFLICT (run_id, member_id, channel) DO NOTHING");
-	int held = ch == CH_SMS && f->quiet_end > 0;
+	int quiet = ch == CH_SMS && f->quiet_end > 0;
+	const unsigned char *blob;
+	size_t len;
 
 	db_bind_int(st, 1, f->run_id);
 	db_bind_int(st, 2, m->id);
 	db_bind_int(st, 3, f->p->id);
 	db_bind_text(st, 4, m->channel);
-	db_bind_text(st, 5, held ? "held" : "pending");
-	db_bind_text(st, 6, held ? "quiet hours" : NULL);
+	/* Held until the run has fired; then pending or held for quiet. */
+	db_bind_text(st, 5, "held");
+	db_bind_text(st, 6, "firing");
 	db_bind_text(st, 7, ch == CH_SMS ? m->mobile : m->email);
+	if (bodypack_pack(f->pack, out->text, out->html, &blob, &len) == -1)
+		fatalx("fire: deflate failed");
 	db_bind_text(st, 8, out->subject);
-	db_bind_static(st, 9, out->text);
-	db_bind_static(st, 10, out->html);
+	sqlite3_bind_blob(st, 9, blob, (int)len, SQLITE_STATIC);
+	sqlite3_bind_null(st, 10);
 	db_bind_text(st, 11,
 	             ch == CH_EMAIL && f->reply_tokens ? t->reply : NULL);
 	db_bind_text(st, 12, t->unsub);
-	db_bind_int(st, 13, held ? f->quiet_end : f->now);
+	db_bind_int(st, 13, quiet ? f->quiet_end : f->now);
 	db_bind_int(st, 14, f->now);
 	if (db_done(f->db, st) == -1)
 		return -1;
@@ -647,7 +675,7 @@ fire_member(struct fire *f, const struct aud_member *m)
 	struct rendered out;
 	char *cause = NULL, *prompt = NULL;
 
-	if (tokens_new(&t) == -1)
+	if (tokens_new(f, ch, &t) == -1)
 		return -1;
 	member_vars(f, m->first_name, m->last_name, &t);
 	member_extra_vars(f, m->id);
@@ -674,13 +702,53 @@ fire_member(struct fire *f, const struct aud_member *m)
 	return rc;
 }
 
+/*
+ * The run's sample messages: the dictionary every row's body is packed
+ * against (bodypack.h), stored with the run for the dispatcher. The email
+ * goes last, where deflate finds its longest matches nearest.
+ */
+static int
+run_dict(struct fire *f)
+{
+	struct rendered out;
+	char *dict = NULL, *c = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&dict, &len);
+	sqlite3_stmt *st;
+	int ch, rc;
+
+	if (fp == NULL)
+		fatal("open_memstream");
+	member_vars(f, "Christabelle", "Montgomery-Smith", NULL);
+	for (ch = CH_SMS; ch >= CH_EMAIL; ch--) {
+		if (f->tmpl[ch] == NULL || render(f, ch, f->prompt, &out, &c) == -1) {
+			free(c);
+			c = NULL;
+			continue;
+		}
+		fputs(out.text, fp);
+		if (out.html != NULL)
+			fputs(out.html, fp);
+		rendered_clear(&out);
+	}
+	fclose(fp);
+	f->pack = bodypack_new(dict, len);
+	st = db_stmt(f->db, "UPDATE runs SET body_dict = ? WHERE id = ?");
+	sqlite3_bind_blob(st, 1, dict, (int)len, SQLITE_TRANSIENT);
+	db_bind_int(st, 2, f->run_id);
+	rc = db_done(f->db, st);
+	free(dict);
+	return rc;
+}
+
 /* Insert the run; 0 and f->run_id if new, 1 if it exists, -1 on error. */
 static int
 run_insert(struct fire *f, int64_t scheduled_for)
 {
 	sqlite3_stmt *st = db_stmt(
 	    f->db, "INSERT INTO runs (campaign_id, scheduled_for, reminder,"
-	           " fired_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
+	           " fired_at, firing) VALUES (?, ?, ?, ?, 1)"
+	           " ON CONFLICT DO NOTHING");
 
 	db_bind_int(st, 1, f->c->id);
 	db_bind_int(st, 2, scheduled_for);
@@ -761,6 +829,14 @@ members_open(struct fire *f, const struct aud_scope *sc, struct aud_query **q,
 	return rc;
 }
 
+static double slice_seconds = FIRE_SLICE;
+
+void
+fire_set_slice(double seconds)
+{
+	slice_seconds = seconds >= 0 ? seconds : FIRE_SLICE;
+}
+
 static void (*progress_fn)(long long, void *);
 static void *progress_arg;
 
@@ -771,8 +847,9 @@ fire_set_progress(void (*fn)(long long, void *), void *arg)
 	progress_arg = arg;
 }
 
+/* Members until the end (0) or the slice's time is up (1); -1 on error. */
 static int
-fire_members(struct fire *f, struct aud_query *q, char **cause)
+fire_members(struct fire *f, struct aud_query *q, double end, char **cause)
 {
 	struct aud_member m;
 	int rc;
@@ -783,8 +860,13 @@ fire_members(struct fire *f, struct aud_query *q, char **cause)
 			progress_fn(f->r->matched, progress_arg);
 		if (m.skip != AUD_OK)
 			f->r->skipped[m.skip]++;
-		else if (fire_member(f, &m) == -1)
+		else if (fire_member(f, &m) == -1) {
+			rc = -1;
 			break;
+		}
+		f->cursor = m.id;
+		if (util_monotonic() >= end)
+			return 1;
 	}
 	if (rc != 0) {
 		*cause =
@@ -794,36 +876,220 @@ fire_members(struct fire *f, struct aud_query *q, char **cause)
 	return 0;
 }
 
+/* A run left firing: carry on with its sample and after its last row. */
 static int
-fire_txn(struct fire *f, int64_t scheduled_for, char **cause)
+run_resume(struct fire *f, int64_t id)
 {
-	struct aud_query *q;
-	struct aud_scope sc;
-	sqlite3_stmt *st;
-	int rc;
+	sqlite3_stmt *st = db_stmt(
+	    f->db, "SELECT body_dict, (SELECT ifnull(max(member_id), 0)"
+	           " FROM outbox WHERE run_id = ?1) FROM runs"
+	           " WHERE id = ?1 AND firing = 1");
+	int rc = 0;
 
-	if ((rc = run_insert(f, scheduled_for)) != 0) {
-		if (rc == -1)
-			*cause = xasprintf("run: %s", db_errmsg(f->db));
+	db_bind_int(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		f->run_id = id;
+		f->pack = bodypack_new(sqlite3_column_blob(st, 0),
+		                       (size_t)sqlite3_column_bytes(st, 0));
+		f->cursor = sqlite3_column_int64(st, 1);
+		rc = 1;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* The run, new or left firing (0), or 1 if it was fired already. */
+static int
+run_start(struct fire *f, int64_t scheduled_for, char **cause)
+{
+	int rc = run_insert(f, scheduled_for);
+
+	if (rc == 0 && run_dict(f) == -1)
+		rc = -1;
+	if (rc == -1) {
+		*cause = xasprintf("run: %s", db_errmsg(f->db));
+		return -1;
+	}
+	if (rc == 1) {
 		f->r->run_id = run_find(f, scheduled_for, f->reminder);
-		return rc == 1 ? 0 : -1;
+		if (!run_resume(f, f->r->run_id))
+			return 1;
+		log_info("event=fire_resume campaign=\"%s\" run=%lld",
+		         f->c->name, (long long)f->run_id);
 	}
 	f->r->created = 1;
 	f->r->run_id = f->run_id;
-	if (scope_init(f, &sc, scheduled_for, cause) == -1 ||
-	    members_open(f, &sc, &q, cause) == -1)
+	return 0;
+}
+
+/* One slice of members: 1 if more remain, 0 at the end, -1 on error. */
+static int
+fire_slice(struct fire *f, const struct aud_scope *sc, char **cause)
+{
+	double end = util_monotonic() + slice_seconds;
+	struct aud_query *q;
+	int rc;
+
+	if (members_open(f, sc, &q, cause) == -1)
+		return -1;
+	rc = fire_members(f, q, end, cause);
+	audience_query_free(q);
+	if (rc != -1 && tokens_flush(f) == -1) {
+		*cause = xasprintf("tokens: %s", db_errmsg(f->db));
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Run fn in its own transaction; its result, or -1 if it cannot commit. */
+static int
+fire_txn(struct fire *f, int (*fn)(struct fire *, void *, char **),
+         void *arg, char **cause)
+{
+	int rc;
+
+	if (db_begin(f->db) == -1) {
+		*cause = xasprintf("database busy: %s", db_errmsg(f->db));
+		return -1;
+	}
+	rc = fn(f, arg, cause);
+	if (rc != -1 && db_commit(f->db) == -1) {
+		*cause = xasprintf("commit: %s", db_errmsg(f->db));
+		rc = -1;
+	}
+	if (rc == -1)
+		db_rollback(f->db);
+	return rc;
+}
+
+static int
+start_fn(struct fire *f, void *arg, char **cause)
+{
+	return run_start(f, *(int64_t *)arg, cause);
+}
+
+static int
+slice_fn(struct fire *f, void *arg, char **cause)
+{
+	struct aud_scope *sc = arg;
+
+	sc->after_id = f->cursor;
+	return fire_slice(f, sc, cause);
+}
+
+/* Every member queued: the run is fired, its count final. */
+static int
+fired_fn(struct fire *f, void *arg, char **cause)
+{
+	sqlite3_stmt *st = db_stmt(
+	    f->db, "UPDATE runs SET firing = 0, messages = (SELECT count(*)"
+	           " FROM outbox WHERE run_id = ?1) WHERE id = ?1");
+
+	db_bind_int(st, 1, f->run_id);
+	if (db_done(f->db, st) == -1) {
+		*cause = xasprintf("run: %s", db_errmsg(f->db));
+		return -1;
+	}
+	return 0;
+}
+
+/* Release a fired run's held rows to the dispatcher, a slice at a time. */
+static int
+run_release(struct db *db, int64_t run_id, int64_t now, char **cause)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT ifnull(min(id), 0) - 1,"
+	                               " ifnull(max(id), 0) FROM outbox"
+	                               " WHERE run_id = ?");
+	int64_t from = 0, to = 0, upto;
+
+	db_bind_int(st, 1, run_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		from = sqlite3_column_int64(st, 0);
+		to = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	for (; from < to; from = upto) {
+		upto = from + RELEASE_ROWS < to ? from + RELEASE_ROWS : to;
+		if (db_begin(db) == -1 ||
+		    outbox_release_run(db, run_id, from, upto, now) == -1 ||
+		    db_commit(db) == -1) {
+			*cause = xasprintf("release: %s", db_errmsg(db));
+			db_rollback(db);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The slices of a started run, then its release; 0 or -1. */
+static int
+fire_slices(struct fire *f, int64_t scheduled_for, char **cause)
+{
+	struct aud_scope sc;
+	int rc;
+
+	if (scope_init(f, &sc, scheduled_for, cause) == -1)
 		return -1;
 	f->token_run = f->reminder ? sc.invited_run : f->run_id;
-	rc = fire_members(f, q, cause);
-	audience_query_free(q);
-	if (rc == 0 && (rc = tokens_flush(f)) == -1)
-		*cause = xasprintf("tokens: %s", db_errmsg(f->db));
-	if (rc == -1)
-		return -1;
-	st = db_stmt(f->db, "UPDATE runs SET messages = ? WHERE id = ?");
-	db_bind_int(st, 1, f->r->messages);
-	db_bind_int(st, 2, f->run_id);
-	return db_done(f->db, st);
+	while ((rc = fire_txn(f, slice_fn, &sc, cause)) == 1)
+		;
+	if (rc == 0)
+		rc = fire_txn(f, fired_fn, NULL, cause);
+	if (rc == 0)
+		rc = run_release(f->db, f->run_id, f->now, cause);
+	return rc;
+}
+
+static void
+pragma(struct db *db, const char *sql)
+{
+	char *cause = NULL;
+
+	if (db_exec(db, sql, &cause) == -1) {
+		log_warnx("event=pragma error=\"%s\"", cause);
+		free(cause);
+	}
+}
+
+/* The connection's settings a fire changes, to put back. */
+struct fire_tuning {
+	int64_t cache_size, wal_pages;
+};
+
+/* A bigger page cache and fewer checkpoints for a fire. */
+static struct fire_tuning
+cache_grow(struct db *db)
+{
+	struct fire_tuning old;
+	char sql[64];
+
+	old.cache_size = db_int(db, db_stmt(db, "PRAGMA cache_size"), -2000);
+	old.wal_pages =
+	    db_int(db, db_stmt(db, "PRAGMA wal_autocheckpoint"), 1000);
+	if (old.cache_size < 0 && -old.cache_size < FIRE_CACHE_KB) {
+		snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d",
+		         FIRE_CACHE_KB);
+		pragma(db, sql);
+	}
+	if (old.wal_pages > 0 && old.wal_pages < FIRE_WAL_PAGES) {
+		snprintf(sql, sizeof sql, "PRAGMA wal_autocheckpoint = %d",
+		         FIRE_WAL_PAGES);
+		pragma(db, sql);
+	}
+	return old;
+}
+
+static void
+cache_restore(struct db *db, struct fire_tuning old)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld",
+	         (long long)old.cache_size);
+	pragma(db, sql);
+	snprintf(sql, sizeof sql, "PRAGMA wal_autocheckpoint = %lld",
+	         (long long)old.wal_pages);
+	pragma(db, sql);
 }
 
 int
@@ -832,6 +1098,7 @@ fire_run(struct db *db, const struct config *cfg, const struct campaign *c,
          struct fire_result *r, char **cause)
 {
 	struct fire f;
+	struct fire_tuning cache;
 	int rc;
 
 	memset(r, 0, sizeof *r);
@@ -840,21 +1107,91 @@ fire_run(struct db *db, const struct config *cfg, const struct campaign *c,
 	if (fire_open(&f, db, cfg, c, reminder, now, cause) == -1)
 		return -1;
 	f.r = r;
-	if (db_begin(db) == -1) {
-		*cause = xasprintf("database busy: %s", db_errmsg(db));
-		fire_close(&f);
-		return -1;
-	}
-	rc = fire_txn(&f, scheduled_for, cause);
-	if (rc == 0 && db_commit(db) == -1) {
-		*cause = xasprintf("commit: %s", db_errmsg(db));
-		rc = -1;
-	}
-	if (rc == -1) {
-		db_rollback(db);
+	cache = cache_grow(db);
+	rc = fire_txn(&f, start_fn, &scheduled_for, cause);
+	if (rc == 0)
+		rc = fire_slices(&f, scheduled_for, cause);
+	if (rc == -1)
 		memset(r, 0, sizeof *r);
-	}
+	cache_restore(db, cache);
 	fire_close(&f);
+	return rc == -1 ? -1 : 0;
+}
+
+/* Runs left firing, at most n, as (id, campaign, scheduled_for, reminder). */
+static int
+runs_firing(struct db *db, int64_t (*runs)[4], int n)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, campaign_id, scheduled_for,"
+	                               " reminder FROM runs WHERE firing = 1"
+	                               " ORDER BY id LIMIT ?");
+	int k = 0, i;
+
+	db_bind_int(st, 1, n);
+	while (k < n && sqlite3_step(st) == SQLITE_ROW) {
+		for (i = 0; i < 4; i++)
+			runs[k][i] = sqlite3_column_int64(st, i);
+		k++;
+	}
+	sqlite3_reset(st);
+	return k;
+}
+
+/* Fired runs with rows still held for firing (a crash while releasing). */
+static int
+runs_unreleased(struct db *db, int64_t *ids, int n)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT DISTINCT run_id FROM outbox WHERE state = 'held'"
+	        " AND held_reason = 'firing' AND run_id IN"
+	        " (SELECT id FROM runs WHERE firing = 0) LIMIT ?");
+	int k = 0;
+
+	db_bind_int(st, 1, n);
+	while (k < n && sqlite3_step(st) == SQLITE_ROW)
+		ids[k++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return k;
+}
+
+#define RESUME_BATCH 16
+
+int
+fire_resume(struct db *db, const struct config *cfg, int64_t now, int *fired)
+{
+	int64_t runs[RESUME_BATCH][4], ids[RESUME_BATCH];
+	struct campaign *c;
+	struct fire_result r;
+	char *cause = NULL;
+	int n, i, rc = 0;
+
+	n = runs_firing(db, runs, RESUME_BATCH);
+	for (i = 0; i < n; i++) {
+		if ((c = campaign_get(db, runs[i][1])) == NULL)
+			continue;
+		if (fire_run(db, cfg, c, runs[i][2], (int)runs[i][3], now, &r,
+		             &cause) == -1) {
+			log_warnx("event=fire_resume campaign=\"%s\""
+			          " error=\"%s\"",
+			          c->name, cause);
+			free(cause);
+			cause = NULL;
+			rc = -1;
+		} else
+			*fired += r.created;
+		campaign_free(c);
+	}
+	n = runs_unreleased(db, ids, RESUME_BATCH);
+	for (i = 0; i < n; i++) {
+		if (run_release(db, ids[i], now, &cause) == -1) {
+			log_warnx("event=fire_resume run=%lld error=\"%s\"",
+			          (long long)ids[i], cause);
+			free(cause);
+			cause = NULL;
+			rc = -1;
+		} else
+			*fired += 1;
+	}
 	return rc;
 }
 

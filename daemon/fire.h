@@ -45,12 +45,21 @@ int fire_run(struct db *, const struct config *, const struct campaign *,
 /* Less than this after a first run, a manual send asks for --again. */
 #define FIRE_AGAIN_WINDOW 86400
 /*
+ * Finish what a crash interrupted: runs left firing carry on from their last
+ * member, fired runs with rows still held are released. *fired counts the
+ * runs that made rows sendable. 0, or -1 if one failed (logged).
+ */
+int fire_resume(struct db *, const struct config *, int64_t now, int *fired);
+/*
  * A manual send of c now (`campaign send`). Refused with *cause when a
  * first run of c (manual or scheduled) fired less than FIRE_AGAIN_WINDOW
  * ago, unless again is set: sending twice is never an accident.
  */
 int fire_send(struct db *, const struct config *, const struct campaign *,
               int again, int64_t now, struct fire_result *r, char **cause);
+/* A slice's length in seconds (tests: 0 makes every member a slice; a
+ * negative value restores the default, 50 ms). */
+void fire_set_slice(double seconds);
 /*
  * For a face that shows progress (the CLI on a terminal): fn is called
  * every few hundred members a fire reads, with the count so far (NULL: no

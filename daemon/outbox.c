@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bodypack.h"
 #include "log.h"
 #include "outbox.h"
 #include "xmalloc.h"
@@ -119,6 +120,78 @@ outbox_requeue_sending(struct db *db)
 }
 
 int
+outbox_claim(struct db *db, int64_t id, const char *transport)
+{
+	sqlite3_stmt *st = db_stmt(db, "UPDATE outbox SET state='sending',"
+	                               " attempts=attempts+1, transport=?2"
+	                               " WHERE id=?1 AND state='pending'");
+
+	db_bind_int(st, 1, id);
+	db_bind_text(st, 2, transport);
+	return outbox_move(db, st, FROM(OB_PENDING), OB_SENDING, "claim") == 1
+	           ? 0
+	           : -1;
+}
+
+int
+outbox_settle(struct db *db, int64_t id, enum outbox_state to,
+              const struct outbox_outcome *o)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "UPDATE outbox SET state=?8, provider_id=nullif(?2,''),"
+	        " error_code=nullif(?3,''), error_text=nullif(?4,''),"
+	        " sent_at=CASE WHEN ?8='sent' THEN ?5 ELSE sent_at END,"
+	        " settled_at=CASE WHEN ?8='failed' THEN ?5 ELSE NULL END,"
+	        " next_attempt_at=?6 WHERE id=?1 AND state=?7");
+
+	if (!outbox_legal(OB_SENDING, to))
+		fatalx("outbox %lld: illegal transition sending -> %s",
+		       (long long)id, outbox_strstate(to));
+	db_bind_int(st, 1, id);
+	db_bind_text(st, 2, o->provider_id);
+	db_bind_text(st, 3, o->code);
+	db_bind_text(st, 4, o->text);
+	db_bind_int(st, 5, o->now);
+	db_bind_int(st, 6, o->next_attempt_at);
+	db_bind_text(st, 7, outbox_strstate(OB_SENDING));
+	db_bind_text(st, 8, outbox_strstate(to));
+	if (db_done(db, st) == -1 || db_changes(db) != 1)
+		return -1;
+	log_debug("event=outbox id=%lld sending -> %s", (long long)id,
+	          outbox_strstate(to));
+	return 0;
+}
+
+int
+outbox_body(struct db *db, int64_t id, char **text, char **html)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT o.body, o.body_html, r.body_dict FROM outbox o"
+	        " LEFT JOIN runs r ON r.id = o.run_id WHERE o.id = ?");
+	const char *s;
+	int rc = -1;
+
+	*text = *html = NULL;
+	db_bind_int(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		;
+	else if (sqlite3_column_type(st, 0) == SQLITE_BLOB)
+		rc = bodypack_unpack(sqlite3_column_blob(st, 2),
+		                     (size_t)sqlite3_column_bytes(st, 2),
+		                     sqlite3_column_blob(st, 0),
+		                     (size_t)sqlite3_column_bytes(st, 0), text,
+		                     html);
+	else {
+		*text = xstrdup((s = db_col_text(st, 0)) != NULL ? s : "");
+		if ((s = db_col_text(st, 1)) != NULL)
+			*html = xstrdup(s);
+		rc = 0;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int
 outbox_hold(struct db *db, int64_t id, const char *reason, int64_t until)
 {
 	sqlite3_stmt *st =
@@ -130,6 +203,27 @@ outbox_hold(struct db *db, int64_t id, const char *reason, int64_t until)
 	db_bind_int(st, 3, until);
 	return outbox_move(db, st, FROM(OB_PENDING), OB_HELD, reason) == 1 ? 0
 	                                                                   : -1;
+}
+
+int
+outbox_release_run(struct db *db, int64_t run_id, int64_t from, int64_t to,
+                   int64_t now)
+{
+	/* By id range, not the run's index: each slice reads only its rows. */
+	sqlite3_stmt *st = db_stmt(
+	    db, "UPDATE outbox SET"
+	        " state = CASE WHEN next_attempt_at > ?4 THEN 'held'"
+	        " ELSE 'pending' END,"
+	        " held_reason = CASE WHEN next_attempt_at > ?4"
+	        " THEN 'quiet hours' END"
+	        " WHERE id > ?2 AND id <= ?3 AND +run_id = ?1"
+	        " AND +state = 'held' AND held_reason = 'firing'");
+
+	db_bind_int(st, 1, run_id);
+	db_bind_int(st, 2, from);
+	db_bind_int(st, 3, to);
+	db_bind_int(st, 4, now);
+	return outbox_move(db, st, FROM(OB_HELD), OB_PENDING, "fired");
 }
 
 int

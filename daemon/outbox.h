@@ -34,8 +34,29 @@ int outbox_enter(struct db *, int64_t id, enum outbox_state from,
  */
 /* Rows left in `sending` by a crash go back to `pending`. */
 int outbox_requeue_sending(struct db *);
+/* A time that never comes: held rows that only an operator releases. */
+#define OUTBOX_NEVER 253402300799LL
+/* pending -> sending for a transport, counting the attempt; 0 or -1. */
+int outbox_claim(struct db *, int64_t id, const char *transport);
+/* What a transport said about one send, for outbox_settle. */
+struct outbox_outcome {
+	const char *provider_id, *code, *text; /* "" or NULL: none */
+	int64_t now, next_attempt_at;
+};
+/* sending -> sent | pending | failed with the outcome, in one UPDATE. */
+int outbox_settle(struct db *, int64_t id, enum outbox_state to,
+                  const struct outbox_outcome *);
+/* Row id's text and HTML (unpacked if packed); caller frees. 0 or -1. */
+int outbox_body(struct db *, int64_t id, char **text, char **html);
 /* pending -> held with a reason until a time (quiet hours); 0 or -1. */
 int outbox_hold(struct db *, int64_t id, const char *reason, int64_t until);
+/*
+ * A fired run's rows with ids in (from, to], held while it was firing ->
+ * pending, or held for quiet hours if their time is after now. The number
+ * moved, or -1.
+ */
+int outbox_release_run(struct db *, int64_t run_id, int64_t from, int64_t to,
+                       int64_t now);
 /* held (quiet hours) rows whose time has come -> pending. */
 int outbox_release_quiet(struct db *, int64_t now);
 /* A pending campaign row of a member who opted out -> cancelled; 1 if so. */

@@ -235,6 +235,9 @@ scheduler_run_due(struct db *db, const struct config *cfg, int64_t now,
 	int n, i, failed = 0;
 
 	*fired = 0;
+	/* A fire a crash interrupted finishes before anything new. */
+	if (starting && fire_resume(db, cfg, now, fired) == -1)
+		failed = 1;
 	n = due_campaigns(db, now, ids, BATCH);
 	for (i = 0; i < n; i++)
 		if (campaign_due(db, cfg, ids[i], now, starting, fired) == -1)

@@ -365,6 +365,17 @@ static const char *const migrations[] = {
     " meeting_id INTEGER NOT NULL REFERENCES meetings(id),"
     " kind TEXT NOT NULL);"
     "CREATE INDEX meeting_notices_meeting ON meeting_notices(meeting_id);",
+
+    /* 15 (i11s): a run keeps the sample its bodies are packed against and
+     * is `firing` until its last slice commits; the due indexes hold only
+     * the rows still to send, not every sent one. */
+    "ALTER TABLE runs ADD COLUMN body_dict BLOB;"
+    "ALTER TABLE runs ADD COLUMN firing INTEGER NOT NULL DEFAULT 0;"
+    "DROP INDEX outbox_due;"
+    "CREATE INDEX outbox_pending ON outbox(next_attempt_at)"
+    " WHERE state = 'pending';"
+    "CREATE INDEX outbox_waiting ON outbox(state, next_attempt_at)"
+    " WHERE state = 'held' OR state = 'sending';",
 };
 
 int

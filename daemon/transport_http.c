@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "curlev.h"
 #include "log.h"
@@ -55,14 +56,107 @@ transport_http_fail_later(struct transport_http_req *r, struct event_base *base,
 	                NULL);
 }
 
+/*
+ * The provider's message id from a 2xx answer without building a JSON tree:
+ * the top-level string member named key, copied to out. Anything this
+ * scanner is unsure of (escapes in the id, odd nesting) returns -1 and the
+ * caller parses the answer properly.
+ */
+static const char *
+skip_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+/* Past a JSON string starting at its quote; NULL if unterminated. */
+static const char *
+skip_string(const char *p)
+{
+	for (p++; *p != '\0' && *p != '"'; p++)
+		if (*p == '\\' && *++p == '\0')
+			return NULL;
+	return *p == '"' ? p + 1 : NULL;
+}
+
+/* Past one value (nested objects and arrays by depth); NULL if bad. */
+static const char *
+skip_value(const char *p)
+{
+	int depth = 0;
+
+	do {
+		p = skip_ws(p);
+		if (*p == '"') {
+			if ((p = skip_string(p)) == NULL)
+				return NULL;
+		} else if (*p == '{' || *p == '[') {
+			depth++;
+			p++;
+		} else if (*p == '}' || *p == ']') {
+			if (--depth < 0)
+				return NULL;
+			p++;
+		} else if (*p == ',' || *p == ':') {
+			if (depth == 0)
+				return NULL;
+			p++;
+		} else if (*p != '\0') {
+			while (*p != '\0' && strchr(",:}] \t\r\n", *p) == NULL)
+				p++;
+		} else
+			return NULL;
+	} while (depth > 0);
+	return p;
+}
+
+static int
+id_scan(const char *body, const char *key, char *out, size_t size)
+{
+	const char *p = skip_ws(body), *k, *v, *end;
+	size_t klen = strlen(key);
+
+	if (*p++ != '{')
+		return -1;
+	for (;;) {
+		p = skip_ws(p);
+		if (*p != '"' || (end = skip_string(p)) == NULL)
+			return -1;
+		k = p + 1;
+		p = skip_ws(end);
+		if (*p++ != ':')
+			return -1;
+		v = skip_ws(p);
+		if ((size_t)(end - 1 - k) == klen && memcmp(k, key, klen) == 0) {
+			if (*v != '"' || (end = skip_string(v)) == NULL ||
+			    memchr(v + 1, '\\', end - v - 2) != NULL ||
+			    (size_t)(end - v - 2) >= size)
+				return -1;
+			memcpy(out, v + 1, end - v - 2);
+			out[end - v - 2] = '\0';
+			return 0;
+		}
+		if ((p = skip_value(v)) == NULL)
+			return -1;
+		p = skip_ws(p);
+		if (*p++ != ',')
+			return -1;
+	}
+}
+
 /* A 2xx: keep the provider's message id for delivery receipts. */
 static void
 transport_http_accepted(struct transport_http_req *r, const char *body)
 {
 	struct send_outcome *o = &r->out;
-	json_t *j = json_loads(body, 0, NULL), *id;
+	json_t *j, *id;
 
 	o->result = SEND_OK;
+	if (id_scan(body, r->p->id_key, o->provider_id,
+	            sizeof o->provider_id) == 0)
+		return;
+	j = json_loads(body, 0, NULL);
 	if (json_is_string(id = json_object_get(j, r->p->id_key)))
 		snprintf(o->provider_id, sizeof o->provider_id, "%s",
 		         json_string_value(id));

@@ -25,6 +25,7 @@ need_pc libesmtp-1.0 libesmtp-dev
 need_pc libutf8proc libutf8proc-dev
 need_pc libqrencode libqrencode-dev
 need_pc libsodium libsodium-dev
+need_pc zlib zlib1g-dev
 need_file /usr/include/csv.h libcsv-dev
 need_cmd sqlite3 sqlite3
 need_cmd curl curl

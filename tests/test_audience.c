@@ -86,9 +86,9 @@ test_sql_has_no_values(void **state)
 	assert_null(strstr(sql, "male"));
 	assert_null(strstr(sql, "brien"));
 	assert_null(strstr(sql, "DROP"));
-	assert_non_null(strstr(sql, "m.sex IN (?7, ?8)"));
-	assert_non_null(strstr(sql, "t.tag IN (?9)"));
-	assert_non_null(strstr(sql, "name = ?10"));
+	assert_non_null(strstr(sql, "m.sex IN (?8, ?9)"));
+	assert_non_null(strstr(sql, "t.tag IN (?10)"));
+	assert_non_null(strstr(sql, "name = ?11"));
 	free(sql);
 	audience_free(a);
 }

@@ -178,6 +178,31 @@ test_keepalive(void **state)
 	curlev_free(cv);
 }
 
+/* A pooled handle carries none of its last request's credentials/headers. */
+static void
+test_pooled_handle_fresh(void **state)
+{
+	struct fixture *f = *state;
+	struct curlev *cv = curlev_new(f->base, 1);
+	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: a/b");
+
+	assert_int_equal(curlev_post(cv, url(f, f->port), h, "one",
+	                             "AC1:secret", 5, client_done, f),
+	                 0);
+	event_base_dispatch(f->base);
+	assert_string_equal(f->auth, "Basic QUMxOnNlY3JldA==");
+	assert_string_equal(f->ctype, "a/b");
+	assert_int_equal(curlev_post(cv, url(f, f->port), NULL, "two", NULL,
+	                             5, client_done, f),
+	                 0);
+	event_base_dispatch(f->base);
+	assert_int_equal(f->done, 2);
+	assert_string_equal(f->body, "two");
+	assert_string_equal(f->auth, "");
+	assert_string_not_equal(f->ctype, "a/b");
+	curlev_free(cv);
+}
+
 static void
 test_refused(void **state)
 {
@@ -270,6 +295,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_post_answer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_keepalive, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pooled_handle_fresh, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_free_in_flight, setup,

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <event2/event.h>
 
+#include "bodypack.h"
 #include "campaign_fixture.h"
 #include "dispatch.h"
 #include "env.h"
@@ -27,6 +28,7 @@
 
 static struct {
 	int64_t id[FAKE_MAX];
+	char *text[FAKE_MAX], *html[FAKE_MAX];
 	transport_done_fn done[FAKE_MAX];
 	void *arg[FAKE_MAX];
 	int n;
@@ -46,6 +48,8 @@ fake_send(void *state, const struct outmsg *m, transport_done_fn done,
 {
 	assert_true(fake.n < FAKE_MAX);
 	fake.id[fake.n] = m->id;
+	fake.text[fake.n] = m->text ? strdup(m->text) : NULL;
+	fake.html[fake.n] = m->html ? strdup(m->html) : NULL;
 	fake.done[fake.n] = done;
 	fake.arg[fake.n] = arg;
 	fake.n++;
@@ -84,9 +88,21 @@ struct t {
 };
 
 static void
+fake_clear(void)
+{
+	int i;
+
+	for (i = 0; i < fake.n; i++) {
+		free(fake.text[i]);
+		free(fake.html[i]);
+	}
+	memset(&fake, 0, sizeof fake);
+}
+
+static void
 t_open(struct t *t, const char *ini)
 {
-	memset(&fake, 0, sizeof fake);
+	fake_clear();
 	transport_register(&fake_ops);
 	memset(t, 0, sizeof *t);
 	t->cfg = fx_config(ini);
@@ -112,6 +128,7 @@ t_close(struct t *t)
 	event_base_free(t->env.base);
 	db_close(t->env.db);
 	config_free(t->cfg);
+	fake_clear();
 }
 
 /* Run the loop's ready events until nothing is left to run now. */
@@ -313,6 +330,80 @@ test_requeue_at_start(void **state_)
 	t_close(&t);
 }
 
+/* Row id packed against a run whose sample is dict (bodypack.h). */
+static void
+pack_row(struct t *t, int64_t id, const char *dict, const char *text,
+         const char *html)
+{
+	struct bodypack *b = bodypack_new(dict, strlen(dict));
+	const unsigned char *blob;
+	sqlite3_stmt *st;
+	size_t len;
+
+	assert_int_equal(
+	    db_exec(t->env.db,
+	            "INSERT INTO campaigns (name, practice_id, kind, template,"
+	            " channels, created_at) VALUES ('c', 1, 'message', 't',"
+	            " 'email', 0);"
+	            "INSERT INTO runs (campaign_id, scheduled_for, fired_at)"
+	            " VALUES (1, 0, 0)",
+	            NULL),
+	    0);
+	st = db_stmt(t->env.db, "UPDATE runs SET body_dict = ?1 WHERE id = 1");
+	sqlite3_bind_blob(st, 1, dict, (int)strlen(dict), SQLITE_STATIC);
+	assert_int_equal(db_done(t->env.db, st), 0);
+	assert_int_equal(bodypack_pack(b, text, html, &blob, &len), 0);
+	st = db_stmt(t->env.db, "UPDATE outbox SET run_id = 1, body = ?2,"
+	                        " body_html = NULL WHERE id = ?1");
+	db_bind_int(st, 1, id);
+	sqlite3_bind_blob(st, 2, blob, (int)len, SQLITE_STATIC);
+	assert_int_equal(db_done(t->env.db, st), 0);
+	bodypack_free(b);
+}
+
+/* A campaign row stored packed is sent as the text that was rendered. */
+static void
+test_packed_body(void **state_)
+{
+	struct t t;
+	int64_t id;
+
+	t_open(&t, NULL);
+	id = queue(&t, "email", 0);
+	pack_row(&t, id, "Dear Christabelle, the survey: https://x/s/AAAA",
+	         "Dear Ann, the survey: https://x/s/BBBB", "<p>Dear Ann</p>");
+	t_start(&t);
+	pump(&t);
+	assert_int_equal(fake.n, 1);
+	assert_string_equal(fake.text[0],
+	                    "Dear Ann, the survey: https://x/s/BBBB");
+	assert_string_equal(fake.html[0], "<p>Dear Ann</p>");
+	fake_answer(0, SEND_OK, "p1");
+	pump(&t);
+	assert_string_equal(state(&t, id), "sent");
+	t_close(&t);
+}
+
+/* A packed row whose run's sample does not match is held, never sent. */
+static void
+test_unreadable_body_held(void **state_)
+{
+	struct t t;
+	int64_t id;
+
+	t_open(&t, NULL);
+	id = queue(&t, "email", 0);
+	pack_row(&t, id, "a sample", "Dear Ann", NULL);
+	assert_int_equal(db_exec(t.env.db,
+	                         "UPDATE runs SET body_dict = x'00ff'", NULL),
+	                 0);
+	t_start(&t);
+	pump(&t);
+	assert_int_equal(fake.n, 0);
+	assert_string_equal(state(&t, id), "held");
+	t_close(&t);
+}
+
 int
 main(void)
 {
@@ -323,6 +414,8 @@ main(void)
 	    cmocka_unit_test(test_quiet_hours),
 	    cmocka_unit_test(test_optout_cancel),
 	    cmocka_unit_test(test_requeue_at_start),
+	    cmocka_unit_test(test_packed_body),
+	    cmocka_unit_test(test_unreadable_body_held),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

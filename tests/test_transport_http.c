@@ -71,6 +71,35 @@ test_2xx_keeps_the_id(void **state)
 	assert_string_equal(got.code, "");
 }
 
+/* The id is read without a JSON tree; only the top-level member counts. */
+static void
+test_2xx_id_scanned(void **state)
+{
+	static const struct {
+		const char *body, *id;
+	} cases[] = {
+	    {"{\"ref\": \"R1\"}", "R1"},
+	    {" {\n\"account_ref\": \"A\", \"nested\": {\"ref\": \"N\","
+	     " \"x\": [1, {\"ref\": \"M\"}]}, \"body\": \"say \\\"ref\\\": "
+	     "\\\"Q\\\"\", \"n\": -1.5e3, \"t\": true, \"z\": null,"
+	     " \"ref\": \"SM2\", \"after\": 1}",
+	     "SM2"},
+	    /* An escape in the id itself: the full parser decodes it. */
+	    {"{\"ref\": \"a\\/b\"}", "a/b"},
+	    /* Only a nested one: none (the full parser agrees). */
+	    {"{\"x\": {\"ref\": \"N\"}}", ""},
+	    {"not json", ""},
+	    {"{\"ref\": 7}", ""},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		answer(201, cases[i].body, NULL, NULL);
+		assert_int_equal(got.result, SEND_OK);
+		assert_string_equal(got.provider_id, cases[i].id);
+	}
+}
+
 static void
 test_2xx_without_id(void **state)
 {
@@ -137,6 +166,7 @@ main(void)
 	    cmocka_unit_test(test_no_answer_is_network),
 	    cmocka_unit_test(test_2xx_keeps_the_id),
 	    cmocka_unit_test(test_2xx_without_id),
+	    cmocka_unit_test(test_2xx_id_scanned),
 	    cmocka_unit_test(test_429_and_5xx_wait),
 	    cmocka_unit_test(test_other_4xx_is_permanent),
 	    cmocka_unit_test(test_fail_later_reports_from_the_loop),

@@ -5,6 +5,7 @@ spool, the scheduler firing an --at campaign, meetings and broadcasts."""
 
 import glob
 import hashlib
+import zlib
 import json
 import os
 import re
@@ -175,8 +176,13 @@ def test_campaign_cli(env):
     rc, j, err = env.ppgd_json("campaign", "send", "spring")
     t.check(rc == 0 and j and j["created"] and j["messages"] == 2 and j["email"] == 1
             and j["sms"] == 1, "campaign send --json (%r %r)" % (j, err))
-    rows = query(env, "SELECT channel, state, to_addr, body, unsubscribe_token FROM outbox"
-                      " ORDER BY id")
+    rows = query(env, "SELECT o.channel, o.state, o.to_addr, o.body, o.unsubscribe_token,"
+                      " r.body_dict FROM outbox o JOIN runs r ON r.id = o.run_id ORDER BY o.id")
+    t.check(all(isinstance(r["body"], bytes) and len(r["body"]) < 200 for r in rows),
+            "campaign bodies are stored packed against the run's sample")
+    for r in rows:
+        d = zlib.decompressobj(zdict=r["body_dict"])
+        r["body"] = (d.decompress(r["body"]) + d.flush())[1:].split(b"\0")[0].decode()
     t.check_eq([(r["channel"], r["to_addr"]) for r in rows],
                [("email", "ann@example.org"), ("sms", "+447700900123")], "outbox rows")
     tok = rows[0]["unsubscribe_token"]
