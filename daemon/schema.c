@@ -366,7 +366,7 @@ static const char *const migrations[] = {
     " kind TEXT NOT NULL);"
     "CREATE INDEX meeting_notices_meeting ON meeting_notices(meeting_id);",
 
-    /* 15 (i11s): a run keeps the sample its bodies are packed against and
+    /* 15: a run keeps the sample its bodies are packed against and
      * is `firing` until its last slice commits; the due indexes hold only
      * the rows still to send, not every sent one. */
     "ALTER TABLE runs ADD COLUMN body_dict BLOB;"
