@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "evidence.h"
+#include "termtext.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -58,17 +59,25 @@ print_item(const json_t *e)
 {
 	const json_t *f = json_object_get(e, "file");
 
+	/* Titles and file names are what someone typed: shown with their
+	 * control characters made visible, never sent to the terminal. */
+	char *title = termtext_safe(
+	    json_string_value(json_object_get(e, "title")), 1);
+
 	printf("%-5lld %s  %-20s %s",
 	       (long long)json_integer_value(json_object_get(e, "id")),
 	       json_string_value(json_object_get(e, "date")),
-	       json_string_value(json_object_get(e, "kind")),
-	       json_string_value(json_object_get(e, "title")));
+	       json_string_value(json_object_get(e, "kind")), title);
+	free(title);
 	if (json_is_string(json_object_get(e, "link")))
 		printf("  <%s>", json_string_value(json_object_get(e, "link")));
-	if (json_is_object(f))
-		printf("  [%s, %lld bytes]",
-		       json_string_value(json_object_get(f, "name")),
+	if (json_is_object(f)) {
+		title = termtext_safe(
+		    json_string_value(json_object_get(f, "name")), 1);
+		printf("  [%s, %lld bytes]", title,
 		       (long long)json_integer_value(json_object_get(f, "bytes")));
+		free(title);
+	}
 	putchar('\n');
 }
 

@@ -120,6 +120,15 @@ def test_evidence_cli(env):
     t.check(rc == 0 and [x["kind"] for x in lst] == ["website",
                                                      "terms-of-reference"],
             "list: newest first, nothing refused was stored")
+    # A title is what someone typed: an escape code in it is shown, not
+    # sent to the operator's terminal.
+    rc, e2, err = env.ppgd_json("evidence", "add", "--practice", "P1",
+                                "--kind", "notice", "--date", "2025-02-01",
+                                "--title", "Poster \x1b[2J up")
+    rc, out, err = env.ppgd("evidence", "list", "--kind", "notice")
+    t.check(rc == 0 and "\x1b" not in out and "Poster" in out,
+            "evidence list shows a title's control characters made visible")
+    env.ppgd("evidence", "remove", str(e2["id"]) if e2 else "0")
     rc, kinds, err = env.ppgd_json("evidence", "kinds")
     t.check(rc == 0 and any(k["kind"] == "napp-membership" for k in kinds),
             "evidence kinds lists NAPP membership")
