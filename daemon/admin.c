@@ -244,6 +244,12 @@ admin_page(struct areq *ar, int status, const char *title, const char *body)
 			buf_add(&b, "<a href=\"/members\">Members</a>");
 		if (scope_role_may(ar->u->role, PERM_SEND))
 			buf_add(&b, "<a href=\"/campaigns\">Campaigns</a>");
+		if (scope_role_may(ar->u->role, PERM_CONTACTS))
+			buf_add(&b, "<a href=\"/inbox\">Inbox</a>");
+		if (scope_role_may(ar->u->role, PERM_REPORTS))
+			buf_add(&b, "<a href=\"/surveys\">Surveys</a>");
+		if (scope_role_may(ar->u->role, PERM_SEND))
+			buf_add(&b, "<a href=\"/templates\">Templates</a>");
 		if (scope_role_may(ar->u->role, PERM_REPORTS))
 			buf_add(&b, "<a href=\"/reports\">Reports</a>");
 		if (scope_role_may(ar->u->role, PERM_MEETINGS))
@@ -1067,7 +1073,8 @@ route_signed_in(struct areq *ar, int post)
 
 	if (admin_members_route(ar, post) || admin_campaigns_route(ar, post) ||
 	    admin_reports_route(ar, post) || admin_cycle_route(ar, post) ||
-	    admin_settings_route(ar, post))
+	    admin_settings_route(ar, post) || admin_inbox_route(ar, post) ||
+	    admin_surveys_route(ar, post))
 		return;
 	if (strcmp(p, "") == 0 && !post)
 		home_page(ar);

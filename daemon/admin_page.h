@@ -66,5 +66,7 @@ int admin_campaigns_route(struct areq *, int post);
 int admin_reports_route(struct areq *, int post);
 int admin_cycle_route(struct areq *, int post);
 int admin_settings_route(struct areq *, int post);
+int admin_inbox_route(struct areq *, int post);
+int admin_surveys_route(struct areq *, int post);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "care_alert.h"
 #include "cli.h"
+#include "inbox_store.h"
 #include "termtext.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -77,39 +78,6 @@ inbox_parse(int argc, char **argv, struct inbox_args *a)
 	                     strcmp(a->state, "actioned") != 0)))
 		return -1;
 	return optind == argc ? 0 : -1;
-}
-
-static json_t *
-row_json(sqlite3_stmt *st)
-{
-	char when[21];
-	const char *s;
-	json_t *o = json_object();
-	int i;
-	static const char *const names[] = {
-	    "provider", "channel", "disposition", "practice",
-	    "from",     "to",      "body"};
-
-	json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
-	json_object_set_new(
-	    o, "received_at",
-	    json_string(util_format_time(sqlite3_column_int64(st, 1), when)));
-	for (i = 0; i < 7; i++) {
-		s = db_col_text(st, i + 2);
-		json_object_set_new(o, names[i],
-		                    s ? json_string(s) : json_null());
-	}
-	json_object_set_new(o, "member",
-	                    sqlite3_column_type(st, 9) == SQLITE_NULL
-	                        ? json_null()
-	                        : json_integer(sqlite3_column_int64(st, 9)));
-	json_object_set_new(o, "care_flag",
-	                    json_boolean(sqlite3_column_int(st, 10)));
-	json_object_set_new(o, "meeting",
-	                    sqlite3_column_type(st, 11) == SQLITE_NULL
-	                        ? json_null()
-	                        : json_integer(sqlite3_column_int64(st, 11)));
-	return o;
 }
 
 /*
@@ -279,40 +247,21 @@ int
 cmd_inbox(struct ctx *ctx, int argc, char **argv)
 {
 	struct inbox_args a = {.limit = 100};
-	sqlite3_stmt *st;
-	json_t *arr = json_array(), *o;
+	struct inbox_filter f = {0};
+	json_t *arr, *o;
 	size_t i;
 
-	if (argc > 1 && strcmp(argv[1], "ack") == 0) {
-		json_decref(arr);
+	if (argc > 1 && strcmp(argv[1], "ack") == 0)
 		return inbox_ack(ctx, argc - 1, argv + 1);
-	}
-	if (inbox_parse(argc, argv, &a) == -1) {
-		json_decref(arr);
+	if (inbox_parse(argc, argv, &a) == -1)
 		return cli_usage(INBOX_USAGE);
-	}
-	if (a.flagged) {
-		json_decref(arr);
+	if (a.flagged)
 		return inbox_flagged(ctx, &a);
-	}
-	st = db_stmt(
-	    cli_db(ctx),
-	    "SELECT i.id, i.received_at, i.provider, i.channel, i.disposition,"
-	    " p.code, i.from_addr, i.to_addr, i.body, i.member_id,"
-	    " i.care_flag, i.meeting_id FROM inbound i"
-	    " LEFT JOIN practices p ON p.id = i.practice_id"
-	    " WHERE i.provider NOT LIKE '%-status'"
-	    " AND (?1 = 0 OR i.disposition = 'unmatched')"
-	    " AND (?2 = 0 OR i.disposition = 'stop-request')"
-	    " AND (?3 IS NULL OR p.code = ?3)"
-	    " ORDER BY i.id DESC LIMIT ?4");
-	db_bind_int(st, 1, a.unmatched);
-	db_bind_int(st, 2, a.stop_requests);
-	db_bind_text(st, 3, a.practice);
-	db_bind_int(st, 4, a.limit);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, row_json(st));
-	sqlite3_reset(st);
+	f.unmatched = a.unmatched;
+	f.stop_requests = a.stop_requests;
+	f.practice = a.practice;
+	f.limit = a.limit;
+	arr = inbox_list_json(cli_db(ctx), &f);
 	if (a.json) {
 		cli_json(arr);
 		return EXIT_OK;

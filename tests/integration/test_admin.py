@@ -8,6 +8,7 @@ once), and every page x every role x own/other practice."""
 import base64
 import hashlib
 import hmac
+import json
 import os
 import re
 import socket
@@ -334,6 +335,20 @@ PAGES = [
     ("/comments?target=fft", 200, 200, 200, 403),
     ("/users", 200, 200, 403, 403),
     ("/account", 200, 200, 200, 200),
+    ("/inbox", 200, 200, 403, 403),
+    ("/inbox?practice=A81001", 200, 200, 403, 403),
+    ("/inbox?practice=B82002", 200, 403, 403, 403),
+    ("/inbox?show=unmatched&practice=A81001", 200, 200, 403, 403),
+    ("/inbox?show=stop&practice=B82002", 200, 403, 403, 403),
+    ("/inbox?before=x", 422, 422, 403, 403),
+    ("/surveys", 200, 200, 200, 200),
+    ("/surveys/1", 200, 200, 200, 200),
+    ("/surveys/999", 404, 404, 404, 404),
+    ("/templates", 200, 200, 403, 403),
+    ("/templates/email/broadcast", 200, 200, 403, 403),
+    ("/templates/sms/broadcast", 200, 200, 403, 403),
+    ("/templates/sms/nothing", 404, 404, 403, 403),
+    ("/templates/web/base", 404, 404, 403, 403),
 ]
 
 # Every form, posted for practice B's records (with a valid CSRF token):
@@ -365,6 +380,10 @@ POSTS = [
     ("/settings/profile", {"practice": "B82002",
                            "csv": "field,value,patients\nsex,male,10\n"},
      403, 403),
+    # Surveys and templates belong to no practice: a manager may load or
+    # check one (this YAML is refused, the draft only checked), a lead not.
+    ("/surveys", {"yaml": "slug: x\n"}, 422, 403),
+    ("/templates/check", {"channel": "sms", "text": "Hi"}, 200, 403),
 ]
 
 
@@ -608,6 +627,124 @@ def test_cycle_pages(env, base):
             "a population profile is loaded")
 
 
+def test_inbox_page(env, base):
+    """The inbox as a manager of A: A's messages only, text escaped, the
+    member linked, filtered, a page at a time."""
+    b, st, _ = login(base, "pm@a.example")
+    st, _, body = b.get("/inbox")
+    t.check(st == 200 and "&lt;b&gt;Thanks&lt;/b&gt;" in body and
+            "<b>Thanks</b>" not in body,
+            "a reply is listed with its text escaped")
+    t.check('href="/members/1"' in body, "with a link to its member")
+    t.check("Hillside reply" not in body and "Nobody knows" not in body,
+            "another practice's and no practice's messages are not listed")
+    t.check('href="/alerts"' in body, "care alerts are linked")
+    st, _, body = b.get("/inbox?show=stop&practice=A81001")
+    t.check("STOP please" in body and "Thanks" not in body,
+            "stop requests alone")
+    st, _, body = b.get("/inbox?show=unmatched&practice=A81001")
+    t.check("Who is this" in body and "Thanks" not in body,
+            "unmatched messages alone")
+    db = sqlite3.connect(env.sections["daemon"]["database"])
+    now = int(time.time())
+    for i in range(55):
+        db.execute("INSERT INTO inbound (provider, provider_msg_id,"
+                   " received_at, channel, from_addr, body, practice_id)"
+                   " VALUES ('test', ?, ?, 'sms', '+447700900111', ?, 1)",
+                   ("page-%d" % i, now, "Paged message %d." % i))
+    db.commit()
+    db.close()
+    st, _, body = b.get("/inbox?practice=A81001")
+    rows = re.findall(r"Paged message (\d+)\.", body)
+    t.check_eq(len(re.findall(r"<tr><td>", body)), 50, "50 messages a page")
+    t.check_eq(rows[0], "54", "newest first")
+    m = re.search(r'href="(/inbox\?[^"]*before=\d+)"', body)
+    t.check(m is not None, "a link to the older messages")
+    st, _, body2 = b.get(m.group(1).replace("&amp;", "&") if m else "/inbox")
+    rows2 = re.findall(r"Paged message (\d+)\.", body2)
+    t.check(rows2 == ["4", "3", "2", "1", "0"] and "Thanks" in body2 and
+            "Older messages" not in body2,
+            "the next page holds the rest (%s)" % rows2)
+    rc, out, err = env.ppgd("inbox", "--practice", "A81001", "--limit", "3",
+                            "--json")
+    t.check(rc == 0 and [m["body"] for m in json.loads(out)] ==
+            ["Paged message 54.", "Paged message 53.", "Paged message 52."],
+            "ppgd inbox lists the same messages (%s)" % err)
+
+
+BAD_SURVEY = """slug: web-made
+title: Made on the web
+questions:
+  - key: q1
+    type: scale
+    text: How was it?
+    min: 1
+    max: 5
+  - key: q2
+    type: nonsense
+    text: And this?
+"""
+
+
+def test_survey_template_pages(env, base):
+    """A survey loaded from the page (errors with their lines), templates
+    viewed and a draft checked."""
+    b, st, _ = login(base, "pm@a.example")
+    tok = b.csrf("/surveys")
+    st, _, body = b.post("/surveys", {"csrf": tok, "yaml": BAD_SURVEY})
+    t.check(st == 422 and re.search(r"line 10:", body) is not None,
+            "a survey with an error is refused with its line (%d %s)" % (
+                st, re.findall(r"<li>line[^<]*", body)))
+    t.check_eq(q1(env, "SELECT count(*) FROM surveys WHERE slug ="
+                  " 'web-made'")[0][0], 0, "and not stored")
+    good = BAD_SURVEY.replace("nonsense", "yesno")
+    st, hd, body = b.post("/surveys", {"csrf": tok, "yaml": good})
+    row = q1(env, "SELECT id, version FROM surveys WHERE slug = 'web-made'")
+    t.check(st == 303 and len(row) == 1 and
+            hd.get("Location", "").endswith("/surveys/%d" % row[0][0]),
+            "a good survey is stored (%d)" % st)
+    st, _, body = b.get("/surveys/%d" % (row[0][0] if row else 0))
+    t.check(st == 200 and "How was it?" in body and "And this?" in body,
+            "and shown with its questions")
+    t.check_eq(q1(env, "SELECT count(*) FROM audit WHERE action ="
+                  " 'survey.load' AND actor = 'web:pm@a.example'")[0][0], 1,
+               "the load is audited with the user")
+    st, _, body = b.post("/surveys", {"yaml": good})
+    t.check_eq(st, 403, "a survey posted without the CSRF token is refused")
+    st, _, body = b.get("/surveys/1")
+    t.check("Is there anything we could have done better?" in body and
+            "<li>Very good</li>" in body,
+            "a survey's questions and options are shown")
+    st, _, body = b.get("/templates")
+    t.check('href="/templates/sms/broadcast"' in body and
+            "read-only" in body, "templates are listed, saving explained")
+    st, _, body = b.get("/templates/sms/broadcast")
+    t.check(st == 200 and "{{practice.name}} patient group" in body,
+            "an SMS template is shown")
+    st, _, body = b.post("/templates/check", {
+        "csrf": tok, "channel": "sms",
+        "text": "Hello {{member.nickname}} from {{practice.name}}"})
+    t.check(st == 422 and "unknown placeholder" in body,
+            "an unknown placeholder is reported (%d)" % st)
+    st, _, body = b.post("/templates/check", {
+        "csrf": tok, "channel": "sms",
+        "text": "{{practice.name}}: " + "x" * 300})
+    t.check(st == 200 and "3 segments" in body and "GSM-7" in body,
+            "the segment count and encoding are shown (%s)" % re.findall(
+                r"With sample values[^<]*", body))
+    st, _, body = b.post("/templates/check", {
+        "csrf": tok, "channel": "sms", "text": "Caf\u00e9 \u2764"})
+    t.check(st == 200 and "UCS-2" in body and "1 segment " in body,
+            "a text outside GSM-7 is measured as UCS-2")
+    st, _, body = b.post("/templates/check", {
+        "csrf": tok, "channel": "email",
+        "text": "Subject: News from {{practice.name}}\n\n"
+                "<b>{{message.text}}</b>"})
+    t.check(st == 200 and "Every placeholder is known" in body and
+            "<b>" not in body.split("<main")[1].replace("<b>Thanks", ""),
+            "an email draft is checked and shown escaped")
+
+
 def snapshot(env):
     db = sqlite3.connect(env.sections["daemon"]["database"])
     try:
@@ -727,6 +864,17 @@ def seed(env):
         db.execute("INSERT INTO care_alerts (practice_id, source, urgency,"
                    " created_at) VALUES (?, 'sms', 'emergency', ?)",
                    (pid, now))
+    for prov_id, pid, member, disp, body in (
+            ("r1", 1, 1, "feedback", "<b>Thanks</b> for the news"),
+            ("r2", 1, None, "unmatched", "Who is this?"),
+            ("r3", 1, 1, "stop-request", "STOP please"),
+            ("r4", 2, 2, "feedback", "Hillside reply"),
+            ("r5", None, None, "unmatched", "Nobody knows this number")):
+        db.execute("INSERT INTO inbound (provider, provider_msg_id,"
+                   " received_at, channel, from_addr, body, member_id,"
+                   " practice_id, disposition) VALUES ('test', ?, ?, 'sms',"
+                   " '+447700900222', ?, ?, ?, ?)",
+                   (prov_id, now - 60, body, member, pid, disp))
     # A text to a number no practice owns: no practice (alert 3).
     db.execute("INSERT INTO care_alerts (practice_id, source, urgency,"
                " created_at) VALUES (NULL, 'sms', 'crisis', ?)", (now,))
@@ -777,6 +925,8 @@ def main():
         test_member_pages(env, base)
         test_campaign_pages(env, base)
         test_cycle_pages(env, base)
+        test_inbox_page(env, base)
+        test_survey_template_pages(env, base)
     env.write_config({"admin": {"require_2fa": "yes"}})
     with env.serve() as d:
         test_require_2fa(env, base)

@@ -1,0 +1,488 @@
+/*
+ * The web admin's surveys and templates. Surveys: the stored ones listed
+ * and viewed (survey_store), a YAML pasted to load (survey_load_string,
+ * whose "origin:line: message" errors are shown as they come, then
+ * survey_store_save, as `ppgd survey load`). Templates: the files of the
+ * templates folder listed and viewed, and a draft checked as `ppgd campaign
+ * add` and `ppgd sms-info` would (template_parse_string refuses unknown
+ * placeholders; sms_analyse counts the segments of the text rendered with
+ * sample values). Templates are not saved from here: the daemon's
+ * templates folder is read-only under systemd.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "admin_page.h"
+#include "sms.h"
+#include "survey.h"
+#include "survey_store.h"
+#include "template.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define SURVEY_MAX (256 * 1024)
+#define ORIGIN     "survey" /* names the pasted text in loader errors */
+
+/* ---- surveys ------------------------------------------------------------ */
+
+/* One loader error: "survey:12: message" (the origin is ours) as "line
+ * 12: message"; any other as it is. */
+static void
+error_item(struct buf *b, const char *e)
+{
+	const char *p = e + strlen(ORIGIN ":");
+	char *end;
+	long line;
+
+	if (strncmp(e, ORIGIN ":", strlen(ORIGIN ":")) == 0 &&
+	    (line = strtol(p, &end, 10)) > 0 && end > p && *end == ':') {
+		admin_escf(b, "<li>line %lld:%s</li>", (long long)line,
+		           end + 1);
+		return;
+	}
+	admin_escf(b, "<li>%s</li>", e);
+}
+
+static void
+surveys_page(struct areq *ar, int status, const char *errors, const char *yaml)
+{
+	struct buf b = {0};
+	json_t *a, *e;
+	char *body, *copy, *line, *save;
+	size_t i;
+
+	buf_add(&b, "<h1>Surveys</h1>");
+	if (errors != NULL) {
+		buf_add(&b, "<div class=\"error-summary\" role=\"alert\" "
+		            "tabindex=\"-1\"><h2>There is a problem</h2><p>The "
+		            "survey was not loaded:</p><ul>");
+		copy = xstrdup(errors);
+		for (line = strtok_r(copy, "\n", &save); line != NULL;
+		     line = strtok_r(NULL, "\n", &save))
+			error_item(&b, line);
+		free(copy);
+		buf_add(&b, "</ul></div>");
+	}
+	a = survey_store_list(ar->db);
+	if (json_array_size(a) == 0)
+		buf_add(&b, "<p>No survey is loaded.</p>");
+	else {
+		buf_add(&b, "<table><caption>Loaded surveys (latest versions)"
+		            "</caption><thead><tr><th scope=\"col\">Survey</th>"
+		            "<th scope=\"col\">Title</th><th scope=\"col\">"
+		            "Version</th><th scope=\"col\">Questions</th><th "
+		            "scope=\"col\">Loaded</th></tr></thead><tbody>");
+		json_array_foreach(a, i, e)
+		{
+			admin_escf(
+			    &b,
+			    "<tr><td><a "
+			    "href=\"/surveys/%lld\">%s</a></td><td>%s"
+			    "</td><td>%lld</td><td>%lld</td><td>%s</td></tr>",
+			    (long long)json_integer_value(
+			        json_object_get(e, "id")),
+			    json_string_value(json_object_get(e, "slug")),
+			    json_string_value(json_object_get(e, "title")),
+			    (long long)json_integer_value(
+			        json_object_get(e, "version")),
+			    (long long)json_integer_value(
+			        json_object_get(e, "questions")),
+			    json_is_string(json_object_get(e, "loaded_at"))
+			        ? json_string_value(
+			              json_object_get(e, "loaded_at"))
+			        : "");
+		}
+		buf_add(&b, "</tbody></table>");
+	}
+	json_decref(a);
+	if (scope_allows(ar->u, PERM_SEND, 0)) {
+		buf_add(&b, "<section class=\"panel\"><h2>Load a survey</h2><p>"
+		            "Paste the survey's YAML (see ppgd-survey(5)). A "
+		            "survey of a slug already loaded becomes its next "
+		            "version; the same text again changes nothing.</p>"
+		            "<form method=\"post\" action=\"/surveys\" "
+		            "novalidate>");
+		admin_csrf_field(ar, &b);
+		admin_escf(
+		    &b,
+		    "<label class=\"label\" for=\"yaml\">Survey YAML</label>"
+		    "<textarea class=\"input\" id=\"yaml\" name=\"yaml\" "
+		    "rows=\"16\" spellcheck=\"false\">%s</textarea><button "
+		    "class=\"button\" type=\"submit\">Load the survey</button>"
+		    "</form></section>",
+		    yaml != NULL ? yaml : "");
+	}
+	body = buf_take(&b);
+	admin_page(ar, status, "Surveys", body);
+	free(body);
+}
+
+static void
+survey_view(struct areq *ar, const char *rest)
+{
+	struct survey *s;
+	struct question *q;
+	struct buf b = {0};
+	char *body, *cause = NULL, *end;
+	int64_t id = strtoll(rest, &end, 10);
+	size_t i, k;
+
+	if (*rest == '\0' || *end != '\0' || id < 1 ||
+	    (s = survey_store_get(ar->db, id, &cause)) == NULL) {
+		free(cause);
+		admin_message(ar, 404, "Page not found",
+		              "There is no such survey.");
+		return;
+	}
+	admin_escf(&b, "<h1>Survey: %s</h1><p>%s, version %lld%s.</p>",
+	           s->title, s->slug, (long long)s->version,
+	           s->anonymous ? ", anonymous" : "");
+	if (s->introduction != NULL)
+		admin_escf(&b, "<p>%s</p>", s->introduction);
+	buf_add(&b, "<ol>");
+	for (i = 0; i < s->nquestions; i++) {
+		q = &s->questions[i];
+		admin_escf(&b, "<li><p><strong>%s</strong> (%s, %s%s)</p>",
+		           q->text, q->key, survey_qtype_name(q->type),
+		           q->required ? ", required" : "");
+		if (q->sms != NULL)
+			admin_escf(&b, "<p>By text message: %s</p>", q->sms);
+		if (q->noptions > 0) {
+			buf_add(&b, "<ol>");
+			for (k = 0; k < q->noptions; k++)
+				admin_escf(&b, "<li>%s</li>", q->options[k]);
+			buf_add(&b, "</ol>");
+		}
+		if (q->type == Q_SCALE || q->type == Q_NUMBER)
+			admin_escf(&b, "<p>From %lld to %lld.</p>",
+			           (long long)q->min, (long long)q->max);
+		if (q->show_if_key != NULL)
+			admin_escf(&b,
+			           "<p>Asked only after some answers to %s."
+			           "</p>",
+			           q->show_if_key);
+		buf_add(&b, "</li>");
+	}
+	buf_add(&b, "</ol>");
+	if (s->closing != NULL)
+		admin_escf(&b, "<p>%s</p>", s->closing);
+	buf_add(&b, "<p><a href=\"/surveys\">All surveys</a></p>");
+	body = buf_take(&b);
+	admin_page(ar, 200, s->title, body);
+	free(body);
+	survey_free(s);
+}
+
+static void
+survey_post(struct areq *ar)
+{
+	const char *yaml = admin_pget(ar, "yaml");
+	struct survey *s = NULL;
+	enum survey_saved how;
+	char *errors = NULL, to[32];
+	int64_t id;
+	int version;
+
+	if (yaml == NULL || *yaml == '\0') {
+		surveys_page(ar, 422, "Paste the survey's YAML first.", yaml);
+		return;
+	}
+	if (strlen(yaml) > SURVEY_MAX) {
+		surveys_page(ar, 422, "The survey is larger than 256 KiB.",
+		             NULL);
+		return;
+	}
+	if (survey_load_string(yaml, strlen(yaml), ORIGIN, &s, &errors) == -1 ||
+	    survey_store_save(ar->db, s, time(NULL), &id, &version, &how,
+	                      &errors) == -1) {
+		surveys_page(ar, 422, errors, yaml);
+		free(errors);
+		survey_free(s);
+		return;
+	}
+	/* survey_store_save audits the load, with the user as the actor. */
+	survey_free(s);
+	snprintf(to, sizeof to, "/surveys/%lld", (long long)id);
+	admin_redirect(ar, to);
+}
+
+/* ---- templates ---------------------------------------------------------- */
+
+/* A template name as the folder holds it: letters, digits, '-', '_'. */
+static int
+name_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+			return 0;
+	return 1;
+}
+
+/* 1 if s (n bytes) is "email" or "sms". */
+static int
+channel_dir(const char *s, size_t n)
+{
+	return (n == 5 && strncmp(s, "email", 5) == 0) ||
+	       (n == 3 && strncmp(s, "sms", 3) == 0);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The template names of dir/sub (each NAME.txt), sorted. */
+static void
+template_names(struct areq *ar, struct buf *b, const char *sub)
+{
+	char *path =
+	    xasprintf("%s/%s", config_str(ar->cfg, CFG_TEMPLATES), sub);
+	char **names = NULL;
+	size_t n = 0, cap = 0, len, i;
+	struct dirent *d;
+	DIR *dir;
+
+	if ((dir = opendir(path)) != NULL) {
+		while ((d = readdir(dir)) != NULL) {
+			len = strlen(d->d_name);
+			if (len < 5 ||
+			    strcmp(d->d_name + len - 4, ".txt") != 0 ||
+			    !name_ok(d->d_name, len - 4))
+				continue;
+			if (n == cap)
+				names = xreallocarray(names, cap = cap * 2 + 16,
+				                      sizeof *names);
+			names[n++] = xstrndup(d->d_name, len - 4);
+		}
+		closedir(dir);
+	}
+	free(path);
+	qsort(names, n, sizeof *names, cmp_str);
+	if (n == 0)
+		buf_add(b, "<p>None.</p>");
+	else
+		buf_add(b, "<ul>");
+	for (i = 0; i < n; i++) {
+		admin_escf(b, "<li><a href=\"/templates/%s/%s\">%s</a></li>",
+		           sub, names[i], names[i]);
+		free(names[i]);
+	}
+	if (n > 0)
+		buf_add(b, "</ul>");
+	free(names);
+}
+
+static const char readonly_note[] =
+    "<p>Templates are files in the templates folder, which the daemon "
+    "reads but does not write (it runs with that folder read-only): "
+    "check a draft here, then change the file on the server.</p>";
+
+/* The check form, with channel and text. */
+static void
+check_form(struct areq *ar, struct buf *b, const char *channel,
+           const char *text)
+{
+	buf_add(b,
+	        "<section class=\"panel\"><h2>Check a draft</h2><p>The "
+	        "placeholders are checked as a campaign's message would be, "
+	        "and a text message's length is measured with sample "
+	        "values.</p><form method=\"post\" action=\"/templates/check\" "
+	        "novalidate>");
+	admin_csrf_field(ar, b);
+	admin_escf(
+	    b,
+	    "<fieldset><legend>Channel</legend><input type=\"radio\" "
+	    "id=\"ch-email\" name=\"channel\" value=\"email\"%s><label "
+	    "for=\"ch-email\">Email (headers, a blank line, the text)"
+	    "</label><input type=\"radio\" id=\"ch-sms\" name=\"channel\" "
+	    "value=\"sms\"%s><label for=\"ch-sms\">Text message</label>"
+	    "</fieldset><label class=\"label\" for=\"text\">Draft</label>"
+	    "<textarea class=\"input\" id=\"text\" name=\"text\" "
+	    "rows=\"14\" spellcheck=\"false\">%s</textarea><button "
+	    "class=\"button\" type=\"submit\">Check the draft</button>"
+	    "</form></section>",
+	    strcmp(channel, "sms") == 0 ? "" : " checked",
+	    strcmp(channel, "sms") == 0 ? " checked" : "",
+	    text != NULL ? text : "");
+}
+
+static void
+templates_page(struct areq *ar)
+{
+	struct buf b = {0};
+	char *body;
+
+	buf_add(&b, "<h1>Message templates</h1>");
+	buf_add(&b, readonly_note);
+	buf_add(&b, "<h2>Email</h2>");
+	template_names(ar, &b, "email");
+	buf_add(&b, "<h2>Text message</h2>");
+	template_names(ar, &b, "sms");
+	check_form(ar, &b, "email", NULL);
+	body = buf_take(&b);
+	admin_page(ar, 200, "Templates", body);
+	free(body);
+}
+
+/* GET templates/email/NAME or templates/sms/NAME. */
+static void
+template_view(struct areq *ar, const char *rest)
+{
+	const char *slash = strchr(rest, '/');
+	char *path, *text = NULL, *cause = NULL, *body, *name;
+	size_t len;
+	struct buf b = {0};
+
+	if (slash == NULL || !name_ok(slash + 1, strlen(slash + 1)) ||
+	    !channel_dir(rest, (size_t)(slash - rest))) {
+		admin_message(ar, 404, "Page not found",
+		              "There is no such template.");
+		return;
+	}
+	name = xstrdup(slash + 1);
+	path = xasprintf("%s/%.*s/%s.txt", config_str(ar->cfg, CFG_TEMPLATES),
+	                 (int)(slash - rest), rest, name);
+	if (util_read_file(path, 64 * 1024, &text, &len, &cause) == -1) {
+		free(cause);
+		free(path);
+		free(name);
+		admin_message(ar, 404, "Page not found",
+		              "There is no such template.");
+		return;
+	}
+	admin_escf(&b, "<h1>Template: %s (%s)</h1>", name,
+	           *rest == 's' ? "text message" : "email");
+	buf_add(&b, readonly_note);
+	admin_escf(&b, "<pre>%s</pre>", text);
+	check_form(ar, &b, *rest == 's' ? "sms" : "email", text);
+	buf_add(&b, "<p><a href=\"/templates\">All templates</a></p>");
+	body = buf_take(&b);
+	admin_page(ar, 200, name, body);
+	free(body);
+	free(text);
+	free(path);
+	free(name);
+}
+
+/* POST templates/check: channel, text. */
+static void
+template_check(struct areq *ar)
+{
+	const char *channel = admin_pget(ar, "channel"),
+	           *text = admin_pget(ar, "text");
+	enum tmpl_channel ch;
+	struct template *t = NULL;
+	struct tvars *v;
+	struct rendered r = {0};
+	struct sms_info info;
+	struct buf b = {0};
+	char *cause = NULL, *body;
+	int status = 200, max = config_int(ar->cfg, CFG_SMS_MAX_SEGMENTS);
+
+	if (channel == NULL || strcmp(channel, "sms") != 0)
+		channel = "email";
+	ch = strcmp(channel, "sms") == 0 ? TMPL_SMS : TMPL_EMAIL;
+	if (text == NULL)
+		text = "";
+	buf_add(&b, "<h1>Check a draft</h1>");
+	if (template_parse_string(text, "draft", ch, 0, &t, &cause) == -1) {
+		status = 422;
+		admin_escf(
+		    &b,
+		    "<div class=\"error-summary\" role=\"alert\" "
+		    "tabindex=\"-1\"><h2>There is a problem</h2><p>%s</p>"
+		    "</div>",
+		    cause);
+	} else {
+		v = tvars_sample();
+		if (template_render(t, v, &r, &cause) == -1) {
+			status = 422;
+			admin_escf(
+			    &b,
+			    "<div class=\"error-summary\" role=\"alert\" "
+			    "tabindex=\"-1\"><h2>There is a problem</h2><p>"
+			    "%s</p></div>",
+			    cause);
+		} else {
+			buf_add(&b,
+			        "<div class=\"panel\" role=\"status\"><p>Every "
+			        "placeholder is known.</p>");
+			if (ch == TMPL_SMS && sms_analyse(r.text, &info) == 0)
+				admin_escf(
+				    &b,
+				    "<p>With sample values: %lld characters, "
+				    "%s, %lld segment%s (at most %lld allowed)."
+				    "</p>",
+				    (long long)info.characters,
+				    sms_encoding_name(info.encoding),
+				    (long long)info.segments,
+				    info.segments == 1 ? "" : "s",
+				    (long long)max);
+			buf_add(&b,
+			        "</div><h2>Rendered with sample values</h2>");
+			if (r.subject != NULL)
+				admin_escf(&b, "<p>Subject: %s</p>", r.subject);
+			admin_escf(&b, "<pre>%s</pre>", r.text);
+		}
+		rendered_clear(&r);
+		tvars_free(v);
+		template_free(t);
+	}
+	free(cause);
+	buf_add(&b, readonly_note);
+	check_form(ar, &b, channel, text);
+	buf_add(&b, "<p><a href=\"/templates\">All templates</a></p>");
+	body = buf_take(&b);
+	admin_page(ar, status, "Check a draft", body);
+	free(body);
+}
+
+int
+admin_surveys_route(struct areq *ar, int post)
+{
+	const char *p = ar->path;
+
+	if (strcmp(p, "surveys") == 0 || strncmp(p, "surveys/", 8) == 0) {
+		if (!scope_allows(ar->u, post ? PERM_SEND : PERM_REPORTS, 0))
+			admin_forbidden(ar);
+		else if (post && !admin_post_ok(ar, 1))
+			admin_message(ar, 403, "Not allowed",
+			              "The form has expired: try again.");
+		else if (post && strcmp(p, "surveys") == 0)
+			survey_post(ar);
+		else if (post)
+			admin_message(ar, 404, "Page not found",
+			              "There is no such page.");
+		else if (strcmp(p, "surveys") == 0)
+			surveys_page(ar, 200, NULL, NULL);
+		else
+			survey_view(ar, p + 8);
+		return 1;
+	}
+	if (strcmp(p, "templates") != 0 && strncmp(p, "templates/", 10) != 0)
+		return 0;
+	if (!scope_allows(ar->u, PERM_SEND, 0))
+		admin_forbidden(ar);
+	else if (post && !admin_post_ok(ar, 1))
+		admin_message(ar, 403, "Not allowed",
+		              "The form has expired: try again.");
+	else if (post && strcmp(p, "templates/check") == 0)
+		template_check(ar);
+	else if (post)
+		admin_message(ar, 404, "Page not found",
+		              "There is no such page.");
+	else if (strcmp(p, "templates") == 0)
+		templates_page(ar);
+	else
+		template_view(ar, p + 10);
+	return 1;
+}
