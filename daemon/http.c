@@ -149,7 +149,9 @@ http_reply(struct evhttp_request *req, int code, const char *type,
 		evhttp_add_header(h, "Content-Type", type);
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(h, "Cache-Control", "no-store");
-	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+	/* A face may have set its own (the admin: same-origin). */
+	if (evhttp_find_header(h, "Referrer-Policy") == NULL)
+		evhttp_add_header(h, "Referrer-Policy", "no-referrer");
 	if (type != NULL && strncmp(type, "text/html", 9) == 0) {
 		evhttp_add_header(
 		    h, "Content-Security-Policy",

@@ -39,6 +39,13 @@ function setup(env) {
   const now = Math.floor(Date.now() / 1000);
   sqlite(`INSERT INTO care_alerts (practice_id, source, urgency, created_at)
           VALUES (1, 'sms', 'emergency', ${now}), (2, 'sms', 'crisis', ${now})`);
+  // Replies for the inbox: one matched (with markup to escape), one not.
+  sqlite(`INSERT INTO inbound (provider, provider_msg_id, received_at, channel,
+          from_addr, body, member_id, practice_id, disposition) VALUES
+          ('test', 'b1', ${now}, 'sms', '+447700900123',
+           '<i>Thanks</i> for the reminder', 1, 1, 'feedback'),
+          ('test', 'b2', ${now}, 'sms', '+447700900999', 'Who is this?',
+           NULL, 1, 'unmatched')`);
   // A survey by email, so that a member can leave a comment to moderate.
   env.ppgd('survey', 'load', path.join(t.TOP, 'surveys', 'fft.yaml'));
   env.ppgd('campaign', 'add', 'fft-admin', '--practice', 'A81001', '--kind',
@@ -138,6 +145,7 @@ async function run(env, base, browser, resetPath) {
   await campaign(rp, base);
   await reports(rp, base);
   await comments(rp, base, env);
+  await inboxSurveysTemplates(rp, base);
 
   // Second factor: the enrolment page with its QR code.
   await rp.goto(base + '/account/2fa');
@@ -290,6 +298,54 @@ async function comments(p, base, env) {
   await p.click('button[value=approved]');
   t.check(!(await p.textContent('main')).includes('The nurse was very kind'),
           'approved, it leaves the queue');
+}
+
+// The inbox, surveys (a YAML with an error, then a good one) and templates
+// (a draft checked), each page through axe.
+async function inboxSurveysTemplates(p, base) {
+  let r = await p.goto(base + '/inbox');
+  checkEq(r.status(), 200, 'admin inbox: 200');
+  await t.axeCheck(p, 'admin inbox');
+  t.check((await p.textContent('main')).includes('<i>Thanks</i> for the reminder'),
+          'the inbox shows a reply\'s text as text');
+  await t.screenshot(p, 'admin-inbox');
+  await p.selectOption('#show', 'unmatched');
+  await p.click('button:has-text("Show")');
+  const text = await p.textContent('main');
+  t.check(text.includes('Who is this?') && !text.includes('for the reminder'),
+          'the inbox filtered to unmatched messages');
+  r = await p.goto(base + '/surveys');
+  checkEq(r.status(), 200, 'admin surveys: 200');
+  await t.axeCheck(p, 'admin surveys');
+  await p.fill('#yaml', 'slug: web\ntitle: Web\nquestions:\n  - key: a\n' +
+               '    type: wrong\n    text: A?\n');
+  await p.click('button:has-text("Load the survey")');
+  t.check(/line \d+:/.test(await p.textContent('.error-summary')),
+          'a survey with an error shows its line');
+  await t.axeCheck(p, 'admin survey with an error');
+  await p.fill('#yaml', 'slug: web\ntitle: Web\nquestions:\n  - key: a\n' +
+               '    type: yesno\n    text: Was it easy to book?\n');
+  await p.click('button:has-text("Load the survey")');
+  t.check((await p.textContent('main')).includes('Was it easy to book?'),
+          'a good survey is loaded and shown');
+  await t.axeCheck(p, 'admin survey');
+  r = await p.goto(base + '/templates');
+  checkEq(r.status(), 200, 'admin templates: 200');
+  await t.axeCheck(p, 'admin templates');
+  r = await p.goto(base + '/templates/sms/broadcast');
+  checkEq(r.status(), 200, 'admin template: 200');
+  await t.axeCheck(p, 'admin template');
+  await p.fill('#text', '{{practice.name}}: {{member.nickname}}');
+  await p.click('button:has-text("Check the draft")');
+  t.check((await p.textContent('main')).includes('unknown placeholder'),
+          'the draft check names an unknown placeholder');
+  await t.axeCheck(p, 'admin template check with an error');
+  await p.fill('#text', '{{practice.name}}: the flu clinic is on Saturday.');
+  await p.click('button:has-text("Check the draft")');
+  t.check(/1 segment\b/.test(await p.textContent('main')),
+          'the draft check counts the segments');
+  await t.axeCheck(p, 'admin template check');
+  await t.screenshot(p, 'admin-template-check');
 }
 
 async function main() {

@@ -780,6 +780,15 @@ def test_posts_other_practice(env, base):
                "alert")
 
 
+def test_referrer_policy(base):
+    """Admin pages say Referrer-Policy: same-origin (once): with no-referrer
+    Chromium posts the admin's forms with "Origin: null", which is
+    refused."""
+    st, hd, _ = t.http_request("GET", base + "/login")
+    t.check_eq(hd.get_all("Referrer-Policy"), ["same-origin"],
+               "the admin's referrer policy lets its forms name their origin")
+
+
 def test_scope(env, base):
     """Every page x every role x own/other practice."""
     routes = [p[0] for p in PAGES]
@@ -917,6 +926,7 @@ def main():
                     "viewer@a.example", "pm-b@b.example"):
             set_password(env, base, who)
         test_login(env, base)
+        test_referrer_policy(base)
         test_lockout(env, base)
         test_expiry(env, base)
         test_totp(env, base)
