@@ -385,16 +385,20 @@ template_check(struct areq *ar)
 	struct rendered r = {0};
 	struct sms_info info;
 	struct buf b = {0};
-	char *cause = NULL, *body;
+	char *cause = NULL, *body, *lf, *r_, *w;
 	int status = 200, max = config_int(ar->cfg, CFG_SMS_MAX_SEGMENTS);
 
 	if (channel == NULL || strcmp(channel, "sms") != 0)
 		channel = "email";
 	ch = strcmp(channel, "sms") == 0 ? TMPL_SMS : TMPL_EMAIL;
-	if (text == NULL)
-		text = "";
+	/* A textarea posts CRLF line ends; template files are read with LF. */
+	lf = xstrdup(text != NULL ? text : "");
+	for (r_ = w = lf; *r_ != '\0'; r_++)
+		if (!(r_[0] == '\r' && r_[1] == '\n'))
+			*w++ = *r_;
+	*w = '\0';
 	buf_add(&b, "<h1>Check a draft</h1>");
-	if (template_parse_string(text, "draft", ch, 0, &t, &cause) == -1) {
+	if (template_parse_string(lf, "draft", ch, 0, &t, &cause) == -1) {
 		status = 422;
 		admin_escf(
 		    &b,
@@ -427,6 +431,13 @@ template_check(struct areq *ar)
 				    (long long)info.segments,
 				    info.segments == 1 ? "" : "s",
 				    (long long)max);
+			if (ch == TMPL_SMS && info.segments > (size_t)max) {
+				status = 422;
+				buf_add(&b,
+				        "<p><strong>That is more than [sms] "
+				        "max_segments: a campaign would refuse "
+				        "this template.</strong></p>");
+			}
 			buf_add(&b,
 			        "</div><h2>Rendered with sample values</h2>");
 			if (r.subject != NULL)
@@ -439,11 +450,12 @@ template_check(struct areq *ar)
 	}
 	free(cause);
 	buf_add(&b, readonly_note);
-	check_form(ar, &b, channel, text);
+	check_form(ar, &b, channel, lf);
 	buf_add(&b, "<p><a href=\"/templates\">All templates</a></p>");
 	body = buf_take(&b);
 	admin_page(ar, status, "Check a draft", body);
 	free(body);
+	free(lf);
 }
 
 int

@@ -733,6 +733,16 @@ def test_survey_template_pages(env, base):
             "the segment count and encoding are shown (%s)" % re.findall(
                 r"With sample values[^<]*", body))
     st, _, body = b.post("/templates/check", {
+        "csrf": tok, "channel": "sms",
+        "text": "{{practice.name}}: " + "x" * 500})
+    t.check(st == 422 and "a campaign would refuse" in body,
+            "a text longer than [sms] max_segments is refused (%d)" % st)
+    st, _, body = b.post("/templates/check", {
+        "csrf": tok, "channel": "email",
+        "text": "Subject: Hello\r\n\r\nLine one\r\n{{practice.name}}\r\n"})
+    t.check(st == 200 and "Every placeholder is known" in body,
+            "an email draft with CRLF line ends (a textarea's) is read")
+    st, _, body = b.post("/templates/check", {
         "csrf": tok, "channel": "sms", "text": "Caf\u00e9 \u2764"})
     t.check(st == 200 and "UCS-2" in body and "1 segment " in body,
             "a text outside GSM-7 is measured as UCS-2")
