@@ -1109,8 +1109,9 @@ admin_http(struct evhttp_request *req, struct server *srv, const char *rest)
 	path[strcspn(path, "?")] = '\0';
 	ar.path = path;
 	/* With no-referrer, Chromium sends "Origin: null" on a form's POST,
-	 * which admin_post_ok refuses: same-origin keeps the referrer from
-	 * other sites and lets our own forms name their origin. */
+	 * which says nothing of where it came from: same-origin keeps the
+	 * referrer from other sites and lets our own forms name their origin
+	 * for admin_post_ok to check. */
 	add_header(&ar, "Referrer-Policy", "same-origin");
 	ar.db = server_db(srv);
 	ar.cfg = server_config(srv);
