@@ -299,16 +299,17 @@ admin_csrf_field(struct areq *ar, struct buf *b)
 	     ar->s.csrf);
 }
 
-/* 1 if a POST came from a page of ours: its Origin (when sent) is this
- * host, never "null", and it carries the session's CSRF token. */
+/* 1 if a POST came from a page of ours: its Origin (when sent and not
+ * "null") is this host, and it carries the session's CSRF token. */
 int
 admin_post_ok(struct areq *ar, int need_csrf)
 {
 	const char *origin = header(ar, "Origin"), *host = header(ar, "Host");
 	const char *o, *c;
 
-	/* "null" is a sandboxed frame's, or a redirect's: never ours. */
-	if (origin != NULL) {
+	/* "null" is what a browser sends for our own forms too, since the
+	 * pages say Referrer-Policy: no-referrer: the CSRF token decides. */
+	if (origin != NULL && strcmp(origin, "null") != 0) {
 		o = strstr(origin, "://");
 		if (o == NULL || host == NULL || strcmp(o + 3, host) != 0)
 			return 0;

@@ -30,11 +30,11 @@ static const struct http_route public_routes[] = {
     {EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/healthz", "healthz", status_healthz},
     {EVHTTP_REQ_GET, "/metrics", "metrics", status_metrics_public},
     {EVHTTP_REQ_GET | EVHTTP_REQ_HEAD, "/practice/", "actions", action_http},
-    {EVHTTP_REQ_POST, "/webhooks/twilio/sms", "twilio_sms", webhook_http},
-    {EVHTTP_REQ_POST, "/webhooks/twilio/status", "twilio_status", webhook_http},
-    {EVHTTP_REQ_POST, "/webhooks/notify/sms", "notify_sms", webhook_http},
-    {EVHTTP_REQ_POST, "/webhooks/notify/status", "notify_status", webhook_http},
-    {EVHTTP_REQ_POST, "/webhooks/mailgun/email", "mailgun_email", webhook_http},
+/* The webhook routes, from their one table; webhook_http serves each. */
+#define WEBHOOK_ROUTE(kind, path, provider, label, json, fn)                   \
+	{EVHTTP_REQ_POST, path, label, webhook_http},
+#include "webhook_routes.def"
+#undef WEBHOOK_ROUTE
     {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/s/", "survey", websurvey_http},
     {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/u/", "unsubscribe", unsubscribe_http},
     {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/m/", "meeting_reply", meeting_rsvp_http},

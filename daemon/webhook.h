@@ -1,7 +1,8 @@
 /*
  * Webhooks from the SMS and email providers: parsing, authentication and
  * their effect on the database, apart from HTTP (see webhook_http.c) so that
- * tests and fuzzers can drive them with a body and a database.
+ * tests and fuzzers can drive them with a body and a database. The routes
+ * are listed once, in webhook_routes.def.
  */
 #ifndef PPGD_WEBHOOK_H
 #define PPGD_WEBHOOK_H
@@ -13,12 +14,11 @@
 #include "config.h"
 #include "db.h"
 
+/* WH_TWILIO_SMS, ...: one a route, in the order of webhook_routes.def. */
 enum webhook_kind {
-	WH_TWILIO_SMS,    /* POST /webhooks/twilio/sms, form */
-	WH_TWILIO_STATUS, /* POST /webhooks/twilio/status, form */
-	WH_NOTIFY_SMS,    /* POST /webhooks/notify/sms, JSON */
-	WH_NOTIFY_STATUS, /* POST /webhooks/notify/status, JSON */
-	WH_MAILGUN_EMAIL, /* POST /webhooks/mailgun/email, form */
+#define WEBHOOK_ROUTE(kind, path, provider, label, json, fn) kind,
+#include "webhook_routes.def"
+#undef WEBHOOK_ROUTE
 };
 
 struct form;
