@@ -41,10 +41,13 @@ def setup(env, api_port):
         "daemon": {"templates": os.path.join(t.TOP, "templates")}})
     for args in (["init"],
                  ["practice", "add", "A81001", "--name", "Riverside Surgery",
-                  "--email-from", "ppg@riverside.example"],
+                  "--email-from", "ppg@riverside.example",
+                  "--phone", "01234 567890"],
                  ["practice", "add", "B82002", "--name", "Hillside Practice",
                   "--email-from", "ppg@hillside.example"],
                  ["survey", "load", os.path.join(t.TOP, "surveys", "fft.yaml")],
+                 ["survey", "load",
+                  os.path.join(t.TOP, "surveys", "post-meeting.yaml")],
                  ["meeting", "add", "--practice", "A81001", "--at",
                   "2030-01-15T18:30", "--where", "Community Room"]):
         rc, out, err = env.ppgd(*args)
