@@ -768,7 +768,7 @@ evidence_get(struct api_req *ar)
 		api_reply(ar, 200, e);
 }
 
-/* DELETE /api/v1/evidence/ID: `ppgd evidence remove`. */
+/* DELETE /api/v1/evidence/ID: `ppgd evidence remove` (its --json). */
 static void
 evidence_delete(struct api_req *ar)
 {
@@ -786,7 +786,8 @@ evidence_delete(struct api_req *ar)
 	}
 	snprintf(obj, sizeof obj, "evidence:%lld", (long long)id);
 	api_logwrite(ar, "evidence.remove", obj);
-	evhttp_send_reply(ar->req, 204, "No Content", NULL);
+	api_reply(ar, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id,
+	                             "removed", 1));
 }
 
 /* GET /api/v1/evidence/kinds */

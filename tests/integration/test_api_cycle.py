@@ -180,8 +180,9 @@ def test_evidence(env):
     t.check_eq(len(query(env, "SELECT id FROM evidence")), before, "no refused add stored")
     st, _, doc = call(env, "GET", "/api/v1/evidence/%d" % fid)
     t.check(st == 200 and doc["kind"] == "terms-of-reference", "GET one (%s)" % st)
-    st, _, _ = call(env, "DELETE", "/api/v1/evidence/%d" % lid)
-    t.check_eq(st, 204, "DELETE removes it")
+    st, _, doc = call(env, "DELETE", "/api/v1/evidence/%d" % lid)
+    t.check_eq((st, doc), (200, {"id": lid, "removed": True}),
+               "DELETE removes it, answering as evidence remove --json")
     st, _, doc = call(env, "GET", "/api/v1/evidence?practice=A81001")
     t.check(st == 200 and lid not in [e["id"] for e in doc["evidence"]], "gone from the list")
     t.check_eq(actors(env, "evidence.remove"), {"api:records"}, "removal audited as api:records")

@@ -157,7 +157,7 @@ def routes(env, code):
          201 if own else 400),
         ("GET", "/api/v1/evidence/%d" % env.evidence[code], None, gone),
         ("DELETE", "/api/v1/evidence/%d" % env.evidence[code], None,
-         204 if own else 404),
+         200 if own else 404),
         ("GET", "/api/v1/evidence/kinds", None, 200),
         ("GET", "/api/v1/reports/annual?year=2031&practice=" + code, None, deny),
         ("POST", "/api/v1/reports/annual/sign-off",
