@@ -544,10 +544,18 @@ def test_docs():
     want = {("GET", "/api/v1/practices"), ("GET", "/api/v1/members"),
             ("POST", "/api/v1/members"), ("PATCH", "/api/v1/members"),
             ("DELETE", "/api/v1/members"), ("POST", "/api/v1/broadcasts"),
-            ("GET", "/api/v1/campaigns"), ("GET", "/api/v1/results")}
+            ("GET", "/api/v1/campaigns"), ("GET", "/api/v1/results"),
+            ("POST", "/api/v1/meetings"), ("PATCH", "/api/v1/meetings"),
+            ("PUT", "/api/v1/meetings"), ("GET", "/api/v1/evidence"),
+            ("POST", "/api/v1/evidence"), ("DELETE", "/api/v1/evidence"),
+            ("GET", "/api/v1/reports"), ("POST", "/api/v1/reports")}
     t.check(want <= calls, "every call has an example (missing %r)" % (want - calls))
     t.check_eq(audit(env, "member.erase"), [("api:records", "member:1")],
                "the documented erase ran against the daemon")
+    t.check_eq([a for a, _ in audit(env, "report.sign-off")], ["api:records"],
+               "the documented sign-off ran against the daemon")
+    t.check_eq(query(env, "SELECT status FROM meetings WHERE id = 2"),
+               [{"status": "cancelled"}], "the documented cancel ran against the daemon")
 
 
 def main():
