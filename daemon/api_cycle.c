@@ -639,7 +639,7 @@ base64_decode(const char *s, size_t *len)
 static int
 evidence_body(struct api_req *ar, struct evidence_new *e)
 {
-	json_t *mid = json_object_get(ar->body, "meeting_id");
+	json_t *mid = json_object_get(ar->body, "meeting");
 
 	if (body_required(ar, "practice", &e->practice) == -1 ||
 	    body_required(ar, "kind", &e->kind) == -1 ||
@@ -651,13 +651,13 @@ evidence_body(struct api_req *ar, struct evidence_new *e)
 		return -1;
 	if (mid != NULL && (!json_is_integer(mid) ||
 	                    (e->meeting_id = json_integer_value(mid)) <= 0)) {
-		api_error(ar, 400, "meeting_id: expected a meeting id");
+		api_error(ar, 400, "meeting: expected a meeting id");
 		return -1;
 	}
 	return api_practice_param(ar, e->practice);
 }
 
-/* A meeting_id of the body must be a meeting of the same practice. */
+/* A meeting of the body must be a meeting of the same practice. */
 static int
 evidence_meeting_ok(struct api_req *ar, const struct evidence_new *e)
 {
@@ -673,7 +673,7 @@ evidence_meeting_ok(struct api_req *ar, const struct evidence_new *e)
 	free(code);
 	meeting_free(m);
 	if (!ok)
-		api_error(ar, 400, "meeting_id: no meeting %lld at %s",
+		api_error(ar, 400, "meeting: no meeting %lld at %s",
 		          (long long)e->meeting_id, e->practice);
 	return ok ? 0 : -1;
 }
@@ -702,7 +702,7 @@ evidence_create(struct api_req *ar)
 {
 	static const char *const keys[] = {
 	    "practice", "kind", "date", "title",     "link",
-	    "note",     "file", "file_name", "meeting_id", NULL};
+	    "note",     "file", "file_name", "meeting", NULL};
 	struct evidence_new e = {0};
 	const char *b64;
 	unsigned char *data = NULL;

@@ -173,7 +173,7 @@ def test_evidence(env):
             ({"practice": "A81001", "kind": "newsletter", "date": "2030-05-01",
               "file": base64.b64encode(b"MZ\x90\x00\x03binary").decode(),
               "file_name": "x.exe"}, 400, "a file type not accepted"),
-            (dict(base, meeting_id=999999), 400, "a meeting that is not there"),
+            (dict(base, meeting=999999), 400, "a meeting that is not there"),
             (dict(base, colour="red"), 400, "an unknown key"),
             (dict(base, practice="Z99999"), 404, "an unknown practice")):
         problem(env, "POST", "/api/v1/evidence", status, what, body=b)

@@ -153,7 +153,7 @@ def routes(env, code):
         # Linking another practice's meeting is refused as no such meeting.
         ("POST", "/api/v1/evidence", {"practice": OWN, "kind": "minutes",
                                       "date": "2031-03-01", "link": "https://x.example/m",
-                                      "meeting_id": env.meeting[code]},
+                                      "meeting": env.meeting[code]},
          201 if own else 400),
         ("GET", "/api/v1/evidence/%d" % env.evidence[code], None, gone),
         ("DELETE", "/api/v1/evidence/%d" % env.evidence[code], None,
