@@ -155,6 +155,10 @@ def test_evidence(env):
     t.check(st == 201 and doc["link"] == "https://riverside.example/news", "a link (%s %r)" % (st, doc))
     t.check_eq(actors(env, "evidence.add") & {"api:records"}, {"api:records"},
                "evidence is audited as api:records")
+    st, _, doc = call(env, "POST", "/api/v1/evidence", body={
+        "practice": "A81001", "kind": "minutes", "date": "2030-01-15",
+        "link": "https://riverside.example/minutes", "meeting": 1})
+    t.check(st == 201 and doc["meeting"] == 1, "evidence linked to a meeting (%s %r)" % (st, doc))
     st, _, doc = call(env, "GET", "/api/v1/evidence?practice=A81001&kind=newsletter")
     t.check_eq([e["id"] for e in doc["evidence"]] if st == 200 else None, [lid],
                "list filters by practice and kind")
@@ -174,6 +178,7 @@ def test_evidence(env):
               "file": base64.b64encode(b"MZ\x90\x00\x03binary").decode(),
               "file_name": "x.exe"}, 400, "a file type not accepted"),
             (dict(base, meeting=999999), 400, "a meeting that is not there"),
+            (dict(base, meeting=2), 400, "another practice's meeting"),
             (dict(base, colour="red"), 400, "an unknown key"),
             (dict(base, practice="Z99999"), 404, "an unknown practice")):
         problem(env, "POST", "/api/v1/evidence", status, what, body=b)
@@ -215,6 +220,9 @@ def test_annual(env):
 def main():
     env = t.TestEnv("api_cycle")
     test_api.setup(env, t.free_port())
+    rc, _, err = env.ppgd("meeting", "add", "--practice", "B82002", "--at",
+                          "2030-01-16T18:30", "--where", "Hillside hall")
+    t.check(rc == 0, "a meeting at another practice (%r)" % err)
     with env.serve() as d:
         mid = test_meeting_create(env)
         test_meeting_update(env, mid)
