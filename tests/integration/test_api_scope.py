@@ -144,6 +144,9 @@ def routes(env, code):
          {"staff": ["Practice Manager"]}, gone),
         ("PUT", "/api/v1/meetings/%d/minutes" % env.meeting[code],
          {"text": "Notes.", "publish": True}, gone),
+        # Another practice's member did not come to our meeting.
+        ("PUT", "/api/v1/meetings/%d/attendance" % env.meeting[OWN],
+         {"present": [env.member[code]]}, 200 if own else 400),
         ("POST", "/api/v1/meetings/%d/cancel" % env.meeting[code], {}, gone),
         ("GET", "/api/v1/evidence?practice=" + code, None, deny),
         ("POST", "/api/v1/evidence", {"practice": code, "kind": "notice",
@@ -177,6 +180,7 @@ def test_table(env):
     meetings = query(env, "SELECT * FROM meetings ORDER BY id")
     evidence = query(env, "SELECT * FROM evidence ORDER BY id")
     signoffs = query(env, "SELECT count(*) FROM signoffs")[0][0]
+    attendance = query(env, "SELECT * FROM meeting_attendance ORDER BY rowid")
     for method, path, body, want in routes(env, OTHER):
         st, doc = call(env, method, path, body)
         if want == 200:  # a call of no practice
@@ -202,6 +206,8 @@ def test_table(env):
                "the refused calls add or remove no evidence")
     t.check_eq(query(env, "SELECT count(*) FROM signoffs")[0][0], signoffs,
                "the refused sign-off records none")
+    t.check_eq(query(env, "SELECT * FROM meeting_attendance ORDER BY rowid"), attendance,
+               "the refused attendance records nobody")
     for method, path, body, want in routes(env, OWN):
         st, doc = call(env, method, path, body)
         t.check(st == want, "own practice: %s %s -> %d (got %d %r)"
