@@ -15,6 +15,7 @@
 
 #include "annual.h"
 #include "api_priv.h"
+#include "campaign.h"
 #include "cron.h"
 #include "env.h"
 #include "evidence.h"
@@ -473,6 +474,24 @@ minutes_sent(const char *name, const struct fire_result *r)
 	                 r->messages, "email", r->email, "sms", r->sms);
 }
 
+/* 1 after a 409 if the minutes of meeting id went out already: refused
+ * before the new text is stored, so a refused call changes nothing. */
+static int
+minutes_sent_already(struct api_req *ar, int64_t id)
+{
+	char name[48];
+	struct campaign *c;
+
+	snprintf(name, sizeof name, "meeting-%lld-minutes", (long long)id);
+	if ((c = campaign_find(ar->db, name)) == NULL)
+		return 0;
+	campaign_free(c);
+	api_error(ar, 409, "the minutes of meeting %lld were sent already "
+	                   "(campaign %s)",
+	          (long long)id, name);
+	return 1;
+}
+
 /* PUT /api/v1/meetings/ID/minutes {"text", "publish", "send", "template",
  * "channels", "audience"}: `ppgd meeting minutes`. */
 static void
@@ -499,6 +518,8 @@ meeting_minutes_call(struct api_req *ar, struct meeting *m)
 		api_error(ar, 400, "template, channels and audience go with send");
 		return;
 	}
+	if (send && minutes_sent_already(ar, m->id))
+		return;
 	if (minutes_store(ar->db, m->id, text, publish, &cause) == -1 ||
 	    (send && meeting_minutes_send(ar->db, server_config(ar->srv), m->id,
 	                                  &how, time(NULL), &r, &name,

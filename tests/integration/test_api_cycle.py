@@ -111,6 +111,18 @@ def test_attendance_minutes(env, mid):
             "minutes stored and published, not sent (%s %r)" % (st, doc))
     t.check(query(env, "SELECT published_at FROM meetings WHERE id = ?", mid)[0]["published_at"],
             "the minutes are a public page")
+    st, _, doc = call(env, "PUT", "/api/v1/meetings/%d/minutes" % mid,
+                      body={"text": "We agreed three priorities.", "send": True,
+                            "channels": "email"})
+    t.check(st == 200 and doc["sent"] and doc["sent"]["campaign"] == "meeting-%d-minutes" % mid,
+            "send: the minutes go out as meeting-ID-minutes (%s %r)" % (st, doc and doc.get("sent")))
+    t.check_eq(actors(env, "campaign.add") & {"api:records"}, {"api:records"},
+               "the minutes campaign is audited as api:records")
+    problem(env, "PUT", "/api/v1/meetings/%d/minutes" % mid, 409, "sent twice",
+            body={"text": "Again.", "send": True})
+    t.check_eq(query(env, "SELECT minutes FROM meetings WHERE id = ?", mid),
+               [{"minutes": "We agreed three priorities."}],
+               "the refused second send leaves the stored minutes alone")
     problem(env, "PUT", "/api/v1/meetings/%d/minutes" % mid, 400, "no text", body={"publish": True})
     problem(env, "PUT", "/api/v1/meetings/%d/minutes" % mid, 400, "template without send",
             body={"text": "x", "template": "meeting-minutes"})
