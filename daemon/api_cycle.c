@@ -21,6 +21,7 @@
 #include "evidence.h"
 #include "fire.h"
 #include "framework.h"
+#include "http.h"
 #include "log.h"
 #include "meeting.h"
 #include "meeting_notice.h"
@@ -811,6 +812,80 @@ evidence_delete(struct api_req *ar)
 	                             "removed", 1));
 }
 
+/* The evidence of "ID/file" in scope; NULL after a 404. */
+static json_t *
+evidence_file_scoped(struct api_req *ar)
+{
+	const char *slash = strchr(ar->rest, '/');
+	char idtext[24];
+	size_t len = slash != NULL ? (size_t)(slash - ar->rest) : 0;
+	json_t *e = NULL;
+
+	if (slash != NULL && len > 0 && len < sizeof idtext &&
+	    strcmp(slash, "/file") == 0) {
+		memcpy(idtext, ar->rest, len);
+		idtext[len] = '\0';
+		e = api_id(idtext) != 0 ? evidence_one(ar->db, api_id(idtext))
+		                        : NULL;
+	}
+	if (e != NULL && !scope_codes_allow(ar->scope,
+	                                    json_string_value(json_object_get(
+	                                        e, "practice")))) {
+		json_decref(e);
+		e = NULL;
+	}
+	if (e == NULL)
+		api_error(ar, 404, "no such evidence");
+	return e;
+}
+
+/* A file name safe in a quoted header value: letters, digits, ". _ -". */
+static void
+safe_file_name(const char *name, char *out, size_t size)
+{
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i + 1 < size; i++)
+		out[i] = isalnum((unsigned char)name[i]) ||
+		                 strchr("._-", name[i]) != NULL
+		             ? name[i]
+		             : '_';
+	out[i] = '\0';
+}
+
+/* GET /api/v1/evidence/ID/file: the stored file (`ppgd evidence get`). */
+static void
+evidence_file_get(struct api_req *ar)
+{
+	static const char *const params[] = {NULL};
+	json_t *e;
+	void *data = NULL;
+	char *name = NULL, *cause = NULL, safe[128], disp[160];
+	const char *type;
+	size_t len = 0;
+
+	if (api_params_known(ar, params) == -1 ||
+	    (e = evidence_file_scoped(ar)) == NULL)
+		return;
+	if (evidence_file(ar->db, json_integer_value(json_object_get(e, "id")),
+	                  &data, &len, &name, &cause) == -1) {
+		json_decref(e);
+		api_error_take(ar, 404, cause);
+		return;
+	}
+	type = json_string_value(
+	    json_object_get(json_object_get(e, "file"), "type"));
+	safe_file_name(name, safe, sizeof safe);
+	snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", safe);
+	api_header(ar, "Content-Disposition", disp);
+	api_header(ar, "X-Content-Type-Options", "nosniff");
+	http_reply(ar->req, 200, type != NULL ? type : "application/octet-stream",
+	           data, len);
+	json_decref(e);
+	free(data);
+	free(name);
+}
+
 /* GET /api/v1/evidence/kinds */
 static void
 evidence_kinds(struct api_req *ar)
@@ -844,7 +919,14 @@ api_route_evidence_one(struct evhttp_request *req, struct server *s,
 	    {EVHTTP_REQ_DELETE, evidence_delete},
 	    {0, NULL}};
 
-	api_call(req, s, rest, strcmp(rest, "kinds") == 0 ? kinds : m);
+	static const struct api_method file[] = {
+	    {EVHTTP_REQ_GET, evidence_file_get}, {0, NULL}};
+	const char *slash = strchr(rest, '/');
+
+	if (slash != NULL && strcmp(slash, "/file") == 0)
+		api_call(req, s, rest, file);
+	else
+		api_call(req, s, rest, strcmp(rest, "kinds") == 0 ? kinds : m);
 }
 
 /* ---- the annual report -------------------------------------------------- */

@@ -160,6 +160,11 @@ def test_evidence(env):
     t.check_eq(hdrs.get("Location"), "/api/v1/evidence/%d" % fid, "Location names it")
     stored = query(env, "SELECT file FROM evidence WHERE id = ?", fid)
     t.check(stored and stored[0]["file"] == text, "the file is stored byte for byte")
+    st, hdrs, raw = t.http_request("GET", env.api + "/api/v1/evidence/%d/file" % fid, None,
+                                   {"Authorization": "Bearer " + test_api.TOKENS["records"]})
+    t.check(st == 200 and raw == text and hdrs.get("Content-Type", "").startswith("text/plain")
+            and hdrs.get("Content-Disposition") == 'attachment; filename="tor.txt"',
+            "GET .../file gives the stored file back (%s %r %r)" % (st, raw[:60], hdrs))
     st, _, doc = call(env, "POST", "/api/v1/evidence", body={
         "practice": "A81001", "kind": "newsletter", "date": "2030-05-01",
         "link": "https://riverside.example/news", "title": "Spring newsletter"})
@@ -204,6 +209,8 @@ def test_evidence(env):
     t.check(st == 200 and lid not in [e["id"] for e in doc["evidence"]], "gone from the list")
     t.check_eq(actors(env, "evidence.remove"), {"api:records"}, "removal audited as api:records")
     problem(env, "DELETE", "/api/v1/evidence/%d" % lid, 404, "removed twice")
+    problem(env, "GET", "/api/v1/evidence/%d/file" % lid, 404, "the file of removed evidence")
+    problem(env, "GET", "/api/v1/evidence/%d/other" % fid, 404, "an unknown sub-path")
     problem(env, "GET", "/api/v1/evidence?kind=gossip", 400, "list of an unknown kind")
 
 

@@ -84,9 +84,12 @@ def seed(env):
         env.meeting[code] = doc["id"] if rc == 0 else 0
     env.evidence = {}
     for code in (OWN, OTHER):
+        path = env.path("news-%s.txt" % code)
+        with open(path, "w") as f:
+            f.write("Newsletter of %s.\n" % code)
         rc, doc, err = env.ppgd_json("evidence", "add", "--practice", code,
                                      "--kind", "newsletter", "--date", "2031-02-01",
-                                     "--link", "https://%s.example/news" % code)
+                                     "--file", path)
         t.check(rc == 0, "evidence add %s (%r)" % (code, err))
         env.evidence[code] = doc["id"] if rc == 0 else 0
     # A pending join request per practice (as the /join page leaves them).
@@ -159,6 +162,7 @@ def routes(env, code):
                                       "meeting": env.meeting[code]},
          201 if own else 400),
         ("GET", "/api/v1/evidence/%d" % env.evidence[code], None, gone),
+        ("GET", "/api/v1/evidence/%d/file" % env.evidence[code], None, gone),
         ("DELETE", "/api/v1/evidence/%d" % env.evidence[code], None,
          200 if own else 404),
         ("GET", "/api/v1/evidence/kinds", None, 200),
