@@ -25,6 +25,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "api.h"
+#include "api_priv.h"
 #include "broadcast.h"
 #include "env.h"
 #include "campaign.h"
@@ -48,7 +49,6 @@
 #include "xmalloc.h"
 
 #define API_TOKEN_MIN       16
-#define API_NAME_MAX        64
 #define API_TOKENS_FILE_MAX (64 * 1024)
 #define API_LIMIT_DEFAULT   100
 #define API_LIMIT_MAX       1000
@@ -69,25 +69,6 @@ struct api_tokens {
 
 /* The running daemon's tokens; replaced on SIGHUP. */
 static struct api_tokens *tokens;
-
-/* A request being handled. */
-struct api_req {
-	struct evhttp_request *req;
-	struct server *srv;
-	struct db *db;
-	const char *rest; /* the path after the route's prefix, encoded */
-	char actor[API_NAME_MAX + 8];
-	const struct scope_codes *scope; /* the token's practices */
-	struct evkeyvalq query;
-	json_t *body; /* POST, PATCH: the JSON object */
-};
-
-typedef void (*api_fn)(struct api_req *);
-
-struct api_method {
-	enum evhttp_cmd_type method;
-	api_fn fn;
-};
 
 /* ---- tokens ------------------------------------------------------------- */
 
@@ -394,7 +375,7 @@ api_free(void)
 
 /* ---- replies ------------------------------------------------------------ */
 
-static void
+void
 api_reply(struct api_req *ar, int code, json_t *j)
 {
 	http_reply_json(ar->req, code, j);
@@ -434,7 +415,7 @@ status_title(int code)
  * detail, with "error" (the detail) kept for clients written before; extra
  * members (may be NULL) are added. Takes extra.
  */
-static void
+void
 api_problem(struct api_req *ar, int code, const char *detail, json_t *extra)
 {
 	json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type",
@@ -453,11 +434,7 @@ api_problem(struct api_req *ar, int code, const char *detail, json_t *extra)
 	json_decref(o);
 }
 
-/* A problem with a formatted detail. */
-static void api_error(struct api_req *ar, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
+void
 api_error(struct api_req *ar, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -472,14 +449,14 @@ api_error(struct api_req *ar, int code, const char *fmt, ...)
 }
 
 /* api_error with a cause that it frees. */
-static void
+void
 api_error_take(struct api_req *ar, int code, char *cause)
 {
 	api_error(ar, code, "%s", cause != NULL ? cause : "failed");
 	free(cause);
 }
 
-static void
+void
 api_header(struct api_req *ar, const char *name, const char *value)
 {
 	evhttp_add_header(evhttp_request_get_output_headers(ar->req), name,
@@ -487,7 +464,7 @@ api_header(struct api_req *ar, const char *name, const char *value)
 }
 
 /* An audited write: one info line without personal data. */
-static void
+void
 api_logwrite(struct api_req *ar, const char *action, const char *object)
 {
 	log_info("event=api_write client=%s action=%s object=\"%s\"",
@@ -496,14 +473,14 @@ api_logwrite(struct api_req *ar, const char *action, const char *object)
 
 /* ---- requests ----------------------------------------------------------- */
 
-static const char *
+const char *
 api_param(struct api_req *ar, const char *name)
 {
 	return evhttp_find_header(&ar->query, name);
 }
 
 /* 400 unless every query parameter is one of allowed. */
-static int
+int
 api_params_known(struct api_req *ar, const char *const *allowed)
 {
 	struct evkeyval *kv;
@@ -523,7 +500,7 @@ api_params_known(struct api_req *ar, const char *const *allowed)
 }
 
 /* A yes/no query parameter; -1 (400 sent) if it is neither. */
-static int
+int
 api_param_bool(struct api_req *ar, const char *name, int *out)
 {
 	const char *v = api_param(ar, name);
@@ -542,7 +519,7 @@ api_param_bool(struct api_req *ar, const char *name, int *out)
 }
 
 /* An integer query parameter in [min, max] (def if absent). */
-static int
+int
 api_param_int(struct api_req *ar, const char *name, long long def,
               long long min, long long max, long long *out)
 {
@@ -564,7 +541,7 @@ api_param_int(struct api_req *ar, const char *name, long long def,
 }
 
 /* The path after the prefix, percent-decoded: one segment. Caller frees. */
-static char *
+char *
 api_segment(struct api_req *ar)
 {
 	size_t len;
@@ -580,7 +557,7 @@ api_segment(struct api_req *ar)
 	return s;
 }
 
-static int64_t
+int64_t
 api_id(const char *s)
 {
 	char *end;
@@ -594,7 +571,7 @@ api_id(const char *s)
 }
 
 /* Parse the body as a JSON object; -1 after a 400. */
-static int
+int
 api_parse_body(struct api_req *ar)
 {
 	json_error_t err;
@@ -681,7 +658,7 @@ api_not_allowed(struct api_req *ar, const struct api_method *m)
 }
 
 /* Authenticate, pick the method's handler, parse the query and body. */
-static void
+void
 api_call(struct evhttp_request *req, struct server *s, const char *rest,
          const struct api_method *m)
 {
@@ -727,7 +704,7 @@ api_call(struct evhttp_request *req, struct server *s, const char *rest,
  */
 
 /* 0 if the client may act for practice code; else -1 after a 403. */
-static int
+int
 api_scope_practice(struct api_req *ar, const char *code)
 {
 	if (scope_codes_allow(ar->scope, code))
@@ -737,7 +714,7 @@ api_scope_practice(struct api_req *ar, const char *code)
 }
 
 /* Drop the objects of arr whose key names a practice out of scope. */
-static void
+void
 api_scope_filter(struct api_req *ar, json_t *arr, const char *key)
 {
 	size_t i;
@@ -768,7 +745,7 @@ practices_list(struct api_req *ar)
 
 /* The practice named by a query parameter; 403 sent if it is out of the
  * client's scope, 404 if it is unknown. */
-static int
+int
 api_practice_param(struct api_req *ar, const char *code)
 {
 	struct practice *p;
@@ -1607,7 +1584,7 @@ join_in_scope(struct api_req *ar, int64_t id)
 }
 
 /* A string member of the body, or NULL; -1 after a 400 if it is not. */
-static int
+int
 body_string(struct api_req *ar, const char *key, const char **out)
 {
 	const json_t *v = json_object_get(ar->body, key);
@@ -1788,8 +1765,10 @@ route_campaign(struct evhttp_request *req, struct server *s, const char *rest)
 static void
 route_meetings(struct evhttp_request *req, struct server *s, const char *rest)
 {
-	static const struct api_method m[] = {{EVHTTP_REQ_GET, meetings_list},
-	                                      {0, NULL}};
+	static const struct api_method m[] = {
+	    {EVHTTP_REQ_GET, meetings_list},
+	    {EVHTTP_REQ_POST, api_meetings_create},
+	    {0, NULL}};
 
 	api_call(req, s, rest, m);
 }
@@ -1797,9 +1776,13 @@ route_meetings(struct evhttp_request *req, struct server *s, const char *rest)
 static void
 route_meeting(struct evhttp_request *req, struct server *s, const char *rest)
 {
-	static const struct api_method m[] = {{EVHTTP_REQ_GET, meeting_show},
-	                                      {0, NULL}};
+	static const struct api_method m[] = {
+	    {EVHTTP_REQ_GET, meeting_show},
+	    {EVHTTP_REQ_PATCH, api_meeting_patch},
+	    {0, NULL}};
 
+	if (api_meeting_action(req, s, rest))
+		return;
 	api_call(req, s, rest, m);
 }
 
@@ -1841,6 +1824,10 @@ static const struct http_route api_route_table[] = {
     {API_ALL_METHODS, "/api/v1/meetings", "api_meetings", route_meetings},
     {API_ALL_METHODS, "/api/v1/meetings/", "api_meeting", route_meeting},
     {API_ALL_METHODS, "/api/v1/results/", "api_results", route_results},
+    {API_ALL_METHODS, "/api/v1/evidence", "api_evidence", api_route_evidence},
+    {API_ALL_METHODS, "/api/v1/evidence/", "api_evidence_one",
+     api_route_evidence_one},
+    {API_ALL_METHODS, "/api/v1/reports/", "api_reports", api_route_reports},
     {API_ALL_METHODS, "/api/v1/join-requests", "api_join_requests",
      route_join_requests},
     {API_ALL_METHODS, "/api/v1/join-requests/", "api_join_request",

@@ -8,9 +8,9 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top/daemon" || exit 1
 # The faces. action.c also serves the public action-plan page.
-faces="main.c cli.c cmd_*.c api.c http.c server.c app.c webhook_http.c
+faces="main.c cli.c cmd_*.c api*.c http.c server.c app.c webhook_http.c
 websurvey.c unsubscribe.c status.c web.c action.c admin*.c joinweb.c
-meeting_page.c minutes_page.c"
+meeting_page.c minutes_page.c api_priv.h"
 face_headers='"(http|server|cli|app|api|webhook_http|websurvey|unsubscribe|status|web)\.h"|<event2/http\.h>'
 fail=0
 for f in *.c *.h; do

@@ -41,10 +41,13 @@ def setup(env, api_port):
         "daemon": {"templates": os.path.join(t.TOP, "templates")}})
     for args in (["init"],
                  ["practice", "add", "A81001", "--name", "Riverside Surgery",
-                  "--email-from", "ppg@riverside.example"],
+                  "--email-from", "ppg@riverside.example",
+                  "--phone", "01234 567890"],
                  ["practice", "add", "B82002", "--name", "Hillside Practice",
                   "--email-from", "ppg@hillside.example"],
                  ["survey", "load", os.path.join(t.TOP, "surveys", "fft.yaml")],
+                 ["survey", "load",
+                  os.path.join(t.TOP, "surveys", "post-meeting.yaml")],
                  ["meeting", "add", "--practice", "A81001", "--at",
                   "2030-01-15T18:30", "--where", "Community Room"]):
         rc, out, err = env.ppgd(*args)
@@ -541,10 +544,18 @@ def test_docs():
     want = {("GET", "/api/v1/practices"), ("GET", "/api/v1/members"),
             ("POST", "/api/v1/members"), ("PATCH", "/api/v1/members"),
             ("DELETE", "/api/v1/members"), ("POST", "/api/v1/broadcasts"),
-            ("GET", "/api/v1/campaigns"), ("GET", "/api/v1/results")}
+            ("GET", "/api/v1/campaigns"), ("GET", "/api/v1/results"),
+            ("POST", "/api/v1/meetings"), ("PATCH", "/api/v1/meetings"),
+            ("PUT", "/api/v1/meetings"), ("GET", "/api/v1/evidence"),
+            ("POST", "/api/v1/evidence"), ("DELETE", "/api/v1/evidence"),
+            ("GET", "/api/v1/reports"), ("POST", "/api/v1/reports")}
     t.check(want <= calls, "every call has an example (missing %r)" % (want - calls))
     t.check_eq(audit(env, "member.erase"), [("api:records", "member:1")],
                "the documented erase ran against the daemon")
+    t.check_eq([a for a, _ in audit(env, "report.sign-off")], ["api:records"],
+               "the documented sign-off ran against the daemon")
+    t.check_eq(query(env, "SELECT status FROM meetings WHERE id = 2"),
+               [{"status": "cancelled"}], "the documented cancel ran against the daemon")
 
 
 def main():

@@ -82,6 +82,16 @@ def seed(env):
                                      "Community room")
         t.check(rc == 0, "meeting add %s (%r)" % (code, err))
         env.meeting[code] = doc["id"] if rc == 0 else 0
+    env.evidence = {}
+    for code in (OWN, OTHER):
+        path = env.path("news-%s.txt" % code)
+        with open(path, "w") as f:
+            f.write("Newsletter of %s.\n" % code)
+        rc, doc, err = env.ppgd_json("evidence", "add", "--practice", code,
+                                     "--kind", "newsletter", "--date", "2031-02-01",
+                                     "--file", path)
+        t.check(rc == 0, "evidence add %s (%r)" % (code, err))
+        env.evidence[code] = doc["id"] if rc == 0 else 0
     # A pending join request per practice (as the /join page leaves them).
     con = sqlite3.connect(env.path("ppgd.db"))
     env.join = {}
@@ -130,6 +140,35 @@ def routes(env, code):
         ("GET", "/api/v1/join-requests?practice=" + code, None, deny),
         ("GET", "/api/v1/meetings?practice=" + code, None, deny),
         ("GET", "/api/v1/meetings/%d" % env.meeting[code], None, gone),
+        ("POST", "/api/v1/meetings", {"practice": code, "at": "2031-06-01T18:30",
+                                      "where": "Room 2"}, 201 if own else 403),
+        ("PATCH", "/api/v1/meetings/%d" % env.meeting[code], {"where": "Hall"}, gone),
+        ("PUT", "/api/v1/meetings/%d/attendance" % env.meeting[code],
+         {"staff": ["Practice Manager"]}, gone),
+        ("PUT", "/api/v1/meetings/%d/minutes" % env.meeting[code],
+         {"text": "Notes.", "publish": True}, gone),
+        # Another practice's member did not come to our meeting.
+        ("PUT", "/api/v1/meetings/%d/attendance" % env.meeting[OWN],
+         {"present": [env.member[code]]}, 200 if own else 400),
+        ("POST", "/api/v1/meetings/%d/cancel" % env.meeting[code], {}, gone),
+        ("GET", "/api/v1/evidence?practice=" + code, None, deny),
+        ("POST", "/api/v1/evidence", {"practice": code, "kind": "notice",
+                                      "date": "2031-03-01",
+                                      "link": "https://x.example/poster"},
+         201 if own else 403),
+        # Linking another practice's meeting is refused as no such meeting.
+        ("POST", "/api/v1/evidence", {"practice": OWN, "kind": "minutes",
+                                      "date": "2031-03-01", "link": "https://x.example/m",
+                                      "meeting": env.meeting[code]},
+         201 if own else 400),
+        ("GET", "/api/v1/evidence/%d" % env.evidence[code], None, gone),
+        ("GET", "/api/v1/evidence/%d/file" % env.evidence[code], None, gone),
+        ("DELETE", "/api/v1/evidence/%d" % env.evidence[code], None,
+         200 if own else 404),
+        ("GET", "/api/v1/evidence/kinds", None, 200),
+        ("GET", "/api/v1/reports/annual?year=2031&practice=" + code, None, deny),
+        ("POST", "/api/v1/reports/annual/sign-off",
+         {"practice": code, "year": 2031, "by": "Jane Smith, PPG chair"}, deny),
         ("POST", "/api/v1/join-requests/%d/reject" % env.join[code],
          {"reason": "not registered here"}, gone),
         ("DELETE", "/api/v1/members/%d" % mid, None, gone),
@@ -142,8 +181,15 @@ def test_table(env):
     joins = query(env, "SELECT id, state FROM join_requests ORDER BY id")
     audits = query(env, "SELECT count(*) FROM audit")[0][0]
     campaigns = query(env, "SELECT count(*) FROM campaigns")[0][0]
+    meetings = query(env, "SELECT * FROM meetings ORDER BY id")
+    evidence = query(env, "SELECT * FROM evidence ORDER BY id")
+    signoffs = query(env, "SELECT count(*) FROM signoffs")[0][0]
+    attendance = query(env, "SELECT * FROM meeting_attendance ORDER BY rowid")
     for method, path, body, want in routes(env, OTHER):
         st, doc = call(env, method, path, body)
+        if want == 200:  # a call of no practice
+            t.check_eq(st, want, "%s %s -> %d" % (method, path, want))
+            continue
         t.check(st == want and isinstance(doc, dict) and doc.get("error")
                 and doc.get("status") == want
                 and (want != 403 or doc.get("title") == "Forbidden"),
@@ -158,6 +204,14 @@ def test_table(env):
                "the refused calls decide no join request")
     t.check_eq(query(env, "SELECT count(*) FROM campaigns")[0][0], campaigns,
                "the refused broadcast makes no campaign")
+    t.check_eq(query(env, "SELECT * FROM meetings ORDER BY id"), meetings,
+               "the refused calls make, move, cancel or minute no meeting")
+    t.check_eq(query(env, "SELECT * FROM evidence ORDER BY id"), evidence,
+               "the refused calls add or remove no evidence")
+    t.check_eq(query(env, "SELECT count(*) FROM signoffs")[0][0], signoffs,
+               "the refused sign-off records none")
+    t.check_eq(query(env, "SELECT * FROM meeting_attendance ORDER BY rowid"), attendance,
+               "the refused attendance records nobody")
     for method, path, body, want in routes(env, OWN):
         st, doc = call(env, method, path, body)
         t.check(st == want, "own practice: %s %s -> %d (got %d %r)"
@@ -207,6 +261,10 @@ def test_lists(env):
         st, doc = call(env, "GET", "/api/v1/meetings", token=token)
         t.check_eq(practices_of(doc, "meetings", "practice"), want,
                    "meetings of the %s token" % token)
+    for token, want in (("riverside", [OWN]), ("all", [OWN, OTHER])):
+        st, doc = call(env, "GET", "/api/v1/evidence", token=token)
+        t.check_eq(practices_of(doc, "evidence", "practice"), want,
+                   "evidence of the %s token" % token)
     for token, want in (("riverside", [OWN]), ("all", [OWN, OTHER])):
         st, doc = call(env, "GET", "/api/v1/campaigns", token=token)
         t.check_eq(practices_of(doc, "campaigns", "practice"), want,

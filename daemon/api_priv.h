@@ -1,0 +1,91 @@
+/* Inside the admin API: a request being handled and the helpers its
+ * per-resource files (api.c, api_cycle.c) share. */
+#ifndef PPGD_API_PRIV_H
+#define PPGD_API_PRIV_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+
+#define API_NAME_MAX 64
+
+struct server;
+struct db;
+struct scope_codes;
+
+/* A request being handled. */
+struct api_req {
+	struct evhttp_request *req;
+	struct server *srv;
+	struct db *db;
+	const char *rest; /* the path after the route's prefix, encoded */
+	char actor[API_NAME_MAX + 8];
+	const struct scope_codes *scope; /* the token's practices */
+	struct evkeyvalq query;
+	json_t *body; /* POST, PATCH: the JSON object */
+};
+
+typedef void (*api_fn)(struct api_req *);
+
+struct api_method {
+	enum evhttp_cmd_type method;
+	api_fn fn;
+};
+
+/* Reply with JSON (takes j). */
+void api_reply(struct api_req *, int code, json_t *j);
+/* An RFC 9457 problem with detail; extra members added (takes extra). */
+void api_problem(struct api_req *, int code, const char *detail,
+                 json_t *extra);
+/* A problem with a formatted detail. */
+void api_error(struct api_req *, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* api_error with a cause that it frees. */
+void api_error_take(struct api_req *, int code, char *cause);
+void api_header(struct api_req *, const char *name, const char *value);
+/* An audited write: one info line without personal data. */
+void api_logwrite(struct api_req *, const char *action, const char *object);
+const char *api_param(struct api_req *, const char *name);
+/* 400 unless every query parameter is one of allowed. */
+int api_params_known(struct api_req *, const char *const *allowed);
+/* A yes/no query parameter; -1 (400 sent) if it is neither. */
+int api_param_bool(struct api_req *, const char *name, int *out);
+/* An integer query parameter in [min, max] (def if absent). */
+int api_param_int(struct api_req *, const char *name, long long def,
+                  long long min, long long max, long long *out);
+/* The path after the prefix, percent-decoded: one segment. Caller frees. */
+char *api_segment(struct api_req *);
+/* A positive decimal id, or 0. */
+int64_t api_id(const char *s);
+/* Parse the body as a JSON object into ar->body; -1 after a 400. */
+int api_parse_body(struct api_req *);
+/* Authenticate, pick the method's handler, parse the query and body. */
+void api_call(struct evhttp_request *, struct server *, const char *rest,
+              const struct api_method *);
+/* 0 if the client may act for practice code; else -1 after a 403. */
+int api_scope_practice(struct api_req *, const char *code);
+/* Drop the objects of arr whose key names a practice out of scope. */
+void api_scope_filter(struct api_req *, json_t *arr, const char *key);
+/* The practice named by a parameter; 403 sent if it is out of the
+ * client's scope, 404 if it is unknown; 0 if code is NULL. */
+int api_practice_param(struct api_req *, const char *code);
+/* A string member of the body, or NULL; -1 after a 400 if it is not. */
+int body_string(struct api_req *, const char *key, const char **out);
+
+/* api_cycle.c: meetings (writes), evidence, the annual report. */
+void api_meetings_create(struct api_req *);
+void api_meeting_patch(struct api_req *);
+/* The /api/v1/meetings/ID/ACTION calls; 0 if rest names none. */
+int api_meeting_action(struct evhttp_request *, struct server *,
+                       const char *rest);
+void api_route_evidence(struct evhttp_request *, struct server *,
+                        const char *rest);
+void api_route_evidence_one(struct evhttp_request *, struct server *,
+                            const char *rest);
+void api_route_reports(struct evhttp_request *, struct server *,
+                       const char *rest);
+
+#endif
