@@ -55,7 +55,8 @@ main(int argc, char **argv)
 	const char *sync;
 
 	if (argc != 3 && argc != 4) {
-		fprintf(stderr, "usage: bare_webhook PORT DBFILE [FULL|NORMAL]\n");
+		fprintf(stderr,
+		        "usage: bare_webhook PORT DBFILE [FULL|NORMAL]\n");
 		return 2;
 	}
 	sync = argc == 4 && strcmp(argv[3], "NORMAL") == 0

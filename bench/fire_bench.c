@@ -32,7 +32,7 @@ struct phase {
 	double bytes; /* subject, body and HTML of the rows */
 	long rows;
 	long peak_kb;
-	double cpu; /* user + system seconds of the whole child */
+	double cpu;    /* user + system seconds of the whole child */
 	double growth; /* database bytes the phase added */
 };
 
@@ -389,7 +389,8 @@ main(int argc, char **argv)
 	print_phase("campaign fire (fire_run)", &fire);
 	print_phase("bare prepared INSERT loop", &bare);
 	printf("database growth of the fire: %.0f MB, %.0f bytes per message\n",
-	       fire.growth / 1e6, fire.growth / (fire.rows > 0 ? fire.rows : 1));
+	       fire.growth / 1e6,
+	       fire.growth / (fire.rows > 0 ? fire.rows : 1));
 	printf("(the bare loop holds its input rows in memory: most of its "
 	       "RSS)\n");
 	printf("ratio fire/bare: %.2fx (aim: within 3x, under 2 s)\n",

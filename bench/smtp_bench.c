@@ -125,15 +125,17 @@ main(int argc, char **argv)
 	double t0, t1;
 
 	if (argc < 3 || (total = strtol(argv[2], NULL, 10)) <= 0) {
-		fprintf(stderr,
-		        "usage: smtp_bench HOST:PORT N [SESSIONS [PER_SESSION]]\n");
+		fprintf(
+		    stderr,
+		    "usage: smtp_bench HOST:PORT N [SESSIONS [PER_SESSION]]\n");
 		return 2;
 	}
 	server = argv[1];
 	sessions = argc > 3 ? strtol(argv[3], NULL, 10) : 1;
 	per_session = argc > 4 ? strtol(argv[4], NULL, 10) : total;
 	if (sessions < 1 || sessions > 256 || per_session < 1) {
-		fprintf(stderr, "smtp_bench: SESSIONS 1-256, PER_SESSION >= 1\n");
+		fprintf(stderr,
+		        "smtp_bench: SESSIONS 1-256, PER_SESSION >= 1\n");
 		return 2;
 	}
 	t0 = now();

@@ -274,10 +274,11 @@ action_list_json(struct db *db, const char *practice, int public)
 		jsonx_set(o, "outcome", jtext(st, 10));
 		jsonx_set(o, "benefit", jtext(st, 11));
 		if (!public)
-			jsonx_set(o, "meeting",
-			          sqlite3_column_type(st, 12) == SQLITE_NULL
-			              ? json_null()
-			              : json_integer(sqlite3_column_int64(st, 12)));
+			jsonx_set(
+			    o, "meeting",
+			    sqlite3_column_type(st, 12) == SQLITE_NULL
+			        ? json_null()
+			        : json_integer(sqlite3_column_int64(st, 12)));
 		json_array_append_new(arr, o);
 	}
 	sqlite3_reset(st);

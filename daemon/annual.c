@@ -20,7 +20,6 @@
 #include "util.h"
 #include "xmalloc.h"
 
-
 struct year {
 	struct db *db;
 	struct practice *p;
@@ -420,13 +419,15 @@ facts_json(struct year *y, const json_t *r)
 	json_array_foreach(json_object_get(r, "surveys"), i, s) responses +=
 	    jint(s, "responses");
 	under = count_under(json_object_get(r, "representation"), &profiled);
-	jsonx_set(f, "members", json_integer(jint(json_object_get(r, "members"), "end")));
+	jsonx_set(f, "members",
+	          json_integer(jint(json_object_get(r, "members"), "end")));
 	jsonx_set(f, "members_start",
 	          json_integer(jint(json_object_get(r, "members"), "start")));
 	jsonx_set(f, "profile_loaded", json_integer(profiled));
 	jsonx_set(f, "groups_under_represented", json_integer(under));
 	jsonx_set(f, "meetings_held", json_integer(jint(m, "held")));
-	jsonx_set(f, "meetings_with_minutes", json_integer(jint(m, "with_minutes")));
+	jsonx_set(f, "meetings_with_minutes",
+	          json_integer(jint(m, "with_minutes")));
 	jsonx_set(f, "quarters_with_a_meeting",
 	          json_integer(jint(m, "quarters_with_a_meeting")));
 	jsonx_set(f, "half_years_with_messages",
@@ -449,10 +450,10 @@ facts_json(struct year *y, const json_t *r)
 static json_t *
 signoff_json(struct year *y, int financial)
 {
-	sqlite3_stmt *st = db_stmt(
-	    y->db, "SELECT signed_by, level, at FROM signoffs WHERE"
-	           " practice_id = ? AND year = ? AND financial = ?"
-	           " ORDER BY at DESC, id DESC LIMIT 1");
+	sqlite3_stmt *st =
+	    db_stmt(y->db, "SELECT signed_by, level, at FROM signoffs WHERE"
+	                   " practice_id = ? AND year = ? AND financial = ?"
+	                   " ORDER BY at DESC, id DESC LIMIT 1");
 	char day[21];
 	json_t *o = json_null();
 
@@ -460,9 +461,10 @@ signoff_json(struct year *y, int financial)
 	db_bind_int(st, 2, y->year);
 	db_bind_int(st, 3, financial);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		o = json_pack("{ss ss ss}", "by", db_col_text(st, 0), "level",
-		              db_col_text(st, 1), "at",
-		              util_format_time(sqlite3_column_int64(st, 2), day));
+		o = json_pack(
+		    "{ss ss ss}", "by", db_col_text(st, 0), "level",
+		    db_col_text(st, 1), "at",
+		    util_format_time(sqlite3_column_int64(st, 2), day));
 	sqlite3_reset(st);
 	return o;
 }
@@ -489,14 +491,15 @@ annual_sign_off(struct db *db, const json_t *report, const char *by,
 	                 " signed_by, level, at) VALUES (?, ?, ?, ?, ?, ?)");
 	db_bind_int(st, 1, p->id);
 	db_bind_int(st, 2, jint(report, "year"));
-	db_bind_int(st, 3, json_is_true(json_object_get(report, "financial_year")));
+	db_bind_int(st, 3,
+	            json_is_true(json_object_get(report, "financial_year")));
 	db_bind_text(st, 4, by);
 	db_bind_text(st, 5, json_string_value(json_object_get(fw, "level")));
 	db_bind_int(st, 6, time(NULL));
 	practice_free(p);
 	if (db_done(db, st) == -1) {
-		*cause = xasprintf("cannot record the sign-off: %s",
-		                   db_errmsg(db));
+		*cause =
+		    xasprintf("cannot record the sign-off: %s", db_errmsg(db));
 		return -1;
 	}
 	db_audit(db, NULL, "report.sign-off", "annual", NULL);
@@ -582,9 +585,9 @@ annual_report_at(struct db *db, const char *code, int year, int financial,
 	jsonx_set(o, "messages", messages_json(&y));
 	progress("self-assessment", 8);
 	jsonx_set(o, "as_at", json_string(util_format_date(y.now, day)));
-	jsonx_set(o, "website", y.p->website[0] != '\0'
-	                            ? json_string(y.p->website)
-	                            : json_null());
+	jsonx_set(o, "website",
+	          y.p->website[0] != '\0' ? json_string(y.p->website)
+	                                  : json_null());
 	facts = facts_json(&y, o);
 	util_format_date(y.end - 1, to);
 	ev = evidence_list_json(db, code, NULL, NULL, to);
@@ -915,13 +918,11 @@ html_level(struct html *h, const json_t *lv, const json_t *arr)
 	char *n, *caption;
 	size_t i, k;
 
-	caption = xasprintf("%s: %ld of %ld criteria met (%s%ld needed)%s",
-	                    js(lv, "title"), jint(lv, "met"), jint(lv, "of"),
-	                    jint(lv, "need") == jint(lv, "of") ? "all " : "",
-	                    jint(lv, "need"),
-	                    json_is_true(json_object_get(lv, "reached"))
-	                        ? ": reached"
-	                        : "");
+	caption = xasprintf(
+	    "%s: %ld of %ld criteria met (%s%ld needed)%s", js(lv, "title"),
+	    jint(lv, "met"), jint(lv, "of"),
+	    jint(lv, "need") == jint(lv, "of") ? "all " : "", jint(lv, "need"),
+	    json_is_true(json_object_get(lv, "reached")) ? ": reached" : "");
 	html_table_begin(h, caption, heads, 5);
 	free(caption);
 	json_array_foreach(arr, i, c)
@@ -952,8 +953,9 @@ html_evidence(struct html *h, const json_t *r)
 
 	html_elem(h, "h2", "Evidence recorded this year");
 	if (json_array_size(ev) == 0) {
-		html_elem(h, "p", "No evidence was recorded for this year "
-		                  "(ppgd evidence add).");
+		html_elem(h, "p",
+		          "No evidence was recorded for this year "
+		          "(ppgd evidence add).");
 		return;
 	}
 	html_table_begin(h, "Evidence log", heads, 4);

@@ -34,8 +34,7 @@ char *annual_html(const json_t *report, int internal, size_t *len);
  * starts (its name, its number from 1, and the number of parts); NULL: no
  * calls.
  */
-void annual_set_progress(void (*fn)(const char *part, int n, int of,
-                                    void *),
+void annual_set_progress(void (*fn)(const char *part, int n, int of, void *),
                          void *arg);
 
 #endif

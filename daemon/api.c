@@ -418,9 +418,10 @@ status_title(int code)
 void
 api_problem(struct api_req *ar, int code, const char *detail, json_t *extra)
 {
-	json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type",
-	                      "about:blank", "title", status_title(code),
-	                      "status", code, "detail", detail, "error", detail);
+	json_t *o =
+	    json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "about:blank",
+	              "title", status_title(code), "status", code, "detail",
+	              detail, "error", detail);
 	char *s;
 
 	if (extra != NULL) {
@@ -617,7 +618,7 @@ api_auth(struct api_req *ar)
 		evhttp_connection_get_peer(evcon, &peer, &port);
 	ratelog_warnx("api_unauthorized",
 	              "event=api_unauthorized remote=%s reason=%s",
-	          peer ? peer : "-", h == NULL ? "no_token" : "bad_token");
+	              peer ? peer : "-", h == NULL ? "no_token" : "bad_token");
 	api_header(ar, "WWW-Authenticate",
 	           h == NULL
 	               ? "Bearer realm=\"ppgd\""
@@ -1023,8 +1024,8 @@ member_store(struct api_req *ar, struct member *m)
 		api_error_take(ar, 422, cause);
 		break;
 	case MEMBER_EDIT_CONFLICT:
-		api_problem(ar, 409, cause, json_pack("{s:I}", "id",
-		                                      (json_int_t)other));
+		api_problem(ar, 409, cause,
+		            json_pack("{s:I}", "id", (json_int_t)other));
 		free(cause);
 		break;
 	case MEMBER_EDIT_FAILED:
@@ -1420,8 +1421,9 @@ meeting_show(struct api_req *ar)
 	    (m = meeting_get(ar->db, (int64_t)id)) != NULL) {
 		o = meeting_to_json(ar->db, m);
 		/* Another practice's meeting is not there. */
-		if (!scope_codes_allow(ar->scope, json_string_value(json_object_get(
-		                                      o, "practice")))) {
+		if (!scope_codes_allow(
+		        ar->scope,
+		        json_string_value(json_object_get(o, "practice")))) {
 			json_decref(o);
 			o = NULL;
 		}
@@ -1467,8 +1469,9 @@ results_scope(struct api_req *ar, struct tally_query *q, const char *target)
 		return 0;
 	if (q->practice == NULL &&
 	    (q->practice = scope_codes_only(ar->scope)) == NULL) {
-		api_error(ar, 400, "practice: required of a client scoped to "
-		                   "several practices");
+		api_error(ar, 400,
+		          "practice: required of a client scoped to "
+		          "several practices");
 		return -1;
 	}
 	if (api_scope_practice(ar, q->practice) == -1)
@@ -1529,9 +1532,8 @@ static void
 join_requests_list(struct api_req *ar)
 {
 	static const char *const params[] = {"practice", "state", NULL};
-	static const char *const states[] = {"unconfirmed", "pending",
-	                                     "approved", "rejected", "expired",
-	                                     NULL};
+	static const char *const states[] = {
+	    "unconfirmed", "pending", "approved", "rejected", "expired", NULL};
 	const char *state = api_param(ar, "state");
 	size_t i;
 
@@ -1545,8 +1547,9 @@ join_requests_list(struct api_req *ar)
 		if (strcmp(state, states[i]) == 0)
 			break;
 	if (state != NULL && states[i] == NULL) {
-		api_error(ar, 400, "state: one of unconfirmed, pending, "
-		                   "approved, rejected, expired");
+		api_error(ar, 400,
+		          "state: one of unconfirmed, pending, "
+		          "approved, rejected, expired");
 		return;
 	}
 	arr = join_list(ar->db, api_param(ar, "practice"), state);
@@ -1598,19 +1601,18 @@ body_string(struct api_req *ar, const char *key, const char **out)
 }
 
 static void
-join_decided(struct api_req *ar, int64_t id, const char *state,
-             int64_t member)
+join_decided(struct api_req *ar, int64_t id, const char *state, int64_t member)
 {
 	char obj[32];
-	json_t *o = json_pack("{s:I, s:s}", "request", (json_int_t)id,
-	                      "state", state);
+	json_t *o =
+	    json_pack("{s:I, s:s}", "request", (json_int_t)id, "state", state);
 
 	if (member != 0)
 		json_object_set_new(o, "member_id", json_integer(member));
 	snprintf(obj, sizeof obj, "join:%lld", (long long)id);
-	api_logwrite(ar, strcmp(state, "approved") == 0 ? "join.approve"
-	                                                : "join.reject",
-	             obj);
+	api_logwrite(
+	    ar, strcmp(state, "approved") == 0 ? "join.approve" : "join.reject",
+	    obj);
 	api_reply(ar, 200, o);
 }
 
@@ -1670,15 +1672,14 @@ join_request_decide(struct api_req *ar)
 		rc = join_reject(ar->db, id, reason, ar->actor, &cause);
 	if (rc == -1)
 		api_error_take(ar,
-		               strncmp(cause, "no ", 3) == 0     ? 404
+		               strncmp(cause, "no ", 3) == 0    ? 404
 		               : strncmp(cause, "give", 4) == 0 ? 400
 		                                                : 409,
 		               cause);
 	else {
 		if (approve)
 			env_kick(server_env(ar->srv));
-		join_decided(ar, id, approve ? "approved" : "rejected",
-		             member);
+		join_decided(ar, id, approve ? "approved" : "rejected", member);
 	}
 }
 

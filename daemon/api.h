@@ -25,8 +25,9 @@ void api_free(void);
 /*
  * Load a tokens file: "name token [CODE,CODE...]" lines (the codes: the
  * practices the client may see and change; none: every practice; '#'
- * comments, blank lines), a regular file not readable by group or others. -1 with *cause ("file:line:
- * message", never a token) if it cannot be used. Caller frees *out.
+ * comments, blank lines), a regular file not readable by group or others. -1
+ * with *cause ("file:line: message", never a token) if it cannot be used.
+ * Caller frees *out.
  */
 int api_tokens_load(const char *path, struct api_tokens **out, char **cause);
 /* The client whose token is bearer (each compared in constant time), or

@@ -169,10 +169,9 @@ series_body(struct api_req *ar, struct meeting_series *sr)
 		          "or 2w");
 		return -1;
 	}
-	if (count != NULL &&
-	    (every == NULL || !json_is_integer(count) ||
-	     json_integer_value(count) < 1 ||
-	     json_integer_value(count) > MEETING_SERIES_MAX)) {
+	if (count != NULL && (every == NULL || !json_is_integer(count) ||
+	                      json_integer_value(count) < 1 ||
+	                      json_integer_value(count) > MEETING_SERIES_MAX)) {
 		api_error(ar, 400, "count: 1 to %d meetings, with every",
 		          MEETING_SERIES_MAX);
 		return -1;
@@ -249,9 +248,9 @@ void
 api_meetings_create(struct api_req *ar)
 {
 	static const char *const keys[] = {
-	    "practice", "at",    "where", "link",        "agenda",
-	    "campaigns", "channels", "audience", "every", "count",
-	    "feedback_to", NULL};
+	    "practice", "at",        "where",       "link",
+	    "agenda",   "campaigns", "channels",    "audience",
+	    "every",    "count",     "feedback_to", NULL};
 	struct meeting m = {0};
 	struct meeting_series sr;
 	int64_t ids[MEETING_SERIES_MAX];
@@ -303,8 +302,8 @@ notice_reply(struct api_req *ar, const struct meeting_notice_result *r,
 void
 api_meeting_patch(struct api_req *ar)
 {
-	static const char *const keys[] = {"at", "where", "link",
-	                                   "feedback_to", NULL};
+	static const char *const keys[] = {"at", "where", "link", "feedback_to",
+	                                   NULL};
 	struct meeting_change chg = {0};
 	struct meeting_notice_result r;
 	const char *at, *fb;
@@ -335,8 +334,8 @@ api_meeting_patch(struct api_req *ar)
 	r.meeting_id = m->id;
 	if (rc == 0 && fb != NULL)
 		rc = meeting_set_feedback_to(ar->db, m->id, fb, &cause);
-	if (rc == 0 && (at != NULL || chg.place != NULL || chg.link != NULL ||
-	                fb == NULL))
+	if (rc == 0 &&
+	    (at != NULL || chg.place != NULL || chg.link != NULL || fb == NULL))
 		rc = meeting_update(ar->db, server_config(ar->srv), m->id, &chg,
 		                    time(NULL), &r, &cause);
 	meeting_free(m);
@@ -382,7 +381,8 @@ attendees_names(struct api_req *ar, const char *key, const char *role,
 	{
 		int64_t id = json_is_integer(e) ? json_integer_value(e) : 0;
 
-		if (strcmp(role, "member") == 0 ? id <= 0 : !json_is_string(e)) {
+		if (strcmp(role, "member") == 0 ? id <= 0
+		                                : !json_is_string(e)) {
 			api_error(ar, 400, "%s: expected %s", key,
 			          strcmp(role, "member") == 0 ? "member ids"
 			                                      : "names");
@@ -487,8 +487,9 @@ minutes_sent_already(struct api_req *ar, int64_t id)
 	if ((c = campaign_find(ar->db, name)) == NULL)
 		return 0;
 	campaign_free(c);
-	api_error(ar, 409, "the minutes of meeting %lld were sent already "
-	                   "(campaign %s)",
+	api_error(ar, 409,
+	          "the minutes of meeting %lld were sent already "
+	          "(campaign %s)",
 	          (long long)id, name);
 	return 1;
 }
@@ -508,7 +509,8 @@ meeting_minutes_call(struct api_req *ar, struct meeting *m)
 	int publish, send;
 
 	memset(&r, 0, sizeof r);
-	if (body_known(ar, keys) == -1 || body_required(ar, "text", &text) == -1 ||
+	if (body_known(ar, keys) == -1 ||
+	    body_required(ar, "text", &text) == -1 ||
 	    body_bool(ar, "publish", &publish) == -1 ||
 	    body_bool(ar, "send", &send) == -1 ||
 	    body_string(ar, "template", &how.template) == -1 ||
@@ -516,15 +518,16 @@ meeting_minutes_call(struct api_req *ar, struct meeting *m)
 	    body_string(ar, "audience", &how.audience) == -1)
 		return;
 	if (!send && (how.template || how.channels || how.audience)) {
-		api_error(ar, 400, "template, channels and audience go with send");
+		api_error(ar, 400,
+		          "template, channels and audience go with send");
 		return;
 	}
 	if (send && minutes_sent_already(ar, m->id))
 		return;
 	if (minutes_store(ar->db, m->id, text, publish, &cause) == -1 ||
-	    (send && meeting_minutes_send(ar->db, server_config(ar->srv), m->id,
-	                                  &how, time(NULL), &r, &name,
-	                                  &cause) == -1)) {
+	    (send &&
+	     meeting_minutes_send(ar->db, server_config(ar->srv), m->id, &how,
+	                          time(NULL), &r, &name, &cause) == -1)) {
 		api_error_take(ar, 400, cause);
 		return;
 	}
@@ -590,9 +593,12 @@ api_meeting_action(struct evhttp_request *req, struct server *s,
 	static const struct api_method minutes[] = {
 	    {EVHTTP_REQ_PUT, meeting_minutes_call_route}, {0, NULL}};
 	static const struct api_method unknown[] = {
-	    {EVHTTP_REQ_GET, action_unknown},   {EVHTTP_REQ_POST, action_unknown},
-	    {EVHTTP_REQ_PATCH, action_unknown}, {EVHTTP_REQ_PUT, action_unknown},
-	    {EVHTTP_REQ_DELETE, action_unknown}, {0, NULL}};
+	    {EVHTTP_REQ_GET, action_unknown},
+	    {EVHTTP_REQ_POST, action_unknown},
+	    {EVHTTP_REQ_PATCH, action_unknown},
+	    {EVHTTP_REQ_PUT, action_unknown},
+	    {EVHTTP_REQ_DELETE, action_unknown},
+	    {0, NULL}};
 	const char *slash = strchr(rest, '/');
 
 	if (slash == NULL)
@@ -723,7 +729,7 @@ static void
 evidence_create(struct api_req *ar)
 {
 	static const char *const keys[] = {
-	    "practice", "kind", "date", "title",     "link",
+	    "practice", "kind", "date",      "title",   "link",
 	    "note",     "file", "file_name", "meeting", NULL};
 	struct evidence_new e = {0};
 	const char *b64;
@@ -766,9 +772,9 @@ evidence_scoped(struct api_req *ar)
 	int64_t id = api_id(seg);
 	json_t *e = id != 0 ? evidence_one(ar->db, id) : NULL;
 
-	if (e != NULL && !scope_codes_allow(ar->scope,
-	                                    json_string_value(json_object_get(
-	                                        e, "practice")))) {
+	if (e != NULL &&
+	    !scope_codes_allow(
+	        ar->scope, json_string_value(json_object_get(e, "practice")))) {
 		json_decref(e);
 		e = NULL;
 	}
@@ -808,8 +814,8 @@ evidence_delete(struct api_req *ar)
 	}
 	snprintf(obj, sizeof obj, "evidence:%lld", (long long)id);
 	api_logwrite(ar, "evidence.remove", obj);
-	api_reply(ar, 200, json_pack("{s:I, s:b}", "id", (json_int_t)id,
-	                             "removed", 1));
+	api_reply(ar, 200,
+	          json_pack("{s:I, s:b}", "id", (json_int_t)id, "removed", 1));
 }
 
 /* The evidence of "ID/file" in scope; NULL after a 404. */
@@ -828,9 +834,9 @@ evidence_file_scoped(struct api_req *ar)
 		e = api_id(idtext) != 0 ? evidence_one(ar->db, api_id(idtext))
 		                        : NULL;
 	}
-	if (e != NULL && !scope_codes_allow(ar->scope,
-	                                    json_string_value(json_object_get(
-	                                        e, "practice")))) {
+	if (e != NULL &&
+	    !scope_codes_allow(
+	        ar->scope, json_string_value(json_object_get(e, "practice")))) {
 		json_decref(e);
 		e = NULL;
 	}
@@ -879,8 +885,8 @@ evidence_file_get(struct api_req *ar)
 	snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", safe);
 	api_header(ar, "Content-Disposition", disp);
 	api_header(ar, "X-Content-Type-Options", "nosniff");
-	http_reply(ar->req, 200, type != NULL ? type : "application/octet-stream",
-	           data, len);
+	http_reply(ar->req, 200,
+	           type != NULL ? type : "application/octet-stream", data, len);
 	json_decref(e);
 	free(data);
 	free(name);
@@ -901,9 +907,10 @@ void
 api_route_evidence(struct evhttp_request *req, struct server *s,
                    const char *rest)
 {
-	static const struct api_method m[] = {{EVHTTP_REQ_GET, evidence_list},
-	                                      {EVHTTP_REQ_POST, evidence_create},
-	                                      {0, NULL}};
+	static const struct api_method m[] = {
+	    {EVHTTP_REQ_GET, evidence_list},
+	    {EVHTTP_REQ_POST, evidence_create},
+	    {0, NULL}};
 
 	api_call(req, s, rest, m);
 }
@@ -972,8 +979,8 @@ annual_build(struct api_req *ar, const char *code, int year, int financial,
 	char *cause = NULL;
 	int rc;
 
-	if (framework_load_config(server_config(ar->srv), NULL, &fw,
-	                          &cause) == -1) {
+	if (framework_load_config(server_config(ar->srv), NULL, &fw, &cause) ==
+	    -1) {
 		log_warnx("event=api_framework_failed");
 		free(cause);
 		api_error(ar, 500, "the framework did not load");
@@ -1008,8 +1015,8 @@ annual_get(struct api_req *ar)
 static void
 annual_sign_off_post(struct api_req *ar)
 {
-	static const char *const keys[] = {"practice", "year", "financial", "by",
-	                                   NULL};
+	static const char *const keys[] = {"practice", "year", "financial",
+	                                   "by", NULL};
 	const char *code, *by;
 	char *cause = NULL, obj[48];
 	int year, financial;
@@ -1042,8 +1049,8 @@ void
 api_route_reports(struct evhttp_request *req, struct server *s,
                   const char *rest)
 {
-	static const struct api_method annual[] = {
-	    {EVHTTP_REQ_GET, annual_get}, {0, NULL}};
+	static const struct api_method annual[] = {{EVHTTP_REQ_GET, annual_get},
+	                                           {0, NULL}};
 	static const struct api_method sign[] = {
 	    {EVHTTP_REQ_POST, annual_sign_off_post}, {0, NULL}};
 	static const struct api_method none[] = {

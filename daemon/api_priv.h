@@ -38,8 +38,7 @@ struct api_method {
 /* Reply with JSON (takes j). */
 void api_reply(struct api_req *, int code, json_t *j);
 /* An RFC 9457 problem with detail; extra members added (takes extra). */
-void api_problem(struct api_req *, int code, const char *detail,
-                 json_t *extra);
+void api_problem(struct api_req *, int code, const char *detail, json_t *extra);
 /* A problem with a formatted detail. */
 void api_error(struct api_req *, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -37,7 +37,8 @@ static const struct http_route public_routes[] = {
 #undef WEBHOOK_ROUTE
     {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/s/", "survey", websurvey_http},
     {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/u/", "unsubscribe", unsubscribe_http},
-    {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/m/", "meeting_reply", meeting_rsvp_http},
+    {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/m/", "meeting_reply",
+     meeting_rsvp_http},
     {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/join/", "join", joinweb_http},
     {EVHTTP_REQ_GET | EVHTTP_REQ_POST, "/agreement/", "agreement",
      joinweb_agreement_http},

@@ -31,15 +31,15 @@ enum term_kind {
 	TERM_NOT_RESPONDED,
 	TERM_EXTRA,
 	TERM_SIGNED,
-	TERM_ATTENDED, /* attended:MEETING */
-	TERM_INVITED,  /* invited:MEETING */
+	TERM_ATTENDED,    /* attended:MEETING */
+	TERM_INVITED,     /* invited:MEETING */
 	TERM_RENEWAL_DUE, /* renewal-due:DURATION */
 	TERM_LEAVING,     /* leaving:DURATION */
 };
 
 struct term {
 	enum term_kind kind;
-	long long seconds; /* TERM_RENEWAL_DUE, TERM_LEAVING */
+	long long seconds;  /* TERM_RENEWAL_DUE, TERM_LEAVING */
 	const char *column; /* from fields[], never from the expression */
 	char *name;         /* TERM_EXTRA: the custom field, bound */
 	char *values[AUD_MAX_VALUES];
@@ -209,8 +209,7 @@ term_field(struct term *t, const char *name, char *value, char **cause)
 
 /* attended:ID or invited:ID: a meeting id, a positive integer. */
 static int
-term_meeting(struct term *t, enum term_kind kind, const char *id,
-             char **cause)
+term_meeting(struct term *t, enum term_kind kind, const char *id, char **cause)
 {
 	size_t n = strspn(id, "0123456789");
 
@@ -226,11 +225,10 @@ term_meeting(struct term *t, enum term_kind kind, const char *id,
 
 /* renewal-due:30d, leaving:30d: a duration of one day to a year. */
 static int
-term_duration(struct term *t, enum term_kind kind, const char *v,
-              char **cause)
+term_duration(struct term *t, enum term_kind kind, const char *v, char **cause)
 {
-	if (config_parse_duration(v, &t->seconds) == -1 ||
-	    t->seconds < 86400 || t->seconds > 366 * 86400LL) {
+	if (config_parse_duration(v, &t->seconds) == -1 || t->seconds < 86400 ||
+	    t->seconds > 366 * 86400LL) {
 		*cause = xasprintf("%s: give a duration of 1d to 366d", v);
 		return -1;
 	}
@@ -275,10 +273,11 @@ term_parse(struct term *t, char *s, char **cause)
 		return -1;
 	}
 	if ((eq = strchr(s, '=')) == NULL) {
-		*cause = xasprintf("'%s' is not everyone, FIELD=VALUE, tag:TAG, "
-		                   "not-responded:CAMPAIGN, attended:MEETING "
-		                   "or invited:MEETING",
-		                   s);
+		*cause =
+		    xasprintf("'%s' is not everyone, FIELD=VALUE, tag:TAG, "
+		              "not-responded:CAMPAIGN, attended:MEETING "
+		              "or invited:MEETING",
+		              s);
 		return -1;
 	}
 	*eq = '\0';
@@ -447,15 +446,16 @@ sql_term(FILE *fp, const struct term *t, int *param)
 	case TERM_LEAVING:
 		/* Left within the window (term ended, or an opt-out), and
 		 * never sent the exit survey. */
-		fprintf(fp,
-		        " AND m.erased_at IS NULL AND (m.term_ends_at <="
-		        " (?3 + 604800) AND m.term_ends_at > (?3 + 604800) -"
-		        " %lld OR m.optout_email_at > (?3 + 604800) - %lld OR"
-		        " m.optout_sms_at > (?3 + 604800) - %lld) AND NOT EXISTS"
-		        " (SELECT 1 FROM tokens t JOIN surveys s ON s.id ="
-		        " t.survey_id WHERE t.member_id = m.id AND t.kind ="
-		        " 'survey' AND s.slug = 'exit')",
-		        t->seconds, t->seconds, t->seconds);
+		fprintf(
+		    fp,
+		    " AND m.erased_at IS NULL AND (m.term_ends_at <="
+		    " (?3 + 604800) AND m.term_ends_at > (?3 + 604800) -"
+		    " %lld OR m.optout_email_at > (?3 + 604800) - %lld OR"
+		    " m.optout_sms_at > (?3 + 604800) - %lld) AND NOT EXISTS"
+		    " (SELECT 1 FROM tokens t JOIN surveys s ON s.id ="
+		    " t.survey_id WHERE t.member_id = m.id AND t.kind ="
+		    " 'survey' AND s.slug = 'exit')",
+		    t->seconds, t->seconds, t->seconds);
 		break;
 	}
 }

@@ -35,7 +35,7 @@ struct aud_scope {
 	int term_ended_ok;   /* set by a leaving: term (the exit survey) */
 	/* confidentiality=signed: this version; NULL: any version */
 	const char *agreement_version;
-	int64_t after_id;    /* members with a greater id only (a fire's slice) */
+	int64_t after_id; /* members with a greater id only (a fire's slice) */
 };
 
 /* One member; strings are borrowed until the next audience_next. */

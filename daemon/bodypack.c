@@ -2,8 +2,9 @@
  * zlib format (its header names the dictionary by checksum, its trailer
  * checks the text: a wrong dictionary or a damaged row is an error, never
  * garbled mail) of "F" text NUL html, where F is 'h' when there is an HTML
- * part and 't' when not. The dictionary is the run's sample text and HTML, the parts most like
- * every member's message placed last, where deflate finds them nearest.
+ * part and 't' when not. The dictionary is the run's sample text and HTML, the
+ * parts most like every member's message placed last, where deflate finds them
+ * nearest.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,9 +22,9 @@
  * hash made clearing and priming the state most of a fire's packing time.
  * Inflating takes any window up to 32 KiB.
  */
-#define PACK_BITS    13
-#define PACK_MEM     6
-#define UNPACK_BITS  15
+#define PACK_BITS   13
+#define PACK_MEM    6
+#define UNPACK_BITS 15
 
 struct bodypack {
 	z_stream z;
@@ -141,7 +142,8 @@ bodypack_unpack(const void *dict, size_t dlen, const void *blob, size_t len,
 	size_t n, tl;
 
 	*text = *html = NULL;
-	if (blob == NULL || (p = inflate_all(dict, dlen, blob, len, &n)) == NULL)
+	if (blob == NULL ||
+	    (p = inflate_all(dict, dlen, blob, len, &n)) == NULL)
 		return -1;
 	tl = n >= 2 ? strnlen((char *)p + 1, n - 1) : n;
 	if (n < 2 || (p[0] != 'h' && p[0] != 't') || 1 + tl >= n) {

@@ -20,7 +20,7 @@ void bodypack_free(struct bodypack *);
 int bodypack_pack(struct bodypack *, const char *text, const char *html,
                   const unsigned char **out, size_t *outlen);
 /* Unpack a blob made with dict; caller frees *text and *html (or NULL). */
-int bodypack_unpack(const void *dict, size_t dlen, const void *blob,
-                    size_t len, char **text, char **html);
+int bodypack_unpack(const void *dict, size_t dlen, const void *blob, size_t len,
+                    char **text, char **html);
 
 #endif

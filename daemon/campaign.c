@@ -709,8 +709,8 @@ campaign_runs_json(struct db *db, const struct campaign *c)
 		              "scheduled_for",
 		              time_json(c, sqlite3_column_int64(st, 1)),
 		              "reminder", sqlite3_column_int(st, 2), "fired_at",
-		              utc_json(sqlite3_column_int64(st, 3)),
-		              "messages", sqlite3_column_int(st, 4)));
+		              utc_json(sqlite3_column_int64(st, 3)), "messages",
+		              sqlite3_column_int(st, 4)));
 	sqlite3_reset(st);
 	return arr;
 }

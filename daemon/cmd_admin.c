@@ -135,9 +135,8 @@ check_template(struct buf *b, const char *where, const char *dir,
 static char *
 check_files(const struct config *cfg, const char *file)
 {
-	static const char *const extra[] = {"survey-reminder",
-	                                    "optout-confirmation",
-	                                    "you-said-we-did", NULL};
+	static const char *const extra[] = {
+	    "survey-reminder", "optout-confirmation", "you-said-we-did", NULL};
 	static const char *const pages[] = {"layout", "message", "survey",
 	                                    "unsubscribe", NULL};
 	const char *dir = config_str(cfg, CFG_TEMPLATES), *name;
@@ -168,8 +167,9 @@ check_files(const struct config *cfg, const char *file)
 	if ((slash = strrchr(db, '/')) != NULL && slash != db) {
 		*slash = '\0';
 		if (!is_dir(db))
-			buf_printf(&b, "%s: [daemon] database: folder %s does "
-			               "not exist\n",
+			buf_printf(&b,
+			           "%s: [daemon] database: folder %s does "
+			           "not exist\n",
 			           file, db);
 	}
 	free(db);
@@ -236,8 +236,7 @@ cmd_check_config(struct ctx *ctx, int argc, char **argv)
 static void
 backup_progress(int done, int total, void *arg)
 {
-	termtext_progress(stderr, "backup: pages", done, total,
-	                  done == total);
+	termtext_progress(stderr, "backup: pages", done, total, done == total);
 }
 
 int

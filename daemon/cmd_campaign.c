@@ -224,9 +224,8 @@ add_warn_ucs2(struct ctx *ctx, int64_t id)
 	}
 	o = fire_preview(ctx->db, ctx->cfg, c, 0, time(NULL), &cause);
 	free(cause);
-	text = json_object_get(json_object_get(json_object_get(o, "messages"),
-	                                       "sms"),
-	                       "text");
+	text = json_object_get(
+	    json_object_get(json_object_get(o, "messages"), "sms"), "text");
 	n = json_is_string(text)
 	        ? sms_ucs2_chars(json_string_value(text), u, 8, &all)
 	        : 0;
@@ -339,7 +338,6 @@ campaign_list_cmd(struct ctx *ctx, int argc, char **argv)
 	json_decref(arr);
 	return EXIT_OK;
 }
-
 
 static int
 campaign_show_cmd(struct ctx *ctx, int argc, char **argv)

@@ -50,7 +50,8 @@ read_evidence_file(const char *path, struct evidence_new *e, char **buf)
 		return fail(cause);
 	e->data = *buf;
 	e->len = len;
-	e->file_name = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+	e->file_name =
+	    strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
 	return EXIT_OK;
 }
 
@@ -61,8 +62,8 @@ print_item(const json_t *e)
 
 	/* Titles and file names are what someone typed: shown with their
 	 * control characters made visible, never sent to the terminal. */
-	char *title = termtext_safe(
-	    json_string_value(json_object_get(e, "title")), 1);
+	char *title =
+	    termtext_safe(json_string_value(json_object_get(e, "title")), 1);
 
 	printf("%-5lld %s  %-20s %s",
 	       (long long)json_integer_value(json_object_get(e, "id")),
@@ -74,8 +75,9 @@ print_item(const json_t *e)
 	if (json_is_object(f)) {
 		title = termtext_safe(
 		    json_string_value(json_object_get(f, "name")), 1);
-		printf("  [%s, %lld bytes]", title,
-		       (long long)json_integer_value(json_object_get(f, "bytes")));
+		printf(
+		    "  [%s, %lld bytes]", title,
+		    (long long)json_integer_value(json_object_get(f, "bytes")));
 		free(title);
 	}
 	putchar('\n');
@@ -103,8 +105,8 @@ one(struct ctx *ctx, int64_t id)
 	       *e, *found = json_null();
 	size_t i;
 
-	json_array_foreach(all, i, e) if (json_integer_value(
-	                                      json_object_get(e, "id")) == id)
+	json_array_foreach(
+	    all, i, e) if (json_integer_value(json_object_get(e, "id")) == id)
 	    found = json_incref(e);
 	json_decref(all);
 	return found;
@@ -132,19 +134,36 @@ evidence_add_cmd(struct ctx *ctx, int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'p': e.practice = optarg; break;
-		case 'k': e.kind = optarg; break;
-		case 'd': e.day = optarg; break;
-		case 't': e.title = optarg; break;
-		case 'f': file = optarg; break;
-		case 'l': e.link = optarg; break;
-		case 'n': e.note = optarg; break;
+		case 'p':
+			e.practice = optarg;
+			break;
+		case 'k':
+			e.kind = optarg;
+			break;
+		case 'd':
+			e.day = optarg;
+			break;
+		case 't':
+			e.title = optarg;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 'l':
+			e.link = optarg;
+			break;
+		case 'n':
+			e.note = optarg;
+			break;
 		case 'm':
 			if ((e.meeting_id = parse_id(optarg)) == 0)
 				return cli_usage(EVIDENCE_ADD_USAGE);
 			break;
-		case 'j': json = 1; break;
-		default: return cli_usage(EVIDENCE_ADD_USAGE);
+		case 'j':
+			json = 1;
+			break;
+		default:
+			return cli_usage(EVIDENCE_ADD_USAGE);
 		}
 	}
 	if (optind != argc)
@@ -184,12 +203,23 @@ evidence_list_cmd(struct ctx *ctx, int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'p': practice = optarg; break;
-		case 'k': kind = optarg; break;
-		case 'f': from = optarg; break;
-		case 't': to = optarg; break;
-		case 'j': json = 1; break;
-		default: return cli_usage(EVIDENCE_LIST_USAGE);
+		case 'p':
+			practice = optarg;
+			break;
+		case 'k':
+			kind = optarg;
+			break;
+		case 'f':
+			from = optarg;
+			break;
+		case 't':
+			to = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		default:
+			return cli_usage(EVIDENCE_LIST_USAGE);
 		}
 	}
 	if (optind != argc)
@@ -215,8 +245,8 @@ evidence_remove_cmd(struct ctx *ctx, int argc, char **argv)
 	if (evidence_remove(cli_db(ctx), id, &cause) == -1)
 		return fail(cause);
 	if (json)
-		cli_json(json_pack("{sI sb}", "id", (json_int_t)id, "removed",
-		                   1));
+		cli_json(
+		    json_pack("{sI sb}", "id", (json_int_t)id, "removed", 1));
 	else
 		printf("removed evidence %lld\n", (long long)id);
 	return EXIT_OK;
@@ -261,9 +291,9 @@ kinds_text(const json_t *a)
 	const json_t *k;
 	size_t i;
 
-	json_array_foreach(a, i, k) printf(
-	    "%-20s %s\n", json_string_value(json_object_get(k, "kind")),
-	    json_string_value(json_object_get(k, "label")));
+	json_array_foreach(a, i, k)
+	    printf("%-20s %s\n", json_string_value(json_object_get(k, "kind")),
+	           json_string_value(json_object_get(k, "label")));
 }
 
 static int

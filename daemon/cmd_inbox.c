@@ -73,9 +73,9 @@ inbox_parse(int argc, char **argv, struct inbox_args *a)
 		}
 	}
 	if (a->state != NULL &&
-	    (!a->flagged || (strcmp(a->state, "new") != 0 &&
-	                     strcmp(a->state, "seen") != 0 &&
-	                     strcmp(a->state, "actioned") != 0)))
+	    (!a->flagged ||
+	     (strcmp(a->state, "new") != 0 && strcmp(a->state, "seen") != 0 &&
+	      strcmp(a->state, "actioned") != 0)))
 		return -1;
 	return optind == argc ? 0 : -1;
 }
@@ -181,12 +181,11 @@ ack_by(const char *by)
 	return "unknown";
 }
 
-static const struct option ack_opts[] = {
-    {"seen", no_argument, NULL, 's'},
-    {"by", required_argument, NULL, 'b'},
-    {"note", required_argument, NULL, 'n'},
-    {"json", no_argument, NULL, 'j'},
-    {NULL, 0, NULL, 0}};
+static const struct option ack_opts[] = {{"seen", no_argument, NULL, 's'},
+                                         {"by", required_argument, NULL, 'b'},
+                                         {"note", required_argument, NULL, 'n'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {NULL, 0, NULL, 0}};
 
 /* ppgd inbox ack ID [--seen] [--by NAME] [--note TEXT] */
 static int
@@ -227,16 +226,16 @@ inbox_ack(struct ctx *ctx, int argc, char **argv)
 		cli_error("--by must be one line");
 		return EXIT_USAGE;
 	}
-	if (care_alert_ack(cli_db(ctx), id, to, by, note, time(NULL),
-	                   &cause) == -1) {
+	if (care_alert_ack(cli_db(ctx), id, to, by, note, time(NULL), &cause) ==
+	    -1) {
 		cli_error("%s", cause);
 		free(cause);
 		return EXIT_FAIL;
 	}
 	if (json)
-		cli_json(json_pack("{s:I, s:s, s:s}", "alert", (json_int_t)id,
-		                   "state", to == CARE_SEEN ? "seen" : "actioned",
-		                   "by", by));
+		cli_json(json_pack(
+		    "{s:I, s:s, s:s}", "alert", (json_int_t)id, "state",
+		    to == CARE_SEEN ? "seen" : "actioned", "by", by));
 	else
 		printf("care alert %lld %s by %s\n", id,
 		       to == CARE_SEEN ? "seen" : "actioned", by);

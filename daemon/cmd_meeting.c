@@ -23,7 +23,7 @@
 	" [--with-campaigns [--channels email,sms] [--audience EXPR]]"         \
 	" [--json]"
 #define MEETING_UPDATE_USAGE                                                   \
-	"meeting update ID [--at TIME] [--where PLACE] [--link URL]"          \
+	"meeting update ID [--at TIME] [--where PLACE] [--link URL]"           \
 	" [--feedback-to attended|invited] [--json]"
 #define MEETING_ATTENDANCE_USAGE                                               \
 	"meeting attendance ID [--present MEMBER_ID ...] [--staff NAME ...]"   \
@@ -315,11 +315,9 @@ minutes_parse(int argc, char **argv, struct minutes_args *a)
 		else
 			return -1;
 	}
-	if (!a->send &&
-	    (a->how.template || a->how.channels || a->how.audience))
+	if (!a->send && (a->how.template || a->how.channels || a->how.audience))
 		return -1;
-	return optind == argc - 2 && meeting_id_arg(argv[optind]) != 0 ? 0
-	                                                                : -1;
+	return optind == argc - 2 && meeting_id_arg(argv[optind]) != 0 ? 0 : -1;
 }
 
 /* Store (and publish) the minutes in one transaction. */
@@ -359,12 +357,12 @@ minutes_print(struct ctx *ctx, int64_t id, const struct minutes_args *a,
 		json_object_set_new(o, "public_url",
 		                    a->publish && url ? json_string(url)
 		                                      : json_null());
-		json_object_set_new(o, "sent",
-		                    name ? json_pack("{s:s, s:i, s:i, s:i}",
-		                                     "campaign", name, "messages",
-		                                     r->messages, "email",
-		                                     r->email, "sms", r->sms)
-		                         : json_null());
+		json_object_set_new(
+		    o, "sent",
+		    name ? json_pack("{s:s, s:i, s:i, s:i}", "campaign", name,
+		                     "messages", r->messages, "email", r->email,
+		                     "sms", r->sms)
+		         : json_null());
 		cli_json(o);
 	} else {
 		printf("stored the minutes of meeting %lld\n", (long long)id);
@@ -393,9 +391,9 @@ meeting_minutes_cmd(struct ctx *ctx, int argc, char **argv)
 	memset(&r, 0, sizeof r);
 	if ((text = text_file(argv[optind + 1], &cause)) == NULL ||
 	    minutes_store(ctx, id, text, a.publish, &cause) == -1 ||
-	    (a.send && meeting_minutes_send(ctx->db, ctx->cfg, id, &a.how,
-	                                    time(NULL), &r, &name,
-	                                    &cause) == -1)) {
+	    (a.send &&
+	     meeting_minutes_send(ctx->db, ctx->cfg, id, &a.how, time(NULL), &r,
+	                          &name, &cause) == -1)) {
 		cli_error("%s", cause);
 		free(cause);
 		free(text);
@@ -434,8 +432,8 @@ meeting_mark(struct ctx *ctx, int argc, char **argv, const char *status)
 }
 
 static void
-notice_print(struct ctx *ctx, const struct meeting_notice_result *r,
-             int json, const char *what)
+notice_print(struct ctx *ctx, const struct meeting_notice_result *r, int json,
+             const char *what)
 {
 	struct meeting *m;
 	json_t *o;
@@ -457,8 +455,7 @@ notice_print(struct ctx *ctx, const struct meeting_notice_result *r,
 
 /* --at read in the meeting's practice's zone. */
 static int
-update_at(struct db *db, int64_t id, const char *at, int64_t *out,
-          char **cause)
+update_at(struct db *db, int64_t id, const char *at, int64_t *out, char **cause)
 {
 	struct meeting *m = meeting_get(db, id);
 	struct practice *p;
@@ -572,7 +569,8 @@ attendees_ids(struct attendees *a, const char *list, char **cause)
 	for (item = strtok_r(copy, ", ", &save); item != NULL && rc == 0;
 	     item = strtok_r(NULL, ", ", &save)) {
 		if ((id = meeting_id_arg(item)) == 0) {
-			*cause = xasprintf("--present %s: not a member id", item);
+			*cause =
+			    xasprintf("--present %s: not a member id", item);
 			rc = -1;
 		} else
 			attendees_add(a, id, NULL, "member");
@@ -589,8 +587,8 @@ attendees_csv_field(struct ctx *ctx, struct attendees *a, int64_t practice,
 	int64_t id = meeting_id_arg(field);
 	char *c = NULL;
 
-	if (id == 0 && meeting_member_by_name(ctx->db, practice, field, &id,
-	                                      &c) == -1) {
+	if (id == 0 &&
+	    meeting_member_by_name(ctx->db, practice, field, &id, &c) == -1) {
 		*cause = xasprintf("line %zu: %s", line, c);
 		free(c);
 		return -1;
@@ -781,8 +779,8 @@ meeting_cancel_cmd(struct ctx *ctx, int argc, char **argv)
 
 	if ((argc != 2 && !json) || (id = meeting_id_arg(argv[1])) == 0)
 		return cli_usage("meeting cancel ID [--json]");
-	if (meeting_cancel(cli_db(ctx), ctx->cfg, id, time(NULL), &r,
-	                   &cause) == -1) {
+	if (meeting_cancel(cli_db(ctx), ctx->cfg, id, time(NULL), &r, &cause) ==
+	    -1) {
 		cli_error("%s", cause);
 		free(cause);
 		return EXIT_FAIL;
@@ -869,12 +867,11 @@ show_people(const json_t *o)
 	    show_line("  coming: %s (%s)\n", v, "name", "channel");
 	json_array_foreach(json_object_get(o, "attendance"), i, v)
 	    show_line("attended: %s (%s)\n", v, "name", "role");
-	json_array_foreach(json_object_get(o, "actions"), i, v)
-	    show_line("action from this meeting: %s (%s)\n", v, "title",
-	              "status");
+	json_array_foreach(json_object_get(o, "actions"), i, v) show_line(
+	    "action from this meeting: %s (%s)\n", v, "title", "status");
 	json_array_foreach(json_object_get(o, "previous_actions"), i, v)
-	    show_line("to review from the last meeting: %s (%s)\n", v,
-	              "title", "status");
+	    show_line("to review from the last meeting: %s (%s)\n", v, "title",
+	              "status");
 }
 
 static void
@@ -903,7 +900,8 @@ show_text(const json_t *o)
 		char *body = termtext_safe(
 		    json_string_value(json_object_get(v, "body")) ?: "", 1);
 		printf("agenda item from member %lld: %s\n",
-		       json_integer_value(json_object_get(v, "member_id")), body);
+		       json_integer_value(json_object_get(v, "member_id")),
+		       body);
 		free(body);
 	}
 	show_people(o);

@@ -625,10 +625,9 @@ member_export_cmd(struct ctx *ctx, int argc, char **argv)
 static int
 member_erase_cmd(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"yes", no_argument, NULL, 'y'},
-	    {"json", no_argument, NULL, 'j'},
-	    {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"yes", no_argument, NULL, 'y'},
+	                                     {"json", no_argument, NULL, 'j'},
+	                                     {NULL, 0, NULL, 0}};
 	int64_t id = 0;
 	char *cause = NULL;
 	int ch, yes = 0, json = 0;
@@ -739,9 +738,9 @@ member_stats_cmd(struct ctx *ctx, int argc, char **argv)
 	for (i = 0; i < sizeof names / sizeof names[0]; i++)
 		json_object_set_new(o, names[i],
 		                    stats_by(cli_db(ctx), sql[i], practice));
-	json_object_set_new(o, "terms_ending",
-	                    membership_terms_ending(ctx->db, practice,
-	                                            time(NULL)));
+	json_object_set_new(
+	    o, "terms_ending",
+	    membership_terms_ending(ctx->db, practice, time(NULL)));
 	if (json) {
 		cli_json(o);
 		return EXIT_OK;

@@ -238,8 +238,8 @@ report_annual(struct ctx *ctx, int argc, char **argv)
 	progress = !o.json && isatty(STDERR_FILENO);
 	if (progress)
 		annual_set_progress(annual_progress, NULL);
-	rc = annual_report(cli_db(ctx), o.practice, o.year, o.financial, fw,
-	                   &r, &cause);
+	rc = annual_report(cli_db(ctx), o.practice, o.year, o.financial, fw, &r,
+	                   &cause);
 	annual_set_progress(NULL, NULL);
 	if (progress) /* the line is gone once the report is there */
 		fputs("\r\033[K", stderr);

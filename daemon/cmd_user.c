@@ -45,11 +45,21 @@ user_add_cmd(struct ctx *ctx, int argc, char **argv)
 	practices = xcalloc((size_t)argc + 1, sizeof *practices);
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'n': name = optarg; break;
-		case 'r': role = optarg; break;
-		case 'p': practices[n++] = optarg; break;
-		case 'j': json = 1; break;
-		default: free(practices); return cli_usage(USER_ADD_USAGE);
+		case 'n':
+			name = optarg;
+			break;
+		case 'r':
+			role = optarg;
+			break;
+		case 'p':
+			practices[n++] = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		default:
+			free(practices);
+			return cli_usage(USER_ADD_USAGE);
 		}
 	}
 	if (optind != argc - 1) {
@@ -96,9 +106,10 @@ list_text(const json_t *a)
 		       json_string_value(json_object_get(u, "email")),
 		       json_string_value(json_object_get(u, "role")),
 		       json_is_true(json_object_get(u, "two_factor")) ? "on"
-		                                                       : "off",
-		       json_is_null(json_object_get(u, "disabled")) ? "active"
-		                                                    : "disabled",
+		                                                      : "off",
+		       json_is_null(json_object_get(u, "disabled"))
+		           ? "active"
+		           : "disabled",
 		       name);
 		free(name);
 	}
@@ -171,8 +182,8 @@ user_reset_cmd(struct ctx *ctx, int argc, char **argv)
 	base = admin_base_url(ctx->cfg);
 	link = xasprintf("%s/reset/%s", base, token);
 	if (json)
-		cli_json(json_pack("{sI ss si}", "id", (json_int_t)u->id, "link",
-		                   link, "expires_in", 86400));
+		cli_json(json_pack("{sI ss si}", "id", (json_int_t)u->id,
+		                   "link", link, "expires_in", 86400));
 	else
 		printf("a one-time link for %s to set a password (valid for 24 "
 		       "hours):\n%s\n",

@@ -416,7 +416,7 @@ comments_sync(struct db *db, int64_t now)
 #define COMMENT_COLS                                                           \
 	"SELECT c.id, c.question, c.status, c.text, c.theme, r.started_at,"    \
 	" c.redacted, s.slug, cp.name, r.practice_id FROM comments c"          \
-	" JOIN responses r ON"                                                  \
+	" JOIN responses r ON"                                                 \
 	" r.id = c.response_id JOIN surveys s ON s.id = r.survey_id"           \
 	" LEFT JOIN campaigns cp ON cp.id = r.campaign_id"
 

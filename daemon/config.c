@@ -65,9 +65,8 @@ add_error(struct parse_state *ps, int line, const char *fmt, ...)
 		ps->errors = xasprintf("%s%s:%d: %s\n", prev ? prev : "",
 		                       ps->file, line, msg);
 	else
-		ps->errors =
-		    xasprintf("%s%s: %s\n", prev ? prev : "",
-		              ps->file ? ps->file : "config", msg);
+		ps->errors = xasprintf("%s%s: %s\n", prev ? prev : "",
+		                       ps->file ? ps->file : "config", msg);
 	free(prev);
 	free(msg);
 	ps->nerrors++;
@@ -574,7 +573,8 @@ care_errors(struct parse_state *ps, char *errs)
 static char *
 care_words_list(const char *words)
 {
-	char *text = xstrdup("[urgent]\n"), *copy = xstrdup(words), *save = NULL;
+	char *text = xstrdup("[urgent]\n"), *copy = xstrdup(words),
+	     *save = NULL;
 	char *w, *t;
 
 	for (w = strtok_r(copy, ",", &save); w != NULL;
@@ -600,8 +600,8 @@ care_base(struct parse_state *ps)
 	int bad = 0;
 
 	if (*path != '\0' ? care_load_file(&l, path, &errs) == -1
-	                   : care_parse(&l, "care-phrases.txt (built in)",
-	                                care_builtin(), &errs) == -1)
+	                  : care_parse(&l, "care-phrases.txt (built in)",
+	                               care_builtin(), &errs) == -1)
 		care_errors(ps, errs), bad = 1;
 	if (*local != '\0' && care_load_file(&l, local, &errs) == -1)
 		care_errors(ps, errs), bad = 1;

@@ -309,7 +309,9 @@ parse_special(struct cron *c, int fi, const char *item, char **cause)
 			return -1;
 		}
 		return parse_nth(c, item, (size_t)(hash - item), hash[1] - '0',
-		                 cause) == -1 ? -1 : 1;
+		                 cause) == -1
+		           ? -1
+		           : 1;
 	}
 	if (len > 1 && (item[len - 1] == 'L' || item[len - 1] == 'l'))
 		return parse_nth(c, item, len - 1, 0, cause) == -1 ? -1 : 1;

@@ -27,7 +27,6 @@ int cron_parse_iso(const char *s, const char *tz, time_t *out, char **cause);
 int cron_localtime(time_t t, const char *tz, struct tm *out);
 /* cron_localtime for n instants under one switch of zone (much cheaper
  * than n calls); -1 if tz is unknown or an instant cannot be shown. */
-int cron_localtimes(const time_t *t, size_t n, const char *tz,
-                    struct tm *out);
+int cron_localtimes(const time_t *t, size_t n, const char *tz, struct tm *out);
 
 #endif

@@ -18,11 +18,14 @@ counts(struct db *db, int64_t pid, int64_t now, json_t *o)
 	db_bind_int(st, 1, pid);
 	db_bind_int(st, 2, now);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		jsonx_set(o, "active", json_integer(sqlite3_column_int64(st, 0)));
-		jsonx_set(o, "reachable_email",
-		          json_integer((json_int_t)sqlite3_column_double(st, 1)));
-		jsonx_set(o, "reachable_sms",
-		          json_integer((json_int_t)sqlite3_column_double(st, 2)));
+		jsonx_set(o, "active",
+		          json_integer(sqlite3_column_int64(st, 0)));
+		jsonx_set(
+		    o, "reachable_email",
+		    json_integer((json_int_t)sqlite3_column_double(st, 1)));
+		jsonx_set(
+		    o, "reachable_sms",
+		    json_integer((json_int_t)sqlite3_column_double(st, 2)));
 	}
 	sqlite3_reset(st);
 	st = db_stmt(db, "SELECT total(state IN ('pending','held','sending')),"
@@ -30,10 +33,12 @@ counts(struct db *db, int64_t pid, int64_t now, json_t *o)
 	                 " practice_id = ?1");
 	db_bind_int(st, 1, pid);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		jsonx_set(o, "waiting",
-		          json_integer((json_int_t)sqlite3_column_double(st, 0)));
-		jsonx_set(o, "failed",
-		          json_integer((json_int_t)sqlite3_column_double(st, 1)));
+		jsonx_set(
+		    o, "waiting",
+		    json_integer((json_int_t)sqlite3_column_double(st, 0)));
+		jsonx_set(
+		    o, "failed",
+		    json_integer((json_int_t)sqlite3_column_double(st, 1)));
 	}
 	sqlite3_reset(st);
 }
@@ -50,10 +55,10 @@ next_campaigns(struct db *db, int64_t pid)
 
 	db_bind_int(st, 1, pid);
 	while (sqlite3_step(st) == SQLITE_ROW)
-		jsonx_push(a, json_pack("{ss ss}", "name", db_col_text(st, 0),
-		                        "at",
-		                        util_format_time(
-		                            sqlite3_column_int64(st, 1), t)));
+		jsonx_push(
+		    a, json_pack(
+		           "{ss ss}", "name", db_col_text(st, 0), "at",
+		           util_format_time(sqlite3_column_int64(st, 1), t)));
 	sqlite3_reset(st);
 	return a;
 }
@@ -74,9 +79,10 @@ latest(struct db *db, int64_t pid, int contacts)
 		              "channel", db_col_text(st, 1), "disposition",
 		              db_col_text(st, 2));
 		if (contacts)
-			jsonx_set(o, "body", db_col_text(st, 3) != NULL
-			                         ? json_string(db_col_text(st, 3))
-			                         : json_null());
+			jsonx_set(o, "body",
+			          db_col_text(st, 3) != NULL
+			              ? json_string(db_col_text(st, 3))
+			              : json_null());
 		jsonx_push(a, o);
 	}
 	sqlite3_reset(st);

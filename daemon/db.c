@@ -23,7 +23,7 @@ struct stmt_entry {
 
 struct db {
 	sqlite3 *h;
-	int strict; /* a busy statement at db_idle is fatal */
+	int strict;     /* a busy statement at db_idle is fatal */
 	int busy_quiet; /* the caller reports a locked database itself */
 	double last_commit, failing_since, last_failed; /* db_write_health */
 	char actor[64]; /* who acts, for audit rows that do not say */
@@ -612,9 +612,10 @@ db_audit_each(struct db *db, const char *object, int limit,
                         void *),
               void *arg)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT at, actor, action, detail FROM"
-	                               " audit WHERE object = ? ORDER BY id DESC"
-	                               " LIMIT ?");
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT at, actor, action, detail FROM"
+	                " audit WHERE object = ? ORDER BY id DESC"
+	                " LIMIT ?");
 	int rc;
 
 	db_bind_text(st, 1, object);

@@ -133,17 +133,19 @@ evidence_sniff(const char *name, const void *data, size_t len, char **cause)
 		t = "image/jpeg";
 	else if (len >= 4 && memcmp(d, "PK\x03\x04", 4) == 0 &&
 	         (t = sniff_zip(ext)) == NULL)
-		*cause = xasprintf("a zip file named .%s is not a document "
-		                   "ppgd keeps (docx, xlsx, pptx, odt, ods, odp)",
-		                   ext);
+		*cause =
+		    xasprintf("a zip file named .%s is not a document "
+		              "ppgd keeps (docx, xlsx, pptx, odt, ods, odp)",
+		              ext);
 	else if (t == NULL && memchr(d, '\0', len) == NULL &&
 	         util_utf8_valid((const char *)d, len) &&
 	         (strcasecmp(ext, "txt") == 0 || strcasecmp(ext, "md") == 0 ||
 	          strcasecmp(ext, "csv") == 0))
 		t = "text/plain; charset=utf-8";
 	if (t == NULL && *cause == NULL)
-		*cause = xstrdup("the file is not a PDF, PNG or JPEG image, "
-		                 "office document or plain text (.txt, .md, .csv)");
+		*cause =
+		    xstrdup("the file is not a PDF, PNG or JPEG image, "
+		            "office document or plain text (.txt, .md, .csv)");
 	return t;
 }
 
@@ -211,9 +213,10 @@ evidence_check(const struct evidence_new *e, const char **type, char **cause)
 
 	*type = NULL;
 	if (!evidence_kind_valid(e->kind)) {
-		*cause = xasprintf("unknown evidence kind %s (see ppgd evidence "
-		                   "kinds)",
-		                   e->kind != NULL ? e->kind : "(none)");
+		*cause =
+		    xasprintf("unknown evidence kind %s (see ppgd evidence "
+		              "kinds)",
+		              e->kind != NULL ? e->kind : "(none)");
 		return -1;
 	}
 	if (e->day == NULL || strlen(e->day) != 10 ||
@@ -246,23 +249,24 @@ evidence_add(struct db *db, const struct evidence_new *e, int64_t *id,
 	if (evidence_check(e, &type, cause) == -1)
 		return -1;
 	if ((p = practice_find(db, e->practice)) == NULL) {
-		*cause = xasprintf("no practice %s",
-		                   e->practice != NULL ? e->practice : "(none)");
+		*cause =
+		    xasprintf("no practice %s",
+		              e->practice != NULL ? e->practice : "(none)");
 		return -1;
 	}
 	if (meeting_of(db, e->meeting_id, p->id, cause) == -1) {
 		practice_free(p);
 		return -1;
 	}
-	st = db_stmt(db,
-	             "INSERT INTO evidence (practice_id, kind, day, title, link,"
-	             " note, meeting_id, file_name, content_type, file,"
-	             " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	st = db_stmt(
+	    db, "INSERT INTO evidence (practice_id, kind, day, title, link,"
+	        " note, meeting_id, file_name, content_type, file,"
+	        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	db_bind_int(st, 1, p->id);
 	db_bind_text(st, 2, e->kind);
 	db_bind_text(st, 3, e->day);
-	db_bind_text(st, 4,
-	             e->title != NULL ? e->title : evidence_kind_label(e->kind));
+	db_bind_text(
+	    st, 4, e->title != NULL ? e->title : evidence_kind_label(e->kind));
 	db_bind_text(st, 5, e->link);
 	db_bind_text(st, 6, e->note);
 	if (e->meeting_id != 0)
@@ -279,7 +283,8 @@ evidence_add(struct db *db, const struct evidence_new *e, int64_t *id,
 	practice_free(p);
 	rc = db_done(db, st);
 	if (rc == -1) {
-		*cause = xasprintf("cannot add the evidence: %s", db_errmsg(db));
+		*cause =
+		    xasprintf("cannot add the evidence: %s", db_errmsg(db));
 		return -1;
 	}
 	*id = db_last_id(db);
@@ -290,10 +295,9 @@ evidence_add(struct db *db, const struct evidence_new *e, int64_t *id,
 int
 evidence_remove(struct db *db, int64_t id, char **cause)
 {
-	sqlite3_stmt *st = db_stmt(db,
-	                           "UPDATE evidence SET removed_at = ?,"
-	                           " file = NULL WHERE id = ? AND"
-	                           " removed_at IS NULL");
+	sqlite3_stmt *st = db_stmt(db, "UPDATE evidence SET removed_at = ?,"
+	                               " file = NULL WHERE id = ? AND"
+	                               " removed_at IS NULL");
 
 	db_bind_int(st, 1, time(NULL));
 	db_bind_int(st, 2, id);
@@ -314,7 +318,8 @@ evidence_row(sqlite3_stmt *st)
 	jsonx_set(o, "id", json_integer(sqlite3_column_int64(st, 0)));
 	jsonx_set(o, "practice", json_string(db_col_text(st, 1)));
 	jsonx_set(o, "kind", json_string(db_col_text(st, 2)));
-	jsonx_set(o, "label", json_string(evidence_kind_label(db_col_text(st, 2))));
+	jsonx_set(o, "label",
+	          json_string(evidence_kind_label(db_col_text(st, 2))));
 	jsonx_set(o, "date", json_string(db_col_text(st, 3)));
 	jsonx_set(o, "title", json_string(db_col_text(st, 4)));
 	s = db_col_text(st, 5);
@@ -329,7 +334,8 @@ evidence_row(sqlite3_stmt *st)
 		f = json_object();
 		jsonx_set(f, "name", json_string(s));
 		jsonx_set(f, "type", json_string(db_col_text(st, 9)));
-		jsonx_set(f, "bytes", json_integer(sqlite3_column_int64(st, 10)));
+		jsonx_set(f, "bytes",
+		          json_integer(sqlite3_column_int64(st, 10)));
 		jsonx_set(o, "file", f);
 	} else
 		jsonx_set(o, "file", json_null());

@@ -20,7 +20,7 @@ struct evidence_new {
 	const char *title;    /* NULL: the kind's label */
 	const char *link;     /* http(s) URL or NULL */
 	const char *note;
-	int64_t meeting_id;   /* 0: none */
+	int64_t meeting_id;    /* 0: none */
 	const char *file_name; /* with data: a file to store */
 	const void *data;
 	size_t len;

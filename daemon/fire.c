@@ -42,8 +42,8 @@
 #define DAY           86400
 #define TOKEN_BATCH   8192
 /* One slice's transaction (seconds) and rows released per transaction. */
-#define FIRE_SLICE    0.05
-#define RELEASE_ROWS  20000
+#define FIRE_SLICE   0.05
+#define RELEASE_ROWS 20000
 /* The page cache during a fire (KiB): a fifth faster than the default. */
 #define FIRE_CACHE_KB 65536
 /*
@@ -72,8 +72,8 @@ struct fire {
 	struct pending_token *pending; /* tokens not inserted yet */
 	size_t npending;
 	struct agreement agreement; /* for confidentiality=signed */
-	struct bodypack *pack; /* against the run's sample */
-	int64_t cursor;        /* the last member a slice walked past */
+	struct bodypack *pack;      /* against the run's sample */
+	int64_t cursor;             /* the last member a slice walked past */
 };
 
 /* A token to insert: its hash and what it is for. */
@@ -721,7 +721,8 @@ run_dict(struct fire *f)
 		fatal("open_memstream");
 	member_vars(f, "Christabelle", "Montgomery-Smith", NULL);
 	for (ch = CH_SMS; ch >= CH_EMAIL; ch--) {
-		if (f->tmpl[ch] == NULL || render(f, ch, f->prompt, &out, &c) == -1) {
+		if (f->tmpl[ch] == NULL ||
+		    render(f, ch, f->prompt, &out, &c) == -1) {
 			free(c);
 			c = NULL;
 			continue;
@@ -817,7 +818,7 @@ members_open(struct fire *f, const struct aud_scope *sc, struct aud_query **q,
 		expr = xasprintf("%s,%s", f->c->audience, term);
 		free(term);
 	}
-	rc = audience_parse(expr != NULL ? expr
+	rc = audience_parse(expr != NULL  ? expr
 	                    : f->reminder ? "everyone"
 	                                  : f->c->audience,
 	                    &a, cause);
@@ -880,10 +881,10 @@ fire_members(struct fire *f, struct aud_query *q, double end, char **cause)
 static int
 run_resume(struct fire *f, int64_t id)
 {
-	sqlite3_stmt *st = db_stmt(
-	    f->db, "SELECT body_dict, (SELECT ifnull(max(member_id), 0)"
-	           " FROM outbox WHERE run_id = ?1) FROM runs"
-	           " WHERE id = ?1 AND firing = 1");
+	sqlite3_stmt *st =
+	    db_stmt(f->db, "SELECT body_dict, (SELECT ifnull(max(member_id), 0)"
+	                   " FROM outbox WHERE run_id = ?1) FROM runs"
+	                   " WHERE id = ?1 AND firing = 1");
 	int rc = 0;
 
 	db_bind_int(st, 1, id);
@@ -943,8 +944,8 @@ fire_slice(struct fire *f, const struct aud_scope *sc, char **cause)
 
 /* Run fn in its own transaction; its result, or -1 if it cannot commit. */
 static int
-fire_txn(struct fire *f, int (*fn)(struct fire *, void *, char **),
-         void *arg, char **cause)
+fire_txn(struct fire *f, int (*fn)(struct fire *, void *, char **), void *arg,
+         char **cause)
 {
 	int rc;
 

@@ -22,16 +22,23 @@
 #include "xmalloc.h"
 #include "yamlx.h"
 
-const char *const framework_facts[] = {
-    "members",           "members_start",
-    "profile_loaded",    "groups_under_represented",
-    "meetings_held",     "meetings_with_minutes",
-    "quarters_with_a_meeting", "half_years_with_messages",
-    "emails_sent",       "sms_sent",
-    "messages_sent",     "broadcasts_sent",
-    "survey_responses",  "actions_agreed",
-    "actions_done",      "priority_areas",
-    NULL};
+const char *const framework_facts[] = {"members",
+                                       "members_start",
+                                       "profile_loaded",
+                                       "groups_under_represented",
+                                       "meetings_held",
+                                       "meetings_with_minutes",
+                                       "quarters_with_a_meeting",
+                                       "half_years_with_messages",
+                                       "emails_sent",
+                                       "sms_sent",
+                                       "messages_sent",
+                                       "broadcasts_sent",
+                                       "survey_responses",
+                                       "actions_agreed",
+                                       "actions_done",
+                                       "priority_areas",
+                                       NULL};
 
 struct framework {
 	json_t *doc; /* checked: see check_*() */
@@ -155,8 +162,9 @@ check_kinds(struct check *c, const json_t *k, const char *where)
 	json_array_foreach(k, i, v)
 	{
 		if (!json_is_string(v)) {
-			cerr(c, where, "evidence must be a kind or a list of "
-			               "kinds (not a list of lists)");
+			cerr(c, where,
+			     "evidence must be a kind or a list of "
+			     "kinds (not a list of lists)");
 			return;
 		}
 		check_kinds(c, v, where);
@@ -193,16 +201,18 @@ check_req(struct check *c, const json_t *r, const char *where, int top)
 	int n = 0;
 
 	if (!json_is_object(r)) {
-		cerr(c, where, "a requirement is a mapping (fact, evidence "
-		               "or of)");
+		cerr(c, where,
+		     "a requirement is a mapping (fact, evidence "
+		     "or of)");
 		return;
 	}
 	n = (json_object_get(r, "fact") != NULL) +
 	    (json_object_get(r, "evidence") != NULL) +
 	    (json_object_get(r, "of") != NULL);
 	if (n != 1) {
-		cerr(c, where, "a requirement has exactly one of fact, evidence "
-		               "or of");
+		cerr(c, where,
+		     "a requirement has exactly one of fact, evidence "
+		     "or of");
 		return;
 	}
 	if (top && str_of(r, "label") == NULL)
@@ -211,14 +221,16 @@ check_req(struct check *c, const json_t *r, const char *where, int top)
 		cerr(c, where, "min must be a whole number of 1 or more");
 	if (json_object_get(r, "fact") != NULL &&
 	    ((f = str_of(r, "fact")) == NULL || !fact_known(f)))
-		cerr(c, where, "unknown fact %s", f != NULL ? f : "(not a name)");
+		cerr(c, where, "unknown fact %s",
+		     f != NULL ? f : "(not a name)");
 	if (json_object_get(r, "evidence") != NULL)
 		check_kinds(c, json_object_get(r, "evidence"), where);
 	if (json_object_get(r, "within") != NULL &&
 	    (str_of(r, "within") == NULL ||
 	     within_days(str_of(r, "within"), &d) == -1))
-		cerr(c, where, "within must be year, ever or a number of days "
-		               "(365d)");
+		cerr(c, where,
+		     "within must be year, ever or a number of days "
+		     "(365d)");
 	if (json_object_get(r, "of") != NULL)
 		check_of(c, r, where);
 }
@@ -249,9 +261,9 @@ check_criterion(struct check *c, const json_t *cr, const char *where)
 static int
 reserved_id(const char *id)
 {
-	static const char *const keys[] = {"framework", "title", "source",
-	                                   "levels", "level",
-	                                   "level_from_data"};
+	static const char *const keys[] = {"framework", "title",
+	                                   "source",    "levels",
+	                                   "level",     "level_from_data"};
 	size_t i;
 
 	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
@@ -270,15 +282,15 @@ check_level(struct check *c, const json_t *l, const char *where)
 	if (str_of(l, "id") == NULL || str_of(l, "title") == NULL)
 		cerr(c, where, "a level needs an id and a title");
 	else if (reserved_id(str_of(l, "id")))
-		cerr(c, where, "a level may not be called %s (the report uses "
-		               "that name)",
+		cerr(c, where,
+		     "a level may not be called %s (the report uses "
+		     "that name)",
 		     str_of(l, "id"));
 	if (!json_is_array(crs) || json_array_size(crs) == 0) {
 		cerr(c, where, "criteria must list at least one criterion");
 		return;
 	}
-	if (need_of(l) == -1 ||
-	    need_of(l) > (long)json_array_size(crs))
+	if (need_of(l) == -1 || need_of(l) > (long)json_array_size(crs))
 		cerr(c, where, "need is all or a number of its criteria");
 	json_array_foreach(crs, i, cr)
 	{
@@ -297,8 +309,9 @@ check_doc(struct check *c, const json_t *doc)
 	char *w;
 
 	if (!json_is_object(doc)) {
-		cerr(c, "top", "a framework is a mapping with framework, title "
-		               "and levels");
+		cerr(c, "top",
+		     "a framework is a mapping with framework, title "
+		     "and levels");
 		return;
 	}
 	if (str_of(doc, "framework") == NULL || str_of(doc, "title") == NULL)
@@ -439,8 +452,8 @@ kind_in(const json_t *kinds, const char *kind)
 
 	if (json_is_string(kinds))
 		return strcmp(json_string_value(kinds), kind) == 0;
-	json_array_foreach(kinds, i, k) if (strcmp(json_string_value(k),
-	                                           kind) == 0) return 1;
+	json_array_foreach(
+	    kinds, i, k) if (strcmp(json_string_value(k), kind) == 0) return 1;
 	return 0;
 }
 
@@ -474,7 +487,8 @@ evidence_met(const json_t *r, const struct period *p, json_t *found)
 	json_array_foreach(p->evidence, i, e)
 	{
 		day = str_of(e, "date");
-		if (!kind_in(json_object_get(r, "evidence"), str_of(e, "kind")) ||
+		if (!kind_in(json_object_get(r, "evidence"),
+		             str_of(e, "kind")) ||
 		    strcmp(day, p->to) > 0 ||
 		    (first != NULL && strcmp(day, first) < 0))
 			continue;
@@ -512,8 +526,8 @@ req_met(const json_t *r, const struct period *p, json_t *found)
 	if (f != NULL) {
 		v = json_integer_value(json_object_get(p->facts, f));
 		if (v >= min_of(r, 1))
-			jsonx_push(found, json_pack("{ss sI}", "fact", f,
-			                            "value", v));
+			jsonx_push(found,
+			           json_pack("{ss sI}", "fact", f, "value", v));
 		return v >= min_of(r, 1);
 	}
 	if (json_object_get(r, "evidence") != NULL)
@@ -547,10 +561,12 @@ found_text(const json_t *found)
 static json_t *
 assess_criterion(const json_t *cr, size_t n, const struct period *p, int *met)
 {
-	json_t *o = json_object(), *found = json_array(), *missing = json_array();
+	json_t *o = json_object(), *found = json_array(),
+	       *missing = json_array();
 	const json_t *r;
 	struct buf mt = {0};
-	size_t i, ok = 0, total = json_array_size(json_object_get(cr, "requires"));
+	size_t i, ok = 0,
+	          total = json_array_size(json_object_get(cr, "requires"));
 	char *s;
 
 	json_array_foreach(json_object_get(cr, "requires"), i, r)
@@ -559,7 +575,8 @@ assess_criterion(const json_t *cr, size_t n, const struct period *p, int *met)
 			ok++;
 		else {
 			jsonx_push(missing, json_string(str_of(r, "label")));
-			buf_printf(&mt, "%s%s", json_array_size(missing) > 1 ? "; " : "",
+			buf_printf(&mt, "%s%s",
+			           json_array_size(missing) > 1 ? "; " : "",
 			           str_of(r, "label"));
 		}
 	}
@@ -567,9 +584,10 @@ assess_criterion(const json_t *cr, size_t n, const struct period *p, int *met)
 	jsonx_set(o, "criterion", json_integer((json_int_t)n));
 	jsonx_set(o, "id", json_string(str_of(cr, "id")));
 	jsonx_set(o, "text", json_string(str_of(cr, "text")));
-	jsonx_set(o, "status", json_string(ok == total ? "met"
-	                                   : ok > 0    ? "partly"
-	                                               : "not-met"));
+	jsonx_set(o, "status",
+	          json_string(ok == total ? "met"
+	                      : ok > 0    ? "partly"
+	                                  : "not-met"));
 	s = found_text(found);
 	jsonx_set(o, "evidence", json_string(s));
 	free(s);
@@ -616,7 +634,8 @@ framework_assess(const struct framework *fw, const json_t *facts,
 		jsonx_set(lv, "id", json_string(str_of(l, "id")));
 		jsonx_set(lv, "title", json_string(str_of(l, "title")));
 		jsonx_set(lv, "need", json_integer(need));
-		jsonx_set(lv, "of", json_integer((json_int_t)json_array_size(crits)));
+		jsonx_set(lv, "of",
+		          json_integer((json_int_t)json_array_size(crits)));
 		jsonx_set(lv, "met", json_integer(met));
 		jsonx_set(lv, "reached", json_boolean(ok));
 		jsonx_push(levels, lv);

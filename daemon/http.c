@@ -226,7 +226,8 @@ struct conn {
 	int resolved;
 };
 
-static int http_max(const struct http *h)
+static int
+http_max(const struct http *h)
 {
 	return (int)config_int(server_config(h->srv), CFG_HTTP_MAX_CONNECTIONS);
 }
@@ -260,8 +261,7 @@ http_listen(struct http *h)
 	if (h->bound == NULL)
 		return;
 	l = evhttp_bound_socket_get_listener(h->bound);
-	want = !h->emfile &&
-	       ((int)h->nconns < http_max(h) || http_any_idle(h));
+	want = !h->emfile && ((int)h->nconns < http_max(h) || http_any_idle(h));
 	if (want && h->paused)
 		evconnlistener_enable(l);
 	else if (!want && !h->paused)
@@ -360,7 +360,8 @@ http_peer_count(struct http *h, const char *peer)
 	int n = 0;
 
 	for (i = 0; i < h->nconns; i++)
-		if (h->conns[i]->resolved && strcmp(h->conns[i]->peer, peer) == 0)
+		if (h->conns[i]->resolved &&
+		    strcmp(h->conns[i]->peer, peer) == 0)
 			n++;
 	return n;
 }
@@ -369,7 +370,8 @@ http_peer_count(struct http *h, const char *peer)
 static void
 conn_resolve_one(struct http *h, struct conn *c)
 {
-	long long per = config_int(server_config(h->srv), CFG_HTTP_MAX_PER_CLIENT);
+	long long per =
+	    config_int(server_config(h->srv), CFG_HTTP_MAX_PER_CLIENT);
 	void *arg = NULL;
 	char *addr = NULL;
 	ev_uint16_t port = 0;

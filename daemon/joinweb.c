@@ -795,9 +795,10 @@ joinweb_http(struct evhttp_request *req, struct server *srv, const char *rest)
 		/* Never a join page without the agreement the practice set. */
 		log_warnx("event=agreement error=\"%s\"", cause);
 		free(cause);
-		web_message(req, cfg, 503, "Sorry, there is a problem",
-		            "Please try again later, or ask at reception how to "
-		            "join the patient group.");
+		web_message(
+		    req, cfg, 503, "Sorry, there is a problem",
+		    "Please try again later, or ask at reception how to "
+		    "join the patient group.");
 	} else if (strncmp(tail, "/confirm/", 9) == 0)
 		confirm_http(req, srv, p, tail + 9);
 	else if (strcmp(tail, "/code") == 0 && post)

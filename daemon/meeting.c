@@ -43,10 +43,11 @@ meeting_link_ok(const char *link, char **cause)
 		if ((unsigned char)link[i] <= ' ' || link[i] == '"' ||
 		    link[i] == '<' || link[i] == '>' || link[i] == 0x7f ||
 		    i >= LINK_MAX) {
-			*cause = xasprintf("--link must be a URL of at most %d "
-			                   "characters without spaces, quotes or "
-			                   "angle brackets",
-			                   LINK_MAX);
+			*cause =
+			    xasprintf("--link must be a URL of at most %d "
+			              "characters without spaces, quotes or "
+			              "angle brackets",
+			              LINK_MAX);
 			return -1;
 		}
 	return 0;
@@ -196,8 +197,7 @@ meeting_publish(struct db *db, int64_t id, char **cause)
 }
 
 int
-meeting_set_feedback_to(struct db *db, int64_t id, const char *to,
-                        char **cause)
+meeting_set_feedback_to(struct db *db, int64_t id, const char *to, char **cause)
 {
 	sqlite3_stmt *st;
 
@@ -424,8 +424,7 @@ attendance_clear(struct db *db, int64_t id)
 
 int
 meeting_attendance_set(struct db *db, int64_t id,
-                       const struct meeting_attendee *a, size_t n,
-                       char **cause)
+                       const struct meeting_attendee *a, size_t n, char **cause)
 {
 	struct meeting *m = meeting_get(db, id);
 	int64_t now = time(NULL);
@@ -513,7 +512,8 @@ meeting_step(int64_t at, const char *tz, int n, char unit, int64_t *out)
 		tm.tm_year += months / 12;
 		tm.tm_mon = months % 12;
 		if (tm.tm_mday > days_in_month(tm.tm_year + 1900, tm.tm_mon))
-			tm.tm_mday = days_in_month(tm.tm_year + 1900, tm.tm_mon);
+			tm.tm_mday =
+			    days_in_month(tm.tm_year + 1900, tm.tm_mon);
 	}
 	/* Normalise the date only (timegm ignores any zone), then read the
 	 * wall-clock time back in the practice's zone. */
@@ -813,12 +813,13 @@ meeting_attendance_json(struct db *db, int64_t id)
 	db_bind_int(st, 1, id);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(
-		    arr, json_pack("{s:s, s:o, s:s}", "role", db_col_text(st, 0),
-		                   "member_id",
-		                   sqlite3_column_type(st, 1) == SQLITE_NULL
-		                       ? json_null()
-		                       : json_integer(sqlite3_column_int64(st, 1)),
-		                   "name", db_col_text(st, 2)));
+		    arr,
+		    json_pack("{s:s, s:o, s:s}", "role", db_col_text(st, 0),
+		              "member_id",
+		              sqlite3_column_type(st, 1) == SQLITE_NULL
+		                  ? json_null()
+		                  : json_integer(sqlite3_column_int64(st, 1)),
+		              "name", db_col_text(st, 2)));
 	sqlite3_reset(st);
 	return arr;
 }
@@ -835,11 +836,11 @@ meeting_actions_json(struct db *db, int64_t id)
 	db_bind_int(st, 1, id);
 	while (id != 0 && sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(
-		    arr, json_pack("{s:I, s:s, s:s, s:s}", "id",
-		                   (json_int_t)sqlite3_column_int64(st, 0),
-		                   "area", db_col_text(st, 1), "title",
-		                   db_col_text(st, 2), "status",
-		                   db_col_text(st, 3)));
+		    arr,
+		    json_pack("{s:I, s:s, s:s, s:s}", "id",
+		              (json_int_t)sqlite3_column_int64(st, 0), "area",
+		              db_col_text(st, 1), "title", db_col_text(st, 2),
+		              "status", db_col_text(st, 3)));
 	sqlite3_reset(st);
 	return arr;
 }
@@ -905,11 +906,12 @@ meeting_to_json(struct db *db, const struct meeting *m)
 	json_object_set_new(o, "link", str_json(m->link));
 	json_object_set_new(o, "published", json_boolean(m->published_at != 0));
 	json_object_set_new(o, "feedback_to", str_json(m->feedback_to));
-	json_object_set_new(o, "series", m->series_id != 0
-	                                     ? json_integer(m->series_id)
-	                                     : json_null());
+	json_object_set_new(o, "series",
+	                    m->series_id != 0 ? json_integer(m->series_id)
+	                                      : json_null());
 	json_object_set_new(o, "replies", meeting_replies_json(db, m->id));
-	json_object_set_new(o, "attendance", meeting_attendance_json(db, m->id));
+	json_object_set_new(o, "attendance",
+	                    meeting_attendance_json(db, m->id));
 	json_object_set_new(o, "actions", meeting_actions_json(db, m->id));
 	prev = meeting_previous(db, m);
 	json_object_set_new(o, "previous_meeting",

@@ -13,13 +13,13 @@ struct meeting {
 	int64_t practice_id;
 	int64_t at;
 	char *place;
-	char *agenda;  /* or NULL */
-	char *minutes; /* or NULL */
-	char *status;  /* "held", "cancelled" or NULL: by its time */
-	char *link;    /* an online meeting's http(s) URL, or NULL */
-	int64_t series_id; /* the first meeting of its series, or 0 */
+	char *agenda;         /* or NULL */
+	char *minutes;        /* or NULL */
+	char *status;         /* "held", "cancelled" or NULL: by its time */
+	char *link;           /* an online meeting's http(s) URL, or NULL */
+	int64_t series_id;    /* the first meeting of its series, or 0 */
 	int64_t published_at; /* minutes public since, or 0 */
-	char *feedback_to; /* "attended", "invited" or NULL (the default) */
+	char *feedback_to;    /* "attended", "invited" or NULL (the default) */
 	int64_t created_at;
 };
 
@@ -126,10 +126,10 @@ struct meeting_series {
  * one transaction; they share the first one's series id. ids receives
  * their ids (count of them); m->id is the last one's.
  */
-int meeting_create_series(struct db *, const struct config *,
-                          struct meeting *m, const struct meeting_series *,
-                          int with_campaigns, const char *channels,
-                          const char *audience, int64_t *ids, char **cause);
+int meeting_create_series(struct db *, const struct config *, struct meeting *m,
+                          const struct meeting_series *, int with_campaigns,
+                          const char *channels, const char *audience,
+                          int64_t *ids, char **cause);
 /* One meeting with its campaigns and the agenda items members sent. */
 json_t *meeting_to_json(struct db *, const struct meeting *);
 /* Meetings (of one practice, or all), soonest last. */

@@ -106,9 +106,9 @@ struct member_filter {
 	const char *channel; /* members reachable on it */
 	const char *search;  /* substring of name, email or mobile */
 	int include_erased;
-	int active_only; /* term not ended, not erased */
-	int64_t after;   /* only ids above this (a page's start) */
-	long long limit; /* at most this many; 0: no limit */
+	int active_only;       /* term not ended, not erased */
+	int64_t after;         /* only ids above this (a page's start) */
+	long long limit;       /* at most this many; 0: no limit */
 	const char *practices; /* "A81001,B82002": only these; NULL any */
 };
 

@@ -200,8 +200,7 @@ import_conflict(const struct member *row, const struct member *have)
  * sessions closed), as every other path does.
  */
 static int
-import_save(struct db *db, struct member *m, const int64_t *had,
-            char **cause)
+import_save(struct db *db, struct member *m, const int64_t *had, char **cause)
 {
 	static const int ch[2] = {CONSENT_EMAIL, CONSENT_SMS};
 	int64_t want[2] = {m->optout_email_at, m->optout_sms_at};
@@ -216,15 +215,15 @@ import_save(struct db *db, struct member *m, const int64_t *had,
 	for (i = 0; had != NULL && i < 2 && rv != -1; i++)
 		if ((had[i] != 0) != (want[i] != 0))
 			rv = want[i] != 0
-			         ? member_optout(db, m->id, ch[i], want[i], NULL,
-			                         "import")
-			         : member_optin(db, m->id, ch[i], time(NULL), NULL,
-			                        "import");
+			         ? member_optout(db, m->id, ch[i], want[i],
+			                         NULL, "import")
+			         : member_optin(db, m->id, ch[i], time(NULL),
+			                        NULL, "import");
 	m->optout_email_at = want[0];
 	m->optout_sms_at = want[1];
 	if (rv == -1)
-		*cause = xasprintf("cannot record the opt-out: %s",
-		                   db_errmsg(db));
+		*cause =
+		    xasprintf("cannot record the opt-out: %s", db_errmsg(db));
 	return rv == -1 ? -1 : 0;
 }
 
@@ -480,9 +479,10 @@ import_mapping(const struct import_map *im, const struct csv_record *rec)
 			if (im->extra_col[i] == (int)col)
 				field = im->extra_field[i];
 		json_array_append_new(
-		    arr, json_pack("{s:I, s:s, s:o}", "column", (json_int_t)col + 1,
-		                   "header", rec->fields[col],
-		                   "field", field ? json_string(field) : json_null()));
+		    arr,
+		    json_pack("{s:I, s:s, s:o}", "column", (json_int_t)col + 1,
+		              "header", rec->fields[col], "field",
+		              field ? json_string(field) : json_null()));
 	}
 	return arr;
 }

@@ -26,7 +26,7 @@ struct import_report {
 	json_t *errors;    /* [{"line": N, "error": "..."}], capped */
 	json_t *warnings;  /* [{"line": N, "warning": "..."}], capped */
 	char *warning;     /* e.g. unknown columns ignored */
-	json_t *mapping;   /* [{"column": N, "header": "...", "field": "..."}] */
+	json_t *mapping; /* [{"column": N, "header": "...", "field": "..."}] */
 };
 
 struct import_opts {

@@ -165,9 +165,9 @@ outbox_settle(struct db *db, int64_t id, enum outbox_state to,
 int
 outbox_body(struct db *db, int64_t id, char **text, char **html)
 {
-	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT o.body, o.body_html, r.body_dict FROM outbox o"
-	        " LEFT JOIN runs r ON r.id = o.run_id WHERE o.id = ?");
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT o.body, o.body_html, r.body_dict FROM outbox o"
+	                " LEFT JOIN runs r ON r.id = o.run_id WHERE o.id = ?");
 	const char *s;
 	int rc = -1;
 
@@ -210,14 +210,14 @@ outbox_release_run(struct db *db, int64_t run_id, int64_t from, int64_t to,
                    int64_t now)
 {
 	/* By id range, not the run's index: each slice reads only its rows. */
-	sqlite3_stmt *st = db_stmt(
-	    db, "UPDATE outbox SET"
-	        " state = CASE WHEN next_attempt_at > ?4 THEN 'held'"
-	        " ELSE 'pending' END,"
-	        " held_reason = CASE WHEN next_attempt_at > ?4"
-	        " THEN 'quiet hours' END"
-	        " WHERE id > ?2 AND id <= ?3 AND +run_id = ?1"
-	        " AND +state = 'held' AND held_reason = 'firing'");
+	sqlite3_stmt *st =
+	    db_stmt(db, "UPDATE outbox SET"
+	                " state = CASE WHEN next_attempt_at > ?4 THEN 'held'"
+	                " ELSE 'pending' END,"
+	                " held_reason = CASE WHEN next_attempt_at > ?4"
+	                " THEN 'quiet hours' END"
+	                " WHERE id > ?2 AND id <= ?3 AND +run_id = ?1"
+	                " AND +state = 'held' AND held_reason = 'firing'");
 
 	db_bind_int(st, 1, run_id);
 	db_bind_int(st, 2, from);

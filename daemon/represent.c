@@ -35,8 +35,8 @@ static const struct rfield {
 	const char *sql_members;
 } rfields[] = {
     {"age_band", member_age_bands,
-     "SELECT " DEMOG_AGE_BAND_SQL("birth_ym", "age_band", "?2")
-     ", count(*)" ACTIVE " GROUP BY 1"},
+     "SELECT " DEMOG_AGE_BAND_SQL("birth_ym", "age_band",
+                                  "?2") ", count(*)" ACTIVE " GROUP BY 1"},
     {"sex", member_sexes, "SELECT sex, count(*)" ACTIVE " GROUP BY 1"},
     {"ethnicity", member_ethnicities,
      "SELECT ethnicity, count(*)" ACTIVE " GROUP BY 1"},

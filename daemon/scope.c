@@ -15,8 +15,8 @@
 static const unsigned may[] = {
     [ROLE_ADMIN] = ~0u,
     [ROLE_MANAGER] = ~0u,
-    [ROLE_LEAD] = 1u << PERM_REPORTS | 1u << PERM_COUNTS |
-                  1u << PERM_MODERATE | 1u << PERM_MEETINGS,
+    [ROLE_LEAD] = 1u << PERM_REPORTS | 1u << PERM_COUNTS | 1u << PERM_MODERATE |
+                  1u << PERM_MEETINGS,
     [ROLE_VIEWER] = 1u << PERM_REPORTS,
 };
 

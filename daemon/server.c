@@ -36,7 +36,7 @@ struct server {
 	struct config *cfg;
 	struct db *db;
 	struct http *http;
-	struct http *api; /* NULL when the admin API is off */
+	struct http *api;   /* NULL when the admin API is off */
 	struct http *admin; /* NULL when the web admin is off */
 	struct event *ev_term, *ev_int, *ev_hup, *ev_watchdog, *ev_stop;
 	struct event *ev_tick; /* once a second: counts of refusals */

@@ -691,10 +691,9 @@ handle_words(struct db *db, const struct config *cfg,
 	/* A term-renewal survey answered yes renews (membership.h). */
 	if (rv == 0 && found && r->disposition != NULL &&
 	    strcmp(r->disposition, "answer") == 0 &&
-	    membership_answered(
-	        db, (int)config_int(cfg, CFG_TERM_MONTHS),
-	        config_int(cfg, CFG_MEMBERSHIP_RENEWAL_NOTICE), ss.response_id,
-	        m->now) == -1)
+	    membership_answered(db, (int)config_int(cfg, CFG_TERM_MONTHS),
+	                        config_int(cfg, CFG_MEMBERSHIP_RENEWAL_NOTICE),
+	                        ss.response_id, m->now) == -1)
 		rv = -1;
 	who_clear(&w);
 	free(ids.v);

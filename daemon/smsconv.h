@@ -30,7 +30,7 @@ struct smsconv_result {
 	const char *disposition; /* static: optout, optin, help, answer,
 	                            reprompt, skipped, feedback, unmatched,
 	                            stop-request, meeting-reply */
-	int queued; /* outbox rows queued (kick the dispatcher) */
+	int queued;              /* outbox rows queued (kick the dispatcher) */
 };
 
 /*

@@ -213,10 +213,11 @@ metrics_messages(struct evbuffer *b, struct db *db)
 
 	for (i = 0; i < 2; i++) {
 		metric_header(b, names[i], "gauge",
-		              i == 0 ? "Outbox messages by the transport that "
-		                       "took them (never tried: \"none\") and "
-		                       "state."
-		                     : "Deprecated: the same as ppgd_messages.");
+		              i == 0
+		                  ? "Outbox messages by the transport that "
+		                    "took them (never tried: \"none\") and "
+		                    "state."
+		                  : "Deprecated: the same as ppgd_messages.");
 		st = db_stmt(
 		    db,
 		    "SELECT t, s, sum(n) FROM (SELECT coalesce(transport,"

@@ -24,7 +24,7 @@ struct tally_query {
 	int64_t from, to;     /* responses started in [from, to); 0: open */
 	const char *by;       /* age_band, sex, ethnicity, or NULL */
 	int approved;         /* free text: approved comments only, masked */
-	int moderated;        /* free text: every comment, masked, with status */
+	int moderated; /* free text: every comment, masked, with status */
 };
 
 /* A cell's fate in a published breakdown. */

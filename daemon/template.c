@@ -43,7 +43,8 @@ static const struct placeholder {
     {"meeting.link", "https://meet.example.org/riverside-ppg-2025"},
     {"meeting.old_when", "Tuesday 16 September 2025 at 6:30pm"},
     {"meeting.rsvp_link", "https://ppg.example.org/m/AbCdEfGhIjKlMnOpQrStUv"},
-    {"meeting.minutes_link", "https://ppg.example.org/practice/Y01234/meetings/12"},
+    {"meeting.minutes_link",
+     "https://ppg.example.org/practice/Y01234/meetings/12"},
     {"meeting.review", "- Longer phone hours on Mondays (in progress): two "
                        "more staff answer calls from 8am"},
     {"campaign.name", "Changes to our opening hours this winter"},

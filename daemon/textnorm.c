@@ -21,8 +21,9 @@ textnorm_valid(const char *s)
 	utf8proc_int32_t cp;
 
 	while (i < len) {
-		utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
-		                                      (utf8proc_ssize_t)(len - i), &cp);
+		utf8proc_ssize_t n =
+		    utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+		                     (utf8proc_ssize_t)(len - i), &cp);
 		if (n <= 0) {
 			memcpy(out + o, "\xef\xbf\xbd", 3);
 			o += 3;
@@ -44,12 +45,12 @@ textnorm_map(const char *s, int options)
 	utf8proc_uint8_t *out = NULL;
 	utf8proc_ssize_t n;
 
-	n = utf8proc_map((const utf8proc_uint8_t *)valid, 0, &out,
-	                 (utf8proc_option_t)(UTF8PROC_NULLTERM | UTF8PROC_STABLE |
-	                                     UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
-	                                     UTF8PROC_CASEFOLD | UTF8PROC_IGNORE |
-	                                     UTF8PROC_STRIPCC | UTF8PROC_LUMP |
-	                                     options));
+	n = utf8proc_map(
+	    (const utf8proc_uint8_t *)valid, 0, &out,
+	    (utf8proc_option_t)(UTF8PROC_NULLTERM | UTF8PROC_STABLE |
+	                        UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+	                        UTF8PROC_CASEFOLD | UTF8PROC_IGNORE |
+	                        UTF8PROC_STRIPCC | UTF8PROC_LUMP | options));
 	free(valid);
 	if (n < 0) /* Only on allocation failure: the input is valid now. */
 		fatalx("textnorm: %s", utf8proc_errmsg(n));
@@ -90,8 +91,9 @@ textnorm_words(const char *s)
 	int space = 0;
 
 	while (i < len) {
-		utf8proc_ssize_t n = utf8proc_iterate((utf8proc_uint8_t *)f + i,
-		                                      (utf8proc_ssize_t)(len - i), &cp);
+		utf8proc_ssize_t n =
+		    utf8proc_iterate((utf8proc_uint8_t *)f + i,
+		                     (utf8proc_ssize_t)(len - i), &cp);
 		if (n <= 0)
 			fatalx("textnorm: invalid UTF-8 after mapping");
 		if (cp == '\'' || cp == '`') {

@@ -26,7 +26,7 @@ struct outmsg {
 	const char *unsub_url;    /* https one-click unsubscribe, or NULL */
 	const char *unsub_mailto; /* mailto: unsubscribe, or NULL */
 	const char *status_url;   /* delivery receipt callback, or NULL */
-	const char *ics;          /* email: a text/calendar attachment, or NULL */
+	const char *ics; /* email: a text/calendar attachment, or NULL */
 };
 
 enum send_result {

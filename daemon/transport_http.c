@@ -128,7 +128,8 @@ id_scan(const char *body, const char *key, char *out, size_t size)
 		if (*p++ != ':')
 			return -1;
 		v = skip_ws(p);
-		if ((size_t)(end - 1 - k) == klen && memcmp(k, key, klen) == 0) {
+		if ((size_t)(end - 1 - k) == klen &&
+		    memcmp(k, key, klen) == 0) {
 			if (*v != '"' || (end = skip_string(v)) == NULL ||
 			    memchr(v + 1, '\\', end - v - 2) != NULL ||
 			    (size_t)(end - v - 2) >= size)

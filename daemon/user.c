@@ -29,21 +29,25 @@ static const char *const roles[] = {"admin", "manager", "lead", "viewer"};
 /* The most common passwords (NCSC's list, those of 10 or more characters
  * and their obvious variants); a shorter one is refused for length. */
 static const char *const common[] = {
-    "1234567890", "123456789a", "1q2w3e4r5t", "qwertyuiop", "password1",
-    "password12", "password123", "password1234", "passw0rd123", "iloveyou123",
-    "qwerty1234", "qwerty12345", "qwerty123456", "1qaz2wsx3edc", "zaq12wsxcde",
-    "0987654321", "1111111111", "0000000000", "1234512345", "abcdefghij",
-    "abc1234567", "letmein123", "welcome123", "welcome1234", "football123",
-    "monkey1234", "sunshine123", "princess123", "trustno1234", "liverpool1",
-    "chelsea123", "arsenal123", "manchester", "manchester1", "england123",
-    "michael123", "charlie123", "superman123", "baseball123", "basketball",
-    "starwars123", "whatever123", "changeme123", "changemenow", "administrator",
-    "admin12345", "admin123456", "qwertyuiop1", "asdfghjkl1", "1234qwerasdf",
-    "summer2024", "summer2025", "summer2026", "winter2024", "winter2025",
-    "winter2026", "spring2025", "spring2026", "autumn2025", "autumn2026",
-    "password2024", "password2025", "password2026", "surgery123",
-    "practice123", "reception1", "reception123", "doctor1234", "nhs1234567",
-    "patient123", "healthcare", "healthcare1", "ppgd123456", "ppgdadmin",
+    "1234567890",    "123456789a",   "1q2w3e4r5t",   "qwertyuiop",
+    "password1",     "password12",   "password123",  "password1234",
+    "passw0rd123",   "iloveyou123",  "qwerty1234",   "qwerty12345",
+    "qwerty123456",  "1qaz2wsx3edc", "zaq12wsxcde",  "0987654321",
+    "1111111111",    "0000000000",   "1234512345",   "abcdefghij",
+    "abc1234567",    "letmein123",   "welcome123",   "welcome1234",
+    "football123",   "monkey1234",   "sunshine123",  "princess123",
+    "trustno1234",   "liverpool1",   "chelsea123",   "arsenal123",
+    "manchester",    "manchester1",  "england123",   "michael123",
+    "charlie123",    "superman123",  "baseball123",  "basketball",
+    "starwars123",   "whatever123",  "changeme123",  "changemenow",
+    "administrator", "admin12345",   "admin123456",  "qwertyuiop1",
+    "asdfghjkl1",    "1234qwerasdf", "summer2024",   "summer2025",
+    "summer2026",    "winter2024",   "winter2025",   "winter2026",
+    "spring2025",    "spring2026",   "autumn2025",   "autumn2026",
+    "password2024",  "password2025", "password2026", "surgery123",
+    "practice123",   "reception1",   "reception123", "doctor1234",
+    "nhs1234567",    "patient123",   "healthcare",   "healthcare1",
+    "ppgd123456",    "ppgdadmin",
 };
 
 int
@@ -125,8 +129,9 @@ user_add(struct db *db, const char *email, const char *name, const char *role,
 	         util_has_crlf(name) || !util_utf8_valid(name, strlen(name)))
 		*cause = xstrdup("--name is required: one line of text");
 	else if (user_role_parse(role, &r) == -1)
-		*cause = xasprintf("role %s is not admin, manager, lead or viewer",
-		                   role ? role : "(none)");
+		*cause =
+		    xasprintf("role %s is not admin, manager, lead or viewer",
+		              role ? role : "(none)");
 	else if (r != ROLE_ADMIN && n == 0)
 		*cause = xasprintf("a %s needs --practice (admins see every "
 		                   "practice)",
@@ -136,8 +141,9 @@ user_add(struct db *db, const char *email, const char *name, const char *role,
 			*cause = xasprintf("database busy: %s", db_errmsg(db));
 			goto out;
 		}
-		st = db_stmt(db, "INSERT INTO users (email, name, role,"
-		                 " created_at, updated_at) VALUES (?, ?, ?, ?, ?)");
+		st = db_stmt(db,
+		             "INSERT INTO users (email, name, role,"
+		             " created_at, updated_at) VALUES (?, ?, ?, ?, ?)");
 		db_bind_text(st, 1, email);
 		db_bind_text(st, 2, name);
 		db_bind_text(st, 3, role);
@@ -153,8 +159,9 @@ user_add(struct db *db, const char *email, const char *name, const char *role,
 		}
 		*id = db_last_id(db);
 		for (i = 0; i < n; i++) {
-			st = db_stmt(db, "INSERT OR IGNORE INTO user_practices"
-			                 " (user_id, practice_id) VALUES (?, ?)");
+			st = db_stmt(db,
+			             "INSERT OR IGNORE INTO user_practices"
+			             " (user_id, practice_id) VALUES (?, ?)");
 			db_bind_int(st, 1, *id);
 			db_bind_int(st, 2, ids[i]);
 			if (db_done(db, st) == -1)
@@ -234,9 +241,8 @@ user_find(struct db *db, const char *s)
 		return NULL;
 	/* An id is "#12" or "12"; anything else is an email address, even
 	 * one that starts with a digit ("1st.reception@..."). */
-	if (s[s[0] == '#'] != '\0' &&
-	    strspn(s + (s[0] == '#'), "0123456789") ==
-	        strlen(s + (s[0] == '#')))
+	if (s[s[0] == '#'] != '\0' && strspn(s + (s[0] == '#'), "0123456789") ==
+	                                  strlen(s + (s[0] == '#')))
 		return user_load(db, atoll(s + (s[0] == '#')));
 	st = db_stmt(db, "SELECT id FROM users WHERE email = ? COLLATE NOCASE");
 	db_bind_text(st, 1, s);
@@ -293,10 +299,10 @@ user_to_json(const struct user *u)
 	jsonx_set(o, "name", json_string(u->name));
 	jsonx_set(o, "role", json_string(user_role_name(u->role)));
 	jsonx_set(o, "two_factor", json_boolean(u->totp_enabled));
-	jsonx_set(o, "disabled", u->disabled_at != 0
-	                             ? json_string(util_format_time(
-	                                   u->disabled_at, day))
-	                             : json_null());
+	jsonx_set(o, "disabled",
+	          u->disabled_at != 0
+	              ? json_string(util_format_time(u->disabled_at, day))
+	              : json_null());
 	for (i = 0; i < u->npractices; i++)
 		jsonx_push(p, json_integer(u->practices[i]));
 	jsonx_set(o, "practice_ids", p);
@@ -329,7 +335,8 @@ user_list_json(struct db *db)
 static void
 sessions_end_all(struct db *db, int64_t id)
 {
-	sqlite3_stmt *st = db_stmt(db, "DELETE FROM sessions WHERE user_id = ?");
+	sqlite3_stmt *st =
+	    db_stmt(db, "DELETE FROM sessions WHERE user_id = ?");
 
 	db_bind_int(st, 1, id);
 	db_done(db, st);
@@ -394,9 +401,10 @@ user_password_ok(const char *pw, const char *email, const char *name,
 	const char *at;
 
 	if (n < USER_PASSWORD_MIN)
-		*cause = xasprintf("the password must be at least %d characters "
-		                   "(three random words work well)",
-		                   USER_PASSWORD_MIN);
+		*cause =
+		    xasprintf("the password must be at least %d characters "
+		              "(three random words work well)",
+		              USER_PASSWORD_MIN);
 	else if (n > 256 || !util_utf8_valid(pw, n))
 		*cause = xstrdup("the password must be at most 256 characters "
 		                 "of text");
@@ -439,8 +447,8 @@ set_hash(struct db *db, int64_t id, const char *pw, char **cause)
 	db_bind_int(st, 3, time(NULL));
 	sodium_memzero(hash, sizeof hash);
 	if (db_done(db, st) == -1) {
-		*cause = xasprintf("cannot store the password: %s",
-		                   db_errmsg(db));
+		*cause =
+		    xasprintf("cannot store the password: %s", db_errmsg(db));
 		return -1;
 	}
 	return 0;
@@ -549,8 +557,9 @@ login_failed(struct db *db, int64_t id, int failed, int64_t now)
 	int k = failed - USER_LOCK_AFTER;
 
 	if (k >= 0)
-		lock = now + (k >= 6 ? LOCK_MAX : (60LL << k) > LOCK_MAX ? LOCK_MAX
-		                                                         : (60LL << k));
+		lock = now + (k >= 6                   ? LOCK_MAX
+		              : (60LL << k) > LOCK_MAX ? LOCK_MAX
+		                                       : (60LL << k));
 	db_bind_int(st, 1, id);
 	db_bind_int(st, 2, failed);
 	db_bind_int(st, 3, lock);
@@ -685,8 +694,9 @@ user_totp_confirm(struct db *db, int64_t id, const char *code, int64_t now)
 int
 user_totp_check(struct db *db, int64_t id, const char *code, int64_t now)
 {
-	char *secret = totp_col(db, id, "SELECT totp_secret FROM users WHERE"
-	                                " id = ? AND totp_enabled = 1");
+	char *secret = totp_col(db, id,
+	                        "SELECT totp_secret FROM users WHERE"
+	                        " id = ? AND totp_enabled = 1");
 	sqlite3_stmt *st;
 	int64_t step, locked = 0;
 	int ok, failed = 0;
@@ -765,7 +775,8 @@ session_get(struct db *db, const char *token, int64_t now, int64_t idle,
 	}
 	sqlite3_reset(st);
 	if (rc == 0) {
-		st = db_stmt(db, "UPDATE sessions SET seen_at = ? WHERE hash = ?");
+		st = db_stmt(db,
+		             "UPDATE sessions SET seen_at = ? WHERE hash = ?");
 		db_bind_int(st, 1, now);
 		db_bind_text(st, 2, hash);
 		db_done(db, st);

@@ -31,9 +31,8 @@ struct user {
 int user_role_parse(const char *, enum user_role *);
 const char *user_role_name(enum user_role);
 /* Add a user (no password: reset-password gives a link). */
-int user_add(struct db *, const char *email, const char *name,
-             const char *role, const char *const *practices, size_t n,
-             int64_t *id, char **cause);
+int user_add(struct db *, const char *email, const char *name, const char *role,
+             const char *const *practices, size_t n, int64_t *id, char **cause);
 /* Load by id, or find by email or "#ID" text. Caller frees. NULL if none. */
 struct user *user_load(struct db *, int64_t id);
 struct user *user_find(struct db *, const char *email_or_id);
@@ -49,8 +48,8 @@ json_t *user_to_json(const struct user *);
 int user_disable(struct db *, int64_t id, const char *actor, char **cause);
 /* 0 if password is acceptable (length, not common, not the name or
  * address); -1 with *cause saying why. */
-int user_password_ok(const char *password, const char *email,
-                     const char *name, char **cause);
+int user_password_ok(const char *password, const char *email, const char *name,
+                     char **cause);
 /*
  * A one-time reset link token (24 hours) for the user: replaces any earlier
  * one. The token (22 chars) goes into out[23]; only its hash is stored.
@@ -91,8 +90,7 @@ struct session {
 };
 
 /* A new session (token into token[23]); ok as above. */
-int session_new(struct db *, int64_t user, int ok, int64_t now,
-                char token[23]);
+int session_new(struct db *, int64_t user, int ok, int64_t now, char token[23]);
 /*
  * The session of token if it is neither idle past idle seconds nor older
  * than max seconds, and its user is not disabled; touches it. 0 or -1.

@@ -255,8 +255,7 @@ util_private_commit(int fd, char *tmp, const char *path, int ok, char **cause)
 }
 
 int
-util_write_private(const char *path, const void *data, size_t len,
-                   char **cause)
+util_write_private(const char *path, const void *data, size_t len, char **cause)
 {
 	char *tmp;
 	int fd, ok, rc;

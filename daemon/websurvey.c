@@ -414,11 +414,14 @@ store_response(struct db *db, const struct survey *s, const struct stoken *t,
 	        " member_id, channel, started_at, completed_at, age_band, sex,"
 	        " ethnicity, invited_channel) SELECT ?1, nullif(?2, 0), ?3,"
 	        " CASE WHEN ?5 THEN NULL ELSE nullif(?4, 0) END, 'web', ?6, ?6,"
-	        " " DEMOG_AGE_BAND_SQL("m.birth_ym", "m.age_band", "?6")
-	        ", m.sex, m.ethnicity, (SELECT o.channel FROM outbox"
-	        "  o JOIN runs u ON u.id = o.run_id WHERE u.campaign_id = ?2"
-	        "  AND o.member_id = ?4 ORDER BY u.reminder, o.id LIMIT 1)"
-	        " FROM (SELECT 1) LEFT JOIN members m ON m.id = ?4");
+	        " " DEMOG_AGE_BAND_SQL(
+	            "m.birth_ym", "m.age_band",
+	            "?6") ", m.sex, m.ethnicity, (SELECT o.channel FROM outbox"
+	                  "  o JOIN runs u ON u.id = o.run_id WHERE "
+	                  "u.campaign_id = ?2"
+	                  "  AND o.member_id = ?4 ORDER BY u.reminder, o.id "
+	                  "LIMIT 1)"
+	                  " FROM (SELECT 1) LEFT JOIN members m ON m.id = ?4");
 	int64_t rid;
 	const char *v;
 	size_t i;
@@ -539,10 +542,10 @@ submit(struct db *db, const struct config *cfg, const struct survey *s,
 	used = !used;
 	if (!used && store_response(db, s, t, a, now, &rid) == -1)
 		goto fail;
-	if (!used && membership_answered(
-	                 db, (int)config_int(cfg, CFG_TERM_MONTHS),
-	                 config_int(cfg, CFG_MEMBERSHIP_RENEWAL_NOTICE), rid,
-	                 now) == -1)
+	if (!used &&
+	    membership_answered(db, (int)config_int(cfg, CFG_TERM_MONTHS),
+	                        config_int(cfg, CFG_MEMBERSHIP_RENEWAL_NOTICE),
+	                        rid, now) == -1)
 		goto fail;
 	if (!used && hit->urgency != CARE_NONE &&
 	    care_flag(db, cfg, s, t, rid, hit, text, now, queued) == -1)
@@ -632,8 +635,8 @@ survey_post(struct evhttp_request *req, struct server *srv,
 		            "Please go back and try again.");
 	} else if (validate(s, form, fs, errs, a) > 0) {
 		survey_page(req, cfg, s, token, fs);
-	} else if ((rv = submit(server_db(srv), cfg, s, t, a, &hit,
-	                        &queued)) == -2 &&
+	} else if ((rv = submit(server_db(srv), cfg, s, t, a, &hit, &queued)) ==
+	               -2 &&
 	           http_retry(req)) {
 		/* Run again once the write lock is free. */
 	} else if (rv < 0) {

@@ -227,14 +227,13 @@ test_confidentiality_signed(void **state)
 	struct db *db = filter_db();
 	char *got, *cause = NULL;
 
-	assert_int_equal(
-	    db_exec(db,
-	            "UPDATE members SET confidentiality_at=1,"
-	            " confidentiality_version='2' WHERE id=1;"
-	            "UPDATE members SET confidentiality_at=1,"
-	            " confidentiality_version='1' WHERE id=3",
-	            &cause),
-	    0);
+	assert_int_equal(db_exec(db,
+	                         "UPDATE members SET confidentiality_at=1,"
+	                         " confidentiality_version='2' WHERE id=1;"
+	                         "UPDATE members SET confidentiality_at=1,"
+	                         " confidentiality_version='1' WHERE id=3",
+	                         &cause),
+	                 0);
 	got = walk_signed(db, "2");
 	assert_string_equal(got, "1"); /* member 3 signed an older version */
 	free(got);

@@ -88,9 +88,8 @@ test_damage(void **state)
 	size_t len = pack(dict, text, html, &blob);
 	char *t, *h;
 
-	assert_int_equal(bodypack_unpack(dict, strlen(dict) - 1, blob, len, &t,
-	                                 &h),
-	                 -1);
+	assert_int_equal(
+	    bodypack_unpack(dict, strlen(dict) - 1, blob, len, &t, &h), -1);
 	assert_int_equal(bodypack_unpack(NULL, 0, blob, len, &t, &h), -1);
 	assert_null(t);
 	blob[len - 1] ^= 0x55;

@@ -149,13 +149,14 @@ test_dropins(void **state)
 	struct config *cfg = NULL;
 	char *errors = NULL, *conf, d[128];
 
-	conf = write_file("e.conf", "[daemon]\nlisten = 127.0.0.1:1\n"
-	                            "timezone = Europe/London\n",
+	conf = write_file("e.conf",
+	                  "[daemon]\nlisten = 127.0.0.1:1\n"
+	                  "timezone = Europe/London\n",
 	                  0644);
 	snprintf(d, sizeof d, "%s/e.conf.d", dir);
 	mkdir(d, 0755);
-	free(write_file("e.conf.d/20-b.conf", "[daemon]\nlisten = 127.0.0.1:3\n",
-	                0644));
+	free(write_file("e.conf.d/20-b.conf",
+	                "[daemon]\nlisten = 127.0.0.1:3\n", 0644));
 	free(write_file("e.conf.d/10-a.conf",
 	                "[daemon]\nlisten = 127.0.0.1:2\n[http]\nmax_body = "
 	                "4096\n",
@@ -187,8 +188,8 @@ test_credentials_directory(void **state)
 	mkdir(creds, 0700);
 	free(write_file("creds/twilio-token", "from-systemd\n", 0400));
 	free(write_file("twilio-token", "beside-the-config\n", 0600));
-	conf = write_file("f.conf", "[twilio]\nauth_token_file = twilio-token\n",
-	                  0644);
+	conf = write_file("f.conf",
+	                  "[twilio]\nauth_token_file = twilio-token\n", 0644);
 	setenv("CREDENTIALS_DIRECTORY", creds, 1);
 	assert_int_equal(config_load(conf, &cfg, &errors), 0);
 	assert_string_equal(config_str(cfg, CFG_TWILIO_AUTH_TOKEN),

@@ -290,8 +290,10 @@ test_errors(void **state)
 		const char *cause;
 	} cases[] = {
 	    {"", "expected 5 fields, got 0"},
-	    {"0 10 * * 1#6", "day-of-week: '1#6': the week after '#' is 1 to 5"},
-	    {"0 10 * * 1#0", "day-of-week: '1#0': the week after '#' is 1 to 5"},
+	    {"0 10 * * 1#6",
+	     "day-of-week: '1#6': the week after '#' is 1 to 5"},
+	    {"0 10 * * 1#0",
+	     "day-of-week: '1#0': the week after '#' is 1 to 5"},
 	    {"0 10 * * 1#", "day-of-week: '1#': the week after '#' is 1 to 5"},
 	    {"0 10 * * 9L", "day-of-week: 9 is out of range 0-7"},
 	    {"0 10 * * #1", "day-of-week: missing value in '#1'"},

@@ -592,9 +592,10 @@ test_writer_error(void **state)
 static void
 test_formula_guard(void **state)
 {
-	const char *in[] = {"=1+2", "+44 7700 900123", "-", "@x",   "\tx",
-	                    "\rx",  "-2.5",           "+447700900123", "'=x",
-	                    "''@y", "'plain",          "a=b",  "=a,b"};
+	const char *in[] = {
+	    "=1+2", "+44 7700 900123", "-",   "@x",   "\tx",    "\rx",
+	    "-2.5", "+447700900123",   "'=x", "''@y", "'plain", "a=b",
+	    "=a,b"};
 	const char *want = "'=1+2,'+44 7700 900123,'-,'@x,'\tx,\"'\rx\","
 	                   "-2.5,+447700900123,''=x,'''@y,'plain,a=b,\"'=a,b\""
 	                   "\r\n";

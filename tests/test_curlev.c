@@ -192,8 +192,8 @@ test_pooled_handle_fresh(void **state)
 	event_base_dispatch(f->base);
 	assert_string_equal(f->auth, "Basic QUMxOnNlY3JldA==");
 	assert_string_equal(f->ctype, "a/b");
-	assert_int_equal(curlev_post(cv, url(f, f->port), NULL, "two", NULL,
-	                             5, client_done, f),
+	assert_int_equal(curlev_post(cv, url(f, f->port), NULL, "two", NULL, 5,
+	                             client_done, f),
 	                 0);
 	event_base_dispatch(f->base);
 	assert_int_equal(f->done, 2);

@@ -394,9 +394,8 @@ test_unreadable_body_held(void **state_)
 	t_open(&t, NULL);
 	id = queue(&t, "email", 0);
 	pack_row(&t, id, "a sample", "Dear Ann", NULL);
-	assert_int_equal(db_exec(t.env.db,
-	                         "UPDATE runs SET body_dict = x'00ff'", NULL),
-	                 0);
+	assert_int_equal(
+	    db_exec(t.env.db, "UPDATE runs SET body_dict = x'00ff'", NULL), 0);
 	t_start(&t);
 	pump(&t);
 	assert_int_equal(fake.n, 0);

@@ -734,8 +734,8 @@ test_resume_after_crash(void **state)
 	                              " kind = 'unsubscribe'"),
 	                 n);
 	/* Rows made after the resume unpack against the run's first sample. */
-	text = body_of(db, fx_count(db, "SELECT max(member_id) FROM outbox"),
-	               0);
+	text =
+	    body_of(db, fx_count(db, "SELECT max(member_id) FROM outbox"), 0);
 	assert_non_null(strstr(text, "https://ppg.example.org/s/"));
 	free(text);
 	/* Nothing left to do: a second resume is a no-op. */

@@ -37,8 +37,8 @@ load_errors(const char *yaml)
 	struct framework *fw;
 	char *errors = NULL;
 
-	if (framework_load_string(yaml, strlen(yaml), "t.yaml", &fw,
-	                          &errors) == 0) {
+	if (framework_load_string(yaml, strlen(yaml), "t.yaml", &fw, &errors) ==
+	    0) {
 		framework_free(fw);
 		return NULL;
 	}
@@ -71,9 +71,10 @@ test_load_errors(void **state)
 	                       "       - fact: meetings\n         label: x\n",
 	                  "levels[0] one.criteria[0] a.requires[0]: unknown "
 	                  "fact meetings");
-	assert_load_error(HEAD "   need: all\n   criteria:\n    - id: a\n"
-	                       "      text: A\n      requires:\n"
-	                       "       - evidence: leaflet\n         label: x\n",
+	assert_load_error(HEAD
+	                  "   need: all\n   criteria:\n    - id: a\n"
+	                  "      text: A\n      requires:\n"
+	                  "       - evidence: leaflet\n         label: x\n",
 	                  "unknown evidence kind leaflet");
 	assert_load_error(HEAD "   need: all\n   criteria:\n    - id: a\n"
 	                       "      text: A\n      requires:\n"
@@ -108,10 +109,11 @@ test_load_errors(void **state)
 	                       "       - fact: members\n         min: 0\n"
 	                       "         label: x\n",
 	                  "min must be a whole number of 1 or more");
-	assert_load_error(HEAD "   need: all\n   criteria:\n    - id: a\n"
-	                       "      text: A\n      requires:\n"
-	                       "       - of: [{fact: members}]\n         min: 2\n"
-	                       "         label: x\n",
+	assert_load_error(HEAD
+	                  "   need: all\n   criteria:\n    - id: a\n"
+	                  "      text: A\n      requires:\n"
+	                  "       - of: [{fact: members}]\n         min: 2\n"
+	                  "         label: x\n",
 	                  "min is more than the requirements listed");
 }
 
@@ -120,14 +122,14 @@ test_load_errors(void **state)
 static json_t *
 bronze_facts(void)
 {
-	return json_pack("{si si si si si si si si si si si si si si si si}",
-	                 "members", 42, "members_start", 30, "profile_loaded", 1,
-	                 "groups_under_represented", 2, "meetings_held", 4,
-	                 "meetings_with_minutes", 4, "quarters_with_a_meeting",
-	                 4, "half_years_with_messages", 2, "emails_sent", 120,
-	                 "sms_sent", 80, "messages_sent", 200, "broadcasts_sent",
-	                 2, "survey_responses", 35, "actions_agreed", 3,
-	                 "actions_done", 1, "priority_areas", 3);
+	return json_pack(
+	    "{si si si si si si si si si si si si si si si si}", "members", 42,
+	    "members_start", 30, "profile_loaded", 1,
+	    "groups_under_represented", 2, "meetings_held", 4,
+	    "meetings_with_minutes", 4, "quarters_with_a_meeting", 4,
+	    "half_years_with_messages", 2, "emails_sent", 120, "sms_sent", 80,
+	    "messages_sent", 200, "broadcasts_sent", 2, "survey_responses", 35,
+	    "actions_agreed", 3, "actions_done", 1, "priority_areas", 3);
 }
 
 static json_t *
@@ -143,9 +145,10 @@ status_of(const json_t *a, const char *level, const char *id)
 	const json_t *c;
 	size_t i;
 
-	json_array_foreach(json_object_get(a, level), i, c) if (
-	    strcmp(json_string_value(json_object_get(c, "id")), id) ==
-	    0) return json_string_value(json_object_get(c, "status"));
+	json_array_foreach(
+	    json_object_get(a, level), i,
+	    c) if (strcmp(json_string_value(json_object_get(c, "id")), id) ==
+	           0) return json_string_value(json_object_get(c, "status"));
 	fail_msg("no criterion %s", id);
 	return NULL;
 }
@@ -248,9 +251,8 @@ test_need_from_file(void **state)
 	       *a;
 
 	(void)state;
-	assert_int_equal(framework_load_string(yaml, sizeof yaml - 1, "t",
-	                                       &fw, &errors),
-	                 0);
+	assert_int_equal(
+	    framework_load_string(yaml, sizeof yaml - 1, "t", &fw, &errors), 0);
 	json_array_append_new(evid, ev(1, "newsletter", "2001-01-01"));
 	json_array_append_new(evid, ev(2, "notice", "2002-01-01"));
 	a = framework_assess(fw, facts, evid, "2026-01-01", "2026-12-31");
@@ -275,9 +277,9 @@ test_sniff(void **state)
 	assert_string_equal(
 	    evidence_sniff("a.png", "\x89PNG\r\n\x1a\n", 8, &cause),
 	    "image/png");
-	assert_non_null(strstr(evidence_sniff("ToR.DOCX", "PK\x03\x04", 4,
-	                                      &cause),
-	                       "wordprocessingml"));
+	assert_non_null(
+	    strstr(evidence_sniff("ToR.DOCX", "PK\x03\x04", 4, &cause),
+	           "wordprocessingml"));
 	assert_string_equal(evidence_sniff("notes.txt", "minutes", 7, &cause),
 	                    "text/plain; charset=utf-8");
 	assert_null(cause);
@@ -302,8 +304,8 @@ test_evidence_store(void **state)
 {
 	struct practice p = {.code = "A81001", .name = "Riverside"};
 	struct practice q = {.code = "B82002", .name = "Hillside"};
-	struct evidence_new e = {.practice = "A81001", .kind = "newsletter",
-	                         .day = "2026-03-01"};
+	struct evidence_new e = {
+	    .practice = "A81001", .kind = "newsletter", .day = "2026-03-01"};
 	struct db *db;
 	char *cause = NULL;
 	int64_t id, mid;
@@ -357,9 +359,9 @@ test_evidence_store(void **state)
 	json_decref(a);
 	/* Removed: not listed, file gone, and not removed twice. */
 	assert_int_equal(evidence_remove(db, id, &cause), 0);
-	assert_int_equal(json_array_size(a = evidence_list_json(
-	                                     db, NULL, NULL, NULL, NULL)),
-	                 0);
+	assert_int_equal(
+	    json_array_size(a = evidence_list_json(db, NULL, NULL, NULL, NULL)),
+	    0);
 	json_decref(a);
 	assert_int_equal(evidence_remove(db, id, &cause), -1);
 	free(cause);

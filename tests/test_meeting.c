@@ -587,9 +587,9 @@ test_invitation_reply_tokens(void **state)
 	                                 " WHERE meeting_id = 1 AND"
 	                                 " length(hash) = 64"),
 	                 3);
-	assert_int_equal(count_text(t, NULL, NULL, "https://ppg.example.org/m/",
-	                            NULL, 1),
-	                 3);
+	assert_int_equal(
+	    count_text(t, NULL, NULL, "https://ppg.example.org/m/", NULL, 1),
+	    3);
 }
 
 /* Fire the feedback; the members it went to, as a bit set by id. */
@@ -676,9 +676,9 @@ test_invitation_reviews_last_actions(void **state)
 	                            1),
 	                 2);
 	/* The first meeting has none to review. */
-	assert_int_equal(count_text(t, NULL, NULL, "What we agreed",
-	                            "Community Room", 0),
-	                 0);
+	assert_int_equal(
+	    count_text(t, NULL, NULL, "What we agreed", "Community Room", 0),
+	    0);
 }
 
 /* Minutes sent, then the meeting moves: the minutes are not sent again. */
@@ -769,16 +769,17 @@ test_create_series(void **state)
 {
 	struct db *db = fx_db();
 	struct config *cfg = fx_config(NULL);
-	struct meeting m = {.practice_id = 1, .at = 1738348200, /* 31 Jan 25 */
+	struct meeting m = {.practice_id = 1,
+	                    .at = 1738348200, /* 31 Jan 25 */
 	                    .place = "The surgery"};
 	struct meeting_series sr = {3, 'm', 4, "attended"};
 	int64_t ids[MEETING_SERIES_MAX];
 	char *cause = NULL;
 
 	fx_survey(db, "surveys/post-meeting.yaml", NULL);
-	assert_int_equal(meeting_create_series(db, cfg, &m, &sr, 1, NULL, NULL,
-	                                       ids, &cause),
-	                 0);
+	assert_int_equal(
+	    meeting_create_series(db, cfg, &m, &sr, 1, NULL, NULL, ids, &cause),
+	    0);
 	assert_int_equal(fx_count(db, "SELECT count(*) FROM meetings WHERE"
 	                              " series_id = 1 AND feedback_to ="
 	                              " 'attended'"),
@@ -789,9 +790,9 @@ test_create_series(void **state)
 	                 1746034200);
 	/* A series too long is refused, nothing made. */
 	sr.count = MEETING_SERIES_MAX + 1;
-	assert_int_equal(meeting_create_series(db, cfg, &m, &sr, 0, NULL, NULL,
-	                                       ids, &cause),
-	                 -1);
+	assert_int_equal(
+	    meeting_create_series(db, cfg, &m, &sr, 0, NULL, NULL, ids, &cause),
+	    -1);
 	free(cause);
 	assert_int_equal(fx_count(db, "SELECT count(*) FROM meetings"), 4);
 	db_close(db);

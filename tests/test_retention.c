@@ -82,11 +82,12 @@ test_purge_outbox(void **state)
 
 	assert_int_equal(db_open(":memory:", &db, &cause), 0);
 	assert_int_equal(db_migrate(db, 0, &cause), 0);
-	assert_int_equal(db_exec(db,
-	                         "INSERT INTO practices (code, name, created_at)"
-	                         " VALUES ('A81001', 'R', 0)",
-	                         &cause),
-	                 0);
+	assert_int_equal(
+	    db_exec(db,
+	            "INSERT INTO practices (code, name, created_at)"
+	            " VALUES ('A81001', 'R', 0)",
+	            &cause),
+	    0);
 	add_out(db, "delivered", now - 91 * day, "P1");
 	add_out(db, "failed", now - 200 * day, "P2");
 	add_out(db, "pending", now - 91 * day, NULL);
@@ -125,8 +126,7 @@ test_purge_outbox(void **state)
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_purge),
-	    cmocka_unit_test(test_purge_outbox)};
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_purge),
+	                                   cmocka_unit_test(test_purge_outbox)};
 	return cmocka_run_group_tests_name("retention", tests, NULL, NULL);
 }

@@ -237,7 +237,8 @@ test_ucs2_chars(void **state)
 	(void)state;
 	/* Don’t – “x” ’ : three distinct, all replaceable. */
 	assert_int_equal(
-	    sms_ucs2_chars("Don\u2019t \u2013 \u201cx\u201d \u2019", u, 4, &all),
+	    sms_ucs2_chars("Don\u2019t \u2013 \u201cx\u201d \u2019", u, 4,
+	                   &all),
 	    4);
 	assert_int_equal(all, 1);
 	assert_int_equal(u[0].cp, 0x2019);
@@ -257,9 +258,8 @@ test_ucs2_chars(void **state)
 	assert_int_equal(sms_ucs2_chars("\u00e1", NULL, 0, &all), 1);
 	assert_int_equal(all, 1);
 	/* More than max: counted, not stored. */
-	assert_int_equal(sms_ucs2_chars("\u2018\u2019\u201c\u201d\u2013", u, 2,
-	                                NULL),
-	                 5);
+	assert_int_equal(
+	    sms_ucs2_chars("\u2018\u2019\u201c\u201d\u2013", u, 2, NULL), 5);
 	assert_int_equal(sms_ucs2_chars("\xff", u, 4, NULL), -1);
 	g = sms_gsm7_text("Don\u2019t miss it \u2013 Tuesday\u2026 caf\u00e9");
 	assert_string_equal(g, "Don't miss it - Tuesday... caf\u00e9");

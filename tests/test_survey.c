@@ -64,12 +64,16 @@ load_shipped(const char *name)
 
 /* ---- shipped surveys ---------------------------------------------------- */
 
-static const char *const shipped[] = {
-    "fft.yaml",          "practice-experience.yaml",
-    "post-meeting.yaml", "priorities.yaml",
-    "joining.yaml",      "term-renewal.yaml",
-    "meeting-date-poll.yaml", "service-change.yaml",
-    "group-self-assessment.yaml", "exit.yaml"};
+static const char *const shipped[] = {"fft.yaml",
+                                      "practice-experience.yaml",
+                                      "post-meeting.yaml",
+                                      "priorities.yaml",
+                                      "joining.yaml",
+                                      "term-renewal.yaml",
+                                      "meeting-date-poll.yaml",
+                                      "service-change.yaml",
+                                      "group-self-assessment.yaml",
+                                      "exit.yaml"};
 
 static void
 test_shipped_round_trip(void **state)
@@ -85,11 +89,11 @@ test_shipped_round_trip(void **state)
 		assert_int_equal(strspn(s->hash, "0123456789abcdef"), 64);
 		/* Only the surveys whose answers act on the member (joining,
 		 * renewal, availability) know who answered. */
-		assert_int_equal(s->anonymous,
-		                 strcmp(shipped[i], "joining.yaml") != 0 &&
-		                     strcmp(shipped[i], "term-renewal.yaml") != 0 &&
-		                     strcmp(shipped[i], "meeting-date-poll.yaml") !=
-		                         0);
+		assert_int_equal(
+		    s->anonymous,
+		    strcmp(shipped[i], "joining.yaml") != 0 &&
+		        strcmp(shipped[i], "term-renewal.yaml") != 0 &&
+		        strcmp(shipped[i], "meeting-date-poll.yaml") != 0);
 		j = survey_to_json(s);
 		if (survey_from_json(j, &back, &cause) != 0)
 			fail_msg("%s: %s", shipped[i], cause);

@@ -729,17 +729,18 @@ test_representation_base(void **state)
 	assert_int_equal(
 	    represent_load_profile(db, "P2", fp, "p.csv", &rows, &cause), 0);
 	fclose(fp);
-	sql(db, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
-	        " WHERE i < 32) INSERT INTO members (practice_id, joined_at,"
-	        " sex, created_at, updated_at, disability) SELECT 2, 100, CASE"
-	        " WHEN i <= 20 THEN 'female' WHEN i <= 30 THEN 'male' END, 0, 0,"
-	        " CASE WHEN i <= 8 THEN 1 WHEN i <= 30 THEN 0 END FROM n");
+	sql(db,
+	    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+	    " WHERE i < 32) INSERT INTO members (practice_id, joined_at,"
+	    " sex, created_at, updated_at, disability) SELECT 2, 100, CASE"
+	    " WHEN i <= 20 THEN 'female' WHEN i <= 30 THEN 'male' END, 0, 0,"
+	    " CASE WHEN i <= 8 THEN 1 WHEN i <= 30 THEN 0 END FROM n");
 	assert_int_equal(represent_report(db, "P2", T0, &r, &cause), 0);
 	/* Disability against the profile: 8 of 30 who said, 200 of 1000. */
-	assert_string_equal(json_string_value(json_object_get(
-	                        json_array_get(json_object_get(r, "fields"), 3),
-	                        "field")),
-	                    "disability");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_array_get(json_object_get(r, "fields"), 3), "field")),
+	    "disability");
 	assert_num(json_object_get(rgroup(r, 3, 0), "ratio"), 1.33);
 	pub = represent_page(r, 0, NULL);
 	json_decref(r);

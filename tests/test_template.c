@@ -17,10 +17,10 @@
 
 /* Every placeholder the documentation promises. */
 static const char *names[] = {
-    "member.first_name", "member.last_name", "practice.name", "practice.code",
-    "practice.phone",    "practice.website", "survey.title",  "survey.link",
-    "survey.question",   "unsubscribe.link", "meeting.when",  "meeting.where",
-    "meeting.agenda",    "campaign.name",    "actions.list",  "message.text",
+    "member.first_name", "member.last_name", "practice.name",  "practice.code",
+    "practice.phone",    "practice.website", "survey.title",   "survey.link",
+    "survey.question",   "unsubscribe.link", "meeting.when",   "meeting.where",
+    "meeting.agenda",    "campaign.name",    "actions.list",   "message.text",
     "join.link",         "join.code",        "agreement.link",
 };
 #define NNAMES (sizeof names / sizeof *names)

@@ -27,9 +27,12 @@ test_stop_forms(void **state)
 	(void)state;
 	assert_words(" Stop.", "stop");
 	assert_words("STOP!", "stop");
-	assert_words("\xef\xbc\xb3\xef\xbc\xb4\xef\xbc\xaf\xef\xbc\xb0", "stop");
-	assert_words("ST\xe2\x80\x8bOP", "stop");          /* zero-width space */
-	assert_words("S\xc2\xad" "TOP", "stop");           /* soft hyphen */
+	assert_words("\xef\xbc\xb3\xef\xbc\xb4\xef\xbc\xaf\xef\xbc\xb0",
+	             "stop");
+	assert_words("ST\xe2\x80\x8bOP", "stop"); /* zero-width space */
+	assert_words("S\xc2\xad"
+	             "TOP",
+	             "stop"); /* soft hyphen */
 	assert_words("\"stop\"", "stop");
 	assert_words("\xe2\x80\x9cStop\xe2\x80\x9d", "stop"); /* curly quotes */
 }
@@ -53,10 +56,12 @@ test_fold(void **state)
 	char *f;
 
 	(void)state;
-	f = textnorm_fold("Stra\xc3\x9f" "e \xef\xbc\xa1");
+	f = textnorm_fold("Stra\xc3\x9f"
+	                  "e \xef\xbc\xa1");
 	assert_string_equal(f, "strasse a");
 	free(f);
-	f = textnorm_fold("a\x01" "b");
+	f = textnorm_fold("a\x01"
+	                  "b");
 	assert_string_equal(f, "ab");
 	free(f);
 }

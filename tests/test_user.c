@@ -70,8 +70,8 @@ test_password_rules(void **state)
 	                 -1);
 	free(cause);
 	cause = NULL;
-	assert_int_equal(user_password_ok("jonesy-riverside", "jonesy@b.example",
-	                                  "X", &cause),
+	assert_int_equal(user_password_ok("jonesy-riverside",
+	                                  "jonesy@b.example", "X", &cause),
 	                 -1);
 	free(cause);
 	cause = NULL;
@@ -108,9 +108,9 @@ test_lockout_and_sessions(void **state)
 	int i;
 
 	(void)state;
-	assert_int_equal(user_add(db, "pm@a.example", "Pat", "manager", a, 1,
-	                          &id, &cause),
-	                 0);
+	assert_int_equal(
+	    user_add(db, "pm@a.example", "Pat", "manager", a, 1, &id, &cause),
+	    0);
 	/* No password yet: even an empty one fails. */
 	assert_int_equal(user_login(db, "pm@a.example", "", now, &got, &wait),
 	                 LOGIN_BAD);
@@ -142,9 +142,9 @@ test_lockout_and_sessions(void **state)
 	assert_int_equal(session_get(db, tok, now + 3700, 1800, 43200, &s), -1);
 	assert_int_equal(session_new(db, id, 1, now, tok), 0);
 	for (i = 1; i <= 30; i++)
-		assert_int_equal(session_get(db, tok, now + i * 1500, 1800,
-		                             43200, &s),
-		                 i * 1500 < 43200 ? 0 : -1);
+		assert_int_equal(
+		    session_get(db, tok, now + i * 1500, 1800, 43200, &s),
+		    i * 1500 < 43200 ? 0 : -1);
 	assert_int_equal(session_get(db, "short", now, 1800, 43200, &s), -1);
 	/* Disabled: sessions end, and the password no longer works. */
 	assert_int_equal(session_new(db, id, 1, now, tok), 0);
@@ -166,9 +166,9 @@ test_scope(void **state)
 	int64_t id;
 
 	(void)state;
-	assert_int_equal(user_add(db, "lead@a.example", "Lee", "lead", a, 1,
-	                          &id, &cause),
-	                 0);
+	assert_int_equal(
+	    user_add(db, "lead@a.example", "Lee", "lead", a, 1, &id, &cause),
+	    0);
 	u = user_load(db, id);
 	assert_true(scope_allows(u, PERM_COUNTS, 1));
 	assert_false(scope_allows(u, PERM_COUNTS, 2));
@@ -183,14 +183,13 @@ test_scope(void **state)
 	assert_int_equal(u->npractices, 2);
 	assert_true(scope_allows(u, PERM_USERS, 2));
 	user_free(u);
-	assert_int_equal(user_add(db, "x@a.example", "X", "owner", a, 1, &id,
-	                          &cause),
-	                 -1);
+	assert_int_equal(
+	    user_add(db, "x@a.example", "X", "owner", a, 1, &id, &cause), -1);
 	free(cause);
 	cause = NULL;
-	assert_int_equal(user_add(db, "not-an-address", "X", "viewer", a, 1,
-	                          &id, &cause),
-	                 -1);
+	assert_int_equal(
+	    user_add(db, "not-an-address", "X", "viewer", a, 1, &id, &cause),
+	    -1);
 	free(cause);
 	db_close(db);
 }

@@ -569,12 +569,14 @@ test_email_shared_address_routed_by_to(void **state)
 	email(f, "stranger@example.net", "ppg@hillview.example", "Fail", NULL,
 	      NULL, "I can't breathe");
 	assert_int_equal(inbound_member(f), 0);
-	assert_int_equal(q1(f->db, "SELECT practice_id FROM inbound ORDER BY"
-	                           " id DESC LIMIT ?1",
+	assert_int_equal(q1(f->db,
+	                    "SELECT practice_id FROM inbound ORDER BY"
+	                    " id DESC LIMIT ?1",
 	                    1),
 	                 2);
-	assert_int_equal(q1(f->db, "SELECT practice_id FROM care_alerts ORDER BY"
-	                           " id DESC LIMIT ?1",
+	assert_int_equal(q1(f->db,
+	                    "SELECT practice_id FROM care_alerts ORDER BY"
+	                    " id DESC LIMIT ?1",
 	                    1),
 	                 2);
 }
