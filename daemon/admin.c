@@ -47,7 +47,6 @@
 #define COOKIE     "ppgd_admin"
 #define MAX_FIELDS 64
 
-
 /* ---- configuration ------------------------------------------------------ */
 
 int
@@ -58,11 +57,13 @@ admin_configure(const struct config *cfg, const char **listen, char **cause)
 	*listen = NULL;
 	if (*addr == '\0')
 		return 0;
-	if (!api_addr_loopback(addr) && !config_int(cfg, CFG_ADMIN_ALLOW_REMOTE)) {
-		*cause = xasprintf("[admin] listen %s is not a loopback address;"
-		                   " put the admin behind a TLS proxy, or set"
-		                   " [admin] allow_remote = yes",
-		                   addr);
+	if (!api_addr_loopback(addr) &&
+	    !config_int(cfg, CFG_ADMIN_ALLOW_REMOTE)) {
+		*cause =
+		    xasprintf("[admin] listen %s is not a loopback address;"
+		              " put the admin behind a TLS proxy, or set"
+		              " [admin] allow_remote = yes",
+		              addr);
 		return -1;
 	}
 	*listen = addr;
@@ -127,8 +128,9 @@ set_cookie(struct areq *ar, const char *token)
 		                     " SameSite=Strict",
 		              token);
 	else
-		v = xstrdup(COOKIE "=; Path=/; HttpOnly; Secure; SameSite=Strict;"
-		                   " Max-Age=0");
+		v = xstrdup(COOKIE
+		            "=; Path=/; HttpOnly; Secure; SameSite=Strict;"
+		            " Max-Age=0");
 	add_header(ar, "Set-Cookie", v);
 	free(v);
 }
@@ -137,7 +139,8 @@ void
 admin_redirect(struct areq *ar, const char *to)
 {
 	add_header(ar, "Location", to);
-	http_reply(ar->req, 303, "text/plain; charset=utf-8", "see other\n", 10);
+	http_reply(ar->req, 303, "text/plain; charset=utf-8", "see other\n",
+	           10);
 }
 
 /* A query or form value, or NULL. */
@@ -264,10 +267,11 @@ admin_page(struct areq *ar, int status, const char *title, const char *body)
 			buf_add(&b, "<a href=\"/settings\">Settings</a>");
 		buf_add(&b, "<a href=\"/account\">Your account</a>");
 		admin_escf(&b,
-		     "<form method=\"post\" action=\"/logout\"><input "
-		     "type=\"hidden\" name=\"csrf\" value=\"%s\"><button "
-		     "class=\"link\" type=\"submit\">Sign out %s</button></form>",
-		     ar->s.csrf, ar->u->name);
+		           "<form method=\"post\" action=\"/logout\"><input "
+		           "type=\"hidden\" name=\"csrf\" value=\"%s\"><button "
+		           "class=\"link\" type=\"submit\">Sign out "
+		           "%s</button></form>",
+		           ar->s.csrf, ar->u->name);
 	} else
 		buf_add(&b, "<span>Patient participation group: admin</span>");
 	buf_add(&b, "</nav></header><main id=\"main-content\">");
@@ -280,7 +284,8 @@ admin_page(struct areq *ar, int status, const char *title, const char *body)
 }
 
 void
-admin_message(struct areq *ar, int status, const char *heading, const char *text)
+admin_message(struct areq *ar, int status, const char *heading,
+              const char *text)
 {
 	struct buf b = {0};
 	char *body;
@@ -296,7 +301,7 @@ void
 admin_csrf_field(struct areq *ar, struct buf *b)
 {
 	admin_escf(b, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">",
-	     ar->s.csrf);
+	           ar->s.csrf);
 }
 
 /* 1 if a POST came from a page of ours: its Origin (when sent and not
@@ -318,6 +323,18 @@ admin_post_ok(struct areq *ar, int need_csrf)
 		return 1;
 	c = admin_pget(ar, "csrf");
 	return ar->signed_in && c != NULL && crypto_equal(c, ar->s.csrf);
+}
+
+void
+admin_error_summary(struct buf *b, const char *error)
+{
+	if (error != NULL)
+		admin_escf(
+		    b,
+		    "<div class=\"error-summary\" role=\"alert\" "
+		    "tabindex=\"-1\"><h2>There is a problem</h2><p>%s</p>"
+		    "</div>",
+		    error);
 }
 
 char *
@@ -344,21 +361,18 @@ login_form(struct areq *ar, int status, const char *error)
 	char *body;
 
 	buf_add(&b, "<h1>Sign in</h1>");
-	if (error != NULL)
-		admin_escf(&b,
-		     "<div class=\"error-summary\" role=\"alert\" "
-		     "tabindex=\"-1\"><h2>There is a problem</h2><p>%s</p></div>",
-		     error);
-	buf_add(&b, "<form method=\"post\" action=\"/login\" novalidate>"
-	            "<label class=\"label\" for=\"email\">Email address</label>"
-	            "<input class=\"input\" id=\"email\" name=\"email\" "
-	            "type=\"email\" autocomplete=\"username\" spellcheck=\"false\">"
-	            "<label class=\"label\" for=\"password\">Password</label>"
-	            "<input class=\"input\" id=\"password\" name=\"password\" "
-	            "type=\"password\" autocomplete=\"current-password\">"
-	            "<button class=\"button\" type=\"submit\">Sign in</button>"
-	            "</form><p>Forgotten your password? Ask your practice's "
-	            "ppgd administrator for a reset link.</p>");
+	admin_error_summary(&b, error);
+	buf_add(&b,
+	        "<form method=\"post\" action=\"/login\" novalidate>"
+	        "<label class=\"label\" for=\"email\">Email address</label>"
+	        "<input class=\"input\" id=\"email\" name=\"email\" "
+	        "type=\"email\" autocomplete=\"username\" spellcheck=\"false\">"
+	        "<label class=\"label\" for=\"password\">Password</label>"
+	        "<input class=\"input\" id=\"password\" name=\"password\" "
+	        "type=\"password\" autocomplete=\"current-password\">"
+	        "<button class=\"button\" type=\"submit\">Sign in</button>"
+	        "</form><p>Forgotten your password? Ask your practice's "
+	        "ppgd administrator for a reset link.</p>");
 	body = buf_take(&b);
 	admin_page(ar, status, "Sign in", body);
 	free(body);
@@ -381,14 +395,16 @@ start_session(struct areq *ar, int64_t id, int ok)
 static void
 login_post(struct areq *ar)
 {
-	const char *email = admin_pget(ar, "email"), *pw = admin_pget(ar, "password");
+	const char *email = admin_pget(ar, "email"),
+	           *pw = admin_pget(ar, "password");
 	int64_t id, wait;
 	struct user *u;
 	char obj[32];
 	int need;
 
 	if (!admin_post_ok(ar, 0)) {
-		admin_message(ar, 403, "Not allowed", "This form came from another site.");
+		admin_message(ar, 403, "Not allowed",
+		              "This form came from another site.");
 		return;
 	}
 	switch (user_login(ar->db, email ? email : "", pw ? pw : "", time(NULL),
@@ -396,12 +412,14 @@ login_post(struct areq *ar)
 	case LOGIN_LOCKED:
 	case LOGIN_BAD:
 		/* One answer for an unknown address, a wrong password and a
-		 * locked account: the page tells nobody which accounts exist. */
+		 * locked account: the page tells nobody which accounts exist.
+		 */
 		log_info("event=admin_login result=refused");
-		login_form(ar, 401, "The email address or the password is "
-		                    "not right, or after too many wrong tries "
-		                    "the account is locked for a while: try again "
-		                    "later.");
+		login_form(ar, 401,
+		           "The email address or the password is "
+		           "not right, or after too many wrong tries "
+		           "the account is locked for a while: try again "
+		           "later.");
 		return;
 	case LOGIN_OK:
 		break;
@@ -413,10 +431,12 @@ login_post(struct areq *ar)
 	snprintf(obj, sizeof obj, "user:%lld", (long long)id);
 	db_audit(ar->db, obj, "user.login", obj, need ? "password" : "ok");
 	if (start_session(ar, id, !need) == -1)
-		admin_message(ar, 500, "Sorry", "The sign-in could not be stored.");
+		admin_message(ar, 500, "Sorry",
+		              "The sign-in could not be stored.");
 	else
-		admin_redirect(ar, !need ? "/" : u->totp_enabled ? "/login/code"
-		                                           : "/account/2fa");
+		admin_redirect(ar, !need             ? "/"
+		                   : u->totp_enabled ? "/login/code"
+		                                     : "/account/2fa");
 	user_free(u);
 }
 
@@ -427,10 +447,7 @@ code_form(struct areq *ar, int status, const char *error)
 	char *body;
 
 	buf_add(&b, "<h1>Enter your code</h1>");
-	if (error != NULL)
-		admin_escf(&b, "<div class=\"error-summary\" role=\"alert\"><h2>There "
-		         "is a problem</h2><p>%s</p></div>",
-		     error);
+	admin_error_summary(&b, error);
 	buf_add(&b, "<form method=\"post\" action=\"/login/code\" novalidate>");
 	admin_csrf_field(ar, &b);
 	buf_add(&b, "<label class=\"label\" for=\"code\">The 6-digit code "
@@ -450,16 +467,19 @@ code_post(struct areq *ar)
 	const char *code = admin_pget(ar, "code");
 
 	if (!admin_post_ok(ar, 1)) {
-		admin_message(ar, 403, "Not allowed", "The form has expired: sign in again.");
+		admin_message(ar, 403, "Not allowed",
+		              "The form has expired: sign in again.");
 		return;
 	}
 	if (code == NULL ||
 	    !user_totp_check(ar->db, ar->s.user_id, code, time(NULL))) {
-		code_form(ar, 401, "That code is not right, or was used already.");
+		code_form(ar, 401,
+		          "That code is not right, or was used already.");
 		return;
 	}
 	if (start_session(ar, ar->s.user_id, 1) == -1)
-		admin_message(ar, 500, "Sorry", "The sign-in could not be stored.");
+		admin_message(ar, 500, "Sorry",
+		              "The sign-in could not be stored.");
 	else
 		admin_redirect(ar, "/");
 }
@@ -482,15 +502,13 @@ reset_form(struct areq *ar, const char *token, int status, const char *error)
 	char *body;
 
 	buf_add(&b, "<h1>Choose a password</h1>");
-	if (error != NULL)
-		admin_escf(&b, "<div class=\"error-summary\" role=\"alert\"><h2>There "
-		         "is a problem</h2><p>%s</p></div>",
-		     error);
+	admin_error_summary(&b, error);
 	admin_escf(&b, "<form method=\"post\" action=\"/reset/%s\" novalidate>",
-	     token);
-	admin_escf(&b, "<p>At least %lld characters; three random words make a "
-	         "strong password that is easy to remember.</p>",
-	     (long long)USER_PASSWORD_MIN);
+	           token);
+	admin_escf(&b,
+	           "<p>At least %lld characters; three random words make a "
+	           "strong password that is easy to remember.</p>",
+	           (long long)USER_PASSWORD_MIN);
 	buf_add(&b, "<label class=\"label\" for=\"password\">New password"
 	            "</label><input class=\"input\" id=\"password\" "
 	            "name=\"password\" type=\"password\" "
@@ -508,9 +526,10 @@ reset_route(struct areq *ar, const char *token)
 	char *cause = NULL;
 
 	if (user_reset_user(ar->db, token, time(NULL)) == 0) {
-		admin_message(ar, 404, "Link expired",
-		        "This link has expired or was used. Ask your ppgd "
-		        "administrator for a new one.");
+		admin_message(
+		    ar, 404, "Link expired",
+		    "This link has expired or was used. Ask your ppgd "
+		    "administrator for a new one.");
 		return;
 	}
 	if (m != EVHTTP_REQ_POST) {
@@ -518,17 +537,18 @@ reset_route(struct areq *ar, const char *token)
 		return;
 	}
 	if (!admin_post_ok(ar, 0)) {
-		admin_message(ar, 403, "Not allowed", "This form came from another site.");
+		admin_message(ar, 403, "Not allowed",
+		              "This form came from another site.");
 		return;
 	}
-	if (user_reset_use(ar->db, token, admin_pget(ar, "password"), time(NULL),
-	                   &cause) == -1) {
+	if (user_reset_use(ar->db, token, admin_pget(ar, "password"),
+	                   time(NULL), &cause) == -1) {
 		reset_form(ar, token, 422, cause);
 		free(cause);
 		return;
 	}
 	admin_message(ar, 200, "Password saved",
-	        "Your password is saved. You can now sign in.");
+	              "Your password is saved. You can now sign in.");
 }
 
 /* ---- two-factor enrolment ---------------------------------------------- */
@@ -546,19 +566,18 @@ twofa_page(struct areq *ar, int status, const char *error)
 		secret = xstrdup(fresh);
 	}
 	uri = totp_uri("ppgd", ar->u->email, secret);
-	svg = qr_svg(uri, "12rem", "QR code to add ppgd to your authenticator app");
+	svg = qr_svg(uri, "12rem",
+	             "QR code to add ppgd to your authenticator app");
 	buf_add(&b, "<h1>Set up your second factor</h1>");
-	if (error != NULL)
-		admin_escf(&b, "<div class=\"error-summary\" role=\"alert\"><h2>There "
-		         "is a problem</h2><p>%s</p></div>",
-		     error);
+	admin_error_summary(&b, error);
 	buf_add(&b, "<p>Scan this code with an authenticator app (for example "
 	            "Microsoft Authenticator or Google Authenticator), or type "
 	            "the key below into it. Then enter the 6-digit code it "
 	            "shows.</p><div class=\"qr\">");
 	buf_add(&b, svg != NULL ? svg : "");
 	admin_escf(&b, "</div><p>Key: <code>%s</code></p>", secret);
-	buf_add(&b, "<form method=\"post\" action=\"/account/2fa\" novalidate>");
+	buf_add(&b,
+	        "<form method=\"post\" action=\"/account/2fa\" novalidate>");
 	admin_csrf_field(ar, &b);
 	buf_add(&b, "<label class=\"label\" for=\"code\">6-digit code</label>"
 	            "<input class=\"input\" id=\"code\" name=\"code\" "
@@ -583,19 +602,22 @@ twofa_route(struct areq *ar)
 		return;
 	}
 	if (!admin_post_ok(ar, 1)) {
-		admin_message(ar, 403, "Not allowed", "The form has expired: sign in again.");
+		admin_message(ar, 403, "Not allowed",
+		              "The form has expired: sign in again.");
 		return;
 	}
 	if (admin_pget(ar, "code") == NULL ||
 	    !user_totp_confirm(ar->db, ar->s.user_id, admin_pget(ar, "code"),
 	                       time(NULL))) {
-		twofa_page(ar, 422, "That code is not right: check the time on "
-		                    "your phone and try the next code.");
+		twofa_page(ar, 422,
+		           "That code is not right: check the time on "
+		           "your phone and try the next code.");
 		return;
 	}
 	snprintf(obj, sizeof obj, "user:%lld", (long long)ar->s.user_id);
 	if (start_session(ar, ar->s.user_id, 1) == -1)
-		admin_message(ar, 500, "Sorry", "The sign-in could not be stored.");
+		admin_message(ar, 500, "Sorry",
+		              "The sign-in could not be stored.");
 	else
 		admin_redirect(ar, "/");
 }
@@ -605,8 +627,9 @@ twofa_route(struct areq *ar)
 void
 admin_forbidden(struct areq *ar)
 {
-	admin_message(ar, 403, "Not allowed",
-	        "Your role does not include this page, or this practice.");
+	admin_message(
+	    ar, 403, "Not allowed",
+	    "Your role does not include this page, or this practice.");
 }
 
 /* The practice of code if the user may do perm there; else 0. */
@@ -636,13 +659,16 @@ home_alerts(struct areq *ar, struct buf *b)
 		json_array_foreach(a, i, e)
 		{
 			if (n++ == 0)
-				buf_add(b, "<div class=\"warning\"><h2>Care alerts "
-				           "waiting</h2><ul>");
-			admin_escf(b, "<li>%s, %s: %s message (%s)</li>",
-			     json_string_value(json_object_get(e, "received_at")),
-			     p->name,
-			     json_string_value(json_object_get(e, "urgency")),
-			     json_string_value(json_object_get(e, "source")));
+				buf_add(
+				    b, "<div class=\"warning\"><h2>Care alerts "
+				       "waiting</h2><ul>");
+			admin_escf(
+			    b, "<li>%s, %s: %s message (%s)</li>",
+			    json_string_value(
+			        json_object_get(e, "received_at")),
+			    p->name,
+			    json_string_value(json_object_get(e, "urgency")),
+			    json_string_value(json_object_get(e, "source")));
 		}
 		json_decref(a);
 		practice_free(p);
@@ -659,38 +685,47 @@ home_practice(struct areq *ar, struct buf *b, const struct practice *p)
 	json_t *d = dashboard_json(ar->db, p->id, time(NULL), contacts), *e;
 	size_t i;
 
-	admin_escf(b, "<section class=\"panel\"><h2>%s (%s)</h2>", p->name, p->code);
-	admin_escf(b,
-	     "<table><caption class=\"visually-hidden\">Members of %s"
-	     "</caption><thead><tr><th scope=\"col\">Members</th><th "
-	     "scope=\"col\" class=\"n\">Number</th></tr></thead><tbody>"
-	     "<tr><th scope=\"row\">Active</th><td class=\"n\">%lld</td></tr>"
-	     "<tr><th scope=\"row\">Reachable by email</th><td "
-	     "class=\"n\">%lld</td></tr><tr><th scope=\"row\">Reachable by "
-	     "text</th><td class=\"n\">%lld</td></tr></tbody></table>",
-	     p->name, (long long)json_integer_value(json_object_get(d, "active")),
-	     (long long)json_integer_value(json_object_get(d, "reachable_email")),
-	     (long long)json_integer_value(json_object_get(d, "reachable_sms")));
+	admin_escf(b, "<section class=\"panel\"><h2>%s (%s)</h2>", p->name,
+	           p->code);
+	admin_escf(
+	    b,
+	    "<table><caption class=\"visually-hidden\">Members of %s"
+	    "</caption><thead><tr><th scope=\"col\">Members</th><th "
+	    "scope=\"col\" class=\"n\">Number</th></tr></thead><tbody>"
+	    "<tr><th scope=\"row\">Active</th><td class=\"n\">%lld</td></tr>"
+	    "<tr><th scope=\"row\">Reachable by email</th><td "
+	    "class=\"n\">%lld</td></tr><tr><th scope=\"row\">Reachable by "
+	    "text</th><td class=\"n\">%lld</td></tr></tbody></table>",
+	    p->name,
+	    (long long)json_integer_value(json_object_get(d, "active")),
+	    (long long)json_integer_value(
+	        json_object_get(d, "reachable_email")),
+	    (long long)json_integer_value(json_object_get(d, "reachable_sms")));
 	if (scope_allows(ar->u, PERM_SEND, p->id))
-		admin_escf(b, "<p>Messages waiting to be sent: %lld; failed: %lld.</p>",
-		     (long long)json_integer_value(json_object_get(d, "waiting")),
-		     (long long)json_integer_value(json_object_get(d, "failed")));
+		admin_escf(
+		    b,
+		    "<p>Messages waiting to be sent: %lld; failed: %lld.</p>",
+		    (long long)json_integer_value(
+		        json_object_get(d, "waiting")),
+		    (long long)json_integer_value(
+		        json_object_get(d, "failed")));
 	if (json_array_size(json_object_get(d, "next")) > 0) {
 		buf_add(b, "<h3>Campaigns due next</h3><ul>");
 		json_array_foreach(json_object_get(d, "next"), i, e)
 		    admin_escf(b, "<li>%s: %s</li>",
-		         json_string_value(json_object_get(e, "name")),
-		         json_string_value(json_object_get(e, "at")));
+		               json_string_value(json_object_get(e, "name")),
+		               json_string_value(json_object_get(e, "at")));
 		buf_add(b, "</ul>");
 	}
 	if (contacts && json_array_size(json_object_get(d, "latest")) > 0) {
 		buf_add(b, "<h3>Latest replies</h3><ul>");
 		json_array_foreach(json_object_get(d, "latest"), i, e)
-		    admin_escf(b, "<li>%s, %s (%s): %s</li>",
-		         json_string_value(json_object_get(e, "at")),
-		         json_string_value(json_object_get(e, "channel")),
-		         json_string_value(json_object_get(e, "disposition")),
-		         json_string_value(json_object_get(e, "body")));
+		    admin_escf(
+		        b, "<li>%s, %s (%s): %s</li>",
+		        json_string_value(json_object_get(e, "at")),
+		        json_string_value(json_object_get(e, "channel")),
+		        json_string_value(json_object_get(e, "disposition")),
+		        json_string_value(json_object_get(e, "body")));
 		buf_add(b, "</ul>");
 	}
 	buf_add(b, "</section>");
@@ -716,10 +751,13 @@ home_page(struct areq *ar)
 			if (scope_allows(ar->u, PERM_COUNTS, p->id))
 				home_practice(ar, &b, p);
 			else
-				admin_escf(&b, "<section class=\"panel\"><h2>%s</h2>"
-				         "<p>Reports are published on the practice's "
-				         "site.</p></section>",
-				     p->name);
+				admin_escf(
+				    &b,
+				    "<section class=\"panel\"><h2>%s</h2>"
+				    "<p>Reports are published on the "
+				    "practice's "
+				    "site.</p></section>",
+				    p->name);
 			practice_free(p);
 		}
 	body = buf_take(&b);
@@ -733,7 +771,8 @@ alert_html(struct areq *ar, struct buf *b, const char *practice,
            const json_t *e)
 {
 	const char *state = json_string_value(json_object_get(e, "state"));
-	long long id = (long long)json_integer_value(json_object_get(e, "alert"));
+	long long id =
+	    (long long)json_integer_value(json_object_get(e, "alert"));
 
 	admin_escf(b,
 	           "<section class=\"%s\"><h2>%s: %s</h2><p>Received %s by "
@@ -749,14 +788,15 @@ alert_html(struct areq *ar, struct buf *b, const char *practice,
 		admin_escf(b, "<form method=\"post\" action=\"/alerts/%lld\">",
 		           id);
 		admin_csrf_field(ar, b);
-		admin_escf(b,
-		           "<label class=\"label\" for=\"note%lld\">What was "
-		           "done</label><input class=\"input\" id=\"note%lld\" "
-		           "name=\"note\"><button class=\"button\" name=\"state\" "
-		           "value=\"actioned\">Actioned</button><button "
-		           "class=\"button secondary\" name=\"state\" "
-		           "value=\"seen\">Seen</button></form>",
-		           id, id);
+		admin_escf(
+		    b,
+		    "<label class=\"label\" for=\"note%lld\">What was "
+		    "done</label><input class=\"input\" id=\"note%lld\" "
+		    "name=\"note\"><button class=\"button\" name=\"state\" "
+		    "value=\"actioned\">Actioned</button><button "
+		    "class=\"button secondary\" name=\"state\" "
+		    "value=\"seen\">Seen</button></form>",
+		    id, id);
 	}
 	buf_add(b, "</section>");
 }
@@ -793,8 +833,8 @@ alerts_page(struct areq *ar)
 	 * practice owns): every admin sees it. */
 	if (ar->u->role == ROLE_ADMIN) {
 		a = care_alert_list(ar->db, NULL, NULL, 200);
-		json_array_foreach(a, i, e) if (json_is_null(
-		    json_object_get(e, "practice")))
+		json_array_foreach(
+		    a, i, e) if (json_is_null(json_object_get(e, "practice")))
 		{
 			n++;
 			alert_html(ar, &b, "No practice", e);
@@ -831,7 +871,8 @@ alert_post(struct areq *ar, const char *rest)
 	char *cause = NULL, obj[32];
 
 	if (!admin_post_ok(ar, 1)) {
-		admin_message(ar, 403, "Not allowed", "The form has expired: try again.");
+		admin_message(ar, 403, "Not allowed",
+		              "The form has expired: try again.");
 		return;
 	}
 	/* An alert with no practice is an admin's to acknowledge. */
@@ -871,42 +912,51 @@ comments_page(struct areq *ar)
 	            "replaced by [removed].</p><form method=\"get\" "
 	            "action=\"/comments\"><label class=\"label\" "
 	            "for=\"target\">Survey or campaign</label>");
-	admin_escf(&b, "<input class=\"input\" id=\"target\" name=\"target\" "
-	         "value=\"%s\"><button class=\"button\" type=\"submit\">Show"
-	         "</button></form>",
-	     target != NULL ? target : "");
+	admin_escf(&b,
+	           "<input class=\"input\" id=\"target\" name=\"target\" "
+	           "value=\"%s\"><button class=\"button\" type=\"submit\">Show"
+	           "</button></form>",
+	           target != NULL ? target : "");
 	if (target != NULL && *target != '\0') {
 		comments_sync(ar->db, time(NULL));
-		if ((a = comments_list_json(ar->db, target, 1, &cause)) == NULL) {
+		if ((a = comments_list_json(ar->db, target, 1, &cause)) ==
+		    NULL) {
 			admin_escf(&b, "<p>%s</p>", cause);
 			free(cause);
 		} else {
 			json_array_foreach(a, i, e)
 			{
 				/* Only the comments of the user's practices. */
-				if (!scope_allows(ar->u, PERM_MODERATE,
-				                  json_integer_value(json_object_get(
-				                      e, "practice_id")))) {
+				if (!scope_allows(
+				        ar->u, PERM_MODERATE,
+				        json_integer_value(json_object_get(
+				            e, "practice_id")))) {
 					json_array_remove(a, i);
 					i--;
 					continue;
 				}
-				admin_escf(&b, "<section class=\"panel\"><p>%s</p>",
-				     json_string_value(json_object_get(e, "text")));
 				admin_escf(&b,
-				     "<form method=\"post\" "
-				     "action=\"/comments/%lld\">",
-				     (long long)json_integer_value(
-				         json_object_get(e, "id")));
+				           "<section class=\"panel\"><p>%s</p>",
+				           json_string_value(
+				               json_object_get(e, "text")));
+				admin_escf(&b,
+				           "<form method=\"post\" "
+				           "action=\"/comments/%lld\">",
+				           (long long)json_integer_value(
+				               json_object_get(e, "id")));
 				admin_csrf_field(ar, &b);
-				admin_escf(&b, "<input type=\"hidden\" name=\"target\" "
-				         "value=\"%s\">",
-				     target);
-				buf_add(&b, "<button class=\"button\" name=\"status\" "
-				            "value=\"approved\">Approve</button>"
-				            "<button class=\"button secondary\" "
-				            "name=\"status\" value=\"hidden\">Hide"
-				            "</button></form></section>");
+				admin_escf(
+				    &b,
+				    "<input type=\"hidden\" name=\"target\" "
+				    "value=\"%s\">",
+				    target);
+				buf_add(
+				    &b,
+				    "<button class=\"button\" name=\"status\" "
+				    "value=\"approved\">Approve</button>"
+				    "<button class=\"button secondary\" "
+				    "name=\"status\" value=\"hidden\">Hide"
+				    "</button></form></section>");
 			}
 			if (json_array_size(a) == 0)
 				buf_add(&b, "<p>No comments waiting.</p>");
@@ -921,42 +971,49 @@ comments_page(struct areq *ar)
 static void
 comment_post(struct areq *ar, const char *rest)
 {
-	const char *status = admin_pget(ar, "status"), *target = admin_pget(ar, "target");
+	const char *status = admin_pget(ar, "status"),
+	           *target = admin_pget(ar, "target");
 	char *cause = NULL, *back, obj[32];
 	int64_t id = atoll(rest);
 	json_t *c;
 	int allowed;
 
 	if (!admin_post_ok(ar, 1)) {
-		admin_message(ar, 403, "Not allowed", "The form has expired: try again.");
+		admin_message(ar, 403, "Not allowed",
+		              "The form has expired: try again.");
 		return;
 	}
 	/* The comment's practice (its response's) must be the user's. */
 	c = comments_get_json(ar->db, id);
-	allowed = c != NULL &&
-	          scope_allows(ar->u, PERM_MODERATE,
-	                       json_integer_value(json_object_get(c, "practice_id")));
+	allowed =
+	    c != NULL &&
+	    scope_allows(ar->u, PERM_MODERATE,
+	                 json_integer_value(json_object_get(c, "practice_id")));
 	json_decref(c);
 	if (!allowed) {
 		admin_forbidden(ar);
 		return;
 	}
 	if (status == NULL ||
-	    (strcmp(status, "approved") != 0 && strcmp(status, "hidden") != 0) ||
+	    (strcmp(status, "approved") != 0 &&
+	     strcmp(status, "hidden") != 0) ||
 	    comments_set_status(ar->db, id, status, time(NULL), &cause) == -1) {
-		admin_message(ar, 422, "Not saved", cause ? cause : "Unknown action.");
+		admin_message(ar, 422, "Not saved",
+		              cause ? cause : "Unknown action.");
 		free(cause);
 		return;
 	}
 	snprintf(obj, sizeof obj, "comment:%lld", (long long)id);
-	admin_audit(ar, strcmp(status, "approved") == 0 ? "comment.approve"
-	                                          : "comment.hide",
-	      obj);
+	admin_audit(ar,
+	            strcmp(status, "approved") == 0 ? "comment.approve"
+	                                            : "comment.hide",
+	            obj);
 	back = xasprintf("/comments?target=%s", target ? target : "");
 	/* target is a slug or campaign name: [a-z0-9-]; anything else is
 	 * dropped rather than put in a header. */
-	if (target != NULL && strspn(target, "abcdefghijklmnopqrstuvwxyz"
-	                                     "0123456789-_@") != strlen(target)) {
+	if (target != NULL &&
+	    strspn(target, "abcdefghijklmnopqrstuvwxyz"
+	                   "0123456789-_@") != strlen(target)) {
 		free(back);
 		back = xstrdup("/comments");
 	}
@@ -973,13 +1030,14 @@ users_page(struct areq *ar)
 	char *body;
 	int show;
 
-	buf_add(&b, "<h1>Users</h1><p>Add users with <code>ppgd user add</code>"
-	            "; a new user sets a password through the link "
-	            "<code>ppgd user reset-password</code> prints.</p><table>"
-	            "<caption class=\"visually-hidden\">Users</caption><thead>"
-	            "<tr><th scope=\"col\">Name</th><th scope=\"col\">Email"
-	            "</th><th scope=\"col\">Role</th><th scope=\"col\">Second "
-	            "factor</th><th scope=\"col\">State</th></tr></thead><tbody>");
+	buf_add(&b,
+	        "<h1>Users</h1><p>Add users with <code>ppgd user add</code>"
+	        "; a new user sets a password through the link "
+	        "<code>ppgd user reset-password</code> prints.</p><table>"
+	        "<caption class=\"visually-hidden\">Users</caption><thead>"
+	        "<tr><th scope=\"col\">Name</th><th scope=\"col\">Email"
+	        "</th><th scope=\"col\">Role</th><th scope=\"col\">Second "
+	        "factor</th><th scope=\"col\">State</th></tr></thead><tbody>");
 	json_array_foreach(all, i, e)
 	{
 		ids = json_object_get(e, "practice_ids");
@@ -989,14 +1047,17 @@ users_page(struct areq *ar)
 			    ar->u, json_integer_value(json_array_get(ids, j)));
 		if (!show)
 			continue;
-		admin_escf(&b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-		         "<td>%s</td></tr>",
-		     json_string_value(json_object_get(e, "name")),
-		     json_string_value(json_object_get(e, "email")),
-		     json_string_value(json_object_get(e, "role")),
-		     json_is_true(json_object_get(e, "two_factor")) ? "on" : "off",
-		     json_is_null(json_object_get(e, "disabled")) ? "active"
-		                                                  : "disabled");
+		admin_escf(
+		    &b,
+		    "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
+		    "<td>%s</td></tr>",
+		    json_string_value(json_object_get(e, "name")),
+		    json_string_value(json_object_get(e, "email")),
+		    json_string_value(json_object_get(e, "role")),
+		    json_is_true(json_object_get(e, "two_factor")) ? "on"
+		                                                   : "off",
+		    json_is_null(json_object_get(e, "disabled")) ? "active"
+		                                                 : "disabled");
 	}
 	buf_add(&b, "</tbody></table>");
 	json_decref(all);
@@ -1011,8 +1072,8 @@ account_page(struct areq *ar)
 	struct buf b = {0};
 	char *body;
 
-	admin_escf(&b, "<h1>Your account</h1><p>%s (%s), role %s.</p>", ar->u->name,
-	     ar->u->email, user_role_name(ar->u->role));
+	admin_escf(&b, "<h1>Your account</h1><p>%s (%s), role %s.</p>",
+	           ar->u->name, ar->u->email, user_role_name(ar->u->role));
 	if (ar->u->totp_enabled)
 		buf_add(&b, "<p>Your second factor is on.</p>");
 	else
@@ -1035,14 +1096,15 @@ parse_request(struct areq *ar)
 	char *body, *cause = NULL;
 	size_t len;
 
-	if (q != NULL && form_parse(q, strlen(q), MAX_FIELDS, &ar->query,
-	                            &cause) == -1) {
+	if (q != NULL &&
+	    form_parse(q, strlen(q), MAX_FIELDS, &ar->query, &cause) == -1) {
 		free(cause);
 		return -1;
 	}
 	if (evhttp_request_get_command(ar->req) == EVHTTP_REQ_POST) {
 		body = http_body(ar->req, &len);
-		if (form_parse(body, len, MAX_FIELDS, &ar->post, &cause) == -1) {
+		if (form_parse(body, len, MAX_FIELDS, &ar->post, &cause) ==
+		    -1) {
 			free(cause);
 			free(body);
 			return -1;
@@ -1081,23 +1143,24 @@ route_signed_in(struct areq *ar, int post)
 		home_page(ar);
 	else if (strcmp(p, "alerts") == 0 && !post)
 		scope_allows(ar->u, PERM_ALERTS, 0) ? alerts_page(ar)
-		                                     : admin_forbidden(ar);
+		                                    : admin_forbidden(ar);
 	else if (strncmp(p, "alerts/", 7) == 0 && post)
 		alert_post(ar, p + 7);
 	else if (strcmp(p, "comments") == 0 && !post)
 		scope_allows(ar->u, PERM_MODERATE, 0) ? comments_page(ar)
-		                                       : admin_forbidden(ar);
+		                                      : admin_forbidden(ar);
 	else if (strncmp(p, "comments/", 9) == 0 && post)
 		comment_post(ar, p + 9);
 	else if (strcmp(p, "users") == 0 && !post)
 		scope_allows(ar->u, PERM_USERS, 0) ? users_page(ar)
-		                                    : admin_forbidden(ar);
+		                                   : admin_forbidden(ar);
 	else if (strcmp(p, "account") == 0 && !post)
 		account_page(ar);
 	else if (strcmp(p, "account/2fa") == 0)
 		twofa_route(ar);
 	else
-		admin_message(ar, 404, "Page not found", "There is no such page.");
+		admin_message(ar, 404, "Page not found",
+		              "There is no such page.");
 }
 
 static void
@@ -1117,7 +1180,8 @@ admin_http(struct evhttp_request *req, struct server *srv, const char *rest)
 	ar.db = server_db(srv);
 	ar.cfg = server_config(srv);
 	if (parse_request(&ar) == -1) {
-		admin_message(&ar, 400, "Bad request", "The request could not be read.");
+		admin_message(&ar, 400, "Bad request",
+		              "The request could not be read.");
 		goto out;
 	}
 	load_session(&ar);
@@ -1133,10 +1197,10 @@ admin_http(struct evhttp_request *req, struct server *srv, const char *rest)
 		post ? code_post(&ar) : code_form(&ar, 200, NULL);
 	else if (!ar.s.ok)
 		/* Password given, second factor due: only enrolment. */
-		strcmp(path, "account/2fa") == 0 ? twofa_route(&ar)
-		                                 : admin_redirect(&ar, ar.u->totp_enabled
-		                                                     ? "/login/code"
-		                                                     : "/account/2fa");
+		strcmp(path, "account/2fa") == 0
+		    ? twofa_route(&ar)
+		    : admin_redirect(&ar, ar.u->totp_enabled ? "/login/code"
+		                                             : "/account/2fa");
 	else {
 		/* Audit rows the modules write name the user too. */
 		actor = admin_actor(&ar);

@@ -23,8 +23,8 @@
 #include "survey_store.h"
 #include "xmalloc.h"
 
-static const char *const kinds[] = {"survey",    "invitation", "meeting",
-                                    "feedback",  "broadcast",  "reminder",
+static const char *const kinds[] = {"survey",   "invitation", "meeting",
+                                    "feedback", "broadcast",  "reminder",
                                     NULL};
 
 static void
@@ -34,17 +34,6 @@ done(struct areq *ar, struct buf *b, int status, const char *title)
 
 	admin_page(ar, status, title, body);
 	free(body);
-}
-
-static void
-error_summary(struct buf *b, const char *error)
-{
-	if (error != NULL)
-		admin_escf(b,
-		           "<div class=\"error-summary\" role=\"alert\" "
-		           "tabindex=\"-1\"><h2>There is a problem</h2><p>%s</p>"
-		           "</div>",
-		           error);
 }
 
 static const char *
@@ -101,25 +90,27 @@ list_practice(struct areq *ar, struct buf *b, const struct practice *p)
 	if (json_array_size(arr) == 0)
 		buf_add(b, "<p>No campaigns yet.</p>");
 	else
-		admin_escf(b, "<table><caption class=\"visually-hidden\">"
-		              "Campaigns of %s</caption><thead><tr><th "
-		              "scope=\"col\">Name</th><th scope=\"col\">Kind</th>"
-		              "<th scope=\"col\">State</th><th scope=\"col\">Next"
-		              "</th><th scope=\"col\" class=\"n\">Sent</th><th "
-		              "scope=\"col\" class=\"n\">Failed</th></tr></thead>"
-		              "<tbody>",
+		admin_escf(b,
+		           "<table><caption class=\"visually-hidden\">"
+		           "Campaigns of %s</caption><thead><tr><th "
+		           "scope=\"col\">Name</th><th scope=\"col\">Kind</th>"
+		           "<th scope=\"col\">State</th><th scope=\"col\">Next"
+		           "</th><th scope=\"col\" class=\"n\">Sent</th><th "
+		           "scope=\"col\" class=\"n\">Failed</th></tr></thead>"
+		           "<tbody>",
 		           p->name);
 	json_array_foreach(arr, i, e)
 	{
 		ob = outbox_counts(ar->db, jstr(e, "name"));
-		admin_escf(b,
-		           "<tr><td><a href=\"/campaigns/%lld\">%s</a></td><td>%s"
-		           "</td><td>%s</td><td>%s</td><td class=\"n\">%lld</td>"
-		           "<td class=\"n\">%lld</td></tr>",
-		           jint(e, "id"), jstr(e, "name"), jstr(e, "kind"),
-		           jstr(e, "state"), jstr(e, "next_fire_at"),
-		           jint(ob, "sent") + jint(ob, "delivered"),
-		           jint(ob, "failed"));
+		admin_escf(
+		    b,
+		    "<tr><td><a href=\"/campaigns/%lld\">%s</a></td><td>%s"
+		    "</td><td>%s</td><td>%s</td><td class=\"n\">%lld</td>"
+		    "<td class=\"n\">%lld</td></tr>",
+		    jint(e, "id"), jstr(e, "name"), jstr(e, "kind"),
+		    jstr(e, "state"), jstr(e, "next_fire_at"),
+		    jint(ob, "sent") + jint(ob, "delivered"),
+		    jint(ob, "failed"));
 		json_decref(ob);
 	}
 	if (json_array_size(arr) > 0)
@@ -174,11 +165,10 @@ select_surveys(struct areq *ar, struct buf *b, const char *sel)
 	           "</option>");
 	json_array_foreach(arr, i, e)
 	{
-		admin_escf(b, "<option value=\"%s\"%s>%s</option>",
-		           jstr(e, "slug"),
-		           sel && strcmp(sel, jstr(e, "slug")) == 0 ? " selected"
-		                                                   : "",
-		           jstr(e, "title"));
+		admin_escf(
+		    b, "<option value=\"%s\"%s>%s</option>", jstr(e, "slug"),
+		    sel && strcmp(sel, jstr(e, "slug")) == 0 ? " selected" : "",
+		    jstr(e, "title"));
 	}
 	buf_add(b, "</select>");
 	json_decref(arr);
@@ -208,16 +198,17 @@ select_meetings(struct areq *ar, struct buf *b, const char *code)
 
 /* A text input with a hint, the posted value kept. */
 static void
-text_input(struct areq *ar, struct buf *b, const char *name,
-           const char *label, const char *hint)
+text_input(struct areq *ar, struct buf *b, const char *name, const char *label,
+           const char *hint)
 {
 	const char *v = admin_pget(ar, name);
 
-	admin_escf(b,
-	           "<label class=\"label\" for=\"%s\">%s</label><p id=\"%s-hint\">"
-	           "%s</p><input class=\"input\" id=\"%s\" name=\"%s\" "
-	           "value=\"%s\" aria-describedby=\"%s-hint\">",
-	           name, label, name, hint, name, name, v ? v : "", name);
+	admin_escf(
+	    b,
+	    "<label class=\"label\" for=\"%s\">%s</label><p id=\"%s-hint\">"
+	    "%s</p><input class=\"input\" id=\"%s\" name=\"%s\" "
+	    "value=\"%s\" aria-describedby=\"%s-hint\">",
+	    name, label, name, hint, name, name, v ? v : "", name);
 }
 
 static void
@@ -228,16 +219,17 @@ create_form(struct areq *ar, const char *code, int status, const char *error,
 	struct buf b = {0};
 
 	admin_escf(&b, "<h1>Create a campaign for %s</h1>", code);
-	error_summary(&b, error);
+	admin_error_summary(&b, error);
 	if (count != NULL)
-		admin_escf(&b,
-		           "<div class=\"panel\" role=\"status\"><h2>Audience"
-		           "</h2><p>%lld members match; %lld can be sent to "
-		           "(%lld by email, %lld by text).</p></div>",
-		           jint(json_object_get(count, "audience"), "matched"),
-		           jint(json_object_get(count, "audience"), "recipients"),
-		           jint(json_object_get(count, "audience"), "email"),
-		           jint(json_object_get(count, "audience"), "sms"));
+		admin_escf(
+		    &b,
+		    "<div class=\"panel\" role=\"status\"><h2>Audience"
+		    "</h2><p>%lld members match; %lld can be sent to "
+		    "(%lld by email, %lld by text).</p></div>",
+		    jint(json_object_get(count, "audience"), "matched"),
+		    jint(json_object_get(count, "audience"), "recipients"),
+		    jint(json_object_get(count, "audience"), "email"),
+		    jint(json_object_get(count, "audience"), "sms"));
 	buf_add(&b, "<form method=\"post\" action=\"/campaigns/new\" "
 	            "novalidate>");
 	admin_csrf_field(ar, &b);
@@ -248,21 +240,24 @@ create_form(struct areq *ar, const char *code, int status, const char *error,
 	select_surveys(ar, &b, admin_pget(ar, "survey"));
 	text_input(ar, &b, "template", "Template",
 	           "Empty: the kind's own template.");
-	admin_escf(&b,
-	           "<label class=\"label\" for=\"channels\">Channels</label><select"
-	           " class=\"input\" id=\"channels\" name=\"channels\"><option "
-	           "value=\"email,sms\"%s>email, else text</option><option "
-	           "value=\"sms,email\"%s>text, else email</option><option "
-	           "value=\"email\"%s>email only</option><option value=\"sms\"%s>"
-	           "text only</option></select>",
-	           ch == NULL || strcmp(ch, "email,sms") == 0 ? " selected" : "",
-	           ch && strcmp(ch, "sms,email") == 0 ? " selected" : "",
-	           ch && strcmp(ch, "email") == 0 ? " selected" : "",
-	           ch && strcmp(ch, "sms") == 0 ? " selected" : "");
-	text_input(ar, &b, "audience", "Audience",
-	           "everyone, or terms such as age_band=16-24|25-34,tag=carers.");
-	buf_add(&b, "<button class=\"button secondary\" type=\"submit\" "
-	            "name=\"step\" value=\"count\">Count the audience</button>");
+	admin_escf(
+	    &b,
+	    "<label class=\"label\" for=\"channels\">Channels</label><select"
+	    " class=\"input\" id=\"channels\" name=\"channels\"><option "
+	    "value=\"email,sms\"%s>email, else text</option><option "
+	    "value=\"sms,email\"%s>text, else email</option><option "
+	    "value=\"email\"%s>email only</option><option value=\"sms\"%s>"
+	    "text only</option></select>",
+	    ch == NULL || strcmp(ch, "email,sms") == 0 ? " selected" : "",
+	    ch && strcmp(ch, "sms,email") == 0 ? " selected" : "",
+	    ch && strcmp(ch, "email") == 0 ? " selected" : "",
+	    ch && strcmp(ch, "sms") == 0 ? " selected" : "");
+	text_input(
+	    ar, &b, "audience", "Audience",
+	    "everyone, or terms such as age_band=16-24|25-34,tag=carers.");
+	buf_add(&b,
+	        "<button class=\"button secondary\" type=\"submit\" "
+	        "name=\"step\" value=\"count\">Count the audience</button>");
 	text_input(ar, &b, "message", "Message (broadcasts)",
 	           "The text of a broadcast.");
 	text_input(ar, &b, "at", "Send at",
@@ -296,9 +291,11 @@ static int
 create_fill(struct areq *ar, const struct practice *p, struct campaign *c,
             char **cause)
 {
-	const char *survey = admin_pget(ar, "survey"), *at = admin_pget(ar, "at");
+	const char *survey = admin_pget(ar, "survey"),
+	           *at = admin_pget(ar, "at");
 	const char *ra = admin_pget(ar, "remind_after");
-	const char *mt = admin_pget(ar, "meeting"), *off = admin_pget(ar, "offset");
+	const char *mt = admin_pget(ar, "meeting"),
+	           *off = admin_pget(ar, "offset");
 	const char *mr = admin_pget(ar, "max_reminders");
 	struct meeting *m;
 	time_t t;
@@ -314,8 +311,8 @@ create_fill(struct areq *ar, const struct practice *p, struct campaign *c,
 	set_opt(&c->message, admin_pget(ar, "message"));
 	set_opt(&c->schedule, admin_pget(ar, "schedule"));
 	if (survey != NULL && *survey != '\0') {
-		if ((c->survey_id = survey_store_latest(ar->db, survey, NULL)) ==
-		    0)
+		if ((c->survey_id =
+		         survey_store_latest(ar->db, survey, NULL)) == 0)
 			return (*cause = xasprintf("survey %s is not loaded",
 			                           survey)),
 			       -1;
@@ -333,8 +330,7 @@ create_fill(struct areq *ar, const struct practice *p, struct campaign *c,
 		                           "duration such as 3d",
 		                           ra)),
 		       -1;
-	if (mr != NULL && *mr != '\0' &&
-	    (c->max_reminders = atoi(mr)) <= 0)
+	if (mr != NULL && *mr != '\0' && (c->max_reminders = atoi(mr)) <= 0)
 		return (*cause = xstrdup("Reminders at most: a number from "
 		                         "1")),
 		       -1;
@@ -410,14 +406,14 @@ state_button(struct areq *ar, struct buf *b, const struct campaign *c,
 		           "name=\"again\" value=\"yes\"> <label for=\"again\">"
 		           "Send again, though it was sent in the last day"
 		           "</label></p>");
-	admin_escf(b, "<button class=\"button%s\" type=\"submit\">%s</button>"
-	              "</form>",
+	admin_escf(b,
+	           "<button class=\"button%s\" type=\"submit\">%s</button>"
+	           "</form>",
 	           secondary ? " secondary" : "", label);
 }
 
 static void
-campaign_view(struct areq *ar, struct campaign *c, int status,
-              const char *note)
+campaign_view(struct areq *ar, struct campaign *c, int status, const char *note)
 {
 	json_t *o = campaign_show_json(ar->db, c), *e, *ob;
 	struct buf b = {0};
@@ -425,8 +421,9 @@ campaign_view(struct areq *ar, struct campaign *c, int status,
 
 	admin_escf(&b, "<h1>%s</h1>", c->name);
 	if (note != NULL)
-		admin_escf(&b, "<div class=\"panel\" role=\"status\"><p>%s</p>"
-		               "</div>",
+		admin_escf(&b,
+		           "<div class=\"panel\" role=\"status\"><p>%s</p>"
+		           "</div>",
 		           note);
 	admin_escf(&b,
 	           "<table><caption>Campaign</caption><tbody><tr><th "
@@ -437,8 +434,9 @@ campaign_view(struct areq *ar, struct campaign *c, int status,
 	           "scope=\"row\">Audience</th><td>%s</td></tr><tr><th "
 	           "scope=\"row\">State</th><td>%s</td></tr><tr><th "
 	           "scope=\"row\">Next</th><td>%s</td></tr></tbody></table>",
-	           c->practice_code, c->kind, c->survey_slug ? c->survey_slug : "",
-	           c->template, c->audience, c->state, jstr(o, "next_fire_at"));
+	           c->practice_code, c->kind,
+	           c->survey_slug ? c->survey_slug : "", c->template,
+	           c->audience, c->state, jstr(o, "next_fire_at"));
 	ob = json_object_get(o, "outbox");
 	admin_escf(&b,
 	           "<p>Outbox: %lld waiting, %lld sent, %lld failed. <a "
@@ -454,15 +452,16 @@ campaign_view(struct areq *ar, struct campaign *c, int status,
 	else if (strcmp(c->state, "paused") == 0)
 		state_button(ar, &b, c, "resume", "Resume", 1);
 	if (json_array_size(json_object_get(o, "runs")) > 0) {
-		buf_add(&b, "<table><caption>Runs</caption><thead><tr><th "
-		            "scope=\"col\">Run</th><th scope=\"col\">Fired</th><th "
-		            "scope=\"col\" class=\"n\">Messages</th></tr></thead>"
-		            "<tbody>");
-		json_array_foreach(json_object_get(o, "runs"), i, e)
-		    admin_escf(&b, "<tr><td>%lld</td><td>%s</td><td class=\"n\">"
-		                   "%lld</td></tr>",
-		               jint(e, "id"), jstr(e, "fired_at"),
-		               jint(e, "messages"));
+		buf_add(&b,
+		        "<table><caption>Runs</caption><thead><tr><th "
+		        "scope=\"col\">Run</th><th scope=\"col\">Fired</th><th "
+		        "scope=\"col\" class=\"n\">Messages</th></tr></thead>"
+		        "<tbody>");
+		json_array_foreach(json_object_get(o, "runs"), i, e) admin_escf(
+		    &b,
+		    "<tr><td>%lld</td><td>%s</td><td class=\"n\">"
+		    "%lld</td></tr>",
+		    jint(e, "id"), jstr(e, "fired_at"), jint(e, "messages"));
 		buf_add(&b, "</tbody></table>");
 	}
 	json_decref(o);
@@ -478,18 +477,19 @@ preview_page(struct areq *ar, struct campaign *c)
 	json_t *o, *em, *sms;
 	struct buf b = {0};
 
-	admin_escf(&b, "<h1>Preview: %s</h1><form method=\"get\" "
-	               "action=\"/campaigns/%lld/preview\"><label "
-	               "class=\"label\" for=\"member\">Member ID (empty: sample "
-	               "values)</label><input class=\"input\" id=\"member\" "
-	               "name=\"member\" inputmode=\"numeric\" value=\"%s\">"
-	               "<button class=\"button\" type=\"submit\">Preview"
-	               "</button></form>",
+	admin_escf(&b,
+	           "<h1>Preview: %s</h1><form method=\"get\" "
+	           "action=\"/campaigns/%lld/preview\"><label "
+	           "class=\"label\" for=\"member\">Member ID (empty: sample "
+	           "values)</label><input class=\"input\" id=\"member\" "
+	           "name=\"member\" inputmode=\"numeric\" value=\"%s\">"
+	           "<button class=\"button\" type=\"submit\">Preview"
+	           "</button></form>",
 	           c->name, (long long)c->id, mid ? mid : "");
-	o = fire_preview(ar->db, ar->cfg, c, member > 0 ? member : 0, time(NULL),
-	                 &cause);
+	o = fire_preview(ar->db, ar->cfg, c, member > 0 ? member : 0,
+	                 time(NULL), &cause);
 	if (o == NULL) {
-		error_summary(&b, cause);
+		admin_error_summary(&b, cause);
 		free(cause);
 		done(ar, &b, 422, "Preview");
 		return;
@@ -531,11 +531,11 @@ send_post(struct areq *ar, struct campaign *c)
 	}
 	admin_audit(ar, "campaign.send", c->name);
 	env_kick(server_env(ar->srv));
-	note = r.created ? xasprintf("Sent: %d messages (%d email, %d text, %d "
-	                             "held for quiet hours) to %d members.",
-	                             r.messages, r.email, r.sms, r.held,
-	                             r.matched)
-	                 : xstrdup("This run had been sent already: nothing new.");
+	note = r.created
+	           ? xasprintf("Sent: %d messages (%d email, %d text, %d "
+	                       "held for quiet hours) to %d members.",
+	                       r.messages, r.email, r.sms, r.held, r.matched)
+	           : xstrdup("This run had been sent already: nothing new.");
 	campaign_view(ar, c, 200, note);
 	free(note);
 }
@@ -564,26 +564,29 @@ outbox_page(struct areq *ar, struct campaign *c)
 	size_t i;
 
 	f = outbox_failures(ar->db, c->name);
-	admin_escf(&b, "<h1>Outbox: %s</h1><table><caption>Messages by state"
-	               "</caption><thead><tr><th scope=\"col\">State</th><th "
-	               "scope=\"col\" class=\"n\">Messages</th></tr></thead>"
-	               "<tbody>",
+	admin_escf(&b,
+	           "<h1>Outbox: %s</h1><table><caption>Messages by state"
+	           "</caption><thead><tr><th scope=\"col\">State</th><th "
+	           "scope=\"col\" class=\"n\">Messages</th></tr></thead>"
+	           "<tbody>",
 	           c->name);
 	json_object_foreach(counts, k, v)
 	    admin_escf(&b, "<tr><td>%s</td><td class=\"n\">%lld</td></tr>", k,
 	               (long long)json_integer_value(v));
 	buf_add(&b, "</tbody></table>");
 	if (json_array_size(f) > 0) {
-		admin_escf(&b, "<form method=\"post\" action=\"/campaigns/%lld/"
-		               "retry\">",
+		admin_escf(&b,
+		           "<form method=\"post\" action=\"/campaigns/%lld/"
+		           "retry\">",
 		           (long long)c->id);
 		admin_csrf_field(ar, &b);
-		buf_add(&b, "<button class=\"button\" type=\"submit\">Retry every "
-		            "failed message</button></form><table><caption>Failed"
-		            "</caption><thead><tr><th scope=\"col\">Message</th>"
-		            "<th scope=\"col\">Member</th><th scope=\"col\">"
-		            "Channel</th><th scope=\"col\">Reason</th><th "
-		            "scope=\"col\">Retry</th></tr></thead><tbody>");
+		buf_add(&b,
+		        "<button class=\"button\" type=\"submit\">Retry every "
+		        "failed message</button></form><table><caption>Failed"
+		        "</caption><thead><tr><th scope=\"col\">Message</th>"
+		        "<th scope=\"col\">Member</th><th scope=\"col\">"
+		        "Channel</th><th scope=\"col\">Reason</th><th "
+		        "scope=\"col\">Retry</th></tr></thead><tbody>");
 	} else
 		buf_add(&b, "<p>No failed messages.</p>");
 	json_array_foreach(f, i, e)
@@ -593,8 +596,8 @@ outbox_page(struct areq *ar, struct campaign *c)
 		           "</a></td><td>%s</td><td>%s %s</td><td><form "
 		           "method=\"post\" action=\"/campaigns/%lld/retry\">",
 		           jint(e, "id"), jint(e, "member"), jint(e, "member"),
-		           jstr(e, "channel"), jstr(e, "code"), jstr(e, "reason"),
-		           (long long)c->id);
+		           jstr(e, "channel"), jstr(e, "code"),
+		           jstr(e, "reason"), (long long)c->id);
 		admin_csrf_field(ar, &b);
 		admin_escf(&b,
 		           "<input type=\"hidden\" name=\"id\" value=\"%lld\">"
@@ -605,8 +608,9 @@ outbox_page(struct areq *ar, struct campaign *c)
 	}
 	if (json_array_size(f) > 0)
 		buf_add(&b, "</tbody></table>");
-	admin_escf(&b, "<p><a href=\"/campaigns/%lld\">Back to the campaign</a>"
-	               "</p>",
+	admin_escf(&b,
+	           "<p><a href=\"/campaigns/%lld\">Back to the campaign</a>"
+	           "</p>",
 	           (long long)c->id);
 	json_decref(counts);
 	json_decref(f);
@@ -672,7 +676,8 @@ campaign_route(struct areq *ar, const char *rest, int post)
 	else if (post && strcmp(verb, "/retry") == 0)
 		retry_post(ar, c);
 	else
-		admin_message(ar, 404, "Page not found", "There is no such page.");
+		admin_message(ar, 404, "Page not found",
+		              "There is no such page.");
 	campaign_free(c);
 }
 

@@ -39,8 +39,8 @@ done(struct areq *ar, struct buf *b, int status, const char *title)
 static struct practice *
 cycle_practice(struct areq *ar, int post, enum perm perm)
 {
-	const char *code = post ? admin_pget(ar, "practice")
-	                        : admin_qget(ar, "practice");
+	const char *code =
+	    post ? admin_pget(ar, "practice") : admin_qget(ar, "practice");
 	struct practice *p;
 	size_t k;
 
@@ -72,12 +72,7 @@ cycle_head(struct buf *b, const char *title, const struct practice *p,
 	           "plan</a> · <a href=\"/evidence?practice=%s\">Evidence</a>"
 	           "</p>",
 	           title, p->name, p->code, p->code, p->code);
-	if (error != NULL)
-		admin_escf(b,
-		           "<div class=\"error-summary\" role=\"alert\" "
-		           "tabindex=\"-1\"><h2>There is a problem</h2><p>%s</p>"
-		           "</div>",
-		           error);
+	admin_error_summary(b, error);
 }
 
 /* A labelled text input keeping the posted value. */
@@ -96,8 +91,9 @@ static void
 form_open(struct areq *ar, struct buf *b, const char *action,
           const struct practice *p, const char *heading)
 {
-	admin_escf(b, "<section class=\"panel\"><h2>%s</h2><form "
-	              "method=\"post\" action=\"/%s\" novalidate>",
+	admin_escf(b,
+	           "<section class=\"panel\"><h2>%s</h2><form "
+	           "method=\"post\" action=\"/%s\" novalidate>",
 	           heading, action);
 	admin_csrf_field(ar, b);
 	admin_escf(b, "<input type=\"hidden\" name=\"practice\" value=\"%s\">",
@@ -107,8 +103,9 @@ form_open(struct areq *ar, struct buf *b, const char *action,
 static void
 form_close(struct buf *b, const char *button)
 {
-	admin_escf(b, "<button class=\"button\" type=\"submit\">%s</button>"
-	              "</form></section>",
+	admin_escf(b,
+	           "<button class=\"button\" type=\"submit\">%s</button>"
+	           "</form></section>",
 	           button);
 }
 
@@ -127,22 +124,24 @@ meetings_page(struct areq *ar, const struct practice *p, int status,
 	            "scope=\"col\">When</th><th scope=\"col\">Where</th><th "
 	            "scope=\"col\">Status</th><th scope=\"col\" class=\"n\">"
 	            "Agenda items sent</th></tr></thead><tbody>");
-	json_array_foreach(arr, i, e)
-	    admin_escf(&b, "<tr><td>%s</td><td>%s</td><td>%s</td><td "
-	                   "class=\"n\">%lld</td></tr>",
-	               jstr(e, "at"), jstr(e, "where"), jstr(e, "status"),
-	               (long long)json_integer_value(
-	                   json_object_get(e, "agenda_items")));
+	json_array_foreach(arr, i, e) admin_escf(
+	    &b,
+	    "<tr><td>%s</td><td>%s</td><td>%s</td><td "
+	    "class=\"n\">%lld</td></tr>",
+	    jstr(e, "at"), jstr(e, "where"), jstr(e, "status"),
+	    (long long)json_integer_value(json_object_get(e, "agenda_items")));
 	buf_add(&b, "</tbody></table>");
 	json_decref(arr);
 	if (scope_allows(ar->u, PERM_SEND, p->id)) {
 		form_open(ar, &b, "meetings", p, "Add a meeting");
-		field(ar, &b, "at", "When (2026-03-05T18:30, the practice's time)");
+		field(ar, &b, "at",
+		      "When (2026-03-05T18:30, the practice's time)");
 		field(ar, &b, "where", "Where");
-		buf_add(&b, "<p><input type=\"checkbox\" id=\"campaigns\" "
-		            "name=\"campaigns\" value=\"yes\" checked> <label "
-		            "for=\"campaigns\">With its invitation, reminder and "
-		            "feedback campaigns</label></p>");
+		buf_add(&b,
+		        "<p><input type=\"checkbox\" id=\"campaigns\" "
+		        "name=\"campaigns\" value=\"yes\" checked> <label "
+		        "for=\"campaigns\">With its invitation, reminder and "
+		        "feedback campaigns</label></p>");
 		form_close(&b, "Add the meeting");
 	}
 	done(ar, &b, status, "Meetings");
@@ -189,8 +188,9 @@ meeting_post(struct areq *ar, const struct practice *p)
 	m.practice_id = p->id;
 	m.place = xstrdup(where ? where : "");
 	if (cron_parse_iso(at ? at : "", p->timezone, &t, &cause) == -1 ||
-	    (m.at = t, meeting_store(ar, &m, admin_pget(ar, "campaigns") != NULL,
-	                             &cause) == -1)) {
+	    (m.at = t,
+	     meeting_store(ar, &m, admin_pget(ar, "campaigns") != NULL,
+	                   &cause) == -1)) {
 		meetings_page(ar, p, 422, cause);
 	} else {
 		to = xasprintf("/meetings?practice=%s", p->code);
@@ -220,27 +220,29 @@ actions_page(struct areq *ar, const struct practice *p, int status,
 	            "</tr></thead><tbody>");
 	json_array_foreach(arr, i, e)
 	{
-		admin_escf(&b,
-		           "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>"
-		           "%s</td><td><form method=\"post\" action=\"/actions\">",
-		           jstr(e, "area"), jstr(e, "title"), jstr(e, "owner"),
-		           jstr(e, "due"), jstr(e, "status"));
+		admin_escf(
+		    &b,
+		    "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>"
+		    "%s</td><td><form method=\"post\" action=\"/actions\">",
+		    jstr(e, "area"), jstr(e, "title"), jstr(e, "owner"),
+		    jstr(e, "due"), jstr(e, "status"));
 		admin_csrf_field(ar, &b);
-		admin_escf(&b,
-		           "<input type=\"hidden\" name=\"practice\" value=\"%s\">"
-		           "<input type=\"hidden\" name=\"id\" value=\"%lld\">"
-		           "<label class=\"visually-hidden\" for=\"s%lld\">New "
-		           "status of action %lld</label><select id=\"s%lld\" "
-		           "name=\"status\"><option>agreed</option><option>"
-		           "in-progress</option><option>done</option><option>"
-		           "dropped</option></select> <button class=\"button "
-		           "secondary\" type=\"submit\">Save</button></form></td>"
-		           "</tr>",
-		           p->code,
-		           (long long)json_integer_value(json_object_get(e, "id")),
-		           (long long)json_integer_value(json_object_get(e, "id")),
-		           (long long)json_integer_value(json_object_get(e, "id")),
-		           (long long)json_integer_value(json_object_get(e, "id")));
+		admin_escf(
+		    &b,
+		    "<input type=\"hidden\" name=\"practice\" value=\"%s\">"
+		    "<input type=\"hidden\" name=\"id\" value=\"%lld\">"
+		    "<label class=\"visually-hidden\" for=\"s%lld\">New "
+		    "status of action %lld</label><select id=\"s%lld\" "
+		    "name=\"status\"><option>agreed</option><option>"
+		    "in-progress</option><option>done</option><option>"
+		    "dropped</option></select> <button class=\"button "
+		    "secondary\" type=\"submit\">Save</button></form></td>"
+		    "</tr>",
+		    p->code,
+		    (long long)json_integer_value(json_object_get(e, "id")),
+		    (long long)json_integer_value(json_object_get(e, "id")),
+		    (long long)json_integer_value(json_object_get(e, "id")),
+		    (long long)json_integer_value(json_object_get(e, "id")));
 	}
 	buf_add(&b, "</tbody></table>");
 	json_decref(arr);
@@ -319,20 +321,20 @@ evidence_page(struct areq *ar, const struct practice *p, int status,
 	            "scope=\"col\">Date</th><th scope=\"col\">Kind</th><th "
 	            "scope=\"col\">Title</th><th scope=\"col\">Link or file"
 	            "</th></tr></thead><tbody>");
-	json_array_foreach(arr, i, e)
-	    admin_escf(&b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s%s</td>"
-	                   "</tr>",
-	               jstr(e, "date"), jstr(e, "label"), jstr(e, "title"),
-	               jstr(e, "link"), jstr(json_object_get(e, "file"), "name"));
+	json_array_foreach(arr, i, e) admin_escf(
+	    &b,
+	    "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s%s</td>"
+	    "</tr>",
+	    jstr(e, "date"), jstr(e, "label"), jstr(e, "title"),
+	    jstr(e, "link"), jstr(json_object_get(e, "file"), "name"));
 	buf_add(&b, "</tbody></table>");
 	form_open(ar, &b, "evidence", p, "Record evidence");
 	buf_add(&b, "<label class=\"label\" for=\"kind\">Kind</label><select "
 	            "class=\"input\" id=\"kind\" name=\"kind\">");
-	json_array_foreach(kinds, i, e)
-	    admin_escf(&b, "<option value=\"%s\"%s>%s</option>", jstr(e, "kind"),
-	               sel && strcmp(sel, jstr(e, "kind")) == 0 ? " selected"
-	                                                       : "",
-	               jstr(e, "label"));
+	json_array_foreach(kinds, i, e) admin_escf(
+	    &b, "<option value=\"%s\"%s>%s</option>", jstr(e, "kind"),
+	    sel && strcmp(sel, jstr(e, "kind")) == 0 ? " selected" : "",
+	    jstr(e, "label"));
 	buf_add(&b, "</select>");
 	field(ar, &b, "day", "Date (YYYY-MM-DD)");
 	field(ar, &b, "title", "Title (empty: the kind's name)");

@@ -55,7 +55,8 @@ not_found(struct areq *ar)
 static void
 expired(struct areq *ar)
 {
-	admin_message(ar, 403, "Not allowed", "The form has expired: try again.");
+	admin_message(ar, 403, "Not allowed",
+	              "The form has expired: try again.");
 }
 
 /* <option>s of the user's practices where it may do perm. */
@@ -97,17 +98,6 @@ first_practice(struct areq *ar, enum perm perm)
 		practice_free(p);
 	}
 	return code;
-}
-
-static void
-error_summary(struct buf *b, const char *error)
-{
-	if (error != NULL)
-		admin_escf(b,
-		           "<div class=\"error-summary\" role=\"alert\" "
-		           "tabindex=\"-1\"><h2>There is a problem</h2><p>%s</p>"
-		           "</div>",
-		           error);
 }
 
 static void
@@ -178,23 +168,26 @@ members_page(struct areq *ar)
 		admin_forbidden(ar);
 		return;
 	}
-	buf_add(&b, "<h1>Members</h1><form method=\"get\" action=\"/members\">"
-	            "<label class=\"label\" for=\"practice\">Practice</label>"
-	            "<select class=\"input\" id=\"practice\" name=\"practice\">");
+	buf_add(&b,
+	        "<h1>Members</h1><form method=\"get\" action=\"/members\">"
+	        "<label class=\"label\" for=\"practice\">Practice</label>"
+	        "<select class=\"input\" id=\"practice\" name=\"practice\">");
 	practice_options(ar, &b, PERM_CONTACTS, code);
 	buf_add(&b, "</select><label class=\"label\" for=\"q\">Search names, "
 	            "email addresses and numbers</label>");
-	admin_escf(&b, "<input class=\"input\" id=\"q\" name=\"q\" value=\"%s\">",
+	admin_escf(&b,
+	           "<input class=\"input\" id=\"q\" name=\"q\" value=\"%s\">",
 	           q != NULL ? q : "");
 	buf_add(&b, "<button class=\"button\" type=\"submit\">Search</button>"
 	            "</form>");
 	if (admin_practice_scoped(ar, code, PERM_MEMBERS) != 0)
-		admin_escf(&b,
-		           "<p><a href=\"/members/new?practice=%s\">Add a member"
-		           "</a> · <a href=\"/members/import?practice=%s\">Import "
-		           "a CSV file</a> · <a href=\"/members/export?practice="
-		           "%s\">Download the register (CSV)</a></p>",
-		           code, code, code);
+		admin_escf(
+		    &b,
+		    "<p><a href=\"/members/new?practice=%s\">Add a member"
+		    "</a> · <a href=\"/members/import?practice=%s\">Import "
+		    "a CSV file</a> · <a href=\"/members/export?practice="
+		    "%s\">Download the register (CSV)</a></p>",
+		    code, code, code);
 	buf_add(&b, "<table><caption class=\"visually-hidden\">Members"
 	            "</caption><thead><tr><th scope=\"col\">ID</th><th "
 	            "scope=\"col\">Name</th><th scope=\"col\">Email</th><th "
@@ -206,7 +199,8 @@ members_page(struct areq *ar)
 	member_list(ar->db, &f, member_row, &r);
 	buf_add(&b, "</tbody></table>");
 	if (r.n > LIST_MAX)
-		admin_escf(&b, "<p>The first %lld of %lld: search to narrow.</p>",
+		admin_escf(&b,
+		           "<p>The first %lld of %lld: search to narrow.</p>",
 		           (long long)LIST_MAX, (long long)r.n);
 	done(ar, &b, 200, "Members");
 }
@@ -240,11 +234,12 @@ member_view(struct areq *ar, struct member *m)
 		            "their personal details are gone; their anonymised "
 		            "answers are kept.</p></div>");
 	else if (scope_allows(ar->u, PERM_MEMBERS, m->practice_id))
-		admin_escf(&b,
-		           "<p><a href=\"/members/%lld/edit\">Change the "
-		           "details</a> · <a href=\"/members/%lld/erase\">Erase "
-		           "this member</a></p>",
-		           (long long)m->id, (long long)m->id);
+		admin_escf(
+		    &b,
+		    "<p><a href=\"/members/%lld/edit\">Change the "
+		    "details</a> · <a href=\"/members/%lld/erase\">Erase "
+		    "this member</a></p>",
+		    (long long)m->id, (long long)m->id);
 	admin_escf(&b,
 	           "<table><caption>Details</caption><tbody><tr><th "
 	           "scope=\"row\">practice</th><td>%s</td></tr>",
@@ -262,9 +257,10 @@ member_view(struct areq *ar, struct member *m)
 	            "scope=\"col\">How</th></tr></thead><tbody>");
 	snprintf(obj, sizeof obj, "member:%lld", (long long)m->id);
 	db_audit_each(ar->db, obj, HISTORY_MAX, history_row, &b);
-	buf_add(&b, "</tbody></table><p>Consent given on an imported file is "
-	            "in the details above (consent_email, consent_sms and how); "
-	            "the file's import is in the audit log.</p>");
+	buf_add(&b,
+	        "</tbody></table><p>Consent given on an imported file is "
+	        "in the details above (consent_email, consent_sms and how); "
+	        "the file's import is in the audit log.</p>");
 	done(ar, &b, 200, "Member");
 }
 
@@ -284,14 +280,16 @@ member_form(struct areq *ar, struct member *m, int status, const char *error)
 		buf_add(&b, "<h1>Add a member</h1>");
 	else
 		admin_escf(&b, "<h1>Change member %lld</h1>", (long long)m->id);
-	error_summary(&b, error);
+	admin_error_summary(&b, error);
 	if (m->id == 0)
 		buf_add(&b, "<form method=\"post\" action=\"/members/new\" "
 		            "novalidate>");
 	else
-		admin_escf(&b, "<form method=\"post\" action=\"/members/%lld/edit\" "
-		               "novalidate>",
-		           (long long)m->id);
+		admin_escf(
+		    &b,
+		    "<form method=\"post\" action=\"/members/%lld/edit\" "
+		    "novalidate>",
+		    (long long)m->id);
 	admin_csrf_field(ar, &b);
 	if (m->id == 0) {
 		buf_add(&b, "<label class=\"label\" for=\"practice\">Practice"
@@ -303,20 +301,23 @@ member_form(struct areq *ar, struct member *m, int status, const char *error)
 	f = member_fields(&n);
 	for (i = 0; i < n; i++) {
 		posted = admin_pget(ar, f[i].name);
-		v = posted != NULL ? xstrdup(posted) : member_get_text(m, f[i].name);
-		admin_escf(&b,
-		           "<label class=\"label\" for=\"f-%s\">%s</label><p "
-		           "id=\"h-%s\">%s</p><input class=\"input\" id=\"f-%s\" "
-		           "name=\"%s\" value=\"%s\" aria-describedby=\"h-%s\">",
-		           f[i].name, f[i].name, f[i].name, f[i].help, f[i].name,
-		           f[i].name, v, f[i].name);
+		v = posted != NULL ? xstrdup(posted)
+		                   : member_get_text(m, f[i].name);
+		admin_escf(
+		    &b,
+		    "<label class=\"label\" for=\"f-%s\">%s</label><p "
+		    "id=\"h-%s\">%s</p><input class=\"input\" id=\"f-%s\" "
+		    "name=\"%s\" value=\"%s\" aria-describedby=\"h-%s\">",
+		    f[i].name, f[i].name, f[i].name, f[i].help, f[i].name,
+		    f[i].name, v, f[i].name);
 		free(v);
 	}
-	buf_add(&b, "<p><input type=\"checkbox\" id=\"shared\" "
-	            "name=\"shared_number\" value=\"yes\"> <label "
-	            "for=\"shared\">The mobile number is shared with another "
-	            "member (a family phone)</label></p><button class=\"button\" "
-	            "type=\"submit\">Save</button></form>");
+	buf_add(&b,
+	        "<p><input type=\"checkbox\" id=\"shared\" "
+	        "name=\"shared_number\" value=\"yes\"> <label "
+	        "for=\"shared\">The mobile number is shared with another "
+	        "member (a family phone)</label></p><button class=\"button\" "
+	        "type=\"submit\">Save</button></form>");
 	done(ar, &b, status, m->id == 0 ? "Add a member" : "Change a member");
 }
 
@@ -382,8 +383,9 @@ member_save_post(struct areq *ar, struct member *m)
 		/* Another process writes: the request runs again once the
 		 * lock is free (nothing was written), or gets 503. */
 		if (!http_retry(ar->req))
-			admin_message(ar, 503, "Busy", "The register is busy: "
-			                               "try again in a moment.");
+			admin_message(ar, 503, "Busy",
+			              "The register is busy: "
+			              "try again in a moment.");
 		break;
 	}
 out:
@@ -394,8 +396,8 @@ out:
 static void
 member_new_route(struct areq *ar, int post)
 {
-	const char *code = post ? admin_pget(ar, "practice")
-	                        : admin_qget(ar, "practice");
+	const char *code =
+	    post ? admin_pget(ar, "practice") : admin_qget(ar, "practice");
 	struct practice *p;
 	struct member *m;
 	char *first = NULL;
@@ -431,22 +433,24 @@ erase_form(struct areq *ar, struct member *m, int status, const char *error)
 	struct buf b = {0};
 
 	admin_escf(&b, "<h1>Erase member %lld</h1>", (long long)m->id);
-	error_summary(&b, error);
+	admin_error_summary(&b, error);
 	buf_add(&b, "<div class=\"warning\"><p>Erasing removes this member's "
 	            "name, contact details and demographics for good. Their "
 	            "anonymised answers stay in the results. This cannot be "
 	            "undone.</p></div>");
-	admin_escf(&b, "<form method=\"post\" action=\"/members/%lld/erase\" "
-	               "novalidate>",
+	admin_escf(&b,
+	           "<form method=\"post\" action=\"/members/%lld/erase\" "
+	           "novalidate>",
 	           (long long)m->id);
 	admin_csrf_field(ar, &b);
-	admin_escf(&b,
-	           "<label class=\"label\" for=\"confirm\">Type the member's ID "
-	           "(%lld) to confirm</label><input class=\"input\" "
-	           "id=\"confirm\" name=\"confirm\" inputmode=\"numeric\" "
-	           "autocomplete=\"off\"><button class=\"button\" "
-	           "type=\"submit\">Erase</button></form>",
-	           (long long)m->id);
+	admin_escf(
+	    &b,
+	    "<label class=\"label\" for=\"confirm\">Type the member's ID "
+	    "(%lld) to confirm</label><input class=\"input\" "
+	    "id=\"confirm\" name=\"confirm\" inputmode=\"numeric\" "
+	    "autocomplete=\"off\"><button class=\"button\" "
+	    "type=\"submit\">Erase</button></form>",
+	    (long long)m->id);
 	done(ar, &b, status, "Erase a member");
 }
 
@@ -458,7 +462,8 @@ erase_post(struct areq *ar, struct member *m)
 
 	if (confirm == NULL || strtoll(confirm, NULL, 10) != m->id ||
 	    strspn(confirm, "0123456789") != strlen(confirm)) {
-		erase_form(ar, m, 422, "Type the member's ID exactly to erase.");
+		erase_form(ar, m, 422,
+		           "Type the member's ID exactly to erase.");
 		return;
 	}
 	actor = admin_actor(ar);
@@ -481,16 +486,19 @@ member_route(struct areq *ar, const char *rest, int post)
 	int write = *verb != '\0';
 	struct member *m;
 
-	if (verb == rest || (write && strcmp(verb, "/edit") != 0 &&
-	                     strcmp(verb, "/erase") != 0) ||
+	if (verb == rest ||
+	    (write && strcmp(verb, "/edit") != 0 &&
+	     strcmp(verb, "/erase") != 0) ||
 	    (post && !write)) {
-		admin_message(ar, 404, "Page not found", "There is no such page.");
+		admin_message(ar, 404, "Page not found",
+		              "There is no such page.");
 		return;
 	}
-	if ((m = member_scoped(ar, rest, write ? PERM_MEMBERS : PERM_CONTACTS)) ==
-	    NULL) {
+	if ((m = member_scoped(ar, rest,
+	                       write ? PERM_MEMBERS : PERM_CONTACTS)) == NULL) {
 		/* A member of another practice is not there. */
-		if (write && (m = member_scoped(ar, rest, PERM_CONTACTS)) != NULL)
+		if (write &&
+		    (m = member_scoped(ar, rest, PERM_CONTACTS)) != NULL)
 			admin_forbidden(ar);
 		else
 			not_found(ar);
@@ -519,34 +527,34 @@ import_form(struct areq *ar, const char *code, int status, const char *error)
 	struct buf b = {0};
 
 	buf_add(&b, "<h1>Import members</h1>");
-	error_summary(&b, error);
+	admin_error_summary(&b, error);
 	buf_add(&b, "<p>Paste the CSV file exported from the practice system "
 	            "(EMIS Web, SystmOne, Vision) or a spreadsheet. Nothing is "
 	            "written until you have checked the preview.</p>"
 	            "<form method=\"post\" action=\"/members/import\" "
 	            "novalidate>");
 	admin_csrf_field(ar, &b);
-	buf_add(&b, "<label class=\"label\" for=\"practice\">Practice</label>"
-	            "<select class=\"input\" id=\"practice\" name=\"practice\">");
+	buf_add(&b,
+	        "<label class=\"label\" for=\"practice\">Practice</label>"
+	        "<select class=\"input\" id=\"practice\" name=\"practice\">");
 	practice_options(ar, &b, PERM_MEMBERS, code);
-	admin_escf(&b,
-	           "</select><label class=\"label\" for=\"csv\">CSV text, with "
-	           "its header row</label><textarea class=\"input\" id=\"csv\" "
-	           "name=\"csv\" rows=\"12\" spellcheck=\"false\">%s</textarea>"
-	           "<p><input type=\"checkbox\" id=\"ce\" name=\"consent_email\" "
-	           "value=\"yes\"%s> <label for=\"ce\">Every member in the file "
-	           "agreed to email</label></p><p><input type=\"checkbox\" "
-	           "id=\"cs\" name=\"consent_sms\" value=\"yes\"%s> <label "
-	           "for=\"cs\">Every member in the file agreed to texts</label>"
-	           "</p><label class=\"label\" for=\"how\">How they agreed "
-	           "(for the consent record)</label><input class=\"input\" "
-	           "id=\"how\" name=\"how\" value=\"%s\"><button "
-	           "class=\"button\" type=\"submit\" name=\"step\" "
-	           "value=\"preview\">Preview</button></form>",
-	           csv ? csv : "",
-	           admin_pget(ar, "consent_email") ? " checked" : "",
-	           admin_pget(ar, "consent_sms") ? " checked" : "",
-	           how ? how : "");
+	admin_escf(
+	    &b,
+	    "</select><label class=\"label\" for=\"csv\">CSV text, with "
+	    "its header row</label><textarea class=\"input\" id=\"csv\" "
+	    "name=\"csv\" rows=\"12\" spellcheck=\"false\">%s</textarea>"
+	    "<p><input type=\"checkbox\" id=\"ce\" name=\"consent_email\" "
+	    "value=\"yes\"%s> <label for=\"ce\">Every member in the file "
+	    "agreed to email</label></p><p><input type=\"checkbox\" "
+	    "id=\"cs\" name=\"consent_sms\" value=\"yes\"%s> <label "
+	    "for=\"cs\">Every member in the file agreed to texts</label>"
+	    "</p><label class=\"label\" for=\"how\">How they agreed "
+	    "(for the consent record)</label><input class=\"input\" "
+	    "id=\"how\" name=\"how\" value=\"%s\"><button "
+	    "class=\"button\" type=\"submit\" name=\"step\" "
+	    "value=\"preview\">Preview</button></form>",
+	    csv ? csv : "", admin_pget(ar, "consent_email") ? " checked" : "",
+	    admin_pget(ar, "consent_sms") ? " checked" : "", how ? how : "");
 	done(ar, &b, status, "Import members");
 }
 
@@ -558,39 +566,40 @@ import_report_html(struct buf *b, const struct import_report *r, int dry)
 	size_t i;
 
 	if (r->mapping != NULL) {
-		buf_add(b, "<table><caption>Columns</caption><thead><tr><th "
-		           "scope=\"col\">Column</th><th scope=\"col\">Header</th>"
-		           "<th scope=\"col\">Becomes</th></tr></thead><tbody>");
+		buf_add(b,
+		        "<table><caption>Columns</caption><thead><tr><th "
+		        "scope=\"col\">Column</th><th scope=\"col\">Header</th>"
+		        "<th scope=\"col\">Becomes</th></tr></thead><tbody>");
 		json_array_foreach(r->mapping, i, e)
 		{
-			admin_escf(b,
-			           "<tr><td>%lld</td><td>%s</td><td>%s</td></tr>",
-			           (long long)json_integer_value(
-			               json_object_get(e, "column")),
-			           json_string_value(json_object_get(e, "header")),
-			           json_is_string(json_object_get(e, "field"))
-			               ? json_string_value(json_object_get(e, "field"))
-			               : "(ignored)");
+			admin_escf(
+			    b, "<tr><td>%lld</td><td>%s</td><td>%s</td></tr>",
+			    (long long)json_integer_value(
+			        json_object_get(e, "column")),
+			    json_string_value(json_object_get(e, "header")),
+			    json_is_string(json_object_get(e, "field"))
+			        ? json_string_value(json_object_get(e, "field"))
+			        : "(ignored)");
 		}
 		buf_add(b, "</tbody></table>");
 	}
-	admin_escf(b,
-	           "<p>%s %lld rows: %lld to add, %lld to update, %lld "
-	           "unchanged, %lld with errors, %lld warnings; %lld members no "
-	           "channel may contact.</p>",
-	           dry ? "The file has" : "Imported", (long long)r->rows,
-	           (long long)r->added, (long long)r->updated,
-	           (long long)r->unchanged, (long long)r->bad,
-	           (long long)r->warned, (long long)r->no_consent);
+	admin_escf(
+	    b,
+	    "<p>%s %lld rows: %lld to add, %lld to update, %lld "
+	    "unchanged, %lld with errors, %lld warnings; %lld members no "
+	    "channel may contact.</p>",
+	    dry ? "The file has" : "Imported", (long long)r->rows,
+	    (long long)r->added, (long long)r->updated, (long long)r->unchanged,
+	    (long long)r->bad, (long long)r->warned, (long long)r->no_consent);
 	if (json_array_size(r->errors) > 0) {
-		buf_add(b, "<table><caption>Lines with errors (not imported)"
-		           "</caption><thead><tr><th scope=\"col\">Line</th><th "
-		           "scope=\"col\">Error</th></tr></thead><tbody>");
-		json_array_foreach(r->errors, i, e)
-		    admin_escf(b, "<tr><td>%lld</td><td>%s</td></tr>",
-		               (long long)json_integer_value(
-		                   json_object_get(e, "line")),
-		               json_string_value(json_object_get(e, "error")));
+		buf_add(b,
+		        "<table><caption>Lines with errors (not imported)"
+		        "</caption><thead><tr><th scope=\"col\">Line</th><th "
+		        "scope=\"col\">Error</th></tr></thead><tbody>");
+		json_array_foreach(r->errors, i, e) admin_escf(
+		    b, "<tr><td>%lld</td><td>%s</td></tr>",
+		    (long long)json_integer_value(json_object_get(e, "line")),
+		    json_string_value(json_object_get(e, "error")));
 		buf_add(b, "</tbody></table>");
 	}
 	if (json_array_size(r->warnings) > 0) {
@@ -598,11 +607,10 @@ import_report_html(struct buf *b, const struct import_report *r, int dry)
 		           "unknown)</caption><thead><tr><th scope=\"col\">Line"
 		           "</th><th scope=\"col\">Warning</th></tr></thead>"
 		           "<tbody>");
-		json_array_foreach(r->warnings, i, e)
-		    admin_escf(b, "<tr><td>%lld</td><td>%s</td></tr>",
-		               (long long)json_integer_value(
-		                   json_object_get(e, "line")),
-		               json_string_value(json_object_get(e, "warning")));
+		json_array_foreach(r->warnings, i, e) admin_escf(
+		    b, "<tr><td>%lld</td><td>%s</td></tr>",
+		    (long long)json_integer_value(json_object_get(e, "line")),
+		    json_string_value(json_object_get(e, "warning")));
 		buf_add(b, "</tbody></table>");
 	}
 	if (r->warning != NULL)
@@ -623,9 +631,10 @@ import_confirm(struct areq *ar, struct buf *b, const char *code)
 	           code);
 	for (i = 0; i < sizeof keep / sizeof keep[0]; i++)
 		if (admin_pget(ar, keep[i]) != NULL)
-			admin_escf(b,
-			           "<input type=\"hidden\" name=\"%s\" value=\"%s\">",
-			           keep[i], admin_pget(ar, keep[i]));
+			admin_escf(
+			    b,
+			    "<input type=\"hidden\" name=\"%s\" value=\"%s\">",
+			    keep[i], admin_pget(ar, keep[i]));
 	buf_add(b, "<button class=\"button\" type=\"submit\" name=\"step\" "
 	           "value=\"import\">Import these members</button></form>");
 }
@@ -633,7 +642,8 @@ import_confirm(struct areq *ar, struct buf *b, const char *code)
 static void
 import_post(struct areq *ar)
 {
-	const char *code = admin_pget(ar, "practice"), *csv = admin_pget(ar, "csv");
+	const char *code = admin_pget(ar, "practice"),
+	           *csv = admin_pget(ar, "csv");
 	int dry = admin_pget(ar, "step") == NULL ||
 	          strcmp(admin_pget(ar, "step"), "import") != 0;
 	struct import_opts o = {
@@ -688,8 +698,9 @@ import_post(struct areq *ar)
 	if (dry)
 		import_confirm(ar, &b, code);
 	else
-		admin_escf(&b, "<p><a href=\"/members?practice=%s\">Back to the "
-		               "members</a></p>",
+		admin_escf(&b,
+		           "<p><a href=\"/members?practice=%s\">Back to the "
+		           "members</a></p>",
 		           code);
 	import_report_clear(&r);
 	done(ar, &b, 200, dry ? "Check the import" : "Members imported");
@@ -747,9 +758,9 @@ admin_members_route(struct areq *ar, int post)
 	else if (strcmp(p, "members/import") == 0 && post)
 		import_post(ar);
 	else if (strcmp(p, "members/import") == 0)
-		admin_qget(ar, "practice") != NULL &&
-		        admin_practice_scoped(ar, admin_qget(ar, "practice"),
-		                              PERM_MEMBERS) == 0
+		admin_qget(ar, "practice") !=
+		        NULL &&admin_practice_scoped(
+		            ar, admin_qget(ar, "practice"), PERM_MEMBERS) == 0
 		    ? admin_forbidden(ar)
 		    : import_form(ar, admin_qget(ar, "practice"), 200, NULL);
 	else if (strcmp(p, "members/export") == 0 && !post)
@@ -757,6 +768,7 @@ admin_members_route(struct areq *ar, int post)
 	else if (strncmp(p, "members/", 8) == 0)
 		member_route(ar, p + 8, post);
 	else
-		admin_message(ar, 404, "Page not found", "There is no such page.");
+		admin_message(ar, 404, "Page not found",
+		              "There is no such page.");
 	return 1;
 }

@@ -32,8 +32,7 @@ struct areq {
 };
 
 /* Reply with the admin layout around body (HTML). */
-void admin_page(struct areq *, int status, const char *title,
-                const char *body);
+void admin_page(struct areq *, int status, const char *title, const char *body);
 /* A page of a heading and one paragraph. */
 void admin_message(struct areq *, int status, const char *heading,
                    const char *text);
@@ -57,6 +56,8 @@ int admin_post_ok(struct areq *, int need_csrf);
 void admin_audit(struct areq *, const char *action, const char *object);
 /* The id of the practice of code if the user may do perm there; else 0. */
 int64_t admin_practice_scoped(struct areq *, const char *code, enum perm);
+/* The error summary box at the top of a form (nothing if error is NULL). */
+void admin_error_summary(struct buf *, const char *error);
 /* The audit actor for the user ("web:EMAIL"). Caller frees. */
 char *admin_actor(struct areq *);
 

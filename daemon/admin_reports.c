@@ -29,8 +29,7 @@
 
 enum report_kind { REPORT_REPRESENTATION, REPORT_ANNUAL, REPORT_RESULTS };
 
-static const char *const kind_names[] = {"representation", "annual",
-                                         "results"};
+static const char *const kind_names[] = {"representation", "annual", "results"};
 
 struct report_req {
 	enum report_kind kind;
@@ -50,8 +49,8 @@ jstr(const json_t *o, const char *k)
 
 /* An attachment: the body with its type and file name. */
 static void
-download(struct areq *ar, const char *type, const char *name,
-         const char *body, size_t len)
+download(struct areq *ar, const char *type, const char *name, const char *body,
+         size_t len)
 {
 	char *disp = xasprintf("attachment; filename=\"%s\"", name);
 
@@ -74,14 +73,16 @@ add_body(struct buf *b, const char *doc)
 static void
 choose_form(struct areq *ar, struct buf *b, const struct report_req *rr)
 {
-	const char *year = admin_qget(ar, "year"), *target = admin_qget(ar, "target");
+	const char *year = admin_qget(ar, "year"),
+	           *target = admin_qget(ar, "target");
 	struct practice *p;
 	size_t k;
 
-	admin_escf(b, "<form method=\"get\" action=\"/reports/%s\" "
-	              "class=\"panel\"><label class=\"label\" "
-	              "for=\"practice\">Practice</label><select class=\"input\" "
-	              "id=\"practice\" name=\"practice\">",
+	admin_escf(b,
+	           "<form method=\"get\" action=\"/reports/%s\" "
+	           "class=\"panel\"><label class=\"label\" "
+	           "for=\"practice\">Practice</label><select class=\"input\" "
+	           "id=\"practice\" name=\"practice\">",
 	           kind_names[rr->kind]);
 	for (k = 0; k < ar->u->npractices; k++) {
 		if ((p = practice_get(ar->db, ar->u->practices[k])) == NULL)
@@ -89,7 +90,8 @@ choose_form(struct areq *ar, struct buf *b, const struct report_req *rr)
 		if (scope_allows(ar->u, PERM_REPORTS, p->id))
 			admin_escf(b, "<option value=\"%s\"%s>%s (%s)</option>",
 			           p->code,
-			           rr->practice && strcmp(rr->practice, p->code) == 0
+			           rr->practice &&
+			                   strcmp(rr->practice, p->code) == 0
 			               ? " selected"
 			               : "",
 			           p->name, p->code);
@@ -97,14 +99,16 @@ choose_form(struct areq *ar, struct buf *b, const struct report_req *rr)
 	}
 	buf_add(b, "</select>");
 	if (rr->kind == REPORT_ANNUAL)
-		admin_escf(b, "<label class=\"label\" for=\"year\">Year</label>"
-		              "<input class=\"input\" id=\"year\" name=\"year\" "
-		              "inputmode=\"numeric\" value=\"%s\">",
+		admin_escf(b,
+		           "<label class=\"label\" for=\"year\">Year</label>"
+		           "<input class=\"input\" id=\"year\" name=\"year\" "
+		           "inputmode=\"numeric\" value=\"%s\">",
 		           year ? year : "");
 	if (rr->kind == REPORT_RESULTS)
-		admin_escf(b, "<label class=\"label\" for=\"target\">Survey or "
-		              "campaign</label><input class=\"input\" "
-		              "id=\"target\" name=\"target\" value=\"%s\">",
+		admin_escf(b,
+		           "<label class=\"label\" for=\"target\">Survey or "
+		           "campaign</label><input class=\"input\" "
+		           "id=\"target\" name=\"target\" value=\"%s\">",
 		           target ? target : "");
 	buf_add(b, "<button class=\"button\" type=\"submit\">Show</button>"
 	           "</form>");
@@ -114,7 +118,8 @@ choose_form(struct areq *ar, struct buf *b, const struct report_req *rr)
 static void
 download_links(struct areq *ar, struct buf *b, const struct report_req *rr)
 {
-	const char *year = admin_qget(ar, "year"), *target = admin_qget(ar, "target");
+	const char *year = admin_qget(ar, "year"),
+	           *target = admin_qget(ar, "target");
 	char *q, *y = evhttp_encode_uri(year ? year : ""),
 	         *t = evhttp_encode_uri(target ? target : "");
 
@@ -125,7 +130,8 @@ download_links(struct areq *ar, struct buf *b, const struct report_req *rr)
 	admin_escf(b, "<a href=\"/reports/%s?%s&format=html\">HTML</a> · ",
 	           kind_names[rr->kind], q);
 	if (rr->kind == REPORT_RESULTS)
-		admin_escf(b, "<a href=\"/reports/%s?%s&format=csv\">CSV</a> · ",
+		admin_escf(b,
+		           "<a href=\"/reports/%s?%s&format=csv\">CSV</a> · ",
 		           kind_names[rr->kind], q);
 	admin_escf(b, "<a href=\"/reports/%s?%s&format=json\">JSON</a></p>",
 	           kind_names[rr->kind], q);
@@ -222,9 +228,11 @@ report_build(struct areq *ar, const struct report_req *rr, json_t **out,
 		return represent_report(ar->db, rr->practice, now, out, cause);
 	case REPORT_ANNUAL:
 		gmtime_r(&now, &tm);
-		y = year != NULL && *year != '\0' ? atoi(year) : tm.tm_year + 1900;
+		y = year != NULL && *year != '\0' ? atoi(year)
+		                                  : tm.tm_year + 1900;
 		if (y < 2000 || y > 2200)
-			return (*cause = xstrdup("Give a year such as 2026.")), -1;
+			return (*cause = xstrdup("Give a year such as 2026.")),
+			       -1;
 		if (framework_load_config(ar->cfg, NULL, &fw, cause) == -1)
 			return -1;
 		rc = annual_report(ar->db, rr->practice, y, 0, fw, out, cause);
@@ -291,7 +299,8 @@ report_page(struct areq *ar, struct report_req *rr)
 		admin_forbidden(ar);
 		return;
 	}
-	rr->internal = rr->pid != 0 && scope_allows(ar->u, PERM_CONTACTS, rr->pid);
+	rr->internal =
+	    rr->pid != 0 && scope_allows(ar->u, PERM_CONTACTS, rr->pid);
 	if (rr->practice != NULL &&
 	    (rr->kind != REPORT_RESULTS || admin_qget(ar, "target") != NULL) &&
 	    report_build(ar, rr, &r, &cause) == -1)
@@ -308,8 +317,9 @@ report_page(struct areq *ar, struct report_req *rr)
 	            "href=\"/reports/results\">Survey results</a></p>");
 	choose_form(ar, &b, rr);
 	if (cause != NULL)
-		admin_escf(&b, "<div class=\"error-summary\" role=\"alert\"><h2>"
-		               "There is a problem</h2><p>%s</p></div>",
+		admin_escf(&b,
+		           "<div class=\"error-summary\" role=\"alert\"><h2>"
+		           "There is a problem</h2><p>%s</p></div>",
 		           cause);
 	if (r != NULL) {
 		download_links(ar, &b, rr);
@@ -344,7 +354,8 @@ admin_reports_route(struct areq *ar, int post)
 		if (strcmp(p + 8, kind_names[i]) == 0)
 			break;
 	if (p[7] == '/' && i == 3) {
-		admin_message(ar, 404, "Page not found", "There is no such page.");
+		admin_message(ar, 404, "Page not found",
+		              "There is no such page.");
 		return 1;
 	}
 	rr.kind = p[7] == '/' ? (enum report_kind)i : REPORT_REPRESENTATION;

@@ -45,15 +45,11 @@ settings_page(struct areq *ar, struct practice *p, int status,
 	size_t i;
 
 	admin_escf(&b, "<h1>Settings: %s (%s)</h1>", p->name, p->code);
-	if (error != NULL)
-		admin_escf(&b,
-		           "<div class=\"error-summary\" role=\"alert\" "
-		           "tabindex=\"-1\"><h2>There is a problem</h2><p>%s</p>"
-		           "</div>",
-		           error);
+	admin_error_summary(&b, error);
 	if (note != NULL)
-		admin_escf(&b, "<div class=\"panel\" role=\"status\"><p>%s</p>"
-		               "</div>",
+		admin_escf(&b,
+		           "<div class=\"panel\" role=\"status\"><p>%s</p>"
+		           "</div>",
 		           note);
 	buf_add(&b, "<section class=\"panel\"><h2>Practice details</h2><form "
 	            "method=\"post\" action=\"/settings\" novalidate>");
@@ -64,28 +60,31 @@ settings_page(struct areq *ar, struct practice *p, int status,
 		v = admin_pget(ar, fields[i].name);
 		if (v == NULL)
 			v = *slot(p, i) != NULL ? *slot(p, i) : "";
-		admin_escf(&b,
-		           "<label class=\"label\" for=\"%s\">%s</label><input "
-		           "class=\"input\" id=\"%s\" name=\"%s\" value=\"%s\">",
-		           fields[i].name, fields[i].label, fields[i].name,
-		           fields[i].name, v);
+		admin_escf(
+		    &b,
+		    "<label class=\"label\" for=\"%s\">%s</label><input "
+		    "class=\"input\" id=\"%s\" name=\"%s\" value=\"%s\">",
+		    fields[i].name, fields[i].label, fields[i].name,
+		    fields[i].name, v);
 	}
-	buf_add(&b, "<button class=\"button\" type=\"submit\">Save the "
-	            "details</button></form></section><section "
-	            "class=\"panel\"><h2>Population profile</h2><p>The "
-	            "practice's registered patients by age band, sex and ethnic "
-	            "group (field,value,patients; see ppgd-population(5)), for "
-	            "the representation report. It replaces the profile held."
-	            "</p><form method=\"post\" action=\"/settings/profile\" "
-	            "novalidate>");
+	buf_add(&b,
+	        "<button class=\"button\" type=\"submit\">Save the "
+	        "details</button></form></section><section "
+	        "class=\"panel\"><h2>Population profile</h2><p>The "
+	        "practice's registered patients by age band, sex and ethnic "
+	        "group (field,value,patients; see ppgd-population(5)), for "
+	        "the representation report. It replaces the profile held."
+	        "</p><form method=\"post\" action=\"/settings/profile\" "
+	        "novalidate>");
 	admin_csrf_field(ar, &b);
-	admin_escf(&b,
-	           "<input type=\"hidden\" name=\"practice\" value=\"%s\"><label "
-	           "class=\"label\" for=\"csv\">Profile CSV</label><textarea "
-	           "class=\"input\" id=\"csv\" name=\"csv\" rows=\"10\" "
-	           "spellcheck=\"false\">%s</textarea><button class=\"button\" "
-	           "type=\"submit\">Load the profile</button></form></section>",
-	           p->code, csv ? csv : "");
+	admin_escf(
+	    &b,
+	    "<input type=\"hidden\" name=\"practice\" value=\"%s\"><label "
+	    "class=\"label\" for=\"csv\">Profile CSV</label><textarea "
+	    "class=\"input\" id=\"csv\" name=\"csv\" rows=\"10\" "
+	    "spellcheck=\"false\">%s</textarea><button class=\"button\" "
+	    "type=\"submit\">Load the profile</button></form></section>",
+	    p->code, csv ? csv : "");
 	body = buf_take(&b);
 	admin_page(ar, status, "Settings", body);
 	free(body);
@@ -101,7 +100,8 @@ details_post(struct areq *ar, struct practice *p)
 
 	for (i = 0; i < NFIELDS; i++) {
 		v = admin_pget(ar, fields[i].name);
-		vals[i] = xstrdup(v != NULL ? v : (*slot(p, i) ? *slot(p, i) : ""));
+		vals[i] =
+		    xstrdup(v != NULL ? v : (*slot(p, i) ? *slot(p, i) : ""));
 		*slot(&np, i) = vals[i];
 	}
 	if (practice_update(ar->db, &np, &cause) == -1)
@@ -148,8 +148,8 @@ profile_post(struct areq *ar, struct practice *p)
 static struct practice *
 settings_practice(struct areq *ar, int post)
 {
-	const char *code = post ? admin_pget(ar, "practice")
-	                        : admin_qget(ar, "practice");
+	const char *code =
+	    post ? admin_pget(ar, "practice") : admin_qget(ar, "practice");
 	struct practice *p;
 	size_t k;
 
