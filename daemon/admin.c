@@ -30,6 +30,7 @@
 #include "dashboard.h"
 #include "form.h"
 #include "http.h"
+#include "join.h"
 #include "jsonx.h"
 #include "log.h"
 #include "member.h"
@@ -245,6 +246,8 @@ admin_page(struct areq *ar, int status, const char *title, const char *body)
 		buf_add(&b, "<a href=\"/\">Home</a>");
 		if (scope_role_may(ar->u->role, PERM_CONTACTS))
 			buf_add(&b, "<a href=\"/members\">Members</a>");
+		if (scope_role_may(ar->u->role, PERM_CONTACTS))
+			buf_add(&b, "<a href=\"/joins\">Join requests</a>");
 		if (scope_role_may(ar->u->role, PERM_SEND))
 			buf_add(&b, "<a href=\"/campaigns\">Campaigns</a>");
 		if (scope_role_may(ar->u->role, PERM_CONTACTS))
@@ -645,6 +648,66 @@ admin_practice_scoped(struct areq *ar, const char *code, enum perm p)
 	return id;
 }
 
+/* The codes of the practices where the user may do perm (an admin: every
+ * practice), in order. */
+static json_t *
+scoped_codes(struct areq *ar, enum perm perm)
+{
+	json_t *out = json_array(), *all, *e;
+	struct practice *p;
+	size_t i;
+
+	if (ar->u->role == ROLE_ADMIN) {
+		all = practice_list_json(ar->db);
+		json_array_foreach(all, i, e) json_array_append(
+		    out, json_object_get(e, "code"));
+		json_decref(all);
+		return out;
+	}
+	for (i = 0; i < ar->u->npractices; i++) {
+		if ((p = practice_get(ar->db, ar->u->practices[i])) == NULL)
+			continue;
+		if (scope_allows(ar->u, perm, p->id))
+			json_array_append_new(out, json_string(p->code));
+		practice_free(p);
+	}
+	return out;
+}
+
+void
+admin_practice_options(struct areq *ar, struct buf *b, enum perm perm,
+                       const char *selected)
+{
+	json_t *codes = scoped_codes(ar, perm), *c;
+	struct practice *p;
+	size_t i;
+
+	json_array_foreach(codes, i, c)
+	{
+		if ((p = practice_find(ar->db, json_string_value(c))) == NULL)
+			continue;
+		admin_escf(b, "<option value=\"%s\"%s>%s (%s)</option>",
+		           p->code,
+		           selected && strcmp(p->code, selected) == 0
+		               ? " selected"
+		               : "",
+		           p->name, p->code);
+		practice_free(p);
+	}
+	json_decref(codes);
+}
+
+char *
+admin_first_practice(struct areq *ar, enum perm perm)
+{
+	json_t *codes = scoped_codes(ar, perm);
+	const char *c = json_string_value(json_array_get(codes, 0));
+	char *code = c != NULL ? xstrdup(c) : NULL;
+
+	json_decref(codes);
+	return code;
+}
+
 static void
 home_alerts(struct areq *ar, struct buf *b)
 {
@@ -683,6 +746,7 @@ home_practice(struct areq *ar, struct buf *b, const struct practice *p)
 {
 	int contacts = scope_allows(ar->u, PERM_CONTACTS, p->id);
 	json_t *d = dashboard_json(ar->db, p->id, time(NULL), contacts), *e;
+	int64_t joins;
 	size_t i;
 
 	admin_escf(b, "<section class=\"panel\"><h2>%s (%s)</h2>", p->name,
@@ -701,6 +765,11 @@ home_practice(struct areq *ar, struct buf *b, const struct practice *p)
 	    (long long)json_integer_value(
 	        json_object_get(d, "reachable_email")),
 	    (long long)json_integer_value(json_object_get(d, "reachable_sms")));
+	if (contacts && (joins = join_count(ar->db, p->id, "pending")) > 0)
+		admin_escf(b,
+		           "<p><a href=\"/joins?practice=%s\">Join requests "
+		           "waiting for you: %lld</a></p>",
+		           p->code, (long long)joins);
 	if (scope_allows(ar->u, PERM_SEND, p->id))
 		admin_escf(
 		    b,
@@ -1137,7 +1206,7 @@ route_signed_in(struct areq *ar, int post)
 	if (admin_members_route(ar, post) || admin_campaigns_route(ar, post) ||
 	    admin_reports_route(ar, post) || admin_cycle_route(ar, post) ||
 	    admin_settings_route(ar, post) || admin_inbox_route(ar, post) ||
-	    admin_surveys_route(ar, post))
+	    admin_surveys_route(ar, post) || admin_join_route(ar, post))
 		return;
 	if (strcmp(p, "") == 0 && !post)
 		home_page(ar);

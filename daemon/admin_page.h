@@ -56,6 +56,11 @@ int admin_post_ok(struct areq *, int need_csrf);
 void admin_audit(struct areq *, const char *action, const char *object);
 /* The id of the practice of code if the user may do perm there; else 0. */
 int64_t admin_practice_scoped(struct areq *, const char *code, enum perm);
+/* <option>s of the practices where the user may do perm (an admin: all). */
+void admin_practice_options(struct areq *, struct buf *, enum perm perm,
+                            const char *selected);
+/* The code of the first of those practices, or NULL. Caller frees. */
+char *admin_first_practice(struct areq *, enum perm perm);
 /* The error summary box at the top of a form (nothing if error is NULL). */
 void admin_error_summary(struct buf *, const char *error);
 /* The audit actor for the user ("web:EMAIL"). Caller frees. */
@@ -69,5 +74,6 @@ int admin_cycle_route(struct areq *, int post);
 int admin_settings_route(struct areq *, int post);
 int admin_inbox_route(struct areq *, int post);
 int admin_surveys_route(struct areq *, int post);
+int admin_join_route(struct areq *, int post);
 
 #endif

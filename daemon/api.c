@@ -1626,7 +1626,7 @@ join_request_decide(struct api_req *ar)
 	const char *slash = rest != NULL ? strchr(rest, '/') : NULL, *key;
 	const char *ref = NULL, *reason = NULL;
 	char idtext[24], action[16], *cause = NULL;
-	int approve, rc;
+	int approve, rc, notify;
 	int64_t id, member = 0;
 	json_t *v;
 
@@ -1649,7 +1649,8 @@ join_request_decide(struct api_req *ar)
 	}
 	json_object_foreach(ar->body, key, v)
 	{
-		if (strcmp(key, approve ? "external_ref" : "reason") != 0) {
+		if (strcmp(key, approve ? "external_ref" : "reason") != 0 &&
+		    (approve || strcmp(key, "notify") != 0)) {
 			api_error(ar, 400, "unknown key %s", key);
 			return;
 		}
@@ -1661,6 +1662,13 @@ join_request_decide(struct api_req *ar)
 		api_error(ar, 400, "reason: required");
 		return;
 	}
+	/* The person is told unless "notify": false. */
+	v = json_object_get(ar->body, "notify");
+	if (!approve && v != NULL && !json_is_boolean(v)) {
+		api_error(ar, 400, "notify: expected true or false");
+		return;
+	}
+	notify = v == NULL || json_is_true(v);
 	if (!join_in_scope(ar, id)) {
 		api_error(ar, 404, "no join request %lld", (long long)id);
 		return;
@@ -1669,7 +1677,8 @@ join_request_decide(struct api_req *ar)
 		rc = join_approve(ar->db, server_config(ar->srv), id, ref,
 		                  ar->actor, &member, &cause);
 	else
-		rc = join_reject(ar->db, id, reason, ar->actor, &cause);
+		rc = join_reject(ar->db, notify ? server_config(ar->srv) : NULL,
+		                 id, reason, ar->actor, &cause);
 	if (rc == -1)
 		api_error_take(ar,
 		               strncmp(cause, "no ", 3) == 0    ? 404

@@ -10,7 +10,7 @@
 #define PENDING_USAGE                                                          \
 	"member pending [--practice CODE] [--state STATE] [--json]"
 #define APPROVE_USAGE "member approve ID [--external-ref REF] [--json]"
-#define REJECT_USAGE  "member reject ID --reason TEXT [--json]"
+#define REJECT_USAGE  "member reject ID --reason TEXT [--no-notify] [--json]"
 
 static int64_t
 join_id(const char *s)
@@ -95,11 +95,12 @@ cmd_member_pending(struct ctx *ctx, int argc, char **argv)
 /* ID and options of approve/reject. */
 static int
 decision_args(int argc, char **argv, int64_t *id, const char **ref,
-              const char **reason, int *json)
+              const char **reason, int *notify, int *json)
 {
 	static const struct option opts[] = {
 	    {"external-ref", required_argument, NULL, 'e'},
 	    {"reason", required_argument, NULL, 'r'},
+	    {"no-notify", no_argument, NULL, 'n'},
 	    {"json", no_argument, NULL, 'j'},
 	    {NULL, 0, NULL, 0}};
 	int ch;
@@ -110,6 +111,8 @@ decision_args(int argc, char **argv, int64_t *id, const char **ref,
 			*ref = optarg;
 		else if (ch == 'r' && reason != NULL)
 			*reason = optarg;
+		else if (ch == 'n' && notify != NULL)
+			*notify = 0;
 		else if (ch == 'j')
 			*json = 1;
 		else
@@ -128,7 +131,7 @@ cmd_member_approve(struct ctx *ctx, int argc, char **argv)
 	char *cause = NULL;
 	int json = 0;
 
-	if (decision_args(argc, argv, &id, &ref, NULL, &json) == -1)
+	if (decision_args(argc, argv, &id, &ref, NULL, NULL, &json) == -1)
 		return cli_usage(APPROVE_USAGE);
 	if (join_approve(cli_db(ctx), ctx->cfg, id, ref, ctx->actor, &member,
 	                 &cause) == -1) {
@@ -153,20 +156,25 @@ cmd_member_reject(struct ctx *ctx, int argc, char **argv)
 	const char *reason = NULL;
 	int64_t id;
 	char *cause = NULL;
-	int json = 0;
+	int json = 0, notify = 1;
 
-	if (decision_args(argc, argv, &id, NULL, &reason, &json) == -1 ||
+	if (decision_args(argc, argv, &id, NULL, &reason, &notify, &json) ==
+	        -1 ||
 	    reason == NULL)
 		return cli_usage(REJECT_USAGE);
-	if (join_reject(cli_db(ctx), id, reason, ctx->actor, &cause) == -1) {
+	if (join_reject(cli_db(ctx), notify ? ctx->cfg : NULL, id, reason,
+	                ctx->actor, &cause) == -1) {
 		cli_error("%s", cause);
 		free(cause);
 		return EXIT_FAIL;
 	}
 	if (json)
-		cli_json(json_pack("{s:I, s:s}", "request", (json_int_t)id,
-		                   "state", "rejected"));
+		cli_json(json_pack("{s:I, s:s, s:b}", "request", (json_int_t)id,
+		                   "state", "rejected", "notified", notify));
 	else
-		printf("rejected join request %lld\n", (long long)id);
+		printf("rejected join request %lld%s\n", (long long)id,
+		       notify ? " (the person is told, if they confirmed an "
+		                "address)"
+		              : "");
 	return EXIT_OK;
 }

@@ -758,7 +758,7 @@ join_confirm_mobile(struct db *db, const struct config *cfg, int64_t request_id,
 
 struct decided {
 	int64_t practice_id;
-	char *via, *email, *mobile, *data, *state;
+	char *via, *email, *mobile, *data, *state, *first_name;
 	int64_t email_at, mobile_at;
 };
 
@@ -770,6 +770,7 @@ decided_clear(struct decided *d)
 	free(d->mobile);
 	free(d->data);
 	free(d->state);
+	free(d->first_name);
 }
 
 static char *
@@ -785,8 +786,8 @@ decided_load(struct db *db, int64_t id, struct decided *d)
 {
 	sqlite3_stmt *st = db_stmt(
 	    db, "SELECT practice_id, via, email, mobile, data, state,"
-	        " email_confirmed_at, mobile_confirmed_at FROM join_requests"
-	        " WHERE id=?1");
+	        " email_confirmed_at, mobile_confirmed_at, first_name"
+	        " FROM join_requests WHERE id=?1");
 	int found = 0;
 
 	db_bind_int(st, 1, id);
@@ -799,6 +800,7 @@ decided_load(struct db *db, int64_t id, struct decided *d)
 		d->state = col_dup(st, 5);
 		d->email_at = sqlite3_column_int64(st, 6);
 		d->mobile_at = sqlite3_column_int64(st, 7);
+		d->first_name = col_dup(st, 8);
 		found = 1;
 	}
 	sqlite3_reset(st);
@@ -935,17 +937,73 @@ join_approve(struct db *db, const struct config *cfg, int64_t id,
 	return 0;
 }
 
-int
-join_reject(struct db *db, int64_t id, const char *reason, const char *actor,
-            char **cause)
+/*
+ * "We could not add you", by the request's confirmed channel (email
+ * first): an unconfirmed address may not be the person's, so it gets
+ * nothing.
+ */
+static int
+tell_declined(struct db *db, const struct config *cfg, const struct decided *d)
+{
+	struct practice_info p = {0};
+	struct tvars *v;
+	int rc;
+
+	if (d->email_at == 0 && d->mobile_at == 0)
+		return 0;
+	if (practice_info(db, d->practice_id, &p) == -1)
+		return -1;
+	v = vars_new(&p, d->first_name);
+	rc = d->email_at != 0 ? send_template(db, cfg, d->practice_id, 0,
+	                                      "join-declined", TMPL_EMAIL,
+	                                      d->email, v)
+	                      : send_template(db, cfg, d->practice_id, 0,
+	                                      "join-declined", TMPL_SMS,
+	                                      d->mobile, v);
+	tvars_free(v);
+	practice_info_clear(&p);
+	return rc;
+}
+
+/* Inside the caller's transaction. */
+static int
+reject_txn(struct db *db, const struct config *cfg, int64_t id,
+           const char *reason, const char *actor, char **cause)
 {
 	sqlite3_stmt *st = db_stmt(
 	    db, "UPDATE join_requests SET state='rejected', reason=?2,"
 	        " decided_by=?3, decided_at=?4, ref_hash=NULL, email_hash=NULL,"
 	        " code_hash=NULL WHERE id=?1"
 	        " AND state IN ('pending','unconfirmed')");
+	struct decided d = {0};
 	char obj[32];
+	int rc = -1;
 
+	db_bind_int(st, 1, id);
+	db_bind_text(st, 2, reason);
+	db_bind_text(st, 3, actor);
+	db_bind_int(st, 4, time(NULL));
+	snprintf(obj, sizeof obj, "join:%lld", (long long)id);
+	if (db_done(db, st) == -1 || db_changes(db) != 1)
+		*cause = xasprintf("no pending join request %lld",
+		                   (long long)id);
+	else if (db_audit(db, actor, "join-reject", obj, NULL) == -1)
+		*cause = xstrdup("cannot commit");
+	else if (cfg != NULL &&
+	         (!decided_load(db, id, &d) || tell_declined(db, cfg, &d) == -1))
+		*cause = xstrdup("cannot queue the message to the person: see "
+		                 "the log");
+	else
+		rc = 0;
+	decided_clear(&d);
+	return rc;
+}
+
+int
+join_reject(struct db *db, const struct config *cfg, int64_t id,
+            const char *reason, const char *actor, char **cause)
+{
+	*cause = NULL;
 	if (blank(reason) || util_has_crlf(reason)) {
 		*cause = xstrdup("give a reason (one line)");
 		return -1;
@@ -954,24 +1012,15 @@ join_reject(struct db *db, int64_t id, const char *reason, const char *actor,
 		*cause = xstrdup("the database is busy");
 		return -1;
 	}
-	db_bind_int(st, 1, id);
-	db_bind_text(st, 2, reason);
-	db_bind_text(st, 3, actor);
-	db_bind_int(st, 4, time(NULL));
-	snprintf(obj, sizeof obj, "join:%lld", (long long)id);
-	if (db_done(db, st) == -1 || db_changes(db) != 1) {
-		db_rollback(db);
-		*cause =
-		    xasprintf("no pending join request %lld", (long long)id);
-		return -1;
-	}
-	if (db_audit(db, actor, "join-reject", obj, NULL) == -1 ||
+	if (reject_txn(db, cfg, id, reason, actor, cause) == -1 ||
 	    db_commit(db) == -1) {
 		db_rollback(db);
-		*cause = xstrdup("cannot commit");
+		if (*cause == NULL)
+			*cause = xstrdup("cannot commit");
 		return -1;
 	}
-	log_info("event=join_reject id=%lld actor=%s", (long long)id, actor);
+	log_info("event=join_reject id=%lld actor=%s told=%s", (long long)id,
+	         actor, cfg != NULL ? "yes" : "no");
 	return 0;
 }
 
@@ -1007,6 +1056,39 @@ list_row(sqlite3_stmt *st)
 	               NULL);
 	json_object_set_new(o, "details", d != NULL ? d : json_object());
 	return o;
+}
+
+json_t *
+join_get(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT j.id, p.code, j.state, j.via, j.source, j.email,"
+	        " j.mobile, j.email_confirmed_at, j.mobile_confirmed_at,"
+	        " j.created_at, j.reason, j.member_id, j.data"
+	        " FROM join_requests j JOIN practices p ON p.id = j.practice_id"
+	        " WHERE j.id=?1");
+	json_t *o = NULL;
+
+	db_bind_int(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		o = list_row(st);
+	sqlite3_reset(st);
+	return o;
+}
+
+int64_t
+join_count(struct db *db, int64_t practice_id, const char *state)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM join_requests"
+	                               " WHERE practice_id=?1 AND state=?2");
+	int64_t n = 0;
+
+	db_bind_int(st, 1, practice_id);
+	db_bind_text(st, 2, state);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
 }
 
 json_t *

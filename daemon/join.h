@@ -99,9 +99,17 @@ enum join_confirm join_confirm_mobile(struct db *, const struct config *,
 int join_approve(struct db *, const struct config *, int64_t id,
                  const char *external_ref, const char *actor,
                  int64_t *member_id, char **cause);
-/* Refuse a request, with the reason (kept until the retention purge). */
-int join_reject(struct db *, int64_t id, const char *reason, const char *actor,
-                char **cause);
+/*
+ * Refuse a request, with the reason (kept until the retention purge; never
+ * sent). With cfg, the person is told by their confirmed channel (template
+ * join-declined, in the same transaction); with NULL, nothing is sent.
+ */
+int join_reject(struct db *, const struct config *cfg, int64_t id,
+                const char *reason, const char *actor, char **cause);
+/* One request as join_list shows it, or NULL. */
+json_t *join_get(struct db *, int64_t id);
+/* How many of a practice's requests are in state. */
+int64_t join_count(struct db *, int64_t practice_id, const char *state);
 /* Requests waiting for the practice ("pending"), or of one state. */
 json_t *join_list(struct db *, const char *practice, const char *state);
 /*

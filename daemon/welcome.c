@@ -7,6 +7,7 @@
 #include "log.h"
 #include "member.h"
 #include "outbox.h"
+#include "ratelog.h"
 #include "template.h"
 #include "welcome.h"
 #include "xmalloc.h"
@@ -24,6 +25,17 @@ welcome_claim(struct db *db, int64_t member_id, int64_t now)
 	if (db_done(db, st) == -1)
 		return -1;
 	return db_changes(db);
+}
+
+/* Undo welcome_claim: 0 or -1. */
+static int
+welcome_unclaim(struct db *db, int64_t member_id)
+{
+	sqlite3_stmt *st =
+	    db_stmt(db, "DELETE FROM welcomes WHERE member_id=?1");
+
+	db_bind_int(st, 1, member_id);
+	return db_done(db, st);
 }
 
 static int
@@ -137,6 +149,7 @@ welcome_send(struct db *db, const struct config *cfg, const struct member *m,
 	struct rendered out = {0};
 	char tok[23], *link, *cause = NULL;
 	int64_t id = -1;
+	int unsent = 0;
 
 	if (unsub_token(db, m->id, now, tok) == -1 ||
 	    practice_vars(db, m->practice_id, v) == -1 ||
@@ -153,7 +166,12 @@ welcome_send(struct db *db, const struct config *cfg, const struct member *m,
 	                  strcmp(ch, "sms") == 0 ? TMPL_SMS : TMPL_EMAIL, 0, &t,
 	                  &cause) == -1 ||
 	    template_render(t, v, &out, &cause) == -1) {
-		log_warnx("event=template name=welcome error=\"%s\"", cause);
+		/* A template or a practice's details, not this member: it must
+		 * not hold up the others, nor the approval of a join request.
+		 * Unclaimed, the welcome is tried again at the next start. */
+		ratelog_warnx("welcome_template",
+		              "event=template name=welcome error=\"%s\"", cause);
+		unsent = 1;
 		goto done;
 	}
 	id = outbox_queue(db, m->practice_id, m->id, ch, "welcome",
@@ -166,6 +184,8 @@ done:
 	rendered_clear(&out);
 	template_free(t);
 	tvars_free(v);
+	if (unsent)
+		return welcome_unclaim(db, m->id);
 	return id == -1 ? -1 : 1;
 }
 

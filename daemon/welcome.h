@@ -11,7 +11,9 @@
  * Queue the welcome for a member unless they had it (a row in welcomes
  * makes it once, whoever calls): on their preferred channel if they can be
  * reached there, else the other. Inside the caller's transaction if there
- * is one. 1 queued, 0 not (had it, or unreachable), -1 on error.
+ * is one. 1 queued, 0 not (had it, or unreachable, or the template
+ * cannot be rendered: logged, and tried again at the next start), -1 on
+ * a database error.
  */
 int welcome_queue(struct db *, const struct config *, int64_t member_id,
                   int64_t now);

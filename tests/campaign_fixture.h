@@ -49,9 +49,10 @@ fx_db(void)
 	return db;
 }
 
-/* A config with the repo's templates and extra INI text. Caller frees. */
+/* A config with the templates in dir (NULL: the repo's) and extra INI
+ * text. Caller frees. */
 static FX_UNUSED struct config *
-fx_config(const char *extra)
+fx_config_templates(const char *dir, const char *extra)
 {
 	char path[] = "/tmp/ppgd-test-XXXXXX", cwd[4096], *errors = NULL;
 	struct config *cfg;
@@ -62,9 +63,10 @@ fx_config(const char *extra)
 	    (fp = fdopen(fd, "w")) == NULL)
 		abort();
 	fprintf(fp,
-	        "[daemon]\ntemplates = %s/templates\n"
+	        "[daemon]\ntemplates = %s%s\n"
 	        "public_url = https://ppg.example.org\n%s\n",
-	        cwd, extra ? extra : "");
+	        dir != NULL ? dir : cwd, dir != NULL ? "" : "/templates",
+	        extra ? extra : "");
 	fclose(fp);
 	if (config_load(path, &cfg, &errors) == -1) {
 		fprintf(stderr, "fixture config: %s\n", errors);
@@ -72,6 +74,13 @@ fx_config(const char *extra)
 	}
 	unlink(path);
 	return cfg;
+}
+
+/* A config with the repo's templates and extra INI text. Caller frees. */
+static FX_UNUSED struct config *
+fx_config(const char *extra)
+{
+	return fx_config_templates(NULL, extra);
 }
 
 static FX_UNUSED int64_t

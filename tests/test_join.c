@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -221,6 +224,99 @@ test_approve_and_welcome(void **state)
 	db_close(db);
 }
 
+/* The shipped welcome reads well for a practice with no phone. */
+static void
+test_welcome_without_phone(void **state)
+{
+	struct db *db = fx_db();
+	struct config *cfg = fx_config("[membership]\nwelcome_window = 30d\n");
+	struct fx_member m = {.first = "Ann",
+	                      .email = "ann@example.org",
+	                      .consent_email = 1,
+	                      .carer = -1,
+	                      .disability = -1};
+
+	assert_int_equal(db_exec(db, "UPDATE practices SET phone=''",
+	                         &(char *){NULL}),
+	                 0);
+	fx_member_add(db, &m);
+	assert_int_equal(db_exec(db, "UPDATE members SET joined_at=1781000000",
+	                         &(char *){NULL}),
+	                 0);
+	assert_int_equal(welcome_sweep(db, cfg, FX_NOON, NULL), 1);
+	assert_int_equal(fx_count(db, "SELECT count(*) FROM outbox WHERE"
+	                              " purpose='welcome' AND body LIKE"
+	                              " '%please call the practice and ask%'"),
+	                 1);
+	config_free(cfg);
+	db_close(db);
+}
+
+/* A welcome template that cannot be rendered (here: one that needs the
+ * phone, which the practice has not given) must not undo an approval,
+ * nor stop the sweep; the welcome goes once it can. */
+static void
+test_welcome_unrenderable(void **state)
+{
+	char dir[] = "/tmp/ppgd-tmpl-XXXXXX", path[64], *cause = NULL;
+	struct db *db = fx_db();
+	struct config *cfg;
+	struct fx_member m = {.first = "Ann",
+	                      .email = "ann@example.org",
+	                      .consent_email = 1,
+	                      .carer = -1,
+	                      .disability = -1};
+	int64_t member = 0;
+	FILE *fp;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/email", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof path, "%s/email/welcome.txt", dir);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs("Subject: Welcome\n\nCall {{practice.phone}}.\n", fp);
+	fclose(fp);
+	cfg = fx_config_templates(dir, "[membership]\nwelcome_window = 30d\n");
+	assert_int_equal(db_exec(db, "UPDATE practices SET phone=''",
+	                         &(char *){NULL}),
+	                 0);
+	fx_member_add(db, &m);
+	assert_int_equal(db_exec(db, "UPDATE members SET joined_at=1781000000",
+	                         &(char *){NULL}),
+	                 0);
+	assert_int_equal(welcome_sweep(db, cfg, FX_NOON, NULL), 0);
+	assert_int_equal(fx_count(db, "SELECT count(*) FROM welcomes"), 0);
+	assert_int_equal(
+	    db_exec(db,
+	            "INSERT INTO join_requests (practice_id, state, via, email,"
+	            " data, email_confirmed_at, created_at, expires_at) VALUES"
+	            " (1, 'pending', 'web', 'bo@example.org',"
+	            " '{\"first_name\":\"Bo\"}', 1, 1, 2)",
+	            &(char *){NULL}),
+	    0);
+	assert_int_equal(join_approve(db, cfg, db_last_id(db), NULL, "cli",
+	                              &member, &cause),
+	                 0);
+	assert_int_equal(fx_count(db, "SELECT count(*) FROM members WHERE"
+	                              " email='bo@example.org'"),
+	                 1);
+	assert_int_equal(
+	    db_exec(db, "UPDATE practices SET phone='0161 496 0000'",
+	            &(char *){NULL}),
+	    0);
+	assert_int_equal(welcome_sweep(db, cfg, FX_NOON, NULL), 2);
+	assert_int_equal(fx_count(db, "SELECT count(*) FROM outbox WHERE"
+	                              " purpose='welcome' AND body LIKE"
+	                              " '%0161 496 0000%'"),
+	                 2);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/email", dir);
+	rmdir(path);
+	rmdir(dir);
+	config_free(cfg);
+	db_close(db);
+}
+
 static void
 test_welcome_sweep_window(void **state)
 {
@@ -378,6 +474,8 @@ main(void)
 	    cmocka_unit_test(test_code_attempts),
 	    cmocka_unit_test(test_approve_and_welcome),
 	    cmocka_unit_test(test_welcome_sweep_window),
+	    cmocka_unit_test(test_welcome_without_phone),
+	    cmocka_unit_test(test_welcome_unrenderable),
 	    cmocka_unit_test(test_purge_and_sources),
 	    cmocka_unit_test(test_agreement_file),
 	};

@@ -35,7 +35,7 @@ static const char *shipped[] = {
     "meeting-moved",         "meeting-cancelled",
     "meeting-minutes",       "exit",
     "join-confirm",          "join-already-member",
-    "confidentiality",
+    "confidentiality",       "join-declined",
 };
 #define NSHIPPED (sizeof shipped / sizeof *shipped)
 
@@ -89,6 +89,10 @@ render_ok(const struct template *t, const struct tvars *v, struct rendered *r)
 
 	if (template_render(t, v, r, &cause) != 0)
 		fail_msg("render failed: %s", cause);
+	if (strstr(r->text, " on .") != NULL ||
+	    strstr(r->text, "Call .") != NULL ||
+	    (r->html != NULL && strstr(r->html, " on .") != NULL))
+		fail_msg("a value left a gap: %s", r->text);
 }
 
 static void
@@ -640,6 +644,7 @@ check_shipped_email(const char *name, const struct tvars *v)
 	int optout = strcmp(name, "optout-confirmation") == 0 ||
 	             strcmp(name, "join-confirm") == 0 ||
 	             strcmp(name, "join-already-member") == 0 ||
+	             strcmp(name, "join-declined") == 0 ||
 	             strcmp(name, "confidentiality") == 0;
 
 	if (template_load("templates", name, TMPL_EMAIL, 3, &t, &cause) != 0)
@@ -691,6 +696,13 @@ test_shipped_templates(void **state)
 	struct tvars *v = tvars_sample();
 	size_t i;
 
+	for (i = 0; i < NSHIPPED; i++) {
+		check_shipped_email(shipped[i], v);
+		check_shipped_sms(shipped[i], v);
+	}
+	/* A practice may not have given a phone number: every template
+	 * still renders, and reads without a dangling "on". */
+	tvars_set(v, "practice.phone", "");
 	for (i = 0; i < NSHIPPED; i++) {
 		check_shipped_email(shipped[i], v);
 		check_shipped_sms(shipped[i], v);

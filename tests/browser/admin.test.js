@@ -46,6 +46,12 @@ function setup(env) {
            '<i>Thanks</i> for the reminder', 1, 1, 'feedback'),
           ('test', 'b2', ${now}, 'sms', '+447700900999', 'Who is this?',
            NULL, 1, 'unmatched')`);
+  // A join request waiting for the practice.
+  sqlite(`INSERT INTO join_requests (practice_id, state, via, source,
+          first_name, email, data, email_confirmed_at, created_at, expires_at)
+          VALUES (1, 'pending', 'web', 'waiting-room', 'Dev',
+          'dev@example.org', '{"first_name":"Dev","last_name":"Patel"}',
+          ${now}, ${now}, ${now + 86400})`);
   // A survey by email, so that a member can leave a comment to moderate.
   env.ppgd('survey', 'load', path.join(t.TOP, 'surveys', 'fft.yaml'));
   env.ppgd('campaign', 'add', 'fft-admin', '--practice', 'A81001', '--kind',
@@ -146,6 +152,7 @@ async function run(env, base, browser, resetPath) {
   await reports(rp, base);
   await comments(rp, base, env);
   await inboxSurveysTemplates(rp, base);
+  await joinRequests(rp, base);
 
   // Second factor: the enrolment page with its QR code.
   await rp.goto(base + '/account/2fa');
@@ -346,6 +353,26 @@ async function inboxSurveysTemplates(p, base) {
           'the draft check counts the segments');
   await t.axeCheck(p, 'admin template check');
   await t.screenshot(p, 'admin-template-check');
+}
+
+// A join request: listed, opened, approved into a member; axe on each.
+async function joinRequests(p, base) {
+  let r = await p.goto(base + '/joins');
+  checkEq(r.status(), 200, 'admin join requests: 200');
+  await t.axeCheck(p, 'admin join requests');
+  await p.click('a:has-text("Request 1")');
+  t.check((await p.textContent('main')).includes('dev@example.org (confirmed)'),
+          'the request shows its confirmed address');
+  await t.axeCheck(p, 'admin join request');
+  await t.screenshot(p, 'admin-join-request');
+  await p.fill('#external_ref', 'EMIS-77');
+  await Promise.all([p.waitForURL(/\/members\/\d+$/, { timeout: 10000 })
+                       .catch(() => {}),
+                     p.click('button:has-text("Approve")')]);
+  t.check(/\/members\/\d+$/.test(new URL(p.url()).pathname),
+          'approved: the new member\'s page');
+  t.check((await p.textContent('main')).includes('EMIS-77'),
+          'the member has the practice system\'s id');
 }
 
 async function main() {

@@ -296,6 +296,10 @@ PAGES = [
     ("/members/import?practice=B82002", 200, 403, 403, 403),
     ("/members/export?practice=A81001", 200, 200, 403, 403),
     ("/members/export?practice=B82002", 200, 403, 403, 403),
+    ("/joins", 200, 200, 403, 403),
+    ("/joins?practice=B82002", 200, 403, 403, 403),
+    ("/joins/1", 200, 200, 403, 403),
+    ("/joins/2", 200, 404, 403, 403),
     ("/campaigns", 200, 200, 403, 403),
     ("/campaigns/new?practice=A81001", 200, 200, 403, 403),
     ("/campaigns/new?practice=B82002", 200, 403, 403, 403),
@@ -627,6 +631,60 @@ def test_cycle_pages(env, base):
             "a population profile is loaded")
 
 
+def test_join_pages(env, base):
+    """Join requests as a manager of A: A's only, escaped, approve and
+    reject with the CSRF token, the person told, audited by name."""
+    b, st, _ = login(base, "pm@a.example")
+    st, _, body = b.get("/")
+    t.check("Join requests waiting for you: 2" in body,
+            "home counts the practice's waiting join requests")
+    st, _, body = b.get("/joins")
+    t.check(st == 200 and "&lt;Jo&gt; Smith" in body and "<Jo>" not in body
+            and "jo@a.example (confirmed)" in body,
+            "the list shows A's request, escaped")
+    t.check("bea@b.example" not in body, "not another practice's")
+    st, _, _ = b.post("/joins/1/reject", {"reason": "not ours"})
+    t.check_eq(st, 403, "reject without the CSRF token: 403")
+    tok = b.csrf("/joins/1")
+    st, _, _ = b.post("/joins/2/reject", {"reason": "x", "csrf": tok})
+    t.check_eq(st, 404, "another practice's request: 404")
+    st, _, body = b.post("/joins/1/reject", {"reason": "", "csrf": tok,
+                                             "notify": "yes"})
+    t.check(st == 422 and "give a reason" in body,
+            "a reject without a reason is refused and says why (%d)" % st)
+    st, hd, _ = b.post("/joins/1/reject", {"reason": "not registered here",
+                                           "csrf": tok, "notify": "yes"})
+    t.check(st == 303 and hd.get("Location") == "/joins?practice=A81001",
+            "rejected, back to the list (%d)" % st)
+    st, hd, _ = b.post("/joins/3/approve", {"external_ref": "EMIS-3",
+                                            "csrf": tok})
+    t.check(st == 303 and (hd.get("Location") or "").startswith("/members/"),
+            "approved: to the new member (%d %r)" % (st, hd.get("Location")))
+    st, _, body = b.post("/joins/3/approve", {"csrf": tok})
+    t.check(st == 422 and "not pending" in body,
+            "approving twice is refused and says why")
+    db = sqlite3.connect(env.sections["daemon"]["database"])
+    rows = dict(db.execute("SELECT id, state FROM join_requests").fetchall())
+    told = db.execute("SELECT count(*) FROM outbox WHERE to_addr ="
+                      " 'jo@a.example' AND subject LIKE '%request to join%'"
+                      " AND body NOT LIKE '%not registered here%'"
+                      ).fetchone()[0]
+    member = db.execute("SELECT count(*) FROM members WHERE email ="
+                        " 'cal@a.example' AND external_ref = 'EMIS-3'"
+                        ).fetchone()[0]
+    aud = db.execute("SELECT group_concat(action) FROM audit WHERE action"
+                     " LIKE 'join-%' AND actor = 'web:pm@a.example'"
+                     ).fetchone()[0] or ""
+    db.close()
+    t.check_eq((rows[1], rows[2], rows[3]), ("rejected", "pending",
+                                             "approved"),
+               "one rejected, one approved, B's untouched")
+    t.check_eq(told, 1, "the rejected person is told, without the reason")
+    t.check_eq(member, 1, "the approved request is a member with its id")
+    t.check("join-reject" in aud and "join-approve" in aud,
+            "both decisions audited with the user (%s)" % aud)
+
+
 def test_inbox_page(env, base):
     """The inbox as a manager of A: A's messages only, text escaped, the
     member linked, filtered, a page at a time."""
@@ -894,6 +952,17 @@ def seed(env):
                    " practice_id, disposition) VALUES ('test', ?, ?, 'sms',"
                    " '+447700900222', ?, ?, ?, ?)",
                    (prov_id, now - 60, body, member, pid, disp))
+    # Join requests waiting: 1 and 3 at A, 2 at B.
+    for pid, name, email in ((1, "<Jo>", "jo@a.example"),
+                             (2, "Bea", "bea@b.example"),
+                             (1, "Cal", "cal@a.example")):
+        db.execute("INSERT INTO join_requests (practice_id, state, via,"
+                   " source, first_name, email, data, email_confirmed_at,"
+                   " created_at, expires_at) VALUES (?, 'pending', 'web',"
+                   " 'waiting-room', ?, ?, ?, ?, ?, ?)",
+                   (pid, name, email, json.dumps({"first_name": name,
+                                                  "last_name": "Smith"}),
+                    now, now, now + 86400))
     # A text to a number no practice owns: no practice (alert 3).
     db.execute("INSERT INTO care_alerts (practice_id, source, urgency,"
                " created_at) VALUES (NULL, 'sms', 'crisis', ?)", (now,))
@@ -946,6 +1015,7 @@ def main():
         test_campaign_pages(env, base)
         test_cycle_pages(env, base)
         test_inbox_page(env, base)
+        test_join_pages(env, base)
         test_survey_template_pages(env, base)
     env.write_config({"admin": {"require_2fa": "yes"}})
     with env.serve() as d:

@@ -462,6 +462,44 @@ with E.env.serve() as d:
     t.check_eq(rc, 1, "a rejected request cannot be approved")
     t.check_eq(E.one("SELECT count(*) FROM members WHERE mobile=?",
                      "+447700900444"), 0, "no member from a rejected request")
+    told = E.wait_message("json", "+447700900444", "could not add you")
+    t.check(told is not None and "not registered" not in told,
+            "the rejected person is told by the number they confirmed,"
+            " without the staff's reason (%r)" % told)
+    t.check_eq(E.one("SELECT count(*) FROM outbox WHERE to_addr=? AND"
+                     " body LIKE '%could not add you%'", "+447700900444"), 1,
+               "told once")
+
+    # An unconfirmed request is told nothing; --no-notify sends nothing.
+    E.new_spooled("eml")
+    st, h, body = E.post("/join/A81001", form(email="quiet@example.org",
+                                              first_name="Quinn"))
+    t.check(E.wait_message("eml", "quiet@example.org", "/confirm/"),
+            "an email request (left unconfirmed)")
+    qid = E.one("SELECT id FROM join_requests WHERE email='quiet@example.org'")
+    rc, j, err = E.env.ppgd_json("member", "reject", str(qid), "--reason",
+                                 "spam")
+    t.check(rc == 0 and j and j["notified"] is True, "reject --json: %r" % j)
+    t.check_eq(E.one("SELECT count(*) FROM outbox WHERE"
+                     " to_addr='quiet@example.org' AND subject LIKE"
+                     " '%request to join%'"), 0,
+               "an unconfirmed address is not told of the refusal")
+    E.sms_in("SMn1", "JOIN Nia", "+447700900777")
+    E.sms_in("SMn2", "YES", "+447700900777")
+    nid = wait_for(lambda: E.one("SELECT id FROM join_requests WHERE"
+                                 " mobile='+447700900777' AND"
+                                 " state='pending'"))
+    st, j = E.api_call("POST", "/api/v1/join-requests/%d/reject" % nid,
+                       {"reason": "duplicate", "notify": "no"})
+    t.check_eq(st, 400, "API: notify must be true or false")
+    st, j = E.api_call("POST", "/api/v1/join-requests/%d/reject" % nid,
+                       {"reason": "duplicate", "notify": False})
+    t.check(st == 200 and j and j["state"] == "rejected",
+            "API: reject with notify false (%r %r)" % (st, j))
+    t.check_eq(E.one("SELECT count(*) FROM outbox WHERE"
+                     " to_addr='+447700900777' AND body LIKE"
+                     " '%could not add you%'"), 0,
+               "notify false: the person is not told")
 
     # -- expiry ---------------------------------------------------------------
     E.new_spooled("eml")
@@ -512,8 +550,13 @@ with E.env.serve() as d:
                          " email='cli@example.org'"), "1",
                    "accepting it from the welcome records version 1")
     t.check(wait_for(lambda: E.one("SELECT count(*) FROM join_requests WHERE"
-                                   " state='rejected' AND data IS NULL") == 1),
-            "a rejected request is purged after the retention period")
+                                   " state='rejected' AND purged_at IS NULL")
+                     == 0),
+            "rejected requests are purged after the retention period")
+    t.check_eq(E.one("SELECT count(*) FROM join_requests WHERE"
+                     " state='rejected' AND (data IS NOT NULL OR email IS NOT"
+                     " NULL OR mobile IS NOT NULL)"), 0,
+               "nothing personal is kept of them")
     # The agreement changes: members who signed version 1 are asked again.
     E.write_agreement("2")
 
