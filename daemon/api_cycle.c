@@ -244,7 +244,7 @@ meetings_created(struct api_req *ar, const int64_t *ids, int count)
 }
 
 /* POST /api/v1/meetings: the use case of `ppgd meeting add`. */
-void
+static void
 api_meetings_create(struct api_req *ar)
 {
 	static const char *const keys[] = {
@@ -299,7 +299,7 @@ notice_reply(struct api_req *ar, const struct meeting_notice_result *r,
 /* PATCH /api/v1/meetings/ID {"at", "where", "link", "feedback_to"}:
  * `ppgd meeting update`, which retimes the campaigns and tells those
  * invited. */
-void
+static void
 api_meeting_patch(struct api_req *ar)
 {
 	static const char *const keys[] = {"at", "where", "link", "feedback_to",
@@ -582,7 +582,7 @@ action_unknown(struct api_req *ar)
 	api_error(ar, 404, "no such call; see docs/api.md");
 }
 
-int
+static int
 api_meeting_action(struct evhttp_request *req, struct server *s,
                    const char *rest)
 {
@@ -612,6 +612,82 @@ api_meeting_action(struct evhttp_request *req, struct server *s,
 	else
 		api_call(req, s, rest, unknown);
 	return 1;
+}
+
+/* ---- meetings: reads and routes ---------------------------------------- */
+
+static void
+meetings_list(struct api_req *ar)
+{
+	static const char *const params[] = {"practice", NULL};
+	const char *practice = api_param(ar, "practice");
+	json_t *arr;
+
+	if (api_params_known(ar, params) == -1 ||
+	    api_practice_param(ar, practice) == -1)
+		return;
+	arr = meeting_list_json(ar->db, practice);
+	api_scope_filter(ar, arr, "practice");
+	api_reply(ar, 200, json_pack("{s:o}", "meetings", arr));
+}
+
+static void
+meeting_show(struct api_req *ar)
+{
+	static const char *const params[] = {NULL};
+	struct meeting *m = NULL;
+	char *seg, *end;
+	long long id = 0;
+	json_t *o = NULL;
+
+	if (api_params_known(ar, params) == -1)
+		return;
+	seg = api_segment(ar);
+	if (seg != NULL)
+		id = strtoll(seg, &end, 10);
+	if (seg != NULL && *seg >= '1' && *seg <= '9' && *end == '\0' &&
+	    (m = meeting_get(ar->db, (int64_t)id)) != NULL) {
+		o = meeting_to_json(ar->db, m);
+		/* Another practice's meeting is not there. */
+		if (!scope_codes_allow(
+		        ar->scope,
+		        json_string_value(json_object_get(o, "practice")))) {
+			json_decref(o);
+			o = NULL;
+		}
+	}
+	if (o == NULL)
+		api_error(ar, 404, "no meeting %s", seg ? seg : "there");
+	else
+		api_reply(ar, 200, o);
+	meeting_free(m);
+	free(seg);
+}
+
+void
+api_route_meetings(struct evhttp_request *req, struct server *s,
+                   const char *rest)
+{
+	static const struct api_method m[] = {
+	    {EVHTTP_REQ_GET, meetings_list},
+	    {EVHTTP_REQ_POST, api_meetings_create},
+	    {0, NULL}};
+
+	api_call(req, s, rest, m);
+}
+
+void
+api_route_meeting(struct evhttp_request *req, struct server *s,
+                  const char *rest)
+{
+	static const struct api_method m[] = {
+	    {EVHTTP_REQ_GET, meeting_show},
+	    {EVHTTP_REQ_PATCH, api_meeting_patch},
+	    {0, NULL}};
+
+	if (api_meeting_action(req, s, rest))
+		return;
+	api_call(req, s, rest, m);
 }
 
 /* ---- evidence ----------------------------------------------------------- */

@@ -1,5 +1,6 @@
 /* Inside the admin API: a request being handled and the helpers its
- * per-resource files (api.c, api_cycle.c) share. */
+ * per-resource files (api.c core; api_members.c, api_campaigns.c,
+ * api_results.c, api_cycle.c) share. */
 #ifndef PPGD_API_PRIV_H
 #define PPGD_API_PRIV_H
 
@@ -74,17 +75,18 @@ int api_practice_param(struct api_req *, const char *code);
 /* A string member of the body, or NULL; -1 after a 400 if it is not. */
 int body_string(struct api_req *, const char *key, const char **out);
 
-/* api_cycle.c: meetings (writes), evidence, the annual report. */
-void api_meetings_create(struct api_req *);
-void api_meeting_patch(struct api_req *);
-/* The /api/v1/meetings/ID/ACTION calls; 0 if rest names none. */
-int api_meeting_action(struct evhttp_request *, struct server *,
-                       const char *rest);
-void api_route_evidence(struct evhttp_request *, struct server *,
-                        const char *rest);
-void api_route_evidence_one(struct evhttp_request *, struct server *,
-                            const char *rest);
-void api_route_reports(struct evhttp_request *, struct server *,
-                       const char *rest);
+/* The routes of each resource file (api.c holds the table). */
+typedef void api_route_fn(struct evhttp_request *, struct server *,
+                          const char *rest);
+/* api_members.c: members and join requests. */
+api_route_fn api_route_members, api_route_member, api_route_join_requests,
+    api_route_join_request;
+/* api_campaigns.c: campaigns and broadcasts. */
+api_route_fn api_route_campaigns, api_route_campaign, api_route_broadcasts;
+/* api_results.c: tallies. */
+api_route_fn api_route_results;
+/* api_cycle.c: meetings, evidence, the annual report. */
+api_route_fn api_route_meetings, api_route_meeting, api_route_evidence,
+    api_route_evidence_one, api_route_reports;
 
 #endif

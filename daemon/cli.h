@@ -66,6 +66,9 @@ int cmd_check_config(struct ctx *, int, char **);
 int cmd_serve(struct ctx *, int, char **);
 int cmd_backup(struct ctx *, int, char **);
 int cmd_practice(struct ctx *, int, char **);
+#define PRACTICE_PROFILE_USAGE                                                 \
+	"practice profile CODE FILE.csv|- [FILE.csv ...] [--json]"
+int cmd_practice_profile(struct ctx *, int, char **);
 int cmd_member(struct ctx *, int, char **);
 int cmd_survey(struct ctx *, int, char **);
 int cmd_sms_info(struct ctx *, int, char **);

@@ -4,6 +4,7 @@ daemon answers is described; every example request is sent and its answer
 validated (status documented, body against the schema of that status and
 content type, documented headers present); errors are problems."""
 
+import glob
 import json
 import os
 import re
@@ -49,10 +50,10 @@ def route_methods(src, fn, depth=0):
 
 def daemon_routes():
     """(path, METHOD) the daemon answers, from daemon/api.c's route table
-    and each route's method list (its functions in api.c and api_cycle.c);
-    the catch-all /api/ (404) left out."""
+    and each route's method list (its functions in api.c and the resource
+    files beside it, api_*.c); the catch-all /api/ (404) left out."""
     src = ""
-    for name in ("api.c", "api_cycle.c"):
+    for name in ["api.c"] + sorted(glob.glob(os.path.join(t.TOP, "daemon", "api_*.c"))):
         with open(os.path.join(t.TOP, "daemon", name)) as f:
             src += f.read()
     table = src[src.index("api_route_table[]"):]
