@@ -35,7 +35,9 @@
 #include "log.h"
 #include "member.h"
 #include "practice.h"
+#include "publish.h"
 #include "qr.h"
+#include "represent.h"
 #include "scope.h"
 #include "server.h"
 #include "template.h"
@@ -741,6 +743,64 @@ home_alerts(struct areq *ar, struct buf *b)
 		           "them</a></p></div>");
 }
 
+/* Representation at a glance: the groups under-represented among members,
+ * or how to get the comparison. */
+static void
+home_representation(struct areq *ar, struct buf *b, const struct practice *p)
+{
+	json_t *rep = NULL, *f, *g;
+	char *cause = NULL, *label;
+	size_t i, j;
+	int n = 0, profile = 0;
+
+	if (!scope_allows(ar->u, PERM_REPORTS, p->id))
+		return;
+	if (represent_report(ar->db, p->code, time(NULL), &rep, &cause) == -1) {
+		free(cause);
+		return;
+	}
+	json_array_foreach(json_object_get(rep, "fields"), i, f)
+	{
+		profile |= json_integer_value(json_object_get(f, "patients")) > 0;
+		json_array_foreach(json_object_get(f, "groups"), j, g)
+		{
+			if (!json_is_true(
+			        json_object_get(g, "under_represented")))
+				continue;
+			label = publish_value(
+			    json_string_value(json_object_get(f, "field")),
+			    json_string_value(json_object_get(g, "value")));
+			if (n++ == 0)
+				buf_add(b, "<h3>Representation</h3><p>Fewer "
+				           "members than among the practice's "
+				           "patients: ");
+			else
+				buf_add(b, "; ");
+			admin_escf(b, "%s %s",
+			           publish_field(json_string_value(
+			               json_object_get(f, "field"))),
+			           label);
+			free(label);
+		}
+	}
+	if (n > 0)
+		admin_escf(b,
+		           ".</p><p><a href=\"/reports/representation?"
+		           "practice=%s\">The representation report</a></p>",
+		           p->code);
+	else if (!profile)
+		admin_escf(b,
+		           "<h3>Representation</h3><p>No population profile "
+		           "yet: load one in <a href=\"/settings?practice=%s\">"
+		           "Settings</a> to compare the group with the "
+		           "practice's patients.</p>",
+		           p->code);
+	else
+		buf_add(b, "<h3>Representation</h3><p>No group is "
+		           "under-represented.</p>");
+	json_decref(rep);
+}
+
 static void
 home_practice(struct areq *ar, struct buf *b, const struct practice *p)
 {
@@ -778,6 +838,7 @@ home_practice(struct areq *ar, struct buf *b, const struct practice *p)
 		        json_object_get(d, "waiting")),
 		    (long long)json_integer_value(
 		        json_object_get(d, "failed")));
+	home_representation(ar, b, p);
 	if (json_array_size(json_object_get(d, "next")) > 0) {
 		buf_add(b, "<h3>Campaigns due next</h3><ul>");
 		json_array_foreach(json_object_get(d, "next"), i, e)

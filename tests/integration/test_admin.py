@@ -631,6 +631,33 @@ def test_cycle_pages(env, base):
             "a population profile is loaded")
 
 
+def test_home_representation(env, base):
+    """Representation at a glance on the home page: how to get it without a
+    profile; with one, the groups with fewer members than patients."""
+    b, st, _ = login(base, "pm-b@b.example")
+    st, _, body = b.get("/")
+    t.check("No population profile yet" in body and
+            'href="/settings?practice=B82002"' in body,
+            "no profile: the home page says where to load one")
+    b, st, _ = login(base, "pm@a.example")
+    path = os.path.join(env.dir, "profile.csv")
+    with open(path, "w") as f:
+        f.write("field,value,patients\nsex,female,600\nsex,male,400\n")
+    rc, _, err = env.ppgd("practice", "profile", "A81001", path)
+    t.check_eq(rc, 0, "practice profile (%s)" % err)
+    db = sqlite3.connect(env.sections["daemon"]["database"])
+    db.execute("UPDATE members SET sex = 'male' WHERE practice_id = 1")
+    db.commit()
+    db.close()
+    st, _, body = b.get("/")
+    t.check("Fewer members than among the practice" in body and
+            "Sex Female" in body and "Sex Male" not in body,
+            "with a profile: the under-represented group is named")
+    b2, st, _ = login(base, "lead@a.example")
+    st, _, body = b2.get("/")
+    t.check("Sex Female" in body, "a lead sees it too (a report)")
+
+
 def test_join_pages(env, base):
     """Join requests as a manager of A: A's only, escaped, approve and
     reject with the CSRF token, the person told, audited by name."""
@@ -1016,6 +1043,7 @@ def main():
         test_cycle_pages(env, base)
         test_inbox_page(env, base)
         test_join_pages(env, base)
+        test_home_representation(env, base)
         test_survey_template_pages(env, base)
     env.write_config({"admin": {"require_2fa": "yes"}})
     with env.serve() as d:
