@@ -1024,6 +1024,13 @@ join_reject(struct db *db, const struct config *cfg, int64_t id,
 	return 0;
 }
 
+/* The columns list_row reads. */
+#define LIST_ROW_SQL                                                           \
+	"SELECT j.id, p.code, j.state, j.via, j.source, j.email, j.mobile,"    \
+	" j.email_confirmed_at, j.mobile_confirmed_at, j.created_at,"          \
+	" j.reason, j.member_id, j.data FROM join_requests j"                  \
+	" JOIN practices p ON p.id = j.practice_id"
+
 static json_t *
 list_row(sqlite3_stmt *st)
 {
@@ -1061,12 +1068,7 @@ list_row(sqlite3_stmt *st)
 json_t *
 join_get(struct db *db, int64_t id)
 {
-	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT j.id, p.code, j.state, j.via, j.source, j.email,"
-	        " j.mobile, j.email_confirmed_at, j.mobile_confirmed_at,"
-	        " j.created_at, j.reason, j.member_id, j.data"
-	        " FROM join_requests j JOIN practices p ON p.id = j.practice_id"
-	        " WHERE j.id=?1");
+	sqlite3_stmt *st = db_stmt(db, LIST_ROW_SQL " WHERE j.id=?1");
 	json_t *o = NULL;
 
 	db_bind_int(st, 1, id);
@@ -1094,13 +1096,9 @@ join_count(struct db *db, int64_t practice_id, const char *state)
 json_t *
 join_list(struct db *db, const char *practice, const char *state)
 {
-	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT j.id, p.code, j.state, j.via, j.source, j.email,"
-	        " j.mobile, j.email_confirmed_at, j.mobile_confirmed_at,"
-	        " j.created_at, j.reason, j.member_id, j.data"
-	        " FROM join_requests j JOIN practices p ON p.id = j.practice_id"
-	        " WHERE (?1 IS NULL OR p.code=?1) AND j.state=?2"
-	        " ORDER BY j.id");
+	sqlite3_stmt *st =
+	    db_stmt(db, LIST_ROW_SQL " WHERE (?1 IS NULL OR p.code=?1)"
+	                             " AND j.state=?2 ORDER BY j.id");
 	json_t *a = json_array();
 
 	db_bind_text(st, 1, practice);
