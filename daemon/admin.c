@@ -54,14 +54,14 @@
 #include "web.h"
 #include "xmalloc.h"
 
-/* The session cookie; before 0.2 it was "ppgd_admin", which is no longer
+/* The session cookie; it was formerly "ppgd_admin", which is no longer
  * read (a browser holding it signs in again) and is cleared at sign-in. */
 #define COOKIE     "__Host-ppgd_session"
 #define COOKIE_OLD "ppgd_admin"
 /* The pre-session CSRF token of the sign-in and password forms. */
-#define PRE_COOKIE "__Host-ppgd_csrf"
+#define PRE_COOKIE   "__Host-ppgd_csrf"
 #define COOKIE_ATTRS "; Path=/; HttpOnly; Secure; SameSite=Strict"
-#define MAX_FIELDS 64
+#define MAX_FIELDS   64
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -148,8 +148,8 @@ set_cookie(struct areq *ar, const char *token)
 	add_header(ar, "Set-Cookie", v);
 	free(v);
 	if (cookie_get(ar, COOKIE_OLD, old))
-		add_header(ar, "Set-Cookie", COOKIE_OLD "=" COOKIE_ATTRS
-		                             "; Max-Age=0");
+		add_header(ar, "Set-Cookie",
+		           COOKIE_OLD "=" COOKIE_ATTRS "; Max-Age=0");
 }
 
 /* The pre-session CSRF token: the browser's, or a new one set now. */

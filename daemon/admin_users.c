@@ -257,13 +257,13 @@ role_fields(struct areq *ar, struct buf *b, const struct user *t)
 			continue;
 		on = posted != NULL ? strcmp(posted, user_role_name(r)) == 0
 		                    : t != NULL && t->role == r;
-		admin_escf(b,
-		           "<p><input type=\"radio\" name=\"role\" id=\"role-%s\""
-		           " value=\"%s\"%s> <label for=\"role-%s\">%s: %s"
-		           "</label></p>",
-		           user_role_name(r), user_role_name(r),
-		           on ? " checked" : "", user_role_name(r),
-		           user_role_name(r), role_help[r]);
+		admin_escf(
+		    b,
+		    "<p><input type=\"radio\" name=\"role\" id=\"role-%s\""
+		    " value=\"%s\"%s> <label for=\"role-%s\">%s: %s"
+		    "</label></p>",
+		    user_role_name(r), user_role_name(r), on ? " checked" : "",
+		    user_role_name(r), user_role_name(r), role_help[r]);
 	}
 	buf_add(b, "</fieldset><fieldset><legend class=\"label\">Practices "
 	           "(an admin has every practice)</legend>");
@@ -275,8 +275,8 @@ role_fields(struct areq *ar, struct buf *b, const struct user *t)
 		           "id=\"p-%s\" value=\"%s\"%s> <label for=\"p-%s\">%s "
 		           "(%s)</label></p>",
 		           p->code, p->code,
-		           practice_checked(ar, t, p) ? " checked" : "", p->code,
-		           p->name, p->code);
+		           practice_checked(ar, t, p) ? " checked" : "",
+		           p->code, p->name, p->code);
 		practice_free(p);
 	}
 	buf_add(b, "</fieldset>");
@@ -288,8 +288,8 @@ role_fields(struct areq *ar, struct buf *b, const struct user *t)
  * otherwise.
  */
 static int
-posted_grant(struct areq *ar, const char **role, const char **codes,
-             size_t *n, int *status, const char **error)
+posted_grant(struct areq *ar, const char **role, const char **codes, size_t *n,
+             int *status, const char **error)
 {
 	int64_t ids[MAX_PRACTICES];
 	enum user_role r;
@@ -459,10 +459,12 @@ actions(struct areq *ar, struct buf *b, const struct user *t)
 	if (t->disabled_at == 0)
 		button_form(ar, b, t, "reset", "Make a new password link");
 	if (t->totp_enabled)
-		button_form(ar, b, t, "2fa-off",
-		            "Turn the second factor off (they set it up again)");
+		button_form(
+		    ar, b, t, "2fa-off",
+		    "Turn the second factor off (they set it up again)");
 	if (t->locked_until > time(NULL) || t->failed > 0)
-		button_form(ar, b, t, "unlock", "Unlock and forget failed tries");
+		button_form(ar, b, t, "unlock",
+		            "Unlock and forget failed tries");
 	buf_add(b, "</section><section class=\"panel\"><h2>Access</h2>");
 	if (t->disabled_at == 0)
 		admin_escf(b,
@@ -562,7 +564,8 @@ action_post(struct areq *ar, struct user *t, const char *action)
 		return;
 	} else if (strcmp(action, "disable") == 0) {
 		if (confirm == NULL || strcmp(confirm, "yes") != 0) {
-			disable_page(ar, t, 422, "Confirm to disable the user.");
+			disable_page(ar, t, 422,
+			             "Confirm to disable the user.");
 			return;
 		}
 		rc = user_disable(ar->db, t->id, NULL, &cause);
@@ -574,7 +577,8 @@ action_post(struct areq *ar, struct user *t, const char *action)
 		rc = user_totp_reset(ar->db, t->id, &cause);
 	else if (strcmp(action, "reset") == 0) {
 		if (t->disabled_at != 0)
-			cause = xstrdup("the user is disabled: enable them first");
+			cause =
+			    xstrdup("the user is disabled: enable them first");
 		else if (user_reset_link(ar->db, t->id, time(NULL), token,
 		                         &cause) == 0) {
 			link_page(ar, "New password link", t, token);
@@ -582,7 +586,8 @@ action_post(struct areq *ar, struct user *t, const char *action)
 		}
 		rc = -1;
 	} else {
-		admin_message(ar, 404, "Page not found", "There is no such page.");
+		admin_message(ar, 404, "Page not found",
+		              "There is no such page.");
 		return;
 	}
 	if (rc == -1) {
@@ -609,14 +614,16 @@ user_route(struct areq *ar, const char *rest, int post)
 		if (may_change(ar, t))
 			disable_page(ar, t, 200, NULL);
 	} else if (!post)
-		admin_message(ar, 404, "Page not found", "There is no such page.");
+		admin_message(ar, 404, "Page not found",
+		              "There is no such page.");
 	else if (!admin_post_ok(ar, 1))
 		admin_message(ar, 403, "Not allowed",
 		              "The form has expired: try again.");
 	else if (action != NULL && may_change(ar, t))
 		action_post(ar, t, action);
 	else if (action == NULL)
-		admin_message(ar, 404, "Page not found", "There is no such page.");
+		admin_message(ar, 404, "Page not found",
+		              "There is no such page.");
 out:
 	user_free(t);
 	free(idtext);
@@ -649,6 +656,7 @@ admin_users_route(struct areq *ar, int post)
 	} else if (strncmp(p, "users/", 6) == 0)
 		user_route(ar, p + 6, post);
 	else
-		admin_message(ar, 404, "Page not found", "There is no such page.");
+		admin_message(ar, 404, "Page not found",
+		              "There is no such page.");
 	return 1;
 }

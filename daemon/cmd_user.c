@@ -1,5 +1,5 @@
 /* ppgd user add|list|show|edit|disable|enable|unlock|reset-password|
- * reset-2fa: staff accounts of the web admin (the same actions as its
+ * reset-totp: staff accounts of the web admin (the same actions as its
  * users pages). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +20,11 @@
 #define USER_RESET_USAGE   "user reset-password EMAIL|ID [--json]"
 #define USER_SHOW_USAGE    "user show EMAIL|ID [--json]"
 #define USER_EDIT_USAGE                                                        \
-	"user edit EMAIL|ID [--role admin|manager|lead|viewer]"               \
+	"user edit EMAIL|ID [--role admin|manager|lead|viewer]"                \
 	" [--practice CODE ...] [--json]"
 #define USER_ENABLE_USAGE "user enable EMAIL|ID [--json]"
 #define USER_UNLOCK_USAGE "user unlock EMAIL|ID [--json]"
-#define USER_2FA_USAGE    "user reset-2fa EMAIL|ID [--json]"
+#define USER_2FA_USAGE    "user reset-totp EMAIL|ID [--json]"
 
 static int
 fail(char *cause)
@@ -219,8 +219,8 @@ static void
 show_text(const json_t *u)
 {
 	const char *v;
-	char *name = termtext_safe(
-	    json_string_value(json_object_get(u, "name")), 1);
+	char *name =
+	    termtext_safe(json_string_value(json_object_get(u, "name")), 1);
 
 	printf("user %lld: %s <%s>\nrole: %s\nsecond factor: %s\n",
 	       (long long)json_integer_value(json_object_get(u, "id")), name,
@@ -303,7 +303,7 @@ user_edit_cmd(struct ctx *ctx, int argc, char **argv)
 	return rc == 0 ? EXIT_OK : fail(cause);
 }
 
-/* enable, unlock and reset-2fa: one call on one user. */
+/* enable, unlock and reset-totp: one call on one user. */
 static int
 user_one(struct ctx *ctx, int argc, char **argv, const char *usage,
          int (*fn)(struct db *, int64_t, char **), const char *done)
@@ -357,7 +357,7 @@ cmd_user(struct ctx *ctx, int argc, char **argv)
 	    {"enable", user_enable_cmd, USER_ENABLE_USAGE},
 	    {"unlock", user_unlock_cmd, USER_UNLOCK_USAGE},
 	    {"reset-password", user_reset_cmd, USER_RESET_USAGE},
-	    {"reset-2fa", user_2fa_cmd, USER_2FA_USAGE},
+	    {"reset-totp", user_2fa_cmd, USER_2FA_USAGE},
 	    {NULL, NULL, NULL}};
 
 	return cli_dispatch(ctx, "user", cmds, argc, argv);

@@ -68,8 +68,8 @@ scope_user_manage(const struct user *u, const struct user *t)
 }
 
 int
-scope_user_grant(const struct user *u, enum user_role role,
-                 const int64_t *ids, size_t n)
+scope_user_grant(const struct user *u, enum user_role role, const int64_t *ids,
+                 size_t n)
 {
 	size_t i;
 

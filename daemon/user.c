@@ -216,7 +216,8 @@ user_row(struct db *db, sqlite3_stmt *st)
 }
 
 #define USER_COLS                                                              \
-	"SELECT id, email, name, role, totp_enabled, coalesce(disabled_at, 0)," \
+	"SELECT id, email, name, role, totp_enabled, coalesce(disabled_at, "   \
+	"0),"                                                                  \
 	" coalesce(last_login_at, 0), locked_until, failed FROM users "
 
 struct user *
@@ -479,8 +480,8 @@ set_practices(struct db *db, int64_t id, const int64_t *ids, size_t n)
 /* The UPDATE of user_update, inside its transaction; ids NULL keeps the
  * practices. */
 static int
-user_update_tx(struct db *db, int64_t id, const char *role,
-               const int64_t *ids, size_t n)
+user_update_tx(struct db *db, int64_t id, const char *role, const int64_t *ids,
+               size_t n)
 {
 	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET role = ?2,"
 	                               " updated_at = ?3 WHERE id = ?1");
@@ -524,11 +525,9 @@ user_update(struct db *db, int64_t id, const char *role,
 	if (u == NULL)
 		*cause = xasprintf("no user %lld", (long long)id);
 	else if (user_role_parse(role, &r) == -1)
-		*cause =
-		    xasprintf("role %s is not admin, manager, lead or viewer",
-		              role);
-	else if (r != ROLE_ADMIN && u->role == ROLE_ADMIN &&
-	         last_admin(db, id))
+		*cause = xasprintf(
+		    "role %s is not admin, manager, lead or viewer", role);
+	else if (r != ROLE_ADMIN && u->role == ROLE_ADMIN && last_admin(db, id))
 		*cause = xstrdup("this is the last active admin: make another "
 		                 "user an admin first");
 	else if (r != ROLE_ADMIN && keep && u->role == ROLE_ADMIN)
@@ -546,8 +545,8 @@ user_update(struct db *db, int64_t id, const char *role,
 		}
 		rc = user_update_tx(db, id, role, keep ? NULL : ids, n);
 		snprintf(obj, sizeof obj, "user:%lld", (long long)id);
-		detail = update_detail(role, keep ? NULL : practices,
-		                       keep ? 0 : n);
+		detail =
+		    update_detail(role, keep ? NULL : practices, keep ? 0 : n);
 		if (rc == -1 ||
 		    db_audit(db, NULL, "user.update", obj, detail) == -1 ||
 		    db_commit(db) == -1) {

@@ -22,7 +22,7 @@ struct user {
 	int64_t last_login_at; /* 0: never */
 	int64_t locked_until;  /* 0, or when the lock after failures ends */
 	int failed;            /* failed sign-ins since the last good one */
-	int64_t *practices; /* ids; every practice for an admin */
+	int64_t *practices;    /* ids; every practice for an admin */
 	size_t npractices;
 };
 

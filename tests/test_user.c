@@ -282,19 +282,18 @@ test_manage_users(void **state)
 	int64_t ids_a[] = {1}, ids_b[] = {2};
 
 	(void)state;
-	assert_int_equal(
-	    user_add(db, "root@x.example", "Ada", "admin", NULL, 0, &root,
-	             &cause),
-	    0);
+	assert_int_equal(user_add(db, "root@x.example", "Ada", "admin", NULL, 0,
+	                          &root, &cause),
+	                 0);
 	assert_int_equal(
 	    user_add(db, "pm@a.example", "Pat", "manager", a, 1, &pm, &cause),
 	    0);
 	assert_int_equal(
 	    user_add(db, "own@a.example", "Own", "lead", a, 1, &own, &cause),
 	    0);
-	assert_int_equal(user_add(db, "oth@b.example", "Oth", "lead", b, 1,
-	                          &other, &cause),
-	                 0);
+	assert_int_equal(
+	    user_add(db, "oth@b.example", "Oth", "lead", b, 1, &other, &cause),
+	    0);
 	assert_int_equal(user_add(db, "both@b.example", "Both", "lead", ab, 2,
 	                          &both, &cause),
 	                 0);

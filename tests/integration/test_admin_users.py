@@ -550,8 +550,8 @@ def test_cli(env):
             "enabling an enabled user says so")
     rc, j, err = env.ppgd_json("user", "unlock", "viewer@a.example")
     t.check(rc == 0 and j and j["failed_sign_ins"] == 0, "user unlock")
-    rc, j, err = env.ppgd_json("user", "reset-2fa", "viewer@a.example")
-    t.check(rc == 0 and j and j["two_factor"] is False, "user reset-2fa")
+    rc, j, err = env.ppgd_json("user", "reset-totp", "viewer@a.example")
+    t.check(rc == 0 and j and j["two_factor"] is False, "user reset-totp")
     got = q(env, "SELECT actor, action FROM audit WHERE object = ? AND"
                  " action IN ('user.update', 'user.enable', 'user.unlock',"
                  " 'user.2fa-off') ORDER BY id",
