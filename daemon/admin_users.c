@@ -299,6 +299,10 @@ posted_grant(struct areq *ar, const char **role, const char **codes, size_t *n,
 	*status = 422;
 	if (user_role_parse(*role, &r) == -1)
 		*error = "Choose a role.";
+	else if (r != ROLE_ADMIN && *n == 0)
+		*error =
+		    "A manager, lead or viewer needs a practice: choose at "
+		    "least one.";
 	else if (codes_ids(ar, codes, *n, ids) == -1)
 		*error = "A practice chosen does not exist.";
 	else if (!scope_user_grant(ar->u, r, ids, *n)) {
@@ -370,19 +374,27 @@ link_page(struct areq *ar, const char *heading, const struct user *t,
 static void
 new_post(struct areq *ar)
 {
-	const char *role, *codes[MAX_PRACTICES], *error;
+	const char *role, *codes[MAX_PRACTICES],
+	    *error = NULL, *name = admin_pget(ar, "name"),
+	    *email = admin_pget(ar, "email");
 	char *cause = NULL, token[23];
 	struct user *t;
-	int status;
+	int status = 422;
 	int64_t id;
 	size_t n;
 
-	if (posted_grant(ar, &role, codes, &n, &status, &error) == -1) {
+	if (name == NULL || *name == '\0')
+		error = "Enter the person's name.";
+	else if (email == NULL || *email == '\0')
+		error = "Enter their email address, for example "
+		        "name@practice.example.";
+	else
+		posted_grant(ar, &role, codes, &n, &status, &error);
+	if (error != NULL) {
 		new_page(ar, status, error);
 		return;
 	}
-	if (user_add(ar->db, admin_pget(ar, "email"), admin_pget(ar, "name"),
-	             role, codes, n, &id, &cause) == -1) {
+	if (user_add(ar->db, email, name, role, codes, n, &id, &cause) == -1) {
 		new_page(ar, strstr(cause, "has this email") ? 409 : 422,
 		         cause);
 		free(cause);

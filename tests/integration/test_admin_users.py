@@ -318,6 +318,19 @@ def test_links_and_disable(env, base):
             and "<Nurse>" not in body,
             "a new user: their link shown once, the name escaped")
     nid = uid(env, "nia@a.example")
+    for form, why in (({"name": "", "email": "x@a.example", "role": "lead",
+                        "practice": "A81001"}, "Enter the person"),
+                      ({"name": "X", "email": "x@a.example", "role": "lead"},
+                       "needs a practice"),
+                      ({"name": "X", "email": "not-an-address",
+                        "role": "lead", "practice": "A81001"},
+                       "not an email address"),
+                      ({"name": "X", "email": "x@a.example",
+                        "practice": "A81001"}, "Choose a role")):
+        st, _, body = b.post("/users/new", dict(form, csrf=tok))
+        t.check(st == 422 and why in body and "There is a problem" in body,
+                "add refused: %s (%d)" % (why, st))
+    t.check_eq(uid(env, "x@a.example"), 0, "and nobody added")
     st, _, body = b.post("/users/new", {
         "csrf": tok, "email": "NIA@a.example", "name": "Again",
         "role": "viewer", "practice": "A81001"})
