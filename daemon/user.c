@@ -399,6 +399,11 @@ user_disable(struct db *db, int64_t id, const char *actor, char **cause)
 		return -1;
 	}
 	sessions_end_all(db, id);
+	/* A link given out before does not outlive the account either: one
+	 * enabled again gets a new one. */
+	st = db_stmt(db, "DELETE FROM user_links WHERE user_id = ?");
+	db_bind_int(st, 1, id);
+	db_done(db, st);
 	snprintf(obj, sizeof obj, "user:%lld", (long long)id);
 	db_audit(db, actor, "user.disable", obj, NULL);
 	return 0;

@@ -47,8 +47,8 @@ int user_in_practice(const struct user *, int64_t practice_id);
 /* Every user, with role and practices, no secrets. Caller decrefs. */
 json_t *user_list_json(struct db *);
 json_t *user_to_json(const struct user *);
-/* Disable the account and end its sessions; never the last active
- * admin. */
+/* Disable the account, end its sessions and drop its reset link; never
+ * the last active admin. */
 int user_disable(struct db *, int64_t id, const char *actor, char **cause);
 /* Enable a disabled account again. */
 int user_enable(struct db *, int64_t id, char **cause);

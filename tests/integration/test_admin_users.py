@@ -361,7 +361,12 @@ def test_links_and_disable(env, base):
     n, st = login(base, "nia@a.example", "a brand new pass phrase")
     t.check(st == 303 and n.signed_in(), "the new password signs in")
 
-    # Disable: confirmation first; then sessions end and sign-in fails.
+    # Disable: confirmation first; then sessions end and sign-in fails,
+    # and a link given out before is dead, even once enabled again.
+    st, _, body = b.post("/users/%d/reset" % nid, {"csrf": tok})
+    path3 = link_path(body)
+    t.check_eq(Browser(base).get(path3 or "/reset/x")[0], 200,
+               "a live link before the disable")
     st, _, body = b.get("/users/%d/disable" % nid)
     t.check(st == 200 and "Disable Nia &lt;Nurse&gt;?" in body,
             "disabling asks for confirmation")
@@ -381,6 +386,8 @@ def test_links_and_disable(env, base):
             "no reset link for a disabled user")
     st, _, _ = b.post("/users/%d/enable" % nid, {"csrf": tok})
     t.check_eq(st, 303, "enabled again")
+    t.check_eq(Browser(base).get(path3 or "/reset/x")[0], 404,
+               "the link given out before the disable stays dead")
     _, st = login(base, "nia@a.example", "a brand new pass phrase")
     t.check_eq(st, 303, "and they sign in again")
 
