@@ -3,12 +3,22 @@
  * on their own loopback listener behind the practice's TLS proxy.
  *
  * Security, in one place: a session is a random token in an HttpOnly,
- * Secure, SameSite=Strict cookie (only its hash is stored), with an idle
- * and an absolute timeout; every POST carries the session's CSRF token
- * (compared in constant time) and, when the browser sends one, an Origin
- * of this host; every page asks scope.c whether the user's role may see it
- * and for which practices; every change is audited with the user's name.
- * Passwords and second factors live in user.c.
+ * Secure, SameSite=Strict cookie named with the __Host- prefix (only its
+ * hash is stored), with an idle and an absolute timeout; every POST carries
+ * the session's CSRF token (compared in constant time) and, when the
+ * browser sends one, an Origin of this host; every page asks scope.c
+ * whether the user's role may see it and for which practices; every change
+ * is audited with the user's name. Passwords and second factors live in
+ * user.c.
+ *
+ * Before there is a session (the sign-in and password forms) the CSRF
+ * token is a double-submit one: a random token in a second __Host- cookie,
+ * repeated in the form, compared in constant time. The prefix is what makes
+ * it sound: a browser takes a __Host- cookie only from this very host over
+ * HTTPS, with no Domain, so no sibling subdomain or plain-HTTP page can
+ * plant a token it knows. It stops a login CSRF (a page elsewhere signing
+ * the browser in to the attacker's account) where the Origin check cannot,
+ * since an old browser or a privacy setting may send no Origin at all.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -47,8 +57,14 @@
 #include "web.h"
 #include "xmalloc.h"
 
-#define COOKIE     "ppgd_admin"
-#define MAX_FIELDS 64
+/* The session cookie; it was formerly "ppgd_admin", which is no longer
+ * read (a browser holding it signs in again) and is cleared at sign-in. */
+#define COOKIE     "__Host-ppgd_session"
+#define COOKIE_OLD "ppgd_admin"
+/* The pre-session CSRF token of the sign-in and password forms. */
+#define PRE_COOKIE   "__Host-ppgd_csrf"
+#define COOKIE_ATTRS "; Path=/; HttpOnly; Secure; SameSite=Strict"
+#define MAX_FIELDS   64
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -100,42 +116,94 @@ add_header(struct areq *ar, const char *name, const char *value)
 	                  value);
 }
 
-/* The session token from the Cookie header, into ar->token. */
-static void
-cookie_token(struct areq *ar)
+/* The token (22 characters) of the cookie name into out[23], "" if the
+ * request has none; 1 if the cookie is there at all. */
+static int
+cookie_get(struct areq *ar, const char *name, char out[23])
 {
 	const char *c = header(ar, "Cookie"), *p;
-	size_t n;
+	size_t n, len = strlen(name);
 
-	ar->token[0] = '\0';
-	for (p = c; p != NULL && (p = strstr(p, COOKIE "=")) != NULL; p++) {
-		if (p != c && p[-1] != ' ' && p[-1] != ';')
+	out[0] = '\0';
+	for (p = c; p != NULL && (p = strstr(p, name)) != NULL; p++) {
+		if ((p != c && p[-1] != ' ' && p[-1] != ';') || p[len] != '=')
 			continue;
-		p += strlen(COOKIE "=");
+		p += len + 1;
 		n = strcspn(p, "; ");
 		if (n == 22) {
-			memcpy(ar->token, p, 22);
-			ar->token[22] = '\0';
+			memcpy(out, p, 22);
+			out[22] = '\0';
 		}
-		return;
+		return 1;
 	}
+	return 0;
 }
 
 static void
 set_cookie(struct areq *ar, const char *token)
 {
-	char *v;
+	char *v, old[23];
 
 	if (token != NULL)
-		v = xasprintf(COOKIE "=%s; Path=/; HttpOnly; Secure;"
-		                     " SameSite=Strict",
-		              token);
+		v = xasprintf(COOKIE "=%s" COOKIE_ATTRS, token);
 	else
-		v = xstrdup(COOKIE
-		            "=; Path=/; HttpOnly; Secure; SameSite=Strict;"
-		            " Max-Age=0");
+		v = xstrdup(COOKIE "=" COOKIE_ATTRS "; Max-Age=0");
 	add_header(ar, "Set-Cookie", v);
 	free(v);
+	if (cookie_get(ar, COOKIE_OLD, old))
+		add_header(ar, "Set-Cookie",
+		           COOKIE_OLD "=" COOKIE_ATTRS "; Max-Age=0");
+}
+
+/* The pre-session CSRF token: the browser's, or a new one set now. */
+static void
+pre_token(struct areq *ar)
+{
+	char *v;
+
+	if (ar->pre[0] != '\0' || crypto_token_new(ar->pre) == -1)
+		return;
+	v = xasprintf(PRE_COOKIE "=%s" COOKIE_ATTRS, ar->pre);
+	add_header(ar, "Set-Cookie", v);
+	free(v);
+}
+
+/* The hidden field of a form shown before there is a session. */
+static void
+pre_csrf_field(struct areq *ar, struct buf *b)
+{
+	pre_token(ar);
+	admin_escf(b, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">",
+	           ar->pre);
+}
+
+/* 1 if a POST before the session came from our form: the Origin check and
+ * the cookie's token repeated in the form. */
+static int
+pre_post_ok(struct areq *ar)
+{
+	const char *c = admin_pget(ar, "csrf");
+
+	return admin_post_ok(ar, 0) && ar->pre[0] != '\0' && c != NULL &&
+	       crypto_equal(c, ar->pre);
+}
+
+/* 403 for a form before the session that failed pre_post_ok. */
+static void
+pre_refused(struct areq *ar, const char *again, const char *what)
+{
+	struct buf b = {0};
+	char *body;
+
+	pre_token(ar);
+	admin_escf(&b,
+	           "<h1>Not allowed</h1><p>This form has expired, or it "
+	           "came from another site. Nothing was changed.</p><p><a "
+	           "href=\"%s\">%s</a></p>",
+	           again, what);
+	body = buf_take(&b);
+	admin_page(ar, 403, "Not allowed", body);
+	free(body);
 }
 
 void
@@ -367,8 +435,9 @@ login_form(struct areq *ar, int status, const char *error)
 
 	buf_add(&b, "<h1>Sign in</h1>");
 	admin_error_summary(&b, error);
+	buf_add(&b, "<form method=\"post\" action=\"/login\" novalidate>");
+	pre_csrf_field(ar, &b);
 	buf_add(&b,
-	        "<form method=\"post\" action=\"/login\" novalidate>"
 	        "<label class=\"label\" for=\"email\">Email address</label>"
 	        "<input class=\"input\" id=\"email\" name=\"email\" "
 	        "type=\"email\" autocomplete=\"username\" spellcheck=\"false\">"
@@ -407,9 +476,9 @@ login_post(struct areq *ar)
 	char obj[32];
 	int need;
 
-	if (!admin_post_ok(ar, 0)) {
-		admin_message(ar, 403, "Not allowed",
-		              "This form came from another site.");
+	if (!pre_post_ok(ar)) {
+		log_info("event=admin_login result=csrf");
+		pre_refused(ar, "/login", "Go to the sign-in page");
 		return;
 	}
 	switch (user_login(ar->db, email ? email : "", pw ? pw : "", time(NULL),
@@ -510,6 +579,7 @@ reset_form(struct areq *ar, const char *token, int status, const char *error)
 	admin_error_summary(&b, error);
 	admin_escf(&b, "<form method=\"post\" action=\"/reset/%s\" novalidate>",
 	           token);
+	pre_csrf_field(ar, &b);
 	admin_escf(&b,
 	           "<p>At least %lld characters; three random words make a "
 	           "strong password that is easy to remember.</p>",
@@ -528,7 +598,7 @@ static void
 reset_route(struct areq *ar, const char *token)
 {
 	enum evhttp_cmd_type m = evhttp_request_get_command(ar->req);
-	char *cause = NULL;
+	char *cause = NULL, *back;
 
 	if (user_reset_user(ar->db, token, time(NULL)) == 0) {
 		admin_message(
@@ -541,9 +611,10 @@ reset_route(struct areq *ar, const char *token)
 		reset_form(ar, token, 200, NULL);
 		return;
 	}
-	if (!admin_post_ok(ar, 0)) {
-		admin_message(ar, 403, "Not allowed",
-		              "This form came from another site.");
+	if (!pre_post_ok(ar)) {
+		back = xasprintf("/reset/%s", token);
+		pre_refused(ar, back, "Open the form again");
+		free(back);
 		return;
 	}
 	if (user_reset_use(ar->db, token, admin_pget(ar, "password"),
@@ -1152,51 +1223,6 @@ comment_post(struct areq *ar, const char *rest)
 }
 
 static void
-users_page(struct areq *ar)
-{
-	json_t *all = user_list_json(ar->db), *e, *ids;
-	struct buf b = {0};
-	size_t i, j;
-	char *body;
-	int show;
-
-	buf_add(&b,
-	        "<h1>Users</h1><p>Add users with <code>ppgd user add</code>"
-	        "; a new user sets a password through the link "
-	        "<code>ppgd user reset-password</code> prints.</p><table>"
-	        "<caption class=\"visually-hidden\">Users</caption><thead>"
-	        "<tr><th scope=\"col\">Name</th><th scope=\"col\">Email"
-	        "</th><th scope=\"col\">Role</th><th scope=\"col\">Second "
-	        "factor</th><th scope=\"col\">State</th></tr></thead><tbody>");
-	json_array_foreach(all, i, e)
-	{
-		ids = json_object_get(e, "practice_ids");
-		show = ar->u->role == ROLE_ADMIN;
-		for (j = 0; !show && j < json_array_size(ids); j++)
-			show = user_in_practice(
-			    ar->u, json_integer_value(json_array_get(ids, j)));
-		if (!show)
-			continue;
-		admin_escf(
-		    &b,
-		    "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-		    "<td>%s</td></tr>",
-		    json_string_value(json_object_get(e, "name")),
-		    json_string_value(json_object_get(e, "email")),
-		    json_string_value(json_object_get(e, "role")),
-		    json_is_true(json_object_get(e, "two_factor")) ? "on"
-		                                                   : "off",
-		    json_is_null(json_object_get(e, "disabled")) ? "active"
-		                                                 : "disabled");
-	}
-	buf_add(&b, "</tbody></table>");
-	json_decref(all);
-	body = buf_take(&b);
-	admin_page(ar, 200, "Users", body);
-	free(body);
-}
-
-static void
 account_page(struct areq *ar)
 {
 	struct buf b = {0};
@@ -1248,7 +1274,8 @@ parse_request(struct areq *ar)
 static void
 load_session(struct areq *ar)
 {
-	cookie_token(ar);
+	cookie_get(ar, COOKIE, ar->token);
+	cookie_get(ar, PRE_COOKIE, ar->pre);
 	if (ar->token[0] != '\0' &&
 	    session_get(ar->db, ar->token, time(NULL),
 	                config_int(ar->cfg, CFG_ADMIN_SESSION_IDLE),
@@ -1267,7 +1294,8 @@ route_signed_in(struct areq *ar, int post)
 	if (admin_members_route(ar, post) || admin_campaigns_route(ar, post) ||
 	    admin_reports_route(ar, post) || admin_cycle_route(ar, post) ||
 	    admin_settings_route(ar, post) || admin_inbox_route(ar, post) ||
-	    admin_surveys_route(ar, post) || admin_join_route(ar, post))
+	    admin_surveys_route(ar, post) || admin_join_route(ar, post) ||
+	    admin_users_route(ar, post))
 		return;
 	if (strcmp(p, "") == 0 && !post)
 		home_page(ar);
@@ -1281,9 +1309,6 @@ route_signed_in(struct areq *ar, int post)
 		                                      : admin_forbidden(ar);
 	else if (strncmp(p, "comments/", 9) == 0 && post)
 		comment_post(ar, p + 9);
-	else if (strcmp(p, "users") == 0 && !post)
-		scope_allows(ar->u, PERM_USERS, 0) ? users_page(ar)
-		                                   : admin_forbidden(ar);
 	else if (strcmp(p, "account") == 0 && !post)
 		account_page(ar);
 	else if (strcmp(p, "account/2fa") == 0)

@@ -29,6 +29,7 @@ struct areq {
 	struct session s;
 	int signed_in;  /* a session (s) was found */
 	struct user *u; /* its user */
+	char pre[23];   /* the pre-session CSRF cookie's token, "" if none */
 };
 
 /* Reply with the admin layout around body (HTML). */
@@ -75,5 +76,6 @@ int admin_settings_route(struct areq *, int post);
 int admin_inbox_route(struct areq *, int post);
 int admin_surveys_route(struct areq *, int post);
 int admin_join_route(struct areq *, int post);
+int admin_users_route(struct areq *, int post);
 
 #endif

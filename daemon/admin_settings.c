@@ -85,6 +85,14 @@ settings_page(struct areq *ar, struct practice *p, int status,
 	    "spellcheck=\"false\">%s</textarea><button class=\"button\" "
 	    "type=\"submit\">Load the profile</button></form></section>",
 	    p->code, csv ? csv : "");
+	if (scope_allows(ar->u, PERM_USERS, p->id))
+		admin_escf(
+		    &b,
+		    "<section class=\"panel\"><h2>Users of the practice"
+		    "</h2><p><a href=\"/users?practice=%s\">Who can sign "
+		    "in for %s: add, change or disable them</a></p>"
+		    "</section>",
+		    p->code, p->name);
 	body = buf_take(&b);
 	admin_page(ar, status, "Settings", body);
 	free(body);

@@ -376,6 +376,8 @@ static const char *const migrations[] = {
     " WHERE state = 'pending';"
     "CREATE INDEX outbox_waiting ON outbox(state, next_attempt_at)"
     " WHERE state = 'held' OR state = 'sending';",
+    /* 16: a staff account's last sign-in, shown on the admin's users page. */
+    "ALTER TABLE users ADD COLUMN last_login_at INTEGER;",
 };
 
 int

@@ -36,6 +36,55 @@ scope_allows(const struct user *u, enum perm p, int64_t practice_id)
 	return user_in_practice(u, practice_id);
 }
 
+int
+scope_user_visible(const struct user *u, const struct user *t)
+{
+	size_t i;
+
+	if (!scope_allows(u, PERM_USERS, 0) || t == NULL)
+		return 0;
+	if (u->role == ROLE_ADMIN)
+		return 1;
+	for (i = 0; i < t->npractices; i++)
+		if (user_in_practice(u, t->practices[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * A manager may not reach past their practices through an account: not an
+ * admin's (every practice), not one that also works for a practice of
+ * someone else's, and not by granting a practice they do not hold.
+ */
+int
+scope_user_manage(const struct user *u, const struct user *t)
+{
+	if (!scope_user_visible(u, t))
+		return 0;
+	if (u->role == ROLE_ADMIN)
+		return 1;
+	return t->role != ROLE_ADMIN &&
+	       scope_user_grant(u, t->role, t->practices, t->npractices);
+}
+
+int
+scope_user_grant(const struct user *u, enum user_role role, const int64_t *ids,
+                 size_t n)
+{
+	size_t i;
+
+	if (!scope_allows(u, PERM_USERS, 0))
+		return 0;
+	if (u->role == ROLE_ADMIN)
+		return 1;
+	if (role == ROLE_ADMIN)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!scope_allows(u, PERM_USERS, ids[i]))
+			return 0;
+	return 1;
+}
+
 /*
  * A practice scope by code: an API token's, from the tokens file. It is
  * held by code, not id, so a token may name a practice added later.

@@ -28,6 +28,17 @@ int scope_role_may(enum user_role, enum perm);
 /* 1 if u may do perm for practice_id (0: for any of its practices). */
 int scope_allows(const struct user *u, enum perm, int64_t practice_id);
 
+/* 1 if u may see the staff account t: an admin every account, a manager
+ * those that share a practice with them. */
+int scope_user_visible(const struct user *u, const struct user *t);
+/* 1 if u may change the account t: an admin any, a manager a non-admin all
+ * of whose practices are the manager's. */
+int scope_user_manage(const struct user *u, const struct user *t);
+/* 1 if u may give an account role and the practices ids[n]: an admin any,
+ * a manager a role below admin and only practices of their own. */
+int scope_user_grant(const struct user *u, enum user_role role,
+                     const int64_t *ids, size_t n);
+
 /*
  * The practice scope of an API token: the codes of the practices it may
  * read and change. "A81001,B82002"; NULL for every practice. NULL with

@@ -195,6 +195,9 @@ user_row(struct db *db, sqlite3_stmt *st)
 	user_role_parse(db_col_text(st, 3), &u->role);
 	u->totp_enabled = sqlite3_column_int(st, 4);
 	u->disabled_at = sqlite3_column_int64(st, 5);
+	u->last_login_at = sqlite3_column_int64(st, 6);
+	u->locked_until = sqlite3_column_int64(st, 7);
+	u->failed = sqlite3_column_int(st, 8);
 	u->practices = xcalloc(cap, sizeof *u->practices);
 	ps = db_stmt(db, u->role == ROLE_ADMIN
 	                     ? "SELECT id FROM practices WHERE ?1 = ?1"
@@ -213,8 +216,9 @@ user_row(struct db *db, sqlite3_stmt *st)
 }
 
 #define USER_COLS                                                              \
-	"SELECT id, email, name, role, totp_enabled, coalesce(disabled_at, 0)" \
-	" FROM users "
+	"SELECT id, email, name, role, totp_enabled, coalesce(disabled_at, "   \
+	"0),"                                                                  \
+	" coalesce(last_login_at, 0), locked_until, failed FROM users "
 
 struct user *
 user_load(struct db *db, int64_t id)
@@ -303,6 +307,15 @@ user_to_json(const struct user *u)
 	          u->disabled_at != 0
 	              ? json_string(util_format_time(u->disabled_at, day))
 	              : json_null());
+	jsonx_set(o, "last_sign_in",
+	          u->last_login_at != 0
+	              ? json_string(util_format_time(u->last_login_at, day))
+	              : json_null());
+	jsonx_set(o, "locked_until",
+	          u->locked_until > time(NULL)
+	              ? json_string(util_format_time(u->locked_until, day))
+	              : json_null());
+	jsonx_set(o, "failed_sign_ins", json_integer(u->failed));
 	for (i = 0; i < u->npractices; i++)
 		jsonx_push(p, json_integer(u->practices[i]));
 	jsonx_set(o, "practice_ids", p);
@@ -342,14 +355,43 @@ sessions_end_all(struct db *db, int64_t id)
 	db_done(db, st);
 }
 
+int64_t
+user_admins_active(struct db *db, int64_t except_id)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM users WHERE"
+	                               " role = 'admin' AND disabled_at IS NULL"
+	                               " AND id != ?");
+
+	db_bind_int(st, 1, except_id);
+	return db_int(db, st, 0);
+}
+
+/* 1 if id is an active admin and no other admin is active. */
+static int
+last_admin(struct db *db, int64_t id)
+{
+	struct user *u = user_load(db, id);
+	int last = u != NULL && u->role == ROLE_ADMIN && u->disabled_at == 0 &&
+	           user_admins_active(db, id) == 0;
+
+	user_free(u);
+	return last;
+}
+
 int
 user_disable(struct db *db, int64_t id, const char *actor, char **cause)
 {
-	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET disabled_at = ?2,"
-	                               " updated_at = ?2 WHERE id = ?1 AND"
-	                               " disabled_at IS NULL");
+	sqlite3_stmt *st;
 	char obj[32];
 
+	if (last_admin(db, id)) {
+		*cause = xstrdup("this is the last active admin: make another "
+		                 "user an admin first");
+		return -1;
+	}
+	st = db_stmt(db, "UPDATE users SET disabled_at = ?2,"
+	                 " updated_at = ?2 WHERE id = ?1 AND"
+	                 " disabled_at IS NULL");
 	db_bind_int(st, 1, id);
 	db_bind_int(st, 2, time(NULL));
 	if (db_done(db, st) == -1 || db_changes(db) != 1) {
@@ -357,9 +399,173 @@ user_disable(struct db *db, int64_t id, const char *actor, char **cause)
 		return -1;
 	}
 	sessions_end_all(db, id);
+	/* A link given out before does not outlive the account either: one
+	 * enabled again gets a new one. */
+	st = db_stmt(db, "DELETE FROM user_links WHERE user_id = ?");
+	db_bind_int(st, 1, id);
+	db_done(db, st);
 	snprintf(obj, sizeof obj, "user:%lld", (long long)id);
 	db_audit(db, actor, "user.disable", obj, NULL);
 	return 0;
+}
+
+/* Run one UPDATE of users on id (?1, with ?2 the time) and audit it. */
+static int
+user_set(struct db *db, int64_t id, const char *sql, const char *action,
+         const char *fail, char **cause)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	char obj[32];
+
+	db_bind_int(st, 1, id);
+	db_bind_int(st, 2, time(NULL));
+	if (db_done(db, st) == -1 || db_changes(db) != 1) {
+		*cause = xasprintf("%s %lld", fail, (long long)id);
+		return -1;
+	}
+	snprintf(obj, sizeof obj, "user:%lld", (long long)id);
+	db_audit(db, NULL, action, obj, NULL);
+	return 0;
+}
+
+int
+user_enable(struct db *db, int64_t id, char **cause)
+{
+	return user_set(db, id,
+	                "UPDATE users SET disabled_at = NULL, updated_at = ?2"
+	                " WHERE id = ?1 AND disabled_at IS NOT NULL",
+	                "user.enable", "no disabled user", cause);
+}
+
+int
+user_unlock(struct db *db, int64_t id, char **cause)
+{
+	return user_set(db, id,
+	                "UPDATE users SET failed = 0, locked_until = 0,"
+	                " updated_at = ?2 WHERE id = ?1",
+	                "user.unlock", "no user", cause);
+}
+
+int
+user_totp_reset(struct db *db, int64_t id, char **cause)
+{
+	if (user_set(db, id,
+	             "UPDATE users SET totp_enabled = 0, totp_secret = NULL,"
+	             " totp_pending = NULL, totp_last_step = NULL,"
+	             " updated_at = ?2 WHERE id = ?1",
+	             "user.2fa-off", "no user", cause) == -1)
+		return -1;
+	/* A session that passed the old factor does not outlive it. */
+	sessions_end_all(db, id);
+	return 0;
+}
+
+/* Replace the practices of id by ids (in a transaction). */
+static int
+set_practices(struct db *db, int64_t id, const int64_t *ids, size_t n)
+{
+	sqlite3_stmt *st =
+	    db_stmt(db, "DELETE FROM user_practices WHERE user_id = ?");
+	size_t i;
+
+	db_bind_int(st, 1, id);
+	if (db_done(db, st) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		st = db_stmt(db, "INSERT OR IGNORE INTO user_practices"
+		                 " (user_id, practice_id) VALUES (?, ?)");
+		db_bind_int(st, 1, id);
+		db_bind_int(st, 2, ids[i]);
+		if (db_done(db, st) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* The UPDATE of user_update, inside its transaction; ids NULL keeps the
+ * practices. */
+static int
+user_update_tx(struct db *db, int64_t id, const char *role, const int64_t *ids,
+               size_t n)
+{
+	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET role = ?2,"
+	                               " updated_at = ?3 WHERE id = ?1");
+
+	db_bind_int(st, 1, id);
+	db_bind_text(st, 2, role);
+	db_bind_int(st, 3, time(NULL));
+	if (db_done(db, st) == -1)
+		return -1;
+	return ids != NULL ? set_practices(db, id, ids, n) : 0;
+}
+
+/* The audit detail of an update: "role=R practices=A,B". Caller frees. */
+static char *
+update_detail(const char *role, const char *const *codes, size_t n)
+{
+	char *d = xasprintf("role=%s", role), *t;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		t = xasprintf("%s%s%s", d, i == 0 ? " practices=" : ",",
+		              codes[i]);
+		free(d);
+		d = t;
+	}
+	return d;
+}
+
+int
+user_update(struct db *db, int64_t id, const char *role,
+            const char *const *practices, size_t n, char **cause)
+{
+	struct user *u = user_load(db, id);
+	int64_t *ids = xcalloc(n + 1, sizeof *ids);
+	enum user_role r;
+	char obj[32], *detail = NULL;
+	int rc = -1, keep = practices == NULL;
+
+	if (u != NULL && role == NULL)
+		role = user_role_name(u->role);
+	if (u == NULL)
+		*cause = xasprintf("no user %lld", (long long)id);
+	else if (user_role_parse(role, &r) == -1)
+		*cause = xasprintf(
+		    "role %s is not admin, manager, lead or viewer", role);
+	else if (r != ROLE_ADMIN && u->role == ROLE_ADMIN && last_admin(db, id))
+		*cause = xstrdup("this is the last active admin: make another "
+		                 "user an admin first");
+	else if (r != ROLE_ADMIN && keep && u->role == ROLE_ADMIN)
+		*cause = xasprintf("a %s needs --practice (admins see every "
+		                   "practice)",
+		                   role);
+	else if (r != ROLE_ADMIN && !keep && n == 0)
+		*cause = xasprintf("a %s needs a practice (admins see every "
+		                   "practice)",
+		                   role);
+	else if (keep || practice_ids(db, practices, n, ids, cause) == 0) {
+		if (db_begin(db) == -1) {
+			*cause = xasprintf("database busy: %s", db_errmsg(db));
+			goto out;
+		}
+		rc = user_update_tx(db, id, role, keep ? NULL : ids, n);
+		snprintf(obj, sizeof obj, "user:%lld", (long long)id);
+		detail =
+		    update_detail(role, keep ? NULL : practices, keep ? 0 : n);
+		if (rc == -1 ||
+		    db_audit(db, NULL, "user.update", obj, detail) == -1 ||
+		    db_commit(db) == -1) {
+			*cause = xasprintf("cannot change user %lld: %s",
+			                   (long long)id, db_errmsg(db));
+			db_rollback(db);
+			rc = -1;
+		}
+	}
+out:
+	free(detail);
+	free(ids);
+	user_free(u);
+	return rc;
 }
 
 /* 1 if s contains t, ignoring case (t non-empty, 4+ characters). */
@@ -566,6 +772,17 @@ login_failed(struct db *db, int64_t id, int failed, int64_t now)
 	db_done(db, st);
 }
 
+static void
+signed_in(struct db *db, int64_t id, int64_t now)
+{
+	sqlite3_stmt *st = db_stmt(db, "UPDATE users SET last_login_at = ?2"
+	                               " WHERE id = ?1");
+
+	db_bind_int(st, 1, id);
+	db_bind_int(st, 2, now);
+	db_done(db, st);
+}
+
 enum login_result
 user_login(struct db *db, const char *email, const char *pw, int64_t now,
            int64_t *id, int64_t *wait)
@@ -604,6 +821,7 @@ user_login(struct db *db, const char *email, const char *pw, int64_t now,
 	else if (crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0) {
 		if (failed > 0)
 			login_failed(db, *id, 0, now);
+		signed_in(db, *id, now);
 		r = LOGIN_OK;
 	} else
 		login_failed(db, *id, failed + 1, now);

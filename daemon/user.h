@@ -19,7 +19,10 @@ struct user {
 	enum user_role role;
 	int totp_enabled;
 	int64_t disabled_at;
-	int64_t *practices; /* ids; every practice for an admin */
+	int64_t last_login_at; /* 0: never */
+	int64_t locked_until;  /* 0, or when the lock after failures ends */
+	int failed;            /* failed sign-ins since the last good one */
+	int64_t *practices;    /* ids; every practice for an admin */
 	size_t npractices;
 };
 
@@ -44,8 +47,24 @@ int user_in_practice(const struct user *, int64_t practice_id);
 /* Every user, with role and practices, no secrets. Caller decrefs. */
 json_t *user_list_json(struct db *);
 json_t *user_to_json(const struct user *);
-/* Disable the account and end its sessions. */
+/* Disable the account, end its sessions and drop its reset link; never
+ * the last active admin. */
 int user_disable(struct db *, int64_t id, const char *actor, char **cause);
+/* Enable a disabled account again. */
+int user_enable(struct db *, int64_t id, char **cause);
+/*
+ * Change the role (NULL: keep it) and the practices (codes; NULL: keep
+ * them) of an account. A non-admin needs a practice; the last active admin
+ * keeps the role.
+ */
+int user_update(struct db *, int64_t id, const char *role,
+                const char *const *practices, size_t n, char **cause);
+/* Lift the lock after failed sign-ins and forget the failures. */
+int user_unlock(struct db *, int64_t id, char **cause);
+/* Turn the second factor off (the user enrols again); ends sessions. */
+int user_totp_reset(struct db *, int64_t id, char **cause);
+/* Active admins other than except_id. */
+int64_t user_admins_active(struct db *, int64_t except_id);
 /* 0 if password is acceptable (length, not common, not the name or
  * address); -1 with *cause saying why. */
 int user_password_ok(const char *password, const char *email, const char *name,

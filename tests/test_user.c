@@ -268,6 +268,101 @@ test_review_faults(void **state)
 	db_close(db);
 }
 
+/* Who may change whom (scope_user_*), and what user.c keeps for every
+ * face: the last active admin, a practice for a non-admin. */
+static void
+test_manage_users(void **state)
+{
+	static const char *const a[] = {"A81001"}, *const b[] = {"B82002"},
+	                         *const ab[] = {"A81001", "B82002"};
+	struct db *db = fixture();
+	char *cause = NULL;
+	int64_t root, pm, own, other, both;
+	struct user *m, *r, *t;
+	int64_t ids_a[] = {1}, ids_b[] = {2};
+
+	(void)state;
+	assert_int_equal(user_add(db, "root@x.example", "Ada", "admin", NULL, 0,
+	                          &root, &cause),
+	                 0);
+	assert_int_equal(
+	    user_add(db, "pm@a.example", "Pat", "manager", a, 1, &pm, &cause),
+	    0);
+	assert_int_equal(
+	    user_add(db, "own@a.example", "Own", "lead", a, 1, &own, &cause),
+	    0);
+	assert_int_equal(
+	    user_add(db, "oth@b.example", "Oth", "lead", b, 1, &other, &cause),
+	    0);
+	assert_int_equal(user_add(db, "both@b.example", "Both", "lead", ab, 2,
+	                          &both, &cause),
+	                 0);
+	m = user_load(db, pm);
+	r = user_load(db, root);
+	t = user_load(db, own);
+	assert_true(scope_user_visible(m, t) && scope_user_manage(m, t));
+	user_free(t);
+	t = user_load(db, other);
+	assert_false(scope_user_visible(m, t));
+	assert_false(scope_user_manage(m, t));
+	assert_true(scope_user_manage(r, t));
+	user_free(t);
+	t = user_load(db, both);
+	assert_true(scope_user_visible(m, t));
+	assert_false(scope_user_manage(m, t));
+	user_free(t);
+	assert_true(scope_user_visible(m, r));
+	assert_false(scope_user_manage(m, r));
+	assert_true(scope_user_grant(m, ROLE_MANAGER, ids_a, 1));
+	assert_false(scope_user_grant(m, ROLE_LEAD, ids_b, 1));
+	assert_false(scope_user_grant(m, ROLE_ADMIN, NULL, 0));
+	assert_true(scope_user_grant(r, ROLE_ADMIN, NULL, 0));
+	user_free(m);
+	user_free(r);
+
+	/* The last active admin is neither disabled nor demoted. */
+	assert_int_equal(user_disable(db, root, NULL, &cause), -1);
+	assert_non_null(strstr(cause, "last active admin"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(user_update(db, root, "manager", a, 1, &cause), -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(user_update(db, pm, "admin", NULL, 0, &cause), 0);
+	assert_int_equal(user_update(db, root, "viewer", a, 1, &cause), 0);
+	assert_int_equal(user_admins_active(db, 0), 1);
+	/* A non-admin needs a practice; the practices given replace. */
+	assert_int_equal(user_update(db, own, "lead", a, 0, &cause), -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(user_update(db, own, NULL, b, 1, &cause), 0);
+	t = user_load(db, own);
+	assert_int_equal(t->npractices, 1);
+	assert_int_equal(t->practices[0], 2);
+	assert_int_equal(t->role, ROLE_LEAD);
+	user_free(t);
+	/* Enable only what is disabled; unlock forgets the failures. */
+	assert_int_equal(user_enable(db, own, &cause), -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(user_disable(db, own, NULL, &cause), 0);
+	assert_int_equal(user_enable(db, own, &cause), 0);
+	assert_int_equal(db_exec(db,
+	                         "UPDATE users SET failed = 7, locked_until ="
+	                         " 4000000000, totp_enabled = 1, totp_secret ="
+	                         " 'X' WHERE email = 'own@a.example'",
+	                         &cause),
+	                 0);
+	assert_int_equal(user_unlock(db, own, &cause), 0);
+	assert_int_equal(user_totp_reset(db, own, &cause), 0);
+	t = user_load(db, own);
+	assert_int_equal(t->failed, 0);
+	assert_int_equal(t->locked_until, 0);
+	assert_int_equal(t->totp_enabled, 0);
+	user_free(t);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -277,6 +372,7 @@ main(void)
 	    cmocka_unit_test(test_lockout_and_sessions),
 	    cmocka_unit_test(test_scope),
 	    cmocka_unit_test(test_review_faults),
+	    cmocka_unit_test(test_manage_users),
 	};
 
 	return cmocka_run_group_tests_name("user", tests, NULL, NULL);

@@ -114,9 +114,9 @@ async function run(env, base, browser, resetPath) {
   await rp.click('button[type=submit]');
   checkEq(new URL(rp.url()).pathname, '/', 'signed in: home');
   const cookies = await ctx.cookies();
-  const c = cookies.find((k) => k.name === 'ppgd_admin');
-  t.check(c && c.httpOnly && c.secure && c.sameSite === 'Strict',
-          'the session cookie is HttpOnly, Secure, SameSite=Strict');
+  const c = cookies.find((k) => k.name === '__Host-ppgd_session');
+  t.check(c && c.httpOnly && c.secure && c.sameSite === 'Strict' && c.path === '/',
+          'the session cookie is __Host-, HttpOnly, Secure, SameSite=Strict');
   await t.axeCheck(rp, 'admin home');
   await t.screenshot(rp, 'admin-home');
   const first = await rp.locator('main > *').nth(1).getAttribute('class');
@@ -162,10 +162,35 @@ async function run(env, base, browser, resetPath) {
 
   await rp.goto(base + '/users');
   await t.axeCheck(rp, 'admin users');
+  await users(rp, base);
   await rp.click('button.link');
   checkEq(new URL(rp.url()).pathname, '/login', 'signed out');
   await ctx.close();
   t.check(errors.length === 0, 'no errors in the console: ' + JSON.stringify(errors));
+}
+
+// Users: add one (their one-time link shown), their page, the disable
+// confirmation.
+async function users(p, base) {
+  await p.goto(base + '/users/new?practice=A81001');
+  await t.axeCheck(p, 'admin add a user');
+  await p.fill('#email', 'lee@riverside.example');
+  await p.fill('#name', 'Lee Lead');
+  await p.check('#role-lead');
+  await p.click('main button[type=submit]');
+  t.check((await p.textContent('#link')).includes('/reset/'),
+          'the new user\'s link is shown');
+  await t.axeCheck(p, 'admin user added');
+  await p.click('main p a');
+  await p.waitForURL(/\/users\/\d+$/);
+  await t.axeCheck(p, 'admin user');
+  await t.screenshot(p, 'admin-user');
+  await p.click('a[href$="/disable"]');
+  await t.axeCheck(p, 'admin disable a user');
+  await p.click('main button[type=submit]');
+  t.check((await p.textContent('main')).includes('disabled since'),
+          'the user is disabled');
+  await p.goto(base + '/users');
 }
 
 const CSV = ['Forename,Surname,Email Address,Shoe size',

@@ -24,30 +24,44 @@ import ppgdtest as t  # noqa: E402
 PW = "correct horse battery staple"
 
 
+SESSION = "__Host-ppgd_session"
+
+
 class Browser:
-    """A cookie jar of one (the session cookie) over plain HTTP."""
+    """A cookie jar (the session and the sign-in form's CSRF cookie) over
+    plain HTTP."""
 
     def __init__(self, base):
         self.base = base
         self.body = b""
-        self.cookie = None
+        self.jar = {}
         self.set_cookie = None
+
+    @property
+    def cookie(self):
+        return self.jar.get(SESSION)
+
+    @cookie.setter
+    def cookie(self, value):
+        self.jar[SESSION] = value
 
     def req(self, method, path, form=None, headers=None):
         h = dict(headers or {})
-        if self.cookie:
-            h["Cookie"] = "ppgd_admin=" + self.cookie
+        if any(self.jar.values()):
+            h["Cookie"] = "; ".join("%s=%s" % kv for kv in self.jar.items()
+                                    if kv[1])
         data = urllib.parse.urlencode(form).encode() if form is not None else None
         if data is not None:
             h["Content-Type"] = "application/x-www-form-urlencoded"
         st, hd, body = t.http_request(method, self.base + path, data=data,
                                       headers=h)
         self.body = body
-        sc = hd.get("Set-Cookie")
-        if sc:
-            self.set_cookie = sc
-            m = re.match(r"ppgd_admin=([^;]*)", sc)
-            self.cookie = m.group(1) if m and m.group(1) else None
+        for sc in hd.get_all("Set-Cookie") or []:
+            m = re.match(r"([^=;]+)=([^;]*)", sc)
+            if m:
+                self.jar[m.group(1)] = m.group(2) or None
+            if sc.startswith(SESSION + "="):
+                self.set_cookie = sc
         return st, hd, body.decode("utf-8", "replace")
 
     def get(self, path):
@@ -88,13 +102,15 @@ def reset_link(env, who):
 
 def set_password(env, base, who, pw=PW):
     b = Browser(base)
-    st, _, _ = b.post(reset_link(env, who), {"password": pw})
+    link = reset_link(env, who)
+    st, _, _ = b.post(link, {"password": pw, "csrf": b.csrf(link)})
     t.check_eq(st, 200, "%s sets a password" % who)
 
 
 def login(base, who, pw=PW):
     b = Browser(base)
-    st, hd, _ = b.post("/login", {"email": who, "password": pw})
+    st, hd, _ = b.post("/login", {"email": who, "password": pw,
+                                  "csrf": b.csrf("/login")})
     return b, st, hd
 
 
@@ -104,15 +120,16 @@ def test_passwords(env, base):
     st, _, body = b.get(link)
     t.check(st == 200 and 'autocomplete="new-password"' in body,
             "the reset page asks for a new password")
+    tok = b.csrf(link)
     for pw, why in (("short", "at least 10"),
                     ("password123", "most common"),
                     ("pat-manager-2026", "name or email")):
-        st, _, body = b.post(link, {"password": pw})
+        st, _, body = b.post(link, {"password": pw, "csrf": tok})
         t.check(st == 422 and why in body, "refused: %s (%d)" % (why, st))
-    st, _, body = b.post(link, {"password": PW},
+    st, _, body = b.post(link, {"password": PW, "csrf": tok},
                          headers={"Origin": "https://evil.example"})
     t.check_eq(st, 403, "a reset posted from another site is refused")
-    st, _, body = b.post(link, {"password": PW})
+    st, _, body = b.post(link, {"password": PW, "csrf": tok})
     t.check(st == 200 and "Password saved" in body, "a good password is saved")
     st, _, _ = b.get(link)
     t.check_eq(st, 404, "the link works once")
@@ -191,7 +208,8 @@ def test_lockout(env, base):
     t.check(st == 401 and b.cookie is None,
             "five failures lock the account, even the right password: 401")
     b2, st2, _ = login(base, "nobody-at-all@a.example", "not the password")
-    t.check(st2 == 401 and b.body == b2.body,
+    csrf = re.compile(rb'name="csrf" value="[^"]*"')
+    t.check(st2 == 401 and csrf.sub(b"", b.body) == csrf.sub(b"", b2.body),
             "a locked account reads like an unknown address (same page)")
     db = sqlite3.connect(env.sections["daemon"]["database"])
     lock1 = db.execute("SELECT locked_until - strftime('%s','now') FROM"
