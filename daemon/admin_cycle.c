@@ -3,7 +3,8 @@
  * evidence log of a practice, each a list with a form to add one. The
  * writes are the use cases the CLI calls (meeting_add and its campaigns,
  * action_add,
- * action_update, evidence_add), audited by them under the user's name.
+ * action_update, evidence_add, with an uploaded file as the CLI's --file),
+ * audited by them under the user's name.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "cron.h"
 #include "evidence.h"
 #include "meeting.h"
+#include "multipart.h"
 #include "practice.h"
 #include "xmalloc.h"
 
@@ -91,10 +93,14 @@ static void
 form_open(struct areq *ar, struct buf *b, const char *action,
           const struct practice *p, const char *heading)
 {
+	/* Evidence may come with a file. */
 	admin_escf(b,
 	           "<section class=\"panel\"><h2>%s</h2><form "
-	           "method=\"post\" action=\"/%s\" novalidate>",
-	           heading, action);
+	           "method=\"post\" action=\"/%s\"%s novalidate>",
+	           heading, action,
+	           strcmp(action, "evidence") == 0
+	               ? " enctype=\"multipart/form-data\""
+	               : "");
 	admin_csrf_field(ar, b);
 	admin_escf(b, "<input type=\"hidden\" name=\"practice\" value=\"%s\">",
 	           p->code);
@@ -340,8 +346,14 @@ evidence_page(struct areq *ar, const struct practice *p, int status,
 	field(ar, &b, "title", "Title (empty: the kind's name)");
 	field(ar, &b, "link", "Link (https://...)");
 	field(ar, &b, "note", "Note");
-	buf_add(&b, "<p>Files are stored with <code>ppgd evidence add "
-	            "--file</code>.</p>");
+	admin_escf(&b,
+	           "<label class=\"label\" for=\"file\">File (a PDF, an "
+	           "image, an office document or a text file of up to %lld "
+	           "MB; optional)</label><input class=\"input\" "
+	           "type=\"file\" id=\"file\" name=\"file\" accept=\".pdf,"
+	           ".png,.jpg,.jpeg,.docx,.xlsx,.pptx,.odt,.ods,.odp,.txt,.md,"
+	           ".csv\">",
+	           (long long)(EVIDENCE_MAX_FILE / (1024 * 1024)));
 	form_close(&b, "Record it");
 	json_decref(kinds);
 	json_decref(arr);
@@ -365,9 +377,25 @@ evidence_post(struct areq *ar, const struct practice *p)
 	                         .title = opt(ar, "title"),
 	                         .link = opt(ar, "link"),
 	                         .note = opt(ar, "note")};
+	const struct multipart_file *f = admin_file(ar, "file");
 	char *cause = NULL, *to;
 	int64_t id;
 
+	/* Stored as `ppgd evidence add --file` stores it: evidence_add
+	 * sniffs the bytes (the browser's type is not asked) and keeps the
+	 * name, which must be usable as one. */
+	if (f != NULL && !multipart_filename_ok(f->filename)) {
+		evidence_page(ar, p, 422,
+		              "The file's name cannot be used: it must be one "
+		              "line, without / or \\. Rename the file and "
+		              "choose it again.");
+		return;
+	}
+	if (f != NULL) {
+		e.file_name = f->filename;
+		e.data = f->data;
+		e.len = f->len;
+	}
 	if (evidence_add(ar->db, &e, &id, &cause) == -1)
 		evidence_page(ar, p, 422, cause);
 	else {

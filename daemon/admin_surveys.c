@@ -1,8 +1,8 @@
 /*
  * The web admin's surveys and templates. Surveys: the stored ones listed
- * and viewed (survey_store), a YAML pasted to load (survey_load_string,
- * whose "origin:line: message" errors are shown as they come, then
- * survey_store_save, as `ppgd survey load`). Templates: the files of the
+ * and viewed (survey_store), a YAML file uploaded or pasted to load
+ * (survey_load_string, whose "file:line: message" errors are shown as they
+ * come, then survey_store_save, as `ppgd survey load`). Templates: the files of the
  * templates folder listed and viewed, and a draft checked as `ppgd campaign
  * add` and `ppgd sms-info` would (template_parse_string refuses unknown
  * placeholders; sms_analyse counts the segments of the text rendered with
@@ -29,8 +29,9 @@
 
 /* ---- surveys ------------------------------------------------------------ */
 
-/* One loader error: "survey:12: message" (the origin is ours) as "line
- * 12: message"; any other as it is. */
+/* One loader error: "survey:12: message" (the origin of pasted text) as
+ * "line 12: message"; any other ("fft.yaml:12: message" for a file) as it
+ * is. */
 static void
 error_item(struct buf *b, const char *e)
 {
@@ -101,19 +102,23 @@ surveys_page(struct areq *ar, int status, const char *errors, const char *yaml)
 	json_decref(a);
 	if (scope_allows(ar->u, PERM_SEND, 0)) {
 		buf_add(&b, "<section class=\"panel\"><h2>Load a survey</h2><p>"
-		            "Paste the survey's YAML (see ppgd-survey(5)). A "
-		            "survey of a slug already loaded becomes its next "
-		            "version; the same text again changes nothing.</p>"
-		            "<form method=\"post\" action=\"/surveys\" "
-		            "novalidate>");
+		            "Choose the survey's YAML file, or paste its text "
+		            "(see ppgd-survey(5)). A survey of a slug already "
+		            "loaded becomes its next version; the same text "
+		            "again changes nothing.</p><form method=\"post\" "
+		            "action=\"/surveys\" enctype=\"multipart/form-data\""
+		            " novalidate>");
 		admin_csrf_field(ar, &b);
 		admin_escf(
 		    &b,
-		    "<label class=\"label\" for=\"yaml\">Survey YAML</label>"
-		    "<textarea class=\"input\" id=\"yaml\" name=\"yaml\" "
-		    "rows=\"16\" spellcheck=\"false\">%s</textarea><button "
-		    "class=\"button\" type=\"submit\">Load the survey</button>"
-		    "</form></section>",
+		    "<label class=\"label\" for=\"file\">Survey file (.yaml)"
+		    "</label><input class=\"input\" type=\"file\" id=\"file\" "
+		    "name=\"file\" accept=\".yaml,.yml\"><label "
+		    "class=\"label\" for=\"yaml\">Or paste the survey's YAML"
+		    "</label><textarea class=\"input\" id=\"yaml\" "
+		    "name=\"yaml\" rows=\"16\" spellcheck=\"false\">%s"
+		    "</textarea><button class=\"button\" type=\"submit\">Load "
+		    "the survey</button></form></section>",
 		    yaml != NULL ? yaml : "");
 	}
 	body = buf_take(&b);
@@ -180,34 +185,40 @@ survey_view(struct areq *ar, const char *rest)
 static void
 survey_post(struct areq *ar)
 {
-	const char *yaml = admin_pget(ar, "yaml");
 	struct survey *s = NULL;
 	enum survey_saved how;
-	char *errors = NULL, to[32];
+	char *errors = NULL, *yaml = NULL, *name = NULL, to[32];
+	size_t len;
 	int64_t id;
-	int version;
+	int version, rc;
 
-	if (yaml == NULL || *yaml == '\0') {
-		surveys_page(ar, 422, "Paste the survey's YAML first.", yaml);
-		return;
-	}
-	if (strlen(yaml) > SURVEY_MAX) {
+	rc = admin_upload_text(ar, "file", "yaml", &yaml, &len, &name, &errors);
+	if (rc == 0)
+		surveys_page(ar, 422,
+		             "Choose the survey's YAML file, or paste its text.",
+		             NULL);
+	else if (rc == 1 && len > SURVEY_MAX)
 		surveys_page(ar, 422, "The survey is larger than 256 KiB.",
 		             NULL);
-		return;
+	else if (rc == 1 && memchr(yaml, '\0', len) != NULL)
+		surveys_page(ar, 422, "The file is not a text file.", NULL);
+	/* A file's errors name it ("fft.yaml:12: ..."), as the CLI's do. */
+	else if (rc == -1 ||
+	         survey_load_string(yaml, len, name != NULL ? name : ORIGIN,
+	                            &s, &errors) == -1 ||
+	         survey_store_save(ar->db, s, time(NULL), &id, &version, &how,
+	                           &errors) == -1)
+		surveys_page(ar, 422, errors, name == NULL ? yaml : NULL);
+	else {
+		/* survey_store_save audits the load, with the user as the
+		 * actor. */
+		snprintf(to, sizeof to, "/surveys/%lld", (long long)id);
+		admin_redirect(ar, to);
 	}
-	if (survey_load_string(yaml, strlen(yaml), ORIGIN, &s, &errors) == -1 ||
-	    survey_store_save(ar->db, s, time(NULL), &id, &version, &how,
-	                      &errors) == -1) {
-		surveys_page(ar, 422, errors, yaml);
-		free(errors);
-		survey_free(s);
-		return;
-	}
-	/* survey_store_save audits the load, with the user as the actor. */
 	survey_free(s);
-	snprintf(to, sizeof to, "/surveys/%lld", (long long)id);
-	admin_redirect(ar, to);
+	free(errors);
+	free(yaml);
+	free(name);
 }
 
 /* ---- templates ---------------------------------------------------------- */
