@@ -93,14 +93,14 @@ static void
 form_open(struct areq *ar, struct buf *b, const char *action,
           const struct practice *p, const char *heading)
 {
-	/* Evidence may come with a file. */
 	admin_escf(b,
 	           "<section class=\"panel\"><h2>%s</h2><form "
-	           "method=\"post\" action=\"/%s\"%s novalidate>",
-	           heading, action,
-	           strcmp(action, "evidence") == 0
-	               ? " enctype=\"multipart/form-data\""
-	               : "");
+	           "method=\"post\" action=\"/%s\" novalidate",
+	           heading, action);
+	/* Evidence may come with a file. */
+	buf_add(b, strcmp(action, "evidence") == 0
+	               ? " enctype=\"multipart/form-data\">"
+	               : ">");
 	admin_csrf_field(ar, b);
 	admin_escf(b, "<input type=\"hidden\" name=\"practice\" value=\"%s\">",
 	           p->code);
