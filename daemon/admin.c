@@ -201,6 +201,7 @@ static const char admin_style[] =
     "main{max-width:64rem;margin:0 auto;padding:24px 16px 48px}"
     "h1{font-size:2rem;margin:0 0 24px}h2{font-size:1.5rem}"
     "a{color:#005eb8}"
+    "pre{white-space:pre-wrap;overflow-wrap:anywhere}"
     "a:focus,input:focus,button:focus,select:focus{outline:4px solid "
     "transparent;box-shadow:0 0 0 4px #ffeb3b,0 4px 0 4px #212b32}"
     "table{border-collapse:collapse;background:#fff;width:100%;"

@@ -741,8 +741,8 @@ import_post(struct areq *ar)
 	/* The preview's file is held for its confirm; the bytes imported
 	 * are then the bytes checked. */
 	if (dry && upload_put(ar->db, ar->u->id, practice, "members-csv",
-	                      name != NULL ? name : "", csv, len,
-	                      time(NULL), token, &cause) == -1) {
+	                      name != NULL ? name : "", csv, len, time(NULL),
+	                      token, &cause) == -1) {
 		admin_message(ar, 500, "Sorry", cause);
 		goto out;
 	}

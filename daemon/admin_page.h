@@ -27,11 +27,12 @@ struct areq {
 	const char *path;   /* without the leading '/', no query */
 	struct form *query; /* the query string */
 	struct form *post;  /* a POST body, parsed */
-	struct multipart_upload *up; /* its files, if it was multipart */
 	char token[23];     /* the session cookie, "" if none */
 	struct session s;
 	int signed_in;  /* a session (s) was found */
 	struct user *u; /* its user */
+	/* The files of a multipart POST (admin_upload.c), or NULL. */
+	struct multipart_upload *up;
 };
 
 /* Reply with the admin layout around body (HTML). */

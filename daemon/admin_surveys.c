@@ -2,8 +2,8 @@
  * The web admin's surveys and templates. Surveys: the stored ones listed
  * and viewed (survey_store), a YAML file uploaded or pasted to load
  * (survey_load_string, whose "file:line: message" errors are shown as they
- * come, then survey_store_save, as `ppgd survey load`). Templates: the files of the
- * templates folder listed and viewed, and a draft checked as `ppgd campaign
+ * come, then survey_store_save, as `ppgd survey load`). Templates: the files of
+ * the templates folder listed and viewed, and a draft checked as `ppgd campaign
  * add` and `ppgd sms-info` would (template_parse_string refuses unknown
  * placeholders; sms_analyse counts the segments of the text rendered with
  * sample values), and saved as a new version (template_store.c: in the
@@ -103,13 +103,14 @@ surveys_page(struct areq *ar, int status, const char *errors, const char *yaml)
 	}
 	json_decref(a);
 	if (scope_allows(ar->u, PERM_SEND, 0)) {
-		buf_add(&b, "<section class=\"panel\"><h2>Load a survey</h2><p>"
-		            "Choose the survey's YAML file, or paste its text "
-		            "(see ppgd-survey(5)). A survey of a slug already "
-		            "loaded becomes its next version; the same text "
-		            "again changes nothing.</p><form method=\"post\" "
-		            "action=\"/surveys\" enctype=\"multipart/form-data\""
-		            " novalidate>");
+		buf_add(&b,
+		        "<section class=\"panel\"><h2>Load a survey</h2><p>"
+		        "Choose the survey's YAML file, or paste its text "
+		        "(see ppgd-survey(5)). A survey of a slug already "
+		        "loaded becomes its next version; the same text "
+		        "again changes nothing.</p><form method=\"post\" "
+		        "action=\"/surveys\" enctype=\"multipart/form-data\""
+		        " novalidate>");
 		admin_csrf_field(ar, &b);
 		admin_escf(
 		    &b,
@@ -196,9 +197,9 @@ survey_post(struct areq *ar)
 
 	rc = admin_upload_text(ar, "file", "yaml", &yaml, &len, &name, &errors);
 	if (rc == 0)
-		surveys_page(ar, 422,
-		             "Choose the survey's YAML file, or paste its text.",
-		             NULL);
+		surveys_page(
+		    ar, 422,
+		    "Choose the survey's YAML file, or paste its text.", NULL);
 	else if (rc == 1 && len > SURVEY_MAX)
 		surveys_page(ar, 422, "The survey is larger than 256 KiB.",
 		             NULL);
@@ -206,8 +207,8 @@ survey_post(struct areq *ar)
 		surveys_page(ar, 422, "The file is not a text file.", NULL);
 	/* A file's errors name it ("fft.yaml:12: ..."), as the CLI's do. */
 	else if (rc == -1 ||
-	         survey_load_string(yaml, len, name != NULL ? name : ORIGIN,
-	                            &s, &errors) == -1 ||
+	         survey_load_string(yaml, len, name != NULL ? name : ORIGIN, &s,
+	                            &errors) == -1 ||
 	         survey_store_save(ar->db, s, time(NULL), &id, &version, &how,
 	                           &errors) == -1)
 		surveys_page(ar, 422, errors, name == NULL ? yaml : NULL);
@@ -271,7 +272,8 @@ may_edit_templates(struct areq *ar)
 	st = db_stmt(ar->db, "SELECT id FROM practices");
 	ok = 1;
 	while (ok && sqlite3_step(st) == SQLITE_ROW)
-		ok = scope_allows(ar->u, PERM_SEND, sqlite3_column_int64(st, 0));
+		ok =
+		    scope_allows(ar->u, PERM_SEND, sqlite3_column_int64(st, 0));
 	sqlite3_reset(st);
 	return ok;
 }
@@ -427,8 +429,9 @@ tref_parse(const char *rest, struct tref *t, const char **tail)
 static char *
 shipped(struct areq *ar, const struct tref *t, const char *ext)
 {
-	char *path = xasprintf("%s/%s/%s.%s", config_str(ar->cfg, CFG_TEMPLATES),
-	                       t->dir, t->name, ext);
+	char *path =
+	    xasprintf("%s/%s/%s.%s", config_str(ar->cfg, CFG_TEMPLATES), t->dir,
+	              t->name, ext);
 	char *text = NULL, *cause = NULL;
 	size_t len;
 
@@ -447,13 +450,12 @@ static int
 current(struct areq *ar, const struct tref *t, char **text, char **html,
         int *version)
 {
-	if (template_store_latest(ar->db, t->ch, t->name, text, html,
-	                          version))
+	if (template_store_latest(ar->db, t->ch, t->name, text, html, version))
 		return 0;
 	*version = 0;
 	*text = shipped(ar, t, "txt");
 	*html = t->ch == TMPL_EMAIL && *text != NULL ? shipped(ar, t, "html")
-	                                              : NULL;
+	                                             : NULL;
 	return *text != NULL ? 0 : -1;
 }
 
@@ -470,8 +472,10 @@ history_html(struct areq *ar, struct buf *b, const struct tref *t)
 		           "Saved</th><th scope=\"col\">By</th><th "
 		           "scope=\"col\">What</th></tr></thead><tbody>");
 		json_array_foreach(a, i, e) admin_escf(
-		    b, "<tr><td>%lld</td><td>%s</td><td>%s</td><td>%s</td></tr>",
-		    (long long)json_integer_value(json_object_get(e, "version")),
+		    b,
+		    "<tr><td>%lld</td><td>%s</td><td>%s</td><td>%s</td></tr>",
+		    (long long)json_integer_value(
+		        json_object_get(e, "version")),
 		    json_string_value(json_object_get(e, "at")),
 		    json_string_value(json_object_get(e, "by")),
 		    json_is_true(json_object_get(e, "edited"))
@@ -495,9 +499,9 @@ edit_form(struct areq *ar, struct buf *b, const struct tref *t,
 	           t->dir, t->name);
 	admin_csrf_field(ar, b);
 	admin_escf(b,
-	           "<label class=\"label\" for=\"text\">%s</label><textarea "
-	           "class=\"input\" id=\"text\" name=\"text\" rows=\"16\" "
-	           "spellcheck=\"true\">%s</textarea>",
+	           "<label class=\"label\" for=\"edit-text\">%s</label>"
+	           "<textarea class=\"input\" id=\"edit-text\" name=\"text\" "
+	           "rows=\"16\" spellcheck=\"true\">%s</textarea>",
 	           t->ch == TMPL_EMAIL
 	               ? "Email (a Subject: line, a blank line, the text)"
 	               : "Text message",
@@ -505,11 +509,11 @@ edit_form(struct areq *ar, struct buf *b, const struct tref *t,
 	if (t->ch == TMPL_EMAIL)
 		admin_escf(
 		    b,
-		    "<label class=\"label\" for=\"html\">HTML version (what "
-		    "most email apps show: change its wording too; empty sends "
-		    "the text alone)</label><textarea class=\"input\" "
-		    "id=\"html\" name=\"html\" rows=\"12\" spellcheck=\"false\">"
-		    "%s</textarea>",
+		    "<label class=\"label\" for=\"edit-html\">HTML version "
+		    "(what most email apps show: change its wording too; empty "
+		    "sends the text alone)</label><textarea class=\"input\" "
+		    "id=\"edit-html\" name=\"html\" rows=\"12\" "
+		    "spellcheck=\"false\">%s</textarea>",
 		    html != NULL ? html : "");
 	buf_add(b, "<button class=\"button\" type=\"submit\">Save as a new "
 	           "version</button></form>");
@@ -543,11 +547,12 @@ sample_html(struct areq *ar, struct buf *b, const struct tref *t)
 	else {
 		buf_add(b, "<h2>As it is sent, with sample values</h2>");
 		if (t->ch == TMPL_SMS && sms_analyse(r.text, &info) == 0)
-			admin_escf(b, "<p>%lld characters, %s, %lld segment%s.</p>",
-			           (long long)info.characters,
-			           sms_encoding_name(info.encoding),
-			           (long long)info.segments,
-			           info.segments == 1 ? "" : "s");
+			admin_escf(
+			    b, "<p>%lld characters, %s, %lld segment%s.</p>",
+			    (long long)info.characters,
+			    sms_encoding_name(info.encoding),
+			    (long long)info.segments,
+			    info.segments == 1 ? "" : "s");
 		if (r.subject != NULL)
 			admin_escf(b, "<p>Subject: %s</p>", r.subject);
 		admin_escf(b, "<pre>%s</pre>", r.text);
@@ -625,11 +630,11 @@ template_change(struct areq *ar, const struct tref *t, int revert)
 	    admin_pget(ar, "html")[strspn(admin_pget(ar, "html"), " \t\r\n")] !=
 	        '\0')
 		html = lf_only(admin_pget(ar, "html"));
-	rc = revert ? template_store_revert(ar->db, t->ch, t->name, actor,
-	                                    time(NULL), &version, &cause)
-	            : template_store_save(ar->db, t->ch, t->name, text, html,
-	                                  max, actor, time(NULL), &version,
-	                                  &cause);
+	rc = revert
+	         ? template_store_revert(ar->db, t->ch, t->name, actor,
+	                                 time(NULL), &version, &cause)
+	         : template_store_save(ar->db, t->ch, t->name, text, html, max,
+	                               actor, time(NULL), &version, &cause);
 	if (rc == -1)
 		template_view(ar, t, 422, cause, revert ? NULL : text, html);
 	else {

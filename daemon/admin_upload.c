@@ -69,8 +69,8 @@ admin_body_read(struct areq *ar, size_t max_fields)
 		/* A pasted text may be as large as a file. */
 		if (len > max + (size_t)config_int(ar->cfg, CFG_HTTP_MAX_BODY))
 			rv = -1, too_large(ar, max);
-		else if (form_parse(body, len, max_fields, &ar->post,
-		                    &cause) == -1)
+		else if (form_parse(body, len, max_fields, &ar->post, &cause) ==
+		         -1)
 			rv = -1, unreadable(ar);
 		free(cause);
 		free(body);
@@ -108,8 +108,8 @@ admin_file(struct areq *ar, const char *field)
 
 int
 admin_upload_text(struct areq *ar, const char *file_field,
-                  const char *text_field, char **data, size_t *len,
-                  char **name, char **cause)
+                  const char *text_field, char **data, size_t *len, char **name,
+                  char **cause)
 {
 	const struct multipart_file *f = admin_file(ar, file_field);
 	const char *t = text_field != NULL ? admin_pget(ar, text_field) : NULL;

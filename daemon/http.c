@@ -31,7 +31,8 @@ struct http {
 	struct event *ev_resolve, *ev_resume;
 	int paused; /* the listener is disabled */
 	int emfile; /* ... for want of file descriptors */
-	int upload_key; /* a config key of bytes added to max_body, or -1 */
+	/* A config key of bytes added to max_body ([admin] uploads), or -1. */
+	int upload_key;
 };
 
 /* Requests by route label, method and status, for /metrics. */

@@ -525,8 +525,8 @@ mp_run(struct mp *m)
 
 int
 multipart_read(const char *ct, const char *body, size_t len,
-               const struct multipart_limits *lim,
-               struct multipart_upload *out, char **cause)
+               const struct multipart_limits *lim, struct multipart_upload *out,
+               char **cause)
 {
 	struct mp m;
 	char *b, *c = NULL;

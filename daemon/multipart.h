@@ -30,8 +30,8 @@ struct multipart_upload {
 	struct form *form;
 	struct multipart_file *files;
 	size_t nfiles;
-	size_t dropped;  /* file parts seen but not kept (max_files 0) */
-	int too_large;   /* after a failure: a size limit was passed */
+	size_t dropped; /* file parts seen but not kept (max_files 0) */
+	int too_large;  /* after a failure: a size limit was passed */
 };
 
 /* 1 if content_type is multipart/form-data (any parameters), else 0. */

@@ -382,7 +382,7 @@ static const char *const migrations[] = {
      * kept as it was (a NULL text is a revert to the shipped file). */
     "CREATE TABLE admin_uploads ("
     " hash TEXT PRIMARY KEY,"
-    " user_id INTEGER NOT NULL REFERENCES users(id),"
+    " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
     " practice_id INTEGER NOT NULL REFERENCES practices(id),"
     " kind TEXT NOT NULL, name TEXT NOT NULL, content BLOB NOT NULL,"
     " created_at INTEGER NOT NULL);"

@@ -39,10 +39,9 @@ int template_parse_string(const char *text, const char *origin,
                           struct template **out, char **cause);
 /* The same for a template of a text part and, for email, an HTML part
  * (NULL: none), as a stored version is kept. */
-int template_parse_parts(const char *text, const char *html,
-                         const char *origin, enum tmpl_channel,
-                         int max_segments, struct template **out,
-                         char **cause);
+int template_parse_parts(const char *text, const char *html, const char *origin,
+                         enum tmpl_channel, int max_segments,
+                         struct template **out, char **cause);
 /*
  * Where templates stored in place of the files come from: fn returns 1
  * with *text, *html (NULL: none) and *origin (for errors) for a template
@@ -51,8 +50,8 @@ int template_parse_parts(const char *text, const char *html,
  * whoever opens the database (template_store_attach); NULL: files only.
  */
 typedef int (*template_source_fn)(void *arg, const char *name,
-                                  enum tmpl_channel, char **text,
-                                  char **html, char **origin, char **cause);
+                                  enum tmpl_channel, char **text, char **html,
+                                  char **origin, char **cause);
 void template_set_source(template_source_fn, void *arg);
 void template_free(struct template *);
 /* Whether the template uses placeholder name (in a part or a section). */

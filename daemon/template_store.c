@@ -143,9 +143,9 @@ insert_version(struct db *db, enum tmpl_channel ch, const char *name,
 	obj = xasprintf("template:%s/%s", channel_name(ch), name);
 	snprintf(detail, sizeof detail, "version %d", latest + 1);
 	if (db_done(db, st) == -1 ||
-	    db_audit(db, actor, text != NULL ? "template.save"
-	                                     : "template.revert",
-	             obj, detail) == -1 ||
+	    db_audit(db, actor,
+	             text != NULL ? "template.save" : "template.revert", obj,
+	             detail) == -1 ||
 	    db_commit(db) == -1) {
 		db_rollback(db);
 		free(obj);

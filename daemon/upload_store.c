@@ -59,8 +59,7 @@ upload_put(struct db *db, int64_t user, int64_t practice, const char *kind,
 
 int
 upload_get(struct db *db, const char *token, int64_t user, int64_t practice,
-           const char *kind, int64_t now, char **data, size_t *len,
-           char **name)
+           const char *kind, int64_t now, char **data, size_t *len, char **name)
 {
 	sqlite3_stmt *st;
 	char hash[65];

@@ -471,8 +471,7 @@ test_files_kept(void **state)
 	const struct multipart_file *f;
 	char *cause = NULL;
 
-	assert_int_equal(read_up(body, sizeof body - 1, &keep, &up, &cause),
-	                 0);
+	assert_int_equal(read_up(body, sizeof body - 1, &keep, &up, &cause), 0);
 	assert_string_equal(form_get(up.form, "practice"), "A81001");
 	/* The empty file input is not a file. */
 	assert_int_equal(up.nfiles, 1);
@@ -527,8 +526,7 @@ test_file_limits(void **state)
 	    read_up(sixteen, sizeof sixteen - 1, &keep, &up, &cause), 0);
 	assert_int_equal(up.files[0].len, 16);
 	multipart_upload_clear(&up);
-	read_bad(seventeen, sizeof seventeen - 1, "part 1: file too large",
-	         1);
+	read_bad(seventeen, sizeof seventeen - 1, "part 1: file too large", 1);
 	read_bad(total, sizeof total - 1, "part 2: files too large together",
 	         1);
 	read_bad(three, sizeof three - 1, "part 3: too many files", 1);
