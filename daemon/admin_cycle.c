@@ -6,14 +6,18 @@
  * action_update, evidence_add, with an uploaded file as the CLI's --file),
  * audited by them under the user's name.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <event2/http.h>
 
 #include "action.h"
 #include "admin_page.h"
 #include "cron.h"
 #include "evidence.h"
+#include "http.h"
 #include "meeting.h"
 #include "multipart.h"
 #include "practice.h"
@@ -327,12 +331,23 @@ evidence_page(struct areq *ar, const struct practice *p, int status,
 	            "scope=\"col\">Date</th><th scope=\"col\">Kind</th><th "
 	            "scope=\"col\">Title</th><th scope=\"col\">Link or file"
 	            "</th></tr></thead><tbody>");
-	json_array_foreach(arr, i, e) admin_escf(
-	    &b,
-	    "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s%s</td>"
-	    "</tr>",
-	    jstr(e, "date"), jstr(e, "label"), jstr(e, "title"),
-	    jstr(e, "link"), jstr(json_object_get(e, "file"), "name"));
+	json_array_foreach(arr, i, e)
+	{
+		admin_escf(&b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s",
+		           jstr(e, "date"), jstr(e, "label"), jstr(e, "title"),
+		           jstr(e, "link"));
+		if (json_is_object(json_object_get(e, "file")))
+			admin_escf(
+			    &b,
+			    "<a "
+			    "href=\"/evidence/file?practice=%s&amp;id=%lld\">"
+			    "%s</a>",
+			    p->code,
+			    (long long)json_integer_value(
+			        json_object_get(e, "id")),
+			    jstr(json_object_get(e, "file"), "name"));
+		buf_add(&b, "</td></tr>");
+	}
 	buf_add(&b, "</tbody></table>");
 	form_open(ar, &b, "evidence", p, "Record evidence");
 	buf_add(&b, "<label class=\"label\" for=\"kind\">Kind</label><select "
@@ -406,6 +421,76 @@ evidence_post(struct areq *ar, const struct practice *p)
 	free(cause);
 }
 
+/* The item id of practice p's evidence, or NULL. Caller decrefs. */
+static json_t *
+evidence_item(struct areq *ar, const struct practice *p, int64_t id)
+{
+	json_t *all = evidence_list_json(ar->db, p->code, NULL, NULL, NULL), *e;
+	json_t *found = NULL;
+	size_t i;
+
+	json_array_foreach(
+	    all, i, e) if (json_integer_value(json_object_get(e, "id")) == id)
+	    found = json_incref(e);
+	json_decref(all);
+	return found;
+}
+
+/*
+ * GET evidence/file?practice=CODE&id=N: the stored file, as `ppgd evidence
+ * get` writes it. Always a download (Content-Disposition: attachment) of
+ * the type sniffed when it was stored, so an uploaded file never renders
+ * as a page of the admin; the name in the header is its letters, digits
+ * and ". _ -" only, the full name in RFC 5987 filename*.
+ */
+static void
+evidence_download(struct areq *ar, const struct practice *p)
+{
+	const char *idtext = admin_qget(ar, "id");
+	json_t *e = evidence_item(ar, p, idtext != NULL ? atoll(idtext) : 0);
+	char *name = NULL, *cause = NULL, *disp;
+	struct buf b = {0};
+	void *data = NULL;
+	const char *type;
+	size_t len = 0, i;
+
+	if (e == NULL || evidence_file(ar->db, atoll(idtext), &data, &len,
+	                               &name, &cause) == -1) {
+		admin_message(ar, 404, "Page not found",
+		              "There is no such file in this practice's "
+		              "evidence.");
+		goto out;
+	}
+	buf_add(&b, "attachment; filename=\"");
+	for (i = 0; name[i] != '\0'; i++)
+		buf_printf(&b, "%c",
+		           isalnum((unsigned char)name[i]) ||
+		                   strchr("._-", name[i]) != NULL
+		               ? name[i]
+		               : '_');
+	buf_add(&b, "\"; filename*=UTF-8''");
+	for (i = 0; name[i] != '\0'; i++)
+		buf_printf(&b,
+		           isalnum((unsigned char)name[i]) ||
+		                   strchr("._-", name[i]) != NULL
+		               ? "%c"
+		               : "%%%02X",
+		           (unsigned char)name[i]);
+	disp = buf_take(&b);
+	evhttp_add_header(evhttp_request_get_output_headers(ar->req),
+	                  "Content-Disposition", disp);
+	free(disp);
+	type = jstr(json_object_get(e, "file"), "type");
+	http_reply(ar->req, 200,
+	           *type != '\0' ? type : "application/octet-stream", data,
+	           len);
+out:
+	json_decref(e);
+	free(data);
+	free(name);
+	free(cause);
+}
+
 /* ---- dispatch ----------------------------------------------------------- */
 
 int
@@ -422,6 +507,12 @@ admin_cycle_route(struct areq *ar, int post)
 	struct practice *p;
 	size_t i;
 
+	if (strcmp(ar->path, "evidence/file") == 0 && !post) {
+		if ((p = cycle_practice(ar, 0, PERM_MEETINGS)) != NULL)
+			evidence_download(ar, p);
+		practice_free(p);
+		return 1;
+	}
 	for (i = 0; i < sizeof pages / sizeof pages[0]; i++)
 		if (strcmp(ar->path, pages[i].path) == 0)
 			break;

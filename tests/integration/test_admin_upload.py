@@ -287,7 +287,7 @@ def raw_post_status(base, cookie, n):
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 
-def test_evidence(env, base, pm, viewer):
+def test_evidence(env, base, pm, viewer, pm_b):
     st, _, body = pm.get("/evidence?practice=A81001")
     t.check('type="file"' in body and 'enctype="multipart/form-data"' in body,
             "the evidence form takes a file")
@@ -332,7 +332,23 @@ def test_evidence(env, base, pm, viewer):
     t.check(rc == 0 and "Winter news.pdf" in out,
             "the CLI lists the file (%s)" % err)
     st, _, body = pm.get("/evidence?practice=A81001")
-    t.check("Winter news.pdf" in body, "the page lists the file")
+    m = re.search(r'href="(/evidence/file\?practice=A81001&amp;id=\d+)">'
+                  r'Winter news\.pdf<', body)
+    t.check(m is not None, "the page links the file")
+    url = m.group(1).replace("&amp;", "&") if m else "/evidence/file"
+    h = {"Cookie": "ppgd_admin=" + pm.cookie}
+    st, hd, data = t.http_request("GET", base + url, headers=h)
+    t.check(st == 200 and data == PDF and
+            hd.get("Content-Type") == "application/pdf" and
+            hd.get("Content-Disposition", "").startswith(
+                'attachment; filename="Winter_news.pdf"; '
+                "filename*=UTF-8''Winter%20news.pdf"),
+            "the file downloads as stored, as an attachment (%d %s)" % (
+                st, hd.get("Content-Disposition")))
+    st, _, _ = pm_b.get(url)
+    t.check_eq(st, 403, "another practice's manager cannot download it")
+    st, _, _ = pm_b.get(url.replace("A81001", "B82002"))
+    t.check_eq(st, 404, "nor name it under their own practice")
 
 
 BAD_SURVEY = """slug: web-file
@@ -521,7 +537,7 @@ def main():
         pm_b = login(env, base, "pm-b@b.example")
         test_import(env, base, pm, admin)
         test_refusals(env, base, pm, lead, pm_b)
-        test_evidence(env, base, pm, viewer)
+        test_evidence(env, base, pm, viewer, pm_b)
         test_survey_and_profile(env, base, pm)
         test_templates(env, base, admin, pm, lead)
     t.finish()
