@@ -6,7 +6,8 @@
  * written are then the bytes checked, whatever the browser posts, a large
  * file crosses the network once, and a binary file needs no encoding.
  * An upload belongs to the user, practice and kind it was held for, and
- * lives for UPLOAD_TTL at most (member contact details are in it).
+ * lives for UPLOAD_TTL at most (member contact details are in it); a
+ * user's next upload of the same kind replaces it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,13 @@ upload_put(struct db *db, int64_t user, int64_t practice, const char *kind,
 	char hash[65];
 
 	purge(db, now);
+	/* One upload waits per user and kind: a new preview replaces the
+	 * last, so repeated previews cannot pile files up. */
+	st = db_stmt(db, "DELETE FROM admin_uploads WHERE user_id = ? AND"
+	                 " kind = ?");
+	db_bind_int(st, 1, user);
+	db_bind_text(st, 2, kind);
+	db_done(db, st);
 	if (crypto_token_new(token) == -1) {
 		*cause = xstrdup("no random bytes for a token");
 		return -1;

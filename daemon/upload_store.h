@@ -13,7 +13,8 @@
 /*
  * Hold len bytes of data, named name, of kind ("members-csv") for user at
  * practice; sets token (22 characters: only its hash is stored). Uploads
- * older than UPLOAD_TTL are dropped first. -1 with *cause.
+ * older than UPLOAD_TTL, and the user's last one of this kind, are dropped
+ * first. -1 with *cause.
  */
 int upload_put(struct db *, int64_t user, int64_t practice, const char *kind,
                const char *name, const void *data, size_t len, int64_t now,

@@ -268,6 +268,21 @@ test_uploads(void **state)
 	assert_int_equal(upload_get(f->db, token, 1, 1, "members-csv", NOW,
 	                            &data, &len, &name),
 	                 0);
+	/* A user's next upload of a kind replaces the last; another
+	 * user's stays. */
+	assert_int_equal(upload_put(f->db, 2, 1, "members-csv", "b.csv", "b", 1,
+	                            NOW, token, &cause),
+	                 0);
+	assert_int_equal(upload_put(f->db, 1, 1, "members-csv", "one.csv", "1",
+	                            1, NOW, token, &cause),
+	                 0);
+	assert_int_equal(upload_put(f->db, 1, 1, "members-csv", "two.csv", "2",
+	                            1, NOW + 1, token, &cause),
+	                 0);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM admin_uploads"
+	                              " WHERE name IN ('b.csv', 'two.csv')"),
+	                 2);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM admin_uploads"), 2);
 	/* An old upload is purged by the next one. */
 	assert_int_equal(upload_put(f->db, 1, 1, "members-csv", "old.csv", "x",
 	                            1, NOW, token, &cause),
