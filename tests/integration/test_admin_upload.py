@@ -9,11 +9,13 @@ survey YAML with its file:line errors; a population profile; the wrong
 role, a missing CSRF token and another practice refused. Then message
 templates saved as new versions (kept as saved), seen by the CLI, and
 reverted to the shipped file, each change audited with the user."""
+import glob
 import os
 import re
 import socket
 import sqlite3
 import sys
+import time
 import urllib.parse
 import uuid
 
@@ -459,6 +461,19 @@ def test_templates(env, base, admin, pm, lead):
     out = preview(env)
     t.check("EDITED-ON-THE-WEB" in out,
             "the CLI's campaign preview uses the saved version")
+    # What is sent is the saved version, read when the campaign fires.
+    rc, _, err = env.ppgd("campaign", "send", "News A")
+    t.check_eq(rc, 0, "campaign send (%s)" % err)
+    emls = []
+    for _ in range(100):
+        emls = glob.glob(os.path.join(env.email_spool, "**", "*.eml"),
+                         recursive=True)
+        if emls:
+            break
+        time.sleep(0.1)
+    sent = open(emls[0], errors="replace").read() if emls else ""
+    t.check("EDITED-ON-THE-WEB" in sent and "text/html" not in sent,
+            "the message sent is the saved version (text only, as saved)")
     st, _, body = admin.get(path)
     t.check("Edited: version 1 is sent" in body and
             "EDITED-ON-THE-WEB" in body and
