@@ -77,7 +77,8 @@ const struct multipart_file *admin_file(struct areq *, const char *field);
  * chosen, else the pasted text_field (NULL: none). 1 with *data (*len
  * bytes as sent, then a NUL) and *name (the file's, checked with
  * multipart_filename_ok, or NULL for pasted text), 0 if neither was
- * given, -1 with *cause for a file whose name cannot be used. The bytes
+ * given, -1 with *cause for a file whose name cannot be used or that is
+ * empty. The bytes
  * are the reader's to check (the CSV reader says which line is bad).
  * Caller frees.
  */

@@ -124,6 +124,11 @@ admin_upload_text(struct areq *ar, const char *file_field,
 			    "choose it again.");
 			return -1;
 		}
+		if (f->len == 0) {
+			*cause = xstrdup("The file is empty: choose the file "
+			                 "again, or another one.");
+			return -1;
+		}
 		*data = xmalloc(f->len + 1);
 		memcpy(*data, f->data, f->len + 1);
 		*len = f->len;

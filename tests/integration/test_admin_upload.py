@@ -204,6 +204,11 @@ def test_import(env, base, pm, admin):
         [("file", "", "application/octet-stream", b"")])
     t.check(st == 422 and "Choose a CSV file" in body,
             "an empty file input asks for a file (%d)" % st)
+    st, _, body = pm.upload("/members/import", [
+        ("csrf", tok), ("practice", "A81001"), ("step", "preview")],
+        [("file", "empty.csv", "text/csv", b"")])
+    t.check(st == 422 and "The file is empty" in body,
+            "an empty file is refused as such (%d)" % st)
     # A UTF-16 file (Excel's "Unicode text") is refused with why.
     st, _, body = pm.upload("/members/import", [
         ("csrf", tok), ("practice", "A81001"), ("step", "preview")],
