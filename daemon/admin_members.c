@@ -732,6 +732,15 @@ import_post(struct areq *ar)
 		expired(ar);
 		return;
 	}
+	/* As `member import --consent` needs --consent-how. */
+	if ((admin_pget(ar, "consent_email") != NULL ||
+	     admin_pget(ar, "consent_sms") != NULL) &&
+	    (admin_pget(ar, "how") == NULL || *admin_pget(ar, "how") == '\0')) {
+		import_form(ar, code, 422,
+		            "Say how the members agreed (for the consent "
+		            "record), or untick the consent boxes.");
+		return;
+	}
 	if (import_source(ar, code, practice, dry, &csv, &len, &name) == -1)
 		return;
 	if (import_run(ar, code, csv, len, dry, &r, &cause) == -1) {

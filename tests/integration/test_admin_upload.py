@@ -209,6 +209,18 @@ def test_import(env, base, pm, admin):
         [("file", "empty.csv", "text/csv", b"")])
     t.check(st == 422 and "The file is empty" in body,
             "an empty file is refused as such (%d)" % st)
+    # Consent for the list without how it was collected: refused, as the
+    # CLI refuses --consent without --consent-how (the daemon used to
+    # crash on a form without the field).
+    for form in ([("consent_email", "yes")],
+                 [("consent_sms", "yes"), ("how", "")]):
+        st, _, body = pm.upload("/members/import", [
+            ("csrf", tok), ("practice", "A81001"), ("step", "preview")] +
+            form, [("file", "members.csv", "text/csv", CSV)])
+        t.check(st == 422 and "Say how the members agreed" in body,
+                "consent without how it was collected is refused (%d)" % st)
+    st, _, _ = pm.get("/")
+    t.check_eq(st, 200, "and the daemon still answers")
     # A UTF-16 file (Excel's "Unicode text") is refused with why.
     st, _, body = pm.upload("/members/import", [
         ("csrf", tok), ("practice", "A81001"), ("step", "preview")],
@@ -233,6 +245,10 @@ def test_refusals(env, base, pm, lead, pm_b):
     st, _, _ = pm.upload("/members/import", [
         ("csrf", tok), ("practice", "B82002"), ("step", "import")], files)
     t.check_eq(st, 403, "an upload for another practice: 403")
+    st, _, _ = pm.upload("/evidence", [
+        ("csrf", tok), ("practice", "B82002"), ("kind", "newsletter"),
+        ("day", "2026-01-05")], [("file", "n.pdf", "application/pdf", PDF)])
+    t.check_eq(st, 403, "evidence for another practice: 403")
     ltok = lead.csrf("/")
     st, _, _ = lead.upload("/members/import", [
         ("csrf", ltok), ("practice", "A81001"), ("step", "import")], files)
