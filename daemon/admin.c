@@ -272,6 +272,7 @@ static const char admin_style[] =
     "main{max-width:64rem;margin:0 auto;padding:24px 16px 48px}"
     "h1{font-size:2rem;margin:0 0 24px}h2{font-size:1.5rem}"
     "a{color:#005eb8}"
+    "pre{white-space:pre-wrap;overflow-wrap:anywhere}"
     "a:focus,input:focus,button:focus,select:focus{outline:4px solid "
     "transparent;box-shadow:0 0 0 4px #ffeb3b,0 4px 0 4px #212b32}"
     "table{border-collapse:collapse;background:#fff;width:100%;"
@@ -1244,29 +1245,24 @@ account_page(struct areq *ar)
 
 /* ---- dispatch ----------------------------------------------------------- */
 
+/* The query and a POST's body (a form, or multipart with files); -1 after
+ * a reply. */
 static int
 parse_request(struct areq *ar)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ar->req);
 	const char *q = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
-	char *body, *cause = NULL;
-	size_t len;
+	char *cause = NULL;
 
 	if (q != NULL &&
 	    form_parse(q, strlen(q), MAX_FIELDS, &ar->query, &cause) == -1) {
 		free(cause);
+		admin_message(ar, 400, "Bad request",
+		              "The request could not be read.");
 		return -1;
 	}
-	if (evhttp_request_get_command(ar->req) == EVHTTP_REQ_POST) {
-		body = http_body(ar->req, &len);
-		if (form_parse(body, len, MAX_FIELDS, &ar->post, &cause) ==
-		    -1) {
-			free(cause);
-			free(body);
-			return -1;
-		}
-		free(body);
-	}
+	if (evhttp_request_get_command(ar->req) == EVHTTP_REQ_POST)
+		return admin_body_read(ar, MAX_FIELDS);
 	return 0;
 }
 
@@ -1334,11 +1330,8 @@ admin_http(struct evhttp_request *req, struct server *srv, const char *rest)
 	add_header(&ar, "Referrer-Policy", "same-origin");
 	ar.db = server_db(srv);
 	ar.cfg = server_config(srv);
-	if (parse_request(&ar) == -1) {
-		admin_message(&ar, 400, "Bad request",
-		              "The request could not be read.");
+	if (parse_request(&ar) == -1)
 		goto out;
-	}
 	load_session(&ar);
 	if (strcmp(path, "login") == 0)
 		post ? login_post(&ar) : login_form(&ar, 200, NULL);
@@ -1367,6 +1360,7 @@ admin_http(struct evhttp_request *req, struct server *srv, const char *rest)
 out:
 	form_free(ar.query);
 	form_free(ar.post);
+	admin_body_free(&ar);
 	user_free(ar.u);
 	free(path);
 }

@@ -3,17 +3,23 @@
  * evidence log of a practice, each a list with a form to add one. The
  * writes are the use cases the CLI calls (meeting_add and its campaigns,
  * action_add,
- * action_update, evidence_add), audited by them under the user's name.
+ * action_update, evidence_add, with an uploaded file as the CLI's --file),
+ * audited by them under the user's name.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <event2/http.h>
 
 #include "action.h"
 #include "admin_page.h"
 #include "cron.h"
 #include "evidence.h"
+#include "http.h"
 #include "meeting.h"
+#include "multipart.h"
 #include "practice.h"
 #include "xmalloc.h"
 
@@ -93,8 +99,12 @@ form_open(struct areq *ar, struct buf *b, const char *action,
 {
 	admin_escf(b,
 	           "<section class=\"panel\"><h2>%s</h2><form "
-	           "method=\"post\" action=\"/%s\" novalidate>",
+	           "method=\"post\" action=\"/%s\" novalidate",
 	           heading, action);
+	/* Evidence may come with a file. */
+	buf_add(b, strcmp(action, "evidence") == 0
+	               ? " enctype=\"multipart/form-data\">"
+	               : ">");
 	admin_csrf_field(ar, b);
 	admin_escf(b, "<input type=\"hidden\" name=\"practice\" value=\"%s\">",
 	           p->code);
@@ -321,12 +331,23 @@ evidence_page(struct areq *ar, const struct practice *p, int status,
 	            "scope=\"col\">Date</th><th scope=\"col\">Kind</th><th "
 	            "scope=\"col\">Title</th><th scope=\"col\">Link or file"
 	            "</th></tr></thead><tbody>");
-	json_array_foreach(arr, i, e) admin_escf(
-	    &b,
-	    "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s%s</td>"
-	    "</tr>",
-	    jstr(e, "date"), jstr(e, "label"), jstr(e, "title"),
-	    jstr(e, "link"), jstr(json_object_get(e, "file"), "name"));
+	json_array_foreach(arr, i, e)
+	{
+		admin_escf(&b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s",
+		           jstr(e, "date"), jstr(e, "label"), jstr(e, "title"),
+		           jstr(e, "link"));
+		if (json_is_object(json_object_get(e, "file")))
+			admin_escf(
+			    &b,
+			    "<a "
+			    "href=\"/evidence/file?practice=%s&amp;id=%lld\">"
+			    "%s</a>",
+			    p->code,
+			    (long long)json_integer_value(
+			        json_object_get(e, "id")),
+			    jstr(json_object_get(e, "file"), "name"));
+		buf_add(&b, "</td></tr>");
+	}
 	buf_add(&b, "</tbody></table>");
 	form_open(ar, &b, "evidence", p, "Record evidence");
 	buf_add(&b, "<label class=\"label\" for=\"kind\">Kind</label><select "
@@ -340,8 +361,14 @@ evidence_page(struct areq *ar, const struct practice *p, int status,
 	field(ar, &b, "title", "Title (empty: the kind's name)");
 	field(ar, &b, "link", "Link (https://...)");
 	field(ar, &b, "note", "Note");
-	buf_add(&b, "<p>Files are stored with <code>ppgd evidence add "
-	            "--file</code>.</p>");
+	admin_escf(&b,
+	           "<label class=\"label\" for=\"file\">File (a PDF, an "
+	           "image, an office document or a text file of up to %lld "
+	           "MB; optional)</label><input class=\"input\" "
+	           "type=\"file\" id=\"file\" name=\"file\" accept=\".pdf,"
+	           ".png,.jpg,.jpeg,.docx,.xlsx,.pptx,.odt,.ods,.odp,.txt,.md,"
+	           ".csv\">",
+	           (long long)(EVIDENCE_MAX_FILE / (1024 * 1024)));
 	form_close(&b, "Record it");
 	json_decref(kinds);
 	json_decref(arr);
@@ -365,9 +392,25 @@ evidence_post(struct areq *ar, const struct practice *p)
 	                         .title = opt(ar, "title"),
 	                         .link = opt(ar, "link"),
 	                         .note = opt(ar, "note")};
+	const struct multipart_file *f = admin_file(ar, "file");
 	char *cause = NULL, *to;
 	int64_t id;
 
+	/* Stored as `ppgd evidence add --file` stores it: evidence_add
+	 * sniffs the bytes (the browser's type is not asked) and keeps the
+	 * name, which must be usable as one. */
+	if (f != NULL && !multipart_filename_ok(f->filename)) {
+		evidence_page(ar, p, 422,
+		              "The file's name cannot be used: it must be one "
+		              "line, without / or \\. Rename the file and "
+		              "choose it again.");
+		return;
+	}
+	if (f != NULL) {
+		e.file_name = f->filename;
+		e.data = f->data;
+		e.len = f->len;
+	}
 	if (evidence_add(ar->db, &e, &id, &cause) == -1)
 		evidence_page(ar, p, 422, cause);
 	else {
@@ -375,6 +418,76 @@ evidence_post(struct areq *ar, const struct practice *p)
 		admin_redirect(ar, to);
 		free(to);
 	}
+	free(cause);
+}
+
+/* The item id of practice p's evidence, or NULL. Caller decrefs. */
+static json_t *
+evidence_item(struct areq *ar, const struct practice *p, int64_t id)
+{
+	json_t *all = evidence_list_json(ar->db, p->code, NULL, NULL, NULL), *e;
+	json_t *found = NULL;
+	size_t i;
+
+	json_array_foreach(
+	    all, i, e) if (json_integer_value(json_object_get(e, "id")) == id)
+	    found = json_incref(e);
+	json_decref(all);
+	return found;
+}
+
+/*
+ * GET evidence/file?practice=CODE&id=N: the stored file, as `ppgd evidence
+ * get` writes it. Always a download (Content-Disposition: attachment) of
+ * the type sniffed when it was stored, so an uploaded file never renders
+ * as a page of the admin; the name in the header is its letters, digits
+ * and ". _ -" only, the full name in RFC 5987 filename*.
+ */
+static void
+evidence_download(struct areq *ar, const struct practice *p)
+{
+	const char *idtext = admin_qget(ar, "id");
+	json_t *e = evidence_item(ar, p, idtext != NULL ? atoll(idtext) : 0);
+	char *name = NULL, *cause = NULL, *disp;
+	struct buf b = {0};
+	void *data = NULL;
+	const char *type;
+	size_t len = 0, i;
+
+	if (e == NULL || evidence_file(ar->db, atoll(idtext), &data, &len,
+	                               &name, &cause) == -1) {
+		admin_message(ar, 404, "Page not found",
+		              "There is no such file in this practice's "
+		              "evidence.");
+		goto out;
+	}
+	buf_add(&b, "attachment; filename=\"");
+	for (i = 0; name[i] != '\0'; i++)
+		buf_printf(&b, "%c",
+		           isalnum((unsigned char)name[i]) ||
+		                   strchr("._-", name[i]) != NULL
+		               ? name[i]
+		               : '_');
+	buf_add(&b, "\"; filename*=UTF-8''");
+	for (i = 0; name[i] != '\0'; i++)
+		buf_printf(&b,
+		           isalnum((unsigned char)name[i]) ||
+		                   strchr("._-", name[i]) != NULL
+		               ? "%c"
+		               : "%%%02X",
+		           (unsigned char)name[i]);
+	disp = buf_take(&b);
+	evhttp_add_header(evhttp_request_get_output_headers(ar->req),
+	                  "Content-Disposition", disp);
+	free(disp);
+	type = jstr(json_object_get(e, "file"), "type");
+	http_reply(ar->req, 200,
+	           *type != '\0' ? type : "application/octet-stream", data,
+	           len);
+out:
+	json_decref(e);
+	free(data);
+	free(name);
 	free(cause);
 }
 
@@ -394,6 +507,12 @@ admin_cycle_route(struct areq *ar, int post)
 	struct practice *p;
 	size_t i;
 
+	if (strcmp(ar->path, "evidence/file") == 0 && !post) {
+		if ((p = cycle_practice(ar, 0, PERM_MEETINGS)) != NULL)
+			evidence_download(ar, p);
+		practice_free(p);
+		return 1;
+	}
 	for (i = 0; i < sizeof pages / sizeof pages[0]; i++)
 		if (strcmp(ar->path, pages[i].path) == 0)
 			break;

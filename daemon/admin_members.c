@@ -2,7 +2,8 @@
  * The web admin's member pages: the list and search, one member with the
  * history of their consent, add, edit, erase (the id typed to confirm), a
  * CSV import previewed (the column mapping and every bad line) before
- * anything is written, and the export. Every write goes through the use
+ * anything is written, the file held server-side from the preview to its
+ * confirm (upload_store.c), and the export. Every write goes through the use
  * cases the CLI and the API call (member_edit_save, member_erase,
  * member_import_opts), which audit it as "web:EMAIL".
  */
@@ -22,6 +23,7 @@
 #include "member_edit.h"
 #include "member_io.h"
 #include "practice.h"
+#include "upload_store.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -528,11 +530,12 @@ import_form(struct areq *ar, const char *code, int status, const char *error)
 
 	buf_add(&b, "<h1>Import members</h1>");
 	admin_error_summary(&b, error);
-	buf_add(&b, "<p>Paste the CSV file exported from the practice system "
-	            "(EMIS Web, SystmOne, Vision) or a spreadsheet. Nothing is "
-	            "written until you have checked the preview.</p>"
+	buf_add(&b, "<p>Choose the CSV file exported from the practice system "
+	            "(EMIS Web, SystmOne, Vision) or a spreadsheet, or paste "
+	            "its text. Nothing is written until you have checked the "
+	            "preview.</p>"
 	            "<form method=\"post\" action=\"/members/import\" "
-	            "novalidate>");
+	            "enctype=\"multipart/form-data\" novalidate>");
 	admin_csrf_field(ar, &b);
 	buf_add(&b,
 	        "<label class=\"label\" for=\"practice\">Practice</label>"
@@ -540,9 +543,13 @@ import_form(struct areq *ar, const char *code, int status, const char *error)
 	practice_options(ar, &b, PERM_MEMBERS, code);
 	admin_escf(
 	    &b,
-	    "</select><label class=\"label\" for=\"csv\">CSV text, with "
-	    "its header row</label><textarea class=\"input\" id=\"csv\" "
-	    "name=\"csv\" rows=\"12\" spellcheck=\"false\">%s</textarea>"
+	    "</select><label class=\"label\" for=\"file\">CSV file, with "
+	    "its header row</label><input class=\"input\" type=\"file\" "
+	    "id=\"file\" name=\"file\" accept=\".csv,text/csv\">"
+	    "<details><summary>Or paste the CSV text</summary><label "
+	    "class=\"label\" for=\"csv\">CSV text, with its header row"
+	    "</label><textarea class=\"input\" id=\"csv\" name=\"csv\" "
+	    "rows=\"12\" spellcheck=\"false\">%s</textarea></details>"
 	    "<p><input type=\"checkbox\" id=\"ce\" name=\"consent_email\" "
 	    "value=\"yes\"%s> <label for=\"ce\">Every member in the file "
 	    "agreed to email</label></p><p><input type=\"checkbox\" "
@@ -617,18 +624,22 @@ import_report_html(struct buf *b, const struct import_report *r, int dry)
 		admin_escf(b, "<p>%s.</p>", r->warning);
 }
 
-/* The confirm form: the same fields, hidden, and an Import button. */
+/* The confirm form: the choices, hidden, the token of the file held
+ * (upload_store.c), and an Import button. */
 static void
-import_confirm(struct areq *ar, struct buf *b, const char *code)
+import_confirm(struct areq *ar, struct buf *b, const char *code,
+               const char *token)
 {
-	static const char *const keep[] = {"csv", "consent_email",
-	                                   "consent_sms", "how"};
+	static const char *const keep[] = {"consent_email", "consent_sms",
+	                                   "how"};
 	size_t i;
 
 	buf_add(b, "<form method=\"post\" action=\"/members/import\">");
 	admin_csrf_field(ar, b);
-	admin_escf(b, "<input type=\"hidden\" name=\"practice\" value=\"%s\">",
-	           code);
+	admin_escf(b,
+	           "<input type=\"hidden\" name=\"practice\" value=\"%s\">"
+	           "<input type=\"hidden\" name=\"upload\" value=\"%s\">",
+	           code, token);
 	for (i = 0; i < sizeof keep / sizeof keep[0]; i++)
 		if (admin_pget(ar, keep[i]) != NULL)
 			admin_escf(
@@ -639,13 +650,41 @@ import_confirm(struct areq *ar, struct buf *b, const char *code)
 	           "value=\"import\">Import these members</button></form>");
 }
 
-static void
-import_post(struct areq *ar)
+/* The CSV to import: held from the preview (the upload token), else the
+ * file or text of this form. 1, 0 (none; the form is shown again with
+ * why) or -1 after a reply. */
+static int
+import_source(struct areq *ar, const char *code, int64_t practice, int dry,
+              char **csv, size_t *len, char **name)
 {
-	const char *code = admin_pget(ar, "practice"),
-	           *csv = admin_pget(ar, "csv");
-	int dry = admin_pget(ar, "step") == NULL ||
-	          strcmp(admin_pget(ar, "step"), "import") != 0;
+	const char *token = admin_pget(ar, "upload");
+	char *cause = NULL;
+	int rc;
+
+	if (!dry && token != NULL) {
+		if (upload_get(ar->db, token, ar->u->id, practice,
+		               "members-csv", time(NULL), csv, len, name))
+			return 1;
+		import_form(ar, code, 422,
+		            "The preview has expired (after an hour, or once "
+		            "imported): choose the file again.");
+		return -1;
+	}
+	rc = admin_upload_text(ar, "file", "csv", csv, len, name, &cause);
+	if (rc == 0)
+		import_form(ar, code, 422,
+		            "Choose a CSV file, or paste the CSV text.");
+	else if (rc == -1)
+		import_form(ar, code, 422, cause);
+	free(cause);
+	return rc == 1 ? 1 : -1;
+}
+
+/* Run the import (or its dry run) of len bytes of csv. */
+static int
+import_run(struct areq *ar, const char *code, const char *csv, size_t len,
+           int dry, struct import_report *r, char **cause)
+{
 	struct import_opts o = {
 	    .mode = dry ? IMPORT_DRY_RUN : IMPORT_KEEP_GOOD,
 	    .term_months = (int)config_int(ar->cfg, CFG_TERM_MONTHS),
@@ -654,13 +693,38 @@ import_post(struct areq *ar)
 	    .consent_how = admin_pget(ar, "how"),
 	    .postcode_outward =
 	        strcmp(config_str(ar->cfg, CFG_POSTCODE), "outward") == 0};
-	struct import_report r = {0};
-	struct buf b = {0};
-	char *cause = NULL, *actor;
+	char *actor = admin_actor(ar), *msg;
 	FILE *fp;
 	int rc;
 
-	if (admin_practice_scoped(ar, code, PERM_MEMBERS) == 0) {
+	if ((fp = fmemopen((void *)csv, len > 0 ? len : 1, "r")) == NULL)
+		fatal("fmemopen");
+	db_set_actor(ar->db, actor);
+	rc = member_import_opts(ar->db, fp, "web", code, &o, r, cause);
+	db_set_actor(ar->db, "daemon");
+	fclose(fp);
+	free(actor);
+	if (rc == -1 && r->line > 0) {
+		msg = xasprintf("line %zu: %s", r->line, *cause);
+		free(*cause);
+		*cause = msg;
+	}
+	return rc;
+}
+
+static void
+import_post(struct areq *ar)
+{
+	const char *code = admin_pget(ar, "practice");
+	int dry = admin_pget(ar, "step") == NULL ||
+	          strcmp(admin_pget(ar, "step"), "import") != 0;
+	struct import_report r = {0};
+	struct buf b = {0};
+	char *cause = NULL, *csv = NULL, *name = NULL, token[23];
+	int64_t practice;
+	size_t len;
+
+	if ((practice = admin_practice_scoped(ar, code, PERM_MEMBERS)) == 0) {
 		admin_forbidden(ar);
 		return;
 	}
@@ -668,42 +732,50 @@ import_post(struct areq *ar)
 		expired(ar);
 		return;
 	}
-	if (csv == NULL || *csv == '\0') {
-		import_form(ar, code, 422, "Paste the CSV text first.");
+	/* As `member import --consent` needs --consent-how. */
+	if ((admin_pget(ar, "consent_email") != NULL ||
+	     admin_pget(ar, "consent_sms") != NULL) &&
+	    (admin_pget(ar, "how") == NULL || *admin_pget(ar, "how") == '\0')) {
+		import_form(ar, code, 422,
+		            "Say how the members agreed (for the consent "
+		            "record), or untick the consent boxes.");
 		return;
 	}
-	if ((fp = fmemopen((void *)csv, strlen(csv), "r")) == NULL)
-		fatal("fmemopen");
-	actor = admin_actor(ar);
-	db_set_actor(ar->db, actor);
-	rc = member_import_opts(ar->db, fp, "web", code, &o, &r, &cause);
-	db_set_actor(ar->db, "daemon");
-	fclose(fp);
-	free(actor);
-	if (rc == -1) {
-		if (r.line > 0) {
-			char *msg = xasprintf("line %zu: %s", r.line, cause);
-			free(cause);
-			cause = msg;
-		}
+	if (import_source(ar, code, practice, dry, &csv, &len, &name) == -1)
+		return;
+	if (import_run(ar, code, csv, len, dry, &r, &cause) == -1) {
 		import_form(ar, code, 422, cause);
-		free(cause);
-		import_report_clear(&r);
-		return;
+		goto out;
 	}
+	/* The preview's file is held for its confirm; the bytes imported
+	 * are then the bytes checked. */
+	if (dry && upload_put(ar->db, ar->u->id, practice, "members-csv",
+	                      name != NULL ? name : "", csv, len, time(NULL),
+	                      token, &cause) == -1) {
+		admin_message(ar, 500, "Sorry", cause);
+		goto out;
+	}
+	if (!dry)
+		upload_drop(ar->db, admin_pget(ar, "upload"));
 	buf_add(&b, dry ? "<h1>Check the import</h1><p>Nothing is written yet."
 	                  "</p>"
 	                : "<h1>Members imported</h1>");
+	if (name != NULL && *name != '\0')
+		admin_escf(&b, "<p>File: %s</p>", name);
 	import_report_html(&b, &r, dry);
 	if (dry)
-		import_confirm(ar, &b, code);
+		import_confirm(ar, &b, code, token);
 	else
 		admin_escf(&b,
 		           "<p><a href=\"/members?practice=%s\">Back to the "
 		           "members</a></p>",
 		           code);
-	import_report_clear(&r);
 	done(ar, &b, 200, dry ? "Check the import" : "Members imported");
+out:
+	import_report_clear(&r);
+	free(cause);
+	free(csv);
+	free(name);
 }
 
 /* ---- export ------------------------------------------------------------- */

@@ -14,6 +14,8 @@
 
 struct evhttp_request;
 struct form;
+struct multipart_file;
+struct multipart_upload;
 struct server;
 
 /* One request to the admin. */
@@ -30,6 +32,8 @@ struct areq {
 	int signed_in;  /* a session (s) was found */
 	struct user *u; /* its user */
 	char pre[23];   /* the pre-session CSRF cookie's token, "" if none */
+	/* The files of a multipart POST (admin_upload.c), or NULL. */
+	struct multipart_upload *up;
 };
 
 /* Reply with the admin layout around body (HTML). */
@@ -66,6 +70,29 @@ char *admin_first_practice(struct areq *, enum perm perm);
 void admin_error_summary(struct buf *, const char *error);
 /* The audit actor for the user ("web:EMAIL"). Caller frees. */
 char *admin_actor(struct areq *);
+
+/* Uploads (admin_upload.c). Parse a POST's body into ar->post and, for
+ * multipart/form-data, ar->up; -1 after replying 400, or 413 for a file
+ * over [admin] max_upload. */
+int admin_body_read(struct areq *, size_t max_fields);
+void admin_body_free(struct areq *);
+/* The file posted in field, or NULL (none, or an empty file input). */
+const struct multipart_file *admin_file(struct areq *, const char *field);
+/*
+ * The content of an upload form: the file of file_field if one was
+ * chosen, else the pasted text_field (NULL: none). 1 with *data (*len
+ * bytes as sent, then a NUL) and *name (the file's, checked with
+ * multipart_filename_ok, or NULL for pasted text), 0 if neither was
+ * given, -1 with *cause for a file whose name cannot be used or that is
+ * empty. The bytes
+ * are the reader's to check (the CSV reader says which line is bad).
+ * Caller frees.
+ */
+int admin_upload_text(struct areq *, const char *file_field,
+                      const char *text_field, char **data, size_t *len,
+                      char **name, char **cause);
+/* "12.5 MB" for n bytes. Caller frees. */
+char *admin_bytes(size_t n);
 
 /* Page files: 1 if the request was theirs (answered), else 0. */
 int admin_members_route(struct areq *, int post);

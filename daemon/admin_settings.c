@@ -1,7 +1,8 @@
 /*
  * The web admin's settings of a practice: its details (practice_update, as
  * `ppgd practice update`) and its population profile
- * (represent_load_profile, as `ppgd practice profile`), pasted as CSV.
+ * (represent_load_profile, as `ppgd practice profile`), a CSV file
+ * uploaded or pasted.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,15 +76,18 @@ settings_page(struct areq *ar, struct practice *p, int status,
 	        "group (field,value,patients; see ppgd-population(5)), for "
 	        "the representation report. It replaces the profile held."
 	        "</p><form method=\"post\" action=\"/settings/profile\" "
-	        "novalidate>");
+	        "enctype=\"multipart/form-data\" novalidate>");
 	admin_csrf_field(ar, &b);
 	admin_escf(
 	    &b,
 	    "<input type=\"hidden\" name=\"practice\" value=\"%s\"><label "
-	    "class=\"label\" for=\"csv\">Profile CSV</label><textarea "
-	    "class=\"input\" id=\"csv\" name=\"csv\" rows=\"10\" "
-	    "spellcheck=\"false\">%s</textarea><button class=\"button\" "
-	    "type=\"submit\">Load the profile</button></form></section>",
+	    "class=\"label\" for=\"file\">Profile CSV file</label><input "
+	    "class=\"input\" type=\"file\" id=\"file\" name=\"file\" "
+	    "accept=\".csv,text/csv\"><label class=\"label\" for=\"csv\">"
+	    "Or paste the profile CSV</label><textarea class=\"input\" "
+	    "id=\"csv\" name=\"csv\" rows=\"10\" spellcheck=\"false\">%s"
+	    "</textarea><button class=\"button\" type=\"submit\">Load the "
+	    "profile</button></form></section>",
 	    p->code, csv ? csv : "");
 	if (scope_allows(ar->u, PERM_USERS, p->id))
 		admin_escf(
@@ -129,18 +133,26 @@ details_post(struct areq *ar, struct practice *p)
 static void
 profile_post(struct areq *ar, struct practice *p)
 {
-	const char *csv = admin_pget(ar, "csv");
-	char *cause = NULL, *note;
+	char *cause = NULL, *note, *csv = NULL, *name = NULL;
+	size_t len;
 	FILE *fp;
-	int rows = 0;
+	int rows = 0, rc;
 
-	if (csv == NULL || *csv == '\0') {
-		settings_page(ar, p, 422, "Paste the profile CSV first.", NULL);
+	rc = admin_upload_text(ar, "file", "csv", &csv, &len, &name, &cause);
+	if (rc != 1) {
+		settings_page(ar, p, 422,
+		              rc == 0 ? "Choose the profile's CSV file, or "
+		                        "paste its text."
+		                      : cause,
+		              NULL);
+		free(cause);
 		return;
 	}
-	if ((fp = fmemopen((void *)csv, strlen(csv), "r")) == NULL)
+	if ((fp = fmemopen(csv, len > 0 ? len : 1, "r")) == NULL)
 		fatal("fmemopen");
-	if (represent_load_profile(ar->db, p->code, fp, "profile", &rows,
+	/* Errors name the file ("profile.csv:3: ..."), as the CLI's do. */
+	if (represent_load_profile(ar->db, p->code, fp,
+	                           name != NULL ? name : "profile", &rows,
 	                           &cause) == -1)
 		settings_page(ar, p, 422, cause, NULL);
 	else {
@@ -150,6 +162,8 @@ profile_post(struct areq *ar, struct practice *p)
 	}
 	fclose(fp);
 	free(cause);
+	free(csv);
+	free(name);
 }
 
 /* The practice named, or the user's first; NULL after a 403. */

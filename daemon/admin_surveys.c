@@ -1,13 +1,14 @@
 /*
  * The web admin's surveys and templates. Surveys: the stored ones listed
- * and viewed (survey_store), a YAML pasted to load (survey_load_string,
- * whose "origin:line: message" errors are shown as they come, then
- * survey_store_save, as `ppgd survey load`). Templates: the files of the
- * templates folder listed and viewed, and a draft checked as `ppgd campaign
+ * and viewed (survey_store), a YAML file uploaded or pasted to load
+ * (survey_load_string, whose "file:line: message" errors are shown as they
+ * come, then survey_store_save, as `ppgd survey load`). Templates: the files of
+ * the templates folder listed and viewed, and a draft checked as `ppgd campaign
  * add` and `ppgd sms-info` would (template_parse_string refuses unknown
  * placeholders; sms_analyse counts the segments of the text rendered with
- * sample values). Templates are not saved from here: the daemon's
- * templates folder is read-only under systemd.
+ * sample values), and saved as a new version (template_store.c: in the
+ * database, since the daemon's templates folder is read-only under
+ * systemd), or reverted to the shipped file.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -21,6 +22,7 @@
 #include "survey.h"
 #include "survey_store.h"
 #include "template.h"
+#include "template_store.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -29,8 +31,9 @@
 
 /* ---- surveys ------------------------------------------------------------ */
 
-/* One loader error: "survey:12: message" (the origin is ours) as "line
- * 12: message"; any other as it is. */
+/* One loader error: "survey:12: message" (the origin of pasted text) as
+ * "line 12: message"; any other ("fft.yaml:12: message" for a file) as it
+ * is. */
 static void
 error_item(struct buf *b, const char *e)
 {
@@ -100,20 +103,25 @@ surveys_page(struct areq *ar, int status, const char *errors, const char *yaml)
 	}
 	json_decref(a);
 	if (scope_allows(ar->u, PERM_SEND, 0)) {
-		buf_add(&b, "<section class=\"panel\"><h2>Load a survey</h2><p>"
-		            "Paste the survey's YAML (see ppgd-survey(5)). A "
-		            "survey of a slug already loaded becomes its next "
-		            "version; the same text again changes nothing.</p>"
-		            "<form method=\"post\" action=\"/surveys\" "
-		            "novalidate>");
+		buf_add(&b,
+		        "<section class=\"panel\"><h2>Load a survey</h2><p>"
+		        "Choose the survey's YAML file, or paste its text "
+		        "(see ppgd-survey(5)). A survey of a slug already "
+		        "loaded becomes its next version; the same text "
+		        "again changes nothing.</p><form method=\"post\" "
+		        "action=\"/surveys\" enctype=\"multipart/form-data\""
+		        " novalidate>");
 		admin_csrf_field(ar, &b);
 		admin_escf(
 		    &b,
-		    "<label class=\"label\" for=\"yaml\">Survey YAML</label>"
-		    "<textarea class=\"input\" id=\"yaml\" name=\"yaml\" "
-		    "rows=\"16\" spellcheck=\"false\">%s</textarea><button "
-		    "class=\"button\" type=\"submit\">Load the survey</button>"
-		    "</form></section>",
+		    "<label class=\"label\" for=\"file\">Survey file (.yaml)"
+		    "</label><input class=\"input\" type=\"file\" id=\"file\" "
+		    "name=\"file\" accept=\".yaml,.yml\"><label "
+		    "class=\"label\" for=\"yaml\">Or paste the survey's YAML"
+		    "</label><textarea class=\"input\" id=\"yaml\" "
+		    "name=\"yaml\" rows=\"16\" spellcheck=\"false\">%s"
+		    "</textarea><button class=\"button\" type=\"submit\">Load "
+		    "the survey</button></form></section>",
 		    yaml != NULL ? yaml : "");
 	}
 	body = buf_take(&b);
@@ -180,34 +188,40 @@ survey_view(struct areq *ar, const char *rest)
 static void
 survey_post(struct areq *ar)
 {
-	const char *yaml = admin_pget(ar, "yaml");
 	struct survey *s = NULL;
 	enum survey_saved how;
-	char *errors = NULL, to[32];
+	char *errors = NULL, *yaml = NULL, *name = NULL, to[32];
+	size_t len;
 	int64_t id;
-	int version;
+	int version, rc;
 
-	if (yaml == NULL || *yaml == '\0') {
-		surveys_page(ar, 422, "Paste the survey's YAML first.", yaml);
-		return;
-	}
-	if (strlen(yaml) > SURVEY_MAX) {
+	rc = admin_upload_text(ar, "file", "yaml", &yaml, &len, &name, &errors);
+	if (rc == 0)
+		surveys_page(
+		    ar, 422,
+		    "Choose the survey's YAML file, or paste its text.", NULL);
+	else if (rc == 1 && len > SURVEY_MAX)
 		surveys_page(ar, 422, "The survey is larger than 256 KiB.",
 		             NULL);
-		return;
+	else if (rc == 1 && memchr(yaml, '\0', len) != NULL)
+		surveys_page(ar, 422, "The file is not a text file.", NULL);
+	/* A file's errors name it ("fft.yaml:12: ..."), as the CLI's do. */
+	else if (rc == -1 ||
+	         survey_load_string(yaml, len, name != NULL ? name : ORIGIN, &s,
+	                            &errors) == -1 ||
+	         survey_store_save(ar->db, s, time(NULL), &id, &version, &how,
+	                           &errors) == -1)
+		surveys_page(ar, 422, errors, name == NULL ? yaml : NULL);
+	else {
+		/* survey_store_save audits the load, with the user as the
+		 * actor. */
+		snprintf(to, sizeof to, "/surveys/%lld", (long long)id);
+		admin_redirect(ar, to);
 	}
-	if (survey_load_string(yaml, strlen(yaml), ORIGIN, &s, &errors) == -1 ||
-	    survey_store_save(ar->db, s, time(NULL), &id, &version, &how,
-	                      &errors) == -1) {
-		surveys_page(ar, 422, errors, yaml);
-		free(errors);
-		survey_free(s);
-		return;
-	}
-	/* survey_store_save audits the load, with the user as the actor. */
 	survey_free(s);
-	snprintf(to, sizeof to, "/surveys/%lld", (long long)id);
-	admin_redirect(ar, to);
+	free(errors);
+	free(yaml);
+	free(name);
 }
 
 /* ---- templates ---------------------------------------------------------- */
@@ -240,15 +254,42 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The template names of dir/sub (each NAME.txt), sorted. */
+/*
+ * Templates are shared by every practice the daemon serves, so a change
+ * is made by an admin, or by a manager of every one of those practices
+ * (the only practice, in the usual case); never by a lead or a viewer.
+ */
+static int
+may_edit_templates(struct areq *ar)
+{
+	sqlite3_stmt *st;
+	int ok;
+
+	if (ar->u->role == ROLE_ADMIN)
+		return 1;
+	if (ar->u->role != ROLE_MANAGER)
+		return 0;
+	st = db_stmt(ar->db, "SELECT id FROM practices");
+	ok = 1;
+	while (ok && sqlite3_step(st) == SQLITE_ROW)
+		ok =
+		    scope_allows(ar->u, PERM_SEND, sqlite3_column_int64(st, 0));
+	sqlite3_reset(st);
+	return ok;
+}
+
+/* The template names of dir/sub (each NAME.txt), sorted, each marked
+ * with its saved version if it was edited. */
 static void
 template_names(struct areq *ar, struct buf *b, const char *sub)
 {
 	char *path =
 	    xasprintf("%s/%s", config_str(ar->cfg, CFG_TEMPLATES), sub);
-	char **names = NULL;
+	enum tmpl_channel ch = *sub == 's' ? TMPL_SMS : TMPL_EMAIL;
+	char **names = NULL, *text, *html;
 	size_t n = 0, cap = 0, len, i;
 	struct dirent *d;
+	int version;
 	DIR *dir;
 
 	if ((dir = opendir(path)) != NULL) {
@@ -272,8 +313,16 @@ template_names(struct areq *ar, struct buf *b, const char *sub)
 	else
 		buf_add(b, "<ul>");
 	for (i = 0; i < n; i++) {
-		admin_escf(b, "<li><a href=\"/templates/%s/%s\">%s</a></li>",
-		           sub, names[i], names[i]);
+		admin_escf(b, "<li><a href=\"/templates/%s/%s\">%s</a>", sub,
+		           names[i], names[i]);
+		if (template_store_latest(ar->db, ch, names[i], &text, &html,
+		                          &version)) {
+			admin_escf(b, " (edited: version %lld)",
+			           (long long)version);
+			free(text);
+			free(html);
+		}
+		buf_add(b, "</li>");
 		free(names[i]);
 	}
 	if (n > 0)
@@ -281,10 +330,27 @@ template_names(struct areq *ar, struct buf *b, const char *sub)
 	free(names);
 }
 
-static const char readonly_note[] =
-    "<p>Templates are files in the templates folder, which the daemon "
-    "reads but does not write (it runs with that folder read-only): "
-    "check a draft here, then change the file on the server.</p>";
+static const char store_note[] =
+    "<p>The shipped templates are files in the templates folder, which is "
+    "read-only to the daemon. A change saved here is kept in the database "
+    "(so it is in its backups) as a new version of the template: earlier "
+    "versions are kept as they were, and a campaign uses the latest "
+    "version when it sends, as <code>ppgd campaign preview</code> shows. "
+    "Revert to shipped goes back to the file.</p>";
+
+/* A textarea posts CRLF line ends; templates are kept with LF. Caller
+ * frees. */
+static char *
+lf_only(const char *text)
+{
+	char *lf = xstrdup(text != NULL ? text : ""), *r, *w;
+
+	for (r = w = lf; *r != '\0'; r++)
+		if (!(r[0] == '\r' && r[1] == '\n'))
+			*w++ = *r;
+	*w = '\0';
+	return lf;
+}
 
 /* The check form, with channel and text. */
 static void
@@ -322,7 +388,7 @@ templates_page(struct areq *ar)
 	char *body;
 
 	buf_add(&b, "<h1>Message templates</h1>");
-	buf_add(&b, readonly_note);
+	buf_add(&b, store_note);
 	buf_add(&b, "<h2>Email</h2>");
 	template_names(ar, &b, "email");
 	buf_add(&b, "<h2>Text message</h2>");
@@ -333,44 +399,255 @@ templates_page(struct areq *ar)
 	free(body);
 }
 
-/* GET templates/email/NAME or templates/sms/NAME. */
-static void
-template_view(struct areq *ar, const char *rest)
-{
-	const char *slash = strchr(rest, '/');
-	char *path, *text = NULL, *cause = NULL, *body, *name;
-	size_t len;
-	struct buf b = {0};
+/* One template of the page: channel and name from "email/NAME". */
+struct tref {
+	enum tmpl_channel ch;
+	const char *dir; /* "email" or "sms" */
+	char name[65];
+};
 
-	if (slash == NULL || !name_ok(slash + 1, strlen(slash + 1)) ||
-	    !channel_dir(rest, (size_t)(slash - rest))) {
-		admin_message(ar, 404, "Page not found",
-		              "There is no such template.");
-		return;
-	}
-	name = xstrdup(slash + 1);
-	path = xasprintf("%s/%.*s/%s.txt", config_str(ar->cfg, CFG_TEMPLATES),
-	                 (int)(slash - rest), rest, name);
+/* Parse rest ("sms/NAME" + suffix) into t; the rest after NAME in *tail. */
+static int
+tref_parse(const char *rest, struct tref *t, const char **tail)
+{
+	const char *slash = strchr(rest, '/'), *n, *end;
+
+	if (slash == NULL || !channel_dir(rest, (size_t)(slash - rest)))
+		return -1;
+	n = slash + 1;
+	end = n + strcspn(n, "/");
+	if (!name_ok(n, (size_t)(end - n)))
+		return -1;
+	t->ch = *rest == 's' ? TMPL_SMS : TMPL_EMAIL;
+	t->dir = *rest == 's' ? "sms" : "email";
+	snprintf(t->name, sizeof t->name, "%.*s", (int)(end - n), n);
+	*tail = end;
+	return 0;
+}
+
+/* The shipped file dir/CH/NAME.ext, or NULL. Caller frees. */
+static char *
+shipped(struct areq *ar, const struct tref *t, const char *ext)
+{
+	char *path =
+	    xasprintf("%s/%s/%s.%s", config_str(ar->cfg, CFG_TEMPLATES), t->dir,
+	              t->name, ext);
+	char *text = NULL, *cause = NULL;
+	size_t len;
+
 	if (util_read_file(path, 64 * 1024, &text, &len, &cause) == -1) {
 		free(cause);
-		free(path);
-		free(name);
+		text = NULL;
+	}
+	free(path);
+	return text;
+}
+
+/* The template as it is sent now: the latest saved version, else the
+ * file. 0 with *text (and *html) and *version (0: the file), or -1 when
+ * there is neither. */
+static int
+current(struct areq *ar, const struct tref *t, char **text, char **html,
+        int *version)
+{
+	if (template_store_latest(ar->db, t->ch, t->name, text, html, version))
+		return 0;
+	*version = 0;
+	*text = shipped(ar, t, "txt");
+	*html = t->ch == TMPL_EMAIL && *text != NULL ? shipped(ar, t, "html")
+	                                             : NULL;
+	return *text != NULL ? 0 : -1;
+}
+
+/* The versions saved, newest first. */
+static void
+history_html(struct areq *ar, struct buf *b, const struct tref *t)
+{
+	json_t *a = template_store_history(ar->db, t->ch, t->name), *e;
+	size_t i;
+
+	if (json_array_size(a) > 0) {
+		buf_add(b, "<table><caption>Versions saved</caption><thead><tr>"
+		           "<th scope=\"col\">Version</th><th scope=\"col\">"
+		           "Saved</th><th scope=\"col\">By</th><th "
+		           "scope=\"col\">What</th></tr></thead><tbody>");
+		json_array_foreach(a, i, e) admin_escf(
+		    b,
+		    "<tr><td>%lld</td><td>%s</td><td>%s</td><td>%s</td></tr>",
+		    (long long)json_integer_value(
+		        json_object_get(e, "version")),
+		    json_string_value(json_object_get(e, "at")),
+		    json_string_value(json_object_get(e, "by")),
+		    json_is_true(json_object_get(e, "edited"))
+		        ? "edited"
+		        : "back to the shipped file");
+		buf_add(b, "</tbody></table>");
+	}
+	json_decref(a);
+}
+
+/* The edit form (text, and HTML for email) and the revert button. */
+static void
+edit_form(struct areq *ar, struct buf *b, const struct tref *t,
+          const char *text, const char *html, int version)
+{
+	admin_escf(b,
+	           "<section class=\"panel\"><h2>Change it</h2><p>Saving "
+	           "makes a new version; the next messages sent use it.</p>"
+	           "<form method=\"post\" action=\"/templates/%s/%s/save\" "
+	           "novalidate>",
+	           t->dir, t->name);
+	admin_csrf_field(ar, b);
+	admin_escf(b,
+	           "<label class=\"label\" for=\"edit-text\">%s</label>"
+	           "<textarea class=\"input\" id=\"edit-text\" name=\"text\" "
+	           "rows=\"16\" spellcheck=\"true\">%s</textarea>",
+	           t->ch == TMPL_EMAIL
+	               ? "Email (a Subject: line, a blank line, the text)"
+	               : "Text message",
+	           text);
+	if (t->ch == TMPL_EMAIL)
+		admin_escf(
+		    b,
+		    "<label class=\"label\" for=\"edit-html\">HTML version "
+		    "(what most email apps show: change its wording too; empty "
+		    "sends the text alone)</label><textarea class=\"input\" "
+		    "id=\"edit-html\" name=\"html\" rows=\"12\" "
+		    "spellcheck=\"false\">%s</textarea>",
+		    html != NULL ? html : "");
+	buf_add(b, "<button class=\"button\" type=\"submit\">Save as a new "
+	           "version</button></form>");
+	if (version > 0) {
+		admin_escf(b,
+		           "<form method=\"post\" "
+		           "action=\"/templates/%s/%s/revert\">",
+		           t->dir, t->name);
+		admin_csrf_field(ar, b);
+		buf_add(b, "<button class=\"button secondary\" type=\"submit\">"
+		           "Revert to shipped</button></form>");
+	}
+	buf_add(b, "</section>");
+}
+
+/* The sample rendering of the current template, for the page. */
+static void
+sample_html(struct areq *ar, struct buf *b, const struct tref *t)
+{
+	int max = (int)config_int(ar->cfg, CFG_SMS_MAX_SEGMENTS);
+	struct template *tp = NULL;
+	struct tvars *v = tvars_sample();
+	struct rendered r = {0};
+	struct sms_info info;
+	char *cause = NULL;
+
+	if (template_load(config_str(ar->cfg, CFG_TEMPLATES), t->name, t->ch,
+	                  max, &tp, &cause) == -1 ||
+	    template_render(tp, v, &r, &cause) == -1)
+		admin_escf(b, "<p>It cannot be sent as it is: %s</p>", cause);
+	else {
+		buf_add(b, "<h2>As it is sent, with sample values</h2>");
+		if (t->ch == TMPL_SMS && sms_analyse(r.text, &info) == 0)
+			admin_escf(
+			    b, "<p>%lld characters, %s, %lld segment%s.</p>",
+			    (long long)info.characters,
+			    sms_encoding_name(info.encoding),
+			    (long long)info.segments,
+			    info.segments == 1 ? "" : "s");
+		if (r.subject != NULL)
+			admin_escf(b, "<p>Subject: %s</p>", r.subject);
+		admin_escf(b, "<pre>%s</pre>", r.text);
+	}
+	rendered_clear(&r);
+	template_free(tp);
+	tvars_free(v);
+	free(cause);
+}
+
+/* GET templates/email/NAME or templates/sms/NAME; after a refused save,
+ * the draft and the error. */
+static void
+template_view(struct areq *ar, const struct tref *t, int status,
+              const char *error, const char *draft, const char *draft_html)
+{
+	char *text = NULL, *html = NULL, *body;
+	const char *saved = admin_qget(ar, "saved");
+	struct buf b = {0};
+	int version;
+
+	if (current(ar, t, &text, &html, &version) == -1) {
 		admin_message(ar, 404, "Page not found",
 		              "There is no such template.");
 		return;
 	}
-	admin_escf(&b, "<h1>Template: %s (%s)</h1>", name,
-	           *rest == 's' ? "text message" : "email");
-	buf_add(&b, readonly_note);
+	admin_escf(&b, "<h1>Template: %s (%s)</h1>", t->name,
+	           t->ch == TMPL_SMS ? "text message" : "email");
+	admin_error_summary(&b, error);
+	if (saved != NULL && error == NULL)
+		admin_escf(&b,
+		           "<div class=\"panel\" role=\"status\"><p>Saved: "
+		           "%s.</p></div>",
+		           strcmp(saved, "0") == 0 ? "back to the shipped file"
+		                                   : "a new version");
+	if (version > 0)
+		admin_escf(&b,
+		           "<p>Edited: version %lld is sent (not the shipped "
+		           "file).</p>",
+		           (long long)version);
+	else
+		buf_add(&b, "<p>The shipped file is sent.</p>");
+	buf_add(&b, store_note);
 	admin_escf(&b, "<pre>%s</pre>", text);
-	check_form(ar, &b, *rest == 's' ? "sms" : "email", text);
+	sample_html(ar, &b, t);
+	if (may_edit_templates(ar))
+		edit_form(ar, &b, t, draft != NULL ? draft : text,
+		          draft != NULL ? draft_html : html, version);
+	history_html(ar, &b, t);
+	check_form(ar, &b, t->ch == TMPL_SMS ? "sms" : "email", text);
 	buf_add(&b, "<p><a href=\"/templates\">All templates</a></p>");
 	body = buf_take(&b);
-	admin_page(ar, 200, name, body);
+	admin_page(ar, status, t->name, body);
 	free(body);
 	free(text);
-	free(path);
-	free(name);
+	free(html);
+}
+
+/* POST templates/CH/NAME/save or /revert. */
+static void
+template_change(struct areq *ar, const struct tref *t, int revert)
+{
+	char *text = lf_only(admin_pget(ar, "text")), *html = NULL;
+	char *actor = admin_actor(ar), *cause = NULL, *to, *cur, *cur_html;
+	int version, rc, max = (int)config_int(ar->cfg, CFG_SMS_MAX_SEGMENTS);
+
+	if (current(ar, t, &cur, &cur_html, &version) == -1) {
+		admin_message(ar, 404, "Page not found",
+		              "There is no such template.");
+		goto out;
+	}
+	free(cur);
+	free(cur_html);
+	if (t->ch == TMPL_EMAIL && admin_pget(ar, "html") != NULL &&
+	    admin_pget(ar, "html")[strspn(admin_pget(ar, "html"), " \t\r\n")] !=
+	        '\0')
+		html = lf_only(admin_pget(ar, "html"));
+	rc = revert
+	         ? template_store_revert(ar->db, t->ch, t->name, actor,
+	                                 time(NULL), &version, &cause)
+	         : template_store_save(ar->db, t->ch, t->name, text, html, max,
+	                               actor, time(NULL), &version, &cause);
+	if (rc == -1)
+		template_view(ar, t, 422, cause, revert ? NULL : text, html);
+	else {
+		to = xasprintf("/templates/%s/%s?saved=%d", t->dir, t->name,
+		               revert ? 0 : version);
+		admin_redirect(ar, to);
+		free(to);
+	}
+out:
+	free(cause);
+	free(actor);
+	free(text);
+	free(html);
 }
 
 /* POST templates/check: channel, text. */
@@ -385,37 +662,22 @@ template_check(struct areq *ar)
 	struct rendered r = {0};
 	struct sms_info info;
 	struct buf b = {0};
-	char *cause = NULL, *body, *lf, *r_, *w;
+	char *cause = NULL, *body, *lf;
 	int status = 200, max = config_int(ar->cfg, CFG_SMS_MAX_SEGMENTS);
 
 	if (channel == NULL || strcmp(channel, "sms") != 0)
 		channel = "email";
 	ch = strcmp(channel, "sms") == 0 ? TMPL_SMS : TMPL_EMAIL;
-	/* A textarea posts CRLF line ends; template files are read with LF. */
-	lf = xstrdup(text != NULL ? text : "");
-	for (r_ = w = lf; *r_ != '\0'; r_++)
-		if (!(r_[0] == '\r' && r_[1] == '\n'))
-			*w++ = *r_;
-	*w = '\0';
+	lf = lf_only(text);
 	buf_add(&b, "<h1>Check a draft</h1>");
 	if (template_parse_string(lf, "draft", ch, 0, &t, &cause) == -1) {
 		status = 422;
-		admin_escf(
-		    &b,
-		    "<div class=\"error-summary\" role=\"alert\" "
-		    "tabindex=\"-1\"><h2>There is a problem</h2><p>%s</p>"
-		    "</div>",
-		    cause);
+		admin_error_summary(&b, cause);
 	} else {
 		v = tvars_sample();
 		if (template_render(t, v, &r, &cause) == -1) {
 			status = 422;
-			admin_escf(
-			    &b,
-			    "<div class=\"error-summary\" role=\"alert\" "
-			    "tabindex=\"-1\"><h2>There is a problem</h2><p>"
-			    "%s</p></div>",
-			    cause);
+			admin_error_summary(&b, cause);
 		} else {
 			buf_add(&b,
 			        "<div class=\"panel\" role=\"status\"><p>Every "
@@ -449,13 +711,34 @@ template_check(struct areq *ar)
 		template_free(t);
 	}
 	free(cause);
-	buf_add(&b, readonly_note);
+	buf_add(&b, store_note);
 	check_form(ar, &b, channel, lf);
 	buf_add(&b, "<p><a href=\"/templates\">All templates</a></p>");
 	body = buf_take(&b);
 	admin_page(ar, status, "Check a draft", body);
 	free(body);
 	free(lf);
+}
+
+/* templates/CH/NAME[/save|/revert]. */
+static void
+template_route(struct areq *ar, const char *rest, int post)
+{
+	struct tref t;
+	const char *tail;
+
+	if (tref_parse(rest, &t, &tail) == -1 ||
+	    (post && strcmp(tail, "/save") != 0 &&
+	     strcmp(tail, "/revert") != 0) ||
+	    (!post && *tail != '\0'))
+		admin_message(ar, 404, "Page not found",
+		              "There is no such template.");
+	else if (!post)
+		template_view(ar, &t, 200, NULL, NULL, NULL);
+	else if (!may_edit_templates(ar))
+		admin_forbidden(ar);
+	else
+		template_change(ar, &t, strcmp(tail, "/revert") == 0);
 }
 
 int
@@ -489,12 +772,12 @@ admin_surveys_route(struct areq *ar, int post)
 		              "The form has expired: try again.");
 	else if (post && strcmp(p, "templates/check") == 0)
 		template_check(ar);
-	else if (post)
+	else if (strcmp(p, "templates") == 0 && !post)
+		templates_page(ar);
+	else if (strcmp(p, "templates") == 0)
 		admin_message(ar, 404, "Page not found",
 		              "There is no such page.");
-	else if (strcmp(p, "templates") == 0)
-		templates_page(ar);
 	else
-		template_view(ar, p + 10);
+		template_route(ar, p + 10, post);
 	return 1;
 }

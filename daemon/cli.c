@@ -12,6 +12,7 @@
 #include "util.h"
 #include "log.h"
 #include "schema.h"
+#include "template_store.h"
 #include "xmalloc.h"
 
 void
@@ -70,6 +71,8 @@ cli_db(struct ctx *ctx)
 		cli_error("database schema %d is newer than this ppgd", v);
 		exit(EXIT_FAIL);
 	}
+	/* Templates edited in the web admin, for every command and serve. */
+	template_store_attach(ctx->db);
 	return ctx->db;
 }
 

@@ -31,6 +31,8 @@ struct http {
 	struct event *ev_resolve, *ev_resume;
 	int paused; /* the listener is disabled */
 	int emfile; /* ... for want of file descriptors */
+	/* A config key of bytes added to max_body ([admin] uploads), or -1. */
+	int upload_key;
 };
 
 /* Requests by route label, method and status, for /metrics. */
@@ -681,7 +683,11 @@ http_apply_limits(struct http *h)
 	const struct config *cfg = server_config(h->srv);
 	struct timeval tv = {config_int(cfg, CFG_HTTP_TIMEOUT), 0};
 
-	evhttp_set_max_body_size(h->evh, config_int(cfg, CFG_HTTP_MAX_BODY));
+	evhttp_set_max_body_size(
+	    h->evh, config_int(cfg, CFG_HTTP_MAX_BODY) +
+	                (h->upload_key >= 0
+	                     ? config_int(cfg, (enum cfg_key)h->upload_key)
+	                     : 0));
 	evhttp_set_max_headers_size(h->evh,
 	                            config_int(cfg, CFG_HTTP_MAX_HEADERS));
 	evhttp_set_timeout_tv(h->evh, &tv);
@@ -712,6 +718,7 @@ http_new(struct server *srv, const char *addr, const struct http_route *routes,
 	colon = strrchr(host, ':');
 	h->srv = srv;
 	h->routes = routes;
+	h->upload_key = -1;
 	*colon = '\0';
 	/* "[::1]:8081": the address without its brackets. */
 	if (host[0] == '[' && colon > host + 1 && colon[-1] == ']') {
@@ -743,6 +750,13 @@ http_new(struct server *srv, const char *addr, const struct http_route *routes,
 		;
 	route_tables[i] = routes;
 	return h;
+}
+
+void
+http_allow_uploads(struct http *h, enum cfg_key key)
+{
+	h->upload_key = (int)key;
+	http_apply_limits(h);
 }
 
 void

@@ -6,6 +6,8 @@
 #include <event2/http.h>
 #include <jansson.h>
 
+#include "config.h"
+
 struct server;
 struct http;
 
@@ -24,6 +26,9 @@ struct http_route {
 struct http *http_new(struct server *, const char *addr,
                       const struct http_route *routes, char **cause);
 void http_free(struct http *);
+/* Take request bodies of [http] max_body plus the bytes config key says
+ * (the web admin's uploads), now and after each reload. */
+void http_allow_uploads(struct http *, enum cfg_key key);
 /* Stop accepting new connections (shutdown). */
 void http_stop_accepting(struct http *);
 /* Re-read the limits from the configuration (SIGHUP). */

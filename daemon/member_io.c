@@ -576,6 +576,13 @@ member_import_opts(struct db *db, FILE *fp, const char *origin,
 	memset(r, 0, sizeof *r);
 	r->errors = json_array();
 	r->warnings = json_array();
+	/* Consent given for a list is recorded with how it was collected. */
+	if ((o->consent_email || o->consent_sms) &&
+	    (o->consent_how == NULL || *o->consent_how == '\0')) {
+		*cause = xstrdup("consent for the whole list needs how it was "
+		                 "collected");
+		return -1;
+	}
 	if ((p = practice_find(db, practice)) == NULL) {
 		*cause = xasprintf("no practice %s", practice);
 		return -1;

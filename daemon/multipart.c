@@ -5,6 +5,11 @@
  * A delimiter must be followed by optional padding and CRLF, or by "--"
  * (the close); anything else is an error rather than part content, since
  * RFC 2046 forbids the delimiter inside a part.
+ *
+ * File parts are kept only when the caller asks (multipart_read with
+ * max_files): their bytes are copied as they are, since a file may be
+ * binary; their Content-Type is recorded but only ever shown, and their
+ * filename is checked by the caller before it names anything.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +41,8 @@ struct mp {
 	char *delim; /* CRLF "--" boundary */
 	size_t dlen;
 	const struct multipart_limits *lim;
-	struct form *f;
-	size_t files, part;
+	struct multipart_upload *up;
+	size_t part, total;
 	char **cause;
 };
 
@@ -47,6 +52,8 @@ struct part {
 	int file;        /* it has a filename */
 	int encoded;     /* a Content-Transfer-Encoding other than identity */
 	char *name;
+	char *filename; /* "" for filename* alone */
+	char *type;     /* the Content-Type, as sent */
 };
 
 /* RFC 2045 token characters. */
@@ -310,6 +317,12 @@ part_disposition(struct mp *m, struct part *pt, const char *v, size_t n)
 		pt->name = xstrdup(name);
 		pt->file = hval_get(&h, "filename") != NULL ||
 		           hval_get(&h, "filename*") != NULL;
+		/* RFC 7578 4.2: filename* is not to be used; it is not
+		 * decoded, and the file is left without a name. */
+		if (pt->file)
+			pt->filename = xstrdup(hval_get(&h, "filename") != NULL
+			                           ? hval_get(&h, "filename")
+			                           : "");
 		rv = 0;
 	}
 	hval_clear(&h);
@@ -335,6 +348,8 @@ part_header(struct mp *m, struct part *pt, const char *s, size_t n)
 		;
 	if (same(s, nlen, "Content-Disposition"))
 		return part_disposition(m, pt, v, (size_t)(ve - v));
+	if (same(s, nlen, "Content-Type") && pt->type == NULL)
+		pt->type = xstrndup(v, (size_t)(ve - v));
 	if (same(s, nlen, "Content-Transfer-Encoding"))
 		pt->encoded = !same(v, (size_t)(ve - v), "7bit") &&
 		              !same(v, (size_t)(ve - v), "8bit") &&
@@ -357,14 +372,60 @@ part_text(struct mp *m, struct part *pt, const char *s, size_t n)
 	if (!util_utf8_valid(s, n) ||
 	    !util_utf8_valid(pt->name, strlen(pt->name)))
 		return mp_fail(m, "invalid UTF-8");
-	if (form_count(m->f) == m->lim->max_fields) {
+	if (form_count(m->up->form) == m->lim->max_fields) {
 		*m->cause =
 		    xasprintf("more than %zu fields", m->lim->max_fields);
 		return -1;
 	}
 	v = xstrndup(s, n);
-	form_add(m->f, pt->name, v);
+	form_add(m->up->form, pt->name, v);
 	free(v);
+	return 0;
+}
+
+/* Fail the parse for a size limit. */
+static int
+mp_too_large(struct mp *m, const char *what)
+{
+	m->up->too_large = 1;
+	return mp_fail(m, what);
+}
+
+/* A file part's content (n bytes at s): kept, counted or refused. */
+static int
+part_file(struct mp *m, struct part *pt, const char *s, size_t n)
+{
+	struct multipart_upload *up = m->up;
+	struct multipart_file *f;
+
+	if (m->lim->max_files == 0) {
+		up->dropped++;
+		return 0;
+	}
+	/* What a browser sends for a file input left empty. */
+	if (n == 0 && *pt->filename == '\0')
+		return 0;
+	if (pt->encoded)
+		return mp_fail(m, "file with a transfer encoding");
+	if (!util_utf8_valid(pt->name, strlen(pt->name)))
+		return mp_fail(m, "invalid UTF-8");
+	if (up->nfiles == m->lim->max_files)
+		return mp_too_large(m, "too many files");
+	if (n > m->lim->max_file)
+		return mp_too_large(m, "file too large");
+	if (n > m->lim->max_total - m->total)
+		return mp_too_large(m, "files too large together");
+	m->total += n;
+	up->files = xreallocarray(up->files, up->nfiles + 1, sizeof *up->files);
+	f = &up->files[up->nfiles++];
+	f->field = xstrdup(pt->name);
+	f->filename = pt->filename;
+	f->type = pt->type;
+	pt->filename = pt->type = NULL;
+	f->data = xmalloc(n + 1);
+	memcpy(f->data, s, n);
+	f->data[n] = '\0';
+	f->len = n;
 	return 0;
 }
 
@@ -372,7 +433,7 @@ part_text(struct mp *m, struct part *pt, const char *s, size_t n)
 static int
 mp_part(struct mp *m, const char *s, const char *e)
 {
-	struct part pt = {0, 0, 0, NULL};
+	struct part pt = {0, 0, 0, NULL, NULL, NULL};
 	const char *nl;
 	int rv = -1;
 
@@ -391,13 +452,14 @@ mp_part(struct mp *m, const char *s, const char *e)
 	s += 2;
 	if (!pt.disposition)
 		mp_fail(m, "no Content-Disposition");
-	else if (pt.file) {
-		m->files++;
-		rv = 0;
-	} else
+	else if (pt.file)
+		rv = part_file(m, &pt, s, (size_t)(e - s));
+	else
 		rv = part_text(m, &pt, s, (size_t)(e - s));
 out:
 	free(pt.name);
+	free(pt.filename);
+	free(pt.type);
 	return rv;
 }
 
@@ -462,16 +524,15 @@ mp_run(struct mp *m)
 }
 
 int
-multipart_parse(const char *ct, const char *body, size_t len,
-                const struct multipart_limits *lim, struct form **out,
-                size_t *files, char **cause)
+multipart_read(const char *ct, const char *body, size_t len,
+               const struct multipart_limits *lim, struct multipart_upload *out,
+               char **cause)
 {
 	struct mp m;
 	char *b, *c = NULL;
 	int rv;
 
-	*out = NULL;
-	*files = 0;
+	memset(out, 0, sizeof *out);
 	if (multipart_boundary(ct, &b, &c) == -1) {
 		*cause = c;
 		return -1;
@@ -482,16 +543,75 @@ multipart_parse(const char *ct, const char *body, size_t len,
 	m.delim = xasprintf("\r\n--%s", b);
 	m.dlen = strlen(m.delim);
 	m.lim = lim;
-	m.f = form_new();
+	m.up = out;
 	m.cause = cause;
+	out->form = form_new();
 	free(b);
 	rv = mp_run(&m);
 	free(m.delim);
-	if (rv == -1) {
-		form_free(m.f);
+	return rv;
+}
+
+void
+multipart_upload_clear(struct multipart_upload *up)
+{
+	size_t i;
+
+	for (i = 0; i < up->nfiles; i++) {
+		free(up->files[i].field);
+		free(up->files[i].filename);
+		free(up->files[i].type);
+		free(up->files[i].data);
+	}
+	free(up->files);
+	form_free(up->form);
+	memset(up, 0, sizeof *up);
+}
+
+const struct multipart_file *
+multipart_file(const struct multipart_upload *up, const char *field)
+{
+	size_t i;
+
+	for (i = 0; i < up->nfiles; i++)
+		if (strcmp(up->files[i].field, field) == 0)
+			return &up->files[i];
+	return NULL;
+}
+
+int
+multipart_filename_ok(const char *name)
+{
+	size_t i, n = name != NULL ? strlen(name) : 0;
+
+	if (n == 0 || n > 255 || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0 || !util_utf8_valid(name, n))
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f ||
+		    name[i] == '/' || name[i] == '\\')
+			return 0;
+	return 1;
+}
+
+int
+multipart_parse(const char *ct, const char *body, size_t len,
+                const struct multipart_limits *lim, struct form **out,
+                size_t *files, char **cause)
+{
+	struct multipart_limits text = {lim->max_fields, lim->max_value, 0, 0,
+	                                0};
+	struct multipart_upload up;
+
+	*out = NULL;
+	*files = 0;
+	if (multipart_read(ct, body, len, &text, &up, cause) == -1) {
+		multipart_upload_clear(&up);
 		return -1;
 	}
-	*out = m.f;
-	*files = m.files;
+	*out = up.form;
+	*files = up.dropped;
+	up.form = NULL;
+	multipart_upload_clear(&up);
 	return 0;
 }

@@ -378,6 +378,29 @@ static const char *const migrations[] = {
     " WHERE state = 'held' OR state = 'sending';",
     /* 16: a staff account's last sign-in, shown on the admin's users page. */
     "ALTER TABLE users ADD COLUMN last_login_at INTEGER;",
+    /* 17: files uploaded to the web admin, kept from a preview to its
+     * confirm; message templates edited in the admin, each saved version
+     * kept as it was (a NULL text is a revert to the shipped file). */
+    "CREATE TABLE admin_uploads ("
+    " hash TEXT PRIMARY KEY,"
+    " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    " practice_id INTEGER NOT NULL REFERENCES practices(id),"
+    " kind TEXT NOT NULL, name TEXT NOT NULL, content BLOB NOT NULL,"
+    " created_at INTEGER NOT NULL);"
+    "CREATE INDEX admin_uploads_created ON admin_uploads(created_at);"
+    "CREATE TABLE template_versions ("
+    " id INTEGER PRIMARY KEY,"
+    " channel TEXT NOT NULL CHECK (channel IN ('email','sms')),"
+    " name TEXT NOT NULL, version INTEGER NOT NULL,"
+    " text TEXT, html TEXT,"
+    " created_at INTEGER NOT NULL, created_by TEXT NOT NULL,"
+    " UNIQUE (channel, name, version));"
+    "CREATE TRIGGER template_versions_no_update BEFORE UPDATE ON"
+    " template_versions BEGIN"
+    " SELECT RAISE(ABORT, 'template versions are kept as saved'); END;"
+    "CREATE TRIGGER template_versions_no_delete BEFORE DELETE ON"
+    " template_versions BEGIN"
+    " SELECT RAISE(ABORT, 'template versions are kept as saved'); END;",
 };
 
 int

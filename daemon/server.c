@@ -260,6 +260,8 @@ server_admin_start(struct server *s, char **cause)
 	    (s->admin = http_new(s, addr, admin_routes(), cause)) == NULL)
 		return -1;
 	if (addr != NULL)
+		http_allow_uploads(s->admin, CFG_ADMIN_MAX_UPLOAD);
+	if (addr != NULL)
 		log_info("event=admin_listening listen=%s", addr);
 	return 0;
 }

@@ -74,6 +74,10 @@ static const struct placeholder {
 static char **extra_names;
 static size_t nextra_names;
 
+/* Templates stored in place of the files (template_store.c), if set. */
+static template_source_fn source_fn;
+static void *source_arg;
+
 static const char *
 var_name(size_t var)
 {
@@ -573,6 +577,64 @@ template_parse_string(const char *text, const char *origin,
 	return 0;
 }
 
+/* Parse text and, for email, html (NULL: none) as one template. */
+int
+template_parse_parts(const char *text, const char *html, const char *origin,
+                     enum tmpl_channel channel, int max_segments,
+                     struct template **out, char **cause)
+{
+	struct template *t = xcalloc(1, sizeof *t);
+	char *where;
+	int r;
+
+	t->channel = channel;
+	r = parse_body(t, text, origin, cause);
+	if (r == 0 && html != NULL && channel == TMPL_EMAIL) {
+		where = xasprintf("%s (HTML)", origin);
+		if ((r = check_utf8(html, where, cause)) == 0)
+			r = parse_part(html, where, 1, &t->html, cause);
+		free(where);
+	}
+	if (r == 0)
+		r = check_segments(t, max_segments, cause);
+	if (r == -1) {
+		template_free(t);
+		return -1;
+	}
+	*out = t;
+	return 0;
+}
+
+void
+template_set_source(template_source_fn fn, void *arg)
+{
+	source_fn = fn;
+	source_arg = arg;
+}
+
+/* The stored template in place of the files: 1 (loaded into *out or
+ * refused with *cause and -1), or 0 for none. */
+static int
+load_stored(const char *name, enum tmpl_channel channel, int max_segments,
+            struct template **out, char **cause, int *rv)
+{
+	char *text = NULL, *html = NULL, *origin = NULL;
+	int r;
+
+	if (source_fn == NULL)
+		return 0;
+	r = source_fn(source_arg, name, channel, &text, &html, &origin, cause);
+	if (r == 0)
+		return 0;
+	*rv = r == -1 ? -1
+	              : template_parse_parts(text, html, origin, channel,
+	                                     max_segments, out, cause);
+	free(text);
+	free(html);
+	free(origin);
+	return 1;
+}
+
 /* Read a template file into a string, CRLF line ends made LF. Caller frees. */
 static int
 read_file(const char *path, char **out, char **cause)
@@ -652,6 +714,8 @@ template_load(const char *dir, const char *name, enum tmpl_channel channel,
 		                   name);
 		return -1;
 	}
+	if (load_stored(name, channel, max_segments, out, cause, &r))
+		return r;
 	path = xasprintf("%s/%s/%s.txt", dir,
 	                 channel == TMPL_EMAIL ? "email" : "sms", name);
 	if (read_file(path, &text, cause) == -1) {

@@ -27,8 +27,9 @@ const char *tvars_get(const struct tvars *, const char *name);
 void tvars_clear_prefix(struct tvars *, const char *prefix);
 void tvars_free(struct tvars *);
 
-/* Load dir/email/NAME.txt (+ NAME.html) or dir/sms/NAME.txt; an SMS longer
- * than max_segments (> 0) with sample values is refused. */
+/* Load dir/email/NAME.txt (+ NAME.html) or dir/sms/NAME.txt, or the
+ * version stored in their place (template_set_source); an SMS longer than
+ * max_segments (> 0) with sample values is refused. */
 int template_load(const char *dir, const char *name, enum tmpl_channel,
                   int max_segments, struct template **out, char **cause);
 /* Parse a template given as a string (email: headers, blank line, text body);
@@ -36,6 +37,22 @@ int template_load(const char *dir, const char *name, enum tmpl_channel,
 int template_parse_string(const char *text, const char *origin,
                           enum tmpl_channel, int max_segments,
                           struct template **out, char **cause);
+/* The same for a template of a text part and, for email, an HTML part
+ * (NULL: none), as a stored version is kept. */
+int template_parse_parts(const char *text, const char *html, const char *origin,
+                         enum tmpl_channel, int max_segments,
+                         struct template **out, char **cause);
+/*
+ * Where templates stored in place of the files come from: fn returns 1
+ * with *text, *html (NULL: none) and *origin (for errors) for a template
+ * stored under name, 0 for none (the file is read), -1 with *cause. The
+ * caller of template_load frees nothing of it. Set once per process by
+ * whoever opens the database (template_store_attach); NULL: files only.
+ */
+typedef int (*template_source_fn)(void *arg, const char *name,
+                                  enum tmpl_channel, char **text, char **html,
+                                  char **origin, char **cause);
+void template_set_source(template_source_fn, void *arg);
 void template_free(struct template *);
 /* Whether the template uses placeholder name (in a part or a section). */
 int template_uses(const struct template *, const char *name);

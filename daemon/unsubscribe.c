@@ -142,7 +142,7 @@ static int
 unsubscribe_form(struct evhttp_request *req, const char *body, size_t len,
                  struct form **f, char **cause)
 {
-	static const struct multipart_limits lim = {16, 1024};
+	static const struct multipart_limits lim = {16, 1024, 0, 0, 0};
 	const char *ctype = evhttp_find_header(
 	    evhttp_request_get_input_headers(req), "Content-Type");
 	size_t files = 0;

@@ -86,7 +86,7 @@ static int
 parse_multipart(const char *ctype, const char *body, size_t len,
                 struct webhook_in *in, char **cause)
 {
-	struct multipart_limits lim = {MAX_FIELDS, MAX_VALUE};
+	struct multipart_limits lim = {MAX_FIELDS, MAX_VALUE, 0, 0, 0};
 	char *c = NULL, n[32];
 
 	if (multipart_parse(ctype, body, len, &lim, &in->form, &in->attachments,

@@ -436,6 +436,33 @@ test_member_edit_duplicate(void **state)
 	db_close(db);
 }
 
+/* Consent for the whole list without how it was collected is refused
+ * before anything is read (a NULL how used to crash the import). */
+static void
+test_import_consent_needs_how(void **state)
+{
+	struct db *db = setup_db();
+	struct import_opts o = {.mode = IMPORT_DRY_RUN, .consent_email = 1};
+	struct import_report r;
+	char *cause = NULL;
+	FILE *fp = csv_file("email\nann@example.org\n");
+
+	assert_int_equal(
+	    member_import_opts(db, fp, "r.csv", "A81001", &o, &r, &cause), -1);
+	assert_string_equal(cause, "consent for the whole list needs how it "
+	                           "was collected");
+	free(cause);
+	import_report_clear(&r);
+	o.consent_how = "";
+	rewind(fp);
+	assert_int_equal(
+	    member_import_opts(db, fp, "r.csv", "A81001", &o, &r, &cause), -1);
+	free(cause);
+	import_report_clear(&r);
+	fclose(fp);
+	db_close(db);
+}
+
 /* A GP-system report: title lines, spaced headers, a landline column next
  * to the mobile, custom fields, consent for the whole list. */
 static void
@@ -641,6 +668,7 @@ main(void)
 	    cmocka_unit_test(test_import_shared_mobile_conflict),
 	    cmocka_unit_test(test_import_optout_consent),
 	    cmocka_unit_test(test_member_edit_duplicate),
+	    cmocka_unit_test(test_import_consent_needs_how),
 	    cmocka_unit_test(test_import_gp_report),
 	    cmocka_unit_test(test_list_page),
 	    cmocka_unit_test(test_list_practices),

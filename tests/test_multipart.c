@@ -36,7 +36,7 @@ static const char urllib3_body[] =
     "image/jpeg\r\n\r\n\xff\xd8\xff\x00\r\n--x\r\n\x00\r\n"
     "--3d6b6a416f9b5f0b8e2b--\r\n";
 
-static const struct multipart_limits limits = {64, 1024};
+static const struct multipart_limits limits = {64, 1024, 0, 0, 0};
 
 /* Parse len bytes of s from an exact-size copy; returns rv, fills out. */
 static int
@@ -400,7 +400,7 @@ test_malformed(void **state)
 static void
 test_text_rules(void **state)
 {
-	struct multipart_limits two = {2, 4};
+	struct multipart_limits two = {2, 4, 0, 0, 0};
 	static const char five[] = D "\r\n" CD "a\r\n\r\n12345\r\n" D "--";
 	static const char four[] = D "\r\n" CD "a\r\n\r\n1234\r\n" D "--";
 	static const char three[] =
@@ -437,6 +437,121 @@ test_text_rules(void **state)
 	assert_int_equal(nfiles, 2);
 	assert_int_equal(form_count(f), 2);
 	form_free(f);
+}
+
+/* ---- files kept ------------------------------------------------------- */
+
+static const struct multipart_limits keep = {8, 64, 2, 16, 20};
+
+/* multipart_read of an exact-size copy. */
+static int
+read_up(const char *s, size_t len, const struct multipart_limits *lim,
+        struct multipart_upload *up, char **cause)
+{
+	char *copy = malloc(len > 0 ? len : 1);
+	int rv;
+
+	memcpy(copy, s, len);
+	*cause = NULL;
+	rv = multipart_read(CT, copy, len, lim, up, cause);
+	free(copy);
+	return rv;
+}
+
+static void
+test_files_kept(void **state)
+{
+	static const char body[] =
+	    D "\r\n" CD "\"practice\"\r\n\r\nA81001\r\n" D "\r\n" CD
+	      "\"file\"; filename=\"m\xc3\xa9mbers.csv\"\r\nContent-Type: "
+	      "text/csv\r\n\r\nemail\r\n\x00\xff\r\n" D "\r\n" CD
+	      "\"empty\"; filename=\"\"\r\nContent-Type: "
+	      "application/octet-stream\r\n\r\n\r\n" D "--\r\n";
+	struct multipart_upload up;
+	const struct multipart_file *f;
+	char *cause = NULL;
+
+	assert_int_equal(read_up(body, sizeof body - 1, &keep, &up, &cause), 0);
+	assert_string_equal(form_get(up.form, "practice"), "A81001");
+	/* The empty file input is not a file. */
+	assert_int_equal(up.nfiles, 1);
+	f = multipart_file(&up, "file");
+	assert_non_null(f);
+	assert_string_equal(f->filename, "m\xc3\xa9mbers.csv");
+	assert_string_equal(f->type, "text/csv");
+	/* Binary bytes, CRLF and NUL included, exactly. */
+	assert_int_equal(f->len, 9);
+	assert_memory_equal(f->data, "email\r\n\x00\xff", 9);
+	assert_null(multipart_file(&up, "empty"));
+	assert_null(form_get(up.form, "file"));
+	multipart_upload_clear(&up);
+}
+
+/* A failure of multipart_read: *cause has what, too_large as expected. */
+static void
+read_bad(const char *s, size_t len, const char *what, int too_large)
+{
+	struct multipart_upload up;
+	char *cause = NULL;
+
+	assert_int_equal(read_up(s, len, &keep, &up, &cause), -1);
+	assert_non_null(strstr(cause, what));
+	assert_int_equal(up.too_large, too_large);
+	free(cause);
+	multipart_upload_clear(&up);
+}
+
+static void
+test_file_limits(void **state)
+{
+	static const char sixteen[] =
+	    D "\r\n" CD "f; filename=a\r\n\r\n0123456789abcdef\r\n" D "--";
+	static const char seventeen[] =
+	    D "\r\n" CD "f; filename=a\r\n\r\n0123456789abcdefg\r\n" D "--";
+	static const char total[] =
+	    D "\r\n" CD "f; filename=a\r\n\r\n0123456789\r\n" D "\r\n" CD
+	      "g; filename=b\r\n\r\n0123456789x\r\n" D "--";
+	static const char three[] =
+	    D "\r\n" CD "f; filename=a\r\n\r\n1\r\n" D "\r\n" CD
+	      "g; filename=b\r\n\r\n2\r\n" D "\r\n" CD
+	      "h; filename=c\r\n\r\n3\r\n" D "--";
+	static const char b64[] =
+	    D "\r\n" CD "f; filename=a\r\nContent-Transfer-Encoding: "
+	      "base64\r\n\r\nMQ==\r\n" D "--";
+	static const char unclosed[] = D "\r\n" CD "f; filename=a\r\n\r\n1";
+	struct multipart_upload up;
+	char *cause = NULL;
+
+	assert_int_equal(
+	    read_up(sixteen, sizeof sixteen - 1, &keep, &up, &cause), 0);
+	assert_int_equal(up.files[0].len, 16);
+	multipart_upload_clear(&up);
+	read_bad(seventeen, sizeof seventeen - 1, "part 1: file too large", 1);
+	read_bad(total, sizeof total - 1, "part 2: files too large together",
+	         1);
+	read_bad(three, sizeof three - 1, "part 3: too many files", 1);
+	read_bad(b64, sizeof b64 - 1, "file with a transfer encoding", 0);
+	/* A syntax error is not a size error. */
+	read_bad(unclosed, sizeof unclosed - 1, "no closing delimiter", 0);
+}
+
+static void
+test_filename_ok(void **state)
+{
+	assert_true(multipart_filename_ok("members.csv"));
+	assert_true(multipart_filename_ok("Minutes 5 March (final).pdf"));
+	assert_true(multipart_filename_ok("r\xc3\xa9sum\xc3\xa9.txt"));
+	assert_false(multipart_filename_ok(NULL));
+	assert_false(multipart_filename_ok(""));
+	assert_false(multipart_filename_ok("."));
+	assert_false(multipart_filename_ok(".."));
+	assert_false(multipart_filename_ok("../../etc/passwd"));
+	assert_false(multipart_filename_ok("C:\\Users\\pm\\members.csv"));
+	assert_false(multipart_filename_ok("a\r\nSet-Cookie: x"));
+	assert_false(multipart_filename_ok("a\nb"));
+	assert_false(multipart_filename_ok("a\tb"));
+	assert_false(multipart_filename_ok("a\x7f"));
+	assert_false(multipart_filename_ok("\xff.pdf"));
 }
 
 /* ---- the Mailgun route ------------------------------------------------ */
@@ -524,6 +639,9 @@ main(void)
 	    cmocka_unit_test(test_len_bounds_input),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_text_rules),
+	    cmocka_unit_test(test_files_kept),
+	    cmocka_unit_test(test_file_limits),
+	    cmocka_unit_test(test_filename_ok),
 	    cmocka_unit_test(test_webhook_accepts),
 	    cmocka_unit_test(test_webhook_parse_multipart),
 	    cmocka_unit_test(test_webhook_attachment_count),

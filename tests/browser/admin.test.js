@@ -1,10 +1,12 @@
 'use strict';
 // The staff web admin in Chromium: set a password from the reset link,
 // sign in, see the care alert first on the home page and acknowledge it,
-// search members, import a CSV (previewed first), view, change and erase a
+// search members, import a CSV file (uploaded, previewed first), view,
+// change and erase a
 // member, create a campaign (the audience counted), preview it, send it and
-// see it in the outbox, read the reports, approve a comment, enrol a second
-// factor; axe-core (WCAG 2.1 A and AA) on every page, screenshots into
+// see it in the outbox, read the reports, record evidence with a file,
+// upload a survey file, approve a comment, enrol a second factor; as an
+// admin, save a message template as a new version and revert it; axe-core (WCAG 2.1 A and AA) on every page, screenshots into
 // tests/artifacts/browser/, the sign-in page also at a phone's size.
 
 const fs = require('node:fs');
@@ -63,6 +65,8 @@ function setup(env) {
   env.ppgd('campaign', 'send', 'fft-admin');
   env.ppgd('user', 'add', 'pm@riverside.example', '--name', 'Pat Manager',
            '--role', 'manager', '--practice', 'A81001');
+  env.ppgd('user', 'add', 'admin@ppg.example', '--name', 'Ada Admin',
+           '--role', 'admin');
   const link = env.ppgdJson('user', 'reset-password', 'pm@riverside.example');
   return new URL(link.link).pathname;
 }
@@ -153,6 +157,7 @@ async function run(env, base, browser, resetPath) {
   await comments(rp, base, env);
   await inboxSurveysTemplates(rp, base);
   await joinRequests(rp, base);
+  await templateSave(browser, base, env);
 
   // Second factor: the enrolment page with its QR code.
   await rp.goto(base + '/account/2fa');
@@ -203,15 +208,19 @@ const CSV = ['Forename,Surname,Email Address,Shoe size',
 async function importCsv(p, base) {
   await p.goto(base + '/members/import?practice=A81001');
   await t.axeCheck(p, 'admin import form');
-  await p.fill('#csv', CSV);
+  await t.screenshot(p, 'admin-import-form');
+  await p.setInputFiles('#file', { name: 'members.csv', mimeType: 'text/csv',
+                                   buffer: Buffer.from(CSV) });
   await p.check('#ce');
   await p.fill('#how', 'sign-up sheet at the flu clinic');
   await p.click('button[value=preview]');
   const text = await p.textContent('main');
   t.check(text.includes('Nothing is written yet') && text.includes('(ignored)') &&
           text.includes('first_name'), 'the preview shows the column mapping');
-  t.check(/3\s*email/.test(text) || text.includes('not-an-email') || text.includes('line'),
-          'the preview shows the bad line');
+  t.check(text.includes('File: members.csv'), 'the preview names the file uploaded');
+  const bad = await p.locator('table:has(caption:has-text("Lines with errors")) td')
+    .allTextContents();
+  checkEq(bad[0], '3', 'the preview shows the bad line by its number');
   await t.axeCheck(p, 'admin import preview');
   await t.screenshot(p, 'admin-import-preview');
   await p.click('button[value=import]');
@@ -304,6 +313,17 @@ async function reports(p, base) {
   await p.goto(base + '/reports/annual?practice=A81001');
   await t.screenshot(p, 'admin-annual');
   // An action added on the page, then on the list.
+  // Evidence with a file, as `ppgd evidence add --file` stores it.
+  await p.goto(base + '/evidence?practice=A81001');
+  await p.selectOption('#kind', 'newsletter');
+  await p.fill('#day', '2026-01-05');
+  await p.setInputFiles('#file', { name: 'Winter newsletter.pdf',
+                                   mimeType: 'application/pdf',
+                                   buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
+  await p.click('button:has-text("Record it")');
+  t.check((await p.textContent('tbody')).includes('Winter newsletter.pdf'),
+          'evidence recorded with its file');
+  await t.axeCheck(p, 'admin evidence with a file');
   await p.goto(base + '/actions?practice=A81001');
   await p.fill('#area', 'access');
   await p.fill('#title', 'Open the phone lines at 8am');
@@ -349,11 +369,13 @@ async function inboxSurveysTemplates(p, base) {
   r = await p.goto(base + '/surveys');
   checkEq(r.status(), 200, 'admin surveys: 200');
   await t.axeCheck(p, 'admin surveys');
-  await p.fill('#yaml', 'slug: web\ntitle: Web\nquestions:\n  - key: a\n' +
-               '    type: wrong\n    text: A?\n');
+  await p.setInputFiles('#file', {
+    name: 'web.yaml', mimeType: 'application/x-yaml',
+    buffer: Buffer.from('slug: web\ntitle: Web\nquestions:\n  - key: a\n' +
+                        '    type: wrong\n    text: A?\n') });
   await p.click('button:has-text("Load the survey")');
-  t.check(/line \d+:/.test(await p.textContent('.error-summary')),
-          'a survey with an error shows its line');
+  t.check(/web\.yaml:\d+:/.test(await p.textContent('.error-summary')),
+          'a survey file with an error shows its file and line');
   await t.axeCheck(p, 'admin survey with an error');
   await p.fill('#yaml', 'slug: web\ntitle: Web\nquestions:\n  - key: a\n' +
                '    type: yesno\n    text: Was it easy to book?\n');
@@ -398,6 +420,40 @@ async function joinRequests(p, base) {
           'approved: the new member\'s page');
   t.check((await p.textContent('main')).includes('EMIS-77'),
           'the member has the practice system\'s id');
+}
+
+// An admin saves a template as a new version, sees it in use, and goes
+// back to the shipped file.
+async function templateSave(browser, base, env) {
+  const ctx = await browser.newContext({ viewport: DESKTOP });
+  const p = await ctx.newPage();
+  const link = env.ppgdJson('user', 'reset-password', 'admin@ppg.example');
+  await p.goto(base + new URL(link.link).pathname);
+  await p.fill('#password', PASSWORD);
+  await p.click('button[type=submit]');
+  await p.goto(base + '/login');
+  await p.fill('#email', 'admin@ppg.example');
+  await p.fill('#password', PASSWORD);
+  await p.click('button[type=submit]');
+  const r = await p.goto(base + '/templates/sms/broadcast');
+  checkEq(r.status(), 200, 'admin template editor: 200');
+  await t.axeCheck(p, 'admin template editor');
+  await p.fill('#edit-text', '{{practice.name}}: {{member.nickname}}');
+  await p.click('button:has-text("Save as a new version")');
+  t.check((await p.textContent('.error-summary')).includes('unknown placeholder'),
+          'a template with an unknown placeholder is not saved');
+  await t.axeCheck(p, 'admin template editor with an error');
+  await p.fill('#edit-text', '{{practice.name}} news: {{message.text}} Reply STOP to opt out');
+  await p.click('button:has-text("Save as a new version")');
+  const text = await p.textContent('main');
+  t.check(text.includes('Edited: version 1 is sent') && text.includes('Saved'),
+          'the template is saved as version 1');
+  await t.axeCheck(p, 'admin template saved');
+  await t.screenshot(p, 'admin-template-saved');
+  await p.click('button:has-text("Revert to shipped")');
+  t.check((await p.textContent('main')).includes('The shipped file is sent'),
+          'reverted to the shipped file');
+  await ctx.close();
 }
 
 async function main() {
