@@ -43,23 +43,33 @@ def multipart(fields, files):
 
 
 class Browser:
-    """A cookie jar of one (the session cookie) over plain HTTP."""
+    """A cookie jar (the session and the sign-in form's CSRF cookie) over
+    plain HTTP."""
 
     def __init__(self, base):
         self.base = base
-        self.cookie = None
+        self.jar = {}
+
+    @property
+    def cookie(self):
+        return self.jar.get("__Host-ppgd_session")
+
+    def cookies(self):
+        """The Cookie header's value."""
+        return "; ".join("%s=%s" % kv for kv in self.jar.items() if kv[1])
 
     def req(self, method, path, data=None, ctype=None, headers=None):
         h = dict(headers or {})
-        if self.cookie:
-            h["Cookie"] = "ppgd_admin=" + self.cookie
+        if self.cookies():
+            h["Cookie"] = self.cookies()
         if ctype:
             h["Content-Type"] = ctype
         st, hd, body = t.http_request(method, self.base + path, data=data,
                                       headers=h)
-        m = re.match(r"ppgd_admin=([^;]*)", hd.get("Set-Cookie") or "")
-        if m:
-            self.cookie = m.group(1) or None
+        for sc in hd.get_all("Set-Cookie") or []:
+            m = re.match(r"([^=;]+)=([^;]*)", sc)
+            if m:
+                self.jar[m.group(1)] = m.group(2) or None
         return st, hd, body.decode("utf-8", "replace")
 
     def get(self, path):
@@ -92,9 +102,11 @@ def login(env, base, who):
     rc, j, err = env.ppgd_json("user", "reset-password", who)
     t.check_eq(rc, 0, "reset-password %s (%s)" % (who, err))
     b = Browser(base)
-    st, _, _ = b.post(urllib.parse.urlparse(j["link"]).path, {"password": PW})
+    link = urllib.parse.urlparse(j["link"]).path
+    st, _, _ = b.post(link, {"password": PW, "csrf": b.csrf(link)})
     t.check_eq(st, 200, "%s sets a password" % who)
-    st, _, _ = b.post("/login", {"email": who, "password": PW})
+    st, _, _ = b.post("/login", {"email": who, "password": PW,
+                                 "csrf": b.csrf("/login")})
     t.check(st == 303 and b.cookie, "%s signs in (%d)" % (who, st))
     return b
 
@@ -275,7 +287,7 @@ def test_refusals(env, base, pm, lead, pm_b):
          ("file2", "b.txt", "text/plain", half)])
     t.check_eq(st, 413, "files over max_upload together: 413")
     # Beyond the listener's own cap the connection gets libevent's 413.
-    st = raw_post_status(base, pm.cookie, 3 * MAX_UPLOAD)
+    st = raw_post_status(base, pm.cookies(), 3 * MAX_UPLOAD)
     t.check(st in (413, None), "a body over the listener's cap: 413 (%s)"
             % st)
     t.check_eq(q(env, "SELECT count(*) FROM evidence")[0][0], 0,
@@ -291,7 +303,7 @@ def raw_post_status(base, cookie, n):
     s = socket.create_connection((u.hostname, u.port), timeout=10)
     try:
         s.sendall(("POST /members/import HTTP/1.1\r\nHost: %s\r\n"
-                   "Cookie: ppgd_admin=%s\r\nContent-Type: multipart/form-"
+                   "Cookie: %s\r\nContent-Type: multipart/form-"
                    "data; boundary=x\r\nContent-Length: %d\r\n\r\n"
                    % (u.netloc, cookie, n)).encode())
         try:
@@ -359,7 +371,7 @@ def test_evidence(env, base, pm, viewer, pm_b):
                   r'Winter news\.pdf<', body)
     t.check(m is not None, "the page links the file")
     url = m.group(1).replace("&amp;", "&") if m else "/evidence/file"
-    h = {"Cookie": "ppgd_admin=" + pm.cookie}
+    h = {"Cookie": pm.cookies()}
     st, hd, data = t.http_request("GET", base + url, headers=h)
     t.check(st == 200 and data == PDF and
             hd.get("Content-Type") == "application/pdf" and
