@@ -10,7 +10,6 @@
 
 #include "admin_page.h"
 #include "inbox_store.h"
-#include "practice.h"
 #include "xmalloc.h"
 
 #define INBOX_PAGE 50
@@ -29,9 +28,7 @@ static char *
 inbox_practice(struct areq *ar, int *ok)
 {
 	const char *code = admin_qget(ar, "practice");
-	struct practice *p;
 	char *c = NULL;
-	size_t k;
 
 	*ok = 1;
 	if (code != NULL && *code != '\0') {
@@ -41,14 +38,7 @@ inbox_practice(struct areq *ar, int *ok)
 	}
 	if (ar->u->role == ROLE_ADMIN)
 		return NULL;
-	for (k = 0; k < ar->u->npractices && c == NULL; k++) {
-		if ((p = practice_get(ar->db, ar->u->practices[k])) == NULL)
-			continue;
-		if (scope_allows(ar->u, PERM_CONTACTS, p->id))
-			c = xstrdup(p->code);
-		practice_free(p);
-	}
-	if (c == NULL)
+	if ((c = admin_first_practice(ar, PERM_CONTACTS)) == NULL)
 		*ok = 0;
 	return c;
 }
@@ -58,9 +48,7 @@ static void
 inbox_filters(struct areq *ar, struct buf *b, const char *code,
               const char *show)
 {
-	struct practice *p;
-	json_t *all, *e;
-	size_t i, k;
+	size_t i;
 
 	buf_add(b, "<form method=\"get\" action=\"/inbox\" class=\"panel\">"
 	           "<label class=\"label\" for=\"show\">Show</label><select "
@@ -73,38 +61,10 @@ inbox_filters(struct areq *ar, struct buf *b, const char *code,
 	buf_add(b, "</select><label class=\"label\" for=\"practice\">"
 	           "Practice</label><select class=\"input\" id=\"practice\" "
 	           "name=\"practice\">");
-	if (ar->u->role == ROLE_ADMIN) {
+	if (ar->u->role == ROLE_ADMIN)
 		admin_escf(b, "<option value=\"\"%s>Every practice</option>",
 		           code == NULL ? " selected" : "");
-		all = practice_list_json(ar->db);
-		json_array_foreach(all, i, e)
-		{
-			const char *c =
-			    json_string_value(json_object_get(e, "code"));
-
-			admin_escf(
-			    b, "<option value=\"%s\"%s>%s (%s)</option>", c,
-			    code != NULL && strcmp(code, c) == 0 ? " selected"
-			                                         : "",
-			    json_string_value(json_object_get(e, "name")), c);
-		}
-		json_decref(all);
-	} else
-		for (k = 0; k < ar->u->npractices; k++) {
-			if ((p = practice_get(ar->db, ar->u->practices[k])) ==
-			    NULL)
-				continue;
-			if (scope_allows(ar->u, PERM_CONTACTS, p->id))
-				admin_escf(
-				    b,
-				    "<option value=\"%s\"%s>%s (%s)</option>",
-				    p->code,
-				    code != NULL && strcmp(code, p->code) == 0
-				        ? " selected"
-				        : "",
-				    p->name, p->code);
-			practice_free(p);
-		}
+	admin_practice_options(ar, b, PERM_CONTACTS, code);
 	buf_add(b, "</select><button class=\"button\" type=\"submit\">Show"
 	           "</button></form>");
 }

@@ -61,47 +61,6 @@ expired(struct areq *ar)
 	              "The form has expired: try again.");
 }
 
-/* <option>s of the user's practices where it may do perm. */
-static void
-practice_options(struct areq *ar, struct buf *b, enum perm perm,
-                 const char *selected)
-{
-	struct practice *p;
-	size_t k;
-
-	for (k = 0; k < ar->u->npractices; k++) {
-		if ((p = practice_get(ar->db, ar->u->practices[k])) == NULL)
-			continue;
-		if (scope_allows(ar->u, perm, p->id))
-			admin_escf(b, "<option value=\"%s\"%s>%s (%s)</option>",
-			           p->code,
-			           selected && strcmp(p->code, selected) == 0
-			               ? " selected"
-			               : "",
-			           p->name, p->code);
-		practice_free(p);
-	}
-}
-
-/* The code of the user's first practice where it may do perm, or NULL.
- * Caller frees. */
-static char *
-first_practice(struct areq *ar, enum perm perm)
-{
-	struct practice *p;
-	char *code = NULL;
-	size_t k;
-
-	for (k = 0; code == NULL && k < ar->u->npractices; k++) {
-		if ((p = practice_get(ar->db, ar->u->practices[k])) == NULL)
-			continue;
-		if (scope_allows(ar->u, perm, p->id))
-			code = xstrdup(p->code);
-		practice_free(p);
-	}
-	return code;
-}
-
 static void
 done(struct areq *ar, struct buf *b, int status, const char *title)
 {
@@ -156,7 +115,7 @@ members_page(struct areq *ar)
 
 	if (code == NULL || *code == '\0') {
 		/* The first practice: a page of its own. */
-		if ((first = first_practice(ar, PERM_CONTACTS)) == NULL) {
+		if ((first = admin_first_practice(ar, PERM_CONTACTS)) == NULL) {
 			admin_forbidden(ar);
 			return;
 		}
@@ -174,7 +133,7 @@ members_page(struct areq *ar)
 	        "<h1>Members</h1><form method=\"get\" action=\"/members\">"
 	        "<label class=\"label\" for=\"practice\">Practice</label>"
 	        "<select class=\"input\" id=\"practice\" name=\"practice\">");
-	practice_options(ar, &b, PERM_CONTACTS, code);
+	admin_practice_options(ar, &b, PERM_CONTACTS, code);
 	buf_add(&b, "</select><label class=\"label\" for=\"q\">Search names, "
 	            "email addresses and numbers</label>");
 	admin_escf(&b,
@@ -297,7 +256,7 @@ member_form(struct areq *ar, struct member *m, int status, const char *error)
 		buf_add(&b, "<label class=\"label\" for=\"practice\">Practice"
 		            "</label><select class=\"input\" id=\"practice\" "
 		            "name=\"practice\">");
-		practice_options(ar, &b, PERM_MEMBERS, m->practice_code);
+		admin_practice_options(ar, &b, PERM_MEMBERS, m->practice_code);
 		buf_add(&b, "</select>");
 	}
 	f = member_fields(&n);
@@ -404,7 +363,8 @@ member_new_route(struct areq *ar, int post)
 	struct member *m;
 	char *first = NULL;
 
-	if (code == NULL && (first = first_practice(ar, PERM_MEMBERS)) != NULL)
+	if (code == NULL &&
+	    (first = admin_first_practice(ar, PERM_MEMBERS)) != NULL)
 		code = first;
 	if (admin_practice_scoped(ar, code, PERM_MEMBERS) == 0) {
 		admin_forbidden(ar);
@@ -540,7 +500,7 @@ import_form(struct areq *ar, const char *code, int status, const char *error)
 	buf_add(&b,
 	        "<label class=\"label\" for=\"practice\">Practice</label>"
 	        "<select class=\"input\" id=\"practice\" name=\"practice\">");
-	practice_options(ar, &b, PERM_MEMBERS, code);
+	admin_practice_options(ar, &b, PERM_MEMBERS, code);
 	admin_escf(
 	    &b,
 	    "</select><label class=\"label\" for=\"file\">CSV file, with "
