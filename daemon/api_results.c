@@ -12,6 +12,7 @@
 #include "scope.h"
 #include "tally.h"
 #include "util.h"
+#include "xmalloc.h"
 
 /* ---- results ------------------------------------------------------------ */
 
@@ -64,14 +65,43 @@ results_scope(struct api_req *ar, struct tally_query *q, const char *target)
 	return mine ? 0 : -1;
 }
 
+/* A tally to run off the loop, with its own copies of the strings. */
+struct results_job {
+	struct tally_query q;
+	char *target, *practice, *by;
+};
+
+static void
+results_job_free(void *arg)
+{
+	struct results_job *j = arg;
+
+	free(j->target);
+	free(j->practice);
+	free(j->by);
+	free(j);
+}
+
+/* On a worker: the tally. */
+static void
+results_tally(struct db *db, void *arg, struct api_answer *a)
+{
+	struct results_job *j = arg;
+	char *cause = NULL;
+
+	if (tally_run(db, &j->q, &a->json, &cause) == -1)
+		api_answer_problem(a, strncmp(cause, "no ", 3) == 0 ? 404 : 422,
+		                   cause);
+}
+
 static void
 results_get(struct api_req *ar)
 {
 	static const char *const params[] = {"practice", "from", "to", "by",
 	                                     NULL};
 	struct tally_query q = {0};
-	char *target, *cause = NULL;
-	json_t *out;
+	struct results_job *j;
+	char *target;
 
 	if (api_params_known(ar, params) == -1 ||
 	    results_day(ar, "from", &q.from) == -1 ||
@@ -94,13 +124,12 @@ results_get(struct api_req *ar)
 		free(target);
 		return;
 	}
-	q.target = target;
-	if (tally_run(ar->db, &q, &out, &cause) == -1)
-		api_error_take(ar, strncmp(cause, "no ", 3) == 0 ? 404 : 422,
-		               cause);
-	else
-		api_reply(ar, 200, out);
-	free(target);
+	j = xcalloc(1, sizeof *j);
+	j->q = q;
+	j->q.target = j->target = target;
+	j->q.practice = j->practice = q.practice ? xstrdup(q.practice) : NULL;
+	j->q.by = j->by = q.by ? xstrdup(q.by) : NULL;
+	api_defer(ar, results_tally, j, results_job_free);
 }
 
 /* ---- routes ------------------------------------------------------------- */
