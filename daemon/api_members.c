@@ -168,7 +168,7 @@ members_list(struct api_req *ar)
 	j->f.after = after;
 	j->f.limit = limit + 1;
 	j->limit = limit;
-	api_defer(ar, members_page, j, members_job_free);
+	api_defer(ar, NULL, members_page, j, members_job_free);
 }
 
 static int

@@ -89,9 +89,11 @@ struct api_answer {
 /* A read on a worker's connection: it sets the answer. Runs on a worker
  * thread: it may read db and arg, nothing of the loop's. */
 typedef void (*api_work_fn)(struct db *, void *arg, struct api_answer *);
-/* Run fn(arg) off the loop and reply with its answer; 503 with
- * Retry-After if too many wait. Takes arg (freed with free_arg). */
-void api_defer(struct api_req *, api_work_fn fn, void *arg,
+/* Run fn(arg) off the loop, in one read transaction, and reply with its
+ * answer; 503 with Retry-After if too many wait. before, if not NULL, runs
+ * first, outside the transaction, with writes allowed; an answer it makes
+ * a problem is the reply. Takes arg (freed with free_arg). */
+void api_defer(struct api_req *, api_work_fn before, api_work_fn fn, void *arg,
                void (*free_arg)(void *));
 /* Make the answer a problem (takes detail). */
 void api_answer_problem(struct api_answer *, int code, char *detail);

@@ -40,7 +40,7 @@
 
 struct api_job {
 	struct evhttp_request *req;
-	api_work_fn fn;
+	api_work_fn before, fn;
 	void *arg;
 	void (*free_arg)(void *);
 	struct api_answer ans;
@@ -138,6 +138,18 @@ job_run(struct api_job *j, struct db *db, int worker)
 	int own = worker >= 0;
 
 	work_gate(worker < 0 ? 0 : worker);
+	if (j->before != NULL &&
+	    (!own || db_exec(db, "PRAGMA query_only = OFF", &cause) == 0)) {
+		j->before(db, j->arg, &j->ans);
+		if (own && db_exec(db, "PRAGMA query_only = ON", &cause) == -1)
+			fatalx("api_work: query_only: %s", cause);
+		if (j->ans.detail != NULL)
+			return;
+	}
+	if (cause != NULL) {
+		api_answer_problem(&j->ans, 503, cause);
+		return;
+	}
 	if (own && db_exec(db, "BEGIN", &cause) == -1) {
 		api_answer_problem(&j->ans, 503, cause);
 		return;
@@ -265,13 +277,14 @@ work_inline(struct api_req *ar, struct api_job *j)
 }
 
 void
-api_defer(struct api_req *ar, api_work_fn fn, void *arg,
+api_defer(struct api_req *ar, api_work_fn before, api_work_fn fn, void *arg,
           void (*free_arg)(void *))
 {
 	struct api_job *j = xcalloc(1, sizeof *j);
 	int full;
 
 	j->req = ar->req;
+	j->before = before;
 	j->fn = fn;
 	j->arg = arg;
 	j->free_arg = free_arg;
