@@ -262,7 +262,9 @@ work_start(struct server *s)
 		    pthread_create(&work.workers[i].tid, NULL, work_main,
 		                   &work.workers[i]) == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	work.state = work.workers[0].started ? 1 : -1;
+	for (i = 0; i < API_WORKERS; i++)
+		if (work.workers[i].started)
+			work.state = 1;
 	log_debug("event=api_work_ready workers=%d", API_WORKERS);
 	return work.state;
 }
@@ -319,21 +321,14 @@ api_work_stop(void)
 	struct api_job *j, *next;
 	int i;
 
-	if (work.state != 1) {
-		work.state = 0;
-		for (i = 0; i < API_WORKERS; i++) {
-			db_close(work.workers[i].db);
-			work.workers[i].db = NULL;
-		}
+	if (work.state == 0)
 		return;
-	}
 	pthread_mutex_lock(&work.mu);
 	work.stopping = 1;
 	pthread_cond_broadcast(&work.cv);
 	pthread_mutex_unlock(&work.mu);
-	/* A long read in progress ends now rather than at its last row. */
-	for (i = 0; i < API_WORKERS; i++)
-		sqlite3_interrupt(db_handle(work.workers[i].db));
+	/* A read in progress finishes (seconds at most): interrupted, the
+	 * tally would take the error for a broken database. */
 	for (i = 0; i < API_WORKERS; i++) {
 		if (work.workers[i].started)
 			pthread_join(work.workers[i].tid, NULL);
@@ -350,9 +345,11 @@ api_work_stop(void)
 		next = j->next;
 		job_free(j);
 	}
-	event_free(work.ev_done);
-	close(work.pipe[0]);
-	close(work.pipe[1]);
+	if (work.ev_done != NULL) {
+		event_free(work.ev_done);
+		close(work.pipe[0]);
+		close(work.pipe[1]);
+	}
 	work.queue = work.done = NULL;
 	work.waiting = work.stopping = work.state = 0;
 	work.ev_done = NULL;
