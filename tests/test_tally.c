@@ -1038,6 +1038,16 @@ test_comments_paged(void **state)
 	r = comments_page(db, "P2", 1, 1, 10);
 	assert_int_equal(json_integer_value(json_object_get(r, "total")), 0);
 	json_decref(r);
+	/* A campaign's: the comments on its responses (all seven here). */
+	q.target = "spring";
+	q.counted = 0;
+	assert_int_equal(tally_comments(db, &q, 1, 1, 10, &r, &cause), 0);
+	assert_int_equal(json_integer_value(json_object_get(r, "total")), 7);
+	assert_string_equal(json_string_value(json_object_get(r, "campaign")),
+	                    "spring");
+	json_decref(r);
+	q.target = "exp";
+	q.counted = 1;
 	assert_int_equal(tally_comments(db, &q, 0, 0, 10, &r, &cause), -1);
 	free(cause);
 	cause = NULL;

@@ -13,6 +13,7 @@ wait, the next is answered 503 with Retry-After."""
 import glob
 import json
 import os
+import socket
 import sys
 import threading
 import time
@@ -120,6 +121,22 @@ with env.serve(env={"PPGD_TEST_WORK_GATE": GATE}) as d:
                    ["Bob"], "the next page has the second member")
     else:
         t.check(False, "the next page answers (%d)" % st)
+
+    # A client that goes away while its call is held: the answer is
+    # dropped (evhttp keeps the request until then) and nothing breaks.
+    os.unlink(GATE)
+    s = socket.create_connection(("127.0.0.1", API_PORT))
+    s.sendall(("GET /api/v1/results/fft HTTP/1.1\r\nHost: x\r\n"
+               "Authorization: Bearer %s\r\n\r\n" % API_TOKEN).encode())
+    wait_for(lambda: held() == 1, "the call of a client that will go away")
+    s.close()
+    t.check_eq(sms("SM-gone"), 200, "a webhook meanwhile")
+    open(GATE, "w").close()
+    wait_for(lambda: held() == 0, "the held call to finish")
+    st, _, body = t.http_get(API + "/api/v1/results/fft", headers=AUTH,
+                             timeout=t.slow(30))
+    t.check_eq((st, json.loads(body) if st == 200 else None), (200, want),
+               "the next call is answered as before")
 
     # Scope is checked on the loop, before any work is queued.
     st, _, _ = t.http_get(API + "/api/v1/results/fft?practice=ZZ9", headers=AUTH)
