@@ -358,6 +358,7 @@ api_reload(const struct config *cfg)
 void
 api_free(void)
 {
+	api_work_stop();
 	api_tokens_free(tokens);
 	tokens = NULL;
 }

@@ -101,6 +101,43 @@ page_add(struct member *m, void *arg)
 	return 0;
 }
 
+/* A page of members to read off the loop: the filter with its own copies
+ * of the strings (the request's query is freed meanwhile). */
+struct members_job {
+	struct member_filter f;
+	long long limit;
+	char *s[8];
+};
+
+static const char *
+job_keep(struct members_job *j, size_t i, const char *s)
+{
+	return j->s[i] = s != NULL ? xstrdup(s) : NULL;
+}
+
+static void
+members_job_free(void *arg)
+{
+	struct members_job *j = arg;
+	size_t i;
+
+	for (i = 0; i < sizeof j->s / sizeof j->s[0]; i++)
+		free(j->s[i]);
+	free(j);
+}
+
+/* On a worker: the page from SQL. */
+static void
+members_page(struct db *db, void *arg, struct api_answer *a)
+{
+	struct members_job *j = arg;
+	struct page pg = {.arr = json_array(), .limit = j->limit};
+
+	member_list(db, &j->f, page_add, &pg);
+	a->json = json_pack("{s:o, s:o}", "members", pg.arr, "next_after",
+	                    pg.more ? json_integer(pg.last) : json_null());
+}
+
 static void
 members_list(struct api_req *ar)
 {
@@ -109,23 +146,29 @@ members_list(struct api_req *ar)
 	    "channel",  "search",   "active", "include_erased", "limit",
 	    "after",    NULL};
 	struct member_filter f = {0};
-	struct page pg = {0};
-	long long after;
+	struct members_job *j;
+	long long after, limit;
 
 	if (api_params_known(ar, params) == -1 ||
 	    members_filter(ar, &f) == -1 ||
 	    api_param_int(ar, "limit", API_LIMIT_DEFAULT, 1, API_LIMIT_MAX,
-	                  &pg.limit) == -1 ||
+	                  &limit) == -1 ||
 	    api_param_int(ar, "after", 0, 0, INT64_MAX, &after) == -1)
 		return;
-	f.after = after;
-	f.limit = pg.limit + 1;
-	f.practices = scope_codes_list(ar->scope);
-	pg.arr = json_array();
-	member_list(ar->db, &f, page_add, &pg);
-	api_reply(ar, 200,
-	          json_pack("{s:o, s:o}", "members", pg.arr, "next_after",
-	                    pg.more ? json_integer(pg.last) : json_null()));
+	j = xcalloc(1, sizeof *j);
+	j->f = f;
+	j->f.practice = job_keep(j, 0, f.practice);
+	j->f.age_band = job_keep(j, 1, f.age_band);
+	j->f.sex = job_keep(j, 2, f.sex);
+	j->f.ethnicity = job_keep(j, 3, f.ethnicity);
+	j->f.tag = job_keep(j, 4, f.tag);
+	j->f.channel = job_keep(j, 5, f.channel);
+	j->f.search = job_keep(j, 6, f.search);
+	j->f.practices = job_keep(j, 7, scope_codes_list(ar->scope));
+	j->f.after = after;
+	j->f.limit = limit + 1;
+	j->limit = limit;
+	api_defer(ar, NULL, members_page, j, members_job_free);
 }
 
 static int

@@ -75,6 +75,31 @@ int api_practice_param(struct api_req *, const char *code);
 /* A string member of the body, or NULL; -1 after a 400 if it is not. */
 int body_string(struct api_req *, const char *key, const char **out);
 
+/*
+ * api_work.c: heavy reads (a tally, a page of members) off the event loop,
+ * on worker threads with read-only connections of their own.
+ */
+#define API_WORKERS    2  /* threads, each with a connection */
+#define API_WORK_QUEUE 16 /* calls waiting for one; then 503 */
+struct api_answer {
+	int code;     /* the status: 200 unless set */
+	json_t *json; /* the body of a success */
+	char *detail; /* or a problem's detail */
+};
+/* A read on a worker's connection: it sets the answer. Runs on a worker
+ * thread: it may read db and arg, nothing of the loop's. */
+typedef void (*api_work_fn)(struct db *, void *arg, struct api_answer *);
+/* Run fn(arg) off the loop, in one read transaction, and reply with its
+ * answer; 503 with Retry-After if too many wait. before, if not NULL, runs
+ * first, outside the transaction, with writes allowed; an answer it makes
+ * a problem is the reply. Takes arg (freed with free_arg). */
+void api_defer(struct api_req *, api_work_fn before, api_work_fn fn, void *arg,
+               void (*free_arg)(void *));
+/* Make the answer a problem (takes detail). */
+void api_answer_problem(struct api_answer *, int code, char *detail);
+/* Stop the workers; the calls still waiting are dropped. */
+void api_work_stop(void);
+
 /* The routes of each resource file (api.c holds the table). */
 typedef void api_route_fn(struct evhttp_request *, struct server *,
                           const char *rest);

@@ -1,4 +1,5 @@
 /* ppgd results: a survey's or campaign's tally as text, JSON, CSV or HTML. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,9 @@
 	"results SURVEY|CAMPAIGN [--practice CODE] [--from DATE] [--to DATE]"  \
 	" [--by age_band|sex|ethnicity|month|quarter]"                         \
 	" [--json|--csv[=-] [--raw]|--html FILE [--internal]]"
+#define COMMENTS_USAGE                                                         \
+	"results SURVEY|CAMPAIGN --comments [--page N] [--per-page M]"         \
+	" [--internal] [--practice CODE] [--from DATE] [--to DATE] [--json]"
 #define SUBMISSION_USAGE                                                       \
 	"results SURVEY|CAMPAIGN --submission --month YYYY-MM"                 \
 	" [--practice CODE] [--json]"
@@ -84,6 +88,47 @@ results_submission(struct ctx *ctx, const struct tally_query *q,
 	return rv == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
+/*
+ * results TARGET --comments: one page of the free-text comments, paged in
+ * SQL; published (approved ones) unless --internal. Comments are synced
+ * first, as for the pages, so every answer is there, masked.
+ */
+static int
+results_comments(struct ctx *ctx, const struct tally_query *q, int internal,
+                 long page, long per_page, int json)
+{
+	json_t *r;
+	char *cause = NULL;
+
+	if (comments_sync(cli_db(ctx), time(NULL)) == -1) {
+		cli_error("cannot read the comments");
+		return EXIT_FAIL;
+	}
+	if (tally_comments(cli_db(ctx), q, internal, page, per_page, &r,
+	                   &cause) == -1) {
+		cli_error("%s", cause);
+		free(cause);
+		return EXIT_FAIL;
+	}
+	if (json) {
+		cli_json(r);
+		return EXIT_OK;
+	}
+	results_comments_text(r, q->target);
+	json_decref(r);
+	return EXIT_OK;
+}
+
+/* A --page or --per-page number from 1 to max; -1 if it is not. */
+static long
+parse_count(const char *s, long max)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *s != '\0' && *end == '\0' && v >= 1 && v <= max ? v : -1;
+}
+
 /* ---- the command -------------------------------------------------------- */
 
 /* A --from/--to date; to a bare date, to adds a day (it is inclusive). */
@@ -112,9 +157,13 @@ cmd_results(struct ctx *ctx, int argc, char **argv)
 	    {"internal", no_argument, NULL, 'i'},
 	    {"submission", no_argument, NULL, 's'},
 	    {"month", required_argument, NULL, 'm'},
+	    {"comments", no_argument, NULL, 'C'},
+	    {"page", required_argument, NULL, 'P'},
+	    {"per-page", required_argument, NULL, 'N'},
 	    {NULL, 0, NULL, 0}};
 	struct tally_query q = {0};
-	int internal = 0, submission = 0, raw = 0;
+	int internal = 0, submission = 0, raw = 0, comments = 0;
+	long page = 0, per_page = 0;
 	const char *month = NULL, *unit = NULL;
 	const char *html = NULL;
 	int ch, out = OUT_TEXT, rc = EXIT_OK;
@@ -162,13 +211,45 @@ cmd_results(struct ctx *ctx, int argc, char **argv)
 		case 'm':
 			month = optarg;
 			break;
+		case 'C':
+			comments = 1;
+			break;
+		case 'P':
+			if ((page = parse_count(optarg, INT_MAX)) == -1) {
+				cli_error("--page: expected a number from 1");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'N':
+			per_page = parse_count(optarg, TALLY_PER_PAGE_MAX);
+			if (per_page == -1) {
+				cli_error(
+				    "--per-page: expected a number from 1 "
+				    "to %d",
+				    TALLY_PER_PAGE_MAX);
+				return EXIT_USAGE;
+			}
+			break;
 		default:
 			return cli_usage(RESULTS_USAGE);
 		}
 	}
+	if (comments || page != 0 || per_page != 0) {
+		if (!comments || optind != argc - 1 || submission ||
+		    month != NULL || q.by != NULL ||
+		    (out != OUT_TEXT && out != OUT_JSON))
+			return cli_usage(COMMENTS_USAGE);
+		q.target = argv[optind];
+		return results_comments(ctx, &q, internal, page ? page : 1,
+		                        per_page ? per_page
+		                                 : COMMENTS_PER_PAGE_DEFAULT,
+		                        out == OUT_JSON);
+	}
 	if (optind != argc - 1 || (internal && out != OUT_HTML))
 		return cli_usage(RESULTS_USAGE);
 	q.target = argv[optind];
+	/* The summary counts the free-text answers; --comments pages them. */
+	q.counted = out == OUT_TEXT;
 	/* Pages show comments as masked: published, the approved ones only;
 	 * the staff view every one with its status. */
 	if (out == OUT_HTML) {

@@ -356,9 +356,15 @@ unseen(struct db *db, struct newc **out)
 	return n;
 }
 
+/*
+ * Inside db_begin; commits in slices (db_slice) so a long backlog does not
+ * hold the write lock against the webhooks. A slice is safe to keep: every
+ * insert is OR IGNORE, and the next sync adds what an error left out.
+ */
 static int
 insert_all(struct db *db, struct newc *c, size_t n, int64_t now)
 {
+	double started = util_monotonic();
 	struct names nm = {0};
 	int64_t pid = 0;
 	sqlite3_stmt *st;
@@ -382,6 +388,8 @@ insert_all(struct db *db, struct newc *c, size_t n, int64_t now)
 		db_bind_int(st, 4, now);
 		rv = db_done(db, st);
 		free(masked);
+		if (rv == 0 && db_slice(db, &started) == -1)
+			rv = -1;
 	}
 	names_free(&nm);
 	return rv;

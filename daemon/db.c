@@ -641,3 +641,41 @@ db_set_actor(struct db *db, const char *actor)
 {
 	snprintf(db->actor, sizeof db->actor, "%s", actor);
 }
+
+/*
+ * A reader for a worker thread: another connection to the file of db, kept
+ * read-only (query_only). Unlike db_open it neither creates nor touches the
+ * file: closing any descriptor of a database file drops every POSIX lock
+ * the process holds on it, the open connections' included.
+ */
+int
+db_open_reader(struct db *main, struct db **out, char **cause)
+{
+	const char *path = sqlite3_db_filename(main->h, "main");
+	struct db *db;
+
+	if (path == NULL || *path == '\0') {
+		*cause = xstrdup("an in-memory database has one connection");
+		return -1;
+	}
+	db = xcalloc(1, sizeof *db);
+	snprintf(db->actor, sizeof db->actor, "%s", main->actor);
+	db->last_commit = util_monotonic();
+	db->strict = main->strict;
+	if (sqlite3_open_v2(path, &db->h,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+	                    NULL) != SQLITE_OK) {
+		*cause = xasprintf("%s: %s", path,
+		                   db->h ? sqlite3_errmsg(db->h) : "no memory");
+		db_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db->h, 5000);
+	sqlite3_extended_result_codes(db->h, 1);
+	if (db_exec(db, "PRAGMA query_only = ON", cause) == -1) {
+		db_close(db);
+		return -1;
+	}
+	*out = db;
+	return 0;
+}

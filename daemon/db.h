@@ -9,6 +9,9 @@ struct db;
 
 /* Open (and create) path; ":memory:" works. Does not migrate. */
 int db_open(const char *path, struct db **out, char **cause);
+/* Another connection to db's file, read-only, for a worker thread (no
+ * file created). -1 with *cause for an in-memory database. */
+int db_open_reader(struct db *db, struct db **out, char **cause);
 void db_close(struct db *);
 sqlite3 *db_handle(struct db *);
 /* The schema version of the open database. */

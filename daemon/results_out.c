@@ -13,6 +13,7 @@
 #include "htmlout.h"
 #include "publish.h"
 #include "results_out.h"
+#include "termtext.h"
 #include "xmalloc.h"
 
 /* --raw: CSV cells exactly as answered, formulas unguarded; set for the
@@ -93,7 +94,7 @@ text_by(const json_t *by)
 }
 
 static void
-text_question(const json_t *q)
+text_question(const json_t *q, const char *target)
 {
 	const json_t *o, *fft = json_object_get(q, "fft");
 	size_t i;
@@ -122,6 +123,11 @@ text_question(const json_t *q)
 		free(a);
 		free(b);
 	}
+	if (json_object_get(q, "answers") == NULL &&
+	    json_object_get(q, "comments") != NULL)
+		printf("  %ld comments (read them a page at a time: ppgd "
+		       "results %s --comments [--internal] [--page N])\n",
+		       ji(q, "comments"), target);
 	json_array_foreach(json_object_get(q, "answers"), i, o)
 	{
 		printf("  - %s", js(o, "text"));
@@ -133,10 +139,22 @@ text_question(const json_t *q)
 		text_by(json_object_get(q, "by"));
 }
 
+/* The name `ppgd results` knows r by: its campaign, or its survey. */
+static char *
+results_target(const json_t *r)
+{
+	const json_t *s = json_object_get(r, "survey");
+
+	if (json_is_string(json_object_get(r, "campaign")))
+		return xasprintf("campaign:%s", js(r, "campaign"));
+	return xasprintf("%s@%ld", js(s, "slug"), ji(s, "version"));
+}
+
 void
 results_text(const json_t *r)
 {
 	const json_t *s = json_object_get(r, "survey"), *q;
+	char *target = results_target(r);
 	size_t i;
 
 	printf("%s (%s v%ld)", js(s, "title"), js(s, "slug"), ji(s, "version"));
@@ -145,7 +163,50 @@ results_text(const json_t *r)
 	putchar('\n');
 	text_rates(r);
 	json_array_foreach(json_object_get(r, "questions"), i, q)
-	    text_question(q);
+	    text_question(q, target);
+	free(target);
+}
+
+void
+results_comments_text(const json_t *p, const char *target)
+{
+	const json_t *s = json_object_get(p, "survey"), *o;
+	int internal = json_is_true(json_object_get(p, "internal"));
+	long page = ji(p, "page"), pages = ji(p, "pages");
+	long per = ji(p, "per_page");
+	char *t, per_opt[32] = "";
+	size_t i;
+
+	printf("%s (%s v%ld): %ld %s", js(s, "title"), js(s, "slug"),
+	       ji(s, "version"), ji(p, "total"),
+	       internal ? "comments" : "published comments");
+	if (pages > 0)
+		printf(", page %ld of %ld", page, pages);
+	putchar('\n');
+	json_array_foreach(json_object_get(p, "comments"), i, o)
+	{
+		t = termtext_safe(js(o, "text"), 1);
+		printf("  - [%s] %s", js(o, "question"), t);
+		free(t);
+		if (json_is_string(json_object_get(o, "theme")))
+			printf(" (theme: %s)", js(o, "theme"));
+		if (internal) {
+			printf(" #%ld %s %s", ji(o, "comment"), js(o, "status"),
+			       js(o, "date"));
+			if (json_is_string(json_object_get(o, "member"))) {
+				t = termtext_safe(js(o, "member"), 1);
+				printf(" %s", t);
+				free(t);
+			}
+		}
+		putchar('\n');
+	}
+	if (per != COMMENTS_PER_PAGE_DEFAULT)
+		snprintf(per_opt, sizeof per_opt, " --per-page %ld", per);
+	if (page < pages)
+		printf("next: ppgd results %s --comments --page %ld%s%s\n",
+		       target, page + 1, per_opt,
+		       internal ? " --internal" : "");
 }
 
 /* ---- CSV ---------------------------------------------------------------- */

@@ -11,6 +11,11 @@
 
 /* tally_run's results as text on standard output. */
 void results_text(const json_t *r);
+/* Comments on a page unless --per-page says otherwise. */
+#define COMMENTS_PER_PAGE_DEFAULT 50
+/* A page of tally_comments as text; target names it in the hint for the
+ * next page. */
+void results_comments_text(const json_t *page, const char *target);
 /* As CSV on standard output; raw leaves formulas unguarded. 0 or -1. */
 int results_csv(const json_t *r, int raw);
 /* As an HTML page. Caller frees. */

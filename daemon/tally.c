@@ -33,15 +33,18 @@
 	" JOIN runs u ON u.id = o.run_id WHERE u.campaign_id = r.campaign_id"  \
 	" AND o.member_id = r.member_id ORDER BY u.reminder, o.id LIMIT 1),"   \
 	" nullif(r.channel, 'web'))"
+/* The inviting channel is worked out once a response, and only for one
+ * that came from a campaign: CASE, unlike AND, never evaluates the
+ * subquery it does not need (it was three times the cost of the rest). */
 static const char sql_counts[] =
-    "SELECT count(*), count(r.completed_at), count(r.campaign_id),"
-    " total(r.channel = 'email'), total(r.channel = 'sms'),"
-    " total(r.channel = 'web'),"
-    " total(r.campaign_id IS NOT NULL AND " INVITED " = 'email'),"
-    " total(r.campaign_id IS NOT NULL AND " INVITED " = 'sms'),"
-    " min(r.started_at), max(r.started_at)"
+    "SELECT count(*), count(completed_at), count(campaign_id),"
+    " total(channel = 'email'), total(channel = 'sms'),"
+    " total(channel = 'web'), total(inv = 'email'), total(inv = 'sms'),"
+    " min(started_at), max(started_at) FROM (SELECT r.completed_at,"
+    " r.campaign_id, r.channel, r.started_at, CASE WHEN r.campaign_id IS"
+    " NOT NULL THEN " INVITED " END AS inv"
     " FROM responses r WHERE" RESP_WHERE
-    " AND EXISTS (SELECT 1 FROM answers a WHERE a.response_id = r.id)";
+    " AND EXISTS (SELECT 1 FROM answers a WHERE a.response_id = r.id))";
 static const char sql_invited[] =
     "SELECT o.channel, count(*) FROM outbox o"
     " JOIN runs u ON u.id = o.run_id JOIN campaigns c ON c.id = u.campaign_id"
@@ -94,7 +97,7 @@ struct tq {
 	int64_t survey_id, campaign_id, practice_id, from, to;
 	char *campaign;
 	const struct by_field *by;
-	int approved, moderated;
+	int approved, moderated, counted;
 };
 
 int
@@ -663,6 +666,8 @@ add_moderated(struct tq *t, const struct question *q, json_t *o)
 		jsonx_push(arr, e);
 	}
 	jsonx_set(o, "respondents", json_integer(respondents(t, q)));
+	jsonx_set(o, "comments",
+	          json_integer((json_int_t)json_array_size(arr)));
 	jsonx_set(o, "answers", arr);
 }
 
@@ -693,8 +698,20 @@ add_approved(struct tq *t, const struct question *q, json_t *o)
 		jsonx_push(themes, e);
 	}
 	jsonx_set(o, "respondents", json_integer(respondents(t, q)));
+	jsonx_set(o, "comments",
+	          json_integer((json_int_t)json_array_size(arr)));
 	jsonx_set(o, "answers", arr);
 	jsonx_set(o, "themes", themes);
+}
+
+/* The summary: how many text answers, not the answers. */
+static void
+add_text_count(struct tq *t, const struct question *q, json_t *o)
+{
+	json_int_t n = (json_int_t)respondents(t, q);
+
+	jsonx_set(o, "respondents", json_integer(n));
+	jsonx_set(o, "comments", json_integer(n));
 }
 
 static void
@@ -715,6 +732,8 @@ add_texts(struct tq *t, const struct question *q, json_t *o)
 		jsonx_push(arr, e);
 	}
 	jsonx_set(o, "respondents",
+	          json_integer((json_int_t)json_array_size(arr)));
+	jsonx_set(o, "comments",
 	          json_integer((json_int_t)json_array_size(arr)));
 	jsonx_set(o, "answers", arr);
 }
@@ -858,7 +877,9 @@ question_json(struct tq *t, const struct question *q)
 		add_numbers(t, q, o);
 		break;
 	case Q_TEXT:
-		if (t->approved)
+		if (t->counted)
+			add_text_count(t, q, o);
+		else if (t->approved)
 			add_approved(t, q, o);
 		else if (t->moderated)
 			add_moderated(t, q, o);
@@ -919,6 +940,7 @@ tq_init(struct tq *t, struct db *db, const struct tally_query *q, char **cause)
 	t->to = q->to ? q->to : INT64_MAX;
 	t->approved = q->approved;
 	t->moderated = q->moderated;
+	t->counted = q->counted;
 	for (i = 0; q->by != NULL && i < NBY; i++)
 		if (strcmp(by_fields[i].name, q->by) == 0)
 			t->by = &by_fields[i];
@@ -961,6 +983,105 @@ tally_run(struct db *db, const struct tally_query *q, json_t **out,
 	for (i = 0; i < t.survey->nquestions; i++)
 		jsonx_push(qs, question_json(&t, &t.survey->questions[i]));
 	jsonx_set(o, "questions", qs);
+	*out = o;
+	rv = 0;
+out:
+	if (t.survey != NULL)
+		survey_free(t.survey);
+	free(t.campaign);
+	return rv;
+}
+
+/* ---- comments, a page at a time ----------------------------------------- */
+
+static const char sql_page_published[] =
+    "SELECT c.text, c.theme, c.question FROM comments c JOIN responses r ON"
+    " r.id = c.response_id WHERE" RESP_WHERE " AND c.status = 'approved'"
+    " ORDER BY c.id LIMIT ?6 OFFSET ?7";
+/* The columns of sql_moderated (answer_member reads 2 to 4), then the
+ * question. */
+static const char sql_page_internal[] =
+    "SELECT c.text, r.started_at, m.first_name, m.last_name, m.erased_at,"
+    " c.id, c.status, c.theme, c.question FROM comments c JOIN responses r"
+    " ON r.id = c.response_id LEFT JOIN members m ON m.id = r.member_id"
+    " WHERE" RESP_WHERE " ORDER BY c.id LIMIT ?6 OFFSET ?7";
+static const char sql_page_count[] =
+    "SELECT count(*) FROM comments c JOIN responses r ON"
+    " r.id = c.response_id WHERE" RESP_WHERE
+    " AND (?6 = 0 OR c.status = 'approved')";
+
+static json_t *
+page_row(const struct tq *t, sqlite3_stmt *st, int internal)
+{
+	json_t *e = json_object();
+	const char *theme = db_col_text(st, internal ? 7 : 1);
+	char day[11];
+
+	if (internal)
+		jsonx_set(e, "comment",
+		          json_integer(sqlite3_column_int64(st, 5)));
+	jsonx_set(e, "question",
+	          json_string(db_col_text(st, internal ? 8 : 2)));
+	jsonx_set(e, "text", json_string(db_col_text(st, 0)));
+	jsonx_set(e, "theme", theme ? json_string(theme) : json_null());
+	if (!internal)
+		return e;
+	jsonx_set(e, "status", json_string(db_col_text(st, 6)));
+	jsonx_set(
+	    e, "date",
+	    json_string(util_format_date(sqlite3_column_int64(st, 1), day)));
+	if (!t->survey->anonymous)
+		jsonx_set(e, "member", answer_member(t, st));
+	return e;
+}
+
+static void
+page_head(json_t *o, int internal, long page, long per_page, int64_t total)
+{
+	jsonx_set(o, "internal", json_boolean(internal));
+	jsonx_set(o, "page", json_integer(page));
+	jsonx_set(o, "per_page", json_integer(per_page));
+	jsonx_set(o, "total", json_integer(total));
+	jsonx_set(o, "pages", json_integer((total + per_page - 1) / per_page));
+}
+
+int
+tally_comments(struct db *db, const struct tally_query *q, int internal,
+               long page, long per_page, json_t **out, char **cause)
+{
+	struct tq t;
+	sqlite3_stmt *st;
+	json_t *o, *arr;
+	int64_t total;
+	int rv = -1;
+
+	*out = NULL;
+	if (page < 1 || per_page < 1 || per_page > TALLY_PER_PAGE_MAX) {
+		*cause = xasprintf("a page is from 1, of 1 to %d comments",
+		                   TALLY_PER_PAGE_MAX);
+		return -1;
+	}
+	if (tq_init(&t, db, q, cause) == -1)
+		goto out;
+	st = db_stmt(db, sql_page_count);
+	bind_where(&t, st);
+	db_bind_int(st, 6, !internal);
+	total = db_int(db, st, 0);
+	o = json_object();
+	jsonx_set(o, "survey", survey_json(t.survey));
+	jsonx_set(o, "campaign",
+	          t.campaign ? json_string(t.campaign) : json_null());
+	jsonx_set(o, "filters", filters_json(q));
+	page_head(o, internal, page, per_page, total);
+	st = db_stmt(db, internal ? sql_page_internal : sql_page_published);
+	bind_where(&t, st);
+	db_bind_int(st, 6, per_page);
+	db_bind_int(st, 7, (int64_t)(page - 1) * per_page);
+	arr = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW)
+		jsonx_push(arr, page_row(&t, st, internal));
+	sqlite3_reset(st);
+	jsonx_set(o, "comments", arr);
 	*out = o;
 	rv = 0;
 out:

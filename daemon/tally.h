@@ -25,6 +25,7 @@ struct tally_query {
 	const char *by;       /* age_band, sex, ethnicity, or NULL */
 	int approved;         /* free text: approved comments only, masked */
 	int moderated; /* free text: every comment, masked, with status */
+	int counted;   /* free text: a count only (the summary), no answers */
 };
 
 /* A cell's fate in a published breakdown. */
@@ -33,6 +34,18 @@ enum tally_cell { TALLY_SHOWN, TALLY_PRIMARY, TALLY_SECONDARY };
 /* Tally q into *out (the JSON of `ppgd results --json`). Caller decrefs. */
 int tally_run(struct db *, const struct tally_query *, json_t **out,
               char **cause);
+/* The most comments on one page of tally_comments. */
+#define TALLY_PER_PAGE_MAX 1000
+/*
+ * One page (from 1, per_page from 1 to TALLY_PER_PAGE_MAX) of q's free-text
+ * comments, in the order they came, paged in SQL: published, the approved
+ * ones (question, text, theme); internal, every one with its id, status,
+ * date and the member (when the survey is not anonymous). Texts are as
+ * masked and moderated (comments.h). *out: survey, campaign, filters,
+ * internal, page, per_page, total, pages, comments. Caller decrefs.
+ */
+int tally_comments(struct db *, const struct tally_query *q, int internal,
+                   long page, long per_page, json_t **out, char **cause);
 /*
  * Small-number suppression of a rows x cols table whose rows and columns
  * have published totals (the last column holds the row totals). Cells under

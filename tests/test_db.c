@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -418,6 +419,74 @@ test_idle_strict_is_fatal(void **state)
 	db_close(db);
 }
 
+/*
+ * 1 if another process sees our connections' hold on the file: the read
+ * lock a connection in WAL mode keeps on SQLite's shared byte range
+ * (PENDING_BYTE + 2, 510 bytes: the file format's lock layout), which
+ * tells a closing connection elsewhere it is not the last one.
+ */
+static int
+held_seen_by_other_process(const char *path)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		struct flock fl = {.l_type = F_WRLCK,
+		                   .l_whence = SEEK_SET,
+		                   .l_start = 0x40000000 + 2,
+		                   .l_len = 510};
+		int fd = open(path, O_RDWR);
+
+		_exit(fd != -1 && fcntl(fd, F_GETLK, &fl) == 0 &&
+		              fl.l_type != F_UNLCK
+		          ? 0
+		          : 1);
+	}
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/*
+ * A worker's reader: it sees what the main connection commits, may not
+ * write, and opening it leaves the main connection's hold on the file (a
+ * POSIX lock, which closing any descriptor of the file would drop) intact.
+ */
+static void
+test_open_reader(void **state)
+{
+	char dir[] = "/tmp/ppgd-test-XXXXXX", path[128];
+	struct db *a, *r;
+	char *cause = NULL;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/t.db", dir);
+	assert_int_equal(db_open(path, &a, &cause), 0);
+	assert_int_equal(db_exec(a,
+	                         "CREATE TABLE t (a INTEGER);"
+	                         "INSERT INTO t VALUES (1);",
+	                         &cause),
+	                 0);
+	assert_true(held_seen_by_other_process(path));
+	assert_int_equal(db_open_reader(a, &r, &cause), 0);
+	assert_true(held_seen_by_other_process(path));
+	assert_int_equal(db_exec(a, "INSERT INTO t VALUES (2)", &cause), 0);
+	assert_int_equal(db_int(r, db_stmt(r, "SELECT count(*) FROM t"), -1),
+	                 2);
+	assert_int_equal(db_exec(r, "INSERT INTO t VALUES (3)", &cause), -1);
+	free(cause);
+	cause = NULL;
+	db_close(r);
+	assert_true(held_seen_by_other_process(path));
+	db_close(a);
+	assert_int_equal(db_open(":memory:", &a, &cause), 0);
+	assert_int_equal(db_open_reader(a, &r, &cause), -1);
+	free(cause);
+	db_close(a);
+	snprintf(path, sizeof path, "rm -rf %s", dir);
+	assert_int_equal(system(path), 0);
+}
+
 int
 main(void)
 {
@@ -431,6 +500,7 @@ main(void)
 	    cmocka_unit_test(test_idle_resets_stale_read),
 	    cmocka_unit_test(test_idle_strict_is_fatal),
 	    cmocka_unit_test(test_commit_syncs_wal),
+	    cmocka_unit_test(test_open_reader),
 	};
 	return cmocka_run_group_tests_name("db", tests, NULL, NULL);
 }

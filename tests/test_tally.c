@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "action.h"
+#include "comments.h"
 #include "annual.h"
 #include "config.h"
 #include "db.h"
@@ -928,6 +929,144 @@ test_annual_figures(void **state)
 	json_decref(r);
 }
 
+/* The id of the comment whose text is text. */
+static int64_t
+comment_id(struct db *db, const char *text)
+{
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT id FROM comments WHERE text = ?");
+
+	db_bind_text(st, 1, text);
+	return db_int(db, st, 0);
+}
+
+static json_t *
+comments_page(struct db *db, const char *practice, int internal, long page,
+              long per_page)
+{
+	struct tally_query q = {.target = "exp", .practice = practice};
+	json_t *r;
+	char *cause = NULL;
+
+	if (tally_comments(db, &q, internal, page, per_page, &r, &cause) != 0)
+		fail_msg("tally_comments: %s", cause);
+	return r;
+}
+
+static const char *
+page_text(const json_t *r, size_t i)
+{
+	return json_string_value(json_object_get(
+	    json_array_get(json_object_get(r, "comments"), i), "text"));
+}
+
+/*
+ * Free text a page at a time (issue 11): paged in SQL in the order the
+ * comments came; published, the approved ones only; internal, every one
+ * with its status and member. The summary counts them and lists none.
+ */
+static void
+test_comments_paged(void **state)
+{
+	struct db *db = *state;
+	struct tally_query q = {.target = "exp", .counted = 1};
+	char *cause = NULL, text[8];
+	const json_t *e;
+	json_t *r;
+	int i;
+
+	for (i = 3; i <= 7; i++) {
+		snprintf(text, sizeof text, "c%d", i);
+		answer(db, i, "comment", text);
+	}
+	assert_int_equal(comments_sync(db, T0), 7);
+	assert_int_equal(comments_set_status(db, comment_id(db, "c5"),
+	                                     "approved", T0, &cause),
+	                 0);
+	assert_int_equal(comments_set_status(db, comment_id(db, "c3"),
+	                                     "approved", T0, &cause),
+	                 0);
+	assert_int_equal(comments_set_status(db, comment_id(db, "Too slow"),
+	                                     "approved", T0, &cause),
+	                 0);
+	assert_int_equal(
+	    comments_set_status(db, comment_id(db, "c4"), "hidden", T0, &cause),
+	    0);
+
+	/* Published: the three approved, two to a page, by comment id. */
+	r = comments_page(db, NULL, 0, 1, 2);
+	assert_int_equal(json_integer_value(json_object_get(r, "total")), 3);
+	assert_int_equal(json_integer_value(json_object_get(r, "pages")), 2);
+	assert_int_equal(json_array_size(json_object_get(r, "comments")), 2);
+	e = json_array_get(json_object_get(r, "comments"), 0);
+	assert_string_equal(json_string_value(json_object_get(e, "question")),
+	                    "comment");
+	assert_null(json_object_get(e, "member"));
+	assert_null(json_object_get(e, "status"));
+	assert_true(comment_id(db, page_text(r, 0)) <
+	            comment_id(db, page_text(r, 1)));
+	json_decref(r);
+	r = comments_page(db, NULL, 0, 2, 2);
+	assert_int_equal(json_array_size(json_object_get(r, "comments")), 1);
+	assert_true(strcmp(page_text(r, 0), "c4") != 0);
+	json_decref(r);
+
+	/* Internal: all seven, with status, and Ann's name. */
+	r = comments_page(db, NULL, 1, 1, 50);
+	assert_int_equal(json_integer_value(json_object_get(r, "total")), 7);
+	assert_int_equal(json_array_size(json_object_get(r, "comments")), 7);
+	json_array_foreach(json_object_get(r, "comments"), i, e)
+	{
+		if (strcmp(json_string_value(json_object_get(e, "text")),
+		           "c4") == 0)
+			assert_string_equal(
+			    json_string_value(json_object_get(e, "status")),
+			    "hidden");
+		if (json_integer_value(json_object_get(e, "comment")) ==
+		    comment_id(db, "Lovely <staff> & quick"))
+			assert_string_equal(
+			    json_string_value(json_object_get(e, "member")),
+			    "Ann Smith");
+	}
+	json_decref(r);
+	/* Past the last page: none, the total still said. */
+	r = comments_page(db, NULL, 1, 9, 3);
+	assert_int_equal(json_array_size(json_object_get(r, "comments")), 0);
+	assert_int_equal(json_integer_value(json_object_get(r, "pages")), 3);
+	json_decref(r);
+	/* Another practice's: none. */
+	r = comments_page(db, "P2", 1, 1, 10);
+	assert_int_equal(json_integer_value(json_object_get(r, "total")), 0);
+	json_decref(r);
+	/* A campaign's: the comments on its responses (all seven here). */
+	q.target = "spring";
+	q.counted = 0;
+	assert_int_equal(tally_comments(db, &q, 1, 1, 10, &r, &cause), 0);
+	assert_int_equal(json_integer_value(json_object_get(r, "total")), 7);
+	assert_string_equal(json_string_value(json_object_get(r, "campaign")),
+	                    "spring");
+	json_decref(r);
+	q.target = "exp";
+	q.counted = 1;
+	assert_int_equal(tally_comments(db, &q, 0, 0, 10, &r, &cause), -1);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(
+	    tally_comments(db, &q, 0, 1, TALLY_PER_PAGE_MAX + 1, &r, &cause),
+	    -1);
+	free(cause);
+	cause = NULL;
+
+	/* The summary: a count, no answers. */
+	assert_int_equal(tally_run(db, &q, &r, &cause), 0);
+	e = question(r, "comment");
+	assert_int_equal(json_integer_value(json_object_get(e, "comments")), 7);
+	assert_int_equal(json_integer_value(json_object_get(e, "respondents")),
+	                 7);
+	assert_null(json_object_get(e, "answers"));
+	json_decref(r);
+}
+
 int
 main(void)
 {
@@ -939,6 +1078,8 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_fft_question, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_channel_attribution, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_comments_paged, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_scale_choice_number_text,
 	                                    setup, teardown),

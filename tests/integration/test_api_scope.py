@@ -137,6 +137,11 @@ def routes(env, code):
         # A broadcast has no survey: 422 to its own practice, not there to another.
         ("GET", "/api/v1/results/" + urllib.parse.quote("News " + code), None,
          422 if own else 404),
+        ("GET", "/api/v1/results/fft/comments?practice=" + code, None, deny),
+        ("GET", "/api/v1/results/fft/comments?internal=yes&practice=" + code, None,
+         deny),
+        ("GET", "/api/v1/results/%s/comments" % urllib.parse.quote("News " + code),
+         None, 422 if own else 404),
         ("GET", "/api/v1/join-requests?practice=" + code, None, deny),
         ("GET", "/api/v1/meetings?practice=" + code, None, deny),
         ("GET", "/api/v1/meetings/%d" % env.meeting[code], None, gone),
