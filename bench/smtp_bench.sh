@@ -49,7 +49,7 @@ port=$(free_port)
 user_opt=
 [ "$(id -u)" = 0 ] && user_opt="-u root"
 # shellcheck disable=SC2086
-# -c: running counters on stdout ("msg=N"), which time ppgd's run.
+# -c: running counters on stdout ("mesg=N"), which time ppgd's run.
 "$SINK" -c -a $user_opt -m 1000 "127.0.0.1:$port" 1000 >"$work/sink.log" 2>&1 &
 sink_pid=$!
 i=0
@@ -64,7 +64,13 @@ echo "== N=$N messages to smtp-sink on 127.0.0.1:$port"
 # (a) bare libESMTP with ppgd's sessions (a one-session baseline swung
 # 2k-10k msg/s between runs on a shared machine).
 bare=$("$work/smtp_bench" "127.0.0.1:$port" "$N" "$SESSIONS" "$PER_SESSION")
-echo "bare libESMTP ($SESSIONS sessions, $PER_SESSION messages each): $bare"
+# SMTP sessions the sink has seen so far (its counter "sess=N").
+sink_sessions() {
+	tr '\r' '\n' <"$work/sink.log" | sed -n 's/^sess=\([0-9]*\).*/\1/p' | tail -1
+}
+sleep 0.2 # the sink counts a session at its end
+bare_sess=$(sink_sessions)
+echo "bare libESMTP ($SESSIONS sessions, $PER_SESSION messages each): $bare sessions=$bare_sess"
 bare_rate=$(echo "$bare" | sed -n 's/.*rate=\([0-9.]*\).*/\1/p')
 
 # (b) ppgd serve with the smtp transport.
@@ -137,7 +143,7 @@ with open(sink, "rb") as f:
         time.sleep(0.01)
         f.seek(0, os.SEEK_END)
         f.seek(max(0, f.tell() - 64))
-        m = re.findall(rb"msg=(\d+)", f.read())
+        m = re.findall(rb"mesg=(\d+)", f.read())
         if m:
             got = int(m[-1])
 end = time.time()
@@ -172,7 +178,8 @@ set -- $result
 sent=$1 secs=$2 hwm=$3 cpu=$4
 [ "$sent" = "$N" ] || { echo "smtp_bench: only $sent of $N sent" >&2; tail -20 "$work/serve.log" >&2; exit 1; }
 ppgd_rate=$(python3 -c "print('%.1f' % ($N / $secs))")
-echo "ppgd serve (smtp transport, sessions=$SESSIONS per_session=$PER_SESSION): messages=$N seconds=$secs rate=$ppgd_rate cpu=$cpu peak_rss=$hwm"
+ppgd_sess=$(($(sink_sessions) - bare_sess))
+echo "ppgd serve (smtp transport, sessions=$SESSIONS per_session=$PER_SESSION): messages=$N seconds=$secs rate=$ppgd_rate cpu=$cpu peak_rss=$hwm sessions=$ppgd_sess"
 bare_cpu=$(echo "$bare" | sed -n 's/.*cpu=\([0-9.]*\).*/\1/p')
 python3 -c "print('cpu per message: bare %.1f us, ppgd %.1f us' % ($bare_cpu * 1e6 / $N, $cpu * 1e6 / $N))"
 python3 -c "print('ratio ppgd/bare: %.2f' % ($ppgd_rate / $bare_rate))"
