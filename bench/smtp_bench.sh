@@ -2,13 +2,16 @@
 # SMTP throughput: Postfix's smtp-sink on loopback receives
 #   (a) N messages from bench/smtp_bench (bare libESMTP with the same
 #       sessions as ppgd: SMTP_SESSIONS at once, SMTP_PER_SESSION each), and
+#   (a2) N messages through ppgd's smtp transport alone, driven without the
+#       dispatcher or the database (bench/smtp_transport.c): the two split
+#       ppgd's cost into the transport's and the dispatcher's, and
 #   (b) N outbox rows sent by `ppgd serve` through the smtp transport
 #       (rows inserted before start; timed from start until the sink has
 #       received the N-th message, read from smtp-sink's own counter: a
 #       count of sent rows every 50 ms was a full scan on the cores the
 #       daemon and the sink need; the rows are checked after, off the clock).
-# Prints messages/s and CPU seconds for both, CPU per message, the ratio
-# (b)/(a) and ppgd's peak RSS (VmHWM).
+# Prints messages/s, CPU seconds and SMTP sessions for each, CPU per
+# message, the ratios (a2)/(a) and (b)/(a), and ppgd's peak RSS (VmHWM).
 #
 # usage: bench/smtp_bench.sh [N]          (default 100000)
 # env:   PPGD (default ./ppgd), SMTP_SESSIONS (4), SMTP_PER_SESSION (100),
@@ -43,6 +46,14 @@ free_port() {
 # Build the baseline program (the Makefile does not build bench/*.c).
 cc -O2 -Wall -pthread -o "$work/smtp_bench" "$top/bench/smtp_bench.c" \
 	$(pkg-config --cflags --libs libesmtp-1.0)
+# ppgd's smtp transport alone (no dispatcher, no database).
+pkgs=$(make -s -C "$top" print-pkgs)
+make -s -C "$top" build/libppgd.a >/dev/null
+# shellcheck disable=SC2046
+cc -O2 -g -std=c11 -D_GNU_SOURCE -pthread -I"$top/daemon" \
+	$(pkg-config --cflags $pkgs) -o "$work/smtp_transport" \
+	"$top/bench/smtp_transport.c" "$top/build/libppgd.a" \
+	$(pkg-config --libs $pkgs) -lcsv -lm
 
 # smtp-sink: -a no AUTH offered; as root it needs -u; backlog 1000.
 port=$(free_port)
@@ -100,6 +111,13 @@ per_session = $PER_SESSION
 rate = 100000
 burst = 100000
 EOF
+# (a2) the smtp transport alone, from the same configuration.
+alone=$("$work/smtp_transport" "$work/ppgd.conf" "$N" 2>"$work/alone.log")
+sleep 0.2
+alone_sess=$(($(sink_sessions) - bare_sess))
+echo "smtp transport alone (sessions=$SESSIONS per_session=$PER_SESSION): $alone sessions=$alone_sess"
+alone_rate=$(echo "$alone" | sed -n 's/.*rate=\([0-9.]*\).*/\1/p')
+
 "$PPGD" -c "$work/ppgd.conf" init >/dev/null 2>&1
 "$PPGD" -c "$work/ppgd.conf" practice add A1 --name "Test Practice" \
 	--email-from ppg@test.example >/dev/null
@@ -130,14 +148,14 @@ EOF
 start=$(python3 -c 'import time; print(time.time())')
 "$PPGD" -c "$work/ppgd.conf" serve >"$work/serve.log" 2>&1 &
 ppgd_pid=$!
-# Wait for the sink's counter to pass the bare run's N and ppgd's N, then
+# Wait for the sink's counter to pass the first two runs' N and ppgd's, then
 # (off the clock) for every row to be settled; then read VmHWM and CPU.
 result=$(python3 - "$work/ppgd.db" "$N" "$ppgd_pid" "$start" "$work/sink.log" <<'EOF'
 import os, re, sqlite3, sys, time
 db, n, pid, start, sink = (sys.argv[1], int(sys.argv[2]), sys.argv[3],
                            float(sys.argv[4]), sys.argv[5])
 deadline = time.time() + 3600
-want, got = 2 * n, 0
+want, got = 3 * n, 0  # the bare run's, the transport's and ppgd's
 with open(sink, "rb") as f:
     while got < want and time.time() < deadline:
         time.sleep(0.01)
@@ -178,8 +196,10 @@ set -- $result
 sent=$1 secs=$2 hwm=$3 cpu=$4
 [ "$sent" = "$N" ] || { echo "smtp_bench: only $sent of $N sent" >&2; tail -20 "$work/serve.log" >&2; exit 1; }
 ppgd_rate=$(python3 -c "print('%.1f' % ($N / $secs))")
-ppgd_sess=$(($(sink_sessions) - bare_sess))
+ppgd_sess=$(($(sink_sessions) - bare_sess - alone_sess))
 echo "ppgd serve (smtp transport, sessions=$SESSIONS per_session=$PER_SESSION): messages=$N seconds=$secs rate=$ppgd_rate cpu=$cpu peak_rss=$hwm sessions=$ppgd_sess"
 bare_cpu=$(echo "$bare" | sed -n 's/.*cpu=\([0-9.]*\).*/\1/p')
-python3 -c "print('cpu per message: bare %.1f us, ppgd %.1f us' % ($bare_cpu * 1e6 / $N, $cpu * 1e6 / $N))"
+alone_cpu=$(echo "$alone" | sed -n 's/.*cpu=\([0-9.]*\).*/\1/p')
+python3 -c "print('cpu per message: bare %.1f us, transport alone %.1f us, ppgd %.1f us (dispatcher and database: %.1f us)' % ($bare_cpu * 1e6 / $N, $alone_cpu * 1e6 / $N, $cpu * 1e6 / $N, ($cpu - $alone_cpu) * 1e6 / $N))"
+python3 -c "print('ratio transport alone/bare: %.2f' % ($alone_rate / $bare_rate))"
 python3 -c "print('ratio ppgd/bare: %.2f' % ($ppgd_rate / $bare_rate))"
