@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "crypto.h"
 #include "curlev.h"
@@ -67,10 +68,22 @@ struct curlev {
 	int nidle;
 };
 
-/* What we watch for one socket curl asked about: one event, kept. */
+/*
+ * What we watch for one socket curl asked about: one event, kept. When a
+ * transfer ends, curl stops watching its kept-alive connection and asks
+ * again for the next request on it: removing the event and adding it back
+ * was two epoll_ctl calls a message. So a socket curl lets go of is parked
+ * instead, still watched: the next request on it takes it back at no cost;
+ * if it wakes while parked (the server spoke or closed), we stop watching it
+ * and curl finds the connection dead when it next looks; when curl closes
+ * the socket (its close callback), the entry goes first.
+ */
 struct curlev_sock {
+	struct curlev *cv;
 	struct event *ev;
+	curl_socket_t fd;
 	short kind;
+	int parked;
 	struct curlev_sock *prev, *next;
 };
 
@@ -141,6 +154,7 @@ curlev_target_unref(struct curlev_target *t)
 
 static size_t curlev_write_cb(char *, size_t, size_t, void *);
 static size_t curlev_header_cb(char *, size_t, size_t, void *);
+static int curlev_close_cb(void *, curl_socket_t);
 
 /* A new record with the options no request changes. NULL if curl fails. */
 static struct curlev_req *
@@ -164,6 +178,8 @@ req_create(struct curlev *cv)
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, curlev_header_cb);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, curlev_close_cb);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, cv);
 	return r;
 }
 
@@ -270,12 +286,19 @@ curlev_on_timer(evutil_socket_t fd, short what, void *arg)
 	curlev_check(cv);
 }
 
+static void sock_free(struct curlev *, struct curlev_sock *);
+
 static void
 curlev_on_sock(evutil_socket_t fd, short what, void *arg)
 {
-	struct curlev *cv = arg;
+	struct curlev_sock *cs = arg;
+	struct curlev *cv = cs->cv;
 	int running, action = 0;
 
+	if (cs->parked) {
+		sock_free(cv, cs);
+		return;
+	}
 	if (what & EV_READ)
 		action |= CURL_CSELECT_IN;
 	if (what & EV_WRITE)
@@ -321,6 +344,31 @@ sock_free(struct curlev *cv, struct curlev_sock *cs)
 	free(cs);
 }
 
+/* Our entry for socket s, or NULL: a few, one a connection. */
+static struct curlev_sock *
+sock_find(struct curlev *cv, curl_socket_t s)
+{
+	struct curlev_sock *cs;
+
+	for (cs = cv->socks; cs != NULL && cs->fd != s; cs = cs->next)
+		;
+	return cs;
+}
+
+static struct curlev_sock *
+sock_new(struct curlev *cv, curl_socket_t s)
+{
+	struct curlev_sock *cs = xcalloc(1, sizeof *cs);
+
+	cs->cv = cv;
+	cs->fd = s;
+	cs->next = cv->socks;
+	if (cv->socks != NULL)
+		cv->socks->prev = cs;
+	cv->socks = cs;
+	return cs;
+}
+
 /* curl wants socket s watched for what (or no longer watched). */
 static int
 curlev_sock_cb(CURL *easy, curl_socket_t s, int what, void *arg, void *sarg)
@@ -331,7 +379,7 @@ curlev_sock_cb(CURL *easy, curl_socket_t s, int what, void *arg, void *sarg)
 
 	if (what == CURL_POLL_REMOVE) {
 		if (cs != NULL)
-			sock_free(cv, cs);
+			cs->parked = 1;
 		return 0;
 	}
 	if (what & CURL_POLL_IN)
@@ -339,22 +387,34 @@ curlev_sock_cb(CURL *easy, curl_socket_t s, int what, void *arg, void *sarg)
 	if (what & CURL_POLL_OUT)
 		kind |= EV_WRITE;
 	if (cs == NULL) {
-		cs = xcalloc(1, sizeof *cs);
-		cs->next = cv->socks;
-		if (cv->socks != NULL)
-			cv->socks->prev = cs;
-		cv->socks = cs;
+		if ((cs = sock_find(cv, s)) == NULL)
+			cs = sock_new(cv, s);
 		curl_multi_assign(cv->multi, s, cs);
-		cs->ev = event_new(cv->base, s, kind, curlev_on_sock, cv);
-	} else if (cs->kind == kind)
+	}
+	cs->parked = 0;
+	if (cs->ev != NULL && cs->kind == kind)
 		return 0;
+	if (cs->ev == NULL)
+		cs->ev = event_new(cv->base, s, kind, curlev_on_sock, cs);
 	else {
 		event_del(cs->ev);
-		event_assign(cs->ev, cv->base, s, kind, curlev_on_sock, cv);
+		event_assign(cs->ev, cv->base, s, kind, curlev_on_sock, cs);
 	}
 	cs->kind = kind;
 	event_add(cs->ev, NULL);
 	return 0;
+}
+
+/* curl closes socket s: its entry, parked or not, goes first. */
+static int
+curlev_close_cb(void *arg, curl_socket_t s)
+{
+	struct curlev *cv = arg;
+	struct curlev_sock *cs = sock_find(cv, s);
+
+	if (cs != NULL)
+		sock_free(cv, cs);
+	return close(s);
 }
 
 static size_t

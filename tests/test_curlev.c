@@ -31,7 +31,8 @@ struct fixture {
 	char ctype[128];
 	char extra[8][32]; /* X-Req of each request, in order */
 	char agent[128];
-	int hold; /* never answer */
+	int hold;       /* never answer */
+	int close_each; /* answer with Connection: close */
 	struct evhttp_request *held;
 	/* what the client got */
 	int done;
@@ -78,6 +79,9 @@ server_cb(struct evhttp_request *req, void *arg)
 	}
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After",
 	                  "7");
+	if (f->close_each)
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		                  "Connection", "close");
 	evbuffer_add_printf(evhttp_request_get_output_buffer(req),
 	                    "{\"sid\": \"SM%d\"}", f->requests);
 	evhttp_send_reply(req, 201, "Created", NULL);
@@ -322,6 +326,73 @@ test_target_reused(void **state)
 	curlev_free(cv);
 }
 
+/*
+ * A kept-alive connection the server closes while idle: the socket curl
+ * let go of wakes (parked, still watched), is no longer watched, and the
+ * next request goes over a new connection.
+ */
+static void
+test_server_closes_idle(void **state)
+{
+	struct fixture *f = *state;
+	struct curlev *cv = curlev_new(f->base, 1);
+	struct timeval tv = {0, 100000};
+	int added = event_base_get_num_events(f->base, EVENT_BASE_COUNT_ADDED);
+
+	assert_int_equal(
+	    curlev_post(cv, url(f, f->port), NULL, "one", NULL, 5, client_done, f),
+	    0);
+	event_base_dispatch(f->base);
+	assert_int_equal(f->status, 201);
+	assert_int_equal(f->nconns, 1);
+	evhttp_connection_free(f->conns[0]);
+	f->nconns = 0;
+	/* Let the client see the close while no request uses the socket. */
+	event_base_loopexit(f->base, &tv);
+	event_base_dispatch(f->base);
+	assert_int_equal(f->done, 1);
+	/* Nothing of that connection is watched any more (no spinning on its
+	 * end of file): the events are those of before the request. */
+	assert_int_equal(
+	    event_base_get_num_events(f->base, EVENT_BASE_COUNT_ADDED), added);
+	assert_int_equal(
+	    curlev_post(cv, url(f, f->port), NULL, "two", NULL, 5, client_done, f),
+	    0);
+	event_base_dispatch(f->base);
+	assert_int_equal(f->done, 2);
+	assert_int_equal(f->status, 201);
+	assert_string_equal(f->body, "two");
+	assert_int_equal(f->nconns, 1);
+	curlev_free(cv);
+}
+
+/*
+ * Every answer closes its connection: curl closes each socket (its number
+ * is soon another connection's), and every request is still answered.
+ */
+static void
+test_connection_close(void **state)
+{
+	struct fixture *f = *state;
+	struct curlev *cv = curlev_new(f->base, 2);
+	char body[16];
+	int i;
+
+	f->close_each = 1;
+	for (i = 0; i < 6; i++) {
+		snprintf(body, sizeof body, "n%d", i);
+		assert_int_equal(curlev_post(cv, url(f, f->port), NULL, body,
+		                             NULL, 5, client_done, f),
+		                 0);
+		event_base_dispatch(f->base);
+		assert_int_equal(f->done, i + 1);
+		assert_int_equal(f->status, 201);
+		assert_string_equal(f->body, body);
+	}
+	assert_int_equal(f->requests, 6);
+	curlev_free(cv);
+}
+
 struct chain {
 	struct fixture *f;
 	struct curlev *cv;
@@ -406,6 +477,10 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_target_reused, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_send_from_done, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_server_closes_idle, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_connection_close, setup,
 	                                    teardown),
 	    cmocka_unit_test(test_retry_after),
 	};
