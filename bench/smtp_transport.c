@@ -63,8 +63,8 @@ start_one(void)
 	m.text = text;
 	m.html = html;
 	/* The transport builds the message before send() returns. */
-	snprintf(reply_to, sizeof reply_to,
-	         "reply+r%016ld@reply.test.example", started);
+	snprintf(reply_to, sizeof reply_to, "reply+r%016ld@reply.test.example",
+	         started);
 	snprintf(unsub_url, sizeof unsub_url,
 	         "https://ppg.example.org/u/u%016ld", started);
 	snprintf(unsub_mailto, sizeof unsub_mailto,

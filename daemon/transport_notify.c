@@ -110,8 +110,8 @@ notify_head(const char *tpl, const char *key)
 static int
 notify_configure(struct notify *n, const struct config *cfg, char **cause)
 {
-	static const char *const headers[] = {
-	    "Content-Type: application/json", NULL};
+	static const char *const headers[] = {"Content-Type: application/json",
+	                                      NULL};
 	const char *base = config_str(cfg, CFG_NOTIFY_API_BASE);
 	long timeout = (long)config_int(cfg, CFG_HTTP_TIMEOUT);
 	char *service_id, *secret, *url;
@@ -134,8 +134,8 @@ notify_configure(struct notify *n, const struct config *cfg, char **cause)
 	free(url);
 	n->sms_head = notify_head(config_str(cfg, CFG_NOTIFY_SMS_TEMPLATE),
 	                          "phone_number");
-	n->email_head = notify_head(
-	    config_str(cfg, CFG_NOTIFY_EMAIL_TEMPLATE), "email_address");
+	n->email_head = notify_head(config_str(cfg, CFG_NOTIFY_EMAIL_TEMPLATE),
+	                            "email_address");
 	n->auth_iat = -1;
 	return 0;
 }
@@ -245,8 +245,8 @@ notify_send(void *state, const struct outmsg *m, transport_done_fn done,
 		                          cause);
 		return;
 	}
-	if (curlev_send(n->cv, strcmp(m->channel, "sms") == 0 ? n->sms
-	                                                      : n->email,
+	if (curlev_send(n->cv,
+	                strcmp(m->channel, "sms") == 0 ? n->sms : n->email,
 	                notify_auth(n), n->body.s, n->body.len,
 	                transport_http_answer, r) == -1)
 		transport_http_fail_later(r, n->base, SEND_TEMPFAIL, "local",

@@ -339,9 +339,9 @@ test_server_closes_idle(void **state)
 	struct timeval tv = {0, 100000};
 	int added = event_base_get_num_events(f->base, EVENT_BASE_COUNT_ADDED);
 
-	assert_int_equal(
-	    curlev_post(cv, url(f, f->port), NULL, "one", NULL, 5, client_done, f),
-	    0);
+	assert_int_equal(curlev_post(cv, url(f, f->port), NULL, "one", NULL, 5,
+	                             client_done, f),
+	                 0);
 	event_base_dispatch(f->base);
 	assert_int_equal(f->status, 201);
 	assert_int_equal(f->nconns, 1);
@@ -355,9 +355,9 @@ test_server_closes_idle(void **state)
 	 * end of file): the events are those of before the request. */
 	assert_int_equal(
 	    event_base_get_num_events(f->base, EVENT_BASE_COUNT_ADDED), added);
-	assert_int_equal(
-	    curlev_post(cv, url(f, f->port), NULL, "two", NULL, 5, client_done, f),
-	    0);
+	assert_int_equal(curlev_post(cv, url(f, f->port), NULL, "two", NULL, 5,
+	                             client_done, f),
+	                 0);
 	event_base_dispatch(f->base);
 	assert_int_equal(f->done, 2);
 	assert_int_equal(f->status, 201);
@@ -429,9 +429,8 @@ test_send_from_done(void **state)
 	struct timeval limit = {10, 0};
 
 	c.t = curlev_target_new(url(f, f->port), NULL, NULL, 5);
-	assert_int_equal(curlev_send(c.cv, c.t, NULL, "first", 5, chain_done,
-	                             &c),
-	                 0);
+	assert_int_equal(
+	    curlev_send(c.cv, c.t, NULL, "first", 5, chain_done, &c), 0);
 	/* A bound on a hang, not a timing check: each answer is immediate. */
 	event_base_loopexit(f->base, &limit);
 	event_base_dispatch(f->base);
