@@ -13,9 +13,9 @@
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "config.h"
 #include "curlev.h"
-#include "buf.h"
 #include "form.h"
 #include "log.h"
 #include "transport.h"
