@@ -2,8 +2,13 @@
 # Throughput of the twilio transport: a bare libcurl multi sender (sms_bench)
 # beside ppgd sending the same number of outbox rows through the twilio
 # transport, both to the same C stand-in (sms_sink: evhttp answering 201),
-# with the same concurrency. Prints messages/s for both, the ratio, ppgd's
-# peak RSS (VmHWM) and CPU time, and the connections each opened.
+# with the same concurrency and connection cap (CURLMOPT_MAX_HOST_CONNECTIONS
+# and MAXCONNECTS = CONCURRENCY in both). Between them, ppgd's twilio
+# transport alone (sms_transport: its send() driven without the dispatcher
+# or the database), which splits ppgd's cost into the transport's and the
+# dispatcher's. Prints messages/s and CPU for each, CPU per message, the
+# ratios to the bare sender, ppgd's peak RSS (VmHWM), and the connections
+# each opened.
 #
 # usage: bench/sms_bench.sh [N] [CONCURRENCY]     (defaults 100000, 16)
 # SMS_BENCH_BATCH=K sets ppgd's [dispatch] batch (default: ppgd's own).
@@ -22,6 +27,13 @@ cc -O2 -Wall -Wextra -Wno-unused-parameter -o "$out/sms_sink" \
 	"$top/bench/sms_sink.c" $(pkg-config --cflags --libs libevent)
 cc -O2 -Wall -Wextra -Wno-unused-parameter -o "$out/sms_bench" \
 	"$top/bench/sms_bench.c" $(pkg-config --cflags --libs libcurl)
+pkgs=$(make -s -C "$top" print-pkgs)
+make -s -C "$top" build/libppgd.a >/dev/null
+# shellcheck disable=SC2046
+cc -O2 -g -std=c11 -D_GNU_SOURCE -pthread -I"$top/daemon" \
+	$(pkg-config --cflags $pkgs) -o "$out/sms_transport" \
+	"$top/bench/sms_transport.c" "$top/build/libppgd.a" \
+	$(pkg-config --libs $pkgs) -lcsv -lm
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -49,18 +61,6 @@ stop_sink() {
 	sed -n 's/.*connections=\([0-9]*\).*/\1/p' "$work/sink.$1.log"
 }
 
-# 1. The bare sender.
-start_sink bare
-bare=$("$out/sms_bench" "$url/2010-04-01/Accounts/$SID/Messages.json" \
-	"$N" "$CONC" "$SID:benchtoken")
-bare_conns=$(stop_sink bare)
-bare_rate=$(echo "$bare" | sed -n 's/.*rate=\([0-9.]*\).*/\1/p')
-
-# 2. ppgd: N outbox rows through the twilio transport. The run is timed by
-# the sink ("reached N" when the N-th request arrives), not by counting
-# rows in ppgd's database while it sends: a count every 50 ms is a full scan
-# on the core the sink needs.
-start_sink ppgd "$N"
 umask 077
 printf benchtoken >"$work/token"
 cat >"$work/ppgd.conf" <<CONF
@@ -83,6 +83,25 @@ CONF
 if [ -n "${SMS_BENCH_BATCH:-}" ]; then
 	printf '[dispatch]\nbatch = %s\n' "$SMS_BENCH_BATCH" >>"$work/ppgd.conf"
 fi
+
+# 1. The bare sender.
+start_sink bare
+bare=$("$out/sms_bench" "$url/2010-04-01/Accounts/$SID/Messages.json" \
+	"$N" "$CONC" "$SID:benchtoken")
+bare_conns=$(stop_sink bare)
+bare_rate=$(echo "$bare" | sed -n 's/.*rate=\([0-9.]*\).*/\1/p')
+
+# 2. The twilio transport alone, from the same configuration.
+start_sink transport
+alone=$("$out/sms_transport" "$work/ppgd.conf" "$N" "$CONC")
+alone_conns=$(stop_sink transport)
+alone_rate=$(echo "$alone" | sed -n 's/.*rate=\([0-9.]*\).*/\1/p')
+
+# 3. ppgd: N outbox rows through the twilio transport. The run is timed by
+# the sink ("reached N" when the N-th request arrives), not by counting
+# rows in ppgd's database while it sends: a count every 50 ms is a full scan
+# on the core the sink needs.
+start_sink ppgd "$N"
 ppgd="$top/ppgd -c $work/ppgd.conf"
 $ppgd init >/dev/null 2>&1
 $ppgd practice add A1 --name Bench --sms-from PPGTEST >/dev/null
@@ -136,6 +155,14 @@ ppgd_rate=$(echo "$ppgd_out" | sed -n 's/.*rate=\([0-9.]*\).*/\1/p')
 
 echo "N=$N concurrency=$CONC batch=${SMS_BENCH_BATCH:-default}"
 echo "bare curl-multi: $bare connections=$bare_conns"
+echo "twilio transport alone: $alone connections=$alone_conns"
 echo "ppgd twilio:     $ppgd_out connections=$ppgd_conns"
-awk -v a="$ppgd_rate" -v b="$bare_rate" 'BEGIN {
+cpu() { echo "$1" | sed -n 's/.*cpu=\([0-9.]*\).*/\1/p'; }
+awk -v n="$N" -v b="$(cpu "$bare")" -v t="$(cpu "$alone")" \
+	-v p="$(cpu "$ppgd_out")" 'BEGIN {
+	printf "cpu per message: bare %.1f us, transport alone %.1f us, " \
+	    "ppgd %.1f us (dispatcher and database: %.1f us)\n",
+	    b * 1e6 / n, t * 1e6 / n, p * 1e6 / n, (p - t) * 1e6 / n }'
+awk -v a="$ppgd_rate" -v t="$alone_rate" -v b="$bare_rate" 'BEGIN {
+	printf "ratio transport alone/bare: %.2f\n", (b > 0 ? t / b : 0)
 	printf "ratio ppgd/bare: %.2f\n", (b > 0 ? a / b : 0) }'

@@ -3,7 +3,7 @@
  * messages to host:port over SESSIONS concurrent sessions (threads), each
  * session carrying at most PER_SESSION messages before the next one opens,
  * as ppgd's [smtp] sessions and per_session do; no queue or database.
- * Prints one line: messages, accepted, seconds, messages/s.
+ * Prints one line: messages, accepted, seconds, messages/s, CPU seconds.
  *
  *   cc -O2 -pthread -o smtp_bench smtp_bench.c $(pkg-config --cflags
  *     --libs libesmtp-1.0)
@@ -20,6 +20,8 @@
 #include <time.h>
 
 #include <libesmtp.h>
+
+#include <sys/resource.h>
 
 /* A message like the ones ppgd sends: MIME, quoted-printable, ~1 KB. */
 static const char message[] =
@@ -123,6 +125,7 @@ main(int argc, char **argv)
 	pthread_t th[256];
 	long sessions, i, ok;
 	double t0, t1;
+	struct rusage ru;
 
 	if (argc < 3 || (total = strtol(argv[2], NULL, 10)) <= 0) {
 		fprintf(
@@ -146,7 +149,10 @@ main(int argc, char **argv)
 		pthread_join(th[i], NULL);
 	t1 = now();
 	ok = atomic_load(&accepted);
-	printf("messages=%ld accepted=%ld seconds=%.3f rate=%.1f\n", total, ok,
-	       t1 - t0, (double)ok / (t1 - t0));
+	getrusage(RUSAGE_SELF, &ru);
+	printf("messages=%ld accepted=%ld seconds=%.3f rate=%.1f cpu=%.2f\n",
+	       total, ok, t1 - t0, (double)ok / (t1 - t0),
+	       (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 	return ok == total ? 0 : 1;
 }

@@ -292,3 +292,24 @@ form_encode(const struct form *f)
 	*o = '\0';
 	return buf;
 }
+
+void
+form_append(struct buf *b, const char *k, const char *v)
+{
+	size_t need = 3 * (strlen(k) + strlen(v)) + 2;
+	char *o;
+
+	/* Room for the worst case, then escape in place. */
+	if (b->len + need + 1 > b->cap) {
+		b->cap = (b->len + need + 1) * 2;
+		b->s = xrealloc(b->s, b->cap);
+	}
+	o = b->s + b->len;
+	if (b->len > 0)
+		*o++ = '&';
+	o = form_escape(o, k);
+	*o++ = '=';
+	o = form_escape(o, v);
+	*o = '\0';
+	b->len = (size_t)(o - b->s);
+}

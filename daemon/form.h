@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "buf.h"
+
 /* An ordered list of (key, value) pairs; duplicate keys are kept. */
 struct form;
 
@@ -28,5 +30,8 @@ const char *form_key(const struct form *, size_t i);
 const char *form_value(const struct form *, size_t i);
 /* Encode as x-www-form-urlencoded, pairs in order. Caller frees. */
 char *form_encode(const struct form *);
+/* Append the pair (k, v) to b encoded as form_encode does, with '&' before
+ * it unless b is empty: a body built without a struct form. */
+void form_append(struct buf *b, const char *k, const char *v);
 
 #endif

@@ -63,21 +63,38 @@ mime_encode_header(const char *v)
 	return b.s;
 }
 
-char *
-mime_qp(const char *text)
+/* Room for n more bytes and the NUL in b. */
+static void
+reserve(struct buf *b, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = b->len + n + 1;
+		b->s = xrealloc(b->s, b->cap);
+	}
+}
+
+/*
+ * Append text to b as quoted-printable, written in place: a message's body
+ * was one call a byte. An output line is broken by "=" CRLF past 73
+ * characters, so the output is at most 3 bytes an input byte plus a
+ * break for every 73 of them.
+ */
+static void
+qp_append(struct buf *b, const char *text)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	struct buf b = {0};
 	const unsigned char *p;
-	size_t col = 0;
-	char esc[4];
+	size_t col = 0, len = strlen(text);
+	char *o;
 
-	buf_addn(&b, "", 0);
+	reserve(b, 3 * len + 3 * (3 * len / 73 + 1));
+	o = b->s + b->len;
 	for (p = (const unsigned char *)text; *p != '\0'; p++) {
 		if (*p == '\r')
 			continue;
 		if (*p == '\n') {
-			buf_add(&b, "\r\n");
+			*o++ = '\r';
+			*o++ = '\n';
 			col = 0;
 			continue;
 		}
@@ -88,7 +105,9 @@ mime_qp(const char *text)
 		            ((*p == ' ' || *p == '\t') && !trailing_ws);
 		size_t need = plain ? 1 : 3;
 		if (col + need > 75) {
-			buf_add(&b, "=\r\n");
+			*o++ = '=';
+			*o++ = '\r';
+			*o++ = '\n';
 			col = 0;
 		}
 		/* A leading dot is encoded so SMTP dot-stuffing never bites;
@@ -98,15 +117,25 @@ mime_qp(const char *text)
 			need = 3;
 		}
 		if (plain)
-			buf_addn(&b, (const char *)p, 1);
+			*o++ = (char)*p;
 		else {
-			esc[0] = '=';
-			esc[1] = hex[*p >> 4];
-			esc[2] = hex[*p & 15];
-			buf_addn(&b, esc, 3);
+			*o++ = '=';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
 		}
 		col += need;
 	}
+	*o = '\0';
+	b->len = (size_t)(o - b->s);
+}
+
+char *
+mime_qp(const char *text)
+{
+	struct buf b = {0};
+
+	buf_addn(&b, "", 0);
+	qp_append(&b, text);
 	return b.s;
 }
 
@@ -196,17 +225,14 @@ headers_safe(const struct outmsg *m, char **cause)
 static void
 part(struct buf *b, const char *boundary, const char *type, const char *body)
 {
-	char *qp = mime_qp(body);
-
 	buf_add(b, "--");
 	buf_add(b, boundary);
 	buf_add(b, "\r\nContent-Type: ");
 	buf_add(b, type);
 	buf_add(b, "; charset=UTF-8\r\nContent-Transfer-Encoding: "
 	           "quoted-printable\r\n\r\n");
-	buf_add(b, qp);
+	qp_append(b, body);
 	buf_add(b, "\r\n");
-	free(qp);
 }
 
 /* The body's headers and content: plain text, or text and HTML. */
@@ -216,13 +242,11 @@ body(struct buf *b, const struct outmsg *m, time_t now)
 	char boundary[64], *v;
 
 	if (m->html == NULL) {
-		v = mime_qp(m->text ? m->text : "");
 		header(b, "Content-Type", "text/plain; charset=UTF-8");
 		header(b, "Content-Transfer-Encoding", "quoted-printable");
 		buf_add(b, "\r\n");
-		buf_add(b, v);
+		qp_append(b, m->text ? m->text : "");
 		buf_add(b, "\r\n");
-		free(v);
 		return;
 	}
 	snprintf(boundary, sizeof boundary, "=_ppgd_%lld_%lld",
@@ -290,6 +314,11 @@ mime_build(const struct outmsg *m, char **out, char **cause)
 
 	if (headers_safe(m, cause) == -1)
 		return -1;
+	/* Headers and bodies in one allocation, mostly: the bodies are
+	 * reserved again, exactly, as they are encoded. */
+	reserve(&b, 2048 + (m->text ? strlen(m->text) : 0) +
+	                (m->html ? strlen(m->html) : 0));
+	b.s[0] = '\0';
 	addr = mime_addr(m->from);
 	domain = strchr(addr, '@') + 1;
 	gmtime_r(&now, &tm);

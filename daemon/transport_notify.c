@@ -1,8 +1,10 @@
 /*
  * The notify transport: GOV.UK Notify's v2 API, one JSON POST a message
- * through a template whose personalisation carries our text, signed with a
- * fresh HS256 JWT each time (Notify refuses tokens older than 30 s). The
- * outbox id is the reference, so a delivery receipt finds its row.
+ * through a template whose personalisation carries our text, signed with an
+ * HS256 JWT issued in the current second (Notify refuses tokens older than
+ * 30 s). The outbox id is the reference, so a delivery receipt finds its
+ * row. The endpoints and the bodies' fixed start are built once per
+ * configuration; a message only encodes its own fields.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,40 +12,109 @@
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "config.h"
 #include "crypto.h"
 #include "curlev.h"
 #include "log.h"
 #include "transport.h"
 #include "transport_http.h"
+#include "util.h"
 #include "xmalloc.h"
 
 struct notify {
 	struct event_base *base;
 	struct curlev *cv;
-	char *sms_url, *email_url;
+	struct curlev_target *sms, *email; /* URL and fixed headers, once */
 	char *service_id, *secret;
-	char *sms_template, *email_template;
-	long timeout;
+	char *sms_head, *email_head; /* the body's start: template, key */
+	char *auth;                  /* "Authorization: Bearer JWT" */
+	long auth_iat;               /* the second auth was signed in */
+	struct buf body;             /* the request being built, reused */
 };
 
 static void
 notify_strings_free(struct notify *n)
 {
-	free(n->sms_url);
-	free(n->email_url);
+	curlev_target_unref(n->sms);
+	curlev_target_unref(n->email);
 	free(n->service_id);
+	if (n->secret != NULL)
+		explicit_bzero(n->secret, strlen(n->secret));
 	free(n->secret);
-	free(n->sms_template);
-	free(n->email_template);
+	free(n->sms_head);
+	free(n->email_head);
+	free(n->auth);
+	n->sms = n->email = NULL;
+	n->service_id = n->secret = n->sms_head = n->email_head = NULL;
+	n->auth = NULL;
 }
 
-/* Copy the settings; -1 with *cause if they cannot work. */
+/*
+ * Append s to b as a JSON string; -1 if s is not valid UTF-8 (which
+ * Notify, and jansson, refuse).
+ */
+static int
+notify_json_str(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t len = strlen(s), i, from;
+	char esc[7] = "\\u00";
+
+	if (!util_utf8_valid(s, len))
+		return -1;
+	buf_addn(b, "\"", 1);
+	for (i = from = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		buf_addn(b, s + from, i - from);
+		from = i + 1;
+		if (c == '"' || c == '\\') {
+			esc[1] = (char)c;
+			buf_addn(b, esc, 2);
+		} else {
+			esc[1] = 'u';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			buf_addn(b, esc, 6);
+		}
+	}
+	buf_addn(b, s + from, len - from);
+	buf_addn(b, "\"", 1);
+	return 0;
+}
+
+/* The body's fixed start: {"template_id":TPL,"KEY":  Caller frees. */
+static char *
+notify_head(const char *tpl, const char *key)
+{
+	struct buf b = {0};
+
+	if (*tpl == '\0')
+		return xstrdup("");
+	buf_add(&b, "{\"template_id\":");
+	if (notify_json_str(&b, tpl) == -1) {
+		free(b.s);
+		return xstrdup("");
+	}
+	buf_printf(&b, ",\"%s\":", key);
+	return b.s;
+}
+
+/*
+ * Copy the settings; -1 with *cause if they cannot work. The endpoints,
+ * their headers and the bodies' fixed start are built here, once.
+ */
 static int
 notify_configure(struct notify *n, const struct config *cfg, char **cause)
 {
+	static const char *const headers[] = {"Content-Type: application/json",
+	                                      NULL};
 	const char *base = config_str(cfg, CFG_NOTIFY_API_BASE);
-	char *service_id, *secret;
+	long timeout = (long)config_int(cfg, CFG_HTTP_TIMEOUT);
+	char *service_id, *secret, *url;
 
 	if (*config_str(cfg, CFG_NOTIFY_API_KEY) == '\0') {
 		*cause = xstrdup("notify needs [notify] api_key_file");
@@ -55,11 +126,17 @@ notify_configure(struct notify *n, const struct config *cfg, char **cause)
 	notify_strings_free(n);
 	n->service_id = service_id;
 	n->secret = secret;
-	n->sms_url = xasprintf("%s/v2/notifications/sms", base);
-	n->email_url = xasprintf("%s/v2/notifications/email", base);
-	n->sms_template = xstrdup(config_str(cfg, CFG_NOTIFY_SMS_TEMPLATE));
-	n->email_template = xstrdup(config_str(cfg, CFG_NOTIFY_EMAIL_TEMPLATE));
-	n->timeout = (long)config_int(cfg, CFG_HTTP_TIMEOUT);
+	url = xasprintf("%s/v2/notifications/sms", base);
+	n->sms = curlev_target_new(url, headers, NULL, timeout);
+	free(url);
+	url = xasprintf("%s/v2/notifications/email", base);
+	n->email = curlev_target_new(url, headers, NULL, timeout);
+	free(url);
+	n->sms_head = notify_head(config_str(cfg, CFG_NOTIFY_SMS_TEMPLATE),
+	                          "phone_number");
+	n->email_head = notify_head(config_str(cfg, CFG_NOTIFY_EMAIL_TEMPLATE),
+	                            "email_address");
+	n->auth_iat = -1;
 	return 0;
 }
 
@@ -97,54 +174,61 @@ static const struct transport_http_provider notify_provider = {
     .error = notify_error,
 };
 
-/* The JSON body of m, or NULL with *cause if it cannot be sent. */
-static char *
-notify_body(const struct notify *n, const struct outmsg *m, const char **cause)
+/*
+ * The JSON body of m in n->body: the fixed start, then the address, the
+ * personalisation and the reference (the outbox id). -1 with *cause if it
+ * cannot be sent.
+ */
+static int
+notify_body(struct notify *n, const struct outmsg *m, const char **cause)
 {
 	int sms = strcmp(m->channel, "sms") == 0;
-	const char *tpl = sms ? n->sms_template : n->email_template;
-	const char *text = m->text != NULL ? m->text : "";
-	char ref[24];
-	json_t *j;
-	char *s;
+	const char *head = sms ? n->sms_head : n->email_head;
+	struct buf *b = &n->body;
+	int bad;
 
-	if (*tpl == '\0') {
+	if (*head == '\0') {
 		*cause = sms ? "no [notify] sms_template_id"
 		             : "no [notify] email_template_id";
-		return NULL;
+		return -1;
 	}
-	snprintf(ref, sizeof ref, "%lld", (long long)m->id);
-	if (sms)
-		j = json_pack("{s:s, s:s, s:{s:s}, s:s}", "phone_number", m->to,
-		              "template_id", tpl, "personalisation", "body",
-		              text, "reference", ref);
-	else
-		j = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s}", "email_address",
-		              m->to, "template_id", tpl, "personalisation",
-		              "subject", m->subject != NULL ? m->subject : "",
-		              "body", text, "reference", ref);
-	if (j == NULL) {
+	b->len = 0;
+	buf_add(b, head);
+	bad = notify_json_str(b, m->to != NULL ? m->to : "");
+	buf_add(b, ",\"personalisation\":{");
+	if (!sms) {
+		buf_add(b, "\"subject\":");
+		bad |= notify_json_str(b, m->subject != NULL ? m->subject : "");
+		buf_add(b, ",");
+	}
+	buf_add(b, "\"body\":");
+	bad |= notify_json_str(b, m->text != NULL ? m->text : "");
+	buf_printf(b, "},\"reference\":\"%lld\"}", (long long)m->id);
+	if (bad) {
 		*cause = "message is not valid UTF-8";
-		return NULL;
+		return -1;
 	}
-	s = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	return s;
+	return 0;
 }
 
-static struct curl_slist *
-notify_headers(const struct notify *n)
+/*
+ * The Authorization line: a JWT signed this second (Notify refuses one
+ * issued more than 30 s away from its clock), made at most once a second.
+ */
+static const char *
+notify_auth(struct notify *n)
 {
-	char *jwt =
-	    crypto_jwt_hs256(n->service_id, n->secret, (long)time(NULL));
-	char *auth = xasprintf("Authorization: Bearer %s", jwt);
-	struct curl_slist *h;
+	long now = (long)time(NULL);
+	char *jwt;
 
-	h = curl_slist_append(NULL, "Content-Type: application/json");
-	h = curl_slist_append(h, auth);
-	free(auth);
-	free(jwt);
-	return h;
+	if (n->auth == NULL || n->auth_iat != now) {
+		jwt = crypto_jwt_hs256(n->service_id, n->secret, now);
+		free(n->auth);
+		n->auth = xasprintf("Authorization: Bearer %s", jwt);
+		n->auth_iat = now;
+		free(jwt);
+	}
+	return n->auth;
 }
 
 static void
@@ -155,20 +239,16 @@ notify_send(void *state, const struct outmsg *m, transport_done_fn done,
 	struct transport_http_req *r =
 	    transport_http_req_new(&notify_provider, m->id, done, arg);
 	const char *cause = NULL;
-	char *body;
-	int rc;
 
-	if ((body = notify_body(n, m, &cause)) == NULL) {
+	if (notify_body(n, m, &cause) == -1) {
 		transport_http_fail_later(r, n->base, SEND_PERMFAIL, "message",
 		                          cause);
 		return;
 	}
-	rc = curlev_post(
-	    n->cv, strcmp(m->channel, "sms") == 0 ? n->sms_url : n->email_url,
-	    notify_headers(n), body, NULL, n->timeout, transport_http_answer,
-	    r);
-	free(body);
-	if (rc == -1)
+	if (curlev_send(n->cv,
+	                strcmp(m->channel, "sms") == 0 ? n->sms : n->email,
+	                notify_auth(n), n->body.s, n->body.len,
+	                transport_http_answer, r) == -1)
 		transport_http_fail_later(r, n->base, SEND_TEMPFAIL, "local",
 		                          "cannot start the HTTP request");
 }
@@ -197,6 +277,7 @@ notify_free(void *state)
 
 	curlev_free(n->cv);
 	notify_strings_free(n);
+	free(n->body.s);
 	free(n);
 }
 

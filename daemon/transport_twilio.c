@@ -1,6 +1,8 @@
 /*
  * The twilio transport: each SMS one form POST to the Messages resource,
- * over a pool of kept-alive connections. 2xx is accepted (the message sid
+ * over a pool of kept-alive connections; the URL, headers and credentials
+ * are built once per configuration, and a message only encodes its own
+ * fields into a reused buffer. 2xx is accepted (the message sid
  * kept for delivery receipts); 429 and 5xx wait as long as Twilio asks and
  * try again; any other 4xx will never work, and code 21610 also means the
  * recipient has replied STOP.
@@ -11,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "config.h"
 #include "curlev.h"
 #include "form.h"
@@ -24,52 +27,75 @@
 struct twilio {
 	struct event_base *base;
 	struct curlev *cv;
-	const struct config *cfg; /* for per-practice overrides only */
-	char *url;                /* the Messages resource */
-	char *userpwd;            /* sid:token */
+	const struct config *cfg;     /* for per-practice overrides only */
+	struct curlev_target *target; /* the Messages resource, auth, headers */
 	char *from;
 	char *msid;
-	char *status_url;
-	long timeout;
+	char *sender;    /* "From=..." or "MessagingServiceSid=...", encoded */
+	char *callback;  /* "StatusCallback=" our receipt URL, encoded */
+	struct buf body; /* the request being built, reused */
 };
 
-/* Copy the settings; -1 with *cause if they cannot work. */
+static void
+twilio_strings_free(struct twilio *tw)
+{
+	curlev_target_unref(tw->target);
+	free(tw->from);
+	free(tw->msid);
+	free(tw->sender);
+	free(tw->callback);
+}
+
+/* One encoded "key=value". Caller frees. */
+static char *
+twilio_pair(const char *k, const char *v)
+{
+	struct buf b = {0};
+
+	form_append(&b, k, v);
+	return buf_take(&b);
+}
+
+/*
+ * Copy the settings; -1 with *cause if they cannot work. What every request
+ * shares is built here, once: the URL, the headers with the credentials,
+ * and the encoded sender and callback.
+ */
 static int
 twilio_configure(struct twilio *tw, const struct config *cfg, char **cause)
 {
+	static const char *const headers[] = {
+	    "Content-Type: application/x-www-form-urlencoded",
+	    "Accept: application/json", NULL};
 	const char *sid = config_str(cfg, CFG_TWILIO_ACCOUNT_SID);
 	const char *token = config_str(cfg, CFG_TWILIO_AUTH_TOKEN);
+	char *url, *userpwd, *status_url;
 
 	if (*sid == '\0' || *token == '\0') {
 		*cause = xstrdup("twilio needs [twilio] account_sid and "
 		                 "auth_token_file");
 		return -1;
 	}
-	free(tw->url);
-	free(tw->userpwd);
-	free(tw->from);
-	free(tw->msid);
-	free(tw->status_url);
+	twilio_strings_free(tw);
 	tw->cfg = cfg;
-	tw->url = xasprintf("%s/2010-04-01/Accounts/%s/Messages.json",
-	                    config_str(cfg, CFG_TWILIO_API_BASE), sid);
-	tw->userpwd = xasprintf("%s:%s", sid, token);
+	url = xasprintf("%s/2010-04-01/Accounts/%s/Messages.json",
+	                config_str(cfg, CFG_TWILIO_API_BASE), sid);
+	userpwd = xasprintf("%s:%s", sid, token);
+	tw->target = curlev_target_new(url, headers, userpwd,
+	                               (long)config_int(cfg, CFG_HTTP_TIMEOUT));
+	explicit_bzero(userpwd, strlen(userpwd));
+	free(userpwd);
+	free(url);
 	tw->from = xstrdup(config_str(cfg, CFG_TWILIO_FROM));
 	tw->msid = xstrdup(config_str(cfg, CFG_TWILIO_MSID));
-	tw->status_url = xasprintf("%s/webhooks/twilio/status",
-	                           config_str(cfg, CFG_PUBLIC_URL));
-	tw->timeout = (long)config_int(cfg, CFG_HTTP_TIMEOUT);
+	tw->sender = *tw->msid != '\0'
+	                 ? twilio_pair("MessagingServiceSid", tw->msid)
+	                 : twilio_pair("From", tw->from);
+	status_url = xasprintf("%s/webhooks/twilio/status",
+	                       config_str(cfg, CFG_PUBLIC_URL));
+	tw->callback = twilio_pair("StatusCallback", status_url);
+	free(status_url);
 	return 0;
-}
-
-static void
-twilio_strings_free(struct twilio *tw)
-{
-	free(tw->url);
-	free(tw->userpwd);
-	free(tw->from);
-	free(tw->msid);
-	free(tw->status_url);
 }
 
 static int
@@ -119,9 +145,9 @@ static const struct transport_http_provider twilio_provider = {
     .error = twilio_error,
 };
 
-/* The sender: the practice's, its [practice.CODE] override, or ours. */
+/* A sender other than the default: the message's or its practice's. */
 static const char *
-twilio_from(const struct twilio *tw, const struct outmsg *m)
+twilio_from_own(const struct twilio *tw, const struct outmsg *m)
 {
 	const struct cfg_practice *p;
 
@@ -131,26 +157,33 @@ twilio_from(const struct twilio *tw, const struct outmsg *m)
 	    (p = config_practice(tw->cfg, m->practice)) != NULL &&
 	    p->twilio_from != NULL && *p->twilio_from != '\0')
 		return p->twilio_from;
-	return tw->from;
+	return NULL;
 }
 
-static char *
-twilio_body(const struct twilio *tw, const struct outmsg *m)
+/*
+ * The form body of m in tw->body: To, the sender, Body, StatusCallback, in
+ * that order. Only what differs between messages is encoded here.
+ */
+static void
+twilio_body(struct twilio *tw, const struct outmsg *m, const char *own)
 {
-	struct form *f = form_new();
-	char *body;
+	struct buf *b = &tw->body;
 
-	form_add(f, "To", m->to);
-	if (*tw->msid != '\0')
-		form_add(f, "MessagingServiceSid", tw->msid);
-	else
-		form_add(f, "From", twilio_from(tw, m));
-	form_add(f, "Body", m->text != NULL ? m->text : "");
-	form_add(f, "StatusCallback",
-	         m->status_url != NULL ? m->status_url : tw->status_url);
-	body = form_encode(f);
-	form_free(f);
-	return body;
+	b->len = 0;
+	form_append(b, "To", m->to);
+	if (own != NULL && *tw->msid == '\0')
+		form_append(b, "From", own);
+	else {
+		buf_add(b, "&");
+		buf_add(b, tw->sender);
+	}
+	form_append(b, "Body", m->text != NULL ? m->text : "");
+	if (m->status_url != NULL)
+		form_append(b, "StatusCallback", m->status_url);
+	else {
+		buf_add(b, "&");
+		buf_add(b, tw->callback);
+	}
 }
 
 static void
@@ -160,29 +193,23 @@ twilio_send(void *state, const struct outmsg *m, transport_done_fn done,
 	struct twilio *tw = state;
 	struct transport_http_req *r =
 	    transport_http_req_new(&twilio_provider, m->id, done, arg);
-	struct curl_slist *h;
-	char *body;
-	int rc;
+	const char *own;
 
 	if (strcmp(m->channel, "sms") != 0) {
 		transport_http_fail_later(r, tw->base, SEND_PERMFAIL, "channel",
 		                          "twilio sends SMS only");
 		return;
 	}
-	if (*tw->msid == '\0' && *twilio_from(tw, m) == '\0') {
+	own = twilio_from_own(tw, m);
+	if (*tw->msid == '\0' && own == NULL && *tw->from == '\0') {
 		transport_http_fail_later(r, tw->base, SEND_PERMFAIL, "config",
 		                          "no sender: set [twilio] from or "
 		                          "messaging_service_sid");
 		return;
 	}
-	body = twilio_body(tw, m);
-	h = curl_slist_append(NULL, "Content-Type: "
-	                            "application/x-www-form-urlencoded");
-	h = curl_slist_append(h, "Accept: application/json");
-	rc = curlev_post(tw->cv, tw->url, h, body, tw->userpwd, tw->timeout,
-	                 transport_http_answer, r);
-	free(body);
-	if (rc == -1)
+	twilio_body(tw, m, own);
+	if (curlev_send(tw->cv, tw->target, NULL, tw->body.s, tw->body.len,
+	                transport_http_answer, r) == -1)
 		transport_http_fail_later(r, tw->base, SEND_TEMPFAIL, "local",
 		                          "cannot start the HTTP request");
 }
@@ -212,6 +239,7 @@ twilio_free(void *state)
 
 	curlev_free(tw->cv);
 	twilio_strings_free(tw);
+	free(tw->body.s);
 	free(tw);
 }
 

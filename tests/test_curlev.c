@@ -29,7 +29,10 @@ struct fixture {
 	char body[256];
 	char auth[256];
 	char ctype[128];
-	int hold; /* never answer */
+	char extra[8][32]; /* X-Req of each request, in order */
+	char agent[128];
+	int hold;       /* never answer */
+	int close_each; /* answer with Connection: close */
 	struct evhttp_request *held;
 	/* what the client got */
 	int done;
@@ -63,12 +66,22 @@ server_cb(struct evhttp_request *req, void *arg)
 	snprintf(f->auth, sizeof f->auth, "%s", v ? v : "");
 	v = evhttp_find_header(h, "Content-Type");
 	snprintf(f->ctype, sizeof f->ctype, "%s", v ? v : "");
+	v = evhttp_find_header(h, "User-Agent");
+	snprintf(f->agent, sizeof f->agent, "%s", v ? v : "");
+	if (f->requests <= 8) {
+		v = evhttp_find_header(h, "X-Req");
+		snprintf(f->extra[f->requests - 1], sizeof f->extra[0], "%s",
+		         v ? v : "");
+	}
 	if (f->hold) {
 		f->held = req;
 		return;
 	}
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After",
 	                  "7");
+	if (f->close_each)
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		                  "Connection", "close");
 	evbuffer_add_printf(evhttp_request_get_output_buffer(req),
 	                    "{\"sid\": \"SM%d\"}", f->requests);
 	evhttp_send_reply(req, 201, "Created", NULL);
@@ -268,6 +281,165 @@ test_free_in_flight(void **state)
 	assert_int_equal(f->done, 0);
 }
 
+/*
+ * One target for every request: each still carries its own extra line and
+ * body beside the target's fixed lines, over one kept-alive connection.
+ */
+static void
+test_target_reused(void **state)
+{
+	static const char *const lines[] = {"Content-Type: a/b", NULL};
+	struct fixture *f = *state;
+	struct curlev *cv = curlev_new(f->base, 1);
+	struct curlev_target *t =
+	    curlev_target_new(url(f, f->port), lines, "AC1:secret", 5);
+	char extra[32], body[32];
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		/* The third request has no line of its own. */
+		snprintf(extra, sizeof extra, "X-Req: r%d", i);
+		snprintf(body, sizeof body, "Body=m%d", i);
+		assert_int_equal(curlev_send(cv, t, i == 2 ? NULL : extra, body,
+		                             strlen(body), client_done, f),
+		                 0);
+		event_base_dispatch(f->base);
+		assert_int_equal(f->status, 201);
+		assert_string_equal(f->body, body);
+		assert_string_equal(f->auth, "Basic QUMxOnNlY3JldA==");
+		assert_string_equal(f->ctype, "a/b");
+		assert_string_equal(f->agent, "ppgd/" PPGD_VERSION);
+	}
+	assert_string_equal(f->extra[0], "r0");
+	assert_string_equal(f->extra[1], "r1");
+	assert_string_equal(f->extra[2], "");
+	assert_string_equal(f->extra[3], "r3");
+	assert_int_equal(f->nconns, 1);
+	/* The caller's reference goes; requests in flight keep theirs. */
+	assert_int_equal(curlev_send(cv, t, NULL, "last", 4, client_done, f),
+	                 0);
+	curlev_target_unref(t);
+	event_base_dispatch(f->base);
+	assert_int_equal(f->status, 201);
+	assert_string_equal(f->body, "last");
+	assert_string_equal(f->auth, "Basic QUMxOnNlY3JldA==");
+	curlev_free(cv);
+}
+
+/*
+ * A kept-alive connection the server closes while idle: the socket curl
+ * let go of wakes (parked, still watched), is no longer watched, and the
+ * next request goes over a new connection.
+ */
+static void
+test_server_closes_idle(void **state)
+{
+	struct fixture *f = *state;
+	struct curlev *cv = curlev_new(f->base, 1);
+	struct timeval tv = {0, 100000};
+	int added = event_base_get_num_events(f->base, EVENT_BASE_COUNT_ADDED);
+
+	assert_int_equal(curlev_post(cv, url(f, f->port), NULL, "one", NULL, 5,
+	                             client_done, f),
+	                 0);
+	event_base_dispatch(f->base);
+	assert_int_equal(f->status, 201);
+	assert_int_equal(f->nconns, 1);
+	evhttp_connection_free(f->conns[0]);
+	f->nconns = 0;
+	/* Let the client see the close while no request uses the socket. */
+	event_base_loopexit(f->base, &tv);
+	event_base_dispatch(f->base);
+	assert_int_equal(f->done, 1);
+	/* Nothing of that connection is watched any more (no spinning on its
+	 * end of file): the events are those of before the request. */
+	assert_int_equal(
+	    event_base_get_num_events(f->base, EVENT_BASE_COUNT_ADDED), added);
+	assert_int_equal(curlev_post(cv, url(f, f->port), NULL, "two", NULL, 5,
+	                             client_done, f),
+	                 0);
+	event_base_dispatch(f->base);
+	assert_int_equal(f->done, 2);
+	assert_int_equal(f->status, 201);
+	assert_string_equal(f->body, "two");
+	assert_int_equal(f->nconns, 1);
+	curlev_free(cv);
+}
+
+/*
+ * Every answer closes its connection: curl closes each socket (its number
+ * is soon another connection's), and every request is still answered.
+ */
+static void
+test_connection_close(void **state)
+{
+	struct fixture *f = *state;
+	struct curlev *cv = curlev_new(f->base, 2);
+	char body[16];
+	int i;
+
+	f->close_each = 1;
+	for (i = 0; i < 6; i++) {
+		snprintf(body, sizeof body, "n%d", i);
+		assert_int_equal(curlev_post(cv, url(f, f->port), NULL, body,
+		                             NULL, 5, client_done, f),
+		                 0);
+		event_base_dispatch(f->base);
+		assert_int_equal(f->done, i + 1);
+		assert_int_equal(f->status, 201);
+		assert_string_equal(f->body, body);
+	}
+	assert_int_equal(f->requests, 6);
+	curlev_free(cv);
+}
+
+struct chain {
+	struct fixture *f;
+	struct curlev *cv;
+	struct curlev_target *t;
+	int done;
+};
+
+/* Each answer starts the next request, from inside the done callback. */
+static void
+chain_done(long status, const char *body, const char *retry_after,
+           const char *curl_error, void *arg)
+{
+	struct chain *c = arg;
+
+	assert_int_equal(status, 201);
+	if (++c->done == 3) {
+		event_base_loopbreak(c->f->base);
+		return;
+	}
+	assert_int_equal(
+	    curlev_send(c->cv, c->t, NULL, "next", 4, chain_done, c), 0);
+}
+
+/*
+ * A request started from the done callback of the last one running still
+ * starts: the socket callback used to disarm curl's timer after the done
+ * callbacks, dropping the wake-up the new request had just asked for.
+ */
+static void
+test_send_from_done(void **state)
+{
+	struct fixture *f = *state;
+	struct chain c = {f, curlev_new(f->base, 1), NULL, 0};
+	struct timeval limit = {10, 0};
+
+	c.t = curlev_target_new(url(f, f->port), NULL, NULL, 5);
+	assert_int_equal(
+	    curlev_send(c.cv, c.t, NULL, "first", 5, chain_done, &c), 0);
+	/* A bound on a hang, not a timing check: each answer is immediate. */
+	event_base_loopexit(f->base, &limit);
+	event_base_dispatch(f->base);
+	assert_int_equal(c.done, 3);
+	assert_int_equal(f->requests, 3);
+	curlev_target_unref(c.t);
+	curlev_free(c.cv);
+}
+
 static void
 test_retry_after(void **state)
 {
@@ -300,6 +472,14 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_free_in_flight, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_target_reused, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_send_from_done, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_server_closes_idle, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_connection_close, setup,
 	                                    teardown),
 	    cmocka_unit_test(test_retry_after),
 	};

@@ -294,6 +294,78 @@ def twilio_early_receipt(env, stub, ob):
     t.check_eq(parked, 0, "early receipt: nothing left parked")
 
 
+def twilio_per_message(env, stub, ob):
+    """The URL, headers and credentials are built once per configuration and
+    every request reuses them; each request still carries its own To, From
+    and Body, encoded, and a reload rebuilds what was built once."""
+    stub.set_mode("ok")
+    rc, _, err = env.ppgd("practice", "add", "A2", "--name", "Two")
+    t.check(rc == 0, "per-message: practice without a sender: " + err)
+    env.write_config({"twilio": {"from": "TWDEFAULT"}})
+    ob.daemon.reload()
+    time.sleep(0.5)
+    texts = ["plain one", "a&b=c+d 100% ?x=1", "l\u00ednea\nnueva \u2713",
+             "quote \" and \\ back"]
+    want = {}
+    with ob._conn() as c:
+        for i, text in enumerate(texts):
+            practice = 1 + i % 2  # A1 has its own sender, A2 has none
+            to = "+4477009002%02d" % i
+            c.execute(
+                "INSERT INTO outbox (practice_id, member_id, channel, to_addr,"
+                " body, next_attempt_at, created_at) VALUES (?, 1, 'sms', ?,"
+                " ?, strftime('%s','now'), strftime('%s','now'))",
+                (practice, to, text))
+            want[text] = (to, "PPGTEST" if practice == 1 else "TWDEFAULT")
+    ob.daemon.reload()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not all(
+            requests_with(stub, "Body", x) for x in texts):
+        time.sleep(0.05)
+    auths = set()
+    for text, (to, sender) in want.items():
+        reqs = requests_with(stub, "Body", text)
+        if not t.check_eq(len(reqs), 1, "per-message: one request for %r" % text):
+            continue
+        q = reqs[0]
+        t.check_eq(q["body"].get("To"), to, "per-message: its own To (%r)" % text)
+        t.check_eq(q["body"].get("From"), sender,
+                   "per-message: its practice's sender (%r)" % text)
+        t.check_eq(q["body"].get("StatusCallback"),
+                   env.url + "/webhooks/twilio/status",
+                   "per-message: the receipt URL (%r)" % text)
+        t.check_eq(sorted(q["body"]), ["Body", "From", "StatusCallback", "To"],
+                   "per-message: each field once (%r)" % q["raw"])
+        t.check_eq(q["headers"].get("content-type"),
+                   "application/x-www-form-urlencoded",
+                   "per-message: form content type")
+        t.check_eq(q["headers"].get("accept"), "application/json",
+                   "per-message: Accept")
+        t.check((q["headers"].get("user-agent") or "").startswith("ppgd/"),
+                "per-message: User-Agent (%r)" % q["headers"].get("user-agent"))
+        auths.add(q["headers"].get("authorization"))
+    t.check_eq(len(auths), 1, "per-message: one Authorization for all")
+    # A reload rebuilds the sender built once.
+    env.write_config({"twilio": {"from": "NEWFROM"}})
+    ob.daemon.reload()
+    time.sleep(0.5)
+    with ob._conn() as c:
+        oid = c.execute(
+            "INSERT INTO outbox (practice_id, member_id, channel, to_addr,"
+            " body, next_attempt_at, created_at) VALUES (2, 1, 'sms',"
+            " '+447700900299', 'after reload', strftime('%s','now'),"
+            " strftime('%s','now'))").lastrowid
+    ob.daemon.reload()
+    r = ob.wait(oid, ("sent", "failed"))
+    t.check(r is not None and r["state"] == "sent", "per-message: sent after reload")
+    reqs = requests_with(stub, "Body", "after reload")
+    t.check(len(reqs) == 1 and reqs[0]["body"].get("From") == "NEWFROM",
+            "per-message: the new default sender after a reload (%r)"
+            % [q["body"].get("From") for q in reqs])
+    env.write_config({"twilio": {"from": None}})
+    ob.daemon.reload()
+
+
 def test_twilio():
     stub = smsstub.SmsStub().start()
     try:
@@ -314,6 +386,7 @@ def test_twilio():
             twilio_keepalive(env, stub, ob)
             twilio_21610(env, stub, ob)
             twilio_early_receipt(env, stub, ob)
+            twilio_per_message(env, stub, ob)
             t.check_eq(d.stop(), 0, "twilio: ppgd stops cleanly")
     finally:
         stub.stop()
@@ -387,6 +460,54 @@ def notify_429(env, stub, ob):
                 "notify 429: the retry waited for Retry-After")
 
 
+def jwt_iat(auth):
+    """The iat claim of an "Authorization: Bearer JWT" value."""
+    import json
+    return json.loads(smsstub.b64url_decode(auth[7:].split(".")[1]))["iat"]
+
+
+def notify_per_message(env, stub, ob):
+    """One body template and one signed token a second for every request;
+    each request still carries its own number, text and reference (its
+    outbox id), and a later second gets a freshly signed token."""
+    stub.set_mode("ok")
+    texts = ["n one", "n \"two\" \\ two", "n three\nline\ttab \u00e9 \U0001f389",
+             "n four \x01 control"]
+    daemon, ob.daemon = ob.daemon, None
+    ids = [ob.add(1 + i % 3, "+4477009003%02d" % i, x) for i, x in enumerate(texts)]
+    ob.daemon = daemon
+    daemon.reload()
+    rows = [ob.wait(i, ("sent", "failed")) for i in ids]
+    t.check(all(r is not None and r["state"] == "sent" for r in rows),
+            "notify per-message: all sent")
+    iats = []
+    for oid, text, i in zip(ids, texts, range(len(texts))):
+        reqs = requests_with(stub, "reference", str(oid))
+        if not t.check_eq(len(reqs), 1, "notify per-message: one request for %d" % oid):
+            continue
+        q = reqs[0]
+        t.check_eq(q["body"].get("personalisation"), {"body": text},
+                   "notify per-message: its own text (%r)" % q["raw"])
+        t.check_eq(q["body"].get("phone_number"), "+4477009003%02d" % i,
+                   "notify per-message: its own number")
+        t.check_eq(q["body"].get("template_id"), SMS_TPL,
+                   "notify per-message: template_id")
+        auth = q["headers"].get("authorization", "")
+        t.check(smsstub.notify_jwt_check(auth[7:], stub.notify_service_id,
+                                         stub.notify_secret) is None,
+                "notify per-message: the JWT verifies")
+        iats.append(jwt_iat(auth))
+    time.sleep(1.2)
+    oid = ob.add(1, "+447700900399", "n later")
+    r = ob.wait(oid, ("sent", "failed"))
+    t.check(r is not None and r["state"] == "sent", "notify later: sent")
+    reqs = requests_with(stub, "reference", str(oid))
+    if t.check_eq(len(reqs), 1, "notify later: one request") and iats:
+        later = jwt_iat(reqs[0]["headers"].get("authorization", ""))
+        t.check(later > max(iats), "notify later: a token signed later (%d > %d)"
+                % (later, max(iats)))
+
+
 def test_notify():
     stub = smsstub.SmsStub().start()
     try:
@@ -404,6 +525,7 @@ def test_notify():
             notify_email(env, stub, ob)
             notify_400(env, stub, ob)
             notify_429(env, stub, ob)
+            notify_per_message(env, stub, ob)
             t.check_eq(d.stop(), 0, "notify: ppgd stops cleanly")
     finally:
         stub.stop()
