@@ -425,15 +425,15 @@ evidence_post(struct areq *ar, const struct practice *p)
 static json_t *
 evidence_item(struct areq *ar, const struct practice *p, int64_t id)
 {
-	json_t *all = evidence_list_json(ar->db, p->code, NULL, NULL, NULL), *e;
-	json_t *found = NULL;
-	size_t i;
+	json_t *e = evidence_get_json(ar->db, id);
 
-	json_array_foreach(
-	    all, i, e) if (json_integer_value(json_object_get(e, "id")) == id)
-	    found = json_incref(e);
-	json_decref(all);
-	return found;
+	if (e != NULL &&
+	    strcmp(json_string_value(json_object_get(e, "practice")),
+	           p->code) != 0) {
+		json_decref(e);
+		e = NULL;
+	}
+	return e;
 }
 
 /*

@@ -782,23 +782,6 @@ evidence_meeting_ok(struct api_req *ar, const struct evidence_new *e)
 	return ok ? 0 : -1;
 }
 
-/* The one item of id as JSON (in any practice), or NULL. Caller decrefs. */
-static json_t *
-evidence_one(struct db *db, int64_t id)
-{
-	json_t *all = evidence_list_json(db, NULL, NULL, NULL, NULL), *e;
-	json_t *found = NULL;
-	size_t i;
-
-	json_array_foreach(all, i, e)
-	{
-		if (json_integer_value(json_object_get(e, "id")) == id)
-			found = json_incref(e);
-	}
-	json_decref(all);
-	return found;
-}
-
 /* POST /api/v1/evidence: JSON with the file as base64 "file" (and
  * "file_name"), or a "link". */
 static void
@@ -835,7 +818,7 @@ evidence_create(struct api_req *ar)
 		snprintf(obj, sizeof obj, "evidence:%lld", (long long)id);
 		api_logwrite(ar, "evidence.add", obj);
 		api_header(ar, "Location", loc);
-		api_reply(ar, 201, evidence_one(ar->db, id));
+		api_reply(ar, 201, evidence_get_json(ar->db, id));
 	}
 	free(data);
 }
@@ -846,7 +829,7 @@ evidence_scoped(struct api_req *ar)
 {
 	char *seg = api_segment(ar);
 	int64_t id = api_id(seg);
-	json_t *e = id != 0 ? evidence_one(ar->db, id) : NULL;
+	json_t *e = id != 0 ? evidence_get_json(ar->db, id) : NULL;
 
 	if (e != NULL &&
 	    !scope_codes_allow(
@@ -907,7 +890,7 @@ evidence_file_scoped(struct api_req *ar)
 	    strcmp(slash, "/file") == 0) {
 		memcpy(idtext, ar->rest, len);
 		idtext[len] = '\0';
-		e = api_id(idtext) != 0 ? evidence_one(ar->db, api_id(idtext))
+		e = api_id(idtext) != 0 ? evidence_get_json(ar->db, api_id(idtext))
 		                        : NULL;
 	}
 	if (e != NULL &&

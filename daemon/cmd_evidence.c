@@ -97,21 +97,6 @@ list_text(const json_t *a)
 	json_array_foreach(a, i, e) print_item(e);
 }
 
-/* The one item of id, as JSON. Caller decrefs. */
-static json_t *
-one(struct ctx *ctx, int64_t id)
-{
-	json_t *all = evidence_list_json(cli_db(ctx), NULL, NULL, NULL, NULL),
-	       *e, *found = json_null();
-	size_t i;
-
-	json_array_foreach(
-	    all, i, e) if (json_integer_value(json_object_get(e, "id")) == id)
-	    found = json_incref(e);
-	json_decref(all);
-	return found;
-}
-
 static int
 evidence_add_cmd(struct ctx *ctx, int argc, char **argv)
 {
@@ -131,6 +116,7 @@ evidence_add_cmd(struct ctx *ctx, int argc, char **argv)
 	char *cause = NULL, *buf = NULL;
 	int ch, json = 0, rc;
 	int64_t id;
+	json_t *o;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
@@ -181,8 +167,8 @@ evidence_add_cmd(struct ctx *ctx, int argc, char **argv)
 	free(buf);
 	if (rc == -1)
 		return fail(cause);
-	if (json)
-		cli_json(one(ctx, id));
+	if (json && (o = evidence_get_json(cli_db(ctx), id)) != NULL)
+		cli_json(o);
 	else
 		printf("added evidence %lld\n", (long long)id);
 	return EXIT_OK;

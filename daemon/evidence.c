@@ -342,15 +342,32 @@ evidence_row(sqlite3_stmt *st)
 	return o;
 }
 
+/* The columns evidence_row reads. */
+#define EVIDENCE_ROW_SQL                                                       \
+	"SELECT e.id, p.code, e.kind, e.day, e.title, e.link, e.note,"         \
+	" e.meeting_id, e.file_name, e.content_type, length(e.file)"           \
+	" FROM evidence e JOIN practices p ON p.id = e.practice_id"            \
+	" WHERE e.removed_at IS NULL"
+
+json_t *
+evidence_get_json(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, EVIDENCE_ROW_SQL " AND e.id = ?1");
+	json_t *o = NULL;
+
+	db_bind_int(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		o = evidence_row(st);
+	sqlite3_reset(st);
+	return o;
+}
+
 json_t *
 evidence_list_json(struct db *db, const char *practice, const char *kind,
                    const char *from, const char *to)
 {
 	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT e.id, p.code, e.kind, e.day, e.title, e.link, e.note,"
-	        " e.meeting_id, e.file_name, e.content_type, length(e.file)"
-	        " FROM evidence e JOIN practices p ON p.id = e.practice_id"
-	        " WHERE e.removed_at IS NULL AND (?1 IS NULL OR p.code = ?1)"
+	    db, EVIDENCE_ROW_SQL " AND (?1 IS NULL OR p.code = ?1)"
 	        " AND (?2 IS NULL OR e.kind = ?2) AND (?3 IS NULL OR"
 	        " e.day >= ?3) AND (?4 IS NULL OR e.day <= ?4)"
 	        " ORDER BY e.day DESC, e.id DESC");

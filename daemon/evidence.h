@@ -48,6 +48,8 @@ int evidence_remove(struct db *, int64_t id, char **cause);
  */
 json_t *evidence_list_json(struct db *, const char *practice, const char *kind,
                            const char *from, const char *to);
+/* One item as evidence_list_json shows it (any practice), or NULL. */
+json_t *evidence_get_json(struct db *, int64_t id);
 /* The stored file of evidence id. Caller frees *data and *name. */
 int evidence_file(struct db *, int64_t id, void **data, size_t *len,
                   char **name, char **cause);
