@@ -20,60 +20,11 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ppgdtest as t  # noqa: E402
+from adminweb import SESSION, Browser  # noqa: E402
 
 PW = "correct horse battery staple"
 
 
-SESSION = "__Host-ppgd_session"
-
-
-class Browser:
-    """A cookie jar (the session and the sign-in form's CSRF cookie) over
-    plain HTTP."""
-
-    def __init__(self, base):
-        self.base = base
-        self.body = b""
-        self.jar = {}
-        self.set_cookie = None
-
-    @property
-    def cookie(self):
-        return self.jar.get(SESSION)
-
-    @cookie.setter
-    def cookie(self, value):
-        self.jar[SESSION] = value
-
-    def req(self, method, path, form=None, headers=None):
-        h = dict(headers or {})
-        if any(self.jar.values()):
-            h["Cookie"] = "; ".join("%s=%s" % kv for kv in self.jar.items()
-                                    if kv[1])
-        data = urllib.parse.urlencode(form).encode() if form is not None else None
-        if data is not None:
-            h["Content-Type"] = "application/x-www-form-urlencoded"
-        st, hd, body = t.http_request(method, self.base + path, data=data,
-                                      headers=h)
-        self.body = body
-        for sc in hd.get_all("Set-Cookie") or []:
-            m = re.match(r"([^=;]+)=([^;]*)", sc)
-            if m:
-                self.jar[m.group(1)] = m.group(2) or None
-            if sc.startswith(SESSION + "="):
-                self.set_cookie = sc
-        return st, hd, body.decode("utf-8", "replace")
-
-    def get(self, path):
-        return self.req("GET", path)
-
-    def post(self, path, form, headers=None):
-        return self.req("POST", path, form, headers)
-
-    def csrf(self, path="/"):
-        st, hd, body = self.get(path)
-        m = re.search(r'name="csrf" value="([^"]+)"', body)
-        return m.group(1) if m else ""
 
 
 def totp(secret, at=None, step_off=0):

@@ -17,77 +17,13 @@ import sqlite3
 import sys
 import time
 import urllib.parse
-import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ppgdtest as t  # noqa: E402
+from adminweb import Browser, multipart  # noqa: E402
 
 PW = "correct horse battery staple"
 MAX_UPLOAD = 65536
-
-
-def multipart(fields, files):
-    """(content type, body) as a browser builds it: fields a list of
-    (name, value), files a list of (field, filename, content type, bytes)."""
-    b = "----ppgdtest" + uuid.uuid4().hex
-    out = []
-    for k, v in fields:
-        out.append(("--%s\r\nContent-Disposition: form-data; name=\"%s\""
-                    "\r\n\r\n%s\r\n" % (b, k, v)).encode())
-    for field, name, ctype, data in files:
-        out.append(("--%s\r\nContent-Disposition: form-data; name=\"%s\"; "
-                    "filename=\"%s\"\r\nContent-Type: %s\r\n\r\n"
-                    % (b, field, name, ctype)).encode() + data + b"\r\n")
-    out.append(("--%s--\r\n" % b).encode())
-    return "multipart/form-data; boundary=" + b, b"".join(out)
-
-
-class Browser:
-    """A cookie jar (the session and the sign-in form's CSRF cookie) over
-    plain HTTP."""
-
-    def __init__(self, base):
-        self.base = base
-        self.jar = {}
-
-    @property
-    def cookie(self):
-        return self.jar.get("__Host-ppgd_session")
-
-    def cookies(self):
-        """The Cookie header's value."""
-        return "; ".join("%s=%s" % kv for kv in self.jar.items() if kv[1])
-
-    def req(self, method, path, data=None, ctype=None, headers=None):
-        h = dict(headers or {})
-        if self.cookies():
-            h["Cookie"] = self.cookies()
-        if ctype:
-            h["Content-Type"] = ctype
-        st, hd, body = t.http_request(method, self.base + path, data=data,
-                                      headers=h)
-        for sc in hd.get_all("Set-Cookie") or []:
-            m = re.match(r"([^=;]+)=([^;]*)", sc)
-            if m:
-                self.jar[m.group(1)] = m.group(2) or None
-        return st, hd, body.decode("utf-8", "replace")
-
-    def get(self, path):
-        return self.req("GET", path)
-
-    def post(self, path, form):
-        return self.req("POST", path,
-                        urllib.parse.urlencode(form).encode(),
-                        "application/x-www-form-urlencoded")
-
-    def upload(self, path, fields, files):
-        ct, body = multipart(fields, files)
-        return self.req("POST", path, body, ct)
-
-    def csrf(self, path="/"):
-        _, _, body = self.get(path)
-        m = re.search(r'name="csrf" value="([^"]+)"', body)
-        return m.group(1) if m else ""
 
 
 def q(env, sql, *args):

@@ -16,52 +16,9 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ppgdtest as t  # noqa: E402
+from adminweb import PRE, SESSION, Browser  # noqa: E402
 
 PW = "correct horse battery staple"
-SESSION = "__Host-ppgd_session"
-PRE = "__Host-ppgd_csrf"
-
-
-class Browser:
-    """A cookie jar over plain HTTP."""
-
-    def __init__(self, base):
-        self.base = base
-        self.jar = {}
-        self.set_cookies = []
-
-    def req(self, method, path, form=None, headers=None, cookies=None):
-        h = dict(headers or {})
-        jar = self.jar if cookies is None else cookies
-        if any(jar.values()):
-            h["Cookie"] = "; ".join("%s=%s" % kv for kv in jar.items()
-                                    if kv[1])
-        data = None
-        if form is not None:
-            data = urllib.parse.urlencode(form, doseq=True).encode()
-            h["Content-Type"] = "application/x-www-form-urlencoded"
-        st, hd, body = t.http_request(method, self.base + path, data=data,
-                                      headers=h)
-        self.set_cookies = hd.get_all("Set-Cookie") or []
-        for sc in self.set_cookies:
-            m = re.match(r"([^=;]+)=([^;]*)", sc)
-            if m:
-                self.jar[m.group(1)] = m.group(2) or None
-        return st, hd, body.decode("utf-8", "replace")
-
-    def get(self, path):
-        return self.req("GET", path)
-
-    def post(self, path, form, headers=None):
-        return self.req("POST", path, form, headers)
-
-    def csrf(self, path="/account"):
-        st, hd, body = self.get(path)
-        m = re.search(r'name="csrf" value="([^"]+)"', body)
-        return m.group(1) if m else ""
-
-    def signed_in(self):
-        return self.get("/account")[0] == 200
 
 
 def db(env):
