@@ -6,6 +6,7 @@
 #include "bodypack.h"
 #include "log.h"
 #include "outbox.h"
+#include "runmsg.h"
 #include "xmalloc.h"
 
 static const char *const state_names[] = {
@@ -162,20 +163,60 @@ outbox_settle(struct db *db, int64_t id, enum outbox_state to,
 	return 0;
 }
 
-int
-outbox_body(struct db *db, int64_t id, char **text, char **html)
+/* A row fired without text: rendered from its run's snapshot now. */
+static int
+body_render(struct db *db, const struct config *cfg, int64_t run,
+            int64_t member, const char *channel, char **text, char **html)
 {
-	sqlite3_stmt *st =
-	    db_stmt(db, "SELECT o.body, o.body_html, r.body_dict FROM outbox o"
-	                " LEFT JOIN runs r ON r.id = o.run_id WHERE o.id = ?");
+	struct runmsg *rm;
+	struct rendered out;
+	char *cause = NULL;
+	int rc = -1;
+
+	if ((rm = runmsg_load(db, run, &cause)) != NULL &&
+	    runmsg_render(rm, db, cfg, member, channel, &out, &cause) == 0) {
+		*text = out.text;
+		*html = out.html;
+		free(out.subject);
+		rc = 0;
+	} else {
+		log_warnx("event=outbox_body run=%lld error=\"%s\"",
+		          (long long)run, cause);
+		free(cause);
+	}
+	runmsg_free(rm);
+	return rc;
+}
+
+int
+outbox_body(struct db *db, const struct config *cfg, int64_t id, char **text,
+            char **html)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT o.body, o.body_html, r.body_dict, o.run_id,"
+	        " o.member_id, o.channel, o.purpose = 'campaign'"
+	        " AND o.body = '' AND typeof(o.body) = 'text' AND"
+	        " o.to_addr <> '' AND r.snapshot IS NOT NULL"
+	        " FROM outbox o LEFT JOIN runs r ON r.id = o.run_id"
+	        " WHERE o.id = ?");
+	int64_t run, member;
 	const char *s;
+	char *channel;
 	int rc = -1;
 
 	*text = *html = NULL;
 	db_bind_int(st, 1, id);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		;
-	else if (sqlite3_column_type(st, 0) == SQLITE_BLOB)
+	else if (sqlite3_column_int(st, 6)) {
+		run = sqlite3_column_int64(st, 3);
+		member = sqlite3_column_int64(st, 4);
+		channel = xstrdup(db_col_text(st, 5));
+		sqlite3_reset(st);
+		rc = body_render(db, cfg, run, member, channel, text, html);
+		free(channel);
+		return rc;
+	} else if (sqlite3_column_type(st, 0) == SQLITE_BLOB)
 		rc = bodypack_unpack(sqlite3_column_blob(st, 2),
 		                     (size_t)sqlite3_column_bytes(st, 2),
 		                     sqlite3_column_blob(st, 0),

@@ -376,6 +376,18 @@ static const char *const migrations[] = {
     " WHERE state = 'pending';"
     "CREATE INDEX outbox_waiting ON outbox(state, next_attempt_at)"
     " WHERE state = 'held' OR state = 'sending';",
+
+    /* 16: messages rendered when sent: a run keeps the snapshot they are
+     * rendered from and the survey version it asks; links are derived by
+     * HMAC, so a survey answered through one is recorded here, once per
+     * member per run (the invitation's, shared by its reminders). */
+    "ALTER TABLE runs ADD COLUMN snapshot TEXT;"
+    "ALTER TABLE runs ADD COLUMN survey_id INTEGER REFERENCES surveys(id);"
+    "CREATE TABLE token_uses ("
+    " run_id INTEGER NOT NULL, member_id INTEGER NOT NULL,"
+    " kind TEXT NOT NULL, used_at INTEGER NOT NULL,"
+    " PRIMARY KEY (run_id, member_id, kind)) WITHOUT ROWID;"
+    "CREATE INDEX token_uses_member ON token_uses(member_id);",
 };
 
 int

@@ -103,6 +103,7 @@ struct template
 	struct part subject; /* email only */
 	struct part text;
 	struct part html; /* email, optional: nodes NULL when absent */
+	char *src, *src_html; /* what it was parsed from (template_source) */
 };
 
 struct tvar {
@@ -217,6 +218,19 @@ tvars_clear_prefix(struct tvars *v, const char *prefix)
 	for (i = 0; i < v->n; i++)
 		if (strncmp(v->v[i].name, prefix, strlen(prefix)) == 0)
 			v->v[i].value[0] = '\0';
+}
+
+size_t
+tvars_count(const struct tvars *v)
+{
+	return v->n;
+}
+
+const char *
+tvars_at(const struct tvars *v, size_t i, const char **value)
+{
+	*value = v->v[i].value;
+	return v->v[i].name;
 }
 
 void
@@ -564,6 +578,7 @@ template_parse_string(const char *text, const char *origin,
 	struct template *t = xcalloc(1, sizeof *t);
 
 	t->channel = channel;
+	t->src = xstrdup(text);
 	if (parse_body(t, text, origin, cause) == -1 ||
 	    check_segments(t, max_segments, cause) == -1) {
 		template_free(t);
@@ -571,6 +586,33 @@ template_parse_string(const char *text, const char *origin,
 	}
 	*out = t;
 	return 0;
+}
+
+int
+template_parse_sources(const char *text, const char *html, const char *origin,
+                       enum tmpl_channel channel, struct template **out,
+                       char **cause)
+{
+	struct template *t;
+
+	if (template_parse_string(text, origin, channel, 0, &t, cause) == -1)
+		return -1;
+	if (html != NULL) {
+		t->src_html = xstrdup(html);
+		if (parse_part(html, origin, 1, &t->html, cause) == -1) {
+			template_free(t);
+			return -1;
+		}
+	}
+	*out = t;
+	return 0;
+}
+
+const char *
+template_source(const struct template *t, const char **html)
+{
+	*html = t->src_html;
+	return t->src;
 }
 
 /* Read a template file into a string, CRLF line ends made LF. Caller frees. */
@@ -618,7 +660,7 @@ load_html(struct template *t, const char *dir, const char *name, char **cause)
 	if ((r = read_file(path, &text, cause)) == 0) {
 		if ((r = check_utf8(text, path, cause)) == 0)
 			r = parse_part(text, path, 1, &t->html, cause);
-		free(text);
+		t->src_html = text;
 	}
 	free(path);
 	return r;
@@ -660,12 +702,12 @@ template_load(const char *dir, const char *name, enum tmpl_channel channel,
 	}
 	t = xcalloc(1, sizeof *t);
 	t->channel = channel;
+	t->src = text;
 	r = parse_body(t, text, path, cause);
 	if (r == 0 && channel == TMPL_EMAIL)
 		r = load_html(t, dir, name, cause);
 	if (r == 0)
 		r = check_segments(t, max_segments, cause);
-	free(text);
 	free(path);
 	if (r == -1) {
 		template_free(t);
@@ -683,6 +725,8 @@ template_free(struct template *t)
 	part_clear(&t->subject);
 	part_clear(&t->text);
 	part_clear(&t->html);
+	free(t->src);
+	free(t->src_html);
 	free(t);
 }
 

@@ -2,6 +2,8 @@
 #ifndef PPGD_TEMPLATE_H
 #define PPGD_TEMPLATE_H
 
+#include <stddef.h>
+
 enum tmpl_channel { TMPL_EMAIL, TMPL_SMS };
 
 struct template; /* one template for one channel */
@@ -25,6 +27,9 @@ void tvars_set(struct tvars *, const char *name, const char *value);
 const char *tvars_get(const struct tvars *, const char *name);
 /* Empty every value whose name starts with prefix ("member.extra."). */
 void tvars_clear_prefix(struct tvars *, const char *prefix);
+/* The number of values, and the name (and *value) of the i-th. */
+size_t tvars_count(const struct tvars *);
+const char *tvars_at(const struct tvars *, size_t i, const char **value);
 void tvars_free(struct tvars *);
 
 /* Load dir/email/NAME.txt (+ NAME.html) or dir/sms/NAME.txt; an SMS longer
@@ -36,6 +41,13 @@ int template_load(const char *dir, const char *name, enum tmpl_channel,
 int template_parse_string(const char *text, const char *origin,
                           enum tmpl_channel, int max_segments,
                           struct template **out, char **cause);
+/* The text the template was parsed from (email: headers, blank line, body)
+ * and *html its HTML part's (NULL: none): a run keeps them (runmsg.h). */
+const char *template_source(const struct template *, const char **html);
+/* Parse template_source's texts again (no SMS length check). */
+int template_parse_sources(const char *text, const char *html,
+                           const char *origin, enum tmpl_channel,
+                           struct template **out, char **cause);
 void template_free(struct template *);
 /* Whether the template uses placeholder name (in a part or a section). */
 int template_uses(const struct template *, const char *name);
