@@ -31,8 +31,9 @@
 #define KEY_TAIL  ".token-key"
 #define VARINT_MAX 9
 
-static char *key_id;      /* the path or secret the key came from */
-static EVP_MAC_CTX *mac;  /* keyed */
+static char *key_id;     /* the path or secret the key came from */
+static EVP_MAC_CTX *mac; /* keyed */
+static int key_fixed;    /* by linktoken_set_key: the config is ignored */
 
 static void
 key_forget(void)
@@ -72,6 +73,7 @@ linktoken_set_key(const char *key)
 		key_forget();
 	else
 		key_use(key, key);
+	key_fixed = key != NULL;
 }
 
 /* Make path with a new random key (hex), unless it exists; 0 or -1. */
@@ -118,6 +120,8 @@ linktoken_key(const struct config *cfg, char **cause)
 	char *path, *text;
 	int rc;
 
+	if (key_fixed)
+		return 0;
 	if (*secret != '\0') {
 		if (key_id == NULL || strcmp(key_id, secret) != 0)
 			key_use(secret, secret);
@@ -225,8 +229,9 @@ b64url_decode(const char *s, unsigned char *out, size_t cap)
 			out[n++] = (unsigned char)(acc >> bits);
 		}
 	}
-	/* Leftover bits must be zero, so a token has one spelling. */
-	if ((acc & ((1u << bits) - 1)) != 0)
+	/* Leftover bits must be zero and fewer than a character's, so a
+	 * token has one spelling. */
+	if (bits >= 6 || (acc & ((1u << bits) - 1)) != 0)
 		return -1;
 	return (int)n;
 }
