@@ -54,6 +54,9 @@ int outbox_settle(struct db *, int64_t id, enum outbox_state to,
  */
 int outbox_body(struct db *, const struct config *, int64_t id, char **text,
                 char **html);
+/* Row id with its text as outbox_body gives it (subject, text, html; text
+ * null if it cannot be rendered), or NULL if there is no such row. */
+json_t *outbox_show(struct db *, const struct config *, int64_t id);
 /* pending -> held with a reason until a time (quiet hours); 0 or -1. */
 int outbox_hold(struct db *, int64_t id, const char *reason, int64_t until);
 /*
