@@ -758,50 +758,52 @@ fired_fn(struct fire *f, void *arg, char **cause)
 	return 0;
 }
 
-/* Release a fired run's held rows to the dispatcher, a slice at a time. */
-static int
-run_release(struct db *db, int64_t run_id, int64_t now, char **cause)
+/* The id range (*from, *to] of a fired run's rows, to release. */
+static void
+release_range(struct db *db, int64_t run_id, int64_t *from, int64_t *to)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT ifnull(min(id), 0) - 1,"
 	                               " ifnull(max(id), 0) FROM outbox"
 	                               " WHERE run_id = ?");
-	int64_t from = 0, to = 0, upto;
 
+	*from = *to = 0;
 	db_bind_int(st, 1, run_id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		from = sqlite3_column_int64(st, 0);
-		to = sqlite3_column_int64(st, 1);
+		*from = sqlite3_column_int64(st, 0);
+		*to = sqlite3_column_int64(st, 1);
 	}
 	sqlite3_reset(st);
-	for (; from < to; from = upto) {
-		upto = from + RELEASE_ROWS < to ? from + RELEASE_ROWS : to;
-		if (db_begin(db) == -1 ||
-		    outbox_release_run(db, run_id, from, upto, now) == -1 ||
-		    db_commit(db) == -1) {
-			*cause = xasprintf("release: %s", db_errmsg(db));
-			db_rollback(db);
-			return -1;
-		}
+}
+
+/* Release the next RELEASE_ROWS of (*from, to] in one transaction. */
+static int
+release_chunk(struct db *db, int64_t run_id, int64_t *from, int64_t to,
+              int64_t now, char **cause)
+{
+	int64_t upto = *from + RELEASE_ROWS < to ? *from + RELEASE_ROWS : to;
+
+	if (db_begin(db) == -1 ||
+	    outbox_release_run(db, run_id, *from, upto, now) == -1 ||
+	    db_commit(db) == -1) {
+		*cause = xasprintf("release: %s", db_errmsg(db));
+		db_rollback(db);
+		return -1;
 	}
+	*from = upto;
 	return 0;
 }
 
-/* The slices of a started run, then its release; 0 or -1. */
+/* Release a fired run's held rows to the dispatcher, a slice at a time. */
 static int
-fire_slices(struct fire *f, int64_t scheduled_for, char **cause)
+run_release(struct db *db, int64_t run_id, int64_t now, char **cause)
 {
-	struct aud_scope sc;
-	int rc;
+	int64_t from, to;
 
-	if (scope_init(f, &sc, scheduled_for, cause) == -1)
-		return -1;
-	while ((rc = fire_txn(f, slice_fn, &sc, cause)) == 1)
-		;
-	if (rc == 0)
-		rc = fire_txn(f, fired_fn, NULL, cause);
-	if (rc == 0)
-		rc = run_release(f->db, f->run_id, f->now, cause);
-	return rc;
+	release_range(db, run_id, &from, &to);
+	while (from < to)
+		if (release_chunk(db, run_id, &from, to, now, cause) == -1)
+			return -1;
+	return 0;
 }
 
 static void
@@ -856,29 +858,110 @@ cache_restore(struct db *db, struct fire_tuning old)
 	pragma(db, sql);
 }
 
+enum job_phase { JOB_SLICES, JOB_RELEASE, JOB_DONE };
+
+struct fire_job {
+	struct fire f;
+	struct fire_result r;
+	struct fire_tuning cache;
+	struct aud_scope sc;
+	enum job_phase phase;
+	int64_t from, to; /* rows still to release */
+};
+
+void
+fire_job_free(struct fire_job *j)
+{
+	if (j == NULL)
+		return;
+	cache_restore(j->f.db, j->cache);
+	fire_close(&j->f);
+	free(j);
+}
+
+int
+fire_job_start(struct db *db, const struct config *cfg,
+               const struct campaign *c, int64_t scheduled_for, int reminder,
+               int64_t now, struct fire_job **out, struct fire_result *r,
+               char **cause)
+{
+	struct fire_job *j = xcalloc(1, sizeof *j);
+	int rc;
+
+	*out = NULL;
+	memset(r, 0, sizeof *r);
+	j->r.scheduled_for = scheduled_for;
+	j->r.reminder = reminder;
+	if (fire_open(&j->f, db, cfg, c, reminder, now, cause) == -1) {
+		free(j);
+		return -1;
+	}
+	j->f.r = &j->r;
+	j->cache = cache_grow(db);
+	rc = fire_txn(&j->f, start_fn, &scheduled_for, cause);
+	if (rc == 0 && scope_init(&j->f, &j->sc, scheduled_for, cause) == -1)
+		rc = -1;
+	*r = j->r;
+	if (rc != 0) {
+		if (rc == -1)
+			memset(r, 0, sizeof *r);
+		fire_job_free(j);
+		return rc == -1 ? -1 : 0;
+	}
+	*out = j;
+	return 0;
+}
+
+int
+fire_job_step(struct fire_job *j, struct fire_result *r, char **cause)
+{
+	int rc = 0;
+
+	switch (j->phase) {
+	case JOB_SLICES:
+		rc = fire_txn(&j->f, slice_fn, &j->sc, cause);
+		if (rc == 0 &&
+		    (rc = fire_txn(&j->f, fired_fn, NULL, cause)) == 0) {
+			release_range(j->f.db, j->f.run_id, &j->from, &j->to);
+			j->phase = JOB_RELEASE;
+			rc = 1;
+		}
+		break;
+	case JOB_RELEASE:
+		if (j->from < j->to &&
+		    release_chunk(j->f.db, j->f.run_id, &j->from, j->to,
+		                  j->f.now, cause) == -1)
+			rc = -1;
+		else if (j->from < j->to)
+			rc = 1;
+		else
+			j->phase = JOB_DONE;
+		break;
+	case JOB_DONE:
+		break;
+	}
+	*r = j->r;
+	if (rc == -1)
+		memset(r, 0, sizeof *r);
+	return rc;
+}
+
 int
 fire_run(struct db *db, const struct config *cfg, const struct campaign *c,
          int64_t scheduled_for, int reminder, int64_t now,
          struct fire_result *r, char **cause)
 {
-	struct fire f;
-	struct fire_tuning cache;
+	struct fire_job *j;
 	int rc;
 
-	memset(r, 0, sizeof *r);
-	r->scheduled_for = scheduled_for;
-	r->reminder = reminder;
-	if (fire_open(&f, db, cfg, c, reminder, now, cause) == -1)
+	if (fire_job_start(db, cfg, c, scheduled_for, reminder, now, &j, r,
+	                   cause) == -1)
 		return -1;
-	f.r = r;
-	cache = cache_grow(db);
-	rc = fire_txn(&f, start_fn, &scheduled_for, cause);
-	if (rc == 0)
-		rc = fire_slices(&f, scheduled_for, cause);
-	if (rc == -1)
-		memset(r, 0, sizeof *r);
-	cache_restore(db, cache);
-	fire_close(&f);
+	if (j == NULL)
+		return 0;
+	while ((rc = fire_job_step(j, r, cause)) == 1)
+		;
+	fire_job_free(j);
 	return rc == -1 ? -1 : 0;
 }
 

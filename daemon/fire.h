@@ -42,6 +42,21 @@ int fire_check(struct db *, const struct config *, const struct campaign *,
 int fire_run(struct db *, const struct config *, const struct campaign *,
              int64_t scheduled_for, int reminder, int64_t now,
              struct fire_result *r, char **cause);
+/*
+ * The same fire in steps, for the daemon's loop: fire_job_start makes the
+ * run (its first transaction) and *job (NULL if the run had fired before:
+ * nothing to do); each fire_job_step is one slice of about 50 ms (or one
+ * release of rows): 1 while more remain, 0 when the run is fired and
+ * released, -1 on error. *r is the result so far. fire_job_free ends it
+ * (a run left firing is finished by fire_resume). c must outlive the job.
+ */
+struct fire_job;
+int fire_job_start(struct db *, const struct config *, const struct campaign *,
+                   int64_t scheduled_for, int reminder, int64_t now,
+                   struct fire_job **job, struct fire_result *r,
+                   char **cause);
+int fire_job_step(struct fire_job *, struct fire_result *r, char **cause);
+void fire_job_free(struct fire_job *);
 /* Less than this after a first run, a manual send asks for --again. */
 #define FIRE_AGAIN_WINDOW 86400
 /*
