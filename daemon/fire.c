@@ -819,7 +819,7 @@ pragma(struct db *db, const char *sql)
 
 /* The connection's settings a fire changes, to put back. */
 struct fire_tuning {
-	int64_t cache_size, wal_pages;
+	int64_t cache_size, wal_pages, sync;
 };
 
 /* A bigger page cache and fewer checkpoints for a fire. */
@@ -832,6 +832,7 @@ cache_grow(struct db *db)
 	old.cache_size = db_int(db, db_stmt(db, "PRAGMA cache_size"), -2000);
 	old.wal_pages =
 	    db_int(db, db_stmt(db, "PRAGMA wal_autocheckpoint"), 1000);
+	old.sync = db_int(db, db_stmt(db, "PRAGMA synchronous"), 2);
 	if (old.cache_size < 0 && -old.cache_size < FIRE_CACHE_KB) {
 		snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d",
 		         FIRE_CACHE_KB);
@@ -855,6 +856,27 @@ cache_restore(struct db *db, struct fire_tuning old)
 	pragma(db, sql);
 	snprintf(sql, sizeof sql, "PRAGMA wal_autocheckpoint = %lld",
 	         (long long)old.wal_pages);
+	pragma(db, sql);
+	snprintf(sql, sizeof sql, "PRAGMA synchronous = %lld",
+	         (long long)old.sync);
+	pragma(db, sql);
+}
+
+/*
+ * A fire's transactions but its last commit without waiting for the disk
+ * (synchronous=NORMAL in WAL: a power cut may lose the latest of them, never
+ * corrupt). Losing them is safe: the run is firing and its rows held until
+ * the last commit, which is durable (and makes every earlier one so); a run
+ * found firing at start is finished then. Other writers on the connection
+ * keep their durable commits: the setting is put back after each step.
+ */
+static void
+sync_set(struct db *db, int durable, const struct fire_tuning *t)
+{
+	char sql[48];
+
+	snprintf(sql, sizeof sql, "PRAGMA synchronous = %lld",
+	         durable ? (long long)t->sync : 1LL);
 	pragma(db, sql);
 }
 
@@ -919,15 +941,20 @@ fire_job_step(struct fire_job *j, struct fire_result *r, char **cause)
 
 	switch (j->phase) {
 	case JOB_SLICES:
+		sync_set(j->f.db, 0, &j->cache);
 		rc = fire_txn(&j->f, slice_fn, &j->sc, cause);
-		if (rc == 0 &&
-		    (rc = fire_txn(&j->f, fired_fn, NULL, cause)) == 0) {
+		if (rc == 0) {
 			release_range(j->f.db, j->f.run_id, &j->from, &j->to);
+			sync_set(j->f.db, j->from >= j->to, &j->cache);
+			rc = fire_txn(&j->f, fired_fn, NULL, cause);
+		}
+		if (rc == 0) {
 			j->phase = JOB_RELEASE;
 			rc = 1;
 		}
 		break;
 	case JOB_RELEASE:
+		sync_set(j->f.db, j->from + RELEASE_ROWS >= j->to, &j->cache);
 		if (j->from < j->to &&
 		    release_chunk(j->f.db, j->f.run_id, &j->from, j->to,
 		                  j->f.now, cause) == -1)
@@ -940,6 +967,7 @@ fire_job_step(struct fire_job *j, struct fire_result *r, char **cause)
 	case JOB_DONE:
 		break;
 	}
+	sync_set(j->f.db, 1, &j->cache);
 	*r = j->r;
 	if (rc == -1)
 		memset(r, 0, sizeof *r);
