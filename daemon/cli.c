@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "fire.h"
 #include "termtext.h"
 #include "util.h"
 #include "log.h"
@@ -58,6 +59,8 @@ cli_db(struct ctx *ctx)
 	}
 	db_set_actor(ctx->db, ctx->actor);
 	db_set_busy_quiet(ctx->db, 1);
+	/* Another process's writers get the lock between a fire's slices. */
+	fire_set_pause(FIRE_CLI_PAUSE);
 	v = db_version(ctx->db);
 	if (v < schema_latest()) {
 		cli_error("database %s is at schema %d, this ppgd needs %d; "

@@ -608,6 +608,14 @@ fire_set_slice(double seconds)
 	slice_seconds = seconds >= 0 ? seconds : FIRE_SLICE;
 }
 
+static double pause_seconds;
+
+void
+fire_set_pause(double seconds)
+{
+	pause_seconds = seconds > 0 ? seconds : 0;
+}
+
 static void (*progress_fn)(long long, void *);
 static void *progress_arg;
 
@@ -988,7 +996,10 @@ fire_run(struct db *db, const struct config *cfg, const struct campaign *c,
 	if (j == NULL)
 		return 0;
 	while ((rc = fire_job_step(j, r, cause)) == 1)
-		;
+		if (pause_seconds > 0) {
+			struct timespec ts = {0, (long)(pause_seconds * 1e9)};
+			nanosleep(&ts, NULL);
+		}
 	fire_job_free(j);
 	return rc == -1 ? -1 : 0;
 }

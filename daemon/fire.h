@@ -72,6 +72,14 @@ int fire_resume(struct db *, const struct config *, int64_t now, int *fired);
  */
 int fire_send(struct db *, const struct config *, const struct campaign *,
               int again, int64_t now, struct fire_result *r, char **cause);
+/*
+ * A pause between a synchronous fire's slices (fire_run), so another
+ * process waiting for the write lock (the daemon's webhooks, while the CLI
+ * fires) gets it: the CLI sets FIRE_CLI_PAUSE, the daemon 0 (never a sleep
+ * on its loop; its scheduled fires step from a timer instead).
+ */
+#define FIRE_CLI_PAUSE 0.005
+void fire_set_pause(double seconds);
 /* A slice's length in seconds (tests: 0 makes every member a slice; a
  * negative value restores the default, 50 ms). */
 void fire_set_slice(double seconds);
