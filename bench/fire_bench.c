@@ -184,6 +184,7 @@ phase_fire(struct phase *ph)
 		die("campaign", cause);
 	ph->growth = -(double)db_bytes(db);
 	t0 = now_s();
+	fire_set_cli(1); /* as `ppgd campaign send` */
 	if (fire_run(db, cfg, c, time(NULL), 0, time(NULL), &r, &cause) == -1)
 		die("fire", cause);
 	ph->seconds = now_s() - t0;

@@ -20,7 +20,7 @@ cmd_serve(struct ctx *ctx, int argc, char **argv)
 	/* The daemon logs a locked database (rate-limited); nobody else
 	 * would say it. */
 	db_set_busy_quiet(cli_db(ctx), 0);
-	fire_set_pause(0); /* never a sleep on the loop */
+	fire_set_cli(0); /* never a sleep on the loop */
 	rc = server_run(ctx->config_file, &ctx->cfg, ctx->db);
 	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }

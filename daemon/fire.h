@@ -1,4 +1,4 @@
-/* Firing a campaign: one transaction makes the run and its outbox rows. */
+/* Firing a campaign: the run, with its snapshot, and its outbox rows. */
 #ifndef PPGD_FIRE_H
 #define PPGD_FIRE_H
 
@@ -22,7 +22,8 @@ struct fire_result {
 	int email, sms;
 	int held; /* SMS held for quiet hours */
 	int skipped[AUD_NSKIP];
-	int render_failed; /* members whose message could not be rendered */
+	int render_failed; /* always 0: messages are rendered when sent (a
+	                      failure holds the row, "render failed") */
 };
 
 /*
@@ -33,11 +34,14 @@ struct fire_result {
 int fire_check(struct db *, const struct config *, const struct campaign *,
                char **cause);
 /*
- * Fire run (c, scheduled_for, reminder) at now in ONE transaction: the run,
- * an outbox row per member on one channel, tokens, SMS survey sessions.
- * A run that exists already makes nothing (r->created = 0). Reminder runs
- * (1..max) go to members invited by the run of the same scheduled_for who
- * have not completed, with the survey-reminder template.
+ * Fire run (c, scheduled_for, reminder) at now, in slices (see fire.c): the
+ * run with the snapshot its messages are rendered from when sent, an outbox
+ * row per member on one channel (no text, no token: links are derived),
+ * SMS survey sessions. Nothing is sendable before the last slice commits.
+ * A run that exists already makes nothing (r->created = 0); one left
+ * firing is carried on. Reminder runs (1..max) go to members invited by
+ * the run of the same scheduled_for who have not completed, with the
+ * survey-reminder template.
  */
 int fire_run(struct db *, const struct config *, const struct campaign *,
              int64_t scheduled_for, int reminder, int64_t now,
@@ -73,13 +77,14 @@ int fire_resume(struct db *, const struct config *, int64_t now, int *fired);
 int fire_send(struct db *, const struct config *, const struct campaign *,
               int again, int64_t now, struct fire_result *r, char **cause);
 /*
- * A pause between a synchronous fire's slices (fire_run), so another
- * process waiting for the write lock (the daemon's webhooks, while the CLI
- * fires) gets it: the CLI sets FIRE_CLI_PAUSE, the daemon 0 (never a sleep
- * on its loop; its scheduled fires step from a timer instead).
+ * The process fires from: the CLI (cli 1) pauses FIRE_CLI_PAUSE between a
+ * fire's slices, so the daemon's webhooks waiting for the write lock get it,
+ * and checkpoints the WAL less often (fewer, larger checkpoints). The daemon
+ * (cli 0, the default) never sleeps on its loop and keeps its checkpoints
+ * small (each runs on the loop when a commit passes the WAL limit).
  */
 #define FIRE_CLI_PAUSE 0.005
-void fire_set_pause(double seconds);
+void fire_set_cli(int cli);
 /* A slice's length in seconds (tests: 0 makes every member a slice; a
  * negative value restores the default, 50 ms). */
 void fire_set_slice(double seconds);

@@ -34,6 +34,7 @@ struct scheduler {
 	struct event *step;      /* the job's next slice */
 	struct fire_job *job;    /* a fire in progress, or NULL */
 	struct campaign *job_c;  /* its campaign */
+	int resumed;             /* fire_resume has run (once, at start) */
 	int64_t data_version;
 	int starting;
 	int stopping;
@@ -276,9 +277,13 @@ run_due(struct scheduler *s, struct db *db, const struct config *cfg,
 	int n, i, failed = 0;
 
 	*fired = 0;
-	/* A fire a crash interrupted finishes before anything new. */
-	if (starting && fire_resume(db, cfg, now, fired) == -1)
+	/* A fire a crash interrupted finishes before anything new (once: a
+	 * first pass cut short by a job carries on still `starting`). */
+	if (starting && (s == NULL || !s->resumed) &&
+	    fire_resume(db, cfg, now, fired) == -1)
 		failed = 1;
+	if (s != NULL)
+		s->resumed = 1;
 	n = due_campaigns(db, now, ids, BATCH);
 	for (i = 0; i < n && (s == NULL || s->job == NULL); i++)
 		if (campaign_due(s, db, cfg, ids[i], now, starting, fired) ==
@@ -335,7 +340,10 @@ scheduler_tick_run(evutil_socket_t fd, short what, void *arg)
 	fired += queued;
 	if (esc != 0 && (next == 0 || esc < next))
 		next = esc;
-	s->starting = 0;
+	/* What was missed while down is decided in the first whole pass (a
+	 * job cuts a pass short; the next pass carries on). */
+	if (s->job == NULL)
+		s->starting = 0;
 	/* The fires made outbox rows: the dispatcher sends them now. */
 	if (fired > 0)
 		env_kick(s->env);
