@@ -218,9 +218,8 @@ reminder_due(struct scheduler *s, struct db *db, const struct config *cfg,
 		return k;
 	if ((rc = fire_one(s, db, cfg, &c, b->scheduled_for, k, now, &r,
 	                   &cause)) == -1) {
-		log_warnx("event=fire campaign_id=%lld reminder=%d"
-		          " error=\"%s\"",
-		          (long long)b->campaign_id, k, cause);
+		log_warnx("event=fire campaign=\"%s\" reminder=%d error=\"%s\"",
+		          c->name, k, cause);
 		free(cause);
 		k = -1;
 	} else {
