@@ -78,12 +78,13 @@ int fire_send(struct db *, const struct config *, const struct campaign *,
               int again, int64_t now, struct fire_result *r, char **cause);
 /*
  * The process fires from: the CLI (cli 1) pauses FIRE_CLI_PAUSE between a
- * fire's slices, so the daemon's webhooks waiting for the write lock get it,
- * and checkpoints the WAL less often (fewer, larger checkpoints). The daemon
+ * fire's steps (longer than the 2 ms in which a waiting webhook retries),
+ * so the daemon's webhooks waiting for the write lock get it, and
+ * checkpoints the WAL less often (fewer, larger checkpoints). The daemon
  * (cli 0, the default) never sleeps on its loop and keeps its checkpoints
  * small (each runs on the loop when a commit passes the WAL limit).
  */
-#define FIRE_CLI_PAUSE 0.005
+#define FIRE_CLI_PAUSE 0.003
 void fire_set_cli(int cli);
 /* A slice's length in seconds (tests: 0 makes every member a slice; a
  * negative value restores the default, 50 ms). */
