@@ -108,7 +108,8 @@ static const char select_head[] =
     " m.optout_sms_at, m.term_ends_at, m.erased_at, " AGE_BAND_SQL ", m.sex,"
     " m.ethnicity, CASE WHEN ?2 > 0 THEN (SELECT count(*) FROM outbox o"
     " WHERE o.member_id = m.id AND o.purpose = 'campaign'"
-    " AND o.created_at > ?3 AND o.state NOT IN ('cancelled','failed'))"
+    " AND o.created_at > ?3 AND o.state <> 'cancelled'"
+    " AND o.state <> 'failed')"
     " ELSE 0 END FROM members m WHERE +m.practice_id = ?1"
     " AND (?4 = 0 OR m.id = ?4) AND m.id > ?7";
 

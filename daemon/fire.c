@@ -444,6 +444,22 @@ response_insert(struct fire *f, const struct aud_member *m)
 	return db_done(f->db, st) == -1 ? -1 : db_last_id(f->db);
 }
 
+/*
+ * Whether the member has an open conversation to close: most have none, and
+ * the close (an UPDATE of an indexed column) builds a temporary table each
+ * time it runs.
+ */
+static int
+sms_open(struct fire *f, int64_t member_id)
+{
+	sqlite3_stmt *st = db_stmt(f->db, "SELECT 1 FROM sms_sessions WHERE"
+	                                  " member_id = ? AND state = 'open'"
+	                                  " LIMIT 1");
+
+	db_bind_int(st, 1, member_id);
+	return db_exists(f->db, st);
+}
+
 /* Start the conversation (closing older ones) or extend the open one. */
 static int
 sms_conv_start(struct fire *f, const struct aud_member *m,
@@ -461,7 +477,8 @@ sms_conv_start(struct fire *f, const struct aud_member *m,
 		db_bind_int(st, 3, cv->session_id);
 		return db_done(f->db, st);
 	}
-	if (sms_session_close(f->db, m->id, SS_SUPERSEDED, f->now) == -1 ||
+	if ((sms_open(f, m->id) &&
+	     sms_session_close(f->db, m->id, SS_SUPERSEDED, f->now) == -1) ||
 	    (rid = response_insert(f, m)) == -1)
 		return -1;
 	st = db_stmt(f->db, "INSERT INTO sms_sessions (member_id, response_id,"
