@@ -76,21 +76,27 @@ linktoken_set_key(const char *key)
 	key_fixed = key != NULL;
 }
 
-/* Make path with a new random key (hex), unless it exists; 0 or -1. */
+/*
+ * Make path with a new random key (hex), unless it exists; 0 or -1. The key
+ * is written to a new file first and linked into place, so another process
+ * making it at the same time never reads it half written.
+ */
 static int
 key_create(const char *path, char **cause)
 {
 	unsigned char raw[KEY_BYTES];
-	char hex[2 * KEY_BYTES + 2];
+	char hex[2 * KEY_BYTES + 2], *tmp;
 	int fd, i, rc = 0;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	if (access(path, F_OK) == 0)
+		return 0;
+	tmp = xasprintf("%s.%ld.tmp", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	          0600);
-	if (fd == -1 && errno == EEXIST)
-		return 0; /* another process made it first */
 	if (fd == -1) {
 		*cause = xasprintf("cannot create token key %s: %s", path,
 		                   strerror(errno));
+		free(tmp);
 		return -1;
 	}
 	if (RAND_bytes(raw, sizeof raw) != 1)
@@ -102,14 +108,19 @@ key_create(const char *path, char **cause)
 	    fsync(fd) == -1) {
 		*cause = xasprintf("cannot write token key %s: %s", path,
 		                   strerror(errno));
-		unlink(path);
+		rc = -1;
+	} else if (link(tmp, path) == 0)
+		log_info("event=token_key_created path=%s", path);
+	else if (errno != EEXIST) { /* EEXIST: another process made it */
+		*cause = xasprintf("cannot create token key %s: %s", path,
+		                   strerror(errno));
 		rc = -1;
 	}
 	close(fd);
+	unlink(tmp);
+	free(tmp);
 	explicit_bzero(raw, sizeof raw);
 	explicit_bzero(hex, sizeof hex);
-	if (rc == 0)
-		log_info("event=token_key_created path=%s", path);
 	return rc;
 }
 
