@@ -41,6 +41,7 @@ static void
 test_round_trip(void **state)
 {
 	char dir[] = "/tmp/ppgd-lt-XXXXXX", tok[LINKTOKEN_MAX], *cause = NULL;
+	char path[600];
 	struct config *cfg = cfg_in(dir, NULL);
 	int64_t run, member, ids[][2] = {{1, 1},
 	                                 {127, 128},
@@ -66,6 +67,9 @@ test_round_trip(void **state)
 	    linktoken_make(cfg, LT_SURVEY, 16000, 2000000, tok, &cause), 0);
 	assert_true(strlen(tok) <= 22);
 	linktoken_set_key(NULL);
+	snprintf(path, sizeof path, "%s/ppgd.db.token-key", dir);
+	unlink(path);
+	rmdir(dir);
 	config_free(cfg);
 	(void)state;
 }
