@@ -63,7 +63,7 @@ struct flight {
 	struct lane *lane;
 	double started;
 	struct outmsg m;
-	int attempts; /* this try's number, counting it */
+	int attempts;   /* this try's number, counting it */
 	char *strs[14]; /* [12], [13]: unsubscribe and reply tokens */
 };
 

@@ -57,8 +57,7 @@ int fire_run(struct db *, const struct config *, const struct campaign *,
 struct fire_job;
 int fire_job_start(struct db *, const struct config *, const struct campaign *,
                    int64_t scheduled_for, int reminder, int64_t now,
-                   struct fire_job **job, struct fire_result *r,
-                   char **cause);
+                   struct fire_job **job, struct fire_result *r, char **cause);
 int fire_job_step(struct fire_job *, struct fire_result *r, char **cause);
 void fire_job_free(struct fire_job *);
 /* Less than this after a first run, a manual send asks for --again. */

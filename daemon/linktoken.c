@@ -26,9 +26,9 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define VERSION   1
-#define KEY_BYTES 32
-#define KEY_TAIL  ".token-key"
+#define VERSION    1
+#define KEY_BYTES  32
+#define KEY_TAIL   ".token-key"
 #define VARINT_MAX 9
 
 static char *key_id;     /* the path or secret the key came from */
@@ -199,9 +199,8 @@ mac_of(const unsigned char *msg, size_t len, unsigned char out[32])
 }
 
 int
-linktoken_make(const struct config *cfg, enum linktoken_kind kind,
-               int64_t run, int64_t member, char out[LINKTOKEN_MAX],
-               char **cause)
+linktoken_make(const struct config *cfg, enum linktoken_kind kind, int64_t run,
+               int64_t member, char out[LINKTOKEN_MAX], char **cause)
 {
 	unsigned char b[1 + 2 * VARINT_MAX + 32];
 	size_t n;

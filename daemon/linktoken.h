@@ -37,8 +37,8 @@ int linktoken_key(const struct config *, char **cause);
 int linktoken_make(const struct config *, enum linktoken_kind, int64_t run,
                    int64_t member, char out[LINKTOKEN_MAX], char **cause);
 /* 1 and *run, *member if tok is a valid derived token of kind; else 0. */
-int linktoken_parse(const struct config *, const char *tok,
-                    enum linktoken_kind, int64_t *run, int64_t *member);
+int linktoken_parse(const struct config *, const char *tok, enum linktoken_kind,
+                    int64_t *run, int64_t *member);
 /* Tests: use this key (NULL: forget it, load again on the next call). */
 void linktoken_set_key(const char *key);
 

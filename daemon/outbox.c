@@ -189,13 +189,13 @@ static int
 outbox_text(struct db *db, const struct config *cfg, int64_t id,
             struct rendered *out)
 {
-	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT o.body, o.body_html, r.body_dict, o.run_id,"
-	        " o.member_id, o.channel, o.purpose = 'campaign'"
-	        " AND o.body = '' AND typeof(o.body) = 'text' AND"
-	        " o.to_addr <> '' AND r.snapshot IS NOT NULL, o.subject"
-	        " FROM outbox o LEFT JOIN runs r ON r.id = o.run_id"
-	        " WHERE o.id = ?");
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT o.body, o.body_html, r.body_dict, o.run_id,"
+	                " o.member_id, o.channel, o.purpose = 'campaign'"
+	                " AND o.body = '' AND typeof(o.body) = 'text' AND"
+	                " o.to_addr <> '' AND r.snapshot IS NOT NULL, o.subject"
+	                " FROM outbox o LEFT JOIN runs r ON r.id = o.run_id"
+	                " WHERE o.id = ?");
 	int64_t run, member;
 	const char *s;
 	char *channel;

@@ -125,8 +125,8 @@ runmsg_load(struct db *db, int64_t run_id, char **cause)
 		rm = runmsg_parse(db_col_text(st, 0), run_id,
 		                  sqlite3_column_int64(st, 1), cause);
 	else
-		*cause = xasprintf("run %lld has no snapshot",
-		                   (long long)run_id);
+		*cause =
+		    xasprintf("run %lld has no snapshot", (long long)run_id);
 	sqlite3_reset(st);
 	return rm;
 }
@@ -162,8 +162,8 @@ link_set(struct runmsg *rm, const struct config *cfg, const char *var,
 	else if (linktoken_make(cfg, kind, rm->run_id, member, tok, cause) ==
 	         -1)
 		return -1;
-	link = xasprintf("%s/%s/%s", config_str(cfg, CFG_PUBLIC_URL), path,
-	                 tok);
+	link =
+	    xasprintf("%s/%s/%s", config_str(cfg, CFG_PUBLIC_URL), path, tok);
 	tvars_set(rm->vars, var, link);
 	free(link);
 	return 0;

@@ -35,7 +35,7 @@ int64_t runmsg_run(const struct runmsg *);
  * Caller frees with rendered_clear. 0, or -1 with *cause.
  */
 int runmsg_render(struct runmsg *, struct db *, const struct config *,
-                  int64_t member_id, const char *channel,
-                  struct rendered *out, char **cause);
+                  int64_t member_id, const char *channel, struct rendered *out,
+                  char **cause);
 
 #endif

@@ -31,10 +31,10 @@ struct scheduler {
 	struct env *env;
 	struct event *timer;
 	struct event *watch;
-	struct event *step;      /* the job's next slice */
-	struct fire_job *job;    /* a fire in progress, or NULL */
-	struct campaign *job_c;  /* its campaign */
-	int resumed;             /* fire_resume has run (once, at start) */
+	struct event *step;     /* the job's next slice */
+	struct fire_job *job;   /* a fire in progress, or NULL */
+	struct campaign *job_c; /* its campaign */
+	int resumed;            /* fire_resume has run (once, at start) */
 	int64_t data_version;
 	int starting;
 	int stopping;

@@ -102,7 +102,7 @@ struct template
 	enum tmpl_channel channel;
 	struct part subject; /* email only */
 	struct part text;
-	struct part html; /* email, optional: nodes NULL when absent */
+	struct part html;     /* email, optional: nodes NULL when absent */
 	char *src, *src_html; /* what it was parsed from (template_source) */
 };
 

@@ -59,12 +59,11 @@ utoken_find(struct db *db, const struct config *cfg, const char *token,
 
 	if (derived_find(db, cfg, token, t))
 		return 1;
-	st =
-	    web_token_row(db, token,
-	                  "SELECT t.id, t.member_id, p.name FROM tokens t"
-	                  " JOIN members m ON m.id = t.member_id"
-	                  " JOIN practices p ON p.id = m.practice_id"
-	                  " WHERE t.hash=?1 AND t.kind='unsubscribe'");
+	st = web_token_row(db, token,
+	                   "SELECT t.id, t.member_id, p.name FROM tokens t"
+	                   " JOIN members m ON m.id = t.member_id"
+	                   " JOIN practices p ON p.id = m.practice_id"
+	                   " WHERE t.hash=?1 AND t.kind='unsubscribe'");
 
 	if (st == NULL)
 		return 0;
@@ -79,10 +78,10 @@ utoken_find(struct db *db, const struct config *cfg, const char *token,
 static char *
 utoken_channel(struct db *db, const struct utoken *t, const char *token)
 {
-	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT channel FROM outbox WHERE ?2 = 0 AND"
-	        " unsubscribe_token = ?1 OR ?2 <> 0 AND run_id = ?2 AND"
-	        " member_id = ?3 ORDER BY id DESC LIMIT 1");
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT channel FROM outbox WHERE ?2 = 0 AND"
+	                " unsubscribe_token = ?1 OR ?2 <> 0 AND run_id = ?2 AND"
+	                " member_id = ?3 ORDER BY id DESC LIMIT 1");
 	char *ch = NULL;
 
 	db_bind_text(st, 1, token);

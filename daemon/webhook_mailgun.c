@@ -312,14 +312,12 @@ email_match(struct db *db, const struct config *cfg,
 	memset(m, 0, sizeof *m);
 	if ((tok = address_token(rcpt, "reply+")) != NULL) {
 		m->member =
-		    token_member(db, cfg, tok, "reply", in->now,
-		                 &m->meeting);
+		    token_member(db, cfg, tok, "reply", in->now, &m->meeting);
 		free(tok);
 	} else if ((tok = address_token(rcpt, "unsubscribe+")) != NULL) {
 		int64_t unused;
 		m->member =
-		    token_member(db, cfg, tok, "unsubscribe", in->now,
-		                 &unused);
+		    token_member(db, cfg, tok, "unsubscribe", in->now, &unused);
 		m->unsubscribe = m->member != 0;
 		free(tok);
 	}

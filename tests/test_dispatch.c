@@ -478,12 +478,11 @@ test_rendered_at_send(void **state_)
 	assert_true(strncmp(fake.text[0], "Hello Ann,", 10) == 0);
 	assert_link(fake.text[0], "https://ppg.example.org/s/", LT_SURVEY,
 	            t.cfg, r.run_id, member);
-	assert_link(fake.html[0], "https://ppg.example.org/u/",
-	            LT_UNSUBSCRIBE, t.cfg, r.run_id, member);
-	assert_link(fake.unsub[0], "https://ppg.example.org/u/",
-	            LT_UNSUBSCRIBE, t.cfg, r.run_id, member);
-	assert_link(fake.reply[0], "reply+", LT_REPLY, t.cfg, r.run_id,
-	            member);
+	assert_link(fake.html[0], "https://ppg.example.org/u/", LT_UNSUBSCRIBE,
+	            t.cfg, r.run_id, member);
+	assert_link(fake.unsub[0], "https://ppg.example.org/u/", LT_UNSUBSCRIBE,
+	            t.cfg, r.run_id, member);
+	assert_link(fake.reply[0], "reply+", LT_REPLY, t.cfg, r.run_id, member);
 	fake_answer(0, SEND_OK, "p1");
 	pump(&t);
 	assert_string_equal(state(&t, fake.id[0]), "sent");

@@ -322,8 +322,8 @@ test_tokens_derived(void **state)
 	free(html);
 	{
 		char *again, *again_html;
-		assert_int_equal(
-		    outbox_body(db, cfg, oid, &again, &again_html), 0);
+		assert_int_equal(outbox_body(db, cfg, oid, &again, &again_html),
+		                 0);
 		assert_string_equal(again, body);
 		free(again);
 		free(again_html);

@@ -43,10 +43,9 @@ test_round_trip(void **state)
 	char dir[] = "/tmp/ppgd-lt-XXXXXX", tok[LINKTOKEN_MAX], *cause = NULL;
 	char path[600];
 	struct config *cfg = cfg_in(dir, NULL);
-	int64_t run, member, ids[][2] = {{1, 1},
-	                                 {127, 128},
-	                                 {16384, 2000000},
-	                                 {INT64_MAX, INT64_MAX}};
+	int64_t run, member,
+	    ids[][2] = {
+	        {1, 1}, {127, 128}, {16384, 2000000}, {INT64_MAX, INT64_MAX}};
 	size_t i;
 
 	linktoken_set_key(NULL);
@@ -86,9 +85,8 @@ test_key_file(void **state)
 	int64_t run, member;
 
 	linktoken_set_key(NULL);
-	assert_int_equal(linktoken_make(cfg, LT_UNSUBSCRIBE, 7, 42, tok,
-	                                &cause),
-	                 0);
+	assert_int_equal(
+	    linktoken_make(cfg, LT_UNSUBSCRIBE, 7, 42, tok, &cause), 0);
 	snprintf(path, sizeof path, "%s/ppgd.db.token-key", dir);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
@@ -112,7 +110,8 @@ test_key_file(void **state)
 static void
 test_key_from_config(void **state)
 {
-	char dir[] = "/tmp/ppgd-lt-XXXXXX", tok[LINKTOKEN_MAX], other[LINKTOKEN_MAX];
+	char dir[] = "/tmp/ppgd-lt-XXXXXX", tok[LINKTOKEN_MAX],
+	     other[LINKTOKEN_MAX];
 	char path[600], *cause = NULL, *ini;
 	struct config *a, *b;
 	FILE *fp;
@@ -131,8 +130,7 @@ test_key_from_config(void **state)
 		b = cfg_in(d2, ini);
 		rmdir(d2);
 	}
-	assert_int_equal(linktoken_make(b, LT_SURVEY, 1, 2, other, &cause),
-	                 0);
+	assert_int_equal(linktoken_make(b, LT_SURVEY, 1, 2, other, &cause), 0);
 	assert_string_not_equal(tok, other);
 	linktoken_set_key(NULL);
 	unlink(path);
@@ -160,8 +158,8 @@ test_forgeries(void **state)
 
 	cfg = cfg_in(dir, NULL);
 	linktoken_set_key("test key");
-	assert_int_equal(
-	    linktoken_make(cfg, LT_SURVEY, 300, 4000, tok, &cause), 0);
+	assert_int_equal(linktoken_make(cfg, LT_SURVEY, 300, 4000, tok, &cause),
+	                 0);
 	n = strlen(tok);
 	for (i = 0; i < n; i++)
 		for (k = 0; k < sizeof abc - 1; k++) {
@@ -169,9 +167,9 @@ test_forgeries(void **state)
 				continue;
 			memcpy(bad, tok, n + 1);
 			bad[i] = abc[k];
-			assert_int_equal(linktoken_parse(cfg, bad, LT_SURVEY,
-			                                 &run, &member),
-			                 0);
+			assert_int_equal(
+			    linktoken_parse(cfg, bad, LT_SURVEY, &run, &member),
+			    0);
 		}
 	for (i = 0; i < n; i++) {
 		memcpy(bad, tok, i);
@@ -183,24 +181,22 @@ test_forgeries(void **state)
 	assert_int_equal(linktoken_parse(cfg, bad, LT_SURVEY, &run, &member),
 	                 0);
 	/* Not base64url, empty, and an old random token. */
-	assert_int_equal(linktoken_parse(cfg, "ab+/cd==", LT_SURVEY, &run,
-	                                 &member),
-	                 0);
-	assert_int_equal(linktoken_parse(cfg, "", LT_SURVEY, &run, &member),
-	                 0);
+	assert_int_equal(
+	    linktoken_parse(cfg, "ab+/cd==", LT_SURVEY, &run, &member), 0);
+	assert_int_equal(linktoken_parse(cfg, "", LT_SURVEY, &run, &member), 0);
 	assert_int_equal(linktoken_parse(cfg, "AbCdEfGhIjKlMnOpQrStUv",
 	                                 LT_SURVEY, &run, &member),
 	                 0);
 	/* The token of one (run, member) is not another's. */
 	{
 		char other[LINKTOKEN_MAX];
-		assert_int_equal(linktoken_make(cfg, LT_SURVEY, 300, 4001,
-		                                other, &cause),
-		                 0);
+		assert_int_equal(
+		    linktoken_make(cfg, LT_SURVEY, 300, 4001, other, &cause),
+		    0);
 		assert_string_not_equal(tok, other);
-		assert_int_equal(linktoken_make(cfg, LT_SURVEY, 301, 4000,
-		                                other, &cause),
-		                 0);
+		assert_int_equal(
+		    linktoken_make(cfg, LT_SURVEY, 301, 4000, other, &cause),
+		    0);
 		assert_string_not_equal(tok, other);
 	}
 	linktoken_set_key(NULL);
