@@ -1044,6 +1044,20 @@ runs_firing(struct db *db, int64_t (*runs)[4], int n)
 	return k;
 }
 
+int64_t
+fire_firing_run(struct db *db, int64_t *campaign_id, int64_t *scheduled_for,
+                int *reminder)
+{
+	int64_t runs[1][4];
+
+	if (runs_firing(db, runs, 1) == 0)
+		return 0;
+	*campaign_id = runs[0][1];
+	*scheduled_for = runs[0][2];
+	*reminder = (int)runs[0][3];
+	return runs[0][0];
+}
+
 /* Fired runs with rows still held for firing (a crash while releasing). */
 static int
 runs_unreleased(struct db *db, int64_t *ids, int n)

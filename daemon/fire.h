@@ -68,6 +68,10 @@ void fire_job_free(struct fire_job *);
  * runs that made rows sendable. 0, or -1 if one failed (logged).
  */
 int fire_resume(struct db *, const struct config *, int64_t now, int *fired);
+/* The oldest run left firing (its id, campaign, scheduled_for, reminder),
+ * for the daemon to finish as a job; 0 if none. */
+int64_t fire_firing_run(struct db *, int64_t *campaign_id,
+                        int64_t *scheduled_for, int *reminder);
 /*
  * A manual send of c now (`campaign send`). Refused with *cause when a
  * first run of c (manual or scheduled) fired less than FIRE_AGAIN_WINDOW

@@ -35,6 +35,7 @@ struct scheduler {
 	struct fire_job *job;   /* a fire in progress, or NULL */
 	struct campaign *job_c; /* its campaign */
 	int resumed;            /* fire_resume has run (once, at start) */
+	int64_t resuming;       /* the run left firing a job finishes */
 	int64_t data_version;
 	int starting;
 	int stopping;
@@ -266,6 +267,36 @@ reminders_run(struct scheduler *s, struct db *db, const struct config *cfg,
 	return next;
 }
 
+/*
+ * Start a job that finishes the oldest run left firing; 1 if one started.
+ * A run found again after its job (the job failed) is left to fire_resume,
+ * which logs why, so a failing run is not retried without end.
+ */
+static int
+resume_job(struct scheduler *s, struct db *db, const struct config *cfg,
+           int64_t now, int *fired)
+{
+	struct campaign *c;
+	struct fire_result r;
+	int64_t run, campaign, when;
+	char *cause = NULL;
+	int reminder, k = 0;
+
+	if ((run = fire_firing_run(db, &campaign, &when, &reminder)) == 0 ||
+	    run == s->resuming || (c = campaign_get(db, campaign)) == NULL)
+		return 0;
+	s->resuming = run; /* fire_job_start logs the resume */
+	if ((k = fire_one(s, db, cfg, &c, when, reminder, now, &r, &cause)) ==
+	    -1) {
+		log_warnx("event=fire_resume run=%lld error=\"%s\"",
+		          (long long)run, cause);
+		free(cause);
+	} else
+		*fired += r.created;
+	campaign_free(c);
+	return k == 1;
+}
+
 /* scheduler_run_due; on s's loop (s not NULL), a fire is started as a job
  * and nothing else is fired until it ends. */
 static int64_t
@@ -277,7 +308,11 @@ run_due(struct scheduler *s, struct db *db, const struct config *cfg,
 
 	*fired = 0;
 	/* A fire a crash interrupted finishes before anything new (once: a
-	 * first pass cut short by a job carries on still `starting`). */
+	 * first pass cut short by a job carries on still `starting`); on the
+	 * loop, each run left firing as a job of its own. */
+	if (starting && s != NULL && !s->resumed &&
+	    resume_job(s, db, cfg, now, fired) == 1)
+		return now;
 	if (starting && (s == NULL || !s->resumed) &&
 	    fire_resume(db, cfg, now, fired) == -1)
 		failed = 1;
