@@ -108,7 +108,8 @@ static const char select_head[] =
     " m.optout_sms_at, m.term_ends_at, m.erased_at, " AGE_BAND_SQL ", m.sex,"
     " m.ethnicity, CASE WHEN ?2 > 0 THEN (SELECT count(*) FROM outbox o"
     " WHERE o.member_id = m.id AND o.purpose = 'campaign'"
-    " AND o.created_at > ?3 AND o.state NOT IN ('cancelled','failed'))"
+    " AND o.created_at > ?3 AND o.state <> 'cancelled'"
+    " AND o.state <> 'failed')"
     " ELSE 0 END FROM members m WHERE +m.practice_id = ?1"
     " AND (?4 = 0 OR m.id = ?4) AND m.id > ?7";
 
@@ -357,10 +358,13 @@ sql_not_completed(FILE *fp, const char *c)
 	        " UNION SELECT member_id FROM tokens WHERE kind = 'survey'"
 	        " AND campaign_id = %s AND used_at IS NOT NULL"
 	        " AND member_id IS NOT NULL"
+	        " UNION SELECT u.member_id FROM token_uses u JOIN runs x"
+	        " ON x.id = u.run_id WHERE x.campaign_id = %s"
+	        " AND u.kind = 'survey'"
 	        " UNION SELECT s.member_id FROM sms_sessions s JOIN responses"
 	        " r ON r.id = s.response_id WHERE r.campaign_id = %s"
 	        " AND s.state = 'done')",
-	        c, c, c);
+	        c, c, c, c);
 }
 
 /* "?7, ?8" for n values from *param on. */
@@ -440,8 +444,12 @@ sql_term(FILE *fp, const struct term *t, int *param)
 		        " (SELECT 1 FROM tokens t JOIN surveys s ON s.id ="
 		        " t.survey_id WHERE t.member_id = m.id AND t.kind ="
 		        " 'survey' AND s.slug = 'term-renewal' AND t.created_at"
-		        " > m.term_ends_at - %lld - 86400)",
-		        t->seconds, t->seconds);
+		        " > m.term_ends_at - %lld - 86400) AND NOT EXISTS"
+		        " (SELECT 1 FROM outbox o JOIN runs x ON x.id ="
+		        " o.run_id JOIN surveys s ON s.id = x.survey_id WHERE"
+		        " o.member_id = m.id AND s.slug = 'term-renewal' AND"
+		        " o.created_at > m.term_ends_at - %lld - 86400)",
+		        t->seconds, t->seconds, t->seconds);
 		break;
 	case TERM_LEAVING:
 		/* Left within the window (term ended, or an opt-out), and
@@ -454,7 +462,10 @@ sql_term(FILE *fp, const struct term *t, int *param)
 		    " m.optout_sms_at > (?3 + 604800) - %lld) AND NOT EXISTS"
 		    " (SELECT 1 FROM tokens t JOIN surveys s ON s.id ="
 		    " t.survey_id WHERE t.member_id = m.id AND t.kind ="
-		    " 'survey' AND s.slug = 'exit')",
+		    " 'survey' AND s.slug = 'exit') AND NOT EXISTS"
+		    " (SELECT 1 FROM outbox o JOIN runs x ON x.id = o.run_id"
+		    " JOIN surveys s ON s.id = x.survey_id WHERE"
+		    " o.member_id = m.id AND s.slug = 'exit')",
 		    t->seconds, t->seconds, t->seconds);
 		break;
 	}

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "fire.h"
 #include "termtext.h"
 #include "util.h"
 #include "log.h"
@@ -59,6 +60,8 @@ cli_db(struct ctx *ctx)
 	}
 	db_set_actor(ctx->db, ctx->actor);
 	db_set_busy_quiet(ctx->db, 1);
+	/* Another process's writers get the lock between a fire's slices. */
+	fire_set_cli(1);
 	v = db_version(ctx->db);
 	if (v < schema_latest()) {
 		cli_error("database %s is at schema %d, this ppgd needs %d; "

@@ -13,6 +13,7 @@
 #include "admin.h"
 #include "cli.h"
 #include "framework.h"
+#include "linktoken.h"
 #include "log.h"
 #include "schema.h"
 #include "template.h"
@@ -36,6 +37,12 @@ cmd_init(struct ctx *ctx, int argc, char **argv)
 	before = db_version(ctx->db);
 	if (db_migrate(ctx->db, 0, &cause) == -1) {
 		cli_error("%s: %s", path, cause);
+		free(cause);
+		return EXIT_FAIL;
+	}
+	/* The key the links in messages are derived with (linktoken.h). */
+	if (linktoken_key(ctx->cfg, &cause) == -1) {
+		cli_error("%s", cause);
 		free(cause);
 		return EXIT_FAIL;
 	}

@@ -9,8 +9,9 @@
 #include "xmalloc.h"
 
 #define OUTBOX_USAGE                                                           \
-	"outbox [--campaign NAME] [--failed] [--json] | outbox retry"          \
-	" ID|--campaign NAME | outbox cancel ID|--campaign NAME [--yes]"
+	"outbox [--campaign NAME] [--failed] [--json] | outbox show ID"        \
+	" [--json] | outbox retry ID|--campaign NAME | outbox cancel"          \
+	" ID|--campaign NAME [--yes]"
 
 static void
 print_counts(json_t *o)
@@ -106,6 +107,48 @@ outbox_change(struct ctx *ctx, int argc, char **argv, int retry)
 	return n > 0 || campaign != NULL ? EXIT_OK : EXIT_FAIL;
 }
 
+/* outbox show ID [--json]: one message, its text rendered as it is sent. */
+static int
+outbox_show_cmd(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+	                                     {NULL, 0, NULL, 0}};
+	int ch, json = 0;
+	int64_t id;
+	char *end;
+	json_t *o, *v;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'j')
+			return cli_usage(OUTBOX_USAGE);
+		json = 1;
+	}
+	if (optind != argc - 1)
+		return cli_usage(OUTBOX_USAGE);
+	id = strtoll(argv[optind], &end, 10);
+	if (*end != '\0' || id <= 0)
+		return cli_usage(OUTBOX_USAGE);
+	if ((o = outbox_show(cli_db(ctx), ctx->cfg, id)) == NULL) {
+		cli_error("no message %lld", (long long)id);
+		return EXIT_FAIL;
+	}
+	if (json) {
+		cli_json(o);
+		return EXIT_OK;
+	}
+	printf("message %lld: %s to %s, %s\n", (long long)id,
+	       json_string_value(json_object_get(o, "channel")),
+	       json_string_value(json_object_get(o, "to")),
+	       json_string_value(json_object_get(o, "state")));
+	if ((v = json_object_get(o, "subject")) != NULL && json_is_string(v))
+		printf("Subject: %s\n", json_string_value(v));
+	v = json_object_get(o, "text");
+	printf("\n%s\n", json_is_string(v) ? json_string_value(v)
+	                                   : "(cannot be rendered)");
+	json_decref(o);
+	return EXIT_OK;
+}
+
 int
 cmd_outbox(struct ctx *ctx, int argc, char **argv)
 {
@@ -118,6 +161,8 @@ cmd_outbox(struct ctx *ctx, int argc, char **argv)
 	int ch, failed = 0, json = 0;
 	json_t *o;
 
+	if (argc >= 2 && strcmp(argv[1], "show") == 0)
+		return outbox_show_cmd(ctx, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "retry") == 0)
 		return outbox_change(ctx, argc - 1, argv + 1, 1);
 	if (argc >= 2 && strcmp(argv[1], "cancel") == 0)

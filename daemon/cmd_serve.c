@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fire.h"
 #include "log.h"
 #include "server.h"
 
@@ -19,6 +20,7 @@ cmd_serve(struct ctx *ctx, int argc, char **argv)
 	/* The daemon logs a locked database (rate-limited); nobody else
 	 * would say it. */
 	db_set_busy_quiet(cli_db(ctx), 0);
+	fire_set_cli(0); /* never a sleep on the loop */
 	rc = server_run(ctx->config_file, &ctx->cfg, ctx->db);
 	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }

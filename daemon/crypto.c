@@ -110,27 +110,6 @@ crypto_token_new(char out[23])
 	return 0;
 }
 
-int
-crypto_tokens_new(char *const out[], int n)
-{
-	unsigned char raw[16 * 4];
-	char *s;
-	int i;
-
-	if (n < 1 || n > 4 || RAND_bytes(raw, 16 * n) != 1) {
-		log_warnx("crypto_tokens_new: RAND_bytes failed");
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		s = crypto_base64url(raw + 16 * i, 16);
-		memcpy(out[i], s, 23);
-		OPENSSL_cleanse(s, 23);
-		free(s);
-	}
-	OPENSSL_cleanse(raw, sizeof raw);
-	return 0;
-}
-
 void
 crypto_token_hash(const char *token, char out[65])
 {

@@ -16,8 +16,6 @@ int crypto_equal(const char *a, const char *b);
 void crypto_sha256_hex(const void *, size_t, char out[65]);
 /* A new random token (16 bytes, base64url: 22 chars); -1 if RAND fails. */
 int crypto_token_new(char out[23]);
-/* n tokens like crypto_token_new from one call for random bytes; 0 or -1. */
-int crypto_tokens_new(char *const out[], int n);
 /* The stored form of a token: hex SHA-256 of it. */
 void crypto_token_hash(const char *token, char out[65]);
 /*

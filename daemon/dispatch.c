@@ -23,6 +23,8 @@
 #include "outbox.h"
 #include "quiet.h"
 #include "receipt.h"
+#include "linktoken.h"
+#include "runmsg.h"
 #include "transport.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -37,6 +39,8 @@
 #define FULL_RECHECK 0.25
 /* The database was busy or full: try again soon, but not at once. */
 #define DB_RECHECK 1.0
+/* Runs whose snapshots are kept parsed (most sending is of one run). */
+#define RUN_CACHE 4
 
 struct lane {
 	const struct transport_ops *ops;
@@ -59,8 +63,8 @@ struct flight {
 	struct lane *lane;
 	double started;
 	struct outmsg m;
-	int attempts; /* this try's number, counting it */
-	char *strs[12];
+	int attempts;   /* this try's number, counting it */
+	char *strs[14]; /* [12], [13]: unsubscribe and reply tokens */
 };
 
 struct settled {
@@ -83,6 +87,7 @@ struct dispatcher {
 	int db_failed; /* the last claim could not begin or commit */
 	int requeued;  /* rows left in sending by an earlier run are back */
 	double full_wait; /* when lanes are full: how long to wait */
+	struct runmsg *runs[RUN_CACHE]; /* parsed snapshots, newest first */
 };
 
 static void
@@ -338,10 +343,73 @@ col_dup(sqlite3_stmt *st, int i)
 	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
 }
 
-/* The row's text and HTML: packed against its run's sample, or plain. */
-static int
-flight_body(struct flight *f, sqlite3_stmt *st)
+/* The run's parsed snapshot, from the cache or loaded into it. */
+static struct runmsg *
+run_get(struct dispatcher *d, int64_t run_id, char **cause)
 {
+	struct runmsg *rm;
+	int i;
+
+	for (i = 0; i < RUN_CACHE && d->runs[i] != NULL; i++)
+		if (runmsg_run(d->runs[i]) == run_id)
+			break;
+	if (i < RUN_CACHE && d->runs[i] != NULL)
+		rm = d->runs[i];
+	else {
+		if ((rm = runmsg_load(d->env->db, run_id, cause)) == NULL)
+			return NULL;
+		i = RUN_CACHE - 1;
+		runmsg_free(d->runs[i]);
+	}
+	memmove(&d->runs[1], &d->runs[0], (size_t)i * sizeof d->runs[0]);
+	d->runs[0] = rm;
+	return rm;
+}
+
+/*
+ * A campaign row fired without text: render it now from its run's snapshot,
+ * with its links derived for (run, member).
+ */
+static int
+flight_render(struct flight *f, sqlite3_stmt *st, char **cause)
+{
+	const struct config *cfg = f->d->env->cfg;
+	int64_t run = sqlite3_column_int64(st, 16);
+	int64_t member = sqlite3_column_int64(st, 17);
+	char tok[LINKTOKEN_MAX];
+	struct rendered out;
+	struct runmsg *rm;
+
+	if ((rm = run_get(f->d, run, cause)) == NULL ||
+	    runmsg_render(rm, f->d->env->db, cfg, member, f->m.channel, &out,
+	                  cause) == -1)
+		return -1;
+	f->m.subject = f->strs[2] = out.subject;
+	f->m.text = f->strs[3] = out.text;
+	f->m.html = f->strs[4] = out.html;
+	if (linktoken_make(cfg, LT_UNSUBSCRIBE, run, member, tok, cause) == -1)
+		return -1;
+	f->strs[12] = xstrdup(tok);
+	if (strcmp(f->m.channel, "email") == 0 &&
+	    *config_str(cfg, CFG_EMAIL_REPLY_DOMAIN) != '\0') {
+		if (linktoken_make(cfg, LT_REPLY, run, member, tok, cause) ==
+		    -1)
+			return -1;
+		f->strs[13] = xstrdup(tok);
+	}
+	return 0;
+}
+
+/* The row's text and HTML: rendered now, packed against its run's sample
+ * (rows fired before rendering at send time), or plain. */
+static int
+flight_body(struct flight *f, sqlite3_stmt *st, char **cause)
+{
+	if (sqlite3_column_int(st, 18))
+		return flight_render(f, st, cause);
+	f->m.subject = f->strs[2] = col_dup(st, 3);
+	f->strs[12] = col_dup(st, 7);
+	f->strs[13] = col_dup(st, 6);
 	if (sqlite3_column_type(st, 4) != SQLITE_BLOB) {
 		f->m.text = f->strs[3] = col_dup(st, 4);
 		f->m.html = f->strs[4] = col_dup(st, 5);
@@ -351,34 +419,35 @@ flight_body(struct flight *f, sqlite3_stmt *st)
 	                    (size_t)sqlite3_column_bytes(st, 15),
 	                    sqlite3_column_blob(st, 4),
 	                    (size_t)sqlite3_column_bytes(st, 4), &f->strs[3],
-	                    &f->strs[4]) == -1)
+	                    &f->strs[4]) == -1) {
+		*cause = xstrdup("body unreadable");
 		return -1;
+	}
 	f->m.text = f->strs[3];
 	f->m.html = f->strs[4];
 	return 0;
 }
 
-/* Build the message of a claimed row; NULL if its body is unreadable. */
+/* Build the message of a claimed row; NULL with *cause if it cannot be. */
 static struct flight *
-flight_new(struct dispatcher *d, sqlite3_stmt *st)
+flight_new(struct dispatcher *d, sqlite3_stmt *st, char **cause)
 {
 	const struct config *cfg = d->env->cfg;
 	const char *pub = config_str(cfg, CFG_PUBLIC_URL);
 	const char *rdom = config_str(cfg, CFG_EMAIL_REPLY_DOMAIN);
 	struct flight *f = xcalloc(1, sizeof *f);
-	char *unsub, *reply;
+	const char *unsub, *reply;
 
 	f->d = d;
 	f->m.id = sqlite3_column_int64(st, 0);
 	f->m.channel = f->strs[0] = col_dup(st, 1);
 	f->m.to = f->strs[1] = col_dup(st, 2);
-	f->m.subject = f->strs[2] = col_dup(st, 3);
-	if (flight_body(f, st) == -1) {
+	if (flight_body(f, st, cause) == -1) {
 		flight_free(f);
 		return NULL;
 	}
-	reply = col_dup(st, 6);
-	unsub = col_dup(st, 7);
+	unsub = f->strs[12];
+	reply = f->strs[13];
 	f->m.practice = f->strs[5] = col_dup(st, 8);
 	f->m.from_name = f->strs[6] = col_dup(st, 9);
 	f->m.from = f->strs[7] = col_dup(st, 10);
@@ -398,8 +467,6 @@ flight_new(struct dispatcher *d, sqlite3_stmt *st)
 		f->m.ics = f->strs[11] =
 		    meeting_ics_for_outbox(d->env->db, f->m.id, pub);
 	f->attempts = sqlite3_column_int(st, 11);
-	free(reply);
-	free(unsub);
 	return f;
 }
 
@@ -437,7 +504,10 @@ claim_select(struct db *db, int64_t now, int limit)
 	        " (o.channel = 'email' AND m.optout_email_at IS NOT NULL),"
 	        " o.purpose = 'campaign',"
 	        " CASE WHEN typeof(o.body) = 'blob' THEN"
-	        " (SELECT body_dict FROM runs WHERE id = o.run_id) END"
+	        " (SELECT body_dict FROM runs WHERE id = o.run_id) END,"
+	        " o.run_id, o.member_id,"
+	        " o.run_id IS NOT NULL AND o.purpose = 'campaign'"
+	        " AND o.body = '' AND typeof(o.body) = 'text'"
 	        " FROM outbox o JOIN practices p ON p.id = o.practice_id"
 	        " LEFT JOIN members m ON m.id = o.member_id"
 	        " WHERE o.state = 'pending' AND o.next_attempt_at <= ?1"
@@ -491,10 +561,15 @@ claim_row(struct dispatcher *d, sqlite3_stmt *st, int64_t now,
 	}
 	if (!lane_take(l, &d->full_wait))
 		return CLAIM_FULL;
-	if ((*out = flight_new(d, st)) == NULL) {
-		log_warnx("event=outbox id=%lld error=\"body unreadable\"",
-		          (long long)id);
-		outbox_hold(db, id, "body unreadable", OUTBOX_NEVER);
+	if ((*out = flight_new(d, st, &cause)) == NULL) {
+		log_warnx("event=outbox id=%lld error=\"%s\"", (long long)id,
+		          cause);
+		outbox_hold(db, id,
+		            strcmp(cause, "body unreadable") == 0
+		                ? cause
+		                : "render failed",
+		            OUTBOX_NEVER);
+		free(cause);
 		return CLAIM_SKIPPED;
 	}
 	if (outbox_claim(db, id, l->ops->name) == -1) {
@@ -753,6 +828,8 @@ dispatcher_free(struct dispatcher *d)
 	for (i = 0; i < d->nlanes; i++)
 		if (d->lanes[i].ready)
 			d->lanes[i].ops->free(d->lanes[i].state);
+	for (i = 0; i < RUN_CACHE; i++)
+		runmsg_free(d->runs[i]);
 	event_free(d->timer);
 	event_free(d->flush_ev);
 	free(d);

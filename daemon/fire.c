@@ -1,8 +1,11 @@
 /*
- * Firing a campaign. One transaction inserts the run, marked firing; then
- * slices of about 50 ms each walk the audience on from the last member done:
- * each member gets one outbox row on the channel chosen for them, rendered
- * with their own tokens (stored only as SHA-256), held while the run fires.
+ * Firing a campaign. One transaction inserts the run, marked firing, with
+ * the snapshot its messages are rendered from when they are sent (runmsg.h:
+ * the templates and campaign values, so what was previewed is what is sent);
+ * then slices of about 50 ms each walk the audience on from the last member
+ * done: each member gets one outbox row on the channel chosen for them, with
+ * no text and no stored token (links are derived, linktoken.h), held while
+ * the run fires.
  * A webhook waits at most one slice for the write lock. When the last slice
  * has committed, the run is marked fired and its rows are released to the
  * dispatcher (in slices too), so nothing of a run is sent before all of it
@@ -18,16 +21,14 @@
 #include <time.h>
 
 #include "agreement.h"
-#include "bodypack.h"
-#include "crypto.h"
 #include "util.h"
 #include "fire.h"
 #include "log.h"
 #include "meeting.h"
-#include "meeting_reply.h"
 #include "outbox.h"
 #include "practice.h"
 #include "quiet.h"
+#include "runmsg.h"
 #include "sms.h"
 #include "sms_session.h"
 #include "survey_store.h"
@@ -37,21 +38,24 @@
 #define CH_EMAIL      0
 #define CH_SMS        1
 #define REMINDER_TMPL "survey-reminder"
-#define SAMPLE_TOKEN  "AbCdEfGhIjKlMnOpQrStUv"
-#define NAME_FALLBACK "member"
 #define DAY           86400
-#define TOKEN_BATCH   8192
-/* One slice's transaction (seconds) and rows released per transaction. */
+/*
+ * One slice's transaction (seconds), and rows released per transaction: in
+ * the CLI, large ones (a fifth of a 100,000 fire's time went to releasing
+ * in 5,000s); in the daemon, a fifth of that, a short stop of its loop.
+ */
 #define FIRE_SLICE   0.05
-#define RELEASE_ROWS 20000
+#define RELEASE_ROWS (fire_cli ? 20000 : 4000)
 /* The page cache during a fire (KiB): a fifth faster than the default. */
 #define FIRE_CACHE_KB 65536
 /*
- * WAL pages between checkpoints during a fire (default 1000): each slice's
- * commit writes the token index's pages it touched, and checkpointing them
- * every few slices was a fifth of a large fire's CPU.
+ * WAL pages between checkpoints during a fire (default 1000): fewer, larger
+ * checkpoints (each copies the pages and syncs the database file) cost a
+ * large fire less.
  */
 #define FIRE_WAL_PAGES 20000
+
+static int fire_cli; /* fire_set_cli */
 
 struct fire {
 	struct db *db;
@@ -64,28 +68,13 @@ struct fire {
 	struct tvars *vars;
 	char *prompt; /* the first question as an SMS prompt */
 	const char *pub;
-	int reply_tokens; /* [email] reply_domain is set */
 	int reminder;
 	int64_t now, quiet_end, run_id;
-	int64_t token_run; /* the invitation's run: its reminders share it */
 	struct fire_result *r;
-	struct pending_token *pending; /* tokens not inserted yet */
-	size_t npending;
 	struct agreement agreement; /* for confidentiality=signed */
-	struct bodypack *pack;      /* against the run's sample */
+	char *snapshot;             /* the run's (runmsg.h) */
+	struct runmsg *rm;          /* it, for previews and checks */
 	int64_t cursor;             /* the last member a slice walked past */
-};
-
-/* A token to insert: its hash and what it is for. */
-struct pending_token {
-	char hash[65];
-	const char *kind;
-	int64_t member_id, expires;
-};
-
-/* One member's tokens: raw values, stored hashed. */
-struct member_tokens {
-	char unsub[23], survey[23], reply[23];
 };
 
 /* An SMS conversation to start or carry on. */
@@ -273,9 +262,9 @@ fire_close(struct fire *f)
 	template_free(f->tmpl[1]);
 	tvars_free(f->vars);
 	free(f->prompt);
-	free(f->pending);
 	agreement_clear(&f->agreement);
-	bodypack_free(f->pack);
+	free(f->snapshot);
+	runmsg_free(f->rm);
 }
 
 static int
@@ -289,7 +278,6 @@ fire_open(struct fire *f, struct db *db, const struct config *cfg,
 	f->reminder = reminder;
 	f->now = now;
 	f->pub = config_str(cfg, CFG_PUBLIC_URL);
-	f->reply_tokens = *config_str(cfg, CFG_EMAIL_REPLY_DOMAIN) != '\0';
 	if ((f->p = practice_get(db, c->practice_id)) == NULL) {
 		*cause = xasprintf("campaign %s: no practice", c->name);
 		return -1;
@@ -299,67 +287,16 @@ fire_open(struct fire *f, struct db *db, const struct config *cfg,
 		return -1;
 	}
 	campaign_vars(f);
+	f->snapshot =
+	    runmsg_snapshot(f->tmpl, f->vars, f->survey_id, c->meeting_id);
+	if ((f->rm = runmsg_parse(f->snapshot, 0, c->id, cause)) == NULL) {
+		fire_close(f);
+		return -1;
+	}
 	f->quiet_end = quiet_until(cfg, f->p->timezone, now);
 	if (agreement_load(cfg, &f->agreement, cause) == -1) {
 		fire_close(f);
 		return -1;
-	}
-	return 0;
-}
-
-/* Set the per-member values; links from tokens (NULL: sample links). */
-static void
-member_vars(struct fire *f, const char *first, const char *last,
-            const struct member_tokens *t)
-{
-	char *link;
-
-	tvars_set(f->vars, "member.first_name",
-	          first != NULL && *first != '\0' ? first : NAME_FALLBACK);
-	tvars_set(f->vars, "member.last_name",
-	          last != NULL && *last != '\0' ? last : "");
-	link = xasprintf("%s/u/%s", f->pub, t ? t->unsub : SAMPLE_TOKEN);
-	tvars_set(f->vars, "unsubscribe.link", link);
-	free(link);
-	if (f->sv != NULL) {
-		link =
-		    xasprintf("%s/s/%s", f->pub, t ? t->survey : SAMPLE_TOKEN);
-		tvars_set(f->vars, "survey.link", link);
-		free(link);
-	}
-}
-
-/* The member's custom fields as {{member.extra.NAME}}. */
-static void
-member_extra_vars(struct fire *f, int64_t id)
-{
-	sqlite3_stmt *st = db_stmt(f->db, "SELECT name, value FROM member_extra"
-	                                  " WHERE member_id = ?");
-	char *name;
-
-	tvars_clear_prefix(f->vars, "member.extra.");
-	db_bind_int(st, 1, id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		name = xasprintf("member.extra.%s", db_col_text(st, 0));
-		tvars_set(f->vars, name, db_col_text(st, 1));
-		free(name);
-	}
-	sqlite3_reset(st);
-}
-
-/* Render for channel ch; an SMS survey gets its question appended. */
-static int
-render(struct fire *f, int ch, const char *prompt, struct rendered *out,
-       char **cause)
-{
-	char *text;
-
-	if (template_render(f->tmpl[ch], f->vars, out, cause) == -1)
-		return -1;
-	if (ch == CH_SMS && f->sv != NULL && prompt != NULL) {
-		text = xasprintf("%s\n\n%s", out->text, prompt);
-		free(out->text);
-		out->text = text;
 	}
 	return 0;
 }
@@ -397,11 +334,12 @@ check_render(struct fire *f, char **cause)
 	char *c = NULL;
 	int ch;
 
-	member_vars(f, "Christabelle", "Montgomery-Smith", NULL);
 	for (ch = 0; ch < 2; ch++) {
 		if (f->tmpl[ch] == NULL)
 			continue;
-		if (render(f, ch, f->prompt, &out, &c) == -1) {
+		if (runmsg_render(f->rm, f->db, f->cfg, 0,
+		                  ch == CH_SMS ? "sms" : "email", &out,
+		                  &c) == -1) {
 			*cause = xasprintf("campaign %s: %s", f->c->name, c);
 			free(c);
 			return -1;
@@ -432,131 +370,31 @@ fire_check(struct db *db, const struct config *cfg, const struct campaign *c,
 	return 0;
 }
 
-static int
-token_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct pending_token *)a)->hash,
-	              ((const struct pending_token *)b)->hash);
-}
-
+/* Insert the row; 1 if made, 0 if this run had it already, -1 on error. */
 /*
- * Insert the queued tokens in hash order: the hash index is random, and
- * sorted inserts touch each of its pages once per batch instead of once per
- * token (most of the cost of a large fire otherwise).
+ * The row has no text: the dispatcher renders it from the run's snapshot
+ * when it sends it (runmsg.h). Held until the run has fired; then pending,
+ * or held for quiet hours.
  */
 static int
-tokens_flush(struct fire *f)
-{
-	sqlite3_stmt *st;
-	struct pending_token *p;
-	size_t i;
-
-	if (f->npending > 1) /* pending is NULL when empty */
-		qsort(f->pending, f->npending, sizeof *f->pending, token_cmp);
-	for (i = 0; i < f->npending; i++) {
-		p = &f->pending[i];
-		st = db_stmt(f->db,
-		             "INSERT INTO tokens (hash, kind, member_id,"
-		             " campaign_id, survey_id, created_at, expires_at,"
-		             " run_id) VALUES (?, ?, ?, ?, nullif(?, 0), ?,"
-		             " nullif(?, 0), nullif(?, 0))");
-		db_bind_text(st, 1, p->hash);
-		db_bind_text(st, 2, p->kind);
-		db_bind_int(st, 3, p->member_id);
-		db_bind_int(st, 4, f->c->id);
-		db_bind_int(st, 5,
-		            strcmp(p->kind, "survey") == 0 ? f->survey_id : 0);
-		db_bind_int(st, 6, f->now);
-		db_bind_int(st, 7, p->expires);
-		db_bind_int(st, 8, f->token_run);
-		if (db_done(f->db, st) == -1)
-			return -1;
-	}
-	f->npending = 0;
-	return 0;
-}
-
-/* Queue a token (hashed) for tokens_flush. kind is a literal. */
-static int
-token_store(struct fire *f, const char *raw, const char *kind,
-            int64_t member_id, int64_t expires)
-{
-	struct pending_token *p;
-
-	if (f->pending == NULL)
-		f->pending = xcalloc(TOKEN_BATCH, sizeof *f->pending);
-	if (f->npending == TOKEN_BATCH && tokens_flush(f) == -1)
-		return -1;
-	p = &f->pending[f->npending++];
-	crypto_token_hash(raw, p->hash);
-	p->kind = kind;
-	p->member_id = member_id;
-	p->expires = expires;
-	return 0;
-}
-
-/* The tokens this member needs, from one call for random bytes. */
-static int
-tokens_new(const struct fire *f, int ch, struct member_tokens *t)
-{
-	char *out[3] = {t->unsub, t->survey, t->reply};
-	int n = ch == CH_EMAIL && f->reply_tokens ? 3 : 2;
-
-	t->reply[0] = '\0';
-	return crypto_tokens_new(out, n);
-}
-
-static int
-tokens_store(struct fire *f, const struct member_tokens *t, int ch,
-             int64_t member_id)
-{
-	if (token_store(f, t->unsub, "unsubscribe", member_id, 0) == -1)
-		return -1;
-	if (f->sv != NULL &&
-	    token_store(f, t->survey, "survey", member_id,
-	                f->now + FIRE_SURVEY_TOKEN_DAYS * DAY) == -1)
-		return -1;
-	if (ch == CH_EMAIL && f->reply_tokens &&
-	    token_store(f, t->reply, "reply", member_id, 0) == -1)
-		return -1;
-	return 0;
-}
-
-/* Insert the row; 1 if made, 0 if this run had it already, -1 on error. */
-static int
-outbox_insert(struct fire *f, const struct aud_member *m, int ch,
-              const struct rendered *out, const struct member_tokens *t)
+outbox_insert(struct fire *f, const struct aud_member *m, int ch)
 {
 	sqlite3_stmt *st = db_stmt(
-	    f->db,
-	    "INSERT INTO outbox (run_id, member_id, practice_id, channel,"
-	    " purpose, state, held_reason, to_addr, subject, body, body_html,"
-	    " reply_token, unsubscribe_token, next_attempt_at, created_at)"
-	    " VALUES (?1, ?2, ?3, ?4, 'campaign', ?5, ?6, ?7, ?8, ?9, ?10,"
-	    " ?11, ?12, ?13, ?14)"
-	    " ON CONFLICT (run_id, member_id, channel) DO NOTHING");
+	    f->db, "INSERT INTO outbox (run_id, member_id, practice_id,"
+	           " channel, purpose, state, held_reason, to_addr, body,"
+	           " next_attempt_at, created_at)"
+	           " VALUES (?1, ?2, ?3, ?4, 'campaign', 'held', 'firing', ?5,"
+	           " '', ?6, ?7)"
+	           " ON CONFLICT (run_id, member_id, channel) DO NOTHING");
 	int quiet = ch == CH_SMS && f->quiet_end > 0;
-	const unsigned char *blob;
-	size_t len;
 
 	db_bind_int(st, 1, f->run_id);
 	db_bind_int(st, 2, m->id);
 	db_bind_int(st, 3, f->p->id);
 	db_bind_text(st, 4, m->channel);
-	/* Held until the run has fired; then pending or held for quiet. */
-	db_bind_text(st, 5, "held");
-	db_bind_text(st, 6, "firing");
-	db_bind_text(st, 7, ch == CH_SMS ? m->mobile : m->email);
-	if (bodypack_pack(f->pack, out->text, out->html, &blob, &len) == -1)
-		fatalx("fire: deflate failed");
-	db_bind_text(st, 8, out->subject);
-	sqlite3_bind_blob(st, 9, blob, (int)len, SQLITE_STATIC);
-	sqlite3_bind_null(st, 10);
-	db_bind_text(st, 11,
-	             ch == CH_EMAIL && f->reply_tokens ? t->reply : NULL);
-	db_bind_text(st, 12, t->unsub);
-	db_bind_int(st, 13, quiet ? f->quiet_end : f->now);
-	db_bind_int(st, 14, f->now);
+	db_bind_text(st, 5, ch == CH_SMS ? m->mobile : m->email);
+	db_bind_int(st, 6, quiet ? f->quiet_end : f->now);
+	db_bind_int(st, 7, f->now);
 	if (db_done(f->db, st) == -1)
 		return -1;
 	return db_changes(f->db) == 1;
@@ -606,6 +444,22 @@ response_insert(struct fire *f, const struct aud_member *m)
 	return db_done(f->db, st) == -1 ? -1 : db_last_id(f->db);
 }
 
+/*
+ * Whether the member has an open conversation to close: most have none, and
+ * the close (an UPDATE of an indexed column) builds a temporary table each
+ * time it runs.
+ */
+static int
+sms_open(struct fire *f, int64_t member_id)
+{
+	sqlite3_stmt *st = db_stmt(f->db, "SELECT 1 FROM sms_sessions WHERE"
+	                                  " member_id = ? AND state = 'open'"
+	                                  " LIMIT 1");
+
+	db_bind_int(st, 1, member_id);
+	return db_exists(f->db, st);
+}
+
 /* Start the conversation (closing older ones) or extend the open one. */
 static int
 sms_conv_start(struct fire *f, const struct aud_member *m,
@@ -623,7 +477,8 @@ sms_conv_start(struct fire *f, const struct aud_member *m,
 		db_bind_int(st, 3, cv->session_id);
 		return db_done(f->db, st);
 	}
-	if (sms_session_close(f->db, m->id, SS_SUPERSEDED, f->now) == -1 ||
+	if ((sms_open(f, m->id) &&
+	     sms_session_close(f->db, m->id, SS_SUPERSEDED, f->now) == -1) ||
 	    (rid = response_insert(f, m)) == -1)
 		return -1;
 	st = db_stmt(f->db, "INSERT INTO sms_sessions (member_id, response_id,"
@@ -648,98 +503,36 @@ count_row(struct fire *f, int ch)
 		f->r->email++;
 }
 
-/* Store the row and what goes with it; -1 only on a database error. */
+/* The member's row and, for an SMS survey, its conversation; -1 only on a
+ * database error. */
 static int
-member_store(struct fire *f, const struct aud_member *m, int ch,
-             const struct rendered *out, const struct member_tokens *t,
-             const struct sms_conv *cv)
+fire_member(struct fire *f, const struct aud_member *m)
 {
-	int made = outbox_insert(f, m, ch, out, t);
+	int ch = channel_index(m->channel), made;
+	struct sms_conv cv = {0, 0};
 
-	if (made <= 0)
+	if (ch == CH_SMS && f->sv != NULL && f->sv->nquestions > 0)
+		sms_conv_find(f, m->id, &cv);
+	if ((made = outbox_insert(f, m, ch)) <= 0)
 		return made;
-	if (tokens_store(f, t, ch, m->id) == -1)
-		return -1;
-	if (ch == CH_SMS && f->sv != NULL && sms_conv_start(f, m, cv) == -1)
+	if (ch == CH_SMS && f->sv != NULL && sms_conv_start(f, m, &cv) == -1)
 		return -1;
 	count_row(f, ch);
 	return 0;
 }
 
+/* The run's snapshot, which its messages are rendered from. */
 static int
-fire_member(struct fire *f, const struct aud_member *m)
+run_snapshot(struct fire *f)
 {
-	int ch = channel_index(m->channel), rc;
-	struct member_tokens t;
-	struct sms_conv cv = {0, 0};
-	struct rendered out;
-	char *cause = NULL, *prompt = NULL;
+	sqlite3_stmt *st = db_stmt(f->db, "UPDATE runs SET snapshot = ?,"
+	                                  " survey_id = nullif(?, 0)"
+	                                  " WHERE id = ?");
 
-	if (tokens_new(f, ch, &t) == -1)
-		return -1;
-	member_vars(f, m->first_name, m->last_name, &t);
-	member_extra_vars(f, m->id);
-	if (f->c->meeting_id != 0 && uses(f, "meeting.rsvp_link") &&
-	    meeting_rsvp_vars(f->db, f->vars, f->c->meeting_id, m->id, f->pub,
-	                      f->now) == -1)
-		return -1;
-	if (ch == CH_SMS && f->sv != NULL && f->sv->nquestions > 0) {
-		sms_conv_find(f, m->id, &cv);
-		prompt = survey_sms_prompt(&f->sv->questions[cv.question]);
-	}
-	if (render(f, ch, prompt, &out, &cause) == -1) {
-		log_warnx("event=render campaign=\"%s\" error=\"%s\"",
-		          f->c->name, cause);
-		log_debug("event=render member=%lld", (long long)m->id);
-		free(cause);
-		free(prompt);
-		f->r->render_failed++;
-		return 0;
-	}
-	free(prompt);
-	rc = member_store(f, m, ch, &out, &t, &cv);
-	rendered_clear(&out);
-	return rc;
-}
-
-/*
- * The run's sample messages: the dictionary every row's body is packed
- * against (bodypack.h), stored with the run for the dispatcher. The email
- * goes last, where deflate finds its longest matches nearest.
- */
-static int
-run_dict(struct fire *f)
-{
-	struct rendered out;
-	char *dict = NULL, *c = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&dict, &len);
-	sqlite3_stmt *st;
-	int ch, rc;
-
-	if (fp == NULL)
-		fatal("open_memstream");
-	member_vars(f, "Christabelle", "Montgomery-Smith", NULL);
-	for (ch = CH_SMS; ch >= CH_EMAIL; ch--) {
-		if (f->tmpl[ch] == NULL ||
-		    render(f, ch, f->prompt, &out, &c) == -1) {
-			free(c);
-			c = NULL;
-			continue;
-		}
-		fputs(out.text, fp);
-		if (out.html != NULL)
-			fputs(out.html, fp);
-		rendered_clear(&out);
-	}
-	fclose(fp);
-	f->pack = bodypack_new(dict, len);
-	st = db_stmt(f->db, "UPDATE runs SET body_dict = ? WHERE id = ?");
-	sqlite3_bind_blob(st, 1, dict, (int)len, SQLITE_TRANSIENT);
-	db_bind_int(st, 2, f->run_id);
-	rc = db_done(f->db, st);
-	free(dict);
-	return rc;
+	db_bind_text(st, 1, f->snapshot);
+	db_bind_int(st, 2, f->survey_id);
+	db_bind_int(st, 3, f->run_id);
+	return db_done(f->db, st);
 }
 
 /* Insert the run; 0 and f->run_id if new, 1 if it exists, -1 on error. */
@@ -838,6 +631,12 @@ fire_set_slice(double seconds)
 	slice_seconds = seconds >= 0 ? seconds : FIRE_SLICE;
 }
 
+void
+fire_set_cli(int cli)
+{
+	fire_cli = cli;
+}
+
 static void (*progress_fn)(long long, void *);
 static void *progress_arg;
 
@@ -877,12 +676,12 @@ fire_members(struct fire *f, struct aud_query *q, double end, char **cause)
 	return 0;
 }
 
-/* A run left firing: carry on with its sample and after its last row. */
+/* A run left firing: carry on after its last row. */
 static int
 run_resume(struct fire *f, int64_t id)
 {
 	sqlite3_stmt *st =
-	    db_stmt(f->db, "SELECT body_dict, (SELECT ifnull(max(member_id), 0)"
+	    db_stmt(f->db, "SELECT (SELECT ifnull(max(member_id), 0)"
 	                   " FROM outbox WHERE run_id = ?1) FROM runs"
 	                   " WHERE id = ?1 AND firing = 1");
 	int rc = 0;
@@ -890,9 +689,7 @@ run_resume(struct fire *f, int64_t id)
 	db_bind_int(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		f->run_id = id;
-		f->pack = bodypack_new(sqlite3_column_blob(st, 0),
-		                       (size_t)sqlite3_column_bytes(st, 0));
-		f->cursor = sqlite3_column_int64(st, 1);
+		f->cursor = sqlite3_column_int64(st, 0);
 		rc = 1;
 	}
 	sqlite3_reset(st);
@@ -905,7 +702,7 @@ run_start(struct fire *f, int64_t scheduled_for, char **cause)
 {
 	int rc = run_insert(f, scheduled_for);
 
-	if (rc == 0 && run_dict(f) == -1)
+	if (rc == 0 && run_snapshot(f) == -1)
 		rc = -1;
 	if (rc == -1) {
 		*cause = xasprintf("run: %s", db_errmsg(f->db));
@@ -935,10 +732,6 @@ fire_slice(struct fire *f, const struct aud_scope *sc, char **cause)
 		return -1;
 	rc = fire_members(f, q, end, cause);
 	audience_query_free(q);
-	if (rc != -1 && tokens_flush(f) == -1) {
-		*cause = xasprintf("tokens: %s", db_errmsg(f->db));
-		rc = -1;
-	}
 	return rc;
 }
 
@@ -994,51 +787,52 @@ fired_fn(struct fire *f, void *arg, char **cause)
 	return 0;
 }
 
-/* Release a fired run's held rows to the dispatcher, a slice at a time. */
-static int
-run_release(struct db *db, int64_t run_id, int64_t now, char **cause)
+/* The id range (*from, *to] of a fired run's rows, to release. */
+static void
+release_range(struct db *db, int64_t run_id, int64_t *from, int64_t *to)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT ifnull(min(id), 0) - 1,"
 	                               " ifnull(max(id), 0) FROM outbox"
 	                               " WHERE run_id = ?");
-	int64_t from = 0, to = 0, upto;
 
+	*from = *to = 0;
 	db_bind_int(st, 1, run_id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		from = sqlite3_column_int64(st, 0);
-		to = sqlite3_column_int64(st, 1);
+		*from = sqlite3_column_int64(st, 0);
+		*to = sqlite3_column_int64(st, 1);
 	}
 	sqlite3_reset(st);
-	for (; from < to; from = upto) {
-		upto = from + RELEASE_ROWS < to ? from + RELEASE_ROWS : to;
-		if (db_begin(db) == -1 ||
-		    outbox_release_run(db, run_id, from, upto, now) == -1 ||
-		    db_commit(db) == -1) {
-			*cause = xasprintf("release: %s", db_errmsg(db));
-			db_rollback(db);
-			return -1;
-		}
+}
+
+/* Release the next RELEASE_ROWS of (*from, to] in one transaction. */
+static int
+release_chunk(struct db *db, int64_t run_id, int64_t *from, int64_t to,
+              int64_t now, char **cause)
+{
+	int64_t upto = *from + RELEASE_ROWS < to ? *from + RELEASE_ROWS : to;
+
+	if (db_begin(db) == -1 ||
+	    outbox_release_run(db, run_id, *from, upto, now) == -1 ||
+	    db_commit(db) == -1) {
+		*cause = xasprintf("release: %s", db_errmsg(db));
+		db_rollback(db);
+		return -1;
 	}
+	*from = upto;
 	return 0;
 }
 
-/* The slices of a started run, then its release; 0 or -1. */
+/* Release a fired run's held rows to the dispatcher, a slice at a time. */
 static int
-fire_slices(struct fire *f, int64_t scheduled_for, char **cause)
+run_release(struct db *db, int64_t run_id, int64_t now, char **cause)
 {
-	struct aud_scope sc;
-	int rc;
+	int64_t from, to;
 
-	if (scope_init(f, &sc, scheduled_for, cause) == -1)
-		return -1;
-	f->token_run = f->reminder ? sc.invited_run : f->run_id;
-	while ((rc = fire_txn(f, slice_fn, &sc, cause)) == 1)
-		;
-	if (rc == 0)
-		rc = fire_txn(f, fired_fn, NULL, cause);
-	if (rc == 0)
-		rc = run_release(f->db, f->run_id, f->now, cause);
-	return rc;
+	release_range(db, run_id, &from, &to);
+	while (from < to)
+		if (release_chunk(db, run_id, &from, to, now, cause) == -1)
+			return -1;
+	return 0;
 }
 
 static void
@@ -1054,7 +848,7 @@ pragma(struct db *db, const char *sql)
 
 /* The connection's settings a fire changes, to put back. */
 struct fire_tuning {
-	int64_t cache_size, wal_pages;
+	int64_t cache_size, wal_pages, sync;
 };
 
 /* A bigger page cache and fewer checkpoints for a fire. */
@@ -1067,12 +861,13 @@ cache_grow(struct db *db)
 	old.cache_size = db_int(db, db_stmt(db, "PRAGMA cache_size"), -2000);
 	old.wal_pages =
 	    db_int(db, db_stmt(db, "PRAGMA wal_autocheckpoint"), 1000);
+	old.sync = db_int(db, db_stmt(db, "PRAGMA synchronous"), 2);
 	if (old.cache_size < 0 && -old.cache_size < FIRE_CACHE_KB) {
 		snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d",
 		         FIRE_CACHE_KB);
 		pragma(db, sql);
 	}
-	if (old.wal_pages > 0 && old.wal_pages < FIRE_WAL_PAGES) {
+	if (fire_cli && old.wal_pages > 0 && old.wal_pages < FIRE_WAL_PAGES) {
 		snprintf(sql, sizeof sql, "PRAGMA wal_autocheckpoint = %d",
 		         FIRE_WAL_PAGES);
 		pragma(db, sql);
@@ -1091,6 +886,121 @@ cache_restore(struct db *db, struct fire_tuning old)
 	snprintf(sql, sizeof sql, "PRAGMA wal_autocheckpoint = %lld",
 	         (long long)old.wal_pages);
 	pragma(db, sql);
+	snprintf(sql, sizeof sql, "PRAGMA synchronous = %lld",
+	         (long long)old.sync);
+	pragma(db, sql);
+}
+
+/*
+ * A fire's transactions but its last commit without waiting for the disk
+ * (synchronous=NORMAL in WAL: a power cut may lose the latest of them, never
+ * corrupt). Losing them is safe: the run is firing and its rows held until
+ * the last commit, which is durable (and makes every earlier one so); a run
+ * found firing at start is finished then. Other writers on the connection
+ * keep their durable commits: the setting is put back after each step.
+ */
+static void
+sync_set(struct db *db, int durable, const struct fire_tuning *t)
+{
+	char sql[48];
+
+	snprintf(sql, sizeof sql, "PRAGMA synchronous = %lld",
+	         durable ? (long long)t->sync : 1LL);
+	pragma(db, sql);
+}
+
+enum job_phase { JOB_SLICES, JOB_RELEASE, JOB_DONE };
+
+struct fire_job {
+	struct fire f;
+	struct fire_result r;
+	struct fire_tuning cache;
+	struct aud_scope sc;
+	enum job_phase phase;
+	int64_t from, to; /* rows still to release */
+};
+
+void
+fire_job_free(struct fire_job *j)
+{
+	if (j == NULL)
+		return;
+	cache_restore(j->f.db, j->cache);
+	fire_close(&j->f);
+	free(j);
+}
+
+int
+fire_job_start(struct db *db, const struct config *cfg,
+               const struct campaign *c, int64_t scheduled_for, int reminder,
+               int64_t now, struct fire_job **out, struct fire_result *r,
+               char **cause)
+{
+	struct fire_job *j = xcalloc(1, sizeof *j);
+	int rc;
+
+	*out = NULL;
+	memset(r, 0, sizeof *r);
+	j->r.scheduled_for = scheduled_for;
+	j->r.reminder = reminder;
+	if (fire_open(&j->f, db, cfg, c, reminder, now, cause) == -1) {
+		free(j);
+		return -1;
+	}
+	j->f.r = &j->r;
+	j->cache = cache_grow(db);
+	rc = fire_txn(&j->f, start_fn, &scheduled_for, cause);
+	if (rc == 0 && scope_init(&j->f, &j->sc, scheduled_for, cause) == -1)
+		rc = -1;
+	*r = j->r;
+	if (rc != 0) {
+		if (rc == -1)
+			memset(r, 0, sizeof *r);
+		fire_job_free(j);
+		return rc == -1 ? -1 : 0;
+	}
+	*out = j;
+	return 0;
+}
+
+int
+fire_job_step(struct fire_job *j, struct fire_result *r, char **cause)
+{
+	int rc = 0;
+
+	switch (j->phase) {
+	case JOB_SLICES:
+		sync_set(j->f.db, 0, &j->cache);
+		rc = fire_txn(&j->f, slice_fn, &j->sc, cause);
+		if (rc == 0) {
+			release_range(j->f.db, j->f.run_id, &j->from, &j->to);
+			sync_set(j->f.db, j->from >= j->to, &j->cache);
+			rc = fire_txn(&j->f, fired_fn, NULL, cause);
+		}
+		if (rc == 0) {
+			j->phase = JOB_RELEASE;
+			rc = 1;
+		}
+		break;
+	case JOB_RELEASE:
+		sync_set(j->f.db, j->from + RELEASE_ROWS >= j->to, &j->cache);
+		if (j->from < j->to &&
+		    release_chunk(j->f.db, j->f.run_id, &j->from, j->to,
+		                  j->f.now, cause) == -1)
+			rc = -1;
+		else if (j->from < j->to)
+			rc = 1;
+		else
+			j->phase = JOB_DONE;
+		break;
+	case JOB_DONE:
+		break;
+	}
+	sync_set(j->f.db, 1, &j->cache);
+	*r = j->r;
+	if (rc == -1)
+		memset(r, 0, sizeof *r);
+	return rc;
 }
 
 int
@@ -1098,24 +1008,20 @@ fire_run(struct db *db, const struct config *cfg, const struct campaign *c,
          int64_t scheduled_for, int reminder, int64_t now,
          struct fire_result *r, char **cause)
 {
-	struct fire f;
-	struct fire_tuning cache;
+	struct fire_job *j;
 	int rc;
 
-	memset(r, 0, sizeof *r);
-	r->scheduled_for = scheduled_for;
-	r->reminder = reminder;
-	if (fire_open(&f, db, cfg, c, reminder, now, cause) == -1)
+	if (fire_job_start(db, cfg, c, scheduled_for, reminder, now, &j, r,
+	                   cause) == -1)
 		return -1;
-	f.r = r;
-	cache = cache_grow(db);
-	rc = fire_txn(&f, start_fn, &scheduled_for, cause);
-	if (rc == 0)
-		rc = fire_slices(&f, scheduled_for, cause);
-	if (rc == -1)
-		memset(r, 0, sizeof *r);
-	cache_restore(db, cache);
-	fire_close(&f);
+	if (j == NULL)
+		return 0;
+	while ((rc = fire_job_step(j, r, cause)) == 1)
+		if (fire_cli) {
+			struct timespec ts = {0, (long)(FIRE_CLI_PAUSE * 1e9)};
+			nanosleep(&ts, NULL);
+		}
+	fire_job_free(j);
 	return rc == -1 ? -1 : 0;
 }
 
@@ -1136,6 +1042,20 @@ runs_firing(struct db *db, int64_t (*runs)[4], int n)
 	}
 	sqlite3_reset(st);
 	return k;
+}
+
+int64_t
+fire_firing_run(struct db *db, int64_t *campaign_id, int64_t *scheduled_for,
+                int *reminder)
+{
+	int64_t runs[1][4];
+
+	if (runs_firing(db, runs, 1) == 0)
+		return 0;
+	*campaign_id = runs[0][1];
+	*scheduled_for = runs[0][2];
+	*reminder = (int)runs[0][3];
+	return runs[0][0];
 }
 
 /* Fired runs with rows still held for firing (a crash while releasing). */
@@ -1299,13 +1219,14 @@ str_json(const char *s)
 }
 
 static json_t *
-preview_message(struct fire *f, int ch, char **cause)
+preview_message(struct fire *f, int ch, int64_t member_id, char **cause)
 {
 	struct rendered out;
 	struct sms_info info;
 	json_t *o;
 
-	if (render(f, ch, f->prompt, &out, cause) == -1)
+	if (runmsg_render(f->rm, f->db, f->cfg, member_id,
+	                  ch == CH_SMS ? "sms" : "email", &out, cause) == -1)
 		return NULL;
 	if (ch == CH_EMAIL)
 		o = json_pack("{s:o, s:s, s:o}", "subject",
@@ -1333,18 +1254,14 @@ preview_member(struct fire *f, int64_t id, json_t **out, char **cause)
 	int rc;
 
 	*out = json_null();
-	if (id == 0) {
-		member_vars(f, "Christabelle", "Montgomery-Smith", NULL);
+	if (id == 0)
 		return 0;
-	}
 	if (scope_init(f, &sc, 0, cause) == -1)
 		return -1;
 	sc.member_id = id;
 	if (members_open(f, &sc, &q, cause) == -1)
 		return -1;
 	if ((rc = audience_next(q, &m)) == 1) {
-		member_vars(f, m.first_name, m.last_name, NULL);
-		member_extra_vars(f, id);
 		*out = json_pack("{s:I, s:o, s:o}", "id", (json_int_t)id,
 		                 "channel", str_json(m.channel), "skipped",
 		                 m.skip == AUD_OK
@@ -1375,7 +1292,7 @@ preview_build(struct fire *f, int64_t member_id, char **cause)
 	for (ch = 0; ch < 2; ch++) {
 		if (f->tmpl[ch] == NULL)
 			continue;
-		if ((m = preview_message(f, ch, cause)) == NULL) {
+		if ((m = preview_message(f, ch, member_id, cause)) == NULL) {
 			json_decref(msgs);
 			json_decref(o);
 			return NULL;

@@ -13,6 +13,7 @@
 #include "campaign.h"
 #include "log.h"
 #include "meeting.h"
+#include "linktoken.h"
 #include "meeting_notice.h"
 #include "outbox.h"
 #include "practice.h"
@@ -27,7 +28,7 @@
 #define RECIPIENTS_SQL                                                         \
 	"SELECT o.member_id, o.channel, m.first_name,"                         \
 	" CASE o.channel WHEN 'sms' THEN m.mobile ELSE m.email END,"           \
-	" max(o.unsubscribe_token) FROM outbox o"                              \
+	" max(o.unsubscribe_token), max(o.run_id) FROM outbox o"               \
 	" JOIN members m ON m.id = o.member_id"                                \
 	" WHERE (o.run_id IN (SELECT r.id FROM runs r JOIN campaigns c"        \
 	" ON c.id = r.campaign_id WHERE c.meeting_id = ?1"                     \
@@ -47,6 +48,7 @@
 struct recipient {
 	int64_t member_id;
 	char *channel, *first, *to, *unsub;
+	int64_t run_id; /* the newest campaign run that told them */
 };
 
 struct notice {
@@ -127,7 +129,15 @@ notice_one(struct notice *n, const struct recipient *who, char **cause)
 		return -1;
 	tvars_set(n->vars, "member.first_name",
 	          first != NULL && *first != '\0' ? first : NAME_FALLBACK);
-	if (who->unsub != NULL)
+	if (who->unsub == NULL && who->run_id != 0) {
+		/* The invitation's link was derived: derive it again. */
+		char tok[LINKTOKEN_MAX];
+		if (linktoken_make(n->cfg, LT_UNSUBSCRIBE, who->run_id,
+		                   who->member_id, tok, cause) == -1)
+			return -1;
+		link = xasprintf("%s/u/%s", config_str(n->cfg, CFG_PUBLIC_URL),
+		                 tok);
+	} else if (who->unsub != NULL)
 		link = xasprintf("%s/u/%s", config_str(n->cfg, CFG_PUBLIC_URL),
 		                 who->unsub);
 	tvars_set(n->vars, "unsubscribe.link", link != NULL ? link : "");
@@ -172,6 +182,7 @@ notices_send(struct notice *n, int sent_only, char **cause)
 		rs[nr].to = xstrdup(db_col_text(st, 3));
 		rs[nr].unsub =
 		    db_col_text(st, 4) ? xstrdup(db_col_text(st, 4)) : NULL;
+		rs[nr].run_id = sqlite3_column_int64(st, 5);
 		nr++;
 	}
 	sqlite3_reset(st);

@@ -12,6 +12,7 @@
 
 #include "form.h"
 #include "http.h"
+#include "linktoken.h"
 #include "meeting.h"
 #include "meeting_ics.h"
 #include "meeting_page.h"
@@ -27,10 +28,43 @@ struct mtoken {
 	int64_t meeting_id, member_id;
 };
 
+/* A derived link of (run, member): the run's campaign's meeting, until
+ * MEETING_TOKEN_DAYS_AFTER days after it. */
 static int
-mtoken_find(struct db *db, const char *token, int64_t now, struct mtoken *t)
+derived_find(struct db *db, const struct config *cfg, const char *token,
+             int64_t now, struct mtoken *t)
 {
-	sqlite3_stmt *st = web_token_row(
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT g.id, g.at + ?3 FROM runs r JOIN campaigns c ON"
+	        " c.id = r.campaign_id JOIN meetings g ON g.id = c.meeting_id"
+	        " JOIN members m ON m.id = ?2 AND m.erased_at IS NULL"
+	        " WHERE r.id = ?1");
+	int64_t run, member;
+	int ok = 0;
+
+	if (!linktoken_parse(cfg, token, LT_RSVP, &run, &member))
+		return 0;
+	db_bind_int(st, 1, run);
+	db_bind_int(st, 2, member);
+	db_bind_int(st, 3, MEETING_TOKEN_DAYS_AFTER * (int64_t)86400);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		t->meeting_id = sqlite3_column_int64(st, 0);
+		t->member_id = member;
+		ok = sqlite3_column_int64(st, 1) > now;
+	}
+	sqlite3_reset(st);
+	return ok;
+}
+
+static int
+mtoken_find(struct db *db, const struct config *cfg, const char *token,
+            int64_t now, struct mtoken *t)
+{
+	sqlite3_stmt *st;
+
+	if (derived_find(db, cfg, token, now, t))
+		return 1;
+	st = web_token_row(
 	    db, token,
 	    "SELECT t.meeting_id, t.member_id, t.expires_at FROM"
 	    " meeting_tokens t JOIN members m ON m.id = t.member_id"
@@ -256,7 +290,7 @@ meeting_rsvp_http(struct evhttp_request *req, struct server *srv,
 	struct mtoken t = {0, 0};
 
 	if (token == NULL ||
-	    !mtoken_find(server_db(srv), token, time(NULL), &t)) {
+	    !mtoken_find(server_db(srv), cfg, token, time(NULL), &t)) {
 		web_message(
 		    req, cfg, 404, "This link does not work",
 		    "Part of the link may be missing, or the meeting was "

@@ -1,6 +1,7 @@
 /*
- * Replies to a meeting invitation: the members' answers and their reply
- * tokens (stored only as SHA-256). By SMS a whole-message YES or NO answers
+ * Replies to a meeting invitation: the members' answers. Their reply links
+ * are derived (linktoken.h); older ones are stored hashed in meeting_tokens
+ * (meeting_page.c reads both). By SMS a whole-message YES or NO answers
  * the newest text we sent, when that was about a meeting to come. An answer
  * can be changed until the meeting starts. The page is meeting_page.c.
  */
@@ -15,32 +16,6 @@
 #include "xmalloc.h"
 
 #define DAY 86400
-
-int
-meeting_rsvp_vars(struct db *db, struct tvars *vars, int64_t meeting_id,
-                  int64_t member_id, const char *public_url, int64_t now)
-{
-	sqlite3_stmt *st;
-	char raw[23], hash[65], *link;
-
-	if (crypto_token_new(raw) == -1)
-		return -1;
-	crypto_token_hash(raw, hash);
-	st = db_stmt(db, "INSERT INTO meeting_tokens (hash, meeting_id,"
-	                 " member_id, created_at, expires_at) SELECT ?1, id,"
-	                 " ?3, ?4, at + ?5 FROM meetings WHERE id = ?2");
-	db_bind_text(st, 1, hash);
-	db_bind_int(st, 2, meeting_id);
-	db_bind_int(st, 3, member_id);
-	db_bind_int(st, 4, now);
-	db_bind_int(st, 5, MEETING_TOKEN_DAYS_AFTER * (int64_t)DAY);
-	if (db_done(db, st) == -1)
-		return -1;
-	link = xasprintf("%s/m/%s", public_url, raw);
-	tvars_set(vars, "meeting.rsvp_link", link);
-	free(link);
-	return 0;
-}
 
 const char *
 meeting_reply_closed(struct db *db, int64_t meeting_id, int64_t now)

@@ -12,12 +12,6 @@
 /* How long after a meeting its reply links still open (to say so). */
 #define MEETING_TOKEN_DAYS_AFTER 90
 
-/*
- * Make member_id's reply link for meeting_id (the token stored hashed) and
- * set it as {{meeting.rsvp_link}} in vars. In the caller's transaction.
- */
-int meeting_rsvp_vars(struct db *, struct tvars *, int64_t meeting_id,
-                      int64_t member_id, const char *public_url, int64_t now);
 /* Record the member's answer (yes 1, no 0), replacing an earlier one;
  * -1 with *cause if the meeting is cancelled, has started or is not
  * theirs. */

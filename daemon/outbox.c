@@ -6,6 +6,7 @@
 #include "bodypack.h"
 #include "log.h"
 #include "outbox.h"
+#include "runmsg.h"
 #include "xmalloc.h"
 
 static const char *const state_names[] = {
@@ -162,33 +163,129 @@ outbox_settle(struct db *db, int64_t id, enum outbox_state to,
 	return 0;
 }
 
-int
-outbox_body(struct db *db, int64_t id, char **text, char **html)
+/* A row fired without text: rendered from its run's snapshot now. */
+static int
+body_render(struct db *db, const struct config *cfg, int64_t run,
+            int64_t member, const char *channel, struct rendered *out)
 {
-	sqlite3_stmt *st =
-	    db_stmt(db, "SELECT o.body, o.body_html, r.body_dict FROM outbox o"
-	                " LEFT JOIN runs r ON r.id = o.run_id WHERE o.id = ?");
-	const char *s;
+	struct runmsg *rm;
+	char *cause = NULL;
 	int rc = -1;
 
-	*text = *html = NULL;
+	if ((rm = runmsg_load(db, run, &cause)) != NULL &&
+	    runmsg_render(rm, db, cfg, member, channel, out, &cause) == 0)
+		rc = 0;
+	else {
+		log_warnx("event=outbox_body run=%lld error=\"%s\"",
+		          (long long)run, cause);
+		free(cause);
+	}
+	runmsg_free(rm);
+	return rc;
+}
+
+/* Row id's subject, text and HTML into out (see outbox_body). */
+static int
+outbox_text(struct db *db, const struct config *cfg, int64_t id,
+            struct rendered *out)
+{
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT o.body, o.body_html, r.body_dict, o.run_id,"
+	                " o.member_id, o.channel, o.purpose = 'campaign'"
+	                " AND o.body = '' AND typeof(o.body) = 'text' AND"
+	                " o.to_addr <> '' AND r.snapshot IS NOT NULL, o.subject"
+	                " FROM outbox o LEFT JOIN runs r ON r.id = o.run_id"
+	                " WHERE o.id = ?");
+	int64_t run, member;
+	const char *s;
+	char *channel;
+	int rc = -1;
+
+	memset(out, 0, sizeof *out);
 	db_bind_int(st, 1, id);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		;
-	else if (sqlite3_column_type(st, 0) == SQLITE_BLOB)
+	else if (sqlite3_column_int(st, 6)) {
+		run = sqlite3_column_int64(st, 3);
+		member = sqlite3_column_int64(st, 4);
+		channel = xstrdup(db_col_text(st, 5));
+		sqlite3_reset(st);
+		rc = body_render(db, cfg, run, member, channel, out);
+		free(channel);
+		return rc;
+	} else if (sqlite3_column_type(st, 0) == SQLITE_BLOB)
 		rc = bodypack_unpack(sqlite3_column_blob(st, 2),
 		                     (size_t)sqlite3_column_bytes(st, 2),
 		                     sqlite3_column_blob(st, 0),
-		                     (size_t)sqlite3_column_bytes(st, 0), text,
-		                     html);
+		                     (size_t)sqlite3_column_bytes(st, 0),
+		                     &out->text, &out->html);
 	else {
-		*text = xstrdup((s = db_col_text(st, 0)) != NULL ? s : "");
+		out->text = xstrdup((s = db_col_text(st, 0)) != NULL ? s : "");
 		if ((s = db_col_text(st, 1)) != NULL)
-			*html = xstrdup(s);
+			out->html = xstrdup(s);
 		rc = 0;
 	}
+	if (rc == 0 && (s = db_col_text(st, 7)) != NULL)
+		out->subject = xstrdup(s);
 	sqlite3_reset(st);
 	return rc;
+}
+
+int
+outbox_body(struct db *db, const struct config *cfg, int64_t id, char **text,
+            char **html)
+{
+	struct rendered out;
+
+	*text = *html = NULL;
+	if (outbox_text(db, cfg, id, &out) == -1)
+		return -1;
+	*text = out.text;
+	*html = out.html;
+	free(out.subject);
+	return 0;
+}
+
+static json_t *
+str_or_null(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+json_t *
+outbox_show(struct db *db, const struct config *cfg, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT o.channel, o.state, o.to_addr, o.purpose,"
+	        " coalesce(c.name, ''), o.attempts, o.created_at,"
+	        " o.sent_at, o.member_id FROM outbox o LEFT JOIN runs r ON"
+	        " r.id = o.run_id LEFT JOIN campaigns c ON c.id ="
+	        " r.campaign_id WHERE o.id = ?");
+	struct rendered out;
+	json_t *o = NULL;
+
+	db_bind_int(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		o = json_pack(
+		    "{s:I, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:I}", "id",
+		    (json_int_t)id, "channel", db_col_text(st, 0), "state",
+		    db_col_text(st, 1), "to", db_col_text(st, 2), "purpose",
+		    db_col_text(st, 3), "campaign", db_col_text(st, 4),
+		    "attempts", sqlite3_column_int(st, 5), "created_at",
+		    (json_int_t)sqlite3_column_int64(st, 6), "sent_at",
+		    (json_int_t)sqlite3_column_int64(st, 7), "member",
+		    (json_int_t)sqlite3_column_int64(st, 8));
+	sqlite3_reset(st);
+	if (o == NULL)
+		return NULL;
+	if (outbox_text(db, cfg, id, &out) == 0) {
+		json_object_set_new(o, "subject", str_or_null(out.subject));
+		json_object_set_new(o, "text", json_string(out.text));
+		json_object_set_new(o, "html", str_or_null(out.html));
+		rendered_clear(&out);
+	} else
+		json_object_set_new(o, "text", json_null());
+	return o;
 }
 
 int

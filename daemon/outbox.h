@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "config.h"
 #include "db.h"
 
 enum outbox_state {
@@ -46,8 +47,16 @@ struct outbox_outcome {
 /* sending -> sent | pending | failed with the outcome, in one UPDATE. */
 int outbox_settle(struct db *, int64_t id, enum outbox_state to,
                   const struct outbox_outcome *);
-/* Row id's text and HTML (unpacked if packed); caller frees. 0 or -1. */
-int outbox_body(struct db *, int64_t id, char **text, char **html);
+/*
+ * Row id's text and HTML: rendered from its run's snapshot for a campaign
+ * row fired without text (none once retention has emptied it), unpacked if
+ * packed, else as stored. Caller frees. 0 or -1.
+ */
+int outbox_body(struct db *, const struct config *, int64_t id, char **text,
+                char **html);
+/* Row id with its text as outbox_body gives it (subject, text, html; text
+ * null if it cannot be rendered), or NULL if there is no such row. */
+json_t *outbox_show(struct db *, const struct config *, int64_t id);
 /* pending -> held with a reason until a time (quiet hours); 0 or -1. */
 int outbox_hold(struct db *, int64_t id, const char *reason, int64_t until);
 /*

@@ -5,6 +5,10 @@
  * CLI changes campaigns from another process: a cheap check of SQLite's
  * data_version each second notices another connection's commit, re-reads
  * the schedule and wakes the dispatcher for rows the CLI queued.
+ *
+ * On the loop, a fire is a job of slices (fire.h): one slice of about 50 ms
+ * per loop turn, from a zero timer, so webhooks are answered in between.
+ * One job runs at a time; when it ends, the schedule is looked at again.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +31,11 @@ struct scheduler {
 	struct env *env;
 	struct event *timer;
 	struct event *watch;
+	struct event *step;     /* the job's next slice */
+	struct fire_job *job;   /* a fire in progress, or NULL */
+	struct campaign *job_c; /* its campaign */
+	int resumed;            /* fire_resume has run (once, at start) */
+	int64_t resuming;       /* the run left firing a job finishes */
 	int64_t data_version;
 	int starting;
 	int stopping;
@@ -53,34 +62,63 @@ log_fire(const struct campaign *c, const struct fire_result *r)
 	         r->messages, r->email, r->sms, r->held, r->matched);
 }
 
+/*
+ * Fire *cp now (s NULL: to the end), or on s's loop as a job that takes
+ * *cp (then *cp is NULL). 1 if a job was started, 0 done, -1 failed.
+ */
+static int
+fire_one(struct scheduler *s, struct db *db, const struct config *cfg,
+         struct campaign **cp, int64_t when, int reminder, int64_t now,
+         struct fire_result *r, char **cause)
+{
+	struct fire_job *j;
+	struct timeval tv = {0, 0};
+
+	if (s == NULL)
+		return fire_run(db, cfg, *cp, when, reminder, now, r, cause);
+	if (fire_job_start(db, cfg, *cp, when, reminder, now, &j, r, cause) ==
+	    -1)
+		return -1;
+	if (j == NULL)
+		return 0;
+	s->job = j;
+	s->job_c = *cp;
+	*cp = NULL;
+	evtimer_add(s->step, &tv);
+	return 1;
+}
+
 /* Fire (or skip) one due campaign; -1 if it failed and stays due. */
 static int
-campaign_due(struct db *db, const struct config *cfg, int64_t id, int64_t now,
-             int starting, int *fired)
+campaign_due(struct scheduler *s, struct db *db, const struct config *cfg,
+             int64_t id, int64_t now, int starting, int *fired)
 {
-	struct campaign *c = campaign_get(db, id);
+	struct campaign *c = campaign_get(db, id), *fc;
 	struct fire_result r;
 	char *cause = NULL;
-	int rc = 0;
+	int rc = 0, k;
 
 	if (c == NULL)
 		return 0;
+	fc = c;
 	if (catch_up_skip(cfg, starting))
 		log_info("event=catch_up_skip campaign=\"%s\"", c->name);
-	else if (fire_run(db, cfg, c, c->next_fire_at, 0, now, &r, &cause) ==
-	         -1) {
+	else if ((k = fire_one(s, db, cfg, &fc, c->next_fire_at, 0, now, &r,
+	                       &cause)) == -1) {
 		log_warnx("event=fire campaign=\"%s\" error=\"%s\"", c->name,
 		          cause);
 		free(cause);
 		rc = -1;
 	} else {
-		log_fire(c, &r);
+		if (k == 0)
+			log_fire(c, &r);
 		*fired += r.created;
 	}
+	/* A job's run exists (firing): a crash now is finished at start. */
 	if (rc == 0 && campaign_advance(db, c, c->next_fire_at, now) == -1)
 		log_warnx("event=advance campaign=\"%s\" error=\"%s\"", c->name,
 		          db_errmsg(db));
-	campaign_free(c);
+	campaign_free(fc);
 	return rc;
 }
 
@@ -163,10 +201,10 @@ reminder_skip(struct db *db, const struct base_run *b, int k, int64_t now)
 /* Make the latest reminder now due (earlier missed ones are not sent);
  * returns its number, or -1 if it failed and stays due. */
 static int
-reminder_due(struct db *db, const struct config *cfg, const struct base_run *b,
-             int64_t now, int starting, int *fired)
+reminder_due(struct scheduler *s, struct db *db, const struct config *cfg,
+             const struct base_run *b, int64_t now, int starting, int *fired)
 {
-	int k = (int)((now - b->fired_at) / b->remind_after);
+	int k = (int)((now - b->fired_at) / b->remind_after), rc;
 	struct campaign *c;
 	struct fire_result r;
 	char *cause = NULL;
@@ -179,13 +217,15 @@ reminder_due(struct db *db, const struct config *cfg, const struct base_run *b,
 	}
 	if ((c = campaign_get(db, b->campaign_id)) == NULL)
 		return k;
-	if (fire_run(db, cfg, c, b->scheduled_for, k, now, &r, &cause) == -1) {
+	if ((rc = fire_one(s, db, cfg, &c, b->scheduled_for, k, now, &r,
+	                   &cause)) == -1) {
 		log_warnx("event=fire campaign=\"%s\" reminder=%d error=\"%s\"",
 		          c->name, k, cause);
 		free(cause);
 		k = -1;
 	} else {
-		log_fire(c, &r);
+		if (rc == 0)
+			log_fire(c, &r);
 		*fired += r.created;
 	}
 	campaign_free(c);
@@ -203,22 +243,22 @@ earliest(int64_t *next, int64_t t)
 
 /* Fire due reminders; returns the next reminder time (0: none). */
 static int64_t
-reminders_run(struct db *db, const struct config *cfg, int64_t now,
-              int starting, int *fired, int *failed)
+reminders_run(struct scheduler *s, struct db *db, const struct config *cfg,
+              int64_t now, int starting, int *fired, int *failed)
 {
 	struct base_run b[BATCH];
 	int64_t next = 0, due;
 	int n = base_runs(db, b, BATCH), i, k;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && (s == NULL || s->job == NULL); i++) {
 		due = b[i].fired_at +
 		      (int64_t)(b[i].last + 1) * b[i].remind_after;
 		if (due > now) {
 			earliest(&next, due);
 			continue;
 		}
-		if ((k = reminder_due(db, cfg, &b[i], now, starting, fired)) ==
-		    -1)
+		if ((k = reminder_due(s, db, cfg, &b[i], now, starting,
+		                      fired)) == -1)
 			*failed = 1;
 		else if (k < b[i].max)
 			earliest(&next, b[i].fired_at + (int64_t)(k + 1) *
@@ -227,22 +267,67 @@ reminders_run(struct db *db, const struct config *cfg, int64_t now,
 	return next;
 }
 
-int64_t
-scheduler_run_due(struct db *db, const struct config *cfg, int64_t now,
-                  int starting, int *fired)
+/*
+ * Start a job that finishes the oldest run left firing; 1 if one started.
+ * A run found again after its job (the job failed) is left to fire_resume,
+ * which logs why, so a failing run is not retried without end.
+ */
+static int
+resume_job(struct scheduler *s, struct db *db, const struct config *cfg,
+           int64_t now, int *fired)
 {
-	int64_t ids[BATCH], next, rnext;
+	struct campaign *c;
+	struct fire_result r;
+	int64_t run, campaign, when;
+	char *cause = NULL;
+	int reminder, k = 0;
+
+	if ((run = fire_firing_run(db, &campaign, &when, &reminder)) == 0 ||
+	    run == s->resuming || (c = campaign_get(db, campaign)) == NULL)
+		return 0;
+	s->resuming = run; /* fire_job_start logs the resume */
+	if ((k = fire_one(s, db, cfg, &c, when, reminder, now, &r, &cause)) ==
+	    -1) {
+		log_warnx("event=fire_resume run=%lld error=\"%s\"",
+		          (long long)run, cause);
+		free(cause);
+	} else
+		*fired += r.created;
+	campaign_free(c);
+	return k == 1;
+}
+
+/* scheduler_run_due; on s's loop (s not NULL), a fire is started as a job
+ * and nothing else is fired until it ends. */
+static int64_t
+run_due(struct scheduler *s, struct db *db, const struct config *cfg,
+        int64_t now, int starting, int *fired)
+{
+	int64_t ids[BATCH], next, rnext = 0;
 	int n, i, failed = 0;
 
 	*fired = 0;
-	/* A fire a crash interrupted finishes before anything new. */
-	if (starting && fire_resume(db, cfg, now, fired) == -1)
+	/* A fire a crash interrupted finishes before anything new (once: a
+	 * first pass cut short by a job carries on still `starting`); on the
+	 * loop, each run left firing as a job of its own. */
+	if (starting && s != NULL && !s->resumed &&
+	    resume_job(s, db, cfg, now, fired) == 1)
+		return now;
+	if (starting && (s == NULL || !s->resumed) &&
+	    fire_resume(db, cfg, now, fired) == -1)
 		failed = 1;
+	if (s != NULL)
+		s->resumed = 1;
 	n = due_campaigns(db, now, ids, BATCH);
-	for (i = 0; i < n; i++)
-		if (campaign_due(db, cfg, ids[i], now, starting, fired) == -1)
+	for (i = 0; i < n && (s == NULL || s->job == NULL); i++)
+		if (campaign_due(s, db, cfg, ids[i], now, starting, fired) ==
+		    -1)
 			failed = 1;
-	rnext = reminders_run(db, cfg, now, starting, fired, &failed);
+	if (s != NULL && s->job != NULL)
+		return now;
+	rnext = reminders_run(s, db, cfg, now, starting, fired, &failed);
+	if (s != NULL && s->job != NULL)
+		return now;
 	next = next_campaign(db);
 	if (rnext != 0 && (next == 0 || rnext < next))
 		next = rnext;
@@ -250,6 +335,13 @@ scheduler_run_due(struct db *db, const struct config *cfg, int64_t now,
 	if (failed || n == BATCH)
 		return failed ? now + SAFETY_RECHECK : now;
 	return next;
+}
+
+int64_t
+scheduler_run_due(struct db *db, const struct config *cfg, int64_t now,
+                  int starting, int *fired)
+{
+	return run_due(NULL, db, cfg, now, starting, fired);
 }
 
 static void
@@ -273,19 +365,71 @@ scheduler_tick_run(evutil_socket_t fd, short what, void *arg)
 
 	if (s->stopping || s->env->stopping)
 		return;
+	if (s->job != NULL) /* its end looks at the schedule again */
+		return;
 	fired = 0;
-	next = scheduler_run_due(s->env->db, s->env->cfg, now, s->starting,
-	                         &fired);
+	next = run_due(s, s->env->db, s->env->cfg, now, s->starting, &fired);
 	/* Care alerts nobody acknowledged are sent again. */
 	esc = care_alert_escalate(s->env->db, s->env->cfg, now, &queued);
 	fired += queued;
 	if (esc != 0 && (next == 0 || esc < next))
 		next = esc;
-	s->starting = 0;
+	/* What was missed while down is decided in the first whole pass (a
+	 * job cuts a pass short; the next pass carries on). */
+	if (s->job == NULL)
+		s->starting = 0;
 	/* The fires made outbox rows: the dispatcher sends them now. */
 	if (fired > 0)
 		env_kick(s->env);
-	scheduler_arm(s, next, now);
+	if (s->job == NULL)
+		scheduler_arm(s, next, now);
+}
+
+static void
+job_end(struct scheduler *s)
+{
+	fire_job_free(s->job);
+	campaign_free(s->job_c);
+	s->job = NULL;
+	s->job_c = NULL;
+}
+
+/* One slice of the fire in progress; the next on the next loop turn. */
+static void
+scheduler_step_run(evutil_socket_t fd, short what, void *arg)
+{
+	struct scheduler *s = arg;
+	struct timeval tv = {0, 0};
+	struct fire_result r;
+	char *cause = NULL;
+	int rc;
+
+	if (s->job == NULL || s->stopping)
+		return;
+	if ((rc = fire_job_step(s->job, &r, &cause)) == 1) {
+		evtimer_add(s->step, &tv);
+		return;
+	}
+	if (rc == -1) {
+		/* The run stays firing: finished at the next start. */
+		log_warnx("event=fire campaign=\"%s\" error=\"%s\"",
+		          s->job_c->name, cause);
+		free(cause);
+	} else
+		log_fire(s->job_c, &r);
+	job_end(s);
+	env_kick(s->env);
+	scheduler_arm(s, time(NULL), time(NULL));
+}
+
+/* The timer's callback: no statement may outlive it. */
+static void
+scheduler_step(evutil_socket_t fd, short what, void *arg)
+{
+	struct scheduler *s = arg;
+
+	scheduler_step_run(fd, what, arg);
+	db_idle(s->env->db, "scheduler_step");
 }
 
 /* The timer's callback: no statement may outlive it. */
@@ -345,8 +489,9 @@ scheduler_new(struct env *env, char **cause)
 	s->starting = 1;
 	s->data_version = data_version(env->db);
 	s->timer = evtimer_new(env->base, scheduler_tick, s);
+	s->step = evtimer_new(env->base, scheduler_step, s);
 	s->watch = event_new(env->base, -1, EV_PERSIST, scheduler_watch, s);
-	if (s->timer == NULL || s->watch == NULL) {
+	if (s->timer == NULL || s->step == NULL || s->watch == NULL) {
 		*cause = xstrdup("scheduler: cannot make its events");
 		scheduler_free(s);
 		return NULL;
@@ -362,6 +507,11 @@ scheduler_stop(struct scheduler *s)
 	s->stopping = 1;
 	event_del(s->timer);
 	event_del(s->watch);
+	if (s->step != NULL)
+		event_del(s->step);
+	/* A fire cut short stays firing: the next start finishes it. */
+	if (s->job != NULL)
+		job_end(s);
 }
 
 void
@@ -376,8 +526,12 @@ scheduler_free(struct scheduler *s)
 {
 	if (s == NULL)
 		return;
+	if (s->job != NULL)
+		job_end(s);
 	if (s->timer != NULL)
 		event_free(s->timer);
+	if (s->step != NULL)
+		event_free(s->step);
 	if (s->watch != NULL)
 		event_free(s->watch);
 	free(s);

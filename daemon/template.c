@@ -106,7 +106,8 @@ struct template
 	enum tmpl_channel channel;
 	struct part subject; /* email only */
 	struct part text;
-	struct part html; /* email, optional: nodes NULL when absent */
+	struct part html;     /* email, optional: nodes NULL when absent */
+	char *src, *src_html; /* what it was parsed from (template_source) */
 };
 
 struct tvar {
@@ -221,6 +222,19 @@ tvars_clear_prefix(struct tvars *v, const char *prefix)
 	for (i = 0; i < v->n; i++)
 		if (strncmp(v->v[i].name, prefix, strlen(prefix)) == 0)
 			v->v[i].value[0] = '\0';
+}
+
+size_t
+tvars_count(const struct tvars *v)
+{
+	return v->n;
+}
+
+const char *
+tvars_at(const struct tvars *v, size_t i, const char **value)
+{
+	*value = v->v[i].value;
+	return v->v[i].name;
 }
 
 void
@@ -568,6 +582,7 @@ template_parse_string(const char *text, const char *origin,
 	struct template *t = xcalloc(1, sizeof *t);
 
 	t->channel = channel;
+	t->src = xstrdup(text);
 	if (parse_body(t, text, origin, cause) == -1 ||
 	    check_segments(t, max_segments, cause) == -1) {
 		template_free(t);
@@ -577,26 +592,27 @@ template_parse_string(const char *text, const char *origin,
 	return 0;
 }
 
-/* Parse text and, for email, html (NULL: none) as one template. */
+/* Parse text and, for email, html (NULL: none) as one template, keeping
+ * their sources (template_source). */
 int
 template_parse_parts(const char *text, const char *html, const char *origin,
                      enum tmpl_channel channel, int max_segments,
                      struct template **out, char **cause)
 {
-	struct template *t = xcalloc(1, sizeof *t);
+	struct template *t;
 	char *where;
-	int r;
+	int r = 0;
 
-	t->channel = channel;
-	r = parse_body(t, text, origin, cause);
-	if (r == 0 && html != NULL && channel == TMPL_EMAIL) {
+	if (template_parse_string(text, origin, channel, max_segments, &t,
+	                          cause) == -1)
+		return -1;
+	if (html != NULL && channel == TMPL_EMAIL) {
+		t->src_html = xstrdup(html);
 		where = xasprintf("%s (HTML)", origin);
 		if ((r = check_utf8(html, where, cause)) == 0)
 			r = parse_part(html, where, 1, &t->html, cause);
 		free(where);
 	}
-	if (r == 0)
-		r = check_segments(t, max_segments, cause);
 	if (r == -1) {
 		template_free(t);
 		return -1;
@@ -633,6 +649,13 @@ load_stored(const char *name, enum tmpl_channel channel, int max_segments,
 	free(html);
 	free(origin);
 	return 1;
+}
+
+const char *
+template_source(const struct template *t, const char **html)
+{
+	*html = t->src_html;
+	return t->src;
 }
 
 /* Read a template file into a string, CRLF line ends made LF. Caller frees. */
@@ -680,7 +703,7 @@ load_html(struct template *t, const char *dir, const char *name, char **cause)
 	if ((r = read_file(path, &text, cause)) == 0) {
 		if ((r = check_utf8(text, path, cause)) == 0)
 			r = parse_part(text, path, 1, &t->html, cause);
-		free(text);
+		t->src_html = text;
 	}
 	free(path);
 	return r;
@@ -724,12 +747,12 @@ template_load(const char *dir, const char *name, enum tmpl_channel channel,
 	}
 	t = xcalloc(1, sizeof *t);
 	t->channel = channel;
+	t->src = text;
 	r = parse_body(t, text, path, cause);
 	if (r == 0 && channel == TMPL_EMAIL)
 		r = load_html(t, dir, name, cause);
 	if (r == 0)
 		r = check_segments(t, max_segments, cause);
-	free(text);
 	free(path);
 	if (r == -1) {
 		template_free(t);
@@ -747,6 +770,8 @@ template_free(struct template *t)
 	part_clear(&t->subject);
 	part_clear(&t->text);
 	part_clear(&t->html);
+	free(t->src);
+	free(t->src_html);
 	free(t);
 }
 

@@ -2,6 +2,8 @@
 #ifndef PPGD_TEMPLATE_H
 #define PPGD_TEMPLATE_H
 
+#include <stddef.h>
+
 enum tmpl_channel { TMPL_EMAIL, TMPL_SMS };
 
 struct template; /* one template for one channel */
@@ -25,6 +27,9 @@ void tvars_set(struct tvars *, const char *name, const char *value);
 const char *tvars_get(const struct tvars *, const char *name);
 /* Empty every value whose name starts with prefix ("member.extra."). */
 void tvars_clear_prefix(struct tvars *, const char *prefix);
+/* The number of values, and the name (and *value) of the i-th. */
+size_t tvars_count(const struct tvars *);
+const char *tvars_at(const struct tvars *, size_t i, const char **value);
 void tvars_free(struct tvars *);
 
 /* Load dir/email/NAME.txt (+ NAME.html) or dir/sms/NAME.txt, or the
@@ -38,7 +43,8 @@ int template_parse_string(const char *text, const char *origin,
                           enum tmpl_channel, int max_segments,
                           struct template **out, char **cause);
 /* The same for a template of a text part and, for email, an HTML part
- * (NULL: none), as a stored version is kept. */
+ * (NULL: none), as a stored version and a run's snapshot keep them
+ * (template_source). */
 int template_parse_parts(const char *text, const char *html, const char *origin,
                          enum tmpl_channel, int max_segments,
                          struct template **out, char **cause);
@@ -53,6 +59,9 @@ typedef int (*template_source_fn)(void *arg, const char *name,
                                   enum tmpl_channel, char **text, char **html,
                                   char **origin, char **cause);
 void template_set_source(template_source_fn, void *arg);
+/* The text the template was parsed from (email: headers, blank line, body)
+ * and *html its HTML part's (NULL: none): a run keeps them (runmsg.h). */
+const char *template_source(const struct template *, const char **html);
 void template_free(struct template *);
 /* Whether the template uses placeholder name (in a part or a section). */
 int template_uses(const struct template *, const char *name);

@@ -1,7 +1,9 @@
 /*
  * Unsubscribe links. An opt-out must always work, so an unsubscribe token
  * does not expire; it can be used any number of times (each use is
- * idempotent) and its used_at records the first.
+ * idempotent). A link is derived for (run, member) (linktoken.h); one sent
+ * before links were derived is a stored token, whose used_at records the
+ * first use.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include "consent.h"
 #include "form.h"
 #include "http.h"
+#include "linktoken.h"
 #include "log.h"
 #include "multipart.h"
 #include "server.h"
@@ -19,19 +22,48 @@
 #include "xmalloc.h"
 
 struct utoken {
-	int64_t id, member_id;
+	int64_t id, member_id; /* id: the stored token's, 0 if derived */
+	int64_t run_id;        /* a derived token's */
 	char *practice;
 };
 
+/* A derived link: its member, if not erased. */
 static int
-utoken_find(struct db *db, const char *token, struct utoken *t)
+derived_find(struct db *db, const struct config *cfg, const char *token,
+             struct utoken *t)
 {
-	sqlite3_stmt *st =
-	    web_token_row(db, token,
-	                  "SELECT t.id, t.member_id, p.name FROM tokens t"
-	                  " JOIN members m ON m.id = t.member_id"
-	                  " JOIN practices p ON p.id = m.practice_id"
-	                  " WHERE t.hash=?1 AND t.kind='unsubscribe'");
+	sqlite3_stmt *st = db_stmt(db, "SELECT p.name FROM members m JOIN"
+	                               " practices p ON p.id = m.practice_id"
+	                               " WHERE m.id = ? AND m.erased_at IS"
+	                               " NULL");
+	int found = 0;
+
+	if (!linktoken_parse(cfg, token, LT_UNSUBSCRIBE, &t->run_id,
+	                     &t->member_id))
+		return 0;
+	db_bind_int(st, 1, t->member_id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		t->id = 0;
+		t->practice = xstrdup(db_col_text(st, 0));
+		found = 1;
+	}
+	sqlite3_reset(st);
+	return found;
+}
+
+static int
+utoken_find(struct db *db, const struct config *cfg, const char *token,
+            struct utoken *t)
+{
+	sqlite3_stmt *st;
+
+	if (derived_find(db, cfg, token, t))
+		return 1;
+	st = web_token_row(db, token,
+	                   "SELECT t.id, t.member_id, p.name FROM tokens t"
+	                   " JOIN members m ON m.id = t.member_id"
+	                   " JOIN practices p ON p.id = m.practice_id"
+	                   " WHERE t.hash=?1 AND t.kind='unsubscribe'");
 
 	if (st == NULL)
 		return 0;
@@ -44,14 +76,17 @@ utoken_find(struct db *db, const char *token, struct utoken *t)
 
 /* The channel of the newest message that carried this link; "email". */
 static char *
-utoken_channel(struct db *db, const char *token)
+utoken_channel(struct db *db, const struct utoken *t, const char *token)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT channel FROM outbox WHERE"
-	                               " unsubscribe_token=?1"
-	                               " ORDER BY id DESC LIMIT 1");
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT channel FROM outbox WHERE ?2 = 0 AND"
+	                " unsubscribe_token = ?1 OR ?2 <> 0 AND run_id = ?2 AND"
+	                " member_id = ?3 ORDER BY id DESC LIMIT 1");
 	char *ch = NULL;
 
 	db_bind_text(st, 1, token);
+	db_bind_int(st, 2, t->id == 0 ? t->run_id : 0);
+	db_bind_int(st, 3, t->member_id);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		ch = xstrdup(db_col_text(st, 0));
 	sqlite3_reset(st);
@@ -217,7 +252,7 @@ unsubscribe_http(struct evhttp_request *req, struct server *srv,
 	struct utoken t = {0};
 	char *channel;
 
-	if (token == NULL || !utoken_find(server_db(srv), token, &t)) {
+	if (token == NULL || !utoken_find(server_db(srv), cfg, token, &t)) {
 		web_message(
 		    req, cfg, 404, "This link does not work",
 		    "Part of the link may be missing. Please check that "
@@ -228,7 +263,7 @@ unsubscribe_http(struct evhttp_request *req, struct server *srv,
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_POST)
 		unsubscribe_post(req, srv, &t);
 	else {
-		channel = utoken_channel(server_db(srv), token);
+		channel = utoken_channel(server_db(srv), &t, token);
 		choose_page(req, cfg, &t, token, channel);
 		free(channel);
 	}

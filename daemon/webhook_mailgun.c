@@ -12,6 +12,7 @@
 #include "care_alert.h"
 #include "consent.h"
 #include "crypto.h"
+#include "linktoken.h"
 #include "log.h"
 #include "member.h"
 #include "util.h"
@@ -82,20 +83,51 @@ address_token(const char *addr, const char *prefix)
 	return xstrndup(addr + n, len);
 }
 
-/* A token of kind: its member and campaign's meeting; 0 if none. */
+/* A derived token of kind: its member and its campaign's meeting; 0 if
+ * none (or the member was erased). */
 static int64_t
-token_member(struct db *db, const char *token, const char *kind, int64_t now,
-             int64_t *meeting)
+derived_member(struct db *db, const struct config *cfg, const char *token,
+               const char *kind, int64_t *meeting)
 {
 	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT m.id, coalesce(c.meeting_id, 0) FROM members m,"
+	        " runs r JOIN campaigns c ON c.id = r.campaign_id"
+	        " WHERE m.id = ?2 AND m.erased_at IS NULL AND r.id = ?1");
+	enum linktoken_kind k =
+	    strcmp(kind, "reply") == 0 ? LT_REPLY : LT_UNSUBSCRIBE;
+	int64_t run, member = 0;
+
+	if (!linktoken_parse(cfg, token, k, &run, &member))
+		return 0;
+	db_bind_int(st, 1, run);
+	db_bind_int(st, 2, member);
+	member = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		member = sqlite3_column_int64(st, 0);
+		*meeting = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return member;
+}
+
+/* A token of kind, derived or stored: its member and campaign's meeting;
+ * 0 if none. */
+static int64_t
+token_member(struct db *db, const struct config *cfg, const char *token,
+             const char *kind, int64_t now, int64_t *meeting)
+{
+	sqlite3_stmt *st;
+	char hash[65];
+	int64_t member;
+
+	if ((member = derived_member(db, cfg, token, kind, meeting)) != 0)
+		return member;
+	st = db_stmt(
 	    db, "SELECT t.member_id, coalesce(c.meeting_id, 0) FROM tokens t"
 	        " LEFT JOIN campaigns c ON c.id = t.campaign_id"
 	        " WHERE t.hash=?1 AND t.kind=?2 AND t.member_id IS NOT NULL"
 	        " AND (?2 = 'unsubscribe' OR t.expires_at IS NULL"
 	        " OR t.expires_at > ?3)");
-	char hash[65];
-	int64_t member = 0;
-
 	crypto_token_hash(token, hash);
 	db_bind_text(st, 1, hash);
 	db_bind_text(st, 2, kind);
@@ -271,7 +303,8 @@ member_by_sender(struct db *db, const char *email, int64_t practice)
  * message was sent to when the recipient is a practice's address.
  */
 static void
-email_match(struct db *db, const struct webhook_in *in, struct email_match *m)
+email_match(struct db *db, const struct config *cfg,
+            const struct webhook_in *in, struct email_match *m)
 {
 	const char *rcpt = webhook_field(in, "recipient");
 	char *tok, *sender, *to;
@@ -279,12 +312,12 @@ email_match(struct db *db, const struct webhook_in *in, struct email_match *m)
 	memset(m, 0, sizeof *m);
 	if ((tok = address_token(rcpt, "reply+")) != NULL) {
 		m->member =
-		    token_member(db, tok, "reply", in->now, &m->meeting);
+		    token_member(db, cfg, tok, "reply", in->now, &m->meeting);
 		free(tok);
 	} else if ((tok = address_token(rcpt, "unsubscribe+")) != NULL) {
 		int64_t unused;
 		m->member =
-		    token_member(db, tok, "unsubscribe", in->now, &unused);
+		    token_member(db, cfg, tok, "unsubscribe", in->now, &unused);
 		m->unsubscribe = m->member != 0;
 		free(tok);
 	}
@@ -369,7 +402,7 @@ webhook_mailgun_email(struct db *db, const struct config *cfg,
 	free(r.msg_id);
 	if (rv <= 0)
 		return rv;
-	email_match(db, in, &m);
+	email_match(db, cfg, in, &m);
 	care = care_classify_for(db, cfg, m.practice, r.body, &hit);
 	if (m.unsubscribe && member_optout(db, m.member, CONSENT_EMAIL, in->now,
 	                                   "email", "mailto") == -1)

@@ -16,7 +16,9 @@
 
 #include "care_alert.h"
 #include "demog.h"
+#include "fire.h"
 #include "form.h"
+#include "linktoken.h"
 #include "app.h"
 #include "http.h"
 #include "log.h"
@@ -44,8 +46,77 @@ struct field {
 	const char *error; /* cause to show, or NULL */
 };
 
+/*
+ * A derived survey link (linktoken.h) of (run, member): it expires
+ * FIRE_SURVEY_TOKEN_DAYS after its run fired; it answers the invitation's
+ * run, which its reminders share. An erased member's link is gone.
+ */
 static int
-token_find(struct db *db, const char *token, struct stoken *t)
+derived_find(struct db *db, const struct config *cfg, const char *token,
+             struct stoken *t)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "SELECT r.campaign_id, coalesce(r.survey_id, c.survey_id, 0),"
+	        " m.practice_id, r.fired_at + ?3,"
+	        " CASE WHEN r.reminder = 0 THEN r.id ELSE (SELECT x.id FROM"
+	        " runs x WHERE x.campaign_id = r.campaign_id AND"
+	        " x.scheduled_for = r.scheduled_for AND x.reminder = 0) END"
+	        " FROM runs r JOIN campaigns c ON c.id = r.campaign_id"
+	        " JOIN members m ON m.id = ?2 AND m.erased_at IS NULL"
+	        " WHERE r.id = ?1");
+	int64_t run, member;
+	int found = 0;
+
+	if (!linktoken_parse(cfg, token, LT_SURVEY, &run, &member))
+		return 0;
+	db_bind_int(st, 1, run);
+	db_bind_int(st, 2, member);
+	db_bind_int(st, 3, FIRE_SURVEY_TOKEN_DAYS * (int64_t)86400);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		t->id = 0;
+		t->member_id = member;
+		t->campaign_id = sqlite3_column_int64(st, 0);
+		t->survey_id = sqlite3_column_int64(st, 1);
+		t->practice_id = sqlite3_column_int64(st, 2);
+		t->expires_at = sqlite3_column_int64(st, 3);
+		t->run_id = sqlite3_column_int64(st, 4);
+		found = t->run_id != 0;
+	}
+	sqlite3_reset(st);
+	return found;
+}
+
+/* When the member answered the run through a derived link; 0 if not. */
+static int64_t
+derived_used(struct db *db, const struct stoken *t)
+{
+	sqlite3_stmt *st;
+
+	if (t->run_id == 0)
+		return 0;
+	st = db_stmt(db, "SELECT used_at FROM token_uses WHERE run_id = ?"
+	                 " AND member_id = ? AND kind = 'survey'");
+	db_bind_int(st, 1, t->run_id);
+	db_bind_int(st, 2, t->member_id);
+	return db_int(db, st, 0);
+}
+
+/* When the member answered the run through a stored link; 0 if not. */
+static int64_t
+stored_used(struct db *db, const struct stoken *t)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT ifnull(max(used_at), 0) FROM"
+	                               " tokens WHERE kind = 'survey' AND"
+	                               " run_id = ? AND member_id = ?");
+
+	db_bind_int(st, 1, t->run_id);
+	db_bind_int(st, 2, t->member_id);
+	return db_int(db, st, 0);
+}
+
+/* A stored survey token (sent before links were derived). */
+static int
+stored_find(struct db *db, const char *token, struct stoken *t)
 {
 	sqlite3_stmt *st = web_token_row(
 	    db, token,
@@ -73,6 +144,24 @@ token_find(struct db *db, const char *token, struct stoken *t)
 	t->used_at = sqlite3_column_int64(st, 6);
 	t->run_id = sqlite3_column_int64(st, 7);
 	sqlite3_reset(st);
+	return 1;
+}
+
+/* The link's token: derived, or stored by an older fire. Either way, used
+ * if the member answered the run through a link of the other sort. */
+static int
+token_find(struct db *db, const struct config *cfg, const char *token,
+           struct stoken *t)
+{
+	int64_t used;
+
+	if (!derived_find(db, cfg, token, t) && !stored_find(db, token, t))
+		return 0;
+	used = derived_used(db, t);
+	if (used > t->used_at)
+		t->used_at = used;
+	if (t->id == 0 && t->used_at == 0)
+		t->used_at = stored_used(db, t);
 	return 1;
 }
 
@@ -452,9 +541,10 @@ static int
 tokens_use(struct db *db, const struct stoken *t, int64_t now)
 {
 	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT count(*) FROM tokens WHERE kind='survey' AND"
+	    db, "SELECT (SELECT count(*) FROM tokens WHERE kind='survey' AND"
 	        " used_at IS NOT NULL AND (id=?1 OR (?2 != 0 AND run_id=?2"
-	        " AND member_id=?3))");
+	        " AND member_id=?3))) + (SELECT count(*) FROM token_uses"
+	        " WHERE run_id=?2 AND member_id=?3 AND kind='survey')");
 	int used;
 
 	db_bind_int(st, 1, t->id);
@@ -475,6 +565,15 @@ tokens_use(struct db *db, const struct stoken *t, int64_t now)
 	db_bind_int(st, 2, now);
 	db_bind_int(st, 3, t->run_id);
 	db_bind_int(st, 4, t->member_id);
+	if (db_done(db, st) == -1)
+		return -1;
+	if (t->run_id == 0 || t->member_id == 0)
+		return 1;
+	st = db_stmt(db, "INSERT INTO token_uses (run_id, member_id, kind,"
+	                 " used_at) VALUES (?, ?, 'survey', ?)");
+	db_bind_int(st, 1, t->run_id);
+	db_bind_int(st, 2, t->member_id);
+	db_bind_int(st, 3, now);
 	return db_done(db, st) == -1 ? -1 : 1;
 }
 
@@ -677,7 +776,7 @@ websurvey_http(struct evhttp_request *req, struct server *srv, const char *rest)
 	struct field *fs;
 	int post = evhttp_request_get_command(req) == EVHTTP_REQ_POST;
 
-	if (token == NULL || !token_find(server_db(srv), token, &t) ||
+	if (token == NULL || !token_find(server_db(srv), cfg, token, &t) ||
 	    (t.expires_at != 0 && t.expires_at <= time(NULL)) ||
 	    t.practice_id == 0 ||
 	    (s = response_survey(server_db(srv), t.survey_id)) == NULL) {

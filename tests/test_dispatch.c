@@ -19,8 +19,11 @@
 #include "campaign_fixture.h"
 #include "dispatch.h"
 #include "env.h"
+#include "fire.h"
+#include "linktoken.h"
 #include "outbox.h"
 #include "transport.h"
+#include "xmalloc.h"
 
 /* ---- the fake transport: sends wait until the test answers them ---- */
 
@@ -29,6 +32,7 @@
 static struct {
 	int64_t id[FAKE_MAX];
 	char *text[FAKE_MAX], *html[FAKE_MAX];
+	char *unsub[FAKE_MAX], *reply[FAKE_MAX];
 	transport_done_fn done[FAKE_MAX];
 	void *arg[FAKE_MAX];
 	int n;
@@ -50,6 +54,8 @@ fake_send(void *state, const struct outmsg *m, transport_done_fn done,
 	fake.id[fake.n] = m->id;
 	fake.text[fake.n] = m->text ? strdup(m->text) : NULL;
 	fake.html[fake.n] = m->html ? strdup(m->html) : NULL;
+	fake.unsub[fake.n] = m->unsub_url ? strdup(m->unsub_url) : NULL;
+	fake.reply[fake.n] = m->reply_to ? strdup(m->reply_to) : NULL;
 	fake.done[fake.n] = done;
 	fake.arg[fake.n] = arg;
 	fake.n++;
@@ -95,6 +101,8 @@ fake_clear(void)
 	for (i = 0; i < fake.n; i++) {
 		free(fake.text[i]);
 		free(fake.html[i]);
+		free(fake.unsub[i]);
+		free(fake.reply[i]);
 	}
 	memset(&fake, 0, sizeof fake);
 }
@@ -403,6 +411,87 @@ test_unreadable_body_held(void **state_)
 	t_close(&t);
 }
 
+/* The token after prefix in s, checked as a derived token of kind for
+ * (run, member). */
+static void
+assert_link(const char *s, const char *prefix, enum linktoken_kind kind,
+            const struct config *cfg, int64_t run, int64_t member)
+{
+	const char *p = strstr(s, prefix);
+	char tok[LINKTOKEN_MAX];
+	int64_t r, m;
+	size_t n;
+
+	assert_non_null(p);
+	p += strlen(prefix);
+	n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	              "0123456789-_");
+	assert_true(n > 0 && n < sizeof tok);
+	memcpy(tok, p, n);
+	tok[n] = '\0';
+	assert_int_equal(linktoken_parse(cfg, tok, kind, &r, &m), 1);
+	assert_int_equal(r, run);
+	assert_int_equal(m, member);
+}
+
+/*
+ * A campaign row is fired without text and rendered when claimed, from the
+ * run's snapshot (not the template files, which may have changed since),
+ * with its links and headers derived for (run, member).
+ */
+static void
+test_rendered_at_send(void **state_)
+{
+	struct t t;
+	struct config *fire_cfg =
+	    fx_config("[email]\nreply_domain = reply.example.org\n");
+	struct fx_member m = {
+	    .first = "Ann", .email = "ann@example.org", .consent_email = 1};
+	struct campaign *c = campaign_new();
+	struct fire_result r;
+	char *cause = NULL;
+	int64_t member;
+
+	t_open(&t, "[email]\nreply_domain = reply.example.org\n");
+	linktoken_set_key("dispatch test key");
+	member = fx_member_add(t.env.db, &m);
+	c->name = xstrdup("fft");
+	c->practice_id = 1;
+	c->kind = xstrdup("survey");
+	c->survey_id = fx_survey(t.env.db, "surveys/fft.yaml", NULL);
+	free(c->channels);
+	c->channels = xstrdup("email");
+	assert_int_equal(campaign_add(t.env.db, fire_cfg, c, FX_NOON, &cause),
+	                 0);
+	assert_int_equal(fire_run(t.env.db, fire_cfg, c, time(NULL), 0,
+	                          time(NULL), &r, &cause),
+	                 0);
+	assert_int_equal(r.email, 1);
+	assert_int_equal(db_exec(t.env.db,
+	                         "UPDATE runs SET snapshot = replace(snapshot,"
+	                         " 'Dear {{', 'Hello {{')",
+	                         &cause),
+	                 0);
+	t_start(&t);
+	pump(&t);
+	assert_int_equal(fake.n, 1);
+	assert_true(strncmp(fake.text[0], "Hello Ann,", 10) == 0);
+	assert_link(fake.text[0], "https://ppg.example.org/s/", LT_SURVEY,
+	            t.cfg, r.run_id, member);
+	assert_link(fake.html[0], "https://ppg.example.org/u/", LT_UNSUBSCRIBE,
+	            t.cfg, r.run_id, member);
+	assert_link(fake.unsub[0], "https://ppg.example.org/u/", LT_UNSUBSCRIBE,
+	            t.cfg, r.run_id, member);
+	assert_link(fake.reply[0], "reply+", LT_REPLY, t.cfg, r.run_id, member);
+	fake_answer(0, SEND_OK, "p1");
+	pump(&t);
+	assert_string_equal(state(&t, fake.id[0]), "sent");
+	linktoken_set_key(NULL);
+	campaign_free(c);
+	config_free(fire_cfg);
+	t_close(&t);
+}
+
 int
 main(void)
 {
@@ -415,6 +504,7 @@ main(void)
 	    cmocka_unit_test(test_requeue_at_start),
 	    cmocka_unit_test(test_packed_body),
 	    cmocka_unit_test(test_unreadable_body_held),
+	    cmocka_unit_test(test_rendered_at_send),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,7 +14,9 @@
 #include "campaign_fixture.h"
 #include "crypto.h"
 #include "fire.h"
+#include "linktoken.h"
 #include "outbox.h"
+#include "runmsg.h"
 #include "xmalloc.h"
 
 #define NMEMBERS 10000
@@ -51,7 +53,10 @@ campaign_make(struct db *db, const struct config *cfg, const char *name,
 	return c;
 }
 
-/* The text of the member's row of a run (0: any), unpacked. Caller frees. */
+/* The config body_of renders with (each test sets it). */
+static const struct config *body_cfg;
+
+/* The text of the member's row of a run (0: any), rendered. Caller frees. */
 static char *
 body_of(struct db *db, int64_t member_id, int64_t run_id)
 {
@@ -64,9 +69,28 @@ body_of(struct db *db, int64_t member_id, int64_t run_id)
 	db_bind_int(st, 1, member_id);
 	db_bind_int(st, 2, run_id);
 	assert_int_equal(db_row_int(db, st, &id), 1);
-	assert_int_equal(outbox_body(db, id, &text, &html), 0);
+	assert_int_equal(outbox_body(db, body_cfg, id, &text, &html), 0);
 	free(html);
 	return text;
+}
+
+/* The subject of the member's email in run_id, rendered. Caller frees. */
+static char *
+body_subject(struct db *db, int64_t member_id, int64_t run_id)
+{
+	struct runmsg *rm;
+	struct rendered out;
+	char *cause = NULL, *subject;
+
+	assert_non_null(rm = runmsg_load(db, run_id, &cause));
+	assert_int_equal(
+	    runmsg_render(rm, db, body_cfg, member_id, "email", &out, &cause),
+	    0);
+	subject = out.subject;
+	out.subject = NULL;
+	rendered_clear(&out);
+	runmsg_free(rm);
+	return subject;
 }
 
 static int
@@ -83,6 +107,7 @@ fire_ok(struct db *db, const struct config *cfg, const struct campaign *c,
 {
 	char *cause = NULL;
 
+	body_cfg = cfg;
 	if (fire_run(db, cfg, c, when, reminder, when, r, &cause) == -1) {
 		fprintf(stderr, "fire_run: %s\n", cause);
 		fail();
@@ -204,13 +229,11 @@ test_ten_thousand(void **state)
 	                              " state <> 'pending'"),
 	                 0);
 	assert_int_equal(fx_count(db, "SELECT messages FROM runs"), r.messages);
-	assert_int_equal(fx_count(db, "SELECT count(*) FROM tokens WHERE"
-	                              " kind = 'unsubscribe'"),
-	                 r.messages);
-	assert_int_equal(fx_count(db, "SELECT count(*) FROM tokens WHERE"
-	                              " kind = 'survey' AND expires_at ="
-	                              " created_at + 30 * 86400"),
-	                 r.messages);
+	/* Nothing per member but the row: no token, no text. */
+	assert_int_equal(fx_count(db, "SELECT count(*) FROM tokens"), 0);
+	assert_int_equal(fx_count(db, "SELECT count(*) FROM outbox WHERE"
+	                              " body <> '' OR subject IS NOT NULL"),
+	                 0);
 	/* A member with no first name is greeted as "member". */
 	body = body_of(db, 18, 0);
 	assert_true(strncmp(body, "Hi member,", 10) == 0);
@@ -222,8 +245,7 @@ test_ten_thousand(void **state)
 	assert_int_equal(again.run_id, r.run_id);
 	assert_int_equal(fx_count(db, "SELECT count(*) FROM outbox"),
 	                 r.messages);
-	assert_int_equal(fx_count(db, "SELECT count(*) FROM tokens"),
-	                 2 * r.messages);
+	assert_int_equal(fx_count(db, "SELECT count(*) FROM tokens"), 0);
 	assert_int_equal(fx_count(db, "SELECT count(*) FROM runs"), 1);
 	assert_int_equal(
 	    db_exec(db,
@@ -239,36 +261,26 @@ test_ten_thousand(void **state)
 	db_close(db);
 }
 
-/* The raw token after prefix in body (22 characters). */
+/* The token after prefix in body (up to the first non-base64url). */
 static void
-token_after(const char *body, const char *prefix, char out[23])
+token_after(const char *body, const char *prefix, char out[LINKTOKEN_MAX])
 {
 	const char *p = strstr(body, prefix);
+	size_t n;
 
 	assert_non_null(p);
-	memcpy(out, p + strlen(prefix), 22);
-	out[22] = '\0';
+	p += strlen(prefix);
+	n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	              "0123456789-_");
+	assert_true(n > 0 && n < LINKTOKEN_MAX);
+	memcpy(out, p, n);
+	out[n] = '\0';
 }
 
-static int64_t
-token_member(struct db *db, const char *raw, const char *kind)
-{
-	sqlite3_stmt *st = db_stmt(db, "SELECT member_id FROM tokens WHERE"
-	                               " hash = ? AND kind = ?");
-	char hash[65];
-	int64_t id = -1;
-
-	crypto_token_hash(raw, hash);
-	db_bind_text(st, 1, hash);
-	db_bind_text(st, 2, kind);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return id;
-}
-
+/* The links are derived for (run, member): nothing is stored per member,
+ * and the row has no text until it is rendered. */
 static void
-test_tokens_hashed(void **state)
+test_tokens_derived(void **state)
 {
 	struct db *db = fx_db();
 	struct config *cfg =
@@ -278,48 +290,46 @@ test_tokens_hashed(void **state)
 	    .first = "Ann", .email = "ann@example.org", .consent_email = 1};
 	struct campaign *c;
 	struct fire_result r;
-	sqlite3_stmt *st;
-	char raw[23], *body, *html, *unsub, *reply;
-	int64_t id = fx_member_add(db, &m), oid;
+	char tok[LINKTOKEN_MAX], *body, *html;
+	int64_t id = fx_member_add(db, &m), oid, run, member;
 
+	linktoken_set_key("test key");
 	c = campaign_make(db, cfg, "fft", sid, "email");
 	fire_ok(db, cfg, c, FX_NOON, 0, &r);
 	assert_int_equal(r.email, 1);
-	st = db_stmt(db, "SELECT id, unsubscribe_token, reply_token"
-	                 " FROM outbox");
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	oid = sqlite3_column_int64(st, 0);
-	unsub = xstrdup(db_col_text(st, 1));
-	reply = xstrdup(db_col_text(st, 2));
-	sqlite3_reset(st);
-	assert_int_equal(outbox_body(db, oid, &body, &html), 0);
+	assert_int_equal(fx_count(db, "SELECT count(*) FROM tokens"), 0);
+	assert_int_equal(fx_count(db, "SELECT count(*) FROM outbox WHERE"
+	                              " body = '' AND body_html IS NULL AND"
+	                              " subject IS NULL AND reply_token IS"
+	                              " NULL AND unsubscribe_token IS NULL"),
+	                 1);
+	oid = fx_count(db, "SELECT id FROM outbox");
+	assert_int_equal(outbox_body(db, cfg, oid, &body, &html), 0);
 	assert_non_null(strstr(html, "https://ppg.example.org/s/"));
-	/* Stored packed against the run's sample, a fraction of its size. */
-	st = db_stmt(db, "SELECT typeof(body) = 'blob' AND body_html IS NULL,"
-	                 " length(body) FROM outbox");
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 1);
-	assert_true((size_t)sqlite3_column_int(st, 1) * 4 <
-	            strlen(body) + strlen(html));
-	sqlite3_reset(st);
+	token_after(body, "https://ppg.example.org/s/", tok);
+	assert_int_equal(linktoken_parse(cfg, tok, LT_SURVEY, &run, &member),
+	                 1);
+	assert_int_equal(run, r.run_id);
+	assert_int_equal(member, id);
+	/* A survey link is not an unsubscribe link. */
+	assert_int_equal(
+	    linktoken_parse(cfg, tok, LT_UNSUBSCRIBE, &run, &member), 0);
+	token_after(body, "https://ppg.example.org/u/", tok);
+	assert_int_equal(
+	    linktoken_parse(cfg, tok, LT_UNSUBSCRIBE, &run, &member), 1);
+	assert_int_equal(member, id);
+	/* Rendered again, the same text and links. */
 	free(html);
-	token_after(body, "https://ppg.example.org/s/", raw);
-	assert_int_equal(token_member(db, raw, "survey"), id);
-	token_after(body, "https://ppg.example.org/u/", raw);
-	assert_string_equal(raw, unsub);
-	assert_int_equal(token_member(db, unsub, "unsubscribe"), id);
-	assert_int_equal(token_member(db, reply, "reply"), id);
-	/* No raw token is stored in tokens. */
-	st = db_stmt(db, "SELECT count(*) FROM tokens WHERE hash = ?"
-	                 " OR hash = ? OR length(hash) <> 64");
-	db_bind_text(st, 1, unsub);
-	db_bind_text(st, 2, raw);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 0);
-	sqlite3_reset(st);
+	{
+		char *again, *again_html;
+		assert_int_equal(outbox_body(db, cfg, oid, &again, &again_html),
+		                 0);
+		assert_string_equal(again, body);
+		free(again);
+		free(again_html);
+	}
 	free(body);
-	free(unsub);
-	free(reply);
+	linktoken_set_key(NULL);
 	campaign_free(c);
 	config_free(cfg);
 	db_close(db);
@@ -471,7 +481,7 @@ test_reminders(void **state)
 	                      .consent_sms = 1};
 	struct campaign *c = campaign_new();
 	struct fire_result r;
-	char *cause = NULL;
+	char *cause = NULL, *text;
 	int i;
 
 	for (i = 0; i < 5; i++)
@@ -494,8 +504,7 @@ test_reminders(void **state)
 	        " practice_id, member_id, channel, started_at,"
 	        " completed_at) VALUES (1, 1, 1, 1, 'web', 1, 2),"
 	        " (1, 1, 1, 4, 'web', 1, NULL);"
-	        "UPDATE tokens SET used_at = 5 WHERE member_id = 2 AND"
-	        " kind = 'survey';"
+	        "INSERT INTO token_uses VALUES (1, 2, 'survey', 5);"
 	        "UPDATE sms_sessions SET state = 'done' WHERE member_id = 3;",
 	        &cause),
 	    0);
@@ -508,10 +517,9 @@ test_reminders(void **state)
 	assert_int_equal(fx_count(db, "SELECT count(*) FROM outbox WHERE"
 	                              " run_id = 2"),
 	                 2);
-	assert_int_equal(fx_count(db, "SELECT count(*) FROM outbox WHERE"
-	                              " run_id = 2 AND member_id = 4 AND"
-	                              " subject = 'Reminder: Named survey'"),
-	                 1);
+	text = body_subject(db, 4, 2);
+	assert_string_equal(text, "Reminder: Named survey");
+	free(text);
 	/* 5's SMS conversation carries on: no new response, later expiry. */
 	assert_int_equal(fx_count(db, "SELECT count(*) FROM sms_sessions WHERE"
 	                              " member_id = 5"),
@@ -541,8 +549,8 @@ test_reminder_tokens_share_run(void **state)
 	    .first = "E", .email = "e@example.org", .consent_email = 1};
 	struct campaign *c = campaign_new();
 	struct fire_result r;
-	char *cause = NULL;
-	int64_t first;
+	char *cause = NULL, *body, tok[LINKTOKEN_MAX];
+	int64_t first, run, member;
 
 	fx_member_add(db, &e);
 	c->name = xstrdup("named");
@@ -557,16 +565,21 @@ test_reminder_tokens_share_run(void **state)
 	fire_ok(db, cfg, c, FX_NOON, 1, &r);
 	assert_true(r.created);
 	assert_true(r.run_id != first);
-	assert_int_equal(fx_count(db, "SELECT count(*) FROM tokens WHERE"
-	                              " kind = 'survey' AND member_id = 1"),
-	                 2);
-	assert_int_equal(fx_count(db, "SELECT count(DISTINCT run_id) FROM"
-	                              " tokens WHERE kind = 'survey'"
-	                              " AND member_id = 1"),
+	/* Each message's link names its own run (its expiry runs from it);
+	 * the survey page maps a reminder's run to the invitation's. */
+	body = body_of(db, 1, first);
+	token_after(body, "https://ppg.example.org/s/", tok);
+	free(body);
+	assert_int_equal(linktoken_parse(cfg, tok, LT_SURVEY, &run, &member),
 	                 1);
-	assert_int_equal(fx_count(db, "SELECT min(run_id) FROM tokens WHERE"
-	                              " kind = 'survey'"),
-	                 first);
+	assert_int_equal(run, first);
+	body = body_of(db, 1, r.run_id);
+	token_after(body, "https://ppg.example.org/s/", tok);
+	free(body);
+	assert_int_equal(linktoken_parse(cfg, tok, LT_SURVEY, &run, &member),
+	                 1);
+	assert_int_equal(run, r.run_id);
+	assert_int_equal(fx_count(db, "SELECT count(*) FROM tokens"), 0);
 	campaign_free(c);
 	config_free(cfg);
 	db_close(db);
@@ -712,7 +725,6 @@ test_resume_after_crash(void **state)
 	/* What a crash after the slices up to member 4000 leaves. */
 	assert_int_equal(
 	    db_exec(db,
-	            "DELETE FROM tokens WHERE member_id > 4000;"
 	            "DELETE FROM outbox WHERE member_id > 4000;"
 	            "UPDATE outbox SET state = 'held', held_reason = 'firing';"
 	            "UPDATE runs SET firing = 1, messages = 0",
@@ -730,10 +742,7 @@ test_resume_after_crash(void **state)
 	assert_int_equal(fx_count(db, "SELECT count(DISTINCT member_id)"
 	                              " FROM outbox"),
 	                 n);
-	assert_int_equal(fx_count(db, "SELECT count(*) FROM tokens WHERE"
-	                              " kind = 'unsubscribe'"),
-	                 n);
-	/* Rows made after the resume unpack against the run's first sample. */
+	/* Rows made after the resume render from the run's snapshot. */
 	text =
 	    body_of(db, fx_count(db, "SELECT max(member_id) FROM outbox"), 0);
 	assert_non_null(strstr(text, "https://ppg.example.org/s/"));
@@ -781,7 +790,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ten_thousand),
-	    cmocka_unit_test(test_tokens_hashed),
+	    cmocka_unit_test(test_tokens_derived),
 	    cmocka_unit_test(test_sms_survey_sessions),
 	    cmocka_unit_test(test_quiet_hours),
 	    cmocka_unit_test(test_frequency_cap),

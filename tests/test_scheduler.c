@@ -183,9 +183,7 @@ test_reminders_due(void **state)
 	scheduler_run_due(e.db, e.cfg, t0, 0, &fired);
 	assert_int_equal(fired, 1);
 	/* Member 1 answers; 2 and 3 get reminders. */
-	db_exec(e.db,
-	        "UPDATE tokens SET used_at = 1 WHERE member_id = 1 AND kind ="
-	        " 'survey'",
+	db_exec(e.db, "INSERT INTO token_uses VALUES (1, 1, 'survey', 1)",
 	        NULL);
 	next = scheduler_run_due(e.db, e.cfg, t0 + 60, 0, &fired);
 	assert_int_equal(next, t0 + 3 * FX_DAY);

@@ -5,7 +5,9 @@
 the web survey (errors shown and escaped, success, already answered) and
 unsubscribe (page, form, RFC 8058 one-click)."""
 
+import base64
 import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -94,6 +96,33 @@ def execute(sql, *args):
 
 def token_hash(tok):
     return hashlib.sha256(tok.encode()).hexdigest()
+
+
+def varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def derived_token(kind, run, member, key=None):
+    """A link token as ppgd derives it: base64url of (version 1 << 4 | kind,
+    varint run, varint member, 10 bytes of HMAC-SHA256) under the key file
+    next to the database."""
+    if key is None:
+        path = DB + ".token-key"
+        if not os.path.exists(path):  # made by `ppgd init` or first use
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.write(fd, (secrets.token_hex(32) + "\n").encode())
+            os.close(fd)
+        with open(path, "rb") as f:
+            key = f.read().strip()
+    msg = bytes([0x10 | kind]) + varint(run) + varint(member)
+    mac = hmac.new(key, msg, hashlib.sha256).digest()[:10]
+    return base64.urlsafe_b64encode(msg + mac).decode().rstrip("=")
 
 
 def new_token(kind, member=None, campaign=None, survey=None, expires=None,
@@ -492,6 +521,43 @@ with env.serve() as d:
     st, _, body = t.http_get(env.url + "/s/" + other)
     t.check(st == 200 and b"already answered" not in body,
             "web survey: another member's link of the run is still open")
+
+    # Links derived for (run, member) by HMAC under the install's key, as a
+    # fire now makes them: a stored invitation link and a derived reminder
+    # link of the same run share one answer; forged ones are refused.
+    rrun = execute("INSERT INTO runs (campaign_id, scheduled_for, reminder,"
+                   " fired_at, survey_id) VALUES (?, ?, 1, ?, ?)", camp, now + 1,
+                   now + 2, pm)
+    execute("UPDATE runs SET survey_id = ? WHERE id = ?", pm, run)
+    ann_old = other  # Ann's stored link of the invitation run, still open
+    ann_new = derived_token(1, rrun, ann)
+    st, _, body = t.http_get(env.url + "/s/" + ann_new)
+    t.check(st == 200 and b"already answered" not in body,
+            "derived link: a reminder's link opens the survey")
+    st, _, body = t.http_post(env.url + "/s/" + ann_new, {"useful": "2"},
+                              headers={"Origin": "null"})
+    t.check(st == 200 and b"We will look at every reply" in body,
+            "derived link: the answer is taken")
+    t.check_eq(one("SELECT count(*) FROM token_uses WHERE run_id=? AND"
+                   " member_id=? AND kind='survey'", run, ann), 1,
+               "derived link: its use is recorded against the invitation's run")
+    st, _, body = t.http_get(env.url + "/s/" + ann_old)
+    t.check(st == 200 and b"already answered" in body,
+            "derived link: the member's stored link of the run is then used")
+    st, _, body = t.http_get(env.url + "/s/" + derived_token(1, run, ann))
+    t.check(st == 200 and b"already answered" in body,
+            "derived link: so is a derived link of the invitation run")
+    for bad, what in ((ann_new[:-1] + ("A" if ann_new[-1] != "A" else "B"),
+                       "an altered character"),
+                      (ann_new[:-2], "a truncated link"),
+                      (derived_token(1, rrun, ann, key=b"another key"),
+                       "another install's key"),
+                      (derived_token(2, rrun, ann), "an unsubscribe link")):
+        st, _, _ = t.http_get(env.url + "/s/" + bad)
+        t.check_eq(st, 404, "derived link: %s is refused" % what)
+    st, _, body = t.http_get(env.url + "/u/" + derived_token(2, rrun, bob))
+    t.check(st == 200 and b"Riverside" in body,
+            "derived link: an unsubscribe link opens the member's page")
 
     # -- unsubscribe -------------------------------------------------------------
     utok = new_token("unsubscribe", member=bob)
