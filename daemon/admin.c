@@ -294,7 +294,10 @@ static const char admin_style[] =
     "margin-bottom:24px}"
     ".visually-hidden{position:absolute;width:1px;height:1px;margin:-1px;"
     "overflow:hidden;clip:rect(0 0 0 0);border:0;padding:0}"
-    ".qr svg{width:12rem;height:12rem}";
+    ".qr svg{width:12rem;height:12rem}"
+    ".live:empty{display:none}.live{border-left:8px solid #4c6272;"
+    "background:#fff;padding:8px 16px}.live-ok{border-color:#007f3b}"
+    ".live-bad{border-color:#d5281b}";
 
 /* Reply with the admin layout around body (HTML). */
 void
@@ -309,7 +312,8 @@ admin_page(struct areq *ar, int status, const char *title, const char *body)
 	            "<meta name=\"robots\" content=\"noindex, nofollow\">"
 	            "<title>");
 	admin_esc(&b, title);
-	buf_add(&b, " – ppgd admin</title><style>");
+	buf_add(&b, " – ppgd admin</title><script src=\"/admin.js\" defer>"
+	            "</script><style>");
 	buf_add(&b, admin_style);
 	buf_add(&b, "</style></head><body><header class=\"header\">"
 	            "<nav aria-label=\"Admin\">");
@@ -1328,12 +1332,20 @@ admin_http(struct evhttp_request *req, struct server *srv, const char *rest)
 	 * referrer from other sites and lets our own forms name their origin
 	 * for admin_post_ok to check. */
 	add_header(&ar, "Referrer-Policy", "same-origin");
+	/* As every page's, with the admin's own script (admin_script.c) and
+	 * its checks back to the admin. */
+	add_header(&ar, "Content-Security-Policy",
+	           "default-src 'none'; style-src 'unsafe-inline';"
+	           " img-src data:; script-src 'self'; connect-src 'self';"
+	           " form-action 'self'; frame-ancestors 'none'");
 	ar.db = server_db(srv);
 	ar.cfg = server_config(srv);
 	if (parse_request(&ar) == -1)
 		goto out;
 	load_session(&ar);
-	if (strcmp(path, "login") == 0)
+	if (strcmp(path, "admin.js") == 0 && !post)
+		admin_script(&ar);
+	else if (strcmp(path, "login") == 0)
 		post ? login_post(&ar) : login_form(&ar, 200, NULL);
 	else if (strcmp(path, "logout") == 0 && post)
 		logout_post(&ar);

@@ -231,6 +231,8 @@ create_form(struct areq *ar, const char *code, int status, const char *error,
 		    jint(json_object_get(count, "audience"), "email"),
 		    jint(json_object_get(count, "audience"), "sms"));
 	buf_add(&b, "<form method=\"post\" action=\"/campaigns/new\" "
+	            "data-live=\"audience-live\" data-live-step=\"count\" "
+	            "data-live-fields=\"audience,channels,kind,survey\" "
 	            "novalidate>");
 	admin_csrf_field(ar, &b);
 	admin_escf(&b, "<input type=\"hidden\" name=\"practice\" value=\"%s\">",
@@ -255,6 +257,7 @@ create_form(struct areq *ar, const char *code, int status, const char *error,
 	text_input(
 	    ar, &b, "audience", "Audience",
 	    "everyone, or terms such as age_band=16-24|25-34,tag=carers.");
+	admin_live_output(&b, "audience-live");
 	buf_add(&b,
 	        "<button class=\"button secondary\" type=\"submit\" "
 	        "name=\"step\" value=\"count\">Count the audience</button>");
@@ -356,11 +359,31 @@ create_fill(struct areq *ar, const struct practice *p, struct campaign *c,
 	return 0;
 }
 
+/* The audience count as the live check of the form (admin.js). */
+static void
+count_json(struct areq *ar, const json_t *count, const char *error)
+{
+	json_t *a = json_object_get(count, "audience");
+	char *summary =
+	    error != NULL
+	        ? xstrdup(error)
+	        : xasprintf("%lld members match; %lld can be sent to (%lld "
+	                    "by email, %lld by text).",
+	                    jint(a, "matched"), jint(a, "recipients"),
+	                    jint(a, "email"), jint(a, "sms"));
+
+	admin_reply_json(ar, json_pack("{s:b, s:s}", "ok", error == NULL,
+	                               "summary", summary));
+	free(summary);
+}
+
 static void
 create_post(struct areq *ar)
 {
 	const char *code = admin_pget(ar, "practice");
-	const char *step = admin_pget(ar, "step");
+	const char *step = admin_pget(ar, "step"),
+	           *format = admin_pget(ar, "format");
+	int json = format != NULL && strcmp(format, "json") == 0;
 	struct campaign *c = campaign_new();
 	struct practice *p = NULL;
 	char *cause = NULL;
@@ -372,11 +395,16 @@ create_post(struct areq *ar)
 		admin_message(ar, 403, "Not allowed",
 		              "The form has expired: try again.");
 	else if ((p = practice_find(ar->db, code)) == NULL ||
-	         create_fill(ar, p, c, &cause) == -1)
-		create_form(ar, code, 422, cause, NULL);
-	else if (step != NULL && strcmp(step, "count") == 0) {
-		if ((count = fire_preview(ar->db, ar->cfg, c, 0, time(NULL),
-		                          &cause)) == NULL)
+	         create_fill(ar, p, c, &cause) == -1) {
+		if (json && step != NULL && strcmp(step, "count") == 0)
+			count_json(ar, NULL, cause);
+		else
+			create_form(ar, code, 422, cause, NULL);
+	} else if (step != NULL && strcmp(step, "count") == 0) {
+		count = fire_preview(ar->db, ar->cfg, c, 0, time(NULL), &cause);
+		if (json)
+			count_json(ar, count, count == NULL ? cause : NULL);
+		else if (count == NULL)
 			create_form(ar, code, 422, cause, NULL);
 		else
 			create_form(ar, code, 200, NULL, count);

@@ -5,6 +5,7 @@
 #define PPGD_ADMIN_PAGE_H
 
 #include <stdint.h>
+#include <jansson.h>
 
 #include "buf.h"
 #include "config.h"
@@ -93,6 +94,13 @@ int admin_upload_text(struct areq *, const char *file_field,
                       char **name, char **cause);
 /* "12.5 MB" for n bytes. Caller frees. */
 char *admin_bytes(size_t n);
+
+/* GET /admin.js (admin_script.c). */
+void admin_script(struct areq *);
+/* The status line a data-live form's check is written into. */
+void admin_live_output(struct buf *, const char *id);
+/* Reply 200 with o as JSON (decref'd): a data-live form's check. */
+void admin_reply_json(struct areq *, json_t *o);
 
 /* Page files: 1 if the request was theirs (answered), else 0. */
 int admin_members_route(struct areq *, int post);

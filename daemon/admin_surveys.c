@@ -362,7 +362,7 @@ check_form(struct areq *ar, struct buf *b, const char *channel,
 	        "placeholders are checked as a campaign's message would be, "
 	        "and a text message's length is measured with sample "
 	        "values.</p><form method=\"post\" action=\"/templates/check\" "
-	        "novalidate>");
+	        "data-live=\"check-live\" novalidate>");
 	admin_csrf_field(ar, b);
 	admin_escf(
 	    b,
@@ -373,9 +373,10 @@ check_form(struct areq *ar, struct buf *b, const char *channel,
 	    "value=\"sms\"%s><label for=\"ch-sms\">Text message</label>"
 	    "</fieldset><label class=\"label\" for=\"text\">Draft</label>"
 	    "<textarea class=\"input\" id=\"text\" name=\"text\" "
-	    "rows=\"14\" spellcheck=\"false\">%s</textarea><button "
-	    "class=\"button\" type=\"submit\">Check the draft</button>"
-	    "</form></section>",
+	    "rows=\"14\" spellcheck=\"false\">%s</textarea><p "
+	    "id=\"check-live\" class=\"live\" role=\"status\" "
+	    "aria-live=\"polite\"></p><button class=\"button\" "
+	    "type=\"submit\">Check the draft</button></form></section>",
 	    strcmp(channel, "sms") == 0 ? "" : " checked",
 	    strcmp(channel, "sms") == 0 ? " checked" : "",
 	    text != NULL ? text : "");
@@ -495,8 +496,10 @@ edit_form(struct areq *ar, struct buf *b, const struct tref *t,
 	           "<section class=\"panel\"><h2>Change it</h2><p>Saving "
 	           "makes a new version; the next messages sent use it.</p>"
 	           "<form method=\"post\" action=\"/templates/%s/%s/save\" "
+	           "data-live=\"edit-live\" data-live-url=\"/templates/check\" "
+	           "data-live-channel=\"%s\" data-live-fields=\"text\" "
 	           "novalidate>",
-	           t->dir, t->name);
+	           t->dir, t->name, t->ch == TMPL_SMS ? "sms" : "email");
 	admin_csrf_field(ar, b);
 	admin_escf(b,
 	           "<label class=\"label\" for=\"edit-text\">%s</label>"
@@ -506,6 +509,7 @@ edit_form(struct areq *ar, struct buf *b, const struct tref *t,
 	               ? "Email (a Subject: line, a blank line, the text)"
 	               : "Text message",
 	           text);
+	admin_live_output(b, "edit-live");
 	if (t->ch == TMPL_EMAIL)
 		admin_escf(
 		    b,
@@ -650,73 +654,121 @@ out:
 	free(html);
 }
 
-/* POST templates/check: channel, text. */
+/* A draft checked: what template_check shows, as a page or as JSON. */
+struct draft {
+	char *error;       /* refused: why; else NULL */
+	struct rendered r; /* with sample values */
+	struct sms_info sms;
+	int is_sms, too_long;
+	long max;
+};
+
+static void
+draft_check(struct areq *ar, enum tmpl_channel ch, const char *text,
+            struct draft *d)
+{
+	struct template *t = NULL;
+	struct tvars *v = tvars_sample();
+
+	d->is_sms = ch == TMPL_SMS;
+	d->max = (long)config_int(ar->cfg, CFG_SMS_MAX_SEGMENTS);
+	if (template_parse_string(text, "draft", ch, 0, &t, &d->error) == 0 &&
+	    template_render(t, v, &d->r, &d->error) == 0 && d->is_sms &&
+	    sms_analyse(d->r.text, &d->sms) == 0)
+		d->too_long = d->sms.segments > (size_t)d->max;
+	else if (d->error == NULL)
+		d->is_sms = 0; /* an email: no length to give */
+	tvars_free(v);
+	template_free(t);
+}
+
+/* One sentence for the live check of the editors. Caller frees. */
+static char *
+draft_summary(const struct draft *d)
+{
+	if (d->error != NULL)
+		return xstrdup(d->error);
+	if (!d->is_sms)
+		return xstrdup("Every placeholder is known.");
+	return xasprintf(
+	    "Every placeholder is known. With sample values: %lld "
+	    "characters, %s, %lld segment%s (at most %ld "
+	    "allowed)%s",
+	    (long long)d->sms.characters, sms_encoding_name(d->sms.encoding),
+	    (long long)d->sms.segments, d->sms.segments == 1 ? "" : "s", d->max,
+	    d->too_long ? ": a campaign would refuse it." : ".");
+}
+
+/*
+ * The check as JSON, for the editors' check as you type (admin.js):
+ * {"ok", "summary", "segments", "encoding", "characters", "max"}.
+ */
+static void
+draft_json(struct areq *ar, const struct draft *d)
+{
+	char *summary = draft_summary(d);
+	json_t *o =
+	    json_pack("{s:b, s:s}", "ok", d->error == NULL && !d->too_long,
+	              "summary", summary);
+
+	if (d->is_sms && d->error == NULL) {
+		json_object_set_new(o, "segments",
+		                    json_integer((json_int_t)d->sms.segments));
+		json_object_set_new(
+		    o, "characters",
+		    json_integer((json_int_t)d->sms.characters));
+		json_object_set_new(
+		    o, "encoding",
+		    json_string(sms_encoding_name(d->sms.encoding)));
+		json_object_set_new(o, "max", json_integer(d->max));
+	}
+	free(summary);
+	admin_reply_json(ar, o);
+}
+
+/* POST templates/check: channel, text (format=json: the live check). */
 static void
 template_check(struct areq *ar)
 {
 	const char *channel = admin_pget(ar, "channel"),
-	           *text = admin_pget(ar, "text");
-	enum tmpl_channel ch;
-	struct template *t = NULL;
-	struct tvars *v;
-	struct rendered r = {0};
-	struct sms_info info;
+	           *format = admin_pget(ar, "format");
+	struct draft d = {0};
 	struct buf b = {0};
-	char *cause = NULL, *body, *lf;
-	int status = 200, max = config_int(ar->cfg, CFG_SMS_MAX_SEGMENTS);
+	char *body, *lf = lf_only(admin_pget(ar, "text")), *summary;
+	int status;
 
 	if (channel == NULL || strcmp(channel, "sms") != 0)
 		channel = "email";
-	ch = strcmp(channel, "sms") == 0 ? TMPL_SMS : TMPL_EMAIL;
-	lf = lf_only(text);
-	buf_add(&b, "<h1>Check a draft</h1>");
-	if (template_parse_string(lf, "draft", ch, 0, &t, &cause) == -1) {
-		status = 422;
-		admin_error_summary(&b, cause);
-	} else {
-		v = tvars_sample();
-		if (template_render(t, v, &r, &cause) == -1) {
-			status = 422;
-			admin_error_summary(&b, cause);
-		} else {
-			buf_add(&b,
-			        "<div class=\"panel\" role=\"status\"><p>Every "
-			        "placeholder is known.</p>");
-			if (ch == TMPL_SMS && sms_analyse(r.text, &info) == 0)
-				admin_escf(
-				    &b,
-				    "<p>With sample values: %lld characters, "
-				    "%s, %lld segment%s (at most %lld allowed)."
-				    "</p>",
-				    (long long)info.characters,
-				    sms_encoding_name(info.encoding),
-				    (long long)info.segments,
-				    info.segments == 1 ? "" : "s",
-				    (long long)max);
-			if (ch == TMPL_SMS && info.segments > (size_t)max) {
-				status = 422;
-				buf_add(&b,
-				        "<p><strong>That is more than [sms] "
-				        "max_segments: a campaign would refuse "
-				        "this template.</strong></p>");
-			}
-			buf_add(&b,
-			        "</div><h2>Rendered with sample values</h2>");
-			if (r.subject != NULL)
-				admin_escf(&b, "<p>Subject: %s</p>", r.subject);
-			admin_escf(&b, "<pre>%s</pre>", r.text);
-		}
-		rendered_clear(&r);
-		tvars_free(v);
-		template_free(t);
+	draft_check(ar, strcmp(channel, "sms") == 0 ? TMPL_SMS : TMPL_EMAIL, lf,
+	            &d);
+	if (format != NULL && strcmp(format, "json") == 0) {
+		draft_json(ar, &d);
+		goto out;
 	}
-	free(cause);
+	status = d.error != NULL || d.too_long ? 422 : 200;
+	buf_add(&b, "<h1>Check a draft</h1>");
+	if (d.error != NULL)
+		admin_error_summary(&b, d.error);
+	else {
+		summary = draft_summary(&d);
+		admin_escf(&b,
+		           "<div class=\"panel\" role=\"status\"><p>%s</p>"
+		           "</div><h2>Rendered with sample values</h2>",
+		           summary);
+		free(summary);
+		if (d.r.subject != NULL)
+			admin_escf(&b, "<p>Subject: %s</p>", d.r.subject);
+		admin_escf(&b, "<pre>%s</pre>", d.r.text);
+	}
 	buf_add(&b, store_note);
 	check_form(ar, &b, channel, lf);
 	buf_add(&b, "<p><a href=\"/templates\">All templates</a></p>");
 	body = buf_take(&b);
 	admin_page(ar, status, "Check a draft", body);
 	free(body);
+out:
+	rendered_clear(&d.r);
+	free(d.error);
 	free(lf);
 }
 

@@ -155,11 +155,13 @@ http_reply(struct evhttp_request *req, int code, const char *type,
 	if (evhttp_find_header(h, "Referrer-Policy") == NULL)
 		evhttp_add_header(h, "Referrer-Policy", "no-referrer");
 	if (type != NULL && strncmp(type, "text/html", 9) == 0) {
-		evhttp_add_header(
-		    h, "Content-Security-Policy",
-		    "default-src 'none'; style-src 'unsafe-inline';"
-		    " img-src data:; form-action 'self';"
-		    " frame-ancestors 'none'");
+		/* A face may have set its own (the admin: its script). */
+		if (evhttp_find_header(h, "Content-Security-Policy") == NULL)
+			evhttp_add_header(
+			    h, "Content-Security-Policy",
+			    "default-src 'none'; style-src 'unsafe-inline';"
+			    " img-src data:; form-action 'self';"
+			    " frame-ancestors 'none'");
 		evhttp_add_header(h, "X-Frame-Options", "DENY");
 	}
 	if (len > 0)

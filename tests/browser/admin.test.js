@@ -261,6 +261,20 @@ async function memberPages(p, base) {
   await t.axeCheck(p, 'admin member add');
 }
 
+// Wait (up to 10 s) for the live check in selector to match re.
+async function liveText(p, selector, re) {
+  try {
+    await p.waitForFunction(([sel, src]) => {
+      const e = document.querySelector(sel);
+      return e && new RegExp(src).test(e.textContent);
+    }, [selector, re.source], { timeout: 10000 });
+    return true;
+  } catch (e) {
+    console.log(`${selector}: ${await p.textContent(selector).catch(() => '?')}`);
+    return false;
+  }
+}
+
 // A broadcast: the audience counted, created, previewed, sent, in the outbox.
 async function campaign(p, base) {
   await p.goto(base + '/campaigns/new?practice=A81001');
@@ -269,6 +283,14 @@ async function campaign(p, base) {
   await p.selectOption('#kind', 'broadcast');
   await p.selectOption('#channels', 'email');
   await p.fill('#message', 'Our garden day is on Saturday: come and help.');
+  // Counted as you type (admin.js, under the admin's script-src 'self').
+  await p.fill('#audience', 'everyone');
+  t.check(await liveText(p, '#audience-live', /\d+ members match; \d+ can be sent to/),
+          'the audience is counted as you type');
+  await p.fill('#audience', 'shoe=9');
+  t.check(await liveText(p, '#audience-live', /shoe/),
+          'a bad audience is named as you type');
+  await p.fill('#audience', '');
   await p.click('button[value=count]');
   t.check(/\d+ members match; \d+ can be sent to/.test(await p.textContent('[role=status]')),
           'the count button shows the audience');
@@ -438,6 +460,13 @@ async function templateSave(browser, base, env) {
   const r = await p.goto(base + '/templates/sms/broadcast');
   checkEq(r.status(), 200, 'admin template editor: 200');
   await t.axeCheck(p, 'admin template editor');
+  await p.fill('#edit-text', '{{practice.name}}: {{member.nickname}}');
+  t.check(await liveText(p, '#edit-live', /unknown placeholder/),
+          'an unknown placeholder is named as you type');
+  await p.fill('#edit-text', '{{practice.name}}: the flu clinic is on Saturday.');
+  t.check(await liveText(p, '#edit-live', /GSM-7, 1 segment\b/),
+          'the segments are counted as you type');
+  await t.axeCheck(p, 'admin template editor checked as you type');
   await p.fill('#edit-text', '{{practice.name}}: {{member.nickname}}');
   await p.click('button:has-text("Save as a new version")');
   t.check((await p.textContent('.error-summary')).includes('unknown placeholder'),

@@ -471,6 +471,18 @@ def test_campaign_pages(env, base):
             % (n, re.findall(r"(?:Audience|problem)</h2><p>[^<]*", body)))
     t.check_eq(q1(env, "SELECT count(*) FROM campaigns WHERE name ="
                   " 'Garden day'")[0][0], 0, "counting saves nothing")
+    st, _, body = b.post("/campaigns/new", dict(form, step="count",
+                                                format="json"))
+    j = json.loads(body) if st == 200 else {}
+    t.check(j.get("ok") is True and
+            ("%d can be sent to" % n) in j.get("summary", ""),
+            "the live count answers JSON (%r)" % j)
+    st, _, body = b.post("/campaigns/new", dict(form, step="count",
+                                                format="json",
+                                                audience="shoe=9"))
+    j = json.loads(body) if st == 200 else {}
+    t.check(j.get("ok") is False and "shoe" in j.get("summary", ""),
+            "the live count says what is wrong with the audience (%r)" % j)
     st, _, body = b.post("/campaigns/new", dict(form, audience="shoe=9",
                                                 step="create"))
     t.check_eq(st, 422, "a bad audience is refused")
@@ -807,6 +819,34 @@ def test_survey_template_pages(env, base):
     t.check(st == 200 and "Every placeholder is known" in body and
             "<b>" not in body.split("<main")[1].replace("<b>Thanks", ""),
             "an email draft is checked and shown escaped")
+    # The same check as you type (admin.js): JSON, same verdicts.
+    st, hd, body = b.post("/templates/check", {
+        "csrf": tok, "channel": "sms", "format": "json",
+        "text": "{{practice.name}}: " + "x" * 300})
+    j = json.loads(body) if st == 200 else {}
+    t.check(hd.get("Content-Type") == "application/json" and
+            j.get("ok") is True and j.get("segments") == 3 and
+            j.get("encoding") == "GSM-7" and "3 segments" in j["summary"],
+            "the live check answers JSON with the segments (%r)" % j)
+    st, _, body = b.post("/templates/check", {
+        "csrf": tok, "channel": "sms", "format": "json",
+        "text": "Hello {{member.nickname}}"})
+    j = json.loads(body) if st == 200 else {}
+    t.check(j.get("ok") is False and "unknown placeholder" in j["summary"],
+            "the live check names an unknown placeholder (%r)" % j)
+    st, _, _ = b.post("/templates/check", {
+        "channel": "sms", "format": "json", "text": "x"})
+    t.check_eq(st, 403, "the live check needs the CSRF token too")
+    st, hd, body = b.get("/admin.js")
+    t.check(st == 200 and hd.get("Content-Type", "").startswith(
+        "text/javascript") and "form[data-live]" in body and
+            "textContent" in body and "innerHTML" not in body,
+            "admin.js is served, and writes text, never markup")
+    st, hd, body = b.get("/templates")
+    csp = hd.get("Content-Security-Policy", "")
+    t.check("script-src 'self'" in csp and "default-src 'none'" in csp and
+            '<script src="/admin.js" defer>' in body,
+            "admin pages load admin.js under a self-only policy (%s)" % csp)
 
 
 def snapshot(env):
