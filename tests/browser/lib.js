@@ -92,7 +92,9 @@ class TestEnv {
       `templates = ${path.join(TOP, 'templates')}`,
       '[email]', 'transport = file', `spool = ${path.join(this.dir, 'spool')}`,
       '[sms]', 'transport = file', `spool = ${path.join(this.dir, 'spool')}`,
-      'quiet_start = 00:00', 'quiet_end = 00:00', '',
+      'quiet_start = 00:00', 'quiet_end = 00:00',
+      // As ppgdtest.py: no welcome to the members a test adds.
+      '[membership]', 'welcome_window = 0', '',
     ].join('\n'));
     this.daemon = null;
   }
