@@ -918,6 +918,7 @@ struct fire_job {
 	struct aud_scope sc;
 	enum job_phase phase;
 	int64_t from, to; /* rows still to release */
+	int grown;        /* cache holds the settings to put back */
 };
 
 void
@@ -925,7 +926,8 @@ fire_job_free(struct fire_job *j)
 {
 	if (j == NULL)
 		return;
-	cache_restore(j->f.db, j->cache);
+	if (j->grown)
+		cache_restore(j->f.db, j->cache);
 	fire_close(&j->f);
 	free(j);
 }
@@ -948,7 +950,6 @@ fire_job_start(struct db *db, const struct config *cfg,
 		return -1;
 	}
 	j->f.r = &j->r;
-	j->cache = cache_grow(db);
 	rc = fire_txn(&j->f, start_fn, &scheduled_for, cause);
 	if (rc == 0 && scope_init(&j->f, &j->sc, scheduled_for, cause) == -1)
 		rc = -1;
@@ -968,6 +969,12 @@ fire_job_step(struct fire_job *j, struct fire_result *r, char **cause)
 {
 	int rc = 0;
 
+	/* Grown at the first step, not at the start: in the daemon jobs are
+	 * started while another steps (firequeue.c), never stepped so. */
+	if (!j->grown) {
+		j->cache = cache_grow(j->f.db);
+		j->grown = 1;
+	}
 	switch (j->phase) {
 	case JOB_SLICES:
 		sync_set(j->f.db, 0, &j->cache);
@@ -1137,8 +1144,8 @@ fire_recent(struct db *db, int64_t id, int64_t since, int64_t *fired_at)
 }
 
 int
-fire_send(struct db *db, const struct config *cfg, const struct campaign *c,
-          int again, int64_t now, struct fire_result *r, char **cause)
+fire_send_check(struct db *db, const struct campaign *c, int again,
+                int64_t now, char **cause)
 {
 	int64_t run, at = 0;
 	char when[21];
@@ -1153,6 +1160,15 @@ fire_send(struct db *db, const struct config *cfg, const struct campaign *c,
 		              c->name, (long long)run, when);
 		return -1;
 	}
+	return 0;
+}
+
+int
+fire_send(struct db *db, const struct config *cfg, const struct campaign *c,
+          int again, int64_t now, struct fire_result *r, char **cause)
+{
+	if (fire_send_check(db, c, again, now, cause) == -1)
+		return -1;
 	return fire_run(db, cfg, c, now, 0, now, r, cause);
 }
 
