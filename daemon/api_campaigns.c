@@ -161,6 +161,13 @@ broadcast_done(void *arg, enum firequeue_end how, struct campaign *c,
 	struct broadcast_wait *w = arg;
 	struct api_req ar = {.req = w->req};
 
+	if (how == FIREQUEUE_DROPPED) {
+		api_error(&ar, 503,
+		          "campaign %s: %s (ppgd campaign send sends it)",
+		          c->name, cause);
+		free(w);
+		return;
+	}
 	broadcast_fired(w->env->db, c, w->actor, time(NULL));
 	db_idle(w->env->db, "broadcast_done");
 	if (how == FIREQUEUE_FIRED)

@@ -24,6 +24,9 @@ struct fire_result {
 	int skipped[AUD_NSKIP];
 	int render_failed; /* always 0: messages are rendered when sent (a
 	                      failure holds the row, "render failed") */
+	int busy; /* after -1 from fire_job_start or fire_job_step in the
+	             daemon: only the write lock was taken by another
+	             connection; nothing changed, try again later */
 };
 
 /*

@@ -11,8 +11,13 @@
  * queued, not when its turn comes: from then on a crash is finished at the
  * next start (fire_resume), so a fire answered "queued" is never lost. Its
  * rows are made, and released, only in its turn.
+ *
+ * The loop never waits for the write lock: when another process (the CLI)
+ * holds it, a fire's start or slice does nothing and is tried again from a
+ * timer, a little later each time, until the lock is free.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include <event2/event.h>
 
@@ -21,9 +26,14 @@
 #include "log.h"
 #include "xmalloc.h"
 
+#define RETRY_FIRST_US 2000  /* the first wait for the write lock */
+#define RETRY_MAX_US   50000 /* the longest */
+
 struct qfire {
-	struct fire_job *job;
+	struct fire_job *job; /* NULL: not started (the lock was taken) */
 	struct campaign *c;
+	int64_t scheduled_for, now;
+	int reminder;
 	firequeue_done_fn *done;
 	void *arg;
 	struct qfire *next;
@@ -35,6 +45,7 @@ struct firequeue {
 	struct qfire *head, **tail;
 	int length;
 	int stopped;
+	long retry_us; /* the next wait for the lock; 0 when none */
 	void (*idle)(void *);
 	void *idle_arg;
 };
@@ -72,19 +83,80 @@ queue_next(struct firequeue *fq)
 		fq->idle(fq->idle_arg);
 }
 
+/* The write lock was taken: try the head again a little later. */
+static void
+queue_retry(struct firequeue *fq)
+{
+	struct timeval tv;
+
+	fq->retry_us = fq->retry_us == 0 ? RETRY_FIRST_US : fq->retry_us * 2;
+	if (fq->retry_us > RETRY_MAX_US)
+		fq->retry_us = RETRY_MAX_US;
+	tv.tv_sec = 0;
+	tv.tv_usec = fq->retry_us;
+	log_debug("event=fire_busy campaign=\"%s\" retry_us=%ld",
+	          fq->head->c->name, fq->retry_us);
+	evtimer_add(fq->step, &tv);
+}
+
+/* Start the head, queued before the lock was free: 1 started (or ended,
+ * its run fired before), 0 busy, -1 failed. */
+static int
+queue_start(struct firequeue *fq, struct fire_result *r, char **cause)
+{
+	struct qfire *q = fq->head;
+
+	if (fire_job_start(fq->env->db, fq->env->cfg, q->c, q->scheduled_for,
+	                   q->reminder, q->now, &q->job, r, cause) == -1) {
+		if (!r->busy)
+			return -1;
+		free(*cause);
+		*cause = NULL;
+		return 0;
+	}
+	return 1;
+}
+
+/* One slice of the fire at the head: 1 more to do, 0 ended, -1 failed,
+ * 2 the lock was taken. */
+static int
+queue_slice(struct firequeue *fq, struct fire_result *r, char **cause)
+{
+	struct qfire *q = fq->head;
+	int rc;
+
+	if (q->job == NULL) {
+		if ((rc = queue_start(fq, r, cause)) != 1)
+			return rc == 0 ? 2 : -1;
+		if (q->job == NULL)
+			return 0; /* fired before: *r tells */
+	}
+	if ((rc = fire_job_step(q->job, r, cause)) == -1 && r->busy) {
+		free(*cause);
+		*cause = NULL;
+		return 2;
+	}
+	return rc;
+}
+
 /* One slice of the fire at the head; the next on the next loop turn. */
 static void
 firequeue_step_run(struct firequeue *fq)
 {
 	struct timeval tv = {0, 0};
 	struct fire_result r;
-	struct qfire *q = fq->head;
+	struct qfire *q;
 	char *cause = NULL;
 	int rc;
 
-	if (q == NULL || fq->stopped)
+	if (fq->head == NULL || fq->stopped)
 		return;
-	if ((rc = fire_job_step(q->job, &r, &cause)) == 1) {
+	if ((rc = queue_slice(fq, &r, &cause)) == 2) {
+		queue_retry(fq);
+		return;
+	}
+	fq->retry_us = 0;
+	if (rc == 1) {
 		evtimer_add(fq->step, &tv);
 		return;
 	}
@@ -128,7 +200,7 @@ firequeue_add(struct firequeue *fq, struct campaign *c, int64_t scheduled_for,
               int reminder, int64_t now, firequeue_done_fn *done, void *arg,
               struct fire_result *r, char **cause)
 {
-	struct fire_job *j;
+	struct fire_job *j = NULL;
 	struct qfire *q;
 	int rc;
 
@@ -136,13 +208,27 @@ firequeue_add(struct firequeue *fq, struct campaign *c, int64_t scheduled_for,
 		*cause = xstrdup("the daemon is stopping");
 		return -1;
 	}
-	if ((rc = fire_job_start(fq->env->db, fq->env->cfg, c, scheduled_for,
-	                         reminder, now, &j, r, cause)) == -1 ||
-	    j == NULL)
-		return rc;
+	/* Started now, unless another fire waits to start (the lock was
+	 * taken): fires start in their order too. */
+	memset(r, 0, sizeof *r);
+	if (fq->head == NULL || fq->head->job != NULL) {
+		rc = fire_job_start(fq->env->db, fq->env->cfg, c, scheduled_for,
+		                    reminder, now, &j, r, cause);
+		if (rc == -1 && !r->busy)
+			return -1;
+		if (rc == 0 && j == NULL)
+			return 0;
+		if (rc == -1) {
+			free(*cause);
+			*cause = NULL;
+		}
+	}
 	q = xcalloc(1, sizeof *q);
 	q->job = j;
 	q->c = c;
+	q->scheduled_for = scheduled_for;
+	q->reminder = reminder;
+	q->now = now;
 	q->done = done;
 	q->arg = arg;
 	*fq->tail = q;
@@ -172,17 +258,26 @@ firequeue_on_idle(struct firequeue *fq, void (*fn)(void *), void *arg)
 void
 firequeue_stop(struct firequeue *fq)
 {
-	struct fire_result r = {0};
+	struct fire_result r;
+	struct qfire *q;
 
 	if (fq == NULL)
 		return;
+	memset(&r, 0, sizeof r);
 	fq->stopped = 1;
 	event_del(fq->step);
 	/* Each run stays firing: the next start finishes it. */
-	while (fq->head != NULL)
-		qfire_end(queue_pop(fq), FIREQUEUE_STOPPED, &r,
-		          "the daemon is stopping; the fire is finished when "
-		          "it starts again");
+	while (fq->head != NULL) {
+		q = queue_pop(fq);
+		if (q->job != NULL)
+			qfire_end(q, FIREQUEUE_STOPPED, &r,
+			          "the daemon is stopping; the fire is "
+			          "finished when it starts again");
+		else
+			qfire_end(q, FIREQUEUE_DROPPED, &r,
+			          "the daemon stopped before the fire started: "
+			          "nothing was sent");
+	}
 }
 
 void

@@ -15,6 +15,7 @@ enum firequeue_end {
 	FIREQUEUE_FIRED,   /* every slice committed: *r is final */
 	FIREQUEUE_FAILED,  /* a slice failed (cause): the run stays firing */
 	FIREQUEUE_STOPPED, /* the daemon stops: the run stays firing */
+	FIREQUEUE_DROPPED, /* the daemon stops before it started: no run */
 };
 
 /*
@@ -31,10 +32,11 @@ void firequeue_free(struct firequeue *);
 /*
  * Fire c's run (scheduled_for, reminder) at now as a job behind those
  * queued. Its first transaction (the run, firing) commits now, so a crash
- * from here on is finished at the next start. -1 if it failed (*cause;
- * done is not called), 0 if the run had fired before (nothing queued, *r
- * tells), 1 if queued: it takes c, and done(arg, ...) is called when it
- * ends (never from here).
+ * from here on is finished at the next start; if another process holds
+ * the write lock, it is made in the fire's turn instead (r->run_id is 0).
+ * -1 if it failed (*cause; done is not called), 0 if the run had fired
+ * before (nothing queued, *r tells), 1 if queued: it takes c, and
+ * done(arg, ...) is called when it ends (never from here).
  */
 int firequeue_add(struct firequeue *, struct campaign *c, int64_t scheduled_for,
                   int reminder, int64_t now, firequeue_done_fn *done,

@@ -107,7 +107,7 @@ campaign_due(struct scheduler *s, struct db *db, const struct config *cfg,
 	struct campaign *c = campaign_get(db, id), *fc;
 	struct fire_result r;
 	char *cause = NULL;
-	int rc = 0, k;
+	int rc = 0, k = 0;
 
 	if (c == NULL)
 		return 0;
@@ -125,8 +125,11 @@ campaign_due(struct scheduler *s, struct db *db, const struct config *cfg,
 			log_fire(c, &r);
 		*fired += r.created;
 	}
-	/* A job's run exists (firing): a crash now is finished at start. */
-	if (rc == 0 && campaign_advance(db, c, c->next_fire_at, now) == -1)
+	/* A job's run exists (firing): a crash now is finished at start. One
+	 * not yet made (the lock was taken) leaves c due: the next pass finds
+	 * it fired, or fires it. */
+	if (rc == 0 && (k != 1 || r.run_id != 0) &&
+	    campaign_advance(db, c, c->next_fire_at, now) == -1)
 		log_warnx("event=advance campaign=\"%s\" error=\"%s\"", c->name,
 		          db_errmsg(db));
 	campaign_free(fc);
