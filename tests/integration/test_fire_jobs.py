@@ -242,6 +242,9 @@ with env.serve() as d:
     t.check(page_st == 200, "the campaign's page")
     if sent_firing == 1 and firing("Admin send") == 1:
         t.check("Sending:" in page, "the page shows the run sending")
+    # A reload while it fires: the fire goes on with the configuration it
+    # started with (before, that one was freed under it).
+    d.reload()
     during = webhooks_while(lambda: firing("Admin send") == 1, "admin")
     t.check(sent_firing == 1,
             "the send is answered while its run still fires")
@@ -254,6 +257,9 @@ with env.serve() as d:
     t.check_eq(one("SELECT messages FROM runs r JOIN campaigns c ON"
                    " c.id = r.campaign_id WHERE c.name = 'Admin send'"),
                MEMBERS, "one message per member")
+    t.check(f.wait_for(lambda: f.log_lines(d, r"event=reloaded"), 30),
+            "the daemon reloaded its configuration meanwhile")
+    t.check(d.running(), "the daemon runs on")
     st, _, page = b.get("/campaigns/%d" % cid)
     t.check(st == 200 and "Sending:" not in page
             and "<caption>Runs</caption>" in page,
