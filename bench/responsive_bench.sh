@@ -58,6 +58,10 @@ quiet_start = 00:00
 quiet_end = 23:59
 [campaign]
 frequency_cap = 0
+; No welcome for the imported members: 100,000 welcomes sent meanwhile
+; would be measured beside every run.
+[membership]
+welcome_window = 0
 [twilio]
 auth_token_file = $work/twilio
 CONF
