@@ -51,8 +51,8 @@ struct firequeue {
 };
 
 static void
-qfire_end(struct qfire *q, enum firequeue_end how,
-          const struct fire_result *r, const char *cause)
+qfire_end(struct qfire *q, enum firequeue_end how, const struct fire_result *r,
+          const char *cause)
 {
 	q->done(q->arg, how, q->c, r, cause);
 	fire_job_free(q->job);

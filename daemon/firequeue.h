@@ -24,8 +24,8 @@ enum firequeue_end {
  * borrowed. It frees arg.
  */
 typedef void firequeue_done_fn(void *arg, enum firequeue_end,
-                               struct campaign *c,
-                               const struct fire_result *r, const char *cause);
+                               struct campaign *c, const struct fire_result *r,
+                               const char *cause);
 
 struct firequeue *firequeue_new(struct env *);
 void firequeue_free(struct firequeue *);
@@ -39,8 +39,8 @@ void firequeue_free(struct firequeue *);
  * done(arg, ...) is called when it ends (never from here).
  */
 int firequeue_add(struct firequeue *, struct campaign *c, int64_t scheduled_for,
-                  int reminder, int64_t now, firequeue_done_fn *done,
-                  void *arg, struct fire_result *r, char **cause);
+                  int reminder, int64_t now, firequeue_done_fn *done, void *arg,
+                  struct fire_result *r, char **cause);
 /* Fires queued or in progress. */
 int firequeue_length(const struct firequeue *);
 /* fn(arg) each time the queue becomes empty (the scheduler's next look). */
