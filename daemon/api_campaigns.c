@@ -233,6 +233,9 @@ broadcasts_create(struct api_req *ar)
 		api_error_take(ar, code, cause);
 	} else if (api_scope_practice(ar, practice) == -1) {
 		;
+	} else if (env->stopping) {
+		api_header(ar, "Retry-After", "5");
+		api_error(ar, 503, "the daemon is stopping; nothing was sent");
 	} else if (env->fires != NULL) {
 		if ((e = broadcast_add(ar->db, server_config(ar->srv), c,
 		                       practice, time(NULL), &cause)) !=

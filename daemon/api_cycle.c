@@ -606,6 +606,11 @@ meeting_minutes_call(struct api_req *ar, struct meeting *m)
 	}
 	if (send && minutes_sent_already(ar, m->id))
 		return;
+	if (send && env->stopping) {
+		api_header(ar, "Retry-After", "5");
+		api_error(ar, 503, "the daemon is stopping; nothing was stored");
+		return;
+	}
 	if (minutes_store(ar->db, m->id, text, publish, &cause) == -1)
 		rc = -1;
 	else if (send && env->fires != NULL)
