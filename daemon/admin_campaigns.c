@@ -569,8 +569,13 @@ send_post(struct areq *ar, struct campaign *c)
 	int64_t now = time(NULL);
 	int rc;
 
-	if (fire_send_check(ar->db, c, admin_pget(ar, "again") != NULL, now,
-	                    &cause) == -1) {
+	/* A send still queued may have no run yet (the lock was taken). */
+	if (firequeue_has(env->fires, c->id))
+		cause = xasprintf("campaign %s is being sent", c->name);
+	else /* sets cause when it refuses */
+		(void)fire_send_check(ar->db, c,
+		                      admin_pget(ar, "again") != NULL, now, &cause);
+	if (cause != NULL) {
 		campaign_view(ar, c, 409, cause);
 		free(cause);
 		return;

@@ -241,6 +241,17 @@ firequeue_add(struct firequeue *fq, struct campaign *c, int64_t scheduled_for,
 }
 
 int
+firequeue_has(const struct firequeue *fq, int64_t campaign_id)
+{
+	const struct qfire *q;
+
+	for (q = fq != NULL ? fq->head : NULL; q != NULL; q = q->next)
+		if (q->c->id == campaign_id)
+			return 1;
+	return 0;
+}
+
+int
 firequeue_length(const struct firequeue *fq)
 {
 	return fq != NULL ? fq->length : 0;

@@ -43,6 +43,8 @@ int firequeue_add(struct firequeue *, struct campaign *c, int64_t scheduled_for,
                   struct fire_result *r, char **cause);
 /* Fires queued or in progress. */
 int firequeue_length(const struct firequeue *);
+/* 1 if a fire of campaign_id is queued or in progress. */
+int firequeue_has(const struct firequeue *, int64_t campaign_id);
 /* fn(arg) each time the queue becomes empty (the scheduler's next look). */
 void firequeue_on_idle(struct firequeue *, void (*fn)(void *), void *arg);
 /* Shutdown: end every fire (FIREQUEUE_STOPPED); nothing more is taken. */

@@ -245,6 +245,7 @@ test_lock_taken_at_start(void **state)
 {
 	struct t *t = *state;
 	struct campaign *c = broadcast(t, "later");
+	int64_t id = c->id;
 	struct fire_result r;
 	char *cause = NULL;
 	int i;
@@ -258,9 +259,12 @@ test_lock_taken_at_start(void **state)
 	for (i = 0; i < 10; i++)
 		event_base_loop(t->env.base, EVLOOP_ONCE);
 	assert_int_equal(t->ndone, 0);
+	/* A send of it again is refused while it waits (web admin). */
+	assert_int_equal(firequeue_has(t->fq, id), 1);
 	cli_lock(t, 0);
 	assert_int_equal(q(t, RUN_OF("count(*)"), "later"), 0);
 	drain(t);
+	assert_int_equal(firequeue_has(t->fq, id), 0);
 	assert_int_equal(t->ndone, 1);
 	assert_int_equal(t->how[0], FIREQUEUE_FIRED);
 	assert_int_equal(q(t, RUN_OF("messages"), "later"), MEMBERS);
