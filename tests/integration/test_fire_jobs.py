@@ -210,6 +210,44 @@ with env.serve() as d:
                                    " held_reason = 'firing'") == 0, 120),
             "every row released")
 
+    # ---- the minutes of a meeting, sent through the API -----------------
+    rc, out, err = env.ppgd("meeting", "add", "--practice", "A81001", "--at",
+                            "2030-01-15T18:30", "--where", "Community Room")
+    t.check(rc == 0, "a meeting (%s)" % err.strip())
+    mid = one("SELECT max(id) FROM meetings")
+    minutes = []
+
+    def send_minutes():
+        body = json.dumps({"text": "We agreed three priorities.",
+                           "send": True, "channels": "email"}).encode()
+        st, _, out = t.http_request(
+            "PUT", API + "/api/v1/meetings/%d/minutes" % mid, body,
+            {"Authorization": "Bearer " + API_TOKEN,
+             "Content-Type": "application/json"}, timeout=300)
+        minutes.append((st, json.loads(out)))
+
+    name = "meeting-%d-minutes" % mid
+    mt = threading.Thread(target=send_minutes)
+    mt.start()
+    t.check(f.wait_for(lambda: firing(name) == 1 or minutes, 60,
+                       step=0.002), "the minutes' run is firing")
+    during = webhooks_while(lambda: not minutes, "minutes", minutes)
+    mt.join(300)
+    t.check(all(a[0] == 200 and a[2] == 1 for a in during)
+            and any(a[1] for a in during),
+            "webhooks are answered and stored while the minutes call waits"
+            " for its fire (%d, %d before it)"
+            % (len(during), len([a for a in during if a[1]])))
+    st, doc = minutes[0] if minutes else (None, {})
+    t.check_eq(st, 200, "the minutes call: 200")
+    t.check_eq(doc.get("sent"), {"campaign": name, "messages": MEMBERS,
+                                 "email": MEMBERS, "sms": 0},
+               "its answer says what was sent, with the final counts")
+    t.check(doc.get("id") == mid and doc.get("minutes") is not None,
+            "and is the meeting, as before")
+    t.check_eq(rows("SELECT state FROM campaigns WHERE name = ?", name),
+               [("done",)], "the minutes' campaign is done")
+
     # ---- the web admin's send -------------------------------------------
     rc, out, err = env.ppgd("campaign", "add", "Admin send", "--practice",
                             "A81001", "--kind", "broadcast", "--template",
