@@ -5,6 +5,8 @@
 #   import    `ppgd member import` of IMPORT rows (a CLI process)
 #   fire-cli  `ppgd campaign send` of a survey campaign to MEMBERS members
 #   fire-sched  the same campaign fired by the daemon's scheduler (--at)
+#   fire-api  POST /api/v1/broadcasts to the same MEMBERS (an SMS broadcast),
+#             the call answered when its fire ends (the daemon's fire queue)
 # For each, the webhooks' p50, p99 and maximum latency (from the time each
 # was due to be sent, so a stall counts in full) and the count of answers
 # other than 200. Aim: no non-200, maximum under 500 ms.
@@ -29,9 +31,14 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+freeport() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+port=$(freeport)
+api_port=$(freeport)
 umask 077
 printf bench-auth-token >"$work/twilio"
+printf 'bench bench-api-token-0123456789\n' >"$work/api-tokens"
 cat >"$work/ppgd.conf" <<CONF
 [daemon]
 database = $work/ppgd.db
@@ -39,7 +46,8 @@ listen = 127.0.0.1:$port
 public_url = http://127.0.0.1:$port
 templates = $top/templates
 [api]
-listen =
+listen = 127.0.0.1:$api_port
+tokens_file = $work/api-tokens
 [email]
 spool = $work/spool
 [sms]
@@ -50,6 +58,10 @@ quiet_start = 00:00
 quiet_end = 23:59
 [campaign]
 frequency_cap = 0
+; No welcome for the imported members: 100,000 welcomes sent meanwhile
+; would be measured beside every run.
+[membership]
+welcome_window = 0
 [twilio]
 auth_token_file = $work/twilio
 CONF
@@ -184,6 +196,13 @@ at=$(python3 -c "import datetime; print((datetime.datetime.now(datetime.timezone
 $ppgd campaign add sched --practice A81001 --kind survey --survey fft \
 	--channels sms --at "$at" >/dev/null
 beside fire-sched fired sched "$n"
+beside fire-api curl -sS -o "$work/api.json" -w '%{http_code}\n' \
+	-H 'Authorization: Bearer bench-api-token-0123456789' \
+	-H 'Content-Type: application/json' \
+	-d '{"practice": "A81001", "template": "broadcast", "message": "Hello",
+	     "channels": "sms", "name": "api"}' \
+	"http://127.0.0.1:$api_port/api/v1/broadcasts"
+echo "fire-api: answered $(cat "$work/fire-api.out") $(cut -c1-160 "$work/api.json")"
 load after 5
 echo "messages fired: cli $n, sched $(sqlite3 "$work/ppgd.db" "SELECT count(*) FROM outbox o JOIN runs r ON r.id = o.run_id JOIN campaigns c ON c.id = r.campaign_id WHERE c.name = 'sched'")"
 grep -c 'level=warn' "$work/serve.log" | sed 's/^/daemon warnings: /' || true

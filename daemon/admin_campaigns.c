@@ -17,6 +17,8 @@
 #include "campaign.h"
 #include "cron.h"
 #include "fire.h"
+#include "firequeue.h"
+#include "log.h"
 #include "meeting.h"
 #include "outbox.h"
 #include "practice.h"
@@ -440,6 +442,27 @@ state_button(struct areq *ar, struct buf *b, const struct campaign *c,
 	           secondary ? " secondary" : "", label);
 }
 
+/* A run of c still queuing its messages (a send in progress), if any. */
+static void
+firing_note(struct areq *ar, struct buf *b, const struct campaign *c)
+{
+	sqlite3_stmt *st = db_stmt(
+	    ar->db, "SELECT r.id, (SELECT count(*) FROM outbox o WHERE"
+	            " o.run_id = r.id) FROM runs r WHERE r.campaign_id = ?"
+	            " AND r.firing = 1 ORDER BY r.id LIMIT 1");
+
+	db_bind_int(st, 1, c->id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		admin_escf(b,
+		           "<div class=\"panel\" role=\"status\"><p>Sending: "
+		           "run %lld has queued %lld messages so far. Nothing "
+		           "goes out before all are queued; reload this page to "
+		           "follow it.</p></div>",
+		           (long long)sqlite3_column_int64(st, 0),
+		           (long long)sqlite3_column_int64(st, 1));
+	sqlite3_reset(st);
+}
+
 static void
 campaign_view(struct areq *ar, struct campaign *c, int status, const char *note)
 {
@@ -448,6 +471,8 @@ campaign_view(struct areq *ar, struct campaign *c, int status, const char *note)
 	size_t i;
 
 	admin_escf(&b, "<h1>%s</h1>", c->name);
+	if (note == NULL)
+		firing_note(ar, &b, c);
 	if (note != NULL)
 		admin_escf(&b,
 		           "<div class=\"panel\" role=\"status\"><p>%s</p>"
@@ -545,20 +570,61 @@ preview_page(struct areq *ar, struct campaign *c)
 	done(ar, &b, 200, "Preview");
 }
 
+/* A send fired as a job ended (the page shows its runs). */
+static void
+send_done(void *arg, enum firequeue_end how, struct campaign *c,
+          const struct fire_result *r, const char *cause)
+{
+	if (how == FIREQUEUE_FIRED)
+		log_info("event=fire campaign=\"%s\" run=%lld messages=%d"
+		         " matched=%d",
+		         c->name, (long long)r->run_id, r->messages, r->matched);
+}
+
+/*
+ * Send now. In the daemon the fire is a job on the loop (firequeue.h): a
+ * large audience takes seconds, and webhooks are answered meanwhile; the
+ * reply is a redirect to the campaign's page, which shows the run sending
+ * until it has queued every message.
+ */
 static void
 send_post(struct areq *ar, struct campaign *c)
 {
+	struct env *env = server_env(ar->srv);
 	struct fire_result r;
+	struct campaign *job;
 	char *cause = NULL, *note;
+	int64_t now = time(NULL);
+	int rc;
 
-	if (fire_send(ar->db, ar->cfg, c, admin_pget(ar, "again") != NULL,
-	              time(NULL), &r, &cause) == -1) {
+	/* A send still queued may have no run yet (the lock was taken). */
+	if (firequeue_has(env->fires, c->id))
+		cause = xasprintf("campaign %s is being sent", c->name);
+	else /* sets cause when it refuses */
+		(void)fire_send_check(ar->db, c,
+		                      admin_pget(ar, "again") != NULL, now, &cause);
+	if (cause != NULL) {
+		campaign_view(ar, c, 409, cause);
+		free(cause);
+		return;
+	}
+	if (env->fires != NULL && (job = campaign_get(ar->db, c->id)) != NULL) {
+		if ((rc = firequeue_add(env->fires, job, now, 0, now, send_done,
+		                        NULL, &r, &cause)) != 1)
+			campaign_free(job);
+	} else
+		rc = fire_run(ar->db, ar->cfg, c, now, 0, now, &r, &cause);
+	if (rc == -1) {
 		campaign_view(ar, c, 409, cause);
 		free(cause);
 		return;
 	}
 	admin_audit(ar, "campaign.send", c->name);
-	env_kick(server_env(ar->srv));
+	if (rc == 1) {
+		back_to(ar, c, "");
+		return;
+	}
+	env_kick(env);
 	note = r.created
 	           ? xasprintf("Sent: %d messages (%d email, %d text, %d "
 	                       "held for quiet hours) to %d members.",

@@ -17,6 +17,7 @@
 #include "campaign.h"
 #include "env.h"
 #include "fire.h"
+#include "firequeue.h"
 #include "outbox.h"
 #include "scope.h"
 #include "server.h"
@@ -126,6 +127,93 @@ broadcast_apply(json_t *body, struct campaign *c, const char **practice,
 	return 0;
 }
 
+/* A broadcast whose fire is queued: its request waits for the end. */
+struct broadcast_wait {
+	struct evhttp_request *req;
+	struct env *env;
+	char actor[API_NAME_MAX + 8];
+};
+
+/* The answer of a broadcast made: 202, where to follow it, the counts. */
+static void
+broadcast_reply(struct api_req *ar, const struct campaign *c,
+                const struct fire_result *r)
+{
+	char *enc = evhttp_uriencode(c->name, -1, 0);
+	char *loc = xasprintf("/api/v1/campaigns/%s", enc);
+
+	api_header(ar, "Location", loc);
+	free(loc);
+	free(enc);
+	api_reply(ar, 202, fire_result_json(r, c));
+}
+
+/*
+ * The queued fire ended: the answer the call waited for. A fire cut short
+ * (an error, or the daemon stopping) has its run firing, which the next
+ * start finishes: the broadcast is made, so it is done (never to be sent
+ * again) and the answer says so.
+ */
+static void
+broadcast_done(void *arg, enum firequeue_end how, struct campaign *c,
+               const struct fire_result *r, const char *cause)
+{
+	struct broadcast_wait *w = arg;
+	struct api_req ar = {.req = w->req};
+
+	if (how == FIREQUEUE_DROPPED) {
+		api_error(&ar, 503,
+		          "campaign %s: %s (ppgd campaign send sends it)",
+		          c->name, cause);
+		free(w);
+		return;
+	}
+	broadcast_fired(w->env->db, c, w->actor, time(NULL));
+	db_idle(w->env->db, "broadcast_done");
+	if (how == FIREQUEUE_FIRED)
+		broadcast_reply(&ar, c, r);
+	else
+		api_error(&ar, how == FIREQUEUE_STOPPED ? 503 : 500,
+		          "campaign %s: %s; the daemon finishes its fire at "
+		          "its next start (do not send it again)",
+		          c->name, cause);
+	free(w);
+}
+
+/* Fire c (added) as a job; the reply waits for its end. */
+static void
+broadcast_queue(struct api_req *ar, struct campaign **cp)
+{
+	struct env *env = server_env(ar->srv);
+	struct broadcast_wait *w = xcalloc(1, sizeof *w);
+	struct fire_result r;
+	char *cause = NULL;
+	int rc;
+
+	w->req = ar->req;
+	w->env = env;
+	snprintf(w->actor, sizeof w->actor, "%s", ar->actor);
+	rc = firequeue_add(env->fires, *cp, (*cp)->created_at, 0,
+	                   (*cp)->created_at, broadcast_done, w, &r, &cause);
+	if (rc == 1) {
+		*cp = NULL;
+		return;
+	}
+	free(w);
+	if (rc == -1) {
+		api_error_take(ar, 500, cause);
+		return;
+	}
+	broadcast_fired(ar->db, *cp, ar->actor, (*cp)->created_at);
+	broadcast_reply(ar, *cp, &r);
+}
+
+/*
+ * POST /api/v1/broadcasts. The fire of a large audience takes seconds: it
+ * runs as a job of slices on the loop (firequeue.h), webhooks answered
+ * between them, and this call is answered when it ends, with the same
+ * counts as ever (the connection stays open meanwhile).
+ */
 static void
 broadcasts_create(struct api_req *ar)
 {
@@ -134,6 +222,7 @@ broadcasts_create(struct api_req *ar)
 	                             [BROADCAST_INVALID] = 422,
 	                             [BROADCAST_FAILED] = 500};
 	struct campaign *c = campaign_new();
+	struct env *env = server_env(ar->srv);
 	struct fire_result r;
 	const char *practice = NULL;
 	char *cause = NULL;
@@ -144,22 +233,26 @@ broadcasts_create(struct api_req *ar)
 		api_error_take(ar, code, cause);
 	} else if (api_scope_practice(ar, practice) == -1) {
 		;
+	} else if (env->stopping) {
+		api_header(ar, "Retry-After", "5");
+		api_error(ar, 503, "the daemon is stopping; nothing was sent");
+	} else if (env->fires != NULL) {
+		if ((e = broadcast_add(ar->db, server_config(ar->srv), c,
+		                       practice, time(NULL), &cause)) !=
+		    BROADCAST_OK)
+			api_error_take(ar, status[e], cause);
+		else {
+			api_logwrite(ar, "broadcast.send", c->name);
+			broadcast_queue(ar, &c);
+		}
 	} else if ((e = broadcast_send(ar->db, server_config(ar->srv), c,
 	                               practice, ar->actor, time(NULL), &r,
 	                               &cause)) != BROADCAST_OK) {
 		api_error_take(ar, status[e], cause);
 	} else {
-		char *enc, *loc;
-
 		api_logwrite(ar, "broadcast.send", c->name);
-		env_kick(server_env(ar->srv));
-		/* Where to follow it: the campaign it made. */
-		enc = evhttp_uriencode(c->name, -1, 0);
-		loc = xasprintf("/api/v1/campaigns/%s", enc);
-		api_header(ar, "Location", loc);
-		free(loc);
-		free(enc);
-		api_reply(ar, 202, fire_result_json(&r, c));
+		env_kick(env);
+		broadcast_reply(ar, c, &r);
 	}
 	campaign_free(c);
 }

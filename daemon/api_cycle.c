@@ -24,6 +24,7 @@
 #include "http.h"
 #include "log.h"
 #include "meeting.h"
+#include "firequeue.h"
 #include "meeting_notice.h"
 #include "practice.h"
 #include "scope.h"
@@ -494,8 +495,88 @@ minutes_sent_already(struct api_req *ar, int64_t id)
 	return 1;
 }
 
+/* Minutes whose fire is queued: the call waits for its end. */
+struct minutes_wait {
+	struct evhttp_request *req;
+	struct env *env;
+	int64_t meeting_id;
+	int publish;
+	char actor[API_NAME_MAX + 8];
+};
+
+/* The minutes' answer: the meeting, published, and what was sent. */
+static void
+minutes_reply(struct api_req *ar, int64_t id, int publish, const char *name,
+              const struct fire_result *r)
+{
+	meeting_reply_id(ar, 200, id,
+	                 json_pack("{s:b, s:o}", "published", publish, "sent",
+	                           minutes_sent(name, r)));
+}
+
+/* The queued fire of the minutes ended: the answer the call waited for. */
+static void
+minutes_done(void *arg, enum firequeue_end how, struct campaign *c,
+             const struct fire_result *r, const char *cause)
+{
+	struct minutes_wait *w = arg;
+	struct api_req ar = {.req = w->req, .db = w->env->db};
+
+	if (how != FIREQUEUE_DROPPED) {
+		/* Made: its run is finished now or at the next start. */
+		db_set_actor(ar.db, w->actor);
+		(void)meeting_minutes_fired(ar.db, c);
+		db_set_actor(ar.db, "daemon");
+	}
+	if (how == FIREQUEUE_FIRED)
+		minutes_reply(&ar, w->meeting_id, w->publish, c->name, r);
+	else
+		api_error(&ar, how == FIREQUEUE_FAILED ? 500 : 503,
+		          "campaign %s: %s", c->name, cause);
+	db_idle(ar.db, "minutes_done");
+	free(w);
+}
+
+/*
+ * Send the stored minutes as a job on the loop (firequeue.h): the reply
+ * waits for the fire's end, with the same answer as ever. 1 if queued
+ * (the reply is the job's), else 0 with *r and *name filled, or -1 and
+ * *cause.
+ */
+static int
+minutes_queue(struct api_req *ar, int64_t id, const struct meeting_send *how,
+              int publish, struct fire_result *r, char **name, char **cause)
+{
+	struct env *env = server_env(ar->srv);
+	struct minutes_wait *w;
+	struct campaign *c;
+	int64_t now = time(NULL);
+	int rc;
+
+	if ((c = meeting_minutes_campaign(ar->db, server_config(ar->srv), id,
+	                                  how, now, cause)) == NULL)
+		return -1;
+	w = xcalloc(1, sizeof *w);
+	w->req = ar->req;
+	w->env = env;
+	w->meeting_id = id;
+	w->publish = publish;
+	snprintf(w->actor, sizeof w->actor, "%s", ar->actor);
+	if ((rc = firequeue_add(env->fires, c, now, 0, now, minutes_done, w, r,
+	                        cause)) == 1)
+		return 1;
+	free(w);
+	if (rc == 0) {
+		(void)meeting_minutes_fired(ar->db, c);
+		*name = xstrdup(c->name);
+	}
+	campaign_free(c);
+	return rc;
+}
+
 /* PUT /api/v1/meetings/ID/minutes {"text", "publish", "send", "template",
- * "channels", "audience"}: `ppgd meeting minutes`. */
+ * "channels", "audience"}: `ppgd meeting minutes`. Sent, the minutes are a
+ * fire that may take seconds: the reply comes when it ends. */
 static void
 meeting_minutes_call(struct api_req *ar, struct meeting *m)
 {
@@ -503,10 +584,11 @@ meeting_minutes_call(struct api_req *ar, struct meeting *m)
 	                                   "template", "channels", "audience",
 	                                   NULL};
 	struct meeting_send how = {NULL, NULL, NULL};
+	struct env *env = server_env(ar->srv);
 	struct fire_result r;
 	const char *text;
 	char *cause = NULL, *name = NULL, obj[32];
-	int publish, send;
+	int publish, send, rc = 0;
 
 	memset(&r, 0, sizeof r);
 	if (body_known(ar, keys) == -1 ||
@@ -524,20 +606,29 @@ meeting_minutes_call(struct api_req *ar, struct meeting *m)
 	}
 	if (send && minutes_sent_already(ar, m->id))
 		return;
-	if (minutes_store(ar->db, m->id, text, publish, &cause) == -1 ||
-	    (send &&
-	     meeting_minutes_send(ar->db, server_config(ar->srv), m->id, &how,
-	                          time(NULL), &r, &name, &cause) == -1)) {
+	if (send && env->stopping) {
+		api_header(ar, "Retry-After", "5");
+		api_error(ar, 503, "the daemon is stopping; nothing was stored");
+		return;
+	}
+	if (minutes_store(ar->db, m->id, text, publish, &cause) == -1)
+		rc = -1;
+	else if (send && env->fires != NULL)
+		rc = minutes_queue(ar, m->id, &how, publish, &r, &name, &cause);
+	else if (send)
+		rc = meeting_minutes_send(ar->db, server_config(ar->srv), m->id,
+		                          &how, time(NULL), &r, &name, &cause);
+	if (rc == -1) {
 		api_error_take(ar, 400, cause);
 		return;
 	}
 	snprintf(obj, sizeof obj, "meeting:%lld", (long long)m->id);
 	api_logwrite(ar, "meeting.minutes", obj);
+	if (rc == 1)
+		return;
 	if (name != NULL)
-		env_kick(server_env(ar->srv));
-	meeting_reply_id(ar, 200, m->id,
-	                 json_pack("{s:b, s:o}", "published", publish, "sent",
-	                           minutes_sent(name, &r)));
+		env_kick(env);
+	minutes_reply(ar, m->id, publish, name, &r);
 	free(name);
 }
 

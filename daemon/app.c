@@ -4,6 +4,7 @@
 #include "app.h"
 #include "action.h"
 #include "dispatch.h"
+#include "firequeue.h"
 #include "http.h"
 #include "joinsvc.h"
 #include "joinweb.h"
@@ -66,6 +67,7 @@ app_start(struct server *s, char **cause)
 		return -1;
 	env->kick = app_kick;
 	env->kick_arg = dispatcher;
+	env->fires = firequeue_new(env);
 	if ((scheduler = scheduler_new(env, cause)) == NULL)
 		return -1;
 	retention = retention_new(env);
@@ -82,6 +84,8 @@ app_stop(struct server *s)
 		dispatcher_stop(dispatcher);
 	if (scheduler != NULL)
 		scheduler_stop(scheduler);
+	/* Fires cut short stay firing: the next start finishes them. */
+	firequeue_stop(server_env(s)->fires);
 }
 
 int
@@ -108,6 +112,8 @@ app_free(struct server *s)
 	dispatcher = NULL;
 	scheduler_free(scheduler);
 	scheduler = NULL;
+	firequeue_free(server_env(s)->fires);
+	server_env(s)->fires = NULL;
 	retention_free(retention);
 	retention = NULL;
 	looplag_free(looplag);

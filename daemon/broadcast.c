@@ -33,9 +33,8 @@ broadcast_prepare(struct db *db, struct campaign *c, const char *practice,
 }
 
 enum broadcast_err
-broadcast_send(struct db *db, const struct config *cfg, struct campaign *c,
-               const char *practice, const char *actor, int64_t now,
-               struct fire_result *r, char **cause)
+broadcast_add(struct db *db, const struct config *cfg, struct campaign *c,
+              const char *practice, int64_t now, char **cause)
 {
 	enum broadcast_err e;
 
@@ -43,9 +42,29 @@ broadcast_send(struct db *db, const struct config *cfg, struct campaign *c,
 		return e;
 	if (campaign_add(db, cfg, c, now, cause) == -1)
 		return BROADCAST_INVALID;
-	if (fire_run(db, cfg, c, now, 0, now, r, cause) == -1)
-		return BROADCAST_FAILED;
+	return BROADCAST_OK;
+}
+
+void
+broadcast_fired(struct db *db, struct campaign *c, const char *actor,
+                int64_t now)
+{
 	campaign_advance(db, c, now, now);
 	db_audit(db, actor, "broadcast.send", c->name, NULL);
+}
+
+enum broadcast_err
+broadcast_send(struct db *db, const struct config *cfg, struct campaign *c,
+               const char *practice, const char *actor, int64_t now,
+               struct fire_result *r, char **cause)
+{
+	enum broadcast_err e;
+
+	if ((e = broadcast_add(db, cfg, c, practice, now, cause)) !=
+	    BROADCAST_OK)
+		return e;
+	if (fire_run(db, cfg, c, now, 0, now, r, cause) == -1)
+		return BROADCAST_FAILED;
+	broadcast_fired(db, c, actor, now);
 	return BROADCAST_OK;
 }

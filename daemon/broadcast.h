@@ -32,5 +32,16 @@ enum broadcast_err broadcast_send(struct db *, const struct config *,
                                   struct campaign *c, const char *practice,
                                   const char *actor, int64_t now,
                                   struct fire_result *r, char **cause);
+/*
+ * broadcast_send in two halves around a fire the caller makes (the daemon
+ * fires as a job on its loop, firequeue.h): broadcast_add gives c its
+ * practice, kind and name and adds it; after the fire of run (c, now, 0),
+ * broadcast_fired marks c done and audits it as broadcast_send does.
+ */
+enum broadcast_err broadcast_add(struct db *, const struct config *,
+                                 struct campaign *c, const char *practice,
+                                 int64_t now, char **cause);
+void broadcast_fired(struct db *, struct campaign *c, const char *actor,
+                     int64_t now);
 
 #endif

@@ -696,21 +696,22 @@ json_t *
 campaign_runs_json(struct db *db, const struct campaign *c)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT id, scheduled_for, reminder,"
-	                               " fired_at, messages FROM runs WHERE"
-	                               " campaign_id = ? ORDER BY id");
+	                               " fired_at, messages, firing FROM runs"
+	                               " WHERE campaign_id = ? ORDER BY id");
 	json_t *arr = json_array();
 
 	db_bind_int(st, 1, c->id);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(
 		    arr,
-		    json_pack("{s:I, s:o, s:i, s:o, s:i}", "id",
+		    json_pack("{s:I, s:o, s:i, s:o, s:i, s:b}", "id",
 		              (json_int_t)sqlite3_column_int64(st, 0),
 		              "scheduled_for",
 		              time_json(c, sqlite3_column_int64(st, 1)),
 		              "reminder", sqlite3_column_int(st, 2), "fired_at",
 		              utc_json(sqlite3_column_int64(st, 3)), "messages",
-		              sqlite3_column_int(st, 4)));
+		              sqlite3_column_int(st, 4), "firing",
+		              sqlite3_column_int(st, 5)));
 	sqlite3_reset(st);
 	return arr;
 }

@@ -11,11 +11,15 @@
 #include "config.h"
 #include "db.h"
 
+struct firequeue;
+
 struct env {
 	struct db *db;
 	struct event_base *base;
 	const struct config *cfg; /* replaced by a reload */
 	int stopping;             /* 1 while the daemon stops: no new work */
+	/* The daemon's fires, one at a time (firequeue.h), or NULL. */
+	struct firequeue *fires;
 	/* Wake whoever sends due outbox rows (the dispatcher), or NULL. */
 	void (*kick)(void *arg);
 	void *kick_arg;

@@ -75,6 +75,7 @@ struct fire {
 	char *snapshot;             /* the run's (runmsg.h) */
 	struct runmsg *rm;          /* it, for previews and checks */
 	int64_t cursor;             /* the last member a slice walked past */
+	int busy; /* a transaction could not begin: the lock was taken */
 };
 
 /* An SMS conversation to start or carry on. */
@@ -735,6 +736,23 @@ fire_slice(struct fire *f, const struct aud_scope *sc, char **cause)
 	return rc;
 }
 
+/*
+ * Begin a transaction. The CLI waits for the write lock (busy_timeout); the
+ * daemon never waits on its loop: if another connection holds the lock,
+ * *busy is set and nothing was done, for the caller to try again later.
+ */
+static int
+fire_begin(struct db *db, int *busy)
+{
+	int rc;
+
+	if (fire_cli)
+		return db_begin(db);
+	if ((rc = db_try_begin(db)) == 1)
+		*busy = 1;
+	return rc == 0 ? 0 : -1;
+}
+
 /* Run fn in its own transaction; its result, or -1 if it cannot commit. */
 static int
 fire_txn(struct fire *f, int (*fn)(struct fire *, void *, char **), void *arg,
@@ -742,7 +760,7 @@ fire_txn(struct fire *f, int (*fn)(struct fire *, void *, char **), void *arg,
 {
 	int rc;
 
-	if (db_begin(f->db) == -1) {
+	if (fire_begin(f->db, &f->busy) == -1) {
 		*cause = xasprintf("database busy: %s", db_errmsg(f->db));
 		return -1;
 	}
@@ -807,12 +825,15 @@ release_range(struct db *db, int64_t run_id, int64_t *from, int64_t *to)
 /* Release the next RELEASE_ROWS of (*from, to] in one transaction. */
 static int
 release_chunk(struct db *db, int64_t run_id, int64_t *from, int64_t to,
-              int64_t now, char **cause)
+              int64_t now, int *busy, char **cause)
 {
 	int64_t upto = *from + RELEASE_ROWS < to ? *from + RELEASE_ROWS : to;
 
-	if (db_begin(db) == -1 ||
-	    outbox_release_run(db, run_id, *from, upto, now) == -1 ||
+	if (fire_begin(db, busy) == -1) {
+		*cause = xasprintf("release: %s", db_errmsg(db));
+		return -1;
+	}
+	if (outbox_release_run(db, run_id, *from, upto, now) == -1 ||
 	    db_commit(db) == -1) {
 		*cause = xasprintf("release: %s", db_errmsg(db));
 		db_rollback(db);
@@ -827,10 +848,12 @@ static int
 run_release(struct db *db, int64_t run_id, int64_t now, char **cause)
 {
 	int64_t from, to;
+	int busy = 0;
 
 	release_range(db, run_id, &from, &to);
 	while (from < to)
-		if (release_chunk(db, run_id, &from, to, now, cause) == -1)
+		if (release_chunk(db, run_id, &from, to, now, &busy, cause) ==
+		    -1)
 			return -1;
 	return 0;
 }
@@ -918,6 +941,7 @@ struct fire_job {
 	struct aud_scope sc;
 	enum job_phase phase;
 	int64_t from, to; /* rows still to release */
+	int grown;        /* cache holds the settings to put back */
 };
 
 void
@@ -925,7 +949,8 @@ fire_job_free(struct fire_job *j)
 {
 	if (j == NULL)
 		return;
-	cache_restore(j->f.db, j->cache);
+	if (j->grown)
+		cache_restore(j->f.db, j->cache);
 	fire_close(&j->f);
 	free(j);
 }
@@ -948,14 +973,15 @@ fire_job_start(struct db *db, const struct config *cfg,
 		return -1;
 	}
 	j->f.r = &j->r;
-	j->cache = cache_grow(db);
 	rc = fire_txn(&j->f, start_fn, &scheduled_for, cause);
 	if (rc == 0 && scope_init(&j->f, &j->sc, scheduled_for, cause) == -1)
 		rc = -1;
 	*r = j->r;
 	if (rc != 0) {
-		if (rc == -1)
+		if (rc == -1) {
 			memset(r, 0, sizeof *r);
+			r->busy = j->f.busy;
+		}
 		fire_job_free(j);
 		return rc == -1 ? -1 : 0;
 	}
@@ -968,6 +994,13 @@ fire_job_step(struct fire_job *j, struct fire_result *r, char **cause)
 {
 	int rc = 0;
 
+	j->f.busy = 0;
+	/* Grown at the first step, not at the start: in the daemon jobs are
+	 * started while another steps (firequeue.c), never stepped so. */
+	if (!j->grown) {
+		j->cache = cache_grow(j->f.db);
+		j->grown = 1;
+	}
 	switch (j->phase) {
 	case JOB_SLICES:
 		sync_set(j->f.db, 0, &j->cache);
@@ -986,7 +1019,7 @@ fire_job_step(struct fire_job *j, struct fire_result *r, char **cause)
 		sync_set(j->f.db, j->from + RELEASE_ROWS >= j->to, &j->cache);
 		if (j->from < j->to &&
 		    release_chunk(j->f.db, j->f.run_id, &j->from, j->to,
-		                  j->f.now, cause) == -1)
+		                  j->f.now, &j->f.busy, cause) == -1)
 			rc = -1;
 		else if (j->from < j->to)
 			rc = 1;
@@ -998,8 +1031,10 @@ fire_job_step(struct fire_job *j, struct fire_result *r, char **cause)
 	}
 	sync_set(j->f.db, 1, &j->cache);
 	*r = j->r;
-	if (rc == -1)
+	if (rc == -1) {
 		memset(r, 0, sizeof *r);
+		r->busy = j->f.busy;
+	}
 	return rc;
 }
 
@@ -1137,8 +1172,8 @@ fire_recent(struct db *db, int64_t id, int64_t since, int64_t *fired_at)
 }
 
 int
-fire_send(struct db *db, const struct config *cfg, const struct campaign *c,
-          int again, int64_t now, struct fire_result *r, char **cause)
+fire_send_check(struct db *db, const struct campaign *c, int again,
+                int64_t now, char **cause)
 {
 	int64_t run, at = 0;
 	char when[21];
@@ -1153,6 +1188,15 @@ fire_send(struct db *db, const struct config *cfg, const struct campaign *c,
 		              c->name, (long long)run, when);
 		return -1;
 	}
+	return 0;
+}
+
+int
+fire_send(struct db *db, const struct config *cfg, const struct campaign *c,
+          int again, int64_t now, struct fire_result *r, char **cause)
+{
+	if (fire_send_check(db, c, again, now, cause) == -1)
+		return -1;
 	return fire_run(db, cfg, c, now, 0, now, r, cause);
 }
 

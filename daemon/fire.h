@@ -24,6 +24,9 @@ struct fire_result {
 	int skipped[AUD_NSKIP];
 	int render_failed; /* always 0: messages are rendered when sent (a
 	                      failure holds the row, "render failed") */
+	int busy; /* after -1 from fire_job_start or fire_job_step in the
+	             daemon: only the write lock was taken by another
+	             connection; nothing changed, try again later */
 };
 
 /*
@@ -53,6 +56,8 @@ int fire_run(struct db *, const struct config *, const struct campaign *,
  * release of rows): 1 while more remain, 0 when the run is fired and
  * released, -1 on error. *r is the result so far. fire_job_free ends it
  * (a run left firing is finished by fire_resume). c must outlive the job.
+ * Several jobs may be started on one connection, but only one stepped
+ * until it ends (the daemon's firequeue.h).
  */
 struct fire_job;
 int fire_job_start(struct db *, const struct config *, const struct campaign *,
@@ -79,6 +84,10 @@ int64_t fire_firing_run(struct db *, int64_t *campaign_id,
  */
 int fire_send(struct db *, const struct config *, const struct campaign *,
               int again, int64_t now, struct fire_result *r, char **cause);
+/* fire_send's refusal alone, for a face that fires c as a job (the
+ * daemon's): 0 if c may be sent now, else -1 and *cause. */
+int fire_send_check(struct db *, const struct campaign *c, int again,
+                    int64_t now, char **cause);
 /*
  * The process fires from: the CLI (cli 1) pauses FIRE_CLI_PAUSE between a
  * fire's steps (longer than the 2 ms in which a waiting webhook retries),

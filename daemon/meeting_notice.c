@@ -426,37 +426,58 @@ minutes_campaign(const struct meeting *m, const struct meeting_send *how)
 	return c;
 }
 
-int
-meeting_minutes_send(struct db *db, const struct config *cfg, int64_t id,
-                     const struct meeting_send *how, int64_t now,
-                     struct fire_result *r, char **name, char **cause)
+struct campaign *
+meeting_minutes_campaign(struct db *db, const struct config *cfg, int64_t id,
+                         const struct meeting_send *how, int64_t now,
+                         char **cause)
 {
 	struct meeting *m = meeting_get(db, id);
 	struct campaign *c, *old;
-	int rc = -1;
 
-	*name = NULL;
 	if (m == NULL || m->minutes == NULL) {
 		*cause = xasprintf(m == NULL ? "no meeting %lld"
 		                             : "meeting %lld has no minutes",
 		                   (long long)id);
 		meeting_free(m);
-		return -1;
+		return NULL;
 	}
 	c = minutes_campaign(m, how);
+	meeting_free(m);
 	if ((old = campaign_find(db, c->name)) != NULL) {
 		*cause = xasprintf("the minutes of meeting %lld were sent "
 		                   "already (campaign %s)",
 		                   (long long)id, c->name);
 		campaign_free(old);
-	} else if (campaign_add(db, cfg, c, now, cause) == 0 &&
-	           fire_run(db, cfg, c, now, 0, now, r, cause) == 0) {
-		/* One message: never again at the meeting's time. */
-		(void)campaign_finish(db, c);
+	} else if (campaign_add(db, cfg, c, now, cause) == 0)
+		return c;
+	campaign_free(c);
+	return NULL;
+}
+
+int
+meeting_minutes_fired(struct db *db, struct campaign *c)
+{
+	/* One message: never again at the meeting's time. */
+	return campaign_finish(db, c);
+}
+
+int
+meeting_minutes_send(struct db *db, const struct config *cfg, int64_t id,
+                     const struct meeting_send *how, int64_t now,
+                     struct fire_result *r, char **name, char **cause)
+{
+	struct campaign *c;
+	int rc = -1;
+
+	*name = NULL;
+	if ((c = meeting_minutes_campaign(db, cfg, id, how, now, cause)) ==
+	    NULL)
+		return -1;
+	if (fire_run(db, cfg, c, now, 0, now, r, cause) == 0) {
+		(void)meeting_minutes_fired(db, c);
 		*name = xstrdup(c->name);
 		rc = 0;
 	}
 	campaign_free(c);
-	meeting_free(m);
 	return rc;
 }

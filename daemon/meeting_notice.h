@@ -61,5 +61,16 @@ struct meeting_send {
 int meeting_minutes_send(struct db *, const struct config *, int64_t id,
                          const struct meeting_send *, int64_t now,
                          struct fire_result *r, char **name, char **cause);
+/*
+ * meeting_minutes_send in two halves around a fire the caller makes (the
+ * daemon fires as a job on its loop, firequeue.h): the campaign, added (or
+ * NULL and *cause; caller frees), then, after the fire of run (c, now, 0),
+ * the campaign done.
+ */
+struct campaign *meeting_minutes_campaign(struct db *, const struct config *,
+                                          int64_t id,
+                                          const struct meeting_send *,
+                                          int64_t now, char **cause);
+int meeting_minutes_fired(struct db *, struct campaign *c);
 
 #endif

@@ -16,6 +16,7 @@
 #include "audience.h"
 #include "campaign.h"
 #include "fire.h"
+#include "firequeue.h"
 #include "log.h"
 #include "env.h"
 #include "membership.h"
@@ -23,6 +24,7 @@
 #include "xmalloc.h"
 
 #define MEMBERSHIP_INTERVAL (3 * 3600)
+#define MEMBERSHIP_BUSY     60 /* seconds: again while other fires run */
 #define DAY                 86400
 
 struct membership {
@@ -105,11 +107,22 @@ any_due(struct db *db, const struct config *cfg, const struct campaign *c,
 	return due;
 }
 
-/* Send kind k at one practice to those audience selects. */
+/* A membership fire queued on the loop ended. */
+static void
+mkind_done(void *arg, enum firequeue_end how, struct campaign *c,
+           const struct fire_result *r, const char *cause)
+{
+	if (how == FIREQUEUE_FIRED && r->messages > 0)
+		log_info("event=membership campaign=%s messages=%d", c->name,
+		         r->messages);
+}
+
+/* Send kind k at one practice to those audience selects; with fq, as a
+ * job in the daemon's queue of fires (*sent does not count it). */
 static int
-mkind_run(struct db *db, const struct config *cfg, int64_t practice_id,
-          const char *code, const struct mkind *k, const char *audience,
-          int64_t now, int *sent, char **cause)
+mkind_run(struct db *db, const struct config *cfg, struct firequeue *fq,
+          int64_t practice_id, const char *code, const struct mkind *k,
+          const char *audience, int64_t now, int *sent, char **cause)
 {
 	struct campaign *c;
 	struct fire_result r;
@@ -122,8 +135,13 @@ mkind_run(struct db *db, const struct config *cfg, int64_t practice_id,
 	free(c->audience);
 	c->audience = xstrdup(audience);
 	if (strcmp(c->state, "paused") != 0 && any_due(db, cfg, c, now)) {
-		rc = fire_run(db, cfg, c, now, 0, now, &r, cause);
-		if (rc == 0 && r.messages > 0) {
+		if (fq != NULL &&
+		    (rc = firequeue_add(fq, c, now, 0, now, mkind_done, NULL, &r,
+		                        cause)) == 1)
+			return 0; /* the queue took c */
+		if (fq == NULL &&
+		    (rc = fire_run(db, cfg, c, now, 0, now, &r, cause)) == 0 &&
+		    r.messages > 0) {
 			log_info("event=membership campaign=%s messages=%d",
 			         c->name, r.messages);
 			*sent += r.messages;
@@ -133,9 +151,10 @@ mkind_run(struct db *db, const struct config *cfg, int64_t practice_id,
 	return rc;
 }
 
-int
-membership_run(struct db *db, const struct config *cfg, int64_t now, int *sent,
-               char **cause)
+/* membership_run; with fq, each fire a job in the daemon's queue. */
+static int
+membership_pass(struct db *db, const struct config *cfg, struct firequeue *fq,
+                int64_t now, int *sent, char **cause)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT id, code FROM practices"
 	                               " ORDER BY id");
@@ -157,11 +176,11 @@ membership_run(struct db *db, const struct config *cfg, int64_t now, int *sent,
 	sqlite3_reset(st);
 	for (i = 0; i < n; i++) {
 		if (rc == 0)
-			rc = mkind_run(db, cfg, ids[i], codes[i], &renewal,
-			               renew, now, sent, cause);
+			rc = mkind_run(db, cfg, fq, ids[i], codes[i],
+			               &renewal, renew, now, sent, cause);
 		if (rc == 0 && config_int(cfg, CFG_MEMBERSHIP_EXIT_SURVEY))
-			rc = mkind_run(db, cfg, ids[i], codes[i], &leaving,
-			               left, now, sent, cause);
+			rc = mkind_run(db, cfg, fq, ids[i], codes[i],
+			               &leaving, left, now, sent, cause);
 		free(codes[i]);
 	}
 	free(ids);
@@ -169,6 +188,13 @@ membership_run(struct db *db, const struct config *cfg, int64_t now, int *sent,
 	free(renew);
 	free(left);
 	return rc;
+}
+
+int
+membership_run(struct db *db, const struct config *cfg, int64_t now, int *sent,
+               char **cause)
+{
+	return membership_pass(db, cfg, NULL, now, sent, cause);
 }
 
 int
@@ -232,9 +258,17 @@ membership_tick_run(struct membership *ms)
 	char *cause = NULL;
 	int sent = 0;
 
+	/* Who is due is read before a fire makes its rows: while fires are
+	 * queued (this pass's own among them), a pass would queue the same
+	 * members again. */
+	if (firequeue_length(ms->env->fires) > 0) {
+		tv.tv_sec = MEMBERSHIP_BUSY;
+		evtimer_add(ms->timer, &tv);
+		return;
+	}
 	if (!ms->env->stopping &&
-	    membership_run(ms->env->db, ms->env->cfg, time(NULL), &sent,
-	                   &cause) == -1) {
+	    membership_pass(ms->env->db, ms->env->cfg, ms->env->fires,
+	                    time(NULL), &sent, &cause) == -1) {
 		log_warnx("event=membership error=\"%s\"", cause);
 		free(cause);
 	}

@@ -6,9 +6,11 @@
  * data_version each second notices another connection's commit, re-reads
  * the schedule and wakes the dispatcher for rows the CLI queued.
  *
- * On the loop, a fire is a job of slices (fire.h): one slice of about 50 ms
- * per loop turn, from a zero timer, so webhooks are answered in between.
- * One job runs at a time; when it ends, the schedule is looked at again.
+ * On the loop, a fire is a job of slices in the daemon's one queue of fires
+ * (firequeue.h), beside those the API and the web admin start: one slice
+ * of about 50 ms per loop turn, so webhooks are answered in between. The
+ * scheduler looks at the schedule only while the queue is empty, and again
+ * each time it empties.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 #include "campaign.h"
 #include "care_alert.h"
 #include "fire.h"
+#include "firequeue.h"
 #include "log.h"
 #include "scheduler.h"
 #include "env.h"
@@ -31,11 +34,8 @@ struct scheduler {
 	struct env *env;
 	struct event *timer;
 	struct event *watch;
-	struct event *step;     /* the job's next slice */
-	struct fire_job *job;   /* a fire in progress, or NULL */
-	struct campaign *job_c; /* its campaign */
-	int resumed;            /* fire_resume has run (once, at start) */
-	int64_t resuming;       /* the run left firing a job finishes */
+	int resumed;      /* fire_resume has run (once, at start) */
+	int64_t resuming; /* the run left firing a job finishes */
 	int64_t data_version;
 	int starting;
 	int stopping;
@@ -62,30 +62,41 @@ log_fire(const struct campaign *c, const struct fire_result *r)
 	         r->messages, r->email, r->sms, r->held, r->matched);
 }
 
+/* A fire in the queue is busy: nothing else is fired until it ends. */
+static int
+busy(const struct scheduler *s)
+{
+	return s != NULL && firequeue_length(s->env->fires) > 0;
+}
+
+/* A queued fire of the scheduler's ended. */
+static void
+fire_done(void *arg, enum firequeue_end how, struct campaign *c,
+          const struct fire_result *r, const char *cause)
+{
+	if (how == FIREQUEUE_FIRED)
+		log_fire(c, r);
+}
+
 /*
- * Fire *cp now (s NULL: to the end), or on s's loop as a job that takes
- * *cp (then *cp is NULL). 1 if a job was started, 0 done, -1 failed.
+ * Fire *cp now (s NULL: to the end), or on s's loop as a job in the queue
+ * that takes *cp (then *cp is NULL). 1 if a job was queued, 0 done, -1
+ * failed.
  */
 static int
 fire_one(struct scheduler *s, struct db *db, const struct config *cfg,
          struct campaign **cp, int64_t when, int reminder, int64_t now,
          struct fire_result *r, char **cause)
 {
-	struct fire_job *j;
-	struct timeval tv = {0, 0};
+	int rc;
 
 	if (s == NULL)
 		return fire_run(db, cfg, *cp, when, reminder, now, r, cause);
-	if (fire_job_start(db, cfg, *cp, when, reminder, now, &j, r, cause) ==
-	    -1)
-		return -1;
-	if (j == NULL)
-		return 0;
-	s->job = j;
-	s->job_c = *cp;
-	*cp = NULL;
-	evtimer_add(s->step, &tv);
-	return 1;
+	rc = firequeue_add(s->env->fires, *cp, when, reminder, now, fire_done,
+	                   s, r, cause);
+	if (rc == 1)
+		*cp = NULL;
+	return rc;
 }
 
 /* Fire (or skip) one due campaign; -1 if it failed and stays due. */
@@ -96,7 +107,7 @@ campaign_due(struct scheduler *s, struct db *db, const struct config *cfg,
 	struct campaign *c = campaign_get(db, id), *fc;
 	struct fire_result r;
 	char *cause = NULL;
-	int rc = 0, k;
+	int rc = 0, k = 0;
 
 	if (c == NULL)
 		return 0;
@@ -114,8 +125,11 @@ campaign_due(struct scheduler *s, struct db *db, const struct config *cfg,
 			log_fire(c, &r);
 		*fired += r.created;
 	}
-	/* A job's run exists (firing): a crash now is finished at start. */
-	if (rc == 0 && campaign_advance(db, c, c->next_fire_at, now) == -1)
+	/* A job's run exists (firing): a crash now is finished at start. One
+	 * not yet made (the lock was taken) leaves c due: the next pass finds
+	 * it fired, or fires it. */
+	if (rc == 0 && (k != 1 || r.run_id != 0) &&
+	    campaign_advance(db, c, c->next_fire_at, now) == -1)
 		log_warnx("event=advance campaign=\"%s\" error=\"%s\"", c->name,
 		          db_errmsg(db));
 	campaign_free(fc);
@@ -250,7 +264,7 @@ reminders_run(struct scheduler *s, struct db *db, const struct config *cfg,
 	int64_t next = 0, due;
 	int n = base_runs(db, b, BATCH), i, k;
 
-	for (i = 0; i < n && (s == NULL || s->job == NULL); i++) {
+	for (i = 0; i < n && !busy(s); i++) {
 		due = b[i].fired_at +
 		      (int64_t)(b[i].last + 1) * b[i].remind_after;
 		if (due > now) {
@@ -319,14 +333,14 @@ run_due(struct scheduler *s, struct db *db, const struct config *cfg,
 	if (s != NULL)
 		s->resumed = 1;
 	n = due_campaigns(db, now, ids, BATCH);
-	for (i = 0; i < n && (s == NULL || s->job == NULL); i++)
+	for (i = 0; i < n && !busy(s); i++)
 		if (campaign_due(s, db, cfg, ids[i], now, starting, fired) ==
 		    -1)
 			failed = 1;
-	if (s != NULL && s->job != NULL)
+	if (busy(s))
 		return now;
 	rnext = reminders_run(s, db, cfg, now, starting, fired, &failed);
-	if (s != NULL && s->job != NULL)
+	if (busy(s))
 		return now;
 	next = next_campaign(db);
 	if (rnext != 0 && (next == 0 || rnext < next))
@@ -365,7 +379,7 @@ scheduler_tick_run(evutil_socket_t fd, short what, void *arg)
 
 	if (s->stopping || s->env->stopping)
 		return;
-	if (s->job != NULL) /* its end looks at the schedule again */
+	if (busy(s)) /* the queue's end looks at the schedule again */
 		return;
 	fired = 0;
 	next = run_due(s, s->env->db, s->env->cfg, now, s->starting, &fired);
@@ -376,60 +390,22 @@ scheduler_tick_run(evutil_socket_t fd, short what, void *arg)
 		next = esc;
 	/* What was missed while down is decided in the first whole pass (a
 	 * job cuts a pass short; the next pass carries on). */
-	if (s->job == NULL)
+	if (!busy(s))
 		s->starting = 0;
 	/* The fires made outbox rows: the dispatcher sends them now. */
 	if (fired > 0)
 		env_kick(s->env);
-	if (s->job == NULL)
+	if (!busy(s))
 		scheduler_arm(s, next, now);
 }
 
+/* The queue of fires emptied: look at the schedule again. */
 static void
-job_end(struct scheduler *s)
-{
-	fire_job_free(s->job);
-	campaign_free(s->job_c);
-	s->job = NULL;
-	s->job_c = NULL;
-}
-
-/* One slice of the fire in progress; the next on the next loop turn. */
-static void
-scheduler_step_run(evutil_socket_t fd, short what, void *arg)
+scheduler_idle(void *arg)
 {
 	struct scheduler *s = arg;
-	struct timeval tv = {0, 0};
-	struct fire_result r;
-	char *cause = NULL;
-	int rc;
 
-	if (s->job == NULL || s->stopping)
-		return;
-	if ((rc = fire_job_step(s->job, &r, &cause)) == 1) {
-		evtimer_add(s->step, &tv);
-		return;
-	}
-	if (rc == -1) {
-		/* The run stays firing: finished at the next start. */
-		log_warnx("event=fire campaign=\"%s\" error=\"%s\"",
-		          s->job_c->name, cause);
-		free(cause);
-	} else
-		log_fire(s->job_c, &r);
-	job_end(s);
-	env_kick(s->env);
 	scheduler_arm(s, time(NULL), time(NULL));
-}
-
-/* The timer's callback: no statement may outlive it. */
-static void
-scheduler_step(evutil_socket_t fd, short what, void *arg)
-{
-	struct scheduler *s = arg;
-
-	scheduler_step_run(fd, what, arg);
-	db_idle(s->env->db, "scheduler_step");
 }
 
 /* The timer's callback: no statement may outlive it. */
@@ -489,14 +465,14 @@ scheduler_new(struct env *env, char **cause)
 	s->starting = 1;
 	s->data_version = data_version(env->db);
 	s->timer = evtimer_new(env->base, scheduler_tick, s);
-	s->step = evtimer_new(env->base, scheduler_step, s);
 	s->watch = event_new(env->base, -1, EV_PERSIST, scheduler_watch, s);
-	if (s->timer == NULL || s->step == NULL || s->watch == NULL) {
+	if (s->timer == NULL || s->watch == NULL) {
 		*cause = xstrdup("scheduler: cannot make its events");
 		scheduler_free(s);
 		return NULL;
 	}
 	event_add(s->watch, &tv);
+	firequeue_on_idle(env->fires, scheduler_idle, s);
 	scheduler_arm(s, time(NULL), time(NULL));
 	return s;
 }
@@ -507,11 +483,6 @@ scheduler_stop(struct scheduler *s)
 	s->stopping = 1;
 	event_del(s->timer);
 	event_del(s->watch);
-	if (s->step != NULL)
-		event_del(s->step);
-	/* A fire cut short stays firing: the next start finishes it. */
-	if (s->job != NULL)
-		job_end(s);
 }
 
 void
@@ -526,12 +497,9 @@ scheduler_free(struct scheduler *s)
 {
 	if (s == NULL)
 		return;
-	if (s->job != NULL)
-		job_end(s);
+	firequeue_on_idle(s->env->fires, NULL, NULL);
 	if (s->timer != NULL)
 		event_free(s->timer);
-	if (s->step != NULL)
-		event_free(s->step);
 	if (s->watch != NULL)
 		event_free(s->watch);
 	free(s);

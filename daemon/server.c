@@ -11,6 +11,7 @@
 #include "admin.h"
 #include "user.h"
 #include "api.h"
+#include "firequeue.h"
 #include "http.h"
 #include "log.h"
 #include "ratelog.h"
@@ -43,7 +44,37 @@ struct server {
 	double started;
 	double stop_deadline;
 	int stopping;
+	/* Configurations a reload replaced while fires were queued: a fire
+	 * reads the one it started with (fire.h), so they are freed only
+	 * once no fire is queued. */
+	struct config **retired;
+	size_t nretired;
 };
+
+/* Free the configurations replaced earlier, if no fire may use them. */
+static void
+server_retired_free(struct server *s, int all)
+{
+	size_t i;
+
+	if (!all && firequeue_length(s->env.fires) > 0)
+		return;
+	for (i = 0; i < s->nretired; i++)
+		config_free(s->retired[i]);
+	free(s->retired);
+	s->retired = NULL;
+	s->nretired = 0;
+}
+
+/* The configuration a reload replaces: freed now, or once no fire runs. */
+static void
+server_retire(struct server *s, struct config *old)
+{
+	s->retired = xreallocarray(s->retired, s->nretired + 1,
+	                           sizeof *s->retired);
+	s->retired[s->nretired++] = old;
+	server_retired_free(s, 0);
+}
 
 struct env *
 server_env(struct server *s)
@@ -153,7 +184,7 @@ server_on_hup(evutil_socket_t sig, short what, void *arg)
 	           config_str(s->cfg, CFG_API_LISTEN)) != 0)
 		log_warnx("event=reload msg_detail=\"database, listen and "
 		          "[api] listen take effect at the next restart\"");
-	config_free(s->cfg);
+	server_retire(s, s->cfg);
 	s->cfg = cfg;
 	s->env.cfg = cfg;
 	log_init(config_int(cfg, CFG_VERBOSE));
@@ -211,6 +242,7 @@ static void
 server_free(struct server *s)
 {
 	app_free(s);
+	server_retired_free(s, 1);
 	http_free(s->http);
 	http_free(s->api);
 	http_free(s->admin);

@@ -247,33 +247,62 @@ joined_at(struct db *db, int64_t id)
 
 #define WELCOME_SLICE 200
 
-int
-welcome_sweep(struct db *db, const struct config *cfg, int64_t now,
-              int64_t *cursor)
+/* One transaction of up to WELCOME_SLICE members after *after; how many
+ * were queued, or -1. *n: the members it took (0: none left). */
+static int
+welcome_slice(struct db *db, const struct config *cfg, int64_t now,
+              int64_t *after, int *n)
 {
-	int64_t ids[WELCOME_SLICE], after = cursor != NULL ? *cursor : 0;
+	int64_t ids[WELCOME_SLICE];
 	int64_t window = config_int(cfg, CFG_MEMBERSHIP_WELCOME_WINDOW);
-	int i, n, rc, queued = 0;
+	int i, rc = 0, queued = 0;
 
-	while ((n = unwelcomed(db, after, ids, WELCOME_SLICE)) > 0) {
-		if (db_begin(db) == -1)
-			return -1;
-		for (i = 0, rc = 0; i < n && rc != -1; i++) {
-			if (window > 0 && joined_at(db, ids[i]) >= now - window)
-				rc = welcome_queue(db, cfg, ids[i], now);
-			else
-				rc = welcome_claim(db, ids[i], now) == -1 ? -1
-				                                          : 0;
-			queued += rc == 1;
-		}
-		if (rc == -1 || db_commit(db) == -1) {
-			db_rollback(db);
-			return -1;
-		}
-		after = ids[n - 1];
+	if ((*n = unwelcomed(db, *after, ids, WELCOME_SLICE)) <= 0)
+		return 0;
+	if (db_begin(db) == -1)
+		return -1;
+	for (i = 0; i < *n && rc != -1; i++) {
+		if (window > 0 && joined_at(db, ids[i]) >= now - window)
+			rc = welcome_queue(db, cfg, ids[i], now);
+		else
+			rc = welcome_claim(db, ids[i], now) == -1 ? -1 : 0;
+		queued += rc == 1;
 	}
+	if (rc == -1 || db_commit(db) == -1) {
+		db_rollback(db);
+		return -1;
+	}
+	*after = ids[*n - 1];
+	return queued;
+}
+
+int
+welcome_sweep_some(struct db *db, const struct config *cfg, int64_t now,
+                   int64_t *cursor, int slices, int *more)
+{
+	int64_t after = cursor != NULL ? *cursor : 0;
+	int k, n = 0, queued = 0;
+
+	*more = 0;
+	while (slices-- != 0) {
+		if ((k = welcome_slice(db, cfg, now, &after, &n)) == -1)
+			return -1;
+		queued += k;
+		if (n < WELCOME_SLICE)
+			break;
+	}
+	*more = n == WELCOME_SLICE;
 	/* Every member up to here is claimed, and ids only grow. */
 	if (cursor != NULL && after > *cursor)
 		*cursor = after;
 	return queued;
+}
+
+int
+welcome_sweep(struct db *db, const struct config *cfg, int64_t now,
+              int64_t *cursor)
+{
+	int more;
+
+	return welcome_sweep_some(db, cfg, now, cursor, -1, &more);
 }

@@ -27,5 +27,10 @@ int welcome_queue(struct db *, const struct config *, int64_t member_id,
  */
 int welcome_sweep(struct db *, const struct config *, int64_t now,
                   int64_t *cursor);
+/* welcome_sweep in at most slices transactions of 200 members (-1: no
+ * limit), for the daemon's loop to yield between them; *more is 1 if
+ * members may remain. */
+int welcome_sweep_some(struct db *, const struct config *, int64_t now,
+                       int64_t *cursor, int slices, int *more);
 
 #endif

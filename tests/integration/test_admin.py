@@ -19,6 +19,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import faultlib as f  # noqa: E402
 import ppgdtest as t  # noqa: E402
 from adminweb import SESSION, Browser  # noqa: E402
 
@@ -494,8 +495,19 @@ def test_campaign_pages(env, base):
     t.check(st == 200 and "Garden day on Saturday." in body
             and "segments" in body and "Subject:" in body,
             "the preview shows the email and the SMS with its segments")
-    st, _, body = b.post(loc + "/send", {"csrf": tok})
-    t.check(st == 200 and "Sent:" in body, "send now")
+    # The fire is a job on the daemon's loop: the send answers with the
+    # campaign's page, which shows the run once every message is queued.
+    st, hd, body = b.post(loc + "/send", {"csrf": tok})
+    t.check(st == 303 and hd.get("Location", "") == loc,
+            "send now: back to the campaign (%d)" % st)
+    t.check(f.wait_for(lambda: q1(env, "SELECT count(*) FROM runs r JOIN"
+                                  " campaigns c ON c.id = r.campaign_id"
+                                  " WHERE c.name = 'Garden day' AND"
+                                  " r.firing = 0") == [(1,)], 30),
+            "the send's run is fired")
+    st, _, body = b.get(loc)
+    t.check(st == 200 and "<caption>Runs</caption>" in body
+            and "Sending:" not in body, "the campaign's page shows the run")
     st, _, body = b.post(loc + "/send", {"csrf": tok})
     t.check_eq(st, 409, "a second send within a day asks for 'again'")
     t.check_eq(q1(env, "SELECT actor FROM audit WHERE action ="
