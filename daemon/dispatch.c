@@ -53,8 +53,9 @@
 /* Outcomes settled in one transaction at most, and the longest one waits. */
 #define SETTLE_MAX  512
 #define SETTLE_WAIT 0.02
-/* Rows one claim takes at most. */
-#define CLAIM_MAX 1024
+/* Rows one claim takes at most; rows a lane keeps claimed ahead at least. */
+#define CLAIM_MAX  1024
+#define LANE_DEPTH 128
 
 struct lane {
 	const struct transport_ops *ops;
@@ -162,6 +163,18 @@ lane_refill(struct lane *l)
 }
 
 /*
+ * How many rows a lane keeps claimed ahead of its sends: enough that a
+ * claim takes dozens of rows (one transaction for them all), few enough
+ * that a cancel soon after a send starts finds most rows still pending.
+ */
+static int
+lane_depth(const struct lane *l)
+{
+	return l->concurrency < LANE_DEPTH / 4 ? LANE_DEPTH
+	                                        : 4 * l->concurrency;
+}
+
+/*
  * May the lane take one more row into its queue? Up to its concurrency
  * ahead of what is in flight, and no more than its bucket holds tokens for.
  * When the bucket is short, *wait is lowered to the time it takes to fill:
@@ -173,7 +186,7 @@ lane_admit(struct lane *l, double *wait)
 {
 	int ahead = l->queued + l->claiming;
 
-	if (l->inflight + ahead >= 2 * l->concurrency)
+	if (ahead >= lane_depth(l))
 		return 0;
 	lane_refill(l);
 	if (l->tokens - (double)ahead < 1.0) {
@@ -315,13 +328,6 @@ settle_due(struct dispatcher *d)
 		return 0;
 	return d->stopping || d->inflight == 0 || d->nsettled >= SETTLE_MAX ||
 	       util_monotonic() - d->settle_since >= SETTLE_WAIT;
-}
-
-/* How many rows a lane keeps claimed ahead of its sends. */
-static int
-lane_depth(const struct lane *l)
-{
-	return l->concurrency < 64 ? 64 : l->concurrency;
 }
 
 /* A lane's queue is half empty and due rows may be left: claim more. */
