@@ -171,7 +171,7 @@ static int
 lane_depth(const struct lane *l)
 {
 	return l->concurrency < LANE_DEPTH / 4 ? LANE_DEPTH
-	                                        : 4 * l->concurrency;
+	                                       : 4 * l->concurrency;
 }
 
 /*
@@ -297,8 +297,9 @@ settle_all(struct dispatcher *d)
 	struct settled *s;
 	int parked;
 
-	parked = db_row(db, db_stmt(db, "SELECT 1 FROM receipts_parked LIMIT 1"),
-	                NULL, NULL) != 0;
+	parked =
+	    db_row(db, db_stmt(db, "SELECT 1 FROM receipts_parked LIMIT 1"),
+	           NULL, NULL) != 0;
 	for (s = d->settled; s != NULL; s = s->next)
 		settle_one(d, s, parked);
 }
@@ -896,8 +897,8 @@ claim_lane(struct dispatcher *d, struct lane *l)
 	qsort(c->ids, (size_t)n, sizeof c->ids[0], id_cmp);
 	for (i = 0; i < c->n; i++)
 		if (c->f[i]->lane == l &&
-		    bsearch(&c->f[i]->m.id, c->ids, (size_t)n,
-		            sizeof c->ids[0], id_cmp) != NULL)
+		    bsearch(&c->f[i]->m.id, c->ids, (size_t)n, sizeof c->ids[0],
+		            id_cmp) != NULL)
 			c->f[i]->claimed = 1;
 	return 0;
 }
@@ -937,7 +938,8 @@ claim_write(struct dispatcher *d, int settle)
 		settle_all(d);
 	for (i = 0; i < c->nskip; i++)
 		if (c->skip[i].reason == NULL)
-			outbox_cancel_optout(db, c->skip[i].id, c->skip[i].until);
+			outbox_cancel_optout(db, c->skip[i].id,
+			                     c->skip[i].until);
 		else
 			outbox_hold(db, c->skip[i].id, c->skip[i].reason,
 			            c->skip[i].until);

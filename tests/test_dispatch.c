@@ -39,7 +39,7 @@ static struct {
 	transport_done_fn done[FAKE_MAX];
 	void *arg[FAKE_MAX];
 	int n;
-	int concurrency;    /* 0: the default */
+	int concurrency;      /* 0: the default */
 	struct db *cancel_db; /* at init, cancel row cancel_id (a claim */
 	int64_t cancel_id;    /* that reads a row another moves) */
 } fake;
@@ -86,12 +86,11 @@ fake_free(void *state)
 {
 }
 
-static const struct transport_ops fake_ops = {
-    .name = "file",
-    .init = fake_init,
-    .send = fake_send,
-    .free = fake_free,
-    .limits = fake_limits};
+static const struct transport_ops fake_ops = {.name = "file",
+                                              .init = fake_init,
+                                              .send = fake_send,
+                                              .free = fake_free,
+                                              .limits = fake_limits};
 
 /* Answer the i-th send. */
 static void
@@ -692,7 +691,8 @@ test_crash_between_claim_and_settle(void **state_)
 	mem = fx_db();
 	for (i = 0; i < 5; i++)
 		assert_true(outbox_queue(mem, 1, 0, "email", "campaign",
-		                         "ann@example.org", "S", "B", NULL) > 0);
+		                         "ann@example.org", "S", "B",
+		                         NULL) > 0);
 	assert_int_equal(db_exec(mem, sql, NULL), 0);
 	db_close(mem);
 	fflush(NULL);
