@@ -1,8 +1,9 @@
 /*
  * The dispatcher. One timer, armed for the earliest due row, claims a batch
  * of pending rows (pending -> sending, one UPDATE a lane) into each lane's
- * queue, up to its concurrency ahead of what is in flight, so a send that
- * ends starts the next at once without touching the database. Outcomes are
+ * queue, up to its concurrency (at least LANE_DEPTH rows) ahead of what is
+ * in flight, so a send that ends starts the next at once without touching
+ * the database. Outcomes are
  * collected while sends are in flight and settled together (sending -> sent
  * | pending with backoff | failed): when SETTLE_MAX have come, SETTLE_WAIT
  * after the first, or when nothing is left in flight.
@@ -170,13 +171,12 @@ lane_refill(struct lane *l)
 static int
 lane_depth(const struct lane *l)
 {
-	return l->concurrency < LANE_DEPTH / 4 ? LANE_DEPTH
-	                                       : 4 * l->concurrency;
+	return l->concurrency < LANE_DEPTH ? LANE_DEPTH : l->concurrency;
 }
 
 /*
- * May the lane take one more row into its queue? Up to its concurrency
- * ahead of what is in flight, and no more than its bucket holds tokens for.
+ * May the lane take one more row into its queue? Up to its depth, and no
+ * more than its bucket holds tokens for.
  * When the bucket is short, *wait is lowered to the time it takes to fill:
  * a claim sooner would find few tokens, a claim later would have let some
  * go to waste.
