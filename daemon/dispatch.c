@@ -413,7 +413,9 @@ settle_later(struct dispatcher *d)
 	struct timeval tv;
 	double w;
 
-	if (d->settled == NULL || evtimer_pending(d->settle_ev, NULL))
+	/* After a failed claim the timer's DB_RECHECK settles them. */
+	if (d->settled == NULL || d->db_failed ||
+	    evtimer_pending(d->settle_ev, NULL))
 		return;
 	w = SETTLE_WAIT - (util_monotonic() - d->settle_since);
 	if (w < 0)
