@@ -1,10 +1,20 @@
 /*
  * The dispatcher. One timer, armed for the earliest due row, claims a batch
- * of pending rows in one transaction (pending -> sending), hands each to its
- * transport lane within the lane's concurrency and token bucket, and settles
- * outcomes in batches (sending -> sent | pending with backoff | failed).
- * A crash leaves rows in `sending`; they are re-queued at start, so at most
- * the messages in flight can be sent twice, and none is lost.
+ * of pending rows (pending -> sending, one UPDATE a lane) into each lane's
+ * queue, up to its concurrency (at least LANE_DEPTH rows) ahead of what is
+ * in flight, so a send that ends starts the next at once without touching
+ * the database. Outcomes are
+ * collected while sends are in flight and settled together (sending -> sent
+ * | pending with backoff | failed): when SETTLE_MAX have come, SETTLE_WAIT
+ * after the first, or when nothing is left in flight.
+ *
+ * Commits. A claim that settles nothing commits without waiting for the
+ * disk (synchronous=NORMAL in WAL): losing it to a power cut leaves its rows
+ * pending, which is what the crash it guards against would have left too
+ * (rows in `sending` are re-queued at start). A commit that settles
+ * outcomes is durable, and makes every earlier one so. A crash leaves rows
+ * in `sending`; they are re-queued at start, so at most the messages in
+ * flight or not yet settled can be sent twice, and none is lost.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -41,6 +51,12 @@
 #define DB_RECHECK 1.0
 /* Runs whose snapshots are kept parsed (most sending is of one run). */
 #define RUN_CACHE 4
+/* Outcomes settled in one transaction at most, and the longest one waits. */
+#define SETTLE_MAX  512
+#define SETTLE_WAIT 0.02
+/* Rows one claim takes at most; rows a lane keeps claimed ahead at least. */
+#define CLAIM_MAX  1024
+#define LANE_DEPTH 128
 
 struct lane {
 	const struct transport_ops *ops;
@@ -48,6 +64,9 @@ struct lane {
 	int ready;
 	int inflight;
 	int concurrency;
+	struct flight *qhead, **qtail; /* claimed, not yet handed over */
+	int queued;
+	int claiming; /* rows of the claim being built */
 	double rate, burst, tokens, refilled;
 	unsigned long long ok, tempfail, permfail;
 	double latency_sum;
@@ -61,6 +80,8 @@ static const double latency_bounds[6] = {0.01, 0.05, 0.25, 1, 5, 30};
 struct flight {
 	struct dispatcher *d;
 	struct lane *lane;
+	struct flight *next; /* in its lane's queue */
+	int claimed;         /* the claim's UPDATE took the row */
 	double started;
 	struct outmsg m;
 	int attempts;   /* this try's number, counting it */
@@ -80,7 +101,13 @@ struct dispatcher {
 	int nlanes;
 	struct event *timer;
 	struct event *flush_ev;
+	struct event *settle_ev;
+	struct event *pump_ev;
+	struct claim *claim; /* the claim being built */
 	struct settled *settled;
+	int nsettled;
+	double settle_since; /* when the oldest unsettled outcome came */
+	int drained;         /* the last claim found every due row */
 	int inflight;
 	int stopping;
 	int blocked;   /* a transport could not start: wait before retrying */
@@ -125,13 +152,8 @@ lane_get(struct dispatcher *d, const char *name, char **cause)
 	return NULL;
 }
 
-/*
- * Take a token from the lane's bucket; 0 if none is left now. Then *wait is
- * lowered to the time the bucket takes to fill: a claim sooner would find
- * few tokens, a claim later would have let some go to waste.
- */
-static int
-lane_take(struct lane *l, double *wait)
+static void
+lane_refill(struct lane *l)
 {
 	double now = util_monotonic();
 
@@ -139,13 +161,49 @@ lane_take(struct lane *l, double *wait)
 	if (l->tokens > l->burst)
 		l->tokens = l->burst;
 	l->refilled = now;
-	if (l->inflight >= l->concurrency)
+}
+
+/*
+ * How many rows a lane keeps claimed ahead of its sends: enough that a
+ * claim takes dozens of rows (one transaction for them all), few enough
+ * that a cancel soon after a send starts finds most rows still pending.
+ */
+static int
+lane_depth(const struct lane *l)
+{
+	return l->concurrency < LANE_DEPTH ? LANE_DEPTH : l->concurrency;
+}
+
+/*
+ * May the lane take one more row into its queue? Up to its depth, and no
+ * more than its bucket holds tokens for.
+ * When the bucket is short, *wait is lowered to the time it takes to fill:
+ * a claim sooner would find few tokens, a claim later would have let some
+ * go to waste.
+ */
+static int
+lane_admit(struct lane *l, double *wait)
+{
+	int ahead = l->queued + l->claiming;
+
+	if (ahead >= lane_depth(l))
 		return 0;
-	if (l->tokens < 1.0) {
+	lane_refill(l);
+	if (l->tokens - (double)ahead < 1.0) {
 		if ((l->burst - l->tokens) / l->rate < *wait)
 			*wait = (l->burst - l->tokens) / l->rate;
 		return 0;
 	}
+	return 1;
+}
+
+/* Take a token from the lane's bucket to hand a row over; 0 if none. */
+static int
+lane_take(struct lane *l)
+{
+	lane_refill(l);
+	if (l->tokens < 1.0)
+		return 0;
 	l->tokens -= 1.0;
 	return 1;
 }
@@ -184,7 +242,7 @@ backoff(const struct config *cfg, int attempts, int retry_after)
 
 /* Apply one outcome; the caller holds the transaction. */
 static void
-settle_one(struct dispatcher *d, const struct settled *s)
+settle_one(struct dispatcher *d, const struct settled *s, int parked)
 {
 	struct db *db = d->env->db;
 	const struct config *cfg = d->env->cfg;
@@ -218,7 +276,8 @@ settle_one(struct dispatcher *d, const struct settled *s)
 		log_warnx("event=settle id=%lld error=\"%s\"", (long long)o->id,
 		          db_errmsg(db));
 	/* A delivery receipt may have come before this outcome. */
-	if (to == OB_SENT && receipt_apply_parked(db, o->id, now) == -1)
+	if (to == OB_SENT && parked &&
+	    receipt_apply_parked(db, o->id, now) == -1)
 		log_warnx("event=settle id=%lld error=\"%s\"", (long long)o->id,
 		          db_errmsg(db));
 	if (to != OB_SENT)
@@ -227,14 +286,22 @@ settle_one(struct dispatcher *d, const struct settled *s)
 		         (long long)o->id, s->lane, o->code);
 }
 
-/* Apply every reported outcome; the caller holds the transaction. */
+/*
+ * Apply every reported outcome; the caller holds the transaction. Parked
+ * receipts are looked for only when there are any (most of the time none).
+ */
 static void
 settle_all(struct dispatcher *d)
 {
+	struct db *db = d->env->db;
 	struct settled *s;
+	int parked;
 
+	parked =
+	    db_row(db, db_stmt(db, "SELECT 1 FROM receipts_parked LIMIT 1"),
+	           NULL, NULL) != 0;
 	for (s = d->settled; s != NULL; s = s->next)
-		settle_one(d, s);
+		settle_one(d, s, parked);
 }
 
 /* The outcomes are committed: forget them. */
@@ -248,39 +315,138 @@ settled_clear(struct dispatcher *d)
 		free(s);
 	}
 	d->settled = NULL;
+	d->nsettled = 0;
+	if (d->settle_ev != NULL)
+		evtimer_del(d->settle_ev);
+}
+
+/* Settle now: enough outcomes wait, the oldest waited long enough, nothing
+ * else is in flight to join them, or we are stopping. */
+static int
+settle_due(struct dispatcher *d)
+{
+	if (d->settled == NULL)
+		return 0;
+	return d->stopping || d->inflight == 0 || d->nsettled >= SETTLE_MAX ||
+	       util_monotonic() - d->settle_since >= SETTLE_WAIT;
+}
+
+/* A lane's queue is half empty and due rows may be left: claim more. */
+static int
+claim_wanted(struct dispatcher *d)
+{
+	const struct lane *l;
+	int i;
+
+	if (d->drained)
+		return 0;
+	for (i = 0; i < d->nlanes; i++) {
+		l = &d->lanes[i];
+		if (l->ready && l->queued <= lane_depth(l) / 2)
+			return 1;
+	}
+	return 0;
+}
+
+static void flight_free(struct flight *);
+
+/* Forget the rows claimed and not handed over (they are put back). */
+static void
+queue_free(struct dispatcher *d)
+{
+	struct flight *f;
+	struct lane *l;
+	int i;
+
+	for (i = 0; i < d->nlanes; i++) {
+		l = &d->lanes[i];
+		while ((f = l->qhead) != NULL) {
+			l->qhead = f->next;
+			flight_free(f);
+		}
+		l->qtail = &l->qhead;
+		l->queued = 0;
+	}
+}
+
+static int
+queue_any(const struct dispatcher *d)
+{
+	int i;
+
+	for (i = 0; i < d->nlanes; i++)
+		if (d->lanes[i].queued > 0)
+			return 1;
+	return 0;
+}
+
+/* Stopping: settle what came back and put the rows not handed over back
+ * to pending, in one transaction. */
+static int
+dispatcher_stop_flush(struct dispatcher *d)
+{
+	struct db *db = d->env->db;
+	struct flight *f;
+	int i;
+
+	if (d->settled == NULL && !queue_any(d))
+		return 0;
+	if (db_begin(db) == -1)
+		return -1;
+	settle_all(d);
+	for (i = 0; i < d->nlanes; i++)
+		for (f = d->lanes[i].qhead; f != NULL; f = f->next)
+			outbox_unclaim(db, f->m.id);
+	if (db_commit(db) == -1) {
+		db_rollback(db);
+		return -1;
+	}
+	settled_clear(d);
+	queue_free(d);
+	return 0;
+}
+
+/* Arm the settle timer for the oldest outcome, unless it is armed. */
+static void
+settle_later(struct dispatcher *d)
+{
+	struct timeval tv;
+	double w;
+
+	/* After a failed claim the timer's DB_RECHECK settles them. */
+	if (d->settled == NULL || d->db_failed ||
+	    evtimer_pending(d->settle_ev, NULL))
+		return;
+	w = SETTLE_WAIT - (util_monotonic() - d->settle_since);
+	if (w < 0)
+		w = 0;
+	tv.tv_sec = (long)w;
+	tv.tv_usec = (long)((w - (double)tv.tv_sec) * 1e6);
+	evtimer_add(d->settle_ev, &tv);
 }
 
 /*
  * Outcomes arrived. While running, the next claim settles them in its own
- * transaction (one commit for both); when stopping, settle them alone.
+ * transaction (one commit for both) once they are due; when stopping,
+ * settle them alone.
  */
 static void
 dispatcher_flush_run(evutil_socket_t fd, short what, void *arg)
 {
 	struct dispatcher *d = arg;
-	struct db *db = d->env->db;
+	struct timeval tv = {1, 0};
 
-	if (d->settled == NULL)
-		return;
-	if (!d->stopping) {
-		/* Through the timer, so the loop polls sockets in between. */
-		dispatcher_arm(d, 0);
-		return;
-	}
-	if (db_begin(db) == -1) {
+	if (d->stopping) {
 		/* Busy or full: keep the outcomes and try again shortly. */
-		struct timeval tv = {1, 0};
-		event_add(d->flush_ev, &tv);
+		if (dispatcher_stop_flush(d) == -1)
+			event_add(d->flush_ev, &tv);
 		return;
 	}
-	settle_all(d);
-	if (db_commit(db) == -1) {
-		struct timeval tv = {1, 0};
-		db_rollback(db);
-		event_add(d->flush_ev, &tv);
-		return;
-	}
-	settled_clear(d);
+	/* Through the timer, so the loop polls sockets in between. */
+	if (settle_due(d) || claim_wanted(d))
+		dispatcher_arm(d, 0);
+	else
+		settle_later(d);
 }
 
 /* The timer's callback: no statement may outlive it. */
@@ -293,6 +459,13 @@ dispatcher_flush(evutil_socket_t fd, short what, void *arg)
 	db_idle(d->env->db, "dispatcher_flush");
 }
 
+/* The oldest outcome has waited SETTLE_WAIT. */
+static void
+dispatcher_settle_timer(evutil_socket_t fd, short what, void *arg)
+{
+	dispatcher_arm(arg, 0);
+}
+
 static void
 flight_free(struct flight *f)
 {
@@ -302,6 +475,8 @@ flight_free(struct flight *f)
 		free(f->strs[i]);
 	free(f);
 }
+
+static void lane_pump(struct dispatcher *, struct lane *);
 
 static void
 dispatcher_done(const struct send_outcome *o, void *arg)
@@ -316,8 +491,11 @@ dispatcher_done(const struct send_outcome *o, void *arg)
 	s->out = *o;
 	s->attempts = f->attempts;
 	snprintf(s->lane, sizeof s->lane, "%s", l->ops->name);
+	if (d->settled == NULL)
+		d->settle_since = util_monotonic();
 	s->next = d->settled;
 	d->settled = s;
+	d->nsettled++;
 	l->inflight--;
 	d->inflight--;
 	if (o->result == SEND_OK)
@@ -332,7 +510,69 @@ dispatcher_done(const struct send_outcome *o, void *arg)
 		if (lat <= latency_bounds[i])
 			l->latency_bucket[i]++;
 	flight_free(f);
+	/* The next claimed row takes the free place at once. */
+	if (!d->stopping)
+		lane_pump(d, l);
 	event_active(d->flush_ev, EV_TIMEOUT, 0);
+}
+
+/* Hand a claimed row to its transport. */
+static void
+flight_start(struct dispatcher *d, struct flight *f)
+{
+	struct lane *l = f->lane;
+
+	f->started = util_monotonic();
+	l->inflight++;
+	d->inflight++;
+	/* Personal data: at debug only. */
+	log_debug("event=send id=%lld channel=%s to=%s", (long long)f->m.id,
+	          f->m.channel, f->m.to);
+	l->ops->send(l->state, &f->m, dispatcher_done, f);
+}
+
+/* Hand queued rows over while the lane has room and tokens. */
+static void
+lane_pump(struct dispatcher *d, struct lane *l)
+{
+	struct flight *f;
+	struct timeval tv;
+	double w;
+
+	while ((f = l->qhead) != NULL && l->inflight < l->concurrency) {
+		if (!lane_take(l)) {
+			/* The bucket is empty: come back when a token is. */
+			w = (1.0 - l->tokens) / l->rate;
+			tv.tv_sec = (long)w;
+			tv.tv_usec = (long)((w - (double)tv.tv_sec) * 1e6);
+			if (!evtimer_pending(d->pump_ev, NULL))
+				evtimer_add(d->pump_ev, &tv);
+			return;
+		}
+		if ((l->qhead = f->next) == NULL)
+			l->qtail = &l->qhead;
+		l->queued--;
+		flight_start(d, f);
+	}
+}
+
+static void
+pump_all(struct dispatcher *d)
+{
+	int i;
+
+	for (i = 0; i < d->nlanes; i++)
+		if (d->lanes[i].ready)
+			lane_pump(d, &d->lanes[i]);
+}
+
+static void
+dispatcher_pump(evutil_socket_t fd, short what, void *arg)
+{
+	struct dispatcher *d = arg;
+
+	if (!d->stopping)
+		pump_all(d);
 }
 
 static char *
@@ -463,7 +703,8 @@ flight_new(struct dispatcher *d, sqlite3_stmt *st, char **cause)
 			f->m.unsub_mailto = f->strs[10] =
 			    xasprintf("mailto:unsubscribe+%s@%s", unsub, rdom);
 	}
-	if (strcmp(f->m.channel, "email") == 0)
+	/* Only rows that can have a meeting look for its calendar. */
+	if (sqlite3_column_int(st, 19))
 		f->m.ics = f->strs[11] =
 		    meeting_ics_for_outbox(d->env->db, f->m.id, pub);
 	f->attempts = sqlite3_column_int(st, 11);
@@ -471,9 +712,10 @@ flight_new(struct dispatcher *d, sqlite3_stmt *st, char **cause)
 }
 
 /*
- * Rows worth scanning now: the free places in every lane that has started,
- * and one for each lane not yet started (so its first row is found). A lane
- * that is not used does not make every claim scan a whole batch.
+ * Rows worth scanning now: the free places in the queue of every lane that
+ * has started, and one for each lane not yet started (so its first row is
+ * found). A lane that is not used does not make every claim scan a whole
+ * batch.
  */
 static int
 claim_room(struct dispatcher *d, int limit)
@@ -485,8 +727,8 @@ claim_room(struct dispatcher *d, int limit)
 		l = &d->lanes[i];
 		if (!l->ready)
 			room++;
-		else if (l->inflight < l->concurrency)
-			room += l->concurrency - l->inflight;
+		else if (l->queued < lane_depth(l))
+			room += lane_depth(l) - l->queued;
 	}
 	return room < limit ? room : limit;
 }
@@ -507,7 +749,12 @@ claim_select(struct db *db, int64_t now, int limit)
 	        " (SELECT body_dict FROM runs WHERE id = o.run_id) END,"
 	        " o.run_id, o.member_id,"
 	        " o.run_id IS NOT NULL AND o.purpose = 'campaign'"
-	        " AND o.body = '' AND typeof(o.body) = 'text'"
+	        " AND o.body = '' AND typeof(o.body) = 'text',"
+	        /* 19: the row may carry a meeting's calendar (meeting_ics.h) */
+	        " o.channel = 'email' AND (EXISTS (SELECT 1 FROM runs r"
+	        " JOIN campaigns c ON c.id = r.campaign_id WHERE r.id ="
+	        " o.run_id AND c.meeting_id IS NOT NULL) OR EXISTS (SELECT 1"
+	        " FROM meeting_notices n WHERE n.outbox_id = o.id))"
 	        " FROM outbox o JOIN practices p ON p.id = o.practice_id"
 	        " LEFT JOIN members m ON m.id = o.member_id"
 	        " WHERE o.state = 'pending' AND o.next_attempt_at <= ?1"
@@ -518,27 +765,53 @@ claim_select(struct db *db, int64_t now, int limit)
 	return st;
 }
 
+/* A due row a claim does not start: cancelled (reason NULL) or held. */
+struct claim_skip {
+	int64_t id;
+	const char *reason;
+	int64_t until;
+};
+
+/* A claim being built: read first, then written in one transaction. */
+struct claim {
+	struct flight *f[CLAIM_MAX];
+	int n;
+	struct claim_skip skip[CLAIM_MAX];
+	int nskip;
+	int64_t ids[CLAIM_MAX];
+};
+
+static void
+claim_skip(struct claim *c, int64_t id, const char *reason, int64_t until)
+{
+	c->skip[c->nskip].id = id;
+	c->skip[c->nskip].reason = reason;
+	c->skip[c->nskip++].until = until;
+}
+
 enum claim_fate {
-	CLAIM_STARTED, /* pending -> sending, *out is its flight */
+	CLAIM_TAKEN,   /* to be claimed: c->f[] holds its flight */
 	CLAIM_SKIPPED, /* cancelled, held, or its transport cannot start */
 	CLAIM_FULL,    /* its lane has no room or no token now */
 };
 
-/* Decide one due row in the claim's transaction. */
+/* Decide one due row; what it changes is written by claim_write. */
 static enum claim_fate
-claim_row(struct dispatcher *d, sqlite3_stmt *st, int64_t now,
-          struct flight **out)
+claim_row(struct dispatcher *d, sqlite3_stmt *st, int64_t now)
 {
-	struct db *db = d->env->db;
 	const struct config *cfg = d->env->cfg;
+	struct claim *c = d->claim;
 	int64_t id = sqlite3_column_int64(st, 0), until;
 	const char *channel = db_col_text(st, 1);
 	char *cause = NULL;
+	struct flight *f;
 	struct lane *l;
 
 	/* Opted out since the row was made: never send campaign mail. */
-	if (sqlite3_column_int(st, 13) && outbox_cancel_optout(db, id, now))
+	if (sqlite3_column_int(st, 13) && sqlite3_column_int(st, 14)) {
+		claim_skip(c, id, NULL, now);
 		return CLAIM_SKIPPED;
+	}
 	l = lane_get(d, transport_for(cfg, db_col_text(st, 8), channel),
 	             &cause);
 	if (l == NULL) {
@@ -547,8 +820,6 @@ claim_row(struct dispatcher *d, sqlite3_stmt *st, int64_t now,
 		d->blocked = 1;
 		return CLAIM_SKIPPED;
 	}
-	if (l->inflight >= l->concurrency)
-		return CLAIM_FULL;
 	/*
 	 * Quiet hours are for messages we start; an answer to a text the
 	 * member just sent (the next question, a STOP confirmation, the care
@@ -556,113 +827,215 @@ claim_row(struct dispatcher *d, sqlite3_stmt *st, int64_t now,
 	 */
 	if (strcmp(channel, "sms") == 0 && sqlite3_column_int(st, 14) &&
 	    (until = quiet_until(cfg, db_col_text(st, 12), now)) > 0) {
-		outbox_hold(db, id, "quiet hours", until);
+		claim_skip(c, id, "quiet hours", until);
 		return CLAIM_SKIPPED;
 	}
-	if (!lane_take(l, &d->full_wait))
+	if (!lane_admit(l, &d->full_wait))
 		return CLAIM_FULL;
-	if ((*out = flight_new(d, st, &cause)) == NULL) {
+	if ((f = flight_new(d, st, &cause)) == NULL) {
 		log_warnx("event=outbox id=%lld error=\"%s\"", (long long)id,
 		          cause);
-		outbox_hold(db, id,
-		            strcmp(cause, "body unreadable") == 0
-		                ? cause
-		                : "render failed",
-		            OUTBOX_NEVER);
+		claim_skip(c, id,
+		           strcmp(cause, "body unreadable") == 0
+		               ? "body unreadable"
+		               : "render failed",
+		           OUTBOX_NEVER);
 		free(cause);
 		return CLAIM_SKIPPED;
 	}
-	if (outbox_claim(db, id, l->ops->name) == -1) {
-		flight_free(*out);
-		*out = NULL;
-		return CLAIM_SKIPPED;
-	}
-	(*out)->lane = l;
-	l->inflight++;
-	return CLAIM_STARTED;
+	f->lane = l;
+	l->claiming++;
+	c->f[c->n++] = f;
+	return CLAIM_TAKEN;
 }
 
-/* Commit the claim; if it fails nothing was claimed: put the lanes back. */
+/* Read the due rows and decide each; the number of rows read. */
 static int
-claim_commit(struct dispatcher *d, struct flight **batch, int n)
+claim_scan(struct dispatcher *d, int64_t now, int limit, int *full)
 {
-	struct db *db = d->env->db;
-	int i;
+	sqlite3_stmt *st = claim_select(d->env->db, now, limit);
+	int rows = 0;
 
-	if (db_commit(db) == 0) {
-		settled_clear(d);
-		return 0;
+	while (rows < limit && sqlite3_step(st) == SQLITE_ROW) {
+		rows++;
+		if (claim_row(d, st, now) == CLAIM_FULL)
+			*full = 1;
 	}
-	db_rollback(db);
-	d->db_failed = 1;
-	for (i = 0; i < n; i++) {
-		batch[i]->lane->inflight--;
-		flight_free(batch[i]);
-	}
-	return -1;
+	db_reset(st);
+	return rows;
 }
 
-/* Hand the claimed messages to their transports, now the claim is durable. */
-static void
-claim_start(struct dispatcher *d, struct flight **batch, int n)
+static int
+id_cmp(const void *a, const void *b)
 {
-	int i;
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 
-	for (i = 0; i < n; i++) {
-		batch[i]->started = util_monotonic();
-		d->inflight++;
-		/* Personal data: at debug only. */
-		log_debug("event=send id=%lld channel=%s to=%s",
-		          (long long)batch[i]->m.id, batch[i]->m.channel,
-		          batch[i]->m.to);
-		batch[i]->lane->ops->send(batch[i]->lane->state, &batch[i]->m,
-		                          dispatcher_done, batch[i]);
-	}
+	return x < y ? -1 : x > y;
 }
 
 /*
- * Claim due rows and start them. Returns the number started; *full is set
- * when a lane had no room, so the timer comes back soon.
+ * Claim the lane's rows of the claim with one UPDATE; a row moved by
+ * someone else since it was read (cancelled, say) is not claimed.
+ */
+static int
+claim_lane(struct dispatcher *d, struct lane *l)
+{
+	struct db *db = d->env->db;
+	struct claim *c = d->claim;
+	char *json = xmalloc((size_t)c->n * 22 + 3), *p = json;
+	int i, n;
+
+	*p++ = '[';
+	for (i = 0; i < c->n; i++)
+		if (c->f[i]->lane == l)
+			p += sprintf(p, "%s%lld", p == json + 1 ? "" : ",",
+			             (long long)c->f[i]->m.id);
+	*p++ = ']';
+	*p = '\0';
+	n = outbox_claim_batch(db, json, l->ops->name, c->ids, CLAIM_MAX);
+	free(json);
+	if (n == -1)
+		return -1;
+	qsort(c->ids, (size_t)n, sizeof c->ids[0], id_cmp);
+	for (i = 0; i < c->n; i++)
+		if (c->f[i]->lane == l &&
+		    bsearch(&c->f[i]->m.id, c->ids, (size_t)n, sizeof c->ids[0],
+		            id_cmp) != NULL)
+			c->f[i]->claimed = 1;
+	return 0;
+}
+
+/* PRAGMA synchronous; -1 if it cannot be read. */
+static int64_t
+sync_get(struct db *db)
+{
+	return db_int(db, db_stmt(db, "PRAGMA synchronous"), -1);
+}
+
+static void
+sync_set(struct db *db, int64_t level)
+{
+	char sql[48], *cause = NULL;
+
+	snprintf(sql, sizeof sql, "PRAGMA synchronous = %lld",
+	         (long long)level);
+	if (db_exec(db, sql, &cause) == -1) {
+		log_warnx("event=pragma error=\"%s\"", cause);
+		free(cause);
+	}
+}
+
+/* The claim's writes, and the outcomes if settle is set; 0 or -1. */
+static int
+claim_write(struct dispatcher *d, int settle)
+{
+	struct db *db = d->env->db;
+	struct claim *c = d->claim;
+	int i;
+
+	if (db_begin(db) == -1)
+		return -1;
+	/* Outcomes reported since the last claim share its commit. */
+	if (settle)
+		settle_all(d);
+	for (i = 0; i < c->nskip; i++)
+		if (c->skip[i].reason == NULL)
+			outbox_cancel_optout(db, c->skip[i].id,
+			                     c->skip[i].until);
+		else
+			outbox_hold(db, c->skip[i].id, c->skip[i].reason,
+			            c->skip[i].until);
+	for (i = 0; i < d->nlanes; i++)
+		if (d->lanes[i].claiming > 0 &&
+		    claim_lane(d, &d->lanes[i]) == -1) {
+			db_rollback(db);
+			return -1;
+		}
+	if (db_commit(db) == -1) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Write the claim: durably if it settles outcomes; else without waiting
+ * for the disk (see the top of this file). 0 or -1.
+ */
+static int
+claim_commit(struct dispatcher *d, int settle)
+{
+	struct db *db = d->env->db;
+	int64_t sync = settle ? -1 : sync_get(db);
+	int rc;
+
+	if (sync > 1)
+		sync_set(db, 1);
+	rc = claim_write(d, settle);
+	if (sync > 1)
+		sync_set(db, sync);
+	return rc;
+}
+
+/* Queue the claimed rows and start what the lanes have room for; free
+ * the rest. The number queued. */
+static int
+claim_queue(struct dispatcher *d, int ok)
+{
+	struct claim *c = d->claim;
+	struct flight *f;
+	int i, n = 0;
+
+	for (i = 0; i < d->nlanes; i++)
+		d->lanes[i].claiming = 0;
+	for (i = 0; i < c->n; i++) {
+		f = c->f[i];
+		if (!ok || !f->claimed) {
+			flight_free(f);
+			continue;
+		}
+		*f->lane->qtail = f;
+		f->lane->qtail = &f->next;
+		f->lane->queued++;
+		n++;
+	}
+	c->n = c->nskip = 0;
+	pump_all(d);
+	return n;
+}
+
+/*
+ * Claim due rows into the lanes' queues and start them; settle outcomes
+ * that are due in the same transaction. Returns the number claimed; *full
+ * is set when a lane had no room, so the timer comes back soon.
  */
 static int
 dispatcher_claim(struct dispatcher *d, int *full)
 {
-	struct db *db = d->env->db;
-	struct flight *batch[1024];
-	sqlite3_stmt *st;
-	int n = 0, limit = (int)config_int(d->env->cfg, CFG_DISPATCH_BATCH);
+	int limit = (int)config_int(d->env->cfg, CFG_DISPATCH_BATCH), rows;
+	int settle = settle_due(d);
 	int64_t now = time(NULL);
 
-	if (limit > 1024)
-		limit = 1024;
+	if (limit > CLAIM_MAX)
+		limit = CLAIM_MAX;
 	if ((limit = claim_room(d, limit)) == 0)
 		*full = 1;
-	if (limit == 0 && d->settled == NULL)
+	if (limit == 0 && !settle)
 		return 0;
-	if (db_begin(db) == -1) {
+	if (limit > 0) {
+		rows = claim_scan(d, now, limit, full);
+		d->drained = rows < limit && !*full;
+	}
+	if (d->claim->n == 0 && d->claim->nskip == 0 && !settle)
+		return 0;
+	if (claim_commit(d, settle) == -1) {
 		d->db_failed = 1;
+		claim_queue(d, 0);
 		return 0;
 	}
-	/* Outcomes reported since the last claim share its commit. */
-	settle_all(d);
-	st = claim_select(db, now, limit);
-	while (n < limit && sqlite3_step(st) == SQLITE_ROW) {
-		switch (claim_row(d, st, now, &batch[n])) {
-		case CLAIM_STARTED:
-			n++;
-			break;
-		case CLAIM_FULL:
-			*full = 1;
-			break;
-		case CLAIM_SKIPPED:
-			break;
-		}
-	}
-	db_reset(st);
-	if (claim_commit(d, batch, n) == -1)
-		return 0;
-	claim_start(d, batch, n);
-	return n;
+	if (settle)
+		settled_clear(d);
+	return claim_queue(d, 1);
 }
 
 /* Seconds until the earliest pending or held row is due. */
@@ -728,18 +1101,21 @@ dispatcher_tick_run(evutil_socket_t fd, short what, void *arg)
 	d->blocked = 0;
 	d->db_failed = 0;
 	d->full_wait = FULL_RECHECK;
+	pump_all(d);
 	n = dispatcher_claim(d, &full);
 	if (d->db_failed)
 		delay = DB_RECHECK;
 	else if (d->blocked && n == 0)
 		delay = BLOCKED_RECHECK;
 	else if (full)
-		delay = n > 0 ? 0.005 : d->full_wait;
-	else if (n > 0)
+		/* Sends that end ask for the next claim; this is a net. */
+		delay = d->full_wait;
+	else if (!d->drained)
 		delay = 0;
 	else
 		delay = dispatcher_next_due(d);
 	dispatcher_arm(d, delay);
+	settle_later(d);
 }
 
 /* The timer's callback: no statement may outlive it. */
@@ -769,15 +1145,21 @@ dispatcher_new(struct env *env, char **cause)
 {
 	struct dispatcher *d = xcalloc(1, sizeof *d);
 	const struct transport_ops *ops;
+	int i;
 
 	d->env = env;
 	while ((ops = transport_at((size_t)d->nlanes)) != NULL) {
 		d->lanes[d->nlanes].ops = ops;
 		lane_limits(&d->lanes[d->nlanes++], env->cfg);
 	}
+	for (i = 0; i < d->nlanes; i++)
+		d->lanes[i].qtail = &d->lanes[i].qhead;
+	d->claim = xcalloc(1, sizeof *d->claim);
 	dispatcher_requeue(d);
 	d->timer = evtimer_new(env->base, dispatcher_tick, d);
 	d->flush_ev = event_new(env->base, -1, 0, dispatcher_flush, d);
+	d->settle_ev = evtimer_new(env->base, dispatcher_settle_timer, d);
+	d->pump_ev = evtimer_new(env->base, dispatcher_pump, d);
 	srandom((unsigned)time(NULL) ^ (unsigned)(uintptr_t)d);
 	dispatcher_arm(d, 0);
 	return d;
@@ -786,6 +1168,7 @@ dispatcher_new(struct env *env, char **cause)
 void
 dispatcher_kick(struct dispatcher *d)
 {
+	d->drained = 0;
 	dispatcher_arm(d, 0);
 }
 
@@ -794,12 +1177,15 @@ dispatcher_stop(struct dispatcher *d)
 {
 	d->stopping = 1;
 	event_del(d->timer);
+	event_del(d->pump_ev);
+	/* Rows claimed and not handed over go back to pending. */
+	event_active(d->flush_ev, EV_TIMEOUT, 0);
 }
 
 int
 dispatcher_inflight(struct dispatcher *d)
 {
-	return d->inflight + (d->settled != NULL);
+	return d->inflight + (d->settled != NULL || queue_any(d));
 }
 
 void
@@ -825,6 +1211,7 @@ dispatcher_free(struct dispatcher *d)
 		return;
 	d->stopping = 1; /* settle what is left, claim nothing */
 	dispatcher_flush(-1, 0, d);
+	queue_free(d);
 	for (i = 0; i < d->nlanes; i++)
 		if (d->lanes[i].ready)
 			d->lanes[i].ops->free(d->lanes[i].state);
@@ -832,6 +1219,9 @@ dispatcher_free(struct dispatcher *d)
 		runmsg_free(d->runs[i]);
 	event_free(d->timer);
 	event_free(d->flush_ev);
+	event_free(d->settle_ev);
+	event_free(d->pump_ev);
+	free(d->claim);
 	free(d);
 }
 

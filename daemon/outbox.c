@@ -135,6 +135,44 @@ outbox_claim(struct db *db, int64_t id, const char *transport)
 }
 
 int
+outbox_claim_batch(struct db *db, const char *ids_json, const char *transport,
+                   int64_t *claimed, int max)
+{
+	sqlite3_stmt *st = db_stmt(
+	    db, "UPDATE outbox SET state='sending', attempts=attempts+1,"
+	        " transport=?2 WHERE id IN (SELECT value FROM json_each(?1))"
+	        " AND state='pending' RETURNING id");
+	int n = 0, rc;
+
+	if (!outbox_legal(OB_PENDING, OB_SENDING))
+		fatalx("outbox: illegal bulk transition pending -> sending");
+	db_bind_text(st, 1, ids_json);
+	db_bind_text(st, 2, transport);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (n < max)
+			claimed[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (n > 0)
+		log_debug("event=outbox rows=%d -> sending why=\"claim\"", n);
+	return n;
+}
+
+int
+outbox_unclaim(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, "UPDATE outbox SET state='pending',"
+	                               " attempts=max(attempts-1, 0)"
+	                               " WHERE id=?1 AND state='sending'");
+
+	db_bind_int(st, 1, id);
+	return outbox_move(db, st, FROM(OB_SENDING), OB_PENDING, "unclaim") == 1
+	           ? 0
+	           : -1;
+}
+
+int
 outbox_settle(struct db *db, int64_t id, enum outbox_state to,
               const struct outbox_outcome *o)
 {

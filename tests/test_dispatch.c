@@ -1,6 +1,6 @@
 /*
  * The dispatcher on a real event base and SQLite, with a fake transport in
- * place of "file" (the transport registry's seam): settle-in-next-claim,
+ * place of "file" (the transport registry's seam): batched claims and settles,
  * backoff, max attempts, quiet hours, opt-out cancel, requeue at start.
  */
 #include <setjmp.h>
@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <event2/event.h>
@@ -22,6 +24,7 @@
 #include "fire.h"
 #include "linktoken.h"
 #include "outbox.h"
+#include "receipt.h"
 #include "transport.h"
 #include "xmalloc.h"
 
@@ -36,6 +39,9 @@ static struct {
 	transport_done_fn done[FAKE_MAX];
 	void *arg[FAKE_MAX];
 	int n;
+	int concurrency;      /* 0: the default */
+	struct db *cancel_db; /* at init, cancel row cancel_id (a claim */
+	int64_t cancel_id;    /* that reads a row another moves) */
 } fake;
 
 static int
@@ -43,7 +49,21 @@ fake_init(struct event_base *base, const struct config *cfg, void **state,
           char **cause)
 {
 	*state = NULL;
+	if (fake.cancel_db != NULL) {
+		sqlite3_stmt *st = db_stmt(fake.cancel_db,
+		                           "UPDATE outbox SET state='cancelled'"
+		                           " WHERE id = ?");
+		db_bind_int(st, 1, fake.cancel_id);
+		assert_int_equal(db_done(fake.cancel_db, st), 0);
+	}
 	return 0;
+}
+
+static void
+fake_limits(const struct config *cfg, struct transport_limits *lim)
+{
+	if (fake.concurrency > 0)
+		lim->concurrency = fake.concurrency;
 }
 
 static void
@@ -66,8 +86,11 @@ fake_free(void *state)
 {
 }
 
-static const struct transport_ops fake_ops = {
-    .name = "file", .init = fake_init, .send = fake_send, .free = fake_free};
+static const struct transport_ops fake_ops = {.name = "file",
+                                              .init = fake_init,
+                                              .send = fake_send,
+                                              .free = fake_free,
+                                              .limits = fake_limits};
 
 /* Answer the i-th send. */
 static void
@@ -492,6 +515,223 @@ test_rendered_at_send(void **state_)
 	t_close(&t);
 }
 
+/* Which transaction last changed rows hook_a and hook_b (update hook). */
+static int hook_txn, hook_txn_a, hook_txn_b;
+static int64_t hook_a, hook_b;
+
+static int
+hook_commit(void *arg)
+{
+	hook_txn++;
+	return 0;
+}
+
+static void
+hook_update(void *arg, int op, const char *db, const char *table,
+            sqlite3_int64 rowid)
+{
+	if (strcmp(table, "outbox") != 0)
+		return;
+	if (rowid == hook_a)
+		hook_txn_a = hook_txn;
+	if (rowid == hook_b)
+		hook_txn_b = hook_txn;
+}
+
+/* Outcomes that come back together are settled in one transaction. */
+static void
+test_settle_batched(void **state_)
+{
+	struct t t;
+	int64_t a, b;
+
+	t_open(&t, NULL);
+	a = queue(&t, "email", 0);
+	b = queue(&t, "sms", 0);
+	t_start(&t);
+	pump(&t);
+	assert_int_equal(fake.n, 2);
+	fake_answer(0, SEND_OK, "p1");
+	fake_answer(1, SEND_TEMPFAIL, NULL);
+	hook_a = a;
+	hook_b = b;
+	hook_txn_a = hook_txn_b = -1;
+	sqlite3_commit_hook(db_handle(t.env.db), hook_commit, NULL);
+	sqlite3_update_hook(db_handle(t.env.db), hook_update, NULL);
+	pump(&t);
+	sqlite3_commit_hook(db_handle(t.env.db), NULL, NULL);
+	sqlite3_update_hook(db_handle(t.env.db), NULL, NULL);
+	assert_true(hook_txn_a >= 0);
+	assert_int_equal(hook_txn_a, hook_txn_b);
+	assert_string_equal(state(&t, fake.id[0]), "sent");
+	assert_string_equal(state(&t, fake.id[1]), "pending");
+	assert_int_equal(dispatcher_inflight(t.d), 0);
+	t_close(&t);
+}
+
+/*
+ * A delivery receipt that comes while the send's outcome waits for its
+ * batch finds no row with its provider id: it is parked, and applied when
+ * the outcome settles.
+ */
+static void
+test_receipt_before_settle(void **state_)
+{
+	struct t t;
+	struct receipt rc = {0, "SMfast", OB_DELIVERED, NULL, NULL};
+	const char *disp = NULL;
+	int64_t id;
+
+	t_open(&t, NULL);
+	id = queue(&t, "sms", 0);
+	t_start(&t);
+	pump(&t);
+	fake_answer(0, SEND_OK, "SMfast");
+	assert_int_equal(receipt_apply(t.env.db, &rc, time(NULL), &disp), 0);
+	assert_string_equal(disp, "receipt-parked");
+	pump(&t);
+	assert_string_equal(state(&t, id), "delivered");
+	t_close(&t);
+}
+
+/*
+ * A claim reads its rows, then claims them with one UPDATE: a row moved
+ * by someone else in between (here cancelled while the claim read it) is
+ * not claimed, not sent, and keeps its state and attempts.
+ */
+static void
+test_claim_sees_cancel(void **state_)
+{
+	struct t t;
+	int64_t a, b;
+
+	t_open(&t, NULL);
+	a = queue(&t, "email", 0);
+	b = queue(&t, "email", 0);
+	fake.cancel_db = t.env.db;
+	fake.cancel_id = a;
+	t_start(&t);
+	pump(&t);
+	assert_int_equal(fake.n, 1);
+	assert_int_equal(fake.id[0], b);
+	assert_string_equal(state(&t, a), "cancelled");
+	assert_int_equal(col(&t, "attempts", a), 0);
+	fake_answer(0, SEND_OK, "p1");
+	pump(&t);
+	assert_string_equal(state(&t, b), "sent");
+	assert_int_equal(dispatcher_inflight(t.d), 0);
+	t_close(&t);
+}
+
+/*
+ * Rows are claimed ahead of the lane's room: at a stop, the outcomes that
+ * came back are settled, the rows never handed over go back to pending
+ * (their attempt uncounted), and the sends in flight still settle.
+ */
+static void
+test_stop_flushes(void **state_)
+{
+	struct t t;
+	int64_t id[5];
+	int i, queued = 0;
+
+	t_open(&t, NULL);
+	fake.concurrency = 2;
+	for (i = 0; i < 5; i++)
+		id[i] = queue(&t, "email", 0);
+	t_start(&t);
+	pump(&t);
+	assert_int_equal(fake.n, 2);
+	for (i = 0; i < 5; i++)
+		assert_string_equal(state(&t, id[i]), "sending");
+	fake_answer(0, SEND_OK, "p1");
+	/* The next claimed row takes the free place at once. */
+	assert_int_equal(fake.n, 3);
+	dispatcher_stop(t.d);
+	pump(&t);
+	assert_string_equal(state(&t, fake.id[0]), "sent");
+	assert_string_equal(state(&t, fake.id[1]), "sending");
+	assert_string_equal(state(&t, fake.id[2]), "sending");
+	for (i = 0; i < 5; i++)
+		if (id[i] != fake.id[0] && id[i] != fake.id[1] &&
+		    id[i] != fake.id[2]) {
+			assert_string_equal(state(&t, id[i]), "pending");
+			assert_int_equal(col(&t, "attempts", id[i]), 0);
+			queued++;
+		}
+	assert_int_equal(queued, 2);
+	assert_int_equal(dispatcher_inflight(t.d), 2);
+	fake_answer(1, SEND_OK, "p2");
+	fake_answer(2, SEND_PERMFAIL, NULL);
+	pump(&t);
+	assert_string_equal(state(&t, fake.id[1]), "sent");
+	assert_string_equal(state(&t, fake.id[2]), "failed");
+	assert_int_equal(dispatcher_inflight(t.d), 0);
+	assert_int_equal(fake.n, 3);
+	t_close(&t);
+}
+
+/*
+ * A crash (the process ends, nothing flushed) after a claim and before its
+ * outcomes settle: the claimed rows, in flight or queued, are found in
+ * `sending` and sent again by the next start; none is lost.
+ */
+static void
+test_crash_between_claim_and_settle(void **state_)
+{
+	char dir[] = "/tmp/test_dispatch.XXXXXX", path[64], sql[96];
+	struct t t;
+	struct db *mem;
+	pid_t pid;
+	int i, st, sent = 0;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/ppgd.db", dir);
+	snprintf(sql, sizeof sql, "VACUUM INTO '%s'", path);
+	mem = fx_db();
+	for (i = 0; i < 5; i++)
+		assert_true(outbox_queue(mem, 1, 0, "email", "campaign",
+		                         "ann@example.org", "S", "B",
+		                         NULL) > 0);
+	assert_int_equal(db_exec(mem, sql, NULL), 0);
+	db_close(mem);
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		t_open(&t, NULL);
+		db_close(t.env.db);
+		if (db_open(path, &t.env.db, NULL) == -1)
+			_exit(2);
+		fake.concurrency = 2;
+		t_start(&t);
+		pump(&t);
+		fake_answer(0, SEND_OK, "p1");
+		_exit(fake.n == 3 ? 0 : 3); /* the crash */
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	t_open(&t, NULL);
+	db_close(t.env.db);
+	assert_int_equal(db_open(path, &t.env.db, NULL), 0);
+	for (i = 1; i <= 5; i++) {
+		assert_string_equal(state(&t, i), "sending");
+		assert_int_equal(col(&t, "attempts", i), 1);
+	}
+	t_start(&t);
+	pump(&t);
+	assert_int_equal(fake.n, 5);
+	for (i = 0; i < 5; i++)
+		fake_answer(i, SEND_OK, NULL);
+	pump(&t);
+	for (i = 1; i <= 5; i++) {
+		sent += strcmp(state(&t, i), "sent") == 0;
+		assert_int_equal(col(&t, "attempts", i), 2);
+	}
+	assert_int_equal(sent, 5);
+	t_close(&t);
+	snprintf(sql, sizeof sql, "rm -rf %s", dir);
+	assert_int_equal(system(sql), 0);
+}
+
 int
 main(void)
 {
@@ -505,6 +745,11 @@ main(void)
 	    cmocka_unit_test(test_packed_body),
 	    cmocka_unit_test(test_unreadable_body_held),
 	    cmocka_unit_test(test_rendered_at_send),
+	    cmocka_unit_test(test_settle_batched),
+	    cmocka_unit_test(test_receipt_before_settle),
+	    cmocka_unit_test(test_claim_sees_cancel),
+	    cmocka_unit_test(test_stop_flushes),
+	    cmocka_unit_test(test_crash_between_claim_and_settle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

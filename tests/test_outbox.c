@@ -199,6 +199,47 @@ test_bulk_moves(void **state)
 	db_close(db);
 }
 
+/*
+ * A batch claim takes, in one UPDATE, only the listed rows still pending,
+ * counts their attempt and returns their ids; an unclaim puts a claimed row
+ * back and uncounts it.
+ */
+static void
+test_claim_batch(void **state)
+{
+	struct db *db = open_db();
+	int64_t p1 = row_in(db, OB_PENDING), p2 = row_in(db, OB_PENDING);
+	int64_t held = row_in(db, OB_HELD), other = row_in(db, OB_PENDING);
+	int64_t got[8];
+	char json[128];
+	int n;
+
+	snprintf(json, sizeof json, "[%lld,%lld,%lld]", (long long)p1,
+	         (long long)held, (long long)p2);
+	n = outbox_claim_batch(db, json, "twilio", got, 8);
+	assert_int_equal(n, 2);
+	assert_true((got[0] == p1 && got[1] == p2) ||
+	            (got[0] == p2 && got[1] == p1));
+	assert_int_equal(count_in(db, "sending"), 2);
+	assert_int_equal(count_in(db, "held"), 1);
+	assert_int_equal(
+	    col_int(db, "SELECT attempts FROM outbox WHERE id=?", p1), 1);
+	assert_int_equal(
+	    col_int(db, "SELECT state='pending' FROM outbox WHERE id=?", other),
+	    1);
+	/* Claimed already: a second claim of the same rows takes none. */
+	assert_int_equal(outbox_claim_batch(db, json, "twilio", got, 8), 0);
+	assert_int_equal(outbox_unclaim(db, p1), 0);
+	assert_int_equal(outbox_unclaim(db, p1), -1);
+	assert_int_equal(
+	    col_int(db, "SELECT attempts FROM outbox WHERE id=?", p1), 0);
+	assert_int_equal(
+	    col_int(db, "SELECT state='pending' FROM outbox WHERE id=?", p1),
+	    1);
+	assert_int_equal(db_idle(db, "test"), 0);
+	db_close(db);
+}
+
 /* Temporary b-trees (OpenEphemeral) the statement's program opens. */
 static int
 ephemerals(struct db *db, const char *sql)
@@ -282,6 +323,7 @@ main(void)
 	    cmocka_unit_test(test_queue_due_now),
 	    cmocka_unit_test(test_every_transition),
 	    cmocka_unit_test(test_bulk_moves),
+	    cmocka_unit_test(test_claim_batch),
 	    cmocka_unit_test(test_state_check_cheap),
 	};
 
