@@ -24,6 +24,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -184,6 +185,20 @@ def http_post(url, data=None, headers=None, timeout=10, json_body=None):
     return http_request("POST", url, data if data is not None else b"", headers, timeout)
 
 
+def bulk_members(db, n, at=1):
+    """n members m1..mN of practice 1, reachable by email, who joined at
+    `at`, written straight into database file db (a large register fast)."""
+    c = sqlite3.connect(db, timeout=10)
+    with c:
+        c.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1"
+                  " FROM n WHERE i < ?1) INSERT INTO members (practice_id,"
+                  " first_name, email, preferred_channel, consent_email_at,"
+                  " consent_email_how, joined_at, created_at, updated_at)"
+                  " SELECT 1, 'M' || i, 'm' || i || '@example.org', 'email',"
+                  " ?2, 'test', ?2, ?2, ?2 FROM n", (n, at))
+    c.close()
+
+
 # -- signatures ------------------------------------------------------------
 
 def twilio_sign(url, params, token):
@@ -198,6 +213,17 @@ def twilio_sign(url, params, token):
     s = url + "".join(k + v for k in sorted(values) for v in sorted(values[k]))
     mac = hmac.new(token.encode(), s.encode("utf-8"), hashlib.sha1).digest()
     return base64.b64encode(mac).decode("ascii")
+
+
+def twilio_sms(base, token, to, sid, frm="+447700900123", body="hello",
+               timeout=60):
+    """POST a signed inbound text to base's Twilio webhook; the status."""
+    url = base + "/webhooks/twilio/sms"
+    params = {"MessageSid": sid, "From": frm, "To": to, "Body": body,
+              "AccountSid": "AC1"}
+    sig = twilio_sign(url, params, token)
+    return http_post(url, params, headers={"X-Twilio-Signature": sig},
+                     timeout=timeout)[0]
 
 
 def mailgun_sign(key, ts, token):

@@ -51,12 +51,7 @@ for args in (["init"],
 
 
 def sms(sid):
-    url = env.url + "/webhooks/twilio/sms"
-    params = {"MessageSid": sid, "From": "+447700900123", "To": OURS,
-              "Body": "hello", "AccountSid": "AC1"}
-    sig = t.twilio_sign(url, params, TW_TOKEN)
-    return t.http_post(url, params, headers={"X-Twilio-Signature": sig},
-                       timeout=t.slow(30))[0]
+    return t.twilio_sms(env.url, TW_TOKEN, OURS, sid, timeout=t.slow(30))
 
 
 def wait_for(cond, what, timeout=20):

@@ -32,15 +32,7 @@ rc, out, err = env.ppgd("practice", "add", "A81001", "--name", "Riverside",
 t.check_eq(rc, 0, "practice add: " + err)
 DB = env.sections["daemon"]["database"]
 now = int(time.time())
-c = sqlite3.connect(DB, timeout=10)
-with c:
-    c.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
-              " WHERE i < ?) INSERT INTO members (practice_id, first_name,"
-              " email, preferred_channel, consent_email_at, consent_email_how,"
-              " joined_at, created_at, updated_at) SELECT 1, 'M' || i,"
-              " 'm' || i || '@example.org', 'email', ?2, 'test', ?2, ?2, ?2"
-              " FROM n", (MEMBERS, now))
-c.close()
+t.bulk_members(DB, MEMBERS, now)
 
 
 def one(sql, *args):
@@ -53,13 +45,7 @@ def one(sql, *args):
 
 
 def sms(sid):
-    url = env.url + "/webhooks/twilio/sms"
-    params = {"MessageSid": sid, "From": "+447700900123", "To": OURS,
-              "Body": "hello", "AccountSid": "AC1"}
-    sig = t.twilio_sign(url, params, TW_TOKEN)
-    st, _, _ = t.http_post(url, params, headers={"X-Twilio-Signature": sig},
-                           timeout=60)
-    return st
+    return t.twilio_sms(env.url, TW_TOKEN, OURS, sid)
 
 
 def welcomed():
