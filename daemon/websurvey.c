@@ -114,6 +114,28 @@ stored_used(struct db *db, const struct stoken *t)
 	return db_int(db, st, 0);
 }
 
+/*
+ * When the member finished the run's survey by text: an SMS invitation
+ * starts a conversation and carries the link too, and one member answers a
+ * run once, whichever way. 0 if not.
+ */
+static int64_t
+sms_used(struct db *db, const struct stoken *t)
+{
+	sqlite3_stmt *st;
+
+	if (t->run_id == 0 || t->member_id == 0)
+		return 0;
+	st = db_stmt(db, "SELECT ifnull(max(r.completed_at), 0) FROM"
+	                 " sms_sessions s JOIN responses r ON r.id ="
+	                 " s.response_id JOIN runs u ON u.id = ?1"
+	                 " WHERE s.member_id = ?2 AND r.campaign_id ="
+	                 " u.campaign_id AND r.started_at >= u.fired_at");
+	db_bind_int(st, 1, t->run_id);
+	db_bind_int(st, 2, t->member_id);
+	return db_int(db, st, 0);
+}
+
 /* A stored survey token (sent before links were derived). */
 static int
 stored_find(struct db *db, const char *token, struct stoken *t)
@@ -162,6 +184,8 @@ token_find(struct db *db, const struct config *cfg, const char *token,
 		t->used_at = used;
 	if (t->id == 0 && t->used_at == 0)
 		t->used_at = stored_used(db, t);
+	if (t->used_at == 0)
+		t->used_at = sms_used(db, t);
 	return 1;
 }
 
@@ -556,7 +580,7 @@ tokens_use(struct db *db, const struct stoken *t, int64_t now)
 	}
 	used = sqlite3_column_int(st, 0) > 0;
 	sqlite3_reset(st);
-	if (used)
+	if (used || sms_used(db, t) != 0)
 		return 0;
 	st = db_stmt(db, "UPDATE tokens SET used_at=?2 WHERE kind='survey' AND"
 	                 " used_at IS NULL AND (id=?1 OR (?3 != 0 AND"
@@ -573,6 +597,17 @@ tokens_use(struct db *db, const struct stoken *t, int64_t now)
 	                 " used_at) VALUES (?, ?, 'survey', ?)");
 	db_bind_int(st, 1, t->run_id);
 	db_bind_int(st, 2, t->member_id);
+	db_bind_int(st, 3, now);
+	if (db_done(db, st) == -1)
+		return -1;
+	/* Answered on the web: the run's conversation by text is over. */
+	st = db_stmt(db, "UPDATE sms_sessions SET state = 'superseded',"
+	                 " updated_at = ?3 WHERE member_id = ?1 AND state ="
+	                 " 'open' AND response_id IN (SELECT r.id FROM"
+	                 " responses r JOIN runs u ON u.id = ?2 WHERE"
+	                 " r.campaign_id = u.campaign_id)");
+	db_bind_int(st, 1, t->member_id);
+	db_bind_int(st, 2, t->run_id);
 	db_bind_int(st, 3, now);
 	return db_done(db, st) == -1 ? -1 : 1;
 }

@@ -559,6 +559,49 @@ with env.serve() as d:
     t.check(st == 200 and b"Riverside" in body,
             "derived link: an unsubscribe link opens the member's page")
 
+    # An SMS invitation starts a conversation and carries the link too: one
+    # answer a run, whichever way. Finished by text, the link says so.
+    sc = execute("INSERT INTO campaigns (name, practice_id, kind, survey_id,"
+                 " template, channels, created_at) VALUES ('fft-sms', 1,"
+                 " 'survey', ?, 'survey-invitation', 'sms', ?)", fft, now)
+    srun = execute("INSERT INTO runs (campaign_id, scheduled_for, reminder,"
+                   " fired_at, survey_id) VALUES (?, ?, 0, ?, ?)", sc, now,
+                   now, fft)
+    sr = execute("INSERT INTO responses (survey_id, campaign_id, practice_id,"
+                 " channel, started_at, completed_at) VALUES (?, ?, 1, 'sms',"
+                 " ?, ?)", fft, sc, now, now + 5)
+    execute("INSERT INTO sms_sessions (member_id, response_id, state,"
+            " expires_at, updated_at) VALUES (?, ?, 'done', ?, ?)", ann, sr,
+            now + 3600, now)
+    st, _, body = t.http_get(env.url + "/s/" + derived_token(1, srun, ann))
+    t.check(st == 200 and b"already answered" in body,
+            "SMS and link: finished by text, the run's link says answered")
+    st, _, body = t.http_post(env.url + "/s/" + derived_token(1, srun, ann),
+                              {"experience": "1"}, headers={"Origin": "null"})
+    t.check(b"already answered" in body,
+            "SMS and link: and takes no second answer")
+    # Answered on the web first: the conversation by text is closed.
+    srun2 = execute("INSERT INTO runs (campaign_id, scheduled_for, reminder,"
+                    " fired_at, survey_id) VALUES (?, ?, 0, ?, ?)", sc,
+                    now + 10, now + 10, fft)
+    sr2 = execute("INSERT INTO responses (survey_id, campaign_id, practice_id,"
+                  " channel, started_at) VALUES (?, ?, 1, 'sms', ?)", fft, sc,
+                  now + 10)
+    execute("UPDATE sms_sessions SET state = 'superseded' WHERE"
+            " member_id = ? AND state = 'open'", ann)
+    execute("INSERT INTO sms_sessions (member_id, response_id, expires_at,"
+            " updated_at) VALUES (?, ?, ?, ?)", ann, sr2, now + 3600, now)
+    st, _, body = t.http_post(env.url + "/s/" + derived_token(1, srun2, ann),
+                              {"experience": "1"}, headers={"Origin": "null"})
+    t.check(st == 200 and b"already answered" not in body,
+            "SMS and link: the link answers while the texts are unanswered")
+    t.check_eq(one("SELECT state FROM sms_sessions WHERE response_id = ?",
+                   sr2), "superseded",
+               "SMS and link: answered on the web, the conversation is closed")
+    sms("SM90", "good")
+    t.check_eq(one("SELECT count(*) FROM answers WHERE response_id = ?", sr2),
+               0, "SMS and link: a later text is not a second answer")
+
     # -- unsubscribe -------------------------------------------------------------
     utok = new_token("unsubscribe", member=bob)
     st, _, body = t.http_get(env.url + "/u/" + utok)
