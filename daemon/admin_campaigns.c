@@ -442,24 +442,34 @@ state_button(struct areq *ar, struct buf *b, const struct campaign *c,
 	           secondary ? " secondary" : "", label);
 }
 
-/* A run of c still queuing its messages (a send in progress), if any. */
+/*
+ * A run of c still queuing its messages (a send in progress), if any; else,
+ * after "Send now" (?sent), what its run queued.
+ */
 static void
 firing_note(struct areq *ar, struct buf *b, const struct campaign *c)
 {
-	sqlite3_stmt *st = db_stmt(
-	    ar->db, "SELECT r.id, (SELECT count(*) FROM outbox o WHERE"
-	            " o.run_id = r.id) FROM runs r WHERE r.campaign_id = ?"
-	            " AND r.firing = 1 ORDER BY r.id LIMIT 1");
+	sqlite3_stmt *st =
+	    db_stmt(ar->db, "SELECT r.id, (SELECT count(*) FROM outbox o WHERE"
+	                    " o.run_id = r.id), r.firing FROM runs r WHERE"
+	                    " r.campaign_id = ? AND (r.firing = 1 OR ?2)"
+	                    " ORDER BY r.firing DESC, r.id DESC LIMIT 1");
 
 	db_bind_int(st, 1, c->id);
+	db_bind_int(st, 2, admin_qget(ar, "sent") != NULL);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		admin_escf(b,
-		           "<div class=\"panel\" role=\"status\"><p>Sending: "
-		           "run %lld has queued %lld messages so far. Nothing "
-		           "goes out before all are queued; reload this page to "
-		           "follow it.</p></div>",
-		           (long long)sqlite3_column_int64(st, 0),
-		           (long long)sqlite3_column_int64(st, 1));
+		admin_escf(
+		    b,
+		    sqlite3_column_int(st, 2)
+		        ? "<div class=\"panel\" role=\"status\"><p>"
+		          "Sending: run %lld has queued %lld messages so "
+		          "far. Nothing goes out before all are queued; "
+		          "reload this page to follow it.</p></div>"
+		        : "<div class=\"panel\" role=\"status\"><p>"
+		          "Sent: run %lld queued %lld messages; the outbox "
+		          "counts below show them going out.</p></div>",
+		    (long long)sqlite3_column_int64(st, 0),
+		    (long long)sqlite3_column_int64(st, 1));
 	sqlite3_reset(st);
 }
 
@@ -578,7 +588,8 @@ send_done(void *arg, enum firequeue_end how, struct campaign *c,
 	if (how == FIREQUEUE_FIRED)
 		log_info("event=fire campaign=\"%s\" run=%lld messages=%d"
 		         " matched=%d",
-		         c->name, (long long)r->run_id, r->messages, r->matched);
+		         c->name, (long long)r->run_id, r->messages,
+		         r->matched);
 }
 
 /*
@@ -601,8 +612,8 @@ send_post(struct areq *ar, struct campaign *c)
 	if (firequeue_has(env->fires, c->id))
 		cause = xasprintf("campaign %s is being sent", c->name);
 	else /* sets cause when it refuses */
-		(void)fire_send_check(ar->db, c,
-		                      admin_pget(ar, "again") != NULL, now, &cause);
+		(void)fire_send_check(
+		    ar->db, c, admin_pget(ar, "again") != NULL, now, &cause);
 	if (cause != NULL) {
 		campaign_view(ar, c, 409, cause);
 		free(cause);
@@ -621,7 +632,7 @@ send_post(struct areq *ar, struct campaign *c)
 	}
 	admin_audit(ar, "campaign.send", c->name);
 	if (rc == 1) {
-		back_to(ar, c, "");
+		back_to(ar, c, "?sent=1");
 		return;
 	}
 	env_kick(env);

@@ -498,8 +498,9 @@ def test_campaign_pages(env, base):
     # The fire is a job on the daemon's loop: the send answers with the
     # campaign's page, which shows the run once every message is queued.
     st, hd, body = b.post(loc + "/send", {"csrf": tok})
-    t.check(st == 303 and hd.get("Location", "") == loc,
-            "send now: back to the campaign (%d)" % st)
+    t.check(st == 303 and hd.get("Location", "") == loc + "?sent=1",
+            "send now: back to the campaign (%d %r)" % (st,
+                                                     hd.get("Location")))
     t.check(f.wait_for(lambda: q1(env, "SELECT count(*) FROM runs r JOIN"
                                   " campaigns c ON c.id = r.campaign_id"
                                   " WHERE c.name = 'Garden day' AND"
@@ -508,6 +509,9 @@ def test_campaign_pages(env, base):
     st, _, body = b.get(loc)
     t.check(st == 200 and "<caption>Runs</caption>" in body
             and "Sending:" not in body, "the campaign's page shows the run")
+    st, _, body = b.get(loc + "?sent=1")
+    t.check(re.search(r"Sent: run \d+ queued 3 messages", body) is not None,
+            "after the send, the page says what its run queued")
     st, _, body = b.post(loc + "/send", {"csrf": tok})
     t.check_eq(st, 409, "a second send within a day asks for 'again'")
     t.check_eq(q1(env, "SELECT actor FROM audit WHERE action ="

@@ -252,7 +252,7 @@ with env.serve() as d:
     tok = b.csrf("/campaigns/%d" % cid)
     st, hd, _ = b.post("/campaigns/%d/send" % cid, {"csrf": tok})
     sent_firing = firing("Admin send")
-    t.check(st == 303 and hd.get("Location") == "/campaigns/%d" % cid,
+    t.check(st == 303 and hd.get("Location") == "/campaigns/%d?sent=1" % cid,
             "the send answers with the campaign's page (%d)" % st)
     page_st, _, page = b.get("/campaigns/%d" % cid)
     t.check(page_st == 200, "the campaign's page")
