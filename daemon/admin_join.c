@@ -158,6 +158,20 @@ scoped_request(struct areq *ar, const char *idtext)
 	return r;
 }
 
+/* "first_name" as people read it: "First name". Caller frees. */
+static char *
+field_label(const char *k)
+{
+	char *s = xstrdup(k), *p;
+
+	for (p = s; *p != '\0'; p++)
+		if (*p == '_')
+			*p = ' ';
+	if (*s >= 'a' && *s <= 'z')
+		*s = (char)(*s - 'a' + 'A');
+	return s;
+}
+
 static void
 request_page(struct areq *ar, const json_t *r, int status, const char *error)
 {
@@ -165,7 +179,7 @@ request_page(struct areq *ar, const json_t *r, int status, const char *error)
 	const json_t *d = json_object_get(r, "details"), *v;
 	const char *k;
 	struct buf b = {0};
-	char *body, *title = xasprintf("Join request %lld", id);
+	char *body, *label, *title = xasprintf("Join request %lld", id);
 
 	admin_escf(&b, "<h1>%s</h1>", title);
 	admin_error_summary(&b, error);
@@ -183,8 +197,13 @@ request_page(struct areq *ar, const json_t *r, int status, const char *error)
 	contact_cell(&b, r, "mobile", "mobile_confirmed");
 	buf_add(&b, "</tr>");
 	json_object_foreach((json_t *)d, k, v)
-	    admin_escf(&b, "<tr><th scope=\"row\">%s</th><td>%s</td></tr>", k,
-	               json_is_string(v) ? json_string_value(v) : "");
+	{
+		label = field_label(k);
+		admin_escf(&b, "<tr><th scope=\"row\">%s</th><td>%s</td></tr>",
+		           label,
+		           json_is_string(v) ? json_string_value(v) : "");
+		free(label);
+	}
 	if (*jstr(r, "reason") != '\0')
 		admin_escf(&b,
 		           "<tr><th scope=\"row\">Reason</th><td>%s</td>"

@@ -667,6 +667,10 @@ def test_join_pages(env, base):
             and "jo@a.example (confirmed)" in body,
             "the list shows A's request, escaped")
     t.check("bea@b.example" not in body, "not another practice's")
+    st, _, body = b.get("/joins/1")
+    t.check("<th scope=\"row\">First name</th><td>&lt;Jo&gt;</td>" in body
+            and "<th scope=\"row\">Last name</th>" in body,
+            "one request shows what the person gave, labelled, escaped")
     st, _, _ = b.post("/joins/1/reject", {"reason": "not ours"})
     t.check_eq(st, 403, "reject without the CSRF token: 403")
     tok = b.csrf("/joins/1")
