@@ -1083,14 +1083,10 @@ join_count(struct db *db, int64_t practice_id, const char *state)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM join_requests"
 	                               " WHERE practice_id=?1 AND state=?2");
-	int64_t n = 0;
 
 	db_bind_int(st, 1, practice_id);
 	db_bind_text(st, 2, state);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return n;
+	return db_int(db, st, 0);
 }
 
 json_t *

@@ -238,16 +238,12 @@ sms_question(struct db *db, const struct runmsg *rm, int64_t member)
 	        " ON r.id = s.response_id WHERE s.member_id = ?"
 	        " AND s.state = 'open' AND r.campaign_id = ?"
 	        " ORDER BY s.id DESC LIMIT 1");
-	int q = 0;
 
 	if (rm->run_id == 0 || member == 0)
 		return 0;
 	db_bind_int(st, 1, member);
 	db_bind_int(st, 2, rm->campaign_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		q = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	return q;
+	return (int)db_int(db, st, 0);
 }
 
 /* Append the survey's question to an SMS survey message. */

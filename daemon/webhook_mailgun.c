@@ -161,13 +161,9 @@ member_practice(struct db *db, int64_t member)
 {
 	sqlite3_stmt *st =
 	    db_stmt(db, "SELECT practice_id FROM members WHERE id=?1");
-	int64_t p = 0;
 
 	db_bind_int(st, 1, member);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		p = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return p;
+	return db_int(db, st, 0);
 }
 
 /* A header of the message: a field of its own (Mailgun posts each header
@@ -355,13 +351,9 @@ member_email(struct db *db, int64_t member)
 	sqlite3_stmt *st =
 	    db_stmt(db, "SELECT email FROM members WHERE id=?1"
 	                " AND email != '' AND erased_at IS NULL");
-	char *e = NULL;
 
 	db_bind_int(st, 1, member);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		e = xstrdup(db_col_text(st, 0));
-	sqlite3_reset(st);
-	return e;
+	return db_row_text(db, st);
 }
 
 int
