@@ -737,8 +737,8 @@ scoped_codes(struct areq *ar, enum perm perm)
 
 	if (ar->u->role == ROLE_ADMIN) {
 		all = practice_list_json(ar->db);
-		json_array_foreach(all, i, e) json_array_append(
-		    out, json_object_get(e, "code"));
+		json_array_foreach(all, i, e)
+		    json_array_append(out, json_object_get(e, "code"));
 		json_decref(all);
 		return out;
 	}
@@ -764,12 +764,11 @@ admin_practice_options(struct areq *ar, struct buf *b, enum perm perm,
 	{
 		if ((p = practice_find(ar->db, json_string_value(c))) == NULL)
 			continue;
-		admin_escf(b, "<option value=\"%s\"%s>%s (%s)</option>",
-		           p->code,
-		           selected && strcmp(p->code, selected) == 0
-		               ? " selected"
-		               : "",
-		           p->name, p->code);
+		admin_escf(
+		    b, "<option value=\"%s\"%s>%s (%s)</option>", p->code,
+		    selected && strcmp(p->code, selected) == 0 ? " selected"
+		                                               : "",
+		    p->name, p->code);
 		practice_free(p);
 	}
 	json_decref(codes);
@@ -837,7 +836,8 @@ home_representation(struct areq *ar, struct buf *b, const struct practice *p)
 	}
 	json_array_foreach(json_object_get(rep, "fields"), i, f)
 	{
-		profile |= json_integer_value(json_object_get(f, "patients")) > 0;
+		profile |=
+		    json_integer_value(json_object_get(f, "patients")) > 0;
 		json_array_foreach(json_object_get(f, "groups"), j, g)
 		{
 			if (!json_is_true(

@@ -608,7 +608,8 @@ meeting_minutes_call(struct api_req *ar, struct meeting *m)
 		return;
 	if (send && env->stopping) {
 		api_header(ar, "Retry-After", "5");
-		api_error(ar, 503, "the daemon is stopping; nothing was stored");
+		api_error(ar, 503,
+		          "the daemon is stopping; nothing was stored");
 		return;
 	}
 	if (minutes_store(ar->db, m->id, text, publish, &cause) == -1)
@@ -981,8 +982,9 @@ evidence_file_scoped(struct api_req *ar)
 	    strcmp(slash, "/file") == 0) {
 		memcpy(idtext, ar->rest, len);
 		idtext[len] = '\0';
-		e = api_id(idtext) != 0 ? evidence_get_json(ar->db, api_id(idtext))
-		                        : NULL;
+		e = api_id(idtext) != 0
+		        ? evidence_get_json(ar->db, api_id(idtext))
+		        : NULL;
 	}
 	if (e != NULL &&
 	    !scope_codes_allow(

@@ -366,11 +366,12 @@ json_t *
 evidence_list_json(struct db *db, const char *practice, const char *kind,
                    const char *from, const char *to)
 {
-	sqlite3_stmt *st = db_stmt(
-	    db, EVIDENCE_ROW_SQL " AND (?1 IS NULL OR p.code = ?1)"
-	        " AND (?2 IS NULL OR e.kind = ?2) AND (?3 IS NULL OR"
-	        " e.day >= ?3) AND (?4 IS NULL OR e.day <= ?4)"
-	        " ORDER BY e.day DESC, e.id DESC");
+	sqlite3_stmt *st =
+	    db_stmt(db, EVIDENCE_ROW_SQL
+	            " AND (?1 IS NULL OR p.code = ?1)"
+	            " AND (?2 IS NULL OR e.kind = ?2) AND (?3 IS NULL OR"
+	            " e.day >= ?3) AND (?4 IS NULL OR e.day <= ?4)"
+	            " ORDER BY e.day DESC, e.id DESC");
 	json_t *a = json_array();
 
 	db_bind_text(st, 1, practice);

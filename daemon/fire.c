@@ -1172,8 +1172,8 @@ fire_recent(struct db *db, int64_t id, int64_t since, int64_t *fired_at)
 }
 
 int
-fire_send_check(struct db *db, const struct campaign *c, int again,
-                int64_t now, char **cause)
+fire_send_check(struct db *db, const struct campaign *c, int again, int64_t now,
+                char **cause)
 {
 	int64_t run, at = 0;
 	char when[21];

@@ -784,10 +784,10 @@ col_dup(sqlite3_stmt *st, int i)
 static int
 decided_load(struct db *db, int64_t id, struct decided *d)
 {
-	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT practice_id, via, email, mobile, data, state,"
-	        " email_confirmed_at, mobile_confirmed_at, first_name"
-	        " FROM join_requests WHERE id=?1");
+	sqlite3_stmt *st =
+	    db_stmt(db, "SELECT practice_id, via, email, mobile, data, state,"
+	                " email_confirmed_at, mobile_confirmed_at, first_name"
+	                " FROM join_requests WHERE id=?1");
 	int found = 0;
 
 	db_bind_int(st, 1, id);
@@ -954,12 +954,11 @@ tell_declined(struct db *db, const struct config *cfg, const struct decided *d)
 	if (practice_info(db, d->practice_id, &p) == -1)
 		return -1;
 	v = vars_new(&p, d->first_name);
-	rc = d->email_at != 0 ? send_template(db, cfg, d->practice_id, 0,
-	                                      "join-declined", TMPL_EMAIL,
-	                                      d->email, v)
-	                      : send_template(db, cfg, d->practice_id, 0,
-	                                      "join-declined", TMPL_SMS,
-	                                      d->mobile, v);
+	rc = d->email_at != 0
+	         ? send_template(db, cfg, d->practice_id, 0, "join-declined",
+	                         TMPL_EMAIL, d->email, v)
+	         : send_template(db, cfg, d->practice_id, 0, "join-declined",
+	                         TMPL_SMS, d->mobile, v);
 	tvars_free(v);
 	practice_info_clear(&p);
 	return rc;
@@ -985,12 +984,12 @@ reject_txn(struct db *db, const struct config *cfg, int64_t id,
 	db_bind_int(st, 4, time(NULL));
 	snprintf(obj, sizeof obj, "join:%lld", (long long)id);
 	if (db_done(db, st) == -1 || db_changes(db) != 1)
-		*cause = xasprintf("no pending join request %lld",
-		                   (long long)id);
+		*cause =
+		    xasprintf("no pending join request %lld", (long long)id);
 	else if (db_audit(db, actor, "join-reject", obj, NULL) == -1)
 		*cause = xstrdup("cannot commit");
-	else if (cfg != NULL &&
-	         (!decided_load(db, id, &d) || tell_declined(db, cfg, &d) == -1))
+	else if (cfg != NULL && (!decided_load(db, id, &d) ||
+	                         tell_declined(db, cfg, &d) == -1))
 		*cause = xstrdup("cannot queue the message to the person: see "
 		                 "the log");
 	else

@@ -136,8 +136,8 @@ mkind_run(struct db *db, const struct config *cfg, struct firequeue *fq,
 	c->audience = xstrdup(audience);
 	if (strcmp(c->state, "paused") != 0 && any_due(db, cfg, c, now)) {
 		if (fq != NULL &&
-		    (rc = firequeue_add(fq, c, now, 0, now, mkind_done, NULL, &r,
-		                        cause)) == 1)
+		    (rc = firequeue_add(fq, c, now, 0, now, mkind_done, NULL,
+		                        &r, cause)) == 1)
 			return 0; /* the queue took c */
 		if (fq == NULL &&
 		    (rc = fire_run(db, cfg, c, now, 0, now, &r, cause)) == 0 &&
@@ -176,11 +176,11 @@ membership_pass(struct db *db, const struct config *cfg, struct firequeue *fq,
 	sqlite3_reset(st);
 	for (i = 0; i < n; i++) {
 		if (rc == 0)
-			rc = mkind_run(db, cfg, fq, ids[i], codes[i],
-			               &renewal, renew, now, sent, cause);
+			rc = mkind_run(db, cfg, fq, ids[i], codes[i], &renewal,
+			               renew, now, sent, cause);
 		if (rc == 0 && config_int(cfg, CFG_MEMBERSHIP_EXIT_SURVEY))
-			rc = mkind_run(db, cfg, fq, ids[i], codes[i],
-			               &leaving, left, now, sent, cause);
+			rc = mkind_run(db, cfg, fq, ids[i], codes[i], &leaving,
+			               left, now, sent, cause);
 		free(codes[i]);
 	}
 	free(ids);

@@ -44,8 +44,8 @@ int outbox_claim(struct db *, int64_t id, const char *transport);
  * whose id is in ids_json (a JSON array) and still pending, in one UPDATE;
  * up to max claimed ids into claimed. The number claimed, or -1.
  */
-int outbox_claim_batch(struct db *, const char *ids_json,
-                       const char *transport, int64_t *claimed, int max);
+int outbox_claim_batch(struct db *, const char *ids_json, const char *transport,
+                       int64_t *claimed, int max);
 /* sending -> pending for a claimed row never handed to its transport,
  * uncounting the attempt; 0 or -1. */
 int outbox_unclaim(struct db *, int64_t id);

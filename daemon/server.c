@@ -70,8 +70,8 @@ server_retired_free(struct server *s, int all)
 static void
 server_retire(struct server *s, struct config *old)
 {
-	s->retired = xreallocarray(s->retired, s->nretired + 1,
-	                           sizeof *s->retired);
+	s->retired =
+	    xreallocarray(s->retired, s->nretired + 1, sizeof *s->retired);
 	s->retired[s->nretired++] = old;
 	server_retired_free(s, 0);
 }

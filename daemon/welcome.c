@@ -170,7 +170,8 @@ welcome_send(struct db *db, const struct config *cfg, const struct member *m,
 		 * not hold up the others, nor the approval of a join request.
 		 * Unclaimed, the welcome is tried again at the next start. */
 		ratelog_warnx("welcome_template",
-		              "event=template name=welcome error=\"%s\"", cause);
+		              "event=template name=welcome error=\"%s\"",
+		              cause);
 		unsent = 1;
 		goto done;
 	}

@@ -236,9 +236,8 @@ test_welcome_without_phone(void **state)
 	                      .carer = -1,
 	                      .disability = -1};
 
-	assert_int_equal(db_exec(db, "UPDATE practices SET phone=''",
-	                         &(char *){NULL}),
-	                 0);
+	assert_int_equal(
+	    db_exec(db, "UPDATE practices SET phone=''", &(char *){NULL}), 0);
 	fx_member_add(db, &m);
 	assert_int_equal(db_exec(db, "UPDATE members SET joined_at=1781000000",
 	                         &(char *){NULL}),
@@ -277,9 +276,8 @@ test_welcome_unrenderable(void **state)
 	fputs("Subject: Welcome\n\nCall {{practice.phone}}.\n", fp);
 	fclose(fp);
 	cfg = fx_config_templates(dir, "[membership]\nwelcome_window = 30d\n");
-	assert_int_equal(db_exec(db, "UPDATE practices SET phone=''",
-	                         &(char *){NULL}),
-	                 0);
+	assert_int_equal(
+	    db_exec(db, "UPDATE practices SET phone=''", &(char *){NULL}), 0);
 	fx_member_add(db, &m);
 	assert_int_equal(db_exec(db, "UPDATE members SET joined_at=1781000000",
 	                         &(char *){NULL}),
@@ -294,16 +292,16 @@ test_welcome_unrenderable(void **state)
 	            " '{\"first_name\":\"Bo\"}', 1, 1, 2)",
 	            &(char *){NULL}),
 	    0);
-	assert_int_equal(join_approve(db, cfg, db_last_id(db), NULL, "cli",
-	                              &member, &cause),
-	                 0);
+	assert_int_equal(
+	    join_approve(db, cfg, db_last_id(db), NULL, "cli", &member, &cause),
+	    0);
 	assert_int_equal(fx_count(db, "SELECT count(*) FROM members WHERE"
 	                              " email='bo@example.org'"),
 	                 1);
-	assert_int_equal(
-	    db_exec(db, "UPDATE practices SET phone='0161 496 0000'",
-	            &(char *){NULL}),
-	    0);
+	assert_int_equal(db_exec(db,
+	                         "UPDATE practices SET phone='0161 496 0000'",
+	                         &(char *){NULL}),
+	                 0);
 	assert_int_equal(welcome_sweep(db, cfg, FX_NOON, NULL), 2);
 	assert_int_equal(fx_count(db, "SELECT count(*) FROM outbox WHERE"
 	                              " purpose='welcome' AND body LIKE"

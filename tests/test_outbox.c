@@ -248,9 +248,9 @@ ephemerals(struct db *db, const char *sql)
 	char *explain = xasprintf("EXPLAIN %s", sql);
 	int n = 0;
 
-	assert_int_equal(sqlite3_prepare_v2(db_handle(db), explain, -1, &st,
-	                                    NULL),
-	                 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db_handle(db), explain, -1, &st, NULL),
+	    SQLITE_OK);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		n += strcmp((const char *)sqlite3_column_text(st, 1),
 		            "OpenEphemeral") == 0;
