@@ -8,6 +8,7 @@
  * usage: sms_sink PORT [N]
  */
 #include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -54,9 +55,15 @@ sink_answer(struct evhttp_request *req, void *arg)
 {
 	struct evbuffer *out = evhttp_request_get_output_buffer(req);
 
+	struct timespec ts;
+
 	requests++;
-	if (requests == reach) {
-		printf("reached %llu\n", reach);
+	if (requests == 1 || requests == reach) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		printf("%s %llu at=%.6f\n",
+		       requests == reach ? "reached" : "first",
+		       requests == reach ? reach : 1ULL,
+		       (double)ts.tv_sec + ts.tv_nsec / 1e9);
 		fflush(stdout);
 	}
 	sink_count(evhttp_request_get_connection(req));

@@ -1,20 +1,29 @@
 /*
- * The dispatcher. One timer, armed for the earliest due row, claims a batch
- * of pending rows (pending -> sending, one UPDATE a lane) into each lane's
- * queue, up to its concurrency (at least LANE_DEPTH rows) ahead of what is
- * in flight, so a send that ends starts the next at once without touching
- * the database. Outcomes are
- * collected while sends are in flight and settled together (sending -> sent
- * | pending with backoff | failed): when SETTLE_MAX have come, SETTLE_WAIT
- * after the first, or when nothing is left in flight.
+ * The dispatcher. One timer, armed for the earliest due row, claims due
+ * rows into each lane's queue, up to its concurrency (at least LANE_DEPTH
+ * rows) ahead of what is in flight, so a send that ends starts the next at
+ * once without touching the database. Outcomes are collected while sends
+ * are in flight and settled together (pending -> sent | pending later |
+ * failed): when SETTLE_MAX have come, SETTLE_WAIT after the first, or when
+ * nothing is left in flight.
  *
- * Commits. A claim that settles nothing commits without waiting for the
- * disk (synchronous=NORMAL in WAL): losing it to a power cut leaves its rows
- * pending, which is what the crash it guards against would have left too
- * (rows in `sending` are re-queued at start). A commit that settles
- * outcomes is durable, and makes every earlier one so. A crash leaves rows
- * in `sending`; they are re-queued at start, so at most the messages in
- * flight or not yet settled can be sent twice, and none is lost.
+ * A claim writes nothing. `sending` is held in memory (DESIGN.md: only
+ * settled states go to disk): the ids of the rows read and not yet settled
+ * on disk are in d->held, and a claim passes over them. It reads on from a
+ * cursor, the due order's last row it decided, so it does not read the held
+ * rows again; when the rows after the cursor run out it goes round once from
+ * the earliest, for rows made due behind it. Rows this process cancels,
+ * holds or releases (outbox_generation) or another process changes (PRAGMA
+ * data_version) make the rows read ahead stale: they are dropped and read
+ * again, so only the sends already handed over escape a cancel; such a send
+ * is marked sent when it settles (outbox_settle), as it was.
+ *
+ * Commits. A claim's holds and cancels (quiet hours, opted out) commit
+ * without waiting for the disk (synchronous=NORMAL in WAL): losing them to
+ * a power cut leaves their rows pending, to be decided again. A commit that
+ * settles outcomes is durable, and makes every earlier one so. A crash
+ * leaves the rows in flight pending: at most the messages in flight or not
+ * yet settled can be sent twice, and none is lost.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -24,6 +33,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "idset.h"
 #include "consent.h"
 #include "bodypack.h"
 #include "dispatch.h"
@@ -49,6 +59,8 @@
 #define FULL_RECHECK 0.25
 /* The database was busy or full: try again soon, but not at once. */
 #define DB_RECHECK 1.0
+/* How often another process's commits are looked for while sending. */
+#define DATA_RECHECK 0.05
 /* Runs whose snapshots are kept parsed (most sending is of one run). */
 #define RUN_CACHE 4
 /* Outcomes settled in one transaction at most, and the longest one waits. */
@@ -81,7 +93,6 @@ struct flight {
 	struct dispatcher *d;
 	struct lane *lane;
 	struct flight *next; /* in its lane's queue */
-	int claimed;         /* the claim's UPDATE took the row */
 	double started;
 	struct outmsg m;
 	int attempts;   /* this try's number, counting it */
@@ -106,8 +117,14 @@ struct dispatcher {
 	struct claim *claim; /* the claim being built */
 	struct settled *settled;
 	int nsettled;
-	double settle_since; /* when the oldest unsettled outcome came */
-	int drained;         /* the last claim found every due row */
+	double settle_since;      /* when the oldest unsettled outcome came */
+	int drained;              /* the last claim found every due row */
+	struct idset held;        /* rows read and not settled on disk */
+	int64_t cur_at, cur_id;   /* the cursor: due order's last row decided */
+	int cur_on;               /* 0: from the earliest */
+	unsigned long generation; /* outbox_generation() when last read */
+	int64_t data_version;     /* PRAGMA data_version when last read */
+	double data_checked;      /* and when it was asked */
 	int inflight;
 	int stopping;
 	int blocked;   /* a transport could not start: wait before retrying */
@@ -261,15 +278,23 @@ settle_one(struct dispatcher *d, const struct settled *s, int parked)
 	oc.provider_id = o->provider_id;
 	oc.code = o->code;
 	oc.text = o->text;
+	oc.transport = s->lane;
+	oc.attempts = s->attempts;
 	oc.now = now;
 	oc.next_attempt_at =
 	    to == OB_PENDING ? now + backoff(cfg, s->attempts, o->retry_after)
 	                     : now;
-	if (outbox_settle(db, o->id, to, &oc) == -1) {
-		log_warnx("event=settle id=%lld msg_detail=\"row was not in "
-		          "sending\"",
-		          (long long)o->id);
+	switch (outbox_settle(db, o->id, to, &oc)) {
+	case -1:
+		log_info("event=settle id=%lld result=%s msg_detail=\"the row "
+		         "was cancelled or erased while it was sent\"",
+		         (long long)o->id, outbox_strstate(to));
 		return;
+	case 1:
+		log_info("event=settle id=%lld msg_detail=\"sent before a "
+		         "cancel or hold reached it\"",
+		         (long long)o->id);
+		break;
 	}
 	if (o->opted_out &&
 	    member_optout_outbox(db, o->id, now, "sms", "provider") == -1)
@@ -311,6 +336,7 @@ settled_clear(struct dispatcher *d)
 	struct settled *s, *next;
 
 	for (s = d->settled; s != NULL; s = next) {
+		idset_del(&d->held, s->out.id);
 		next = s->next;
 		free(s);
 	}
@@ -349,6 +375,7 @@ claim_wanted(struct dispatcher *d)
 }
 
 static void flight_free(struct flight *);
+static int claim_refresh(struct dispatcher *);
 
 /* Forget the rows claimed and not handed over (they are put back). */
 static void
@@ -362,6 +389,7 @@ queue_free(struct dispatcher *d)
 		l = &d->lanes[i];
 		while ((f = l->qhead) != NULL) {
 			l->qhead = f->next;
+			idset_del(&d->held, f->m.id);
 			flight_free(f);
 		}
 		l->qtail = &l->qhead;
@@ -380,29 +408,24 @@ queue_any(const struct dispatcher *d)
 	return 0;
 }
 
-/* Stopping: settle what came back and put the rows not handed over back
- * to pending, in one transaction. */
+/* Stopping: settle what came back; the rows not handed over are still
+ * pending on disk, and are forgotten. */
 static int
 dispatcher_stop_flush(struct dispatcher *d)
 {
 	struct db *db = d->env->db;
-	struct flight *f;
-	int i;
 
-	if (d->settled == NULL && !queue_any(d))
+	queue_free(d);
+	if (d->settled == NULL)
 		return 0;
 	if (db_begin(db) == -1)
 		return -1;
 	settle_all(d);
-	for (i = 0; i < d->nlanes; i++)
-		for (f = d->lanes[i].qhead; f != NULL; f = f->next)
-			outbox_unclaim(db, f->m.id);
 	if (db_commit(db) == -1) {
 		db_rollback(db);
 		return -1;
 	}
 	settled_clear(d);
-	queue_free(d);
 	return 0;
 }
 
@@ -443,7 +466,9 @@ dispatcher_flush_run(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	/* Through the timer, so the loop polls sockets in between. */
-	if (settle_due(d) || claim_wanted(d))
+	if (queue_any(d) && claim_refresh(d))
+		dispatcher_arm(d, 0);
+	else if (settle_due(d) || claim_wanted(d))
 		dispatcher_arm(d, 0);
 	else
 		settle_later(d);
@@ -539,6 +564,12 @@ lane_pump(struct dispatcher *d, struct lane *l)
 	struct timeval tv;
 	double w;
 
+	/* Rows moved since they were read (by this process or another):
+	 * read them again. */
+	if (l->qhead != NULL && claim_refresh(d)) {
+		dispatcher_arm(d, 0);
+		return;
+	}
 	while ((f = l->qhead) != NULL && l->inflight < l->concurrency) {
 		if (!lane_take(l)) {
 			/* The bucket is empty: come back when a token is. */
@@ -733,35 +764,58 @@ claim_room(struct dispatcher *d, int limit)
 	return room < limit ? room : limit;
 }
 
-/* The due rows of a claim, oldest first. */
-static sqlite3_stmt *
-claim_select(struct db *db, int64_t now, int limit)
-{
-	sqlite3_stmt *st = db_stmt(
-	    db, "SELECT o.id, o.channel, o.to_addr, o.subject, o.body,"
-	        " o.body_html, o.reply_token, o.unsubscribe_token, p.code,"
-	        " p.name, CASE o.channel WHEN 'email' THEN p.email_from ELSE"
-	        " p.sms_from END, o.attempts + 1, p.timezone,"
-	        " (o.channel = 'sms' AND m.optout_sms_at IS NOT NULL) OR"
-	        " (o.channel = 'email' AND m.optout_email_at IS NOT NULL),"
-	        " o.purpose = 'campaign',"
-	        " CASE WHEN typeof(o.body) = 'blob' THEN"
-	        " (SELECT body_dict FROM runs WHERE id = o.run_id) END,"
-	        " o.run_id, o.member_id,"
-	        " o.run_id IS NOT NULL AND o.purpose = 'campaign'"
-	        " AND o.body = '' AND typeof(o.body) = 'text',"
-	        /* 19: the row may carry a meeting's calendar (meeting_ics.h) */
-	        " o.channel = 'email' AND (EXISTS (SELECT 1 FROM runs r"
-	        " JOIN campaigns c ON c.id = r.campaign_id WHERE r.id ="
-	        " o.run_id AND c.meeting_id IS NOT NULL) OR EXISTS (SELECT 1"
-	        " FROM meeting_notices n WHERE n.outbox_id = o.id))"
-	        " FROM outbox o JOIN practices p ON p.id = o.practice_id"
-	        " LEFT JOIN members m ON m.id = o.member_id"
-	        " WHERE o.state = 'pending' AND o.next_attempt_at <= ?1"
-	        " ORDER BY o.next_attempt_at, o.id LIMIT ?2");
+/* A claim's columns, of due rows from the cursor on. */
+#define CLAIM_SELECT                                                           \
+	"SELECT o.id, o.channel, o.to_addr, o.subject, o.body,"                \
+	" o.body_html, o.reply_token, o.unsubscribe_token, p.code,"            \
+	" p.name, CASE o.channel WHEN 'email' THEN p.email_from ELSE"          \
+	" p.sms_from END, o.attempts + 1, p.timezone,"                         \
+	" (o.channel = 'sms' AND m.optout_sms_at IS NOT NULL) OR"              \
+	" (o.channel = 'email' AND m.optout_email_at IS NOT NULL),"            \
+	" o.purpose = 'campaign',"                                             \
+	" CASE WHEN typeof(o.body) = 'blob' THEN"                              \
+	" (SELECT body_dict FROM runs WHERE id = o.run_id) END,"               \
+	" o.run_id, o.member_id,"                                              \
+	" o.run_id IS NOT NULL AND o.purpose = 'campaign'"                     \
+	" AND o.body = '' AND typeof(o.body) = 'text'," /* 19: the row may     \
+	                                                   carry a meeting's   \
+	                                                   calendar            \
+	                                                   (meeting_ics.h) */  \
+	" o.channel = 'email' AND (EXISTS (SELECT 1 FROM runs r"               \
+	" JOIN campaigns c ON c.id = r.campaign_id WHERE r.id ="               \
+	" o.run_id AND c.meeting_id IS NOT NULL) OR EXISTS (SELECT 1"          \
+	" FROM meeting_notices n WHERE n.outbox_id = o.id)),"                  \
+	" o.next_attempt_at"                                                   \
+	" FROM outbox o JOIN practices p ON p.id = o.practice_id"              \
+	" LEFT JOIN members m ON m.id = o.member_id"                           \
+	" WHERE o.state = 'pending' AND "
 
-	db_bind_int(st, 1, now);
-	db_bind_int(st, 2, limit);
+/*
+ * Due rows after the cursor, oldest first: those due in the cursor's
+ * second with a greater id (same), or those due later, up to now. Two
+ * statements, not one with an OR: each is a range of the pending index.
+ */
+static sqlite3_stmt *
+claim_select(struct dispatcher *d, int same, int64_t now, int limit)
+{
+	struct db *db = d->env->db;
+	sqlite3_stmt *st;
+
+	if (same) {
+		st = db_stmt(db,
+		             CLAIM_SELECT "o.next_attempt_at = ?1 AND"
+		                          " o.id > ?2 ORDER BY o.id LIMIT ?3");
+		db_bind_int(st, 1, d->cur_at);
+		db_bind_int(st, 2, d->cur_id);
+	} else {
+		st =
+		    db_stmt(db, CLAIM_SELECT
+		            "o.next_attempt_at > ?1 AND o.next_attempt_at <= ?2"
+		            " ORDER BY o.next_attempt_at, o.id LIMIT ?3");
+		db_bind_int(st, 1, d->cur_on ? d->cur_at : INT64_MIN);
+		db_bind_int(st, 2, now);
+	}
+	db_bind_int(st, 3, limit);
 	return st;
 }
 
@@ -778,20 +832,24 @@ struct claim {
 	int n;
 	struct claim_skip skip[CLAIM_MAX];
 	int nskip;
-	int64_t ids[CLAIM_MAX];
 };
 
+/* The row is held until the claim's writes are committed. */
 static void
-claim_skip(struct claim *c, int64_t id, const char *reason, int64_t until)
+claim_skip(struct dispatcher *d, int64_t id, const char *reason, int64_t until)
 {
+	struct claim *c = d->claim;
+
 	c->skip[c->nskip].id = id;
 	c->skip[c->nskip].reason = reason;
 	c->skip[c->nskip++].until = until;
+	idset_add(&d->held, id);
 }
 
 enum claim_fate {
-	CLAIM_TAKEN,   /* to be claimed: c->f[] holds its flight */
-	CLAIM_SKIPPED, /* cancelled, held, or its transport cannot start */
+	CLAIM_TAKEN,   /* to be sent: c->f[] holds its flight */
+	CLAIM_SKIPPED, /* to be cancelled or held: c->skip[] */
+	CLAIM_BLOCKED, /* its transport cannot start */
 	CLAIM_FULL,    /* its lane has no room or no token now */
 };
 
@@ -809,7 +867,7 @@ claim_row(struct dispatcher *d, sqlite3_stmt *st, int64_t now)
 
 	/* Opted out since the row was made: never send campaign mail. */
 	if (sqlite3_column_int(st, 13) && sqlite3_column_int(st, 14)) {
-		claim_skip(c, id, NULL, now);
+		claim_skip(d, id, NULL, now);
 		return CLAIM_SKIPPED;
 	}
 	l = lane_get(d, transport_for(cfg, db_col_text(st, 8), channel),
@@ -818,7 +876,7 @@ claim_row(struct dispatcher *d, sqlite3_stmt *st, int64_t now)
 		log_warnx("event=transport error=\"%s\"", cause);
 		free(cause);
 		d->blocked = 1;
-		return CLAIM_SKIPPED;
+		return CLAIM_BLOCKED;
 	}
 	/*
 	 * Quiet hours are for messages we start; an answer to a text the
@@ -827,7 +885,7 @@ claim_row(struct dispatcher *d, sqlite3_stmt *st, int64_t now)
 	 */
 	if (strcmp(channel, "sms") == 0 && sqlite3_column_int(st, 14) &&
 	    (until = quiet_until(cfg, db_col_text(st, 12), now)) > 0) {
-		claim_skip(c, id, "quiet hours", until);
+		claim_skip(d, id, "quiet hours", until);
 		return CLAIM_SKIPPED;
 	}
 	if (!lane_admit(l, &d->full_wait))
@@ -835,7 +893,7 @@ claim_row(struct dispatcher *d, sqlite3_stmt *st, int64_t now)
 	if ((f = flight_new(d, st, &cause)) == NULL) {
 		log_warnx("event=outbox id=%lld error=\"%s\"", (long long)id,
 		          cause);
-		claim_skip(c, id,
+		claim_skip(d, id,
 		           strcmp(cause, "body unreadable") == 0
 		               ? "body unreadable"
 		               : "render failed",
@@ -846,63 +904,65 @@ claim_row(struct dispatcher *d, sqlite3_stmt *st, int64_t now)
 	f->lane = l;
 	l->claiming++;
 	c->f[c->n++] = f;
+	idset_add(&d->held, id);
 	return CLAIM_TAKEN;
 }
 
-/* Read the due rows and decide each; the number of rows read. */
+/*
+ * Read due rows from the cursor on and decide each, passing over the rows
+ * held; when those after the cursor run out, go round once from the
+ * earliest. The cursor moves over the rows decided up to the first that
+ * could not be (its lane full, its transport down), so that one is read
+ * again. Sets d->drained when every due row was seen; the number decided.
+ */
 static int
 claim_scan(struct dispatcher *d, int64_t now, int limit, int *full)
 {
-	sqlite3_stmt *st = claim_select(d->env->db, now, limit);
-	int rows = 0;
+	sqlite3_stmt *st;
+	enum claim_fate fate;
+	int decided = 0, read, want, seg, stuck = 0, from_start;
+	int64_t id;
 
-	while (rows < limit && sqlite3_step(st) == SQLITE_ROW) {
-		rows++;
-		if (claim_row(d, st, now) == CLAIM_FULL)
-			*full = 1;
+	d->drained = 0;
+	for (;;) {
+		from_start = !d->cur_on;
+		for (seg = from_start; seg < 2; seg++) {
+			want = limit - decided + (int)d->held.n;
+			st = claim_select(d, seg == 0, now, want);
+			read = 0;
+			while (decided < limit &&
+			       sqlite3_step(st) == SQLITE_ROW) {
+				read++;
+				id = sqlite3_column_int64(st, 0);
+				if (!idset_has(&d->held, id)) {
+					decided++;
+					fate = claim_row(d, st, now);
+					if (fate == CLAIM_FULL)
+						*full = 1;
+					if (fate == CLAIM_FULL ||
+					    fate == CLAIM_BLOCKED)
+						stuck = 1;
+				}
+				if (!stuck) {
+					d->cur_at =
+					    sqlite3_column_int64(st, 20);
+					d->cur_id = id;
+					d->cur_on = 1;
+				}
+			}
+			db_reset(st);
+			if (decided >= limit || read == want)
+				return decided; /* more may follow */
+		}
+		if (from_start)
+			break;
+		/* Round once from the earliest: rows made due behind. */
+		d->cur_on = 0;
 	}
-	db_reset(st);
-	return rows;
-}
-
-static int
-id_cmp(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/*
- * Claim the lane's rows of the claim with one UPDATE; a row moved by
- * someone else since it was read (cancelled, say) is not claimed.
- */
-static int
-claim_lane(struct dispatcher *d, struct lane *l)
-{
-	struct db *db = d->env->db;
-	struct claim *c = d->claim;
-	char *json = xmalloc((size_t)c->n * 22 + 3), *p = json;
-	int i, n;
-
-	*p++ = '[';
-	for (i = 0; i < c->n; i++)
-		if (c->f[i]->lane == l)
-			p += sprintf(p, "%s%lld", p == json + 1 ? "" : ",",
-			             (long long)c->f[i]->m.id);
-	*p++ = ']';
-	*p = '\0';
-	n = outbox_claim_batch(db, json, l->ops->name, c->ids, CLAIM_MAX);
-	free(json);
-	if (n == -1)
-		return -1;
-	qsort(c->ids, (size_t)n, sizeof c->ids[0], id_cmp);
-	for (i = 0; i < c->n; i++)
-		if (c->f[i]->lane == l &&
-		    bsearch(&c->f[i]->m.id, c->ids, (size_t)n, sizeof c->ids[0],
-		            id_cmp) != NULL)
-			c->f[i]->claimed = 1;
-	return 0;
+	d->drained = !*full;
+	if (!stuck)
+		d->cur_on = 0;
+	return decided;
 }
 
 /* PRAGMA synchronous; -1 if it cannot be read. */
@@ -925,7 +985,7 @@ sync_set(struct db *db, int64_t level)
 	}
 }
 
-/* The claim's writes, and the outcomes if settle is set; 0 or -1. */
+/* The claim's holds and cancels, and the outcomes if settle is set. */
 static int
 claim_write(struct dispatcher *d, int settle)
 {
@@ -945,12 +1005,6 @@ claim_write(struct dispatcher *d, int settle)
 		else
 			outbox_hold(db, c->skip[i].id, c->skip[i].reason,
 			            c->skip[i].until);
-	for (i = 0; i < d->nlanes; i++)
-		if (d->lanes[i].claiming > 0 &&
-		    claim_lane(d, &d->lanes[i]) == -1) {
-			db_rollback(db);
-			return -1;
-		}
 	if (db_commit(db) == -1) {
 		db_rollback(db);
 		return -1;
@@ -959,26 +1013,35 @@ claim_write(struct dispatcher *d, int settle)
 }
 
 /*
- * Write the claim: durably if it settles outcomes; else without waiting
- * for the disk (see the top of this file). 0 or -1.
+ * Write what the claim decided, if anything: durably if it settles
+ * outcomes; else without waiting for the disk (see the top of this file).
+ * 0 or -1.
  */
 static int
 claim_commit(struct dispatcher *d, int settle)
 {
 	struct db *db = d->env->db;
-	int64_t sync = settle ? -1 : sync_get(db);
+	int64_t sync;
 	int rc;
 
+	if (!settle && d->claim->nskip == 0)
+		return 0;
+	sync = settle ? -1 : sync_get(db);
 	if (sync > 1)
 		sync_set(db, 1);
 	rc = claim_write(d, settle);
 	if (sync > 1)
 		sync_set(db, sync);
+	/* Its own holds and cancels do not make what it read stale. */
+	d->generation = outbox_generation();
 	return rc;
 }
 
-/* Queue the claimed rows and start what the lanes have room for; free
- * the rest. The number queued. */
+/*
+ * Queue the rows taken and start what the lanes have room for; if the
+ * claim's writes failed, forget them (they are still pending, and read
+ * again from the earliest). The number queued.
+ */
 static int
 claim_queue(struct dispatcher *d, int ok)
 {
@@ -988,9 +1051,12 @@ claim_queue(struct dispatcher *d, int ok)
 
 	for (i = 0; i < d->nlanes; i++)
 		d->lanes[i].claiming = 0;
+	for (i = 0; i < c->nskip; i++)
+		idset_del(&d->held, c->skip[i].id);
 	for (i = 0; i < c->n; i++) {
 		f = c->f[i];
-		if (!ok || !f->claimed) {
+		if (!ok) {
+			idset_del(&d->held, f->m.id);
 			flight_free(f);
 			continue;
 		}
@@ -999,9 +1065,38 @@ claim_queue(struct dispatcher *d, int ok)
 		f->lane->queued++;
 		n++;
 	}
+	if (!ok)
+		d->cur_on = 0;
 	c->n = c->nskip = 0;
 	pump_all(d);
 	return n;
+}
+
+/*
+ * The rows read ahead are stale if this process moved outbox rows (other
+ * than by settling) or another process committed since: drop the rows not
+ * yet handed over and read from the earliest again; 1 if they were. The
+ * first is a counter; the second a statement, asked every DATA_RECHECK.
+ */
+static int
+claim_refresh(struct dispatcher *d)
+{
+	struct db *db = d->env->db;
+	double now = util_monotonic();
+	int64_t v = d->data_version;
+
+	if (now - d->data_checked >= DATA_RECHECK) {
+		v = db_int(db, db_stmt(db, "PRAGMA data_version"), -1);
+		d->data_checked = now;
+	}
+	if (v == d->data_version && outbox_generation() == d->generation)
+		return 0;
+	d->data_version = v;
+	d->generation = outbox_generation();
+	queue_free(d);
+	d->cur_on = 0;
+	d->drained = 0;
+	return 1;
 }
 
 /*
@@ -1012,20 +1107,19 @@ claim_queue(struct dispatcher *d, int ok)
 static int
 dispatcher_claim(struct dispatcher *d, int *full)
 {
-	int limit = (int)config_int(d->env->cfg, CFG_DISPATCH_BATCH), rows;
+	int limit = (int)config_int(d->env->cfg, CFG_DISPATCH_BATCH);
 	int settle = settle_due(d);
 	int64_t now = time(NULL);
 
+	claim_refresh(d);
 	if (limit > CLAIM_MAX)
 		limit = CLAIM_MAX;
 	if ((limit = claim_room(d, limit)) == 0)
 		*full = 1;
 	if (limit == 0 && !settle)
 		return 0;
-	if (limit > 0) {
-		rows = claim_scan(d, now, limit, full);
-		d->drained = rows < limit && !*full;
-	}
+	if (limit > 0)
+		claim_scan(d, now, limit, full);
 	if (d->claim->n == 0 && d->claim->nskip == 0 && !settle)
 		return 0;
 	if (claim_commit(d, settle) == -1) {
@@ -1038,26 +1132,39 @@ dispatcher_claim(struct dispatcher *d, int *full)
 	return claim_queue(d, 1);
 }
 
-/* Seconds until the earliest pending or held row is due. */
+/*
+ * Seconds until the earliest row is due: pending and not held (a held row
+ * is in flight or its outcome waits to be written), or held for quiet hours.
+ */
 static double
 dispatcher_next_due(struct dispatcher *d)
 {
 	struct db *db = d->env->db;
 	sqlite3_stmt *st;
 	double delay = IDLE_RECHECK;
-	int64_t now = time(NULL), t;
+	int64_t now = time(NULL), t = INT64_MAX;
 
 	/* Held rows whose time has come go back to pending. */
 	outbox_release_quiet(db, now);
-	st = db_stmt(db, "SELECT min(next_attempt_at) FROM outbox WHERE"
-	                 " state IN ('pending','held')"
-	                 " AND (state='pending' OR held_reason='quiet hours')");
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		t = sqlite3_column_int64(st, 0);
-		delay = t <= now ? 0 : (double)(t - now);
-	}
+	st = db_stmt(db, "SELECT id, next_attempt_at FROM outbox"
+	                 " WHERE state = 'pending'"
+	                 " ORDER BY next_attempt_at, id");
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (!idset_has(&d->held, sqlite3_column_int64(st, 0))) {
+			t = sqlite3_column_int64(st, 1);
+			break;
+		}
 	sqlite3_reset(st);
+	st = db_stmt(db,
+	             "SELECT min(next_attempt_at) FROM outbox"
+	             " WHERE state = 'held' AND held_reason = 'quiet hours'");
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL &&
+	    sqlite3_column_int64(st, 0) < t)
+		t = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (t != INT64_MAX)
+		delay = t <= now ? 0 : (double)(t - now);
 	return delay < IDLE_RECHECK ? delay : IDLE_RECHECK;
 }
 
@@ -1156,6 +1263,9 @@ dispatcher_new(struct env *env, char **cause)
 		d->lanes[i].qtail = &d->lanes[i].qhead;
 	d->claim = xcalloc(1, sizeof *d->claim);
 	dispatcher_requeue(d);
+	d->data_version =
+	    db_int(env->db, db_stmt(env->db, "PRAGMA data_version"), -1);
+	d->generation = outbox_generation();
 	d->timer = evtimer_new(env->base, dispatcher_tick, d);
 	d->flush_ev = event_new(env->base, -1, 0, dispatcher_flush, d);
 	d->settle_ev = evtimer_new(env->base, dispatcher_settle_timer, d);
@@ -1222,6 +1332,7 @@ dispatcher_free(struct dispatcher *d)
 	event_free(d->settle_ev);
 	event_free(d->pump_ev);
 	free(d->claim);
+	idset_clear(&d->held);
 	free(d);
 }
 

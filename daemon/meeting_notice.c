@@ -217,6 +217,7 @@ notices_cancel_old(struct notice *n, char **cause)
 		return -1;
 	}
 	n->r->cancelled += db_changes(n->db);
+	outbox_changed();
 	return 0;
 }
 

@@ -42,6 +42,9 @@ outbox_state_parse(const char *s, enum outbox_state *out)
  * sending -> pending (temporary failure) | failed (permanent); an operator
  * may retry failed/cancelled/held rows and cancel pending/held ones. A late
  * receipt may move sent -> failed or failed -> delivered is not allowed.
+ * `sending` is the dispatcher's, in memory (DESIGN.md: only settled states
+ * go to disk): on disk a row goes from pending to its outcome at once, and
+ * a row found in `sending` (left by an earlier version) is re-queued.
  */
 int
 outbox_legal(enum outbox_state from, enum outbox_state to)
@@ -87,6 +90,21 @@ outbox_enter(struct db *db, int64_t id, enum outbox_state from,
 
 #define FROM(s) (1u << (s))
 
+/* Bumped by every change of state that is not a send's outcome. */
+static unsigned long generation;
+
+unsigned long
+outbox_generation(void)
+{
+	return generation;
+}
+
+void
+outbox_changed(void)
+{
+	generation++;
+}
+
 /*
  * Every bulk transition names the states it moves rows from: each of them
  * to `to` must be legal (an illegal one is a bug: fatalx). Runs st (bound
@@ -106,6 +124,8 @@ outbox_move(struct db *db, sqlite3_stmt *st, unsigned from,
 	if (db_done(db, st) == -1)
 		return -1;
 	if ((n = db_changes(db)) > 0)
+		generation++;
+	if (n > 0)
 		log_debug("event=outbox rows=%d -> %s why=\"%s\"", n,
 		          outbox_strstate(to), why);
 	return n;
@@ -121,84 +141,53 @@ outbox_requeue_sending(struct db *db)
 }
 
 int
-outbox_claim(struct db *db, int64_t id, const char *transport)
-{
-	sqlite3_stmt *st = db_stmt(db, "UPDATE outbox SET state='sending',"
-	                               " attempts=attempts+1, transport=?2"
-	                               " WHERE id=?1 AND state='pending'");
-
-	db_bind_int(st, 1, id);
-	db_bind_text(st, 2, transport);
-	return outbox_move(db, st, FROM(OB_PENDING), OB_SENDING, "claim") == 1
-	           ? 0
-	           : -1;
-}
-
-int
-outbox_claim_batch(struct db *db, const char *ids_json, const char *transport,
-                   int64_t *claimed, int max)
-{
-	sqlite3_stmt *st = db_stmt(
-	    db, "UPDATE outbox SET state='sending', attempts=attempts+1,"
-	        " transport=?2 WHERE id IN (SELECT value FROM json_each(?1))"
-	        " AND state='pending' RETURNING id");
-	int n = 0, rc;
-
-	if (!outbox_legal(OB_PENDING, OB_SENDING))
-		fatalx("outbox: illegal bulk transition pending -> sending");
-	db_bind_text(st, 1, ids_json);
-	db_bind_text(st, 2, transport);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (n < max)
-			claimed[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return -1;
-	if (n > 0)
-		log_debug("event=outbox rows=%d -> sending why=\"claim\"", n);
-	return n;
-}
-
-int
-outbox_unclaim(struct db *db, int64_t id)
-{
-	sqlite3_stmt *st = db_stmt(db, "UPDATE outbox SET state='pending',"
-	                               " attempts=max(attempts-1, 0)"
-	                               " WHERE id=?1 AND state='sending'");
-
-	db_bind_int(st, 1, id);
-	return outbox_move(db, st, FROM(OB_SENDING), OB_PENDING, "unclaim") == 1
-	           ? 0
-	           : -1;
-}
-
-int
 outbox_settle(struct db *db, int64_t id, enum outbox_state to,
               const struct outbox_outcome *o)
 {
 	sqlite3_stmt *st = db_stmt(
-	    db, "UPDATE outbox SET state=?8, provider_id=nullif(?2,''),"
+	    db, "UPDATE outbox SET state=?7, provider_id=nullif(?2,''),"
 	        " error_code=nullif(?3,''), error_text=nullif(?4,''),"
-	        " sent_at=CASE WHEN ?8='sent' THEN ?5 ELSE sent_at END,"
-	        " settled_at=CASE WHEN ?8='failed' THEN ?5 ELSE NULL END,"
-	        " next_attempt_at=?6 WHERE id=?1 AND state=?7");
+	        " sent_at=CASE WHEN ?7='sent' THEN ?5 ELSE sent_at END,"
+	        " settled_at=CASE WHEN ?7='failed' THEN ?5 ELSE NULL END,"
+	        " next_attempt_at=?6, attempts=?8, transport=?9"
+	        " WHERE id=?1 AND state='pending'");
+	int late = 0;
 
 	if (!outbox_legal(OB_SENDING, to))
 		fatalx("outbox %lld: illegal transition sending -> %s",
 		       (long long)id, outbox_strstate(to));
-	db_bind_int(st, 1, id);
-	db_bind_text(st, 2, o->provider_id);
-	db_bind_text(st, 3, o->code);
-	db_bind_text(st, 4, o->text);
-	db_bind_int(st, 5, o->now);
-	db_bind_int(st, 6, o->next_attempt_at);
-	db_bind_text(st, 7, outbox_strstate(OB_SENDING));
-	db_bind_text(st, 8, outbox_strstate(to));
-	if (db_done(db, st) == -1 || db_changes(db) != 1)
-		return -1;
-	log_debug("event=outbox id=%lld sending -> %s", (long long)id,
+	for (;;) {
+		db_bind_int(st, 1, id);
+		db_bind_text(st, 2, o->provider_id);
+		db_bind_text(st, 3, o->code);
+		db_bind_text(st, 4, o->text);
+		db_bind_int(st, 5, o->now);
+		db_bind_int(st, 6, o->next_attempt_at);
+		db_bind_text(st, 7, outbox_strstate(to));
+		db_bind_int(st, 8, o->attempts);
+		db_bind_text(st, 9, o->transport);
+		if (db_done(db, st) == -1)
+			return -1;
+		if (db_changes(db) == 1)
+			break;
+		/*
+		 * Cancelled or held while it was being sent: it was sent all
+		 * the same, and the row says so. Any other outcome leaves the
+		 * operator's decision standing.
+		 */
+		if (late || to != OB_SENT)
+			return -1;
+		late = 1;
+		st = db_stmt(
+		    db, "UPDATE outbox SET state=?7, provider_id=nullif(?2,''),"
+		        " error_code=nullif(?3,''), error_text=nullif(?4,''),"
+		        " sent_at=?5, settled_at=NULL, next_attempt_at=?6,"
+		        " attempts=?8, transport=?9, held_reason=NULL"
+		        " WHERE id=?1 AND (state='cancelled' OR state='held')");
+	}
+	log_debug("event=outbox id=%lld pending -> %s", (long long)id,
 	          outbox_strstate(to));
-	return 0;
+	return late;
 }
 
 /* A row fired without text: rendered from its run's snapshot now. */

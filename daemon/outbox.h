@@ -33,30 +33,34 @@ int outbox_enter(struct db *, int64_t id, enum outbox_state from,
  * Every other change of state is one of these; each checks its moves
  * against outbox_legal. Bulk ones return the number of rows moved, or -1.
  */
-/* Rows left in `sending` by a crash go back to `pending`. */
+/* Rows left in `sending` on disk (by an earlier version) go back to
+ * `pending`. */
 int outbox_requeue_sending(struct db *);
 /* A time that never comes: held rows that only an operator releases. */
 #define OUTBOX_NEVER 253402300799LL
-/* pending -> sending for a transport, counting the attempt; 0 or -1. */
-int outbox_claim(struct db *, int64_t id, const char *transport);
-/*
- * pending -> sending for a transport, counting the attempt, of every row
- * whose id is in ids_json (a JSON array) and still pending, in one UPDATE;
- * up to max claimed ids into claimed. The number claimed, or -1.
- */
-int outbox_claim_batch(struct db *, const char *ids_json, const char *transport,
-                       int64_t *claimed, int max);
-/* sending -> pending for a claimed row never handed to its transport,
- * uncounting the attempt; 0 or -1. */
-int outbox_unclaim(struct db *, int64_t id);
 /* What a transport said about one send, for outbox_settle. */
 struct outbox_outcome {
 	const char *provider_id, *code, *text; /* "" or NULL: none */
+	const char *transport;
 	int64_t now, next_attempt_at;
+	int attempts; /* counting this one */
 };
-/* sending -> sent | pending | failed with the outcome, in one UPDATE. */
+/*
+ * A send's outcome: the row, pending on disk while it was sent, moves to
+ * sent | pending (later) | failed in one UPDATE. A row cancelled or held
+ * while it was in flight and sent is marked sent (the message went). 0, 1
+ * if it was cancelled or held so, or -1 if the row was not pending.
+ */
 int outbox_settle(struct db *, int64_t id, enum outbox_state to,
                   const struct outbox_outcome *);
+/*
+ * A number that changes whenever this process moves outbox rows other than
+ * by a send's outcome (a cancel, a hold, an erasure, a release): the
+ * dispatcher drops what it read ahead when it does. outbox_changed() bumps
+ * it for such a change made outside this file.
+ */
+unsigned long outbox_generation(void);
+void outbox_changed(void);
 /*
  * Row id's text and HTML: rendered from its run's snapshot for a campaign
  * row fired without text (none once retention has emptied it), unpacked if

@@ -39,9 +39,7 @@ static struct {
 	transport_done_fn done[FAKE_MAX];
 	void *arg[FAKE_MAX];
 	int n;
-	int concurrency;      /* 0: the default */
-	struct db *cancel_db; /* at init, cancel row cancel_id (a claim */
-	int64_t cancel_id;    /* that reads a row another moves) */
+	int concurrency; /* 0: the default */
 } fake;
 
 static int
@@ -49,13 +47,6 @@ fake_init(struct event_base *base, const struct config *cfg, void **state,
           char **cause)
 {
 	*state = NULL;
-	if (fake.cancel_db != NULL) {
-		sqlite3_stmt *st = db_stmt(fake.cancel_db,
-		                           "UPDATE outbox SET state='cancelled'"
-		                           " WHERE id = ?");
-		db_bind_int(st, 1, fake.cancel_id);
-		assert_int_equal(db_done(fake.cancel_db, st), 0);
-	}
 	return 0;
 }
 
@@ -136,7 +127,10 @@ t_open(struct t *t, const char *ini)
 	fake_clear();
 	transport_register(&fake_ops);
 	memset(t, 0, sizeof *t);
-	t->cfg = fx_config(ini);
+	/* No quiet hours unless a test sets them: the tests run at any hour. */
+	t->cfg = fx_config(ini != NULL ? ini
+	                               : "[sms]\nquiet_start = 00:00\n"
+	                                 "quiet_end = 00:00\n");
 	t->env.db = fx_db();
 	t->env.base = event_base_new();
 	t->env.cfg = t->cfg;
@@ -213,7 +207,11 @@ col(struct t *t, const char *column, int64_t id)
 
 /* ---- the tests ------------------------------------------------------ */
 
-/* A send's outcome is written by the next claim's transaction. */
+/*
+ * A claim writes nothing: the row stays pending on disk while it is sent
+ * (and is not read again), and its outcome, with the attempt and the
+ * transport, is written by the next claim's transaction.
+ */
 static void
 test_settle_in_next_claim(void **state_)
 {
@@ -226,14 +224,19 @@ test_settle_in_next_claim(void **state_)
 	pump(&t);
 	assert_int_equal(fake.n, 1);
 	assert_int_equal(fake.id[0], id);
-	assert_string_equal(state(&t, id), "sending");
-	assert_int_equal(col(&t, "attempts", id), 1);
+	assert_string_equal(state(&t, id), "pending");
+	assert_int_equal(col(&t, "attempts", id), 0);
+	/* Claims come and go; the row in flight is not sent twice. */
+	dispatcher_kick(t.d);
+	pump(&t);
+	assert_int_equal(fake.n, 1);
 	fake_answer(0, SEND_OK, "SMabc");
 	/* Reported, not yet settled: the loop has not turned. */
-	assert_string_equal(state(&t, id), "sending");
+	assert_string_equal(state(&t, id), "pending");
 	assert_int_equal(dispatcher_inflight(t.d), 1);
 	pump(&t);
 	assert_string_equal(state(&t, id), "sent");
+	assert_int_equal(col(&t, "attempts", id), 1);
 	assert_int_equal(dispatcher_inflight(t.d), 0);
 	assert_int_equal(fake.n, 1);
 	t_close(&t);
@@ -284,10 +287,12 @@ test_max_attempts(void **state_)
 	dispatcher_kick(t.d);
 	pump(&t);
 	assert_int_equal(fake.n, 2);
-	assert_int_equal(col(&t, "attempts", id), 2);
+	/* Counted when the outcome is written. */
+	assert_int_equal(col(&t, "attempts", id), 1);
 	fake_answer(1, SEND_TEMPFAIL, NULL);
 	pump(&t);
 	assert_string_equal(state(&t, id), "failed");
+	assert_int_equal(col(&t, "attempts", id), 2);
 	t_close(&t);
 }
 
@@ -595,38 +600,101 @@ test_receipt_before_settle(void **state_)
 }
 
 /*
- * A claim reads its rows, then claims them with one UPDATE: a row moved
- * by someone else in between (here cancelled while the claim read it) is
- * not claimed, not sent, and keeps its state and attempts.
+ * Rows are read ahead of the lane's room. An operator's cancel (here by
+ * this process) reaches the rows read and not yet handed over: they are
+ * dropped, not sent, and stay cancelled. The one already handed over was
+ * sent, and its row says so.
  */
 static void
-test_claim_sees_cancel(void **state_)
+test_cancel_reaches_read_ahead(void **state_)
 {
 	struct t t;
-	int64_t a, b;
+	int64_t a, b, c;
+	char *cause = NULL;
+	int n;
 
 	t_open(&t, NULL);
+	fake.concurrency = 1;
 	a = queue(&t, "email", 0);
 	b = queue(&t, "email", 0);
-	fake.cancel_db = t.env.db;
-	fake.cancel_id = a;
+	c = queue(&t, "email", 0);
 	t_start(&t);
 	pump(&t);
 	assert_int_equal(fake.n, 1);
-	assert_int_equal(fake.id[0], b);
-	assert_string_equal(state(&t, a), "cancelled");
-	assert_int_equal(col(&t, "attempts", a), 0);
+	assert_int_equal(fake.id[0], a);
+	assert_int_equal(outbox_cancel(t.env.db, a, NULL, &n, &cause), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(outbox_cancel(t.env.db, b, NULL, &n, &cause), 0);
+	assert_int_equal(n, 1);
 	fake_answer(0, SEND_OK, "p1");
 	pump(&t);
-	assert_string_equal(state(&t, b), "sent");
+	/* b was queued behind a: dropped, not handed over; c goes. */
+	assert_int_equal(fake.n, 2);
+	assert_int_equal(fake.id[1], c);
+	assert_string_equal(state(&t, a), "sent");
+	assert_string_equal(state(&t, b), "cancelled");
+	assert_int_equal(col(&t, "attempts", b), 0);
+	fake_answer(1, SEND_OK, "p2");
+	pump(&t);
+	assert_string_equal(state(&t, c), "sent");
 	assert_int_equal(dispatcher_inflight(t.d), 0);
 	t_close(&t);
 }
 
 /*
- * Rows are claimed ahead of the lane's room: at a stop, the outcomes that
- * came back are settled, the rows never handed over go back to pending
- * (their attempt uncounted), and the sends in flight still settle.
+ * A row read by a claim and moved by another process before it is handed
+ * over (here cancelled through a second connection, as `ppgd outbox
+ * cancel` would) is dropped when the dispatcher next looks (PRAGMA
+ * data_version), not sent.
+ */
+static void
+test_cancel_by_another_process(void **state_)
+{
+	char dir[] = "/tmp/test_dispatch.XXXXXX", path[64], sql[96];
+	struct db *other;
+	struct t t;
+	int64_t a, b, c;
+	struct timespec pause = {0, 60 * 1000 * 1000};
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/ppgd.db", dir);
+	t_open(&t, NULL);
+	snprintf(sql, sizeof sql, "VACUUM INTO '%s'", path);
+	assert_int_equal(db_exec(t.env.db, sql, NULL), 0);
+	db_close(t.env.db);
+	assert_int_equal(db_open(path, &t.env.db, NULL), 0);
+	assert_int_equal(db_open(path, &other, NULL), 0);
+	fake.concurrency = 1;
+	a = queue(&t, "email", 0);
+	b = queue(&t, "email", 0);
+	c = queue(&t, "email", 0);
+	t_start(&t);
+	pump(&t);
+	assert_int_equal(fake.n, 1);
+	assert_int_equal(fake.id[0], a);
+	snprintf(sql, sizeof sql,
+	         "UPDATE outbox SET state = 'cancelled' WHERE id = %lld",
+	         (long long)b);
+	assert_int_equal(db_exec(other, sql, NULL), 0);
+	/* Longer than the dispatcher waits between looks. */
+	nanosleep(&pause, NULL);
+	fake_answer(0, SEND_OK, "p1");
+	pump(&t);
+	assert_int_equal(fake.n, 2);
+	assert_int_equal(fake.id[1], c);
+	assert_string_equal(state(&t, b), "cancelled");
+	fake_answer(1, SEND_OK, "p2");
+	pump(&t);
+	db_close(other);
+	t_close(&t);
+	snprintf(sql, sizeof sql, "rm -rf %s", dir);
+	assert_int_equal(system(sql), 0);
+}
+
+/*
+ * Rows are read ahead of the lane's room: at a stop, the outcomes that
+ * came back are settled, the rows never handed over are left pending
+ * (their attempt not counted), and the sends in flight still settle.
  */
 static void
 test_stop_flushes(void **state_)
@@ -643,15 +711,15 @@ test_stop_flushes(void **state_)
 	pump(&t);
 	assert_int_equal(fake.n, 2);
 	for (i = 0; i < 5; i++)
-		assert_string_equal(state(&t, id[i]), "sending");
+		assert_string_equal(state(&t, id[i]), "pending");
 	fake_answer(0, SEND_OK, "p1");
 	/* The next claimed row takes the free place at once. */
 	assert_int_equal(fake.n, 3);
 	dispatcher_stop(t.d);
 	pump(&t);
 	assert_string_equal(state(&t, fake.id[0]), "sent");
-	assert_string_equal(state(&t, fake.id[1]), "sending");
-	assert_string_equal(state(&t, fake.id[2]), "sending");
+	assert_string_equal(state(&t, fake.id[1]), "pending");
+	assert_string_equal(state(&t, fake.id[2]), "pending");
 	for (i = 0; i < 5; i++)
 		if (id[i] != fake.id[0] && id[i] != fake.id[1] &&
 		    id[i] != fake.id[2]) {
@@ -673,8 +741,8 @@ test_stop_flushes(void **state_)
 
 /*
  * A crash (the process ends, nothing flushed) after a claim and before its
- * outcomes settle: the claimed rows, in flight or queued, are found in
- * `sending` and sent again by the next start; none is lost.
+ * outcomes settle: the rows read, in flight or queued, are still pending
+ * and sent again by the next start; none is lost.
  */
 static void
 test_crash_between_claim_and_settle(void **state_)
@@ -713,8 +781,8 @@ test_crash_between_claim_and_settle(void **state_)
 	db_close(t.env.db);
 	assert_int_equal(db_open(path, &t.env.db, NULL), 0);
 	for (i = 1; i <= 5; i++) {
-		assert_string_equal(state(&t, i), "sending");
-		assert_int_equal(col(&t, "attempts", i), 1);
+		assert_string_equal(state(&t, i), "pending");
+		assert_int_equal(col(&t, "attempts", i), 0);
 	}
 	t_start(&t);
 	pump(&t);
@@ -724,7 +792,7 @@ test_crash_between_claim_and_settle(void **state_)
 	pump(&t);
 	for (i = 1; i <= 5; i++) {
 		sent += strcmp(state(&t, i), "sent") == 0;
-		assert_int_equal(col(&t, "attempts", i), 2);
+		assert_int_equal(col(&t, "attempts", i), 1);
 	}
 	assert_int_equal(sent, 5);
 	t_close(&t);
@@ -747,7 +815,8 @@ main(void)
 	    cmocka_unit_test(test_rendered_at_send),
 	    cmocka_unit_test(test_settle_batched),
 	    cmocka_unit_test(test_receipt_before_settle),
-	    cmocka_unit_test(test_claim_sees_cancel),
+	    cmocka_unit_test(test_cancel_reaches_read_ahead),
+	    cmocka_unit_test(test_cancel_by_another_process),
 	    cmocka_unit_test(test_stop_flushes),
 	    cmocka_unit_test(test_crash_between_claim_and_settle),
 	};

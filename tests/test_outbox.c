@@ -200,42 +200,49 @@ test_bulk_moves(void **state)
 }
 
 /*
- * A batch claim takes, in one UPDATE, only the listed rows still pending,
- * counts their attempt and returns their ids; an unclaim puts a claimed row
- * back and uncounts it.
+ * A send's outcome moves a pending row (pending on disk while it was
+ * sent) and records the attempt and the transport. A row cancelled or held
+ * meanwhile is marked sent if it was sent (1), and otherwise keeps the
+ * operator's decision (-1). Only moves other than outcomes change the
+ * generation the dispatcher watches.
  */
 static void
-test_claim_batch(void **state)
+test_settle(void **state)
 {
 	struct db *db = open_db();
-	int64_t p1 = row_in(db, OB_PENDING), p2 = row_in(db, OB_PENDING);
-	int64_t held = row_in(db, OB_HELD), other = row_in(db, OB_PENDING);
-	int64_t got[8];
-	char json[128];
-	int n;
+	int64_t p = row_in(db, OB_PENDING), c1 = row_in(db, OB_CANCELLED);
+	int64_t c2 = row_in(db, OB_CANCELLED), sent = row_in(db, OB_SENT);
+	struct outbox_outcome o = {"SM1", "", "", "twilio", 50, 50, 3};
+	unsigned long gen = outbox_generation();
 
-	snprintf(json, sizeof json, "[%lld,%lld,%lld]", (long long)p1,
-	         (long long)held, (long long)p2);
-	n = outbox_claim_batch(db, json, "twilio", got, 8);
-	assert_int_equal(n, 2);
-	assert_true((got[0] == p1 && got[1] == p2) ||
-	            (got[0] == p2 && got[1] == p1));
-	assert_int_equal(count_in(db, "sending"), 2);
-	assert_int_equal(count_in(db, "held"), 1);
-	assert_int_equal(
-	    col_int(db, "SELECT attempts FROM outbox WHERE id=?", p1), 1);
-	assert_int_equal(
-	    col_int(db, "SELECT state='pending' FROM outbox WHERE id=?", other),
-	    1);
-	/* Claimed already: a second claim of the same rows takes none. */
-	assert_int_equal(outbox_claim_batch(db, json, "twilio", got, 8), 0);
-	assert_int_equal(outbox_unclaim(db, p1), 0);
-	assert_int_equal(outbox_unclaim(db, p1), -1);
-	assert_int_equal(
-	    col_int(db, "SELECT attempts FROM outbox WHERE id=?", p1), 0);
-	assert_int_equal(
-	    col_int(db, "SELECT state='pending' FROM outbox WHERE id=?", p1),
-	    1);
+	assert_int_equal(outbox_settle(db, p, OB_SENT, &o), 0);
+	assert_int_equal(col_int(db,
+	                         "SELECT state='sent' AND attempts=3 AND"
+	                         " transport='twilio' AND sent_at=50 AND"
+	                         " provider_id='SM1' FROM outbox WHERE id=?",
+	                         p),
+	                 1);
+	o.provider_id = "SM2";
+	assert_int_equal(outbox_settle(db, c1, OB_SENT, &o), 1);
+	assert_int_equal(col_int(db,
+	                         "SELECT state='sent' AND held_reason IS NULL"
+	                         " FROM outbox WHERE id=?",
+	                         c1),
+	                 1);
+	o.provider_id = "";
+	o.code = "451";
+	assert_int_equal(outbox_settle(db, c2, OB_PENDING, &o), -1);
+	assert_int_equal(outbox_settle(db, c2, OB_FAILED, &o), -1);
+	assert_int_equal(count_in(db, "cancelled"), 1);
+	/* Settled already. */
+	assert_int_equal(outbox_settle(db, sent, OB_FAILED, &o), -1);
+	assert_int_equal(outbox_generation(), gen);
+	assert_int_equal(outbox_cancel(db, p, NULL, &(int){0}, &(char *){NULL}),
+	                 0);
+	assert_int_equal(outbox_generation(), gen);
+	assert_int_equal(outbox_retry(db, c2, NULL, &(int){0}, &(char *){NULL}),
+	                 0);
+	assert_true(outbox_generation() != gen);
 	assert_int_equal(db_idle(db, "test"), 0);
 	db_close(db);
 }
@@ -323,7 +330,7 @@ main(void)
 	    cmocka_unit_test(test_queue_due_now),
 	    cmocka_unit_test(test_every_transition),
 	    cmocka_unit_test(test_bulk_moves),
-	    cmocka_unit_test(test_claim_batch),
+	    cmocka_unit_test(test_settle),
 	    cmocka_unit_test(test_state_check_cheap),
 	};
 

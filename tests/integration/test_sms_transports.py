@@ -109,15 +109,17 @@ class Outbox:
         with self._conn() as c:
             return dict(c.execute("SELECT * FROM members WHERE id=?", (mid,)).fetchone())
 
-    def wait(self, oid, states, timeout=15, seen=None):
-        """Poll until the row is in one of states; the row (or None).
-        seen, a set, collects every state observed on the way."""
+    def wait(self, oid, states, timeout=15, seen=None, retried=False):
+        """Poll until the row is in one of states (with an attempt's error
+        written, if retried: a row is pending while it is first sent); the
+        row (or None). seen, a set, collects every state observed on the
+        way, "pending/retry" for a pending row with an error."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             r = self.row(oid)
             if seen is not None:
-                seen.add(r["state"])
-            if r["state"] in states:
+                seen.add(r["state"] + ("/retry" if r["error_code"] else ""))
+            if r["state"] in states and (not retried or r["error_code"]):
                 return r
             time.sleep(0.05)
         return None
@@ -193,7 +195,8 @@ def twilio_429(env, stub, ob):
     r = ob.wait(oid, ("sent", "failed"), seen=seen)
     reqs = requests_with(stub, "Body", "Hello 429")
     t.check(r is not None and r["state"] == "sent", "429: sent in the end")
-    t.check("pending" in seen, "429: pending in between (saw %s)" % sorted(seen))
+    t.check("pending/retry" in seen, "429: pending to retry in between (saw"
+            " %s)" % sorted(seen))
     if t.check_eq(len(reqs), 2, "429: two requests"):
         t.check(reqs[1]["time"] >= int(reqs[0]["time"]) + 2,
                 "429: the retry waited the 2 s of Retry-After (%.2f s)"
@@ -205,7 +208,8 @@ def twilio_500(env, stub, ob, daemon):
     stub.set_mode("500")
     oid = ob.add(3, "+447700900102", "Hello 500")
     t.check(stub.wait_requests(len(stub.requests) + 1), "500: a request came")
-    t.check(ob.wait(oid, ("pending",)) is not None, "500: row pending")
+    t.check(ob.wait(oid, ("pending",), retried=True) is not None,
+            "500: row pending to retry")
     cpu0, n0 = cpu_seconds(daemon.proc.pid), len(requests_with(stub, "Body", "Hello 500"))
     time.sleep(5)
     cpu1, n1 = cpu_seconds(daemon.proc.pid), len(requests_with(stub, "Body", "Hello 500"))
@@ -235,7 +239,7 @@ def twilio_stall(env, stub, ob):
     oid = ob.add(5, "+447700900104", "Hello stall")
     t.check(stub.wait_stalled(1), "stall: the request is held")
     t0 = time.monotonic()
-    r = ob.wait(oid, ("pending",), timeout=10)
+    r = ob.wait(oid, ("pending",), timeout=10, retried=True)
     t.check(r is not None and r["error_code"] == "network",
             "stall: the request timed out and the row is pending again (%r)"
             % ((r and (r["state"], r["error_code"], r["error_text"])),))
