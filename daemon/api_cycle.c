@@ -26,6 +26,7 @@
 #include "meeting.h"
 #include "firequeue.h"
 #include "meeting_notice.h"
+#include "noticejobs.h"
 #include "practice.h"
 #include "scope.h"
 #include "server.h"
@@ -297,6 +298,71 @@ notice_reply(struct api_req *ar, const struct meeting_notice_result *r,
 	                 json_pack("{s:o}", "notice", meeting_notice_json(r)));
 }
 
+/* A call waiting for its meeting's messages to be made. */
+struct notice_wait {
+	struct evhttp_request *req;
+	struct server *srv;
+	const char *action;
+	char actor[API_NAME_MAX + 8];
+};
+
+/* The meeting's messages are made (or not): the answer the call waited
+ * for. */
+static void
+notice_done(void *arg, int rc, const struct meeting_notice_result *r,
+            const char *cause)
+{
+	struct notice_wait *w = arg;
+	struct api_req ar = {.req = w->req, .srv = w->srv};
+
+	ar.db = server_env(w->srv)->db;
+	snprintf(ar.actor, sizeof ar.actor, "%s", w->actor);
+	if (rc == 0)
+		notice_reply(&ar, r, w->action);
+	else
+		/* The change is made; its messages are made at the next
+		 * start (stopping) or when the fault is put right. */
+		api_error(&ar, r == NULL ? 503 : 500,
+		          "the meeting is changed, but telling those invited "
+		          "did not finish: %s",
+		          cause);
+	db_idle(ar.db, "notice_done");
+	free(w);
+}
+
+/*
+ * After the change (meeting_update_begin or meeting_cancel_begin), its
+ * messages are a job on the loop (noticejobs.h): the answer waits for its
+ * end, with the same JSON as ever.
+ */
+static void
+notice_queue(struct api_req *ar, const char *action, int64_t meeting_id)
+{
+	struct env *env = server_env(ar->srv);
+	struct meeting_notice_result r;
+	struct notice_wait *w;
+	char *cause = NULL;
+	int rc;
+
+	if (env->notices == NULL) {
+		/* No loop to slice on (a test's server): all at once. */
+		while ((rc = meeting_notice_step(ar->db, env->cfg, meeting_id,
+		                                 &r, NULL, &cause)) == 1)
+			;
+		if (rc == -1)
+			api_error_take(ar, 500, cause);
+		else
+			notice_reply(ar, &r, action);
+		return;
+	}
+	w = xcalloc(1, sizeof *w);
+	w->req = ar->req;
+	w->srv = ar->srv;
+	w->action = action;
+	snprintf(w->actor, sizeof w->actor, "%s", ar->actor);
+	noticejobs_add(env->notices, meeting_id, notice_done, w);
+}
+
 /* PATCH /api/v1/meetings/ID {"at", "where", "link", "feedback_to"}:
  * `ppgd meeting update`, which retimes the campaigns and tells those
  * invited. */
@@ -337,11 +403,15 @@ api_meeting_patch(struct api_req *ar)
 		rc = meeting_set_feedback_to(ar->db, m->id, fb, &cause);
 	if (rc == 0 &&
 	    (at != NULL || chg.place != NULL || chg.link != NULL || fb == NULL))
-		rc = meeting_update(ar->db, server_config(ar->srv), m->id, &chg,
-		                    time(NULL), &r, &cause);
+		rc = meeting_update_begin(ar->db, server_config(ar->srv), m->id,
+		                          &chg, time(NULL), &r, &cause) == -1
+		         ? -1
+		         : 1;
 	meeting_free(m);
 	if (rc == -1)
 		api_error_take(ar, 400, cause);
+	else if (rc == 1)
+		notice_queue(ar, "meeting.update", r.meeting_id);
 	else
 		notice_reply(ar, &r, "meeting.update");
 }
@@ -357,11 +427,11 @@ meeting_cancel_call(struct api_req *ar, struct meeting *m)
 	if (body_known(ar, keys) == -1)
 		return;
 	memset(&r, 0, sizeof r);
-	if (meeting_cancel(ar->db, server_config(ar->srv), m->id, time(NULL),
-	                   &r, &cause) == -1)
+	if (meeting_cancel_begin(ar->db, server_config(ar->srv), m->id,
+	                         time(NULL), &r, &cause) == -1)
 		api_error_take(ar, 409, cause);
 	else
-		notice_reply(ar, &r, "meeting.cancel");
+		notice_queue(ar, "meeting.cancel", m->id);
 }
 
 /* Append the names of a list member as attendees of role. */

@@ -5,6 +5,7 @@
 #include "action.h"
 #include "dispatch.h"
 #include "firequeue.h"
+#include "noticejobs.h"
 #include "http.h"
 #include "joinsvc.h"
 #include "joinweb.h"
@@ -68,6 +69,8 @@ app_start(struct server *s, char **cause)
 	env->kick = app_kick;
 	env->kick_arg = dispatcher;
 	env->fires = firequeue_new(env);
+	env->notices = noticejobs_new(env);
+	noticejobs_resume(env->notices);
 	if ((scheduler = scheduler_new(env, cause)) == NULL)
 		return -1;
 	retention = retention_new(env);
@@ -86,6 +89,7 @@ app_stop(struct server *s)
 		scheduler_stop(scheduler);
 	/* Fires cut short stay firing: the next start finishes them. */
 	firequeue_stop(server_env(s)->fires);
+	noticejobs_stop(server_env(s)->notices);
 }
 
 int
@@ -114,6 +118,8 @@ app_free(struct server *s)
 	scheduler = NULL;
 	firequeue_free(server_env(s)->fires);
 	server_env(s)->fires = NULL;
+	noticejobs_free(server_env(s)->notices);
+	server_env(s)->notices = NULL;
 	retention_free(retention);
 	retention = NULL;
 	looplag_free(looplag);

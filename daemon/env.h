@@ -12,6 +12,7 @@
 #include "db.h"
 
 struct firequeue;
+struct noticejobs;
 
 struct env {
 	struct db *db;
@@ -20,6 +21,9 @@ struct env {
 	int stopping;             /* 1 while the daemon stops: no new work */
 	/* The daemon's fires, one at a time (firequeue.h), or NULL. */
 	struct firequeue *fires;
+	/* The messages of meetings moved or cancelled (noticejobs.h), or
+	 * NULL. */
+	struct noticejobs *notices;
 	/* Wake whoever sends due outbox rows (the dispatcher), or NULL. */
 	void (*kick)(void *arg);
 	void *kick_arg;

@@ -3,8 +3,16 @@
  * old time in their inbox and their calendar, so each gets one short
  * message on the channel they were invited on: who was invited is read from
  * the outbox rows of the meeting's invitation and reminder campaigns and of
- * the notices sent before (meeting_notices links them to the meeting). The
- * change, the campaigns and the messages commit in one transaction.
+ * the notices sent before (meeting_notices links them to the meeting).
+ *
+ * The change, its campaigns, the unsent rows they cancel and the job of
+ * telling those invited (a meeting_notice_jobs row) commit in one
+ * transaction. The messages are then made in slices of NOTICE_SLICE member
+ * ids, each slice with the job's progress in its own transaction, so the
+ * daemon's loop answers webhooks in between and a crash or a stop goes on
+ * from the last slice at the next start; no member is told twice. A new
+ * change of the same meeting replaces its job (the unsent notices of the
+ * old one are cancelled with it).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +50,11 @@
 	" AND m.optout_email_at IS NULL AND m.email IS NOT NULL"               \
 	" OR o.channel = 'sms' AND m.optout_sms_at IS NULL"                    \
 	" AND m.mobile IS NOT NULL)"                                           \
+	" AND o.member_id > ?4 AND o.member_id <= ?5"                          \
 	" GROUP BY o.member_id, o.channel ORDER BY o.member_id, o.channel"
+
+/* Member ids a slice covers: about 25 ms of rendering and inserting. */
+#define NOTICE_SLICE 1000
 
 /* One member to tell, on one channel. */
 struct recipient {
@@ -61,6 +73,10 @@ struct notice {
 	struct tvars *vars;
 	int64_t now;
 	struct meeting_notice_result *r;
+	int sent_only;  /* cancelled: only those whose message was sent */
+	char *old_when; /* moved: the time it was at */
+	int64_t after;  /* the job: members up to this one are told */
+	int64_t last;   /* and the last that may be */
 };
 
 static void
@@ -162,8 +178,9 @@ notice_one(struct notice *n, const struct recipient *who, char **cause)
 	return 0;
 }
 
+/* Tell the members of the job's next slice (after n->after). */
 static int
-notices_send(struct notice *n, int sent_only, char **cause)
+notices_slice(struct notice *n, char **cause)
 {
 	sqlite3_stmt *st = db_stmt(n->db, RECIPIENTS_SQL);
 	struct recipient *rs = NULL;
@@ -171,8 +188,10 @@ notices_send(struct notice *n, int sent_only, char **cause)
 	int rc = 0;
 
 	db_bind_int(st, 1, n->m->id);
-	db_bind_int(st, 2, sent_only);
+	db_bind_int(st, 2, n->sent_only);
 	db_bind_int(st, 3, n->now);
+	db_bind_int(st, 4, n->after);
+	db_bind_int(st, 5, n->after + NOTICE_SLICE);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		rs = xreallocarray(rs, nr + 1, sizeof *rs);
 		rs[nr].member_id = sqlite3_column_int64(st, 0);
@@ -197,7 +216,48 @@ notices_send(struct notice *n, int sent_only, char **cause)
 	free(rs);
 	if (rc == -1 && *cause == NULL)
 		*cause = xasprintf("database: %s", db_errmsg(n->db));
+	n->after += NOTICE_SLICE;
 	return rc;
+}
+
+/* Write the job (a new one replaces the meeting's old one). */
+static int
+job_save(struct notice *n, char **cause)
+{
+	sqlite3_stmt *st = db_stmt(
+	    n->db, "INSERT OR REPLACE INTO meeting_notice_jobs (meeting_id,"
+	           " template, sent_only, old_when, changed_at, after_member,"
+	           " last_member, campaigns, cancelled, messages, email, sms)"
+	           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+	           " ?12)");
+
+	db_bind_int(st, 1, n->m->id);
+	db_bind_text(st, 2, n->tmpl_name);
+	db_bind_int(st, 3, n->sent_only);
+	db_bind_text(st, 4, n->old_when);
+	db_bind_int(st, 5, n->now);
+	db_bind_int(st, 6, n->after);
+	db_bind_int(st, 7, n->last);
+	db_bind_int(st, 8, n->r->campaigns);
+	db_bind_int(st, 9, n->r->cancelled);
+	db_bind_int(st, 10, n->r->messages);
+	db_bind_int(st, 11, n->r->email);
+	db_bind_int(st, 12, n->r->sms);
+	if (db_done(n->db, st) == -1) {
+		*cause = xasprintf("database: %s", db_errmsg(n->db));
+		return -1;
+	}
+	return 0;
+}
+
+/* The job starts: every member there is now may have been invited. */
+static int
+job_begin(struct notice *n, char **cause)
+{
+	n->after = 0;
+	n->last =
+	    db_int(n->db, db_stmt(n->db, "SELECT max(id) FROM members"), 0);
+	return job_save(n, cause);
 }
 
 /* Cancel the unsent notices sent before for this meeting. */
@@ -264,6 +324,7 @@ campaigns_follow(struct notice *n, int stop, char **cause)
 static void
 notice_close(struct notice *n)
 {
+	free(n->old_when);
 	meeting_free(n->m);
 	practice_free(n->p);
 	template_free(n->tmpl[0]);
@@ -271,10 +332,12 @@ notice_close(struct notice *n)
 	tvars_free(n->vars);
 }
 
+/* The meeting to change (cancelled: refused) or, for a job's slice, whose
+ * change it is telling. */
 static int
 notice_open(struct notice *n, struct db *db, const struct config *cfg,
             int64_t id, int64_t now, struct meeting_notice_result *r,
-            char **cause)
+            int change, char **cause)
 {
 	memset(n, 0, sizeof *n);
 	memset(r, 0, sizeof *r);
@@ -287,7 +350,8 @@ notice_open(struct notice *n, struct db *db, const struct config *cfg,
 		*cause = xasprintf("no meeting %lld", (long long)id);
 		return -1;
 	}
-	if (n->m->status != NULL && strcmp(n->m->status, "cancelled") == 0) {
+	if (change && n->m->status != NULL &&
+	    strcmp(n->m->status, "cancelled") == 0) {
 		*cause = xasprintf("meeting %lld was cancelled", (long long)id);
 		notice_close(n);
 		return -1;
@@ -334,12 +398,13 @@ update_steps(struct notice *n, const void *arg, char **cause)
 	meeting_free(n->m);
 	n->m = moved;
 	n->tmpl_name = MOVED_TMPL;
-	notice_vars(n, old_when);
-	/* Those invited are read before their unsent rows are cancelled;
-	 * an unsent notice of an earlier change names a time now wrong. */
+	n->old_when = old_when;
+	old_when = NULL;
+	/* An unsent notice of an earlier change names a time now wrong. Those
+	 * invited are read by the job's slices: an invitation cancelled here
+	 * still counts (it is not failed). */
 	if (notices_cancel_old(n, cause) == -1 ||
-	    notices_send(n, 0, cause) == -1 ||
-	    campaigns_follow(n, 0, cause) == -1)
+	    campaigns_follow(n, 0, cause) == -1 || job_begin(n, cause) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -348,9 +413,9 @@ out:
 }
 
 int
-meeting_update(struct db *db, const struct config *cfg, int64_t id,
-               const struct meeting_change *ch, int64_t now,
-               struct meeting_notice_result *r, char **cause)
+meeting_update_begin(struct db *db, const struct config *cfg, int64_t id,
+                     const struct meeting_change *ch, int64_t now,
+                     struct meeting_notice_result *r, char **cause)
 {
 	struct notice n;
 	int rc;
@@ -360,7 +425,7 @@ meeting_update(struct db *db, const struct config *cfg, int64_t id,
 		                 "--link");
 		return -1;
 	}
-	if (notice_open(&n, db, cfg, id, now, r, cause) == -1)
+	if (notice_open(&n, db, cfg, id, now, r, 1, cause) == -1)
 		return -1;
 	rc = notice_txn(&n, update_steps, ch, cause);
 	notice_close(&n);
@@ -372,26 +437,153 @@ cancel_steps(struct notice *n, const void *arg, char **cause)
 {
 	(void)arg;
 	n->tmpl_name = CANCELLED_TMPL;
-	notice_vars(n, NULL);
+	n->sent_only = 1;
 	if (meeting_set_status(n->db, n->m->id, "cancelled", cause) == -1 ||
 	    campaigns_follow(n, 1, cause) == -1 ||
 	    notices_cancel_old(n, cause) == -1)
 		return -1;
-	return notices_send(n, 1, cause);
+	return job_begin(n, cause);
+}
+
+int
+meeting_cancel_begin(struct db *db, const struct config *cfg, int64_t id,
+                     int64_t now, struct meeting_notice_result *r, char **cause)
+{
+	struct notice n;
+	int rc;
+
+	if (notice_open(&n, db, cfg, id, now, r, 1, cause) == -1)
+		return -1;
+	rc = notice_txn(&n, cancel_steps, NULL, cause);
+	notice_close(&n);
+	return rc;
+}
+
+/* The meeting's job into n and n->r; 1, or 0 if it has none. */
+static int
+job_load(struct notice *n)
+{
+	sqlite3_stmt *st = db_stmt(
+	    n->db, "SELECT template, sent_only, old_when, changed_at,"
+	           " after_member, last_member, campaigns, cancelled, messages,"
+	           " email, sms FROM meeting_notice_jobs WHERE meeting_id = ?");
+	const char *s;
+	int found = 0;
+
+	db_bind_int(st, 1, n->m->id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		found = 1;
+		s = db_col_text(st, 0);
+		n->tmpl_name = s != NULL && strcmp(s, MOVED_TMPL) == 0
+		                   ? MOVED_TMPL
+		                   : CANCELLED_TMPL;
+		n->sent_only = sqlite3_column_int(st, 1);
+		if ((s = db_col_text(st, 2)) != NULL)
+			n->old_when = xstrdup(s);
+		n->now = sqlite3_column_int64(st, 3);
+		n->after = sqlite3_column_int64(st, 4);
+		n->last = sqlite3_column_int64(st, 5);
+		n->r->campaigns = sqlite3_column_int(st, 6);
+		n->r->cancelled = sqlite3_column_int(st, 7);
+		n->r->messages = sqlite3_column_int(st, 8);
+		n->r->email = sqlite3_column_int(st, 9);
+		n->r->sms = sqlite3_column_int(st, 10);
+	}
+	sqlite3_reset(st);
+	return found;
+}
+
+int
+meeting_notice_step(struct db *db, const struct config *cfg, int64_t id,
+                    struct meeting_notice_result *r, int *busy, char **cause)
+{
+	sqlite3_stmt *st;
+	struct notice n;
+	int rc, more = 0;
+
+	if (busy != NULL)
+		*busy = 0;
+	if (notice_open(&n, db, cfg, id, 0, r, 0, cause) == -1)
+		return -1;
+	rc = busy != NULL ? db_try_begin(db) : db_begin(db);
+	if (rc != 0) {
+		if (rc == 1)
+			*busy = 1;
+		*cause = xasprintf("database busy: %s", db_errmsg(db));
+		notice_close(&n);
+		return -1;
+	}
+	if (!job_load(&n)) {
+		db_commit(db);
+		notice_close(&n);
+		return 0;
+	}
+	notice_vars(&n, n.old_when);
+	rc = notices_slice(&n, cause);
+	if (rc == 0 && (more = n.after < n.last))
+		rc = job_save(&n, cause);
+	else if (rc == 0) {
+		st = db_stmt(db, "DELETE FROM meeting_notice_jobs"
+		                 " WHERE meeting_id = ?");
+		db_bind_int(st, 1, id);
+		rc = db_done(db, st);
+	}
+	if (rc == -1 || db_commit(db) == -1) {
+		if (*cause == NULL)
+			*cause = xasprintf("database: %s", db_errmsg(db));
+		db_rollback(db);
+		notice_close(&n);
+		return -1;
+	}
+	notice_close(&n);
+	return more;
+}
+
+int64_t *
+meeting_notice_jobs(struct db *db, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT meeting_id FROM"
+	                               " meeting_notice_jobs ORDER BY 1");
+	int64_t *ids = NULL;
+
+	*n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		ids = xreallocarray(ids, *n + 1, sizeof *ids);
+		ids[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	return ids;
+}
+
+/* Every slice of the meeting's job, one after another (the CLI). */
+static int
+notice_finish(struct db *db, const struct config *cfg, int64_t id,
+              struct meeting_notice_result *r, char **cause)
+{
+	int rc;
+
+	while ((rc = meeting_notice_step(db, cfg, id, r, NULL, cause)) == 1)
+		;
+	return rc;
+}
+
+int
+meeting_update(struct db *db, const struct config *cfg, int64_t id,
+               const struct meeting_change *ch, int64_t now,
+               struct meeting_notice_result *r, char **cause)
+{
+	if (meeting_update_begin(db, cfg, id, ch, now, r, cause) == -1)
+		return -1;
+	return notice_finish(db, cfg, id, r, cause);
 }
 
 int
 meeting_cancel(struct db *db, const struct config *cfg, int64_t id, int64_t now,
                struct meeting_notice_result *r, char **cause)
 {
-	struct notice n;
-	int rc;
-
-	if (notice_open(&n, db, cfg, id, now, r, cause) == -1)
+	if (meeting_cancel_begin(db, cfg, id, now, r, cause) == -1)
 		return -1;
-	rc = notice_txn(&n, cancel_steps, NULL, cause);
-	notice_close(&n);
-	return rc;
+	return notice_finish(db, cfg, id, r, cause);
 }
 
 json_t *

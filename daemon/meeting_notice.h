@@ -26,21 +26,47 @@ struct meeting_change {
 };
 
 /*
- * Move meeting id (one transaction): store the change, retime its
- * campaigns, cancel their unsent invitation and reminder rows (which hold
- * the old time) and queue the meeting-moved message to every member who
- * had one, on the same channel, unless they have opted out of it since.
+ * Move meeting id: store the change, retime its campaigns, cancel their
+ * unsent invitation and reminder rows (which hold the old time) and queue
+ * the meeting-moved message to every member who had one, on the same
+ * channel, unless they have opted out of it since. The change and the job
+ * of telling commit first (meeting_update_begin), then the messages in
+ * slices (meeting_notice_step), each its own transaction.
  */
 int meeting_update(struct db *, const struct config *, int64_t id,
                    const struct meeting_change *, int64_t now,
                    struct meeting_notice_result *, char **cause);
 /*
- * Cancel meeting id (one transaction): mark it cancelled, stop its
- * campaigns, cancel their unsent rows and queue the meeting-cancelled
- * message to the members whose invitation or reminder was sent.
+ * Cancel meeting id: mark it cancelled, stop its campaigns, cancel their
+ * unsent rows and queue the meeting-cancelled message to the members whose
+ * invitation or reminder was sent; in the same two halves.
  */
 int meeting_cancel(struct db *, const struct config *, int64_t id, int64_t now,
                    struct meeting_notice_result *, char **cause);
+/*
+ * The first halves, in one transaction each: the change, its campaigns,
+ * the rows cancelled (in *r) and the job of telling those invited, which
+ * replaces one the meeting had. The daemon then makes the messages from
+ * its loop.
+ */
+int meeting_update_begin(struct db *, const struct config *, int64_t id,
+                         const struct meeting_change *, int64_t now,
+                         struct meeting_notice_result *, char **cause);
+int meeting_cancel_begin(struct db *, const struct config *, int64_t id,
+                         int64_t now, struct meeting_notice_result *,
+                         char **cause);
+/*
+ * One slice of meeting id's job (about 1,000 members), in its own
+ * transaction: 1 if more follow, 0 if it is done (or there was none), -1
+ * on error (*cause; the job stays). *r is the job's counts so far (final
+ * at 0). With busy, the transaction does not wait for the write lock:
+ * *busy is set if another connection held it.
+ */
+int meeting_notice_step(struct db *, const struct config *, int64_t id,
+                        struct meeting_notice_result *r, int *busy,
+                        char **cause);
+/* The meetings with a job left (by a stop or a crash); caller frees. */
+int64_t *meeting_notice_jobs(struct db *, size_t *n);
 json_t *meeting_notice_json(const struct meeting_notice_result *);
 
 /* How to send the minutes; NULL: the meeting-minutes template, the

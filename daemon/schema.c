@@ -431,6 +431,20 @@ static const char *const migrations[] = {
     " kind TEXT NOT NULL, used_at INTEGER NOT NULL,"
     " PRIMARY KEY (run_id, member_id, kind)) WITHOUT ROWID;"
     "CREATE INDEX token_uses_member ON token_uses(member_id);",
+    /* 19: telling those invited that a meeting moved or was cancelled is
+     * a job of slices, each its own transaction: this row is where it has
+     * got to (members up to after_member are told), kept until the last
+     * slice, so a crash or a stop is finished at the next start. */
+    "CREATE TABLE meeting_notice_jobs ("
+    " meeting_id INTEGER PRIMARY KEY REFERENCES meetings(id),"
+    " template TEXT NOT NULL, sent_only INTEGER NOT NULL,"
+    " old_when TEXT, changed_at INTEGER NOT NULL,"
+    " after_member INTEGER NOT NULL DEFAULT 0,"
+    " last_member INTEGER NOT NULL,"
+    " campaigns INTEGER NOT NULL DEFAULT 0,"
+    " cancelled INTEGER NOT NULL DEFAULT 0,"
+    " messages INTEGER NOT NULL DEFAULT 0,"
+    " email INTEGER NOT NULL DEFAULT 0, sms INTEGER NOT NULL DEFAULT 0);",
 };
 
 int

@@ -76,7 +76,7 @@ teardown(void **state)
 /* Fire the invitation now; Ann's email is then sent, Bob's SMS still
  * waits, Cat opts out of email after it was sent to her. */
 static void
-invite(struct mt *t)
+invite_n(struct mt *t, int n)
 {
 	struct campaign *c = campaign_find(t->db, "meeting-1-invitation");
 	struct fire_result r;
@@ -85,7 +85,7 @@ invite(struct mt *t)
 	assert_non_null(c);
 	assert_int_equal(
 	    fire_run(t->db, t->cfg, c, FX_NOON, 0, FX_NOON, &r, &cause), 0);
-	assert_int_equal(r.messages, 3);
+	assert_int_equal(r.messages, n);
 	campaign_free(c);
 	assert_int_equal(db_exec(t->db,
 	                         "UPDATE outbox SET state = 'sent' WHERE"
@@ -94,6 +94,12 @@ invite(struct mt *t)
 	                         " WHERE first_name = 'Cat'",
 	                         &cause),
 	                 0);
+}
+
+static void
+invite(struct mt *t)
+{
+	invite_n(t, 3);
 }
 
 static int64_t
@@ -221,6 +227,121 @@ test_update_moves_campaigns_and_tells_invited(void **state)
 	                                 " WHERE m.first_name = 'Cat' AND"
 	                                 " o.id IN (SELECT outbox_id FROM"
 	                                 " meeting_notices)"),
+	                 0);
+}
+
+/*
+ * The messages are made in slices of member ids, each with the job's
+ * progress in its own transaction: a job cut short (a crash after its
+ * first slice) goes on from where it got to, and no member is told twice.
+ */
+static void
+test_update_in_slices_resumes(void **state)
+{
+	struct mt *t = *state;
+	struct meeting_change chg = {.at = MEETING_AT + 7 * FX_DAY};
+	struct meeting_notice_result r;
+	struct fx_member dan = {
+	    .first = "Dan", .email = "dan@example.org", .consent_email = 1};
+	char *cause = NULL;
+	size_t n;
+	int64_t *ids;
+	int steps = 0, rc;
+
+	/* Dan's id is in the third slice (ids 2001-3000). */
+	assert_int_equal(db_exec(t->db,
+	                         "INSERT INTO members (id, practice_id,"
+	                         " first_name, joined_at, created_at,"
+	                         " updated_at, erased_at) VALUES (2400, 1,"
+	                         " 'Gone', 0, 0, 0, 1)",
+	                         &cause),
+	                 0);
+	assert_true(fx_member_add(t->db, &dan) > 2400);
+	invite_n(t, 4);
+	assert_int_equal(
+	    meeting_update_begin(t->db, t->cfg, 1, &chg, FX_NOON, &r, &cause),
+	    0);
+	/* The change is made; nobody is told yet; the job waits. */
+	assert_int_equal(r.messages, 0);
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM"
+	                                 " meeting_notices"),
+	                 0);
+	ids = meeting_notice_jobs(t->db, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], 1);
+	free(ids);
+	/* The first slice tells Ann and Bob (ids 1-1000); then a crash. */
+	assert_int_equal(
+	    meeting_notice_step(t->db, t->cfg, 1, &r, NULL, &cause), 1);
+	assert_int_equal(r.messages, 2);
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM"
+	                                 " meeting_notices"),
+	                 2);
+	/* The next start goes on: Dan, once; Ann and Bob not again. */
+	while ((rc = meeting_notice_step(t->db, t->cfg, 1, &r, NULL, &cause)) ==
+	       1)
+		steps++;
+	assert_int_equal(rc, 0);
+	assert_int_equal(steps, 1);
+	assert_int_equal(r.messages, 3);
+	assert_int_equal(r.email, 2);
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM outbox o JOIN"
+	                                 " meeting_notices n ON n.outbox_id ="
+	                                 " o.id JOIN members m ON m.id ="
+	                                 " o.member_id WHERE m.first_name ="
+	                                 " 'Dan'"),
+	                 1);
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM"
+	                                 " meeting_notices"),
+	                 3);
+	ids = meeting_notice_jobs(t->db, &n);
+	assert_int_equal(n, 0);
+	free(ids);
+	/* Done: a step finds nothing to do. */
+	assert_int_equal(
+	    meeting_notice_step(t->db, t->cfg, 1, &r, NULL, &cause), 0);
+	assert_int_equal(r.messages, 0);
+}
+
+/* A cancel while a move's job is under way replaces it: the unsent
+ * "moved" notices are cancelled, and those sent are told it is off. */
+static void
+test_cancel_replaces_move_job(void **state)
+{
+	struct mt *t = *state;
+	struct meeting_change chg = {.at = MEETING_AT + 7 * FX_DAY};
+	struct meeting_notice_result r;
+	char *cause = NULL;
+
+	invite(t);
+	assert_int_equal(
+	    meeting_update_begin(t->db, t->cfg, 1, &chg, FX_NOON, &r, &cause),
+	    0);
+	assert_int_equal(
+	    meeting_notice_step(t->db, t->cfg, 1, &r, NULL, &cause), 0);
+	assert_int_equal(r.messages, 2);
+	/* Ann's "moved" email goes; Bob's text does not yet. */
+	assert_int_equal(db_exec(t->db,
+	                         "UPDATE outbox SET state = 'sent' WHERE"
+	                         " channel = 'email' AND id IN (SELECT"
+	                         " outbox_id FROM meeting_notices)",
+	                         &cause),
+	                 0);
+	assert_int_equal(meeting_cancel(t->db, t->cfg, 1, FX_NOON, &r, &cause),
+	                 0);
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM outbox o JOIN"
+	                                 " meeting_notices n ON n.outbox_id ="
+	                                 " o.id WHERE n.kind = 'meeting-moved'"
+	                                 " AND o.state = 'cancelled'"),
+	                 1);
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM outbox o JOIN"
+	                                 " meeting_notices n ON n.outbox_id ="
+	                                 " o.id WHERE n.kind ="
+	                                 " 'meeting-cancelled'"),
+	                 r.messages);
+	assert_true(r.messages >= 1);
+	assert_int_equal(fx_count(t->db, "SELECT count(*) FROM"
+	                                 " meeting_notice_jobs"),
 	                 0);
 }
 
@@ -810,6 +931,10 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_update_moves_campaigns_and_tells_invited, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_update_in_slices_resumes,
+	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cancel_replaces_move_job,
+	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_update_twice_replaces_notice,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_update_refuses_bad_input,

@@ -46,6 +46,8 @@ API = "http://127.0.0.1:%d" % api_port
 for args in (["init"],
              ["practice", "add", "A81001", "--name", "Riverside",
               "--sms-from", OURS],
+             ["survey", "load", os.path.join(t.TOP, "surveys",
+                                             "post-meeting.yaml")],
              ["user", "add", "pm@a.example", "--name", "Pat Manager",
               "--role", "manager", "--practice", "A81001"]):
     rc, out, err = env.ppgd(*args)
@@ -233,6 +235,65 @@ with env.serve() as d:
             "and is the meeting, as before")
     t.check_eq(rows("SELECT state FROM campaigns WHERE name = ?", name),
                [("done",)], "the minutes' campaign is done")
+
+    # ---- a meeting moved, then cancelled, through the API ----------------
+    # Telling those invited is a job of slices of 1,000 member ids, each its
+    # own transaction: webhooks are answered between them, and the call's
+    # answer (the same JSON as ever) comes at the job's end.
+    rc, out, err = env.ppgd("meeting", "add", "--practice", "A81001", "--at",
+                            "2030-02-12T18:30", "--where", "Library",
+                            "--with-campaigns", "--channels", "email")
+    t.check(rc == 0, "a meeting with campaigns (%s)" % err.strip())
+    mid2 = one("SELECT max(id) FROM meetings")
+    inv = "meeting-%d-invitation" % mid2
+    rc, out, err = env.ppgd("campaign", "send", inv)
+    t.check(rc == 0, "its invitation is sent (%s)" % err.strip())
+    conn = sqlite3.connect(DB, timeout=30)
+    with conn:
+        conn.execute("UPDATE outbox SET state = 'sent', sent_at = 1 WHERE"
+                     " run_id IN (SELECT r.id FROM runs r JOIN campaigns c"
+                     " ON c.id = r.campaign_id WHERE c.name = ?)", (inv,))
+    conn.close()
+
+    def notices(kind):
+        return one("SELECT count(*) FROM meeting_notices WHERE"
+                   " meeting_id = ? AND kind = ?", mid2, kind)
+
+    def meeting_call(method, path, body, out):
+        st, _, got = t.http_request(
+            method, API + path, json.dumps(body).encode(),
+            {"Authorization": "Bearer " + API_TOKEN,
+             "Content-Type": "application/json"}, timeout=300)
+        out.append((st, json.loads(got) if got else None))
+
+    for method, path, body, kind in (
+            ("PATCH", "/api/v1/meetings/%d" % mid2,
+             {"at": "2030-02-19T18:30"}, "meeting-moved"),
+            ("POST", "/api/v1/meetings/%d/cancel" % mid2, {},
+             "meeting-cancelled")):
+        got = []
+        th = threading.Thread(target=meeting_call,
+                              args=(method, path, body, got))
+        th.start()
+        during = webhooks_while(lambda: not got, kind, got)
+        th.join(300)
+        t.check(all(a[0] == 200 and a[2] == 1 for a in during),
+                kind + ": webhooks meanwhile are answered and stored (%d)"
+                % len(during))
+        t.check(any(a[1] for a in during),
+                kind + ": some while the call waited for its messages"
+                " (%d of %d)" % (len([a for a in during if a[1]]),
+                                 len(during)))
+        st, doc = got[0] if got else (None, None)
+        t.check_eq(st, 200, kind + ": the call answers 200")
+        note = (doc or {}).get("notice") or {}
+        t.check_eq((note.get("messages"), note.get("email"), note.get("sms")),
+                   (MEMBERS, MEMBERS, 0),
+                   kind + ": its answer counts every member told")
+        t.check_eq(notices(kind), MEMBERS,
+                   kind + ": one message a member, none twice")
+        t.check_eq(one("SELECT count(*) FROM meeting_notice_jobs"), 0,
+                   kind + ": the job is done")
 
     # ---- the web admin's send -------------------------------------------
     rc, out, err = env.ppgd("campaign", "add", "Admin send", "--practice",
