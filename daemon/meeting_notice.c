@@ -32,17 +32,24 @@
 #define CANCELLED_TMPL "meeting-cancelled"
 #define NAME_FALLBACK  "member"
 
-/* The members to tell and how: one row per member and channel. */
+/*
+ * The members of a slice (member ids ?4 < id <= ?5) to tell and how: one
+ * row per member and channel. Written so that SQLite reads the slice's
+ * members' outbox rows (outbox_member) and looks each up, not every notice
+ * of the meeting for every slice (an OR of two IN lists: 200 ms a slice
+ * with 60,000 told before, against 8 ms).
+ */
 #define RECIPIENTS_SQL                                                         \
 	"SELECT o.member_id, o.channel, m.first_name,"                         \
 	" CASE o.channel WHEN 'sms' THEN m.mobile ELSE m.email END,"           \
 	" max(o.unsubscribe_token), max(o.run_id) FROM outbox o"               \
 	" JOIN members m ON m.id = o.member_id"                                \
-	" WHERE (o.run_id IN (SELECT r.id FROM runs r JOIN campaigns c"        \
+	" WHERE o.member_id > ?4 AND o.member_id <= ?5"                        \
+	" AND (o.run_id IN (SELECT r.id FROM runs r JOIN campaigns c"          \
 	" ON c.id = r.campaign_id WHERE c.meeting_id = ?1"                     \
 	" AND c.kind IN ('invitation','meeting','reminder'))"                  \
-	" OR o.id IN (SELECT outbox_id FROM meeting_notices"                   \
-	" WHERE meeting_id = ?1))"                                             \
+	" OR EXISTS (SELECT 1 FROM meeting_notices n"                          \
+	" WHERE n.outbox_id = o.id AND n.meeting_id = ?1))"                    \
 	" AND (?2 = 0 AND o.state <> 'failed'"                                 \
 	" OR ?2 = 1 AND o.state IN ('sending','sent','delivered'))"            \
 	" AND m.erased_at IS NULL AND (m.term_ends_at IS NULL"                 \
@@ -50,7 +57,6 @@
 	" AND m.optout_email_at IS NULL AND m.email IS NOT NULL"               \
 	" OR o.channel = 'sms' AND m.optout_sms_at IS NULL"                    \
 	" AND m.mobile IS NOT NULL)"                                           \
-	" AND o.member_id > ?4 AND o.member_id <= ?5"                          \
 	" GROUP BY o.member_id, o.channel ORDER BY o.member_id, o.channel"
 
 /* Member ids a slice covers: about 25 ms of rendering and inserting. */
