@@ -12,8 +12,9 @@
  * on disk are in d->held, and a claim passes over them. It reads on from a
  * cursor, the due order's last row it decided, so it does not read the held
  * rows again; when the rows after the cursor run out it goes round once from
- * the earliest, for rows made due behind it. Rows this process cancels,
- * holds or releases (outbox_generation) or another process changes (PRAGMA
+ * the earliest, for rows made due behind it (and at once when this process
+ * puts rows back to pending: outbox_arrivals). Rows this process cancels or
+ * holds (outbox_generation) or another process changes (PRAGMA
  * data_version) make the rows read ahead stale: they are dropped and read
  * again, so only the sends already handed over escape a cancel; such a send
  * is marked sent when it settles (outbox_settle), as it was.
@@ -123,6 +124,7 @@ struct dispatcher {
 	int64_t cur_at, cur_id;   /* the cursor: due order's last row decided */
 	int cur_on;               /* 0: from the earliest */
 	unsigned long generation; /* outbox_generation() when last read */
+	unsigned long arrivals;   /* outbox_arrivals() when last read */
 	int64_t data_version;     /* PRAGMA data_version when last read */
 	double data_checked;      /* and when it was asked */
 	int inflight;
@@ -1077,6 +1079,8 @@ claim_queue(struct dispatcher *d, int ok)
  * than by settling) or another process committed since: drop the rows not
  * yet handed over and read from the earliest again; 1 if they were. The
  * first is a counter; the second a statement, asked every DATA_RECHECK.
+ * Rows this process put back to pending only send the cursor back to the
+ * earliest (a fire's release of its slices need not drop what was read).
  */
 static int
 claim_refresh(struct dispatcher *d)
@@ -1088,6 +1092,12 @@ claim_refresh(struct dispatcher *d)
 	if (now - d->data_checked >= DATA_RECHECK) {
 		v = db_int(db, db_stmt(db, "PRAGMA data_version"), -1);
 		d->data_checked = now;
+	}
+	if (outbox_arrivals() != d->arrivals) {
+		/* Rows back to pending, perhaps behind the cursor. */
+		d->arrivals = outbox_arrivals();
+		d->cur_on = 0;
+		d->drained = 0;
 	}
 	if (v == d->data_version && outbox_generation() == d->generation)
 		return 0;
@@ -1266,6 +1276,7 @@ dispatcher_new(struct env *env, char **cause)
 	d->data_version =
 	    db_int(env->db, db_stmt(env->db, "PRAGMA data_version"), -1);
 	d->generation = outbox_generation();
+	d->arrivals = outbox_arrivals();
 	d->timer = evtimer_new(env->base, dispatcher_tick, d);
 	d->flush_ev = event_new(env->base, -1, 0, dispatcher_flush, d);
 	d->settle_ev = evtimer_new(env->base, dispatcher_settle_timer, d);

@@ -90,13 +90,20 @@ outbox_enter(struct db *db, int64_t id, enum outbox_state from,
 
 #define FROM(s) (1u << (s))
 
-/* Bumped by every change of state that is not a send's outcome. */
-static unsigned long generation;
+/* Bumped by every change of state that is not a send's outcome: rows that
+ * left pending (or may have), and rows that came back to it. */
+static unsigned long generation, arrivals;
 
 unsigned long
 outbox_generation(void)
 {
 	return generation;
+}
+
+unsigned long
+outbox_arrivals(void)
+{
+	return arrivals;
 }
 
 void
@@ -123,7 +130,9 @@ outbox_move(struct db *db, sqlite3_stmt *st, unsigned from,
 			       outbox_strstate(s), outbox_strstate(to), why);
 	if (db_done(db, st) == -1)
 		return -1;
-	if ((n = db_changes(db)) > 0)
+	if ((n = db_changes(db)) > 0 && to == OB_PENDING)
+		arrivals++;
+	else if (n > 0)
 		generation++;
 	if (n > 0)
 		log_debug("event=outbox rows=%d -> %s why=\"%s\"", n,

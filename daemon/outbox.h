@@ -61,6 +61,10 @@ int outbox_settle(struct db *, int64_t id, enum outbox_state to,
  */
 unsigned long outbox_generation(void);
 void outbox_changed(void);
+/* Changes whenever this process moves rows back to pending (released
+ * from quiet hours or a fire, retried): they may be due behind the
+ * dispatcher's cursor, which goes back to the earliest. */
+unsigned long outbox_arrivals(void);
 /*
  * Row id's text and HTML: rendered from its run's snapshot for a campaign
  * row fired without text (none once retention has emptied it), unpacked if

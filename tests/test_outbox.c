@@ -203,8 +203,9 @@ test_bulk_moves(void **state)
  * A send's outcome moves a pending row (pending on disk while it was
  * sent) and records the attempt and the transport. A row cancelled or held
  * meanwhile is marked sent if it was sent (1), and otherwise keeps the
- * operator's decision (-1). Only moves other than outcomes change the
- * generation the dispatcher watches.
+ * operator's decision (-1). Only moves other than outcomes change what the
+ * dispatcher watches: rows that leave pending (the generation) and rows
+ * that come back to it (the arrivals).
  */
 static void
 test_settle(void **state)
@@ -213,7 +214,7 @@ test_settle(void **state)
 	int64_t p = row_in(db, OB_PENDING), c1 = row_in(db, OB_CANCELLED);
 	int64_t c2 = row_in(db, OB_CANCELLED), sent = row_in(db, OB_SENT);
 	struct outbox_outcome o = {"SM1", "", "", "twilio", 50, 50, 3};
-	unsigned long gen = outbox_generation();
+	unsigned long gen = outbox_generation(), arr;
 
 	assert_int_equal(outbox_settle(db, p, OB_SENT, &o), 0);
 	assert_int_equal(col_int(db,
@@ -240,8 +241,14 @@ test_settle(void **state)
 	assert_int_equal(outbox_cancel(db, p, NULL, &(int){0}, &(char *){NULL}),
 	                 0);
 	assert_int_equal(outbox_generation(), gen);
+	/* Back to pending: an arrival, not a departure. */
+	arr = outbox_arrivals();
 	assert_int_equal(outbox_retry(db, c2, NULL, &(int){0}, &(char *){NULL}),
 	                 0);
+	assert_int_equal(outbox_generation(), gen);
+	assert_true(outbox_arrivals() != arr);
+	assert_int_equal(
+	    outbox_cancel(db, c2, NULL, &(int){0}, &(char *){NULL}), 0);
 	assert_true(outbox_generation() != gen);
 	assert_int_equal(db_idle(db, "test"), 0);
 	db_close(db);
