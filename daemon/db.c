@@ -248,6 +248,15 @@ db_busy(struct db *db)
 	return (sqlite3_errcode(db->h) & 0xff) == SQLITE_BUSY;
 }
 
+long
+db_lock_backoff(long *us)
+{
+	*us = *us == 0 ? 2000 : *us * 2;
+	if (*us > 50000)
+		*us = 50000;
+	return *us;
+}
+
 int
 db_slice(struct db *db, double *started)
 {

@@ -32,6 +32,11 @@ int db_try_begin(struct db *);
 /* 1 if the connection's last error was SQLITE_BUSY (the write lock). */
 int db_busy(struct db *);
 /*
+ * The loop's next wait, in microseconds, for a write lock another process
+ * holds: 2 ms, doubling to 50 ms; *us is the last (0: none yet).
+ */
+long db_lock_backoff(long *us);
+/*
  * For a bulk writer inside db_begin: once the transaction is DB_SLICE_MS
  * old (*started, util_monotonic), commit it, pause a moment so a waiting
  * writer (the daemon's webhooks) can take the lock, and begin again. 1 if

@@ -26,9 +26,6 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define RETRY_FIRST_US 2000  /* the first wait for the write lock */
-#define RETRY_MAX_US   50000 /* the longest */
-
 struct qfire {
 	struct fire_job *job; /* NULL: not started (the lock was taken) */
 	struct campaign *c;
@@ -89,11 +86,8 @@ queue_retry(struct firequeue *fq)
 {
 	struct timeval tv;
 
-	fq->retry_us = fq->retry_us == 0 ? RETRY_FIRST_US : fq->retry_us * 2;
-	if (fq->retry_us > RETRY_MAX_US)
-		fq->retry_us = RETRY_MAX_US;
 	tv.tv_sec = 0;
-	tv.tv_usec = fq->retry_us;
+	tv.tv_usec = db_lock_backoff(&fq->retry_us);
 	log_debug("event=fire_busy campaign=\"%s\" retry_us=%ld",
 	          fq->head->c->name, fq->retry_us);
 	evtimer_add(fq->step, &tv);

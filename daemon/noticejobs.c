@@ -17,9 +17,6 @@
 #include "noticejobs.h"
 #include "xmalloc.h"
 
-#define RETRY_FIRST_US 2000  /* the first wait for the write lock */
-#define RETRY_MAX_US   50000 /* the longest */
-
 struct njob {
 	int64_t meeting_id;
 	noticejobs_done_fn *done;
@@ -83,11 +80,7 @@ noticejobs_step_run(struct noticejobs *nj)
 	                         nj->head->meeting_id, &r, &busy, &cause);
 	if (rc == -1 && busy) {
 		free(cause);
-		nj->retry_us =
-		    nj->retry_us == 0 ? RETRY_FIRST_US : nj->retry_us * 2;
-		if (nj->retry_us > RETRY_MAX_US)
-			nj->retry_us = RETRY_MAX_US;
-		jobs_next(nj, nj->retry_us);
+		jobs_next(nj, db_lock_backoff(&nj->retry_us));
 		return;
 	}
 	nj->retry_us = 0;
