@@ -342,14 +342,11 @@ notice_queue(struct api_req *ar, const char *action, int64_t meeting_id)
 	struct meeting_notice_result r;
 	struct notice_wait *w;
 	char *cause = NULL;
-	int rc;
 
 	if (env->notices == NULL) {
 		/* No loop to slice on (a test's server): all at once. */
-		while ((rc = meeting_notice_step(ar->db, env->cfg, meeting_id,
-		                                 &r, NULL, &cause)) == 1)
-			;
-		if (rc == -1)
+		if (meeting_notice_finish(ar->db, env->cfg, meeting_id, &r,
+		                          &cause) == -1)
 			api_error_take(ar, 500, cause);
 		else
 			notice_reply(ar, &r, action);

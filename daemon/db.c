@@ -248,6 +248,12 @@ db_busy(struct db *db)
 	return (sqlite3_errcode(db->h) & 0xff) == SQLITE_BUSY;
 }
 
+int64_t
+db_data_version(struct db *db)
+{
+	return db_int(db, db_stmt(db, "PRAGMA data_version"), -1);
+}
+
 long
 db_lock_backoff(long *us)
 {

@@ -31,6 +31,9 @@ int db_begin(struct db *);
 int db_try_begin(struct db *);
 /* 1 if the connection's last error was SQLITE_BUSY (the write lock). */
 int db_busy(struct db *);
+/* PRAGMA data_version: it changes when another connection commits; -1 if
+ * it cannot be read. */
+int64_t db_data_version(struct db *);
 /*
  * The loop's next wait, in microseconds, for a write lock another process
  * holds: 2 ms, doubling to 50 ms; *us is the last (0: none yet).

@@ -379,7 +379,7 @@ claim_wanted(struct dispatcher *d)
 static void flight_free(struct flight *);
 static int claim_refresh(struct dispatcher *);
 
-/* Forget the rows claimed and not handed over (they are put back). */
+/* Forget the rows read and not handed over (still pending on disk). */
 static void
 queue_free(struct dispatcher *d)
 {
@@ -468,9 +468,8 @@ dispatcher_flush_run(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	/* Through the timer, so the loop polls sockets in between. */
-	if (queue_any(d) && claim_refresh(d))
-		dispatcher_arm(d, 0);
-	else if (settle_due(d) || claim_wanted(d))
+	if ((queue_any(d) && claim_refresh(d)) || settle_due(d) ||
+	    claim_wanted(d))
 		dispatcher_arm(d, 0);
 	else
 		settle_later(d);
@@ -766,7 +765,10 @@ claim_room(struct dispatcher *d, int limit)
 	return room < limit ? room : limit;
 }
 
-/* A claim's columns, of due rows from the cursor on. */
+/*
+ * A claim's columns, of due rows from the cursor on. Column 19: the row may
+ * carry a meeting's calendar (meeting_ics.h); 20: when it is due.
+ */
 #define CLAIM_SELECT                                                           \
 	"SELECT o.id, o.channel, o.to_addr, o.subject, o.body,"                \
 	" o.body_html, o.reply_token, o.unsubscribe_token, p.code,"            \
@@ -779,10 +781,7 @@ claim_room(struct dispatcher *d, int limit)
 	" (SELECT body_dict FROM runs WHERE id = o.run_id) END,"               \
 	" o.run_id, o.member_id,"                                              \
 	" o.run_id IS NOT NULL AND o.purpose = 'campaign'"                     \
-	" AND o.body = '' AND typeof(o.body) = 'text'," /* 19: the row may     \
-	                                                   carry a meeting's   \
-	                                                   calendar            \
-	                                                   (meeting_ics.h) */  \
+	" AND o.body = '' AND typeof(o.body) = 'text',"                        \
 	" o.channel = 'email' AND (EXISTS (SELECT 1 FROM runs r"               \
 	" JOIN campaigns c ON c.id = r.campaign_id WHERE r.id ="               \
 	" o.run_id AND c.meeting_id IS NOT NULL) OR EXISTS (SELECT 1"          \
@@ -1090,7 +1089,7 @@ claim_refresh(struct dispatcher *d)
 	int64_t v = d->data_version;
 
 	if (now - d->data_checked >= DATA_RECHECK) {
-		v = db_int(db, db_stmt(db, "PRAGMA data_version"), -1);
+		v = db_data_version(db);
 		d->data_checked = now;
 	}
 	if (outbox_arrivals() != d->arrivals) {
@@ -1273,8 +1272,7 @@ dispatcher_new(struct env *env, char **cause)
 		d->lanes[i].qtail = &d->lanes[i].qhead;
 	d->claim = xcalloc(1, sizeof *d->claim);
 	dispatcher_requeue(d);
-	d->data_version =
-	    db_int(env->db, db_stmt(env->db, "PRAGMA data_version"), -1);
+	d->data_version = db_data_version(env->db);
 	d->generation = outbox_generation();
 	d->arrivals = outbox_arrivals();
 	d->timer = evtimer_new(env->base, dispatcher_tick, d);

@@ -561,10 +561,9 @@ meeting_notice_jobs(struct db *db, size_t *n)
 	return ids;
 }
 
-/* Every slice of the meeting's job, one after another (the CLI). */
-static int
-notice_finish(struct db *db, const struct config *cfg, int64_t id,
-              struct meeting_notice_result *r, char **cause)
+int
+meeting_notice_finish(struct db *db, const struct config *cfg, int64_t id,
+                      struct meeting_notice_result *r, char **cause)
 {
 	int rc;
 
@@ -580,7 +579,7 @@ meeting_update(struct db *db, const struct config *cfg, int64_t id,
 {
 	if (meeting_update_begin(db, cfg, id, ch, now, r, cause) == -1)
 		return -1;
-	return notice_finish(db, cfg, id, r, cause);
+	return meeting_notice_finish(db, cfg, id, r, cause);
 }
 
 int
@@ -589,7 +588,7 @@ meeting_cancel(struct db *db, const struct config *cfg, int64_t id, int64_t now,
 {
 	if (meeting_cancel_begin(db, cfg, id, now, r, cause) == -1)
 		return -1;
-	return notice_finish(db, cfg, id, r, cause);
+	return meeting_notice_finish(db, cfg, id, r, cause);
 }
 
 json_t *

@@ -65,6 +65,10 @@ int meeting_cancel_begin(struct db *, const struct config *, int64_t id,
 int meeting_notice_step(struct db *, const struct config *, int64_t id,
                         struct meeting_notice_result *r, int *busy,
                         char **cause);
+/* Every slice of meeting id's job, one after another, waiting for the
+ * write lock (the CLI's way); as the last meeting_notice_step. */
+int meeting_notice_finish(struct db *, const struct config *, int64_t id,
+                          struct meeting_notice_result *r, char **cause);
 /* The meetings with a job left (by a stop or a crash); caller frees. */
 int64_t *meeting_notice_jobs(struct db *, size_t *n);
 json_t *meeting_notice_json(const struct meeting_notice_result *);

@@ -418,23 +418,13 @@ scheduler_tick(evutil_socket_t fd, short what, void *arg)
 	db_idle(s->env->db, "scheduler_tick");
 }
 
-static int64_t
-data_version(struct db *db)
-{
-	sqlite3_stmt *st = db_stmt(db, "PRAGMA data_version");
-	int64_t v = -1;
-
-	db_row_int(db, st, &v);
-	return v;
-}
-
 /* Another process (the CLI) committed: re-read the schedule, and wake the
  * dispatcher for any rows it queued. */
 static void
 scheduler_watch_run(evutil_socket_t fd, short what, void *arg)
 {
 	struct scheduler *s = arg;
-	int64_t v = data_version(s->env->db);
+	int64_t v = db_data_version(s->env->db);
 
 	if (s->stopping || v == s->data_version)
 		return;
@@ -463,7 +453,7 @@ scheduler_new(struct env *env, char **cause)
 
 	s->env = env;
 	s->starting = 1;
-	s->data_version = data_version(env->db);
+	s->data_version = db_data_version(env->db);
 	s->timer = evtimer_new(env->base, scheduler_tick, s);
 	s->watch = event_new(env->base, -1, EV_PERSIST, scheduler_watch, s);
 	if (s->timer == NULL || s->watch == NULL) {
